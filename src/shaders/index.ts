@@ -2,3 +2,37 @@
 import reduceWgsl from './util/reduce.wgsl?raw';
 
 export const utilShaders = { reduce: reduceWgsl };
+
+import dim2Wgsl from './common/dim2.wgsl?raw';
+import dim3Wgsl from './common/dim3.wgsl?raw';
+import preludeWgsl from './common/prelude.wgsl?raw';
+import fixedPointWgsl from './common/fixed_point.wgsl?raw';
+import mpmParamsWgsl from './mpm/params.wgsl?raw';
+import mpmModelWgsl from './mpm/model.wgsl?raw';
+import materialWgsl from './mpm/material.wgsl?raw';
+import contactWgsl from './mpm/contact.wgsl?raw';
+import gridContactsWgsl from './mpm/grid_contacts.wgsl?raw';
+import p2gWgsl from './mpm/p2g.wgsl?raw';
+import gridUpdateWgsl from './mpm/grid_update.wgsl?raw';
+import g2pWgsl from './mpm/g2p.wgsl?raw';
+import p2gAdjWgsl from './mpm/p2g.adj.wgsl?raw';
+import gridUpdateAdjWgsl from './mpm/grid_update.adj.wgsl?raw';
+import g2pAdjWgsl from './mpm/g2p.adj.wgsl?raw';
+import ctrlGradWgsl from './mpm/ctrl_grad.wgsl?raw';
+
+export const commonShaders = { dim2: dim2Wgsl, dim3: dim3Wgsl, prelude: preludeWgsl, fixedPoint: fixedPointWgsl };
+
+export const mpmShaders = {
+  params: mpmParamsWgsl,
+  model: mpmModelWgsl,
+  material: materialWgsl,
+  contact: contactWgsl,
+  gridContacts: gridContactsWgsl,
+  p2g: p2gWgsl,
+  gridUpdate: gridUpdateWgsl,
+  g2p: g2pWgsl,
+  p2gAdj: p2gAdjWgsl,
+  gridUpdateAdj: gridUpdateAdjWgsl,
+  g2pAdj: g2pAdjWgsl,
+  ctrlGrad: ctrlGradWgsl,
+};

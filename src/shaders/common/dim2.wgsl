@@ -1,0 +1,18 @@
+// 2D-only small-matrix helpers. Everything generic over DIM lives in prelude.wgsl; only what
+// cannot be written as a loop over DIM (determinant, cofactor, right-handed basis completion) is here.
+alias vecD = vec2<f32>;
+alias vecDi = vec2<i32>;
+alias matD = mat2x2<f32>;
+
+fn det(m: matD) -> f32 { return determinant(m); }
+
+// cof(m) = det(m) * m^{-T}: d det(m) / dm.
+fn cofactor(m: matD) -> matD {
+  return matD(vecD(m[1][1], -m[1][0]), vecD(-m[0][1], m[0][0]));
+}
+
+// Replace column k of an orthonormal U so that det(U) = +1 (signed SVD convention).
+fn complete_basis(U: matD, k: u32) -> vecD {
+  if (k == 0u) { return vecD(U[1].y, -U[1].x); }
+  return vecD(-U[0].y, U[0].x);
+}

@@ -1,0 +1,27 @@
+// Fixed-point accumulation: the one float-scatter mechanism of Torsion (WGSL has no float atomics).
+// A value x is added to an i32 accumulator as round(x * scale); integer addition is associative,
+// so the sum does not depend on thread order and runs are bitwise reproducible.
+//
+// Forward P2G: scales are powers of two chosen on the host (src/sim/fixed-point.ts) so that a
+// grid node can hold FP_HEADROOM times the mass (and momentum at CFL speed dx/dt) of a cell at
+// rest before the i32 wraps; resolution is 1/scale.
+// Adjoint scatter: the scale is chosen per step and per batch copy from the largest per-particle
+// contribution m (an atomicMax over the float bits, exact): scale = 2^floor(log2(2^30 / (m * 1024))),
+// so up to 1024 maximal contributions fit in one node, with a relative resolution near 1e-6.
+
+const FP_LIMIT: f32 = 2147483000.0;
+
+fn fp_encode(x: f32, scale: f32) -> i32 {
+  return i32(round(clamp(x * scale, -FP_LIMIT, FP_LIMIT)));
+}
+
+fn fp_decode(q: i32, inv_scale: f32) -> f32 {
+  return f32(q) * inv_scale;
+}
+
+// Scale for the adjoint scatter given the bits of the largest contribution bound.
+fn fp_adj_scale(max_bits: u32) -> f32 {
+  let m = bitcast<f32>(max_bits);
+  if (!(m > 0.0) || non_finite(m)) { return 1.0; }
+  return exp2(clamp(floor(log2(1073741824.0 / (m * 1024.0))), -120.0, 120.0));
+}

@@ -1,0 +1,160 @@
+// Generic small-matrix and B-spline helpers, written once for 2D and 3D.
+// Prepended after the dimension header (dim2.wgsl / dim3.wgsl), which defines
+// DIM, STENCIL (= 3^DIM), vecD, vecDi and matD.
+
+fn ident() -> matD {
+  var m: matD;
+  for (var i = 0u; i < DIM; i++) { m[i][i] = 1.0; }
+  return m;
+}
+
+// a ⊗ b: column j is a * b[j].
+fn outer(a: vecD, b: vecD) -> matD {
+  var m: matD;
+  for (var j = 0u; j < DIM; j++) { m[j] = a * b[j]; }
+  return m;
+}
+
+fn trace(m: matD) -> f32 {
+  var t = 0.0;
+  for (var i = 0u; i < DIM; i++) { t += m[i][i]; }
+  return t;
+}
+
+// Frobenius inner product A : B.
+fn ddot(a: matD, b: matD) -> f32 {
+  var s = 0.0;
+  for (var j = 0u; j < DIM; j++) { s += dot(a[j], b[j]); }
+  return s;
+}
+
+// True for NaN or ±Inf. Tested on the bit pattern: WGSL lets compilers assume x == x.
+fn non_finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+}
+
+// ---- Quadratic B-spline stencil (MLS-MPM, Hu et al. 2018) -------------------------------
+// base = floor(x/dx - 0.5); fx = x/dx - base in [0.5, 1.5); weights per axis for nodes base+0,1,2.
+struct Stencil {
+  base: vecDi,
+  fx: vecD,
+  w: array<vecD, 3>,
+  dw: array<vecD, 3>, // d w / d fx
+}
+
+fn stencil_at(x: vecD, inv_dx: f32) -> Stencil {
+  var s: Stencil;
+  let xg = x * inv_dx;
+  let b = floor(xg - vecD(0.5));
+  s.base = vecDi(b);
+  s.fx = xg - b;
+  let fx = s.fx;
+  s.w[0] = 0.5 * (vecD(1.5) - fx) * (vecD(1.5) - fx);
+  s.w[1] = vecD(0.75) - (fx - vecD(1.0)) * (fx - vecD(1.0));
+  s.w[2] = 0.5 * (fx - vecD(0.5)) * (fx - vecD(0.5));
+  s.dw[0] = fx - vecD(1.5);
+  s.dw[1] = -2.0 * (fx - vecD(1.0));
+  s.dw[2] = fx - vecD(0.5);
+  return s;
+}
+
+// Offset of stencil node k (0 <= k < STENCIL): digit i of k in base 3 is the offset on axis i.
+fn stencil_offset(k: u32) -> vecDi {
+  var o: vecDi;
+  var r = k;
+  for (var i = 0u; i < DIM; i++) { o[i] = i32(r % 3u); r = r / 3u; }
+  return o;
+}
+
+fn stencil_weight(s: Stencil, o: vecDi) -> f32 {
+  var sw = s.w; // a local copy: arrays are dynamically indexable only in memory
+  var w = 1.0;
+  for (var i = 0u; i < DIM; i++) { w *= sw[o[i]][i]; }
+  return w;
+}
+
+// d weight / d x (world units): inv_dx * dw_j * prod_{k != j} w_k.
+fn stencil_grad(s: Stencil, o: vecDi, inv_dx: f32) -> vecD {
+  var sw = s.w;
+  var sdw = s.dw;
+  var g: vecD;
+  for (var j = 0u; j < DIM; j++) {
+    var p = inv_dx * sdw[o[j]][j];
+    for (var i = 0u; i < DIM; i++) { if (i != j) { p *= sw[o[i]][i]; } }
+    g[j] = p;
+  }
+  return g;
+}
+
+// ---- Signed SVD by one-sided (Hestenes) Jacobi ------------------------------------------
+// F = U diag(s) V^T with det U = det V = +1; the smallest singular value carries the sign of
+// det F. A fixed sweep count keeps the result a deterministic function of F.
+struct Svd { U: matD, s: vecD, V: matD }
+
+fn svd(F: matD) -> Svd {
+  var A = F;
+  var V = ident();
+  for (var sweep = 0u; sweep < SVD_SWEEPS; sweep++) {
+    for (var p = 0u; p + 1u < DIM; p++) {
+      for (var q = p + 1u; q < DIM; q++) {
+        let al = dot(A[p], A[p]);
+        let be = dot(A[q], A[q]);
+        let ga = dot(A[p], A[q]);
+        if (abs(ga) > 1e-30 && abs(ga) > 1e-9 * sqrt(al * be)) {
+          let zeta = (be - al) / (2.0 * ga);
+          let t = select(-1.0, 1.0, zeta >= 0.0) / (abs(zeta) + sqrt(1.0 + zeta * zeta));
+          let c = inverseSqrt(1.0 + t * t);
+          let sn = c * t;
+          let ap = A[p]; let aq = A[q];
+          A[p] = c * ap - sn * aq; A[q] = sn * ap + c * aq;
+          let vp = V[p]; let vq = V[q];
+          V[p] = c * vp - sn * vq; V[q] = sn * vp + c * vq;
+        }
+      }
+    }
+  }
+  var r: Svd;
+  r.V = V;
+  var k = 0u;
+  for (var i = 0u; i < DIM; i++) {
+    r.s[i] = length(A[i]);
+    r.U[i] = A[i] / max(r.s[i], 1e-30);
+    if (r.s[i] < r.s[k]) { k = i; }
+  }
+  r.U[k] = complete_basis(r.U, k);
+  r.s[k] = dot(A[k], r.U[k]);
+  return r;
+}
+
+fn svd_compose(d: Svd, s: vecD) -> matD {
+  var S: matD;
+  for (var i = 0u; i < DIM; i++) { S[i][i] = s[i]; }
+  return d.U * S * transpose(d.V);
+}
+
+// Adjoint of an isotropic spectral map F = U diag(s) V^T -> U diag(h(s)) V^T with h applied per
+// singular value: given G = dL/d(output), returns dL/dF. In the U,V frame, with M = U^T G V:
+// X_ii = h'(s_i) M_ii; X_ij = a_ij sym(M)_ij + b_ij skew(M)_ij, a = (h_i-h_j)/(s_i-s_j),
+// b = (h_i+h_j)/(s_i+s_j). Denominators are guarded (the PlasticineLab-style clamps).
+fn spectral_adj(d: Svd, h: vecD, dh: vecD, G: matD) -> matD {
+  let M = transpose(d.U) * G * d.V;
+  var X: matD;
+  for (var j = 0u; j < DIM; j++) {
+    for (var i = 0u; i < DIM; i++) {
+      if (i == j) { X[j][i] = dh[i] * M[j][i]; continue; }
+      let ds = d.s[i] - d.s[j];
+      var a = 0.5 * (dh[i] + dh[j]);
+      if (abs(ds) > 1e-6) { a = (h[i] - h[j]) / ds; }
+      let b = (h[i] + h[j]) / max(d.s[i] + d.s[j], 1e-6);
+      X[j][i] = 0.5 * a * (M[j][i] + M[i][j]) + 0.5 * b * (M[j][i] - M[i][j]);
+    }
+  }
+  return d.U * X * transpose(d.V);
+}
+
+// Adjoint of the polar rotation R = U V^T (h = 1, h' = 0 in spectral_adj).
+fn polar_adj(d: Svd, gR: matD) -> matD {
+  var one: vecD;
+  for (var i = 0u; i < DIM; i++) { one[i] = 1.0; }
+  return spectral_adj(d, one, vecD(0.0), gR);
+}

@@ -1,0 +1,58 @@
+// Grid-node contact with walls, the ground and kinematic colliders, and the adjoints.
+// contact(): relative velocity v against a surface with outward normal n and Coulomb friction mu:
+// if v.n < 0 the normal part is removed and the tangential part shrinks by mu |v.n|
+// (separating contact, as in the MLS-MPM and ChainQueen grid operators).
+
+fn contact(v: vecD, n: vecD, mu: f32) -> vecD {
+  let vn = dot(v, n);
+  if (vn >= 0.0) { return v; }
+  let vt = v - vn * n;
+  let lt = length(vt);
+  if (lt <= 1e-20) { return vecD(0.0); }
+  return vt * max(0.0, 1.0 + mu * vn / lt);
+}
+
+struct ContactAdj { gv: vecD, gn: vecD }
+
+// Given g = dL/d(contact output), gradients w.r.t. v and n (derivation in docs/adjoint.md).
+fn contact_adj(v: vecD, n: vecD, mu: f32, g: vecD) -> ContactAdj {
+  var r: ContactAdj;
+  let vn = dot(v, n);
+  if (vn >= 0.0) { r.gv = g; return r; }
+  let vt = v - vn * n;
+  let lt = length(vt);
+  let s = 1.0 + mu * vn / lt;
+  if (lt <= 1e-20 || s <= 0.0) { return r; }
+  let a = dot(g, vt);
+  let h = s * g - (a * mu * vn / (lt * lt * lt)) * vt;
+  let k = a * mu / lt - dot(h, n);
+  r.gv = k * n + h;
+  r.gn = k * v - vn * h;
+  return r;
+}
+
+// Signed distance to a rounded box centred at the origin, its outward normal and the normal's
+// Jacobian (zero inside the core box, where the normal is piecewise constant).
+struct Sdf { phi: f32, n: vecD, dn: matD }
+
+fn rounded_box_sdf(p: vecD, h: vecD, r: f32) -> Sdf {
+  var o: Sdf;
+  let q = abs(p) - h;
+  let m = max(q, vecD(0.0));
+  let lm = length(m);
+  var qmax = q[0];
+  var kmax = 0u;
+  for (var i = 1u; i < DIM; i++) { if (q[i] > qmax) { qmax = q[i]; kmax = i; } }
+  o.phi = lm + min(qmax, 0.0) - r;
+  let sgn = select(vecD(-1.0), vecD(1.0), p >= vecD(0.0));
+  if (lm > 1e-12) {
+    o.n = sgn * m / lm;
+    // d(m/|m|)/dp on the active axes (q_i > 0): (I - n n^T) diag(active) / |m|
+    var act: matD;
+    for (var i = 0u; i < DIM; i++) { if (q[i] > 0.0) { act[i][i] = 1.0; } }
+    o.dn = (ident() - outer(o.n, o.n)) * act * (1.0 / lm);
+  } else {
+    o.n[kmax] = sgn[kmax];
+  }
+  return o;
+}

@@ -1,0 +1,103 @@
+// Adjoint of g2p, in two passes so the scatter's fixed-point scale can be chosen from the whole
+// step's largest contribution (see common/fixed_point.wgsl).
+// local (per particle): reads state_in, grid_v (recomputed grid) and g_state_out = dL/d state_out.
+//   Writes g_partial (dL/dx and dL/dF of state_in through this stage) and g_scatter
+//   (a = dL/dv', Bm = 4/dx^2 dL/dC'), so that dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)).
+// scatter (per particle): adds those node gradients into g_grid_acc with fixed-point atomics.
+@group(0) @binding(4) var<storage, read> state_in: array<f32>;
+@group(0) @binding(5) var<storage, read> grid_v: array<f32>;
+@group(0) @binding(6) var<storage, read> g_state_out: array<f32>;
+@group(0) @binding(7) var<storage, read_write> g_scatter: array<f32>;
+@group(0) @binding(8) var<storage, read_write> g_partial: array<f32>;
+@group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
+@group(0) @binding(10) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
+
+const XSTRIDE: u32 = DIM + DIM * DIM;
+
+@compute @workgroup_size(64)
+fn local(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= params.n_particles * params.batch) { return; }
+  let b = i / params.n_particles;
+  let p = i % params.n_particles;
+  let P = load_state_in(i);
+  let G = load_g_state_out(i);
+  let g = load_group(b, particle_group(p));
+  let c4 = 4.0 * params.inv_dx * params.inv_dx;
+  let st = stencil_at(P.x, params.inv_dx);
+  // Recompute v' and C' (as in g2p).
+  var v = vecD(0.0);
+  var B: matD;
+  for (var k = 0u; k < STENCIL; k++) {
+    let o = stencil_offset(k);
+    let w = stencil_weight(st, o);
+    let gi = (b * params.res.w + node_index(st.base + o)) * DIM;
+    var vi: vecD;
+    for (var d = 0u; d < DIM; d++) { vi[d] = grid_v[gi + d]; }
+    v += w * vi;
+    B += outer(w * vi, (vecD(o) - st.fx) * params.dx);
+  }
+  let Cn = B * c4;
+  let xr = P.x + params.dt * v;
+  var gxo = G.x;
+  for (var d = 0u; d < DIM; d++) {
+    if (xr[d] < params.dx || xr[d] > f32(params.res[d] - 2u) * params.dx) { gxo[d] = 0.0; }
+  }
+  let Fd = ident() + params.dt * Cn;
+  let gFpre = projection_adj(g, Fd * P.F, G.F);
+  let gv = G.v + params.dt * gxo;
+  let gC = G.C + params.dt * gFpre * transpose(P.F);
+  // dL/dx through the weights and dpos of the gather.
+  var gx = gxo;
+  for (var k = 0u; k < STENCIL; k++) {
+    let o = stencil_offset(k);
+    let w = stencil_weight(st, o);
+    let dw = stencil_grad(st, o, params.inv_dx);
+    let dpos = (vecD(o) - st.fx) * params.dx;
+    let gi = (b * params.res.w + node_index(st.base + o)) * DIM;
+    var vi: vecD;
+    for (var d = 0u; d < DIM; d++) { vi[d] = grid_v[gi + d]; }
+    gx += dw * (dot(gv, vi) + c4 * dot(vi, gC * dpos)) - (c4 * w) * (transpose(gC) * vi);
+  }
+  let gF = transpose(Fd) * gFpre;
+  let Bm = gC * c4;
+  let o = i * XSTRIDE;
+  var bound = 0.0;
+  for (var d = 0u; d < DIM; d++) {
+    g_partial[o + d] = gx[d];
+    g_scatter[o + d] = gv[d];
+    var row = abs(gv[d]);
+    for (var j = 0u; j < DIM; j++) {
+      g_partial[o + DIM + j * DIM + d] = gF[j][d];
+      g_scatter[o + DIM + j * DIM + d] = Bm[j][d];
+      row += 1.5 * params.dx * abs(Bm[j][d]);
+    }
+    bound = max(bound, row);
+  }
+  if (non_finite(bound)) { bound = 3.0e38; }
+  atomicMax(&adj_max[b], bitcast<u32>(bound));
+}
+
+@compute @workgroup_size(64)
+fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= params.n_particles * params.batch) { return; }
+  let b = i / params.n_particles;
+  let x = load_state_in(i).x;
+  let scale = fp_adj_scale(atomicLoad(&adj_max[b]));
+  let o = i * XSTRIDE;
+  var a: vecD;
+  var Bm: matD;
+  for (var d = 0u; d < DIM; d++) {
+    a[d] = g_scatter[o + d];
+    for (var j = 0u; j < DIM; j++) { Bm[j][d] = g_scatter[o + DIM + j * DIM + d]; }
+  }
+  let st = stencil_at(x, params.inv_dx);
+  for (var k = 0u; k < STENCIL; k++) {
+    let so = stencil_offset(k);
+    let w = stencil_weight(st, so);
+    let c = w * (a + Bm * ((vecD(so) - st.fx) * params.dx));
+    let gi = (b * params.res.w + node_index(st.base + so)) * DIM;
+    for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[gi + d], fp_encode(c[d], scale)); }
+  }
+}

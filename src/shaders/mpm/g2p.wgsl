@@ -1,0 +1,51 @@
+// g2p: grid to particle (APIC) and the deformation update.
+// Reads state_in and grid_v. Writes state_out and the rollout status.
+//   v' = sum_i w_ip v_i,  C' = 4/dx^2 sum_i w_ip v_i (x_i - x_p)^T,  x' = x + dt v'
+//   F' = projection((I + dt C') F)
+// x' is clamped to the interior of the grid (counted in status[0]); a non-finite value or
+// |v'| > v_limit records the step in status[1] (atomicMin), so blow-ups are reported, not hidden.
+@group(0) @binding(4) var<storage, read> state_in: array<f32>;
+@group(0) @binding(5) var<storage, read> grid_v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> state_out: array<f32>;
+@group(0) @binding(7) var<storage, read_write> status: array<atomic<u32>>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= params.n_particles * params.batch) { return; }
+  let b = i / params.n_particles;
+  let p = i % params.n_particles;
+  let P = load_state_in(i);
+  let g = load_group(b, particle_group(p));
+  let st = stencil_at(P.x, params.inv_dx);
+  var v = vecD(0.0);
+  var B: matD;
+  for (var k = 0u; k < STENCIL; k++) {
+    let o = stencil_offset(k);
+    let w = stencil_weight(st, o);
+    let dpos = (vecD(o) - st.fx) * params.dx;
+    let gi = (b * params.res.w + node_index(st.base + o)) * DIM;
+    var vi: vecD;
+    for (var d = 0u; d < DIM; d++) { vi[d] = grid_v[gi + d]; }
+    v += w * vi;
+    B += outer(w * vi, dpos);
+  }
+  var Q: Particle;
+  Q.v = v;
+  Q.C = B * (4.0 * params.inv_dx * params.inv_dx);
+  Q.x = P.x + params.dt * v;
+  var clamped = false;
+  for (var d = 0u; d < DIM; d++) {
+    let lo = params.dx;
+    let hi = f32(params.res[d] - 2u) * params.dx;
+    if (Q.x[d] < lo || Q.x[d] > hi) { clamped = true; Q.x[d] = clamp(Q.x[d], lo, hi); }
+  }
+  Q.F = projection(g, (ident() + params.dt * Q.C) * P.F);
+  store_state_out(i, Q);
+  if (clamped) { atomicAdd(&status[0], 1u); }
+  var bad = length(v) > params.v_limit;
+  for (var j = 0u; j < DIM; j++) {
+    bad = bad || non_finite(v[j]) || non_finite(Q.F[j][j]) || non_finite(Q.x[j]);
+  }
+  if (bad) { atomicMin(&status[1], step.step); }
+}

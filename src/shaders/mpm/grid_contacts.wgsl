@@ -1,0 +1,80 @@
+// Contacts applied to one grid node's velocity, in order: colliders (by index), then the walls
+// axis by axis. The adjoint replays the forward, keeping the velocity before each contact.
+const MAX_COLLIDERS: u32 = 4u;
+const MAX_CONTACT_OPS: u32 = MAX_COLLIDERS + DIM;
+
+fn wall_normal(node: vecDi, d: u32) -> vecD {
+  var n = vecD(0.0);
+  if (node[d] < i32(params.bound)) { n[d] = 1.0; }
+  else if (node[d] >= i32(params.res[d] - params.bound)) { n[d] = -1.0; }
+  return n;
+}
+
+// One wall contact; n is zero when the node is not in the wall band of axis d.
+fn wall_contact(v: vecD, n: vecD, d: u32) -> vecD {
+  if (all(n == vecD(0.0))) { return v; }
+  if (d == 1u && n[1] > 0.0 && params.ground_mu >= 0.0) { return contact(v, n, params.ground_mu); }
+  if (params.wall_kind == 0u) { return vecD(0.0); }
+  if (params.wall_kind == 1u) { return v - dot(v, n) * n; }
+  return contact(v, n, 0.0);
+}
+
+fn wall_contact_adj(v: vecD, n: vecD, d: u32, g: vecD) -> vecD {
+  if (all(n == vecD(0.0))) { return g; }
+  if (d == 1u && n[1] > 0.0 && params.ground_mu >= 0.0) { return contact_adj(v, n, params.ground_mu, g).gv; }
+  if (params.wall_kind == 0u) { return vecD(0.0); }
+  if (params.wall_kind == 1u) { return g - dot(g, n) * n; }
+  return contact_adj(v, n, 0.0, g).gv;
+}
+
+fn grid_contacts(b: u32, node: vecDi, v_in: vecD) -> vecD {
+  var v = v_in;
+  let xn = vecD(node) * params.dx;
+  for (var k = 0u; k < params.n_colliders; k++) {
+    let col = load_collider(b, k);
+    let sd = rounded_box_sdf(xn - col.c, col.h, col.r);
+    if (sd.phi < 0.0) { v = col.u + contact(v - col.u, sd.n, col.friction); }
+  }
+  for (var d = 0u; d < DIM; d++) { v = wall_contact(v, wall_normal(node, d), d); }
+  return v;
+}
+
+struct ContactsAdj {
+  gv: vecD,
+  gc: array<vecD, MAX_COLLIDERS>, // dL / d collider position
+  gu: array<vecD, MAX_COLLIDERS>, // dL / d collider velocity
+}
+
+fn grid_contacts_adj(b: u32, node: vecDi, v_in: vecD, g_out: vecD) -> ContactsAdj {
+  var r: ContactsAdj;
+  var vs: array<vecD, MAX_CONTACT_OPS>;
+  var v = v_in;
+  let xn = vecD(node) * params.dx;
+  let nc = params.n_colliders;
+  for (var k = 0u; k < nc; k++) {
+    vs[k] = v;
+    let col = load_collider(b, k);
+    let sd = rounded_box_sdf(xn - col.c, col.h, col.r);
+    if (sd.phi < 0.0) { v = col.u + contact(v - col.u, sd.n, col.friction); }
+  }
+  for (var d = 0u; d < DIM; d++) {
+    vs[nc + d] = v;
+    v = wall_contact(v, wall_normal(node, d), d);
+  }
+  var g = g_out;
+  for (var d = DIM; d > 0u; d--) {
+    g = wall_contact_adj(vs[nc + d - 1u], wall_normal(node, d - 1u), d - 1u, g);
+  }
+  for (var k = nc; k > 0u; k--) {
+    let col = load_collider(b, k - 1u);
+    let sd = rounded_box_sdf(xn - col.c, col.h, col.r);
+    if (sd.phi < 0.0) {
+      let ca = contact_adj(vs[k - 1u] - col.u, sd.n, col.friction, g);
+      r.gu[k - 1u] = g - ca.gv;
+      r.gc[k - 1u] = -(transpose(sd.dn) * ca.gn);
+      g = ca.gv;
+    }
+  }
+  r.gv = g;
+  return r;
+}

@@ -1,0 +1,28 @@
+// grid_update: momentum to velocity, gravity, colliders, walls (per batch copy and node).
+// Reads and then clears grid_acc (so it is zero again for the next p2g).
+// Writes grid_vin (velocity before contacts, and mass: what the adjoint needs) and grid_v.
+@group(0) @binding(4) var<storage, read_write> grid_acc: array<atomic<i32>>;
+@group(0) @binding(5) var<storage, read_write> grid_vin: array<f32>;
+@group(0) @binding(6) var<storage, read_write> grid_v: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= params.res.w * params.batch) { return; }
+  let b = i / params.res.w;
+  let node = node_coord(i % params.res.w);
+  let a = i * (DIM + 1u);
+  var mv: vecD;
+  for (var d = 0u; d < DIM; d++) { mv[d] = fp_decode(atomicExchange(&grid_acc[a + d], 0), params.inv_fp_p); }
+  let m = fp_decode(atomicExchange(&grid_acc[a + DIM], 0), params.inv_fp_m);
+  var v = vecD(0.0);
+  if (m > 0.0) {
+    var grav: vecD;
+    for (var d = 0u; d < DIM; d++) { grav[d] = params.gravity[d]; }
+    v = mv / m + params.dt * grav;
+  }
+  for (var d = 0u; d < DIM; d++) { grid_vin[a + d] = v[d]; }
+  grid_vin[a + DIM] = m;
+  if (m > 0.0) { v = grid_contacts(b, node, v); }
+  for (var d = 0u; d < DIM; d++) { grid_v[i * DIM + d] = v[d]; }
+}

@@ -1,0 +1,70 @@
+// Model (static, shared by batch copies) and control (per batch copy, differentiable) records.
+// Offsets and strides mirrored by src/sim/mpm-params.ts.
+@group(0) @binding(2) var<storage, read> model: array<f32>;
+@group(0) @binding(3) var<storage, read> ctrl: array<f32>;
+
+const MAT_FLUID: u32 = 0u;
+const MAT_ELASTIC: u32 = 1u;
+const MAT_PLASTIC: u32 = 2u;
+const NO_ACTUATOR: u32 = 0xffffffffu;
+const GROUP_STRIDE: u32 = 8u;     // model: material, actuator, fiber xyz | ctrl: see Group
+const COLLIDER_STRIDE: u32 = 8u;  // model: friction, radius, half extents xyz
+const TRACK_STRIDE: u32 = 8u;     // ctrl per collider per step: position xyz_, velocity xyz_
+
+struct Group {
+  material: u32,
+  actuator: u32,
+  fiber: vecD,
+  E: f32,
+  nu: f32,
+  density: f32,
+  viscosity: f32,
+  act_strength: f32,
+  theta_c: f32,
+  theta_s: f32,
+}
+
+fn particle_group(p: u32) -> u32 { return bitcast<u32>(model[2u * p]); }
+fn particle_vol(p: u32) -> f32 { return model[2u * p + 1u]; }
+
+fn load_group(b: u32, g: u32) -> Group {
+  var r: Group;
+  let m = params.groups_off + g * GROUP_STRIDE;
+  r.material = bitcast<u32>(model[m]);
+  r.actuator = bitcast<u32>(model[m + 1u]);
+  for (var i = 0u; i < DIM; i++) { r.fiber[i] = model[m + 2u + i]; }
+  let c = (b * params.n_groups + g) * GROUP_STRIDE;
+  r.E = ctrl[c]; r.nu = ctrl[c + 1u]; r.density = ctrl[c + 2u]; r.viscosity = ctrl[c + 3u];
+  r.act_strength = ctrl[c + 4u]; r.theta_c = ctrl[c + 5u]; r.theta_s = ctrl[c + 6u];
+  return r;
+}
+
+fn act_value(b: u32, ch: u32) -> f32 {
+  return ctrl[params.act_off + (b * params.horizon + step.ctrl_step) * params.n_act + ch];
+}
+
+fn act_index(b: u32, ch: u32) -> u32 {
+  return params.act_off + (b * params.horizon + step.ctrl_step) * params.n_act + ch;
+}
+
+// Kinematic collider: a rounded box (half extents h, radius r). Box: r = 0; sphere: h = 0;
+// capsule: h non-zero on one axis. Position c and velocity u come from the per-step track.
+struct Collider { friction: f32, r: f32, h: vecD, c: vecD, u: vecD }
+
+fn track_index(b: u32, k: u32) -> u32 {
+  return params.col_off + ((b * params.horizon + step.ctrl_step) * params.n_colliders + k) * TRACK_STRIDE;
+}
+
+fn load_collider(b: u32, k: u32) -> Collider {
+  var r: Collider;
+  let m = params.colliders_off + k * COLLIDER_STRIDE;
+  r.friction = model[m];
+  r.r = model[m + 1u];
+  let t = track_index(b, k);
+  for (var i = 0u; i < DIM; i++) {
+    r.h[i] = model[m + 2u + i];
+    r.c[i] = ctrl[t + i];
+    r.u[i] = ctrl[t + 4u + i];
+  }
+  return r;
+}

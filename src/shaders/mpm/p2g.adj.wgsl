@@ -1,0 +1,60 @@
+// Adjoint of p2g, as a gather (no atomics): each particle reads the node gradients of its stencil.
+// Reads state_in, g_grid = (dL/dmv_i, dL/dm_i) and g_partial (what g2p's adjoint already found
+// for x and F). Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over
+// the rollout and writes this step's dL/da per particle into g_particle ([b][3][N]).
+// Thread 0 of each batch copy resets adj_max[b]: every reader of this step's scale has run.
+@group(0) @binding(4) var<storage, read> state_in: array<f32>;
+@group(0) @binding(5) var<storage, read> g_grid: array<f32>;
+@group(0) @binding(6) var<storage, read> g_partial: array<f32>;
+@group(0) @binding(7) var<storage, read_write> g_state_in: array<f32>;
+@group(0) @binding(8) var<storage, read_write> g_particle: array<f32>;
+@group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= params.n_particles * params.batch) { return; }
+  let b = i / params.n_particles;
+  let p = i % params.n_particles;
+  if (p == 0u) { atomicStore(&adj_max[b], 0u); }
+  let P = load_state_in(i);
+  let g = load_group(b, particle_group(p));
+  let vol = particle_vol(p);
+  let mass = g.density * vol;
+  var a = 0.0;
+  if (g.actuator != NO_ACTUATOR) { a = act_value(b, g.actuator); }
+  let ctau = -params.dt * vol * 4.0 * params.inv_dx * params.inv_dx;
+  let A = kirchhoff(g, P.F, P.C, a) * ctau + P.C * mass;
+  let st = stencil_at(P.x, params.inv_dx);
+  var gvs = vecD(0.0);
+  var gA: matD;
+  var gx = vecD(0.0);
+  for (var k = 0u; k < STENCIL; k++) {
+    let o = stencil_offset(k);
+    let w = stencil_weight(st, o);
+    let dw = stencil_grad(st, o, params.inv_dx);
+    let dpos = (vecD(o) - st.fx) * params.dx;
+    let gi = (b * params.res.w + node_index(st.base + o)) * (DIM + 1u);
+    var gmv: vecD;
+    for (var d = 0u; d < DIM; d++) { gmv[d] = g_grid[gi + d]; }
+    let gm = g_grid[gi + DIM];
+    gvs += w * gmv;
+    gA += outer(w * gmv, dpos);
+    gx += dw * (gm * mass + dot(gmv, mass * P.v + A * dpos)) - w * (transpose(A) * gmv);
+  }
+  let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau);
+  var Q: Particle;
+  let o = i * (DIM + DIM * DIM);
+  for (var d = 0u; d < DIM; d++) { Q.x[d] = gx[d] + g_partial[o + d]; }
+  Q.v = gvs * mass;
+  Q.C = gA * mass + sa.gC;
+  Q.F = sa.gF;
+  for (var j = 0u; j < DIM; j++) {
+    for (var d = 0u; d < DIM; d++) { Q.F[j][d] += g_partial[o + DIM + j * DIM + d]; }
+  }
+  store_g_state_in(i, Q);
+  let N = params.n_particles;
+  g_particle[(b * 3u) * N + p] += sa.gE;
+  g_particle[(b * 3u + 1u) * N + p] += sa.gnu;
+  g_particle[(b * 3u + 2u) * N + p] = sa.ga;
+}

@@ -1,0 +1,60 @@
+// Uniforms shared by every MPM kernel (bindings 0 and 1) and the particle record.
+// Layout mirrored by src/sim/mpm-params.ts: keep the two in step.
+struct SimParams {
+  res: vec4<u32>,          // grid nodes per axis (x, y, z; z = 1 in 2D), w = nodes per batch copy
+  n_particles: u32,        // particles per batch copy
+  batch: u32,              // batch copies B
+  n_groups: u32,
+  n_colliders: u32,
+  n_act: u32,              // actuation channels
+  horizon: u32,            // control steps stored in ctrl (act and collider tracks)
+  wall_kind: u32,          // 0 sticky, 1 slip, 2 separate
+  bound: u32,              // wall thickness in cells
+  groups_off: u32,         // offset of group records in model (floats)
+  colliders_off: u32,      // offset of collider records in model
+  act_off: u32,            // offset of actuation in ctrl
+  col_off: u32,            // offset of collider tracks in ctrl
+  gravity: vec4<f32>,
+  dx: f32,
+  inv_dx: f32,
+  dt: f32,
+  ground_mu: f32,          // Coulomb friction of the ground (axis 1, low side); < 0: a plain wall
+  fp_m: f32,               // fixed-point scale of grid mass
+  fp_p: f32,               // fixed-point scale of grid momentum
+  inv_fp_m: f32,
+  inv_fp_p: f32,
+  v_limit: f32,            // |v| above this marks a blow-up (reported with the step)
+  _pad0: f32,
+  _pad1: f32,
+  _pad2: f32,
+}
+
+// One record per step at a 256-byte stride, bound with a dynamic offset.
+struct StepInfo {
+  step: u32,               // global step index of the rollout
+  ctrl_step: u32,          // index into the control tracks, min(step, horizon - 1)
+  _pad0: u32,
+  _pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: SimParams;
+@group(0) @binding(1) var<uniform> step: StepInfo;
+
+// Particle state, array-of-structs in f32: x (DIM), v (DIM), C (DIM², column-major), F (DIM²).
+// Gradient buffers use the same record.
+const PSTRIDE: u32 = 2u * DIM + 2u * DIM * DIM;
+struct Particle { x: vecD, v: vecD, C: matD, F: matD }
+
+fn node_index(n: vecDi) -> u32 {
+  var idx = 0u;
+  var stride = 1u;
+  for (var i = 0u; i < DIM; i++) { idx += u32(n[i]) * stride; stride *= params.res[i]; }
+  return idx;
+}
+
+fn node_coord(idx: u32) -> vecDi {
+  var n: vecDi;
+  var r = idx;
+  for (var i = 0u; i < DIM; i++) { n[i] = i32(r % params.res[i]); r = r / params.res[i]; }
+  return n;
+}

@@ -1,0 +1,77 @@
+// The scene as plain data (JSON-serialisable): what a scene module builds, what `torsion export`
+// writes and `--scene-file` reads. Units are SI-like but arbitrary: positions in domain units,
+// time in seconds, E in pressure units, density in mass per volume (DIM-dimensional).
+
+export type Dim = 2 | 3;
+export type MaterialKind = 'fluid' | 'elastic' | 'elastoplastic';
+export type WallKind = 'sticky' | 'slip' | 'separate';
+export type ColliderShape = 'box' | 'sphere' | 'capsule';
+
+export interface GroupDesc {
+  name: string;
+  material: MaterialKind;
+  /** Young's modulus (> 0); differentiable. */
+  E: number;
+  /** Poisson ratio in (0, 0.5); differentiable. */
+  nu: number;
+  /** Density (> 0); particle mass = density * particle volume. */
+  density: number;
+  /** Dynamic viscosity for fluids (>= 0). */
+  viscosity?: number;
+  /** Singular-value clamp of elastoplastic groups: sigma in [1 - thetaC, 1 + thetaS]. */
+  plastic?: { thetaC: number; thetaS: number };
+  /** Active stress a(t) * strength * (F f)(F f)^T along unit fiber f; a(t) from `channel`. */
+  actuator?: { channel: number; strength: number; fiber: number[] };
+}
+
+export interface ColliderDesc {
+  name: string;
+  shape: ColliderShape;
+  /** Box half extents; capsule: the segment half extent along one axis (others 0). */
+  halfExtents?: number[];
+  /** Sphere and capsule radius; box corner rounding. */
+  radius?: number;
+  /** Coulomb friction with the material (>= 0). */
+  friction: number;
+  /** Per-step position [T][DIM] (or one row: fixed) and velocity [T][DIM]; differentiable. */
+  position: number[][];
+  velocity: number[][];
+}
+
+export interface ParticlesDesc {
+  /** [N * DIM] positions. */
+  x: number[];
+  /** [N * DIM] velocities. */
+  v: number[];
+  /** [N] group index per particle. */
+  group: number[];
+  /** [N] particle volume (cell volume / particles per cell). */
+  vol: number[];
+}
+
+export interface LossDesc {
+  /** Squared distance of a group's centre of mass to `target` at the final step. */
+  kind: 'com-target';
+  group?: number;
+  target: number[];
+}
+
+export interface MpmScene {
+  name: string;
+  description?: string;
+  dim: Dim;
+  grid: { res: number[]; dx: number };
+  dt: number;
+  /** Default rollout length. */
+  steps: number;
+  gravity: number[];
+  boundary: { walls: WallKind; groundFriction?: number; boundCells?: number };
+  groups: GroupDesc[];
+  particles: ParticlesDesc;
+  colliders: ColliderDesc[];
+  /** Actuation a[t][channel], flattened [T * channels]; T rows (last row held after). */
+  actuation?: { channels: number; values: number[] };
+  loss?: LossDesc;
+  /** What `torsion optimize` tunes by default. */
+  optimize?: { param: 'initialVelocity'; learningRate: number; iterations: number };
+}

@@ -1,0 +1,36 @@
+// The MPM compute pipelines for one dimension: forward stages, their adjoints and the control
+// gradient reduction. Bindings follow the WGSL files: 0 params, 1 step (dynamic), 2 model, 3 ctrl,
+// then each kernel's own buffers in the order they are declared.
+import { composeMpm, type Dim } from '../shaders/compose';
+import { mpmShaders } from '../shaders/index';
+import type { BindingKind, ComputeKernel, PipelineCache } from './pipeline-cache';
+
+const HEAD: BindingKind[] = ['uniform', 'uniform-dynamic', 'read', 'read'];
+
+export interface MpmKernels {
+  p2g: ComputeKernel;
+  gridUpdate: ComputeKernel;
+  g2p: ComputeKernel;
+  g2pAdjLocal: ComputeKernel;
+  g2pAdjScatter: ComputeKernel;
+  gridUpdateAdj: ComputeKernel;
+  p2gAdj: ComputeKernel;
+  ctrlGrad: ComputeKernel;
+}
+
+export async function buildMpmKernels(cache: PipelineCache, dim: Dim): Promise<MpmKernels> {
+  const k = (label: string, body: string, particles: [string, boolean][], own: BindingKind[], entry = 'main') =>
+    cache.computeAsync(`mpm${dim}d.${label}`, composeMpm(dim, { body, particles }), [...HEAD, ...own], entry);
+  const g2pAdjOwn: BindingKind[] = ['read', 'read', 'read', 'rw', 'rw', 'rw', 'rw'];
+  const [p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, ctrlGrad] = await Promise.all([
+    k('p2g', mpmShaders.p2g, [['state_in', false]], ['read', 'rw']),
+    k('grid_update', mpmShaders.gridUpdate, [], ['rw', 'rw', 'rw']),
+    k('g2p', mpmShaders.g2p, [['state_in', false], ['state_out', true]], ['read', 'read', 'rw', 'rw']),
+    k('g2p_adj.local', mpmShaders.g2pAdj, [['state_in', false], ['g_state_out', false]], g2pAdjOwn, 'local'),
+    k('g2p_adj.scatter', mpmShaders.g2pAdj, [['state_in', false], ['g_state_out', false]], g2pAdjOwn, 'scatter'),
+    k('grid_update_adj', mpmShaders.gridUpdateAdj, [], ['read', 'read', 'rw', 'rw', 'rw']),
+    k('p2g_adj', mpmShaders.p2gAdj, [['state_in', false], ['g_state_in', true]], ['read', 'read', 'read', 'rw', 'rw', 'rw']),
+    cache.computeAsync('mpm.ctrl_grad', mpmShaders.ctrlGrad, ['uniform-dynamic', 'read', 'read', 'rw']),
+  ]);
+  return { p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, ctrlGrad };
+}

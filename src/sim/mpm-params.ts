@@ -1,0 +1,149 @@
+// Packs a scene into the buffers the MPM kernels read: the SimParams uniform, the model record
+// (static) and the control record (per batch copy, differentiable). Mirrors the WGSL layouts in
+// src/shaders/mpm/params.wgsl and model.wgsl.
+import type { MpmScene } from './model';
+import { forwardScales, type FixedPointScales } from './fixed-point';
+
+export const PARAMS_BYTES = 128;
+export const STEP_STRIDE = 256; // dynamic uniform offset alignment
+export const GROUP_STRIDE = 8;
+export const COLLIDER_STRIDE = 8;
+export const TRACK_STRIDE = 8;
+export const MAX_COLLIDERS = 4;
+export const NO_ACTUATOR = 0xffffffff;
+const MATERIAL_CODE = { fluid: 0, elastic: 1, elastoplastic: 2 } as const;
+const WALL_CODE = { sticky: 0, slip: 1, separate: 2 } as const;
+
+export function particleStride(dim: number): number {
+  return 2 * dim + 2 * dim * dim;
+}
+
+export interface CtrlLayout {
+  /** Floats per whole control buffer (all batch copies). */
+  size: number;
+  groupsOff: number;
+  actOff: number;
+  colOff: number;
+}
+
+export interface PackedMpm {
+  dim: 2 | 3;
+  n: number;
+  batch: number;
+  nGroups: number;
+  nColliders: number;
+  nAct: number;
+  horizon: number;
+  res: [number, number, number];
+  nodes: number;
+  scales: FixedPointScales;
+  /** [start, count] of each group's particles (particles are contiguous by group). */
+  groupRanges: [number, number][];
+  params: ArrayBuffer;
+  model: Float32Array;
+  ctrl: Float32Array;
+  ctrlLayout: CtrlLayout;
+  /** Initial state for every batch copy, particle records [B][N][PSTRIDE]. */
+  state0: Float32Array;
+}
+
+export function ctrlLayout(batch: number, nGroups: number, horizon: number, nAct: number, nCol: number): CtrlLayout {
+  const groupsOff = 0;
+  const actOff = batch * nGroups * GROUP_STRIDE;
+  const colOff = actOff + batch * horizon * nAct;
+  return { groupsOff, actOff, colOff, size: colOff + batch * horizon * nCol * TRACK_STRIDE };
+}
+
+/** Horizon of the control tracks: the scene's steps, or the longest track given. */
+export function sceneHorizon(s: MpmScene): number {
+  let h = s.steps;
+  if (s.actuation && s.actuation.channels > 0) h = Math.max(h, s.actuation.values.length / s.actuation.channels);
+  for (const c of s.colliders) h = Math.max(h, c.position.length, c.velocity.length);
+  return Math.max(1, h);
+}
+
+function groupRanges(s: MpmScene): [number, number][] {
+  const r: [number, number][] = s.groups.map(() => [0, 0]);
+  const g = s.particles.group;
+  for (let p = 0; p < g.length; p++) {
+    if (r[g[p]][1] === 0) r[g[p]][0] = p;
+    r[g[p]][1]++;
+  }
+  return r;
+}
+
+export function packMpm(s: MpmScene, batch = 1): PackedMpm {
+  const dim = s.dim;
+  const n = s.particles.group.length;
+  const nGroups = s.groups.length;
+  const nColliders = s.colliders.length;
+  const nAct = s.actuation?.channels ?? 0;
+  const horizon = sceneHorizon(s);
+  const res: [number, number, number] = [s.grid.res[0], s.grid.res[1], dim === 3 ? s.grid.res[2] : 1];
+  const nodes = res[0] * res[1] * res[2];
+  const maxDensity = Math.max(...s.groups.map((g) => g.density));
+  const scales = forwardScales(maxDensity, s.grid.dx, s.dt, dim);
+  const modelFloats = 2 * n + nGroups * GROUP_STRIDE + nColliders * COLLIDER_STRIDE;
+  const model = new Float32Array(modelFloats);
+  const mu = new Uint32Array(model.buffer);
+  for (let p = 0; p < n; p++) { mu[2 * p] = s.particles.group[p]; model[2 * p + 1] = s.particles.vol[p]; }
+  const groupsOff = 2 * n;
+  s.groups.forEach((g, k) => {
+    const o = groupsOff + k * GROUP_STRIDE;
+    mu[o] = MATERIAL_CODE[g.material];
+    mu[o + 1] = g.actuator ? g.actuator.channel : NO_ACTUATOR;
+    if (g.actuator) for (let i = 0; i < dim; i++) model[o + 2 + i] = g.actuator.fiber[i];
+  });
+  const collidersOff = groupsOff + nGroups * GROUP_STRIDE;
+  s.colliders.forEach((c, k) => {
+    const o = collidersOff + k * COLLIDER_STRIDE;
+    model[o] = c.friction;
+    model[o + 1] = c.radius ?? 0;
+    for (let i = 0; i < dim; i++) model[o + 2 + i] = c.halfExtents?.[i] ?? 0;
+  });
+  const lay = ctrlLayout(batch, nGroups, horizon, nAct, nColliders);
+  const ctrl = new Float32Array(lay.size);
+  for (let b = 0; b < batch; b++) {
+    s.groups.forEach((g, k) => {
+      const o = lay.groupsOff + (b * nGroups + k) * GROUP_STRIDE;
+      ctrl.set([g.E, g.nu, g.density, g.viscosity ?? 0, g.actuator?.strength ?? 0,
+        g.plastic?.thetaC ?? 0, g.plastic?.thetaS ?? 0, 0], o);
+    });
+    for (let t = 0; t < horizon; t++) {
+      for (let ch = 0; ch < nAct; ch++) {
+        const vals = s.actuation!.values;
+        const rows = vals.length / nAct;
+        ctrl[lay.actOff + (b * horizon + t) * nAct + ch] = rows > 0 ? vals[Math.min(t, rows - 1) * nAct + ch] : 0;
+      }
+      s.colliders.forEach((c, k) => {
+        const o = lay.colOff + ((b * horizon + t) * nColliders + k) * TRACK_STRIDE;
+        const pos = c.position[Math.min(t, c.position.length - 1)];
+        const vel = c.velocity[Math.min(t, c.velocity.length - 1)];
+        for (let i = 0; i < dim; i++) { ctrl[o + i] = pos[i]; ctrl[o + 4 + i] = vel[i]; }
+      });
+    }
+  }
+  const params = new ArrayBuffer(PARAMS_BYTES);
+  const u = new Uint32Array(params);
+  const f = new Float32Array(params);
+  u.set([res[0], res[1], res[2], nodes, n, batch, nGroups, nColliders, nAct, horizon,
+    WALL_CODE[s.boundary.walls], s.boundary.boundCells ?? 3, groupsOff, collidersOff, lay.actOff, lay.colOff], 0);
+  f.set([s.gravity[0] ?? 0, s.gravity[1] ?? 0, s.gravity[2] ?? 0, 0], 16);
+  const dx = s.grid.dx;
+  f.set([dx, 1 / dx, s.dt, s.boundary.groundFriction ?? -1,
+    scales.fpM, scales.fpP, 1 / scales.fpM, 1 / scales.fpP, 2 * dx / s.dt, 0, 0, 0], 20);
+  const ps = particleStride(dim);
+  const state0 = new Float32Array(batch * n * ps);
+  for (let b = 0; b < batch; b++) {
+    for (let p = 0; p < n; p++) {
+      const o = (b * n + p) * ps;
+      for (let i = 0; i < dim; i++) {
+        state0[o + i] = s.particles.x[p * dim + i];
+        state0[o + dim + i] = s.particles.v[p * dim + i];
+        state0[o + 2 * dim + dim * dim + i * dim + i] = 1; // F = I, C = 0
+      }
+    }
+  }
+  return { dim, n, batch, nGroups, nColliders, nAct, horizon, res, nodes, scales,
+    groupRanges: groupRanges(s), params, model, ctrl, ctrlLayout: lay, state0 };
+}

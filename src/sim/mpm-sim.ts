@@ -1,0 +1,280 @@
+// MPM on the GPU for one packed scene and B batch copies: owns the model, control, grid and
+// scratch buffers and encodes the stages into a compute pass. It never submits: the caller
+// (a rollout, a test) decides when to submit and what to read back.
+import type { GpuContext } from './device';
+import { createBuffer, readU32, writeBuffer } from './gpu-buffers';
+import type { MpmScene } from './model';
+import { buildMpmKernels, type MpmKernels } from './mpm-kernels';
+import { packMpm, particleStride, STEP_STRIDE, type PackedMpm } from './mpm-params';
+import { PipelineCache, type BufferBinding, type ComputeKernel } from './pipeline-cache';
+
+const WG = 64;
+const UNIFORM = 0x40;
+const COPY_DST = 0x08;
+
+export interface RolloutStatus {
+  /** Particle-steps whose position was clamped back into the grid. */
+  clamped: number;
+  /** First step whose output had a NaN/Inf or |v| above the blow-up limit, or null. */
+  badStep: number | null;
+}
+
+let nextId = 1;
+const ids = new WeakMap<GPUBuffer, number>();
+function idOf(b: GPUBuffer): number {
+  let id = ids.get(b);
+  if (id === undefined) { id = nextId++; ids.set(b, id); }
+  return id;
+}
+
+/** Adjoint scratch, created on first use so forward-only runs do not pay for it. */
+interface AdjointBuffers {
+  gScatter: GPUBuffer;
+  gPartial: GPUBuffer;
+  adjMax: GPUBuffer;
+  gGridAcc: GPUBuffer;
+  gGrid: GPUBuffer;
+  gColNode: GPUBuffer;
+  /** [B][3][N]: dL/dE, dL/dnu accumulated over the rollout; dL/da of the current step. */
+  gParticle: GPUBuffer;
+  /** Same layout as ctrl: dL/d(group params, actuation, collider tracks). */
+  gCtrl: GPUBuffer;
+  actSegments: GPUBuffer | null;
+  actSegmentCount: number;
+  colSegments: GPUBuffer | null;
+  colSegmentCount: number;
+  paramSegments: GPUBuffer;
+  paramSegmentCount: number;
+}
+
+export class MpmSim {
+  readonly device: GPUDevice;
+  readonly dim: 2 | 3;
+  readonly stateFloats: number;
+  readonly paramsBuf: GPUBuffer;
+  readonly modelBuf: GPUBuffer;
+  readonly ctrlBuf: GPUBuffer;
+  readonly gridAcc: GPUBuffer;
+  readonly gridVin: GPUBuffer;
+  readonly gridV: GPUBuffer;
+  readonly statusBuf: GPUBuffer;
+  private stepBuf: GPUBuffer;
+  private stepCapacity = 0;
+  private adj: AdjointBuffers | null = null;
+  private readonly groups = new Map<string, GPUBindGroup>();
+  private readonly owned: GPUBuffer[] = [];
+
+  private constructor(
+    readonly gpu: GpuContext,
+    readonly scene: MpmScene,
+    readonly packed: PackedMpm,
+    readonly cache: PipelineCache,
+    readonly kernels: MpmKernels,
+  ) {
+    const d = packed.dim;
+    const dev = (this.device = gpu.device);
+    this.dim = d;
+    this.stateFloats = packed.batch * packed.n * particleStride(d);
+    const nodes = packed.batch * packed.nodes;
+    const mk = (label: string, bytes: number, usage?: number, init?: ArrayBufferView | ArrayBuffer) => {
+      const b = createBuffer(dev, `mpm.${label}`, bytes, usage, init);
+      this.owned.push(b);
+      return b;
+    };
+    this.paramsBuf = mk('params', packed.params.byteLength, UNIFORM | COPY_DST, packed.params);
+    this.modelBuf = mk('model', packed.model.byteLength, undefined, packed.model);
+    this.ctrlBuf = mk('ctrl', packed.ctrl.byteLength, undefined, packed.ctrl);
+    this.gridAcc = mk('grid_acc', nodes * (d + 1) * 4);
+    this.gridVin = mk('grid_vin', nodes * (d + 1) * 4);
+    this.gridV = mk('grid_v', nodes * d * 4);
+    this.statusBuf = mk('status', 16, undefined, new Uint32Array([0, 0xffffffff, 0, 0]));
+    this.stepBuf = this.makeStepBuf(Math.max(packed.horizon, 1) + 1);
+  }
+
+  static async create(gpu: GpuContext, scene: MpmScene, opts: { batch?: number; cache?: PipelineCache } = {}): Promise<MpmSim> {
+    const packed = packMpm(scene, opts.batch ?? 1);
+    const cache = opts.cache ?? new PipelineCache(gpu.device);
+    const kernels = await buildMpmKernels(cache, packed.dim);
+    return new MpmSim(gpu, scene, packed, cache, kernels);
+  }
+
+  get batch(): number { return this.packed.batch; }
+  get stateBytes(): number { return this.stateFloats * 4; }
+
+  createState(label: string, init?: Float32Array): GPUBuffer {
+    return createBuffer(this.device, `mpm.state.${label}`, this.stateBytes, undefined, init);
+  }
+
+  /** Step records 0..n-1 exist after this (step k: {k, min(k, horizon - 1)}). */
+  ensureSteps(n: number): void {
+    if (n <= this.stepCapacity) return;
+    this.stepBuf.destroy();
+    this.stepBuf = this.makeStepBuf(Math.max(n, 2 * this.stepCapacity));
+    this.groups.clear();
+  }
+
+  private makeStepBuf(n: number): GPUBuffer {
+    const data = new Uint32Array((n * STEP_STRIDE) / 4);
+    for (let k = 0; k < n; k++) data.set([k, Math.min(k, this.packed.horizon - 1)], (k * STEP_STRIDE) / 4);
+    this.stepCapacity = n;
+    return createBuffer(this.device, 'mpm.steps', data.byteLength, UNIFORM | COPY_DST, data);
+  }
+
+  private bind(kernel: ComputeKernel, label: string, buffers: GPUBuffer[]): GPUBindGroup {
+    const key = `${label}:${buffers.map(idOf).join(',')}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      const head: BufferBinding[] = [this.paramsBuf, { buffer: this.stepBuf, offset: 0, size: 16 }, this.modelBuf, this.ctrlBuf];
+      g = this.cache.bindGroup(`mpm.${label}.bind`, kernel.layout, [...head, ...buffers]);
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  private dispatch(pass: GPUComputePassEncoder, kernel: ComputeKernel, label: string, buffers: GPUBuffer[], step: number, count: number): void {
+    if (step >= this.stepCapacity) throw new RangeError(`step ${step} beyond the step table (${this.stepCapacity}); call ensureSteps first`);
+    pass.setPipeline(kernel.pipeline);
+    pass.setBindGroup(0, this.bind(kernel, label, buffers), [step * STEP_STRIDE]);
+    pass.dispatchWorkgroups(Math.ceil(count / WG));
+  }
+
+  private get particleCount(): number { return this.packed.batch * this.packed.n; }
+  private get nodeCount(): number { return this.packed.batch * this.packed.nodes; }
+
+  encodeP2G(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
+    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc], step, this.particleCount);
+  }
+
+  encodeGridUpdate(pass: GPUComputePassEncoder, step: number): void {
+    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridVin, this.gridV], step, this.nodeCount);
+  }
+
+  encodeG2P(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    if (sIn === sOut) throw new Error('g2p would overwrite its own input: stages read `in` and write `out`');
+    this.dispatch(pass, this.kernels.g2p, 'g2p', [sIn, this.gridV, sOut, this.statusBuf], step, this.particleCount);
+  }
+
+  /** One MLS-MPM step: state sIn at `step` -> state sOut at step + 1. */
+  encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    this.encodeP2G(pass, sIn, step);
+    this.encodeGridUpdate(pass, step);
+    this.encodeG2P(pass, sIn, sOut, step);
+  }
+
+  get adjoint(): AdjointBuffers {
+    if (!this.adj) this.adj = this.makeAdjoint();
+    return this.adj;
+  }
+
+  private makeAdjoint(): AdjointBuffers {
+    const { batch: B, n: N, nodes, dim: d, nColliders: C, nGroups: G, groupRanges, ctrlLayout: lay, horizon: T, nAct } = this.packed;
+    const mk = (label: string, bytes: number, init?: ArrayBufferView) => {
+      const b = createBuffer(this.device, `mpm.adj.${label}`, bytes, undefined, init);
+      this.owned.push(b);
+      return b;
+    };
+    const xs = d + d * d;
+    // Segments for ctrl_grad.wgsl: [src, count, dst, dst_step].
+    const act: number[] = [];
+    const col: number[] = [];
+    const par: number[] = [];
+    for (let b = 0; b < B; b++) {
+      this.scene.groups.forEach((g, k) => {
+        const [start, count] = groupRanges[k];
+        if (count === 0) return;
+        par.push((b * 3 + 0) * N + start, count, lay.groupsOff + (b * G + k) * 8, 0);
+        par.push((b * 3 + 1) * N + start, count, lay.groupsOff + (b * G + k) * 8 + 1, 0);
+        if (g.actuator) act.push((b * 3 + 2) * N + start, count, lay.actOff + b * T * nAct + g.actuator.channel, nAct);
+      });
+      for (let c = 0; c < C; c++) {
+        for (let comp = 0; comp < 2 * d; comp++) {
+          const slot = comp < d ? comp : 4 + comp - d;
+          col.push(((b * C + c) * 2 * d + comp) * nodes, nodes, lay.colOff + (b * T * C + c) * 8 + slot, C * 8);
+        }
+      }
+    }
+    const seg = (label: string, a: number[]) => (a.length ? mk(label, a.length * 4, new Uint32Array(a)) : null);
+    return {
+      gScatter: mk('g_scatter', B * N * xs * 4),
+      gPartial: mk('g_partial', B * N * xs * 4),
+      adjMax: mk('adj_max', B * 4),
+      gGridAcc: mk('g_grid_acc', B * nodes * d * 4),
+      gGrid: mk('g_grid', B * nodes * (d + 1) * 4),
+      gColNode: mk('g_col_node', B * C * 2 * d * nodes * 4),
+      gParticle: mk('g_particle', B * 3 * N * 4),
+      gCtrl: mk('g_ctrl', lay.size * 4),
+      actSegments: seg('act_segments', act),
+      actSegmentCount: act.length / 4,
+      colSegments: seg('col_segments', col),
+      colSegmentCount: col.length / 4,
+      paramSegments: seg('param_segments', par)!,
+      paramSegmentCount: par.length / 4,
+    };
+  }
+
+  /** Zeroes the adjoint accumulators before a backward pass. */
+  clearAdjoint(enc: GPUCommandEncoder): void {
+    const a = this.adjoint;
+    for (const b of [a.adjMax, a.gGridAcc, a.gParticle, a.gCtrl]) enc.clearBuffer(b);
+  }
+
+  /**
+   * Adjoint of step `step` (state sIn -> out): recomputes the grid from sIn, then runs the stage
+   * adjoints in reverse. gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn.
+   */
+  encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number): void {
+    if (gIn === gOut) throw new Error('the step adjoint would overwrite its own input gradient');
+    const a = this.adjoint;
+    const k = this.kernels;
+    this.encodeP2G(pass, sIn, step);
+    this.encodeGridUpdate(pass, step);
+    const g2pAdj = [sIn, this.gridV, gOut, a.gScatter, a.gPartial, a.adjMax, a.gGridAcc];
+    this.dispatch(pass, k.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, this.particleCount);
+    this.dispatch(pass, k.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, this.particleCount);
+    this.dispatch(pass, k.gridUpdateAdj, 'grid_update_adj', [this.gridVin, a.adjMax, a.gGridAcc, a.gGrid, a.gColNode], step, this.nodeCount);
+    this.dispatch(pass, k.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gPartial, gIn, a.gParticle, a.adjMax], step, this.particleCount);
+    this.encodeSegments(pass, a.actSegments, a.actSegmentCount, a.gParticle, step);
+    this.encodeSegments(pass, a.colSegments, a.colSegmentCount, a.gColNode, step);
+  }
+
+  /** After the last step adjoint: sums dL/dE and dL/dnu per group into gCtrl. */
+  encodeParamGrads(pass: GPUComputePassEncoder): void {
+    const a = this.adjoint;
+    this.encodeSegments(pass, a.paramSegments, a.paramSegmentCount, a.gParticle, 0);
+  }
+
+  private encodeSegments(pass: GPUComputePassEncoder, segs: GPUBuffer | null, count: number, src: GPUBuffer, step: number): void {
+    if (!segs || count === 0) return;
+    const kern = this.kernels.ctrlGrad;
+    const key = `ctrl_grad:${idOf(segs)}:${idOf(src)}:${idOf(this.stepBuf)}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      g = this.cache.bindGroup('mpm.ctrl_grad.bind', kern.layout, [{ buffer: this.stepBuf, offset: 0, size: 16 }, segs, src, this.adjoint.gCtrl]);
+      this.groups.set(key, g);
+    }
+    pass.setPipeline(kern.pipeline);
+    pass.setBindGroup(0, g, [step * STEP_STRIDE]);
+    pass.dispatchWorkgroups(count);
+  }
+
+  /** Replaces the control record (group params, actuation, collider tracks) of all batch copies. */
+  writeCtrl(ctrl: Float32Array): void {
+    if (ctrl.length !== this.packed.ctrl.length) throw new RangeError(`ctrl has ${ctrl.length} floats, expected ${this.packed.ctrl.length}`);
+    writeBuffer(this.device, this.ctrlBuf, ctrl);
+  }
+
+  resetStatus(): void {
+    writeBuffer(this.device, this.statusBuf, new Uint32Array([0, 0xffffffff, 0, 0]));
+  }
+
+  async readStatus(): Promise<RolloutStatus> {
+    const s = await readU32(this.device, this.statusBuf, 0, 2);
+    return { clamped: s[0], badStep: s[1] === 0xffffffff ? null : s[1] };
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.stepBuf.destroy();
+    this.groups.clear();
+  }
+}

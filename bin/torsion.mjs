@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// The `torsion` command: runs src/cli/main.ts (TypeScript that imports WGSL with Vite's `?raw`)
+// through vite-node, so the CLI, the tests and the browser share the same sources.
+import { setFlagsFromString } from 'node:v8';
+
+// First, before anything loads Dawn: with V8's top tier on, Dawn crashes Node 20 at random
+// (SIGSEGV, futex errors). NODE_OPTIONS refuses this flag, so it is set here. Everything else is
+// imported dynamically below, because static imports would run before this line.
+setFlagsFromString('--max-opt=2');
+
+const { fileURLToPath } = await import('node:url');
+const { join } = await import('node:path');
+const { existsSync } = await import('node:fs');
+
+// Paths are relative to the package, not to the working directory (npx may run us from anywhere).
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entry = join(root, 'src', 'cli', 'main.ts');
+
+async function run() {
+  if (!existsSync(entry)) {
+    console.error(`torsion: ${entry} is missing; the CLI has no commands yet`);
+    return 1;
+  }
+  const [{ createServer }, { ViteNodeServer }, { ViteNodeRunner }, { installSourcemapsSupport }] = await Promise.all([
+    import('vite'), import('vite-node/server'), import('vite-node/client'), import('vite-node/source-map'),
+  ]);
+  // A bare dev server used only as a transformer: no config file (the browser's vite.config.ts is
+  // not needed here and costs startup time), no HMR, no file watching, no dependency pre-bundling.
+  // Nothing listens, so the file-serving sandbox (fs.strict) only gets in the way of a user's own
+  // files outside the package, e.g. a scene that imports WGSL with `?raw`.
+  const server = await createServer({
+    root,
+    configFile: false,
+    appType: 'custom',
+    logLevel: 'silent',
+    server: { hmr: false, watch: null, middlewareMode: true, fs: { strict: false } },
+    optimizeDeps: { noDiscovery: true, include: [] },
+  });
+  try {
+    const node = new ViteNodeServer(server);
+    installSourcemapsSupport({ getSourceMap: (source) => node.getSourceMap(source) });
+    const runner = new ViteNodeRunner({
+      root: server.config.root,
+      base: server.config.base,
+      fetchModule: (id) => node.fetchModule(id),
+      resolveId: (id, importer) => node.resolveId(id, importer),
+    });
+    const mod = await runner.executeFile(entry);
+    if (typeof mod.main !== 'function') {
+      console.error(`torsion: ${entry} must export async function main(argv: string[]): Promise<number>`);
+      return 1;
+    }
+    const code = await mod.main(process.argv.slice(2));
+    return Number.isInteger(code) ? code : 0;
+  } finally {
+    await server.close();
+  }
+}
+
+try {
+  process.exitCode = await run();
+} catch (e) {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exitCode = 1;
+}
+
+// main has returned: if a handle still holds the event loop (typically a GPU device that was never
+// destroyed), say so and exit instead of hanging. unref() keeps this timer from holding it itself.
+setTimeout(() => {
+  console.error('torsion: something kept Node alive after main() returned (an undestroyed GPU device?); exiting');
+  process.exit();
+}, 2000).unref();

@@ -36,3 +36,7 @@ export const mpmShaders = {
   g2pAdj: g2pAdjWgsl,
   ctrlGrad: ctrlGradWgsl,
 };
+
+import comTargetWgsl from './loss/com_target.wgsl?raw';
+
+export const lossShaders = { comTarget: comTargetWgsl };

@@ -1,0 +1,173 @@
+// A rollout of T steps that can be differentiated: forward keeps only the checkpoints of its
+// schedule; backward recomputes each segment from its checkpoint (the grid is always recomputed
+// by the step adjoint, never stored) and runs the step adjoints in reverse.
+//
+// Safety by construction: every state buffer records which step's state it holds, writes update
+// that record when they are encoded, and the backward refuses (throws) to encode a step adjoint
+// whose input buffer holds anything else. A buffer overwritten by a later step can't be read as
+// if it were the old state.
+import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
+import type { MpmSim, RolloutStatus } from './mpm-sim';
+import { writeBuffer } from './gpu-buffers';
+
+export class RolloutError extends Error {
+  constructor(message: string, readonly step: number | null) {
+    super(message);
+    this.name = 'RolloutError';
+  }
+}
+
+export interface TapeMemory {
+  mode: CheckpointMode;
+  segments: number;
+  /** Longest segment (the K of the schedule). */
+  segmentLength: number;
+  storedStates: number;
+  stateBytes: number;
+  tapeBytes: number;
+  fullTapeBytes: number;
+  ratio: number;
+}
+
+interface Slot { buf: GPUBuffer; holds: number }
+
+export class Rollout {
+  readonly schedule: CheckpointSchedule;
+  private readonly slots: Slot[];
+  private readonly work: Slot[];
+  readonly final: Slot;
+  private readonly grads: GPUBuffer[];
+  /** Steps encoded per command buffer: many substeps per submit keeps dispatch overhead low. */
+  stepsPerSubmit = 32;
+
+  constructor(readonly sim: MpmSim, readonly steps: number, mode: CheckpointMode = 'auto') {
+    this.schedule = planCheckpoints(steps, mode);
+    sim.ensureSteps(steps);
+    const mk = (label: string): Slot => ({ buf: sim.createState(label), holds: -1 });
+    this.slots = Array.from({ length: this.schedule.slots }, (_, i) => mk(`tape${i}`));
+    this.work = mode === 'full' ? [] : [mk('work0'), mk('work1')];
+    this.final = mk('final');
+    this.grads = [];
+  }
+
+  memory(): TapeMemory {
+    const stateBytes = this.sim.stateBytes;
+    const storedStates = this.slots.length + this.work.length + 1;
+    const fullStates = this.steps + 1;
+    return {
+      mode: this.schedule.mode,
+      segments: this.schedule.starts.length,
+      segmentLength: Math.max(...this.schedule.lengths),
+      storedStates,
+      stateBytes,
+      tapeBytes: storedStates * stateBytes,
+      fullTapeBytes: fullStates * stateBytes,
+      ratio: storedStates / fullStates,
+    };
+  }
+
+  /** Runs T steps from state0 (record array or a state buffer). Throws RolloutError on blow-up. */
+  async forward(state0: Float32Array | GPUBuffer = this.sim.packed.state0): Promise<RolloutStatus> {
+    const sim = this.sim;
+    const s0 = this.slots[0];
+    if (state0 instanceof Float32Array) writeBuffer(sim.device, s0.buf, state0);
+    else {
+      const e = sim.device.createCommandEncoder();
+      e.copyBufferToBuffer(state0, 0, s0.buf, 0, sim.stateBytes);
+      sim.device.queue.submit([e.finish()]);
+    }
+    s0.holds = 0;
+    sim.resetStatus();
+    const { starts } = this.schedule;
+    const full = this.schedule.mode === 'full';
+    let cur = s0;
+    let seg = 0;
+    for (let t0 = 0; t0 < this.steps; t0 += this.stepsPerSubmit) {
+      const enc = sim.device.createCommandEncoder({ label: 'rollout.forward' });
+      const pass = enc.beginComputePass({ label: 'rollout.forward' });
+      for (let t = t0; t < Math.min(this.steps, t0 + this.stepsPerSubmit); t++) {
+        let out: Slot;
+        if (t + 1 === this.steps) out = this.final;
+        else if (full) out = this.slots[t + 1];
+        else if (seg + 1 < starts.length && t + 1 === starts[seg + 1]) out = this.slots[++seg];
+        else out = this.work[(t + 1) % 2] === cur ? this.work[t % 2] : this.work[(t + 1) % 2];
+        sim.encodeStep(pass, cur.buf, out.buf, t);
+        out.holds = t + 1;
+        cur = out;
+      }
+      pass.end();
+      sim.device.queue.submit([enc.finish()]);
+    }
+    const status = await sim.readStatus();
+    if (status.badStep !== null) {
+      throw new RolloutError(`rollout blew up at step ${status.badStep}: a particle velocity or deformation became non-finite or exceeded the limit (${(2 * sim.scene.grid.dx / sim.scene.dt).toPrecision(3)} = 2 dx/dt). Reduce dt or stiffness.`, status.badStep);
+    }
+    return status;
+  }
+
+  /** The state buffer holding step t, if the tape still has it. */
+  stateAt(t: number): GPUBuffer | null {
+    if (this.final.holds === t) return this.final.buf;
+    return this.slots.find((s) => s.holds === t)?.buf ?? null;
+  }
+
+  private gradBuffers(): GPUBuffer[] {
+    if (!this.grads.length) this.grads.push(this.sim.createState('grad0'), this.sim.createState('grad1'));
+    return this.grads;
+  }
+
+  /**
+   * Backward from gFinal = dL/d(state at T). Returns the buffer holding dL/d(state at 0);
+   * dL/d(ctrl) (E, nu, actuation, collider tracks) is in sim.adjoint.gCtrl.
+   */
+  async backward(gFinal: GPUBuffer): Promise<GPUBuffer> {
+    const sim = this.sim;
+    const [gA, gB] = this.gradBuffers();
+    const dev = sim.device;
+    let enc = dev.createCommandEncoder({ label: 'rollout.backward' });
+    sim.clearAdjoint(enc);
+    enc.copyBufferToBuffer(gFinal, 0, gA, 0, sim.stateBytes);
+    let gOut = gA;
+    let gIn = gB;
+    let encoded = 0;
+    const { starts, lengths } = this.schedule;
+    for (let k = starts.length - 1; k >= 0; k--) {
+      const c = starts[k];
+      const L = lengths[k];
+      if (this.slots[k].holds !== c) throw new Error(`tape: checkpoint ${k} holds step ${this.slots[k].holds}, expected ${c}`);
+      // Recompute the segment's states into the slots after checkpoint k (free now).
+      let pass = enc.beginComputePass({ label: 'rollout.recompute' });
+      for (let j = 1; j < L; j++) {
+        const dst = this.slots[k + j];
+        if (dst.holds === c + j) continue; // full tape: already there
+        sim.encodeStep(pass, this.slots[k + j - 1].buf, dst.buf, c + j - 1);
+        dst.holds = c + j;
+      }
+      pass.end();
+      pass = enc.beginComputePass({ label: 'rollout.adjoint' });
+      for (let t = c + L - 1; t >= c; t--) {
+        const s = this.slots[k + (t - c)];
+        if (s.holds !== t) throw new Error(`tape: the adjoint of step ${t} would read a buffer holding step ${s.holds}`);
+        sim.encodeStepAdjoint(pass, s.buf, gOut, gIn, t);
+        [gOut, gIn] = [gIn, gOut];
+        if (++encoded % this.stepsPerSubmit === 0) {
+          pass.end();
+          dev.queue.submit([enc.finish()]);
+          enc = dev.createCommandEncoder({ label: 'rollout.backward' });
+          pass = enc.beginComputePass({ label: 'rollout.adjoint' });
+        }
+      }
+      pass.end();
+    }
+    const pass = enc.beginComputePass({ label: 'rollout.param_grads' });
+    sim.encodeParamGrads(pass);
+    pass.end();
+    dev.queue.submit([enc.finish()]);
+    return gOut;
+  }
+
+  destroy(): void {
+    for (const s of [...this.slots, ...this.work, this.final]) s.buf.destroy();
+    for (const g of this.grads) g.destroy();
+  }
+}

@@ -1,0 +1,80 @@
+// Small scenes for GPU tests, sized for two CPU cores running lavapipe.
+import type { MaterialKind, MpmScene } from '../../src/sim/model';
+
+export interface TinyOptions {
+  dim: 2 | 3;
+  material: MaterialKind;
+  res?: number;
+  /** Block [lo, hi]^dim, particles on a lattice of spacing dx / 2 (2^dim per cell). */
+  lo?: number;
+  hi?: number;
+  velocity?: number[];
+  gravity?: boolean;
+  seed?: number;
+  actuated?: boolean;
+  collider?: boolean;
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function tinyScene(o: TinyOptions): MpmScene {
+  const dim = o.dim;
+  const res = Array(dim).fill(o.res ?? (dim === 2 ? 32 : 16));
+  const dx = 1 / res[0];
+  const lo = o.lo ?? 0.3, hi = o.hi ?? 0.5, h = dx / 2;
+  const rand = rng(o.seed ?? 1);
+  const x: number[] = [], v: number[] = [], group: number[] = [], vol: number[] = [];
+  const n1 = Math.round((hi - lo) / h);
+  const total = n1 ** dim;
+  const vel = o.velocity ?? Array(dim).fill(0).map((_, i) => (i === 0 ? 0.3 : 0.1));
+  for (let k = 0; k < total; k++) {
+    let r = k;
+    for (let i = 0; i < dim; i++) {
+      // jitter keeps particles off the B-spline kinks, where finite differences are meaningless
+      x.push(lo + ((r % n1) + 0.25 + 0.5 * rand()) * h);
+      r = Math.floor(r / n1);
+      v.push(vel[i] + 0.05 * (rand() - 0.5));
+    }
+    group.push(o.actuated && x[x.length - dim] > (lo + hi) / 2 ? 1 : 0);
+    vol.push(h ** dim);
+  }
+  const groups: MpmScene['groups'] = [{ name: 'body', material: o.material, E: 60, nu: 0.3, density: 1, viscosity: o.material === 'fluid' ? 0.01 : 0,
+    plastic: { thetaC: 0.02, thetaS: 0.005 } }];
+  if (o.actuated) {
+    groups.push({ name: 'muscle', material: o.material, E: 80, nu: 0.25, density: 1,
+      plastic: { thetaC: 0.02, thetaS: 0.005 },
+      actuator: { channel: 0, strength: 20, fiber: dim === 2 ? [0.6, 0.8] : [0.6, 0.8, 0] } });
+  }
+  // particles contiguous by group
+  const order = group.map((g, i) => [g, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((a) => a[1]);
+  const pick = (arr: number[], w: number) => order.flatMap((i) => arr.slice(i * w, i * w + w));
+  const scene: MpmScene = {
+    name: `tiny-${dim}d-${o.material}`, dim, grid: { res, dx }, dt: 1e-3, steps: 20,
+    gravity: o.gravity === false ? Array(dim).fill(0) : dim === 2 ? [0, -9.8] : [0, -9.8, 0],
+    boundary: { walls: 'separate', groundFriction: 0.4 },
+    groups,
+    particles: { x: pick(x, dim), v: pick(v, dim), group: pick(group, 1), vol: pick(vol, 1) },
+    colliders: [],
+  };
+  if (o.actuated) {
+    const T = 40;
+    scene.actuation = { channels: 1, values: Array.from({ length: T }, (_, t) => Math.sin(t * 0.3) * 0.5) };
+  }
+  if (o.collider) {
+    const c0 = dim === 2 ? [0.4, 0.62] : [0.4, 0.62, 0.4];
+    const u = dim === 2 ? [0.05, -0.8] : [0.05, -0.8, 0];
+    const T = 40;
+    scene.colliders.push({ name: 'paddle', shape: 'box', halfExtents: dim === 2 ? [0.08, 0.03] : [0.08, 0.03, 0.08], radius: 0.01, friction: 0.3,
+      position: Array.from({ length: T }, (_, t) => c0.map((c, i) => c + u[i] * t * 1e-3)), velocity: [u] });
+  }
+  return scene;
+}

@@ -1,0 +1,190 @@
+// Small-matrix maths in float64, generic over the dimension (2 or 3): the CPU twin of
+// src/shaders/common/prelude.wgsl + dim2.wgsl/dim3.wgsl. Matrices are flat Float64Arrays in
+// column-major order, m[col * dim + row], the order of C and F in the particle record. The
+// dimension is read from the length (4 or 9 for a matrix, 2 or 3 for a vector), so every function
+// works in 2D and 3D. Results go to an optional `dst` (last argument) or a new array.
+
+export type Dim = 2 | 3;
+/** dim x dim matrix, column-major: m[col * dim + row]. */
+export type Mat = Float64Array;
+/** Vector of length dim. */
+export type Vec = Float64Array;
+
+/** Dimension of a matrix from its length (4 -> 2, 9 -> 3). */
+export function matDim(m: ArrayLike<number>): Dim {
+  if (m.length === 4) return 2;
+  if (m.length === 9) return 3;
+  throw new Error(`small-matrix: a matrix has 4 or 9 entries, got ${m.length}`);
+}
+
+export function ident(dim: Dim, dst: Mat = new Float64Array(dim * dim)): Mat {
+  dst.fill(0);
+  for (let i = 0; i < dim; i++) dst[i * dim + i] = 1;
+  return dst;
+}
+
+/** a b */
+export function mul(a: Mat, b: Mat, dst?: Mat): Mat {
+  const d = matDim(a);
+  const r = new Float64Array(d * d); // a temporary, so dst may alias a or b
+  for (let j = 0; j < d; j++) {
+    for (let i = 0; i < d; i++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += a[k * d + i] * b[j * d + k];
+      r[j * d + i] = s;
+    }
+  }
+  if (!dst) return r;
+  dst.set(r);
+  return dst;
+}
+
+/** m v */
+export function mulVec(m: Mat, v: Vec, dst?: Vec): Vec {
+  const d = matDim(m);
+  const r = new Float64Array(d);
+  for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) r[i] += m[j * d + i] * v[j];
+  if (!dst) return r;
+  dst.set(r);
+  return dst;
+}
+
+export function transpose(m: Mat, dst?: Mat): Mat {
+  const d = matDim(m);
+  const r = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) r[i * d + j] = m[j * d + i];
+  if (!dst) return r;
+  dst.set(r);
+  return dst;
+}
+
+/** a * sa + b * sb (entrywise; also for vectors). */
+export function axpby(a: Float64Array, sa: number, b: Float64Array, sb: number, dst: Float64Array = new Float64Array(a.length)): Float64Array {
+  for (let i = 0; i < a.length; i++) dst[i] = a[i] * sa + b[i] * sb;
+  return dst;
+}
+
+export function det(m: Mat): number {
+  if (matDim(m) === 2) return m[0] * m[3] - m[2] * m[1];
+  return m[0] * (m[4] * m[8] - m[7] * m[5]) - m[3] * (m[1] * m[8] - m[7] * m[2]) + m[6] * (m[1] * m[5] - m[4] * m[2]);
+}
+
+function cross(a: ArrayLike<number>, b: ArrayLike<number>, dst: Float64Array, o: number): void {
+  dst[o] = a[1] * b[2] - a[2] * b[1];
+  dst[o + 1] = a[2] * b[0] - a[0] * b[2];
+  dst[o + 2] = a[0] * b[1] - a[1] * b[0];
+}
+
+/** Column j of m (a view, not a copy). */
+export function col(m: Mat, j: number): Vec {
+  const d = matDim(m);
+  return m.subarray(j * d, j * d + d);
+}
+
+/** cof(m) = det(m) m^{-T} = d det(m) / dm. In 3D its columns are cross products of columns. */
+export function cofactor(m: Mat, dst?: Mat): Mat {
+  const r = new Float64Array(m.length);
+  if (matDim(m) === 2) {
+    r.set([m[3], -m[2], -m[1], m[0]]);
+  } else {
+    for (let k = 0; k < 3; k++) cross(col(m, (k + 1) % 3), col(m, (k + 2) % 3), r, 3 * k);
+  }
+  if (!dst) return r;
+  dst.set(r);
+  return dst;
+}
+
+/** a b^T: column j is a * b[j]. */
+export function outer(a: Vec, b: Vec, dst: Mat = new Float64Array(a.length * a.length)): Mat {
+  const d = a.length;
+  for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) dst[j * d + i] = a[i] * b[j];
+  return dst;
+}
+
+export function trace(m: Mat): number {
+  const d = matDim(m);
+  let t = 0;
+  for (let i = 0; i < d; i++) t += m[i * d + i];
+  return t;
+}
+
+/** Frobenius inner product a : b (also the dot product of vectors). */
+export function ddot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+export function norm(a: Float64Array): number {
+  return Math.sqrt(ddot(a, a));
+}
+
+// ---- Signed SVD by one-sided (Hestenes) Jacobi, as prelude.wgsl `svd` -----------------------
+// F = U diag(s) V^T, det U = det V = +1; the smallest singular value carries the sign of det F.
+// Same rotations and sweep order as the WGSL; float64 needs more sweeps than the GPU's
+// SVD_SWEEPS (1 in 2D, 5 in 3D), so it sweeps until no pair needs a rotation (at most `maxSweeps`).
+
+export interface Svd { U: Mat; s: Vec; V: Mat }
+
+/** Column k that makes an orthonormal U right-handed (dim2.wgsl / dim3.wgsl `complete_basis`). */
+export function completeBasis(U: Mat, k: number): Vec {
+  const d = matDim(U);
+  const r = new Float64Array(d);
+  if (d === 2) {
+    if (k === 0) r.set([U[3], -U[2]]);
+    else r.set([-U[1], U[0]]);
+  } else {
+    cross(col(U, (k + 1) % 3), col(U, (k + 2) % 3), r, 0);
+  }
+  return r;
+}
+
+export function svd(F: Mat, maxSweeps = 30): Svd {
+  const d = matDim(F);
+  const A = Float64Array.from(F);
+  const V = ident(d);
+  const rotate = (M: Mat, p: number, q: number, c: number, sn: number) => {
+    for (let i = 0; i < d; i++) {
+      const mp = M[p * d + i], mq = M[q * d + i];
+      M[p * d + i] = c * mp - sn * mq;
+      M[q * d + i] = sn * mp + c * mq;
+    }
+  };
+  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    let rotated = false;
+    for (let p = 0; p + 1 < d; p++) {
+      for (let q = p + 1; q < d; q++) {
+        const ap = col(A, p), aq = col(A, q);
+        const al = ddot(ap, ap), be = ddot(aq, aq), ga = ddot(ap, aq);
+        // The WGSL skips |ga| <= 1e-9 sqrt(al be) (below f32 precision); here the f64 analogue.
+        if (!(Math.abs(ga) > 1e-300 && Math.abs(ga) > 1e-15 * Math.sqrt(al * be))) continue;
+        const zeta = (be - al) / (2 * ga);
+        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        rotate(A, p, q, c, c * t);
+        rotate(V, p, q, c, c * t);
+        rotated = true;
+      }
+    }
+    if (!rotated) break;
+  }
+  const U = new Float64Array(d * d);
+  const s = new Float64Array(d);
+  let k = 0;
+  for (let i = 0; i < d; i++) {
+    s[i] = norm(col(A, i));
+    for (let r = 0; r < d; r++) U[i * d + r] = A[i * d + r] / Math.max(s[i], 1e-300);
+    if (s[i] < s[k]) k = i;
+  }
+  U.set(completeBasis(U, k), k * d);
+  s[k] = ddot(col(A, k), col(U, k));
+  return { U, s, V };
+}
+
+/** U diag(s) V^T */
+export function svdCompose(r: Svd, s: Vec): Mat {
+  const d = matDim(r.U);
+  const US = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) US[j * d + i] = r.U[j * d + i] * s[j];
+  return mul(US, transpose(r.V));
+}

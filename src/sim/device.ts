@@ -137,16 +137,24 @@ function deviceRequest(adapter: GPUAdapter, opts: RequestGpuOptions): GPUDeviceD
 
 export async function requestGpu(opts: RequestGpuOptions = {}): Promise<GpuContext> {
   const gpu = await acquireGpu();
-  let device: GPUDevice;
   let adapter: GPUAdapter | null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) throw new NoAdapterError('requestAdapter() returned null');
+  } catch (e) {
+    releaseGpu(gpu);
+    throw new NoAdapterError(`requestAdapter() failed: ${(e as Error).message}`);
+  }
+  if (!adapter) {
+    releaseGpu(gpu);
+    throw new NoAdapterError('requestAdapter() returned null');
+  }
+  let device: GPUDevice;
+  try {
     device = await adapter.requestDevice(deviceRequest(adapter, opts));
   } catch (e) {
     releaseGpu(gpu);
-    if (e instanceof NoAdapterError || (e instanceof Error && e.message.startsWith('requestGpu:'))) throw e;
-    throw new NoAdapterError((e as Error).message);
+    if (e instanceof Error && e.message.startsWith('requestGpu:')) throw e;
+    throw new Error(`requestGpu: requestDevice on adapter '${adapterNameOf(adapter)}' failed: ${(e as Error).message}`);
   }
 
   const errors: string[] = [];

@@ -64,6 +64,12 @@ describe('withErrorScope', () => {
   });
 });
 
+// Runs a TypeScript fixture in a fresh Node process (with the Dawn V8 flag, see tests/setup).
+function runFixture(name: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ['--max-opt=2', 'node_modules/vite-node/dist/cli.mjs', `tests/sim/fixtures/${name}`],
+    { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+}
+
 describe('NoAdapterError', () => {
   it('tells the user how to install lavapipe', () => {
     const msg = new NoAdapterError('requestAdapter() returned null').message;
@@ -72,13 +78,19 @@ describe('NoAdapterError', () => {
     expect(msg).toContain('apt-get install -y -t bookworm-backports mesa-vulkan-drivers');
     expect(msg).toContain('npm run setup');
   });
+
+  it('is what requestGpu throws when Vulkan has no driver', () => {
+    const r = runFixture('no-adapter.ts', { VK_ICD_FILENAMES: '/nonexistent.json', VK_DRIVER_FILES: '/nonexistent.json' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^NoAdapterError\nNo WebGPU adapter is available \(requestAdapter\(\) returned null\)/);
+    expect(r.stdout).toContain('mesa-vulkan-drivers');
+  });
 });
 
 describe('destroy', () => {
   it('lets a Node process exit once the device is destroyed', () => {
     // A process that still referenced Dawn would hang until the timeout kills it.
-    const r = spawnSync(process.execPath, ['--max-opt=2', 'node_modules/vite-node/dist/cli.mjs', 'tests/sim/fixtures/destroy-exits.ts'],
-      { encoding: 'utf8', timeout: 60_000 });
+    const r = runFixture('destroy-exits.ts');
     expect(r.signal, r.stderr).toBeNull();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('destroyed');

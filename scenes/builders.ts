@@ -1,0 +1,169 @@
+// Builders for `MpmScene` data: small, deterministic functions so a scene module reads as a
+// description of the scene, not as array arithmetic. They fill in the scene object they are given
+// (the builder owns it until it is returned); nothing here touches the GPU or the file system.
+import type { ColliderDesc, Dim, GroupDesc, MpmScene } from '../src/sim/model';
+import { mulberry32 } from './rng';
+
+export interface SceneBaseOptions {
+  name: string;
+  description?: string;
+  dim: Dim;
+  /** Grid nodes per axis. */
+  res: number[];
+  /** Cell size; defaults to 1 / res[0], so the domain's first axis spans [0, 1]. */
+  dx?: number;
+  dt: number;
+  steps: number;
+  gravity: number[];
+  boundary: MpmScene['boundary'];
+}
+
+/** An empty scene: no groups, particles or colliders yet. */
+export function sceneBase(o: SceneBaseOptions): MpmScene {
+  if (o.res.length !== o.dim) throw new Error(`sceneBase: res has ${o.res.length} entries, expected dim = ${o.dim}`);
+  if (o.gravity.length !== o.dim) throw new Error(`sceneBase: gravity has ${o.gravity.length} entries, expected dim = ${o.dim}`);
+  const scene: MpmScene = {
+    name: o.name,
+    dim: o.dim,
+    grid: { res: [...o.res], dx: o.dx ?? 1 / o.res[0] },
+    dt: o.dt,
+    steps: o.steps,
+    gravity: [...o.gravity],
+    boundary: { ...o.boundary },
+    groups: [],
+    particles: { x: [], v: [], group: [], vol: [] },
+    colliders: [],
+  };
+  if (o.description !== undefined) scene.description = o.description;
+  return scene;
+}
+
+/** Appends a material group and returns its index. */
+export function addGroup(scene: MpmScene, group: GroupDesc): number {
+  scene.groups.push(structuredClone(group));
+  return scene.groups.length - 1;
+}
+
+export interface FillOptions {
+  /** Particles per cell along each axis (ppc^DIM per cell); default 2. */
+  ppc?: number;
+  /** Initial velocity of every particle; default zero. */
+  velocity?: number[];
+  /** Random offset of each particle, as a fraction of the lattice spacing (0..1); default 0. */
+  jitter?: number;
+  /** Seed of the jitter RNG; default 1. */
+  seed?: number;
+}
+
+/** Fills the box [lo, hi] with a particle lattice of `group`; returns the number of particles added. */
+export function fillBox(scene: MpmScene, group: number, lo: number[], hi: number[], opts: FillOptions = {}): number {
+  return fillLattice(scene, group, lo, hi, () => true, opts);
+}
+
+/** Fills the ball |x - center| <= radius (a disc in 2D); returns the number of particles added. */
+export function fillSphere(
+  scene: MpmScene, group: number, center: number[], radius: number, opts: FillOptions = {},
+): number {
+  const lo = center.map((c) => c - radius);
+  const hi = center.map((c) => c + radius);
+  const inside = (p: number[]) => p.reduce((s, pi, i) => s + (pi - center[i]) ** 2, 0) <= radius * radius;
+  return fillLattice(scene, group, lo, hi, inside, opts);
+}
+
+// Lattice points lo + (k + 1/2) h, h = dx / ppc, inside [lo, hi] and accepted by `keep` (tested
+// before jitter, so the count does not depend on the seed). Each particle gets volume h^DIM.
+function fillLattice(
+  scene: MpmScene, group: number, lo: number[], hi: number[], keep: (p: number[]) => boolean, opts: FillOptions,
+): number {
+  const dim = scene.dim;
+  if (!(group >= 0 && group < scene.groups.length)) {
+    throw new Error(`fill: group ${group} does not exist (the scene has ${scene.groups.length}; call addGroup first)`);
+  }
+  if (lo.length !== dim || hi.length !== dim) throw new Error(`fill: lo and hi need ${dim} coordinates`);
+  const ppc = opts.ppc ?? 2;
+  if (!Number.isInteger(ppc) || ppc < 1) throw new Error(`fill: ppc = ${ppc} must be a positive integer`);
+  const velocity = opts.velocity ?? new Array<number>(dim).fill(0);
+  if (velocity.length !== dim) throw new Error(`fill: velocity needs ${dim} components`);
+  const jitter = opts.jitter ?? 0;
+  const rng = mulberry32(opts.seed ?? 1);
+  const h = scene.grid.dx / ppc;
+  const vol = h ** dim;
+  // The small epsilon keeps a box whose side is a whole number of spacings from losing a row.
+  const counts = lo.map((l, i) => Math.max(0, Math.floor((hi[i] - l) / h + 1e-6)));
+  const total = counts.reduce((a, b) => a * b, 1);
+  const { x, v, group: g, vol: pv } = scene.particles;
+  const p = new Array<number>(dim);
+  let added = 0;
+  for (let k = 0; k < total; k++) {
+    let r = k;
+    for (let i = 0; i < dim; i++) { p[i] = lo[i] + ((r % counts[i]) + 0.5) * h; r = Math.floor(r / counts[i]); }
+    if (!keep(p)) continue;
+    for (let i = 0; i < dim; i++) x.push(p[i] + (jitter > 0 ? (rng() - 0.5) * jitter * h : 0));
+    v.push(...velocity);
+    g.push(group);
+    pv.push(vol);
+    added++;
+  }
+  return added;
+}
+
+export interface ColliderOptions extends Omit<ColliderDesc, 'name'> {
+  name?: string;
+}
+
+/** Appends a kinematic collider and returns its index. */
+export function addCollider(scene: MpmScene, c: ColliderOptions): number {
+  const desc: ColliderDesc = { ...structuredClone(c), name: c.name ?? `${c.shape}${scene.colliders.length}` };
+  scene.colliders.push(desc);
+  return scene.colliders.length - 1;
+}
+
+/** Positions of a body moving at constant velocity: row t is start + t * dt * velocity, t < steps. */
+export function linearTrack(start: number[], velocity: number[], steps: number, dt: number): number[][] {
+  return Array.from({ length: steps }, (_, t) => start.map((s, i) => s + t * dt * velocity[i]));
+}
+
+/** Sets the actuation a[t][channel]; `values` flat [T * channels] or as rows [T][channels]. */
+export function setActuation(scene: MpmScene, channels: number, values: number[] | number[][]): void {
+  const flat = values.length > 0 && Array.isArray(values[0]) ? (values as number[][]).flat() : [...(values as number[])];
+  if (flat.length % channels !== 0) {
+    throw new Error(`setActuation: ${flat.length} values is not a whole number of rows of ${channels} channels`);
+  }
+  scene.actuation = { channels, values: flat };
+}
+
+/**
+ * Sorts particles stably by group, so each group's particles are contiguous (the GPU model keeps
+ * one [start, count] range per group). Returns the same scene.
+ */
+export function finalizeScene(scene: MpmScene): MpmScene {
+  const { x, v, group, vol } = scene.particles;
+  const dim = scene.dim;
+  const n = group.length;
+  // Counting sort: stable and linear.
+  const start = new Array<number>(scene.groups.length + 1).fill(0);
+  for (const g of group) {
+    if (!(Number.isInteger(g) && g >= 0 && g < scene.groups.length)) {
+      throw new Error(`finalizeScene: particle group ${g} does not exist (the scene has ${scene.groups.length})`);
+    }
+    start[g + 1]++;
+  }
+  for (let k = 0; k < scene.groups.length; k++) start[k + 1] += start[k];
+  const order = new Array<number>(n);
+  for (let p = 0; p < n; p++) order[start[group[p]]++] = p;
+  scene.particles = {
+    x: order.flatMap((p) => x.slice(p * dim, p * dim + dim)),
+    v: order.flatMap((p) => v.slice(p * dim, p * dim + dim)),
+    group: order.map((p) => group[p]),
+    vol: order.map((p) => vol[p]),
+  };
+  return scene;
+}
+
+/** Gravity in domain units per second squared (the domain's first axis spans 1 unit). */
+export const GRAVITY = 9.8;
+
+/** Downward gravity along axis 1 (the ground is the low side of axis 1). */
+export function gravity(dim: Dim): number[] {
+  return dim === 2 ? [0, -GRAVITY] : [0, -GRAVITY, 0];
+}

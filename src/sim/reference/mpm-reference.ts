@@ -32,23 +32,26 @@ export function nodeCoord(model: RefModel, idx: number): number[] {
   return model.res.map((r) => { const c = idx % r; idx = Math.floor(idx / r); return c; });
 }
 
+/** Offset of stencil node k on axis i, [3^dim][dim]: digit i of k in base 3 (prelude.wgsl `stencil_offset`). */
+const OFFSETS = [2, 3].map((dim) => Int8Array.from({ length: 3 ** dim * dim }, (_, j) => Math.floor(Math.floor(j / dim) / 3 ** (j % dim)) % 3));
+
 /**
  * The 3^dim nodes of a particle's quadratic B-spline stencil (prelude.wgsl `stencil_at`): node index,
- * weight w and dpos = x_node - x_p. Node k's offset on axis i is digit i of k in base 3.
+ * weight w and dpos = x_node - x_p.
  */
 export function stencil(model: RefModel, x: Vec): { node: Int32Array; w: Float64Array; dpos: Float64Array } {
   const { dim, res, invDx, dx } = model;
-  const S = 3 ** dim;
+  const off = OFFSETS[dim - 2], S = off.length / dim;
   const node = new Int32Array(S), w = new Float64Array(S).fill(1), dpos = new Float64Array(S * dim);
   let stride = 1;
   for (let i = 0; i < dim; i++) {
     const xg = x[i] * invDx;
     const base = Math.floor(xg - 0.5);
     const fx = xg - base; // in [0.5, 1.5)
-    const wi = [0.5 * (1.5 - fx) ** 2, 0.75 - (fx - 1) ** 2, 0.5 * (fx - 0.5) ** 2];
+    const wi = [0.5 * (1.5 - fx) * (1.5 - fx), 0.75 - (fx - 1) * (fx - 1), 0.5 * (fx - 0.5) * (fx - 0.5)];
     if (!(base >= 0 && base + 2 < res[i])) throw new Error(`reference stencil: x[${i}] = ${x[i]} leaves the grid`);
     for (let k = 0; k < S; k++) {
-      const o = Math.floor(k / 3 ** i) % 3;
+      const o = off[k * dim + i];
       node[k] += (base + o) * stride;
       w[k] *= wi[o];
       dpos[k * dim + i] = (o - fx) * dx;
@@ -111,6 +114,7 @@ export interface G2pStats {
  */
 export function g2p(model: RefModel, state: Float64Array, grid: { v: Float64Array }, step: number, stats?: G2pStats): Float64Array {
   const { dim, dt, dx, invDx } = model;
+  const D = 4 * invDx * invDx; // D^-1 of quadratic B-splines
   const out = new Float64Array(state.length);
   for (let p = 0; p < model.n; p++) {
     const P = particle(state, dim, p), Q = particle(out, dim, p);
@@ -120,9 +124,10 @@ export function g2p(model: RefModel, state: Float64Array, grid: { v: Float64Arra
       for (let r = 0; r < dim; r++) {
         const wv = w * grid.v[i * dim + r];
         Q.v[r] += wv;
-        for (let c = 0; c < dim; c++) Q.C[c * dim + r] += wv * st.dpos[k * dim + c] * 4 * invDx * invDx;
+        for (let c = 0; c < dim; c++) Q.C[c * dim + r] += wv * st.dpos[k * dim + c];
       }
     }
+    for (let j = 0; j < dim * dim; j++) Q.C[j] *= D;
     let clamped = false;
     for (let d = 0; d < dim; d++) {
       const x = P.x[d] + dt * Q.v[d], lo = dx, hi = (model.res[d] - 2) * dx;

@@ -139,30 +139,38 @@ export function completeBasis(U: Mat, k: number): Vec {
   return r;
 }
 
+/** Dot product of columns p and q of m (d x d). */
+function colDot(m: Mat, d: number, p: number, q: number): number {
+  let s = 0;
+  for (let i = 0; i < d; i++) s += m[p * d + i] * m[q * d + i];
+  return s;
+}
+
+/** Columns p, q of m <- (c m_p - sn m_q, sn m_p + c m_q). */
+function rotate(m: Mat, d: number, p: number, q: number, c: number, sn: number): void {
+  for (let i = 0; i < d; i++) {
+    const mp = m[p * d + i], mq = m[q * d + i];
+    m[p * d + i] = c * mp - sn * mq;
+    m[q * d + i] = sn * mp + c * mq;
+  }
+}
+
 export function svd(F: Mat, maxSweeps = 30): Svd {
   const d = matDim(F);
   const A = Float64Array.from(F);
   const V = ident(d);
-  const rotate = (M: Mat, p: number, q: number, c: number, sn: number) => {
-    for (let i = 0; i < d; i++) {
-      const mp = M[p * d + i], mq = M[q * d + i];
-      M[p * d + i] = c * mp - sn * mq;
-      M[q * d + i] = sn * mp + c * mq;
-    }
-  };
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     let rotated = false;
     for (let p = 0; p + 1 < d; p++) {
       for (let q = p + 1; q < d; q++) {
-        const ap = col(A, p), aq = col(A, q);
-        const al = ddot(ap, ap), be = ddot(aq, aq), ga = ddot(ap, aq);
+        const al = colDot(A, d, p, p), be = colDot(A, d, q, q), ga = colDot(A, d, p, q);
         // The WGSL skips |ga| <= 1e-9 sqrt(al be) (below f32 precision); here the f64 analogue.
         if (!(Math.abs(ga) > 1e-300 && Math.abs(ga) > 1e-15 * Math.sqrt(al * be))) continue;
         const zeta = (be - al) / (2 * ga);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const c = 1 / Math.sqrt(1 + t * t);
-        rotate(A, p, q, c, c * t);
-        rotate(V, p, q, c, c * t);
+        rotate(A, d, p, q, c, c * t);
+        rotate(V, d, p, q, c, c * t);
         rotated = true;
       }
     }

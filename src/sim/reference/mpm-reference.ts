@@ -35,36 +35,47 @@ export function nodeCoord(model: RefModel, idx: number): number[] {
 /** Offset of stencil node k on axis i, [3^dim][dim]: digit i of k in base 3 (prelude.wgsl `stencil_offset`). */
 const OFFSETS = [2, 3].map((dim) => Int8Array.from({ length: 3 ** dim * dim }, (_, j) => Math.floor(Math.floor(j / dim) / 3 ** (j % dim)) % 3));
 
+/** A particle's quadratic B-spline stencil: node index, weight w and dpos = x_node - x_p per node. */
+export interface Stencil { node: Int32Array; w: Float64Array; dpos: Float64Array }
+
+export function newStencil(dim: number): Stencil {
+  const S = 3 ** dim;
+  return { node: new Int32Array(S), w: new Float64Array(S), dpos: new Float64Array(S * dim) };
+}
+
 /**
- * The 3^dim nodes of a particle's quadratic B-spline stencil (prelude.wgsl `stencil_at`): node index,
- * weight w and dpos = x_node - x_p.
+ * The 3^dim nodes around x (prelude.wgsl `stencil_at`, `stencil_weight`), written to `dst` (reused
+ * across particles: small typed-array allocations dominate the reference's run time).
  */
-export function stencil(model: RefModel, x: Vec): { node: Int32Array; w: Float64Array; dpos: Float64Array } {
+export function stencil(model: RefModel, x: Vec, dst: Stencil = newStencil(model.dim)): Stencil {
   const { dim, res, invDx, dx } = model;
   const off = OFFSETS[dim - 2], S = off.length / dim;
-  const node = new Int32Array(S), w = new Float64Array(S).fill(1), dpos = new Float64Array(S * dim);
+  const { node, w, dpos } = dst;
+  node.fill(0);
+  w.fill(1);
   let stride = 1;
   for (let i = 0; i < dim; i++) {
     const xg = x[i] * invDx;
     const base = Math.floor(xg - 0.5);
     const fx = xg - base; // in [0.5, 1.5)
-    const wi = [0.5 * (1.5 - fx) * (1.5 - fx), 0.75 - (fx - 1) * (fx - 1), 0.5 * (fx - 0.5) * (fx - 0.5)];
+    const w0 = 0.5 * (1.5 - fx) * (1.5 - fx), w1 = 0.75 - (fx - 1) * (fx - 1), w2 = 0.5 * (fx - 0.5) * (fx - 0.5);
     if (!(base >= 0 && base + 2 < res[i])) throw new Error(`reference stencil: x[${i}] = ${x[i]} leaves the grid`);
     for (let k = 0; k < S; k++) {
       const o = off[k * dim + i];
       node[k] += (base + o) * stride;
-      w[k] *= wi[o];
+      w[k] *= o === 0 ? w0 : o === 1 ? w1 : w2;
       dpos[k * dim + i] = (o - fx) * dx;
     }
     stride *= res[i];
   }
-  return { node, w, dpos };
+  return dst;
 }
 
 /** Particle to grid: m_i = sum w m_p; mv_i = sum w (m_p v_p + A_p (x_i - x_p)), A_p = -dt V_p 4/dx^2 tau_p + m_p C_p. */
 export function p2g(model: RefModel, state: Float64Array, step: number): RefGrid {
   const { dim, dt, invDx } = model;
   const m = new Float64Array(model.nodes), mv = new Float64Array(model.nodes * dim);
+  const st = newStencil(dim);
   for (let p = 0; p < model.n; p++) {
     const P = particle(state, dim, p);
     const g = loadGroup(model, model.particleGroup[p]);
@@ -72,7 +83,7 @@ export function p2g(model: RefModel, state: Float64Array, step: number): RefGrid
     const a = g.actuator !== NO_ACTUATOR ? actValue(model, step, g.actuator) : 0;
     // The stress impulse rides on the affine momentum (MLS-MPM: D^-1 = 4/dx^2 for quadratic splines).
     const A = axpby(kirchhoff(g, P.F, P.C, a), -dt * vol * 4 * invDx * invDx, P.C, mass);
-    const st = stencil(model, P.x);
+    stencil(model, P.x, st);
     for (let k = 0; k < st.node.length; k++) {
       const i = st.node[k], w = st.w[k];
       m[i] += w * mass;
@@ -116,9 +127,10 @@ export function g2p(model: RefModel, state: Float64Array, grid: { v: Float64Arra
   const { dim, dt, dx, invDx } = model;
   const D = 4 * invDx * invDx; // D^-1 of quadratic B-splines
   const out = new Float64Array(state.length);
+  const st = newStencil(dim);
   for (let p = 0; p < model.n; p++) {
     const P = particle(state, dim, p), Q = particle(out, dim, p);
-    const st = stencil(model, P.x);
+    stencil(model, P.x, st);
     for (let k = 0; k < st.node.length; k++) {
       const i = st.node[k], w = st.w[k];
       for (let r = 0; r < dim; r++) {

@@ -20,6 +20,8 @@ export interface SceneLimits {
   maxParticles?: number;
   /** Grid nodes per batch copy; default 2^24 / batch. */
   maxNodes?: number;
+  /** Longest JSON text parseSceneJson reads, in characters; default MAX_SCENE_JSON_CHARS (512 MiB). */
+  maxJsonChars?: number;
 }
 
 /** The time step may be at most this fraction of dx / c (c the fastest wave speed). */
@@ -270,8 +272,10 @@ function checkTimeStep(s: MpmScene): void {
 /** Parses and validates a scene file's text. */
 export function parseSceneJson(text: string, limits?: SceneLimits, batch = 1): MpmScene {
   if (typeof text !== 'string') throw sceneError('', show(text), 'is not text', 'a JSON string');
-  if (text.length > MAX_SCENE_JSON_CHARS) {
-    throw sceneError('', `${text.length} characters of JSON`, 'is too large', `at most ${MAX_SCENE_JSON_CHARS} characters (512 MiB)`);
+  const maxChars = limits?.maxJsonChars ?? MAX_SCENE_JSON_CHARS;
+  if (text.length > maxChars) {
+    const why = limits?.maxJsonChars !== undefined ? 'limits.maxJsonChars' : '512 MiB';
+    throw sceneError('', `${text.length} characters of JSON`, 'is too large', `at most ${maxChars} characters (${why})`);
   }
   let data: unknown;
   try {

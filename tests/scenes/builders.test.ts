@@ -1,0 +1,176 @@
+// The builders place particles where and as many as they say, deterministically.
+import { describe, expect, it } from 'vitest';
+import {
+  addCollider, addGroup, fillBox, fillSphere, finalizeScene, gravity, linearTrack, sceneBase, setActuation,
+} from '../../scenes/builders';
+import { mulberry32 } from '../../scenes/rng';
+import type { MpmScene } from '../../src/sim/model';
+import { validateScene } from '../../src/sim/scene-validate';
+
+function base(dim: 2 | 3): MpmScene {
+  const res = new Array(dim).fill(32);
+  return sceneBase({ name: 't', dim, res, dt: 1e-4, steps: 10, gravity: gravity(dim), boundary: { walls: 'sticky' } });
+}
+const jelly = { name: 'j', material: 'elastic' as const, E: 1e3, nu: 0.2, density: 1 };
+
+describe('mulberry32', () => {
+  it('is deterministic per seed, in [0, 1), and differs between seeds', () => {
+    const a = mulberry32(42), b = mulberry32(42), c = mulberry32(43);
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
+    expect(c()).not.toBe(xs[0]);
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.05);
+  });
+});
+
+describe('sceneBase', () => {
+  it('defaults dx to 1 / res[0] and starts empty', () => {
+    const s = base(2);
+    expect(s.grid.dx).toBe(1 / 32);
+    expect(s.groups).toEqual([]);
+    expect(s.colliders).toEqual([]);
+    expect(s.particles).toEqual({ x: [], v: [], group: [], vol: [] });
+  });
+
+  it('refuses res or gravity of the wrong dimension', () => {
+    expect(() => sceneBase({ name: 't', dim: 3, res: [8, 8], dt: 1, steps: 1, gravity: [0, 0, 0], boundary: { walls: 'slip' } }))
+      .toThrow(/res has 2 entries, expected dim = 3/);
+    expect(() => sceneBase({ name: 't', dim: 2, res: [8, 8], dt: 1, steps: 1, gravity: [0], boundary: { walls: 'slip' } }))
+      .toThrow(/gravity has 1 entries/);
+  });
+});
+
+describe('fillBox', () => {
+  for (const dim of [2, 3] as const) {
+    for (const ppc of [1, 2, 3]) {
+      it(`puts ppc^${dim} particles in each cell, each of volume dx^${dim} / ppc^${dim} (ppc ${ppc})`, () => {
+        const s = base(dim);
+        const dx = s.grid.dx;
+        const g = addGroup(s, jelly);
+        const lo = new Array(dim).fill(4 * dx);
+        const hi = lo.map((l, i) => l + (i + 2) * dx); // 2 x 3 (x 4) cells
+        const cells = dim === 2 ? 6 : 24;
+        const n = fillBox(s, g, lo, hi, { ppc });
+        expect(n).toBe(cells * ppc ** dim);
+        expect(s.particles.group).toEqual(new Array(n).fill(g));
+        for (const v of s.particles.vol) expect(v).toBeCloseTo(dx ** dim / ppc ** dim, 15);
+        // Total volume is the box's volume.
+        expect(s.particles.vol.reduce((a, b) => a + b, 0)).toBeCloseTo(cells * dx ** dim, 12);
+        for (let p = 0; p < n; p++) {
+          for (let i = 0; i < dim; i++) {
+            const x = s.particles.x[p * dim + i];
+            expect(x).toBeGreaterThan(lo[i]);
+            expect(x).toBeLessThan(hi[i]);
+          }
+        }
+        // Centre of mass at the centre of the box (a regular lattice).
+        for (let i = 0; i < dim; i++) {
+          let c = 0;
+          for (let p = 0; p < n; p++) c += s.particles.x[p * dim + i] / n;
+          expect(c).toBeCloseTo((lo[i] + hi[i]) / 2, 12);
+        }
+      });
+    }
+  }
+
+  it('gives every particle the initial velocity', () => {
+    const s = base(2);
+    const n = fillBox(s, addGroup(s, jelly), [0.2, 0.2], [0.3, 0.3], { velocity: [1, -2] });
+    expect(s.particles.v).toEqual(Array.from({ length: n }, () => [1, -2]).flat());
+  });
+
+  it('jitters within the lattice spacing, the same for the same seed', () => {
+    const fill = (seed: number, jitter = 0.5) => {
+      const s = base(2);
+      fillBox(s, addGroup(s, jelly), [0.25, 0.25], [0.5, 0.5], { jitter, seed });
+      return s.particles.x;
+    };
+    const still = fill(1, 0);
+    const a = fill(3), b = fill(3), c = fill(4);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    expect(a).toHaveLength(still.length);
+    const h = 1 / 32 / 2;
+    a.forEach((x, k) => expect(Math.abs(x - still[k])).toBeLessThanOrEqual(0.25 * h));
+  });
+
+  it('refuses a missing group and a bad ppc', () => {
+    const s = base(2);
+    expect(() => fillBox(s, 0, [0.2, 0.2], [0.3, 0.3])).toThrow(/group 0 does not exist.*addGroup/);
+    addGroup(s, jelly);
+    expect(() => fillBox(s, 0, [0.2, 0.2], [0.3, 0.3], { ppc: 0 })).toThrow(/ppc = 0/);
+    expect(() => fillBox(s, 0, [0.2], [0.3, 0.3])).toThrow(/2 coordinates/);
+  });
+});
+
+describe('fillSphere', () => {
+  it('keeps lattice points inside the ball, about pi r^2 of volume', () => {
+    const s = base(2);
+    const n = fillSphere(s, addGroup(s, jelly), [0.5, 0.5], 0.2);
+    for (let p = 0; p < n; p++) expect(Math.hypot(s.particles.x[2 * p] - 0.5, s.particles.x[2 * p + 1] - 0.5)).toBeLessThanOrEqual(0.2);
+    const vol = s.particles.vol.reduce((a, b) => a + b, 0);
+    expect(vol / (Math.PI * 0.04)).toBeCloseTo(1, 1);
+  });
+
+  it('fills a 3D ball', () => {
+    const s = base(3);
+    fillSphere(s, addGroup(s, jelly), [0.5, 0.5, 0.5], 0.15);
+    const vol = s.particles.vol.reduce((a, b) => a + b, 0);
+    expect(vol / ((4 / 3) * Math.PI * 0.15 ** 3)).toBeCloseTo(1, 1);
+  });
+});
+
+describe('finalizeScene', () => {
+  it('sorts particles stably by group, moving x, v and vol with them', () => {
+    const s = base(2);
+    const a = addGroup(s, jelly), b = addGroup(s, { ...jelly, name: 'k' });
+    fillBox(s, b, [0.2, 0.2], [0.25, 0.25], { velocity: [1, 1] });
+    fillBox(s, a, [0.5, 0.5], [0.55, 0.55], { velocity: [2, 2] });
+    fillBox(s, b, [0.7, 0.7], [0.75, 0.75], { velocity: [3, 3] });
+    const before = structuredClone(s.particles);
+    const n = before.group.length;
+    const idx = [...Array(n).keys()];
+    const order = [...idx.filter((p) => before.group[p] === a), ...idx.filter((p) => before.group[p] === b)];
+    finalizeScene(s);
+    expect(s.particles.group).toEqual(order.map((p) => before.group[p]));
+    expect(s.particles.x).toEqual(order.flatMap((p) => before.x.slice(2 * p, 2 * p + 2)));
+    expect(s.particles.v).toEqual(order.flatMap((p) => before.v.slice(2 * p, 2 * p + 2)));
+    expect(s.particles.vol).toEqual(order.map((p) => before.vol[p]));
+    expect(validateScene(s)).toBe(s);
+  });
+
+  it('refuses a particle whose group does not exist', () => {
+    const s = base(2);
+    fillBox(s, addGroup(s, jelly), [0.2, 0.2], [0.25, 0.25]);
+    s.particles.group[0] = 5;
+    expect(() => finalizeScene(s)).toThrow(/group 5 does not exist/);
+  });
+});
+
+describe('colliders and actuation', () => {
+  it('addCollider names unnamed colliders and copies its input', () => {
+    const s = base(2);
+    const position = [[0.5, 0.5]];
+    const k = addCollider(s, { shape: 'sphere', radius: 0.1, friction: 0, position, velocity: [[0, 0]] });
+    position[0][0] = 9;
+    expect(k).toBe(0);
+    expect(s.colliders[0].name).toBe('sphere0');
+    expect(s.colliders[0].position).toEqual([[0.5, 0.5]]);
+  });
+
+  it('linearTrack is start + t dt v, one row per step', () => {
+    expect(linearTrack([1, 2], [10, -20], 3, 0.1)).toEqual([[1, 2], [2, 0], [3, -2]]);
+  });
+
+  it('setActuation flattens rows and refuses partial rows', () => {
+    const s = base(2);
+    setActuation(s, 2, [[1, 2], [3, 4]]);
+    expect(s.actuation).toEqual({ channels: 2, values: [1, 2, 3, 4] });
+    setActuation(s, 2, [5, 6]);
+    expect(s.actuation).toEqual({ channels: 2, values: [5, 6] });
+    expect(() => setActuation(s, 2, [1, 2, 3])).toThrow(/3 values is not a whole number of rows of 2 channels/);
+  });
+});

@@ -1,0 +1,132 @@
+// Every registered scene builds, validates and has the size its tests and CI budget assume.
+import { describe, expect, it } from 'vitest';
+import { buildScene, defaultScene, sceneList, sceneNames } from '../../scenes/index';
+import { maxStableDt, validateScene } from '../../src/sim/scene-validate';
+import { sceneHorizon } from '../../src/sim/mpm-params';
+
+// [dim, res per axis, particles min..max, steps max]: 2 CPU cores and a software GPU run these.
+const SIZES: Record<string, { dim: number; res: number; n: [number, number]; maxSteps: number }> = {
+  'jelly-drop-2d': { dim: 2, res: 128, n: [2000, 6000], maxSteps: 400 },
+  'dam-break-2d': { dim: 2, res: 128, n: [3000, 6000], maxSteps: 600 },
+  'dam-break-3d': { dim: 3, res: 32, n: [6000, 10000], maxSteps: 200 },
+  'jelly-throw-2d': { dim: 2, res: 64, n: [1000, 2000], maxSteps: 300 },
+  'plasticine-press-3d': { dim: 3, res: 32, n: [2000, 6000], maxSteps: 120 },
+  'robot-walk-2d': { dim: 2, res: 64, n: [500, 3000], maxSteps: 400 },
+};
+
+describe('scene registry', () => {
+  it('lists every scene once, with the default among them', () => {
+    expect(new Set(sceneNames).size).toBe(sceneNames.length);
+    expect([...sceneNames].sort()).toEqual(Object.keys(SIZES).sort());
+    expect(sceneNames).toContain(defaultScene);
+    expect(defaultScene).toBe('jelly-throw-2d');
+    for (const { name, description } of sceneList) {
+      expect(sceneNames).toContain(name);
+      expect(description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('refuses an unknown name and lists the known ones', () => {
+    expect(() => buildScene('jelly-drop')).toThrow(/unknown scene "jelly-drop": known scenes are .*jelly-drop-2d.*dam-break-3d/);
+  });
+
+  for (const name of Object.keys(SIZES)) {
+    it(`${name} builds, validates and has its intended size`, () => {
+      const s = buildScene(name);
+      expect(s.name).toBe(name);
+      expect(validateScene(s)).toBe(s);
+      const want = SIZES[name];
+      const n = s.particles.group.length;
+      expect(s.dim).toBe(want.dim);
+      expect(s.grid.res).toEqual(new Array(want.dim).fill(want.res));
+      expect(s.grid.dx).toBeCloseTo(1 / want.res, 12);
+      expect(n).toBeGreaterThanOrEqual(want.n[0]);
+      expect(n).toBeLessThanOrEqual(want.n[1]);
+      expect(s.steps).toBeLessThanOrEqual(want.maxSteps);
+      // A margin under the validator's limit: the GPU runs these in float32.
+      expect(s.dt).toBeLessThanOrEqual(0.75 * maxStableDt(s));
+      expect(sceneHorizon(s)).toBe(s.steps);
+    });
+  }
+
+  it('builds the same data every time (scenes are data, not dice rolls)', () => {
+    for (const name of sceneNames) expect(buildScene(name)).toEqual(buildScene(name));
+  });
+
+  it('gives each build its own arrays', () => {
+    const a = buildScene('jelly-drop-2d');
+    a.particles.x[0] = -1;
+    a.groups[0].E = -1;
+    expect(buildScene('jelly-drop-2d').particles.x[0]).toBeGreaterThan(0);
+    expect(buildScene('jelly-drop-2d').groups[0].E).toBe(1e3);
+  });
+});
+
+describe('scene contents', () => {
+  const com = (x: number[], dim: number) => {
+    const c = new Array<number>(dim).fill(0);
+    for (let p = 0; p < x.length / dim; p++) for (let i = 0; i < dim; i++) c[i] += x[p * dim + i] / (x.length / dim);
+    return c;
+  };
+
+  it('jelly-throw-2d misses its target at the start, and a free flight with the right velocity hits it', () => {
+    const s = buildScene('jelly-throw-2d');
+    expect(s.loss).toEqual({ kind: 'com-target', group: 0, target: expect.any(Array) });
+    expect(s.optimize?.param).toBe('initialVelocity');
+    const { dt, steps: N } = s;
+    const c0 = com(s.particles.x, 2);
+    const v0 = s.particles.v.slice(0, 2);
+    // Free flight of the centre of mass under the symplectic Euler update of g2p.
+    const land = (v: number[]) => c0.map((c, i) => c + N * dt * v[i] + s.gravity[i] * dt * dt * (N * (N + 1)) / 2);
+    const target = s.loss!.target;
+    const miss = Math.hypot(...land(v0).map((x, i) => x - target[i]));
+    expect(miss).toBeGreaterThan(0.05);
+    const vStar = target.map((t, i) => (t - c0[i] - s.gravity[i] * dt * dt * (N * (N + 1)) / 2) / (N * dt));
+    // The velocity that hits it is reachable, stable, and keeps the jelly inside the walls.
+    expect(Math.hypot(...vStar) * dt).toBeLessThan(0.2 * s.grid.dx);
+    const xs = s.particles.x;
+    for (let p = 0; p < xs.length / 2; p++) {
+      for (const v of [v0, vStar]) {
+        const end = xs[2 * p] + N * dt * v[0];
+        expect(end).toBeLessThan((s.grid.res[0] - 3) * s.grid.dx);
+      }
+    }
+  });
+
+  it('plasticine-press-3d moves its press down at constant speed, one row per step', () => {
+    const s = buildScene('plasticine-press-3d');
+    expect(s.colliders).toHaveLength(1);
+    const [press] = s.colliders;
+    expect(press.position).toHaveLength(s.steps);
+    expect(press.velocity).toHaveLength(1);
+    const [u] = press.velocity;
+    expect(u[1]).toBeLessThan(0);
+    press.position.forEach((row, t) => row.forEach((x, i) => expect(x).toBeCloseTo(press.position[0][i] + t * s.dt * u[i], 12)));
+    // It starts above the block: its underside is over the top particle.
+    const top = Math.max(...s.particles.x.filter((_, k) => k % 3 === 1));
+    expect(press.position[0][1] - press.halfExtents![1]).toBeGreaterThan(top);
+    expect(s.groups[0].plastic).toEqual({ thetaC: 0.025, thetaS: 0.0045 });
+  });
+
+  it('robot-walk-2d actuates each muscle group on its own channel, one row per step', () => {
+    const s = buildScene('robot-walk-2d');
+    const channels = s.actuation!.channels;
+    expect(s.groups.map((g) => g.actuator!.channel)).toEqual([...Array(channels).keys()]);
+    expect(s.actuation!.values).toHaveLength(channels * s.steps);
+    expect(Math.max(...s.actuation!.values.map(Math.abs))).toBeLessThanOrEqual(1);
+    expect(s.boundary.groundFriction).toBeGreaterThan(0);
+  });
+
+  it('the fluids are weakly compressible: sound speed several times the fastest flow', () => {
+    for (const name of ['dam-break-2d', 'dam-break-3d']) {
+      const s = buildScene(name);
+      const g = s.groups[0];
+      const K = s.dim === 2 ? g.E / (2 * (1 + g.nu) * (1 - 2 * g.nu)) : g.E / (3 * (1 - 2 * g.nu));
+      const c = Math.sqrt(K / g.density);
+      const ys = s.particles.x.filter((_, k) => k % s.dim === 1);
+      const H = Math.max(...ys) - Math.min(...ys);
+      expect(c).toBeGreaterThan(3 * Math.sqrt(2 * 9.8 * H));
+      expect(g.material).toBe('fluid');
+    }
+  });
+});

@@ -1,9 +1,9 @@
 // Physics sanity of the float64 reference: conservation laws and analytic cases on small inline scenes.
 import { describe, expect, it } from 'vitest';
 import type { GroupDesc, MpmScene, WallKind } from '../../src/sim/model';
-import { packMpm } from '../../src/sim/mpm-params';
+import { packMpm, particleStride } from '../../src/sim/mpm-params';
 import {
-  g2p, gridUpdate, loadGroup, p2g, particle, pstride, refModel, refState0, rollout, step, type RefModel,
+  g2p, gridUpdate, loadGroup, p2g, particle, refModel, refState0, rollout, step, type RefModel,
 } from '../../src/sim/reference';
 import { rng } from '../../src/sim/reference/finite-diff';
 
@@ -89,7 +89,7 @@ function relDiff(a: Float64Array, b: Float64Array): number {
   return Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]))) / scale;
 }
 
-const ys = (model: RefModel, s: Float64Array, ax = 1) => Array.from({ length: model.n }, (_, p) => s[p * pstride(model.dim) + ax]);
+const ys = (model: RefModel, s: Float64Array, ax = 1) => Array.from({ length: model.n }, (_, p) => s[p * particleStride(model.dim) + ax]);
 
 describe.each([
   { dim: 2 as const, res: 32, lo: [10, 12], size: [8, 8] },

@@ -83,11 +83,15 @@ describe.each([2, 3] as const)('small-matrix %dD', (dim) => {
   it(`the GPU sweep count (${dim === 2 ? 1 : 5}) reaches float32 precision`, () => {
     // compose.ts: one Jacobi sweep is exact in 2D; five reach f32 precision in 3D.
     const sweeps = dim === 2 ? 1 : 5;
-    let worst = 0;
+    // U = A / |A| column by column reconstructs F whatever the sweeps; convergence shows in the
+    // orthogonality of U and in the completed column.
+    let worst = 0, worstOrth = 0;
     for (const F of samples(dim)) {
       const r = svd(F, sweeps);
       worst = Math.max(worst, maxAbsDiff(svdCompose(r, r.s), F) / Math.max(1, Math.sqrt(ddot(F, F))));
+      worstOrth = Math.max(worstOrth, maxAbsDiff(mul(transpose(r.U), r.U), ident(dim)));
     }
     expect(worst).toBeLessThan(dim === 2 ? 1e-14 : 1e-7);
+    expect(worstOrth).toBeLessThan(dim === 2 ? 1e-14 : 1e-7);
   });
 });

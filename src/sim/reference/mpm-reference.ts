@@ -5,6 +5,7 @@
 // column-major, the GPU record.
 import { gridContacts } from './contact';
 import { kirchhoff, projection } from './material';
+import { particleStride } from '../mpm-params';
 import { NO_ACTUATOR, actValue, loadGroup, type RefModel } from './ref-model';
 import { axpby, ident, mul, type Mat, type Vec } from './small-matrix';
 
@@ -13,14 +14,9 @@ export interface RefGrid { m: Float64Array; mv: Float64Array }
 /** Grid after grid_update: [nodes * (dim + 1)] velocity before contacts and mass; [nodes * dim] velocity. */
 export interface RefGridV { vin: Float64Array; v: Float64Array }
 
-/** Floats per particle record. */
-export function pstride(dim: number): number {
-  return 2 * dim + 2 * dim * dim;
-}
-
 /** Views (not copies) of particle p's x, v, C, F. */
 export function particle(state: Float64Array, dim: number, p: number): { x: Vec; v: Vec; C: Mat; F: Mat } {
-  const o = p * pstride(dim), dd = dim * dim;
+  const o = p * particleStride(dim), dd = dim * dim;
   return {
     x: state.subarray(o, o + dim), v: state.subarray(o + dim, o + 2 * dim),
     C: state.subarray(o + 2 * dim, o + 2 * dim + dd), F: state.subarray(o + 2 * dim + dd, o + 2 * dim + 2 * dd),

@@ -38,8 +38,9 @@ export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
   if (v === null || typeof v === 'boolean' || typeof v === 'undefined') return String(v);
   if (Array.isArray(v)) {
-    const primitive = v.every((e) => e === null || typeof e !== 'object');
-    return v.length <= 6 && primitive ? `[${v.map(show).join(', ')}]` : `an array of ${v.length} items`;
+    // Length first: `every` on a huge (even holey) array would visit every index.
+    const short = v.length <= 6 && v.every((e) => e === null || typeof e !== 'object');
+    return short ? `[${v.map(show).join(', ')}]` : `an array of ${v.length} items`;
   }
   return typeof v === 'object' ? 'an object' : typeof v;
 }

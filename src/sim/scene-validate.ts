@@ -157,10 +157,12 @@ function checkColliders(s: MpmScene): void {
     const h = c.halfExtents ?? [];
     const nonZero = h.filter((e) => e > 0).length;
     if (c.shape === 'box' && nonZero === 0) {
-      throw sceneError(`${f}.halfExtents`, show(c.halfExtents), 'gives the box no size', 'half extents > 0 along some axis');
+      const [value, problem] = c.halfExtents ? [show(c.halfExtents), 'gives the box no size'] : [undefined, 'is missing'];
+      throw sceneError(`${f}.halfExtents`, value, problem, 'half extents > 0 along some axis, for a box');
     }
     if (c.shape !== 'box' && !((c.radius ?? 0) > 0)) {
-      throw sceneError(`${f}.radius`, show(c.radius), `gives the ${c.shape} no size`, '> 0');
+      const [value, problem] = c.radius !== undefined ? [show(c.radius), `gives the ${c.shape} no size`] : [undefined, 'is missing'];
+      throw sceneError(`${f}.radius`, value, problem, `> 0, for a ${c.shape}`);
     }
     if (c.shape === 'sphere' && nonZero > 0) {
       throw sceneError(`${f}.halfExtents`, show(c.halfExtents), 'is not used by a sphere', 'all zero or absent');

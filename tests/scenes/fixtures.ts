@@ -36,13 +36,14 @@ export function sceneErrorOf(fn: () => unknown): SceneError {
   throw new Error('expected a SceneError; nothing was thrown');
 }
 
-/** Asserts the error names `field`, shows `value` and allows something containing `allowed`. */
+/** Asserts the error names `field`, shows `value` ('undefined': missing) and allows something containing `allowed`. */
 export function expectSceneError(fn: () => unknown, field: string, value: string, allowed: string): SceneError {
   const e = sceneErrorOf(fn);
   expect(e.field).toBe(field);
   expect(e.message).toContain(field === '' ? 'scene' : `scene.${field}`);
   expect(e.value).toContain(value);
-  expect(e.message).toContain(value);
+  // A missing field has no value to show: the message says so instead.
+  expect(e.message).toContain(value === 'undefined' ? 'is missing' : value);
   expect(e.allowed).toContain(allowed);
   expect(e.message).toContain(`allowed ${e.allowed}`);
   return e;

@@ -1,0 +1,88 @@
+// Scene files: export then parse gives back an equal scene; bad text is refused with a clear error.
+import { describe, expect, it } from 'vitest';
+import { buildScene, sceneNames } from '../../scenes/index';
+import { exportSceneJson, parseSceneJson, MAX_SCENE_JSON_CHARS } from '../../src/sim/scene-validate';
+import { expectSceneError, sceneErrorOf, tinyScene } from './fixtures';
+
+describe('exportSceneJson / parseSceneJson', () => {
+  for (const name of sceneNames) {
+    it(`${name} round-trips to an equal scene`, () => {
+      const s = buildScene(name);
+      const text = exportSceneJson(s);
+      const back = parseSceneJson(text);
+      expect(back).toStrictEqual(s);
+      // And again: the text is a fixed point.
+      expect(exportSceneJson(back)).toBe(text);
+    });
+  }
+
+  it('round-trips the tiny scene that uses every field', () => {
+    const s = tinyScene();
+    expect(parseSceneJson(exportSceneJson(s))).toStrictEqual(s);
+  });
+
+  it('drops undefined optional fields, as JSON.stringify does', () => {
+    const s = tinyScene();
+    s.groups[0].viscosity = undefined;
+    s.loss = undefined;
+    const back = parseSceneJson(exportSceneJson(s));
+    expect('viscosity' in back.groups[0]).toBe(false);
+    expect('loss' in back).toBe(false);
+  });
+
+  it('keeps number arrays on one line and nests objects', () => {
+    const text = exportSceneJson(tinyScene());
+    expect(text).toMatch(/^ {4}"x": \[[^\n]+\],$/m);
+    expect(text).toMatch(/^ {2}"grid": \{\n {4}"res": \[16, 16\],\n {4}"dx": 0\.0625\n {2}\},$/m);
+    expect(text.endsWith('}\n')).toBe(true);
+  });
+
+  it('refuses to export an invalid scene', () => {
+    const s = tinyScene();
+    s.groups[0].nu = 0.5;
+    expectSceneError(() => exportSceneJson(s), 'groups[0].nu', '0.5', '(0, 0.5)');
+  });
+
+  it('exports scenes bigger than a device allows: the limits belong to whoever loads them', () => {
+    const text = exportSceneJson(tinyScene());
+    expectSceneError(() => parseSceneJson(text, { maxParticles: 4 }), 'particles', 'particles', 'at most 4 particles');
+  });
+});
+
+describe('parseSceneJson refuses', () => {
+  it('text that is not JSON, saying why', () => {
+    const e = sceneErrorOf(() => parseSceneJson('{"name": "x",}'));
+    expect(e.field).toBe('');
+    expect(e.message).toMatch(/^scene is not valid JSON \(.+\): allowed a JSON object/);
+  });
+
+  it('JSON that is not an object', () => {
+    expectSceneError(() => parseSceneJson('[1, 2, 3]'), '', '[1, 2, 3]', 'an object');
+    expectSceneError(() => parseSceneJson('"scene"'), '', '"scene"', 'an object');
+  });
+
+  it('text longer than the cap, before parsing it', () => {
+    expect(MAX_SCENE_JSON_CHARS).toBe(512 * 2 ** 20);
+    const text = `{"name": "${'x'.repeat(2000)}"`; // not even valid JSON: never parsed
+    expectSceneError(() => parseSceneJson(text, { maxJsonChars: 1000 }), '', `${text.length} characters of JSON`,
+      'at most 1000 characters (limits.maxJsonChars)');
+  });
+
+  it('a scene with too many particles, before reading them', () => {
+    const s = tinyScene();
+    const n = 200_000;
+    const text = exportSceneJson(s).replace(/"group": \[[^\]]*\]/, `"group": [${new Array(n).fill(0).join(',')}]`);
+    expectSceneError(() => parseSceneJson(text, { maxParticles: 100_000 }), 'particles', `${n} particles`, 'at most 100000');
+  });
+
+  it('a field named __proto__ (as an unknown field, not a prototype)', () => {
+    const text = exportSceneJson(tinyScene()).replace('{\n', '{\n  "__proto__": {"dim": 3},\n');
+    expectSceneError(() => parseSceneJson(text), '__proto__', 'an object', 'the fields name');
+  });
+
+  it('physics errors inside a file, with the same messages as for built scenes', () => {
+    const text = exportSceneJson(tinyScene()).replace('"nu": 0.4', '"nu": 0.6');
+    const e = expectSceneError(() => parseSceneJson(text), 'groups[1].nu', '0.6', '(0, 0.5)');
+    expect(e.message).toBe('scene.groups[1].nu = 0.6 is out of range: allowed (0, 0.5)');
+  });
+});

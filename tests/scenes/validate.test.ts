@@ -1,0 +1,335 @@
+// Every error a user can cause with a scene has a test here: the message names the field, shows
+// the value and says what is allowed.
+import { describe, expect, it } from 'vitest';
+import type { MpmScene } from '../../src/sim/model';
+import { MAX_COLLIDERS } from '../../src/sim/mpm-params';
+import { SceneError, maxStableDt, validateScene } from '../../src/sim/scene-validate';
+import { expectSceneError, sceneErrorOf, tinyScene } from './fixtures';
+
+/** A tiny valid scene, changed by `edit`, then validated. */
+function check(edit: (s: MpmScene & Record<string, any>) => void, limits?: Parameters<typeof validateScene>[1], batch?: number) {
+  const s = tinyScene() as MpmScene & Record<string, any>;
+  edit(s);
+  return () => validateScene(s, limits, batch);
+}
+
+describe('validateScene accepts', () => {
+  it('the tiny scene that uses every field, and returns it', () => {
+    const s = tinyScene();
+    expect(validateScene(s)).toBe(s);
+  });
+
+  it('a scene without the optional fields', () => {
+    expect(() => validateScene(check((s) => {
+      delete s.description; delete s.actuation; delete s.loss; delete s.optimize;
+      s.colliders = [];
+      delete s.groups[0].actuator; delete s.groups[1].viscosity;
+      delete s.boundary.groundFriction; delete s.boundary.boundCells;
+    })())).not.toThrow();
+  });
+
+  it('dt exactly at the stability limit', () => {
+    const s = tinyScene();
+    s.dt = maxStableDt(s);
+    s.particles.v.fill(0);
+    s.colliders[0].velocity = [[0, 0]];
+    expect(validateScene(s)).toBe(s);
+  });
+});
+
+describe('structure and types', () => {
+  it('not an object', () => {
+    expectSceneError(() => validateScene([1, 2]), '', '[1, 2]', 'an object');
+    expectSceneError(() => validateScene(null), '', 'null', 'an object');
+  });
+
+  it('unknown field, at the top and nested', () => {
+    expectSceneError(check((s) => { s.gravityy = [0, -1]; }), 'gravityy', '[0, -1]', 'the fields name, description, dim');
+    expectSceneError(check((s) => { s.groups[1].youngs = 5; }), 'groups[1].youngs', '5', 'E, nu, density');
+  });
+
+  it('missing field', () => {
+    const e = expectSceneError(check((s) => { delete s.groups[0].density; }), 'groups[0].density', 'undefined', 'a number > 0');
+    expect(e.message).toBe('scene.groups[0].density is missing: allowed a number > 0');
+    expectSceneError(check((s) => { delete s.dim; }), 'dim', 'undefined', 'scene format');
+  });
+
+  it('wrong type', () => {
+    const e = expectSceneError(check((s) => { s.dt = '0.001'; }), 'dt', '"0.001"', 'a number > 0');
+    expect(e.message).toBe('scene.dt = "0.001" has the wrong type: allowed a number > 0');
+    expectSceneError(check((s) => { s.groups = {}; }), 'groups', 'an object', 'an array of an object');
+    expectSceneError(check((s) => { s.particles.x[3] = '0.3'; }), 'particles.x[3]', '"0.3"', 'a finite number');
+    expectSceneError(check((s) => { s.boundary = 'sticky'; }), 'boundary', '"sticky"', 'an object');
+  });
+
+  it('enum values', () => {
+    expectSceneError(check((s) => { s.groups[0].material = 'rubber'; }), 'groups[0].material', '"rubber"', '"fluid", "elastic", "elastoplastic"');
+    expectSceneError(check((s) => { s.dim = 4; }), 'dim', '4', '2, 3');
+    expectSceneError(check((s) => { s.boundary.walls = 'bouncy'; }), 'boundary.walls', '"bouncy"', '"sticky", "slip", "separate"');
+    expectSceneError(check((s) => { s.colliders[0].shape = 'torus'; }), 'colliders[0].shape', '"torus"', '"box"');
+  });
+
+  it('wrong array length: positions, velocities, volumes, per-axis vectors', () => {
+    const n = tinyScene().particles.group.length;
+    const e = expectSceneError(check((s) => { s.particles.x.push(0.5); }), 'particles.x', `an array of ${2 * n + 1} items`, `exactly ${2 * n} items`);
+    expect(e.message).toContain('has the wrong length');
+    expectSceneError(check((s) => { s.particles.v.pop(); }), 'particles.v', `${2 * n - 1} items`, `exactly ${2 * n} items`);
+    expectSceneError(check((s) => { s.particles.vol.pop(); }), 'particles.vol', `${n - 1} items`, `exactly ${n} items (one per particle`);
+    expectSceneError(check((s) => { s.grid.res = [16, 16, 16]; }), 'grid.res', '[16, 16, 16]', 'exactly 2 items (one per axis (dim))');
+    expectSceneError(check((s) => { s.gravity = [0, -9.8, 0]; }), 'gravity', '[0, -9.8, 0]', 'exactly 2 items');
+    expectSceneError(check((s) => { s.colliders[0].position[2] = [0.5]; }), 'colliders[0].position[2]', '[0.5]', 'exactly 2 items');
+    expectSceneError(check((s) => { s.groups[0].actuator.fiber = [1, 0, 0]; }), 'groups[0].actuator.fiber', '[1, 0, 0]', 'exactly 2 items');
+    expectSceneError(check((s) => { s.loss.target = [0.5]; }), 'loss.target', '[0.5]', 'exactly 2 items');
+  });
+
+  it('NaN and infinities anywhere', () => {
+    const e = expectSceneError(check((s) => { s.particles.x[5] = NaN; }), 'particles.x[5]', 'NaN', 'a finite number');
+    expect(e.message).toBe('scene.particles.x[5] = NaN is not finite: allowed a finite number');
+    expectSceneError(check((s) => { s.particles.v[0] = Infinity; }), 'particles.v[0]', 'Infinity', 'a finite number');
+    expectSceneError(check((s) => { s.gravity[1] = -Infinity; }), 'gravity[1]', '-Infinity', 'a finite number');
+    expectSceneError(check((s) => { s.actuation.values[2] = NaN; }), 'actuation.values[2]', 'NaN', 'a finite number');
+    expectSceneError(check((s) => { s.groups[2].E = NaN; }), 'groups[2].E', 'NaN', 'a number > 0');
+  });
+
+  it('integers where counts are meant', () => {
+    expectSceneError(check((s) => { s.steps = 2.5; }), 'steps', '2.5', 'an integer in [1, 100000]');
+    expectSceneError(check((s) => { s.particles.group[0] = 0.5; }), 'particles.group[0]', '0.5', 'an integer >= 0');
+  });
+
+  it('strings: type and length', () => {
+    expectSceneError(check((s) => { s.name = 7; }), 'name', '7', 'a string');
+    expectSceneError(check((s) => { s.name = 'x'.repeat(300); }), 'name', '...', 'at most 256 characters');
+  });
+});
+
+describe('ranges', () => {
+  it('non-positive density', () => {
+    const e = expectSceneError(check((s) => { s.groups[1].density = 0; }), 'groups[1].density', '0', '> 0');
+    expect(e.message).toBe('scene.groups[1].density = 0 is out of range: allowed > 0');
+    expectSceneError(check((s) => { s.groups[1].density = -1; }), 'groups[1].density', '-1', '> 0');
+  });
+
+  it('E <= 0', () => {
+    expectSceneError(check((s) => { s.groups[0].E = 0; }), 'groups[0].E', '0', '> 0');
+    expectSceneError(check((s) => { s.groups[2].E = -100; }), 'groups[2].E', '-100', '> 0');
+  });
+
+  it('nu = 0.5 and nu = -0.1 (the open interval (0, 0.5))', () => {
+    const e = expectSceneError(check((s) => { s.groups[1].nu = 0.5; }), 'groups[1].nu', '0.5', '(0, 0.5)');
+    expect(e.message).toBe('scene.groups[1].nu = 0.5 is out of range: allowed (0, 0.5)');
+    expectSceneError(check((s) => { s.groups[1].nu = -0.1; }), 'groups[1].nu', '-0.1', '(0, 0.5)');
+    expectSceneError(check((s) => { s.groups[0].nu = 0; }), 'groups[0].nu', '0', '(0, 0.5)');
+  });
+
+  it('viscosity, plastic thetas, frictions, collider sizes', () => {
+    expectSceneError(check((s) => { s.groups[1].viscosity = -0.1; }), 'groups[1].viscosity', '-0.1', '>= 0');
+    expectSceneError(check((s) => { s.groups[2].plastic.thetaC = 1; }), 'groups[2].plastic.thetaC', '1', '(0, 1)');
+    expectSceneError(check((s) => { s.groups[2].plastic.thetaS = 0; }), 'groups[2].plastic.thetaS', '0', '(0, 1)');
+    expectSceneError(check((s) => { s.boundary.groundFriction = -1; }), 'boundary.groundFriction', '-1', '>= 0');
+    expectSceneError(check((s) => { s.colliders[0].friction = -0.5; }), 'colliders[0].friction', '-0.5', '>= 0');
+    expectSceneError(check((s) => { s.colliders[0].radius = -0.1; }), 'colliders[0].radius', '-0.1', '>= 0');
+    expectSceneError(check((s) => { s.colliders[0].shape = 'box'; s.colliders[0].halfExtents = [0.1, -0.1]; }),
+      'colliders[0].halfExtents[1]', '-0.1', '>= 0');
+  });
+
+  it('grid resolution, dx, dt, steps', () => {
+    expectSceneError(check((s) => { s.grid.res = [16, 4]; }), 'grid.res[1]', '4', 'integers in [8, 512]');
+    expectSceneError(check((s) => { s.grid.res = [1024, 16]; }), 'grid.res[0]', '1024', 'integers in [8, 512]');
+    expectSceneError(check((s) => { s.grid.dx = 0; }), 'grid.dx', '0', '> 0');
+    expectSceneError(check((s) => { s.dt = -1e-3; }), 'dt', '-0.001', '> 0');
+    expectSceneError(check((s) => { s.steps = 0; }), 'steps', '0', 'integers in [1, 100000]');
+    expectSceneError(check((s) => { s.steps = 100001; }), 'steps', '100001', 'integers in [1, 100000]');
+  });
+
+  it('boundary cells that leave no interior', () => {
+    expectSceneError(check((s) => { s.boundary.boundCells = 8; }), 'boundary.boundCells', '8', 'integers in [0, 7]');
+  });
+
+  it('optimisation settings', () => {
+    expectSceneError(check((s) => { s.optimize.learningRate = 0; }), 'optimize.learningRate', '0', '> 0');
+    expectSceneError(check((s) => { s.optimize.param = 'E'; }), 'optimize.param', '"E"', '"initialVelocity"');
+    expectSceneError(check((s) => { s.loss.group = 3; }), 'loss.group', '3', 'integers in [0, 2]');
+  });
+});
+
+describe('particles', () => {
+  it('outside the domain: names the particle, the axis and the interior', () => {
+    const e = expectSceneError(check((s) => { s.particles.x[7] = 0.99; }), 'particles.x[7]', '0.99 (particle 3, axis y)', '[0.1875, 0.8125]');
+    expect(e.message).toMatch(/^scene\.particles\.x\[7\] = 0\.99 \(particle 3, axis y\) is outside the grid interior: allowed \[0\.1875, 0\.8125\]/);
+    expectSceneError(check((s) => { s.particles.x[0] = 0.1; }), 'particles.x[0]', '0.1 (particle 0, axis x)', '[0.1875, 0.8125]');
+    // Fewer wall cells, larger interior; but never past the g2p clamp [dx, (res - 2) dx].
+    expect(check((s) => { s.boundary.boundCells = 1; s.particles.x[0] = 0.07; })).not.toThrow();
+    expectSceneError(check((s) => { s.boundary.boundCells = 0; s.particles.x[0] = 0.9; }), 'particles.x[0]', '0.9', '[0.0625, 0.875]');
+  });
+
+  it('non-positive volume', () => {
+    expectSceneError(check((s) => { s.particles.vol[4] = 0; }), 'particles.vol[4]', '0', '> 0');
+  });
+
+  it('a group index that does not exist', () => {
+    const n = tinyScene().particles.group.length;
+    expectSceneError(check((s) => { s.particles.group[n - 1] = 3; }), `particles.group[${n - 1}]`, '3', 'integers in [0, 2]');
+  });
+
+  it('groups that are not contiguous: points to finalizeScene', () => {
+    const e = expectSceneError(check((s) => { s.particles.group[1] = 1; }), 'particles.group[2]', '0', 'contiguous run');
+    expect(e.message).toContain('restarts group 0 after group 1');
+    expect(e.message).toContain('finalizeScene()');
+  });
+
+  it('initial speeds over a cell per step', () => {
+    const e = expectSceneError(check((s) => { s.particles.v[2] = 70; s.particles.v[3] = 0; }),
+      'particles.v[2..3]', '[70, 0] (particle 1, speed 70)', 'speed <= dx / dt = 62.5');
+    expect(e.message).toContain('moves more than a cell per step');
+  });
+});
+
+describe('time step', () => {
+  it('dt above the elastic wave stability limit names dt, the value and the maximum', () => {
+    const s = tinyScene();
+    // groups[2]: E 100, nu 0.3, density 2: lambda + 2 mu = 134.6, c = 8.2; groups[0]: c = 10.5 is the fastest.
+    const c = Math.sqrt((100 * (1 - 0.2)) / ((1 + 0.2) * (1 - 0.4)));
+    const dtMax = (0.9 * s.grid.dx) / c;
+    expect(maxStableDt(s)).toBeCloseTo(dtMax, 12);
+    const e = expectSceneError(check((t) => { t.dt = 0.01; t.particles.v.fill(0); t.colliders[0].velocity = [[0, 0]]; }),
+      'dt', '0.01', `<= ${dtMax.toPrecision(4)}`);
+    expect(e.message).toContain('is above the stability limit');
+    expect(e.message).toContain('groups[0] "a"');
+    expect(e.message).toContain('c = 10.54');
+  });
+
+  it('uses the bulk modulus for fluids', () => {
+    const s = check((t) => {
+      t.groups = [t.groups[1]]; t.groups[0].viscosity = 0;
+      t.particles.group.fill(0); t.particles.v.fill(0); t.colliders[0].velocity = [[0, 0]];
+      delete t.loss;
+      t.dt = 0.02;
+    });
+    // 2D: K = E / (2 (1 + nu) (1 - 2 nu)) = 50 / 0.56, c = 9.45, 0.9 dx / c = 0.005953
+    const e = expectSceneError(s, 'dt', '0.02', '<= 0.005952');
+    expect(e.message).toContain('sqrt(K / density)');
+  });
+
+  it('dt above the viscous limit of a fluid', () => {
+    const e = expectSceneError(check((s) => { s.groups[1].viscosity = 1; }), 'dt', '0.001', '<= 0.0008789');
+    expect(e.message).toContain('viscous stability limit');
+  });
+});
+
+describe('groups, actuation and colliders', () => {
+  it('plastic parameters on the right materials only', () => {
+    expectSceneError(check((s) => { delete s.groups[2].plastic; }), 'groups[2].plastic', 'undefined', 'for an elastoplastic group');
+    expectSceneError(check((s) => { s.groups[0].plastic = { thetaC: 0.1, thetaS: 0.1 }; }), 'groups[0].plastic', 'an object', 'material "elastoplastic"');
+    expectSceneError(check((s) => { s.groups[0].viscosity = 0.5; }), 'groups[0].viscosity', '0.5', '0 or absent');
+  });
+
+  it('actuator channel beyond the actuation, and no actuation at all', () => {
+    expectSceneError(check((s) => { s.groups[0].actuator.channel = 1; }), 'groups[0].actuator.channel', '1', 'integers in [0, 0]');
+    expectSceneError(check((s) => { delete s.actuation; }), 'groups[0].actuator.channel', '0', 'the scene has no actuation');
+  });
+
+  it('a zero fiber', () => {
+    expectSceneError(check((s) => { s.groups[0].actuator.fiber = [0, 0]; }), 'groups[0].actuator.fiber', '[0, 0]', 'a non-zero direction');
+  });
+
+  it('actuation values that are not whole rows', () => {
+    expectSceneError(check((s) => { s.actuation = { channels: 3, values: [1, 2, 3, 4] }; s.groups[0].actuator.channel = 2; }),
+      'actuation.values', '[1, 2, 3, 4]', 'a multiple of actuation.channels = 3');
+  });
+
+  it(`more than ${MAX_COLLIDERS} colliders`, () => {
+    expectSceneError(check((s) => { s.colliders = Array.from({ length: 5 }, () => structuredClone(s.colliders[0])); }),
+      'colliders', 'an array of 5 items', `at most ${MAX_COLLIDERS}`);
+  });
+
+  it('collider shapes without a size, or with the wrong one', () => {
+    expectSceneError(check((s) => { s.colliders[0].radius = 0; }), 'colliders[0].radius', '0', '> 0');
+    expectSceneError(check((s) => { s.colliders[0].shape = 'box'; }), 'colliders[0].halfExtents', 'undefined', 'half extents > 0');
+    expectSceneError(check((s) => { s.colliders[0].halfExtents = [0.1, 0]; }), 'colliders[0].halfExtents', '[0.1, 0]', 'all zero or absent');
+    expectSceneError(check((s) => { s.colliders[0].shape = 'capsule'; s.colliders[0].halfExtents = [0.1, 0.1]; }),
+      'colliders[0].halfExtents', '[0.1, 0.1]', 'on one axis');
+  });
+
+  it('a collider track with no rows, or moving more than a cell per step', () => {
+    expectSceneError(check((s) => { s.colliders[0].velocity = []; }), 'colliders[0].velocity', '[]', 'at least 1');
+    expectSceneError(check((s) => { s.colliders[0].velocity = [[0, 0], [0, -100]]; }), 'colliders[0].velocity[1]', '[0, -100] (speed 100)', 'speed <= dx / dt = 62.5');
+  });
+});
+
+describe('sizes, before anything is allocated', () => {
+  it('too many particles for the limit, and for the default limit / batch', () => {
+    const n = tinyScene().particles.group.length;
+    const e = expectSceneError(check(() => {}, { maxParticles: 10 }), 'particles', `${n} particles`, 'at most 10 particles (limits.maxParticles)');
+    expect(e.message).toBe(`scene.particles = ${n} particles is too many: allowed at most 10 particles (limits.maxParticles)`);
+    expect(check(() => {}, {}, 4_000_000 / 64)).not.toThrow();
+    expectSceneError(check(() => {}, {}, 4_000_000 / 16), 'particles', `${n} particles`, 'at most 16 particles (4000000 / batch 250000)');
+  });
+
+  it('too many grid nodes', () => {
+    expectSceneError(check(() => {}, { maxNodes: 100 }), 'grid.res', '[16, 16] (256 nodes)', 'at most 100 nodes (limits.maxNodes)');
+    // batch 65537: 61 particles per copy are still allowed, 255 nodes are not.
+    expectSceneError(check(() => {}, {}, 2 ** 16 + 1), 'grid.res', '256 nodes', 'at most 255 nodes (2^24 / batch 65537)');
+  });
+
+  it('a particle buffer bigger than the device allows', () => {
+    const n = tinyScene().particles.group.length;
+    const bytes = 4 * n * 12 * 4; // batch 4, 12 floats per 2D particle
+    const e = expectSceneError(check(() => {}, { maxStorageBufferBindingSize: bytes - 1 }, 4), 'particles', `${n} particles (x batch 4)`,
+      `<= ${bytes - 1} bytes (device limit maxStorageBufferBindingSize)`);
+    expect(e.message).toContain(`needs a particle state buffer of ${bytes} bytes`);
+    // The grid (256 nodes x 3 floats x batch 4) is the larger buffer of this tiny scene.
+    expect(check(() => {}, { maxStorageBufferBindingSize: Math.max(bytes, 4 * 256 * 3 * 4) }, 4)).not.toThrow();
+  });
+
+  it('a grid buffer bigger than the device allows (maxBufferSize, the smaller limit)', () => {
+    const n = tinyScene().particles.group.length;
+    // Between the particle state (n x 12 floats) and the grid (256 nodes x 3 floats), in bytes.
+    expect(n * 12 * 4).toBeLessThan(3000);
+    expect(256 * 3 * 4).toBeGreaterThan(3000);
+    expectSceneError(check(() => {}, { maxBufferSize: 3000, maxStorageBufferBindingSize: 1 << 20 }), 'grid.res', '256 nodes',
+      '<= 3000 bytes (device limit maxBufferSize)');
+  });
+
+  it('a control buffer bigger than the device allows', () => {
+    const e = expectSceneError(check((s) => {
+      s.colliders[0].position = Array.from({ length: 50_000 }, () => [0.7, 0.7]);
+    }, { maxStorageBufferBindingSize: 1 << 20 }), 'colliders', '50000 control steps', '<= 1048576 bytes');
+    expect(e.message).toContain('control buffer');
+  });
+
+  it('refuses a billion particles at once, without touching them', () => {
+    const s = tinyScene() as MpmScene & Record<string, any>;
+    const huge = new Array(1e9); // holey: no storage behind it
+    s.particles.group = huge;
+    const t0 = performance.now();
+    expectSceneError(() => validateScene(s), 'particles', '1000000000 particles', 'at most 4000000');
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
+
+  it('refuses a position array of absurd length before reading it', () => {
+    const s = tinyScene() as MpmScene & Record<string, any>;
+    s.particles.x = new Array(2 ** 31);
+    const t0 = performance.now();
+    expectSceneError(() => validateScene(s), 'particles.x', `an array of ${2 ** 31} items`, 'exactly');
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
+
+  it('refuses a batch that is not a positive integer', () => {
+    expect(() => validateScene(tinyScene(), {}, 0)).toThrow(RangeError);
+  });
+});
+
+describe('SceneError', () => {
+  it('is an Error with field, value and allowed', () => {
+    const e = sceneErrorOf(check((s) => { s.groups[1].nu = 0.6; }));
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe('SceneError');
+    expect([e.field, e.value, e.allowed]).toEqual(['groups[1].nu', '0.6', '(0, 0.5)']);
+    expect(e.message).toBe('scene.groups[1].nu = 0.6 is out of range: allowed (0, 0.5)');
+  });
+
+  it('can be made with three arguments (problem defaults to "is out of range")', () => {
+    const e = new SceneError('file', '600 bytes', 'at most 512 bytes');
+    expect(e.message).toBe('scene.file = 600 bytes is out of range: allowed at most 512 bytes');
+  });
+});

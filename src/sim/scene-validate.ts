@@ -198,6 +198,8 @@ function checkParticles(s: MpmScene): void {
   // g2p clamps positions to [dx, (res - 2) dx]; the walls occupy boundCells cells on each side.
   const lo = res.map(() => Math.max(bc, 1) * dx);
   const hi = res.map((r) => (r - Math.max(bc, 2)) * dx);
+  // A GPU binding cannot be empty, and a scene without material has nothing to simulate.
+  if (group.length === 0) throw sceneError('particles', '0 particles', 'is empty', 'at least 1 particle (fill a group with fillBox)');
   const nGroups = s.groups.length;
   const seen = new Uint8Array(nGroups);
   const vMax = dx / s.dt;
@@ -299,7 +301,10 @@ export function exportSceneJson(scene: MpmScene): string {
 
 function toJson(v: unknown, indent: string): string {
   if (Array.isArray(v)) {
-    if (v.every((e) => e === null || typeof e !== 'object')) return `[${v.map((e) => JSON.stringify(e)).join(', ')}]`;
+    if (v.every((e) => e === null || typeof e !== 'object')) {
+      // Long arrays (particles) through the native serialiser: ~10x faster on millions of numbers.
+      return v.length > 16 ? JSON.stringify(v) : `[${v.map((e) => JSON.stringify(e)).join(', ')}]`;
+    }
     const inner = `${indent}  `;
     return `[\n${v.map((e) => inner + toJson(e, inner)).join(',\n')}\n${indent}]`;
   }

@@ -162,6 +162,11 @@ describe('particles', () => {
     expectSceneError(check((s) => { s.boundary.boundCells = 0; s.particles.x[0] = 0.9; }), 'particles.x[0]', '0.9', '[0.0625, 0.875]');
   });
 
+  it('no particles at all', () => {
+    expectSceneError(check((s) => { s.particles = { x: [], v: [], group: [], vol: [] }; delete s.loss; }),
+      'particles', '0 particles', 'at least 1 particle');
+  });
+
   it('non-positive volume', () => {
     expectSceneError(check((s) => { s.particles.vol[4] = 0; }), 'particles.vol[4]', '0', '> 0');
   });

@@ -6,7 +6,7 @@
 import type { GroupDesc, MpmScene } from './model';
 import { particleStride, sceneHorizon, ctrlLayout } from './mpm-params';
 import {
-  sceneError, checkSchema, dimSchema, gridSchema, sceneSchema, show, MAX_STEPS,
+  sceneError, checkSchema, describe, dimSchema, gridSchema, sceneSchema, show, MAX_STEPS,
   type Schema, type SchemaContext,
 } from './scene-schema';
 
@@ -60,7 +60,7 @@ export function validateScene(scene: unknown, limits: SceneLimits = {}, batch = 
 }
 
 function checkField(obj: Record<string, unknown>, key: string, schema: Schema, ctx: SchemaContext): void {
-  if (obj[key] === undefined) throw sceneError(key, undefined, 'is missing', 'see src/sim/model.ts for the scene format');
+  if (obj[key] === undefined) throw sceneError(key, undefined, 'is missing', describe(schema));
   checkSchema(obj[key], schema, key, ctx);
 }
 

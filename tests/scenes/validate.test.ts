@@ -51,7 +51,8 @@ describe('structure and types', () => {
   it('missing field', () => {
     const e = expectSceneError(check((s) => { delete s.groups[0].density; }), 'groups[0].density', 'undefined', 'a number > 0');
     expect(e.message).toBe('scene.groups[0].density is missing: allowed a number > 0');
-    expectSceneError(check((s) => { delete s.dim; }), 'dim', 'undefined', 'scene format');
+    expectSceneError(check((s) => { delete s.dim; }), 'dim', 'undefined', 'one of 2, 3');
+    expectSceneError(check((s) => { delete s.grid; }), 'grid', 'undefined', 'an object with the fields res, dx');
   });
 
   it('wrong type', () => {

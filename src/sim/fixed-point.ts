@@ -1,7 +1,7 @@
 // Host side of the fixed-point accumulation documented in src/shaders/common/fixed_point.wgsl.
 
 /** A grid node may hold this many times the mass of a cell at rest before i32 overflow. */
-export const FP_HEADROOM = 32;
+export const FP_HEADROOM = 8;
 /** Values are scaled so the bound maps to 2^30, half the i32 range: sums of bounded terms keep a 2x margin. */
 const TARGET = 2 ** 30;
 
@@ -25,7 +25,7 @@ export function pow2Below(x: number): number {
  */
 export function forwardScales(maxDensity: number, dx: number, dt: number, dim: number): FixedPointScales {
   const massBound = FP_HEADROOM * maxDensity * dx ** dim;
-  const momentumBound = massBound * (dx / dt);
+  const momentumBound = massBound * (dx / dt) / 2;
   const fpM = pow2Below(TARGET / massBound);
   const fpP = pow2Below(TARGET / momentumBound);
   return { fpM, fpP, massBound: 2 ** 31 / fpM, momentumBound: 2 ** 31 / fpP };

@@ -85,13 +85,13 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
   const scales = forwardScales(maxDensity, s.grid.dx, s.dt, dim);
   const modelFloats = 2 * n + nGroups * GROUP_STRIDE + nColliders * COLLIDER_STRIDE;
   const model = new Float32Array(modelFloats);
-  const mu = new Uint32Array(model.buffer);
-  for (let p = 0; p < n; p++) { mu[2 * p] = s.particles.group[p]; model[2 * p + 1] = s.particles.vol[p]; }
+  // integer codes as float values (see model.wgsl)
+  for (let p = 0; p < n; p++) { model[2 * p] = s.particles.group[p]; model[2 * p + 1] = s.particles.vol[p]; }
   const groupsOff = 2 * n;
   s.groups.forEach((g, k) => {
     const o = groupsOff + k * GROUP_STRIDE;
-    mu[o] = MATERIAL_CODE[g.material];
-    mu[o + 1] = g.actuator ? g.actuator.channel : NO_ACTUATOR;
+    model[o] = MATERIAL_CODE[g.material];
+    model[o + 1] = g.actuator ? g.actuator.channel : -1;
     if (g.actuator) for (let i = 0; i < dim; i++) model[o + 2 + i] = g.actuator.fiber[i];
   });
   const collidersOff = groupsOff + nGroups * GROUP_STRIDE;

@@ -218,23 +218,45 @@ export class MpmSim {
     for (const b of [a.adjMax, a.gGridAcc, a.gParticle, a.gCtrl]) enc.clearBuffer(b);
   }
 
+  /** Adjoint of g2p (local pass, then the fixed-point scatter into gGridAcc). Needs gridV of `step`. */
+  encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gOut: GPUBuffer, step: number): void {
+    const a = this.adjoint;
+    const g2pAdj = [sIn, this.gridV, gOut, a.gScatter, a.gPartial, a.adjMax, a.gGridAcc];
+    this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, this.particleCount);
+    this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, this.particleCount);
+  }
+
+  /** Adjoint of grid_update: gGridAcc (dL/dv) -> gGrid (dL/dmv, dL/dm) and per-node collider grads. */
+  encodeGridUpdateAdj(pass: GPUComputePassEncoder, step: number): void {
+    const a = this.adjoint;
+    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridVin, a.adjMax, a.gGridAcc, a.gGrid, a.gColNode], step, this.nodeCount);
+  }
+
+  /** Adjoint of p2g: gGrid + gPartial -> gIn = dL/d(state at step). */
+  encodeP2GAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gIn: GPUBuffer, step: number): void {
+    const a = this.adjoint;
+    this.dispatch(pass, this.kernels.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gPartial, gIn, a.gParticle, a.adjMax], step, this.particleCount);
+  }
+
+  /** Per-step control gradients (actuation, collider tracks) from this step's per-particle/node terms. */
+  encodeCtrlGrads(pass: GPUComputePassEncoder, step: number): void {
+    const a = this.adjoint;
+    this.encodeSegments(pass, a.actSegments, a.actSegmentCount, a.gParticle, step);
+    this.encodeSegments(pass, a.colSegments, a.colSegmentCount, a.gColNode, step);
+  }
+
   /**
    * Adjoint of step `step` (state sIn -> out): recomputes the grid from sIn, then runs the stage
    * adjoints in reverse. gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn.
    */
   encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number): void {
     if (gIn === gOut) throw new Error('the step adjoint would overwrite its own input gradient');
-    const a = this.adjoint;
-    const k = this.kernels;
     this.encodeP2G(pass, sIn, step);
     this.encodeGridUpdate(pass, step);
-    const g2pAdj = [sIn, this.gridV, gOut, a.gScatter, a.gPartial, a.adjMax, a.gGridAcc];
-    this.dispatch(pass, k.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, this.particleCount);
-    this.dispatch(pass, k.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, this.particleCount);
-    this.dispatch(pass, k.gridUpdateAdj, 'grid_update_adj', [this.gridVin, a.adjMax, a.gGridAcc, a.gGrid, a.gColNode], step, this.nodeCount);
-    this.dispatch(pass, k.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gPartial, gIn, a.gParticle, a.adjMax], step, this.particleCount);
-    this.encodeSegments(pass, a.actSegments, a.actSegmentCount, a.gParticle, step);
-    this.encodeSegments(pass, a.colSegments, a.colSegmentCount, a.gColNode, step);
+    this.encodeG2PAdj(pass, sIn, gOut, step);
+    this.encodeGridUpdateAdj(pass, step);
+    this.encodeP2GAdj(pass, sIn, gIn, step);
+    this.encodeCtrlGrads(pass, step);
   }
 
   /** After the last step adjoint: sums dL/dE and dL/dnu per group into gCtrl. */

@@ -24,14 +24,16 @@ struct Group {
   theta_s: f32,
 }
 
-fn particle_group(p: u32) -> u32 { return bitcast<u32>(model[2u * p]); }
+// Integer codes are stored as float values (exact below 2^24), not as bit patterns: a driver may
+// flush the subnormals or canonicalise the NaNs that small integers and 0xffffffff would be as f32.
+fn particle_group(p: u32) -> u32 { return u32(model[2u * p]); }
 fn particle_vol(p: u32) -> f32 { return model[2u * p + 1u]; }
 
 fn load_group(b: u32, g: u32) -> Group {
   var r: Group;
   let m = params.groups_off + g * GROUP_STRIDE;
-  r.material = bitcast<u32>(model[m]);
-  r.actuator = bitcast<u32>(model[m + 1u]);
+  r.material = u32(model[m]);
+  r.actuator = select(NO_ACTUATOR, u32(model[m + 1u]), model[m + 1u] >= 0.0);
   for (var i = 0u; i < DIM; i++) { r.fiber[i] = model[m + 2u + i]; }
   let c = (b * params.n_groups + g) * GROUP_STRIDE;
   r.E = ctrl[c]; r.nu = ctrl[c + 1u]; r.density = ctrl[c + 2u]; r.viscosity = ctrl[c + 3u];

@@ -74,7 +74,6 @@ export function refModel(packed: PackedMpm, b = 0): RefModel {
   const { dim, n, nGroups, nColliders, nAct, horizon } = packed;
   const u = new Uint32Array(packed.params);
   const f = new Float32Array(packed.params);
-  const mu = new Uint32Array(packed.model.buffer, packed.model.byteOffset, packed.model.length);
   const groupsOff = u[12], collidersOff = u[13];
   const m = packed.model;
   const fromModel = (off: number, stride: number, count: number, width: number) => {
@@ -88,10 +87,10 @@ export function refModel(packed: PackedMpm, b = 0): RefModel {
     gravity: Float64Array.from(f.subarray(16, 16 + dim)),
     wallKind: u[10], bound: u[11],
     nGroups, nColliders, nAct, horizon,
-    particleGroup: Uint32Array.from({ length: n }, (_, p) => mu[2 * p]),
+    particleGroup: Uint32Array.from({ length: n }, (_, p) => m[2 * p]),
     particleVol: Float64Array.from({ length: n }, (_, p) => m[2 * p + 1]),
-    groupMaterial: Uint32Array.from({ length: nGroups }, (_, g) => mu[groupsOff + g * GROUP_STRIDE]),
-    groupActuator: Uint32Array.from({ length: nGroups }, (_, g) => mu[groupsOff + g * GROUP_STRIDE + 1]),
+    groupMaterial: Uint32Array.from({ length: nGroups }, (_, g) => m[groupsOff + g * GROUP_STRIDE]),
+    groupActuator: Uint32Array.from({ length: nGroups }, (_, g) => (m[groupsOff + g * GROUP_STRIDE + 1] >= 0 ? m[groupsOff + g * GROUP_STRIDE + 1] : NO_ACTUATOR)),
     groupFiber: fromModel(groupsOff + 2, GROUP_STRIDE, nGroups, dim),
     colliderFriction: fromModel(collidersOff, COLLIDER_STRIDE, nColliders, 1),
     colliderRadius: fromModel(collidersOff + 1, COLLIDER_STRIDE, nColliders, 1),

@@ -1,0 +1,38 @@
+// Small argument helpers shared by the commands.
+import { readFileSync, statSync } from 'node:fs';
+import type { MpmScene } from '../sim/model';
+import { buildScene, sceneNames } from '../../scenes/index';
+import { parseSceneJson, validateScene, SceneError } from '../sim/scene-validate';
+
+export class UsageError extends Error {
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
+export function intArg(v: string | undefined, name: string, def: number, min = 1, max = 10_000_000): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} = ${v}: allowed an integer in [${min}, ${max}]`);
+  return n;
+}
+
+export function numArg(v: string | undefined, name: string, def: number, min = -Infinity, max = Infinity): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} = ${v}: allowed a number in [${min}, ${max}]`);
+  return n;
+}
+
+const MAX_SCENE_FILE = 512 * 2 ** 20;
+
+/** The scene named on the command line, or read from --scene-file; validated before any GPU work. */
+export function loadScene(name: string | undefined, file: string | undefined, limits?: Record<string, number>): MpmScene {
+  if (file !== undefined) {
+    if (name !== undefined) throw new UsageError(`give a scene name or --scene-file, not both (got '${name}' and '${file}')`);
+    let size: number;
+    try { size = statSync(file).size; } catch { throw new UsageError(`--scene-file ${file}: no such file`); }
+    if (size > MAX_SCENE_FILE) throw new SceneError('file', `${size} bytes`, `at most ${MAX_SCENE_FILE} bytes`);
+    return parseSceneJson(readFileSync(file, 'utf8'), limits);
+  }
+  if (name === undefined) throw new UsageError(`a scene is required: one of ${sceneNames.join(', ')}, or --scene-file FILE.json`);
+  return validateScene(buildScene(name), limits);
+}

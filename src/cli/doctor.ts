@@ -1,0 +1,30 @@
+// `torsion doctor`: the adapter and the limits Torsion depends on, or why there is none.
+import { requestGpu, NoAdapterError } from '../sim/device';
+
+const SHOWN = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupStorageSize'];
+/** Storage buffers bound by the largest MPM kernel (the adjoint of g2p). */
+const NEEDED_STORAGE_BUFFERS = 9;
+
+export async function doctor(): Promise<number> {
+  let gpu;
+  try {
+    gpu = await requestGpu();
+  } catch (e) {
+    if (e instanceof NoAdapterError) { console.error(e.message); return 3; }
+    throw e;
+  }
+  try {
+    console.log(`WebGPU adapter: ${gpu.adapterName}`);
+    for (const k of SHOWN) console.log(`  ${k.padEnd(36)} ${gpu.limits[k]}`);
+    const sb = gpu.limits.maxStorageBuffersPerShaderStage;
+    if (sb < NEEDED_STORAGE_BUFFERS) {
+      console.log(`Backward passes need ${NEEDED_STORAGE_BUFFERS} storage buffers per stage; this adapter gives ${sb}: forward runs only.`);
+      return 1;
+    }
+    console.log('OK: forward and backward kernels can run.');
+    return 0;
+  } finally {
+    gpu.destroy();
+  }
+}

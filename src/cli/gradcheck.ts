@@ -1,0 +1,20 @@
+// `torsion gradcheck <scene> [--seed S] [--steps N] [--json]`
+import { requestGpu } from '../sim/device';
+import { gradcheckScene } from '../sim/gradcheck';
+import type { MpmScene } from '../sim/model';
+
+export async function gradcheck(scene: MpmScene, o: { seed: number; steps?: number; json: boolean }): Promise<number> {
+  const gpu = await requestGpu();
+  try {
+    const rep = await gradcheckScene(gpu, scene, { seed: o.seed, steps: o.steps });
+    console.log(`gradcheck ${rep.scene}: ${rep.steps} steps, seed ${rep.seed}, adjoint (GPU, float32) vs central differences (CPU, float64)`);
+    for (const c of rep.checks) {
+      console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.param.padEnd(20)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}`);
+    }
+    console.log(`max relative error ${rep.maxRelError.toExponential(2)} (tolerance ${rep.tolerance}): ${rep.ok ? 'PASS' : 'FAIL'}`);
+    if (o.json) console.log(JSON.stringify(rep));
+    return rep.ok ? 0 : 1;
+  } finally {
+    gpu.destroy();
+  }
+}

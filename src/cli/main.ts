@@ -1,0 +1,93 @@
+// The `torsion` command line. bin/torsion.mjs sets the V8 flag Dawn needs and runs this module.
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { NoAdapterError } from '../sim/device';
+import { RolloutError } from '../sim/tape';
+import { SceneError, exportSceneJson } from '../sim/scene-validate';
+import { buildScene, defaultScene, sceneNames } from '../../scenes/index';
+import { doctor } from './doctor';
+import { runScene } from './run';
+import { optimizeScene } from './optimize';
+import { gradcheck } from './gradcheck';
+import { bench } from './bench';
+import { intArg, loadScene, numArg, UsageError } from './args';
+import type { CheckpointMode } from '../sim/checkpoint-schedule';
+
+const HELP = `torsion: differentiable MLS-MPM on WebGPU
+
+  torsion doctor                          the WebGPU adapter and limits, or how to get one
+  torsion run <scene> [--steps N] [--out DIR] [--every K]
+                                          forward rollout; final state + replay in DIR
+  torsion optimize [<scene>] [--iterations N] [--lr X] [--steps N] [--checkpoint auto|full|K] [--out DIR]
+                                          Adam through the checkpointed adjoint (default scene: ${defaultScene})
+  torsion gradcheck <scene> [--seed S] [--steps N] [--json]
+                                          adjoint vs float64 finite differences, every parameter kind
+  torsion bench mpm [--json] [--quick]    forward/backward speed, checkpoint memory
+  torsion export <scene> [--out FILE]     the scene as JSON (any command takes --scene-file FILE instead of a name)
+
+scenes: ${sceneNames.join(', ')}`;
+
+function checkpointArg(v: string | undefined): CheckpointMode | undefined {
+  if (v === undefined || v === 'auto' || v === 'full') return v;
+  const k = Number(v);
+  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--checkpoint = ${v}: allowed auto, full or an integer >= 1`);
+  return k;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    const { values: a, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        steps: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' }, iterations: { type: 'string' },
+        lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
+        checkpoint: { type: 'string' }, 'scene-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+    const sceneArg = positionals[0];
+    const file = a['scene-file'];
+    switch (cmd) {
+      case undefined: case 'help': case '--help': case '-h':
+        console.log(HELP);
+        return 0;
+      case 'doctor':
+        return await doctor();
+      case 'run':
+        await runScene(loadScene(sceneArg, file), { steps: intArg(a.steps, 'steps', 0, 1) || undefined, out: a.out, every: a.every ? intArg(a.every, 'every', 1) : undefined });
+        return 0;
+      case 'optimize': {
+        const scene = loadScene(file ? undefined : sceneArg ?? defaultScene, file);
+        await optimizeScene(scene, {
+          iterations: a.iterations ? intArg(a.iterations, 'iterations', 1, 1, 100000) : undefined,
+          lr: a.lr ? numArg(a.lr, 'lr', 0.1, 1e-12, 1e6) : undefined,
+          steps: a.steps ? intArg(a.steps, 'steps', 1) : undefined,
+          checkpoint: checkpointArg(a.checkpoint), out: a.out,
+        });
+        return 0;
+      }
+      case 'gradcheck':
+        return await gradcheck(loadScene(sceneArg, file), {
+          seed: intArg(a.seed, 'seed', 1, 0, 2 ** 31), steps: a.steps ? intArg(a.steps, 'steps', 1, 1, 10000) : undefined, json: !!a.json,
+        });
+      case 'bench':
+        if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm'`);
+        return await bench({ json: !!a.json, quick: !!a.quick });
+      case 'export': {
+        const scene = file ? loadScene(undefined, file) : loadScene(sceneArg, undefined);
+        const text = exportSceneJson(scene);
+        if (a.out) { writeFileSync(a.out, text); console.log(`wrote ${a.out}`); } else process.stdout.write(text);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command '${cmd}'\n\n${HELP}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof SceneError) { console.error(`error: ${e.message}`); return 2; }
+    if (e instanceof NoAdapterError) { console.error(e.message); return 3; }
+    if (e instanceof RolloutError) { console.error(`error: ${e.message}`); return 4; }
+    if (e instanceof Error && e.name === 'TypeError' && /parseArgs|Unknown option/.test(`${e.stack}`)) { console.error(`error: ${e.message}\n\n${HELP}`); return 2; }
+    throw e;
+  }
+}

@@ -1,0 +1,193 @@
+// Each adjoint kernel against central finite differences of the float64 reference of its stage,
+// on random upstream gradients, in value and sign: p2g_adj, grid_update_adj, g2p_adj.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requestGpu, type GpuContext } from '../../src/sim/device';
+import { MpmSim } from '../../src/sim/mpm-sim';
+import { particleStride } from '../../src/sim/mpm-params';
+import { readF32, readU32, writeBuffer } from '../../src/sim/gpu-buffers';
+import { adjointScale, encode } from '../../src/sim/fixed-point';
+import { refModel, withCtrl, type RefModel } from '../../src/sim/reference/ref-model';
+import { g2p, gridUpdate, p2g, rollout } from '../../src/sim/reference/mpm-reference';
+import { rng } from '../../src/sim/reference/finite-diff';
+import type { MaterialKind } from '../../src/sim/model';
+import { tinyScene } from '../helpers/tiny-scenes';
+
+let gpu: GpuContext;
+beforeAll(async () => { gpu = await requestGpu(); });
+afterAll(() => gpu?.destroy());
+
+const TOL = 2e-3;
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
+
+function gaussVec(n: number, rand: () => number, pick: (i: number) => boolean = () => true): Float64Array {
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) if (pick(i)) d[i] = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  return d;
+}
+
+function expectClose(what: string, analytic: number, numeric: number) {
+  const rel = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), 1e-9);
+  console.log(`${what}: analytic ${analytic.toExponential(6)} numeric ${numeric.toExponential(6)} rel ${rel.toExponential(2)}`);
+  if (Math.abs(numeric) > 1e-7) expect(Math.sign(analytic), `${what} sign`).toBe(Math.sign(numeric));
+  expect(rel, what).toBeLessThan(TOL);
+}
+
+async function setup(dim: 2 | 3, material: MaterialKind, seed: number) {
+  const scene = tinyScene({ dim, material, seed, actuated: material !== 'fluid', collider: true });
+  const sim = await MpmSim.create(gpu, scene);
+  const model = refModel(sim.packed);
+  // a state with non-trivial C and F: a few reference steps from the scene's initial state
+  const s = Float32Array.from(rollout(model, Float64Array.from(sim.packed.state0), 6)[6]);
+  return { sim, model, s, s64: Float64Array.from(s), ps: particleStride(dim) };
+}
+
+function run(sim: MpmSim, f: (pass: GPUComputePassEncoder) => void) {
+  const enc = gpu.device.createCommandEncoder();
+  sim.clearAdjoint(enc);
+  const pass = enc.beginComputePass();
+  f(pass);
+  pass.end();
+  gpu.device.queue.submit([enc.finish()]);
+}
+
+const STEP = 6;
+for (const dim of [2, 3] as const) {
+  for (const [material, seed] of [['fluid', 11], ['elastic', 12], ['elastoplastic', 13]] as const) {
+    test(`p2g adjoint, ${dim}D ${material}`, async () => {
+      const { sim, model, s, s64, ps } = await setup(dim, material, seed);
+      const rand = rng(seed);
+      const nodes = model.nodes;
+      const gmv = gaussVec(nodes * dim, rand), gm = gaussVec(nodes, rand);
+      const gGrid = new Float32Array(nodes * (dim + 1));
+      for (let i = 0; i < nodes; i++) { for (let d = 0; d < dim; d++) gGrid[i * (dim + 1) + d] = gmv[i * dim + d]; gGrid[i * (dim + 1) + dim] = gm[i]; }
+      const g64 = Float64Array.from(gGrid);
+      const L = (m: RefModel, st: Float64Array) => {
+        const g = p2g(m, st, STEP);
+        let a = 0;
+        for (let i = 0; i < nodes; i++) { for (let d = 0; d < dim; d++) a += g64[i * (dim + 1) + d] * g.mv[i * dim + d]; a += g64[i * (dim + 1) + dim] * g.m[i]; }
+        return a;
+      };
+      writeBuffer(gpu.device, sim.adjoint.gGrid, gGrid);
+      const sIn = sim.createState('in', s), gIn = sim.createState('gin');
+      run(sim, (pass) => sim.encodeP2GAdj(pass, sIn, gIn, STEP));
+      const gs = await readF32(gpu.device, gIn);
+      const gp = await readF32(gpu.device, sim.adjoint.gParticle);
+      const fields: [string, number, number, number][] = [['x', 0, dim, 1e-4 * model.dx], ['v', dim, dim, 1e-4], ['C', 2 * dim, dim * dim, 1e-3], ['F', 2 * dim + dim * dim, dim * dim, 1e-5]];
+      for (const [name, lo, len, eps] of fields) {
+        const dir = gaussVec(s64.length, rand, (i) => i % ps >= lo && i % ps < lo + len);
+        const num = (L(model, s64.map((x, i) => x + eps * dir[i])) - L(model, s64.map((x, i) => x - eps * dir[i]))) / (2 * eps);
+        expectClose(`p2g ${dim}D ${material} d/d${name}`, dot(gs, dir), num);
+      }
+      const n = model.n;
+      for (const [name, field, acc] of [['E', 0, 0], ['nu', 1, 1]] as const) {
+        const range = sim.packed.groupRanges[0];
+        let an = 0;
+        for (let p = range[0]; p < range[0] + range[1]; p++) an += gp[acc * n + p];
+        const base = model.ctrl[field];
+        const eps = 1e-5 * base;
+        const at = (sg: number) => { const c = model.ctrl.slice(); c[field] = base + sg * eps; return L(withCtrl(model, c), s64); };
+        expectClose(`p2g ${dim}D ${material} d/d${name}`, an, (at(1) - at(-1)) / (2 * eps));
+      }
+      sIn.destroy(); gIn.destroy(); sim.destroy();
+    });
+
+    test(`g2p adjoint, ${dim}D ${material}`, async () => {
+      const { sim, model, s, s64, ps } = await setup(dim, material, seed + 100);
+      const rand = rng(seed + 100);
+      const grid = gridUpdate(model, p2g(model, s64, STEP), STEP);
+      const gv32 = Float32Array.from(grid.v);
+      const gv64 = Float64Array.from(gv32);
+      writeBuffer(gpu.device, sim.gridV, gv32);
+      const gOut32 = Float32Array.from(gaussVec(s64.length, rand));
+      const gOut = Float64Array.from(gOut32);
+      const L = (st: Float64Array, v: Float64Array) => dot(gOut, g2p(model, st, { v }, STEP));
+      const sIn = sim.createState('in', s), gOutBuf = sim.createState('gout', gOut32);
+      run(sim, (pass) => sim.encodeG2PAdj(pass, sIn, gOutBuf, STEP));
+      const xs = dim + dim * dim;
+      const gPartial = await readF32(gpu.device, sim.adjoint.gPartial);
+      const acc = new Int32Array((await readF32(gpu.device, sim.adjoint.gGridAcc)).buffer);
+      const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[0];
+      const scale = adjointScale(new Float32Array(new Uint32Array([maxBits]).buffer)[0]);
+      for (const [name, lo, len, plo, eps] of [['x', 0, dim, 0, 1e-4 * model.dx], ['F', 2 * dim + dim * dim, dim * dim, dim, 1e-5]] as const) {
+        const dir = gaussVec(s64.length, rand, (i) => i % ps >= lo && i % ps < lo + len);
+        let an = 0;
+        for (let p = 0; p < model.n; p++) for (let k = 0; k < len; k++) an += gPartial[p * xs + plo + k] * dir[p * ps + lo + k];
+        const num = (L(s64.map((x, i) => x + eps * dir[i]), gv64) - L(s64.map((x, i) => x - eps * dir[i]), gv64)) / (2 * eps);
+        expectClose(`g2p ${dim}D ${material} d/d${name}`, an, num);
+      }
+      const dir = gaussVec(gv64.length, rand);
+      let an = 0;
+      for (let i = 0; i < dir.length; i++) an += (acc[i] / scale) * dir[i];
+      const eps = 1e-4;
+      const num = (L(s64, gv64.map((x, i) => x + eps * dir[i])) - L(s64, gv64.map((x, i) => x - eps * dir[i]))) / (2 * eps);
+      expectClose(`g2p ${dim}D ${material} d/dgrid_v`, an, num);
+      sIn.destroy(); gOutBuf.destroy(); sim.destroy();
+    });
+  }
+
+  test(`grid_update adjoint with walls, ground friction and a collider, ${dim}D`, async () => {
+    const { sim, model, s, s64 } = await setup(dim, 'elastic', 21 + dim);
+    const rand = rng(31 + dim);
+    const nodes = model.nodes;
+    const grid = p2g(model, s64, STEP);
+    // Random node velocities (within CFL) on every node with mass, so walls, the ground and the
+    // collider all see motion in every direction.
+    const m = grid.m.slice();
+    const mv = grid.mv.map((_, i) => (m[Math.floor(i / dim)] > 0 ? m[Math.floor(i / dim)] * 2 * (rand() - 0.5) : 0));
+    // Put mass on wall and ground nodes too.
+    for (let i = 0; i < nodes; i += 7) if (!(m[i] > 0)) { m[i] = 1e-4 * (1 + rand()); for (let d = 0; d < dim; d++) mv[i * dim + d] = m[i] * 2 * (rand() - 0.5); }
+    const m32 = Float32Array.from(m), mv32 = Float32Array.from(mv);
+    const vin = new Float32Array(nodes * (dim + 1));
+    for (let i = 0; i < nodes; i++) {
+      if (!(m32[i] > 0)) continue;
+      for (let d = 0; d < dim; d++) vin[i * (dim + 1) + d] = Math.fround(Math.fround(mv32[i * dim + d] / m32[i]) + Math.fround(model.dt * model.gravity[d]));
+      vin[i * (dim + 1) + dim] = m32[i];
+    }
+    writeBuffer(gpu.device, sim.gridVin, vin);
+    const g = gaussVec(nodes * dim, rand);
+    const gmax = Math.max(...g.map(Math.abs));
+    const scale = adjointScale(gmax);
+    const acc = Int32Array.from(g, (x) => encode(x, scale));
+    writeBuffer(gpu.device, sim.adjoint.gGridAcc, acc);
+    const gq = Float64Array.from(acc, (q) => q / scale);
+    const sIn = sim.createState('in', s);
+    const enc = gpu.device.createCommandEncoder();
+    enc.clearBuffer(sim.adjoint.gCtrl);
+    const pass = enc.beginComputePass();
+    void sIn;
+    pass.end();
+    gpu.device.queue.submit([enc.finish()]);
+    writeBuffer(gpu.device, sim.adjoint.adjMax, new Uint32Array(new Float32Array([gmax]).buffer));
+    const enc2 = gpu.device.createCommandEncoder();
+    const pass2 = enc2.beginComputePass();
+    sim.encodeGridUpdateAdj(pass2, STEP);
+    sim.encodeCtrlGrads(pass2, STEP);
+    pass2.end();
+    gpu.device.queue.submit([enc2.finish()]);
+    const gGrid = await readF32(gpu.device, sim.adjoint.gGrid);
+    const gCtrl = await readF32(gpu.device, sim.adjoint.gCtrl);
+    const m64 = Float64Array.from(m32), mv64 = Float64Array.from(mv32);
+    const L = (mod: RefModel, mm: Float64Array, mvv: Float64Array) => dot(gq, gridUpdate(mod, { m: mm, mv: mvv }, STEP).v);
+    const dmv = gaussVec(mv64.length, rand, (i) => m64[Math.floor(i / dim)] > 0);
+    let an = 0;
+    for (let i = 0; i < nodes; i++) for (let d = 0; d < dim; d++) an += gGrid[i * (dim + 1) + d] * dmv[i * dim + d];
+    let eps = 1e-9;
+    expectClose(`grid_update ${dim}D d/dmv`, an, (L(model, m64, mv64.map((x, i) => x + eps * dmv[i])) - L(model, m64, mv64.map((x, i) => x - eps * dmv[i]))) / (2 * eps));
+    const dm = gaussVec(m64.length, rand, (i) => m64[i] > 0).map((x, i) => x * m64[i]);
+    an = 0;
+    for (let i = 0; i < nodes; i++) an += gGrid[i * (dim + 1) + dim] * dm[i];
+    eps = 1e-6;
+    expectClose(`grid_update ${dim}D d/dm`, an, (L(model, m64.map((x, i) => x + eps * dm[i]), mv64) - L(model, m64.map((x, i) => x - eps * dm[i]), mv64)) / (2 * eps));
+    const lay = model.ctrlLayout;
+    const row = lay.colOff + STEP * 8;
+    for (const [name, slot] of [['position', 0], ['velocity', 4]] as const) {
+      const dir = new Float64Array(model.ctrl.length);
+      for (let d = 0; d < dim; d++) dir[row + slot + d] = rand() - 0.5;
+      const an2 = dot(Array.from(dir, (_, i) => gCtrl[i]), dir);
+      eps = 1e-6;
+      const at = (sg: number) => L(withCtrl(model, model.ctrl.map((x, i) => x + sg * eps * dir[i])), m64, mv64);
+      expectClose(`grid_update ${dim}D d/dcollider ${name}`, an2, (at(1) - at(-1)) / (2 * eps));
+    }
+    sIn.destroy(); sim.destroy();
+  });
+}

@@ -83,6 +83,14 @@ export async function optimizeScene(scene: MpmScene, o: OptimizeOptions = {}): P
         writeJson(join(dir, 'best.json'), { scene: scene.name, ...best, com: L.com[0], target: scene.loss.target });
       }
       log(`iter ${String(it + 1).padStart(3)}/${iterations}  loss ${value.toExponential(4)}  v0 [${Array.from(theta, (x) => x.toFixed(4)).join(', ')}]  com [${L.com[0].map((x) => x.toFixed(4)).join(', ')}]  ${record.seconds.toFixed(2)} s`);
+      // When the loss goes up, Adam's momentum has carried it past the optimum: restart from the
+      // best point with half the rate (plain Adam circles the optimum at a fixed rate).
+      if (value > best.loss) {
+        theta.set(best.initialVelocity);
+        adam.reset();
+        adam.lr *= 0.5;
+        continue;
+      }
       adam.step(theta, grad);
     }
   } finally {

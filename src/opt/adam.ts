@@ -11,7 +11,8 @@ export class Adam {
   private readonly m: Float64Array;
   private readonly v: Float64Array;
   private t = 0;
-  readonly lr: number;
+  /** Learning rate; a caller may change it between steps (schedules). */
+  lr: number;
   private readonly b1: number;
   private readonly b2: number;
   private readonly eps: number;
@@ -24,6 +25,13 @@ export class Adam {
     this.b1 = o.beta1 ?? 0.9;
     this.b2 = o.beta2 ?? 0.999;
     this.eps = o.eps ?? 1e-8;
+  }
+
+  /** Forgets the moment estimates (after an overshoot, so momentum does not carry the iterate further away). */
+  reset(): void {
+    this.m.fill(0);
+    this.v.fill(0);
+    this.t = 0;
   }
 
   /** Updates params in place from grad (dL/dparams). */

@@ -1,0 +1,41 @@
+// The scenes `torsion bench mpm` measures (not registered: sizes are for throughput, not for looking at).
+import type { MpmScene } from '../src/sim/model';
+import { addGroup, fillBox, gravity, sceneBase } from './builders';
+
+export interface BenchCase {
+  label: string;
+  material: string;
+  scene: MpmScene;
+}
+
+function plastic2d(name: string, res: number, lo: number[], hi: number[]): MpmScene {
+  const s = sceneBase({ name, dim: 2, res: [res, res], dt: 1e-4, steps: 1000, gravity: gravity(2),
+    boundary: { walls: 'separate', groundFriction: 0.5 } });
+  const g = addGroup(s, { name: 'plasticine', material: 'elastoplastic', E: 3e3, nu: 0.3, density: 1, plastic: { thetaC: 0.025, thetaS: 0.0045 } });
+  fillBox(s, g, lo, hi, { velocity: [0.5, -0.5] });
+  return s;
+}
+
+export function benchCases(): BenchCase[] {
+  // 2D: 128^2 grid (dx = 1/128), 4 particles per cell
+  const small = plastic2d('bench-2d-3k', 128, [0.3, 0.3], [0.3 + 27 / 128, 0.3 + 27 / 128]); // 27^2 cells * 4 = 2,916
+  const large = plastic2d('bench-2d-24k', 128, [0.1, 0.1], [0.1 + 78 / 128, 0.1 + 78 / 128]); // 78^2 * 4 = 24,336
+  // 3D fluid: 40 x 30 x 60 cells, a 26 x 14 x 24-cell block with 8 particles per cell = 69,888
+  const fluid = sceneBase({ name: 'bench-3d-fluid-70k', dim: 3, res: [40, 30, 60], dx: 1 / 40, dt: 5e-4, steps: 1000,
+    gravity: gravity(3), boundary: { walls: 'separate' } });
+  const w = addGroup(fluid, { name: 'water', material: 'fluid', E: 60, nu: 0.4, density: 1, viscosity: 0 });
+  const d3 = 1 / 40;
+  fillBox(fluid, w, [3 * d3, 3 * d3, 3 * d3], [29 * d3, 17 * d3, 27 * d3]);
+  // 3D elastic: 64^3 grid, a 16^3-cell block (8 per cell) = 32,768
+  const elastic = sceneBase({ name: 'bench-3d-elastic-32k', dim: 3, res: [64, 64, 64], dt: 2e-4, steps: 1000,
+    gravity: gravity(3), boundary: { walls: 'separate', groundFriction: 0.5 } });
+  const e = addGroup(elastic, { name: 'jelly', material: 'elastic', E: 1e3, nu: 0.2, density: 1 });
+  const d6 = 1 / 64;
+  fillBox(elastic, e, [24 * d6, 20 * d6, 24 * d6], [40 * d6, 36 * d6, 40 * d6], { velocity: [0.5, -0.5, 0] });
+  return [
+    { label: '2D elastoplastic 3k', material: 'elastoplastic', scene: small },
+    { label: '2D elastoplastic 24k', material: 'elastoplastic', scene: large },
+    { label: '3D fluid 70k', material: 'fluid', scene: fluid },
+    { label: '3D elastic 32k', material: 'elastic', scene: elastic },
+  ];
+}

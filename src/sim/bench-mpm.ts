@@ -1,0 +1,88 @@
+// Throughput of the MPM step and its adjoint, and the cost of a checkpointed gradient.
+// Ratios are measured in one run on one device, so they mean something on a noisy shared machine
+// where absolute times do not.
+import type { GpuContext } from './device';
+import type { MpmScene } from './model';
+import { MpmSim } from './mpm-sim';
+import { Rollout } from './tape';
+import { planCheckpoints } from './checkpoint-schedule';
+
+export interface BenchRow {
+  dim: number;
+  particles: number;
+  grid: number[];
+  material: string;
+  forwardStepsPerSec: number;
+  particleStepsPerSec: number;
+  /** One step adjoint (grid recompute included) over one forward step. */
+  backwardForwardRatio: number;
+  /** A whole checkpointed T-step gradient (forward with checkpoints + backward) over the T-step forward rollout. */
+  gradientForwardRatio: number;
+  /** Checkpointed over full-tape state bytes for T steps. */
+  checkpointMemoryRatio: number;
+  horizon: number;
+}
+
+async function timed(gpu: GpuContext, f: () => void | Promise<void>): Promise<number> {
+  await gpu.device.queue.onSubmittedWorkDone();
+  const t0 = performance.now();
+  await f();
+  await gpu.device.queue.onSubmittedWorkDone();
+  return (performance.now() - t0) / 1000;
+}
+
+/** Encodes `count` forward steps (or step adjoints) with `perSubmit` steps per command buffer. */
+function encodeSteps(sim: MpmSim, count: number, perSubmit: number, body: (pass: GPUComputePassEncoder, k: number) => void): void {
+  for (let k0 = 0; k0 < count; k0 += perSubmit) {
+    const enc = sim.device.createCommandEncoder({ label: 'bench' });
+    const pass = enc.beginComputePass({ label: 'bench' });
+    for (let k = k0; k < Math.min(count, k0 + perSubmit); k++) body(pass, k);
+    pass.end();
+    sim.device.queue.submit([enc.finish()]);
+  }
+}
+
+export async function benchScene(gpu: GpuContext, scene: MpmScene, material: string, o: { horizon: number; stepSamples: number }): Promise<BenchRow> {
+  const sim = await MpmSim.create(gpu, { ...scene, steps: o.horizon });
+  const T = o.horizon;
+  sim.ensureSteps(Math.max(T, o.stepSamples) + 1);
+  const n = o.stepSamples;
+  const a = sim.createState('bench.a', sim.packed.state0);
+  const b = sim.createState('bench.b');
+  const ga = sim.createState('bench.ga');
+  const gb = sim.createState('bench.gb');
+  try {
+    // warm-up: pipelines, bind groups
+    encodeSteps(sim, 2, 2, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k));
+    encodeSteps(sim, 2, 2, (pass, k) => sim.encodeStepAdjoint(pass, a, k % 2 ? gb : ga, k % 2 ? ga : gb, k));
+    const fwd = await timed(gpu, () => encodeSteps(sim, n, 32, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k)));
+    // the adjoint of a step from a fixed state: the same work whatever the state holds
+    const bwd = await timed(gpu, () => encodeSteps(sim, n, 32, (pass, k) => sim.encodeStepAdjoint(pass, a, k % 2 ? gb : ga, k % 2 ? ga : gb, k)));
+    const rollout = new Rollout(sim, T, 'auto');
+    const forwardT = await timed(gpu, async () => { await rollout.forward(); });
+    const gradientT = await timed(gpu, async () => { await rollout.forward(); await rollout.backward(ga); });
+    const memory = rollout.memory();
+    rollout.destroy();
+    const stepsPerSec = n / fwd;
+    return {
+      dim: scene.dim,
+      particles: sim.packed.n,
+      grid: scene.grid.res.slice(),
+      material,
+      forwardStepsPerSec: stepsPerSec,
+      particleStepsPerSec: stepsPerSec * sim.packed.n,
+      backwardForwardRatio: bwd / fwd,
+      gradientForwardRatio: gradientT / forwardT,
+      checkpointMemoryRatio: memory.ratio,
+      horizon: T,
+    };
+  } finally {
+    for (const x of [a, b, ga, gb]) x.destroy();
+    sim.destroy();
+  }
+}
+
+/** The memory ratio of the schedule alone (no GPU): stored states over T + 1. */
+export function scheduleMemoryRatio(T: number): number {
+  return (planCheckpoints(T, 'auto').slots + 3) / (T + 1);
+}

@@ -54,10 +54,10 @@ export async function benchScene(gpu: GpuContext, scene: MpmScene, material: str
   try {
     // warm-up: pipelines, bind groups
     encodeSteps(sim, 2, 2, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k));
-    encodeSteps(sim, 2, 2, (pass, k) => sim.encodeStepAdjoint(pass, a, k % 2 ? gb : ga, k % 2 ? ga : gb, k));
+    encodeSteps(sim, 2, 2, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k));
     const fwd = await timed(gpu, () => encodeSteps(sim, n, 32, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k)));
     // the adjoint of a step from a fixed state: the same work whatever the state holds
-    const bwd = await timed(gpu, () => encodeSteps(sim, n, 32, (pass, k) => sim.encodeStepAdjoint(pass, a, k % 2 ? gb : ga, k % 2 ? ga : gb, k)));
+    const bwd = await timed(gpu, () => encodeSteps(sim, n, 32, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k)));
     const rollout = new Rollout(sim, T, 'auto');
     const forwardT = await timed(gpu, async () => { await rollout.forward(); });
     const gradientT = await timed(gpu, async () => { await rollout.forward(); await rollout.backward(ga); });

@@ -6,8 +6,9 @@
 //               uniform sqrt(T) checkpointing, but the peak is s ~ sqrt(2T) stored states instead of
 //               T/K + K ~ 2 sqrt(T), because a later segment reuses the slots of checkpoints already
 //               consumed.
-// Peak storage: while segment k is reversed, checkpoints 0..k and the L_k - 1 recomputed states of
-// segment k are alive, so slots = max_k (k + L_k).
+// Peak storage: the adjoint of a step reads both its input and its output state, so while segment k
+// is reversed, checkpoints 0..k, the segment's end state (checkpoint k + 1, or the final state) and
+// its L_k - 1 recomputed states are alive: slots = max_k (k + 1 + L_k). Full tape: T + 1.
 
 export type CheckpointMode = 'auto' | 'full' | number;
 
@@ -17,7 +18,7 @@ export interface CheckpointSchedule {
   /** First step of each segment; a checkpoint is kept at each. */
   starts: number[];
   lengths: number[];
-  /** State buffers the tape holds (the peak), not counting the two forward work buffers and the final state. */
+  /** State buffers the tape holds (the peak, the final state included), not counting the two forward work buffers. */
   slots: number;
   /** Forward steps recomputed during backward. */
   recomputedSteps: number;
@@ -42,7 +43,7 @@ export function planCheckpoints(steps: number, mode: CheckpointMode = 'auto'): C
   const starts: number[] = [];
   let c = 0;
   for (const L of lengths) { starts.push(c); c += L; }
-  const slots = Math.max(...lengths.map((L, k) => k + L));
+  const slots = mode === 'full' ? steps + 1 : Math.max(...lengths.map((L, k) => k + 1 + L));
   const recomputedSteps = mode === 'full' ? 0 : lengths.reduce((a, L) => a + L - 1, 0);
   return { mode, steps, starts, lengths, slots, recomputedSteps };
 }

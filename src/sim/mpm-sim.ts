@@ -218,10 +218,13 @@ export class MpmSim {
     for (const b of [a.adjMax, a.gGridAcc, a.gParticle, a.gCtrl]) enc.clearBuffer(b);
   }
 
-  /** Adjoint of g2p (local pass, then the fixed-point scatter into gGridAcc). Needs gridV of `step`. */
-  encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gOut: GPUBuffer, step: number): void {
+  /**
+   * Adjoint of g2p (local pass, then the fixed-point scatter into gGridAcc). Needs gridV of `step`
+   * and sOut, the state g2p wrote from sIn at this step.
+   */
+  encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number): void {
     const a = this.adjoint;
-    const g2pAdj = [sIn, this.gridV, gOut, a.gScatter, a.gPartial, a.adjMax, a.gGridAcc];
+    const g2pAdj = [sIn, sOut, this.gridV, gOut, a.gScatter, a.gPartial, a.adjMax, a.gGridAcc];
     this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, this.particleCount);
     this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, this.particleCount);
   }
@@ -246,14 +249,14 @@ export class MpmSim {
   }
 
   /**
-   * Adjoint of step `step` (state sIn -> out): recomputes the grid from sIn, then runs the stage
+   * Adjoint of step `step` (state sIn -> sOut): recomputes the grid from sIn, then runs the stage
    * adjoints in reverse. gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn.
    */
-  encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number): void {
+  encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number): void {
     if (gIn === gOut) throw new Error('the step adjoint would overwrite its own input gradient');
     this.encodeP2G(pass, sIn, step);
     this.encodeGridUpdate(pass, step);
-    this.encodeG2PAdj(pass, sIn, gOut, step);
+    this.encodeG2PAdj(pass, sIn, sOut, gOut, step);
     this.encodeGridUpdateAdj(pass, step);
     this.encodeP2GAdj(pass, sIn, gIn, step);
     this.encodeCtrlGrads(pass, step);

@@ -35,7 +35,6 @@ export class Rollout {
   readonly schedule: CheckpointSchedule;
   private readonly slots: Slot[];
   private readonly work: Slot[];
-  readonly final: Slot;
   private readonly grads: GPUBuffer[];
   /** Steps encoded per command buffer: many substeps per submit keeps dispatch overhead low. */
   stepsPerSubmit = 32;
@@ -46,13 +45,30 @@ export class Rollout {
     const mk = (label: string): Slot => ({ buf: sim.createState(label), holds: -1 });
     this.slots = Array.from({ length: this.schedule.slots }, (_, i) => mk(`tape${i}`));
     this.work = mode === 'full' ? [] : [mk('work0'), mk('work1')];
-    this.final = mk('final');
     this.grads = [];
+  }
+
+  private get full(): boolean { return this.schedule.mode === 'full'; }
+
+  /** The final state's slot: state T (full tape), or the checkpoint after the last segment. */
+  get final(): Slot { return this.slots[this.full ? this.steps : this.schedule.starts.length]; }
+
+  /**
+   * Where state t lives while segment k (start c, length L) is reversed: the segment's checkpoint in
+   * slot k, its end state in slot k + 1, the states in between recomputed into slots k + 2 ...
+   * (freed by the checkpoints of later segments, already reversed).
+   */
+  private slotFor(k: number, t: number): Slot {
+    if (this.full) return this.slots[t];
+    const c = this.schedule.starts[k];
+    if (t === c) return this.slots[k];
+    if (t === c + this.schedule.lengths[k]) return this.slots[k + 1];
+    return this.slots[k + 1 + (t - c)];
   }
 
   memory(): TapeMemory {
     const stateBytes = this.sim.stateBytes;
-    const storedStates = this.slots.length + this.work.length + 1;
+    const storedStates = this.slots.length + this.work.length;
     const fullStates = this.steps + 1;
     return {
       mode: this.schedule.mode,
@@ -79,7 +95,7 @@ export class Rollout {
     s0.holds = 0;
     sim.resetStatus();
     const { starts } = this.schedule;
-    const full = this.schedule.mode === 'full';
+    const full = this.full;
     let cur = s0;
     let seg = 0;
     for (let t0 = 0; t0 < this.steps; t0 += this.stepsPerSubmit) {
@@ -87,9 +103,8 @@ export class Rollout {
       const pass = enc.beginComputePass({ label: 'rollout.forward' });
       for (let t = t0; t < Math.min(this.steps, t0 + this.stepsPerSubmit); t++) {
         let out: Slot;
-        if (t + 1 === this.steps) out = this.final;
-        else if (full) out = this.slots[t + 1];
-        else if (seg + 1 < starts.length && t + 1 === starts[seg + 1]) out = this.slots[++seg];
+        if (full) out = this.slots[t + 1];
+        else if (t + 1 === this.steps || t + 1 === starts[seg + 1]) out = this.slots[++seg];
         else out = this.work[(t + 1) % 2] === cur ? this.work[t % 2] : this.work[(t + 1) % 2];
         sim.encodeStep(pass, cur.buf, out.buf, t);
         out.holds = t + 1;
@@ -107,7 +122,6 @@ export class Rollout {
 
   /** The state buffer holding step t, if the tape still has it. */
   stateAt(t: number): GPUBuffer | null {
-    if (this.final.holds === t) return this.final.buf;
     return this.slots.find((s) => s.holds === t)?.buf ?? null;
   }
 
@@ -134,21 +148,27 @@ export class Rollout {
     for (let k = starts.length - 1; k >= 0; k--) {
       const c = starts[k];
       const L = lengths[k];
-      if (this.slots[k].holds !== c) throw new Error(`tape: checkpoint ${k} holds step ${this.slots[k].holds}, expected ${c}`);
-      // Recompute the segment's states into the slots after checkpoint k (free now).
+      for (const t of [c, c + L]) {
+        const s = this.slotFor(k, t);
+        if (s.holds !== t) throw new Error(`tape: segment ${k} needs step ${t}, its slot holds step ${s.holds}`);
+      }
+      // Recompute the segment's inner states into the slots freed by later checkpoints.
       let pass = enc.beginComputePass({ label: 'rollout.recompute' });
-      for (let j = 1; j < L; j++) {
-        const dst = this.slots[k + j];
-        if (dst.holds === c + j) continue; // full tape: already there
-        sim.encodeStep(pass, this.slots[k + j - 1].buf, dst.buf, c + j - 1);
-        dst.holds = c + j;
+      for (let t = c + 1; t < c + L; t++) {
+        const dst = this.slotFor(k, t);
+        if (dst.holds === t) continue; // full tape: already there
+        sim.encodeStep(pass, this.slotFor(k, t - 1).buf, dst.buf, t - 1);
+        dst.holds = t;
       }
       pass.end();
       pass = enc.beginComputePass({ label: 'rollout.adjoint' });
       for (let t = c + L - 1; t >= c; t--) {
-        const s = this.slots[k + (t - c)];
-        if (s.holds !== t) throw new Error(`tape: the adjoint of step ${t} would read a buffer holding step ${s.holds}`);
-        sim.encodeStepAdjoint(pass, s.buf, gOut, gIn, t);
+        const sIn = this.slotFor(k, t);
+        const sOut = this.slotFor(k, t + 1);
+        if (sIn.holds !== t || sOut.holds !== t + 1) {
+          throw new Error(`tape: the adjoint of step ${t} would read buffers holding steps ${sIn.holds} and ${sOut.holds}`);
+        }
+        sim.encodeStepAdjoint(pass, sIn.buf, sOut.buf, gOut, gIn, t);
         [gOut, gIn] = [gIn, gOut];
         if (++encoded % this.stepsPerSubmit === 0) {
           pass.end();
@@ -167,7 +187,7 @@ export class Rollout {
   }
 
   destroy(): void {
-    for (const s of [...this.slots, ...this.work, this.final]) s.buf.destroy();
+    for (const s of [...this.slots, ...this.work]) s.buf.destroy();
     for (const g of this.grads) g.destroy();
   }
 }

@@ -101,8 +101,9 @@ for (const dim of [2, 3] as const) {
       const gOut32 = Float32Array.from(gaussVec(s64.length, rand));
       const gOut = Float64Array.from(gOut32);
       const L = (st: Float64Array, v: Float64Array) => dot(gOut, g2p(model, st, { v }, STEP));
-      const sIn = sim.createState('in', s), gOutBuf = sim.createState('gout', gOut32);
-      run(sim, (pass) => sim.encodeG2PAdj(pass, sIn, gOutBuf, STEP));
+      const sIn = sim.createState('in', s), gOutBuf = sim.createState('gout', gOut32), sOut = sim.createState('out');
+      // the adjoint reads v' and C' from the state g2p wrote: run g2p on the same grid first
+      run(sim, (pass) => { sim.encodeG2P(pass, sIn, sOut, STEP); sim.encodeG2PAdj(pass, sIn, sOut, gOutBuf, STEP); });
       const xs = dim + dim * dim;
       const gPartial = await readF32(gpu.device, sim.adjoint.gPartial);
       const acc = new Int32Array((await readF32(gpu.device, sim.adjoint.gGridAcc)).buffer);
@@ -121,7 +122,7 @@ for (const dim of [2, 3] as const) {
       const eps = 1e-4;
       const num = (L(s64, gv64.map((x, i) => x + eps * dir[i])) - L(s64, gv64.map((x, i) => x - eps * dir[i]))) / (2 * eps);
       expectClose(`g2p ${dim}D ${material} d/dgrid_v`, an, num);
-      sIn.destroy(); gOutBuf.destroy(); sim.destroy();
+      sIn.destroy(); gOutBuf.destroy(); sOut.destroy(); sim.destroy();
     });
   }
 

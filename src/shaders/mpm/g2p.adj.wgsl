@@ -1,16 +1,19 @@
 // Adjoint of g2p, in two passes so the scatter's fixed-point scale can be chosen from the whole
 // step's largest contribution (see common/fixed_point.wgsl).
-// local (per particle): reads state_in, grid_v (recomputed grid) and g_state_out = dL/d state_out.
+// local (per particle): reads state_in, state_out (v' and C' as g2p wrote them: the tape keeps both
+//   ends of every step it reverses, so the gather of g2p is not redone), grid_v (recomputed grid)
+//   and g_state_out = dL/d state_out.
 //   Writes g_partial (dL/dx and dL/dF of state_in through this stage) and g_scatter
 //   (a = dL/dv', Bm = 4/dx^2 dL/dC'), so that dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)).
 // scatter (per particle): adds those node gradients into g_grid_acc with fixed-point atomics.
 @group(0) @binding(4) var<storage, read> state_in: array<f32>;
-@group(0) @binding(5) var<storage, read> grid_v: array<f32>;
-@group(0) @binding(6) var<storage, read> g_state_out: array<f32>;
-@group(0) @binding(7) var<storage, read_write> g_scatter: array<f32>;
-@group(0) @binding(8) var<storage, read_write> g_partial: array<f32>;
-@group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
-@group(0) @binding(10) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
+@group(0) @binding(5) var<storage, read> state_out: array<f32>;
+@group(0) @binding(6) var<storage, read> grid_v: array<f32>;
+@group(0) @binding(7) var<storage, read> g_state_out: array<f32>;
+@group(0) @binding(8) var<storage, read_write> g_scatter: array<f32>;
+@group(0) @binding(9) var<storage, read_write> g_partial: array<f32>;
+@group(0) @binding(10) var<storage, read_write> adj_max: array<atomic<u32>>;
+@group(0) @binding(11) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
 
 const XSTRIDE: u32 = DIM + DIM * DIM;
 
@@ -25,19 +28,9 @@ fn local(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g = load_group(b, particle_group(p));
   let c4 = 4.0 * params.inv_dx * params.inv_dx;
   let st = stencil_at(P.x, params.inv_dx);
-  // Recompute v' and C' (as in g2p).
-  var v = vecD(0.0);
-  var B: matD;
-  for (var k = 0u; k < STENCIL; k++) {
-    let o = stencil_offset(k);
-    let w = stencil_weight(st, o);
-    let gi = (b * params.res.w + node_index(st.base + o)) * DIM;
-    var vi: vecD;
-    for (var d = 0u; d < DIM; d++) { vi[d] = grid_v[gi + d]; }
-    v += w * vi;
-    B += outer(w * vi, (vecD(o) - st.fx) * params.dx);
-  }
-  let Cn = B * c4;
+  let Q = load_state_out(i);
+  let v = Q.v;
+  let Cn = Q.C;
   let xr = P.x + params.dt * v;
   var gxo = G.x;
   for (var d = 0u; d < DIM; d++) {

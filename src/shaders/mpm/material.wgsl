@@ -9,7 +9,14 @@ fn lame(E: f32, nu: f32) -> vec2<f32> {
   return vec2<f32>(E / (2.0 * (1.0 + nu)), E * nu / ((1.0 + nu) * (1.0 - 2.0 * nu)));
 }
 
-fn kirchhoff(g: Group, F: matD, C: matD, a: f32) -> matD {
+// The SVD of F that kirchhoff() and kirchhoff_adj() need (fluids need none): computed once per
+// particle and shared, since it is the most expensive part of the stress.
+fn stress_svd(g: Group, F: matD) -> Svd {
+  if (g.material == MAT_FLUID) { return Svd(ident(), vecD(1.0), ident()); }
+  return svd(F);
+}
+
+fn kirchhoff(g: Group, F: matD, C: matD, a: f32, d: Svd) -> matD {
   let lm = lame(g.E, g.nu);
   let J = det(F);
   var tau: matD;
@@ -17,7 +24,6 @@ fn kirchhoff(g: Group, F: matD, C: matD, a: f32) -> matD {
     let K = lm.y + 2.0 * lm.x / f32(DIM);
     tau = ident() * (K * J * (J - 1.0)) + (C + transpose(C)) * (g.viscosity * J);
   } else {
-    let d = svd(F);
     let R = d.U * transpose(d.V);
     tau = 2.0 * lm.x * (F - R) * transpose(F) + ident() * (lm.y * J * (J - 1.0));
   }
@@ -31,7 +37,7 @@ fn kirchhoff(g: Group, F: matD, C: matD, a: f32) -> matD {
 struct StressAdj { gF: matD, gC: matD, gE: f32, gnu: f32, ga: f32 }
 
 // Given G = dL/dtau, the gradients with respect to F, C, E, nu and the actuation a.
-fn kirchhoff_adj(g: Group, F: matD, C: matD, a: f32, G: matD) -> StressAdj {
+fn kirchhoff_adj(g: Group, F: matD, C: matD, a: f32, G: matD, d: Svd) -> StressAdj {
   var r: StressAdj;
   let lm = lame(g.E, g.nu);
   let J = det(F);
@@ -48,7 +54,6 @@ fn kirchhoff_adj(g: Group, F: matD, C: matD, a: f32, G: matD) -> StressAdj {
     r.gF = cof * (K * trG * (2.0 * J - 1.0) + g.viscosity * ddot(sym, G));
     r.gC = (G + transpose(G)) * (g.viscosity * J);
   } else {
-    let d = svd(F);
     let R = d.U * transpose(d.V);
     let GF = G * F;
     r.gF = 2.0 * lm.x * (GF + transpose(G) * (F - R) - polar_adj(d, GF))

@@ -24,7 +24,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var a = 0.0;
   if (g.actuator != NO_ACTUATOR) { a = act_value(b, g.actuator); }
   let ctau = -params.dt * vol * 4.0 * params.inv_dx * params.inv_dx;
-  let A = kirchhoff(g, P.F, P.C, a) * ctau + P.C * mass;
+  let d = stress_svd(g, P.F);
+  let A = kirchhoff(g, P.F, P.C, a, d) * ctau + P.C * mass;
   let st = stencil_at(P.x, params.inv_dx);
   var gvs = vecD(0.0);
   var gA: matD;
@@ -42,7 +43,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     gA += outer(w * gmv, dpos);
     gx += dw * (gm * mass + dot(gmv, mass * P.v + A * dpos)) - w * (transpose(A) * gmv);
   }
-  let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau);
+  let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau, d);
   var Q: Particle;
   let o = i * (DIM + DIM * DIM);
   for (var d = 0u; d < DIM; d++) { Q.x[d] = gx[d] + g_partial[o + d]; }

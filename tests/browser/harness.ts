@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inflateSync } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createServer } from 'vite';
 
@@ -13,9 +14,15 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 // Playwright adds --headless and --no-sandbox itself, and takes the profile directory as a
 // launchPersistentContext argument (it refuses --user-data-dir in args).
+// The Vulkan feature with SwiftShader for both Vulkan and ANGLE gives GPU compositing that can take
+// a WebGPU canvas: without them getCurrentTexture() loses the device (the GPU process finds no
+// shared-image backing for the swap chain), and a canvas never reaches a screenshot.
 const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
   '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
@@ -68,4 +75,65 @@ export async function startBrowser(): Promise<BrowserHarness> {
     if (profile) await rm(profile, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** An 8-bit RGBA image: `data` holds width * height * 4 bytes, rows top to bottom. */
+export interface RgbaImage { width: number; height: number; data: Uint8Array }
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * Decodes the PNGs that chromium's screenshots produce (8-bit RGB or RGBA, not interlaced) with
+ * node:zlib, so pixel tests need no image library. Other PNG flavours are refused by name.
+ */
+export function decodePng(png: Uint8Array): RgbaImage {
+  const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  if (!buf.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error('decodePng: not a PNG');
+  let width = 0, height = 0, channels = 0;
+  const idat: Buffer[] = [];
+  for (let o = 8; o < buf.length;) {
+    const len = buf.readUInt32BE(o);
+    const type = buf.toString('latin1', o + 4, o + 8);
+    const body = buf.subarray(o + 8, o + 8 + len);
+    if (type === 'IHDR') {
+      width = body.readUInt32BE(0);
+      height = body.readUInt32BE(4);
+      const [depth, colorType, , , interlace] = body.subarray(8, 13);
+      channels = colorType === 6 ? 4 : colorType === 2 ? 3 : 0;
+      if (depth !== 8 || !channels || interlace !== 0) {
+        throw new Error(`decodePng: bit depth ${depth}, colour type ${colorType}, interlace ${interlace} not supported`);
+      }
+    } else if (type === 'IDAT') idat.push(body);
+    else if (type === 'IEND') break;
+    o += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const rowBytes = width * channels;
+  const px = new Uint8Array(height * rowBytes);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (rowBytes + 1)];
+    const src = raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
+    const row = y * rowBytes, prev = row - rowBytes;
+    for (let i = 0; i < rowBytes; i++) {
+      const a = i >= channels ? px[row + i - channels] : 0;
+      const b = y > 0 ? px[prev + i] : 0;
+      const c = y > 0 && i >= channels ? px[prev + i - channels] : 0;
+      let pred = 0;
+      if (filter === 1) pred = a;
+      else if (filter === 2) pred = b;
+      else if (filter === 3) pred = (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else if (filter !== 0) throw new Error(`decodePng: unknown row filter ${filter}`);
+      px[row + i] = (src[i] + pred) & 0xff;
+    }
+  }
+  if (channels === 4) return { width, height, data: px };
+  const data = new Uint8Array(width * height * 4);
+  for (let p = 0; p < width * height; p++) {
+    data.set(px.subarray(p * 3, p * 3 + 3), p * 4);
+    data[p * 4 + 3] = 255;
+  }
+  return { width, height, data };
 }

@@ -1,0 +1,91 @@
+// The page's controls (index.html): typed handles on its elements, the scene list, and the
+// messages shown to the user. No simulation logic here: callbacks go to the viewer.
+import type { ColorMode } from './points-renderer';
+
+export interface ControlHandlers {
+  scene(name: string): void;
+  playPause(): void;
+  reset(): void;
+  stepsPerFrame(n: number): void;
+  colorMode(mode: ColorMode): void;
+  file(file: File): void;
+}
+
+export const MAX_STEPS_PER_FRAME = 500;
+
+function byId<T extends HTMLElement>(id: string, type: new () => T): T {
+  const el = document.getElementById(id);
+  if (!(el instanceof type)) throw new Error(`index.html: #${id} is missing or not a ${type.name}`);
+  return el;
+}
+
+export class Controls {
+  readonly canvas = byId('view', HTMLCanvasElement);
+  readonly sceneSelect = byId('scene', HTMLSelectElement);
+  readonly playButton = byId('play', HTMLButtonElement);
+  readonly resetButton = byId('reset', HTMLButtonElement);
+  readonly spfInput = byId('spf', HTMLInputElement);
+  readonly colorSelect = byId('color', HTMLSelectElement);
+  readonly fileInput = byId('file', HTMLInputElement);
+  readonly status = byId('status', HTMLElement);
+  readonly error = byId('error', HTMLElement);
+
+  /** Fills the scene list; 3D scenes are marked as drawn in projection. */
+  setScenes(scenes: { name: string; description: string; dim: number }[], selected: string): void {
+    this.sceneSelect.replaceChildren(...scenes.map((s) => {
+      const o = new Option(s.dim === 3 ? `${s.name} (x-y projection)` : s.name, s.name, false, s.name === selected);
+      o.title = s.description;
+      return o;
+    }));
+  }
+
+  /** Adds (or reuses) the list entry of a scene opened from a file and selects it. */
+  selectFileScene(name: string): string {
+    const value = `file:${name}`;
+    let o = Array.from(this.sceneSelect.options).find((x) => x.value === value);
+    if (!o) {
+      o = new Option(`${name} (file)`, value);
+      this.sceneSelect.add(o);
+    }
+    this.sceneSelect.value = value;
+    return value;
+  }
+
+  wire(h: ControlHandlers): void {
+    this.sceneSelect.addEventListener('change', () => h.scene(this.sceneSelect.value));
+    this.playButton.addEventListener('click', () => h.playPause());
+    this.resetButton.addEventListener('click', () => h.reset());
+    this.spfInput.addEventListener('change', () => {
+      const n = Math.round(Number(this.spfInput.value));
+      const ok = Number.isFinite(n) ? Math.min(MAX_STEPS_PER_FRAME, Math.max(1, n)) : 1;
+      this.spfInput.value = String(ok);
+      h.stepsPerFrame(ok);
+    });
+    this.colorSelect.addEventListener('change', () => h.colorMode(this.colorSelect.value === 'speed' ? 'speed' : 'group'));
+    this.fileInput.addEventListener('change', () => {
+      const f = this.fileInput.files?.[0];
+      // Cleared so that choosing the same file again fires another change.
+      this.fileInput.value = '';
+      if (f) h.file(f);
+    });
+  }
+
+  setPlaying(playing: boolean): void {
+    this.playButton.textContent = playing ? 'Pause' : 'Play';
+  }
+
+  /** Disables the controls that need a simulation (no adapter, or while a scene loads). */
+  setEnabled(on: boolean): void {
+    for (const el of [this.sceneSelect, this.playButton, this.resetButton, this.spfInput, this.colorSelect, this.fileInput]) el.disabled = !on;
+  }
+
+  setStatus(text: string): void {
+    this.status.textContent = text;
+  }
+
+  /** Shows a message for the user in the page; null hides it. */
+  showError(text: string | null): void {
+    this.error.textContent = text ?? '';
+    this.error.hidden = text === null;
+  }
+}

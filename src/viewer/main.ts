@@ -1,0 +1,128 @@
+// The page (index.html): runs a registered scene, or one opened from a JSON file, on the same
+// simulator code as the CLI and draws its particles. URL parameters: ?scene=<name>, ?paused,
+// ?spf=<steps per frame>. Exposes window.torsion for the browser tests.
+import { buildScene, sceneList } from '../../scenes/index';
+import { NoAdapterError, requestGpu, type GpuContext } from '../sim/device';
+import type { MpmScene } from '../sim/model';
+import { parseSceneJson, SceneError } from '../sim/scene-validate';
+import { Controls, MAX_STEPS_PER_FRAME } from './controls';
+import { Viewer } from './viewer';
+
+export interface TorsionPageApi {
+  /** Resolves once the first scene is loaded and drawn; rejects if the page could not start. */
+  ready: Promise<void>;
+  /** Advances n steps (paused or playing), draws, and waits for the GPU and the blow-up check. */
+  step(n: number): Promise<void>;
+  stats(): { step: number; particles: number; adapter: string; scene: string; playing: boolean; stepsPerSecond: number; blowUp: string | null };
+  /** Positions of the particles, [N][DIM] float32 (a read-back). */
+  readPositions(): Promise<Float32Array>;
+}
+
+declare global {
+  interface Window { torsion: TorsionPageApi }
+}
+
+const DEFAULT_SCENE = 'dam-break-2d';
+const params = new URLSearchParams(location.search);
+const ui = new Controls();
+const scenes = sceneList.map((s) => ({ ...s, dim: buildScene(s.name).dim }));
+let viewer: Viewer | null = null;
+let gpu: GpuContext | null = null;
+
+function need(): Viewer {
+  if (!viewer) throw new Error('the viewer did not start (see the message in the page)');
+  return viewer;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function loadScene(scene: MpmScene): Promise<void> {
+  const v = need();
+  ui.setEnabled(false);
+  try {
+    await v.load(scene);
+    ui.showError(null);
+  } finally {
+    ui.setEnabled(true);
+  }
+}
+
+async function openFile(file: File): Promise<void> {
+  let scene: MpmScene;
+  try {
+    scene = parseSceneJson(await file.text(), gpu?.limits);
+  } catch (e) {
+    // A SceneError is the user's to fix: shown in the page, the current scene keeps running.
+    const what = e instanceof SceneError ? 'is not a valid scene' : 'could not be read';
+    ui.showError(`${file.name} ${what}: ${errorText(e)}`);
+    return;
+  }
+  ui.selectFileScene(scene.name);
+  await loadScene(scene);
+}
+
+function refreshStatus(): void {
+  if (!viewer || !gpu) return;
+  const v = viewer;
+  const rate = v.playing ? `${v.stepsPerSecond.toFixed(0)} steps/s` : 'paused';
+  ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
+}
+
+async function start(): Promise<void> {
+  ui.setEnabled(false);
+  const wanted = params.get('scene') ?? DEFAULT_SCENE;
+  const first = scenes.some((s) => s.name === wanted) ? wanted : DEFAULT_SCENE;
+  ui.setScenes(scenes, first);
+  const spf = Math.min(MAX_STEPS_PER_FRAME, Math.max(1, Math.round(Number(params.get('spf') ?? ui.spfInput.value)) || 1));
+  ui.spfInput.value = String(spf);
+  gpu = await requestGpu();
+  const v = (viewer = new Viewer(gpu, ui.canvas, {
+    blowUp: (b) => ui.showError(`Stopped: ${b.message}. Press Reset to start again.`),
+    gpuErrors: (m) => ui.showError(`WebGPU error: ${m.join('\n')}`),
+    playing: (on) => ui.setPlaying(on),
+  }));
+  v.stepsPerFrame = spf;
+  ui.wire({
+    scene: (name) => {
+      if (name.startsWith('file:')) return;
+      loadScene(buildScene(name)).catch((e) => ui.showError(errorText(e)));
+    },
+    playPause: () => v.setPlaying(!v.playing),
+    reset: () => { v.reset(); ui.showError(null); },
+    stepsPerFrame: (n) => { v.stepsPerFrame = n; },
+    colorMode: (m) => v.setColorMode(m),
+    file: (f) => { openFile(f).catch((e) => ui.showError(errorText(e))); },
+  });
+  await loadScene(buildScene(first));
+  v.start();
+  v.setPlaying(!params.has('paused'));
+  ui.setPlaying(v.playing);
+  setInterval(refreshStatus, 250);
+  refreshStatus();
+  await v.advance(0);
+}
+
+const ready = start();
+ready.catch((e) => {
+  // No adapter is the common case: its message says how to get one.
+  const prefix = e instanceof NoAdapterError ? '' : 'The viewer failed to start: ';
+  ui.showError(prefix + errorText(e));
+  ui.setStatus('no simulation running');
+});
+
+window.torsion = {
+  ready,
+  step: (n) => need().advance(n).finally(refreshStatus),
+  stats: () => ({
+    step: viewer?.step ?? 0,
+    particles: viewer?.particles ?? 0,
+    adapter: gpu?.adapterName ?? '',
+    scene: viewer?.scene?.name ?? '',
+    playing: viewer?.playing ?? false,
+    stepsPerSecond: viewer?.stepsPerSecond ?? 0,
+    blowUp: viewer?.blowUp?.message ?? null,
+  }),
+  readPositions: () => need().readPositions(),
+};

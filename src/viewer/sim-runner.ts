@@ -1,0 +1,120 @@
+// A forward rollout for the viewer: one MpmSim, two state buffers stepped in ping-pong, the step
+// count, and the blow-up check. It encodes and never submits on its own, except in readPositions,
+// which a caller asked for.
+import type { GpuContext } from '../sim/device';
+import { readF32, writeBuffer } from '../sim/gpu-buffers';
+import type { MpmScene } from '../sim/model';
+import { particleStride } from '../sim/mpm-params';
+import { MpmSim } from '../sim/mpm-sim';
+import type { PipelineCache } from '../sim/pipeline-cache';
+import type { PointsSource } from './points-renderer';
+
+/** Step records kept beyond the scene's control horizon; later steps reuse the last record. */
+const EXTRA_STEP_RECORDS = 4096;
+
+export interface BlowUp {
+  /** First bad step when known exactly, else the last step known to be good. */
+  step: number;
+  /** Human-readable, e.g. 'the simulation blew up at step 41 (NaN/Inf or |v| > 2 dx/dt)'. */
+  message: string;
+}
+
+export class SimRunner {
+  /** Steps taken since the last reset. */
+  step = 0;
+  private cur = 0;
+  private readonly states: [GPUBuffer, GPUBuffer];
+  private readonly stepRecords: number;
+  /** Steps known to be free of a blow-up (status read clean after them). */
+  private goodThrough = 0;
+
+  private constructor(readonly sim: MpmSim, readonly scene: MpmScene) {
+    this.states = [sim.createState('viewer.a', sim.packed.state0), sim.createState('viewer.b')];
+    // The step index only selects a control row (clamped to the horizon) and names a blow-up, so a
+    // fixed table serves an endless rollout: the step buffer does not grow with it.
+    this.stepRecords = sim.packed.horizon + EXTRA_STEP_RECORDS;
+    sim.ensureSteps(this.stepRecords);
+  }
+
+  static async create(gpu: GpuContext, scene: MpmScene, cache: PipelineCache): Promise<SimRunner> {
+    return new SimRunner(await MpmSim.create(gpu, scene, { cache }), scene);
+  }
+
+  get particles(): number { return this.sim.packed.n; }
+
+  /** The state buffer holding the particles at `step`. */
+  get current(): GPUBuffer { return this.states[this.cur]; }
+
+  /** What the points renderer needs to draw this rollout. */
+  source(): PointsSource {
+    const { dim, res, n } = this.sim.packed;
+    const dx = this.scene.grid.dx;
+    const g = Math.hypot(...this.scene.gravity);
+    const extent = [res[0] * dx, res[1] * dx];
+    // The speed of a fall across the domain, or the fastest initial speed if that is more.
+    let v0 = 0;
+    const v = this.scene.particles.v;
+    for (let p = 0; p < n; p++) {
+      let s = 0;
+      for (let i = 0; i < dim; i++) s += v[p * dim + i] ** 2;
+      v0 = Math.max(v0, Math.sqrt(s));
+    }
+    const speedMax = Math.max(Math.sqrt(2 * g * extent[1]), v0, 1e-3);
+    return { dim, n, stride: particleStride(dim), extent, model: this.sim.modelBuf, speedMax };
+  }
+
+  /** Encodes `count` steps into one compute pass of `enc`. */
+  encodeSteps(enc: GPUCommandEncoder, count: number): void {
+    if (count <= 0) return;
+    const pass = enc.beginComputePass({ label: 'viewer.steps' });
+    for (let k = 0; k < count; k++) {
+      const s = Math.min(this.step, this.stepRecords - 1);
+      this.sim.encodeStep(pass, this.states[this.cur], this.states[1 - this.cur], s);
+      this.cur = 1 - this.cur;
+      this.step++;
+    }
+    pass.end();
+  }
+
+  /** Back to the scene's initial state (queued write; takes effect before the next submit). */
+  reset(): void {
+    writeBuffer(this.sim.device, this.states[0], this.sim.packed.state0);
+    this.cur = 0;
+    this.step = 0;
+    this.goodThrough = 0;
+    this.sim.resetStatus();
+  }
+
+  /**
+   * Reads the blow-up flag (a small read-back, every few dozen frames). Null while every step
+   * submitted so far is sound.
+   */
+  async checkBlowUp(): Promise<BlowUp | null> {
+    const upTo = this.step;
+    const { badStep } = await this.sim.readStatus();
+    if (badStep === null) {
+      this.goodThrough = Math.max(this.goodThrough, upTo);
+      return null;
+    }
+    const why = '(NaN/Inf or |v| > 2 dx/dt)';
+    if (badStep < this.stepRecords - 1) {
+      return { step: badStep, message: `the simulation blew up at step ${badStep} ${why}` };
+    }
+    return { step: this.goodThrough, message: `the simulation blew up between steps ${this.goodThrough} and ${upTo} ${why}` };
+  }
+
+  /** Positions of batch copy 0, [N][DIM] float32 (a read-back: for tests and what a user asks for). */
+  async readPositions(): Promise<Float32Array> {
+    const { dim, n } = this.sim.packed;
+    const ps = particleStride(dim);
+    const rec = await readF32(this.sim.device, this.current, 0, n * ps);
+    const x = new Float32Array(n * dim);
+    for (let p = 0; p < n; p++) for (let i = 0; i < dim; i++) x[p * dim + i] = rec[p * ps + i];
+    return x;
+  }
+
+  destroy(): void {
+    for (const b of this.states) b.destroy();
+    this.sim.destroy();
+  }
+}

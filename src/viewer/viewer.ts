@@ -1,0 +1,179 @@
+// The frame loop: each animation frame encodes `stepsPerFrame` MPM steps and one render pass into a
+// single command buffer and submits it. Particles never leave the GPU; the only read-back is the
+// blow-up flag, every CHECK_EVERY stepping frames. At most MAX_IN_FLIGHT frames are queued, so a
+// slow GPU slows the loop instead of piling up work, and steps/s counts finished steps.
+import type { GpuContext } from '../sim/device';
+import type { MpmScene } from '../sim/model';
+import { PipelineCache } from '../sim/pipeline-cache';
+import { PointsRenderer, type ColorMode } from './points-renderer';
+import { SimRunner, type BlowUp } from './sim-runner';
+
+const CHECK_EVERY = 30;
+const MAX_IN_FLIGHT = 2;
+/** Steps per submission when a caller asks for many at once. */
+const STEP_CHUNK = 100;
+
+export interface ViewerEvents {
+  blowUp(b: BlowUp): void;
+  /** Uncaptured WebGPU errors or a lost device, for the page. */
+  gpuErrors(messages: string[]): void;
+  playing(on: boolean): void;
+}
+
+export class Viewer {
+  readonly renderer: PointsRenderer;
+  private readonly cache: PipelineCache;
+  private runner: SimRunner | null = null;
+  private generation = 0;
+  private inFlight = 0;
+  private framesSinceCheck = 0;
+  private checking = false;
+  private dirty = true;
+  private raf = 0;
+  private _playing = false;
+  stepsPerFrame = 10;
+  blowUp: BlowUp | null = null;
+  // steps/s over the last measuring window
+  private rateSteps = 0;
+  private rateStart = performance.now();
+  stepsPerSecond = 0;
+
+  constructor(readonly gpu: GpuContext, canvas: HTMLCanvasElement, private readonly events: ViewerEvents) {
+    this.renderer = new PointsRenderer(gpu.device, canvas);
+    this.cache = new PipelineCache(gpu.device);
+  }
+
+  get scene(): MpmScene | null { return this.runner?.scene ?? null; }
+  get step(): number { return this.runner?.step ?? 0; }
+  get particles(): number { return this.runner?.particles ?? 0; }
+  get playing(): boolean { return this._playing; }
+
+  /** Replaces the simulation with `scene` (already validated), at step 0. */
+  async load(scene: MpmScene): Promise<void> {
+    const gen = ++this.generation;
+    const runner = await SimRunner.create(this.gpu, scene, this.cache);
+    if (gen !== this.generation) { runner.destroy(); return; } // a later load won
+    this.runner?.destroy();
+    this.runner = runner;
+    this.renderer.setSource(runner.source());
+    this.resetCounters();
+  }
+
+  reset(): void {
+    if (!this.runner) return;
+    this.generation++;
+    this.runner.reset();
+    this.resetCounters();
+  }
+
+  private resetCounters(): void {
+    this.blowUp = null;
+    this.framesSinceCheck = 0;
+    this.rateSteps = 0;
+    this.rateStart = performance.now();
+    this.stepsPerSecond = 0;
+    this.dirty = true;
+  }
+
+  setPlaying(on: boolean): void {
+    if (on === this._playing) return;
+    this._playing = on;
+    this.rateSteps = 0;
+    this.rateStart = performance.now();
+    if (!on) this.stepsPerSecond = 0;
+    this.events.playing(on);
+  }
+
+  setColorMode(mode: ColorMode): void {
+    this.renderer.colorMode = mode;
+    this.dirty = true;
+  }
+
+  start(): void {
+    const frame = () => {
+      this.raf = requestAnimationFrame(frame);
+      this.frame();
+    };
+    this.raf = requestAnimationFrame(frame);
+  }
+
+  private frame(): void {
+    const runner = this.runner;
+    if (!runner) return;
+    const resized = this.renderer.fitCanvas();
+    const stepping = this._playing && this.inFlight < MAX_IN_FLIGHT;
+    if (!stepping && !this.dirty && !resized) return;
+    this.submit(runner, stepping ? this.stepsPerFrame : 0);
+    if (stepping && ++this.framesSinceCheck >= CHECK_EVERY && !this.checking) {
+      this.framesSinceCheck = 0;
+      this.checking = true;
+      void this.check().finally(() => { this.checking = false; });
+    }
+  }
+
+  // One command buffer: `steps` steps, then (if `draw`) a render of the resulting state.
+  private submit(runner: SimRunner, steps: number, draw = true): Promise<undefined> {
+    const enc = this.gpu.device.createCommandEncoder({ label: 'viewer.frame' });
+    runner.encodeSteps(enc, steps);
+    if (draw) {
+      this.renderer.encode(enc, runner.current);
+      this.dirty = false;
+    }
+    this.gpu.device.queue.submit([enc.finish()]);
+    this.inFlight++;
+    const gen = this.generation;
+    return this.gpu.device.queue.onSubmittedWorkDone().then(() => {
+      this.inFlight--;
+      if (gen === this.generation) this.countSteps(steps);
+      return undefined;
+    });
+  }
+
+  private countSteps(steps: number): void {
+    this.rateSteps += steps;
+    const now = performance.now();
+    const dt = (now - this.rateStart) / 1000;
+    if (dt >= 0.5) {
+      this.stepsPerSecond = this.rateSteps / dt;
+      this.rateSteps = 0;
+      this.rateStart = now;
+    }
+  }
+
+  /** Advances `n` steps (paused or not), draws the result and waits for the GPU and the blow-up check. */
+  async advance(n: number): Promise<void> {
+    const runner = this.runner;
+    if (!runner) throw new Error('no scene is loaded');
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`advance: n = ${n} must be a whole number >= 0`);
+    let left = n;
+    for (; left > STEP_CHUNK; left -= STEP_CHUNK) void this.submit(runner, STEP_CHUNK, false);
+    await this.submit(runner, left);
+    await this.check();
+  }
+
+  /** Reads the blow-up flag and any uncaptured GPU errors; a blow-up stops playback. */
+  async check(): Promise<void> {
+    const runner = this.runner;
+    if (!runner) return;
+    const gen = this.generation;
+    const b = await runner.checkBlowUp();
+    if (this.gpu.errors.length) this.events.gpuErrors(this.gpu.errors.splice(0));
+    if (!b || gen !== this.generation || this.blowUp) return;
+    this.blowUp = b;
+    this.setPlaying(false);
+    this.events.blowUp(b);
+  }
+
+  async readPositions(): Promise<Float32Array> {
+    if (!this.runner) throw new Error('no scene is loaded');
+    return this.runner.readPositions();
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.raf);
+    this.generation++;
+    this.runner?.destroy();
+    this.runner = null;
+    this.renderer.dispose();
+  }
+}

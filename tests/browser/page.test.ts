@@ -1,0 +1,153 @@
+// The app page (index.html) in headless chromium on SwiftShader: the same simulator code as the CLI
+// runs dam-break-2d, the particles reach the canvas (pixels checked in a screenshot), and what a
+// user can get wrong (a bad scene file, a blow-up, no adapter) is said in the page.
+// TORSION_SCREENSHOT=/path.png saves the page after the dam-break steps, to look at.
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildScene } from '../../scenes/index';
+import { exportSceneJson, parseSceneJson } from '../../src/sim/scene-validate';
+import type { TorsionPageApi } from '../../src/viewer/main';
+import { decodePng, startBrowser, type BrowserHarness, type RgbaImage } from './harness';
+
+let h: BrowserHarness;
+beforeAll(async () => { h = await startBrowser(); });
+afterAll(async () => { await h?.close(); });
+
+declare const torsion: TorsionPageApi;
+
+/** Colours of points.wgsl (group 0) and the renderer's clear colour, as 8-bit sRGB-less unorm. */
+const PARTICLE = [77, 153, 255];
+const BACKGROUND = [20, 23, 28];
+const CELLS = 128; // dam-break-2d grid
+
+async function openPage(query = 'paused'): Promise<void> {
+  await h.page.goto(`${h.url}index.html?${query}`);
+  await h.page.waitForFunction(() => 'torsion' in window);
+  const failed = await h.page.evaluate(() => torsion.ready.then(() => null, (e: Error) => `${e.name}: ${e.message}`));
+  expect(failed, `page logs:\n${h.logs.join('\n')}`).toBeNull();
+}
+
+/** Largest x and y of any particle, in cells. */
+async function extent(): Promise<[number, number]> {
+  const x = Array.from(await h.page.evaluate(async () => Array.from(await torsion.readPositions())));
+  let mx = -Infinity, my = -Infinity;
+  for (let p = 0; p < x.length; p += 2) { mx = Math.max(mx, x[p]); my = Math.max(my, x[p + 1]); }
+  return [mx * CELLS, my * CELLS];
+}
+
+/** Share of pixels in the rectangle [x0, x1) x [y0, y1) (fractions of the image) near `rgb`. */
+function share(img: RgbaImage, rgb: number[], [x0, x1]: number[], [y0, y1]: number[]): number {
+  let hit = 0, all = 0;
+  for (let y = Math.floor(y0 * img.height); y < Math.floor(y1 * img.height); y++) {
+    for (let x = Math.floor(x0 * img.width); x < Math.floor(x1 * img.width); x++) {
+      const o = (y * img.width + x) * 4;
+      const d = Math.abs(img.data[o] - rgb[0]) + Math.abs(img.data[o + 1] - rgb[1]) + Math.abs(img.data[o + 2] - rgb[2]);
+      all++;
+      if (d <= 24) hit++;
+    }
+  }
+  return hit / all;
+}
+
+function fileOf(name: string, text: string) {
+  return { name, mimeType: 'application/json', buffer: Buffer.from(text) };
+}
+
+describe('index.html', () => {
+  it('runs dam-break-2d and draws the particles from the GPU state', async () => {
+    await openPage();
+    const s0 = await h.page.evaluate(() => torsion.stats());
+    expect(s0).toMatchObject({ step: 0, particles: 5200, scene: 'dam-break-2d', playing: false });
+    expect(s0.adapter).toMatch(/swiftshader/i);
+    const [x0, y0] = await extent();
+    const t0 = performance.now();
+    await h.page.evaluate(() => torsion.step(250));
+    const seconds = (performance.now() - t0) / 1000;
+    const [x1, y1] = await extent();
+    // The column collapses: the front runs right along the floor and the top comes down.
+    expect(x1 - x0, `front ${x0} -> ${x1} cells`).toBeGreaterThan(8);
+    expect(y0 - y1, `top ${y0} -> ${y1} cells`).toBeGreaterThan(2);
+    const s1 = await h.page.evaluate(() => torsion.stats());
+    expect(s1.step).toBe(250);
+    expect(s1.blowUp).toBeNull();
+    await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/step 250 .*5200 particles.*swiftshader/);
+    console.log(`250 steps of dam-break-2d in the page: ${seconds.toFixed(2)} s`);
+
+    const png = await h.page.locator('#view').screenshot();
+    if (process.env.TORSION_SCREENSHOT) writeFileSync(process.env.TORSION_SCREENSHOT, await h.page.screenshot());
+    const img = decodePng(png);
+    // The water fills the lower left; the upper right is empty background.
+    expect(share(img, PARTICLE, [0.03, 0.2], [0.7, 0.97]), 'particle colour, lower left').toBeGreaterThan(0.5);
+    expect(share(img, BACKGROUND, [0.5, 1], [0, 0.5]), 'background, upper right').toBeGreaterThan(0.99);
+    expect(share(img, PARTICLE, [0, 1], [0, 0.5]), 'particle colour, upper half').toBe(0);
+  });
+
+  it('plays and pauses from the buttons, reporting steps/s', async () => {
+    await openPage();
+    await h.page.click('#play');
+    await h.page.waitForFunction(() => torsion.stats().step >= 40 && torsion.stats().stepsPerSecond > 0, null, { timeout: 30_000 });
+    await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/\d+ steps\/s/);
+    await h.page.click('#play');
+    const s = await h.page.evaluate(() => torsion.stats());
+    expect(s.playing).toBe(false);
+    expect(await h.page.locator('#play').textContent()).toBe('Play');
+    await h.page.click('#reset');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().step)).toBe(0);
+  });
+
+  it('shows why a scene file is refused, and keeps the running scene', async () => {
+    await openPage();
+    const bad = JSON.parse(exportSceneJson(buildScene('jelly-drop-2d')));
+    bad.groups[0].nu = 0.7;
+    const text = JSON.stringify(bad);
+    const expected = (() => { try { parseSceneJson(text); } catch (e) { return (e as Error).message; } })();
+    expect(expected).toContain('groups[0].nu');
+    await h.page.setInputFiles('#file', fileOf('bad-nu.json', text));
+    const error = h.page.locator('#error');
+    await expect.poll(() => error.textContent()).toBe(`bad-nu.json is not a valid scene: ${expected}`);
+    expect(await error.isVisible()).toBe(true);
+    await h.page.setInputFiles('#file', fileOf('broken.json', '{"dim": 2,'));
+    await expect.poll(() => error.textContent()).toMatch(/^broken\.json is not a valid scene: scene is not valid JSON/);
+    expect(await h.page.evaluate(() => torsion.stats().scene)).toBe('dam-break-2d');
+    expect(h.logs.filter((l) => l.startsWith('pageerror')), h.logs.join('\n')).toEqual([]);
+  });
+
+  it('opens a valid scene file and runs it', async () => {
+    await openPage();
+    const scene = { ...buildScene('jelly-drop-2d'), name: 'my-jelly' };
+    await h.page.setInputFiles('#file', fileOf('my-jelly.json', exportSceneJson(scene)));
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('my-jelly');
+    expect(await h.page.locator('#scene').inputValue()).toBe('file:my-jelly');
+    await h.page.evaluate(() => torsion.step(5));
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ step: 5, particles: scene.particles.group.length, blowUp: null });
+    expect(await h.page.locator('#error').isHidden()).toBe(true);
+  });
+
+  it('stops and names the step when the simulation blows up', async () => {
+    await openPage('paused&spf=2');
+    // Passes validation (gravity has no bound), but g dt is far beyond a cell per step.
+    const wild = { ...buildScene('jelly-drop-2d'), name: 'heavy', gravity: [0, -1e6] };
+    await h.page.setInputFiles('#file', fileOf('heavy.json', exportSceneJson(wild)));
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('heavy');
+    await h.page.click('#play');
+    await expect.poll(() => h.page.locator('#error').textContent(), { timeout: 30_000 }).toMatch(/blew up at step 0\b/);
+    const s = await h.page.evaluate(() => torsion.stats());
+    expect(s.playing).toBe(false);
+    expect(s.blowUp).toMatch(/step 0/);
+  });
+
+  it('says in the page that there is no WebGPU adapter', async () => {
+    const page = await h.page.context().newPage();
+    try {
+      await page.addInitScript(() => { GPU.prototype.requestAdapter = async () => null; });
+      await page.goto(`${h.url}index.html`);
+      await page.waitForFunction(() => 'torsion' in window);
+      const err = await page.evaluate(() => torsion.ready.then(() => 'resolved', (e: Error) => e.name));
+      expect(err).toBe('NoAdapterError');
+      await expect.poll(() => page.locator('#error').textContent()).toMatch(/^No WebGPU adapter is available \(requestAdapter\(\) returned null\)/);
+      expect(await page.locator('#error').isVisible()).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
+});

@@ -12,6 +12,8 @@ export interface ControlHandlers {
 }
 
 export const MAX_STEPS_PER_FRAME = 500;
+/** Prefix of the scene list's values for scenes opened from files. */
+export const FILE_SCENE = 'file:';
 
 function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const el = document.getElementById(id);
@@ -40,15 +42,14 @@ export class Controls {
   }
 
   /** Adds (or reuses) the list entry of a scene opened from a file and selects it. */
-  selectFileScene(name: string): string {
-    const value = `file:${name}`;
+  selectFileScene(name: string): void {
+    const value = FILE_SCENE + name;
     let o = Array.from(this.sceneSelect.options).find((x) => x.value === value);
     if (!o) {
       o = new Option(`${name} (file)`, value);
       this.sceneSelect.add(o);
     }
     this.sceneSelect.value = value;
-    return value;
   }
 
   wire(h: ControlHandlers): void {

@@ -5,7 +5,7 @@ import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../sim/device';
 import type { MpmScene } from '../sim/model';
 import { parseSceneJson, SceneError } from '../sim/scene-validate';
-import { Controls, MAX_STEPS_PER_FRAME } from './controls';
+import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
 
 export interface TorsionPageApi {
@@ -28,6 +28,8 @@ const ui = new Controls();
 const scenes = sceneList.map((s) => ({ ...s, dim: buildScene(s.name).dim }));
 let viewer: Viewer | null = null;
 let gpu: GpuContext | null = null;
+/** Scenes opened from files this session, by name, so the list can switch back to them. */
+const fileScenes = new Map<string, MpmScene>();
 
 function need(): Viewer {
   if (!viewer) throw new Error('the viewer did not start (see the message in the page)');
@@ -59,8 +61,9 @@ async function openFile(file: File): Promise<void> {
     ui.showError(`${file.name} ${what}: ${errorText(e)}`);
     return;
   }
-  ui.selectFileScene(scene.name);
   await loadScene(scene);
+  fileScenes.set(scene.name, scene);
+  ui.selectFileScene(scene.name);
 }
 
 function refreshStatus(): void {
@@ -85,9 +88,9 @@ async function start(): Promise<void> {
   }));
   v.stepsPerFrame = spf;
   ui.wire({
-    scene: (name) => {
-      if (name.startsWith('file:')) return;
-      loadScene(buildScene(name)).catch((e) => ui.showError(errorText(e)));
+    scene: (value) => {
+      const fromFile = value.startsWith(FILE_SCENE) ? fileScenes.get(value.slice(FILE_SCENE.length)) : undefined;
+      loadScene(fromFile ?? buildScene(value)).catch((e) => ui.showError(errorText(e)));
     },
     playPause: () => v.setPlaying(!v.playing),
     reset: () => { v.reset(); ui.showError(null); },

@@ -33,6 +33,8 @@ export class PointsRenderer {
   private readonly layout: GPUBindGroupLayout;
   private readonly viewBuf: GPUBuffer;
   private readonly view = new ArrayBuffer(VIEW_BYTES);
+  private readonly viewF32 = new Float32Array(this.view);
+  private readonly viewU32 = new Uint32Array(this.view);
   private source: PointsSource | null = null;
   private readonly groups = new Map<GPUBuffer, GPUBindGroup>();
   colorMode: ColorMode = 'group';
@@ -114,8 +116,7 @@ export class PointsRenderer {
     const [ex, ey] = src.extent;
     const margin = 0.97;
     const s = margin * Math.min(w / ex, h / ey); // pixels per domain unit
-    const f = new Float32Array(this.view);
-    const u = new Uint32Array(this.view);
+    const f = this.viewF32, u = this.viewU32;
     f.set([(2 * s) / w, (2 * s) / h, -(s * ex) / w, -(s * ey) / h, 2 / w, 2 / h], 0);
     u.set([src.stride, src.dim, src.n, this.colorMode === 'speed' ? 1 : 0], 6);
     f.set([src.speedMax, this.radiusScale], 10);

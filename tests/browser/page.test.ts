@@ -121,6 +121,11 @@ describe('index.html', () => {
     await h.page.evaluate(() => torsion.step(5));
     expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ step: 5, particles: scene.particles.group.length, blowUp: null });
     expect(await h.page.locator('#error').isHidden()).toBe(true);
+    // The list keeps it: away to a registered scene and back.
+    await h.page.selectOption('#scene', 'robot-walk-2d');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('robot-walk-2d');
+    await h.page.selectOption('#scene', 'file:my-jelly');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'my-jelly', step: 0 });
   });
 
   it('stops and names the step when the simulation blows up', async () => {

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { NoAdapterError } from '../sim/device';
 import { RolloutError } from '../sim/tape';
 import { SceneError, exportSceneJson } from '../sim/scene-validate';
-import { buildScene, defaultScene, sceneNames } from '../../scenes/index';
+import { defaultScene, sceneNames } from '../../scenes/index';
 import { doctor } from './doctor';
 import { runScene } from './run';
 import { optimizeScene } from './optimize';
@@ -22,7 +22,8 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
                                           Adam through the checkpointed adjoint (default scene: ${defaultScene})
   torsion gradcheck <scene> [--seed S] [--steps N] [--json]
                                           adjoint vs float64 finite differences, every parameter kind
-  torsion bench mpm [--json] [--quick]    forward/backward speed, checkpoint memory
+  torsion bench mpm [--json] [--quick] [--only TEXT]
+                                          forward/backward speed, checkpoint memory (rows whose label contains TEXT)
   torsion export <scene> [--out FILE]     the scene as JSON (any command takes --scene-file FILE instead of a name)
 
 scenes: ${sceneNames.join(', ')}`;
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         steps: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' }, iterations: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
-        checkpoint: { type: 'string' }, 'scene-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        checkpoint: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
     const sceneArg = positionals[0];
@@ -73,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
         });
       case 'bench':
         if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm'`);
-        return await bench({ json: !!a.json, quick: !!a.quick });
+        return await bench({ json: !!a.json, quick: !!a.quick, only: a.only });
       case 'export': {
         const scene = file ? loadScene(undefined, file) : loadScene(sceneArg, undefined);
         const text = exportSceneJson(scene);

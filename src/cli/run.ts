@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { requestGpu } from '../sim/device';
 import { readF32 } from '../sim/gpu-buffers';
-import { MpmSim } from '../sim/mpm-sim';
+import { blowUpMessage, MpmSim } from '../sim/mpm-sim';
 import { particleStride } from '../sim/mpm-params';
 import type { MpmScene } from '../sim/model';
 import { floatBytes, makeRunDir, writeAtomic, writeJson } from './results';
@@ -49,7 +49,7 @@ export async function runScene(scene: MpmScene, o: RunOptions): Promise<{ dir: s
     const status = await sim.readStatus();
     const seconds = (performance.now() - t0) / 1000;
     process.stdout.write('\n');
-    if (status.badStep !== null) throw new RolloutError(`rollout blew up at step ${status.badStep} (NaN/Inf or |v| > 2 dx/dt)`, status.badStep);
+    if (status.badStep !== null) throw new RolloutError(blowUpMessage(status, scene.grid.dx, scene.dt), status.badStep);
     const final = await readF32(gpu.device, bufs[cur]);
     const d = sim.dim;
     writeAtomic(join(dir, 'state.bin'), floatBytes(final));

@@ -2,8 +2,12 @@
 
 /** A grid node may hold this many times the mass of a cell at rest before i32 overflow. */
 export const FP_HEADROOM = 8;
-/** Values are scaled so the bound maps to 2^30, half the i32 range: sums of bounded terms keep a 2x margin. */
-const TARGET = 2 ** 30;
+/**
+ * Values are scaled so the bound maps to at most 2^30 - 2^20, under half the i32 range: a node
+ * beyond the bound is reported (grid_update) while its sum is still exact. The 2^20 keeps an exact
+ * power-of-two bound from landing on 2^30, where two of them would wrap.
+ */
+const TARGET = 2 ** 30 - 2 ** 20;
 
 export interface FixedPointScales {
   /** Scale of grid mass: resolution 1/fpM. */
@@ -19,22 +23,28 @@ export function pow2Below(x: number): number {
   return 2 ** Math.floor(Math.log2(x));
 }
 
+/** Particle speed that marks a blow-up: one cell per step (MPM's transfers assume far less). */
+export function speedLimit(dx: number, dt: number): number {
+  return dx / dt;
+}
+
 /**
  * Scales for P2G from the densest group: a node at rest holds about density * dx^DIM; momentum is
- * bounded by that mass moving at the CFL speed dx/dt (faster material has already blown up).
+ * bounded by that mass moving at the blow-up speed (speedLimit). The bounds returned are what
+ * grid_update checks: beyond them a step is reported, before any i32 sum can wrap (at 2x).
  */
 export function forwardScales(maxDensity: number, dx: number, dt: number, dim: number): FixedPointScales {
   const massBound = FP_HEADROOM * maxDensity * dx ** dim;
-  const momentumBound = massBound * (dx / dt) / 2;
+  const momentumBound = massBound * speedLimit(dx, dt);
   const fpM = pow2Below(TARGET / massBound);
   const fpP = pow2Below(TARGET / momentumBound);
-  return { fpM, fpP, massBound: 2 ** 31 / fpM, momentumBound: 2 ** 31 / fpP };
+  return { fpM, fpP, massBound: 2 ** 30 / fpM, momentumBound: 2 ** 30 / fpP };
 }
 
 /** Mirror of fp_adj_scale in WGSL (for tests and documentation). */
 export function adjointScale(maxContribution: number): number {
   if (!(maxContribution > 0) || !Number.isFinite(maxContribution)) return 1;
-  const e = Math.floor(Math.log2(TARGET / (maxContribution * 1024)));
+  const e = Math.floor(Math.log2(2 ** 30 / (maxContribution * 1024)));
   return 2 ** Math.min(120, Math.max(-120, e));
 }
 
@@ -44,4 +54,17 @@ export function encode(x: number, scale: number): number {
   // WGSL round() is round-half-to-even
   const r = Math.round(y);
   return Math.abs(y % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Mirror of fp_split: (integer part, fraction in 2^-16 units) of x * scale. */
+export function split(x: number, scale: number): [number, number] {
+  const lim = 2147483000;
+  const y = Math.fround(Math.min(lim, Math.max(-lim, Math.fround(x * scale))));
+  const h = Math.floor(y);
+  return [h, encode(y - h, 65536)];
+}
+
+/** Mirror of fp_join. */
+export function join(hi: number, lo: number, scale: number): number {
+  return (hi + lo / 65536) / scale;
 }

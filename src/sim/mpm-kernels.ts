@@ -24,7 +24,7 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim): Promise<M
   const g2pAdjOwn: BindingKind[] = ['read', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'rw'];
   const [p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, ctrlGrad] = await Promise.all([
     k('p2g', mpmShaders.p2g, [['state_in', false]], ['read', 'rw']),
-    k('grid_update', mpmShaders.gridUpdate, [], ['rw', 'rw', 'rw']),
+    k('grid_update', mpmShaders.gridUpdate, [], ['rw', 'rw', 'rw', 'rw']),
     k('g2p', mpmShaders.g2p, [['state_in', false], ['state_out', true]], ['read', 'read', 'rw', 'rw']),
     k('g2p_adj.local', mpmShaders.g2pAdj, [['state_in', false], ['state_out', false], ['g_state_out', false]], g2pAdjOwn, 'local'),
     k('g2p_adj.scatter', mpmShaders.g2pAdj, [['state_in', false], ['state_out', false], ['g_state_out', false]], g2pAdjOwn, 'scatter'),

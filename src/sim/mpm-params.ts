@@ -2,7 +2,7 @@
 // (static) and the control record (per batch copy, differentiable). Mirrors the WGSL layouts in
 // src/shaders/mpm/params.wgsl and model.wgsl.
 import type { MpmScene } from './model';
-import { forwardScales, type FixedPointScales } from './fixed-point';
+import { forwardScales, speedLimit, type FixedPointScales } from './fixed-point';
 
 export const PARAMS_BYTES = 128;
 export const STEP_STRIDE = 256; // dynamic uniform offset alignment
@@ -131,7 +131,7 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
   f.set([s.gravity[0] ?? 0, s.gravity[1] ?? 0, s.gravity[2] ?? 0, 0], 16);
   const dx = s.grid.dx;
   f.set([dx, 1 / dx, s.dt, s.boundary.groundFriction ?? -1,
-    scales.fpM, scales.fpP, 1 / scales.fpM, 1 / scales.fpP, 2 * dx / s.dt, 0, 0, 0], 20);
+    scales.fpM, scales.fpP, 1 / scales.fpM, 1 / scales.fpP, speedLimit(dx, s.dt), scales.massBound, scales.momentumBound, 0], 20);
   const ps = particleStride(dim);
   const state0 = new Float32Array(batch * n * ps);
   for (let b = 0; b < batch; b++) {

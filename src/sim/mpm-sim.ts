@@ -17,6 +17,16 @@ export interface RolloutStatus {
   clamped: number;
   /** First step whose output had a NaN/Inf or |v| above the blow-up limit, or null. */
   badStep: number | null;
+  /** A grid node left the fixed-point range (8x a cell's rest mass, or that mass at dx/dt). */
+  fixedPointOverflow: boolean;
+}
+
+/** The message for a rollout that blew up (shared by the tape, the CLI and the viewer). */
+export function blowUpMessage(status: RolloutStatus, dx: number, dt: number): string {
+  const why = status.fixedPointOverflow
+    ? 'a grid node exceeded the fixed-point range (8x the rest mass of a cell, or that mass moving at dx/dt)'
+    : `a particle velocity or deformation became non-finite or its speed exceeded dx/dt = ${(dx / dt).toPrecision(3)}`;
+  return `rollout blew up at step ${status.badStep}: ${why}. Reduce dt, the stiffness or the speeds.`;
 }
 
 let nextId = 1;
@@ -84,7 +94,7 @@ export class MpmSim {
     this.paramsBuf = mk('params', packed.params.byteLength, UNIFORM | COPY_DST, packed.params);
     this.modelBuf = mk('model', packed.model.byteLength, undefined, packed.model);
     this.ctrlBuf = mk('ctrl', packed.ctrl.byteLength, undefined, packed.ctrl);
-    this.gridAcc = mk('grid_acc', nodes * (d + 1) * 4);
+    this.gridAcc = mk('grid_acc', nodes * (2 * d + 1) * 4); // see ACC_STRIDE in params.wgsl
     this.gridVin = mk('grid_vin', nodes * (d + 1) * 4);
     this.gridV = mk('grid_v', nodes * d * 4);
     this.statusBuf = mk('status', 16, undefined, new Uint32Array([0, 0xffffffff, 0, 0]));
@@ -146,7 +156,7 @@ export class MpmSim {
   }
 
   encodeGridUpdate(pass: GPUComputePassEncoder, step: number): void {
-    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridVin, this.gridV], step, this.nodeCount);
+    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridVin, this.gridV, this.statusBuf], step, this.nodeCount);
   }
 
   encodeG2P(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
@@ -198,7 +208,7 @@ export class MpmSim {
       gScatter: mk('g_scatter', B * N * xs * 4),
       gPartial: mk('g_partial', B * N * xs * 4),
       adjMax: mk('adj_max', B * 4),
-      gGridAcc: mk('g_grid_acc', B * nodes * d * 4),
+      gGridAcc: mk('g_grid_acc', B * nodes * 2 * d * 4), // two words per component
       gGrid: mk('g_grid', B * nodes * (d + 1) * 4),
       gColNode: mk('g_col_node', B * C * 2 * d * nodes * 4),
       gParticle: mk('g_particle', B * 3 * N * 4),
@@ -293,8 +303,8 @@ export class MpmSim {
   }
 
   async readStatus(): Promise<RolloutStatus> {
-    const s = await readU32(this.device, this.statusBuf, 0, 2);
-    return { clamped: s[0], badStep: s[1] === 0xffffffff ? null : s[1] };
+    const s = await readU32(this.device, this.statusBuf, 0, 3);
+    return { clamped: s[0], badStep: s[1] === 0xffffffff ? null : s[1], fixedPointOverflow: s[2] !== 0 };
   }
 
   destroy(): void {

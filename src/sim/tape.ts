@@ -7,7 +7,7 @@
 // whose input buffer holds anything else. A buffer overwritten by a later step can't be read as
 // if it were the old state.
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
-import type { MpmSim, RolloutStatus } from './mpm-sim';
+import { blowUpMessage, type MpmSim, type RolloutStatus } from './mpm-sim';
 import { writeBuffer } from './gpu-buffers';
 
 export class RolloutError extends Error {
@@ -115,7 +115,7 @@ export class Rollout {
     }
     const status = await sim.readStatus();
     if (status.badStep !== null) {
-      throw new RolloutError(`rollout blew up at step ${status.badStep}: a particle velocity or deformation became non-finite or exceeded the limit (${(2 * sim.scene.grid.dx / sim.scene.dt).toPrecision(3)} = 2 dx/dt). Reduce dt or stiffness.`, status.badStep);
+      throw new RolloutError(blowUpMessage(status, sim.scene.grid.dx, sim.scene.dt), status.badStep);
     }
     return status;
   }

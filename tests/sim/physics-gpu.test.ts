@@ -54,7 +54,7 @@ for (const [name, opts] of massCases) {
     encodeOnce((pass) => sim.encodeP2G(pass, s0, 0));
     const acc = await readI32(gpu.device, sim.gridAcc);
     let q = 0;
-    for (let i = 0; i < nodes; i++) q += acc[i * (dim + 1) + dim];
+    for (let i = 0; i < nodes; i++) q += acc[i * (2 * dim + 1) + dim]; // [mv_hi (dim), m, mv_lo (dim)]
     // Each of the n 3^dim contributions w m_p is rounded once to the grid's 1/fpM; the integer sum
     // adds nothing. What remains is f32 in w m_p itself and the f32 weights, whose sum over a stencil
     // is 1 to a few ulps: a relative 2^-22 of the mass.

@@ -5,7 +5,7 @@ import { requestGpu, type GpuContext } from '../../src/sim/device';
 import { MpmSim } from '../../src/sim/mpm-sim';
 import { particleStride } from '../../src/sim/mpm-params';
 import { readF32, readU32, writeBuffer } from '../../src/sim/gpu-buffers';
-import { adjointScale, encode } from '../../src/sim/fixed-point';
+import { adjointScale, join, split } from '../../src/sim/fixed-point';
 import { refModel, withCtrl, type RefModel } from '../../src/sim/reference/ref-model';
 import { g2p, gridUpdate, p2g, rollout } from '../../src/sim/reference/mpm-reference';
 import { rng } from '../../src/sim/reference/finite-diff';
@@ -118,7 +118,10 @@ for (const dim of [2, 3] as const) {
       }
       const dir = gaussVec(gv64.length, rand);
       let an = 0;
-      for (let i = 0; i < dir.length; i++) an += (acc[i] / scale) * dir[i];
+      for (let i = 0; i < dir.length; i++) {
+        const node = Math.floor(i / dim), d = i % dim; // two words per component: [node][hi (dim), lo (dim)]
+        an += join(acc[node * 2 * dim + d], acc[node * 2 * dim + dim + d], scale) * dir[i];
+      }
       const eps = 1e-4;
       const num = (L(s64, gv64.map((x, i) => x + eps * dir[i])) - L(s64, gv64.map((x, i) => x - eps * dir[i]))) / (2 * eps);
       expectClose(`g2p ${dim}D ${material} d/dgrid_v`, an, num);
@@ -148,9 +151,16 @@ for (const dim of [2, 3] as const) {
     const g = gaussVec(nodes * dim, rand);
     const gmax = Math.max(...g.map(Math.abs));
     const scale = adjointScale(gmax);
-    const acc = Int32Array.from(g, (x) => encode(x, scale));
+    const acc = new Int32Array(nodes * 2 * dim);
+    const gq = new Float64Array(nodes * dim);
+    for (let i = 0; i < nodes * dim; i++) {
+      const node = Math.floor(i / dim), d = i % dim;
+      const [hi, lo] = split(g[i], scale);
+      acc[node * 2 * dim + d] = hi;
+      acc[node * 2 * dim + dim + d] = lo;
+      gq[i] = join(hi, lo, scale);
+    }
     writeBuffer(gpu.device, sim.adjoint.gGridAcc, acc);
-    const gq = Float64Array.from(acc, (q) => q / scale);
     const sIn = sim.createState('in', s);
     const enc = gpu.device.createCommandEncoder();
     enc.clearBuffer(sim.adjoint.gCtrl);

@@ -3,8 +3,12 @@
 // so the sum does not depend on thread order and runs are bitwise reproducible.
 //
 // Forward P2G: scales are powers of two chosen on the host (src/sim/fixed-point.ts) so that a
-// grid node can hold FP_HEADROOM times the mass (and momentum at CFL speed dx/dt) of a cell at
-// rest before the i32 wraps; resolution is 1/scale.
+// grid node can hold FP_HEADROOM times the mass of a cell at rest (and that mass moving at the
+// blow-up speed dx/dt) within 2^30, half the i32 range; grid_update reports a node beyond that as a
+// blow-up before the sum can wrap. Mass is one word (resolution 1/scale). Momentum is two words
+// (fp_split): a bound that must cover dx/dt leaves one word too coarse for the usual speeds (a
+// jelly moving at 5% of dx/dt would keep ~18 bits), so the fraction of x * scale goes to a second
+// accumulator in units of 2^-16; up to 32768 contributions per node fit in it.
 // Adjoint scatter: the scale is chosen per step and per batch copy from the largest per-particle
 // contribution m (an atomicMax over the float bits, exact): scale = 2^floor(log2(2^30 / (m * 1024))),
 // so up to 1024 maximal contributions fit in one node, with a relative resolution near 1e-6.
@@ -17,6 +21,19 @@ fn fp_encode(x: f32, scale: f32) -> i32 {
 
 fn fp_decode(q: i32, inv_scale: f32) -> f32 {
   return f32(q) * inv_scale;
+}
+
+const FP_LO_UNITS: f32 = 65536.0;
+
+// (integer part, fraction in 2^-16 units) of x * scale; floor keeps the fraction in [0, 1).
+fn fp_split(x: f32, scale: f32) -> vec2<i32> {
+  let y = clamp(x * scale, -FP_LIMIT, FP_LIMIT);
+  let h = floor(y);
+  return vec2<i32>(i32(h), i32(round((y - h) * FP_LO_UNITS)));
+}
+
+fn fp_join(hi: i32, lo: i32, inv_scale: f32) -> f32 {
+  return f32(hi) * inv_scale + f32(lo) * (inv_scale / FP_LO_UNITS);
 }
 
 // Scale for the adjoint scatter given the bits of the largest contribution bound.

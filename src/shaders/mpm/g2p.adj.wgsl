@@ -5,7 +5,9 @@
 //   and g_state_out = dL/d state_out.
 //   Writes g_partial (dL/dx and dL/dF of state_in through this stage) and g_scatter
 //   (a = dL/dv', Bm = 4/dx^2 dL/dC'), so that dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)).
-// scatter (per particle): adds those node gradients into g_grid_acc with fixed-point atomics.
+// scatter (per particle): adds those node gradients into g_grid_acc with two-word fixed-point
+//   atomics ([node][hi (DIM), lo (DIM)]): the scale must cover the largest particle's contribution
+//   1024 times over, which leaves one word too coarse for the typical ones.
 @group(0) @binding(4) var<storage, read> state_in: array<f32>;
 @group(0) @binding(5) var<storage, read> state_out: array<f32>;
 @group(0) @binding(6) var<storage, read> grid_v: array<f32>;
@@ -90,7 +92,11 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
     let so = stencil_offset(k);
     let w = stencil_weight(st, so);
     let c = w * (a + Bm * ((vecD(so) - st.fx) * params.dx));
-    let gi = (b * params.res.w + node_index(st.base + so)) * DIM;
-    for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[gi + d], fp_encode(c[d], scale)); }
+    let gi = (b * params.res.w + node_index(st.base + so)) * 2u * DIM;
+    for (var d = 0u; d < DIM; d++) {
+      let q = fp_split(c[d], scale);
+      atomicAdd(&g_grid_acc[gi + d], q.x);
+      atomicAdd(&g_grid_acc[gi + DIM + d], q.y);
+    }
   }
 }

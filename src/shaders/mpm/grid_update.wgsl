@@ -1,9 +1,12 @@
 // grid_update: momentum to velocity, gravity, colliders, walls (per batch copy and node).
 // Reads and then clears grid_acc (so it is zero again for the next p2g).
 // Writes grid_vin (velocity before contacts, and mass: what the adjoint needs) and grid_v.
+// A node outside the fixed-point range marks the step as a blow-up (status[1]) and sets status[2],
+// while the sums are still below 2^31 and so still exact.
 @group(0) @binding(4) var<storage, read_write> grid_acc: array<atomic<i32>>;
 @group(0) @binding(5) var<storage, read_write> grid_vin: array<f32>;
 @group(0) @binding(6) var<storage, read_write> grid_v: array<f32>;
+@group(0) @binding(7) var<storage, read_write> status: array<atomic<u32>>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -12,9 +15,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = i / params.res.w;
   let node = node_coord(i % params.res.w);
   let a = i * (DIM + 1u);
+  let q = i * ACC_STRIDE;
   var mv: vecD;
-  for (var d = 0u; d < DIM; d++) { mv[d] = fp_decode(atomicExchange(&grid_acc[a + d], 0), params.inv_fp_p); }
-  let m = fp_decode(atomicExchange(&grid_acc[a + DIM], 0), params.inv_fp_m);
+  var over = false;
+  for (var d = 0u; d < DIM; d++) {
+    let hi = atomicExchange(&grid_acc[q + d], 0);
+    let lo = atomicExchange(&grid_acc[q + DIM + 1u + d], 0);
+    mv[d] = fp_join(hi, lo, params.inv_fp_p);
+    over = over || abs(mv[d]) > params.p_bound;
+  }
+  let m = fp_decode(atomicExchange(&grid_acc[q + DIM], 0), params.inv_fp_m);
+  if (over || m < 0.0 || m > params.m_bound) {
+    atomicMin(&status[1], step.step);
+    atomicMax(&status[2], 1u);
+  }
   var v = vecD(0.0);
   if (m > 0.0) {
     var grav: vecD;

@@ -24,9 +24,9 @@ struct SimParams {
   inv_fp_m: f32,
   inv_fp_p: f32,
   v_limit: f32,            // |v| above this marks a blow-up (reported with the step)
+  m_bound: f32,            // node mass above this is outside the fixed-point range (a blow-up)
+  p_bound: f32,            // likewise for each node momentum component
   _pad0: f32,
-  _pad1: f32,
-  _pad2: f32,
 }
 
 // One record per step at a 256-byte stride, bound with a dynamic offset.
@@ -39,6 +39,9 @@ struct StepInfo {
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<uniform> step: StepInfo;
+
+// Words per node of the P2G accumulator: momentum high words, mass, momentum low words.
+const ACC_STRIDE: u32 = 2u * DIM + 1u;
 
 // Particle state, array-of-structs in f32: x (DIM), v (DIM), C (DIM², column-major), F (DIM²).
 // Gradient buffers use the same record.

@@ -1,0 +1,103 @@
+// The torsion command as a user runs it: a child process through bin/torsion.mjs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+
+const root = join(__dirname, '..', '..');
+function torsion(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'torsion.mjs'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr, all: `${r.stdout}\n${r.stderr}` };
+}
+const tmp = () => mkdtempSync(join(tmpdir(), 'torsion-cli-'));
+
+test('doctor prints the adapter and limits', () => {
+  const r = torsion(['doctor']);
+  expect(r.code, r.all).toBe(0);
+  expect(r.out).toMatch(/WebGPU adapter: /);
+  expect(r.out).toMatch(/maxStorageBufferBindingSize/);
+});
+
+test('without a Vulkan driver, commands say so and print the install command', () => {
+  const r = torsion(['doctor'], { VK_ICD_FILENAMES: '/nonexistent.json', VK_DRIVER_FILES: '/nonexistent.json' });
+  expect(r.code).toBe(3);
+  expect(r.err).toMatch(/No WebGPU adapter/);
+  expect(r.err).toMatch(/apt-get install -y -t bookworm-backports mesa-vulkan-drivers/);
+  expect(r.all).not.toMatch(/at .*\.(ts|js|mjs):\d+/); // no JavaScript stack trace (Dawn logs its own C++ lines)
+});
+
+test('run writes the final state and a replay', () => {
+  const dir = tmp();
+  const r = torsion(['run', 'dam-break-2d', '--steps', '20', '--every', '5', '--out', dir]);
+  expect(r.code, r.all).toBe(0);
+  const meta = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+  const bytes = readFileSync(join(dir, 'state.bin')).byteLength;
+  expect(bytes).toBe(meta.particles * meta.record.stride * 4);
+  const replay = JSON.parse(readFileSync(join(dir, 'replay.json'), 'utf8'));
+  expect(replay.frames).toBe(5);
+  expect(readFileSync(join(dir, 'replay.bin')).byteLength).toBe(replay.frames * replay.particles * replay.dim * 4);
+});
+
+test('export writes JSON that --scene-file reads back', () => {
+  const dir = tmp();
+  const file = join(dir, 'jelly.json');
+  expect(torsion(['export', 'jelly-throw-2d', '--out', file]).code).toBe(0);
+  const r = torsion(['run', '--scene-file', file, '--steps', '5', '--out', join(dir, 'run')]);
+  expect(r.code, r.all).toBe(0);
+  expect(existsSync(join(dir, 'run', 'state.bin'))).toBe(true);
+});
+
+test('a bad scene file is refused before any GPU work, naming field, value and range', () => {
+  const dir = tmp();
+  const scene = JSON.parse(torsion(['export', 'jelly-throw-2d']).out);
+  scene.groups[0].nu = 0.7;
+  const file = join(dir, 'bad.json');
+  writeFileSync(file, JSON.stringify(scene));
+  const r = torsion(['run', '--scene-file', file]);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/groups\[0\]\.nu = 0\.7 .*allowed \(0, 0\.5\)/);
+  writeFileSync(file, '{ not json');
+  const r2 = torsion(['run', '--scene-file', file]);
+  expect(r2.code).toBe(2);
+  expect(r2.err).toMatch(/JSON/i);
+});
+
+test('unknown scene, bad option values and unknown commands are usage errors', () => {
+  expect(torsion(['run', 'no-such-scene']).err).toMatch(/known scenes/);
+  const r = torsion(['optimize', '--iterations', '0']);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/--iterations = 0: allowed an integer in \[1, 100000\]/);
+  expect(torsion(['frobnicate']).code).toBe(2);
+});
+
+test('gradcheck --json ends with one JSON object and passes', () => {
+  const r = torsion(['gradcheck', 'jelly-throw-2d', '--steps', '8', '--json']);
+  expect(r.code, r.all).toBe(0);
+  const last = JSON.parse(r.out.trim().split('\n').pop()!);
+  expect(last.scene).toBe('jelly-throw-2d');
+  expect(last.checks.length).toBeGreaterThan(4);
+  for (const c of last.checks) expect(Object.keys(c)).toEqual(expect.arrayContaining(['param', 'analytic', 'numeric', 'relError']));
+  expect(last.maxRelError).toBeLessThan(0.05);
+});
+
+test('optimize lowers the loss and keeps its results', () => {
+  const dir = tmp();
+  const r = torsion(['optimize', 'jelly-throw-2d', '--iterations', '4', '--steps', '60', '--out', dir]);
+  expect(r.code, r.all).toBe(0);
+  const lines = readFileSync(join(dir, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines.length).toBe(4);
+  expect(lines[3].loss).toBeLessThan(lines[0].loss);
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  expect(summary.best.loss).toBeLessThanOrEqual(lines[0].loss);
+});
+
+test('bench --json ends with an array of rows with every field', () => {
+  const r = torsion(['bench', 'mpm', '--quick', '--only', '2D elastoplastic 3k', '--json']);
+  expect(r.code, r.all).toBe(0);
+  const rows = JSON.parse(r.out.trim().split('\n').pop()!);
+  expect(rows).toHaveLength(1);
+  for (const k of ['dim', 'particles', 'grid', 'material', 'forwardStepsPerSec', 'particleStepsPerSec', 'backwardForwardRatio', 'gradientForwardRatio', 'checkpointMemoryRatio']) {
+    expect(rows[0]).toHaveProperty(k);
+  }
+});

@@ -11,7 +11,7 @@ export async function gradcheck(scene: MpmScene, o: { seed: number; steps?: numb
     for (const c of rep.checks) {
       console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.param.padEnd(20)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}`);
     }
-    console.log(`max relative error ${rep.maxRelError.toExponential(2)} (tolerance ${rep.tolerance}): ${rep.ok ? 'PASS' : 'FAIL'}`);
+    console.log(`max relative error ${rep.maxRelError.toExponential(2)} (tolerance ${rep.tolerance}; differences under ${rep.noiseFloor.toExponential(1)} are float32 noise): ${rep.ok ? 'PASS' : 'FAIL'}`);
     if (o.json) console.log(JSON.stringify(rep));
     return rep.ok ? 0 : 1;
   } finally {

@@ -78,6 +78,7 @@ test('gradcheck --json ends with one JSON object and passes', () => {
   expect(last.scene).toBe('jelly-throw-2d');
   expect(last.checks.length).toBeGreaterThan(4);
   for (const c of last.checks) expect(Object.keys(c)).toEqual(expect.arrayContaining(['param', 'analytic', 'numeric', 'relError']));
+  expect(last.ok).toBe(true);
   expect(last.maxRelError).toBeLessThan(0.05);
 });
 

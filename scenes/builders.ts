@@ -2,7 +2,7 @@
 // description of the scene, not as array arithmetic. They fill in the scene object they are given
 // (the builder owns it until it is returned); nothing here touches the GPU or the file system.
 import type { ColliderDesc, Dim, GroupDesc, MpmScene } from '../src/sim/model';
-import { mulberry32 } from './rng';
+import { mulberry32 } from '../src/sim/rng';
 
 export interface SceneBaseOptions {
   name: string;

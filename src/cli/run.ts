@@ -5,21 +5,12 @@ import { join } from 'node:path';
 import { requestGpu } from '../sim/device';
 import { readF32 } from '../sim/gpu-buffers';
 import { blowUpMessage, MpmSim } from '../sim/mpm-sim';
-import { particleStride } from '../sim/mpm-params';
+import { particleStride, positionsOf } from '../sim/mpm-params';
 import type { MpmScene } from '../sim/model';
 import { floatBytes, makeRunDir, writeAtomic, writeJson } from './results';
 import { RolloutError } from '../sim/tape';
 
 export interface RunOptions { steps?: number; out?: string; every?: number }
-
-/** Positions only, [B][N][DIM], extracted from particle records. */
-function positions(states: Float32Array, dim: number): Float32Array {
-  const ps = particleStride(dim);
-  const n = states.length / ps;
-  const x = new Float32Array(n * dim);
-  for (let p = 0; p < n; p++) for (let i = 0; i < dim; i++) x[p * dim + i] = states[p * ps + i];
-  return x;
-}
 
 export async function runScene(scene: MpmScene, o: RunOptions): Promise<{ dir: string; clamped: number }> {
   const steps = o.steps ?? scene.steps;
@@ -30,7 +21,7 @@ export async function runScene(scene: MpmScene, o: RunOptions): Promise<{ dir: s
   try {
     sim.ensureSteps(steps);
     const bufs = [sim.createState('a', sim.packed.state0), sim.createState('b')];
-    const frames: Float32Array[] = [positions(sim.packed.state0, sim.dim)];
+    const frames: Float32Array[] = [positionsOf(sim.packed.state0, sim.dim)];
     sim.resetStatus();
     const t0 = performance.now();
     let cur = 0;
@@ -43,7 +34,7 @@ export async function runScene(scene: MpmScene, o: RunOptions): Promise<{ dir: s
       }
       pass.end();
       gpu.device.queue.submit([enc.finish()]);
-      frames.push(positions(await readF32(gpu.device, bufs[cur]), sim.dim));
+      frames.push(positionsOf(await readF32(gpu.device, bufs[cur]), sim.dim));
       process.stdout.write(`\rstep ${Math.min(steps, t + every)}/${steps}`);
     }
     const status = await sim.readStatus();

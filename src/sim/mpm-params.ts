@@ -18,6 +18,15 @@ export function particleStride(dim: number): number {
   return 2 * dim + 2 * dim * dim;
 }
 
+/** Positions only, [B][N][DIM], from particle records [B][N][PSTRIDE]. */
+export function positionsOf(records: Float32Array, dim: number): Float32Array {
+  const ps = particleStride(dim);
+  const n = Math.floor(records.length / ps);
+  const x = new Float32Array(n * dim);
+  for (let p = 0; p < n; p++) for (let i = 0; i < dim; i++) x[p * dim + i] = records[p * ps + i];
+  return x;
+}
+
 export interface CtrlLayout {
   /** Floats per whole control buffer (all batch copies). */
   size: number;

@@ -4,7 +4,7 @@
 import type { GpuContext } from '../sim/device';
 import { readF32, writeBuffer } from '../sim/gpu-buffers';
 import type { MpmScene } from '../sim/model';
-import { particleStride } from '../sim/mpm-params';
+import { particleStride, positionsOf } from '../sim/mpm-params';
 import { MpmSim } from '../sim/mpm-sim';
 import type { PipelineCache } from '../sim/pipeline-cache';
 import type { PointsSource } from './points-renderer';
@@ -107,10 +107,7 @@ export class SimRunner {
   async readPositions(): Promise<Float32Array> {
     const { dim, n } = this.sim.packed;
     const ps = particleStride(dim);
-    const rec = await readF32(this.sim.device, this.current, 0, n * ps);
-    const x = new Float32Array(n * dim);
-    for (let p = 0; p < n; p++) for (let i = 0; i < dim; i++) x[p * dim + i] = rec[p * ps + i];
-    return x;
+    return positionsOf(await readF32(this.sim.device, this.current, 0, n * ps), dim);
   }
 
   destroy(): void {

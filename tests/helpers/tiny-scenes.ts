@@ -1,5 +1,6 @@
 // Small scenes for GPU tests, sized for two CPU cores running lavapipe.
 import type { MaterialKind, MpmScene } from '../../src/sim/model';
+import { mulberry32 as rng } from '../../src/sim/rng';
 
 export interface TinyOptions {
   dim: 2 | 3;
@@ -26,16 +27,6 @@ export interface TinyOptions {
   boundCells?: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function tinyScene(o: TinyOptions): MpmScene {
   const dim = o.dim;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addCollider, addGroup, fillBox, fillSphere, finalizeScene, gravity, linearTrack, sceneBase, setActuation,
 } from '../../scenes/builders';
-import { mulberry32 } from '../../scenes/rng';
+import { mulberry32 } from '../../src/sim/rng';
 import type { MpmScene } from '../../src/sim/model';
 import { validateScene } from '../../src/sim/scene-validate';
 

@@ -3,16 +3,7 @@
 // idea: compare magnitude and sign along random directions rather than every coordinate).
 
 /** Seeded uniform [0, 1) generator (mulberry32), so tests are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../rng';
 
 /** Unit vector of length n with a uniformly random direction; `mask` keeps only the entries where it is true. */
 export function randomDirection(n: number, rand: () => number, mask?: (i: number) => boolean): Float64Array {

@@ -40,3 +40,7 @@ export const mpmShaders = {
 import comTargetWgsl from './loss/com_target.wgsl?raw';
 
 export const lossShaders = { comTarget: comTargetWgsl };
+
+import pointsWgsl from './viewer/points.wgsl?raw';
+
+export const viewerShaders = { points: pointsWgsl };

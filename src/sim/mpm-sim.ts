@@ -6,6 +6,7 @@ import { createBuffer, readU32, writeBuffer } from './gpu-buffers';
 import type { MpmScene } from './model';
 import { buildMpmKernels, type MpmKernels } from './mpm-kernels';
 import { packMpm, particleStride, STEP_STRIDE, type PackedMpm } from './mpm-params';
+import { SceneError } from './scene-schema';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from './pipeline-cache';
 
 const WG = 64;
@@ -27,6 +28,24 @@ export function blowUpMessage(status: RolloutStatus, dx: number, dt: number): st
     ? 'a grid node exceeded the fixed-point range (8x the rest mass of a cell, or that mass moving at dx/dt)'
     : `a particle velocity or deformation became non-finite or its speed exceeded dx/dt = ${(dx / dt).toPrecision(3)}`;
   return `rollout blew up at step ${status.badStep}: ${why}. Reduce dt, the stiffness or the speeds.`;
+}
+
+/**
+ * Refuses, before any buffer exists, a scene whose buffers or dispatches this device cannot hold,
+ * naming the field, the size and the device's limit.
+ */
+export function checkDeviceLimits(scene: MpmScene, batch: number, limits: Record<string, number>): void {
+  const d = scene.dim;
+  const n = scene.particles.group.length;
+  const nodes = scene.grid.res.reduce((a, r) => a * r, 1);
+  const binding = Math.min(limits.maxStorageBufferBindingSize ?? Infinity, limits.maxBufferSize ?? Infinity);
+  const state = batch * n * particleStride(d) * 4;
+  const grid = batch * nodes * (2 * d + 1) * 4;
+  if (state > binding) throw new SceneError('particles', `${n} particles x ${batch} copies (${state} bytes of state)`, `at most ${binding} bytes per buffer on this device`);
+  if (grid > binding) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies (${grid} bytes of grid)`, `at most ${binding} bytes per buffer on this device`);
+  const groups = limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  if (batch * n > groups * 64) throw new SceneError('particles', `${batch * n} particles in all copies`, `at most ${groups * 64} per dispatch on this device`);
+  if (batch * nodes > groups * 64) throw new SceneError('grid.res', `${batch * nodes} nodes in all copies`, `at most ${groups * 64} per dispatch on this device`);
 }
 
 let nextId = 1;
@@ -102,6 +121,7 @@ export class MpmSim {
   }
 
   static async create(gpu: GpuContext, scene: MpmScene, opts: { batch?: number; cache?: PipelineCache } = {}): Promise<MpmSim> {
+    checkDeviceLimits(scene, opts.batch ?? 1, gpu.limits);
     const packed = packMpm(scene, opts.batch ?? 1);
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const kernels = await buildMpmKernels(cache, packed.dim);

@@ -1,7 +1,7 @@
 // Draws a simulation's particles onto a WebGPU canvas straight from its state buffer: the vertex
 // shader (points.wgsl) reads particle records as a read-only storage buffer, so a frame costs no
 // GPU -> CPU -> GPU copy. A consumer of the simulator: it only reads buffers the sim already owns.
-import { viewerShaders } from './shaders';
+import { viewerShaders } from '../shaders/index';
 
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;

@@ -17,6 +17,7 @@ beforeAll(async () => { gpu = await requestGpu(); });
 afterAll(() => gpu?.destroy());
 
 const TOL = 2e-3;
+const SUM_TOL = 1e-5;
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
 
 function gaussVec(n: number, rand: () => number, pick: (i: number) => boolean = () => true): Float64Array {
@@ -25,8 +26,17 @@ function gaussVec(n: number, rand: () => number, pick: (i: number) => boolean = 
   return d;
 }
 
-function expectClose(what: string, analytic: number, numeric: number) {
+/**
+ * Relative error within TOL (and the same sign). `scale`, when given, is the sum of the magnitudes
+ * of the terms a reduction added up: a sum that cancels to a small value is then judged against the
+ * float32 rounding of its terms (SUM_TOL of that scale), not against itself.
+ */
+function expectClose(what: string, analytic: number, numeric: number, scale = 0) {
   const rel = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), 1e-9);
+  if (scale > 0 && Math.abs(analytic - numeric) <= SUM_TOL * scale) {
+    console.log(`${what}: analytic ${analytic.toExponential(6)} numeric ${numeric.toExponential(6)} within ${SUM_TOL} of the summed magnitudes ${scale.toExponential(2)}`);
+    return;
+  }
   console.log(`${what}: analytic ${analytic.toExponential(6)} numeric ${numeric.toExponential(6)} rel ${rel.toExponential(2)}`);
   if (Math.abs(numeric) > 1e-7) expect(Math.sign(analytic), `${what} sign`).toBe(Math.sign(numeric));
   expect(rel, what).toBeLessThan(TOL);
@@ -52,8 +62,10 @@ function run(sim: MpmSim, f: (pass: GPUComputePassEncoder) => void) {
 
 const STEP = 6;
 for (const dim of [2, 3] as const) {
-  for (const [material, seed] of [['fluid', 11], ['elastic', 12], ['elastoplastic', 13]] as const) {
-    test(`p2g adjoint, ${dim}D ${material}`, async () => {
+  // three seeds per material: different states, upstream gradients and directions
+  for (const [material, seed] of ([['fluid', 11], ['elastic', 12], ['elastoplastic', 13]] as const)
+    .flatMap(([m, s]) => [[m, s], [m, s + 20], [m, s + 40]] as const)) {
+    test(`p2g adjoint, ${dim}D ${material}, seed ${seed}`, async () => {
       const { sim, model, s, s64, ps } = await setup(dim, material, seed);
       const rand = rng(seed);
       const nodes = model.nodes;
@@ -81,17 +93,17 @@ for (const dim of [2, 3] as const) {
       const n = model.n;
       for (const [name, field, acc] of [['E', 0, 0], ['nu', 1, 1]] as const) {
         const range = sim.packed.groupRanges[0];
-        let an = 0;
-        for (let p = range[0]; p < range[0] + range[1]; p++) an += gp[acc * n + p];
+        let an = 0, mag = 0;
+        for (let p = range[0]; p < range[0] + range[1]; p++) { an += gp[acc * n + p]; mag += Math.abs(gp[acc * n + p]); }
         const base = model.ctrl[field];
         const eps = 1e-5 * base;
         const at = (sg: number) => { const c = model.ctrl.slice(); c[field] = base + sg * eps; return L(withCtrl(model, c), s64); };
-        expectClose(`p2g ${dim}D ${material} d/d${name}`, an, (at(1) - at(-1)) / (2 * eps));
+        expectClose(`p2g ${dim}D ${material} d/d${name}`, an, (at(1) - at(-1)) / (2 * eps), mag);
       }
       sIn.destroy(); gIn.destroy(); sim.destroy();
     });
 
-    test(`g2p adjoint, ${dim}D ${material}`, async () => {
+    test(`g2p adjoint, ${dim}D ${material}, seed ${seed}`, async () => {
       const { sim, model, s, s64, ps } = await setup(dim, material, seed + 100);
       const rand = rng(seed + 100);
       const grid = gridUpdate(model, p2g(model, s64, STEP), STEP);
@@ -109,7 +121,8 @@ for (const dim of [2, 3] as const) {
       const acc = new Int32Array((await readF32(gpu.device, sim.adjoint.gGridAcc)).buffer);
       const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[0];
       const scale = adjointScale(new Float32Array(new Uint32Array([maxBits]).buffer)[0]);
-      for (const [name, lo, len, plo, eps] of [['x', 0, dim, 0, 1e-4 * model.dx], ['F', 2 * dim + dim * dim, dim * dim, dim, 1e-5]] as const) {
+      for (const [name, lo, len, plo, eps] of [['x', 0, dim, 0, 1e-4 * model.dx], ['F', 2 * dim + dim * dim, dim * dim, dim, 1e-8]] as const) {
+        // F: a tiny step, since plastic particles sit within ~1e-5 of a yield kink after a clamp
         const dir = gaussVec(s64.length, rand, (i) => i % ps >= lo && i % ps < lo + len);
         let an = 0;
         for (let p = 0; p < model.n; p++) for (let k = 0; k < len; k++) an += gPartial[p * xs + plo + k] * dir[p * ps + lo + k];

@@ -1,0 +1,27 @@
+// A scene this device cannot hold is refused before any buffer is made, naming field, size and limit.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requestGpu, type GpuContext } from '../../src/sim/device';
+import { checkDeviceLimits, MpmSim } from '../../src/sim/mpm-sim';
+import { tinyScene } from '../helpers/tiny-scenes';
+
+let gpu: GpuContext;
+beforeAll(async () => { gpu = await requestGpu(); });
+afterAll(() => gpu?.destroy());
+
+test('a grid larger than the device allows is refused with the device limit named', async () => {
+  const scene = tinyScene({ dim: 3, material: 'elastic' });
+  const side = Math.ceil(Math.cbrt(gpu.limits.maxStorageBufferBindingSize / (7 * 4))) + 8;
+  scene.grid.res = [side, side, side];
+  await expect(MpmSim.create(gpu, scene)).rejects.toThrow(new RegExp(`scene\\.grid\\.res = \\[${side}, ${side}, ${side}\\] .* allowed at most ${gpu.limits.maxStorageBufferBindingSize} bytes per buffer on this device`));
+  await gpu.checkErrors(); // nothing reached the GPU
+});
+
+test('too many particles for one dispatch, or for a buffer, are refused', () => {
+  const scene = tinyScene({ dim: 2, material: 'elastic' });
+  const n = scene.particles.group.length;
+  expect(() => checkDeviceLimits(scene, 1, { maxStorageBufferBindingSize: n * 12 * 4 - 4, maxBufferSize: 2 ** 40 }))
+    .toThrow(/scene\.particles = .* allowed at most \d+ bytes per buffer on this device/);
+  expect(() => checkDeviceLimits(scene, 4096, { maxStorageBufferBindingSize: 2 ** 40, maxBufferSize: 2 ** 40, maxComputeWorkgroupsPerDimension: 1024 }))
+    .toThrow(/particles in all copies .* allowed at most 65536 per dispatch/);
+  expect(() => checkDeviceLimits(scene, 1, gpu.limits)).not.toThrow();
+});

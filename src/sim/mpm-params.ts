@@ -27,6 +27,13 @@ export function positionsOf(records: Float32Array, dim: number): Float32Array {
   return x;
 }
 
+/** The lightest particle's mass (density x volume): the adjoint scatter's headroom per node. */
+export function minParticleMass(s: MpmScene): number {
+  let m = Infinity;
+  for (let p = 0; p < s.particles.vol.length; p++) m = Math.min(m, s.groups[s.particles.group[p]].density * s.particles.vol[p]);
+  return m;
+}
+
 export interface CtrlLayout {
   /** Floats per whole control buffer (all batch copies). */
   size: number;
@@ -140,7 +147,7 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
   f.set([s.gravity[0] ?? 0, s.gravity[1] ?? 0, s.gravity[2] ?? 0, 0], 16);
   const dx = s.grid.dx;
   f.set([dx, 1 / dx, s.dt, s.boundary.groundFriction ?? -1,
-    scales.fpM, scales.fpP, 1 / scales.fpM, 1 / scales.fpP, speedLimit(dx, s.dt), scales.massBound, scales.momentumBound, 0], 20);
+    scales.fpM, scales.fpP, 1 / scales.fpM, 1 / scales.fpP, speedLimit(dx, s.dt), scales.massBound, scales.momentumBound, 1 / minParticleMass(s)], 20);
   const ps = particleStride(dim);
   const state0 = new Float32Array(batch * n * ps);
   for (let b = 0; b < batch; b++) {

@@ -228,7 +228,7 @@ export class MpmSim {
       gScatter: mk('g_scatter', B * N * xs * 4),
       gPartial: mk('g_partial', B * N * xs * 4),
       adjMax: mk('adj_max', B * 4),
-      gGridAcc: mk('g_grid_acc', B * nodes * 2 * d * 4), // two words per component
+      gGridAcc: mk('g_grid_acc', B * nodes * d * 4),
       gGrid: mk('g_grid', B * nodes * (d + 1) * 4),
       gColNode: mk('g_col_node', B * C * 2 * d * nodes * 4),
       gParticle: mk('g_particle', B * 3 * N * 4),
@@ -254,7 +254,7 @@ export class MpmSim {
    */
   encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number): void {
     const a = this.adjoint;
-    const g2pAdj = [sIn, sOut, this.gridV, gOut, a.gScatter, a.gPartial, a.adjMax, a.gGridAcc];
+    const g2pAdj = [sIn, sOut, this.gridV, gOut, a.gScatter, a.gPartial, a.adjMax, a.gGridAcc, this.gridVin];
     this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, this.particleCount);
     this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, this.particleCount);
   }

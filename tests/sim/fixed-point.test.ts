@@ -88,24 +88,26 @@ describe('forwardScales', () => {
 });
 
 describe('adjointScale', () => {
-  test('1024 contributions of the largest size fit in 2^30, with less than 2x to spare', () => {
-    for (let e = -30; e <= 30; e += 0.173) {
-      const m = 10 ** e;
-      const s = adjointScale(m);
-      expect(isPow2(s)).toBe(true);
-      expect(s * m * 1024).toBeLessThanOrEqual(2 ** 30);
-      expect(s * m * 1024).toBeGreaterThan(2 ** 29);
+  test('a node of mass m_i holds m_i / m_min contributions of the largest size within 2^30, with less than 2x to spare', () => {
+    for (let e = -25; e <= 30; e += 0.173) { // below 1e-25 the exponent clamp (next test) takes over
+      for (const count of [0.3, 1, 3, 4, 37.5, 1000]) {
+        const m = 10 ** e;
+        const s = adjointScale(m, count * 0.25, 4); // node mass / min particle mass = count
+        const n = Math.max(count, 1);
+        expect(isPow2(s)).toBe(true);
+        expect(s * m * n).toBeLessThanOrEqual(2 ** 30);
+        expect(s * m * n).toBeGreaterThan(2 ** 27);
+      }
     }
   });
 
   test('the exponent is clamped to [-120, 120], still without overflow', () => {
-    expect(adjointScale(1e-45)).toBe(2 ** 120);
-    expect(adjointScale(3e38)).toBe(2 ** Math.floor(Math.log2(2 ** 30 / (3e38 * 1024))));
-    for (const m of [1e-45, 1e-40, 3e38]) expect(adjointScale(m) * m * 1024).toBeLessThanOrEqual(2 ** 30);
+    expect(adjointScale(1e-45, 1, 1)).toBe(2 ** 120);
+    for (const m of [1e-45, 1e-40, 3e38]) expect(adjointScale(m, 8, 1) * m * 8).toBeLessThanOrEqual(2 ** 30);
   });
 
   test('no contribution (0, negative, NaN, Inf): scale 1', () => {
-    for (const m of [0, -1, NaN, Infinity, -Infinity]) expect(adjointScale(m)).toBe(1);
+    for (const m of [0, -1, NaN, Infinity, -Infinity]) expect(adjointScale(m, 1, 1)).toBe(1);
   });
 });
 

@@ -5,7 +5,7 @@ import { requestGpu, type GpuContext } from '../../src/sim/device';
 import { MpmSim } from '../../src/sim/mpm-sim';
 import { particleStride } from '../../src/sim/mpm-params';
 import { readF32, readU32, writeBuffer } from '../../src/sim/gpu-buffers';
-import { adjointScale, join, split } from '../../src/sim/fixed-point';
+import { adjointScale, encode } from '../../src/sim/fixed-point';
 import { refModel, withCtrl, type RefModel } from '../../src/sim/reference/ref-model';
 import { g2p, gridUpdate, p2g, rollout } from '../../src/sim/reference/mpm-reference';
 import { rng } from '../../src/sim/reference/finite-diff';
@@ -110,6 +110,9 @@ for (const dim of [2, 3] as const) {
       const gv32 = Float32Array.from(grid.v);
       const gv64 = Float64Array.from(gv32);
       writeBuffer(gpu.device, sim.gridV, gv32);
+      // the scatter's scale per node depends on the node's mass: the grid of the same state
+      const vin32 = Float32Array.from(grid.vin);
+      writeBuffer(gpu.device, sim.gridVin, vin32);
       const gOut32 = Float32Array.from(gaussVec(s64.length, rand));
       const gOut = Float64Array.from(gOut32);
       const L = (st: Float64Array, v: Float64Array) => dot(gOut, g2p(model, st, { v }, STEP));
@@ -120,7 +123,8 @@ for (const dim of [2, 3] as const) {
       const gPartial = await readF32(gpu.device, sim.adjoint.gPartial);
       const acc = new Int32Array((await readF32(gpu.device, sim.adjoint.gGridAcc)).buffer);
       const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[0];
-      const scale = adjointScale(new Float32Array(new Uint32Array([maxBits]).buffer)[0]);
+      const maxC = new Float32Array(new Uint32Array([maxBits]).buffer)[0];
+      const invMinMass = new Float32Array(sim.packed.params)[31];
       for (const [name, lo, len, plo, eps] of [['x', 0, dim, 0, 1e-4 * model.dx], ['F', 2 * dim + dim * dim, dim * dim, dim, 1e-8]] as const) {
         // F: a tiny step, since plastic particles sit within ~1e-5 of a yield kink after a clamp
         const dir = gaussVec(s64.length, rand, (i) => i % ps >= lo && i % ps < lo + len);
@@ -132,8 +136,8 @@ for (const dim of [2, 3] as const) {
       const dir = gaussVec(gv64.length, rand);
       let an = 0;
       for (let i = 0; i < dir.length; i++) {
-        const node = Math.floor(i / dim), d = i % dim; // two words per component: [node][hi (dim), lo (dim)]
-        an += join(acc[node * 2 * dim + d], acc[node * 2 * dim + dim + d], scale) * dir[i];
+        const node = Math.floor(i / dim);
+        an += (acc[i] / adjointScale(maxC, vin32[node * (dim + 1) + dim], invMinMass)) * dir[i];
       }
       const eps = 1e-4;
       const num = (L(s64, gv64.map((x, i) => x + eps * dir[i])) - L(s64, gv64.map((x, i) => x - eps * dir[i]))) / (2 * eps);
@@ -163,15 +167,13 @@ for (const dim of [2, 3] as const) {
     writeBuffer(gpu.device, sim.gridVin, vin);
     const g = gaussVec(nodes * dim, rand);
     const gmax = Math.max(...g.map(Math.abs));
-    const scale = adjointScale(gmax);
-    const acc = new Int32Array(nodes * 2 * dim);
+    const invMinMass = new Float32Array(sim.packed.params)[31];
+    const acc = new Int32Array(nodes * dim);
     const gq = new Float64Array(nodes * dim);
     for (let i = 0; i < nodes * dim; i++) {
-      const node = Math.floor(i / dim), d = i % dim;
-      const [hi, lo] = split(g[i], scale);
-      acc[node * 2 * dim + d] = hi;
-      acc[node * 2 * dim + dim + d] = lo;
-      gq[i] = join(hi, lo, scale);
+      const scale = adjointScale(Math.fround(gmax), vin[Math.floor(i / dim) * (dim + 1) + dim], invMinMass);
+      acc[i] = encode(g[i], scale);
+      gq[i] = acc[i] / scale;
     }
     writeBuffer(gpu.device, sim.adjoint.gGridAcc, acc);
     const sIn = sim.createState('in', s);

@@ -9,10 +9,11 @@
 // (fp_split): a bound that must cover dx/dt leaves one word too coarse for the usual speeds (a
 // jelly moving at 5% of dx/dt would keep ~18 bits), so the fraction of x * scale goes to a second
 // accumulator in units of 2^-16; up to 32768 contributions per node fit in it.
-// Adjoint scatter: the scale is chosen per step and per batch copy from the largest per-particle
-// contribution m (an atomicMax over the float bits, exact): scale = 2^floor(log2(2^30 / (m * 1024))),
-// so up to 1024 maximal contributions fit in one node, with a relative resolution near 1e-6.
-
+// Adjoint scatter: the scale is chosen per step, batch copy and node from the largest per-particle
+// contribution m of the step (an atomicMax over the float bits, exact) and the most contributions
+// the node can receive: sum_p w_ip <= m_i / m_min, since every particle weighs at least m_min and
+// sum_p w_ip m_p = m_i. So scale = 2^floor(log2(2^30 / m)) / 2^e with m_i / m_min <= 2^e: a node
+// sum stays under 2^30 (half the i32 range) and a light node keeps the resolution a heavy one loses.
 const FP_LIMIT: f32 = 2147483000.0;
 
 fn fp_encode(x: f32, scale: f32) -> i32 {
@@ -36,9 +37,10 @@ fn fp_join(hi: i32, lo: i32, inv_scale: f32) -> f32 {
   return f32(hi) * inv_scale + f32(lo) * (inv_scale / FP_LO_UNITS);
 }
 
-// Scale for the adjoint scatter given the bits of the largest contribution bound.
-fn fp_adj_scale(max_bits: u32) -> f32 {
+// Scale for the adjoint scatter into a node of mass node_mass (see the header).
+fn fp_adj_scale(max_bits: u32, node_mass: f32, inv_min_mass: f32) -> f32 {
   let m = bitcast<f32>(max_bits);
   if (!(m > 0.0) || non_finite(m)) { return 1.0; }
-  return exp2(clamp(floor(log2(1073741824.0 / (m * 1024.0))), -120.0, 120.0));
+  let e = frexp(max(node_mass * inv_min_mass, 1.0)).exp;
+  return exp2(clamp(floor(log2(1073741824.0 / m)) - f32(e), -120.0, 120.0));
 }

@@ -5,9 +5,8 @@
 //   and g_state_out = dL/d state_out.
 //   Writes g_partial (dL/dx and dL/dF of state_in through this stage) and g_scatter
 //   (a = dL/dv', Bm = 4/dx^2 dL/dC'), so that dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)).
-// scatter (per particle): adds those node gradients into g_grid_acc with two-word fixed-point
-//   atomics ([node][hi (DIM), lo (DIM)]): the scale must cover the largest particle's contribution
-//   1024 times over, which leaves one word too coarse for the typical ones.
+// scatter (per particle): adds those node gradients into g_grid_acc with fixed-point atomics, at
+//   a scale per node from the step's largest contribution and the node's mass (grid_vin).
 @group(0) @binding(4) var<storage, read> state_in: array<f32>;
 @group(0) @binding(5) var<storage, read> state_out: array<f32>;
 @group(0) @binding(6) var<storage, read> grid_v: array<f32>;
@@ -16,6 +15,7 @@
 @group(0) @binding(9) var<storage, read_write> g_partial: array<f32>;
 @group(0) @binding(10) var<storage, read_write> adj_max: array<atomic<u32>>;
 @group(0) @binding(11) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
+@group(0) @binding(12) var<storage, read> grid_vin: array<f32>;
 
 const XSTRIDE: u32 = DIM + DIM * DIM;
 
@@ -79,7 +79,7 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= params.n_particles * params.batch) { return; }
   let b = i / params.n_particles;
   let x = load_state_in(i).x;
-  let scale = fp_adj_scale(atomicLoad(&adj_max[b]));
+  let max_bits = atomicLoad(&adj_max[b]);
   let o = i * XSTRIDE;
   var a: vecD;
   var Bm: matD;
@@ -92,11 +92,8 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
     let so = stencil_offset(k);
     let w = stencil_weight(st, so);
     let c = w * (a + Bm * ((vecD(so) - st.fx) * params.dx));
-    let gi = (b * params.res.w + node_index(st.base + so)) * 2u * DIM;
-    for (var d = 0u; d < DIM; d++) {
-      let q = fp_split(c[d], scale);
-      atomicAdd(&g_grid_acc[gi + d], q.x);
-      atomicAdd(&g_grid_acc[gi + DIM + d], q.y);
-    }
+    let ni = b * params.res.w + node_index(st.base + so);
+    let scale = fp_adj_scale(max_bits, grid_vin[ni * (DIM + 1u) + DIM], params.inv_min_mass);
+    for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[ni * DIM + d], fp_encode(c[d], scale)); }
   }
 }

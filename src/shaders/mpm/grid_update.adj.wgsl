@@ -1,6 +1,7 @@
 // Adjoint of grid_update (per batch copy and node).
 // Reads grid_vin (velocity before contacts and mass, from the recomputed forward) and
-// g_grid_acc (dL/dv_i in two-word fixed point, scale from adj_max), which it clears for the next step.
+// g_grid_acc (dL/dv_i in fixed point, scale from adj_max and the node's mass), which it clears
+// for the next step.
 // Writes g_grid = (dL/dmv_i, dL/dm_i) and, per collider, dL/d(position, velocity) of this node in
 // g_col_node[b][k][component][node] (summed over nodes afterwards by ctrl_grad.wgsl).
 //   v_i = mv_i / m_i + dt g  =>  dL/dmv = g_v / m,  dL/dm = -g_v . (v_i - dt g) / m
@@ -17,14 +18,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = i / params.res.w;
   let ni = i % params.res.w;
   let node = node_coord(ni);
-  let inv_scale = 1.0 / fp_adj_scale(adj_max[b]);
-  var gout: vecD;
-  for (var d = 0u; d < DIM; d++) {
-    let hi = atomicExchange(&g_grid_acc[i * 2u * DIM + d], 0);
-    let lo = atomicExchange(&g_grid_acc[i * 2u * DIM + DIM + d], 0);
-    gout[d] = fp_join(hi, lo, inv_scale);
-  }
   let a = i * (DIM + 1u);
+  let inv_scale = 1.0 / fp_adj_scale(adj_max[b], grid_vin[a + DIM], params.inv_min_mass);
+  var gout: vecD;
+  for (var d = 0u; d < DIM; d++) { gout[d] = fp_decode(atomicExchange(&g_grid_acc[i * DIM + d], 0), inv_scale); }
   var v: vecD;
   for (var d = 0u; d < DIM; d++) { v[d] = grid_vin[a + d]; }
   let m = grid_vin[a + DIM];

@@ -4,7 +4,7 @@ import { requestGpu, NoAdapterError } from '../sim/device';
 const SHOWN = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage',
   'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupStorageSize'];
 /** Storage buffers bound by the largest MPM kernel (the adjoint of g2p). */
-const NEEDED_STORAGE_BUFFERS = 9;
+const NEEDED_STORAGE_BUFFERS = 10;
 
 export async function doctor(): Promise<number> {
   let gpu;

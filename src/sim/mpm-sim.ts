@@ -58,8 +58,8 @@ function idOf(b: GPUBuffer): number {
 
 /** Adjoint scratch, created on first use so forward-only runs do not pay for it. */
 interface AdjointBuffers {
-  gScatter: GPUBuffer;
-  gPartial: GPUBuffer;
+  /** [B][N][2][DIM + DIM^2]: g2p adjoint's partial dL/d(x, F), then its scatter terms. */
+  gLocal: GPUBuffer;
   adjMax: GPUBuffer;
   gGridAcc: GPUBuffer;
   gGrid: GPUBuffer;
@@ -225,8 +225,7 @@ export class MpmSim {
     }
     const seg = (label: string, a: number[]) => (a.length ? mk(label, a.length * 4, new Uint32Array(a)) : null);
     return {
-      gScatter: mk('g_scatter', B * N * xs * 4),
-      gPartial: mk('g_partial', B * N * xs * 4),
+      gLocal: mk('g_local', B * N * 2 * xs * 4),
       adjMax: mk('adj_max', B * 4),
       gGridAcc: mk('g_grid_acc', B * nodes * d * 4),
       gGrid: mk('g_grid', B * nodes * (d + 1) * 4),
@@ -254,7 +253,7 @@ export class MpmSim {
    */
   encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number): void {
     const a = this.adjoint;
-    const g2pAdj = [sIn, sOut, this.gridV, gOut, a.gScatter, a.gPartial, a.adjMax, a.gGridAcc, this.gridVin];
+    const g2pAdj = [sIn, sOut, this.gridV, gOut, a.gLocal, a.adjMax, a.gGridAcc, this.gridVin];
     this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, this.particleCount);
     this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, this.particleCount);
   }
@@ -265,10 +264,10 @@ export class MpmSim {
     this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridVin, a.adjMax, a.gGridAcc, a.gGrid, a.gColNode], step, this.nodeCount);
   }
 
-  /** Adjoint of p2g: gGrid + gPartial -> gIn = dL/d(state at step). */
+  /** Adjoint of p2g: gGrid + gLocal -> gIn = dL/d(state at step). */
   encodeP2GAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gIn: GPUBuffer, step: number): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gPartial, gIn, a.gParticle, a.adjMax], step, this.particleCount);
+    this.dispatch(pass, this.kernels.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gLocal, gIn, a.gParticle, a.adjMax], step, this.particleCount);
   }
 
   /** Per-step control gradients (actuation, collider tracks) from this step's per-particle/node terms. */

@@ -120,7 +120,7 @@ for (const dim of [2, 3] as const) {
       // the adjoint reads v' and C' from the state g2p wrote: run g2p on the same grid first
       run(sim, (pass) => { sim.encodeG2P(pass, sIn, sOut, STEP); sim.encodeG2PAdj(pass, sIn, sOut, gOutBuf, STEP); });
       const xs = dim + dim * dim;
-      const gPartial = await readF32(gpu.device, sim.adjoint.gPartial);
+      const gLocal = await readF32(gpu.device, sim.adjoint.gLocal); // [p][partial (xs), scatter terms (xs)]
       const acc = new Int32Array((await readF32(gpu.device, sim.adjoint.gGridAcc)).buffer);
       const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[0];
       const maxC = new Float32Array(new Uint32Array([maxBits]).buffer)[0];
@@ -129,7 +129,7 @@ for (const dim of [2, 3] as const) {
         // F: a tiny step, since plastic particles sit within ~1e-5 of a yield kink after a clamp
         const dir = gaussVec(s64.length, rand, (i) => i % ps >= lo && i % ps < lo + len);
         let an = 0;
-        for (let p = 0; p < model.n; p++) for (let k = 0; k < len; k++) an += gPartial[p * xs + plo + k] * dir[p * ps + lo + k];
+        for (let p = 0; p < model.n; p++) for (let k = 0; k < len; k++) an += gLocal[p * 2 * xs + plo + k] * dir[p * ps + lo + k];
         const num = (L(s64.map((x, i) => x + eps * dir[i]), gv64) - L(s64.map((x, i) => x - eps * dir[i]), gv64)) / (2 * eps);
         expectClose(`g2p ${dim}D ${material} d/d${name}`, an, num);
       }

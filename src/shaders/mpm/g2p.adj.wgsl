@@ -3,7 +3,8 @@
 // local (per particle): reads state_in, state_out (v' and C' as g2p wrote them: the tape keeps both
 //   ends of every step it reverses, so the gather of g2p is not redone), grid_v (recomputed grid)
 //   and g_state_out = dL/d state_out.
-//   Writes g_partial (dL/dx and dL/dF of state_in through this stage) and g_scatter
+//   Writes, per particle in g_local: the partial gradient (dL/dx and dL/dF of state_in through this
+//   stage, read by p2g's adjoint), then the scatter terms
 //   (a = dL/dv', Bm = 4/dx^2 dL/dC'), so that dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)).
 // scatter (per particle): adds those node gradients into g_grid_acc with fixed-point atomics, at
 //   a scale per node from the step's largest contribution and the node's mass (grid_vin).
@@ -11,11 +12,11 @@
 @group(0) @binding(5) var<storage, read> state_out: array<f32>;
 @group(0) @binding(6) var<storage, read> grid_v: array<f32>;
 @group(0) @binding(7) var<storage, read> g_state_out: array<f32>;
-@group(0) @binding(8) var<storage, read_write> g_scatter: array<f32>;
-@group(0) @binding(9) var<storage, read_write> g_partial: array<f32>;
-@group(0) @binding(10) var<storage, read_write> adj_max: array<atomic<u32>>;
-@group(0) @binding(11) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
-@group(0) @binding(12) var<storage, read> grid_vin: array<f32>;
+// one buffer for both per-particle records keeps the kernel within 10 storage buffers (SwiftShader)
+@group(0) @binding(8) var<storage, read_write> g_local: array<f32>;
+@group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
+@group(0) @binding(10) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
+@group(0) @binding(11) var<storage, read> grid_vin: array<f32>;
 
 const XSTRIDE: u32 = DIM + DIM * DIM;
 
@@ -56,15 +57,15 @@ fn local(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let gF = transpose(Fd) * gFpre;
   let Bm = gC * c4;
-  let o = i * XSTRIDE;
+  let o = i * 2u * XSTRIDE;
   var bound = 0.0;
   for (var d = 0u; d < DIM; d++) {
-    g_partial[o + d] = gx[d];
-    g_scatter[o + d] = gv[d];
+    g_local[o + d] = gx[d];
+    g_local[o + XSTRIDE + d] = gv[d];
     var row = abs(gv[d]);
     for (var j = 0u; j < DIM; j++) {
-      g_partial[o + DIM + j * DIM + d] = gF[j][d];
-      g_scatter[o + DIM + j * DIM + d] = Bm[j][d];
+      g_local[o + DIM + j * DIM + d] = gF[j][d];
+      g_local[o + XSTRIDE + DIM + j * DIM + d] = Bm[j][d];
       row += 1.5 * params.dx * abs(Bm[j][d]);
     }
     bound = max(bound, row);
@@ -80,12 +81,12 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = i / params.n_particles;
   let x = load_state_in(i).x;
   let max_bits = atomicLoad(&adj_max[b]);
-  let o = i * XSTRIDE;
+  let o = i * 2u * XSTRIDE + XSTRIDE; // the scatter terms, after the partial gradient
   var a: vecD;
   var Bm: matD;
   for (var d = 0u; d < DIM; d++) {
-    a[d] = g_scatter[o + d];
-    for (var j = 0u; j < DIM; j++) { Bm[j][d] = g_scatter[o + DIM + j * DIM + d]; }
+    a[d] = g_local[o + d];
+    for (var j = 0u; j < DIM; j++) { Bm[j][d] = g_local[o + DIM + j * DIM + d]; }
   }
   let st = stencil_at(x, params.inv_dx);
   for (var k = 0u; k < STENCIL; k++) {

@@ -1,11 +1,11 @@
 // Adjoint of p2g, as a gather (no atomics): each particle reads the node gradients of its stencil.
-// Reads state_in, g_grid = (dL/dmv_i, dL/dm_i) and g_partial (what g2p's adjoint already found
+// Reads state_in, g_grid = (dL/dmv_i, dL/dm_i) and g_local (what g2p's adjoint already found
 // for x and F). Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over
 // the rollout and writes this step's dL/da per particle into g_particle ([b][3][N]).
 // Thread 0 of each batch copy resets adj_max[b]: every reader of this step's scale has run.
 @group(0) @binding(4) var<storage, read> state_in: array<f32>;
 @group(0) @binding(5) var<storage, read> g_grid: array<f32>;
-@group(0) @binding(6) var<storage, read> g_partial: array<f32>;
+@group(0) @binding(6) var<storage, read> g_local: array<f32>; // [i][partial, scatter terms]
 @group(0) @binding(7) var<storage, read_write> g_state_in: array<f32>;
 @group(0) @binding(8) var<storage, read_write> g_particle: array<f32>;
 @group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
@@ -45,13 +45,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau, d);
   var Q: Particle;
-  let o = i * (DIM + DIM * DIM);
-  for (var d = 0u; d < DIM; d++) { Q.x[d] = gx[d] + g_partial[o + d]; }
+  let o = i * 2u * (DIM + DIM * DIM);
+  for (var d = 0u; d < DIM; d++) { Q.x[d] = gx[d] + g_local[o + d]; }
   Q.v = gvs * mass;
   Q.C = gA * mass + sa.gC;
   Q.F = sa.gF;
   for (var j = 0u; j < DIM; j++) {
-    for (var d = 0u; d < DIM; d++) { Q.F[j][d] += g_partial[o + DIM + j * DIM + d]; }
+    for (var d = 0u; d < DIM; d++) { Q.F[j][d] += g_local[o + DIM + j * DIM + d]; }
   }
   store_g_state_in(i, Q);
   let N = params.n_particles;

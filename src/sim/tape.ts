@@ -50,8 +50,15 @@ export class Rollout {
 
   private get full(): boolean { return this.schedule.mode === 'full'; }
 
-  /** The final state's slot: state T (full tape), or the checkpoint after the last segment. */
-  get final(): Slot { return this.slots[this.full ? this.steps : this.schedule.starts.length]; }
+  /**
+   * The final state (step T) after forward. A checkpointed backward reuses its slot for recomputed
+   * states, so asking for it then is an error rather than a silently different state.
+   */
+  get final(): Slot {
+    const s = this.slots[this.full ? this.steps : this.schedule.starts.length];
+    if (s.holds !== this.steps) throw new Error(`tape: the final state (step ${this.steps}) is gone (its slot holds step ${s.holds}); read it after forward, before backward`);
+    return s;
+  }
 
   /**
    * Where state t lives while segment k (start c, length L) is reversed: the segment's checkpoint in

@@ -54,3 +54,16 @@ test('checkpointed gradient equals the full tape bit for bit, and reruns are ide
   loss.destroy();
   sim.destroy();
 });
+
+test('the final state is refused after a checkpointed backward reused its slot', async () => {
+  const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic' }));
+  const r = new Rollout(sim, 10, 'auto');
+  await r.forward();
+  const g = sim.createState('g', new Float32Array(sim.stateFloats).fill(0.1));
+  expect(r.final.holds).toBe(10);
+  await r.backward(g);
+  expect(() => r.final).toThrow(/final state \(step 10\) is gone .* read it after forward, before backward/);
+  r.destroy();
+  g.destroy();
+  sim.destroy();
+});

@@ -57,16 +57,3 @@ export function encode(x: number, scale: number): number {
   const r = Math.round(y);
   return Math.abs(y % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
-
-/** Mirror of fp_split: (integer part, fraction in 2^-16 units) of x * scale. */
-export function split(x: number, scale: number): [number, number] {
-  const lim = 2147483000;
-  const y = Math.fround(Math.min(lim, Math.max(-lim, Math.fround(x * scale))));
-  const h = Math.floor(y);
-  return [h, encode(y - h, 65536)];
-}
-
-/** Mirror of fp_join. */
-export function join(hi: number, lo: number, scale: number): number {
-  return (hi + lo / 65536) / scale;
-}

@@ -37,10 +37,23 @@ fn fp_join(hi: i32, lo: i32, inv_scale: f32) -> f32 {
   return f32(hi) * inv_scale + f32(lo) * (inv_scale / FP_LO_UNITS);
 }
 
-// Scale for the adjoint scatter into a node of mass node_mass (see the header).
-fn fp_adj_scale(max_bits: u32, node_mass: f32, inv_min_mass: f32) -> f32 {
+// log2 of the adjoint scale before the per-node headroom: floor(log2(2^30 / m)), or FP_NO_EXPONENT
+// when the step has no contribution. Computed once per particle, not once per stencil node.
+const FP_NO_EXPONENT: f32 = -1.0e30;
+
+fn fp_adj_exponent(max_bits: u32) -> f32 {
   let m = bitcast<f32>(max_bits);
-  if (!(m > 0.0) || non_finite(m)) { return 1.0; }
+  if (!(m > 0.0) || non_finite(m)) { return FP_NO_EXPONENT; }
+  return floor(log2(1073741824.0 / m));
+}
+
+// Scale for the adjoint scatter into a node of mass node_mass (see the header).
+fn fp_adj_node_scale(exponent: f32, node_mass: f32, inv_min_mass: f32) -> f32 {
+  if (exponent == FP_NO_EXPONENT) { return 1.0; }
   let e = frexp(max(node_mass * inv_min_mass, 1.0)).exp;
-  return exp2(clamp(floor(log2(1073741824.0 / m)) - f32(e), -120.0, 120.0));
+  return exp2(clamp(exponent - f32(e), -120.0, 120.0));
+}
+
+fn fp_adj_scale(max_bits: u32, node_mass: f32, inv_min_mass: f32) -> f32 {
+  return fp_adj_node_scale(fp_adj_exponent(max_bits), node_mass, inv_min_mass);
 }

@@ -80,7 +80,7 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= params.n_particles * params.batch) { return; }
   let b = i / params.n_particles;
   let x = load_state_in(i).x;
-  let max_bits = atomicLoad(&adj_max[b]);
+  let exponent = fp_adj_exponent(atomicLoad(&adj_max[b]));
   let o = i * 2u * XSTRIDE + XSTRIDE; // the scatter terms, after the partial gradient
   var a: vecD;
   var Bm: matD;
@@ -94,7 +94,7 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
     let w = stencil_weight(st, so);
     let c = w * (a + Bm * ((vecD(so) - st.fx) * params.dx));
     let ni = b * params.res.w + node_index(st.base + so);
-    let scale = fp_adj_scale(max_bits, grid_vin[ni * (DIM + 1u) + DIM], params.inv_min_mass);
+    let scale = fp_adj_node_scale(exponent, grid_vin[ni * (DIM + 1u) + DIM], params.inv_min_mass);
     for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[ni * DIM + d], fp_encode(c[d], scale)); }
   }
 }

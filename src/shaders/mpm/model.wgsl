@@ -45,8 +45,15 @@ fn act_value(b: u32, ch: u32) -> f32 {
   return ctrl[params.act_off + (b * params.horizon + step.ctrl_step) * params.n_act + ch];
 }
 
-fn act_index(b: u32, ch: u32) -> u32 {
-  return params.act_off + (b * params.horizon + step.ctrl_step) * params.n_act + ch;
+// This step's actuation of a group (0 for a group without an actuator).
+fn group_actuation(b: u32, g: Group) -> f32 {
+  if (g.actuator == NO_ACTUATOR) { return 0.0; }
+  return act_value(b, g.actuator);
+}
+
+// p2g adds the stress impulse to the affine momentum as tau * this (MLS-MPM: D^-1 = 4 / dx^2).
+fn stress_impulse_scale(vol: f32) -> f32 {
+  return -params.dt * vol * 4.0 * params.inv_dx * params.inv_dx;
 }
 
 // Kinematic collider: a rounded box (half extents h, radius r). Box: r = 0; sphere: h = 0;

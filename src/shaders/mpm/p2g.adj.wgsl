@@ -21,9 +21,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g = load_group(b, particle_group(p));
   let vol = particle_vol(p);
   let mass = g.density * vol;
-  var a = 0.0;
-  if (g.actuator != NO_ACTUATOR) { a = act_value(b, g.actuator); }
-  let ctau = -params.dt * vol * 4.0 * params.inv_dx * params.inv_dx;
+  let a = group_actuation(b, g);
+  let ctau = stress_impulse_scale(vol);
   let d = stress_svd(g, P.F);
   let A = kirchhoff(g, P.F, P.C, a, d) * ctau + P.C * mass;
   let st = stencil_at(P.x, params.inv_dx);

@@ -17,10 +17,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g = load_group(b, particle_group(p));
   let vol = particle_vol(p);
   let mass = g.density * vol;
-  var a = 0.0;
-  if (g.actuator != NO_ACTUATOR) { a = act_value(b, g.actuator); }
-  let tau = kirchhoff(g, P.F, P.C, a, stress_svd(g, P.F));
-  let A = tau * (-params.dt * vol * 4.0 * params.inv_dx * params.inv_dx) + P.C * mass;
+  let a = group_actuation(b, g);
+  let A = kirchhoff(g, P.F, P.C, a, stress_svd(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;
   let st = stencil_at(P.x, params.inv_dx);
   let nodes_base = b * params.res.w;
   for (var k = 0u; k < STENCIL; k++) {

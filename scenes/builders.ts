@@ -93,18 +93,57 @@ function fillLattice(
   const total = counts.reduce((a, b) => a * b, 1);
   const { x, v, group: g, vol: pv } = scene.particles;
   const p = new Array<number>(dim);
-  let added = 0;
+  const pts: number[][] = [];
   for (let k = 0; k < total; k++) {
     let r = k;
     for (let i = 0; i < dim; i++) { p[i] = lo[i] + ((r % counts[i]) + 0.5) * h; r = Math.floor(r / counts[i]); }
     if (!keep(p)) continue;
-    for (let i = 0; i < dim; i++) x.push(p[i] + (jitter > 0 ? (rng() - 0.5) * jitter * h : 0));
+    pts.push(p.map((pi) => pi + (jitter > 0 ? (rng() - 0.5) * jitter * h : 0)));
+  }
+  const key = stencilKey(scene);
+  const sorted = pts.map((q, i) => ({ q, i, k: key(q) })).sort((a, b) => a.k - b.k || a.i - b.i);
+  for (const { q } of sorted) {
+    x.push(...q);
     v.push(...velocity);
     g.push(group);
     pv.push(vol);
-    added++;
   }
-  return added;
+  return pts.length;
+}
+
+/**
+ * The row-major index of the base node of a position's B-spline stencil (floor(x / dx - 1/2)).
+ * The scatter kernels sum consecutive particles that share a base before their atomics
+ * (src/shaders/mpm/p2g.wgsl): ordered by this key, the 2^DIM particles around each node form one
+ * run, which makes P2G several times cheaper in atomics. fill* store particles in this order.
+ */
+function stencilKey(scene: MpmScene): (q: ArrayLike<number>) => number {
+  const { dx, res } = scene.grid;
+  return (q) => {
+    let k = 0;
+    for (let i = scene.dim - 1; i >= 0; i--) k = k * res[i] + Math.floor(q[i] / dx - 0.5);
+    return k;
+  };
+}
+
+/**
+ * Sorts particles stably by group and then by stencil base (see stencilKey): the fastest order for
+ * the GPU, with each group contiguous. For scenes whose particles come from elsewhere (a file,
+ * a mesh sampler); fill* already store theirs in this order. Returns the same scene.
+ */
+export function sortByStencilBase(scene: MpmScene): MpmScene {
+  const { x, v, group, vol } = scene.particles;
+  const dim = scene.dim;
+  const key = stencilKey(scene);
+  const keys = group.map((_, p) => key(x.slice(p * dim, p * dim + dim)));
+  const order = group.map((_, p) => p).sort((a, b) => group[a] - group[b] || keys[a] - keys[b] || a - b);
+  scene.particles = {
+    x: order.flatMap((p) => x.slice(p * dim, p * dim + dim)),
+    v: order.flatMap((p) => v.slice(p * dim, p * dim + dim)),
+    group: order.map((p) => group[p]),
+    vol: order.map((p) => vol[p]),
+  };
+  return scene;
 }
 
 export interface ColliderOptions extends Omit<ColliderDesc, 'name'> {

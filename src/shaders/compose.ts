@@ -5,12 +5,22 @@ import { commonShaders, mpmShaders } from './index';
 
 export type Dim = 2 | 3;
 
+/**
+ * Particles per invocation of the scatter kernels: a run of particles sharing a stencil base is
+ * summed before its atomics. Scenes store 2^DIM particles per base cell (2 per axis), so this is
+ * one run in the interior of a body.
+ */
+export function scatterRun(dim: Dim): number {
+  return dim === 2 ? 4 : 8;
+}
+
 function dimHeader(dim: Dim): string {
   return [
     `const DIM: u32 = ${dim}u;`,
     `const STENCIL: u32 = ${3 ** dim}u;`,
     // One Jacobi sweep is exact in 2D; five reach float32 precision for 3x3 matrices.
     `const SVD_SWEEPS: u32 = ${dim === 2 ? 1 : 5}u;`,
+    `const SCATTER_RUN: u32 = ${scatterRun(dim)}u;`,
     dim === 2 ? commonShaders.dim2 : commonShaders.dim3,
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { buildMpmKernels, type MpmKernels } from './mpm-kernels';
 import { packMpm, particleStride, STEP_STRIDE, type PackedMpm } from './mpm-params';
 import { SceneError } from './scene-schema';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from './pipeline-cache';
+import { scatterRun } from '../shaders/compose';
 
 const WG = 64;
 const UNIFORM = 0x40;
@@ -169,10 +170,12 @@ export class MpmSim {
   }
 
   private get particleCount(): number { return this.packed.batch * this.packed.n; }
+  /** Invocations of a scatter kernel: one per run of scatterRun particles of a batch copy. */
+  private get runCount(): number { return this.packed.batch * Math.ceil(this.packed.n / scatterRun(this.dim)); }
   private get nodeCount(): number { return this.packed.batch * this.packed.nodes; }
 
   encodeP2G(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
-    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc], step, this.particleCount);
+    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc], step, this.runCount);
   }
 
   encodeGridUpdate(pass: GPUComputePassEncoder, step: number): void {
@@ -255,7 +258,7 @@ export class MpmSim {
     const a = this.adjoint;
     const g2pAdj = [sIn, sOut, this.gridV, gOut, a.gLocal, a.adjMax, a.gGridAcc, this.gridVin];
     this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, this.particleCount);
-    this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, this.particleCount);
+    this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, this.runCount);
   }
 
   /** Adjoint of grid_update: gGridAcc (dL/dv) -> gGrid (dL/dmv, dL/dm) and per-node collider grads. */

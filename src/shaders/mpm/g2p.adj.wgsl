@@ -6,8 +6,9 @@
 //   Writes, per particle in g_local: the partial gradient (dL/dx and dL/dF of state_in through this
 //   stage, read by p2g's adjoint), then the scatter terms
 //   (a = dL/dv', Bm = 4/dx^2 dL/dC'), so that dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)).
-// scatter (per particle): adds those node gradients into g_grid_acc with fixed-point atomics, at
-//   a scale per node from the step's largest contribution and the node's mass (grid_vin).
+// scatter (per run of SCATTER_RUN particles, see p2g.wgsl): adds those node gradients into
+//   g_grid_acc with fixed-point atomics, at a scale per node from the step's largest contribution
+//   and the node's mass (grid_vin). A run's partial sum is within the node's bound like the whole.
 @group(0) @binding(4) var<storage, read> state_in: array<f32>;
 @group(0) @binding(5) var<storage, read> state_out: array<f32>;
 @group(0) @binding(6) var<storage, read> grid_v: array<f32>;
@@ -74,27 +75,43 @@ fn local(@builtin(global_invocation_id) gid: vec3<u32>) {
   atomicMax(&adj_max[b], bitcast<u32>(bound));
 }
 
+fn flush_run(nodes_base: u32, base: vecDi, exponent: f32, c: ptr<function, array<vecD, STENCIL>>) {
+  for (var k = 0u; k < STENCIL; k++) {
+    let ni = nodes_base + node_index(base + stencil_offset(k));
+    let scale = fp_adj_node_scale(exponent, grid_vin[ni * (DIM + 1u) + DIM], params.inv_min_mass);
+    for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[ni * DIM + d], fp_encode((*c)[k][d], scale)); }
+    (*c)[k] = vecD(0.0);
+  }
+}
+
+// Runs of particles sharing a stencil base are summed before the atomics, as in p2g.wgsl.
 @compute @workgroup_size(64)
 fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= params.n_particles * params.batch) { return; }
-  let b = i / params.n_particles;
-  let x = load_state_in(i).x;
+  let runs = scatter_runs_per_copy();
+  if (gid.x >= runs * params.batch) { return; }
+  let b = gid.x / runs;
+  let p0 = (gid.x % runs) * SCATTER_RUN;
+  let p1 = min(p0 + SCATTER_RUN, params.n_particles);
+  let nodes_base = b * params.res.w;
   let exponent = fp_adj_exponent(atomicLoad(&adj_max[b]));
-  let o = i * 2u * XSTRIDE + XSTRIDE; // the scatter terms, after the partial gradient
-  var a: vecD;
-  var Bm: matD;
-  for (var d = 0u; d < DIM; d++) {
-    a[d] = g_local[o + d];
-    for (var j = 0u; j < DIM; j++) { Bm[j][d] = g_local[o + DIM + j * DIM + d]; }
+  var c: array<vecD, STENCIL>;
+  var run_base: vecDi;
+  for (var p = p0; p < p1; p++) {
+    let i = b * params.n_particles + p;
+    let st = stencil_at(load_state_in(i).x, params.inv_dx);
+    let o = i * 2u * XSTRIDE + XSTRIDE; // the scatter terms, after the partial gradient
+    var a: vecD;
+    var Bm: matD;
+    for (var d = 0u; d < DIM; d++) {
+      a[d] = g_local[o + d];
+      for (var j = 0u; j < DIM; j++) { Bm[j][d] = g_local[o + DIM + j * DIM + d]; }
+    }
+    if (p > p0 && any(st.base != run_base)) { flush_run(nodes_base, run_base, exponent, &c); }
+    run_base = st.base;
+    for (var k = 0u; k < STENCIL; k++) {
+      let so = stencil_offset(k);
+      c[k] += stencil_weight(st, so) * (a + Bm * ((vecD(so) - st.fx) * params.dx));
+    }
   }
-  let st = stencil_at(x, params.inv_dx);
-  for (var k = 0u; k < STENCIL; k++) {
-    let so = stencil_offset(k);
-    let w = stencil_weight(st, so);
-    let c = w * (a + Bm * ((vecD(so) - st.fx) * params.dx));
-    let ni = b * params.res.w + node_index(st.base + so);
-    let scale = fp_adj_node_scale(exponent, grid_vin[ni * (DIM + 1u) + DIM], params.inv_min_mass);
-    for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[ni * DIM + d], fp_encode(c[d], scale)); }
-  }
+  flush_run(nodes_base, run_base, exponent, &c);
 }

@@ -4,34 +4,58 @@
 // [mv_hi (DIM), m, mv_lo (DIM)], see common/fixed_point.wgsl).
 //   m_i  += w_ip m_p
 //   mv_i += w_ip (m_p v_p + A_p (x_i - x_p)),  A_p = -dt V_p 4/dx^2 tau_p + m_p C_p
+//
+// Each invocation takes SCATTER_RUN consecutive particles of one batch copy. Particles whose
+// stencils share a base node (scenes store particles sorted by it, scenes/builders.ts) are summed
+// in registers, in index order, and each such run issues one set of atomics: integer atomics are
+// most of the cost of P2G on a CPU Vulkan driver and a large part on GPUs. The float sums keep
+// their relative precision (a light node is as precise as a heavy one), and integer addition of
+// the runs is order-free, so results stay bitwise reproducible. Particles in any order are still
+// right, only slower (runs of one). Dispatch batch * ceil(n / SCATTER_RUN) invocations.
 @group(0) @binding(4) var<storage, read> state_in: array<f32>;
 @group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
 
+fn flush_run(nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL>>, m: ptr<function, array<f32, STENCIL>>) {
+  for (var k = 0u; k < STENCIL; k++) {
+    let a = (nodes_base + node_index(base + stencil_offset(k))) * ACC_STRIDE;
+    for (var d = 0u; d < DIM; d++) {
+      let q = fp_split((*mv)[k][d], params.fp_p);
+      atomicAdd(&grid_acc[a + d], q.x);
+      atomicAdd(&grid_acc[a + DIM + 1u + d], q.y);
+    }
+    atomicAdd(&grid_acc[a + DIM], fp_encode((*m)[k], params.fp_m));
+    (*mv)[k] = vecD(0.0);
+    (*m)[k] = 0.0;
+  }
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= params.n_particles * params.batch) { return; }
-  let b = i / params.n_particles;
-  let p = i % params.n_particles;
-  let P = load_state_in(i);
-  let g = load_group(b, particle_group(p));
-  let vol = particle_vol(p);
-  let mass = g.density * vol;
-  let a = group_actuation(b, g);
-  let A = kirchhoff(g, P.F, P.C, a, stress_svd(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;
-  let st = stencil_at(P.x, params.inv_dx);
+  let runs = scatter_runs_per_copy();
+  if (gid.x >= runs * params.batch) { return; }
+  let b = gid.x / runs;
+  let p0 = (gid.x % runs) * SCATTER_RUN;
+  let p1 = min(p0 + SCATTER_RUN, params.n_particles);
   let nodes_base = b * params.res.w;
-  for (var k = 0u; k < STENCIL; k++) {
-    let o = stencil_offset(k);
-    let w = stencil_weight(st, o);
-    let dpos = (vecD(o) - st.fx) * params.dx;
-    let mv = w * (mass * P.v + A * dpos);
-    let base = (nodes_base + node_index(st.base + o)) * ACC_STRIDE;
-    for (var d = 0u; d < DIM; d++) {
-      let q = fp_split(mv[d], params.fp_p);
-      atomicAdd(&grid_acc[base + d], q.x);
-      atomicAdd(&grid_acc[base + DIM + 1u + d], q.y);
+  var mv: array<vecD, STENCIL>;
+  var m: array<f32, STENCIL>;
+  var run_base: vecDi;
+  for (var p = p0; p < p1; p++) {
+    let P = load_state_in(b * params.n_particles + p);
+    let g = load_group(b, particle_group(p));
+    let vol = particle_vol(p);
+    let mass = g.density * vol;
+    let a = group_actuation(b, g);
+    let A = kirchhoff(g, P.F, P.C, a, stress_svd(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;
+    let st = stencil_at(P.x, params.inv_dx);
+    if (p > p0 && any(st.base != run_base)) { flush_run(nodes_base, run_base, &mv, &m); }
+    run_base = st.base;
+    for (var k = 0u; k < STENCIL; k++) {
+      let o = stencil_offset(k);
+      let w = stencil_weight(st, o);
+      mv[k] += w * (mass * P.v + A * ((vecD(o) - st.fx) * params.dx));
+      m[k] += w * mass;
     }
-    atomicAdd(&grid_acc[base + DIM], fp_encode(w * mass, params.fp_m));
   }
+  flush_run(nodes_base, run_base, &mv, &m);
 }

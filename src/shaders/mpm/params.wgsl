@@ -61,3 +61,8 @@ fn node_coord(idx: u32) -> vecDi {
   for (var i = 0u; i < DIM; i++) { n[i] = i32(r % params.res[i]); r = r / params.res[i]; }
   return n;
 }
+
+// Particles per invocation of the scatters (p2g, g2p's adjoint), see SCATTER_RUN in compose.ts.
+fn scatter_runs_per_copy() -> u32 {
+  return (params.n_particles + SCATTER_RUN - 1u) / SCATTER_RUN;
+}

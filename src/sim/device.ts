@@ -1,6 +1,7 @@
 // One way to get a GPUDevice, in the browser (navigator.gpu) and in Node (Dawn through the `webgpu`
 // package). Node entry points must turn off V8's top tier before this module loads: see
 // tests/setup/v8-flags.ts and bin/torsion.mjs for why.
+import { GpuPacer } from './gpu-pacer';
 
 export interface GpuContext {
   device: GPUDevice;
@@ -10,6 +11,8 @@ export interface GpuContext {
   limits: Record<string, number>;
   /** Uncaptured errors and unexpected device loss, oldest first; checkErrors() drains it. */
   errors: string[];
+  /** Waits for submitted work without busy-polling a CPU core (see gpu-pacer.ts). */
+  pacer: GpuPacer;
   /** Waits for submitted work, then throws a GpuError listing every error recorded so far. */
   checkErrors(): Promise<void>;
   /** Destroys the device; in Node also lets go of Dawn so the process can exit. */
@@ -173,6 +176,7 @@ export async function requestGpu(opts: RequestGpuOptions = {}): Promise<GpuConte
 
   return {
     device,
+    pacer: new GpuPacer(device.queue),
     adapterName: adapterNameOf(adapter),
     limits: limitsToRecord(device.limits),
     errors,

@@ -9,6 +9,7 @@
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
 import { blowUpMessage, type MpmSim, type RolloutStatus } from './mpm-sim';
 import { writeBuffer } from './gpu-buffers';
+import { ADJOINT_STEP_UNITS } from './gpu-pacer';
 
 export class RolloutError extends Error {
   constructor(message: string, readonly step: number | null) {
@@ -105,6 +106,7 @@ export class Rollout {
     const full = this.full;
     let cur = s0;
     let seg = 0;
+    const pacer = sim.gpu.pacer;
     for (let t0 = 0; t0 < this.steps; t0 += this.stepsPerSubmit) {
       const enc = sim.device.createCommandEncoder({ label: 'rollout.forward' });
       const pass = enc.beginComputePass({ label: 'rollout.forward' });
@@ -119,7 +121,9 @@ export class Rollout {
       }
       pass.end();
       sim.device.queue.submit([enc.finish()]);
+      pacer.submitted(Math.min(this.steps, t0 + this.stepsPerSubmit) - t0);
     }
+    await pacer.idle();
     const status = await sim.readStatus();
     if (status.badStep !== null) {
       throw new RolloutError(blowUpMessage(status, sim.scene.grid.dx, sim.scene.dt), status.badStep);
@@ -151,6 +155,8 @@ export class Rollout {
     let gOut = gA;
     let gIn = gB;
     let encoded = 0;
+    let units = 0; // work encoded since the last submit, for the pacer
+    const pacer = sim.gpu.pacer;
     const { starts, lengths } = this.schedule;
     for (let k = starts.length - 1; k >= 0; k--) {
       const c = starts[k];
@@ -166,6 +172,7 @@ export class Rollout {
         if (dst.holds === t) continue; // full tape: already there
         sim.encodeStep(pass, this.slotFor(k, t - 1).buf, dst.buf, t - 1);
         dst.holds = t;
+        units += 1;
       }
       pass.end();
       pass = enc.beginComputePass({ label: 'rollout.adjoint' });
@@ -177,9 +184,12 @@ export class Rollout {
         }
         sim.encodeStepAdjoint(pass, sIn.buf, sOut.buf, gOut, gIn, t);
         [gOut, gIn] = [gIn, gOut];
+        units += ADJOINT_STEP_UNITS;
         if (++encoded % this.stepsPerSubmit === 0) {
           pass.end();
           dev.queue.submit([enc.finish()]);
+          pacer.submitted(units);
+          units = 0;
           enc = dev.createCommandEncoder({ label: 'rollout.backward' });
           pass = enc.beginComputePass({ label: 'rollout.adjoint' });
         }
@@ -190,6 +200,9 @@ export class Rollout {
     sim.encodeParamGrads(pass);
     pass.end();
     dev.queue.submit([enc.finish()]);
+    pacer.submitted(units);
+    // callers read the gradient next: wait here, without polling (see gpu-pacer.ts)
+    await pacer.idle();
     return gOut;
   }
 

@@ -6,7 +6,6 @@ import type { MpmScene } from './model';
 import { MpmSim } from './mpm-sim';
 import { Rollout } from './tape';
 import { planCheckpoints } from './checkpoint-schedule';
-import { ADJOINT_STEP_UNITS } from './gpu-pacer';
 
 export interface BenchRow {
   dim: number;
@@ -41,9 +40,9 @@ async function bestOf(runs: number, f: () => Promise<number>): Promise<number> {
 
 /**
  * Encodes `count` forward steps (or step adjoints) with `perSubmit` steps per command buffer,
- * telling the pacer `units` of work per step.
+ * telling the pacer they are work of kind `kind`.
  */
-function encodeSteps(sim: MpmSim, count: number, perSubmit: number, units: number, body: (pass: GPUComputePassEncoder, k: number) => void): void {
+function encodeSteps(sim: MpmSim, count: number, perSubmit: number, kind: string, body: (pass: GPUComputePassEncoder, k: number) => void): void {
   for (let k0 = 0; k0 < count; k0 += perSubmit) {
     const enc = sim.device.createCommandEncoder({ label: 'bench' });
     const pass = enc.beginComputePass({ label: 'bench' });
@@ -51,7 +50,7 @@ function encodeSteps(sim: MpmSim, count: number, perSubmit: number, units: numbe
     for (let k = k0; k < k1; k++) body(pass, k);
     pass.end();
     sim.device.queue.submit([enc.finish()]);
-    sim.gpu.pacer.submitted((k1 - k0) * units);
+    sim.gpu.pacer.submitted(kind, k1 - k0);
   }
 }
 
@@ -65,13 +64,15 @@ export async function benchScene(gpu: GpuContext, scene: MpmScene, material: str
   const ga = sim.createState('bench.ga');
   const gb = sim.createState('bench.gb');
   try {
-    // warm-up: pipelines, bind groups
-    encodeSteps(sim, 2, 2, 1, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k));
-    encodeSteps(sim, 2, 2, ADJOINT_STEP_UNITS, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k));
+    // warm-up: pipelines, bind groups, and the pacer's first estimate of each kind of work
+    encodeSteps(sim, 4, 4, sim.workKind.step, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k));
+    await gpu.pacer.idle();
+    encodeSteps(sim, 4, 4, sim.workKind.adjoint, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k));
+    await gpu.pacer.idle();
     // Best of three: the pacer's estimate of the work (gpu-pacer.ts) settles over the first runs.
-    const fwd = await bestOf(3, () => timed(gpu, () => encodeSteps(sim, n, 32, 1, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k))));
+    const fwd = await bestOf(3, () => timed(gpu, () => encodeSteps(sim, n, 32, sim.workKind.step, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k))));
     // the adjoint of a step from a fixed state: the same work whatever the state holds
-    const bwd = await bestOf(3, () => timed(gpu, () => encodeSteps(sim, n, 32, ADJOINT_STEP_UNITS, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k))));
+    const bwd = await bestOf(3, () => timed(gpu, () => encodeSteps(sim, n, 32, sim.workKind.adjoint, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k))));
     const rollout = new Rollout(sim, T, 'auto');
     const forwardT = await timed(gpu, async () => { await rollout.forward(); });
     const gradientT = await timed(gpu, async () => { await rollout.forward(); await rollout.backward(ga); });

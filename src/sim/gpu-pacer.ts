@@ -2,16 +2,16 @@
 //
 // Dawn in Node polls for completion, on the JavaScript thread, for as long as any GPU promise
 // (onSubmittedWorkDone, mapAsync) is pending: a busy loop. On a CPU Vulkan driver (lavapipe,
-// SwiftShader) that loop competes with the driver's own worker threads for the same cores; on two
-// cores an MPM step ran 1.5-1.8x slower while the host awaited it than while the host slept.
-// So callers report what they submit, in rough units of work, and wait through idle(): it sleeps
-// (a timer: no pending promise, no polling) for most of the time the work should take, learned
-// from earlier waits, and only then polls for the rest. On a real GPU the poll costs nothing
-// and the sleep ends before the work does, so nothing is lost there either.
+// SwiftShader) that loop competes with the driver's own worker threads for the same cores: on two
+// cores the workers got about half of each core while the host awaited them, and about 80% while
+// it slept. So callers report what they submit and wait through idle(): it sleeps (a timer: no
+// pending promise, no polling) for most of the time the work should take, learned from earlier
+// waits for the same kind of work, and only then polls for the rest. On a real GPU the sleep ends
+// before the work does and the poll costs little, so nothing is lost there.
 export class GpuPacer {
-  /** Learned milliseconds per unit of work; 0 until the first wait has measured some. */
-  private msPerUnit = 0;
-  private units = 0;
+  /** Learned milliseconds per unit, per kind of work (e.g. one forward step of one simulator). */
+  private readonly ms = new Map<string, number>();
+  private readonly pending = new Map<string, number>();
   private start = 0;
 
   /** Fraction of the predicted time slept before polling: below 1, so a fast run is not overslept. */
@@ -19,31 +19,47 @@ export class GpuPacer {
 
   constructor(private readonly queue: GPUQueue) {}
 
-  /** Records work just submitted: `units` of it (one MPM step = 1; see ADJOINT_STEP_UNITS). */
-  submitted(units: number): void {
+  /** Records work just submitted: `units` of the kind `kind` (a caller-chosen key). */
+  submitted(kind: string, units: number): void {
     if (!(units > 0)) return;
-    if (this.units === 0) this.start = performance.now();
-    this.units += units;
+    if (this.pending.size === 0) this.start = performance.now();
+    this.pending.set(kind, (this.pending.get(kind) ?? 0) + units);
   }
 
   /** Resolves when every submitted command has run. */
   async idle(): Promise<void> {
-    const units = this.units;
-    this.units = 0;
-    if (units > 0 && this.msPerUnit > 0) {
-      const left = this.start + GpuPacer.SLEEP_FRACTION * units * this.msPerUnit - performance.now();
-      if (left > 2) await new Promise((resolve) => setTimeout(resolve, left));
+    const work = [...this.pending];
+    this.pending.clear();
+    let known = 0;
+    let unknownUnits = 0;
+    for (const [kind, u] of work) {
+      const ms = this.ms.get(kind);
+      if (ms === undefined) unknownUnits += u;
+      else known += u * ms;
+    }
+    // Sleep only on a full prediction: an unknown kind might be most of the work.
+    let slept = false;
+    if (work.length && unknownUnits === 0) {
+      const left = this.start + GpuPacer.SLEEP_FRACTION * known - performance.now();
+      if (left > 2) {
+        await new Promise((resolve) => setTimeout(resolve, left));
+        slept = true;
+      }
     }
     const woke = performance.now();
     await this.queue.onSubmittedWorkDone();
-    if (units === 0) return;
+    if (!work.length) return;
     const end = performance.now();
-    let per = (end - this.start) / units;
-    // Finished before we woke: the estimate was long by an unknown amount, so shrink it faster.
-    if (end - woke < 1) per *= 0.7;
-    this.msPerUnit = this.msPerUnit > 0 ? 0.5 * (this.msPerUnit + per) : per;
+    let actual = end - this.start;
+    // Finished before we woke: the prediction was long by an unknown amount, so shrink it faster.
+    if (slept && end - woke < 1) actual *= 0.7;
+    if (unknownUnits > 0) {
+      // Known kinds keep their estimates; the unknown ones share what is left.
+      const rest = actual - known;
+      if (rest > 0) for (const [kind, u] of work) if (!this.ms.has(kind)) this.ms.set(kind, rest / unknownUnits);
+      return;
+    }
+    const ratio = actual / known;
+    for (const [kind] of work) this.ms.set(kind, 0.5 * this.ms.get(kind)! * (1 + ratio));
   }
 }
-
-/** Work of one step adjoint (grid recompute included) in forward-step units, for GpuPacer. */
-export const ADJOINT_STEP_UNITS = 2.5;

@@ -50,6 +50,7 @@ export function checkDeviceLimits(scene: MpmScene, batch: number, limits: Record
 }
 
 let nextId = 1;
+let nextSimId = 1;
 const ids = new WeakMap<GPUBuffer, number>();
 function idOf(b: GPUBuffer): number {
   let id = ids.get(b);
@@ -93,6 +94,8 @@ export class MpmSim {
   private adj: AdjointBuffers | null = null;
   private readonly groups = new Map<string, GPUBindGroup>();
   private readonly owned: GPUBuffer[] = [];
+  /** Keys of this simulator's work for the GPU pacer (gpu-pacer.ts): a step, a step adjoint. */
+  readonly workKind: { step: string; adjoint: string };
 
   private constructor(
     readonly gpu: GpuContext,
@@ -104,6 +107,8 @@ export class MpmSim {
     const d = packed.dim;
     const dev = (this.device = gpu.device);
     this.dim = d;
+    const id = nextSimId++;
+    this.workKind = { step: `mpm${id}.step`, adjoint: `mpm${id}.adjoint` };
     this.stateFloats = packed.batch * packed.n * particleStride(d);
     const nodes = packed.batch * packed.nodes;
     const mk = (label: string, bytes: number, usage?: number, init?: ArrayBufferView | ArrayBuffer) => {

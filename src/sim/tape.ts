@@ -9,7 +9,6 @@
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
 import { blowUpMessage, type MpmSim, type RolloutStatus } from './mpm-sim';
 import { writeBuffer } from './gpu-buffers';
-import { ADJOINT_STEP_UNITS } from './gpu-pacer';
 
 export class RolloutError extends Error {
   constructor(message: string, readonly step: number | null) {
@@ -121,7 +120,7 @@ export class Rollout {
       }
       pass.end();
       sim.device.queue.submit([enc.finish()]);
-      pacer.submitted(Math.min(this.steps, t0 + this.stepsPerSubmit) - t0);
+      pacer.submitted(sim.workKind.step, Math.min(this.steps, t0 + this.stepsPerSubmit) - t0);
     }
     await pacer.idle();
     const status = await sim.readStatus();
@@ -155,7 +154,8 @@ export class Rollout {
     let gOut = gA;
     let gIn = gB;
     let encoded = 0;
-    let units = 0; // work encoded since the last submit, for the pacer
+    let steps = 0; // forward and adjoint steps encoded since the last submit, for the pacer
+    let adjoints = 0;
     const pacer = sim.gpu.pacer;
     const { starts, lengths } = this.schedule;
     for (let k = starts.length - 1; k >= 0; k--) {
@@ -172,7 +172,7 @@ export class Rollout {
         if (dst.holds === t) continue; // full tape: already there
         sim.encodeStep(pass, this.slotFor(k, t - 1).buf, dst.buf, t - 1);
         dst.holds = t;
-        units += 1;
+        steps++;
       }
       pass.end();
       pass = enc.beginComputePass({ label: 'rollout.adjoint' });
@@ -184,12 +184,13 @@ export class Rollout {
         }
         sim.encodeStepAdjoint(pass, sIn.buf, sOut.buf, gOut, gIn, t);
         [gOut, gIn] = [gIn, gOut];
-        units += ADJOINT_STEP_UNITS;
+        adjoints++;
         if (++encoded % this.stepsPerSubmit === 0) {
           pass.end();
           dev.queue.submit([enc.finish()]);
-          pacer.submitted(units);
-          units = 0;
+          pacer.submitted(sim.workKind.step, steps);
+          pacer.submitted(sim.workKind.adjoint, adjoints);
+          steps = adjoints = 0;
           enc = dev.createCommandEncoder({ label: 'rollout.backward' });
           pass = enc.beginComputePass({ label: 'rollout.adjoint' });
         }
@@ -200,7 +201,8 @@ export class Rollout {
     sim.encodeParamGrads(pass);
     pass.end();
     dev.queue.submit([enc.finish()]);
-    pacer.submitted(units);
+    pacer.submitted(sim.workKind.step, steps);
+    pacer.submitted(sim.workKind.adjoint, adjoints);
     // callers read the gradient next: wait here, without polling (see gpu-pacer.ts)
     await pacer.idle();
     return gOut;

@@ -66,24 +66,37 @@ fn stencil_offset(k: u32) -> vecDi {
   return o;
 }
 
+// The per-axis weights (or derivatives) a of node o: a[o_i][i] on each axis i. Picked with select,
+// not by indexing the array with o: a dynamically indexed array lives in memory, which a CPU driver
+// (lavapipe) turns into per-lane scratch loads and stores in every stencil loop.
+fn stencil_axes(a: array<vecD, 3>, o: vecDi) -> vecD {
+  var r: vecD;
+  for (var i = 0u; i < DIM; i++) { r[i] = select(select(a[2][i], a[1][i], o[i] == 1), a[0][i], o[i] == 0); }
+  return r;
+}
+
 fn stencil_weight(s: Stencil, o: vecDi) -> f32 {
-  var sw = s.w; // a local copy: arrays are dynamically indexable only in memory
+  let wa = stencil_axes(s.w, o);
   var w = 1.0;
-  for (var i = 0u; i < DIM; i++) { w *= sw[o[i]][i]; }
+  for (var i = 0u; i < DIM; i++) { w *= wa[i]; }
   return w;
 }
 
-// d weight / d x (world units): inv_dx * dw_j * prod_{k != j} w_k.
-fn stencil_grad(s: Stencil, o: vecDi, inv_dx: f32) -> vecD {
-  var sw = s.w;
-  var sdw = s.dw;
-  var g: vecD;
+// The weight of node o and its gradient in x (world units): dw_j = inv_dx * w'_j prod_{k != j} w_k.
+struct NodeWeight { w: f32, dw: vecD }
+
+fn stencil_node(s: Stencil, o: vecDi, inv_dx: f32) -> NodeWeight {
+  let wa = stencil_axes(s.w, o);
+  let da = stencil_axes(s.dw, o);
+  var r: NodeWeight;
+  r.w = 1.0;
   for (var j = 0u; j < DIM; j++) {
-    var p = inv_dx * sdw[o[j]][j];
-    for (var i = 0u; i < DIM; i++) { if (i != j) { p *= sw[o[i]][i]; } }
-    g[j] = p;
+    r.w *= wa[j];
+    var p = inv_dx * da[j];
+    for (var i = 0u; i < DIM; i++) { if (i != j) { p *= wa[i]; } }
+    r.dw[j] = p;
   }
-  return g;
+  return r;
 }
 
 // ---- Signed SVD by one-sided (Hestenes) Jacobi ------------------------------------------

@@ -48,14 +48,15 @@ fn local(@builtin(global_invocation_id) gid: vec3<u32>) {
   var gx = gxo;
   for (var k = 0u; k < STENCIL; k++) {
     let o = stencil_offset(k);
-    let w = stencil_weight(st, o);
-    let dw = stencil_grad(st, o, params.inv_dx);
+    let dw = stencil_node(st, o, params.inv_dx).dw;
     let dpos = (vecD(o) - st.fx) * params.dx;
     let gi = (b * params.res.w + node_index(st.base + o)) * DIM;
     var vi: vecD;
     for (var d = 0u; d < DIM; d++) { vi[d] = grid_v[gi + d]; }
-    gx += dw * (dot(gv, vi) + c4 * dot(vi, gC * dpos)) - (c4 * w) * (transpose(gC) * vi);
+    gx += dw * (dot(gv, vi) + c4 * dot(vi, gC * dpos));
   }
+  // through dpos: sum_i -c4 w_ip gC^T v_i = -c4 gC^T v', as g2p summed v' = sum_i w_ip v_i
+  gx -= c4 * (transpose(gC) * v);
   let gF = transpose(Fd) * gFpre;
   let Bm = gC * c4;
   let o = i * 2u * XSTRIDE;

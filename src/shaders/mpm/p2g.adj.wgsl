@@ -29,19 +29,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var gvs = vecD(0.0);
   var gA: matD;
   var gx = vecD(0.0);
+  let mv = mass * P.v;
   for (var k = 0u; k < STENCIL; k++) {
     let o = stencil_offset(k);
-    let w = stencil_weight(st, o);
-    let dw = stencil_grad(st, o, params.inv_dx);
+    let nw = stencil_node(st, o, params.inv_dx);
     let dpos = (vecD(o) - st.fx) * params.dx;
     let gi = (b * params.res.w + node_index(st.base + o)) * (DIM + 1u);
     var gmv: vecD;
     for (var d = 0u; d < DIM; d++) { gmv[d] = g_grid[gi + d]; }
     let gm = g_grid[gi + DIM];
-    gvs += w * gmv;
-    gA += outer(w * gmv, dpos);
-    gx += dw * (gm * mass + dot(gmv, mass * P.v + A * dpos)) - w * (transpose(A) * gmv);
+    gvs += nw.w * gmv;
+    gA += outer(nw.w * gmv, dpos);
+    gx += nw.dw * (gm * mass + dot(gmv, mv + A * dpos));
   }
+  // through dpos = x_i - x_p: sum_i -w_ip A^T g_mv_i, with the sum over nodes taken first
+  gx -= transpose(A) * gvs;
   let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau, d);
   var Q: Particle;
   let o = i * 2u * (DIM + DIM * DIM);

@@ -50,16 +50,19 @@ export class GpuPacer {
     await this.queue.onSubmittedWorkDone();
     if (!work.length) return;
     const end = performance.now();
-    let actual = end - this.start;
-    // Finished before we woke: the prediction was long by an unknown amount, so shrink it faster.
-    if (slept && end - woke < 1) actual *= 0.7;
+    const actual = end - this.start;
     if (unknownUnits > 0) {
       // Known kinds keep their estimates; the unknown ones share what is left.
       const rest = actual - known;
       if (rest > 0) for (const [kind, u] of work) if (!this.ms.has(kind)) this.ms.set(kind, rest / unknownUnits);
       return;
     }
-    const ratio = actual / known;
-    for (const [kind] of work) this.ms.set(kind, 0.5 * this.ms.get(kind)! * (1 + ratio));
+    // Oversleeping idles the device, polling only slows it down: so follow a shorter measurement at
+    // once and a longer one slowly. Finished before we woke: the work took less than we slept by an
+    // unknown amount, so halve the estimate.
+    let ratio = actual / known;
+    if (slept && end - woke < 1) ratio *= 0.5;
+    const step = ratio < 1 ? ratio : 1 + 0.25 * (ratio - 1);
+    for (const [kind] of work) this.ms.set(kind, this.ms.get(kind)! * step);
   }
 }

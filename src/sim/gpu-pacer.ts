@@ -12,12 +12,23 @@ export class GpuPacer {
   /** Learned milliseconds per unit, per kind of work (e.g. one forward step of one simulator). */
   private readonly ms = new Map<string, number>();
   private readonly pending = new Map<string, number>();
+  /** Kinds whose last wait overslept: their next wait polls from the start, to measure afresh. */
+  private readonly probe = new Set<string>();
   private start = 0;
 
-  /** Fraction of the predicted time slept before polling: below 1, so a fast run is not overslept. */
-  static readonly SLEEP_FRACTION = 0.85;
+  /**
+   * Fraction of the predicted time slept before polling. Well below 1: on a shared machine the
+   * same work varies by +-30% from run to run, and an oversleep idles the device, which costs more
+   * than polling for the rest.
+   */
+  static readonly SLEEP_FRACTION = 0.7;
 
   constructor(private readonly queue: GPUQueue) {}
+
+  /** The learned milliseconds per unit of `kind`, or undefined before its first wait. */
+  estimate(kind: string): number | undefined {
+    return this.ms.get(kind);
+  }
 
   /** Records work just submitted: `units` of the kind `kind` (a caller-chosen key). */
   submitted(kind: string, units: number): void {
@@ -37,9 +48,11 @@ export class GpuPacer {
       if (ms === undefined) unknownUnits += u;
       else known += u * ms;
     }
-    // Sleep only on a full prediction: an unknown kind might be most of the work.
+    // Sleep only on a full prediction (an unknown kind might be most of the work) that no oversleep
+    // has put in doubt.
+    const measure = work.some(([kind]) => this.probe.has(kind));
     let slept = false;
-    if (work.length && unknownUnits === 0) {
+    if (work.length && unknownUnits === 0 && !measure) {
       const left = this.start + GpuPacer.SLEEP_FRACTION * known - performance.now();
       if (left > 2) {
         await new Promise((resolve) => setTimeout(resolve, left));
@@ -57,11 +70,20 @@ export class GpuPacer {
       if (rest > 0) for (const [kind, u] of work) if (!this.ms.has(kind)) this.ms.set(kind, rest / unknownUnits);
       return;
     }
+    const ratio = actual / known;
+    if (measure) {
+      // a wait without sleep: the time is the work's own
+      for (const [kind] of work) { this.ms.set(kind, this.ms.get(kind)! * ratio); this.probe.delete(kind); }
+      return;
+    }
+    if (slept && end - woke < 1) {
+      // Done before we woke: the work took less than we slept, by an unknown amount. Halve the
+      // estimates and measure these kinds on their next wait; one oversleep at most.
+      for (const [kind] of work) { this.ms.set(kind, this.ms.get(kind)! * Math.min(0.5, ratio)); this.probe.add(kind); }
+      return;
+    }
     // Oversleeping idles the device, polling only slows it down: so follow a shorter measurement at
-    // once and a longer one slowly. Finished before we woke: the work took less than we slept by an
-    // unknown amount, so halve the estimate.
-    let ratio = actual / known;
-    if (slept && end - woke < 1) ratio *= 0.5;
+    // once and a longer one slowly.
     const step = ratio < 1 ? ratio : 1 + 0.25 * (ratio - 1);
     for (const [kind] of work) this.ms.set(kind, this.ms.get(kind)! * step);
   }

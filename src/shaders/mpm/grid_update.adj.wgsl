@@ -19,15 +19,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ni = i % params.res.w;
   let node = node_coord(ni);
   let a = i * (DIM + 1u);
-  let inv_scale = 1.0 / fp_adj_scale(adj_max[b], grid_vin[a + DIM], params.inv_min_mass);
-  var gout: vecD;
-  for (var d = 0u; d < DIM; d++) { gout[d] = fp_decode(atomicExchange(&g_grid_acc[i * DIM + d], 0), inv_scale); }
-  var v: vecD;
-  for (var d = 0u; d < DIM; d++) { v[d] = grid_vin[a + d]; }
   let m = grid_vin[a + DIM];
   var gmv = vecD(0.0);
   var gm = 0.0;
+  // Most nodes of a grid are empty: they skip the scale and, unless a particle's stencil reached
+  // them with a weight too small to show in the mass sum, the atomics (a load is much cheaper than
+  // an atomic exchange on a CPU driver). Such a sum is dropped: g2p read v = 0 there.
   if (m > 0.0) {
+    let inv_scale = 1.0 / fp_adj_scale(adj_max[b], m, params.inv_min_mass);
+    var gout: vecD;
+    for (var d = 0u; d < DIM; d++) { gout[d] = fp_decode(atomicExchange(&g_grid_acc[i * DIM + d], 0), inv_scale); }
+    var v: vecD;
+    for (var d = 0u; d < DIM; d++) { v[d] = grid_vin[a + d]; }
     let ca = grid_contacts_adj(b, node, v, gout);
     var grav: vecD;
     for (var d = 0u; d < DIM; d++) { grav[d] = params.gravity[d]; }
@@ -41,6 +44,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
     }
   } else {
+    for (var d = 0u; d < DIM; d++) {
+      if (atomicLoad(&g_grid_acc[i * DIM + d]) != 0) { atomicStore(&g_grid_acc[i * DIM + d], 0); }
+    }
     for (var k = 0u; k < params.n_colliders; k++) {
       let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
       for (var d = 0u; d < 2u * DIM; d++) { g_col_node[base + d * params.res.w] = 0.0; }

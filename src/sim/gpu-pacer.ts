@@ -70,21 +70,29 @@ export class GpuPacer {
       if (rest > 0) for (const [kind, u] of work) if (!this.ms.has(kind)) this.ms.set(kind, rest / unknownUnits);
       return;
     }
-    const ratio = actual / known;
+    // One kind learns per wait: the one with most of the predicted time. The others keep their
+    // estimates and their predicted share is taken off the measurement (a backward is steps and
+    // adjoints together; its error is the adjoints', as pure forward waits keep the steps' right).
+    let kind = work[0][0];
+    let units = work[0][1];
+    let others = 0;
+    for (const [k, u] of work) if (u * this.ms.get(k)! > units * this.ms.get(kind)!) { kind = k; units = u; }
+    for (const [k, u] of work) if (k !== kind) others += u * this.ms.get(k)!;
+    const est = this.ms.get(kind)!;
+    const per = Math.max(actual - others, 0.1 * actual) / units;
     if (measure) {
       // a wait without sleep: the time is the work's own
-      for (const [kind] of work) { this.ms.set(kind, this.ms.get(kind)! * ratio); this.probe.delete(kind); }
-      return;
-    }
-    if (slept && end - woke < 1) {
+      this.ms.set(kind, per);
+      for (const [k] of work) this.probe.delete(k);
+    } else if (slept && end - woke < 1) {
       // Done before we woke: the work took less than we slept, by an unknown amount. Halve the
-      // estimates and measure these kinds on their next wait; one oversleep at most.
-      for (const [kind] of work) { this.ms.set(kind, this.ms.get(kind)! * Math.min(0.5, ratio)); this.probe.add(kind); }
-      return;
+      // estimate and measure on the next wait: one oversleep at most.
+      this.ms.set(kind, est * Math.min(0.5, per / est));
+      this.probe.add(kind);
+    } else {
+      // Oversleeping idles the device, polling only slows it down: so follow a shorter measurement
+      // at once and a longer one slowly.
+      this.ms.set(kind, per < est ? per : est + 0.25 * (per - est));
     }
-    // Oversleeping idles the device, polling only slows it down: so follow a shorter measurement at
-    // once and a longer one slowly.
-    const step = ratio < 1 ? ratio : 1 + 0.25 * (ratio - 1);
-    for (const [kind] of work) this.ms.set(kind, this.ms.get(kind)! * step);
   }
 }

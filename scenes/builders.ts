@@ -132,11 +132,18 @@ function stencilKey(scene: MpmScene): (q: ArrayLike<number>) => number {
  * a mesh sampler); fill* already store theirs in this order. Returns the same scene.
  */
 export function sortByStencilBase(scene: MpmScene): MpmScene {
-  const { x, v, group, vol } = scene.particles;
+  const { x, group } = scene.particles;
   const dim = scene.dim;
   const key = stencilKey(scene);
   const keys = group.map((_, p) => key(x.slice(p * dim, p * dim + dim)));
   const order = group.map((_, p) => p).sort((a, b) => group[a] - group[b] || keys[a] - keys[b] || a - b);
+  return reorderParticles(scene, order);
+}
+
+/** Replaces the particles by particle order[0], order[1], ... (x, v, group and vol together). */
+function reorderParticles(scene: MpmScene, order: number[]): MpmScene {
+  const { x, v, group, vol } = scene.particles;
+  const dim = scene.dim;
   scene.particles = {
     x: order.flatMap((p) => x.slice(p * dim, p * dim + dim)),
     v: order.flatMap((p) => v.slice(p * dim, p * dim + dim)),
@@ -176,8 +183,7 @@ export function setActuation(scene: MpmScene, channels: number, values: number[]
  * one [start, count] range per group). Returns the same scene.
  */
 export function finalizeScene(scene: MpmScene): MpmScene {
-  const { x, v, group, vol } = scene.particles;
-  const dim = scene.dim;
+  const { group } = scene.particles;
   const n = group.length;
   // Counting sort: stable and linear.
   const start = new Array<number>(scene.groups.length + 1).fill(0);
@@ -190,13 +196,7 @@ export function finalizeScene(scene: MpmScene): MpmScene {
   for (let k = 0; k < scene.groups.length; k++) start[k + 1] += start[k];
   const order = new Array<number>(n);
   for (let p = 0; p < n; p++) order[start[group[p]]++] = p;
-  scene.particles = {
-    x: order.flatMap((p) => x.slice(p * dim, p * dim + dim)),
-    v: order.flatMap((p) => v.slice(p * dim, p * dim + dim)),
-    group: order.map((p) => group[p]),
-    vol: order.map((p) => vol[p]),
-  };
-  return scene;
+  return reorderParticles(scene, order);
 }
 
 /** Gravity in domain units per second squared (the domain's first axis spans 1 unit). */

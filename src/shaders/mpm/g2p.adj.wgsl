@@ -88,16 +88,13 @@ fn flush_run(nodes_base: u32, base: vecDi, exponent: f32, c: ptr<function, array
 // Runs of particles sharing a stencil base are summed before the atomics, as in p2g.wgsl.
 @compute @workgroup_size(64)
 fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let runs = scatter_runs_per_copy();
-  if (gid.x >= runs * params.batch) { return; }
-  let b = gid.x / runs;
-  let p0 = (gid.x % runs) * SCATTER_RUN;
-  let p1 = min(p0 + SCATTER_RUN, params.n_particles);
-  let nodes_base = b * params.res.w;
+  let run = scatter_run(gid.x);
+  if (run.p0 == run.p1) { return; }
+  let b = run.b;
   let exponent = fp_adj_exponent(atomicLoad(&adj_max[b]));
   var c: array<vecD, STENCIL>;
   var run_base: vecDi;
-  for (var p = p0; p < p1; p++) {
+  for (var p = run.p0; p < run.p1; p++) {
     let i = b * params.n_particles + p;
     let st = stencil_at(load_state_in(i).x, params.inv_dx);
     let o = i * 2u * XSTRIDE + XSTRIDE; // the scatter terms, after the partial gradient
@@ -107,12 +104,12 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
       a[d] = g_local[o + d];
       for (var j = 0u; j < DIM; j++) { Bm[j][d] = g_local[o + DIM + j * DIM + d]; }
     }
-    if (p > p0 && any(st.base != run_base)) { flush_run(nodes_base, run_base, exponent, &c); }
+    if (p > run.p0 && any(st.base != run_base)) { flush_run(run.nodes_base, run_base, exponent, &c); }
     run_base = st.base;
     for (var k = 0u; k < STENCIL; k++) {
       let so = stencil_offset(k);
       c[k] += stencil_weight(st, so) * (a + Bm * ((vecD(so) - st.fx) * params.dx));
     }
   }
-  flush_run(nodes_base, run_base, exponent, &c);
+  flush_run(run.nodes_base, run_base, exponent, &c);
 }

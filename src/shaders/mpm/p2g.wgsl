@@ -31,16 +31,13 @@ fn flush_run(nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let runs = scatter_runs_per_copy();
-  if (gid.x >= runs * params.batch) { return; }
-  let b = gid.x / runs;
-  let p0 = (gid.x % runs) * SCATTER_RUN;
-  let p1 = min(p0 + SCATTER_RUN, params.n_particles);
-  let nodes_base = b * params.res.w;
+  let run = scatter_run(gid.x);
+  if (run.p0 == run.p1) { return; }
+  let b = run.b;
   var mv: array<vecD, STENCIL>;
   var m: array<f32, STENCIL>;
   var run_base: vecDi;
-  for (var p = p0; p < p1; p++) {
+  for (var p = run.p0; p < run.p1; p++) {
     let P = load_state_in(b * params.n_particles + p);
     let g = load_group(b, particle_group(p));
     let vol = particle_vol(p);
@@ -48,7 +45,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let a = group_actuation(b, g);
     let A = kirchhoff(g, P.F, P.C, a, stress_svd(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;
     let st = stencil_at(P.x, params.inv_dx);
-    if (p > p0 && any(st.base != run_base)) { flush_run(nodes_base, run_base, &mv, &m); }
+    if (p > run.p0 && any(st.base != run_base)) { flush_run(run.nodes_base, run_base, &mv, &m); }
     run_base = st.base;
     for (var k = 0u; k < STENCIL; k++) {
       let o = stencil_offset(k);
@@ -57,5 +54,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       m[k] += w * mass;
     }
   }
-  flush_run(nodes_base, run_base, &mv, &m);
+  flush_run(run.nodes_base, run_base, &mv, &m);
 }

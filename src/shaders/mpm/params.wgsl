@@ -62,7 +62,18 @@ fn node_coord(idx: u32) -> vecDi {
   return n;
 }
 
-// Particles per invocation of the scatters (p2g, g2p's adjoint), see SCATTER_RUN in compose.ts.
-fn scatter_runs_per_copy() -> u32 {
-  return (params.n_particles + SCATTER_RUN - 1u) / SCATTER_RUN;
+// The particles of one invocation of a scatter kernel (p2g, g2p's adjoint): [p0, p1) of batch copy
+// b, SCATTER_RUN of them (see compose.ts); none (p0 == p1) past the last. Dispatch
+// batch * ceil(n_particles / SCATTER_RUN) invocations.
+struct ScatterRun { b: u32, p0: u32, p1: u32, nodes_base: u32 }
+
+fn scatter_run(invocation: u32) -> ScatterRun {
+  let runs = (params.n_particles + SCATTER_RUN - 1u) / SCATTER_RUN;
+  var r: ScatterRun;
+  r.b = min(invocation / runs, params.batch - 1u);
+  r.p0 = (invocation % runs) * SCATTER_RUN;
+  r.p1 = min(r.p0 + SCATTER_RUN, params.n_particles);
+  if (invocation >= runs * params.batch) { r.p1 = r.p0; }
+  r.nodes_base = r.b * params.res.w;
+  return r;
 }

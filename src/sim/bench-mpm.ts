@@ -58,15 +58,11 @@ export async function benchScene(gpu: GpuContext, scene: MpmScene, material: str
   const ga = sim.createState('bench.ga');
   const gb = sim.createState('bench.gb');
   try {
-    // warm-up: pipelines, bind groups, and the pacer's first estimate of each kind of work
-    encodeSteps(sim, 4, 4, sim.workKind.step, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k));
-    await gpu.pacer.idle();
-    encodeSteps(sim, 4, 4, sim.workKind.adjoint, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k));
-    await gpu.pacer.idle();
     const forwardSteps = () => timed(gpu, () => encodeSteps(sim, n, 32, sim.workKind.step, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k)));
     // the adjoint of a step from a fixed state: the same work whatever the state holds
     const adjointSteps = () => timed(gpu, () => encodeSteps(sim, n, 32, sim.workKind.adjoint, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k)));
-    await forwardSteps(); // settles the pacer's estimates (gpu-pacer.ts), untimed
+    // Untimed: warms up pipelines and bind groups and settles the pacer's estimates (gpu-pacer.ts).
+    await forwardSteps();
     await adjointSteps();
     // Alternating, best of three each: a shared machine's slow spells then hit both alike.
     let fwd = Infinity;

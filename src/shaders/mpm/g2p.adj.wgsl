@@ -19,8 +19,6 @@
 @group(0) @binding(10) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
 @group(0) @binding(11) var<storage, read> grid_vin: array<f32>;
 
-const XSTRIDE: u32 = DIM + DIM * DIM;
-
 @compute @workgroup_size(64)
 fn local(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;

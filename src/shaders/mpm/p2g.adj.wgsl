@@ -46,7 +46,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   gx -= transpose(A) * gvs;
   let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau, d);
   var Q: Particle;
-  let o = i * 2u * (DIM + DIM * DIM);
+  let o = i * 2u * XSTRIDE;
   for (var d = 0u; d < DIM; d++) { Q.x[d] = gx[d] + g_local[o + d]; }
   Q.v = gvs * mass;
   Q.C = gA * mass + sa.gC;

@@ -26,34 +26,38 @@ function dimHeader(dim: Dim): string {
 }
 
 /**
- * Load/store functions for a particle-record buffer named `name` (declared by the kernel):
- * `load_<name>(i) -> Particle` and, when writable, `store_<name>(i, p)`. Generated rather than
- * written out because WGSL cannot pass storage buffers to functions portably.
+ * Load/store functions for a particle-record buffer named `name`, declared by the kernel as
+ * `array<vec4<f32>>`: `load_<name>(i) -> Particle` and, when writable, `store_<name>(i, p)`.
+ * The record (x, v, C, F; see params.wgsl) is PSTRIDE = 2 DIM + 2 DIM^2 floats, a whole number of
+ * vec4s in 2D (3) and 3D (6), and is moved as vec4s: a CPU driver (lavapipe) turns every access
+ * with a per-lane address into a loop over the lanes, so one vec4 costs about what one f32 does.
+ * Generated with constant component indices rather than loops over DIM: WGSL cannot pass storage
+ * buffers to functions, and constant indices keep a driver from spilling vectors to memory.
  */
-export function particleAccessors(name: string, writable: boolean): string {
+export function particleAccessors(dim: Dim, name: string, writable: boolean): string {
+  const comp = 'xyzw';
+  const words = (2 * dim + 2 * dim * dim) / 4;
+  // the record's scalars in memory order, as (field expression, vec4 word, component)
+  const fields: { expr: string; src: string }[] = [];
+  const push = (expr: string) => { const f = fields.length; fields.push({ expr, src: `w${f >> 2}.${comp[f & 3]}` }); };
+  for (const v of ['x', 'v']) for (let d = 0; d < dim; d++) push(`r.${v}.${comp[d]}`);
+  for (const m of ['C', 'F']) for (let j = 0; j < dim; j++) for (let d = 0; d < dim; d++) push(`r.${m}[${j}].${comp[d]}`);
+  const at = (f: number) => fields[f].src;
+  const vec = (f0: number) => `vecD(${Array.from({ length: dim }, (_, d) => at(f0 + d)).join(', ')})`;
+  const mat = (f0: number) => `matD(${Array.from({ length: dim }, (_, j) => vec(f0 + j * dim)).join(', ')})`;
+  const loads = Array.from({ length: words }, (_, k) => `  let w${k} = ${name}[o + ${k}u];`).join('\n');
   const load = `fn load_${name}(i: u32) -> Particle {
-  var r: Particle;
-  let o = i * PSTRIDE;
-  for (var d = 0u; d < DIM; d++) { r.x[d] = ${name}[o + d]; r.v[d] = ${name}[o + DIM + d]; }
-  for (var j = 0u; j < DIM; j++) {
-    for (var d = 0u; d < DIM; d++) {
-      r.C[j][d] = ${name}[o + 2u * DIM + j * DIM + d];
-      r.F[j][d] = ${name}[o + 2u * DIM + DIM * DIM + j * DIM + d];
-    }
-  }
-  return r;
+  let o = i * ${words}u;
+${loads}
+  return Particle(${vec(0)}, ${vec(dim)}, ${mat(2 * dim)}, ${mat(2 * dim + dim * dim)});
 }`;
   if (!writable) return load;
+  const stores = Array.from({ length: words }, (_, k) =>
+    `  ${name}[o + ${k}u] = vec4<f32>(${fields.slice(4 * k, 4 * k + 4).map((f) => f.expr).join(', ')});`).join('\n');
   return `${load}
 fn store_${name}(i: u32, r: Particle) {
-  let o = i * PSTRIDE;
-  for (var d = 0u; d < DIM; d++) { ${name}[o + d] = r.x[d]; ${name}[o + DIM + d] = r.v[d]; }
-  for (var j = 0u; j < DIM; j++) {
-    for (var d = 0u; d < DIM; d++) {
-      ${name}[o + 2u * DIM + j * DIM + d] = r.C[j][d];
-      ${name}[o + 2u * DIM + DIM * DIM + j * DIM + d] = r.F[j][d];
-    }
-  }
+  let o = i * ${words}u;
+${stores}
 }`;
 }
 
@@ -74,7 +78,7 @@ export function composeMpm(dim: Dim, k: MpmKernelSource): string {
     mpmShaders.material,
     mpmShaders.contact,
     mpmShaders.gridContacts,
-    ...k.particles.map(([n, w]) => particleAccessors(n, w)),
+    ...k.particles.map(([n, w]) => particleAccessors(dim, n, w)),
     k.body,
   ].join('\n');
 }

@@ -11,6 +11,8 @@ import { PipelineCache, type BufferBinding, type ComputeKernel } from './pipelin
 import { scatterRun } from '../shaders/compose';
 
 const WG = 64;
+/** Floats per node of grid_v, grid_vin and g_grid: a vec4, velocity (or its gradient) first, mass (or its gradient) last. */
+export const NODE_FLOATS = 4;
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;
 
@@ -120,8 +122,9 @@ export class MpmSim {
     this.modelBuf = mk('model', packed.model.byteLength, undefined, packed.model);
     this.ctrlBuf = mk('ctrl', packed.ctrl.byteLength, undefined, packed.ctrl);
     this.gridAcc = mk('grid_acc', nodes * (2 * d + 1) * 4); // see ACC_STRIDE in params.wgsl
-    this.gridVin = mk('grid_vin', nodes * (d + 1) * 4);
-    this.gridV = mk('grid_v', nodes * d * 4);
+    // one vec4 per node (velocity in the first d floats, mass in the fourth): node_rec in dim2.wgsl
+    this.gridVin = mk('grid_vin', nodes * NODE_FLOATS * 4);
+    this.gridV = mk('grid_v', nodes * NODE_FLOATS * 4);
     this.statusBuf = mk('status', 16, undefined, new Uint32Array([0, 0xffffffff, 0, 0]));
     this.stepBuf = this.makeStepBuf(Math.max(packed.horizon, 1) + 1);
   }
@@ -211,7 +214,6 @@ export class MpmSim {
       this.owned.push(b);
       return b;
     };
-    const xs = d + d * d;
     // Segments for ctrl_grad.wgsl: [src, count, dst, dst_step].
     const act: number[] = [];
     const col: number[] = [];
@@ -233,10 +235,10 @@ export class MpmSim {
     }
     const seg = (label: string, a: number[]) => (a.length ? mk(label, a.length * 4, new Uint32Array(a)) : null);
     return {
-      gLocal: mk('g_local', B * N * 2 * xs * 4),
+      gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p.adj.wgsl
       adjMax: mk('adj_max', B * 4),
       gGridAcc: mk('g_grid_acc', B * nodes * d * 4),
-      gGrid: mk('g_grid', B * nodes * (d + 1) * 4),
+      gGrid: mk('g_grid', B * nodes * NODE_FLOATS * 4), // (dL/dmv, dL/dm) in the node record
       gColNode: mk('g_col_node', B * C * 2 * d * nodes * 4),
       gParticle: mk('g_particle', B * 3 * N * 4),
       gCtrl: mk('g_ctrl', lay.size * 4),
@@ -272,10 +274,10 @@ export class MpmSim {
     this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridVin, a.adjMax, a.gGridAcc, a.gGrid, a.gColNode], step, this.nodeCount);
   }
 
-  /** Adjoint of p2g: gGrid + gLocal -> gIn = dL/d(state at step). */
+  /** Adjoint of p2g (and g2p's adjoint through the stencil weights): gGrid + gLocal + gridV -> gIn = dL/d(state at step). */
   encodeP2GAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gIn: GPUBuffer, step: number): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gLocal, gIn, a.gParticle, a.adjMax], step, this.particleCount);
+    this.dispatch(pass, this.kernels.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gLocal, gIn, a.gParticle, a.adjMax, this.gridV], step, this.particleCount);
   }
 
   /** Per-step control gradients (actuation, collider tracks) from this step's per-particle/node terms. */

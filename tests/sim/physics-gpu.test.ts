@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/sim/device';
 import { readF32, readI32 } from '../../src/sim/gpu-buffers';
-import { MpmSim } from '../../src/sim/mpm-sim';
+import { MpmSim, NODE_FLOATS } from '../../src/sim/mpm-sim';
+import { nodeAt } from '../helpers/node-records';
 import { particleStride } from '../../src/sim/mpm-params';
 import { Rollout } from '../../src/sim/tape';
 import { tinyScene, type TinyOptions } from '../helpers/tiny-scenes';
@@ -68,7 +69,7 @@ for (const [name, opts] of massCases) {
     encodeOnce((pass) => sim.encodeGridUpdate(pass, 0));
     const vin = await readF32(gpu.device, sim.gridVin);
     let m = 0;
-    for (let i = 0; i < nodes; i++) m += vin[i * (dim + 1) + dim];
+    for (let i = 0; i < nodes; i++) m += nodeAt(vin, i, 3);
     const errVin = Math.abs(m - M);
     const DECODED_MASS_TOL = FP_MASS_TOL + M * 2 ** -24;
     console.log(`${name} mass ${M.toExponential(6)}: integer-sum error ${errAcc.toExponential(2)}, decoded ${errVin.toExponential(2)}; bound ${FP_MASS_TOL.toExponential(2)} (${contributions} contributions at 1/fpM = ${(1 / scales.fpM).toExponential(2)})`);
@@ -114,13 +115,13 @@ for (const dim of [2, 3] as const) {
     }
     const [a, b] = grids;
     let mass = 0, massErr = 0, vMax = 0, vErr = 0;
-    for (let i = 0; i < a.length; i += dim + 1) mass = Math.max(mass, a[i + dim]);
-    for (let i = 0; i < a.length; i += dim + 1) {
-      massErr = Math.max(massErr, Math.abs(a[i + dim] - b[i + dim]));
+    for (let i = 0; i < a.length; i += NODE_FLOATS) mass = Math.max(mass, a[i + 3]);
+    for (let i = 0; i < a.length; i += NODE_FLOATS) {
+      massErr = Math.max(massErr, Math.abs(a[i + 3] - b[i + 3]));
       for (let k = 0; k < dim; k++) {
         vMax = Math.max(vMax, Math.abs(a[i + k]));
         // a node's velocity is momentum over mass: compare where the node holds a real share of a particle
-        if (a[i + dim] > 1e-3 * mass) vErr = Math.max(vErr, Math.abs(a[i + k] - b[i + k]));
+        if (a[i + 3] > 1e-3 * mass) vErr = Math.max(vErr, Math.abs(a[i + k] - b[i + k]));
       }
     }
     console.log(`${dim}D grid, sorted vs shuffled particles: mass ${massErr.toExponential(2)} of ${mass.toExponential(2)}, velocity ${vErr.toExponential(2)} of ${vMax.toExponential(2)}`);

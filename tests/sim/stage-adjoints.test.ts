@@ -11,6 +11,7 @@ import { g2p, gridUpdate, p2g, rollout } from '../../src/sim/reference/mpm-refer
 import { rng } from '../../src/sim/reference/finite-diff';
 import type { MaterialKind } from '../../src/sim/model';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { nodeAt, nodeRecords } from '../helpers/node-records';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -70,16 +71,17 @@ for (const dim of [2, 3] as const) {
       const rand = rng(seed);
       const nodes = model.nodes;
       const gmv = gaussVec(nodes * dim, rand), gm = gaussVec(nodes, rand);
-      const gGrid = new Float32Array(nodes * (dim + 1));
-      for (let i = 0; i < nodes; i++) { for (let d = 0; d < dim; d++) gGrid[i * (dim + 1) + d] = gmv[i * dim + d]; gGrid[i * (dim + 1) + dim] = gm[i]; }
+      const gGrid = nodeRecords(nodes, dim, gmv, dim, (i) => gm[i]);
       const g64 = Float64Array.from(gGrid);
       const L = (m: RefModel, st: Float64Array) => {
         const g = p2g(m, st, STEP);
         let a = 0;
-        for (let i = 0; i < nodes; i++) { for (let d = 0; d < dim; d++) a += g64[i * (dim + 1) + d] * g.mv[i * dim + d]; a += g64[i * (dim + 1) + dim] * g.m[i]; }
+        for (let i = 0; i < nodes; i++) { for (let d = 0; d < dim; d++) a += nodeAt(g64, i, d) * g.mv[i * dim + d]; a += nodeAt(g64, i, 3) * g.m[i]; }
         return a;
       };
       writeBuffer(gpu.device, sim.adjoint.gGrid, gGrid);
+      // p2g's adjoint also adds what g2p's adjoint left in g_local: nothing, for this stage alone
+      writeBuffer(gpu.device, sim.adjoint.gLocal, new Float32Array(sim.adjoint.gLocal.size / 4));
       const sIn = sim.createState('in', s), gIn = sim.createState('gin');
       run(sim, (pass) => sim.encodeP2GAdj(pass, sIn, gIn, STEP));
       const gs = await readF32(gpu.device, gIn);
@@ -109,27 +111,30 @@ for (const dim of [2, 3] as const) {
       const grid = gridUpdate(model, p2g(model, s64, STEP), STEP);
       const gv32 = Float32Array.from(grid.v);
       const gv64 = Float64Array.from(gv32);
-      writeBuffer(gpu.device, sim.gridV, gv32);
+      writeBuffer(gpu.device, sim.gridV, nodeRecords(model.nodes, dim, gv32, dim));
       // the scatter's scale per node depends on the node's mass: the grid of the same state
       const vin32 = Float32Array.from(grid.vin);
-      writeBuffer(gpu.device, sim.gridVin, vin32);
+      writeBuffer(gpu.device, sim.gridVin, nodeRecords(model.nodes, dim, vin32, dim + 1, (i) => vin32[i * (dim + 1) + dim]));
       const gOut32 = Float32Array.from(gaussVec(s64.length, rand));
       const gOut = Float64Array.from(gOut32);
       const L = (st: Float64Array, v: Float64Array) => dot(gOut, g2p(model, st, { v }, STEP));
       const sIn = sim.createState('in', s), gOutBuf = sim.createState('gout', gOut32), sOut = sim.createState('out');
-      // the adjoint reads v' and C' from the state g2p wrote: run g2p on the same grid first
+      // The adjoint reads v' and C' from the state g2p wrote: run g2p on the same grid first.
+      // Its gradient in x through the stencil weights is gathered by p2g's adjoint, which adds
+      // nothing else when the grid gradient is zero: dL/d state_in is then g2p's adjoint alone.
+      writeBuffer(gpu.device, sim.adjoint.gGrid, new Float32Array(sim.adjoint.gGrid.size / 4));
+      const gInBuf = sim.createState('gin');
       run(sim, (pass) => { sim.encodeG2P(pass, sIn, sOut, STEP); sim.encodeG2PAdj(pass, sIn, sOut, gOutBuf, STEP); });
-      const xs = dim + dim * dim;
-      const gLocal = await readF32(gpu.device, sim.adjoint.gLocal); // [p][partial (xs), scatter terms (xs)]
       const acc = new Int32Array((await readF32(gpu.device, sim.adjoint.gGridAcc)).buffer);
-      const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[0];
+      const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[0]; // p2g's adjoint resets it
+      run(sim, (pass) => sim.encodeP2GAdj(pass, sIn, gInBuf, STEP));
+      const gIn = await readF32(gpu.device, gInBuf);
       const maxC = new Float32Array(new Uint32Array([maxBits]).buffer)[0];
       const invMinMass = new Float32Array(sim.packed.params)[31];
-      for (const [name, lo, len, plo, eps] of [['x', 0, dim, 0, 1e-4 * model.dx], ['F', 2 * dim + dim * dim, dim * dim, dim, 1e-8]] as const) {
+      for (const [name, lo, len, eps] of [['x', 0, dim, 1e-4 * model.dx], ['F', 2 * dim + dim * dim, dim * dim, 1e-8]] as const) {
         // F: a tiny step, since plastic particles sit within ~1e-5 of a yield kink after a clamp
         const dir = gaussVec(s64.length, rand, (i) => i % ps >= lo && i % ps < lo + len);
-        let an = 0;
-        for (let p = 0; p < model.n; p++) for (let k = 0; k < len; k++) an += gLocal[p * 2 * xs + plo + k] * dir[p * ps + lo + k];
+        const an = dot(gIn, dir);
         const num = (L(s64.map((x, i) => x + eps * dir[i]), gv64) - L(s64.map((x, i) => x - eps * dir[i]), gv64)) / (2 * eps);
         expectClose(`g2p ${dim}D ${material} d/d${name}`, an, num);
       }
@@ -142,7 +147,7 @@ for (const dim of [2, 3] as const) {
       const eps = 1e-4;
       const num = (L(s64, gv64.map((x, i) => x + eps * dir[i])) - L(s64, gv64.map((x, i) => x - eps * dir[i]))) / (2 * eps);
       expectClose(`g2p ${dim}D ${material} d/dgrid_v`, an, num);
-      sIn.destroy(); gOutBuf.destroy(); sOut.destroy(); sim.destroy();
+      sIn.destroy(); gOutBuf.destroy(); sOut.destroy(); gInBuf.destroy(); sim.destroy();
     });
   }
 
@@ -164,7 +169,7 @@ for (const dim of [2, 3] as const) {
       for (let d = 0; d < dim; d++) vin[i * (dim + 1) + d] = Math.fround(Math.fround(mv32[i * dim + d] / m32[i]) + Math.fround(model.dt * model.gravity[d]));
       vin[i * (dim + 1) + dim] = m32[i];
     }
-    writeBuffer(gpu.device, sim.gridVin, vin);
+    writeBuffer(gpu.device, sim.gridVin, nodeRecords(nodes, dim, vin, dim + 1, (i) => vin[i * (dim + 1) + dim]));
     const g = gaussVec(nodes * dim, rand);
     const gmax = Math.max(...g.map(Math.abs));
     const invMinMass = new Float32Array(sim.packed.params)[31];
@@ -196,12 +201,12 @@ for (const dim of [2, 3] as const) {
     const L = (mod: RefModel, mm: Float64Array, mvv: Float64Array) => dot(gq, gridUpdate(mod, { m: mm, mv: mvv }, STEP).v);
     const dmv = gaussVec(mv64.length, rand, (i) => m64[Math.floor(i / dim)] > 0);
     let an = 0;
-    for (let i = 0; i < nodes; i++) for (let d = 0; d < dim; d++) an += gGrid[i * (dim + 1) + d] * dmv[i * dim + d];
+    for (let i = 0; i < nodes; i++) for (let d = 0; d < dim; d++) an += nodeAt(gGrid, i, d) * dmv[i * dim + d];
     let eps = 1e-9;
     expectClose(`grid_update ${dim}D d/dmv`, an, (L(model, m64, mv64.map((x, i) => x + eps * dmv[i])) - L(model, m64, mv64.map((x, i) => x - eps * dmv[i]))) / (2 * eps));
     const dm = gaussVec(m64.length, rand, (i) => m64[i] > 0).map((x, i) => x * m64[i]);
     an = 0;
-    for (let i = 0; i < nodes; i++) an += gGrid[i * (dim + 1) + dim] * dm[i];
+    for (let i = 0; i < nodes; i++) an += nodeAt(gGrid, i, 3) * dm[i];
     eps = 1e-6;
     expectClose(`grid_update ${dim}D d/dm`, an, (L(model, m64.map((x, i) => x + eps * dm[i]), mv64) - L(model, m64.map((x, i) => x - eps * dm[i]), mv64)) / (2 * eps));
     const lay = model.ctrlLayout;

@@ -6,6 +6,11 @@ alias matD = mat2x2<f32>;
 
 fn det(m: matD) -> f32 { return determinant(m); }
 
+// Per-node grid record (grid_v, grid_vin, g_grid): one vec4, a vector in the first DIM components
+// and a scalar (mass, or its gradient) in w. One vec4 access per node (see particleAccessors).
+fn node_rec(v: vecD, m: f32) -> vec4<f32> { return vec4<f32>(v, 0.0, m); }
+fn node_v(r: vec4<f32>) -> vecD { return r.xy; }
+
 // cof(m) = det(m) * m^{-T}: d det(m) / dm.
 fn cofactor(m: matD) -> matD {
   return matD(vecD(m[1][1], -m[1][0]), vecD(-m[0][1], m[0][0]));

@@ -5,6 +5,10 @@ alias matD = mat3x3<f32>;
 
 fn det(m: matD) -> f32 { return determinant(m); }
 
+// Per-node grid record: see dim2.wgsl.
+fn node_rec(v: vecD, m: f32) -> vec4<f32> { return vec4<f32>(v, m); }
+fn node_v(r: vec4<f32>) -> vecD { return r.xyz; }
+
 // cof(m) = det(m) * m^{-T}: d det(m) / dm. Columns of the cofactor are cross products of columns.
 fn cofactor(m: matD) -> matD {
   return matD(cross(m[1], m[2]), cross(m[2], m[0]), cross(m[0], m[1]));

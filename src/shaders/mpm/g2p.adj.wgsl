@@ -1,35 +1,35 @@
 // Adjoint of g2p, in two passes so the scatter's fixed-point scale can be chosen from the whole
 // step's largest contribution (see common/fixed_point.wgsl).
-// local (per particle): reads state_in, state_out (v' and C' as g2p wrote them: the tape keeps both
-//   ends of every step it reverses, so the gather of g2p is not redone), grid_v (recomputed grid)
-//   and g_state_out = dL/d state_out.
-//   Writes, per particle in g_local: the partial gradient (dL/dx and dL/dF of state_in through this
-//   stage, read by p2g's adjoint), then the scatter terms
-//   (a = dL/dv', Bm = 4/dx^2 dL/dC'), so that dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)).
+// local (per particle, no stencil loop): reads state_in, state_out (v' and C' as g2p wrote them:
+//   the tape keeps both ends of every step it reverses, so the gather of g2p is not redone) and
+//   g_state_out = dL/d state_out.
+//   Writes, per particle, a record in g_local, in the particle layout (x, v, C, F): in x and F the
+//   partial gradient (dL/dx and dL/dF of state_in through this stage, except the part through
+//   the stencil weights), in v and C the scatter terms a = dL/dv' and Bm = 4/dx^2 dL/dC', so that
+//   dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)).
+//   The part through the weights, sum_i dw_ip . v_i (a_p + Bm_p (x_i - x_p)), is a gather of
+//   grid_v over the stencil: p2g's adjoint does it in its own stencil loop, which it runs anyway.
 // scatter (per run of SCATTER_RUN particles, see p2g.wgsl): adds those node gradients into
 //   g_grid_acc with fixed-point atomics, at a scale per node from the step's largest contribution
 //   and the node's mass (grid_vin). A run's partial sum is within the node's bound like the whole.
-@group(0) @binding(4) var<storage, read> state_in: array<f32>;
-@group(0) @binding(5) var<storage, read> state_out: array<f32>;
-@group(0) @binding(6) var<storage, read> grid_v: array<f32>;
-@group(0) @binding(7) var<storage, read> g_state_out: array<f32>;
+@group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> state_out: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> grid_v: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> g_state_out: array<vec4<f32>>;
 // one buffer for both per-particle records keeps the kernel within 10 storage buffers (SwiftShader)
-@group(0) @binding(8) var<storage, read_write> g_local: array<f32>;
+@group(0) @binding(8) var<storage, read_write> g_local: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
 @group(0) @binding(10) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
-@group(0) @binding(11) var<storage, read> grid_vin: array<f32>;
+@group(0) @binding(11) var<storage, read> grid_vin: array<vec4<f32>>;
 
-@compute @workgroup_size(64)
-fn local(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= params.n_particles * params.batch) { return; }
+// Writes particle i's g_local record; returns the bound of its scatter terms (for adj_max).
+fn local_record(i: u32) -> f32 {
   let b = i / params.n_particles;
   let p = i % params.n_particles;
   let P = load_state_in(i);
   let G = load_g_state_out(i);
   let g = load_group(b, particle_group(p));
   let c4 = 4.0 * params.inv_dx * params.inv_dx;
-  let st = stencil_at(P.x, params.inv_dx);
   let Q = load_state_out(i);
   let v = Q.v;
   let Cn = Q.C;
@@ -42,42 +42,52 @@ fn local(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gFpre = projection_adj(g, Fd * P.F, G.F);
   let gv = G.v + params.dt * gxo;
   let gC = G.C + params.dt * gFpre * transpose(P.F);
-  // dL/dx through the weights and dpos of the gather.
-  var gx = gxo;
-  for (var k = 0u; k < STENCIL; k++) {
-    let o = stencil_offset(k);
-    let dw = stencil_node(st, o, params.inv_dx).dw;
-    let dpos = (vecD(o) - st.fx) * params.dx;
-    let gi = (b * params.res.w + node_index(st.base + o)) * DIM;
-    var vi: vecD;
-    for (var d = 0u; d < DIM; d++) { vi[d] = grid_v[gi + d]; }
-    gx += dw * (dot(gv, vi) + c4 * dot(vi, gC * dpos));
-  }
-  // through dpos: sum_i -c4 w_ip gC^T v_i = -c4 gC^T v', as g2p summed v' = sum_i w_ip v_i
-  gx -= c4 * (transpose(gC) * v);
+  // dL/dx through dpos of the gather: sum_i -c4 w_ip gC^T v_i = -c4 gC^T v', as g2p summed
+  // v' = sum_i w_ip v_i (the part through the weights is gathered by p2g's adjoint).
+  let gx = gxo - c4 * (transpose(gC) * v);
   let gF = transpose(Fd) * gFpre;
   let Bm = gC * c4;
-  let o = i * 2u * XSTRIDE;
+  store_g_local(i, Particle(gx, gv, Bm, gF));
   var bound = 0.0;
   for (var d = 0u; d < DIM; d++) {
-    g_local[o + d] = gx[d];
-    g_local[o + XSTRIDE + d] = gv[d];
     var row = abs(gv[d]);
-    for (var j = 0u; j < DIM; j++) {
-      g_local[o + DIM + j * DIM + d] = gF[j][d];
-      g_local[o + XSTRIDE + DIM + j * DIM + d] = Bm[j][d];
-      row += 1.5 * params.dx * abs(Bm[j][d]);
-    }
+    for (var j = 0u; j < DIM; j++) { row += 1.5 * params.dx * abs(Bm[j][d]); }
     bound = max(bound, row);
   }
   if (non_finite(bound)) { bound = 3.0e38; }
-  atomicMax(&adj_max[b], bitcast<u32>(bound));
+  return bound;
+}
+
+// The workgroup's largest bounds, for the batch copies of its first and last particle: one global
+// atomicMax per workgroup instead of one per particle, all on the same word (a CPU driver
+// serialises those across its threads).
+var<workgroup> wg_max: array<atomic<u32>, 2>;
+
+@compute @workgroup_size(64)
+fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let i = gid.x;
+  let total = params.n_particles * params.batch;
+  let first = i - li;
+  let b_lo = first / params.n_particles;
+  let b_hi = min(first + 63u, total - 1u) / params.n_particles;
+  if (i < total) {
+    let b = i / params.n_particles;
+    let bits = bitcast<u32>(local_record(i)); // a non-negative float's bits order like the float
+    if (b == b_lo) { atomicMax(&wg_max[0], bits); }
+    else if (b == b_hi) { atomicMax(&wg_max[1], bits); }
+    else { atomicMax(&adj_max[b], bits); } // a copy of fewer than 64 particles in between
+  }
+  workgroupBarrier();
+  if (li == 0u) {
+    atomicMax(&adj_max[b_lo], atomicLoad(&wg_max[0]));
+    if (b_hi != b_lo) { atomicMax(&adj_max[b_hi], atomicLoad(&wg_max[1])); }
+  }
 }
 
 fn flush_run(nodes_base: u32, base: vecDi, exponent: f32, c: ptr<function, array<vecD, STENCIL>>) {
   for (var k = 0u; k < STENCIL; k++) {
     let ni = nodes_base + node_index(base + stencil_offset(k));
-    let scale = fp_adj_node_scale(exponent, grid_vin[ni * (DIM + 1u) + DIM], params.inv_min_mass);
+    let scale = fp_adj_node_scale(exponent, grid_vin[ni].w, params.inv_min_mass);
     for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[ni * DIM + d], fp_encode((*c)[k][d], scale)); }
     (*c)[k] = vecD(0.0);
   }
@@ -95,13 +105,9 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var p = run.p0; p < run.p1; p++) {
     let i = b * params.n_particles + p;
     let st = stencil_at(load_state_in(i).x, params.inv_dx);
-    let o = i * 2u * XSTRIDE + XSTRIDE; // the scatter terms, after the partial gradient
-    var a: vecD;
-    var Bm: matD;
-    for (var d = 0u; d < DIM; d++) {
-      a[d] = g_local[o + d];
-      for (var j = 0u; j < DIM; j++) { Bm[j][d] = g_local[o + DIM + j * DIM + d]; }
-    }
+    let R = load_g_local(i);
+    let a = R.v;
+    let Bm = R.C;
     if (p > run.p0 && any(st.base != run_base)) { flush_run(run.nodes_base, run_base, exponent, &c); }
     run_base = st.base;
     for (var k = 0u; k < STENCIL; k++) {

@@ -4,9 +4,9 @@
 //   F' = projection((I + dt C') F)
 // x' is clamped to the interior of the grid (counted in status[0]); a non-finite value or
 // |v'| > v_limit records the step in status[1] (atomicMin), so blow-ups are reported, not hidden.
-@group(0) @binding(4) var<storage, read> state_in: array<f32>;
-@group(0) @binding(5) var<storage, read> grid_v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> state_out: array<f32>;
+@group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> grid_v: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> state_out: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> status: array<atomic<u32>>;
 
 @compute @workgroup_size(64)
@@ -24,9 +24,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let o = stencil_offset(k);
     let w = stencil_weight(st, o);
     let dpos = (vecD(o) - st.fx) * params.dx;
-    let gi = (b * params.res.w + node_index(st.base + o)) * DIM;
-    var vi: vecD;
-    for (var d = 0u; d < DIM; d++) { vi[d] = grid_v[gi + d]; }
+    let vi = node_v(grid_v[b * params.res.w + node_index(st.base + o)]);
     v += w * vi;
     B += outer(w * vi, dpos);
   }

@@ -5,10 +5,10 @@
 // Writes g_grid = (dL/dmv_i, dL/dm_i) and, per collider, dL/d(position, velocity) of this node in
 // g_col_node[b][k][component][node] (summed over nodes afterwards by ctrl_grad.wgsl).
 //   v_i = mv_i / m_i + dt g  =>  dL/dmv = g_v / m,  dL/dm = -g_v . (v_i - dt g) / m
-@group(0) @binding(4) var<storage, read> grid_vin: array<f32>;
+@group(0) @binding(4) var<storage, read> grid_vin: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> adj_max: array<u32>;
 @group(0) @binding(6) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
-@group(0) @binding(7) var<storage, read_write> g_grid: array<f32>;
+@group(0) @binding(7) var<storage, read_write> g_grid: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> g_col_node: array<f32>;
 
 @compute @workgroup_size(64)
@@ -18,8 +18,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = i / params.res.w;
   let ni = i % params.res.w;
   let node = node_coord(ni);
-  let a = i * (DIM + 1u);
-  let m = grid_vin[a + DIM];
+  let vin = grid_vin[i];
+  let m = vin.w;
   var gmv = vecD(0.0);
   var gm = 0.0;
   // Most nodes of a grid are empty: they skip the scale and, unless a particle's stencil reached
@@ -29,8 +29,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let inv_scale = 1.0 / fp_adj_scale(adj_max[b], m, params.inv_min_mass);
     var gout: vecD;
     for (var d = 0u; d < DIM; d++) { gout[d] = fp_decode(atomicExchange(&g_grid_acc[i * DIM + d], 0), inv_scale); }
-    var v: vecD;
-    for (var d = 0u; d < DIM; d++) { v[d] = grid_vin[a + d]; }
+    let v = node_v(vin);
     let ca = grid_contacts_adj(b, node, v, gout);
     var grav: vecD;
     for (var d = 0u; d < DIM; d++) { grav[d] = params.gravity[d]; }
@@ -52,6 +51,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       for (var d = 0u; d < 2u * DIM; d++) { g_col_node[base + d * params.res.w] = 0.0; }
     }
   }
-  for (var d = 0u; d < DIM; d++) { g_grid[a + d] = gmv[d]; }
-  g_grid[a + DIM] = gm;
+  g_grid[i] = node_rec(gmv, gm);
 }

@@ -1,11 +1,12 @@
 // grid_update: momentum to velocity, gravity, colliders, walls (per batch copy and node).
 // Reads and then clears grid_acc (so it is zero again for the next p2g).
-// Writes grid_vin (velocity before contacts, and mass: what the adjoint needs) and grid_v.
+// Writes grid_vin (velocity before contacts, and mass: what the adjoint needs) and grid_v
+// (velocity after contacts, and mass), one node record each (node_rec in dim2.wgsl).
 // A node outside the fixed-point range marks the step as a blow-up (status[1]) and sets status[2],
 // while the sums are still below 2^31 and so still exact.
 @group(0) @binding(4) var<storage, read_write> grid_acc: array<atomic<i32>>;
-@group(0) @binding(5) var<storage, read_write> grid_vin: array<f32>;
-@group(0) @binding(6) var<storage, read_write> grid_v: array<f32>;
+@group(0) @binding(5) var<storage, read_write> grid_vin: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> grid_v: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> status: array<atomic<u32>>;
 
 // Reads an accumulator and leaves it zero. Most nodes of a grid are empty: a load is much cheaper
@@ -21,7 +22,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= params.res.w * params.batch) { return; }
   let b = i / params.res.w;
   let node = node_coord(i % params.res.w);
-  let a = i * (DIM + 1u);
   let q = i * ACC_STRIDE;
   var mv: vecD;
   var over = false;
@@ -42,8 +42,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var d = 0u; d < DIM; d++) { grav[d] = params.gravity[d]; }
     v = mv / m + params.dt * grav;
   }
-  for (var d = 0u; d < DIM; d++) { grid_vin[a + d] = v[d]; }
-  grid_vin[a + DIM] = m;
+  grid_vin[i] = node_rec(v, m);
   if (m > 0.0) { v = grid_contacts(b, node, v); }
-  for (var d = 0u; d < DIM; d++) { grid_v[i * DIM + d] = v[d]; }
+  grid_v[i] = node_rec(v, m);
 }

@@ -1,14 +1,16 @@
 // Adjoint of p2g, as a gather (no atomics): each particle reads the node gradients of its stencil.
-// Reads state_in, g_grid = (dL/dmv_i, dL/dm_i) and g_local (what g2p's adjoint already found
-// for x and F). Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over
+// Reads state_in, g_grid = (dL/dmv_i, dL/dm_i), g_local (what g2p's adjoint already found for x
+// and F, and its scatter terms a, Bm) and grid_v (this step's grid velocities): the same stencil
+// loop also gathers g2p's adjoint through the weights, dL/dx += sum_i dw_ip . v_i (a + Bm dpos). Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over
 // the rollout and writes this step's dL/da per particle into g_particle ([b][3][N]).
 // Thread 0 of each batch copy resets adj_max[b]: every reader of this step's scale has run.
-@group(0) @binding(4) var<storage, read> state_in: array<f32>;
-@group(0) @binding(5) var<storage, read> g_grid: array<f32>;
-@group(0) @binding(6) var<storage, read> g_local: array<f32>; // [i][partial, scatter terms]
-@group(0) @binding(7) var<storage, read_write> g_state_in: array<f32>;
+@group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> g_grid: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> g_local: array<vec4<f32>>; // a particle record: see g2p.adj.wgsl
+@group(0) @binding(7) var<storage, read_write> g_state_in: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> g_particle: array<f32>;
 @group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
+@group(0) @binding(10) var<storage, read> grid_v: array<vec4<f32>>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -30,30 +32,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var gA: matD;
   var gx = vecD(0.0);
   let mv = mass * P.v;
+  let R = load_g_local(i); // g2p's adjoint: partial dL/dx and dL/dF, scatter terms a and Bm
+  let ga = R.v;
+  let Bm = R.C;
   for (var k = 0u; k < STENCIL; k++) {
     let o = stencil_offset(k);
     let nw = stencil_node(st, o, params.inv_dx);
     let dpos = (vecD(o) - st.fx) * params.dx;
-    let gi = (b * params.res.w + node_index(st.base + o)) * (DIM + 1u);
-    var gmv: vecD;
-    for (var d = 0u; d < DIM; d++) { gmv[d] = g_grid[gi + d]; }
-    let gm = g_grid[gi + DIM];
+    let ni = b * params.res.w + node_index(st.base + o);
+    let gg = g_grid[ni];
+    let gmv = node_v(gg);
+    let gm = gg.w;
+    let vi = node_v(grid_v[ni]);
     gvs += nw.w * gmv;
     gA += outer(nw.w * gmv, dpos);
-    gx += nw.dw * (gm * mass + dot(gmv, mv + A * dpos));
+    gx += nw.dw * (gm * mass + dot(gmv, mv + A * dpos) + dot(vi, ga + Bm * dpos));
   }
   // through dpos = x_i - x_p: sum_i -w_ip A^T g_mv_i, with the sum over nodes taken first
   gx -= transpose(A) * gvs;
   let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau, d);
   var Q: Particle;
-  let o = i * 2u * XSTRIDE;
-  for (var d = 0u; d < DIM; d++) { Q.x[d] = gx[d] + g_local[o + d]; }
+  Q.x = gx + R.x;
   Q.v = gvs * mass;
   Q.C = gA * mass + sa.gC;
-  Q.F = sa.gF;
-  for (var j = 0u; j < DIM; j++) {
-    for (var d = 0u; d < DIM; d++) { Q.F[j][d] += g_local[o + DIM + j * DIM + d]; }
-  }
+  Q.F = sa.gF + R.F;
   store_g_state_in(i, Q);
   let N = params.n_particles;
   g_particle[(b * 3u) * N + p] += sa.gE;

@@ -12,7 +12,7 @@
 // their relative precision (a light node is as precise as a heavy one), and integer addition of
 // the runs is order-free, so results stay bitwise reproducible. Particles in any order are still
 // right, only slower (runs of one). Dispatch batch * ceil(n / SCATTER_RUN) invocations.
-@group(0) @binding(4) var<storage, read> state_in: array<f32>;
+@group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
 
 fn flush_run(nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL>>, m: ptr<function, array<f32, STENCIL>>) {

@@ -62,10 +62,6 @@ fn node_coord(idx: u32) -> vecDi {
   return n;
 }
 
-// g_local, the per-particle record g2p's adjoint writes and p2g's adjoint reads: two halves of
-// XSTRIDE values each, (dL/dx, dL/dF) through g2p, then the scatter terms (a, Bm).
-const XSTRIDE: u32 = DIM + DIM * DIM;
-
 // The particles of one invocation of a scatter kernel (p2g, g2p's adjoint): [p0, p1) of batch copy
 // b, SCATTER_RUN of them (see compose.ts); none (p0 == p1) past the last. Dispatch
 // batch * ceil(n_particles / SCATTER_RUN) invocations.

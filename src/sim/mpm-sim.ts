@@ -10,7 +10,10 @@ import { SceneError } from './scene-schema';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from './pipeline-cache';
 import { scatterRun } from '../shaders/compose';
 
+/** Workgroup size of the particle and scatter kernels, and the side of the node kernels' 8 x 8. */
 const WG = 64;
+const NODE_WG = 8;
+type Shape = 'particles' | 'runs' | 'nodes';
 /** Floats per node of grid_v, grid_vin and g_grid: a vec4, velocity (or its gradient) first, mass (or its gradient) last. */
 export const NODE_FLOATS = 4;
 const UNIFORM = 0x40;
@@ -47,8 +50,13 @@ export function checkDeviceLimits(scene: MpmScene, batch: number, limits: Record
   if (state > binding) throw new SceneError('particles', `${n} particles x ${batch} copies (${state} bytes of state)`, `at most ${binding} bytes per buffer on this device`);
   if (grid > binding) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies (${grid} bytes of grid)`, `at most ${binding} bytes per buffer on this device`);
   const groups = limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  if (batch * n > groups * 64) throw new SceneError('particles', `${batch * n} particles in all copies`, `at most ${groups * 64} per dispatch on this device`);
-  if (batch * nodes > groups * 64) throw new SceneError('grid.res', `${batch * nodes} nodes in all copies`, `at most ${groups * 64} per dispatch on this device`);
+  // dispatch shapes: see workgroups() below and params.wgsl
+  const res = [...scene.grid.res, 1, 1];
+  if (n > groups * WG) throw new SceneError('particles', `${n} particles`, `at most ${groups * WG} per batch copy on this device (one dispatch row)`);
+  if (batch > groups) throw new RangeError(`batch = ${batch} copies: allowed at most ${groups} on this device (one dispatch row per copy)`);
+  if (res[0] > groups * NODE_WG || res[1] > groups * NODE_WG || res[2] * batch > groups) {
+    throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies`, `at most ${groups * NODE_WG} nodes on x and y and ${groups} on z times the batch copies on this device`);
+  }
 }
 
 let nextId = 1;
@@ -170,29 +178,32 @@ export class MpmSim {
     return g;
   }
 
-  private dispatch(pass: GPUComputePassEncoder, kernel: ComputeKernel, label: string, buffers: GPUBuffer[], step: number, count: number): void {
+  /** Workgroup counts of each dispatch shape (see params.wgsl: no kernel divides per lane). */
+  private workgroups(shape: Shape): [number, number, number] {
+    const { n, batch, res } = this.packed;
+    if (shape === 'particles') return [Math.ceil(n / WG), batch, 1];
+    if (shape === 'runs') return [Math.ceil(Math.ceil(n / scatterRun(this.dim)) / WG), batch, 1];
+    return [Math.ceil(res[0] / NODE_WG), Math.ceil(res[1] / NODE_WG), res[2] * batch];
+  }
+
+  private dispatch(pass: GPUComputePassEncoder, kernel: ComputeKernel, label: string, buffers: GPUBuffer[], step: number, shape: Shape): void {
     if (step >= this.stepCapacity) throw new RangeError(`step ${step} beyond the step table (${this.stepCapacity}); call ensureSteps first`);
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, this.bind(kernel, label, buffers), [step * STEP_STRIDE]);
-    pass.dispatchWorkgroups(Math.ceil(count / WG));
+    pass.dispatchWorkgroups(...this.workgroups(shape));
   }
 
-  private get particleCount(): number { return this.packed.batch * this.packed.n; }
-  /** Invocations of a scatter kernel: one per run of scatterRun particles of a batch copy. */
-  private get runCount(): number { return this.packed.batch * Math.ceil(this.packed.n / scatterRun(this.dim)); }
-  private get nodeCount(): number { return this.packed.batch * this.packed.nodes; }
-
   encodeP2G(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
-    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc], step, this.runCount);
+    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc], step, 'runs');
   }
 
   encodeGridUpdate(pass: GPUComputePassEncoder, step: number): void {
-    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridVin, this.gridV, this.statusBuf], step, this.nodeCount);
+    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridVin, this.gridV, this.statusBuf], step, 'nodes');
   }
 
   encodeG2P(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
     if (sIn === sOut) throw new Error('g2p would overwrite its own input: stages read `in` and write `out`');
-    this.dispatch(pass, this.kernels.g2p, 'g2p', [sIn, this.gridV, sOut, this.statusBuf], step, this.particleCount);
+    this.dispatch(pass, this.kernels.g2p, 'g2p', [sIn, this.gridV, sOut, this.statusBuf], step, 'particles');
   }
 
   /** One MLS-MPM step: state sIn at `step` -> state sOut at step + 1. */
@@ -264,20 +275,20 @@ export class MpmSim {
   encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number): void {
     const a = this.adjoint;
     const g2pAdj = [sIn, sOut, this.gridV, gOut, a.gLocal, a.adjMax, a.gGridAcc, this.gridVin];
-    this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, this.particleCount);
-    this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, this.runCount);
+    this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, 'particles');
+    this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, 'runs');
   }
 
   /** Adjoint of grid_update: gGridAcc (dL/dv) -> gGrid (dL/dmv, dL/dm) and per-node collider grads. */
   encodeGridUpdateAdj(pass: GPUComputePassEncoder, step: number): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridVin, a.adjMax, a.gGridAcc, a.gGrid, a.gColNode], step, this.nodeCount);
+    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridVin, a.adjMax, a.gGridAcc, a.gGrid, a.gColNode], step, 'nodes');
   }
 
   /** Adjoint of p2g (and g2p's adjoint through the stencil weights): gGrid + gLocal + gridV -> gIn = dL/d(state at step). */
   encodeP2GAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gIn: GPUBuffer, step: number): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gLocal, gIn, a.gParticle, a.adjMax, this.gridV], step, this.particleCount);
+    this.dispatch(pass, this.kernels.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gLocal, gIn, a.gParticle, a.adjMax, this.gridV], step, 'particles');
   }
 
   /** Per-step control gradients (actuation, collider tracks) from this step's per-particle/node terms. */

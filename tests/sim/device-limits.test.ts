@@ -21,7 +21,10 @@ test('too many particles for one dispatch, or for a buffer, are refused', () => 
   const n = scene.particles.group.length;
   expect(() => checkDeviceLimits(scene, 1, { maxStorageBufferBindingSize: n * 12 * 4 - 4, maxBufferSize: 2 ** 40 }))
     .toThrow(/scene\.particles = .* allowed at most \d+ bytes per buffer on this device/);
-  expect(() => checkDeviceLimits(scene, 4096, { maxStorageBufferBindingSize: 2 ** 40, maxBufferSize: 2 ** 40, maxComputeWorkgroupsPerDimension: 1024 }))
-    .toThrow(/particles in all copies .* allowed at most 65536 per dispatch/);
+  const big = { maxStorageBufferBindingSize: 2 ** 40, maxBufferSize: 2 ** 40 };
+  expect(() => checkDeviceLimits(scene, 1, { ...big, maxComputeWorkgroupsPerDimension: Math.floor(n / 64) - 1 }))
+    .toThrow(new RegExp(`scene\\.particles = ${n} particles is out of range: allowed at most \\d+ per batch copy`));
+  expect(() => checkDeviceLimits(scene, 4096, { ...big, maxComputeWorkgroupsPerDimension: 1024 }))
+    .toThrow(/batch = 4096 copies: allowed at most 1024 on this device/);
   expect(() => checkDeviceLimits(scene, 1, gpu.limits)).not.toThrow();
 });

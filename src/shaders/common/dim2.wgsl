@@ -11,6 +11,9 @@ fn det(m: matD) -> f32 { return determinant(m); }
 fn node_rec(v: vecD, m: f32) -> vec4<f32> { return vec4<f32>(v, 0.0, m); }
 fn node_v(r: vec4<f32>) -> vecD { return r.xy; }
 
+// Grid coordinates of a node-kernel invocation (x, y, z) as a node (z = 0 in 2D).
+fn node_of(c: vec3<u32>) -> vecDi { return vec2<i32>(c.xy); }
+
 // cof(m) = det(m) * m^{-T}: d det(m) / dm.
 fn cofactor(m: matD) -> matD {
   return matD(vecD(m[1][1], -m[1][0]), vecD(-m[0][1], m[0][0]));

@@ -22,10 +22,9 @@
 @group(0) @binding(10) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
 @group(0) @binding(11) var<storage, read> grid_vin: array<vec4<f32>>;
 
-// Writes particle i's g_local record; returns the bound of its scatter terms (for adj_max).
-fn local_record(i: u32) -> f32 {
-  let b = i / params.n_particles;
-  let p = i % params.n_particles;
+// Writes the g_local record of particle p of copy b; returns the bound of its scatter terms.
+fn local_record(p: u32, b: u32) -> f32 {
+  let i = b * params.n_particles + p;
   let P = load_state_in(i);
   let G = load_g_state_out(i);
   let g = load_group(b, particle_group(p));
@@ -58,30 +57,20 @@ fn local_record(i: u32) -> f32 {
   return bound;
 }
 
-// The workgroup's largest bounds, for the batch copies of its first and last particle: one global
-// atomicMax per workgroup instead of one per particle, all on the same word (a CPU driver
-// serialises those across its threads).
-var<workgroup> wg_max: array<atomic<u32>, 2>;
+// The workgroup's largest bound (a workgroup is within one batch copy): one global atomicMax per
+// workgroup instead of one per particle, all on the same word (a CPU driver serialises those
+// across its threads).
+var<workgroup> wg_max: atomic<u32>;
 
 @compute @workgroup_size(64)
-fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let i = gid.x;
-  let total = params.n_particles * params.batch;
-  let first = i - li;
-  let b_lo = first / params.n_particles;
-  let b_hi = min(first + 63u, total - 1u) / params.n_particles;
-  if (i < total) {
-    let b = i / params.n_particles;
-    let bits = bitcast<u32>(local_record(i)); // a non-negative float's bits order like the float
-    if (b == b_lo) { atomicMax(&wg_max[0], bits); }
-    else if (b == b_hi) { atomicMax(&wg_max[1], bits); }
-    else { atomicMax(&adj_max[b], bits); } // a copy of fewer than 64 particles in between
+fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let p = gid.x;
+  let b = wid.y;
+  if (p < params.n_particles) {
+    atomicMax(&wg_max, bitcast<u32>(local_record(p, b))); // a non-negative float's bits order like the float
   }
   workgroupBarrier();
-  if (li == 0u) {
-    atomicMax(&adj_max[b_lo], atomicLoad(&wg_max[0]));
-    if (b_hi != b_lo) { atomicMax(&adj_max[b_hi], atomicLoad(&wg_max[1])); }
-  }
+  if ((p & 63u) == 0u) { atomicMax(&adj_max[b], atomicLoad(&wg_max)); } // the first of the workgroup
 }
 
 fn flush_run(nodes_base: u32, base: vecDi, exponent: f32, c: ptr<function, array<vecD, STENCIL>>) {
@@ -95,8 +84,8 @@ fn flush_run(nodes_base: u32, base: vecDi, exponent: f32, c: ptr<function, array
 
 // Runs of particles sharing a stencil base are summed before the atomics, as in p2g.wgsl.
 @compute @workgroup_size(64)
-fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let run = scatter_run(gid.x);
+fn scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let run = scatter_run(gid.x, wid.y);
   if (run.p0 == run.p1) { return; }
   let b = run.b;
   let exponent = fp_adj_exponent(atomicLoad(&adj_max[b]));

@@ -11,13 +11,14 @@
 @group(0) @binding(7) var<storage, read_write> g_grid: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> g_col_node: array<f32>;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= params.res.w * params.batch) { return; }
-  let b = i / params.res.w;
-  let ni = i % params.res.w;
-  let node = node_coord(ni);
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let gn = grid_node(gid, wid);
+  if (!gn.ok) { return; }
+  let i = gn.i;
+  let b = gn.b;
+  let ni = gn.ni;
+  let node = gn.node;
   let vin = grid_vin[i];
   let m = vin.w;
   var gmv = vecD(0.0);

@@ -16,12 +16,13 @@ fn take_acc(k: u32) -> i32 {
   return atomicExchange(&grid_acc[k], 0);
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= params.res.w * params.batch) { return; }
-  let b = i / params.res.w;
-  let node = node_coord(i % params.res.w);
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let gn = grid_node(gid, wid);
+  if (!gn.ok) { return; }
+  let i = gn.i;
+  let b = gn.b;
+  let node = gn.node;
   let q = i * ACC_STRIDE;
   var mv: vecD;
   var over = false;

@@ -13,11 +13,11 @@
 @group(0) @binding(10) var<storage, read> grid_v: array<vec4<f32>>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= params.n_particles * params.batch) { return; }
-  let b = i / params.n_particles;
-  let p = i % params.n_particles;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let p = gid.x;
+  let b = wid.y;
+  if (p >= params.n_particles) { return; }
+  let i = b * params.n_particles + p;
   if (p == 0u) { atomicStore(&adj_max[b], 0u); }
   let P = load_state_in(i);
   let g = load_group(b, particle_group(p));

@@ -11,7 +11,7 @@
 // most of the cost of P2G on a CPU Vulkan driver and a large part on GPUs. The float sums keep
 // their relative precision (a light node is as precise as a heavy one), and integer addition of
 // the runs is order-free, so results stay bitwise reproducible. Particles in any order are still
-// right, only slower (runs of one). Dispatch batch * ceil(n / SCATTER_RUN) invocations.
+// right, only slower (runs of one). Dispatched over runs (params.wgsl).
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
 
@@ -30,8 +30,8 @@ fn flush_run(nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let run = scatter_run(gid.x);
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let run = scatter_run(gid.x, wid.y);
   if (run.p0 == run.p1) { return; }
   let b = run.b;
   var mv: array<vecD, STENCIL>;

@@ -55,25 +55,40 @@ fn node_index(n: vecDi) -> u32 {
   return idx;
 }
 
-fn node_coord(idx: u32) -> vecDi {
-  var n: vecDi;
-  var r = idx;
-  for (var i = 0u; i < DIM; i++) { n[i] = i32(r % params.res[i]); r = r / params.res[i]; }
-  return n;
-}
+// Dispatch shapes (mpm-sim.ts), chosen so that no kernel divides by a count per lane: a CPU
+// driver runs a per-lane integer division as one scalar divide per lane (measured: most of a
+// grid update's time when the node coordinates came from a flat index).
+//   particle kernels: @workgroup_size(64), workgroups (ceil(n_particles / 64), batch):
+//                     particle p = global x, batch copy b = workgroup y;
+//   scatter kernels:  the same over runs of SCATTER_RUN particles (scatter_run below);
+//   node kernels:     @workgroup_size(8, 8), workgroups (ceil(res.x / 8), ceil(res.y / 8),
+//                     res.z * batch): node (x, y, z) and copy b from the ids (grid_node below).
+// (lavapipe itself still divides each lane's index by the workgroup size for the local ids it is
+// asked for: local_invocation_index costs more there than global x and y.)
 
 // The particles of one invocation of a scatter kernel (p2g, g2p's adjoint): [p0, p1) of batch copy
-// b, SCATTER_RUN of them (see compose.ts); none (p0 == p1) past the last. Dispatch
-// batch * ceil(n_particles / SCATTER_RUN) invocations.
+// b, SCATTER_RUN of them (see compose.ts); none (p0 == p1) past the last.
 struct ScatterRun { b: u32, p0: u32, p1: u32, nodes_base: u32 }
 
-fn scatter_run(invocation: u32) -> ScatterRun {
-  let runs = (params.n_particles + SCATTER_RUN - 1u) / SCATTER_RUN;
+fn scatter_run(run: u32, b: u32) -> ScatterRun {
   var r: ScatterRun;
-  r.b = min(invocation / runs, params.batch - 1u);
-  r.p0 = (invocation % runs) * SCATTER_RUN;
+  r.b = b;
+  r.p0 = min(run * SCATTER_RUN, params.n_particles);
   r.p1 = min(r.p0 + SCATTER_RUN, params.n_particles);
-  if (invocation >= runs * params.batch) { r.p1 = r.p0; }
-  r.nodes_base = r.b * params.res.w;
+  r.nodes_base = b * params.res.w;
+  return r;
+}
+
+// The node of a node-kernel invocation: coordinates, batch copy, and the index of its records.
+struct GridNode { ok: bool, node: vecDi, b: u32, ni: u32, i: u32 }
+
+fn grid_node(gid: vec3<u32>, wid: vec3<u32>) -> GridNode {
+  var r: GridNode;
+  let z = wid.z % params.res.z; // per workgroup, not per lane
+  r.b = wid.z / params.res.z;
+  r.ok = gid.x < params.res.x && gid.y < params.res.y;
+  r.node = node_of(vec3<u32>(gid.x, gid.y, z));
+  r.ni = (z * params.res.y + gid.y) * params.res.x + gid.x;
+  r.i = r.b * params.res.w + r.ni;
   return r;
 }

@@ -22,7 +22,7 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim): Promise<M
   const k = (label: string, body: string, particles: [string, boolean][], own: BindingKind[], entry = 'main') =>
     cache.computeAsync(`mpm${dim}d.${label}`, composeMpm(dim, { body, particles }), [...HEAD, ...own], entry);
   const adjParts: [string, boolean][] = [['state_in', false], ['state_out', false], ['g_state_out', false], ['g_local', true]];
-  const g2pAdjOwn: BindingKind[] = ['read', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'read'];
+  const g2pAdjOwn: BindingKind[] = ['read', 'read', 'read', 'rw', 'rw', 'rw', 'read'];
   const [p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, ctrlGrad] = await Promise.all([
     k('p2g', mpmShaders.p2g, [['state_in', false]], ['read', 'rw']),
     k('grid_update', mpmShaders.gridUpdate, [], ['rw', 'rw', 'rw', 'rw']),

@@ -269,12 +269,13 @@ export class MpmSim {
   }
 
   /**
-   * Adjoint of g2p (local pass, then the fixed-point scatter into gGridAcc). Needs gridV of `step`
-   * and sOut, the state g2p wrote from sIn at this step.
+   * Adjoint of g2p (local pass, then the fixed-point scatter into gGridAcc). Needs gridVin of `step`
+   * and sOut, the state g2p wrote from sIn at this step; p2g's adjoint adds the part through the
+   * stencil weights, from gridV.
    */
   encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number): void {
     const a = this.adjoint;
-    const g2pAdj = [sIn, sOut, this.gridV, gOut, a.gLocal, a.adjMax, a.gGridAcc, this.gridVin];
+    const g2pAdj = [sIn, sOut, gOut, a.gLocal, a.adjMax, a.gGridAcc, this.gridVin];
     this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, 'particles');
     this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, 'runs');
   }

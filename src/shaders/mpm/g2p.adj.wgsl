@@ -14,13 +14,11 @@
 //   and the node's mass (grid_vin). A run's partial sum is within the node's bound like the whole.
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> state_out: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> grid_v: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> g_state_out: array<vec4<f32>>;
-// one buffer for both per-particle records keeps the kernel within 10 storage buffers (SwiftShader)
-@group(0) @binding(8) var<storage, read_write> g_local: array<vec4<f32>>;
-@group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
-@group(0) @binding(10) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
-@group(0) @binding(11) var<storage, read> grid_vin: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> g_state_out: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> g_local: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> adj_max: array<atomic<u32>>;
+@group(0) @binding(9) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
+@group(0) @binding(10) var<storage, read> grid_vin: array<vec4<f32>>;
 
 // Writes the g_local record of particle p of copy b; returns the bound of its scatter terms.
 fn local_record(p: u32, b: u32) -> f32 {

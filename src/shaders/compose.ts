@@ -78,6 +78,7 @@ export function composeMpm(dim: Dim, k: MpmKernelSource): string {
     mpmShaders.material,
     mpmShaders.contact,
     mpmShaders.gridContacts,
+    mpmShaders.g2pAdjTerms,
     ...k.particles.map(([n, w]) => particleAccessors(dim, n, w)),
     k.body,
   ].join('\n');

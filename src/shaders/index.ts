@@ -18,6 +18,7 @@ import g2pWgsl from './mpm/g2p.wgsl?raw';
 import p2gAdjWgsl from './mpm/p2g.adj.wgsl?raw';
 import gridUpdateAdjWgsl from './mpm/grid_update.adj.wgsl?raw';
 import g2pAdjWgsl from './mpm/g2p.adj.wgsl?raw';
+import g2pAdjTermsWgsl from './mpm/g2p_adj_terms.wgsl?raw';
 import ctrlGradWgsl from './mpm/ctrl_grad.wgsl?raw';
 
 export const commonShaders = { dim2: dim2Wgsl, dim3: dim3Wgsl, prelude: preludeWgsl, fixedPoint: fixedPointWgsl };
@@ -34,6 +35,7 @@ export const mpmShaders = {
   p2gAdj: p2gAdjWgsl,
   gridUpdateAdj: gridUpdateAdjWgsl,
   g2pAdj: g2pAdjWgsl,
+  g2pAdjTerms: g2pAdjTermsWgsl,
   ctrlGrad: ctrlGradWgsl,
 };
 

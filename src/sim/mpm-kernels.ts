@@ -15,6 +15,8 @@ export interface MpmKernels {
   g2pAdjScatter: ComputeKernel;
   gridUpdateAdj: ComputeKernel;
   p2gAdj: ComputeKernel;
+  /** p2g's adjoint of step s fused with g2p's local adjoint of step s - 1 (p2g.adj.wgsl). */
+  p2gAdjFused: ComputeKernel;
   ctrlGrad: ComputeKernel;
 }
 
@@ -23,15 +25,18 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim): Promise<M
     cache.computeAsync(`mpm${dim}d.${label}`, composeMpm(dim, { body, particles }), [...HEAD, ...own], entry);
   const adjParts: [string, boolean][] = [['state_in', false], ['state_out', false], ['g_state_out', false], ['g_local', true]];
   const g2pAdjOwn: BindingKind[] = ['read', 'read', 'read', 'rw', 'rw', 'rw', 'read'];
-  const [p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, ctrlGrad] = await Promise.all([
+  const p2gAdjParts: [string, boolean][] = [['state_in', false], ['g_state_in', true], ['g_local', true], ['state_prev', false]];
+  const p2gAdjOwn: BindingKind[] = ['read', 'read', 'rw', 'rw', 'rw', 'rw', 'read', 'read'];
+  const [p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad] = await Promise.all([
     k('p2g', mpmShaders.p2g, [['state_in', false]], ['read', 'rw']),
     k('grid_update', mpmShaders.gridUpdate, [], ['rw', 'rw', 'rw', 'rw']),
     k('g2p', mpmShaders.g2p, [['state_in', false], ['state_out', true]], ['read', 'read', 'rw', 'rw']),
     k('g2p_adj.local', mpmShaders.g2pAdj, adjParts, g2pAdjOwn, 'local'),
     k('g2p_adj.scatter', mpmShaders.g2pAdj, adjParts, g2pAdjOwn, 'scatter'),
     k('grid_update_adj', mpmShaders.gridUpdateAdj, [], ['read', 'read', 'rw', 'rw', 'rw']),
-    k('p2g_adj', mpmShaders.p2gAdj, [['state_in', false], ['g_state_in', true], ['g_local', false]], ['read', 'read', 'read', 'rw', 'rw', 'rw', 'read']),
+    k('p2g_adj', mpmShaders.p2gAdj, p2gAdjParts, p2gAdjOwn),
+    k('p2g_adj.fused', mpmShaders.p2gAdj, p2gAdjParts, p2gAdjOwn, 'fused'),
     cache.computeAsync('mpm.ctrl_grad', mpmShaders.ctrlGrad, ['uniform-dynamic', 'read', 'read', 'rw']),
   ]);
-  return { p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, ctrlGrad };
+  return { p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad };
 }

@@ -247,7 +247,7 @@ export class MpmSim {
     const seg = (label: string, a: number[]) => (a.length ? mk(label, a.length * 4, new Uint32Array(a)) : null);
     return {
       gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p.adj.wgsl
-      adjMax: mk('adj_max', B * 4),
+      adjMax: mk('adj_max', B * 2 * 4), // two words per copy, by step parity: adj_slot in params.wgsl
       gGridAcc: mk('g_grid_acc', B * nodes * d * 4),
       gGrid: mk('g_grid', B * nodes * NODE_FLOATS * 4), // (dL/dmv, dL/dm) in the node record
       gColNode: mk('g_col_node', B * C * 2 * d * nodes * 4),
@@ -271,12 +271,13 @@ export class MpmSim {
   /**
    * Adjoint of g2p (local pass, then the fixed-point scatter into gGridAcc). Needs gridVin of `step`
    * and sOut, the state g2p wrote from sIn at this step; p2g's adjoint adds the part through the
-   * stencil weights, from gridV.
+   * stencil weights, from gridV. `localDone`: the fused p2g adjoint of step + 1 already wrote this
+   * step's local terms (see encodeStepAdjoint).
    */
-  encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number): void {
+  encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number, localDone = false): void {
     const a = this.adjoint;
     const g2pAdj = [sIn, sOut, gOut, a.gLocal, a.adjMax, a.gGridAcc, this.gridVin];
-    this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, 'particles');
+    if (!localDone) this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, 'particles');
     this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, 'runs');
   }
 
@@ -286,10 +287,18 @@ export class MpmSim {
     this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridVin, a.adjMax, a.gGridAcc, a.gGrid, a.gColNode], step, 'nodes');
   }
 
-  /** Adjoint of p2g (and g2p's adjoint through the stencil weights): gGrid + gLocal + gridV -> gIn = dL/d(state at step). */
-  encodeP2GAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gIn: GPUBuffer, step: number): void {
+  /**
+   * Adjoint of p2g (and g2p's adjoint through the stencil weights): gGrid + gLocal + gridV -> gIn =
+   * dL/d(state at step). With sPrev (the state at step - 1), also g2p's local adjoint of step - 1
+   * into gLocal (fused: p2g.adj.wgsl).
+   */
+  encodeP2GAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gIn: GPUBuffer, step: number, sPrev: GPUBuffer | null = null): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.p2gAdj, 'p2g_adj', [sIn, a.gGrid, a.gLocal, gIn, a.gParticle, a.adjMax, this.gridV], step, 'particles');
+    if (sPrev && step < 1) throw new RangeError('step 0 has no previous state to fuse');
+    const kernel = sPrev ? this.kernels.p2gAdjFused : this.kernels.p2gAdj;
+    const label = sPrev ? 'p2g_adj.fused' : 'p2g_adj';
+    // the plain kernel does not read state_prev: sIn fills its binding
+    this.dispatch(pass, kernel, label, [sIn, a.gGrid, a.gLocal, gIn, a.gParticle, a.adjMax, this.gridV, sPrev ?? sIn], step, 'particles');
   }
 
   /** Per-step control gradients (actuation, collider tracks) from this step's per-particle/node terms. */
@@ -302,14 +311,18 @@ export class MpmSim {
   /**
    * Adjoint of step `step` (state sIn -> sOut): recomputes the grid from sIn, then runs the stage
    * adjoints in reverse. gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn.
+   * Chaining (what a rollout's backward does inside a segment): pass `sPrev`, the state at
+   * step - 1, when the next call is the adjoint of step - 1; that call then passes `localDone`,
+   * since this one already wrote its g2p local terms. Both default to the standalone adjoint.
    */
-  encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number): void {
+  encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number,
+    chain: { sPrev?: GPUBuffer | null; localDone?: boolean } = {}): void {
     if (gIn === gOut) throw new Error('the step adjoint would overwrite its own input gradient');
     this.encodeP2G(pass, sIn, step);
     this.encodeGridUpdate(pass, step);
-    this.encodeG2PAdj(pass, sIn, sOut, gOut, step);
+    this.encodeG2PAdj(pass, sIn, sOut, gOut, step, chain.localDone ?? false);
     this.encodeGridUpdateAdj(pass, step);
-    this.encodeP2GAdj(pass, sIn, gIn, step);
+    this.encodeP2GAdj(pass, sIn, gIn, step, chain.sPrev ?? null);
     this.encodeCtrlGrads(pass, step);
   }
 

@@ -176,13 +176,18 @@ export class Rollout {
       }
       pass.end();
       pass = enc.beginComputePass({ label: 'rollout.adjoint' });
+      // Inside a segment the state before each step is on the tape, so p2g's adjoint of step t also
+      // does g2p's local adjoint of step t - 1 (fused; see MpmSim.encodeStepAdjoint).
+      let localDone = false;
       for (let t = c + L - 1; t >= c; t--) {
         const sIn = this.slotFor(k, t);
         const sOut = this.slotFor(k, t + 1);
-        if (sIn.holds !== t || sOut.holds !== t + 1) {
-          throw new Error(`tape: the adjoint of step ${t} would read buffers holding steps ${sIn.holds} and ${sOut.holds}`);
+        const sPrev = t > c ? this.slotFor(k, t - 1) : null;
+        if (sIn.holds !== t || sOut.holds !== t + 1 || (sPrev && sPrev.holds !== t - 1)) {
+          throw new Error(`tape: the adjoint of step ${t} would read buffers holding steps ${sIn.holds} and ${sOut.holds}${sPrev ? ` (and ${sPrev.holds})` : ''}`);
         }
-        sim.encodeStepAdjoint(pass, sIn.buf, sOut.buf, gOut, gIn, t);
+        sim.encodeStepAdjoint(pass, sIn.buf, sOut.buf, gOut, gIn, t, { sPrev: sPrev?.buf ?? null, localDone });
+        localDone = sPrev !== null;
         [gOut, gIn] = [gIn, gOut];
         adjoints++;
         if (++encoded % this.stepsPerSubmit === 0) {

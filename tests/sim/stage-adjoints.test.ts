@@ -126,7 +126,7 @@ for (const dim of [2, 3] as const) {
       const gInBuf = sim.createState('gin');
       run(sim, (pass) => { sim.encodeG2P(pass, sIn, sOut, STEP); sim.encodeG2PAdj(pass, sIn, sOut, gOutBuf, STEP); });
       const acc = new Int32Array((await readF32(gpu.device, sim.adjoint.gGridAcc)).buffer);
-      const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[0]; // p2g's adjoint resets it
+      const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[STEP & 1]; // copy 0's word for this step (adj_slot); p2g's adjoint resets it
       run(sim, (pass) => sim.encodeP2GAdj(pass, sIn, gInBuf, STEP));
       const gIn = await readF32(gpu.device, gInBuf);
       const maxC = new Float32Array(new Uint32Array([maxBits]).buffer)[0];
@@ -188,7 +188,7 @@ for (const dim of [2, 3] as const) {
     void sIn;
     pass.end();
     gpu.device.queue.submit([enc.finish()]);
-    writeBuffer(gpu.device, sim.adjoint.adjMax, new Uint32Array(new Float32Array([gmax]).buffer));
+    writeBuffer(gpu.device, sim.adjoint.adjMax, new Uint32Array(new Float32Array([gmax]).buffer), (STEP & 1) * 4); // adj_slot(0, STEP)
     const enc2 = gpu.device.createCommandEncoder();
     const pass2 = enc2.beginComputePass();
     sim.encodeGridUpdateAdj(pass2, STEP);

@@ -27,7 +27,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   // them with a weight too small to show in the mass sum, the atomics (a load is much cheaper than
   // an atomic exchange on a CPU driver). Such a sum is dropped: g2p read v = 0 there.
   if (m > 0.0) {
-    let inv_scale = 1.0 / fp_adj_scale(adj_max[b], m, params.inv_min_mass);
+    let inv_scale = 1.0 / fp_adj_scale(adj_max[adj_slot(b, step.step)], m, params.inv_min_mass);
     var gout: vecD;
     for (var d = 0u; d < DIM; d++) { gout[d] = fp_decode(atomicExchange(&g_grid_acc[i * DIM + d], 0), inv_scale); }
     let v = node_v(vin);

@@ -1,26 +1,27 @@
 // Adjoint of p2g, as a gather (no atomics): each particle reads the node gradients of its stencil.
 // Reads state_in, g_grid = (dL/dmv_i, dL/dm_i), g_local (what g2p's adjoint already found for x
 // and F, and its scatter terms a, Bm) and grid_v (this step's grid velocities): the same stencil
-// loop also gathers g2p's adjoint through the weights, dL/dx += sum_i dw_ip . v_i (a + Bm dpos). Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over
-// the rollout and writes this step's dL/da per particle into g_particle ([b][3][N]).
-// Thread 0 of each batch copy resets adj_max[b]: every reader of this step's scale has run.
+// loop also gathers g2p's adjoint through the weights, dL/dx += sum_i dw_ip . v_i (a + Bm dpos).
+// Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over the rollout
+// and writes this step's dL/da per particle into g_particle ([b][3][N]).
+// Thread 0 of each batch copy resets this step's adj_max word: every reader of its scale has run.
+// fused (step s, inside a segment of a rollout): then also g2p's local adjoint of step s - 1,
+// which needs exactly what this kernel holds: dL/d(state s) in registers, state s (g2p's output
+// of step s - 1) already loaded, and state_prev = state s - 1. It overwrites g_local with step
+// s - 1's record after reading step s's (each invocation only its own particle's record).
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> g_grid: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> g_local: array<vec4<f32>>; // a particle record: see g2p.adj.wgsl
+@group(0) @binding(6) var<storage, read_write> g_local: array<vec4<f32>>; // a particle record: see g2p_adj_terms.wgsl
 @group(0) @binding(7) var<storage, read_write> g_state_in: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> g_particle: array<f32>;
 @group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
 @group(0) @binding(10) var<storage, read> grid_v: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read> state_prev: array<vec4<f32>>; // fused only
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let p = gid.x;
-  let b = wid.y;
-  if (p >= params.n_particles) { return; }
+// The adjoint of particle p of copy b (g, its group); stores dL/d state_in and returns it.
+fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group) -> Particle {
   let i = b * params.n_particles + p;
-  if (p == 0u) { atomicStore(&adj_max[b], 0u); }
-  let P = load_state_in(i);
-  let g = load_group(b, particle_group(p));
+  if (p == 0u) { atomicStore(&adj_max[adj_slot(b, step.step)], 0u); }
   let vol = particle_vol(p);
   let mass = g.density * vol;
   let a = group_actuation(b, g);
@@ -61,4 +62,33 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   g_particle[(b * 3u) * N + p] += sa.gE;
   g_particle[(b * 3u + 1u) * N + p] += sa.gnu;
   g_particle[(b * 3u + 2u) * N + p] = sa.ga;
+  return Q;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let p = gid.x;
+  let b = wid.y;
+  if (p >= params.n_particles) { return; }
+  let i = b * params.n_particles + p;
+  _ = p2g_adj_particle(p, b, load_state_in(i), load_group(b, particle_group(p)));
+}
+
+var<workgroup> wg_max: atomic<u32>;
+
+@compute @workgroup_size(64)
+fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let p = gid.x;
+  let b = wid.y;
+  if (p < params.n_particles) {
+    let i = b * params.n_particles + p;
+    let P = load_state_in(i);
+    let g = load_group(b, particle_group(p));
+    let G = p2g_adj_particle(p, b, P, g);
+    let t = g2p_adj_terms(g, load_state_prev(i), P, G);
+    store_g_local(i, t.rec);
+    atomicMax(&wg_max, bitcast<u32>(t.bound)); // a non-negative float's bits order like the float
+  }
+  workgroupBarrier(); // as in g2p.adj.wgsl: one global atomicMax per workgroup
+  if ((p & 63u) == 0u) { atomicMax(&adj_max[adj_slot(b, step.step - 1u)], atomicLoad(&wg_max)); }
 }

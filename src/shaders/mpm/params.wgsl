@@ -66,6 +66,11 @@ fn node_index(n: vecDi) -> u32 {
 // (lavapipe itself still divides each lane's index by the workgroup size for the local ids it is
 // asked for: local_invocation_index costs more there than global x and y.)
 
+// The word of adj_max (the largest node gradient g2p's adjoint scatters, per batch copy) for step s.
+// Two per copy, by the step's parity: p2g's adjoint of step s + 1 fills step s's word while that
+// same dispatch resets its own (see p2g.adj.wgsl).
+fn adj_slot(b: u32, s: u32) -> u32 { return 2u * b + (s & 1u); }
+
 // The particles of one invocation of a scatter kernel (p2g, g2p's adjoint): [p0, p1) of batch copy
 // b, SCATTER_RUN of them (see compose.ts); none (p0 == p1) past the last.
 struct ScatterRun { b: u32, p0: u32, p1: u32, nodes_base: u32 }

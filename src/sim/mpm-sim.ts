@@ -246,7 +246,7 @@ export class MpmSim {
     }
     const seg = (label: string, a: number[]) => (a.length ? mk(label, a.length * 4, new Uint32Array(a)) : null);
     return {
-      gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p.adj.wgsl
+      gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p_adj_terms.wgsl
       adjMax: mk('adj_max', B * 2 * 4), // two words per copy, by step parity: adj_slot in params.wgsl
       gGridAcc: mk('g_grid_acc', B * nodes * d * 4),
       gGrid: mk('g_grid', B * nodes * NODE_FLOATS * 4), // (dL/dmv, dL/dm) in the node record

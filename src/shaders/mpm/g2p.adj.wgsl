@@ -18,23 +18,19 @@
 @group(0) @binding(9) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
 @group(0) @binding(10) var<storage, read> grid_vin: array<vec4<f32>>;
 
-// The workgroup's largest bound (a workgroup is within one batch copy): one global atomicMax per
-// workgroup instead of one per particle, all on the same word (a CPU driver serialises those
-// across its threads).
-var<workgroup> wg_max: atomic<u32>;
-
 @compute @workgroup_size(64)
 fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let p = gid.x;
   let b = wid.y;
+  var bound = 0u;
   if (p < params.n_particles) {
     let i = b * params.n_particles + p;
     let t = g2p_adj_terms(load_group(b, particle_group(p)), load_state_in(i), load_state_out(i), load_g_state_out(i));
     store_g_local(i, t.rec);
-    atomicMax(&wg_max, bitcast<u32>(t.bound)); // a non-negative float's bits order like the float
+    bound = bitcast<u32>(t.bound);
   }
-  workgroupBarrier();
-  if ((p & 63u) == 0u) { atomicMax(&adj_max[adj_slot(b, step.step)], atomicLoad(&wg_max)); } // the first of the workgroup
+  let m = workgroup_max(bound);
+  if ((p & 63u) == 0u) { atomicMax(&adj_max[adj_slot(b, step.step)], m); } // the first of the workgroup
 }
 
 fn flush_run(nodes_base: u32, base: vecDi, exponent: f32, c: ptr<function, array<vecD, STENCIL>>) {

@@ -74,12 +74,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   _ = p2g_adj_particle(p, b, load_state_in(i), load_group(b, particle_group(p)));
 }
 
-var<workgroup> wg_max: atomic<u32>;
-
 @compute @workgroup_size(64)
 fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let p = gid.x;
   let b = wid.y;
+  var bound = 0u;
   if (p < params.n_particles) {
     let i = b * params.n_particles + p;
     let P = load_state_in(i);
@@ -87,8 +86,8 @@ fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) w
     let G = p2g_adj_particle(p, b, P, g);
     let t = g2p_adj_terms(g, load_state_prev(i), P, G);
     store_g_local(i, t.rec);
-    atomicMax(&wg_max, bitcast<u32>(t.bound)); // a non-negative float's bits order like the float
+    bound = bitcast<u32>(t.bound);
   }
-  workgroupBarrier(); // as in g2p.adj.wgsl: one global atomicMax per workgroup
-  if ((p & 63u) == 0u) { atomicMax(&adj_max[adj_slot(b, step.step - 1u)], atomicLoad(&wg_max)); }
+  let m = workgroup_max(bound);
+  if ((p & 63u) == 0u) { atomicMax(&adj_max[adj_slot(b, step.step - 1u)], m); }
 }

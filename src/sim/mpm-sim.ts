@@ -100,6 +100,8 @@ export class MpmSim {
   readonly gridV: GPUBuffer;
   readonly statusBuf: GPUBuffer;
   private stepBuf: GPUBuffer;
+  /** Counts writeCtrl calls, so a rollout can tell that its forward ran with other controls. */
+  ctrlVersion = 0;
   private stepCapacity = 0;
   private adj: AdjointBuffers | null = null;
   private readonly groups = new Map<string, GPUBindGroup>();
@@ -350,6 +352,7 @@ export class MpmSim {
   writeCtrl(ctrl: Float32Array): void {
     if (ctrl.length !== this.packed.ctrl.length) throw new RangeError(`ctrl has ${ctrl.length} floats, expected ${this.packed.ctrl.length}`);
     writeBuffer(this.device, this.ctrlBuf, ctrl);
+    this.ctrlVersion++;
   }
 
   resetStatus(): void {

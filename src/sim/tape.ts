@@ -36,6 +36,8 @@ export class Rollout {
   private readonly slots: Slot[];
   private readonly work: Slot[];
   private readonly grads: GPUBuffer[];
+  /** sim.ctrlVersion at the last forward: the backward must see the same controls. */
+  private ctrlVersion = -1;
   /** Steps encoded per command buffer: many substeps per submit keeps dispatch overhead low. */
   stepsPerSubmit = 32;
 
@@ -92,6 +94,10 @@ export class Rollout {
   /** Runs T steps from state0 (record array or a state buffer). Throws RolloutError on blow-up. */
   async forward(state0: Float32Array | GPUBuffer = this.sim.packed.state0): Promise<RolloutStatus> {
     const sim = this.sim;
+    // Nothing from an earlier rollout stays valid: the recompute must not take a slot that happens
+    // to hold the same step number of the last forward for this one's.
+    for (const s of [...this.slots, ...this.work]) s.holds = -1;
+    this.ctrlVersion = sim.ctrlVersion;
     const s0 = this.slots[0];
     if (state0 instanceof Float32Array) writeBuffer(sim.device, s0.buf, state0);
     else {
@@ -146,6 +152,11 @@ export class Rollout {
    */
   async backward(gFinal: GPUBuffer): Promise<GPUBuffer> {
     const sim = this.sim;
+    if (sim.ctrlVersion !== this.ctrlVersion) {
+      throw new Error(this.ctrlVersion < 0
+        ? 'tape: backward before forward'
+        : 'tape: the control record (group parameters, actuation, collider tracks) was written since the forward; run forward again');
+    }
     const [gA, gB] = this.gradBuffers();
     const dev = sim.device;
     let enc = dev.createCommandEncoder({ label: 'rollout.backward' });

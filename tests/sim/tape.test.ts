@@ -67,3 +67,32 @@ test('the final state is refused after a checkpointed backward reused its slot',
   g.destroy();
   sim.destroy();
 });
+
+test('a reused rollout recomputes every state of the new forward, and refuses a control written since', async () => {
+  // T = 50: the two-sweep schedule has 7 segments but 12 slots, so some recompute slots are never a
+  // checkpoint and still hold the last backward's states when the next forward ends
+  const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true }));
+  const loss = await ComTargetLoss.create(sim, { kind: 'com-target', target: [0.5, 0.3] });
+  const T = 50;
+  const r = new Rollout(sim, T, 'auto');
+  expect(r.schedule.slots).toBeGreaterThan(r.schedule.starts.length + 1);
+  const kicked = sim.packed.state0.slice();
+  const ps = 2 * sim.dim + 2 * sim.dim * sim.dim;
+  for (let p = 0; p < sim.packed.n; p++) kicked[p * ps + sim.dim] += 0.3;
+  const run = async (state0: Float32Array) => {
+    await r.forward(state0);
+    await loss.evaluate(r.final.buf);
+    return readF32(gpu.device, await r.backward(loss.grad));
+  };
+  await run(sim.packed.state0);
+  const reused = await run(kicked);
+  const fresh = await gradient(sim, loss, T, 'auto', kicked);
+  expect(Buffer.from(reused.buffer).equals(Buffer.from(fresh.g.buffer))).toBe(true);
+
+  await r.forward(kicked);
+  sim.writeCtrl(sim.packed.ctrl);
+  await expect(r.backward(loss.grad)).rejects.toThrow(/control record .* was written since the forward/);
+  r.destroy();
+  loss.destroy();
+  sim.destroy();
+});

@@ -13,6 +13,7 @@ import materialWgsl from './mpm/material.wgsl?raw';
 import contactWgsl from './mpm/contact.wgsl?raw';
 import gridContactsWgsl from './mpm/grid_contacts.wgsl?raw';
 import p2gWgsl from './mpm/p2g.wgsl?raw';
+import gridAccWgsl from './mpm/grid_acc.wgsl?raw';
 import gridUpdateWgsl from './mpm/grid_update.wgsl?raw';
 import g2pWgsl from './mpm/g2p.wgsl?raw';
 import p2gAdjWgsl from './mpm/p2g.adj.wgsl?raw';
@@ -30,6 +31,7 @@ export const mpmShaders = {
   contact: contactWgsl,
   gridContacts: gridContactsWgsl,
   p2g: p2gWgsl,
+  gridAcc: gridAccWgsl,
   gridUpdate: gridUpdateWgsl,
   g2p: g2pWgsl,
   p2gAdj: p2gAdjWgsl,

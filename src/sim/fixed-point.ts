@@ -57,3 +57,16 @@ export function encode(x: number, scale: number): number {
   const r = Math.round(y);
   return Math.abs(y % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
+
+/** Mirror of fp_split in WGSL: [integer part, fraction in 2^-16 units] of x * scale. */
+export function splitEncode(x: number, scale: number): [number, number] {
+  const lim = 2147483000;
+  const y = Math.fround(Math.min(lim, Math.max(-lim, Math.fround(x * scale))));
+  const h = Math.floor(y);
+  return [h, encode(Math.fround(y - h), 65536)];
+}
+
+/** Mirror of fp_join in WGSL (float32 arithmetic): the value of a split pair at 1 / scale. */
+export function splitDecode(hi: number, lo: number, invScale: number): number {
+  return Math.fround(Math.fround(Math.fround(hi) * invScale) + Math.fround(Math.fround(lo) * Math.fround(invScale / 65536)));
+}

@@ -14,7 +14,7 @@ import { scatterRun } from '../shaders/compose';
 const WG = 64;
 const NODE_WG = 8;
 type Shape = 'particles' | 'runs' | 'nodes';
-/** Floats per node of grid_v, grid_vin and g_grid: a vec4, velocity (or its gradient) first, mass (or its gradient) last. */
+/** Floats per node record (grid_v; adj_node has two): a vec4, velocity (or its gradient) first, mass (or its gradient) last. */
 export const NODE_FLOATS = 4;
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;
@@ -74,7 +74,8 @@ interface AdjointBuffers {
   gLocal: GPUBuffer;
   adjMax: GPUBuffer;
   gGridAcc: GPUBuffer;
-  gGrid: GPUBuffer;
+  /** Per node (dL/dmv, dL/dm), then (v, m) of the recomputed grid update: grid_update.adj.wgsl. */
+  adjNode: GPUBuffer;
   gColNode: GPUBuffer;
   /** [B][3][N]: dL/dE, dL/dnu accumulated over the rollout; dL/da of the current step. */
   gParticle: GPUBuffer;
@@ -96,7 +97,6 @@ export class MpmSim {
   readonly modelBuf: GPUBuffer;
   readonly ctrlBuf: GPUBuffer;
   readonly gridAcc: GPUBuffer;
-  readonly gridVin: GPUBuffer;
   readonly gridV: GPUBuffer;
   readonly statusBuf: GPUBuffer;
   private stepBuf: GPUBuffer;
@@ -133,7 +133,6 @@ export class MpmSim {
     this.ctrlBuf = mk('ctrl', packed.ctrl.byteLength, undefined, packed.ctrl);
     this.gridAcc = mk('grid_acc', nodes * (2 * d + 1) * 4); // see ACC_STRIDE in params.wgsl
     // one vec4 per node (velocity in the first d floats, mass in the fourth): node_rec in dim2.wgsl
-    this.gridVin = mk('grid_vin', nodes * NODE_FLOATS * 4);
     this.gridV = mk('grid_v', nodes * NODE_FLOATS * 4);
     this.statusBuf = mk('status', 16, undefined, new Uint32Array([0, 0xffffffff, 0, 0]));
     this.stepBuf = this.makeStepBuf(Math.max(packed.horizon, 1) + 1);
@@ -200,7 +199,7 @@ export class MpmSim {
   }
 
   encodeGridUpdate(pass: GPUComputePassEncoder, step: number): void {
-    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridVin, this.gridV, this.statusBuf], step, 'nodes');
+    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridV, this.statusBuf], step, 'nodes');
   }
 
   encodeG2P(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
@@ -251,7 +250,7 @@ export class MpmSim {
       gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p_adj_terms.wgsl
       adjMax: mk('adj_max', B * 2 * 4), // two words per copy, by step parity: adj_slot in params.wgsl
       gGridAcc: mk('g_grid_acc', B * nodes * d * 4),
-      gGrid: mk('g_grid', B * nodes * NODE_FLOATS * 4), // (dL/dmv, dL/dm) in the node record
+      adjNode: mk('adj_node', B * nodes * 2 * NODE_FLOATS * 4),
       gColNode: mk('g_col_node', B * C * 2 * d * nodes * 4),
       gParticle: mk('g_particle', B * 3 * N * 4),
       gCtrl: mk('g_ctrl', lay.size * 4),
@@ -271,26 +270,29 @@ export class MpmSim {
   }
 
   /**
-   * Adjoint of g2p (local pass, then the fixed-point scatter into gGridAcc). Needs gridVin of `step`
-   * and sOut, the state g2p wrote from sIn at this step; p2g's adjoint adds the part through the
-   * stencil weights, from gridV. `localDone`: the fused p2g adjoint of step + 1 already wrote this
+   * Adjoint of g2p (local pass, then the fixed-point scatter into gGridAcc). Needs gridAcc as p2g
+   * of `step` left it (for node masses) and sOut, the state g2p wrote from sIn at this step; p2g's
+   * adjoint adds the part through the stencil weights. `localDone`: the fused p2g adjoint of step + 1 already wrote this
    * step's local terms (see encodeStepAdjoint).
    */
   encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number, localDone = false): void {
     const a = this.adjoint;
-    const g2pAdj = [sIn, sOut, gOut, a.gLocal, a.adjMax, a.gGridAcc, this.gridVin];
+    const g2pAdj = [sIn, sOut, gOut, a.gLocal, a.adjMax, a.gGridAcc, this.gridAcc];
     if (!localDone) this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, 'particles');
     this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, 'runs');
   }
 
-  /** Adjoint of grid_update: gGridAcc (dL/dv) -> gGrid (dL/dmv, dL/dm) and per-node collider grads. */
+  /**
+   * Adjoint of grid_update, which it recomputes from gridAcc (p2g of `step`) and clears:
+   * gGridAcc (dL/dv) -> adjNode (dL/dmv, dL/dm, and the grid velocity) and per-node collider grads.
+   */
   encodeGridUpdateAdj(pass: GPUComputePassEncoder, step: number): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridVin, a.adjMax, a.gGridAcc, a.gGrid, a.gColNode], step, 'nodes');
+    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridAcc, a.adjMax, a.gGridAcc, a.adjNode, a.gColNode], step, 'nodes');
   }
 
   /**
-   * Adjoint of p2g (and g2p's adjoint through the stencil weights): gGrid + gLocal + gridV -> gIn =
+   * Adjoint of p2g (and g2p's adjoint through the stencil weights): adjNode + gLocal -> gIn =
    * dL/d(state at step). With sPrev (the state at step - 1), also g2p's local adjoint of step - 1
    * into gLocal (fused: p2g.adj.wgsl).
    */
@@ -300,7 +302,7 @@ export class MpmSim {
     const kernel = sPrev ? this.kernels.p2gAdjFused : this.kernels.p2gAdj;
     const label = sPrev ? 'p2g_adj.fused' : 'p2g_adj';
     // the plain kernel does not read state_prev: sIn fills its binding
-    this.dispatch(pass, kernel, label, [sIn, a.gGrid, a.gLocal, gIn, a.gParticle, a.adjMax, this.gridV, sPrev ?? sIn], step, 'particles');
+    this.dispatch(pass, kernel, label, [sIn, a.adjNode, a.gLocal, gIn, a.gParticle, a.adjMax, sPrev ?? sIn], step, 'particles');
   }
 
   /** Per-step control gradients (actuation, collider tracks) from this step's per-particle/node terms. */
@@ -311,8 +313,8 @@ export class MpmSim {
   }
 
   /**
-   * Adjoint of step `step` (state sIn -> sOut): recomputes the grid from sIn, then runs the stage
-   * adjoints in reverse. gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn.
+   * Adjoint of step `step` (state sIn -> sOut): recomputes p2g from sIn, then runs the stage
+   * adjoints in reverse (the grid update's adjoint recomputes the update itself). gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn.
    * Chaining (what a rollout's backward does inside a segment): pass `sPrev`, the state at
    * step - 1, when the next call is the adjoint of step - 1; that call then passes `localDone`,
    * since this one already wrote its g2p local terms. Both default to the standalone adjoint.
@@ -321,7 +323,6 @@ export class MpmSim {
     chain: { sPrev?: GPUBuffer | null; localDone?: boolean } = {}): void {
     if (gIn === gOut) throw new Error('the step adjoint would overwrite its own input gradient');
     this.encodeP2G(pass, sIn, step);
-    this.encodeGridUpdate(pass, step);
     this.encodeG2PAdj(pass, sIn, sOut, gOut, step, chain.localDone ?? false);
     this.encodeGridUpdateAdj(pass, step);
     this.encodeP2GAdj(pass, sIn, gIn, step, chain.sPrev ?? null);

@@ -67,9 +67,9 @@ for (const [name, opts] of massCases) {
     const errAcc = Math.abs(q / scales.fpM - M);
     // grid_update decodes each node's sum to f32: one more rounding of 2^-24 of every node's mass.
     encodeOnce((pass) => sim.encodeGridUpdate(pass, 0));
-    const vin = await readF32(gpu.device, sim.gridVin);
+    const gridV = await readF32(gpu.device, sim.gridV);
     let m = 0;
-    for (let i = 0; i < nodes; i++) m += nodeAt(vin, i, 3);
+    for (let i = 0; i < nodes; i++) m += nodeAt(gridV, i, 3);
     const errVin = Math.abs(m - M);
     const DECODED_MASS_TOL = FP_MASS_TOL + M * 2 ** -24;
     console.log(`${name} mass ${M.toExponential(6)}: integer-sum error ${errAcc.toExponential(2)}, decoded ${errVin.toExponential(2)}; bound ${FP_MASS_TOL.toExponential(2)} (${contributions} contributions at 1/fpM = ${(1 / scales.fpM).toExponential(2)})`);
@@ -109,7 +109,7 @@ for (const dim of [2, 3] as const) {
       const sim = await MpmSim.create(gpu, s);
       const s0 = sim.createState('s0', sim.packed.state0);
       encodeOnce((pass) => { sim.encodeP2G(pass, s0, 0); sim.encodeGridUpdate(pass, 0); });
-      grids.push(await readF32(gpu.device, sim.gridVin));
+      grids.push(await readF32(gpu.device, sim.gridV));
       s0.destroy();
       sim.destroy();
     }

@@ -5,13 +5,14 @@ import { requestGpu, type GpuContext } from '../../src/sim/device';
 import { MpmSim } from '../../src/sim/mpm-sim';
 import { particleStride } from '../../src/sim/mpm-params';
 import { readF32, readU32, writeBuffer } from '../../src/sim/gpu-buffers';
-import { adjointScale, encode } from '../../src/sim/fixed-point';
+import { adjointScale, encode, splitDecode, splitEncode } from '../../src/sim/fixed-point';
 import { refModel, withCtrl, type RefModel } from '../../src/sim/reference/ref-model';
 import { g2p, gridUpdate, p2g, rollout } from '../../src/sim/reference/mpm-reference';
 import { rng } from '../../src/sim/reference/finite-diff';
 import type { MaterialKind } from '../../src/sim/model';
 import { tinyScene } from '../helpers/tiny-scenes';
-import { nodeAt, nodeRecords } from '../helpers/node-records';
+import { adjNodeRecords, nodeAt, nodeRecords } from '../helpers/node-records';
+import { NODE_FLOATS } from '../../src/sim/mpm-sim';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -79,7 +80,8 @@ for (const dim of [2, 3] as const) {
         for (let i = 0; i < nodes; i++) { for (let d = 0; d < dim; d++) a += nodeAt(g64, i, d) * g.mv[i * dim + d]; a += nodeAt(g64, i, 3) * g.m[i]; }
         return a;
       };
-      writeBuffer(gpu.device, sim.adjoint.gGrid, gGrid);
+      // the grid velocities in adj_node only meet g2p's terms in g_local, zero here
+      writeBuffer(gpu.device, sim.adjoint.adjNode, adjNodeRecords(gGrid, new Float32Array(gGrid.length)));
       // p2g's adjoint also adds what g2p's adjoint left in g_local: nothing, for this stage alone
       writeBuffer(gpu.device, sim.adjoint.gLocal, new Float32Array(sim.adjoint.gLocal.size / 4));
       const sIn = sim.createState('in', s), gIn = sim.createState('gin');
@@ -111,10 +113,8 @@ for (const dim of [2, 3] as const) {
       const grid = gridUpdate(model, p2g(model, s64, STEP), STEP);
       const gv32 = Float32Array.from(grid.v);
       const gv64 = Float64Array.from(gv32);
-      writeBuffer(gpu.device, sim.gridV, nodeRecords(model.nodes, dim, gv32, dim));
-      // the scatter's scale per node depends on the node's mass: the grid of the same state
-      const vin32 = Float32Array.from(grid.vin);
-      writeBuffer(gpu.device, sim.gridVin, nodeRecords(model.nodes, dim, vin32, dim + 1, (i) => vin32[i * (dim + 1) + dim]));
+      const gvRec = nodeRecords(model.nodes, dim, gv32, dim);
+      writeBuffer(gpu.device, sim.gridV, gvRec);
       const gOut32 = Float32Array.from(gaussVec(s64.length, rand));
       const gOut = Float64Array.from(gOut32);
       const L = (st: Float64Array, v: Float64Array) => dot(gOut, g2p(model, st, { v }, STEP));
@@ -122,10 +122,16 @@ for (const dim of [2, 3] as const) {
       // The adjoint reads v' and C' from the state g2p wrote: run g2p on the same grid first.
       // Its gradient in x through the stencil weights is gathered by p2g's adjoint, which adds
       // nothing else when the grid gradient is zero: dL/d state_in is then g2p's adjoint alone.
-      writeBuffer(gpu.device, sim.adjoint.gGrid, new Float32Array(sim.adjoint.gGrid.size / 4));
+      // p2g's adjoint reads the grid velocities from adj_node, next to a (here zero) grid gradient.
+      writeBuffer(gpu.device, sim.adjoint.adjNode, adjNodeRecords(new Float32Array(gvRec.length), gvRec));
       const gInBuf = sim.createState('gin');
-      run(sim, (pass) => { sim.encodeG2P(pass, sIn, sOut, STEP); sim.encodeG2PAdj(pass, sIn, sOut, gOutBuf, STEP); });
+      // The scatter's scale per node depends on the node's mass, which it reads from p2g's
+      // accumulator of the same state: as in a step adjoint, p2g runs first.
+      run(sim, (pass) => { sim.encodeP2G(pass, sIn, STEP); sim.encodeG2P(pass, sIn, sOut, STEP); sim.encodeG2PAdj(pass, sIn, sOut, gOutBuf, STEP); });
       const acc = new Int32Array((await readF32(gpu.device, sim.adjoint.gGridAcc)).buffer);
+      const gridAcc = new Int32Array((await readF32(gpu.device, sim.gridAcc)).buffer);
+      const invFpM = new Float32Array(sim.packed.params)[26];
+      const nodeMass = (node: number) => Math.fround(Math.fround(gridAcc[node * (2 * dim + 1) + dim]) * invFpM);
       const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[STEP & 1]; // copy 0's word for this step (adj_slot); p2g's adjoint resets it
       run(sim, (pass) => sim.encodeP2GAdj(pass, sIn, gInBuf, STEP));
       const gIn = await readF32(gpu.device, gInBuf);
@@ -142,7 +148,7 @@ for (const dim of [2, 3] as const) {
       let an = 0;
       for (let i = 0; i < dir.length; i++) {
         const node = Math.floor(i / dim);
-        an += (acc[i] / adjointScale(maxC, vin32[node * (dim + 1) + dim], invMinMass)) * dir[i];
+        an += (acc[i] / adjointScale(maxC, nodeMass(node), invMinMass)) * dir[i];
       }
       const eps = 1e-4;
       const num = (L(s64, gv64.map((x, i) => x + eps * dir[i])) - L(s64, gv64.map((x, i) => x - eps * dir[i]))) / (2 * eps);
@@ -162,14 +168,38 @@ for (const dim of [2, 3] as const) {
     const mv = grid.mv.map((_, i) => (m[Math.floor(i / dim)] > 0 ? m[Math.floor(i / dim)] * 2 * (rand() - 0.5) : 0));
     // Put mass on wall and ground nodes too.
     for (let i = 0; i < nodes; i += 7) if (!(m[i] > 0)) { m[i] = 1e-4 * (1 + rand()); for (let d = 0; d < dim; d++) mv[i * dim + d] = m[i] * 2 * (rand() - 0.5); }
-    const m32 = Float32Array.from(m), mv32 = Float32Array.from(mv);
+    // The adjoint recomputes the update from p2g's fixed-point accumulator: give it these sums, and
+    // the reference what the GPU decodes from them.
+    const P = new Float32Array(sim.packed.params);
+    const [fpM, fpP, invFpM, invFpP] = [P[24], P[25], P[26], P[27]];
+    const stride = 2 * dim + 1; // [mv_hi (dim), m, mv_lo (dim)]
+    const gridAcc = new Int32Array(nodes * stride);
+    const m32 = new Float32Array(nodes), mv32 = new Float32Array(nodes * dim);
+    for (let i = 0; i < nodes; i++) {
+      gridAcc[i * stride + dim] = encode(m[i], fpM);
+      m32[i] = Math.fround(Math.fround(gridAcc[i * stride + dim]) * invFpM);
+      for (let d = 0; d < dim; d++) {
+        const [hi, lo] = splitEncode(mv[i * dim + d], fpP);
+        gridAcc[i * stride + d] = hi;
+        gridAcc[i * stride + dim + 1 + d] = lo;
+        mv32[i * dim + d] = splitDecode(hi, lo, invFpP);
+      }
+    }
     const vin = new Float32Array(nodes * (dim + 1));
     for (let i = 0; i < nodes; i++) {
       if (!(m32[i] > 0)) continue;
       for (let d = 0; d < dim; d++) vin[i * (dim + 1) + d] = Math.fround(Math.fround(mv32[i * dim + d] / m32[i]) + Math.fround(model.dt * model.gravity[d]));
       vin[i * (dim + 1) + dim] = m32[i];
     }
-    writeBuffer(gpu.device, sim.gridVin, nodeRecords(nodes, dim, vin, dim + 1, (i) => vin[i * (dim + 1) + dim]));
+    // The forward grid update of these sums, for the recomputed velocities below (it clears grid_acc).
+    writeBuffer(gpu.device, sim.gridAcc, gridAcc);
+    const encF = gpu.device.createCommandEncoder();
+    const passF = encF.beginComputePass();
+    sim.encodeGridUpdate(passF, STEP);
+    passF.end();
+    gpu.device.queue.submit([encF.finish()]);
+    const gridV = await readF32(gpu.device, sim.gridV);
+    writeBuffer(gpu.device, sim.gridAcc, gridAcc);
     const g = gaussVec(nodes * dim, rand);
     const gmax = Math.max(...g.map(Math.abs));
     const invMinMass = new Float32Array(sim.packed.params)[31];
@@ -195,7 +225,16 @@ for (const dim of [2, 3] as const) {
     sim.encodeCtrlGrads(pass2, STEP);
     pass2.end();
     gpu.device.queue.submit([enc2.finish()]);
-    const gGrid = await readF32(gpu.device, sim.adjoint.gGrid);
+    const adjNode = await readF32(gpu.device, sim.adjoint.adjNode);
+    const gGrid = new Float32Array(nodes * NODE_FLOATS); // the gradient records of adj_node
+    const vRecompute = new Float32Array(nodes * NODE_FLOATS); // and its grid update records
+    for (let i = 0; i < nodes; i++) {
+      gGrid.set(adjNode.subarray(2 * i * NODE_FLOATS, (2 * i + 1) * NODE_FLOATS), i * NODE_FLOATS);
+      vRecompute.set(adjNode.subarray((2 * i + 1) * NODE_FLOATS, (2 * i + 2) * NODE_FLOATS), i * NODE_FLOATS);
+    }
+    // the recomputed update is the forward's, to the bit, and grid_acc is left zero as the forward leaves it
+    expect(Buffer.from(vRecompute.buffer).equals(Buffer.from(gridV.buffer))).toBe(true);
+    expect((await readU32(gpu.device, sim.gridAcc)).every((x) => x === 0)).toBe(true);
     const gCtrl = await readF32(gpu.device, sim.adjoint.gCtrl);
     const m64 = Float64Array.from(m32), mv64 = Float64Array.from(mv32);
     const L = (mod: RefModel, mm: Float64Array, mvv: Float64Array) => dot(gq, gridUpdate(mod, { m: mm, mv: mvv }, STEP).v);

@@ -9,14 +9,15 @@
 //   of grid_v over the stencil: p2g's adjoint does it in its own stencil loop.
 // scatter (per run of SCATTER_RUN particles, see p2g.wgsl): adds those node gradients into
 //   g_grid_acc with fixed-point atomics, at a scale per node from the step's largest contribution
-//   and the node's mass (grid_vin). A run's partial sum is within the node's bound like the whole.
+//   and the node's mass (read from p2g's accumulator, before the grid update's adjoint takes it).
+//   A run's partial sum is within the node's bound like the whole.
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> state_out: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> g_state_out: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> g_local: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> adj_max: array<atomic<u32>>;
 @group(0) @binding(9) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
-@group(0) @binding(10) var<storage, read> grid_vin: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read_write> grid_acc: array<atomic<i32>>; // only loaded
 
 @compute @workgroup_size(64)
 fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -36,7 +37,8 @@ fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) w
 fn flush_run(nodes_base: u32, base: vecDi, exponent: f32, c: ptr<function, array<vecD, STENCIL>>) {
   for (var k = 0u; k < STENCIL; k++) {
     let ni = nodes_base + node_index(base + stencil_offset(k));
-    let scale = fp_adj_node_scale(exponent, grid_vin[ni].w, params.inv_min_mass);
+    let m = fp_decode(atomicLoad(&grid_acc[acc_mass_word(ni)]), params.inv_fp_m);
+    let scale = fp_adj_node_scale(exponent, m, params.inv_min_mass);
     for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[ni * DIM + d], fp_encode((*c)[k][d], scale)); }
     (*c)[k] = vecD(0.0);
   }

@@ -40,6 +40,7 @@ fn grid_contacts(b: u32, node: vecDi, v_in: vecD) -> vecD {
 }
 
 struct ContactsAdj {
+  v: vecD, // the velocity after all contacts: grid_contacts(b, node, v_in), from the replay
   gv: vecD,
   gc: array<vecD, MAX_COLLIDERS>, // dL / d collider position
   gu: array<vecD, MAX_COLLIDERS>, // dL / d collider velocity
@@ -61,6 +62,7 @@ fn grid_contacts_adj(b: u32, node: vecDi, v_in: vecD, g_out: vecD) -> ContactsAd
     vs[nc + d] = v;
     v = wall_contact(v, wall_normal(node, d), d);
   }
+  r.v = v;
   var g = g_out;
   for (var d = DIM; d > 0u; d--) {
     g = wall_contact_adj(vs[nc + d - 1u], wall_normal(node, d - 1u), d - 1u, g);

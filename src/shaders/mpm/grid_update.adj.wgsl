@@ -1,14 +1,16 @@
-// Adjoint of grid_update (per batch copy and node).
-// Reads grid_vin (velocity before contacts and mass, from the recomputed forward) and
-// g_grid_acc (dL/dv_i in fixed point, scale from adj_max and the node's mass), which it clears
-// for the next step.
-// Writes g_grid = (dL/dmv_i, dL/dm_i) and, per collider, dL/d(position, velocity) of this node in
-// g_col_node[b][k][component][node] (summed over nodes afterwards by ctrl_grad.wgsl).
+// Adjoint of grid_update (per batch copy and node), with the update itself recomputed: it takes
+// grid_acc (grid_acc.wgsl, binding 4; p2g of this step just filled it) as grid_update would, so a
+// step adjoint needs no separate grid update and the grid before contacts is never written.
+// Reads g_grid_acc (dL/dv_i in fixed point, scale from adj_max and the node's mass), which it
+// clears for the next step.
+// Writes adj_node, two records per node: (dL/dmv_i, dL/dm_i), then (v_i after contacts, m_i), the
+// same values grid_update writes to grid_v: p2g's adjoint reads both, side by side in memory.
+// Per collider, dL/d(position, velocity) of this node goes to g_col_node[b][k][component][node]
+// (summed over nodes afterwards by ctrl_grad.wgsl).
 //   v_i = mv_i / m_i + dt g  =>  dL/dmv = g_v / m,  dL/dm = -g_v . (v_i - dt g) / m
-@group(0) @binding(4) var<storage, read> grid_vin: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> adj_max: array<u32>;
 @group(0) @binding(6) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
-@group(0) @binding(7) var<storage, read_write> g_grid: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> adj_node: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> g_col_node: array<f32>;
 
 @compute @workgroup_size(8, 8)
@@ -18,9 +20,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let i = gn.i;
   let b = gn.b;
   let ni = gn.ni;
-  let node = gn.node;
-  let vin = grid_vin[i];
-  let m = vin.w;
+  let s = take_node(i);
+  let m = s.m;
+  var v = vecD(0.0);
   var gmv = vecD(0.0);
   var gm = 0.0;
   // Most nodes of a grid are empty: they skip the scale and, unless a particle's stencil reached
@@ -30,12 +32,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let inv_scale = 1.0 / fp_adj_scale(adj_max[adj_slot(b, step.step)], m, params.inv_min_mass);
     var gout: vecD;
     for (var d = 0u; d < DIM; d++) { gout[d] = fp_decode(atomicExchange(&g_grid_acc[i * DIM + d], 0), inv_scale); }
-    let v = node_v(vin);
-    let ca = grid_contacts_adj(b, node, v, gout);
+    let ca = grid_contacts_adj(b, gn.node, s.v, gout);
+    v = ca.v;
     var grav: vecD;
     for (var d = 0u; d < DIM; d++) { grav[d] = params.gravity[d]; }
     gmv = ca.gv / m;
-    gm = -dot(ca.gv, v - params.dt * grav) / m;
+    gm = -dot(ca.gv, s.v - params.dt * grav) / m;
     for (var k = 0u; k < params.n_colliders; k++) {
       let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
       for (var d = 0u; d < DIM; d++) {
@@ -52,5 +54,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       for (var d = 0u; d < 2u * DIM; d++) { g_col_node[base + d * params.res.w] = 0.0; }
     }
   }
-  g_grid[i] = node_rec(gmv, gm);
+  adj_node[2u * i] = node_rec(gmv, gm);
+  adj_node[2u * i + 1u] = node_rec(v, m);
 }

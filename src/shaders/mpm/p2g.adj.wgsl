@@ -1,7 +1,8 @@
 // Adjoint of p2g, as a gather (no atomics): each particle reads the node gradients of its stencil.
-// Reads state_in, g_grid = (dL/dmv_i, dL/dm_i), g_local (what g2p's adjoint already found for x
-// and F, and its scatter terms a, Bm) and grid_v (this step's grid velocities): the same stencil
-// loop also gathers g2p's adjoint through the weights, dL/dx += sum_i dw_ip . v_i (a + Bm dpos).
+// Reads state_in, g_local (what g2p's adjoint already found for x and F, and its scatter terms a,
+// Bm) and adj_node (per node (dL/dmv_i, dL/dm_i) and this step's grid velocity v_i, side by side:
+// grid_update.adj.wgsl): the same stencil loop also gathers g2p's adjoint through the weights,
+// dL/dx += sum_i dw_ip . v_i (a + Bm dpos).
 // Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over the rollout
 // and writes this step's dL/da per particle into g_particle ([b][3][N]).
 // Thread 0 of each batch copy resets this step's adj_max word: every reader of its scale has run.
@@ -10,13 +11,12 @@
 // of step s - 1) already loaded, and state_prev = state s - 1. It overwrites g_local with step
 // s - 1's record after reading step s's (each invocation only its own particle's record).
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> g_grid: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> adj_node: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> g_local: array<vec4<f32>>; // a particle record: see g2p_adj_terms.wgsl
 @group(0) @binding(7) var<storage, read_write> g_state_in: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> g_particle: array<f32>;
 @group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
-@group(0) @binding(10) var<storage, read> grid_v: array<vec4<f32>>;
-@group(0) @binding(11) var<storage, read> state_prev: array<vec4<f32>>; // fused only
+@group(0) @binding(10) var<storage, read> state_prev: array<vec4<f32>>; // fused only
 
 // The adjoint of particle p of copy b (g, its group); stores dL/d state_in and returns it.
 fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group) -> Particle {
@@ -41,10 +41,10 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group) -> Particle {
     let nw = stencil_node(st, o, params.inv_dx);
     let dpos = (vecD(o) - st.fx) * params.dx;
     let ni = b * params.res.w + node_index(st.base + o);
-    let gg = g_grid[ni];
+    let gg = adj_node[2u * ni];
     let gmv = node_v(gg);
     let gm = gg.w;
-    let vi = node_v(grid_v[ni]);
+    let vi = node_v(adj_node[2u * ni + 1u]);
     gvs += nw.w * gmv;
     gA += outer(nw.w * gmv, dpos);
     gx += nw.dw * (gm * mass + dot(gmv, mv + A * dpos) + dot(vi, ga + Bm * dpos));

@@ -17,13 +17,14 @@
 
 fn flush_run(nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL>>, m: ptr<function, array<f32, STENCIL>>) {
   for (var k = 0u; k < STENCIL; k++) {
-    let a = (nodes_base + node_index(base + stencil_offset(k))) * ACC_STRIDE;
+    let ni = nodes_base + node_index(base + stencil_offset(k));
+    let a = ni * ACC_STRIDE;
     for (var d = 0u; d < DIM; d++) {
       let q = fp_split((*mv)[k][d], params.fp_p);
       atomicAdd(&grid_acc[a + d], q.x);
       atomicAdd(&grid_acc[a + DIM + 1u + d], q.y);
     }
-    atomicAdd(&grid_acc[a + DIM], fp_encode((*m)[k], params.fp_m));
+    atomicAdd(&grid_acc[acc_mass_word(ni)], fp_encode((*m)[k], params.fp_m));
     (*mv)[k] = vecD(0.0);
     (*m)[k] = 0.0;
   }

@@ -1,0 +1,36 @@
+// Reading P2G's accumulator: the grid update and its adjoint both turn a node's fixed-point sums
+// into its mass and velocity (the adjoint recomputes the update from the accumulator rather than
+// reading a stored one). Included before the body of those two kernels: grid_acc is their
+// binding 4. Layout per node: [mv_hi (DIM), m, mv_lo (DIM)] (ACC_STRIDE, params.wgsl).
+@group(0) @binding(4) var<storage, read_write> grid_acc: array<atomic<i32>>;
+
+// Reads an accumulator and leaves it zero for the next p2g. Most nodes of a grid are empty: a load
+// is much cheaper than an atomic exchange on a CPU driver, so only a non-zero word is exchanged.
+fn take_acc(k: u32) -> i32 {
+  if (atomicLoad(&grid_acc[k]) == 0) { return 0; }
+  return atomicExchange(&grid_acc[k], 0);
+}
+
+// A node's mass and its velocity before contacts, mv / m + dt g (zero where m = 0); over: a sum
+// beyond the fixed-point bounds (see fixed_point.wgsl), which the forward reports as a blow-up.
+struct NodeSum { v: vecD, m: f32, over: bool }
+
+fn take_node(i: u32) -> NodeSum {
+  let q = i * ACC_STRIDE;
+  var r: NodeSum;
+  var mv: vecD;
+  for (var d = 0u; d < DIM; d++) {
+    let hi = take_acc(q + d);
+    let lo = take_acc(q + DIM + 1u + d);
+    mv[d] = fp_join(hi, lo, params.inv_fp_p);
+    r.over = r.over || abs(mv[d]) > params.p_bound;
+  }
+  r.m = fp_decode(take_acc(acc_mass_word(i)), params.inv_fp_m);
+  r.over = r.over || r.m < 0.0 || r.m > params.m_bound;
+  if (r.m > 0.0) {
+    var grav: vecD;
+    for (var d = 0u; d < DIM; d++) { grav[d] = params.gravity[d]; }
+    r.v = mv / r.m + params.dt * grav;
+  }
+  return r;
+}

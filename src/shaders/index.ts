@@ -14,6 +14,7 @@ import contactWgsl from './mpm/contact.wgsl?raw';
 import gridContactsWgsl from './mpm/grid_contacts.wgsl?raw';
 import p2gWgsl from './mpm/p2g.wgsl?raw';
 import gridAccWgsl from './mpm/grid_acc.wgsl?raw';
+import tilesWgsl from './mpm/tiles.wgsl?raw';
 import gridUpdateWgsl from './mpm/grid_update.wgsl?raw';
 import g2pWgsl from './mpm/g2p.wgsl?raw';
 import p2gAdjWgsl from './mpm/p2g.adj.wgsl?raw';
@@ -32,6 +33,7 @@ export const mpmShaders = {
   gridContacts: gridContactsWgsl,
   p2g: p2gWgsl,
   gridAcc: gridAccWgsl,
+  tiles: tilesWgsl,
   gridUpdate: gridUpdateWgsl,
   g2p: g2pWgsl,
   p2gAdj: p2gAdjWgsl,

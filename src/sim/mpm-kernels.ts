@@ -28,13 +28,13 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim): Promise<M
   const p2gAdjParts: [string, boolean][] = [['state_in', false], ['g_state_in', true], ['g_local', true], ['state_prev', false]];
   const p2gAdjOwn: BindingKind[] = ['read', 'read', 'rw', 'rw', 'rw', 'rw', 'read'];
   const [p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad] = await Promise.all([
-    k('p2g', mpmShaders.p2g, [['state_in', false]], ['read', 'rw']),
-    // both read p2g's accumulator through grid_acc.wgsl (their binding 4)
-    k('grid_update', `${mpmShaders.gridAcc}\n${mpmShaders.gridUpdate}`, [], ['rw', 'rw', 'rw']),
+    k('p2g', `${mpmShaders.tiles}\n${mpmShaders.p2g}`, [['state_in', false]], ['read', 'rw', 'rw']),
+    // both read p2g's accumulator through grid_acc.wgsl (their binding 4), and skip tiles (tiles.wgsl)
+    k('grid_update', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdate}`, [], ['rw', 'rw', 'rw', 'rw']),
     k('g2p', mpmShaders.g2p, [['state_in', false], ['state_out', true]], ['read', 'read', 'rw', 'rw']),
     k('g2p_adj.local', mpmShaders.g2pAdj, adjParts, g2pAdjOwn, 'local'),
     k('g2p_adj.scatter', mpmShaders.g2pAdj, adjParts, g2pAdjOwn, 'scatter'),
-    k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'rw', 'rw', 'rw']),
+    k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'rw', 'rw', 'rw', 'rw']),
     k('p2g_adj', mpmShaders.p2gAdj, p2gAdjParts, p2gAdjOwn),
     k('p2g_adj.fused', mpmShaders.p2gAdj, p2gAdjParts, p2gAdjOwn, 'fused'),
     cache.computeAsync('mpm.ctrl_grad', mpmShaders.ctrlGrad, ['uniform-dynamic', 'read', 'read', 'rw']),

@@ -98,6 +98,8 @@ export class MpmSim {
   readonly ctrlBuf: GPUBuffer;
   readonly gridAcc: GPUBuffer;
   readonly gridV: GPUBuffer;
+  /** Per node tile, the last step (+ 1) whose particles reached it: tiles.wgsl. */
+  readonly tileStamp: GPUBuffer;
   readonly statusBuf: GPUBuffer;
   private stepBuf: GPUBuffer;
   /** Counts writeCtrl calls, so a rollout can tell that its forward ran with other controls. */
@@ -134,6 +136,8 @@ export class MpmSim {
     this.gridAcc = mk('grid_acc', nodes * (2 * d + 1) * 4); // see ACC_STRIDE in params.wgsl
     // one vec4 per node (velocity in the first d floats, mass in the fourth): node_rec in dim2.wgsl
     this.gridV = mk('grid_v', nodes * NODE_FLOATS * 4);
+    const [rx, ry, rz] = packed.res;
+    this.tileStamp = mk('tile_stamp', packed.batch * Math.ceil(rx / NODE_WG) * Math.ceil(ry / NODE_WG) * rz * 4);
     this.statusBuf = mk('status', 16, undefined, new Uint32Array([0, 0xffffffff, 0, 0]));
     this.stepBuf = this.makeStepBuf(Math.max(packed.horizon, 1) + 1);
   }
@@ -195,11 +199,11 @@ export class MpmSim {
   }
 
   encodeP2G(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
-    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc], step, 'runs');
+    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc, this.tileStamp], step, 'runs');
   }
 
   encodeGridUpdate(pass: GPUComputePassEncoder, step: number): void {
-    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridV, this.statusBuf], step, 'nodes');
+    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridV, this.statusBuf, this.tileStamp], step, 'nodes');
   }
 
   encodeG2P(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
@@ -288,7 +292,7 @@ export class MpmSim {
    */
   encodeGridUpdateAdj(pass: GPUComputePassEncoder, step: number): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridAcc, a.adjMax, a.gGridAcc, a.adjNode, a.gColNode], step, 'nodes');
+    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridAcc, a.adjMax, a.gGridAcc, a.adjNode, a.gColNode, this.tileStamp], step, 'nodes');
   }
 
   /**

@@ -192,6 +192,8 @@ for (const dim of [2, 3] as const) {
       vin[i * (dim + 1) + dim] = m32[i];
     }
     // The forward grid update of these sums, for the recomputed velocities below (it clears grid_acc).
+    // No p2g ran, so mark every node tile as reached at this step (tiles.wgsl).
+    writeBuffer(gpu.device, sim.tileStamp, new Uint32Array(sim.tileStamp.size / 4).fill(STEP + 1));
     writeBuffer(gpu.device, sim.gridAcc, gridAcc);
     const encF = gpu.device.createCommandEncoder();
     const passF = encF.beginComputePass();

@@ -13,6 +13,8 @@ fn node_v(r: vec4<f32>) -> vecD { return r.xy; }
 
 // Grid coordinates of a node-kernel invocation (x, y, z) as a node (z = 0 in 2D).
 fn node_of(c: vec3<u32>) -> vecDi { return vec2<i32>(c.xy); }
+// The z layer of a node (node_of's inverse on z).
+fn node_layer(n: vecDi) -> u32 { return 0u; }
 
 // cof(m) = det(m) * m^{-T}: d det(m) / dm.
 fn cofactor(m: matD) -> matD {

@@ -9,6 +9,7 @@ fn det(m: matD) -> f32 { return determinant(m); }
 fn node_rec(v: vecD, m: f32) -> vec4<f32> { return vec4<f32>(v, m); }
 fn node_v(r: vec4<f32>) -> vecD { return r.xyz; }
 fn node_of(c: vec3<u32>) -> vecDi { return vec3<i32>(c); }
+fn node_layer(n: vecDi) -> u32 { return u32(n.z); }
 
 // cof(m) = det(m) * m^{-T}: d det(m) / dm. Columns of the cofactor are cross products of columns.
 fn cofactor(m: matD) -> matD {

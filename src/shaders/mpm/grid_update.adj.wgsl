@@ -12,6 +12,7 @@
 @group(0) @binding(6) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
 @group(0) @binding(7) var<storage, read_write> adj_node: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> g_col_node: array<f32>;
+@group(0) @binding(9) var<storage, read_write> tile_stamp: array<atomic<u32>>; // tiles.wgsl
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -20,6 +21,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let i = gn.i;
   let b = gn.b;
   let ni = gn.ni;
+  // A tile no particle reaches has nothing to take (p2g and the scatter only wrote reached nodes)
+  // and adj_node there is never read; only the collider gradients, summed over every node, must
+  // be zero there.
+  if (!tile_active(wid)) {
+    for (var k = 0u; k < params.n_colliders; k++) {
+      let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
+      for (var d = 0u; d < 2u * DIM; d++) { g_col_node[base + d * params.res.w] = 0.0; }
+    }
+    return;
+  }
   let s = take_node(i);
   let m = s.m;
   var v = vecD(0.0);

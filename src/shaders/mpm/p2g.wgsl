@@ -12,10 +12,13 @@
 // their relative precision (a light node is as precise as a heavy one), and integer addition of
 // the runs is order-free, so results stay bitwise reproducible. Particles in any order are still
 // right, only slower (runs of one). Dispatched over runs (params.wgsl).
+// Each run also stamps the node tile of its stencil base (tiles.wgsl) for the grid kernels.
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
+@group(0) @binding(6) var<storage, read_write> tile_stamp: array<atomic<u32>>;
 
-fn flush_run(nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL>>, m: ptr<function, array<f32, STENCIL>>) {
+fn flush_run(b: u32, nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL>>, m: ptr<function, array<f32, STENCIL>>) {
+  stamp_tile(b, base);
   for (var k = 0u; k < STENCIL; k++) {
     let ni = nodes_base + node_index(base + stencil_offset(k));
     let a = ni * ACC_STRIDE;
@@ -46,7 +49,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let a = group_actuation(b, g);
     let A = kirchhoff(g, P.F, P.C, a, stress_svd(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;
     let st = stencil_at(P.x, params.inv_dx);
-    if (p > run.p0 && any(st.base != run_base)) { flush_run(run.nodes_base, run_base, &mv, &m); }
+    if (p > run.p0 && any(st.base != run_base)) { flush_run(b, run.nodes_base, run_base, &mv, &m); }
     run_base = st.base;
     for (var k = 0u; k < STENCIL; k++) {
       let o = stencil_offset(k);
@@ -55,5 +58,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       m[k] += w * mass;
     }
   }
-  flush_run(run.nodes_base, run_base, &mv, &m);
+  flush_run(b, run.nodes_base, run_base, &mv, &m);
 }

@@ -12,7 +12,7 @@
 @group(0) @binding(6) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
 @group(0) @binding(7) var<storage, read_write> adj_node: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> g_col_node: array<f32>;
-@group(0) @binding(9) var<storage, read_write> tile_stamp: array<atomic<u32>>; // tiles.wgsl
+@group(0) @binding(9) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

@@ -7,7 +7,7 @@
 // while the sums are still below 2^31 and so still exact.
 @group(0) @binding(5) var<storage, read_write> grid_v: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> status: array<atomic<u32>>;
-@group(0) @binding(7) var<storage, read_write> tile_stamp: array<atomic<u32>>; // tiles.wgsl
+@group(0) @binding(7) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

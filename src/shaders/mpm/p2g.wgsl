@@ -15,7 +15,7 @@
 // Each run also stamps the node tile of its stencil base (tiles.wgsl) for the grid kernels.
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
-@group(0) @binding(6) var<storage, read_write> tile_stamp: array<atomic<u32>>;
+@group(0) @binding(6) var<storage, read_write> tile_stamp: array<u32>;
 
 fn flush_run(b: u32, nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL>>, m: ptr<function, array<f32, STENCIL>>) {
   stamp_tile(b, base);

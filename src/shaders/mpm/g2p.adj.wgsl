@@ -38,8 +38,12 @@ fn flush_run(nodes_base: u32, base: vecDi, exponent: f32, c: ptr<function, array
   for (var k = 0u; k < STENCIL; k++) {
     let ni = nodes_base + node_index(base + stencil_offset(k));
     let m = fp_decode(atomicLoad(&grid_acc[acc_mass_word(ni)]), params.inv_fp_m);
-    let scale = fp_adj_node_scale(exponent, m, params.inv_min_mass);
-    for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[ni * DIM + d], fp_encode((*c)[k][d], scale)); }
+    // A node whose mass sum is zero (a stencil's weight there too small to show) has v = 0 in g2p:
+    // nothing flows back through it, and the grid update's adjoint finds its accumulator empty.
+    if (m > 0.0) {
+      let scale = fp_adj_node_scale(exponent, m, params.inv_min_mass);
+      for (var d = 0u; d < DIM; d++) { atomicAdd(&g_grid_acc[ni * DIM + d], fp_encode((*c)[k][d], scale)); }
+    }
     (*c)[k] = vecD(0.0);
   }
 }

@@ -1,8 +1,8 @@
 // Adjoint of grid_update (per batch copy and node), with the update itself recomputed: it takes
 // grid_acc (grid_acc.wgsl, binding 4; p2g of this step just filled it) as grid_update would, so a
 // step adjoint needs no separate grid update and the grid before contacts is never written.
-// Reads g_grid_acc (dL/dv_i in fixed point, scale from adj_max and the node's mass), which it
-// clears for the next step.
+// Reads g_grid_acc (dL/dv_i in fixed point, scale from adj_max and the node's mass; only nodes with
+// mass receive any), which it clears for the next step.
 // Writes adj_node, two records per node: (dL/dmv_i, dL/dm_i), then (v_i after contacts, m_i), the
 // same values grid_update writes to grid_v: p2g's adjoint reads both, side by side in memory.
 // Per collider, dL/d(position, velocity) of this node goes to g_col_node[b][k][component][node]
@@ -36,9 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   var v = vecD(0.0);
   var gmv = vecD(0.0);
   var gm = 0.0;
-  // Most nodes of a grid are empty: they skip the scale and, unless a particle's stencil reached
-  // them with a weight too small to show in the mass sum, the atomics (a load is much cheaper than
-  // an atomic exchange on a CPU driver). Such a sum is dropped: g2p read v = 0 there.
+  // A node without mass has nothing in g_grid_acc: the scatter skips it (g2p read v = 0 there).
   if (m > 0.0) {
     let inv_scale = 1.0 / fp_adj_scale(adj_max[adj_slot(b, step.step)], m, params.inv_min_mass);
     var gout: vecD;
@@ -57,9 +55,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       }
     }
   } else {
-    for (var d = 0u; d < DIM; d++) {
-      if (atomicLoad(&g_grid_acc[i * DIM + d]) != 0) { atomicStore(&g_grid_acc[i * DIM + d], 0); }
-    }
     for (var k = 0u; k < params.n_colliders; k++) {
       let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
       for (var d = 0u; d < 2u * DIM; d++) { g_col_node[base + d * params.res.w] = 0.0; }

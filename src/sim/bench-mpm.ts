@@ -6,6 +6,7 @@ import type { MpmScene } from './model';
 import { MpmSim } from './mpm-sim';
 import { Rollout } from './tape';
 import { planCheckpoints } from './checkpoint-schedule';
+import { adjointStepRatio } from './bench-adjoint-ratio';
 
 export interface BenchRow {
   dim: number;
@@ -14,7 +15,15 @@ export interface BenchRow {
   material: string;
   forwardStepsPerSec: number;
   particleStepsPerSec: number;
-  /** One step adjoint (grid recompute included) over one forward step. */
+  /**
+   * Particle-steps/s over the whole T-step forward rollout: lower than particleStepsPerSec (steps
+   * from the scene's initial, stencil-sorted state), since particles mix and P2G's runs shorten.
+   */
+  rolloutParticleStepsPerSec: number;
+  /**
+   * One step adjoint (grid recompute included) over one forward step: on the GPU's clock where the
+   * device has timestamp-query (bench-adjoint-ratio.ts), else best-of-three wall times.
+   */
   backwardForwardRatio: number;
   /** A whole checkpointed T-step gradient (forward with checkpoints + backward) over the T-step forward rollout. */
   gradientForwardRatio: number;
@@ -71,6 +80,7 @@ export async function benchScene(gpu: GpuContext, scene: MpmScene, material: str
       fwd = Math.min(fwd, await forwardSteps());
       bwd = Math.min(bwd, await adjointSteps());
     }
+    const onGpuClock = await adjointStepRatio(sim, a, o.horizon > 100 ? {} : { pairs: 2, rounds: 2, perPass: 1 });
     const rollout = new Rollout(sim, T, 'auto');
     // Alternating, best of two each, as above (the rollouts are long: two samples, not three).
     let forwardT = Infinity;
@@ -89,7 +99,8 @@ export async function benchScene(gpu: GpuContext, scene: MpmScene, material: str
       material,
       forwardStepsPerSec: stepsPerSec,
       particleStepsPerSec: stepsPerSec * sim.packed.n,
-      backwardForwardRatio: bwd / fwd,
+      rolloutParticleStepsPerSec: (T * sim.packed.n) / forwardT,
+      backwardForwardRatio: onGpuClock ?? bwd / fwd,
       gradientForwardRatio: gradientT / forwardT,
       checkpointMemoryRatio: memory.ratio,
       horizon: T,

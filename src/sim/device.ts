@@ -23,6 +23,8 @@ export interface RequestGpuOptions {
   /** Limits needed beyond the maxima requested by default; rejected if the adapter cannot give them. */
   requiredLimits?: Record<string, number>;
   requiredFeatures?: GPUFeatureName[];
+  /** Features enabled when the adapter has them (e.g. timestamp-query for the benchmark). */
+  optionalFeatures?: GPUFeatureName[];
 }
 
 const INSTALL_HINT = `On Debian 12 install Mesa lavapipe >= 24 (the stock bookworm Mesa 22.3 is refused by Dawn):
@@ -132,10 +134,11 @@ function deviceRequest(adapter: GPUAdapter, opts: RequestGpuOptions): GPUDeviceD
     }
     requiredLimits[key] = value;
   }
-  const requiredFeatures = opts.requiredFeatures ?? [];
-  const missing = requiredFeatures.filter((f) => !adapter.features.has(f));
+  const required = opts.requiredFeatures ?? [];
+  const missing = required.filter((f) => !adapter.features.has(f));
   if (missing.length) throw new Error(`requestGpu: adapter '${adapterNameOf(adapter)}' lacks feature(s) ${missing.join(', ')}`);
-  return { label: 'torsion.device', requiredLimits, requiredFeatures };
+  const optional = (opts.optionalFeatures ?? []).filter((f) => adapter.features.has(f) && !required.includes(f));
+  return { label: 'torsion.device', requiredLimits, requiredFeatures: [...required, ...optional] };
 }
 
 export async function requestGpu(opts: RequestGpuOptions = {}): Promise<GpuContext> {

@@ -27,7 +27,18 @@ fn wall_contact_adj(v: vecD, n: vecD, d: u32, g: vecD) -> vecD {
   return contact_adj(v, n, 0.0, g).gv;
 }
 
+// A node in no wall band, in a scene without colliders: every contact leaves it as it is, so the
+// contacts and their adjoint skip the replay (most nodes of a grid).
+fn contact_free(node: vecDi) -> bool {
+  if (params.n_colliders != 0u) { return false; }
+  for (var d = 0u; d < DIM; d++) {
+    if (node[d] < i32(params.bound) || node[d] >= i32(params.res[d] - params.bound)) { return false; }
+  }
+  return true;
+}
+
 fn grid_contacts(b: u32, node: vecDi, v_in: vecD) -> vecD {
+  if (contact_free(node)) { return v_in; }
   var v = v_in;
   let xn = vecD(node) * params.dx;
   for (var k = 0u; k < params.n_colliders; k++) {
@@ -48,6 +59,11 @@ struct ContactsAdj {
 
 fn grid_contacts_adj(b: u32, node: vecDi, v_in: vecD, g_out: vecD) -> ContactsAdj {
   var r: ContactsAdj;
+  if (contact_free(node)) {
+    r.v = v_in;
+    r.gv = g_out;
+    return r;
+  }
   var vs: array<vecD, MAX_CONTACT_OPS>;
   var v = v_in;
   let xn = vecD(node) * params.dx;

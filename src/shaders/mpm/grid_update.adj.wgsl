@@ -14,6 +14,14 @@
 @group(0) @binding(8) var<storage, read_write> g_col_node: array<f32>;
 @group(0) @binding(9) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
 
+// A node that no contact involves: its collider gradients are zero (they are summed over all nodes).
+fn zero_col_node(b: u32, ni: u32) {
+  for (var k = 0u; k < params.n_colliders; k++) {
+    let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
+    for (var d = 0u; d < 2u * DIM; d++) { g_col_node[base + d * params.res.w] = 0.0; }
+  }
+}
+
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let gn = grid_node(gid, wid);
@@ -25,10 +33,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   // and adj_node there is never read; only the collider gradients, summed over every node, must
   // be zero there.
   if (!tile_active(wid)) {
-    for (var k = 0u; k < params.n_colliders; k++) {
-      let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
-      for (var d = 0u; d < 2u * DIM; d++) { g_col_node[base + d * params.res.w] = 0.0; }
-    }
+    zero_col_node(b, ni);
     return;
   }
   let s = take_node(i);
@@ -55,10 +60,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
       }
     }
   } else {
-    for (var k = 0u; k < params.n_colliders; k++) {
-      let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
-      for (var d = 0u; d < 2u * DIM; d++) { g_col_node[base + d * params.res.w] = 0.0; }
-    }
+    zero_col_node(b, ni);
   }
   adj_node[2u * i] = node_rec(gmv, gm);
   adj_node[2u * i + 1u] = node_rec(v, m);

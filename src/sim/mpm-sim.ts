@@ -97,6 +97,7 @@ export class MpmSim {
   readonly modelBuf: GPUBuffer;
   readonly ctrlBuf: GPUBuffer;
   readonly gridAcc: GPUBuffer;
+  /** Node records (v after contacts, m) of the last grid update, at the nodes its particles reach (tiles.wgsl). */
   readonly gridV: GPUBuffer;
   /** Per node tile, the last step (+ 1) whose particles reached it: tiles.wgsl. */
   readonly tileStamp: GPUBuffer;

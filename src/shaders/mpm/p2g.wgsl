@@ -12,7 +12,7 @@
 // their relative precision (a light node is as precise as a heavy one), and integer addition of
 // the runs is order-free, so results stay bitwise reproducible. Particles in any order are still
 // right, only slower (runs of one). Dispatched over runs (params.wgsl).
-// Each run also stamps the node tile of its stencil base (tiles.wgsl) for the grid kernels.
+// Each run also stamps every node tile its stencil reaches (tiles.wgsl), for the grid kernels.
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
 @group(0) @binding(6) var<storage, read_write> tile_stamp: array<u32>;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/sim/device';
 import { readF32, writeBuffer } from '../../src/sim/gpu-buffers';
 import { MpmSim, NODE_FLOATS } from '../../src/sim/mpm-sim';
+import { packMpm } from '../../src/sim/mpm-params';
 import { mulberry32 } from '../../src/sim/rng';
 import { tinyScene } from '../helpers/tiny-scenes';
 import type { MpmScene } from '../../src/sim/model';
@@ -46,7 +47,7 @@ for (const dim of [2, 3] as const) {
       const out: Float32Array[] = [];
       for (const [k, scene] of [a, b].entries()) {
         const step = 5 + k;
-        const s = sim.createState('s', (await MpmSim.create(gpu, scene)).packed.state0);
+        const s = sim.createState('s', packMpm(scene).state0);
         if (allActive) writeBuffer(gpu.device, sim.tileStamp, new Uint32Array(sim.tileStamp.size / 4).fill(step + 1));
         const enc = gpu.device.createCommandEncoder();
         const pass = enc.beginComputePass();

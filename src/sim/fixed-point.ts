@@ -41,10 +41,14 @@ export function forwardScales(maxDensity: number, dx: number, dt: number, dim: n
   return { fpM, fpP, massBound: 2 ** 30 / fpM, momentumBound: 2 ** 30 / fpP };
 }
 
-/** Mirror of fp_adj_scale in WGSL: the adjoint scatter's scale for a node of mass nodeMass. */
-export function adjointScale(maxContribution: number, nodeMass: number, invMinMass: number): number {
+/**
+ * Mirror of adj_grid_scale in WGSL (fixed_point.wgsl): the scale of the adjoint grid's sums for a
+ * step whose largest per-particle term is maxContribution, with the headroom of a node holding
+ * massBound (the forward's m_bound), which sums at most massBound * invMinMass stencil weights.
+ */
+export function adjointScale(maxContribution: number, massBound: number, invMinMass: number): number {
   if (!(maxContribution > 0) || !Number.isFinite(maxContribution)) return 1;
-  const count = Math.max(Math.fround(nodeMass * invMinMass), 1);
+  const count = Math.max(Math.fround(massBound * invMinMass), 1);
   const e = Math.floor(Math.log2(count)) + 1; // frexp: count = f 2^e with f in [0.5, 1)
   const x = Math.floor(Math.log2(2 ** 30 / maxContribution)) - e;
   return 2 ** Math.min(120, Math.max(-120, x));

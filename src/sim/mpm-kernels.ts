@@ -11,8 +11,9 @@ export interface MpmKernels {
   p2g: ComputeKernel;
   gridUpdate: ComputeKernel;
   g2p: ComputeKernel;
+  /** A step adjoint's p2g, fused with g2p adjoint's scatter (p2g.wgsl, replay). */
+  p2gReplay: ComputeKernel;
   g2pAdjLocal: ComputeKernel;
-  g2pAdjScatter: ComputeKernel;
   gridUpdateAdj: ComputeKernel;
   p2gAdj: ComputeKernel;
   /** p2g's adjoint of step s fused with g2p's local adjoint of step s - 1 (p2g.adj.wgsl). */
@@ -24,20 +25,22 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim): Promise<M
   const k = (label: string, body: string, particles: [string, boolean][], own: BindingKind[], entry = 'main') =>
     cache.computeAsync(`mpm${dim}d.${label}`, composeMpm(dim, { body, particles }), [...HEAD, ...own], entry);
   const adjParts: [string, boolean][] = [['state_in', false], ['state_out', false], ['g_state_out', false], ['g_local', true]];
-  const g2pAdjOwn: BindingKind[] = ['read', 'read', 'read', 'rw', 'rw', 'rw', 'rw'];
+  const g2pAdjOwn: BindingKind[] = ['read', 'read', 'read', 'rw', 'rw'];
   const p2gAdjParts: [string, boolean][] = [['state_in', false], ['g_state_in', true], ['g_local', true], ['state_prev', false]];
   const p2gAdjOwn: BindingKind[] = ['read', 'read', 'rw', 'rw', 'rw', 'rw', 'read'];
-  const [p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad] = await Promise.all([
-    k('p2g', `${mpmShaders.tiles}\n${mpmShaders.p2g}`, [['state_in', false]], ['read', 'rw', 'rw']),
+  const p2gParts: [string, boolean][] = [['state_in', false], ['g_local', false]];
+  const p2gSrc = `${mpmShaders.tiles}\n${mpmShaders.p2g}`;
+  const [p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad] = await Promise.all([
+    k('p2g', p2gSrc, p2gParts, ['read', 'rw', 'rw', 'rw']),
+    k('p2g.replay', p2gSrc, p2gParts, ['read', 'rw', 'rw', 'rw', 'read', 'read'], 'replay'),
     // both read p2g's accumulator through grid_acc.wgsl (their binding 4), and skip tiles (tiles.wgsl)
-    k('grid_update', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdate}`, [], ['rw', 'rw', 'rw', 'rw']),
+    k('grid_update', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdate}`, [], ['rw', 'rw', 'rw', 'rw', 'rw']),
     k('g2p', mpmShaders.g2p, [['state_in', false], ['state_out', true]], ['read', 'read', 'rw', 'rw']),
     k('g2p_adj.local', mpmShaders.g2pAdj, adjParts, g2pAdjOwn, 'local'),
-    k('g2p_adj.scatter', mpmShaders.g2pAdj, adjParts, g2pAdjOwn, 'scatter'),
-    k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'rw', 'rw', 'rw', 'rw']),
+    k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'read', 'rw', 'rw', 'rw']),
     k('p2g_adj', mpmShaders.p2gAdj, p2gAdjParts, p2gAdjOwn),
     k('p2g_adj.fused', mpmShaders.p2gAdj, p2gAdjParts, p2gAdjOwn, 'fused'),
     cache.computeAsync('mpm.ctrl_grad', mpmShaders.ctrlGrad, ['uniform-dynamic', 'read', 'read', 'rw']),
   ]);
-  return { p2g, gridUpdate, g2p, g2pAdjLocal, g2pAdjScatter, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad };
+  return { p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad };
 }

@@ -73,7 +73,6 @@ interface AdjointBuffers {
   /** [B][N][2][DIM + DIM^2]: g2p adjoint's partial dL/d(x, F), then its scatter terms. */
   gLocal: GPUBuffer;
   adjMax: GPUBuffer;
-  gGridAcc: GPUBuffer;
   /** Per node (dL/dmv, dL/dm), then (v, m) of the recomputed grid update: grid_update.adj.wgsl. */
   adjNode: GPUBuffer;
   gColNode: GPUBuffer;
@@ -103,6 +102,8 @@ export class MpmSim {
   readonly tileStamp: GPUBuffer;
   readonly statusBuf: GPUBuffer;
   private stepBuf: GPUBuffer;
+  /** p2g's per-step momentum bound: [B] accumulators, then [steps][B] records (params.wgsl). */
+  private p2gBoundBuf: GPUBuffer;
   /** Counts writeCtrl calls, so a rollout can tell that its forward ran with other controls. */
   ctrlVersion = 0;
   private stepCapacity = 0;
@@ -141,6 +142,7 @@ export class MpmSim {
     this.tileStamp = mk('tile_stamp', packed.batch * Math.ceil(rx / NODE_WG) * Math.ceil(ry / NODE_WG) * rz * 4);
     this.statusBuf = mk('status', 16, undefined, new Uint32Array([0, 0xffffffff, 0, 0]));
     this.stepBuf = this.makeStepBuf(Math.max(packed.horizon, 1) + 1);
+    this.p2gBoundBuf = this.makeP2gBound(null);
   }
 
   static async create(gpu: GpuContext, scene: MpmScene, opts: { batch?: number; cache?: PipelineCache } = {}): Promise<MpmSim> {
@@ -152,6 +154,8 @@ export class MpmSim {
   }
 
   get batch(): number { return this.packed.batch; }
+  /** p2g's per-step momentum bound (replaced when the step table grows, its records kept). */
+  get p2gBound(): GPUBuffer { return this.p2gBoundBuf; }
   get stateBytes(): number { return this.stateFloats * 4; }
 
   createState(label: string, init?: Float32Array): GPUBuffer {
@@ -163,7 +167,20 @@ export class MpmSim {
     if (n <= this.stepCapacity) return;
     this.stepBuf.destroy();
     this.stepBuf = this.makeStepBuf(Math.max(n, 2 * this.stepCapacity));
+    this.p2gBoundBuf = this.makeP2gBound(this.p2gBoundBuf);
     this.groups.clear();
+  }
+
+  /** A p2g_bound buffer for the step table's capacity, holding what `old` held (the records of a forward a backward may still reverse). */
+  private makeP2gBound(old: GPUBuffer | null): GPUBuffer {
+    const buf = createBuffer(this.device, 'mpm.p2g_bound', this.packed.batch * (this.stepCapacity + 1) * 4);
+    if (old) {
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(old, 0, buf, 0, old.size);
+      this.device.queue.submit([enc.finish()]);
+      old.destroy();
+    }
+    return buf;
   }
 
   private makeStepBuf(n: number): GPUBuffer {
@@ -200,11 +217,11 @@ export class MpmSim {
   }
 
   encodeP2G(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
-    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc, this.tileStamp], step, 'runs');
+    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc, this.tileStamp, this.p2gBound], step, 'runs');
   }
 
   encodeGridUpdate(pass: GPUComputePassEncoder, step: number): void {
-    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridV, this.statusBuf, this.tileStamp], step, 'nodes');
+    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridV, this.statusBuf, this.tileStamp, this.p2gBound], step, 'nodes');
   }
 
   encodeG2P(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
@@ -254,7 +271,6 @@ export class MpmSim {
     return {
       gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p_adj_terms.wgsl
       adjMax: mk('adj_max', B * 2 * 4), // two words per copy, by step parity: adj_slot in params.wgsl
-      gGridAcc: mk('g_grid_acc', B * nodes * d * 4),
       adjNode: mk('adj_node', B * nodes * 2 * NODE_FLOATS * 4),
       gColNode: mk('g_col_node', B * C * 2 * d * nodes * 4),
       gParticle: mk('g_particle', B * 3 * N * 4),
@@ -271,29 +287,36 @@ export class MpmSim {
   /** Zeroes the adjoint accumulators before a backward pass. */
   clearAdjoint(enc: GPUCommandEncoder): void {
     const a = this.adjoint;
-    for (const b of [a.adjMax, a.gGridAcc, a.gParticle, a.gCtrl]) enc.clearBuffer(b);
+    for (const b of [a.adjMax, a.gParticle, a.gCtrl]) enc.clearBuffer(b);
   }
 
   /**
-   * Adjoint of g2p (local pass, then the fixed-point scatter into gGridAcc). Needs gridAcc as p2g
-   * of `step` left it (for node masses) and sOut, the state g2p wrote from sIn at this step; p2g's
-   * adjoint adds the part through the stencil weights. `localDone`: the fused p2g adjoint of step + 1 already wrote this
-   * step's local terms (see encodeStepAdjoint).
+   * g2p's local adjoint (per particle): sIn, sOut (the state g2p wrote from sIn at `step`) and gOut
+   * = dL/dsOut -> gLocal (partial dL/d(x, F) and the scatter terms) and adjMax (their bound).
+   * Inside a rollout's segment the fused p2g adjoint of step + 1 has done this already.
    */
-  encodeG2PAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number, localDone = false): void {
+  encodeG2PAdjLocal(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number): void {
     const a = this.adjoint;
-    const g2pAdj = [sIn, sOut, gOut, a.gLocal, a.adjMax, a.gGridAcc, this.gridAcc];
-    if (!localDone) this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', g2pAdj, step, 'particles');
-    this.dispatch(pass, this.kernels.g2pAdjScatter, 'g2p_adj.scatter', g2pAdj, step, 'runs');
+    this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', [sIn, sOut, gOut, a.gLocal, a.adjMax], step, 'particles');
   }
 
   /**
-   * Adjoint of grid_update, which it recomputes from gridAcc (p2g of `step`) and clears:
-   * gGridAcc (dL/dv) -> adjNode (dL/dmv, dL/dm, and the grid velocity) and per-node collider grads.
+   * p2g of `step` replayed from sIn for its adjoint, with g2p adjoint's scatter of gLocal in the
+   * same pass (p2g.wgsl): fills gridAcc in the adjoint's layout. Needs the forward's p2g and grid
+   * update of this step to have run (they record its momentum bound) and g2p's local adjoint.
+   */
+  encodeP2GReplay(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
+    const a = this.adjoint;
+    this.dispatch(pass, this.kernels.p2gReplay, 'p2g.replay', [sIn, this.gridAcc, this.tileStamp, this.p2gBound, a.gLocal, a.adjMax], step, 'runs');
+  }
+
+  /**
+   * Adjoint of grid_update, which it recomputes from gridAcc (the replay of `step`) and clears:
+   * dL/dv -> adjNode (dL/dmv, dL/dm, and the grid velocity) and per-node collider grads.
    */
   encodeGridUpdateAdj(pass: GPUComputePassEncoder, step: number): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridAcc, a.adjMax, a.gGridAcc, a.adjNode, a.gColNode, this.tileStamp], step, 'nodes');
+    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridAcc, a.adjMax, this.p2gBound, a.adjNode, a.gColNode, this.tileStamp], step, 'nodes');
   }
 
   /**
@@ -318,8 +341,10 @@ export class MpmSim {
   }
 
   /**
-   * Adjoint of step `step` (state sIn -> sOut): recomputes p2g from sIn, then runs the stage
-   * adjoints in reverse (the grid update's adjoint recomputes the update itself). gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn.
+   * Adjoint of step `step` (state sIn -> sOut): g2p's local adjoint, p2g replayed from sIn with
+   * g2p adjoint's scatter, the grid update's adjoint (which recomputes the update itself), then
+   * p2g's adjoint. gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn. The
+   * forward step `step` must have run since the last change of controls (its p2g bound is read).
    * Chaining (what a rollout's backward does inside a segment): pass `sPrev`, the state at
    * step - 1, when the next call is the adjoint of step - 1; that call then passes `localDone`,
    * since this one already wrote its g2p local terms. Both default to the standalone adjoint.
@@ -327,8 +352,8 @@ export class MpmSim {
   encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number,
     chain: { sPrev?: GPUBuffer | null; localDone?: boolean } = {}): void {
     if (gIn === gOut) throw new Error('the step adjoint would overwrite its own input gradient');
-    this.encodeP2G(pass, sIn, step);
-    this.encodeG2PAdj(pass, sIn, sOut, gOut, step, chain.localDone ?? false);
+    if (!chain.localDone) this.encodeG2PAdjLocal(pass, sIn, sOut, gOut, step);
+    this.encodeP2GReplay(pass, sIn, step);
     this.encodeGridUpdateAdj(pass, step);
     this.encodeP2GAdj(pass, sIn, gIn, step, chain.sPrev ?? null);
     this.encodeCtrlGrads(pass, step);
@@ -373,6 +398,7 @@ export class MpmSim {
   destroy(): void {
     for (const b of this.owned) b.destroy();
     this.stepBuf.destroy();
+    this.p2gBoundBuf.destroy();
     this.groups.clear();
   }
 }

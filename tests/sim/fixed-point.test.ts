@@ -88,11 +88,11 @@ describe('forwardScales', () => {
 });
 
 describe('adjointScale', () => {
-  test('a node of mass m_i holds m_i / m_min contributions of the largest size within 2^30, with less than 2x to spare', () => {
+  test('a node of mass up to m_bound holds m_bound / m_min contributions of the largest size within 2^30, with less than 2x to spare', () => {
     for (let e = -25; e <= 30; e += 0.173) { // below 1e-25 the exponent clamp (next test) takes over
       for (const count of [0.3, 1, 3, 4, 37.5, 1000]) {
         const m = 10 ** e;
-        const s = adjointScale(m, count * 0.25, 4); // node mass / min particle mass = count
+        const s = adjointScale(m, count * 0.25, 4); // mass bound / min particle mass = count
         const n = Math.max(count, 1);
         expect(isPow2(s)).toBe(true);
         expect(s * m * n).toBeLessThanOrEqual(2 ** 30);

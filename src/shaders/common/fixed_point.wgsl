@@ -9,11 +9,12 @@
 // (fp_split): a bound that must cover dx/dt leaves one word too coarse for the usual speeds (a
 // jelly moving at 5% of dx/dt would keep ~18 bits), so the fraction of x * scale goes to a second
 // accumulator in units of 2^-16; up to 32768 contributions per node fit in it.
-// Adjoint scatter: the scale is chosen per step, batch copy and node from the largest per-particle
-// contribution m of the step (an atomicMax over the float bits, exact) and the most contributions
-// the node can receive: sum_p w_ip <= m_i / m_min, since every particle weighs at least m_min and
-// sum_p w_ip m_p = m_i. So scale = 2^floor(log2(2^30 / m)) / 2^e with m_i / m_min <= 2^e: a node
-// sum stays under 2^30 (half the i32 range) and a light node keeps the resolution a heavy one loses.
+// Adjoint grid (p2g.wgsl, replay: a step adjoint's p2g and g2p adjoint's scatter, one pass): each
+// sum has a per-step bound m on what one particle adds per unit of stencil weight (recorded by
+// the forward's p2g for momentum, the atomicMax adj_max for the gradient; exact float maxima), and
+// sum_p w_ip <= m_i / m_min <= m_bound / m_min for every node of a step that did not blow up, since
+// every particle weighs at least m_min and sum_p w_ip m_p = m_i. So scale = 2^floor(log2(2^30 / m))
+// / 2^e with m_bound / m_min <= 2^e: a node sum, and any run's part of it, stays under 2^30.
 const FP_LIMIT: f32 = 2147483000.0;
 
 fn fp_encode(x: f32, scale: f32) -> i32 {
@@ -37,23 +38,11 @@ fn fp_join(hi: i32, lo: i32, inv_scale: f32) -> f32 {
   return f32(hi) * inv_scale + f32(lo) * (inv_scale / FP_LO_UNITS);
 }
 
-// log2 of the adjoint scale before the per-node headroom: floor(log2(2^30 / m)), or FP_NO_EXPONENT
-// when the step has no contribution. Computed once per particle, not once per stencil node.
-const FP_NO_EXPONENT: f32 = -1.0e30;
-
-fn fp_adj_exponent(max_bits: u32) -> f32 {
+// Scale for an adjoint sum (see the header): terms per unit weight at most the float whose bits
+// are max_bits, weights summing to at most `count`. 1 when the step has no term (all zero).
+fn fp_adj_scale(max_bits: u32, count: f32) -> f32 {
   let m = bitcast<f32>(max_bits);
-  if (!(m > 0.0) || non_finite(m)) { return FP_NO_EXPONENT; }
-  return floor(log2(1073741824.0 / m));
-}
-
-// Scale for the adjoint scatter into a node of mass node_mass (see the header).
-fn fp_adj_node_scale(exponent: f32, node_mass: f32, inv_min_mass: f32) -> f32 {
-  if (exponent == FP_NO_EXPONENT) { return 1.0; }
-  let e = frexp(max(node_mass * inv_min_mass, 1.0)).exp;
-  return exp2(clamp(exponent - f32(e), -120.0, 120.0));
-}
-
-fn fp_adj_scale(max_bits: u32, node_mass: f32, inv_min_mass: f32) -> f32 {
-  return fp_adj_node_scale(fp_adj_exponent(max_bits), node_mass, inv_min_mass);
+  if (!(m > 0.0) || non_finite(m)) { return 1.0; }
+  let e = frexp(max(count, 1.0)).exp;
+  return exp2(clamp(floor(log2(1073741824.0 / m)) - f32(e), -120.0, 120.0));
 }

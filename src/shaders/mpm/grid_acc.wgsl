@@ -1,7 +1,8 @@
 // Reading P2G's accumulator: the grid update and its adjoint both turn a node's fixed-point sums
 // into its mass and velocity (the adjoint recomputes the update from the accumulator rather than
 // reading a stored one). Included before the body of those two kernels: grid_acc is their
-// binding 4. Layout per node: [mv_hi (DIM), m, mv_lo (DIM)] (ACC_STRIDE, params.wgsl).
+// binding 4. Layout per node: [mv_hi (DIM), m, mv_lo (DIM)] (ACC_STRIDE, params.wgsl); in a step
+// adjoint, after p2g's replay: [mv (DIM), m, dL/dv (DIM)] (p2g.wgsl), read by take_node_adj.
 @group(0) @binding(4) var<storage, read_write> grid_acc: array<atomic<i32>>;
 
 // Reads an accumulator and leaves it zero for the next p2g. Most nodes of a grid are empty: a load
@@ -9,6 +10,12 @@
 fn take_acc(k: u32) -> i32 {
   if (atomicLoad(&grid_acc[k]) == 0) { return 0; }
   return atomicExchange(&grid_acc[k], 0);
+}
+
+fn gravity() -> vecD {
+  var g: vecD;
+  for (var d = 0u; d < DIM; d++) { g[d] = params.gravity[d]; }
+  return g;
 }
 
 // A node's mass and its velocity before contacts, mv / m + dt g (zero where m = 0); over: a sum
@@ -27,10 +34,23 @@ fn take_node(i: u32) -> NodeSum {
   }
   r.m = fp_decode(take_acc(acc_mass_word(i)), params.inv_fp_m);
   r.over = r.over || r.m < 0.0 || r.m > params.m_bound;
-  if (r.m > 0.0) {
-    var grav: vecD;
-    for (var d = 0u; d < DIM; d++) { grav[d] = params.gravity[d]; }
-    r.v = mv / r.m + params.dt * grav;
+  if (r.m > 0.0) { r.v = mv / r.m + params.dt * gravity(); }
+  return r;
+}
+
+// The adjoint's layout (p2g.wgsl, replay): momentum and dL/dv each in one word at the scales
+// sp and sg given as their inverses, mass as in the forward. Leaves every word zero.
+struct NodeSumAdj { s: NodeSum, gv: vecD }
+
+fn take_node_adj(i: u32, inv_sp: f32, inv_sg: f32) -> NodeSumAdj {
+  let q = i * ACC_STRIDE;
+  var r: NodeSumAdj;
+  var mv: vecD;
+  for (var d = 0u; d < DIM; d++) {
+    mv[d] = fp_decode(take_acc(q + d), inv_sp);
+    r.gv[d] = fp_decode(take_acc(q + DIM + 1u + d), inv_sg);
   }
+  r.s.m = fp_decode(take_acc(acc_mass_word(i)), params.inv_fp_m);
+  if (r.s.m > 0.0) { r.s.v = mv / r.s.m + params.dt * gravity(); }
   return r;
 }

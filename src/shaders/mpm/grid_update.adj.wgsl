@@ -1,15 +1,15 @@
 // Adjoint of grid_update (per batch copy and node), with the update itself recomputed: it takes
-// grid_acc (grid_acc.wgsl, binding 4; p2g of this step just filled it) as grid_update would, so a
-// step adjoint needs no separate grid update and the grid before contacts is never written.
-// Reads g_grid_acc (dL/dv_i in fixed point, scale from adj_max and the node's mass; only nodes with
-// mass receive any), which it clears for the next step.
+// grid_acc (grid_acc.wgsl, binding 4) as p2g's replay of this step just filled it (p2g.wgsl):
+// the step's mass and momentum, and dL/dv_i from g2p adjoint's scatter, each word left zero for
+// the next p2g. So a step adjoint needs no separate grid update, and the grid before contacts is
+// never written.
 // Writes adj_node, two records per node: (dL/dmv_i, dL/dm_i), then (v_i after contacts, m_i), the
 // same values grid_update writes to grid_v: p2g's adjoint reads both, side by side in memory.
 // Per collider, dL/d(position, velocity) of this node goes to g_col_node[b][k][component][node]
 // (summed over nodes afterwards by ctrl_grad.wgsl).
 //   v_i = mv_i / m_i + dt g  =>  dL/dmv = g_v / m,  dL/dm = -g_v . (v_i - dt g) / m
 @group(0) @binding(5) var<storage, read> adj_max: array<u32>;
-@group(0) @binding(6) var<storage, read_write> g_grid_acc: array<atomic<i32>>;
+@group(0) @binding(6) var<storage, read> p2g_bound: array<u32>;
 @group(0) @binding(7) var<storage, read_write> adj_node: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> g_col_node: array<f32>;
 @group(0) @binding(9) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
@@ -29,29 +29,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let i = gn.i;
   let b = gn.b;
   let ni = gn.ni;
-  // A tile no particle reaches has nothing to take (p2g and the scatter only wrote reached nodes)
+  // A tile no particle reaches has nothing to take (the replay only wrote reached nodes)
   // and adj_node there is never read; only the collider gradients, summed over every node, must
   // be zero there.
   if (!tile_active(wid)) {
     zero_col_node(b, ni);
     return;
   }
-  let s = take_node(i);
+  let inv_sp = 1.0 / adj_grid_scale(p2g_bound[p2g_bound_rec(b, step.step)]);
+  let inv_sg = 1.0 / adj_grid_scale(adj_max[adj_slot(b, step.step)]);
+  let t = take_node_adj(i, inv_sp, inv_sg);
+  let s = t.s;
   let m = s.m;
   var v = vecD(0.0);
   var gmv = vecD(0.0);
   var gm = 0.0;
-  // A node without mass has nothing in g_grid_acc: the scatter skips it (g2p read v = 0 there).
+  // A node whose mass sum is zero (a stencil's weight there too small to show) had v = 0 in g2p:
+  // nothing flows back through it, whatever the scatter added there.
   if (m > 0.0) {
-    let inv_scale = 1.0 / fp_adj_scale(adj_max[adj_slot(b, step.step)], m, params.inv_min_mass);
-    var gout: vecD;
-    for (var d = 0u; d < DIM; d++) { gout[d] = fp_decode(atomicExchange(&g_grid_acc[i * DIM + d], 0), inv_scale); }
-    let ca = grid_contacts_adj(b, gn.node, s.v, gout);
+    let ca = grid_contacts_adj(b, gn.node, s.v, t.gv);
     v = ca.v;
-    var grav: vecD;
-    for (var d = 0u; d < DIM; d++) { grav[d] = params.gravity[d]; }
     gmv = ca.gv / m;
-    gm = -dot(ca.gv, s.v - params.dt * grav) / m;
+    gm = -dot(ca.gv, s.v - params.dt * gravity()) / m;
     for (var k = 0u; k < params.n_colliders; k++) {
       let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
       for (var d = 0u; d < DIM; d++) {

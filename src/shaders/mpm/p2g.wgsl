@@ -13,9 +13,41 @@
 // the runs is order-free, so results stay bitwise reproducible. Particles in any order are still
 // right, only slower (runs of one). Dispatched over runs (params.wgsl).
 // Each run also stamps every node tile its stencil reaches (tiles.wgsl), for the grid kernels.
+//
+// main also records the step's largest per-particle momentum term (p2g_bound, params.wgsl), which
+// sets the scale of `replay`: a step adjoint's p2g, fused with g2p adjoint's scatter (below).
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
 @group(0) @binding(6) var<storage, read_write> tile_stamp: array<u32>;
+@group(0) @binding(7) var<storage, read_write> p2g_bound: array<atomic<u32>>;
+@group(0) @binding(8) var<storage, read> g_local: array<vec4<f32>>; // replay only
+@group(0) @binding(9) var<storage, read> adj_max: array<u32>; // replay only
+
+// What particle p of copy b adds to node x_i of its stencil: w_ip (mv + A (x_i - x_p)), w_ip mass.
+struct P2gParticle { st: Stencil, mass: f32, mv: vecD, A: matD }
+
+fn p2g_particle(b: u32, p: u32) -> P2gParticle {
+  let P = load_state_in(b * params.n_particles + p);
+  let g = load_group(b, particle_group(p));
+  let vol = particle_vol(p);
+  let mass = g.density * vol;
+  let a = group_actuation(b, g);
+  let A = kirchhoff(g, P.F, P.C, a, stress_svd(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;
+  return P2gParticle(stencil_at(P.x, params.inv_dx), mass, mass * P.v, A);
+}
+
+// The largest momentum component the particle adds to a node per unit weight (|x_i - x_p| is at
+// most 1.5 dx per axis), as float bits: a node's sum is at most this times sum_p w_ip.
+fn p2g_particle_bound(q: P2gParticle) -> u32 {
+  var u = 0.0;
+  for (var d = 0u; d < DIM; d++) {
+    var row = abs(q.mv[d]);
+    for (var j = 0u; j < DIM; j++) { row += 1.5 * params.dx * abs(q.A[j][d]); }
+    u = max(u, row);
+  }
+  if (non_finite(u)) { u = 3.0e38; }
+  return bitcast<u32>(u);
+}
 
 fn flush_run(b: u32, nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL>>, m: ptr<function, array<f32, STENCIL>>) {
   stamp_tile(b, base);
@@ -38,25 +70,83 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let run = scatter_run(gid.x, wid.y);
   if (run.p0 == run.p1) { return; }
   let b = run.b;
+  var bound = 0u;
   var mv: array<vecD, STENCIL>;
   var m: array<f32, STENCIL>;
   var run_base: vecDi;
   for (var p = run.p0; p < run.p1; p++) {
-    let P = load_state_in(b * params.n_particles + p);
-    let g = load_group(b, particle_group(p));
-    let vol = particle_vol(p);
-    let mass = g.density * vol;
-    let a = group_actuation(b, g);
-    let A = kirchhoff(g, P.F, P.C, a, stress_svd(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;
-    let st = stencil_at(P.x, params.inv_dx);
-    if (p > run.p0 && any(st.base != run_base)) { flush_run(b, run.nodes_base, run_base, &mv, &m); }
-    run_base = st.base;
+    let q = p2g_particle(b, p);
+    bound = max(bound, p2g_particle_bound(q));
+    if (p > run.p0 && any(q.st.base != run_base)) { flush_run(b, run.nodes_base, run_base, &mv, &m); }
+    run_base = q.st.base;
     for (var k = 0u; k < STENCIL; k++) {
       let o = stencil_offset(k);
-      let w = stencil_weight(st, o);
-      mv[k] += w * (mass * P.v + A * ((vecD(o) - st.fx) * params.dx));
-      m[k] += w * mass;
+      let w = stencil_weight(q.st, o);
+      mv[k] += w * (q.mv + q.A * ((vecD(o) - q.st.fx) * params.dx));
+      m[k] += w * q.mass;
     }
   }
   flush_run(b, run.nodes_base, run_base, &mv, &m);
+  // The max is order-free. A load first, because once the step's larger bounds are in, most runs
+  // find theirs below and skip the atomic: one word for the whole copy would otherwise serialise
+  // every run of the step (a workgroup reduction costs a barrier, measured ~8% of a forward step).
+  // grid_update moves the word to this step's record.
+  if (bound > atomicLoad(&p2g_bound[b])) { atomicMax(&p2g_bound[b], bound); }
+}
+
+// replay: p2g of this step once more, for its adjoint (the grid is recomputed, never stored), in
+// the same pass as g2p adjoint's scatter, which visits the same stencils of the same particles.
+// Writes grid_acc in the adjoint's layout [mv (DIM), m, dL/dv (DIM)] (grid_acc.wgsl):
+// - mass in the forward's word and scale, so node masses are the forward's to the bit;
+// - momentum in one word, at the scale of adj_grid_scale from the step's p2g_bound record: a node
+//   sum is within sum_p w_ip <= m_bound / m_min times that bound, like every run's part of it,
+//   which leaves about 24 bits for the largest node (the forward's two words cover dx/dt instead);
+// - dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)) with a_p, Bm_p from g_local (g2p_adj_terms.wgsl),
+//   at the scale of adj_grid_scale from the step's adj_max, with the same headroom.
+// A node's scale cannot depend on its own mass here (the mass sum is not complete until the pass
+// ends), hence the common headroom m_bound / m_min, which grid_update holds in every step that did
+// not blow up.
+fn flush_replay(b: u32, nodes_base: u32, base: vecDi, sp: f32, sg: f32, mv: ptr<function, array<vecD, STENCIL>>,
+  m: ptr<function, array<f32, STENCIL>>, c: ptr<function, array<vecD, STENCIL>>) {
+  stamp_tile(b, base);
+  for (var k = 0u; k < STENCIL; k++) {
+    let ni = nodes_base + node_index(base + stencil_offset(k));
+    let a = ni * ACC_STRIDE;
+    for (var d = 0u; d < DIM; d++) {
+      atomicAdd(&grid_acc[a + d], fp_encode((*mv)[k][d], sp));
+      atomicAdd(&grid_acc[a + DIM + 1u + d], fp_encode((*c)[k][d], sg));
+    }
+    atomicAdd(&grid_acc[acc_mass_word(ni)], fp_encode((*m)[k], params.fp_m));
+    (*mv)[k] = vecD(0.0);
+    (*m)[k] = 0.0;
+    (*c)[k] = vecD(0.0);
+  }
+}
+
+@compute @workgroup_size(64)
+fn replay(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let run = scatter_run(gid.x, wid.y);
+  if (run.p0 == run.p1) { return; }
+  let b = run.b;
+  let sp = adj_grid_scale(atomicLoad(&p2g_bound[p2g_bound_rec(b, step.step)]));
+  let sg = adj_grid_scale(adj_max[adj_slot(b, step.step)]);
+  var mv: array<vecD, STENCIL>;
+  var m: array<f32, STENCIL>;
+  var c: array<vecD, STENCIL>;
+  var run_base: vecDi;
+  for (var p = run.p0; p < run.p1; p++) {
+    let q = p2g_particle(b, p);
+    let R = load_g_local(b * params.n_particles + p); // v: a_p, C: Bm_p
+    if (p > run.p0 && any(q.st.base != run_base)) { flush_replay(b, run.nodes_base, run_base, sp, sg, &mv, &m, &c); }
+    run_base = q.st.base;
+    for (var k = 0u; k < STENCIL; k++) {
+      let o = stencil_offset(k);
+      let w = stencil_weight(q.st, o);
+      let dpos = (vecD(o) - q.st.fx) * params.dx;
+      mv[k] += w * (q.mv + q.A * dpos);
+      m[k] += w * q.mass;
+      c[k] += w * (R.v + R.C * dpos);
+    }
+  }
+  flush_replay(b, run.nodes_base, run_base, sp, sg, &mv, &m, &c);
 }

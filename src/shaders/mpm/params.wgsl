@@ -73,6 +73,16 @@ fn node_index(n: vecDi) -> u32 {
 // same dispatch resets its own (see p2g.adj.wgsl).
 fn adj_slot(b: u32, s: u32) -> u32 { return 2u * b + (s & 1u); }
 
+// p2g_bound ([B] accumulators, then a record per step and copy): the forward p2g of a step takes
+// the max of its particles' momentum bounds into the copy's accumulator; grid_update moves it to
+// the step's record and zeroes the accumulator (as it leaves grid_acc zero). A step adjoint's
+// replay of p2g reads the record, written only by forward step s: no later step overwrites it.
+fn p2g_bound_rec(b: u32, s: u32) -> u32 { return (s + 1u) * params.batch + b; }
+
+// The adjoint grid's fixed-point scale for a step whose per-particle bound has these float bits
+// (fixed_point.wgsl: the headroom is the most stencil weight a node can sum, m_bound / m_min).
+fn adj_grid_scale(max_bits: u32) -> f32 { return fp_adj_scale(max_bits, params.m_bound * params.inv_min_mass); }
+
 // The particles of one invocation of a scatter kernel (p2g, g2p's adjoint): [p0, p1) of batch copy
 // b, SCATTER_RUN of them (see compose.ts); none (p0 == p1) past the last.
 struct ScatterRun { b: u32, p0: u32, p1: u32, nodes_base: u32 }

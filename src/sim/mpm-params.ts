@@ -27,7 +27,7 @@ export function positionsOf(records: Float32Array, dim: number): Float32Array {
   return x;
 }
 
-/** The lightest particle's mass (density x volume): the adjoint scatter's headroom per node. */
+/** The lightest particle's mass (density x volume): with m_bound, the adjoint grid's headroom (fixed_point.wgsl). */
 export function minParticleMass(s: MpmScene): number {
   let m = Infinity;
   for (let p = 0; p < s.particles.vol.length; p++) m = Math.min(m, s.groups[s.particles.group[p]].density * s.particles.vol[p]);

@@ -9,6 +9,7 @@
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
 import { blowUpMessage, type MpmSim, type RolloutStatus } from './mpm-sim';
 import { writeBuffer } from './gpu-buffers';
+import type { PassTimer } from './pass-timer';
 
 export class RolloutError extends Error {
   constructor(message: string, readonly step: number | null) {
@@ -40,6 +41,11 @@ export class Rollout {
   private ctrlVersion = -1;
   /** Steps encoded per command buffer: many substeps per submit keeps dispatch overhead low. */
   stepsPerSubmit = 32;
+  /**
+   * For benchmarks: every pass of forward and backward timed under `tag`, and `afterSubmit` called
+   * after each of their submits (to interleave other work with the rollout's).
+   */
+  instrument: { timer: PassTimer; tag: string; afterSubmit?: () => void } | null = null;
 
   constructor(readonly sim: MpmSim, readonly steps: number, mode: CheckpointMode = 'auto') {
     this.schedule = planCheckpoints(steps, mode);
@@ -51,6 +57,15 @@ export class Rollout {
   }
 
   private get full(): boolean { return this.schedule.mode === 'full'; }
+
+  private passDesc(label: string): GPUComputePassDescriptor {
+    return this.instrument ? this.instrument.timer.pass(label, this.instrument.tag) : { label };
+  }
+
+  private submit(enc: GPUCommandEncoder): void {
+    this.sim.device.queue.submit([enc.finish()]);
+    this.instrument?.afterSubmit?.();
+  }
 
   /**
    * The final state (step T) after forward. A checkpointed backward reuses its slot for recomputed
@@ -114,7 +129,7 @@ export class Rollout {
     const pacer = sim.gpu.pacer;
     for (let t0 = 0; t0 < this.steps; t0 += this.stepsPerSubmit) {
       const enc = sim.device.createCommandEncoder({ label: 'rollout.forward' });
-      const pass = enc.beginComputePass({ label: 'rollout.forward' });
+      const pass = enc.beginComputePass(this.passDesc('rollout.forward'));
       for (let t = t0; t < Math.min(this.steps, t0 + this.stepsPerSubmit); t++) {
         let out: Slot;
         if (full) out = this.slots[t + 1];
@@ -125,8 +140,8 @@ export class Rollout {
         cur = out;
       }
       pass.end();
-      sim.device.queue.submit([enc.finish()]);
       pacer.submitted(sim.workKind.step, Math.min(this.steps, t0 + this.stepsPerSubmit) - t0);
+      this.submit(enc);
     }
     await pacer.idle();
     const status = await sim.readStatus();
@@ -177,7 +192,7 @@ export class Rollout {
         if (s.holds !== t) throw new Error(`tape: segment ${k} needs step ${t}, its slot holds step ${s.holds}`);
       }
       // Recompute the segment's inner states into the slots freed by later checkpoints.
-      let pass = enc.beginComputePass({ label: 'rollout.recompute' });
+      let pass = enc.beginComputePass(this.passDesc('rollout.recompute'));
       for (let t = c + 1; t < c + L; t++) {
         const dst = this.slotFor(k, t);
         if (dst.holds === t) continue; // full tape: already there
@@ -186,7 +201,7 @@ export class Rollout {
         steps++;
       }
       pass.end();
-      pass = enc.beginComputePass({ label: 'rollout.adjoint' });
+      pass = enc.beginComputePass(this.passDesc('rollout.adjoint'));
       // Inside a segment the state before each step is on the tape, so p2g's adjoint of step t also
       // does g2p's local adjoint of step t - 1 (fused; see MpmSim.encodeStepAdjoint).
       let localDone = false;
@@ -203,22 +218,22 @@ export class Rollout {
         adjoints++;
         if (++encoded % this.stepsPerSubmit === 0) {
           pass.end();
-          dev.queue.submit([enc.finish()]);
           pacer.submitted(sim.workKind.step, steps);
           pacer.submitted(sim.workKind.adjoint, adjoints);
+          this.submit(enc);
           steps = adjoints = 0;
           enc = dev.createCommandEncoder({ label: 'rollout.backward' });
-          pass = enc.beginComputePass({ label: 'rollout.adjoint' });
+          pass = enc.beginComputePass(this.passDesc('rollout.adjoint'));
         }
       }
       pass.end();
     }
-    const pass = enc.beginComputePass({ label: 'rollout.param_grads' });
+    const pass = enc.beginComputePass(this.passDesc('rollout.param_grads'));
     sim.encodeParamGrads(pass);
     pass.end();
-    dev.queue.submit([enc.finish()]);
     pacer.submitted(sim.workKind.step, steps);
     pacer.submitted(sim.workKind.adjoint, adjoints);
+    this.submit(enc);
     // callers read the gradient next: wait here, without polling (see gpu-pacer.ts)
     await pacer.idle();
     return gOut;

@@ -26,7 +26,7 @@ struct SimParams {
   v_limit: f32,            // |v| above this marks a blow-up (reported with the step)
   m_bound: f32,            // node mass above this is outside the fixed-point range (a blow-up)
   p_bound: f32,            // likewise for each node momentum component
-  inv_min_mass: f32,       // 1 / the lightest particle's mass (adjoint scatter headroom)
+  inv_min_mass: f32,       // 1 / the lightest particle's mass (the adjoint grid's headroom)
 }
 
 // One record per step at a 256-byte stride, bound with a dynamic offset.

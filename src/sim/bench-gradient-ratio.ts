@@ -1,0 +1,70 @@
+// gradient/forward of a T-step rollout on the GPU's own clock, for `torsion bench mpm`.
+// Back-to-back wall-clock pairs of a forward rollout and a gradient disagreed by up to 1.6x on
+// this shared two-core machine (measured on the 24k row: 3.0 to 4.9 over five pairs), since its
+// speed drifts over the seconds each half takes. So the forward rollout runs on a second simulator
+// of the same scene, in chunks of the rollout's own steps per submit, interleaved with the
+// gradient's command buffers so that both advance at the same pace, every pass of both timed with
+// timestamps: a slow spell then falls on both. The figure is the GPU time of the whole
+// checkpointed gradient (forward with checkpoints, then backward) over the GPU time of the T-step
+// forward rollout.
+import { MpmSim } from './mpm-sim';
+import { PassTimer } from './pass-timer';
+import type { Rollout } from './tape';
+
+export interface GradientRatio {
+  /** Gradient GPU time over forward-rollout GPU time. */
+  ratio: number;
+  /** GPU seconds of the T-step forward rollout (interleaved). */
+  forwardSeconds: number;
+  /** What the rollout's backward returned: dL/d(state at 0). */
+  gradient: GPUBuffer;
+}
+
+/**
+ * One interleaved measurement with `rollout` (its simulator's scene, T = rollout.steps) and gFinal
+ * as the output gradient; null where the device has no timestamp-query.
+ */
+export async function interleavedGradientRatio(rollout: Rollout, gFinal: GPUBuffer): Promise<GradientRatio | null> {
+  const sim = rollout.sim;
+  const dev = sim.device;
+  if (!dev.features.has('timestamp-query')) return null;
+  const T = rollout.steps;
+  const ref = await MpmSim.create(sim.gpu, sim.scene, { cache: sim.cache });
+  ref.ensureSteps(T);
+  const s = [ref.createState('bench.ref.a', ref.packed.state0), ref.createState('bench.ref.b')];
+  // the gradient submits once per stepsPerSubmit forward steps and once per stepsPerSubmit adjoints
+  const submits = 2 * Math.ceil(T / rollout.stepsPerSubmit) + 1;
+  const chunk = rollout.stepsPerSubmit;
+  const timer = new PassTimer(dev, 4 * submits + 8 * rollout.schedule.starts.length + 64);
+  let done = 0;
+  let submitted = 0;
+  const forwardChunk = (): void => {
+    if (done >= T) return;
+    const enc = dev.createCommandEncoder({ label: 'bench.forward' });
+    const pass = enc.beginComputePass(timer.pass('bench.forward', 'forward'));
+    const end = Math.min(T, done + chunk);
+    for (let t = done; t < end; t++) ref.encodeStep(pass, s[t % 2], s[(t + 1) % 2], t);
+    pass.end();
+    dev.queue.submit([enc.finish()]);
+    // the same steps as the rollout's, so the pacer's estimate for them applies (gpu-pacer.ts)
+    ref.gpu.pacer.submitted(sim.workKind.step, end - done);
+    done = end;
+  };
+  try {
+    const afterSubmit = () => { if (done < (T * ++submitted) / submits) forwardChunk(); };
+    rollout.instrument = { timer, tag: 'gradient', afterSubmit };
+    await rollout.forward();
+    const gradient = await rollout.backward(gFinal);
+    rollout.instrument = null;
+    while (done < T) forwardChunk();
+    await ref.gpu.pacer.idle();
+    await timer.collect();
+    const f = timer.total('forward');
+    return { ratio: timer.total('gradient') / f, forwardSeconds: f, gradient };
+  } finally {
+    rollout.instrument = null;
+    timer.destroy();
+    for (const b of s) b.destroy();
+    ref.destroy();
+  }
+}

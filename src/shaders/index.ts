@@ -21,6 +21,7 @@ import p2gAdjWgsl from './mpm/p2g.adj.wgsl?raw';
 import gridUpdateAdjWgsl from './mpm/grid_update.adj.wgsl?raw';
 import g2pAdjWgsl from './mpm/g2p.adj.wgsl?raw';
 import g2pAdjTermsWgsl from './mpm/g2p_adj_terms.wgsl?raw';
+import adjBoundWgsl from './mpm/adj_bound.wgsl?raw';
 import ctrlGradWgsl from './mpm/ctrl_grad.wgsl?raw';
 
 export const commonShaders = { dim2: dim2Wgsl, dim3: dim3Wgsl, prelude: preludeWgsl, fixedPoint: fixedPointWgsl };
@@ -40,6 +41,7 @@ export const mpmShaders = {
   gridUpdateAdj: gridUpdateAdjWgsl,
   g2pAdj: g2pAdjWgsl,
   g2pAdjTerms: g2pAdjTermsWgsl,
+  adjBound: adjBoundWgsl,
   ctrlGrad: ctrlGradWgsl,
 };
 

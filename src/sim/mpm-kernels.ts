@@ -30,16 +30,18 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim): Promise<M
   const p2gAdjOwn: BindingKind[] = ['read', 'read', 'rw', 'rw', 'rw', 'rw', 'read'];
   const p2gParts: [string, boolean][] = [['state_in', false], ['g_local', false]];
   const p2gSrc = `${mpmShaders.tiles}\n${mpmShaders.p2g}`;
+  // both fill adj_max (adj_bound.wgsl)
+  const p2gAdjSrc = `${mpmShaders.adjBound}\n${mpmShaders.p2gAdj}`;
   const [p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad] = await Promise.all([
     k('p2g', p2gSrc, p2gParts, ['read', 'rw', 'rw', 'rw']),
     k('p2g.replay', p2gSrc, p2gParts, ['read', 'rw', 'rw', 'rw', 'read', 'read'], 'replay'),
     // both read p2g's accumulator through grid_acc.wgsl (their binding 4), and skip tiles (tiles.wgsl)
     k('grid_update', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdate}`, [], ['rw', 'rw', 'rw', 'rw', 'rw']),
     k('g2p', mpmShaders.g2p, [['state_in', false], ['state_out', true]], ['read', 'read', 'rw', 'rw']),
-    k('g2p_adj.local', mpmShaders.g2pAdj, adjParts, g2pAdjOwn, 'local'),
+    k('g2p_adj.local', `${mpmShaders.adjBound}\n${mpmShaders.g2pAdj}`, adjParts, g2pAdjOwn, 'local'),
     k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'read', 'rw', 'rw', 'rw']),
-    k('p2g_adj', mpmShaders.p2gAdj, p2gAdjParts, p2gAdjOwn),
-    k('p2g_adj.fused', mpmShaders.p2gAdj, p2gAdjParts, p2gAdjOwn, 'fused'),
+    k('p2g_adj', p2gAdjSrc, p2gAdjParts, p2gAdjOwn),
+    k('p2g_adj.fused', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'fused'),
     cache.computeAsync('mpm.ctrl_grad', mpmShaders.ctrlGrad, ['uniform-dynamic', 'read', 'read', 'rw']),
   ]);
   return { p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad };

@@ -321,8 +321,8 @@ export class MpmSim {
 
   /**
    * Adjoint of p2g (and g2p's adjoint through the stencil weights): adjNode + gLocal -> gIn =
-   * dL/d(state at step). With sPrev (the state at step - 1), also g2p's local adjoint of step - 1
-   * into gLocal (fused: p2g.adj.wgsl).
+   * dL/d(state at step). With sPrev (the state at step - 1), g2p's local adjoint of step - 1 into
+   * gLocal instead, straight from that gradient, and gIn is not written (fused: p2g.adj.wgsl).
    */
   encodeP2GAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gIn: GPUBuffer, step: number, sPrev: GPUBuffer | null = null): void {
     const a = this.adjoint;
@@ -347,7 +347,8 @@ export class MpmSim {
    * forward step `step` must have run since the last change of controls (its p2g bound is read).
    * Chaining (what a rollout's backward does inside a segment): pass `sPrev`, the state at
    * step - 1, when the next call is the adjoint of step - 1; that call then passes `localDone`,
-   * since this one already wrote its g2p local terms. Both default to the standalone adjoint.
+   * since this one already wrote its g2p local terms from dL/d(state at step), which it then
+   * leaves unwritten in gIn (nothing reads it). Both default to the standalone adjoint.
    */
   encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number,
     chain: { sPrev?: GPUBuffer | null; localDone?: boolean } = {}): void {

@@ -20,13 +20,9 @@
 fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let p = gid.x;
   let b = wid.y;
-  var bound = 0u;
-  if (p < params.n_particles) {
-    let i = b * params.n_particles + p;
-    let t = g2p_adj_terms(load_group(b, particle_group(p)), load_state_in(i), load_state_out(i), load_g_state_out(i));
-    store_g_local(i, t.rec);
-    bound = bitcast<u32>(t.bound);
-  }
-  let m = workgroup_max(bound);
-  if ((p & 63u) == 0u) { atomicMax(&adj_max[adj_slot(b, step.step)], m); } // the first of the workgroup
+  if (p >= params.n_particles) { return; }
+  let i = b * params.n_particles + p;
+  let t = g2p_adj_terms(load_group(b, particle_group(p)), load_state_in(i), load_state_out(i), load_g_state_out(i));
+  store_g_local(i, t.rec);
+  max_adj_bound(b, step.step, t.bound);
 }

@@ -32,16 +32,3 @@ fn g2p_adj_terms(g: Group, P: Particle, Q: Particle, G: Particle) -> G2pAdjTerms
   if (non_finite(bound)) { bound = 3.0e38; }
   return G2pAdjTerms(Particle(gx, gv, Bm, transpose(Fd) * gFpre), bound);
 }
-
-// The largest of the workgroup's bounds (as bits: a non-negative float's bits order like the
-// float), so that each workgroup does one global atomicMax on adj_max rather than one per particle,
-// all on the same word (a CPU driver serialises those across its threads). A workgroup of the
-// particle kernels lies within one batch copy. Every invocation must call it (it holds a barrier);
-// those without a particle pass 0.
-var<workgroup> wg_max: atomic<u32>;
-
-fn workgroup_max(bits: u32) -> u32 {
-  atomicMax(&wg_max, bits);
-  workgroupBarrier();
-  return atomicLoad(&wg_max);
-}

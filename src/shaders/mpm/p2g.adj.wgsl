@@ -9,7 +9,9 @@
 // fused (step s, inside a segment of a rollout): then also g2p's local adjoint of step s - 1,
 // which needs exactly what this kernel holds: dL/d(state s) in registers, state s (g2p's output
 // of step s - 1) already loaded, and state_prev = state s - 1. It overwrites g_local with step
-// s - 1's record after reading step s's (each invocation only its own particle's record).
+// s - 1's record after reading step s's (each invocation only its own particle's record). It does
+// not write g_state_in: dL/d(state s) goes straight into those terms, and no later kernel reads it
+// (the adjoint of step s - 1 skips g2p's local pass).
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> adj_node: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> g_local: array<vec4<f32>>; // a particle record: see g2p_adj_terms.wgsl
@@ -18,8 +20,8 @@
 @group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
 @group(0) @binding(10) var<storage, read> state_prev: array<vec4<f32>>; // fused only
 
-// The adjoint of particle p of copy b (g, its group); stores dL/d state_in and returns it.
-fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group) -> Particle {
+// The adjoint of particle p of copy b (g, its group); returns dL/d state_in, and stores it if `store`.
+fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool) -> Particle {
   let i = b * params.n_particles + p;
   if (p == 0u) { atomicStore(&adj_max[adj_slot(b, step.step)], 0u); }
   let vol = particle_vol(p);
@@ -57,11 +59,12 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group) -> Particle {
   Q.v = gvs * mass;
   Q.C = gA * mass + sa.gC;
   Q.F = sa.gF + R.F;
-  store_g_state_in(i, Q);
+  if (store) { store_g_state_in(i, Q); }
   let N = params.n_particles;
   g_particle[(b * 3u) * N + p] += sa.gE;
   g_particle[(b * 3u + 1u) * N + p] += sa.gnu;
-  g_particle[(b * 3u + 2u) * N + p] = sa.ga;
+  // dL/da is read per group with an actuator only (ctrl_grad.wgsl's segments)
+  if (g.actuator != NO_ACTUATOR) { g_particle[(b * 3u + 2u) * N + p] = sa.ga; }
   return Q;
 }
 
@@ -71,23 +74,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let b = wid.y;
   if (p >= params.n_particles) { return; }
   let i = b * params.n_particles + p;
-  _ = p2g_adj_particle(p, b, load_state_in(i), load_group(b, particle_group(p)));
+  _ = p2g_adj_particle(p, b, load_state_in(i), load_group(b, particle_group(p)), true);
 }
 
 @compute @workgroup_size(64)
 fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let p = gid.x;
   let b = wid.y;
-  var bound = 0u;
-  if (p < params.n_particles) {
-    let i = b * params.n_particles + p;
-    let P = load_state_in(i);
-    let g = load_group(b, particle_group(p));
-    let G = p2g_adj_particle(p, b, P, g);
-    let t = g2p_adj_terms(g, load_state_prev(i), P, G);
-    store_g_local(i, t.rec);
-    bound = bitcast<u32>(t.bound);
-  }
-  let m = workgroup_max(bound);
-  if ((p & 63u) == 0u) { atomicMax(&adj_max[adj_slot(b, step.step - 1u)], m); }
+  if (p >= params.n_particles) { return; }
+  let i = b * params.n_particles + p;
+  let P = load_state_in(i);
+  let g = load_group(b, particle_group(p));
+  let G = p2g_adj_particle(p, b, P, g, false);
+  let t = g2p_adj_terms(g, load_state_prev(i), P, G);
+  store_g_local(i, t.rec);
+  max_adj_bound(b, step.step - 1u, t.bound);
 }

@@ -4,8 +4,8 @@
 // shared machine (measured: the same work varying 2x within a minute on two cores) falls on both
 // sides of a pair, and the host's submits and waits are left out.
 // The step adjoint is the one a rollout runs inside a segment (MpmSim.encodeStepAdjoint with the
-// previous state: p2g recompute, g2p's scatter, the grid update's adjoint, p2g's adjoint fused with
-// the previous step's per-particle terms), the same work whatever the states hold.
+// previous state: p2g replayed with g2p adjoint's scatter, the grid update's adjoint, p2g's adjoint
+// fused with the previous step's per-particle terms), the same work whatever the states hold.
 import type { MpmSim } from './mpm-sim';
 
 export interface RatioOptions {

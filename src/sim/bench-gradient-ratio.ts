@@ -20,16 +20,22 @@ export interface GradientRatio {
   gradient: GPUBuffer;
 }
 
+/** The second simulator the forward rollout runs on (reuse it across measurements of one scene). */
+export function forwardTwin(sim: MpmSim): Promise<MpmSim> {
+  return MpmSim.create(sim.gpu, sim.scene, { cache: sim.cache });
+}
+
 /**
  * One interleaved measurement with `rollout` (its simulator's scene, T = rollout.steps) and gFinal
- * as the output gradient; null where the device has no timestamp-query.
+ * as the output gradient, the forward on `twin` (forwardTwin; made and destroyed here if not
+ * given); null where the device has no timestamp-query.
  */
-export async function interleavedGradientRatio(rollout: Rollout, gFinal: GPUBuffer): Promise<GradientRatio | null> {
+export async function interleavedGradientRatio(rollout: Rollout, gFinal: GPUBuffer, twin?: MpmSim): Promise<GradientRatio | null> {
   const sim = rollout.sim;
   const dev = sim.device;
   if (!dev.features.has('timestamp-query')) return null;
   const T = rollout.steps;
-  const ref = await MpmSim.create(sim.gpu, sim.scene, { cache: sim.cache });
+  const ref = twin ?? await forwardTwin(sim);
   ref.ensureSteps(T);
   const s = [ref.createState('bench.ref.a', ref.packed.state0), ref.createState('bench.ref.b')];
   // the gradient submits once per stepsPerSubmit forward steps and once per stepsPerSubmit adjoints
@@ -65,6 +71,6 @@ export async function interleavedGradientRatio(rollout: Rollout, gFinal: GPUBuff
     rollout.instrument = null;
     timer.destroy();
     for (const b of s) b.destroy();
-    ref.destroy();
+    if (!twin) ref.destroy();
   }
 }

@@ -18,11 +18,9 @@
 
 @compute @workgroup_size(64)
 fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let p = gid.x;
-  let b = wid.y;
-  if (p >= params.n_particles) { return; }
-  let i = b * params.n_particles + p;
-  let t = g2p_adj_terms(load_group(b, particle_group(p)), load_state_in(i), load_state_out(i), load_g_state_out(i));
-  store_g_local(i, t.rec);
-  max_adj_bound(b, step.step, t.bound);
+  let id = particle_id(gid, wid);
+  if (!id.ok) { return; }
+  let t = g2p_adj_terms(load_group(id.b, particle_group(id.p)), load_state_in(id.i), load_state_out(id.i), load_g_state_out(id.i));
+  store_g_local(id.i, t.rec);
+  max_adj_bound(id.b, step.step, t.bound);
 }

@@ -11,12 +11,10 @@
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let p = gid.x;
-  let b = wid.y;
-  if (p >= params.n_particles) { return; }
-  let i = b * params.n_particles + p;
-  let P = load_state_in(i);
-  let g = load_group(b, particle_group(p));
+  let id = particle_id(gid, wid);
+  if (!id.ok) { return; }
+  let P = load_state_in(id.i);
+  let g = load_group(id.b, particle_group(id.p));
   let st = stencil_at(P.x, params.inv_dx);
   var v = vecD(0.0);
   var B: matD;
@@ -24,7 +22,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let o = stencil_offset(k);
     let w = stencil_weight(st, o);
     let dpos = (vecD(o) - st.fx) * params.dx;
-    let vi = node_v(grid_v[b * params.res.w + node_index(st.base + o)]);
+    let vi = node_v(grid_v[id.b * params.res.w + node_index(st.base + o)]);
     v += w * vi;
     B += outer(w * vi, dpos);
   }
@@ -39,7 +37,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     if (Q.x[d] < lo || Q.x[d] > hi) { clamped = true; Q.x[d] = clamp(Q.x[d], lo, hi); }
   }
   Q.F = projection(g, (ident() + params.dt * Q.C) * P.F);
-  store_state_out(i, Q);
+  store_state_out(id.i, Q);
   if (clamped) { atomicAdd(&status[0], 1u); }
   var bad = length(v) > params.v_limit;
   for (var j = 0u; j < DIM; j++) {

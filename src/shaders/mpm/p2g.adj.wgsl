@@ -70,23 +70,19 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool) -> Parti
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let p = gid.x;
-  let b = wid.y;
-  if (p >= params.n_particles) { return; }
-  let i = b * params.n_particles + p;
-  _ = p2g_adj_particle(p, b, load_state_in(i), load_group(b, particle_group(p)), true);
+  let id = particle_id(gid, wid);
+  if (!id.ok) { return; }
+  _ = p2g_adj_particle(id.p, id.b, load_state_in(id.i), load_group(id.b, particle_group(id.p)), true);
 }
 
 @compute @workgroup_size(64)
 fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let p = gid.x;
-  let b = wid.y;
-  if (p >= params.n_particles) { return; }
-  let i = b * params.n_particles + p;
-  let P = load_state_in(i);
-  let g = load_group(b, particle_group(p));
-  let G = p2g_adj_particle(p, b, P, g, false);
-  let t = g2p_adj_terms(g, load_state_prev(i), P, G);
-  store_g_local(i, t.rec);
-  max_adj_bound(b, step.step - 1u, t.bound);
+  let id = particle_id(gid, wid);
+  if (!id.ok) { return; }
+  let P = load_state_in(id.i);
+  let g = load_group(id.b, particle_group(id.p));
+  let G = p2g_adj_particle(id.p, id.b, P, g, false);
+  let t = g2p_adj_terms(g, load_state_prev(id.i), P, G);
+  store_g_local(id.i, t.rec);
+  max_adj_bound(id.b, step.step - 1u, t.bound);
 }

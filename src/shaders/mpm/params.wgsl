@@ -96,6 +96,13 @@ fn scatter_run(run: u32, b: u32) -> ScatterRun {
   return r;
 }
 
+// The particle of a particle-kernel invocation: p in batch copy b, its record i; ok: p exists.
+struct ParticleId { ok: bool, p: u32, b: u32, i: u32 }
+
+fn particle_id(gid: vec3<u32>, wid: vec3<u32>) -> ParticleId {
+  return ParticleId(gid.x < params.n_particles, gid.x, wid.y, wid.y * params.n_particles + gid.x);
+}
+
 // The node of a node-kernel invocation: coordinates, batch copy, and the index of its records.
 struct GridNode { ok: bool, node: vecDi, b: u32, ni: u32, i: u32 }
 

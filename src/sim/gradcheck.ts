@@ -6,7 +6,7 @@ import type { GpuContext } from './device';
 import { readF32, writeBuffer } from './gpu-buffers';
 import type { MpmScene } from './model';
 import { MpmSim } from './mpm-sim';
-import { particleStride } from './mpm-params';
+import { orientComps, particleStride, spinComps, TRACK_SLOT, TRACK_STRIDE } from './mpm-params';
 import { Rollout } from './tape';
 import { refModel, withCtrl, type RefModel } from './reference/ref-model';
 import { rollout as refRollout } from './reference/mpm-reference';
@@ -162,9 +162,12 @@ export async function gradcheckScene(gpu: GpuContext, scene: MpmScene, o: GradCh
   const inSteps = (off: number, rowLen: number) => (i: number) => i >= off && i < off + Math.min(steps, horizon) * rowLen;
   if (nAct > 0) ctrlCheck('actuation', inSteps(lay.actOff, nAct), false, 1e-6);
   if (nColliders > 0) {
-    const track = (slot: number) => (i: number) => inSteps(lay.colOff, nColliders * 8)(i) && ((i - lay.colOff) % 8) - slot >= 0 && ((i - lay.colOff) % 8) - slot < dim;
-    ctrlCheck('colliders.position', track(0), false, 1e-5 * dx);
-    ctrlCheck('colliders.velocity', track(4), false, 1e-6);
+    const track = (slot: number, len: number) => (i: number) => inSteps(lay.colOff, nColliders * TRACK_STRIDE)(i) &&
+      (i - lay.colOff) % TRACK_STRIDE >= slot && (i - lay.colOff) % TRACK_STRIDE < slot + len;
+    ctrlCheck('colliders.position', track(TRACK_SLOT.position, dim), false, 1e-5 * dx);
+    ctrlCheck('colliders.velocity', track(TRACK_SLOT.velocity, dim), false, 1e-6);
+    ctrlCheck('colliders.orientation', track(TRACK_SLOT.orientation, orientComps(dim)), false, 1e-5);
+    ctrlCheck('colliders.angularVelocity', track(TRACK_SLOT.angularVelocity, spinComps(dim)), false, 1e-5);
   }
   judge();
   // derivatives within the noise floor have no meaningful relative error

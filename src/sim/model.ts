@@ -36,6 +36,18 @@ export interface ColliderDesc {
   /** Per-step position [T][DIM] (or one row: fixed) and velocity [T][DIM]; differentiable. */
   position: number[][];
   velocity: number[][];
+  /**
+   * Per-step orientation (or one row: fixed; absent: the identity), turning the shape's own frame
+   * into the world's: [angle] in radians in 2D, a quaternion [x, y, z, w] in 3D (any non-zero one:
+   * it is normalised). Differentiable.
+   */
+  orientation?: number[][];
+  /**
+   * Per-step angular velocity (absent: zero): [omega] in 2D (counter-clockwise, rad/s), [wx, wy, wz]
+   * in 3D; the body moves at velocity + omega x (x - position). Differentiable. Like velocity, it is
+   * its own track: keep it consistent with the orientation track if both describe one motion.
+   */
+  angularVelocity?: number[][];
 }
 
 export interface ParticlesDesc {

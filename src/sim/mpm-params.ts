@@ -8,8 +8,36 @@ export const PARAMS_BYTES = 128;
 export const STEP_STRIDE = 256; // dynamic uniform offset alignment
 export const GROUP_STRIDE = 8;
 export const COLLIDER_STRIDE = 8;
-export const TRACK_STRIDE = 8;
+/** Floats per collider per step in the control record (model.wgsl TRACK_STRIDE). */
+export const TRACK_STRIDE = 16;
+/** Where each part of a collider's track record starts (DIM, DIM, orientComps, spinComps floats used). */
+export const TRACK_SLOT = { position: 0, velocity: 4, orientation: 8, angularVelocity: 12 } as const;
 export const MAX_COLLIDERS = 4;
+
+/** Floats of a collider orientation: an angle in 2D, a quaternion (x, y, z, w) in 3D. */
+export function orientComps(dim: number): number {
+  return dim === 2 ? 1 : 4;
+}
+
+/** Floats of a collider angular velocity: a scalar in 2D, a vector in 3D. */
+export function spinComps(dim: number): number {
+  return dim === 2 ? 1 : 3;
+}
+
+/** The identity orientation: angle 0, or the quaternion (0, 0, 0, 1). */
+export function identityOrientation(dim: number): number[] {
+  return dim === 2 ? [0] : [0, 0, 0, 1];
+}
+
+/**
+ * The track slot of each component of a collider's per-node gradient (g_col_node, COL_COMPS in
+ * grid_contacts.wgsl): position, velocity, orientation, angular velocity, in that order.
+ */
+export function colliderGradSlots(dim: number): number[] {
+  const run = (slot: number, n: number) => Array.from({ length: n }, (_, i) => slot + i);
+  return [...run(TRACK_SLOT.position, dim), ...run(TRACK_SLOT.velocity, dim),
+    ...run(TRACK_SLOT.orientation, orientComps(dim)), ...run(TRACK_SLOT.angularVelocity, spinComps(dim))];
+}
 export const NO_ACTUATOR = 0xffffffff;
 const MATERIAL_CODE = { fluid: 0, elastic: 1, elastoplastic: 2 } as const;
 const WALL_CODE = { sticky: 0, slip: 1, separate: 2 } as const;
@@ -133,9 +161,11 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
       }
       s.colliders.forEach((c, k) => {
         const o = lay.colOff + ((b * horizon + t) * nColliders + k) * TRACK_STRIDE;
-        const pos = c.position[Math.min(t, c.position.length - 1)];
-        const vel = c.velocity[Math.min(t, c.velocity.length - 1)];
-        for (let i = 0; i < dim; i++) { ctrl[o + i] = pos[i]; ctrl[o + 4 + i] = vel[i]; }
+        const row = (track: number[][]) => track[Math.min(t, track.length - 1)];
+        ctrl.set(row(c.position), o + TRACK_SLOT.position);
+        ctrl.set(row(c.velocity), o + TRACK_SLOT.velocity);
+        ctrl.set(c.orientation ? row(c.orientation) : identityOrientation(dim), o + TRACK_SLOT.orientation);
+        if (c.angularVelocity) ctrl.set(row(c.angularVelocity), o + TRACK_SLOT.angularVelocity);
       });
     }
   }

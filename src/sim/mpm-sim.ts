@@ -5,7 +5,7 @@ import type { GpuContext } from './device';
 import { createBuffer, readU32, writeBuffer } from './gpu-buffers';
 import type { MpmScene } from './model';
 import { buildMpmKernels, type MpmKernels } from './mpm-kernels';
-import { packMpm, particleStride, STEP_STRIDE, type PackedMpm } from './mpm-params';
+import { colliderGradSlots, packMpm, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './mpm-params';
 import { SceneError } from './scene-schema';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from './pipeline-cache';
 import { scatterRun } from '../shaders/compose';
@@ -251,6 +251,7 @@ export class MpmSim {
     // Segments for ctrl_grad.wgsl: [src, count, dst, dst_step].
     const act: number[] = [];
     const col: number[] = [];
+    const slots = colliderGradSlots(d); // g_col_node's components, in order
     const par: number[] = [];
     for (let b = 0; b < B; b++) {
       this.scene.groups.forEach((g, k) => {
@@ -261,10 +262,9 @@ export class MpmSim {
         if (g.actuator) act.push((b * 3 + 2) * N + start, count, lay.actOff + b * T * nAct + g.actuator.channel, nAct);
       });
       for (let c = 0; c < C; c++) {
-        for (let comp = 0; comp < 2 * d; comp++) {
-          const slot = comp < d ? comp : 4 + comp - d;
-          col.push(((b * C + c) * 2 * d + comp) * nodes, nodes, lay.colOff + (b * T * C + c) * 8 + slot, C * 8);
-        }
+        slots.forEach((slot, comp) => {
+          col.push(((b * C + c) * slots.length + comp) * nodes, nodes, lay.colOff + (b * T * C + c) * TRACK_STRIDE + slot, C * TRACK_STRIDE);
+        });
       }
     }
     const seg = (label: string, a: number[]) => (a.length ? mk(label, a.length * 4, new Uint32Array(a)) : null);
@@ -272,7 +272,7 @@ export class MpmSim {
       gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p_adj_terms.wgsl
       adjMax: mk('adj_max', B * 2 * 4), // two words per copy, by step parity: adj_slot in params.wgsl
       adjNode: mk('adj_node', B * nodes * 2 * NODE_FLOATS * 4),
-      gColNode: mk('g_col_node', B * C * 2 * d * nodes * 4),
+      gColNode: mk('g_col_node', B * C * colliderGradSlots(d).length * nodes * 4),
       gParticle: mk('g_particle', B * 3 * N * 4),
       gCtrl: mk('g_ctrl', lay.size * 4),
       actSegments: seg('act_segments', act),

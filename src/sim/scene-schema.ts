@@ -94,6 +94,9 @@ const oneOf = (...values: (string | number)[]): EnumSchema => ({ kind: 'enum', v
 const array = (items: Schema, o: Omit<ArraySchema, 'kind' | 'items'> = {}): ArraySchema => ({ kind: 'array', items, ...o });
 const PER_AXIS: Len = { of: (c) => c.dim, why: 'one per axis (dim)' };
 const track = array(array(num(), { length: PER_AXIS }), { minLength: 1, maxLength: MAX_STEPS });
+const perStep = (length: Len) => array(array(num(), { length }), { minLength: 1, maxLength: MAX_STEPS });
+const ORIENTATION: Len = { of: (c) => (c.dim === 2 ? 1 : 4), why: '[angle] in 2D, a quaternion [x, y, z, w] in 3D' };
+const SPIN: Len = { of: (c) => (c.dim === 2 ? 1 : 3), why: '[omega] in 2D, [wx, wy, wz] in 3D' };
 
 const groupSchema = object<GroupDesc>({
   name: req(str(MAX_NAME)),
@@ -121,6 +124,8 @@ const colliderSchema = object<ColliderDesc>({
   friction: req(nonNegative),
   position: req(track),
   velocity: req(track),
+  orientation: opt(perStep(ORIENTATION)),
+  angularVelocity: opt(perStep(SPIN)),
 });
 
 // group comes first: its length is the particle count the other arrays are checked against.

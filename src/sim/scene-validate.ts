@@ -179,6 +179,28 @@ function checkColliders(s: MpmScene): void {
           `speed <= dx / dt = ${fmtDown(dx / s.dt)}`);
       }
     });
+    // A quaternion is normalised on the GPU: one near zero has no direction to normalise.
+    c.orientation?.forEach((o, t) => {
+      const n = Math.hypot(...o);
+      if (s.dim === 3 && !(n >= 1e-3)) {
+        throw sceneError(`${f}.orientation[${t}]`, `${show(o)} (norm ${fmt(n)})`, 'is not a rotation', 'a quaternion [x, y, z, w] of norm >= 0.001');
+      }
+    });
+    // Spinning, the surface moves at up to |u| + |omega| (|h| + r) (its farthest point from the centre).
+    const reach = Math.hypot(...h) + (c.radius ?? 0);
+    const spin = c.angularVelocity ?? [];
+    const rows = Math.max(spin.length, c.velocity.length);
+    for (let t = 0; spin.length > 0 && t < rows; t++) {
+      const w = spin[Math.min(t, spin.length - 1)];
+      const u = c.velocity[Math.min(t, c.velocity.length - 1)];
+      const rate = Math.hypot(...w);
+      const room = dx / s.dt - Math.hypot(...u);
+      if (rate * reach > room) {
+        throw sceneError(`${f}.angularVelocity[${Math.min(t, spin.length - 1)}]`, `${show(w)} (rate ${fmt(rate)} rad/s)`,
+          `moves the collider's surface, with velocity[${Math.min(t, c.velocity.length - 1)}], more than a cell per step`,
+          `rate <= (dx / dt - |velocity|) / (|halfExtents| + radius) = ${fmtDown(Math.max(0, room) / reach)}`);
+      }
+    }
   });
 }
 

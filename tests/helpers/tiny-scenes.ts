@@ -80,8 +80,16 @@ export function tinyScene(o: TinyOptions): MpmScene {
     const c0 = dim === 2 ? [0.4, 0.62] : [0.4, 0.62, 0.4];
     const u = dim === 2 ? [0.05, -0.8] : [0.05, -0.8, 0];
     const T = 40;
+    // A tilted paddle that also turns (about an oblique axis in 3D), so that every test with a
+    // collider covers orientation and angular velocity.
+    const w = 0.5;
+    const angle = (t: number) => 0.3 + w * t * 1e-3;
+    const axis = [0.36, 0.48, 0.8]; // unit
     scene.colliders.push({ name: 'paddle', shape: 'box', halfExtents: dim === 2 ? [0.08, 0.03] : [0.08, 0.03, 0.08], radius: 0.01, friction: 0.3,
-      position: Array.from({ length: T }, (_, t) => c0.map((c, i) => c + u[i] * t * 1e-3)), velocity: [u] });
+      position: Array.from({ length: T }, (_, t) => c0.map((c, i) => c + u[i] * t * 1e-3)), velocity: [u],
+      orientation: Array.from({ length: T }, (_, t) => (dim === 2 ? [angle(t)]
+        : [...axis.map((a) => a * Math.sin(angle(t) / 2)), Math.cos(angle(t) / 2)])),
+      angularVelocity: [dim === 2 ? [w] : axis.map((a) => a * w)] });
   }
   return scene;
 }

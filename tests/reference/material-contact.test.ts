@@ -139,4 +139,27 @@ describe('grid contacts', () => {
       expect(out[1]).toBeCloseTo(0, 6);
     }
   });
+
+  it('a turned collider acts with its shape turned, and a spinning one moves its surface', () => {
+    const bar = (orientation: number[], angularVelocity: number[]): MpmScene => ({
+      ...tinyScene('separate'),
+      colliders: [{ name: 'bar', shape: 'box', halfExtents: [0.15, 0.05], friction: 0,
+        position: [[0.5, 0.5]], velocity: [[0, 0]], orientation: [orientation], angularVelocity: [angularVelocity] }],
+    });
+    // Node (15, 20) at (0.46875, 0.625), r = (-0.03125, 0.125) from the bar's centre: outside the
+    // flat bar, inside it turned upright (p = R^T r = (0.125, 0.03125)), where its nearest face (the
+    // bar's own +y face) faces -x in the world.
+    const node = [15, 20], vin = v(0.5, 0);
+    expect(Array.from(gridContacts(refModelFromScene(bar([0], [0])), node, vin, 0))).toEqual([0.5, 0]);
+    // (the angle is stored as float32, so the upright bar is off by ~4e-8 rad)
+    const up = gridContacts(refModelFromScene(bar([Math.PI / 2], [0])), node, vin, 0);
+    expect(up[0]).toBeCloseTo(0, 6);
+    expect(up[1]).toBeCloseTo(0, 6);
+    // Spinning at 2 rad/s, the body there moves at w x r = (-0.25, -0.0625): the contact removes
+    // the relative normal velocity, so the node leaves with the body's -0.25 along x, and the
+    // frictionless tangential part leaves y at 0.
+    const spun = gridContacts(refModelFromScene(bar([Math.PI / 2], [2])), node, vin, 0);
+    expect(spun[0]).toBeCloseTo(-0.25, 6);
+    expect(spun[1]).toBeCloseTo(0, 6);
+  });
 });

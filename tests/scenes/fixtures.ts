@@ -5,7 +5,7 @@ import type { MpmScene } from '../../src/sim/model';
 import { SceneError } from '../../src/sim/scene-validate';
 import { addCollider, addGroup, fillBox, finalizeScene, linearTrack, sceneBase, setActuation } from '../../scenes/builders';
 
-/** 16^2 grid, three groups (elastic with an actuator, viscous fluid, elastoplastic), a moving sphere. */
+/** 16^2 grid, three groups (elastic with an actuator, viscous fluid, elastoplastic), a moving, spinning sphere. */
 export function tinyScene(): MpmScene {
   const dx = 1 / 16;
   const s = sceneBase({
@@ -18,7 +18,8 @@ export function tinyScene(): MpmScene {
   fillBox(s, a, [4 * dx, 4 * dx], [6 * dx, 6 * dx], { velocity: [0.5, 0] });
   fillBox(s, b, [8 * dx, 4 * dx], [10 * dx, 6 * dx]);
   fillBox(s, c, [4 * dx, 8 * dx], [6 * dx, 10 * dx], { jitter: 0.5, seed: 7 });
-  addCollider(s, { name: 'ball', shape: 'sphere', radius: 0.05, friction: 0.2, position: linearTrack([0.7, 0.7], [0, -1], 4, 1e-3), velocity: [[0, -1]] });
+  addCollider(s, { name: 'ball', shape: 'sphere', radius: 0.05, friction: 0.2, position: linearTrack([0.7, 0.7], [0, -1], 4, 1e-3), velocity: [[0, -1]],
+    orientation: [[0.2]], angularVelocity: [[1]] });
   setActuation(s, 1, [0, 0.5, 1, 0.5]);
   s.loss = { kind: 'com-target', group: a, target: [0.5, 0.5] };
   s.optimize = { param: 'initialVelocity', learningRate: 0.1, iterations: 3 };

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_COLLIDERS } from '../../src/sim/mpm-params';
 import { SceneError, maxStableDt, validateScene } from '../../src/sim/scene-validate';
 import { expectSceneError, sceneErrorOf, tinyScene } from './fixtures';
+import { addCollider, addGroup, fillBox, finalizeScene, sceneBase } from '../../scenes/builders';
 
 /** A tiny valid scene, changed by `edit`, then validated. `any`: the edits make it ill-typed on purpose. */
 type Untyped = any;
@@ -259,6 +260,21 @@ describe('groups, actuation and colliders', () => {
   it('a collider track with no rows, or moving more than a cell per step', () => {
     expectSceneError(check((s) => { s.colliders[0].velocity = []; }), 'colliders[0].velocity', '[]', 'at least 1');
     expectSceneError(check((s) => { s.colliders[0].velocity = [[0, 0], [0, -100]]; }), 'colliders[0].velocity[1]', '[0, -100] (speed 100)', 'speed <= dx / dt = 62.5');
+    // the sphere's surface, 0.05 from its centre, moving at 1 + 0.05 * 2000 = 101 > 62.5
+    expectSceneError(check((s) => { s.colliders[0].angularVelocity = [[1], [2000]]; }), 'colliders[0].angularVelocity[1]', '[2000] (rate 2000 rad/s)',
+      'rate <= (dx / dt - |velocity|) / (|halfExtents| + radius) = 1230');
+  });
+
+  it('a collider orientation or angular velocity of the wrong size, or a quaternion that is not a rotation', () => {
+    expectSceneError(check((s) => { s.colliders[0].orientation = [[0, 0, 0, 1]]; }), 'colliders[0].orientation[0]', '[0, 0, 0, 1]',
+      'exactly 1 items ([angle] in 2D, a quaternion [x, y, z, w] in 3D)');
+    expectSceneError(check((s) => { s.colliders[0].angularVelocity = [[0, 0, 1]]; }), 'colliders[0].angularVelocity[0]', '[0, 0, 1]', 'exactly 1 items');
+    const s3 = sceneBase({ name: 'tiny-3d', dim: 3, res: [16, 16, 16], dt: 1e-3, steps: 2, gravity: [0, -9.8, 0], boundary: { walls: 'slip' } });
+    const g = addGroup(s3, { name: 'a', material: 'elastic', E: 100, nu: 0.2, density: 1 });
+    fillBox(s3, g, [0.3, 0.3, 0.3], [0.4, 0.4, 0.4]);
+    addCollider(s3, { name: 'lid', shape: 'box', halfExtents: [0.1, 0.02, 0.1], friction: 0, position: [[0.5, 0.6, 0.5]], velocity: [[0, 0, 0]],
+      orientation: [[0, 0, 0, 1], [0, 0, 0, 0]] });
+    expectSceneError(() => validateScene(finalizeScene(s3)), 'colliders[0].orientation[1]', '[0, 0, 0, 0] (norm 0)', 'a quaternion [x, y, z, w] of norm >= 0.001');
   });
 });
 

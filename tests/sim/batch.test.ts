@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/sim/device';
 import { readF32 } from '../../src/sim/gpu-buffers';
 import { MpmSim } from '../../src/sim/mpm-sim';
-import { particleStride, type PackedMpm } from '../../src/sim/mpm-params';
+import { particleStride, TRACK_STRIDE, type PackedMpm } from '../../src/sim/mpm-params';
 import { sliceCtrl } from '../../src/sim/reference';
 import { rng } from '../../src/sim/reference/finite-diff';
 import { Rollout } from '../../src/sim/tape';
@@ -44,7 +44,7 @@ for (const dim of [2, 3] as const) {
       for (let p = 0; p < n; p++) for (let i = 0; i < dim; i++) state0[b * len + p * ps + dim + i] += 0.4 * (b - 1) * (i === 0 ? 1 : -0.5);
       for (let g = 0; g < G; g++) ctrl[lay.groupsOff + (b * G + g) * 8] *= 1 + 0.5 * b;
       for (let t = 0; t < H * nAct; t++) ctrl[lay.actOff + b * H * nAct + t] *= 1 - 0.6 * b;
-      for (let t = 0; t < H * C; t++) ctrl[lay.colOff + b * H * C * 8 + t * 8] += 0.01 * b; // shift x of the paddle
+      for (let t = 0; t < H * C; t++) ctrl[lay.colOff + (b * H * C + t) * TRACK_STRIDE] += 0.01 * b; // shift x of the paddle
     }
     simB.writeCtrl(ctrl);
     // A random linear functional of the final state per copy: every component of x, v, C, F weighted.

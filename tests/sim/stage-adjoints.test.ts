@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/sim/device';
 import { MpmSim } from '../../src/sim/mpm-sim';
-import { particleStride } from '../../src/sim/mpm-params';
+import { orientComps, particleStride, spinComps, TRACK_SLOT, TRACK_STRIDE } from '../../src/sim/mpm-params';
 import { readF32, readU32, writeBuffer } from '../../src/sim/gpu-buffers';
 import { adjointScale, encode } from '../../src/sim/fixed-point';
-import { refModel, withCtrl, type RefModel } from '../../src/sim/reference/ref-model';
+import { ctrlTrackIndex, refModel, withCtrl, type RefModel } from '../../src/sim/reference/ref-model';
 import { g2p, gridUpdate, p2g, rollout } from '../../src/sim/reference/mpm-reference';
 import { rng } from '../../src/sim/reference/finite-diff';
 import type { MaterialKind } from '../../src/sim/model';
@@ -167,8 +167,23 @@ for (const dim of [2, 3] as const) {
     // collider all see motion in every direction.
     const m = grid.m.slice();
     const mv = grid.mv.map((_, i) => (m[Math.floor(i / dim)] > 0 ? m[Math.floor(i / dim)] * 2 * (rand() - 0.5) : 0));
-    // Put mass on wall and ground nodes too.
-    for (let i = 0; i < nodes; i += 7) if (!(m[i] > 0)) { m[i] = 1e-4 * (1 + rand()); for (let d = 0; d < dim; d++) mv[i * dim + d] = m[i] * 2 * (rand() - 0.5); }
+    // Put mass on wall and ground nodes too, and on every node around the collider (which the
+    // particles need not reach), moving both ways relative to it, so that its gradients have
+    // contacts to come from.
+    const track = ctrlTrackIndex(model, STEP, 0);
+    const c = model.ctrl.subarray(track, track + dim);
+    const u = model.ctrl.subarray(track + TRACK_SLOT.velocity, track + TRACK_SLOT.velocity + dim);
+    const near = (i: number) => {
+      let r2 = 0;
+      for (let d = 0, k = i; d < dim; d++) { const x = (k % model.res[d]) * model.dx; k = Math.floor(k / model.res[d]); r2 += (x - c[d]) ** 2; }
+      return r2 < 0.15 ** 2;
+    };
+    const mTypical = 0.1 * Math.max(...m);
+    for (let i = 0; i < nodes; i++) {
+      if (m[i] > 0 || (i % 7 !== 0 && !near(i))) continue;
+      m[i] = mTypical * (1 + rand());
+      for (let d = 0; d < dim; d++) mv[i * dim + d] = m[i] * ((near(i) ? u[d] : 0) + 2 * (rand() - 0.5));
+    }
     // The adjoint recomputes the update from the sums p2g's replay leaves in grid_acc (p2g.wgsl):
     // mass as the forward encodes it, momentum and dL/dv one word each, at the scales of the step's
     // momentum bound (p2g_bound) and gradient bound (adj_max). Give it such sums, and the reference
@@ -244,10 +259,11 @@ for (const dim of [2, 3] as const) {
     eps = 1e-6;
     expectClose(`grid_update ${dim}D d/dm`, an, (L(model, m64.map((x, i) => x + eps * dm[i]), mv64) - L(model, m64.map((x, i) => x - eps * dm[i]), mv64)) / (2 * eps));
     const lay = model.ctrlLayout;
-    const row = lay.colOff + STEP * 8;
-    for (const [name, slot] of [['position', 0], ['velocity', 4]] as const) {
+    const row = lay.colOff + STEP * TRACK_STRIDE;
+    for (const [name, slot, len] of [['position', TRACK_SLOT.position, dim], ['velocity', TRACK_SLOT.velocity, dim],
+      ['orientation', TRACK_SLOT.orientation, orientComps(dim)], ['angular velocity', TRACK_SLOT.angularVelocity, spinComps(dim)]] as const) {
       const dir = new Float64Array(model.ctrl.length);
-      for (let d = 0; d < dim; d++) dir[row + slot + d] = rand() - 0.5;
+      for (let d = 0; d < len; d++) dir[row + slot + d] = rand() - 0.5;
       const an2 = dot(Array.from(dir, (_, i) => gCtrl[i]), dir);
       eps = 1e-6;
       const at = (sg: number) => L(withCtrl(model, model.ctrl.map((x, i) => x + sg * eps * dir[i])), m64, mv64);

@@ -26,3 +26,32 @@ fn complete_basis(U: matD, k: u32) -> vecD {
   if (k == 0u) { return vecD(U[1].y, -U[1].x); }
   return vecD(-U[0].y, U[0].x);
 }
+
+// A rigid body's orientation and spin (colliders): in 2D an angle theta (o.x) and an angular
+// velocity omega (w.x); 3D stores a quaternion and a vector (dim3.wgsl). ORIENT_COMPS and
+// SPIN_COMPS are how many of the four floats each uses.
+const ORIENT_COMPS: u32 = 1u;
+const SPIN_COMPS: u32 = 1u;
+
+// The rotation matrix of orientation o: [[cos, -sin], [sin, cos]].
+fn rotation(o: vec4<f32>) -> matD {
+  let c = cos(o.x);
+  let s = sin(o.x);
+  return matD(vecD(c, s), vecD(-s, c));
+}
+
+// dL/do given gR = dL/dR.
+fn rotation_adj(o: vec4<f32>, gR: matD) -> vec4<f32> {
+  let c = cos(o.x);
+  let s = sin(o.x);
+  return vec4<f32>(dot(gR[0], vecD(-s, c)) + dot(gR[1], vecD(-c, -s)), 0.0, 0.0, 0.0);
+}
+
+// The velocity omega x r of a point at r from the axis.
+fn spin(w: vec4<f32>, r: vecD) -> vecD { return w.x * vecD(-r.y, r.x); }
+
+// Given g = dL/d(spin(w, r)): dL/dw and dL/dr.
+struct SpinAdj { gw: vec4<f32>, gr: vecD }
+fn spin_adj(w: vec4<f32>, r: vecD, g: vecD) -> SpinAdj {
+  return SpinAdj(vec4<f32>(dot(g, vecD(-r.y, r.x)), 0.0, 0.0, 0.0), w.x * vecD(g.y, -g.x));
+}

@@ -20,3 +20,38 @@ fn cofactor(m: matD) -> matD {
 fn complete_basis(U: matD, k: u32) -> vecD {
   return cross(U[(k + 1u) % 3u], U[(k + 2u) % 3u]);
 }
+
+// A rigid body's orientation and spin (colliders, see dim2.wgsl): a quaternion o = (x, y, z, w),
+// normalised here so that any non-zero one is a rotation, and an angular velocity vector w.xyz.
+const ORIENT_COMPS: u32 = 4u;
+const SPIN_COMPS: u32 = 3u;
+
+fn rotation(o: vec4<f32>) -> matD {
+  let q = o / max(length(o), 1e-30);
+  let x = q.x; let y = q.y; let z = q.z; let w = q.w;
+  return matD(
+    vecD(1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + z * w), 2.0 * (x * z - y * w)),
+    vecD(2.0 * (x * y - z * w), 1.0 - 2.0 * (x * x + z * z), 2.0 * (y * z + x * w)),
+    vecD(2.0 * (x * z + y * w), 2.0 * (y * z - x * w), 1.0 - 2.0 * (x * x + y * y)));
+}
+
+// dL/do given gR = dL/dR: through R(q) (the partials of each entry in q, column by column), then
+// through the normalisation q = o / |o|.
+fn rotation_adj(o: vec4<f32>, gR: matD) -> vec4<f32> {
+  let n = max(length(o), 1e-30);
+  let q = o / n;
+  let x = q.x; let y = q.y; let z = q.z; let w = q.w;
+  let dx = matD(vecD(0.0, 2.0 * y, 2.0 * z), vecD(2.0 * y, -4.0 * x, 2.0 * w), vecD(2.0 * z, -2.0 * w, -4.0 * x));
+  let dy = matD(vecD(-4.0 * y, 2.0 * x, -2.0 * w), vecD(2.0 * x, 0.0, 2.0 * z), vecD(2.0 * w, 2.0 * z, -4.0 * y));
+  let dz = matD(vecD(-4.0 * z, 2.0 * w, 2.0 * x), vecD(-2.0 * w, -4.0 * z, 2.0 * y), vecD(2.0 * x, 2.0 * y, 0.0));
+  let dw = matD(vecD(0.0, 2.0 * z, -2.0 * y), vecD(-2.0 * z, 0.0, 2.0 * x), vecD(2.0 * y, -2.0 * x, 0.0));
+  let gq = vec4<f32>(ddot(gR, dx), ddot(gR, dy), ddot(gR, dz), ddot(gR, dw));
+  return (gq - q * dot(q, gq)) / n;
+}
+
+fn spin(w: vec4<f32>, r: vecD) -> vecD { return cross(w.xyz, r); }
+
+struct SpinAdj { gw: vec4<f32>, gr: vecD }
+fn spin_adj(w: vec4<f32>, r: vecD, g: vecD) -> SpinAdj {
+  return SpinAdj(vec4<f32>(cross(r, g), 0.0), cross(g, w.xyz));
+}

@@ -14,7 +14,12 @@ fn contact(v: vecD, n: vecD, mu: f32) -> vecD {
 
 struct ContactAdj { gv: vecD, gn: vecD }
 
-// Given g = dL/d(contact output), gradients w.r.t. v and n (derivation in docs/adjoint.md).
+// Given g = dL/d(contact output), gradients w.r.t. v and n. Derivation (approaching, s > 0): the
+// output is s vt with vt = v - vn n, vn = v.n, s = 1 + mu vn / |vt|. Then
+//   d(out) = s d(vt) + vt ds,  ds = mu (d(vn) / |vt| - vn (vt . d(vt)) / |vt|^3),
+//   d(vt) = dv - d(vn) n - vn dn,  d(vn) = n . dv + v . dn;
+// so with a = g . vt, g . d(out) = h . d(vt) + (a mu / |vt|) d(vn), h = s g - (a mu vn / |vt|^3) vt,
+// and collecting dv and dn: dL/dv = k n + h, dL/dn = k v - vn h, k = a mu / |vt| - h . n.
 fn contact_adj(v: vecD, n: vecD, mu: f32, g: vecD) -> ContactAdj {
   var r: ContactAdj;
   let vn = dot(v, n);

@@ -2,6 +2,9 @@
 // axis by axis. The adjoint replays the forward, keeping the velocity before each contact.
 const MAX_COLLIDERS: u32 = 4u;
 const MAX_CONTACT_OPS: u32 = MAX_COLLIDERS + DIM;
+// Per collider, the components of its per-node gradient (g_col_node, grid_update.adj.wgsl):
+// position (DIM), velocity (DIM), orientation (ORIENT_COMPS), angular velocity (SPIN_COMPS).
+const COL_COMPS: u32 = 2u * DIM + ORIENT_COMPS + SPIN_COMPS;
 
 fn wall_normal(node: vecDi, d: u32) -> vecD {
   var n = vecD(0.0);
@@ -37,14 +40,24 @@ fn contact_free(node: vecDi) -> bool {
   return true;
 }
 
+// A collider seen from node position xn: its SDF in its own frame (p = R^T r), the outward normal in
+// the world (R n), and the velocity of the body at the node, u + w x r; r = xn - c.
+struct ColliderAt { sd: Sdf, n: vecD, ub: vecD, r: vecD }
+
+fn collider_at(col: Collider, xn: vecD) -> ColliderAt {
+  let r = xn - col.c;
+  let sd = rounded_box_sdf(transpose(col.R) * r, col.h, col.r);
+  return ColliderAt(sd, col.R * sd.n, col.u + spin(col.w, r), r);
+}
+
 fn grid_contacts(b: u32, node: vecDi, v_in: vecD) -> vecD {
   if (contact_free(node)) { return v_in; }
   var v = v_in;
   let xn = vecD(node) * params.dx;
   for (var k = 0u; k < params.n_colliders; k++) {
     let col = load_collider(b, k);
-    let sd = rounded_box_sdf(xn - col.c, col.h, col.r);
-    if (sd.phi < 0.0) { v = col.u + contact(v - col.u, sd.n, col.friction); }
+    let a = collider_at(col, xn);
+    if (a.sd.phi < 0.0) { v = a.ub + contact(v - a.ub, a.n, col.friction); }
   }
   for (var d = 0u; d < DIM; d++) { v = wall_contact(v, wall_normal(node, d), d); }
   return v;
@@ -55,6 +68,8 @@ struct ContactsAdj {
   gv: vecD,
   gc: array<vecD, MAX_COLLIDERS>, // dL / d collider position
   gu: array<vecD, MAX_COLLIDERS>, // dL / d collider velocity
+  go: array<vec4<f32>, MAX_COLLIDERS>, // dL / d collider orientation
+  gw: array<vec4<f32>, MAX_COLLIDERS>, // dL / d collider angular velocity
 }
 
 fn grid_contacts_adj(b: u32, node: vecDi, v_in: vecD, g_out: vecD) -> ContactsAdj {
@@ -71,8 +86,8 @@ fn grid_contacts_adj(b: u32, node: vecDi, v_in: vecD, g_out: vecD) -> ContactsAd
   for (var k = 0u; k < nc; k++) {
     vs[k] = v;
     let col = load_collider(b, k);
-    let sd = rounded_box_sdf(xn - col.c, col.h, col.r);
-    if (sd.phi < 0.0) { v = col.u + contact(v - col.u, sd.n, col.friction); }
+    let a = collider_at(col, xn);
+    if (a.sd.phi < 0.0) { v = a.ub + contact(v - a.ub, a.n, col.friction); }
   }
   for (var d = 0u; d < DIM; d++) {
     vs[nc + d] = v;
@@ -83,13 +98,21 @@ fn grid_contacts_adj(b: u32, node: vecDi, v_in: vecD, g_out: vecD) -> ContactsAd
   for (var d = DIM; d > 0u; d--) {
     g = wall_contact_adj(vs[nc + d - 1u], wall_normal(node, d - 1u), d - 1u, g);
   }
+  // Per collider in reverse: through the contact to the relative velocity, the body velocity
+  // ub = u + w x r and the world normal n = R n_l(R^T r); which nodes it covers (phi < 0) changes
+  // in jumps and carries no gradient.
   for (var k = nc; k > 0u; k--) {
     let col = load_collider(b, k - 1u);
-    let sd = rounded_box_sdf(xn - col.c, col.h, col.r);
-    if (sd.phi < 0.0) {
-      let ca = contact_adj(vs[k - 1u] - col.u, sd.n, col.friction, g);
-      r.gu[k - 1u] = g - ca.gv;
-      r.gc[k - 1u] = -(transpose(sd.dn) * ca.gn);
+    let a = collider_at(col, xn);
+    if (a.sd.phi < 0.0) {
+      let ca = contact_adj(vs[k - 1u] - a.ub, a.n, col.friction, g);
+      let gub = g - ca.gv;
+      let sa = spin_adj(col.w, a.r, gub);
+      let gp = transpose(a.sd.dn) * (transpose(col.R) * ca.gn); // dL/dp through n_l(p)
+      r.gu[k - 1u] = gub;
+      r.gw[k - 1u] = sa.gw;
+      r.gc[k - 1u] = -(col.R * gp + sa.gr); // r = xn - c
+      r.go[k - 1u] = rotation_adj(col.o, outer(ca.gn, a.sd.n) + outer(a.r, gp));
       g = ca.gv;
     }
   }

@@ -5,8 +5,9 @@
 // never written.
 // Writes adj_node, two records per node: (dL/dmv_i, dL/dm_i), then (v_i after contacts, m_i), the
 // same values grid_update writes to grid_v: p2g's adjoint reads both, side by side in memory.
-// Per collider, dL/d(position, velocity) of this node goes to g_col_node[b][k][component][node]
-// (summed over nodes afterwards by ctrl_grad.wgsl).
+// Per collider, dL/d(position, velocity, orientation, angular velocity) of this node goes to
+// g_col_node[b][k][component][node] (COL_COMPS components, grid_contacts.wgsl; summed over nodes
+// afterwards by ctrl_grad.wgsl).
 //   v_i = mv_i / m_i + dt g  =>  dL/dmv = g_v / m,  dL/dm = -g_v . (v_i - dt g) / m
 @group(0) @binding(5) var<storage, read> adj_max: array<u32>;
 @group(0) @binding(6) var<storage, read> p2g_bound: array<u32>;
@@ -17,8 +18,8 @@
 // A node that no contact involves: its collider gradients are zero (they are summed over all nodes).
 fn zero_col_node(b: u32, ni: u32) {
   for (var k = 0u; k < params.n_colliders; k++) {
-    let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
-    for (var d = 0u; d < 2u * DIM; d++) { g_col_node[base + d * params.res.w] = 0.0; }
+    let base = ((b * params.n_colliders + k) * COL_COMPS) * params.res.w + ni;
+    for (var d = 0u; d < COL_COMPS; d++) { g_col_node[base + d * params.res.w] = 0.0; }
   }
 }
 
@@ -52,11 +53,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     gmv = ca.gv / m;
     gm = -dot(ca.gv, s.v - params.dt * gravity()) / m;
     for (var k = 0u; k < params.n_colliders; k++) {
-      let base = ((b * params.n_colliders + k) * 2u * DIM) * params.res.w + ni;
+      let base = ((b * params.n_colliders + k) * COL_COMPS) * params.res.w + ni;
       for (var d = 0u; d < DIM; d++) {
         g_col_node[base + d * params.res.w] = ca.gc[k][d];
         g_col_node[base + (DIM + d) * params.res.w] = ca.gu[k][d];
       }
+      for (var d = 0u; d < ORIENT_COMPS; d++) { g_col_node[base + (2u * DIM + d) * params.res.w] = ca.go[k][d]; }
+      for (var d = 0u; d < SPIN_COMPS; d++) { g_col_node[base + (2u * DIM + ORIENT_COMPS + d) * params.res.w] = ca.gw[k][d]; }
     }
   } else {
     zero_col_node(b, ni);

@@ -9,7 +9,8 @@ const MAT_PLASTIC: u32 = 2u;
 const NO_ACTUATOR: u32 = 0xffffffffu;
 const GROUP_STRIDE: u32 = 8u;     // model: material, actuator, fiber xyz | ctrl: see Group
 const COLLIDER_STRIDE: u32 = 8u;  // model: friction, radius, half extents xyz
-const TRACK_STRIDE: u32 = 8u;     // ctrl per collider per step: position xyz_, velocity xyz_
+const TRACK_STRIDE: u32 = 16u;    // ctrl per collider per step: position xyz_, velocity xyz_,
+                                  // orientation (2D angle, 3D quaternion xyzw), angular velocity
 
 struct Group {
   material: u32,
@@ -56,9 +57,11 @@ fn stress_impulse_scale(vol: f32) -> f32 {
   return -params.dt * vol * 4.0 * params.inv_dx * params.inv_dx;
 }
 
-// Kinematic collider: a rounded box (half extents h, radius r). Box: r = 0; sphere: h = 0;
-// capsule: h non-zero on one axis. Position c and velocity u come from the per-step track.
-struct Collider { friction: f32, r: f32, h: vecD, c: vecD, u: vecD }
+// Kinematic collider: a rounded box (half extents h, radius r) in its own frame. Box: r = 0;
+// sphere: h = 0; capsule: h non-zero on one axis. Position c, velocity u, orientation o and
+// angular velocity w come from the per-step track (o and w as rotation() and spin() read them,
+// dim2.wgsl); R = rotation(o) maps the collider's frame to the world.
+struct Collider { friction: f32, r: f32, h: vecD, c: vecD, u: vecD, o: vec4<f32>, w: vec4<f32>, R: matD }
 
 fn track_index(b: u32, k: u32) -> u32 {
   return params.col_off + ((b * params.horizon + step.ctrl_step) * params.n_colliders + k) * TRACK_STRIDE;
@@ -75,5 +78,8 @@ fn load_collider(b: u32, k: u32) -> Collider {
     r.c[i] = ctrl[t + i];
     r.u[i] = ctrl[t + 4u + i];
   }
+  r.o = vec4<f32>(ctrl[t + 8u], ctrl[t + 9u], ctrl[t + 10u], ctrl[t + 11u]);
+  r.w = vec4<f32>(ctrl[t + 12u], ctrl[t + 13u], ctrl[t + 14u], ctrl[t + 15u]);
+  r.R = rotation(r.o);
   return r;
 }

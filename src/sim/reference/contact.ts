@@ -1,7 +1,7 @@
 // Grid-node contacts in float64, as src/shaders/mpm/contact.wgsl and grid_contacts.wgsl: kinematic
 // colliders (rounded-box SDF) in index order, then the walls axis by axis.
 import { WALL_SLIP, WALL_STICKY, loadCollider, type RefModel } from './ref-model';
-import { axpby, ddot, norm, type Vec } from './small-matrix';
+import { axpby, ddot, mulVec, norm, rotation, spin, transpose, type Vec } from './small-matrix';
 
 /**
  * Separating contact of relative velocity v with a surface of outward normal n and Coulomb
@@ -55,9 +55,13 @@ export function gridContacts(model: RefModel, node: ArrayLike<number>, vIn: Vec,
   const xn = Float64Array.from(node, (i) => i * model.dx);
   for (let k = 0; k < model.nColliders; k++) {
     const col = loadCollider(model, k, step);
-    const sd = roundedBoxSdf(axpby(xn, 1, col.c, -1), col.h, col.r);
-    // In the collider's frame: contact on the relative velocity, then back.
-    if (sd.phi < 0) v = axpby(col.u, 1, contact(axpby(v, 1, col.u, -1), sd.n, col.friction), 1);
+    // The shape in its own frame (p = R^T r); the body's velocity at the node, u + w x r.
+    const R = rotation(model.dim, col.o);
+    const r = axpby(xn, 1, col.c, -1);
+    const sd = roundedBoxSdf(mulVec(transpose(R), r), col.h, col.r);
+    const ub = axpby(col.u, 1, spin(model.dim, col.w, r), 1);
+    // Contact on the velocity relative to the body, against the normal in the world, then back.
+    if (sd.phi < 0) v = axpby(ub, 1, contact(axpby(v, 1, ub, -1), mulVec(R, sd.n), col.friction), 1);
   }
   for (let d = 0; d < model.dim; d++) v = wallContact(model, v, wallNormal(model, node, d), d);
   return v;

@@ -2,11 +2,11 @@
 // model.wgsl. Built from one batch copy of a PackedMpm, so the reference sees exactly the f32
 // values the GPU reads (widened to f64); all arithmetic after that is f64. The control record is a
 // Float64Array with the batch-1 layout of the GPU ctrl buffer (groups, actuation, collider tracks),
-// so finite differences can perturb any entry (E, nu, actuation, collider position or velocity)
+// so finite differences can perturb any entry (E, nu, actuation, a collider's track)
 // and line it up with the GPU's ctrl gradient.
 import type { MpmScene } from '../model';
 import {
-  COLLIDER_STRIDE, GROUP_STRIDE, NO_ACTUATOR, TRACK_STRIDE, ctrlLayout, packMpm, particleStride,
+  COLLIDER_STRIDE, GROUP_STRIDE, NO_ACTUATOR, TRACK_SLOT, TRACK_STRIDE, ctrlLayout, orientComps, packMpm, particleStride, spinComps,
   type CtrlLayout, type PackedMpm,
 } from '../mpm-params';
 import type { Dim, Vec } from './small-matrix';
@@ -152,7 +152,7 @@ export function ctrlActIndex(model: RefModel, step: number, ch: number): number 
   return model.ctrlLayout.actOff + ctrlStep(model, step) * model.nAct + ch;
 }
 
-/** Start of collider k's track record at `step`: position at +i, velocity at +4+i. */
+/** Start of collider k's track record at `step` (parts at TRACK_SLOT). */
 export function ctrlTrackIndex(model: RefModel, step: number, k: number): number {
   return model.ctrlLayout.colOff + (ctrlStep(model, step) * model.nColliders + k) * TRACK_STRIDE;
 }
@@ -184,13 +184,16 @@ export function actValue(model: RefModel, step: number, ch: number): number {
   return model.ctrl[ctrlActIndex(model, step, ch)];
 }
 
-export interface RefCollider { friction: number; r: number; h: Vec; c: Vec; u: Vec }
+/** A collider at one step: shape, position c, velocity u, orientation o and angular velocity w (raw track values). */
+export interface RefCollider { friction: number; r: number; h: Vec; c: Vec; u: Vec; o: Vec; w: Vec }
 
 export function loadCollider(model: RefModel, k: number, step: number): RefCollider {
   const d = model.dim, t = ctrlTrackIndex(model, step, k);
+  const at = (slot: number, n: number) => model.ctrl.slice(t + slot, t + slot + n);
   return {
     friction: model.colliderFriction[k], r: model.colliderRadius[k],
     h: model.colliderHalf.subarray(k * d, k * d + d),
-    c: model.ctrl.slice(t, t + d), u: model.ctrl.slice(t + 4, t + 4 + d),
+    c: at(TRACK_SLOT.position, d), u: at(TRACK_SLOT.velocity, d),
+    o: at(TRACK_SLOT.orientation, orientComps(d)), w: at(TRACK_SLOT.angularVelocity, spinComps(d)),
   };
 }

@@ -196,3 +196,26 @@ export function svdCompose(r: Svd, s: Vec): Mat {
   for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) US[j * d + i] = r.U[j * d + i] * s[j];
   return mul(US, transpose(r.V));
 }
+
+/**
+ * The rotation matrix of a rigid body's orientation (dim2.wgsl / dim3.wgsl `rotation`): an angle
+ * o[0] in 2D, a quaternion (x, y, z, w) in 3D, normalised first.
+ */
+export function rotation(dim: Dim, o: ArrayLike<number>): Mat {
+  if (dim === 2) {
+    const c = Math.cos(o[0]), s = Math.sin(o[0]);
+    return Float64Array.of(c, s, -s, c);
+  }
+  const n = Math.max(Math.hypot(o[0], o[1], o[2], o[3]), 1e-30);
+  const [x, y, z, w] = [o[0] / n, o[1] / n, o[2] / n, o[3] / n];
+  return Float64Array.of(
+    1 - 2 * (y * y + z * z), 2 * (x * y + z * w), 2 * (x * z - y * w),
+    2 * (x * y - z * w), 1 - 2 * (x * x + z * z), 2 * (y * z + x * w),
+    2 * (x * z + y * w), 2 * (y * z - x * w), 1 - 2 * (x * x + y * y));
+}
+
+/** omega x r: the velocity of a point at r from the axis, omega a scalar (2D) or a vector (3D). */
+export function spin(dim: Dim, w: ArrayLike<number>, r: Vec): Vec {
+  if (dim === 2) return Float64Array.of(-w[0] * r[1], w[0] * r[0]);
+  return Float64Array.of(w[1] * r[2] - w[2] * r[1], w[2] * r[0] - w[0] * r[2], w[0] * r[1] - w[1] * r[0]);
+}

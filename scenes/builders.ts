@@ -169,6 +169,31 @@ export function linearTrack(start: number[], velocity: number[], steps: number, 
   return Array.from({ length: steps }, (_, t) => start.map((s, i) => s + t * dt * velocity[i]));
 }
 
+/** The quaternion [x, y, z, w] of a turn by `angle` radians about the unit 3D `axis`. */
+export function axisAngle(axis: number[], angle: number): number[] {
+  const s = Math.sin(angle / 2);
+  return [axis[0] * s, axis[1] * s, axis[2] * s, Math.cos(angle / 2)];
+}
+
+/** The quaternion product a b (b applied first), [x, y, z, w]. */
+export function quatMul(a: number[], b: number[]): number[] {
+  const [ax, ay, az, aw] = a, [bx, by, bz, bw] = b;
+  return [aw * bx + bw * ax + ay * bz - az * by, aw * by + bw * ay + az * bx - ax * bz,
+    aw * bz + bw * az + ax * by - ay * bx, aw * bw - ax * bx - ay * by - az * bz];
+}
+
+/**
+ * Orientations of a body turning at a constant angular velocity (in the world frame) from `start`:
+ * 2D, start [angle] and omega [w]: row t is [angle + t dt w]; 3D, start a quaternion and omega
+ * [wx, wy, wz]: row t is the turn by t dt |omega| about omega, applied after start.
+ */
+export function turningTrack(start: number[], omega: number[], steps: number, dt: number): number[][] {
+  if (start.length === 1) return Array.from({ length: steps }, (_, t) => [start[0] + t * dt * omega[0]]);
+  const rate = Math.hypot(...omega);
+  const axis = rate > 0 ? omega.map((w) => w / rate) : [0, 0, 1];
+  return Array.from({ length: steps }, (_, t) => quatMul(axisAngle(axis, t * dt * rate), start));
+}
+
 /** Sets the actuation a[t][channel]; `values` flat [T * channels] or as rows [T][channels]. */
 export function setActuation(scene: MpmScene, channels: number, values: number[] | number[][]): void {
   const flat = values.length > 0 && Array.isArray(values[0]) ? (values as number[][]).flat() : [...(values as number[])];

@@ -1,11 +1,14 @@
 // A box pressed into an elastoplastic block: the dent stays. The press starts one cell above the
 // block and moves down at 4 units/s (1/30 of a cell per step), ~3 cells in 100 steps, so it
-// indents the 6-cell-thick block by about a third. Its track is written per step,
-// position[t] = start + t dt velocity, as the GPU reads collider tracks.
+// indents the 6-cell-thick block by about a third. It is tilted 5 degrees about x, so one edge
+// meets the clay first, and it twists about the vertical at 4 rad/s (0.1 rad over the 100 steps),
+// dragging the clay around with its friction. Its tracks are written per step,
+// position[t] = start + t dt velocity and orientation[t] = the twist by t dt 4 after the tilt, as
+// the GPU reads collider tracks.
 import type { MpmScene } from '../src/sim/model';
-import { addCollider, addGroup, fillBox, gravity, linearTrack, sceneBase } from './builders';
+import { addCollider, addGroup, axisAngle, fillBox, gravity, linearTrack, sceneBase, turningTrack } from './builders';
 
-export const description = 'a box collider presses a dent into a block of plasticine (3D, 32^3 grid)';
+export const description = 'a tilted, twisting box collider presses a dent into a block of plasticine (3D, 32^3 grid)';
 
 export function build(): MpmScene {
   const res = 32;
@@ -26,9 +29,11 @@ export function build(): MpmScene {
   const velocity = [0, -4, 0];
   // 6 x 2 x 6 cells, its underside at 10 cells: one cell above the block's top at 9.
   const start = [16 * dx, 11 * dx, 16 * dx];
+  const twist = [0, 4, 0];
   addCollider(scene, {
     name: 'press', shape: 'box', halfExtents: [3 * dx, dx, 3 * dx], radius: 0, friction: 0.5,
     position: linearTrack(start, velocity, steps, dt), velocity: [velocity],
+    orientation: turningTrack(axisAngle([1, 0, 0], (5 * Math.PI) / 180), twist, steps, dt), angularVelocity: [twist],
   });
   return scene;
 }

@@ -1,8 +1,9 @@
 // The builders place particles where and as many as they say, deterministically.
 import { describe, expect, it } from 'vitest';
 import {
-  addCollider, addGroup, fillBox, fillSphere, finalizeScene, gravity, linearTrack, sceneBase, setActuation,
+  addCollider, addGroup, axisAngle, fillBox, fillSphere, finalizeScene, gravity, linearTrack, quatMul, sceneBase, setActuation, turningTrack,
 } from '../../scenes/builders';
+import { mul, rotation } from '../../src/sim/reference/small-matrix';
 import { mulberry32 } from '../../src/sim/rng';
 import type { MpmScene } from '../../src/sim/model';
 import { validateScene } from '../../src/sim/scene-validate';
@@ -172,5 +173,22 @@ describe('colliders and actuation', () => {
     setActuation(s, 2, [5, 6]);
     expect(s.actuation).toEqual({ channels: 2, values: [5, 6] });
     expect(() => setActuation(s, 2, [1, 2, 3])).toThrow(/3 values is not a whole number of rows of 2 channels/);
+  });
+});
+
+describe('turning tracks', () => {
+  it('2D adds dt omega to the angle per row; 3D turns about omega after the start, as rotation() reads it', () => {
+    expect(turningTrack([0.5], [2], 3, 0.1)).toEqual([[0.5], [0.7], [0.9]]);
+    const start = axisAngle([1, 0, 0], 0.3);
+    const track = turningTrack(start, [0, 0, 4], 3, 0.05);
+    const Rz = (a: number) => Float64Array.of(Math.cos(a), Math.sin(a), 0, -Math.sin(a), Math.cos(a), 0, 0, 0, 1);
+    track.forEach((q, t) => {
+      const want = mul(Rz(t * 0.05 * 4), rotation(3, start));
+      rotation(3, q).forEach((x, i) => expect(x).toBeCloseTo(want[i], 12));
+    });
+    // quatMul composes as the matrices do: R(a b) = R(a) R(b)
+    const a = axisAngle([0.6, 0, 0.8], 1.1), b = axisAngle([0, 1, 0], -0.4);
+    const ab = mul(rotation(3, a), rotation(3, b));
+    rotation(3, quatMul(a, b)).forEach((x, i) => expect(x).toBeCloseTo(ab[i], 12));
   });
 });

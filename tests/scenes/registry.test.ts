@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildScene, defaultScene, sceneList, sceneNames } from '../../scenes/index';
 import { maxStableDt, validateScene } from '../../src/sim/scene-validate';
 import { sceneHorizon } from '../../src/sim/mpm-params';
+import { rotation } from '../../src/sim/reference/small-matrix';
 
 // [dim, res per axis, particles min..max, steps max]: 2 CPU cores and a software GPU run these.
 const SIZES: Record<string, { dim: number; res: number; n: [number, number]; maxSteps: number }> = {
@@ -102,9 +103,26 @@ describe('scene contents', () => {
     const [u] = press.velocity;
     expect(u[1]).toBeLessThan(0);
     press.position.forEach((row, t) => row.forEach((x, i) => expect(x).toBeCloseTo(press.position[0][i] + t * s.dt * u[i], 12)));
-    // It starts above the block: its underside is over the top particle.
+    // It turns about the vertical at its angular velocity: each row is the last turned by dt |w|.
+    const [w] = press.angularVelocity!;
+    expect(w[0]).toBe(0);
+    expect(w[2]).toBe(0);
+    const o = press.orientation!;
+    expect(o).toHaveLength(s.steps);
+    for (let t = 1; t < o.length; t++) {
+      const cosHalf = o[t].reduce((a, q, i) => a + q * o[t - 1][i], 0); // |q_t . q_t-1| = cos(turn / 2)
+      expect(2 * Math.acos(Math.min(1, cosHalf))).toBeCloseTo(s.dt * Math.abs(w[1]), 9);
+    }
+    // It starts above the block: its lowest corner, tilted, is over the top particle.
     const top = Math.max(...s.particles.x.filter((_, k) => k % 3 === 1));
-    expect(press.position[0][1] - press.halfExtents![1]).toBeGreaterThan(top);
+    const R = rotation(3, o[0]);
+    const h = press.halfExtents!;
+    let low = Infinity;
+    for (const sx of [-1, 1]) for (const sy of [-1, 1]) for (const sz of [-1, 1]) {
+      low = Math.min(low, press.position[0][1] + R[1] * sx * h[0] + R[4] * sy * h[1] + R[7] * sz * h[2]);
+    }
+    expect(low).toBeGreaterThan(top);
+    expect(low).toBeLessThan(press.position[0][1] - h[1]); // the tilt lowers one edge
     expect(s.groups[0].plastic).toEqual({ thetaC: 0.025, thetaS: 0.0045 });
   });
 

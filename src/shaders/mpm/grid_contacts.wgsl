@@ -112,6 +112,7 @@ fn grid_contacts_adj(b: u32, node: vecDi, v_in: vecD, g_out: vecD) -> ContactsAd
       r.gu[k - 1u] = gub;
       r.gw[k - 1u] = sa.gw;
       r.gc[k - 1u] = -(col.R * gp + sa.gr); // r = xn - c
+      // dL/dR: gn n_l^T from n = R n_l, and r gp^T from p = R^T r
       r.go[k - 1u] = rotation_adj(col.o, outer(ca.gn, a.sd.n) + outer(a.r, gp));
       g = ca.gv;
     }

@@ -293,6 +293,15 @@ function checkTimeStep(s: MpmScene): void {
         `<= ${fmtDown(dtVisc)} (${CFL_SAFETY} density dx^2 / (2 dim viscosity) for groups[${k}] "${g.name}")`);
     }
   });
+  // Falling the whole height of the grid (axis 1, the ground's) from rest, a body reaches
+  // sqrt(2 |g| H); beyond a cell per step the rollout is reported as a blow-up (speedLimit), so a
+  // gravity that gets there is refused up front.
+  const g = Math.hypot(...s.gravity);
+  const height = s.grid.res[1] * dx;
+  if (Math.sqrt(2 * g * height) * s.dt > dx) {
+    throw sceneError('gravity', `${show(s.gravity)} (|g| ${fmt(g)})`, 'accelerates a body falling the grid height past a cell per step',
+      `|g| <= (dx / dt)^2 / (2 res[1] dx) = ${fmtDown((dx / s.dt) ** 2 / (2 * height))}`);
+  }
 }
 
 /** Parses and validates a scene file's text. */

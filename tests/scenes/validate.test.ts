@@ -265,6 +265,12 @@ describe('groups, actuation and colliders', () => {
       'rate <= (dx / dt - |velocity|) / (|halfExtents| + radius) = 1230');
   });
 
+  it('a gravity that would carry a falling body past a cell per step', () => {
+    // 16 cells of 1/16, dt 1e-3: a fall of height 1 reaches a cell per step (62.5) at |g| = 62.5^2 / 2
+    expect(check((s) => { s.gravity = [0, -1953]; })).not.toThrow();
+    expectSceneError(check((s) => { s.gravity = [0, -1954]; }), 'gravity', '[0, -1954] (|g| 1954)', '|g| <= (dx / dt)^2 / (2 res[1] dx) = 1953');
+  });
+
   it('a collider orientation or angular velocity of the wrong size, or a quaternion that is not a rotation', () => {
     expectSceneError(check((s) => { s.colliders[0].orientation = [[0, 0, 0, 1]]; }), 'colliders[0].orientation[0]', '[0, 0, 0, 1]',
       'exactly 1 items ([angle] in 2D, a quaternion [x, y, z, w] in 3D)');

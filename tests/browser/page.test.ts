@@ -130,8 +130,11 @@ describe('index.html', () => {
 
   it('stops and names the step when the simulation blows up', async () => {
     await openPage('paused&spf=2');
-    // Passes validation (gravity has no bound), but g dt is far beyond a cell per step.
-    const wild = { ...buildScene('jelly-drop-2d'), name: 'heavy', gravity: [0, -1e6] };
+    // Passes validation (actuator strength has no bound: what it does depends on the signal), but
+    // every muscle pulls at 1e12 from the first step.
+    const robot = buildScene('robot-walk-2d');
+    const wild = { ...robot, name: 'heavy', groups: robot.groups.map((g) => ({ ...g, actuator: { ...g.actuator!, strength: 1e12 } })),
+      actuation: { ...robot.actuation!, values: robot.actuation!.values.map(() => 1) } };
     await h.page.setInputFiles('#file', fileOf('heavy.json', exportSceneJson(wild)));
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('heavy');
     await h.page.click('#play');

@@ -13,6 +13,9 @@ export const TRACK_STRIDE = 16;
 /** Where each part of a collider's track record starts (DIM, DIM, orientComps, spinComps floats used). */
 export const TRACK_SLOT = { position: 0, velocity: 4, orientation: 8, angularVelocity: 12 } as const;
 export const MAX_COLLIDERS = 4;
+export const NO_ACTUATOR = 0xffffffff;
+const MATERIAL_CODE = { fluid: 0, elastic: 1, elastoplastic: 2 } as const;
+const WALL_CODE = { sticky: 0, slip: 1, separate: 2 } as const;
 
 /** Floats of a collider orientation: an angle in 2D, a quaternion (x, y, z, w) in 3D. */
 export function orientComps(dim: number): number {
@@ -38,9 +41,6 @@ export function colliderGradSlots(dim: number): number[] {
   return [...run(TRACK_SLOT.position, dim), ...run(TRACK_SLOT.velocity, dim),
     ...run(TRACK_SLOT.orientation, orientComps(dim)), ...run(TRACK_SLOT.angularVelocity, spinComps(dim))];
 }
-export const NO_ACTUATOR = 0xffffffff;
-const MATERIAL_CODE = { fluid: 0, elastic: 1, elastoplastic: 2 } as const;
-const WALL_CODE = { sticky: 0, slip: 1, separate: 2 } as const;
 
 export function particleStride(dim: number): number {
   return 2 * dim + 2 * dim * dim;

@@ -272,7 +272,7 @@ export class MpmSim {
       gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p_adj_terms.wgsl
       adjMax: mk('adj_max', B * 2 * 4), // two words per copy, by step parity: adj_slot in params.wgsl
       adjNode: mk('adj_node', B * nodes * 2 * NODE_FLOATS * 4),
-      gColNode: mk('g_col_node', B * C * colliderGradSlots(d).length * nodes * 4),
+      gColNode: mk('g_col_node', B * C * slots.length * nodes * 4),
       gParticle: mk('g_particle', B * 3 * N * 4),
       gCtrl: mk('g_ctrl', lay.size * 4),
       actSegments: seg('act_segments', act),

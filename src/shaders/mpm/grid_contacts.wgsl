@@ -1,5 +1,6 @@
 // Contacts applied to one grid node's velocity, in order: colliders (by index), then the walls
-// axis by axis. The adjoint replays the forward, keeping the velocity before each contact.
+// axis by axis. The adjoint (grid_update.adj.wgsl, its one user) replays the forward, keeping the
+// velocity before each contact.
 const MAX_COLLIDERS: u32 = 4u;
 const MAX_CONTACT_OPS: u32 = MAX_COLLIDERS + DIM;
 // Per collider, the components of its per-node gradient (g_col_node, grid_update.adj.wgsl):
@@ -61,62 +62,4 @@ fn grid_contacts(b: u32, node: vecDi, v_in: vecD) -> vecD {
   }
   for (var d = 0u; d < DIM; d++) { v = wall_contact(v, wall_normal(node, d), d); }
   return v;
-}
-
-struct ContactsAdj {
-  v: vecD, // the velocity after all contacts: grid_contacts(b, node, v_in), from the replay
-  gv: vecD,
-  gc: array<vecD, MAX_COLLIDERS>, // dL / d collider position
-  gu: array<vecD, MAX_COLLIDERS>, // dL / d collider velocity
-  go: array<vec4<f32>, MAX_COLLIDERS>, // dL / d collider orientation
-  gw: array<vec4<f32>, MAX_COLLIDERS>, // dL / d collider angular velocity
-}
-
-fn grid_contacts_adj(b: u32, node: vecDi, v_in: vecD, g_out: vecD) -> ContactsAdj {
-  var r: ContactsAdj;
-  if (contact_free(node)) {
-    r.v = v_in;
-    r.gv = g_out;
-    return r;
-  }
-  var vs: array<vecD, MAX_CONTACT_OPS>;
-  var v = v_in;
-  let xn = vecD(node) * params.dx;
-  let nc = params.n_colliders;
-  for (var k = 0u; k < nc; k++) {
-    vs[k] = v;
-    let col = load_collider(b, k);
-    let a = collider_at(col, xn);
-    if (a.sd.phi < 0.0) { v = a.ub + contact(v - a.ub, a.n, col.friction); }
-  }
-  for (var d = 0u; d < DIM; d++) {
-    vs[nc + d] = v;
-    v = wall_contact(v, wall_normal(node, d), d);
-  }
-  r.v = v;
-  var g = g_out;
-  for (var d = DIM; d > 0u; d--) {
-    g = wall_contact_adj(vs[nc + d - 1u], wall_normal(node, d - 1u), d - 1u, g);
-  }
-  // Per collider in reverse: through the contact to the relative velocity, the body velocity
-  // ub = u + w x r and the world normal n = R n_l(R^T r); which nodes it covers (phi < 0) changes
-  // in jumps and carries no gradient.
-  for (var k = nc; k > 0u; k--) {
-    let col = load_collider(b, k - 1u);
-    let a = collider_at(col, xn);
-    if (a.sd.phi < 0.0) {
-      let ca = contact_adj(vs[k - 1u] - a.ub, a.n, col.friction, g);
-      let gub = g - ca.gv;
-      let sa = spin_adj(col.w, a.r, gub);
-      let gp = transpose(a.sd.dn) * (transpose(col.R) * ca.gn); // dL/dp through n_l(p)
-      r.gu[k - 1u] = gub;
-      r.gw[k - 1u] = sa.gw;
-      r.gc[k - 1u] = -(col.R * gp + sa.gr); // r = xn - c
-      // dL/dR: gn n_l^T from n = R n_l, and r gp^T from p = R^T r
-      r.go[k - 1u] = rotation_adj(col.o, outer(ca.gn, a.sd.n) + outer(a.r, gp));
-      g = ca.gv;
-    }
-  }
-  r.gv = g;
-  return r;
 }

@@ -38,7 +38,10 @@ fn zero_col_node(b: u32, ni: u32) {
 // made the grid update's adjoint 4-6% slower wherever walls are touched, even with no collider.
 struct ContactsAdj { v: vecD, gv: vecD }
 
+// The reverse loop loads each collider and its geometry again rather than keeping the forward
+// loop's: kept, they would be the same kind of per-collider arrays.
 fn grid_contacts_adj(b: u32, node: vecDi, ni: u32, v_in: vecD, g_out: vecD) -> ContactsAdj {
+  // contact_free only holds in a scene without colliders: no collider gradient to write
   if (contact_free(node)) { return ContactsAdj(v_in, g_out); }
   var vs: array<vecD, MAX_CONTACT_OPS>;
   var v = v_in;

@@ -18,7 +18,7 @@ function dimHeader(dim: Dim): string {
   return [
     `const DIM: u32 = ${dim}u;`,
     `const STENCIL: u32 = ${3 ** dim}u;`,
-    // One Jacobi sweep is exact in 2D; five reach float32 precision for 3x3 matrices.
+    // One Jacobi sweep is exact in 2D; at most five reach float32 precision for 3x3 matrices.
     `const SVD_SWEEPS: u32 = ${dim === 2 ? 1 : 5}u;`,
     `const SCATTER_RUN: u32 = ${scatterRun(dim)}u;`,
     dim === 2 ? commonShaders.dim2 : commonShaders.dim3,

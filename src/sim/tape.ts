@@ -1,6 +1,8 @@
 // A rollout of T steps that can be differentiated: forward keeps only the checkpoints of its
 // schedule; backward recomputes each segment from its checkpoint (the grid is always recomputed
-// by the step adjoint, never stored) and runs the step adjoints in reverse.
+// by the step adjoint, never stored) and runs the step adjoints in reverse. The forward writes a
+// segment's inner states into the slots where the backward would recompute them, so it needs no
+// buffers of its own, and the backward skips any it finds still there (those of the last segment).
 //
 // Safety by construction: every state buffer records which step's state it holds, writes update
 // that record when they are encoded, and the backward refuses (throws) to encode a step adjoint
@@ -35,7 +37,6 @@ interface Slot { buf: GPUBuffer; holds: number }
 export class Rollout {
   readonly schedule: CheckpointSchedule;
   private readonly slots: Slot[];
-  private readonly work: Slot[];
   private readonly grads: GPUBuffer[];
   /** sim.ctrlVersion at the last forward: the backward must see the same controls. */
   private ctrlVersion = -1;
@@ -52,7 +53,6 @@ export class Rollout {
     sim.ensureSteps(steps);
     const mk = (label: string): Slot => ({ buf: sim.createState(label), holds: -1 });
     this.slots = Array.from({ length: this.schedule.slots }, (_, i) => mk(`tape${i}`));
-    this.work = mode === 'full' ? [] : [mk('work0'), mk('work1')];
     this.grads = [];
   }
 
@@ -78,9 +78,10 @@ export class Rollout {
   }
 
   /**
-   * Where state t lives while segment k (start c, length L) is reversed: the segment's checkpoint in
-   * slot k, its end state in slot k + 1, the states in between recomputed into slots k + 2 ...
-   * (freed by the checkpoints of later segments, already reversed).
+   * Where state t lives while segment k (start c, length L) is computed or reversed: the segment's
+   * checkpoint in slot k, its end state in slot k + 1, the states in between in slots k + 2 ...
+   * (in the forward, slots no checkpoint has reached yet; in the backward, those of later
+   * checkpoints, already consumed).
    */
   private slotFor(k: number, t: number): Slot {
     if (this.full) return this.slots[t];
@@ -92,7 +93,7 @@ export class Rollout {
 
   memory(): TapeMemory {
     const stateBytes = this.sim.stateBytes;
-    const storedStates = this.slots.length + this.work.length;
+    const storedStates = this.slots.length;
     const fullStates = this.steps + 1;
     return {
       mode: this.schedule.mode,
@@ -111,7 +112,7 @@ export class Rollout {
     const sim = this.sim;
     // Nothing from an earlier rollout stays valid: the recompute must not take a slot that happens
     // to hold the same step number of the last forward for this one's.
-    for (const s of [...this.slots, ...this.work]) s.holds = -1;
+    for (const s of this.slots) s.holds = -1;
     this.ctrlVersion = sim.ctrlVersion;
     const s0 = this.slots[0];
     if (state0 instanceof Float32Array) writeBuffer(sim.device, s0.buf, state0);
@@ -123,7 +124,6 @@ export class Rollout {
     s0.holds = 0;
     sim.resetStatus();
     const { starts } = this.schedule;
-    const full = this.full;
     let cur = s0;
     let seg = 0;
     const pacer = sim.gpu.pacer;
@@ -131,10 +131,8 @@ export class Rollout {
       const enc = sim.device.createCommandEncoder({ label: 'rollout.forward' });
       const pass = enc.beginComputePass(this.passDesc('rollout.forward'));
       for (let t = t0; t < Math.min(this.steps, t0 + this.stepsPerSubmit); t++) {
-        let out: Slot;
-        if (full) out = this.slots[t + 1];
-        else if (t + 1 === this.steps || t + 1 === starts[seg + 1]) out = this.slots[++seg];
-        else out = this.work[(t + 1) % 2] === cur ? this.work[t % 2] : this.work[(t + 1) % 2];
+        if (t === starts[seg + 1]) seg++;
+        const out = this.slotFor(seg, t + 1);
         sim.encodeStep(pass, cur.buf, out.buf, t);
         out.holds = t + 1;
         cur = out;
@@ -149,6 +147,17 @@ export class Rollout {
       throw new RolloutError(blowUpMessage(status, sim.scene.grid.dx, sim.scene.dt), status.badStep);
     }
     return status;
+  }
+
+  /**
+   * The state before step t, for the step adjoint of t to do the local adjoint of t - 1 (see
+   * backward): inside segment k, or at its start when the segment before is one step long (its
+   * checkpoint is that state); null where the tape does not hold it then.
+   */
+  private prevSlot(k: number, t: number): Slot | null {
+    const c = this.schedule.starts[k];
+    const s = t > c ? this.slotFor(k, t - 1) : k > 0 ? this.slots[k - 1] : null;
+    return s && s.holds === t - 1 ? s : null;
   }
 
   /** The state buffer holding step t, if the tape still has it. */
@@ -184,6 +193,7 @@ export class Rollout {
     let adjoints = 0;
     const pacer = sim.gpu.pacer;
     const { starts, lengths } = this.schedule;
+    let localDone = false;
     for (let k = starts.length - 1; k >= 0; k--) {
       const c = starts[k];
       const L = lengths[k];
@@ -195,22 +205,23 @@ export class Rollout {
       let pass = enc.beginComputePass(this.passDesc('rollout.recompute'));
       for (let t = c + 1; t < c + L; t++) {
         const dst = this.slotFor(k, t);
-        if (dst.holds === t) continue; // full tape: already there
+        if (dst.holds === t) continue; // the full tape, or the forward's, not overwritten since
         sim.encodeStep(pass, this.slotFor(k, t - 1).buf, dst.buf, t - 1);
         dst.holds = t;
         steps++;
       }
       pass.end();
       pass = enc.beginComputePass(this.passDesc('rollout.adjoint'));
-      // Inside a segment the state before each step is on the tape, so p2g's adjoint of step t also
-      // does g2p's local adjoint of step t - 1 (fused; see MpmSim.encodeStepAdjoint).
-      let localDone = false;
+      // Where the state before step t is on the tape, p2g's adjoint of step t also does g2p's
+      // local adjoint of step t - 1 (fused; see MpmSim.encodeStepAdjoint), and the adjoint of
+      // t - 1, next, skips it (localDone), even across a segment boundary: the recompute between
+      // runs forward steps only, which leave the adjoint's buffers alone.
       for (let t = c + L - 1; t >= c; t--) {
         const sIn = this.slotFor(k, t);
         const sOut = this.slotFor(k, t + 1);
-        const sPrev = t > c ? this.slotFor(k, t - 1) : null;
-        if (sIn.holds !== t || sOut.holds !== t + 1 || (sPrev && sPrev.holds !== t - 1)) {
-          throw new Error(`tape: the adjoint of step ${t} would read buffers holding steps ${sIn.holds} and ${sOut.holds}${sPrev ? ` (and ${sPrev.holds})` : ''}`);
+        const sPrev = this.prevSlot(k, t);
+        if (sIn.holds !== t || sOut.holds !== t + 1) {
+          throw new Error(`tape: the adjoint of step ${t} would read buffers holding steps ${sIn.holds} and ${sOut.holds}`);
         }
         sim.encodeStepAdjoint(pass, sIn.buf, sOut.buf, gOut, gIn, t, { sPrev: sPrev?.buf ?? null, localDone });
         localDone = sPrev !== null;
@@ -240,7 +251,7 @@ export class Rollout {
   }
 
   destroy(): void {
-    for (const s of [...this.slots, ...this.work]) s.buf.destroy();
+    for (const s of this.slots) s.buf.destroy();
     for (const g of this.grads) g.destroy();
   }
 }

@@ -8,8 +8,6 @@ import { MpmSim } from '../../src/sim/mpm-sim';
 import { Rollout } from '../../src/sim/tape';
 import { tinyScene } from '../helpers/tiny-scenes';
 
-/** State buffers besides the tape slots (which include the final state): the forward's two work buffers. */
-const WORK_STATES = 2;
 /** 'auto' for 1000 steps stores at most this fraction of the full tape's T + 1 states. */
 const AUTO_MEMORY_RATIO_1000 = 0.05;
 
@@ -32,16 +30,18 @@ describe.each([1, 2, 10, 1000])('planCheckpoints(%i, mode)', (T) => {
     if (mode === 'full') {
       expect(s.lengths).toEqual([T]);
     } else if (mode === 'auto') {
-      // Decreasing lengths s, s-1, ... (the last one cut short), s the least with s(s+1)/2 >= T.
-      const top = s.lengths[0];
-      expect((top * (top + 1)) / 2).toBeGreaterThanOrEqual(T);
-      expect(((top - 1) * top) / 2).toBeLessThan(T);
-      for (let k = 1; k < s.lengths.length - 1; k++) expect(s.lengths[k]).toBe(top - k);
-      expect(s.lengths[s.lengths.length - 1]).toBeLessThanOrEqual(top - s.lengths.length + 1);
-      // Every segment after the first reuses the slots of consumed checkpoints: the peak is s + 1.
-      expect(s.slots).toBe(top + 1);
-      // Each step is recomputed at most once.
-      expect(s.recomputedSteps).toBeLessThan(T);
+      // The fewest buffers M with which each step is recomputed at most once: M(M-1)/2 >= T.
+      const M = s.slots;
+      expect((M * (M - 1)) / 2).toBeGreaterThanOrEqual(T);
+      expect(((M - 1) * (M - 2)) / 2).toBeLessThan(T);
+      // As many segments as M allows (a checkpoint is a state not recomputed), lengths never
+      // increasing, L_k <= M - 1 - k: later segments reuse the slots of consumed checkpoints.
+      expect(s.starts.length).toBe(M - 1);
+      for (let k = 0; k < s.lengths.length; k++) {
+        expect(s.lengths[k]).toBeLessThanOrEqual(M - 1 - k);
+        if (k > 0) expect(s.lengths[k]).toBeLessThanOrEqual(s.lengths[k - 1]);
+      }
+      expect(s.recomputedSteps).toBe(T - (M - 1));
     } else {
       const K = mode as number;
       expect(s.lengths.slice(0, -1).every((L) => L === K)).toBe(true);
@@ -54,9 +54,10 @@ describe.each([1, 2, 10, 1000])('planCheckpoints(%i, mode)', (T) => {
 test(`'auto' for 1000 steps keeps at most ${AUTO_MEMORY_RATIO_1000 * 100}% of the full tape`, () => {
   const T = 1000;
   const s = planCheckpoints(T, 'auto');
-  const ratio = (s.slots + WORK_STATES) / (T + 1);
+  const ratio = s.slots / (T + 1);
   console.log(`auto, T = ${T}: ${s.starts.length} segments, ${s.slots} slots, ratio ${ratio.toFixed(4)}, recomputed ${s.recomputedSteps} steps`);
-  expect(s.lengths[0]).toBe(45); // 45 * 46 / 2 = 1035 >= 1000 > 44 * 45 / 2 = 990
+  expect(s.slots).toBe(46); // 46 * 45 / 2 = 1035 >= 1000 > 45 * 44 / 2 = 990
+  expect(s.recomputedSteps).toBe(955);
   expect(ratio).toBeLessThanOrEqual(AUTO_MEMORY_RATIO_1000);
   // Uniform checkpoints every 32 steps hold more: T / K + K states.
   expect(s.slots).toBeLessThan(planCheckpoints(T, 32).slots);
@@ -84,8 +85,8 @@ describe('Rollout.memory() reports the schedule', () => {
     const roll = new Rollout(sim, T, mode);
     const s = roll.schedule;
     const mem = roll.memory();
-    // 'full' keeps every state in its slots and needs no work buffers.
-    const stored = mode === 'full' ? s.slots : s.slots + WORK_STATES;
+    // The forward writes into the tape's slots: no other state buffers.
+    const stored = s.slots;
     expect(mem.storedStates).toBe(stored);
     expect(mem.ratio).toBeCloseTo(stored / (T + 1), 12);
     expect(mem.tapeBytes).toBe(stored * sim.stateBytes);

@@ -5,7 +5,6 @@ import type { GpuContext } from './device';
 import type { MpmScene } from './model';
 import { MpmSim } from './mpm-sim';
 import { Rollout } from './tape';
-import { planCheckpoints } from './checkpoint-schedule';
 import { adjointStepRatio } from './bench-adjoint-ratio';
 import { forwardTwin, interleavedGradientRatio } from './bench-gradient-ratio';
 
@@ -148,9 +147,4 @@ export async function benchScene(gpu: GpuContext, scene: MpmScene, material: str
     for (const x of [a, b, ga, gb]) x.destroy();
     sim.destroy();
   }
-}
-
-/** The memory ratio of the schedule alone (no GPU): stored states over T + 1. */
-export function scheduleMemoryRatio(T: number): number {
-  return (planCheckpoints(T, 'auto').slots + 3) / (T + 1);
 }

@@ -1,5 +1,6 @@
-// The GPU grid's per-node record (grid_v; adj_node holds two per node): a vec4 with the vector in the first
-// DIM floats and the scalar in the fourth (node_rec in src/shaders/common/dim2.wgsl).
+// The GPU grid's per-node record (grid_v): a vec4 with the vector in the first DIM floats and the
+// scalar in the fourth (node_rec in src/shaders/common/dim2.wgsl); and the step adjoint's pair of
+// records per node (adj_node), which packs its floats differently.
 import { NODE_FLOATS } from '../../src/sim/mpm-sim';
 
 /** Node records from a per-node vector (stride `vecStride`, dim values used) and an optional scalar. */
@@ -15,12 +16,50 @@ export function nodeRecords(nodes: number, dim: number, vec: ArrayLike<number>, 
 /** Component d (0 ... dim - 1: the vector; 3: the scalar) of node i of a record array. */
 export const nodeAt = (r: ArrayLike<number>, i: number, d: number): number => r[i * NODE_FLOATS + d];
 
-/** The adjoint's node records (adj_node): per node the gradient record, then the velocity record. */
-export function adjNodeRecords(g: Float32Array, v: Float32Array): Float32Array {
+/** What adj_node's layout needs of a model: dimension, time step, gravity. */
+interface AdjLayoutModel { dim: number; dt: number; gravity: ArrayLike<number> }
+
+/**
+ * The step adjoint's node records (adj_node; adj_pack in src/shaders/common/dim2.wgsl) from
+ * gradient records (dL/dmv, dL/dm as node records) and velocity records (v after contacts, m):
+ * per node two vec4s, in 2D (dL/dmv, v) and (dgm, m), in 3D (dL/dmv, dgm) and (v, m), with
+ * dgm = dL/dm + dL/dmv . (v - dt g), zero where no contact changed v.
+ */
+export function adjNodeRecords(model: AdjLayoutModel, g: Float32Array, v: Float32Array): Float32Array {
+  const { dim } = model;
   const r = new Float32Array(2 * g.length);
   for (let i = 0; i < g.length / NODE_FLOATS; i++) {
-    r.set(g.subarray(i * NODE_FLOATS, (i + 1) * NODE_FLOATS), 2 * i * NODE_FLOATS);
-    r.set(v.subarray(i * NODE_FLOATS, (i + 1) * NODE_FLOATS), (2 * i + 1) * NODE_FLOATS);
+    const o = 2 * i * NODE_FLOATS;
+    let dgm = nodeAt(g, i, 3);
+    for (let d = 0; d < dim; d++) dgm += nodeAt(g, i, d) * (nodeAt(v, i, d) - model.dt * model.gravity[d]);
+    for (let d = 0; d < dim; d++) {
+      r[o + d] = nodeAt(g, i, d);
+      if (dim === 2) r[o + 2 + d] = nodeAt(v, i, d);
+      else r[o + NODE_FLOATS + d] = nodeAt(v, i, d);
+    }
+    if (dim === 2) { r[o + NODE_FLOATS] = dgm; r[o + NODE_FLOATS + 1] = nodeAt(v, i, 3); }
+    else { r[o + 3] = dgm; r[o + NODE_FLOATS + 3] = nodeAt(v, i, 3); }
   }
   return r;
+}
+
+/** adjNodeRecords inverted: the gradient records (dL/dmv, dL/dm) and velocity records (v, m). */
+export function adjNodeParts(model: AdjLayoutModel, raw: Float32Array): { g: Float64Array; v: Float32Array } {
+  const { dim } = model;
+  const nodes = raw.length / (2 * NODE_FLOATS);
+  const g = new Float64Array(nodes * NODE_FLOATS);
+  const v = new Float32Array(nodes * NODE_FLOATS);
+  for (let i = 0; i < nodes; i++) {
+    const o = 2 * i * NODE_FLOATS;
+    const dgm = dim === 2 ? raw[o + NODE_FLOATS] : raw[o + 3];
+    v[i * NODE_FLOATS + 3] = dim === 2 ? raw[o + NODE_FLOATS + 1] : raw[o + NODE_FLOATS + 3];
+    let gm = dgm;
+    for (let d = 0; d < dim; d++) {
+      g[i * NODE_FLOATS + d] = raw[o + d];
+      v[i * NODE_FLOATS + d] = dim === 2 ? raw[o + 2 + d] : raw[o + NODE_FLOATS + d];
+      gm -= raw[o + d] * (v[i * NODE_FLOATS + d] - model.dt * model.gravity[d]);
+    }
+    g[i * NODE_FLOATS + 3] = gm;
+  }
+  return { g, v };
 }

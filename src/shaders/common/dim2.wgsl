@@ -11,6 +11,19 @@ fn det(m: matD) -> f32 { return determinant(m); }
 fn node_rec(v: vecD, m: f32) -> vec4<f32> { return vec4<f32>(v, 0.0, m); }
 fn node_v(r: vec4<f32>) -> vecD { return r.xy; }
 
+// The step adjoint's two records per node (adj_node: grid_update.adj.wgsl writes them, p2g.adj.wgsl
+// reads them): dL/dmv, the velocity after contacts v, the mass m, and dgm, the part of dL/dm that
+// contacts add (zero at a node without any; see grid_update.adj.wgsl). In 2D the first holds
+// dL/dmv and v, so a particle whose stencil no contact touches reads only that one.
+// ADJ_FIRST_ONLY: whether this layout allows that.
+const ADJ_FIRST_ONLY: bool = true;
+fn adj_pack(gmv: vecD, dgm: f32, v: vecD, m: f32) -> array<vec4<f32>, 2> {
+  return array<vec4<f32>, 2>(vec4<f32>(gmv, v), vec4<f32>(dgm, m, 0.0, 0.0));
+}
+fn adj_gmv(r0: vec4<f32>) -> vecD { return r0.xy; }
+fn adj_v(r0: vec4<f32>, r1: vec4<f32>) -> vecD { return r0.zw; }
+fn adj_dgm(r0: vec4<f32>, r1: vec4<f32>) -> f32 { return r1.x; }
+
 // Grid coordinates of a node-kernel invocation (x, y, z) as a node (z = 0 in 2D).
 fn node_of(c: vec3<u32>) -> vecDi { return vec2<i32>(c.xy); }
 // The z layer of a node (node_of's inverse on z).

@@ -12,12 +12,6 @@ fn take_acc(k: u32) -> i32 {
   return atomicExchange(&grid_acc[k], 0);
 }
 
-fn gravity() -> vecD {
-  var g: vecD;
-  for (var d = 0u; d < DIM; d++) { g[d] = params.gravity[d]; }
-  return g;
-}
-
 // A node's mass and its velocity before contacts, mv / m + dt g (zero where m = 0); over: a sum
 // beyond the fixed-point bounds (see fixed_point.wgsl), which the forward reports as a blow-up.
 struct NodeSum { v: vecD, m: f32, over: bool }

@@ -41,6 +41,15 @@ fn contact_free(node: vecDi) -> bool {
   return true;
 }
 
+// Whether every node of the stencil at base (base + {0, 1, 2}^DIM) is contact_free.
+fn stencil_contact_free(base: vecDi) -> bool {
+  if (params.n_colliders != 0u) { return false; }
+  for (var d = 0u; d < DIM; d++) {
+    if (base[d] < i32(params.bound) || base[d] + 2 >= i32(params.res[d] - params.bound)) { return false; }
+  }
+  return true;
+}
+
 // A collider seen from node position xn: its SDF in its own frame (p = R^T r), the outward normal in
 // the world (R n), and the velocity of the body at the node, u + w x r; r = xn - c.
 struct ColliderAt { sd: Sdf, n: vecD, ub: vecD, r: vecD }

@@ -3,12 +3,18 @@
 // the step's mass and momentum, and dL/dv_i from g2p adjoint's scatter, each word left zero for
 // the next p2g. So a step adjoint needs no separate grid update, and the grid before contacts is
 // never written.
-// Writes adj_node, two records per node: (dL/dmv_i, dL/dm_i), then (v_i after contacts, m_i), the
-// same values grid_update writes to grid_v: p2g's adjoint reads both, side by side in memory.
+// Writes adj_node, two records per node (adj_pack, dim2.wgsl), for p2g's adjoint: dL/dmv_i, v_i
+// after contacts and m_i (the values grid_update writes to grid_v), and dL/dm_i as dgm_i below.
 // Per collider, dL/d(position, velocity, orientation, angular velocity) of this node goes to
 // g_col_node[b][k][component][node] (COL_COMPS components, grid_contacts.wgsl; summed over nodes
 // afterwards by ctrl_grad.wgsl).
-//   v_i = mv_i / m_i + dt g  =>  dL/dmv = g_v / m,  dL/dm = -g_v . (v_i - dt g) / m
+//   v_i = mv_i / m_i + dt g  =>  dL/dmv = g_v / m,  dL/dm = -dL/dmv . (v_i - dt g)
+// with v_i before contacts. p2g's adjoint meets dL/dm_i in m_p dL/dm_i + dL/dmv_i . m_p v_p, two
+// terms that nearly cancel where particles move with the grid. So adj_node keeps, instead of
+// dL/dm_i, dgm_i = -dL/dmv_i . (v_i - v_i'), v_i' after contacts: zero wherever no contact changed
+// the velocity, and p2g's adjoint sums m_p (dL/dmv_i . (v_p - v_i' + dt g) + dgm_i), the same
+// value without the cancellation. Where the layout lets it (2D), a particle whose stencil no
+// contact touches then needs only dL/dmv_i and v_i' (adj_pack, dim2.wgsl).
 @group(0) @binding(5) var<storage, read> adj_max: array<u32>;
 @group(0) @binding(6) var<storage, read> p2g_bound: array<u32>;
 @group(0) @binding(7) var<storage, read_write> adj_node: array<vec4<f32>>;
@@ -104,17 +110,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let m = s.m;
   var v = vecD(0.0);
   var gmv = vecD(0.0);
-  var gm = 0.0;
+  var dgm = 0.0;
   // A node whose mass sum is zero (a stencil's weight there too small to show) had v = 0 in g2p:
   // nothing flows back through it, whatever the scatter added there.
   if (m > 0.0) {
     let ca = grid_contacts_adj(b, gn.node, ni, s.v, t.gv);
     v = ca.v;
     gmv = ca.gv / m;
-    gm = -dot(ca.gv, s.v - params.dt * gravity()) / m;
+    dgm = -dot(gmv, s.v - ca.v);
   } else {
     zero_col_node(b, ni);
   }
-  adj_node[2u * i] = node_rec(gmv, gm);
-  adj_node[2u * i + 1u] = node_rec(v, m);
+  let r = adj_pack(gmv, dgm, v, m);
+  adj_node[2u * i] = r[0];
+  adj_node[2u * i + 1u] = r[1];
 }

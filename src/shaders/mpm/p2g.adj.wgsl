@@ -1,8 +1,10 @@
 // Adjoint of p2g, as a gather (no atomics): each particle reads the node gradients of its stencil.
 // Reads state_in, g_local (what g2p's adjoint already found for x and F, and its scatter terms a,
-// Bm) and adj_node (per node (dL/dmv_i, dL/dm_i) and this step's grid velocity v_i, side by side:
-// grid_update.adj.wgsl): the same stencil loop also gathers g2p's adjoint through the weights,
-// dL/dx += sum_i dw_ip . v_i (a + Bm dpos).
+// Bm) and adj_node (per node dL/dmv_i, dL/dm_i and this step's grid velocity v_i, in two records:
+// adj_pack in dim2.wgsl): the same stencil loop also gathers g2p's adjoint through the weights,
+// dL/dx += sum_i dw_ip . v_i (a + Bm dpos). Where the layout allows (2D), a stencil free of
+// contacts reads only the first record of each node: the gathers of a CPU driver go lane by lane,
+// and the second record's would cost about 6% of a step adjoint.
 // Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over the rollout
 // and writes this step's dL/da per particle into g_particle ([b][3][N]).
 // Thread 0 of each batch copy resets this step's adj_max word: every reader of its scale has run.
@@ -20,6 +22,35 @@
 @group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
 @group(0) @binding(10) var<storage, read> state_prev: array<vec4<f32>>; // fused only
 
+// The stencil sums of p2g's adjoint for a particle (vg = v_p + dt g; ga, Bm: g2p's scatter terms):
+// sum_i w_ip dL/dmv_i, sum_i w_ip dL/dmv_i dpos^T, and dL/dx through the weights (less the part
+// through A, taken after). first_only: read only the first node record (a stencil free of
+// contacts where the layout allows, adj_pack in dim2.wgsl). Called with a constant, in two
+// branches, so each is compiled without a per-node test (one measured as costly as the load).
+struct StencilAdj { gvs: vecD, gA: matD, gx: vecD }
+
+fn stencil_adj(b: u32, st: Stencil, mass: f32, A: matD, vg: vecD, ga: vecD, Bm: matD, first_only: bool) -> StencilAdj {
+  var r: StencilAdj;
+  for (var k = 0u; k < STENCIL; k++) {
+    let o = stencil_offset(k);
+    let nw = stencil_node(st, o, params.inv_dx);
+    let dpos = (vecD(o) - st.fx) * params.dx;
+    let ni = b * params.res.w + node_index(st.base + o);
+    let r0 = adj_node[2u * ni];
+    var r1 = vec4<f32>(0.0);
+    if (!first_only) { r1 = adj_node[2u * ni + 1u]; }
+    let gmv = adj_gmv(r0);
+    let vi = adj_v(r0, r1);
+    // dL/dm_i + dL/dmv_i . v_p (times m_p below), without the cancellation (grid_update.adj.wgsl)
+    var gm_p = dot(gmv, vg - vi);
+    if (!first_only) { gm_p += adj_dgm(r0, r1); }
+    r.gvs += nw.w * gmv;
+    r.gA += outer(nw.w * gmv, dpos);
+    r.gx += nw.dw * (gm_p * mass + dot(gmv, A * dpos) + dot(vi, ga + Bm * dpos));
+  }
+  return r;
+}
+
 // The adjoint of particle p of copy b (g, its group); returns dL/d state_in, and stores it if `store`.
 fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool) -> Particle {
   let i = b * params.n_particles + p;
@@ -31,26 +62,14 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool) -> Parti
   let d = stress_svd(g, P.F);
   let A = kirchhoff(g, P.F, P.C, a, d) * ctau + P.C * mass;
   let st = stencil_at(P.x, params.inv_dx);
-  var gvs = vecD(0.0);
-  var gA: matD;
-  var gx = vecD(0.0);
-  let mv = mass * P.v;
+  let vg = P.v + params.dt * gravity();
   let R = load_g_local(i); // g2p's adjoint: partial dL/dx and dL/dF, scatter terms a and Bm
-  let ga = R.v;
-  let Bm = R.C;
-  for (var k = 0u; k < STENCIL; k++) {
-    let o = stencil_offset(k);
-    let nw = stencil_node(st, o, params.inv_dx);
-    let dpos = (vecD(o) - st.fx) * params.dx;
-    let ni = b * params.res.w + node_index(st.base + o);
-    let gg = adj_node[2u * ni];
-    let gmv = node_v(gg);
-    let gm = gg.w;
-    let vi = node_v(adj_node[2u * ni + 1u]);
-    gvs += nw.w * gmv;
-    gA += outer(nw.w * gmv, dpos);
-    gx += nw.dw * (gm * mass + dot(gmv, mv + A * dpos) + dot(vi, ga + Bm * dpos));
-  }
+  var S: StencilAdj;
+  if (ADJ_FIRST_ONLY && stencil_contact_free(st.base)) { S = stencil_adj(b, st, mass, A, vg, R.v, R.C, true); }
+  else { S = stencil_adj(b, st, mass, A, vg, R.v, R.C, false); }
+  let gvs = S.gvs;
+  let gA = S.gA;
+  var gx = S.gx;
   // through dpos = x_i - x_p: sum_i -w_ip A^T g_mv_i, with the sum over nodes taken first
   gx -= transpose(A) * gvs;
   let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau, d);

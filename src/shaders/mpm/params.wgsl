@@ -116,3 +116,9 @@ fn grid_node(gid: vec3<u32>, wid: vec3<u32>) -> GridNode {
   r.i = r.b * params.res.w + r.ni;
   return r;
 }
+
+fn gravity() -> vecD {
+  var g: vecD;
+  for (var d = 0u; d < DIM; d++) { g[d] = params.gravity[d]; }
+  return g;
+}

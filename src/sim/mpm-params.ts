@@ -4,7 +4,11 @@
 import type { MpmScene } from './model';
 import { forwardScales, speedLimit, type FixedPointScales } from './fixed-point';
 
-export const PARAMS_BYTES = 128;
+/** vec4s of the params uniform's copy of the group records (GROUP_VEC4S in params.wgsl). */
+export const GROUP_VEC4S = 2048;
+/** Where that copy starts in the params uniform, in bytes: after the 36 words of scalars. */
+export const PARAMS_GROUPS_BYTE = 144;
+export const PARAMS_BYTES = PARAMS_GROUPS_BYTE + 16 * GROUP_VEC4S;
 export const STEP_STRIDE = 256; // dynamic uniform offset alignment
 export const GROUP_STRIDE = 8;
 export const COLLIDER_STRIDE = 8;
@@ -116,6 +120,16 @@ function groupRanges(s: MpmScene): [number, number][] {
   return r;
 }
 
+/** Whether the params uniform holds a copy of the group records (two vec4s per group and per copy and group). */
+export function groupRecordsFit(nGroups: number, batch: number): boolean {
+  return 2 * nGroups * (1 + batch) <= GROUP_VEC4S;
+}
+
+/** Byte offset in the params uniform of the copy of ctrl's group records (ctrl[0 .. B G GROUP_STRIDE]). */
+export function paramsCtrlGroupsByte(nGroups: number): number {
+  return PARAMS_GROUPS_BYTE + 32 * nGroups;
+}
+
 export function packMpm(s: MpmScene, batch = 1): PackedMpm {
   const dim = s.dim;
   const n = s.particles.group.length;
@@ -178,6 +192,18 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
   const dx = s.grid.dx;
   f.set([dx, 1 / dx, s.dt, s.boundary.groundFriction ?? -1,
     scales.fpM, scales.fpP, 1 / scales.fpM, 1 / scales.fpP, speedLimit(dx, s.dt), scales.massBound, scales.momentumBound, 1 / minParticleMass(s)], 20);
+  // the group records' copy in the uniform (load_group in model.wgsl), where it fits
+  if (groupRecordsFit(nGroups, batch)) {
+    u[32] = 1;
+    const g0 = PARAMS_GROUPS_BYTE / 4;
+    for (let k = 0; k < nGroups; k++) {
+      const o = groupsOff + k * GROUP_STRIDE;
+      f[g0 + 8 * k] = model[o];
+      f[g0 + 8 * k + 1] = model[o + 1];
+      for (let i = 0; i < dim; i++) f[g0 + 8 * k + 4 + i] = model[o + 2 + i];
+    }
+    f.set(ctrl.subarray(lay.groupsOff, lay.groupsOff + batch * nGroups * GROUP_STRIDE), g0 + 8 * nGroups);
+  }
   const ps = particleStride(dim);
   const state0 = new Float32Array(batch * n * ps);
   for (let b = 0; b < batch; b++) {

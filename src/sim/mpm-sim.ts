@@ -5,7 +5,7 @@ import type { GpuContext } from './device';
 import { createBuffer, readU32, writeBuffer } from './gpu-buffers';
 import type { MpmScene } from './model';
 import { buildMpmKernels, type MpmKernels } from './mpm-kernels';
-import { colliderGradSlots, packMpm, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './mpm-params';
+import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './mpm-params';
 import { SceneError } from './scene-schema';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from './pipeline-cache';
 import { scatterRun } from '../shaders/compose';
@@ -384,6 +384,11 @@ export class MpmSim {
   writeCtrl(ctrl: Float32Array): void {
     if (ctrl.length !== this.packed.ctrl.length) throw new RangeError(`ctrl has ${ctrl.length} floats, expected ${this.packed.ctrl.length}`);
     writeBuffer(this.device, this.ctrlBuf, ctrl);
+    // the params uniform's copy of the group records (load_group in model.wgsl) follows
+    const { nGroups, batch, ctrlLayout: lay } = this.packed;
+    if (groupRecordsFit(nGroups, batch)) {
+      writeBuffer(this.device, this.paramsBuf, ctrl.subarray(lay.groupsOff, lay.groupsOff + batch * nGroups * GROUP_STRIDE), paramsCtrlGroupsByte(nGroups));
+    }
     this.ctrlVersion++;
   }
 

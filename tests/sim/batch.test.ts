@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/sim/device';
 import { readF32 } from '../../src/sim/gpu-buffers';
 import { MpmSim } from '../../src/sim/mpm-sim';
-import { particleStride, TRACK_STRIDE, type PackedMpm } from '../../src/sim/mpm-params';
+import { groupRecordsFit, particleStride, TRACK_STRIDE, type PackedMpm } from '../../src/sim/mpm-params';
 import { sliceCtrl } from '../../src/sim/reference';
 import { rng } from '../../src/sim/reference/finite-diff';
 import { Rollout } from '../../src/sim/tape';
@@ -84,3 +84,39 @@ for (const dim of [2, 3] as const) {
     simB.destroy();
   });
 }
+
+test('a batch too large for the params uniform\'s copy of the group records reads them from storage, each copy still its own B = 1 run', async () => {
+  const scene = tinyScene({ dim: 2, material: 'elastic', actuated: true, lo: 0.4, hi: 0.44, seed: 9 });
+  const G = scene.groups.length;
+  // the smallest batch whose group records do not fit (load_group in model.wgsl)
+  let big = 1;
+  while (groupRecordsFit(G, big)) big++;
+  const simB = await MpmSim.create(gpu, scene, { batch: big });
+  const sim1 = await MpmSim.create(gpu, scene, { cache: simB.cache });
+  expect(new Uint32Array(simB.packed.params)[32], 'group_recs').toBe(0);
+  expect(new Uint32Array(sim1.packed.params)[32], 'group_recs').toBe(1);
+  const { n, ctrlLayout: lay } = simB.packed;
+  const len = n * particleStride(2);
+  const ctrl = simB.packed.ctrl.slice();
+  const picks = [0, big >> 1, big - 1];
+  for (let b = 0; b < big; b++) for (let g = 0; g < G; g++) ctrl[lay.groupsOff + (b * G + g) * 8] *= 1 + b / big;
+  simB.writeCtrl(ctrl);
+  const T = 6;
+  const rB = new Rollout(simB, T, 'full');
+  await rB.forward();
+  const finalB = await readF32(gpu.device, rB.final.buf);
+  const r1 = new Rollout(sim1, T, 'full');
+  const states = new Set<string>();
+  for (const b of picks) {
+    sim1.writeCtrl(ctrlOf(simB.packed, ctrl, b));
+    await r1.forward();
+    const final1 = await readF32(gpu.device, r1.final.buf);
+    expect(bytes(finalB.subarray(b * len, (b + 1) * len)).equals(bytes(final1)), `copy ${b} of ${big} final state`).toBe(true);
+    states.add(bytes(final1).toString('base64'));
+  }
+  expect(states.size).toBe(picks.length);
+  rB.destroy();
+  r1.destroy();
+  sim1.destroy();
+  simB.destroy();
+});

@@ -1,4 +1,5 @@
 // Uniforms shared by every MPM kernel (bindings 0 and 1) and the particle record.
+const GROUP_VEC4S: u32 = 2048u; // GROUP_VEC4S in mpm-params.ts
 // Layout mirrored by src/sim/mpm-params.ts: keep the two in step.
 struct SimParams {
   res: vec4<u32>,          // grid nodes per axis (x, y, z; z = 1 in 2D), w = nodes per batch copy
@@ -27,6 +28,14 @@ struct SimParams {
   m_bound: f32,            // node mass above this is outside the fixed-point range (a blow-up)
   p_bound: f32,            // likewise for each node momentum component
   inv_min_mass: f32,       // 1 / the lightest particle's mass (the adjoint grid's headroom)
+  group_recs: u32,         // 1: the group records are in `groups` below (see model.wgsl), 0: not
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
+  // Copies of the group records, when they fit (group_recs = 1): per group, two vec4s of its model
+  // record (material, actuator; fiber), then per batch copy and group, two of its ctrl record
+  // (E, nu, density, viscosity; actuator strength, theta_c, theta_s). See load_group.
+  groups: array<vec4<f32>, GROUP_VEC4S>,
 }
 
 // One record per step at a 256-byte stride, bound with a dynamic offset.

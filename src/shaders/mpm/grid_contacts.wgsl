@@ -41,13 +41,10 @@ fn contact_free(node: vecDi) -> bool {
   return true;
 }
 
-// Whether every node of the stencil at base (base + {0, 1, 2}^DIM) is contact_free.
+// Whether every node of the stencil at base (base + {0, 1, 2}^DIM) is contact_free: the wall
+// bands are checked per axis, so its two opposite corners decide.
 fn stencil_contact_free(base: vecDi) -> bool {
-  if (params.n_colliders != 0u) { return false; }
-  for (var d = 0u; d < DIM; d++) {
-    if (base[d] < i32(params.bound) || base[d] + 2 >= i32(params.res[d] - params.bound)) { return false; }
-  }
-  return true;
+  return contact_free(base) && contact_free(base + vecDi(2));
 }
 
 // A collider seen from node position xn: its SDF in its own frame (p = R^T r), the outward normal in

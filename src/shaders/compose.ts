@@ -2,6 +2,7 @@
 // prelude, the includes a kernel needs, generated particle accessors, then the kernel itself.
 // This is how 2D and 3D come from one source (no twin files).
 import { commonShaders, mpmShaders } from './index';
+import { nodeWindowWgsl } from './node-window';
 
 export type Dim = 2 | 3;
 
@@ -65,11 +66,19 @@ export interface MpmKernelSource {
   body: string;
   /** Particle-record buffers the kernel declares: [name, writable]. */
   particles: [string, boolean][];
+  /** Whether the kernel uses the node window (node-window.ts). */
+  nodeWindow?: boolean;
 }
 
-/** Full source of an MPM kernel for `dim`: every MPM kernel sees params, model, materials, contacts. */
-export function composeMpm(dim: Dim, k: MpmKernelSource): string {
+/**
+ * Full source of an MPM kernel for `dim`: every MPM kernel sees params, model, materials, contacts.
+ * subgroupSize: the device's subgroup size where it has the `subgroups` feature and a fixed size
+ * (GpuContext), else null; only a kernel that uses the node window reads it.
+ */
+export function composeMpm(dim: Dim, k: MpmKernelSource, subgroupSize: number | null = null): string {
+  const win = k.nodeWindow ? nodeWindowWgsl(dim, subgroupSize) : null;
   return [
+    ...(win?.directives ? [win.directives] : []),
     dimHeader(dim),
     commonShaders.prelude,
     commonShaders.fixedPoint,
@@ -80,6 +89,7 @@ export function composeMpm(dim: Dim, k: MpmKernelSource): string {
     mpmShaders.gridContacts,
     mpmShaders.g2pAdjTerms,
     ...k.particles.map(([n, w]) => particleAccessors(dim, n, w)),
+    ...(win ? [win.code] : []),
     k.body,
   ].join('\n');
 }

@@ -9,6 +9,12 @@ export interface GpuContext {
   adapterName: string;
   /** Every numeric limit of the device as granted. */
   limits: Record<string, number>;
+  /**
+   * Lanes per subgroup where the device has the `subgroups` feature (requested whenever the adapter
+   * offers it) and the adapter reports one fixed size; else null. Kernels that share loads between
+   * the lanes of a subgroup are laid out for one size (src/shaders/node-window.ts).
+   */
+  subgroupSize: number | null;
   /** Uncaptured errors and unexpected device loss, oldest first; checkErrors() drains it. */
   errors: string[];
   /** Waits for submitted work without busy-polling a CPU core (see gpu-pacer.ts). */
@@ -137,8 +143,16 @@ function deviceRequest(adapter: GPUAdapter, opts: RequestGpuOptions): GPUDeviceD
   const required = opts.requiredFeatures ?? [];
   const missing = required.filter((f) => !adapter.features.has(f));
   if (missing.length) throw new Error(`requestGpu: adapter '${adapterNameOf(adapter)}' lacks feature(s) ${missing.join(', ')}`);
-  const optional = (opts.optionalFeatures ?? []).filter((f) => adapter.features.has(f) && !required.includes(f));
+  const wanted = [...(opts.optionalFeatures ?? []), 'subgroups' as GPUFeatureName];
+  const optional = [...new Set(wanted)].filter((f) => adapter.features.has(f) && !required.includes(f));
   return { label: 'torsion.device', requiredLimits, requiredFeatures: [...required, ...optional] };
+}
+
+function fixedSubgroupSize(adapter: GPUAdapter, device: GPUDevice): number | null {
+  if (!device.features.has('subgroups')) return null;
+  const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const lo = info?.subgroupMinSize;
+  return typeof lo === 'number' && lo > 0 && lo === info.subgroupMaxSize ? lo : null;
 }
 
 export async function requestGpu(opts: RequestGpuOptions = {}): Promise<GpuContext> {
@@ -182,6 +196,7 @@ export async function requestGpu(opts: RequestGpuOptions = {}): Promise<GpuConte
     pacer: new GpuPacer(device.queue),
     adapterName: adapterNameOf(adapter),
     limits: limitsToRecord(device.limits),
+    subgroupSize: fixedSubgroupSize(adapter, device),
     errors,
     async checkErrors() {
       if (!destroyed) await device.queue.onSubmittedWorkDone();

@@ -3,6 +3,7 @@
 // then each kernel's own buffers in the order they are declared.
 import { composeMpm, type Dim } from '../shaders/compose';
 import { mpmShaders } from '../shaders/index';
+import { nodeWindowShape } from '../shaders/node-window';
 import type { BindingKind, ComputeKernel, PipelineCache } from './pipeline-cache';
 
 const HEAD: BindingKind[] = ['uniform', 'uniform-dynamic', 'read', 'read'];
@@ -21,9 +22,18 @@ export interface MpmKernels {
   ctrlGrad: ComputeKernel;
 }
 
-export async function buildMpmKernels(cache: PipelineCache, dim: Dim): Promise<MpmKernels> {
+/**
+ * subgroupSize: the device's (GpuContext.subgroupSize), or null for kernels that use no subgroup
+ * operations; p2g's adjoint shares node loads between lanes where it fits (node-window.ts).
+ */
+export async function buildMpmKernels(cache: PipelineCache, dim: Dim, subgroupSize: number | null = null): Promise<MpmKernels> {
   const k = (label: string, body: string, particles: [string, boolean][], own: BindingKind[], entry = 'main') =>
     cache.computeAsync(`mpm${dim}d.${label}`, composeMpm(dim, { body, particles }), [...HEAD, ...own], entry);
+  // the window's layout is part of the kernel, and so of its cache label
+  const win = nodeWindowShape(dim, subgroupSize);
+  const kw = (label: string, body: string, particles: [string, boolean][], own: BindingKind[], entry = 'main') =>
+    cache.computeAsync(`mpm${dim}d.${label}${win ? `.window${win.lanes}` : ''}`,
+      composeMpm(dim, { body, particles, nodeWindow: true }, subgroupSize), [...HEAD, ...own], entry);
   const adjParts: [string, boolean][] = [['state_in', false], ['state_out', false], ['g_state_out', false], ['g_local', true]];
   const g2pAdjOwn: BindingKind[] = ['read', 'read', 'read', 'rw', 'rw'];
   const p2gAdjParts: [string, boolean][] = [['state_in', false], ['g_state_in', true], ['g_local', true], ['state_prev', false]];
@@ -40,8 +50,8 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim): Promise<M
     k('g2p', mpmShaders.g2p, [['state_in', false], ['state_out', true]], ['read', 'read', 'rw', 'rw']),
     k('g2p_adj.local', `${mpmShaders.adjBound}\n${mpmShaders.g2pAdj}`, adjParts, g2pAdjOwn, 'local'),
     k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'read', 'rw', 'rw', 'rw']),
-    k('p2g_adj', p2gAdjSrc, p2gAdjParts, p2gAdjOwn),
-    k('p2g_adj.fused', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'fused'),
+    kw('p2g_adj', p2gAdjSrc, p2gAdjParts, p2gAdjOwn),
+    kw('p2g_adj.fused', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'fused'),
     cache.computeAsync('mpm.ctrl_grad', mpmShaders.ctrlGrad, ['uniform-dynamic', 'read', 'read', 'rw']),
   ]);
   return { p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad };

@@ -145,11 +145,15 @@ export class MpmSim {
     this.p2gBoundBuf = this.makeP2gBound(null);
   }
 
-  static async create(gpu: GpuContext, scene: MpmScene, opts: { batch?: number; cache?: PipelineCache } = {}): Promise<MpmSim> {
+  /**
+   * opts.subgroups: false builds every kernel without subgroup operations (for tests: the node
+   * window of p2g's adjoint must give the same bytes as direct loads); default: the device's.
+   */
+  static async create(gpu: GpuContext, scene: MpmScene, opts: { batch?: number; cache?: PipelineCache; subgroups?: boolean } = {}): Promise<MpmSim> {
     checkDeviceLimits(scene, opts.batch ?? 1, gpu.limits);
     const packed = packMpm(scene, opts.batch ?? 1);
     const cache = opts.cache ?? new PipelineCache(gpu.device);
-    const kernels = await buildMpmKernels(cache, packed.dim);
+    const kernels = await buildMpmKernels(cache, packed.dim, opts.subgroups === false ? null : gpu.subgroupSize);
     return new MpmSim(gpu, scene, packed, cache, kernels);
   }
 

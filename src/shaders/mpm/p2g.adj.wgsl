@@ -4,7 +4,9 @@
 // adj_pack in dim2.wgsl): the same stencil loop also gathers g2p's adjoint through the weights,
 // dL/dx += sum_i dw_ip . v_i (a + Bm dpos). Where the layout allows (2D), a stencil free of
 // contacts reads only the first record of each node: the gathers of a CPU driver go lane by lane,
-// and the second record's would cost about 6% of a step adjoint.
+// and the second record's would cost about 6% of a step adjoint. For the same reason, in 2D and
+// with subgroups of 8 lanes, the lanes of a subgroup share one load of the nodes around their
+// stencils (the node window, node-window.ts) where their stencil bases lie close enough.
 // Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over the rollout
 // and writes this step's dL/da per particle into g_particle ([b][3][N]).
 // Thread 0 of each batch copy resets this step's adj_max word: every reader of its scale has run.
@@ -22,23 +24,59 @@
 @group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
 @group(0) @binding(10) var<storage, read> state_prev: array<vec4<f32>>; // fused only
 
+// This lane's stencil records from the node window (node-window.ts): the lanes load the window at
+// wb (the subgroup's least stencil base) between them, WIN_LOADS nodes each, and d = base - wb
+// places the lane's stencil in it. Only the first records where `both` is false.
+struct StencilRecords { r0: array<vec4<f32>, STENCIL>, r1: array<vec4<f32>, STENCIL> }
+
+fn window_records(b: u32, wb: vecDi, d: vecDi, both: bool) -> StencilRecords {
+  var r0: array<vec4<f32>, WIN_LOADS>;
+  var r1: array<vec4<f32>, WIN_LOADS>;
+  let lane = window_lane();
+  for (var m = 0u; m < WIN_LOADS; m++) {
+    // window node j (x fastest); the last register's spare lanes and nodes past the grid's edge,
+    // which no stencil reads, load a node inside
+    var j = min(m * WIN_LANES + lane, WIN_NODES - 1u);
+    var n: vecDi;
+    for (var i = 0u; i < DIM; i++) {
+      n[i] = clamp(wb[i] + i32(j % u32(WIN_EXTENT[i])), 0, i32(params.res[i]) - 1);
+      j = j / u32(WIN_EXTENT[i]);
+    }
+    let ni = b * params.res.w + node_index(n);
+    r0[m] = adj_node[2u * ni];
+    if (both) { r1[m] = adj_node[2u * ni + 1u]; }
+  }
+  var s: StencilRecords;
+  s.r0 = window_stencil(r0, d);
+  if (both) { s.r1 = window_stencil(r1, d); }
+  return s;
+}
+
 // The stencil sums of p2g's adjoint for a particle (vg = v_p + dt g; ga, Bm: g2p's scatter terms):
 // sum_i w_ip dL/dmv_i, sum_i w_ip dL/dmv_i dpos^T, and dL/dx through the weights (less the part
 // through A, taken after). first_only: read only the first node record (a stencil free of
-// contacts where the layout allows, adj_pack in dim2.wgsl). Called with a constant, in two
-// branches, so each is compiled without a per-node test (one measured as costly as the load).
+// contacts where the layout allows, adj_pack in dim2.wgsl). windowed: the records come from `win`
+// (window_records), else from adj_node. Called with constants, in separate branches, so each is
+// compiled without a per-node test (one measured as costly as the load).
 struct StencilAdj { gvs: vecD, gA: matD, gx: vecD }
 
-fn stencil_adj(b: u32, st: Stencil, mass: f32, A: matD, vg: vecD, ga: vecD, Bm: matD, first_only: bool) -> StencilAdj {
+fn stencil_adj(b: u32, st: Stencil, mass: f32, A: matD, vg: vecD, ga: vecD, Bm: matD, first_only: bool,
+  windowed: bool, win: StencilRecords) -> StencilAdj {
   var r: StencilAdj;
   for (var k = 0u; k < STENCIL; k++) {
     let o = stencil_offset(k);
     let nw = stencil_node(st, o, params.inv_dx);
     let dpos = (vecD(o) - st.fx) * params.dx;
-    let ni = b * params.res.w + node_index(st.base + o);
-    let r0 = adj_node[2u * ni];
+    var r0: vec4<f32>;
     var r1 = vec4<f32>(0.0);
-    if (!first_only) { r1 = adj_node[2u * ni + 1u]; }
+    if (windowed) {
+      r0 = win.r0[k];
+      if (!first_only) { r1 = win.r1[k]; }
+    } else {
+      let ni = b * params.res.w + node_index(st.base + o);
+      r0 = adj_node[2u * ni];
+      if (!first_only) { r1 = adj_node[2u * ni + 1u]; }
+    }
     let gmv = adj_gmv(r0);
     let vi = adj_v(r0, r1);
     // dL/dm_i + dL/dmv_i . v_p (times m_p below), without the cancellation (grid_update.adj.wgsl)
@@ -52,7 +90,9 @@ fn stencil_adj(b: u32, st: Stencil, mass: f32, A: matD, vg: vecD, ga: vecD, Bm: 
 }
 
 // The adjoint of particle p of copy b (g, its group); returns dL/d state_in, and stores it if `store`.
-fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool) -> Particle {
+// ok: whether p is a particle of this invocation (a lane past the last redoes the last one, for the
+// node window's shuffles, and writes nothing).
+fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool) -> Particle {
   let i = b * params.n_particles + p;
   if (p == 0u) { atomicStore(&adj_max[adj_slot(b, step.step)], 0u); }
   let vol = particle_vol(p);
@@ -64,9 +104,23 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool) -> Parti
   let st = stencil_at(P.x, params.inv_dx);
   let vg = P.v + params.dt * gravity();
   let R = load_g_local(i); // g2p's adjoint: partial dL/dx and dL/dF, scatter terms a and Bm
+  let first_only = ADJ_FIRST_ONLY && stencil_contact_free(st.base);
+  var wb: vecDi;
+  for (var k = 0u; k < DIM; k++) { wb[k] = window_min(st.base[k]); }
+  let wd = st.base - wb;
   var S: StencilAdj;
-  if (ADJ_FIRST_ONLY && stencil_contact_free(st.base)) { S = stencil_adj(b, st, mass, A, vg, R.v, R.C, true); }
-  else { S = stencil_adj(b, st, mass, A, vg, R.v, R.C, false); }
+  var win: StencilRecords;
+  if (NODE_WINDOW && window_all(all(wd <= WIN_SLACK))) {
+    // the whole subgroup takes one branch: the shuffles need every lane
+    let all_first = window_all(first_only);
+    win = window_records(b, wb, wd, !all_first);
+    if (all_first) { S = stencil_adj(b, st, mass, A, vg, R.v, R.C, true, true, win); }
+    else { S = stencil_adj(b, st, mass, A, vg, R.v, R.C, false, true, win); }
+  } else if (first_only) {
+    S = stencil_adj(b, st, mass, A, vg, R.v, R.C, true, false, win);
+  } else {
+    S = stencil_adj(b, st, mass, A, vg, R.v, R.C, false, false, win);
+  }
   let gvs = S.gvs;
   let gA = S.gA;
   var gx = S.gx;
@@ -78,6 +132,7 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool) -> Parti
   Q.v = gvs * mass;
   Q.C = gA * mass + sa.gC;
   Q.F = sa.gF + R.F;
+  if (!ok) { return Q; }
   if (store) { store_g_state_in(i, Q); }
   let N = params.n_particles;
   g_particle[(b * 3u) * N + p] += sa.gE;
@@ -87,21 +142,25 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool) -> Parti
   return Q;
 }
 
+// No early return for lanes past the last particle: the node window's shuffles need every lane.
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let id = particle_id(gid, wid);
-  if (!id.ok) { return; }
-  _ = p2g_adj_particle(id.p, id.b, load_state_in(id.i), load_group(id.b, particle_group(id.p)), true);
+  let p = min(id.p, params.n_particles - 1u);
+  let i = id.b * params.n_particles + p;
+  _ = p2g_adj_particle(p, id.b, load_state_in(i), load_group(id.b, particle_group(p)), true, id.ok);
 }
 
 @compute @workgroup_size(64)
 fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let id = particle_id(gid, wid);
+  let p = min(id.p, params.n_particles - 1u);
+  let i = id.b * params.n_particles + p;
+  let P = load_state_in(i);
+  let g = load_group(id.b, particle_group(p));
+  let G = p2g_adj_particle(p, id.b, P, g, false, id.ok);
   if (!id.ok) { return; }
-  let P = load_state_in(id.i);
-  let g = load_group(id.b, particle_group(id.p));
-  let G = p2g_adj_particle(id.p, id.b, P, g, false);
-  let t = g2p_adj_terms(g, load_state_prev(id.i), P, G);
-  store_g_local(id.i, t.rec);
+  let t = g2p_adj_terms(g, load_state_prev(i), P, G);
+  store_g_local(i, t.rec);
   max_adj_bound(id.b, step.step - 1u, t.bound);
 }

@@ -22,7 +22,7 @@ interface AdjLayoutModel { dim: number; dt: number; gravity: ArrayLike<number> }
 /**
  * The step adjoint's node records (adj_node; adj_pack in src/shaders/common/dim2.wgsl) from
  * gradient records (dL/dmv, dL/dm as node records) and velocity records (v after contacts, m):
- * per node two vec4s, in 2D (dL/dmv, v) and (dgm, m), in 3D (dL/dmv, dgm) and (v, m), with
+ * per node the floats dL/dmv (dim), v (dim), dgm, m in that order over two vec4s, with
  * dgm = dL/dm + dL/dmv . (v - dt g), zero where no contact changed v.
  */
 export function adjNodeRecords(model: AdjLayoutModel, g: Float32Array, v: Float32Array): Float32Array {
@@ -34,11 +34,10 @@ export function adjNodeRecords(model: AdjLayoutModel, g: Float32Array, v: Float3
     for (let d = 0; d < dim; d++) dgm += nodeAt(g, i, d) * (nodeAt(v, i, d) - model.dt * model.gravity[d]);
     for (let d = 0; d < dim; d++) {
       r[o + d] = nodeAt(g, i, d);
-      if (dim === 2) r[o + 2 + d] = nodeAt(v, i, d);
-      else r[o + NODE_FLOATS + d] = nodeAt(v, i, d);
+      r[o + dim + d] = nodeAt(v, i, d);
     }
-    if (dim === 2) { r[o + NODE_FLOATS] = dgm; r[o + NODE_FLOATS + 1] = nodeAt(v, i, 3); }
-    else { r[o + 3] = dgm; r[o + NODE_FLOATS + 3] = nodeAt(v, i, 3); }
+    r[o + 2 * dim] = dgm;
+    r[o + 2 * dim + 1] = nodeAt(v, i, 3);
   }
   return r;
 }
@@ -51,12 +50,11 @@ export function adjNodeParts(model: AdjLayoutModel, raw: Float32Array): { g: Flo
   const v = new Float32Array(nodes * NODE_FLOATS);
   for (let i = 0; i < nodes; i++) {
     const o = 2 * i * NODE_FLOATS;
-    const dgm = dim === 2 ? raw[o + NODE_FLOATS] : raw[o + 3];
-    v[i * NODE_FLOATS + 3] = dim === 2 ? raw[o + NODE_FLOATS + 1] : raw[o + NODE_FLOATS + 3];
-    let gm = dgm;
+    v[i * NODE_FLOATS + 3] = raw[o + 2 * dim + 1];
+    let gm = raw[o + 2 * dim];
     for (let d = 0; d < dim; d++) {
       g[i * NODE_FLOATS + d] = raw[o + d];
-      v[i * NODE_FLOATS + d] = dim === 2 ? raw[o + 2 + d] : raw[o + NODE_FLOATS + d];
+      v[i * NODE_FLOATS + d] = raw[o + dim + d];
       gm -= raw[o + d] * (v[i * NODE_FLOATS + d] - model.dt * model.gravity[d]);
     }
     g[i * NODE_FLOATS + 3] = gm;

@@ -67,7 +67,7 @@ for (const dim of [2, 3] as const) {
   for (const [material, seed] of ([['fluid', 11], ['elastic', 12], ['elastoplastic', 13]] as const)
     .flatMap(([m, s]) => [[m, s], [m, s + 20], [m, s + 40]] as const)) {
     // the third seed without the collider: there a stencil clear of the walls has no contact
-    // (in 2D p2g's adjoint then reads one record per node, see adj_pack in dim2.wgsl)
+    // (p2g's adjoint then reads only dL/dmv and v of each node, see adj_pack in dim2.wgsl)
     const collider = seed < 50;
     test(`p2g adjoint, ${dim}D ${material}, seed ${seed}${collider ? '' : ', no collider'}`, async () => {
       const { sim, model, s, s64, ps } = await setup(dim, material, seed, collider);

@@ -12,11 +12,11 @@ fn node_rec(v: vecD, m: f32) -> vec4<f32> { return vec4<f32>(v, 0.0, m); }
 fn node_v(r: vec4<f32>) -> vecD { return r.xy; }
 
 // The step adjoint's two records per node (adj_node: grid_update.adj.wgsl writes them, p2g.adj.wgsl
-// reads them): dL/dmv, the velocity after contacts v, the mass m, and dgm, the part of dL/dm that
-// contacts add (zero at a node without any; see grid_update.adj.wgsl). In 2D the first holds
-// dL/dmv and v, so a particle whose stencil no contact touches reads only that one.
-// ADJ_FIRST_ONLY: whether this layout allows that.
-const ADJ_FIRST_ONLY: bool = true;
+// reads them): the floats dL/dmv, the velocity after contacts v, dgm (the part of dL/dm that
+// contacts add: zero at a node without any, see grid_update.adj.wgsl) and the mass m, in that
+// order over two vec4s. A particle whose stencil no contact touches needs only dL/dmv and v, the
+// first 2 DIM floats: in 2D the first record (ADJ_V_IN_FIRST).
+const ADJ_V_IN_FIRST: bool = true;
 fn adj_pack(gmv: vecD, dgm: f32, v: vecD, m: f32) -> array<vec4<f32>, 2> {
   return array<vec4<f32>, 2>(vec4<f32>(gmv, v), vec4<f32>(dgm, m, 0.0, 0.0));
 }

@@ -9,15 +9,16 @@ fn det(m: matD) -> f32 { return determinant(m); }
 fn node_rec(v: vecD, m: f32) -> vec4<f32> { return vec4<f32>(v, m); }
 fn node_v(r: vec4<f32>) -> vecD { return r.xyz; }
 
-// The step adjoint's two records per node (see dim2.wgsl): (dL/dmv, dgm) and (v, m). Six floats
-// need both vec4s even without contacts.
-const ADJ_FIRST_ONLY: bool = false;
+// The step adjoint's two records per node, in the order of dim2.wgsl: (dL/dmv, v.x) and
+// (v.y, v.z, dgm, m). Without contacts p2g's adjoint reads six floats: the first record and the
+// first two of the second (a driver loads only the components a shader uses).
+const ADJ_V_IN_FIRST: bool = false;
 fn adj_pack(gmv: vecD, dgm: f32, v: vecD, m: f32) -> array<vec4<f32>, 2> {
-  return array<vec4<f32>, 2>(vec4<f32>(gmv, dgm), vec4<f32>(v, m));
+  return array<vec4<f32>, 2>(vec4<f32>(gmv, v.x), vec4<f32>(v.y, v.z, dgm, m));
 }
 fn adj_gmv(r0: vec4<f32>) -> vecD { return r0.xyz; }
-fn adj_v(r0: vec4<f32>, r1: vec4<f32>) -> vecD { return r1.xyz; }
-fn adj_dgm(r0: vec4<f32>, r1: vec4<f32>) -> f32 { return r0.w; }
+fn adj_v(r0: vec4<f32>, r1: vec4<f32>) -> vecD { return vec3<f32>(r0.w, r1.x, r1.y); }
+fn adj_dgm(r0: vec4<f32>, r1: vec4<f32>) -> f32 { return r1.z; }
 fn node_of(c: vec3<u32>) -> vecDi { return vec3<i32>(c); }
 fn node_layer(n: vecDi) -> u32 { return u32(n.z); }
 

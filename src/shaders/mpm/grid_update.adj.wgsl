@@ -13,8 +13,8 @@
 // terms that nearly cancel where particles move with the grid. So adj_node keeps, instead of
 // dL/dm_i, dgm_i = -dL/dmv_i . (v_i - v_i'), v_i' after contacts: zero wherever no contact changed
 // the velocity, and p2g's adjoint sums m_p (dL/dmv_i . (v_p - v_i' + dt g) + dgm_i), the same
-// value without the cancellation. Where the layout lets it (2D), a particle whose stencil no
-// contact touches then needs only dL/dmv_i and v_i' (adj_pack, dim2.wgsl).
+// value without the cancellation. A particle whose stencil no contact touches then needs only
+// dL/dmv_i and v_i' (adj_pack, dim2.wgsl).
 @group(0) @binding(5) var<storage, read> adj_max: array<u32>;
 @group(0) @binding(6) var<storage, read> p2g_bound: array<u32>;
 @group(0) @binding(7) var<storage, read_write> adj_node: array<vec4<f32>>;

@@ -2,9 +2,10 @@
 // Reads state_in, g_local (what g2p's adjoint already found for x and F, and its scatter terms a,
 // Bm) and adj_node (per node dL/dmv_i, dL/dm_i and this step's grid velocity v_i, in two records:
 // adj_pack in dim2.wgsl): the same stencil loop also gathers g2p's adjoint through the weights,
-// dL/dx += sum_i dw_ip . v_i (a + Bm dpos). Where the layout allows (2D), a stencil free of
-// contacts reads only the first record of each node: the gathers of a CPU driver go lane by lane,
-// and the second record's would cost about 6% of a step adjoint. For the same reason, in 2D and
+// dL/dx += sum_i dw_ip . v_i (a + Bm dpos). A stencil free of contacts reads only dL/dmv and v of
+// each node (2D: the first record; 3D: six floats of eight): the gathers of a CPU driver go lane
+// by lane and component by component (in 2D the second record cost about 6% of a step adjoint,
+// in 3D its last two floats about 3%). For the same reason, in 2D and
 // with subgroups of 8 lanes, the lanes of a subgroup share one load of the nodes around their
 // stencils (the node window, node-window.ts) where their stencil bases lie close enough.
 // Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over the rollout
@@ -54,13 +55,13 @@ fn window_records(b: u32, wb: vecDi, d: vecDi, both: bool) -> StencilRecords {
 
 // The stencil sums of p2g's adjoint for a particle (vg = v_p + dt g; ga, Bm: g2p's scatter terms):
 // sum_i w_ip dL/dmv_i, sum_i w_ip dL/dmv_i dpos^T, and dL/dx through the weights (less the part
-// through A, taken after). first_only: read only the first node record (a stencil free of
-// contacts where the layout allows, adj_pack in dim2.wgsl). windowed: the records come from `win`
+// through A, taken after). free: the stencil is free of contacts, and dgm is not read (nor the
+// second record in 2D, adj_pack in dim2.wgsl). windowed: the records come from `win`
 // (window_records), else from adj_node. Called with constants, in separate branches, so each is
 // compiled without a per-node test (one measured as costly as the load).
 struct StencilAdj { gvs: vecD, gA: matD, gx: vecD }
 
-fn stencil_adj(b: u32, st: Stencil, mass: f32, A: matD, vg: vecD, ga: vecD, Bm: matD, first_only: bool,
+fn stencil_adj(b: u32, st: Stencil, mass: f32, A: matD, vg: vecD, ga: vecD, Bm: matD, free: bool,
   windowed: bool, win: StencilRecords) -> StencilAdj {
   var r: StencilAdj;
   for (var k = 0u; k < STENCIL; k++) {
@@ -71,17 +72,17 @@ fn stencil_adj(b: u32, st: Stencil, mass: f32, A: matD, vg: vecD, ga: vecD, Bm: 
     var r1 = vec4<f32>(0.0);
     if (windowed) {
       r0 = win.r0[k];
-      if (!first_only) { r1 = win.r1[k]; }
+      if (!free || !ADJ_V_IN_FIRST) { r1 = win.r1[k]; }
     } else {
       let ni = b * params.res.w + node_index(st.base + o);
       r0 = adj_node[2u * ni];
-      if (!first_only) { r1 = adj_node[2u * ni + 1u]; }
+      if (!free || !ADJ_V_IN_FIRST) { r1 = adj_node[2u * ni + 1u]; }
     }
     let gmv = adj_gmv(r0);
     let vi = adj_v(r0, r1);
     // dL/dm_i + dL/dmv_i . v_p (times m_p below), without the cancellation (grid_update.adj.wgsl)
     var gm_p = dot(gmv, vg - vi);
-    if (!first_only) { gm_p += adj_dgm(r0, r1); }
+    if (!free) { gm_p += adj_dgm(r0, r1); }
     r.gvs += nw.w * gmv;
     r.gA += outer(nw.w * gmv, dpos);
     r.gx += nw.dw * (gm_p * mass + dot(gmv, A * dpos) + dot(vi, ga + Bm * dpos));
@@ -104,7 +105,7 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool
   let st = stencil_at(P.x, params.inv_dx);
   let vg = P.v + params.dt * gravity();
   let R = load_g_local(i); // g2p's adjoint: partial dL/dx and dL/dF, scatter terms a and Bm
-  let first_only = ADJ_FIRST_ONLY && stencil_contact_free(st.base);
+  let free = stencil_contact_free(st.base);
   var wb: vecDi;
   for (var k = 0u; k < DIM; k++) { wb[k] = window_min(st.base[k]); }
   let wd = st.base - wb;
@@ -112,11 +113,11 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool
   var win: StencilRecords;
   if (NODE_WINDOW && window_all(all(wd <= WIN_SLACK))) {
     // the whole subgroup takes one branch: the shuffles need every lane
-    let all_first = window_all(first_only);
-    win = window_records(b, wb, wd, !all_first);
-    if (all_first) { S = stencil_adj(b, st, mass, A, vg, R.v, R.C, true, true, win); }
+    let all_free = window_all(free);
+    win = window_records(b, wb, wd, !all_free || !ADJ_V_IN_FIRST);
+    if (all_free) { S = stencil_adj(b, st, mass, A, vg, R.v, R.C, true, true, win); }
     else { S = stencil_adj(b, st, mass, A, vg, R.v, R.C, false, true, win); }
-  } else if (first_only) {
+  } else if (free) {
     S = stencil_adj(b, st, mass, A, vg, R.v, R.C, true, false, win);
   } else {
     S = stencil_adj(b, st, mass, A, vg, R.v, R.C, false, false, win);

@@ -5,9 +5,9 @@
 // dL/dx += sum_i dw_ip . v_i (a + Bm dpos). A stencil free of contacts reads only dL/dmv and v of
 // each node (2D: the first record; 3D: six floats of eight): the gathers of a CPU driver go lane
 // by lane and component by component (in 2D the second record cost about 6% of a step adjoint,
-// in 3D its last two floats about 3%). For the same reason, in 2D and
-// with subgroups of 8 lanes, the lanes of a subgroup share one load of the nodes around their
-// stencils (the node window, node-window.ts) where their stencil bases lie close enough.
+// in 3D its last two floats about 3%). For the same reason, in 2D with subgroups of 8 lanes,
+// the lanes of a subgroup share one load of the nodes around their stencils (the node window,
+// node-window.ts) where their stencil bases lie close enough.
 // Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over the rollout
 // and writes this step's dL/da per particle into g_particle ([b][3][N]).
 // Thread 0 of each batch copy resets this step's adj_max word: every reader of its scale has run.

@@ -31,7 +31,8 @@ function dimHeader(dim: Dim): string {
  * `array<vec4<f32>>`: `load_<name>(i) -> Particle` and, when writable, `store_<name>(i, p)`.
  * The record (x, v, C, F; see params.wgsl) is PSTRIDE = 2 DIM + 2 DIM^2 floats, a whole number of
  * vec4s in 2D (3) and 3D (6), and is moved as vec4s: a CPU driver (lavapipe) turns every access
- * with a per-lane address into a loop over the lanes, so one vec4 costs about what one f32 does.
+ * with a per-lane address into a loop over the lanes, and a vec4 takes one trip of that loop (one
+ * mask test and address per lane) where four f32s would take four.
  * Generated with constant component indices rather than loops over DIM: WGSL cannot pass storage
  * buffers to functions, and constant indices keep a driver from spilling vectors to memory.
  */

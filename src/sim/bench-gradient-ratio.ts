@@ -4,12 +4,15 @@
 // speed drifts over the seconds each half takes. So the forward rollout runs on a second simulator
 // of the same scene, in chunks of the rollout's own steps per submit, interleaved with the
 // gradient's command buffers so that both advance at the same pace, every pass of both timed with
-// timestamps: a slow spell then falls on both. The figure is the GPU time of the whole
-// checkpointed gradient (forward with checkpoints, then backward) over the GPU time of the T-step
-// forward rollout.
+// timestamps: a slow spell then falls on both. The pace is the gradient's work, not its submits:
+// a backward submit carries about twice a forward one's, and chunks spread evenly over the submits
+// put half the forward rollout beside the gradient's first third (the same 500 steps of the 3k row
+// measured 211 ms beside the gradient's forward and 364 ms beside its backward in one run). The
+// figure is the GPU time of the whole checkpointed gradient (forward with checkpoints, then
+// backward) over the GPU time of the T-step forward rollout.
 import { MpmSim } from './mpm-sim';
 import { PassTimer } from './pass-timer';
-import type { Rollout } from './tape';
+import type { Rollout, SubmittedWork } from './tape';
 
 export interface GradientRatio {
   /** Gradient GPU time over forward-rollout GPU time. */
@@ -42,8 +45,15 @@ export async function interleavedGradientRatio(rollout: Rollout, gFinal: GPUBuff
   const submits = 2 * Math.ceil(T / rollout.stepsPerSubmit) + 1;
   const chunk = rollout.stepsPerSubmit;
   const timer = new PassTimer(dev, 4 * submits + 8 * rollout.schedule.starts.length + 64);
+  // The gradient's work in forward steps: its forward, the recompute and T step adjoints at the
+  // cost the pacer has learned for them (a guess before it has).
+  const pacer = sim.gpu.pacer;
+  const perStep = pacer.estimate(sim.workKind.step);
+  const perAdjoint = pacer.estimate(sim.workKind.adjoint);
+  const adjointCost = perStep && perAdjoint ? perAdjoint / perStep : 1.5;
+  const total = T + rollout.schedule.recomputedSteps + adjointCost * T;
+  let work = 0;
   let done = 0;
-  let submitted = 0;
   const forwardChunk = (): void => {
     if (done >= T) return;
     const enc = dev.createCommandEncoder({ label: 'bench.forward' });
@@ -57,7 +67,10 @@ export async function interleavedGradientRatio(rollout: Rollout, gFinal: GPUBuff
     done = end;
   };
   try {
-    const afterSubmit = () => { if (done < (T * ++submitted) / submits) forwardChunk(); };
+    const afterSubmit = (w: SubmittedWork) => {
+      work += w.steps + adjointCost * w.adjoints;
+      while (done + chunk / 2 < (T * work) / total) forwardChunk();
+    };
     rollout.instrument = { timer, tag: 'gradient', afterSubmit };
     await rollout.forward();
     const gradient = await rollout.backward(gFinal);

@@ -20,6 +20,9 @@ export class RolloutError extends Error {
   }
 }
 
+/** What one submit of a rollout carried: forward steps (recomputed ones included) and step adjoints. */
+export interface SubmittedWork { steps: number; adjoints: number }
+
 export interface TapeMemory {
   mode: CheckpointMode;
   segments: number;
@@ -46,7 +49,7 @@ export class Rollout {
    * For benchmarks: every pass of forward and backward timed under `tag`, and `afterSubmit` called
    * after each of their submits (to interleave other work with the rollout's).
    */
-  instrument: { timer: PassTimer; tag: string; afterSubmit?: () => void } | null = null;
+  instrument: { timer: PassTimer; tag: string; afterSubmit?: (work: SubmittedWork) => void } | null = null;
 
   constructor(readonly sim: MpmSim, readonly steps: number, mode: CheckpointMode = 'auto') {
     this.schedule = planCheckpoints(steps, mode);
@@ -62,9 +65,9 @@ export class Rollout {
     return this.instrument ? this.instrument.timer.pass(label, this.instrument.tag) : { label };
   }
 
-  private submit(enc: GPUCommandEncoder): void {
+  private submit(enc: GPUCommandEncoder, work: SubmittedWork): void {
     this.sim.device.queue.submit([enc.finish()]);
-    this.instrument?.afterSubmit?.();
+    this.instrument?.afterSubmit?.(work);
   }
 
   /**
@@ -138,8 +141,9 @@ export class Rollout {
         cur = out;
       }
       pass.end();
-      pacer.submitted(sim.workKind.step, Math.min(this.steps, t0 + this.stepsPerSubmit) - t0);
-      this.submit(enc);
+      const steps = Math.min(this.steps, t0 + this.stepsPerSubmit) - t0;
+      pacer.submitted(sim.workKind.step, steps);
+      this.submit(enc, { steps, adjoints: 0 });
     }
     await pacer.idle();
     const status = await sim.readStatus();
@@ -231,7 +235,7 @@ export class Rollout {
           pass.end();
           pacer.submitted(sim.workKind.step, steps);
           pacer.submitted(sim.workKind.adjoint, adjoints);
-          this.submit(enc);
+          this.submit(enc, { steps, adjoints });
           steps = adjoints = 0;
           enc = dev.createCommandEncoder({ label: 'rollout.backward' });
           pass = enc.beginComputePass(this.passDesc('rollout.adjoint'));
@@ -244,7 +248,7 @@ export class Rollout {
     pass.end();
     pacer.submitted(sim.workKind.step, steps);
     pacer.submitted(sim.workKind.adjoint, adjoints);
-    this.submit(enc);
+    this.submit(enc, { steps, adjoints });
     // callers read the gradient next: wait here, without polling (see gpu-pacer.ts)
     await pacer.idle();
     return gOut;

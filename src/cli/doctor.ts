@@ -1,4 +1,5 @@
 // `torsion doctor`: the adapter and the limits Torsion depends on, or why there is none.
+import { nodeWindowShape } from '../shaders/node-window';
 import { requestGpu, NoAdapterError } from '../sim/device';
 
 const SHOWN = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage',
@@ -17,6 +18,9 @@ export async function doctor(): Promise<number> {
   try {
     console.log(`WebGPU adapter: ${gpu.adapterName}`);
     for (const k of SHOWN) console.log(`  ${k.padEnd(36)} ${gpu.limits[k]}`);
+    const lanes = gpu.subgroupSize;
+    console.log(`  ${'subgroups'.padEnd(36)} ${lanes === null ? 'none of a fixed size' : `${lanes} lanes`}` +
+      (nodeWindowShape(2, lanes) ? ' (2D step adjoints share node loads between lanes)' : ''));
     const sb = gpu.limits.maxStorageBuffersPerShaderStage;
     if (sb < NEEDED_STORAGE_BUFFERS) {
       console.log(`Backward passes need ${NEEDED_STORAGE_BUFFERS} storage buffers per stage; this adapter gives ${sb}: forward runs only.`);

@@ -17,6 +17,7 @@ test('doctor prints the adapter and limits', () => {
   expect(r.code, r.all).toBe(0);
   expect(r.out).toMatch(/WebGPU adapter: /);
   expect(r.out).toMatch(/maxStorageBufferBindingSize/);
+  expect(r.out).toMatch(/subgroups +(\d+ lanes|none of a fixed size)/);
 });
 
 test('without a Vulkan driver, commands say so and print the install command', () => {

@@ -27,13 +27,11 @@ export interface MpmKernels {
  * operations; p2g's adjoint shares node loads between lanes where it fits (node-window.ts).
  */
 export async function buildMpmKernels(cache: PipelineCache, dim: Dim, subgroupSize: number | null = null): Promise<MpmKernels> {
-  const k = (label: string, body: string, particles: [string, boolean][], own: BindingKind[], entry = 'main') =>
-    cache.computeAsync(`mpm${dim}d.${label}`, composeMpm(dim, { body, particles }), [...HEAD, ...own], entry);
-  // the window's layout is part of the kernel, and so of its cache label
+  // the node window's layout is part of a kernel that uses it, and so of its cache label
   const win = nodeWindowShape(dim, subgroupSize);
-  const kw = (label: string, body: string, particles: [string, boolean][], own: BindingKind[], entry = 'main') =>
-    cache.computeAsync(`mpm${dim}d.${label}${win ? `.window${win.lanes}` : ''}`,
-      composeMpm(dim, { body, particles, nodeWindow: true }, subgroupSize), [...HEAD, ...own], entry);
+  const k = (label: string, body: string, particles: [string, boolean][], own: BindingKind[], entry = 'main', nodeWindow = false) =>
+    cache.computeAsync(`mpm${dim}d.${label}${nodeWindow && win ? `.window${win.lanes}` : ''}`,
+      composeMpm(dim, { body, particles, nodeWindow }, subgroupSize), [...HEAD, ...own], entry);
   const adjParts: [string, boolean][] = [['state_in', false], ['state_out', false], ['g_state_out', false], ['g_local', true]];
   const g2pAdjOwn: BindingKind[] = ['read', 'read', 'read', 'rw', 'rw'];
   const p2gAdjParts: [string, boolean][] = [['state_in', false], ['g_state_in', true], ['g_local', true], ['state_prev', false]];
@@ -50,8 +48,8 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim, subgroupSi
     k('g2p', mpmShaders.g2p, [['state_in', false], ['state_out', true]], ['read', 'read', 'rw', 'rw']),
     k('g2p_adj.local', `${mpmShaders.adjBound}\n${mpmShaders.g2pAdj}`, adjParts, g2pAdjOwn, 'local'),
     k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'read', 'rw', 'rw', 'rw']),
-    kw('p2g_adj', p2gAdjSrc, p2gAdjParts, p2gAdjOwn),
-    kw('p2g_adj.fused', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'fused'),
+    k('p2g_adj', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'main', true),
+    k('p2g_adj.fused', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'fused', true),
     cache.computeAsync('mpm.ctrl_grad', mpmShaders.ctrlGrad, ['uniform-dynamic', 'read', 'read', 'rw']),
   ]);
   return { p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad };

@@ -5,7 +5,7 @@
 // sides of a pair, and the host's submits and waits are left out.
 // The step adjoint is the one a rollout runs inside a segment (MpmSim.encodeStepAdjoint with the
 // previous state: p2g replayed with g2p adjoint's scatter, the grid update's adjoint, p2g's adjoint
-// fused with the previous step's per-particle terms), the same work whatever the states hold.
+// fused with the previous step's per-particle terms), with nonzero gradient terms as in a rollout.
 import type { MpmSim } from './mpm-sim';
 
 export interface RatioOptions {
@@ -38,6 +38,13 @@ export async function adjointStepRatio(sim: MpmSim, start: GPUBuffer, o: RatioOp
     sim.encodeStep(p0, s[0], s[1], 0);
     sim.encodeStep(p0, s[1], s[2], 1);
     p0.end();
+    // A gradient of the state's size and magnitude (the state itself), taken through one step
+    // adjoint that also does g2p's local pass: the timed adjoints then carry nonzero terms. With
+    // zero gradients the grid update's adjoint skips the exchange of every zero accumulator word.
+    enc0.copyBufferToBuffer(s[2], 0, g[0], 0, sim.stateBytes);
+    const p1 = enc0.beginComputePass();
+    sim.encodeStepAdjoint(p1, s[1], s[2], g[0], g[1], 1, { sPrev: s[0] });
+    p1.end();
     dev.queue.submit([enc0.finish()]);
     const ratios: number[] = [];
     for (let r = 0; r < rounds; r++) {

@@ -91,8 +91,7 @@ fn stencil_adj(b: u32, st: Stencil, mass: f32, A: matD, vg: vecD, ga: vecD, Bm: 
 }
 
 // The adjoint of particle p of copy b (g, its group); returns dL/d state_in, and stores it if `store`.
-// ok: whether p is a particle of this invocation (a lane past the last redoes the last one, for the
-// node window's shuffles, and writes nothing).
+// ok: whether p is a particle of this invocation (see lane_particle): if not, it writes nothing.
 fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool) -> Particle {
   let i = b * params.n_particles + p;
   if (p == 0u) { atomicStore(&adj_max[adj_slot(b, step.step)], 0u); }
@@ -144,24 +143,28 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool
 }
 
 // No early return for lanes past the last particle: the node window's shuffles need every lane.
+// Such a lane redoes the last particle (id.ok stays false, and it writes nothing).
+fn lane_particle(gid: vec3<u32>, wid: vec3<u32>) -> ParticleId {
+  var id = particle_id(gid, wid);
+  id.p = min(id.p, params.n_particles - 1u);
+  id.i = id.b * params.n_particles + id.p;
+  return id;
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let id = particle_id(gid, wid);
-  let p = min(id.p, params.n_particles - 1u);
-  let i = id.b * params.n_particles + p;
-  _ = p2g_adj_particle(p, id.b, load_state_in(i), load_group(id.b, particle_group(p)), true, id.ok);
+  let id = lane_particle(gid, wid);
+  _ = p2g_adj_particle(id.p, id.b, load_state_in(id.i), load_group(id.b, particle_group(id.p)), true, id.ok);
 }
 
 @compute @workgroup_size(64)
 fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let id = particle_id(gid, wid);
-  let p = min(id.p, params.n_particles - 1u);
-  let i = id.b * params.n_particles + p;
-  let P = load_state_in(i);
-  let g = load_group(id.b, particle_group(p));
-  let G = p2g_adj_particle(p, id.b, P, g, false, id.ok);
+  let id = lane_particle(gid, wid);
+  let P = load_state_in(id.i);
+  let g = load_group(id.b, particle_group(id.p));
+  let G = p2g_adj_particle(id.p, id.b, P, g, false, id.ok);
   if (!id.ok) { return; }
-  let t = g2p_adj_terms(g, load_state_prev(i), P, G);
-  store_g_local(i, t.rec);
+  let t = g2p_adj_terms(g, load_state_prev(id.i), P, G);
+  store_g_local(id.i, t.rec);
   max_adj_bound(id.b, step.step - 1u, t.bound);
 }

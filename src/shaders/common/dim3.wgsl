@@ -32,6 +32,20 @@ fn complete_basis(U: matD, k: u32) -> vecD {
   return cross(U[(k + 1u) % 3u], U[(k + 2u) % 3u]);
 }
 
+// The rotation R of F's polar decomposition (see dim2.wgsl) and what its adjoint needs: in 3D
+// from the SVD, R = U V^T.
+struct Polar { R: matD, d: Svd }
+
+fn polar(F: matD) -> Polar {
+  let d = svd(F);
+  return Polar(d.U * transpose(d.V), d);
+}
+
+fn polar_none() -> Polar { return Polar(ident(), Svd(ident(), vecD(1.0), ident())); }
+
+// Given gR = dL/dR, dL/dF.
+fn polar_rot_adj(p: Polar, gR: matD) -> matD { return polar_adj(p.d, gR); }
+
 // A rigid body's orientation and spin (colliders, see dim2.wgsl): a quaternion o = (x, y, z, w),
 // normalised here so that any non-zero one is a rotation, and an angular velocity vector w.xyz.
 const ORIENT_COMPS: u32 = 4u;

@@ -9,14 +9,15 @@ fn lame(E: f32, nu: f32) -> vec2<f32> {
   return vec2<f32>(E / (2.0 * (1.0 + nu)), E * nu / ((1.0 + nu) * (1.0 - 2.0 * nu)));
 }
 
-// The SVD of F that kirchhoff() and kirchhoff_adj() need (fluids need none): computed once per
-// particle and shared, since it is the most expensive part of the stress.
-fn stress_svd(g: Group, F: matD) -> Svd {
-  if (g.material == MAT_FLUID) { return Svd(ident(), vecD(1.0), ident()); }
-  return svd(F);
+// The polar rotation of F that kirchhoff() and kirchhoff_adj() need (fluids need none; dim2.wgsl,
+// dim3.wgsl): computed once per particle and shared, since it is the most expensive part of the
+// stress in 3D (an SVD).
+fn stress_polar(g: Group, F: matD) -> Polar {
+  if (g.material == MAT_FLUID) { return polar_none(); }
+  return polar(F);
 }
 
-fn kirchhoff(g: Group, F: matD, C: matD, a: f32, d: Svd) -> matD {
+fn kirchhoff(g: Group, F: matD, C: matD, a: f32, d: Polar) -> matD {
   let lm = lame(g.E, g.nu);
   let J = det(F);
   var tau: matD;
@@ -24,7 +25,7 @@ fn kirchhoff(g: Group, F: matD, C: matD, a: f32, d: Svd) -> matD {
     let K = lm.y + 2.0 * lm.x / f32(DIM);
     tau = ident() * (K * J * (J - 1.0)) + (C + transpose(C)) * (g.viscosity * J);
   } else {
-    let R = d.U * transpose(d.V);
+    let R = d.R;
     tau = 2.0 * lm.x * (F - R) * transpose(F) + ident() * (lm.y * J * (J - 1.0));
   }
   if (g.actuator != NO_ACTUATOR) {
@@ -37,7 +38,7 @@ fn kirchhoff(g: Group, F: matD, C: matD, a: f32, d: Svd) -> matD {
 struct StressAdj { gF: matD, gC: matD, gE: f32, gnu: f32, ga: f32 }
 
 // Given G = dL/dtau, the gradients with respect to F, C, E, nu and the actuation a.
-fn kirchhoff_adj(g: Group, F: matD, C: matD, a: f32, G: matD, d: Svd) -> StressAdj {
+fn kirchhoff_adj(g: Group, F: matD, C: matD, a: f32, G: matD, d: Polar) -> StressAdj {
   var r: StressAdj;
   let lm = lame(g.E, g.nu);
   let J = det(F);
@@ -54,9 +55,9 @@ fn kirchhoff_adj(g: Group, F: matD, C: matD, a: f32, G: matD, d: Svd) -> StressA
     r.gF = cof * (K * trG * (2.0 * J - 1.0) + g.viscosity * ddot(sym, G));
     r.gC = (G + transpose(G)) * (g.viscosity * J);
   } else {
-    let R = d.U * transpose(d.V);
+    let R = d.R;
     let GF = G * F;
-    r.gF = 2.0 * lm.x * (GF + transpose(G) * (F - R) - polar_adj(d, GF))
+    r.gF = 2.0 * lm.x * (GF + transpose(G) * (F - R) - polar_rot_adj(d, GF))
          + cof * (lm.y * trG * (2.0 * J - 1.0));
     gmu = 2.0 * ddot((F - R) * transpose(F), G);
     gla = J * (J - 1.0) * trG;

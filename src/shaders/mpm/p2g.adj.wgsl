@@ -99,7 +99,7 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool
   let mass = g.density * vol;
   let a = group_actuation(b, g);
   let ctau = stress_impulse_scale(vol);
-  let d = stress_svd(g, P.F);
+  let d = stress_polar(g, P.F);
   let A = kirchhoff(g, P.F, P.C, a, d) * ctau + P.C * mass;
   let st = stencil_at(P.x, params.inv_dx);
   let vg = P.v + params.dt * gravity();

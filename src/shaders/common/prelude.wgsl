@@ -141,13 +141,20 @@ fn svd(F: matD) -> Svd {
   var r: Svd;
   r.V = V;
   var k = 0u;
+  var smin = 0.0;
   for (var i = 0u; i < DIM; i++) {
     r.s[i] = length(A[i]);
     r.U[i] = A[i] / max(r.s[i], 1e-30);
-    if (r.s[i] < r.s[k]) { k = i; }
+    if (i == 0u || r.s[i] < smin) { k = i; smin = r.s[i]; }
   }
-  r.U[k] = complete_basis(r.U, k);
-  r.s[k] = dot(A[k], r.U[k]);
+  // column k by constant indices (i unrolled), selected per lane: an index that differs between
+  // lanes would put the matrix in memory on a CPU driver
+  let U = r.U;
+  for (var i = 0u; i < DIM; i++) {
+    let u = complete_basis(U, i);
+    let si = dot(A[i], u);
+    if (i == k) { r.U[i] = u; r.s[i] = si; }
+  }
   return r;
 }
 

@@ -42,14 +42,11 @@ fn complete_basis(U: matD, k: u32) -> vecD {
 
 // The rotation R of F's polar decomposition F = R S (det R = +1, S symmetric), as the elastic
 // stress and its adjoint use it (material.wgsl). In 2D in closed form: R turns by
-// theta = atan2(F10 - F01, F00 + F11), the angle that maximises tr(R^T F) = r, where
-// r = |(F00 + F11, F10 - F01)| = s1 + s2, the signed singular values' sum (the SVD's convention,
-// prelude.wgsl). One square root where the Jacobi SVD took four and a division per column, and
-// an adjoint of a few products where spectral_adj takes two matrix sandwiches (2D elastoplastic
-// 24k: p2g's adjoint about a sixth faster).
-struct Polar { R: matD, inv_r: f32 }
-
-fn polar(F: matD) -> Polar {
+// theta = atan2(F10 - F01, F00 + F11), the angle that maximises tr(R^T F) = |(F00 + F11, F10 - F01)|,
+// which is s1 + s2, the sum of the signed singular values (the SVD's convention, prelude.wgsl).
+// One inverse square root where the Jacobi SVD took four roots and a division per column (2D
+// elastoplastic 24k: p2g's adjoint about a fifth faster).
+fn polar_rot(F: matD) -> matD {
   let a = F[0].x + F[1].y;
   let q = F[0].y - F[1].x;
   let r2 = a * a + q * q;
@@ -57,17 +54,16 @@ fn polar(F: matD) -> Polar {
   let k = inverseSqrt(max(r2, 1e-30));
   let c = select(a * k, 1.0, r2 < 1e-30);
   let s = select(q * k, 0.0, r2 < 1e-30);
-  // the same guard on s1 + s2 as spectral_adj's
-  return Polar(matD(vecD(c, s), vecD(-s, c)), 1.0 / max(r2 * k, 1e-6));
+  return matD(vecD(c, s), vecD(-s, c));
 }
 
-fn polar_none() -> Polar { return Polar(ident(), 1.0); }
-
-// Given gR = dL/dR, dL/dF. dR = (dR/dtheta) dtheta with dR/dtheta = R turned a quarter, and
-// dtheta = (c dq - s da) / r for a = F00 + F11, q = F10 - F01: dL/dF = (gR : dR/dtheta) / r dR/dtheta.
-fn polar_rot_adj(p: Polar, gR: matD) -> matD {
-  let T = matD(vecD(-p.R[0].y, p.R[0].x), vecD(-p.R[1].y, p.R[1].x));
-  return T * ((dot(gR[0], T[0]) + dot(gR[1], T[1])) * p.inv_r);
+// Given R = polar_rot(F) and gR = dL/dR, dL/dF. dR = R J dtheta (J the quarter turn) and
+// dtheta = (c dq - s da) / r for a = F00 + F11, q = F10 - F01, r = tr(R^T F): dL/dF is RJ times
+// (gR : RJ) / r, with r kept from 0 as spectral_adj keeps s_i + s_j (the 3D form, dim3.wgsl, in 2D).
+fn polar_rot_adj(R: matD, F: matD, gR: matD) -> matD {
+  let T = matD(vecD(-R[0].y, R[0].x), vecD(-R[1].y, R[1].x));
+  let r = dot(R[0], F[0]) + dot(R[1], F[1]);
+  return T * ((dot(gR[0], T[0]) + dot(gR[1], T[1])) / max(r, 1e-6));
 }
 
 // A rigid body's orientation and spin (colliders): in 2D an angle theta (o.x) and an angular

@@ -32,19 +32,31 @@ fn complete_basis(U: matD, k: u32) -> vecD {
   return cross(U[(k + 1u) % 3u], U[(k + 2u) % 3u]);
 }
 
-// The rotation R of F's polar decomposition (see dim2.wgsl) and what its adjoint needs: in 3D
-// from the SVD, R = U V^T.
-struct Polar { R: matD, d: Svd }
-
-fn polar(F: matD) -> Polar {
+// The rotation R of F's polar decomposition (see dim2.wgsl): in 3D from the SVD, R = U V^T.
+fn polar_rot(F: matD) -> matD {
   let d = svd(F);
-  return Polar(d.U * transpose(d.V), d);
+  return d.U * transpose(d.V);
 }
 
-fn polar_none() -> Polar { return Polar(ident(), Svd(ident(), vecD(1.0), ident())); }
-
-// Given gR = dL/dR, dL/dF.
-fn polar_rot_adj(p: Polar, gR: matD) -> matD { return polar_adj(p.d, gR); }
+// Given R = polar_rot(F) and gR = dL/dR, dL/dF, without the SVD. With S = R^T F (symmetric) and
+// dR = R [w]x, the skew part of R^T dF gives (tr(S) I - S) w = axial(R^T dF - dF^T R), so
+// dL/dF = R [y]x with (tr(S) I - S) y = axial(R^T gR - gR^T R). tr(S) I - S has the eigenvalues
+// s_i + s_j (signed singular values, never negative by the SVD's sign convention); its inverse
+// is taken as adj / det with det kept above 1e-6 tr(adj), which caps the smallest pair's
+// 1 / (s_i + s_j) near 1e6 as spectral_adj's guard does. Two products and a 3 x 3 solve where
+// spectral_adj takes two sandwiches and a division per pair, and no SVD: the polar's adjoint
+// needs only R, which the forward part of the same kernel already has.
+fn polar_rot_adj(R: matD, F: matD, gR: matD) -> matD {
+  let S0 = transpose(R) * F;
+  let S = (S0 + transpose(S0)) * 0.5;
+  let M = transpose(R) * gR;
+  let k = vecD(M[1][2] - M[2][1], M[2][0] - M[0][2], M[0][1] - M[1][0]);
+  let Z = ident() * (S[0][0] + S[1][1] + S[2][2]) - S;
+  let adj = cofactor(Z); // the adjugate's transpose; Z is symmetric
+  let dz = max(dot(Z[0], adj[0]), max(1e-6 * (adj[0][0] + adj[1][1] + adj[2][2]), 1e-30));
+  let y = (adj * k) / dz;
+  return R * matD(vecD(0.0, y.z, -y.y), vecD(-y.z, 0.0, y.x), vecD(y.y, -y.x, 0.0));
+}
 
 // A rigid body's orientation and spin (colliders, see dim2.wgsl): a quaternion o = (x, y, z, w),
 // normalised here so that any non-zero one is a rotation, and an angular velocity vector w.xyz.

@@ -183,10 +183,3 @@ fn spectral_adj(d: Svd, h: vecD, dh: vecD, G: matD) -> matD {
   }
   return d.U * X * transpose(d.V);
 }
-
-// Adjoint of the polar rotation R = U V^T (h = 1, h' = 0 in spectral_adj).
-fn polar_adj(d: Svd, gR: matD) -> matD {
-  var one: vecD;
-  for (var i = 0u; i < DIM; i++) { one[i] = 1.0; }
-  return spectral_adj(d, one, vecD(0.0), gR);
-}

@@ -9,15 +9,15 @@ fn lame(E: f32, nu: f32) -> vec2<f32> {
   return vec2<f32>(E / (2.0 * (1.0 + nu)), E * nu / ((1.0 + nu) * (1.0 - 2.0 * nu)));
 }
 
-// The polar rotation of F that kirchhoff() and kirchhoff_adj() need (fluids need none; dim2.wgsl,
-// dim3.wgsl): computed once per particle and shared, since it is the most expensive part of the
-// stress in 3D (an SVD).
-fn stress_polar(g: Group, F: matD) -> Polar {
-  if (g.material == MAT_FLUID) { return polar_none(); }
-  return polar(F);
+// The polar rotation of F that kirchhoff() and kirchhoff_adj() need (fluids need none; polar_rot
+// in dim2.wgsl, dim3.wgsl): computed once per particle and shared, since it is the most expensive
+// part of the stress in 3D (an SVD).
+fn stress_rot(g: Group, F: matD) -> matD {
+  if (g.material == MAT_FLUID) { return ident(); }
+  return polar_rot(F);
 }
 
-fn kirchhoff(g: Group, F: matD, C: matD, a: f32, d: Polar) -> matD {
+fn kirchhoff(g: Group, F: matD, C: matD, a: f32, R: matD) -> matD {
   let lm = lame(g.E, g.nu);
   let J = det(F);
   var tau: matD;
@@ -25,7 +25,6 @@ fn kirchhoff(g: Group, F: matD, C: matD, a: f32, d: Polar) -> matD {
     let K = lm.y + 2.0 * lm.x / f32(DIM);
     tau = ident() * (K * J * (J - 1.0)) + (C + transpose(C)) * (g.viscosity * J);
   } else {
-    let R = d.R;
     tau = 2.0 * lm.x * (F - R) * transpose(F) + ident() * (lm.y * J * (J - 1.0));
   }
   if (g.actuator != NO_ACTUATOR) {
@@ -38,7 +37,7 @@ fn kirchhoff(g: Group, F: matD, C: matD, a: f32, d: Polar) -> matD {
 struct StressAdj { gF: matD, gC: matD, gE: f32, gnu: f32, ga: f32 }
 
 // Given G = dL/dtau, the gradients with respect to F, C, E, nu and the actuation a.
-fn kirchhoff_adj(g: Group, F: matD, C: matD, a: f32, G: matD, d: Polar) -> StressAdj {
+fn kirchhoff_adj(g: Group, F: matD, C: matD, a: f32, G: matD, R: matD) -> StressAdj {
   var r: StressAdj;
   let lm = lame(g.E, g.nu);
   let J = det(F);
@@ -55,9 +54,8 @@ fn kirchhoff_adj(g: Group, F: matD, C: matD, a: f32, G: matD, d: Polar) -> Stres
     r.gF = cof * (K * trG * (2.0 * J - 1.0) + g.viscosity * ddot(sym, G));
     r.gC = (G + transpose(G)) * (g.viscosity * J);
   } else {
-    let R = d.R;
     let GF = G * F;
-    r.gF = 2.0 * lm.x * (GF + transpose(G) * (F - R) - polar_rot_adj(d, GF))
+    r.gF = 2.0 * lm.x * (GF + transpose(G) * (F - R) - polar_rot_adj(R, F, GF))
          + cof * (lm.y * trG * (2.0 * J - 1.0));
     gmu = 2.0 * ddot((F - R) * transpose(F), G);
     gla = J * (J - 1.0) * trG;

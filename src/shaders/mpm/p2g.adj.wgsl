@@ -99,8 +99,8 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool
   let mass = g.density * vol;
   let a = group_actuation(b, g);
   let ctau = stress_impulse_scale(vol);
-  let d = stress_polar(g, P.F);
-  let A = kirchhoff(g, P.F, P.C, a, d) * ctau + P.C * mass;
+  let rot = stress_rot(g, P.F);
+  let A = kirchhoff(g, P.F, P.C, a, rot) * ctau + P.C * mass;
   let st = stencil_at(P.x, params.inv_dx);
   let vg = P.v + params.dt * gravity();
   let R = load_g_local(i); // g2p's adjoint: partial dL/dx and dL/dF, scatter terms a and Bm
@@ -126,7 +126,7 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool
   var gx = S.gx;
   // through dpos = x_i - x_p: sum_i -w_ip A^T g_mv_i, with the sum over nodes taken first
   gx -= transpose(A) * gvs;
-  let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau, d);
+  let sa = kirchhoff_adj(g, P.F, P.C, a, gA * ctau, rot);
   var Q: Particle;
   Q.x = gx + R.x;
   Q.v = gvs * mass;

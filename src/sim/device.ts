@@ -2,6 +2,7 @@
 // package). Node entry points must turn off V8's top tier before this module loads: see
 // tests/setup/v8-flags.ts and bin/torsion.mjs for why.
 import { GpuPacer } from './gpu-pacer';
+import { paceDawnPolling, unpaceDawnPolling } from './dawn-poll';
 
 export interface GpuContext {
   device: GPUDevice;
@@ -97,6 +98,7 @@ async function acquireGpu(): Promise<GPU> {
     // Idempotent: Dawn's GPUBufferUsage, GPUShaderStage, ... become globals as in a browser.
     if (!(globalThis as { GPUBufferUsage?: unknown }).GPUBufferUsage) Object.assign(globalThis, mod.globals);
     dawnGpu = mod.create([]);
+    paceDawnPolling();
   }
   dawnUsers++;
   return dawnGpu;
@@ -107,6 +109,7 @@ function releaseGpu(gpu: GPU): void {
   if (--dawnUsers <= 0) {
     dawnUsers = 0;
     dawnGpu = null;
+    unpaceDawnPolling();
   }
 }
 

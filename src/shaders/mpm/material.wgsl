@@ -94,8 +94,10 @@ fn projection_adj(g: Group, F: matD, G: matD) -> matD {
     return cofactor(F) * (pow(J, 1.0 / f32(DIM) - 1.0) * trace(G) / f32(DIM));
   }
   if (g.material == MAT_PLASTIC) {
-    let d = svd(F);
     let lh = plastic_bounds(g);
+    // the projection is the identity there (clamp_free, prelude.wgsl): so is its adjoint, without an SVD
+    if (clamp_free(F, lh)) { return G; }
+    let d = svd(F);
     let h = clamp(d.s, vecD(lh.x), vecD(lh.y));
     let dh = select(vecD(0.0), vecD(1.0), (d.s > vecD(lh.x)) & (d.s < vecD(lh.y)));
     return spectral_adj(d, h, dh, G);

@@ -99,8 +99,8 @@ describe.each([2, 3] as Dim[])('clamp_free, %dD', (dim) => {
     expect(held.isotropic).toBe(perKind);
     expect(held.outside).toBe(0);
     expect(held.inverted).toBe(0);
-    // measured: inside F far from isotropic are often rejected (Gershgorin's discs are loose),
-    // and edge F within 1e-6 of a bound always are (the margin is 1e-5)
+    // F inside the bounds but far from isotropic may be rejected (Gershgorin's discs are loose),
+    // which costs only the SVD; F within 1e-6 of a bound must be (the margin is 1e-5)
     expect(held.edge).toBe(0);
   });
 });

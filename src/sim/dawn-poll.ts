@@ -10,9 +10,9 @@
 //
 // So while a Dawn instance is alive the global setImmediate is wrapped: any callback but a native one
 // goes through unchanged. Dawn's is native; JavaScript code can only pass a native function as a
-// bound one, which would then be paced too, and still run. A run of Dawn's polls spins for its first SPIN_MS, which keeps a
-// short wait (a small readback) as quick as before, and then polls every POLL_MS on a timer: a wait
-// ends at most about a millisecond late. GpuPacer (gpu-pacer.ts) still sleeps through most of a
+// bound one, which would then be paced too, and still run. A run of Dawn's polls spins for its
+// first SPIN_MS, which keeps a short wait (a small readback) as quick as before, and then polls
+// every POLL_MS on a timer: a wait ends at most about a millisecond late. GpuPacer (gpu-pacer.ts) still sleeps through most of a
 // long wait without polling at all.
 const SPIN_MS = 2;
 const POLL_MS = 1;

@@ -7,10 +7,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { composePlain, type Dim } from '../../src/shaders/compose';
 import { requestGpu, type GpuContext } from '../../src/sim/device';
-import { createBuffer, readF32 } from '../../src/sim/gpu-buffers';
-import { PipelineCache } from '../../src/sim/pipeline-cache';
 import { mul, rotation, svd, transpose } from '../../src/sim/reference/small-matrix';
 import { mulberry32 } from '../../src/sim/rng';
+import { runTestKernel } from '../helpers/test-kernel';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -66,23 +65,7 @@ describe.each([2, 3] as Dim[])('clamp_free, %dD', (dim) => {
       for (let k = 0; k < dim; k++) S[k * dim + k] = s[k];
       F.set(mul(mul(rot(), S), transpose(rot())), i * nn);
     }
-    const cache = new PipelineCache(gpu.device);
-    const kern = await cache.computeAsync(`test.clamp_free${dim}`, composePlain(dim, KERNEL), ['read', 'rw']);
-    const fBuf = createBuffer(gpu.device, 'test.f', F.byteLength, undefined, F);
-    const out = createBuffer(gpu.device, 'test.out', n * (dim + 1) * 4);
-    const enc = gpu.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(kern.pipeline);
-    pass.setBindGroup(0, gpu.device.createBindGroup({
-      layout: kern.layout,
-      entries: [fBuf, out].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    }));
-    pass.dispatchWorkgroups(n / 64);
-    pass.end();
-    gpu.device.queue.submit([enc.finish()]);
-    const got = await readF32(gpu.device, out);
-    fBuf.destroy();
-    out.destroy();
+    const got = await runTestKernel(gpu, `test.clamp_free${dim}`, composePlain(dim, KERNEL), [F], n * (dim + 1) * 4, n);
 
     const held: Record<Kind, number> = { isotropic: 0, inside: 0, edge: 0, outside: 0, inverted: 0 };
     let unsound = 0;

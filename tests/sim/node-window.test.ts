@@ -8,12 +8,12 @@ import { sortByStencilBase } from '../../scenes/builders';
 import { composePlain } from '../../src/shaders/compose';
 import { nodeWindowShape, nodeWindowWgsl, WINDOW_SUBGROUP } from '../../src/shaders/node-window';
 import { requestGpu, type GpuContext } from '../../src/sim/device';
-import { createBuffer, readF32 } from '../../src/sim/gpu-buffers';
+import { readF32 } from '../../src/sim/gpu-buffers';
 import type { MpmScene } from '../../src/sim/model';
 import { MpmSim } from '../../src/sim/mpm-sim';
-import { PipelineCache } from '../../src/sim/pipeline-cache';
 import { mulberry32 as rng } from '../../src/sim/rng';
 import { Rollout } from '../../src/sim/tape';
+import { runTestKernel } from '../helpers/test-kernel';
 import { tinyScene } from '../helpers/tiny-scenes';
 
 let gpu: GpuContext;
@@ -48,21 +48,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var k = 0u; k < STENCIL; k++) { out[gid.x * STENCIL + k] = s[k].xy; }
 }`;
   const code = `${win.directives}\n${composePlain(2, `${win.code}\n${body}`)}`;
-  const cache = new PipelineCache(gpu.device);
-  const kern = await cache.computeAsync('test.window_stencil', code, ['read', 'rw']);
   const n = 256;
   const rand = rng(5);
   const d = Int32Array.from({ length: 2 * n }, (_, i) => Math.floor(rand() * (slack[i % 2] + 1)));
-  const dBuf = createBuffer(gpu.device, 'test.d', d.byteLength, undefined, d);
-  const out = createBuffer(gpu.device, 'test.out', n * 9 * 8);
-  const enc = gpu.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  pass.setPipeline(kern.pipeline);
-  pass.setBindGroup(0, gpu.device.createBindGroup({ layout: kern.layout, entries: [{ binding: 0, resource: { buffer: dBuf } }, { binding: 1, resource: { buffer: out } }] }));
-  pass.dispatchWorkgroups(n / 64);
-  pass.end();
-  gpu.device.queue.submit([enc.finish()]);
-  const got = await readF32(gpu.device, out);
+  const got = await runTestKernel(gpu, 'test.window_stencil', code, [d], n * 9 * 8, n);
   let wrong = 0;
   for (let p = 0; p < n; p++) {
     for (let k = 0; k < 9; k++) {
@@ -72,8 +61,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   expect(wrong).toBe(0);
-  dBuf.destroy();
-  out.destroy();
 });
 
 // The fraction of subgroups (WINDOW_SUBGROUP consecutive particles) whose stencil bases all lie

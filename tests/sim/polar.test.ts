@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { composePlain, type Dim } from '../../src/shaders/compose';
 import { requestGpu, type GpuContext } from '../../src/sim/device';
-import { createBuffer, readF32 } from '../../src/sim/gpu-buffers';
-import { PipelineCache } from '../../src/sim/pipeline-cache';
 import { mul, rotation, svd, transpose } from '../../src/sim/reference/small-matrix';
 import { mulberry32 } from '../../src/sim/rng';
+import { runTestKernel } from '../helpers/test-kernel';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -61,23 +60,7 @@ describe.each([2, 3] as Dim[])('polar rotation, %dD', (dim) => {
       F.set(randomF(dim, i % 3, rand), i * nn);
       for (let k = 0; k < nn; k++) G[i * nn + k] = 2 * rand() - 1;
     }
-    const cache = new PipelineCache(gpu.device);
-    const kern = await cache.computeAsync(`test.polar${dim}`, composePlain(dim, KERNEL), ['read', 'read', 'rw']);
-    const fBuf = createBuffer(gpu.device, 'test.f', F.byteLength, undefined, F);
-    const gBuf = createBuffer(gpu.device, 'test.g', G.byteLength, undefined, G);
-    const out = createBuffer(gpu.device, 'test.out', 2 * F.byteLength);
-    const enc = gpu.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(kern.pipeline);
-    pass.setBindGroup(0, gpu.device.createBindGroup({
-      layout: kern.layout,
-      entries: [fBuf, gBuf, out].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    }));
-    pass.dispatchWorkgroups(n / 64);
-    pass.end();
-    gpu.device.queue.submit([enc.finish()]);
-    const got = await readF32(gpu.device, out);
-    for (const b of [fBuf, gBuf, out]) b.destroy();
+    const got = await runTestKernel(gpu, `test.polar${dim}`, composePlain(dim, KERNEL), [F, G], 2 * F.byteLength, n);
 
     let worstR = 0;
     let worstG = 0;

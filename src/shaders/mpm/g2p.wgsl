@@ -32,9 +32,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   Q.x = P.x + params.dt * v;
   var clamped = false;
   for (var d = 0u; d < DIM; d++) {
-    let lo = params.dx;
-    let hi = f32(params.res[d] - 2u) * params.dx;
-    if (Q.x[d] < lo || Q.x[d] > hi) { clamped = true; Q.x[d] = clamp(Q.x[d], lo, hi); }
+    let xb = x_bounds(d);
+    if (Q.x[d] < xb.x || Q.x[d] > xb.y) { clamped = true; Q.x[d] = clamp(Q.x[d], xb.x, xb.y); }
   }
   Q.F = projection(g, (ident() + params.dt * Q.C) * P.F);
   store_state_out(id.i, Q);

@@ -10,13 +10,14 @@ struct G2pAdjTerms { rec: Particle, bound: f32 }
 fn g2p_adj_terms(g: Group, P: Particle, Q: Particle, G: Particle) -> G2pAdjTerms {
   let c4 = 4.0 * params.inv_dx * params.inv_dx;
   let v = Q.v;
-  // g2p clamps x' = x + dt v' into [dx, (res - 2) dx], and where it did, dL/dx' reaches neither x
-  // nor v'. The x' it wrote lies on a bound exactly there (and, with measure zero, where x + dt v'
-  // fell on one): read from Q, it spares p2g's fused adjoint the load of x before the step (a CPU
-  // driver loads per lane: about 1% of a 2D step adjoint).
+  // g2p clamps x' = x + dt v' into x_bounds (params.wgsl), and where it did, dL/dx' reaches
+  // neither x nor v'. The x' it wrote lies on a bound exactly there (and, with measure zero, where
+  // x + dt v' fell on one): read from Q, it spares p2g's fused adjoint the load of x before the
+  // step (a CPU driver loads per lane: about 1% of a 2D step adjoint).
   var gxo = G.x;
   for (var d = 0u; d < DIM; d++) {
-    if (Q.x[d] <= params.dx || Q.x[d] >= f32(params.res[d] - 2u) * params.dx) { gxo[d] = 0.0; }
+    let xb = x_bounds(d);
+    if (Q.x[d] <= xb.x || Q.x[d] >= xb.y) { gxo[d] = 0.0; }
   }
   let Fd = ident() + params.dt * Q.C;
   let gFpre = projection_adj(g, Fd * P.F, G.F);

@@ -126,6 +126,10 @@ fn grid_node(gid: vec3<u32>, wid: vec3<u32>) -> GridNode {
   return r;
 }
 
+// The interior g2p clamps positions into along axis d, [dx, (res - 2) dx]: g2p's adjoint finds
+// the clamped particles by testing x' against the same floats (g2p_adj_terms.wgsl).
+fn x_bounds(d: u32) -> vec2<f32> { return vec2<f32>(params.dx, f32(params.res[d] - 2u) * params.dx); }
+
 fn gravity() -> vecD {
   var g: vecD;
   for (var d = 0u; d < DIM; d++) { g[d] = params.gravity[d]; }

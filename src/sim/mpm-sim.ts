@@ -49,6 +49,9 @@ export function checkDeviceLimits(scene: MpmScene, batch: number, limits: Record
   const grid = batch * nodes * (2 * d + 1) * 4;
   if (state > binding) throw new SceneError('particles', `${n} particles x ${batch} copies (${state} bytes of state)`, `at most ${binding} bytes per buffer on this device`);
   if (grid > binding) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies (${grid} bytes of grid)`, `at most ${binding} bytes per buffer on this device`);
+  // p2g orders a run's particles by keys node * SCATTER_RUN + offset in one u32 (run_order, p2g.wgsl)
+  const maxNodes = Math.floor(2 ** 32 / scatterRun(d));
+  if (nodes > maxNodes) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] (${nodes} nodes)`, `at most ${maxNodes} nodes per batch copy`);
   const groups = limits.maxComputeWorkgroupsPerDimension ?? 65535;
   // dispatch shapes: see workgroups() below and params.wgsl
   const res = [...scene.grid.res, 1, 1];

@@ -1,8 +1,10 @@
 // The builders place particles where and as many as they say, deterministically.
 import { describe, expect, it } from 'vitest';
 import {
-  addCollider, addGroup, axisAngle, fillBox, fillSphere, finalizeScene, gravity, linearTrack, quatMul, sceneBase, setActuation, turningTrack,
+  addCollider, addGroup, axisAngle, fillBox, fillSphere, finalizeScene, gravity, linearTrack, quatMul, sceneBase, setActuation,
+  sortByStencilBase, turningTrack,
 } from '../../scenes/builders';
+import { scatterRun } from '../../src/shaders/compose';
 import { mul, rotation } from '../../src/sim/reference/small-matrix';
 import { mulberry32 } from '../../src/sim/rng';
 import type { MpmScene } from '../../src/sim/model';
@@ -76,6 +78,66 @@ describe('fillBox', () => {
       });
     }
   }
+
+  // The scatter kernels take scatterRun(dim) consecutive particles per invocation and flush once
+  // per stencil base they meet (p2g.wgsl): a base's 2^dim particles must fill one invocation.
+  function expectRunAligned(s: MpmScene, start: number, end: number): void {
+    const dim = s.dim;
+    const run = scatterRun(dim);
+    expect(run).toBe(2 ** dim);
+    const key = (p: number) => {
+      let k = 0;
+      for (let i = dim - 1; i >= 0; i--) k = k * s.grid.res[i] + Math.floor(s.particles.x[p * dim + i] / s.grid.dx - 0.5);
+      return k;
+    };
+    const count = new Map<number, number>();
+    for (let p = start; p < end; p++) count.set(key(p), (count.get(key(p)) ?? 0) + 1);
+    const fullBases = [...count.values()].filter((c) => c === run).length;
+    expect(fullBases).toBeGreaterThan(0);
+    let last = -1;
+    for (let r = 0; r < fullBases; r++) {
+      const p0 = start + r * run;
+      const k = key(p0);
+      expect(k, `run ${r}: bases in increasing order`).toBeGreaterThan(last);
+      last = k;
+      for (let p = p0; p < p0 + run; p++) expect(key(p), `particle ${p} shares run ${r}'s base`).toBe(k);
+    }
+    for (let p = start + fullBases * run; p < end; p++) expect(count.get(key(p))).toBeLessThan(run);
+  }
+
+  for (const dim of [2, 3] as const) {
+    it(`stores each stencil base's 2^${dim} particles as one run, on the scatter kernels' boundaries, the partial bases last (${dim}D)`, () => {
+      const s = base(dim);
+      const dx = s.grid.dx;
+      const g = addGroup(s, jelly);
+      // a box on the cell lattice, as most scenes' are: its first and last layers are partial bases
+      const lo = new Array(dim).fill(4 * dx);
+      const n = fillBox(s, g, lo, lo.map((l, i) => l + (i + 3) * dx));
+      expectRunAligned(s, 0, n);
+    });
+  }
+
+  it('sortByStencilBase gives each group that order, whatever order the particles came in', () => {
+    const s = base(3);
+    const dx = s.grid.dx;
+    const a = addGroup(s, jelly), b = addGroup(s, { ...jelly, name: 'k' });
+    const na = fillBox(s, a, [4.6 * dx, 4.6 * dx, 4.6 * dx], [8.6 * dx, 7.6 * dx, 9.6 * dx]);
+    const nb = fillBox(s, b, [12.2 * dx, 4.2 * dx, 4.2 * dx], [15.2 * dx, 7.2 * dx, 6.2 * dx]);
+    // shuffle every particle (x, v, group and vol together)
+    const rand = mulberry32(3);
+    const order = [...Array(na + nb).keys()].sort(() => rand() - 0.5);
+    const P = s.particles;
+    s.particles = {
+      x: order.flatMap((p) => P.x.slice(3 * p, 3 * p + 3)),
+      v: order.flatMap((p) => P.v.slice(3 * p, 3 * p + 3)),
+      group: order.map((p) => P.group[p]),
+      vol: order.map((p) => P.vol[p]),
+    };
+    sortByStencilBase(s);
+    expect(s.particles.group).toEqual([...new Array(na).fill(a), ...new Array(nb).fill(b)]);
+    expectRunAligned(s, 0, na);
+    expectRunAligned(s, na, na + nb);
+  });
 
   it('gives every particle the initial velocity', () => {
     const s = base(2);

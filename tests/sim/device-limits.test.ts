@@ -27,4 +27,8 @@ test('too many particles for one dispatch, or for a buffer, are refused', () => 
   expect(() => checkDeviceLimits(scene, 4096, { ...big, maxComputeWorkgroupsPerDimension: 1024 }))
     .toThrow(/batch = 4096 copies: allowed at most 1024 on this device/);
   expect(() => checkDeviceLimits(scene, 1, gpu.limits)).not.toThrow();
+  // p2g's run order keys (p2g.wgsl) hold node * 4 in 2D
+  const huge = { ...scene, grid: { ...scene.grid, res: [65536, 16385] } };
+  expect(() => checkDeviceLimits(huge, 1, { ...big, maxComputeWorkgroupsPerDimension: 2 ** 20 }))
+    .toThrow(/scene\.grid\.res = \[65536, 16385\] \(1073807360 nodes\) .*allowed at most 1073741824 nodes per batch copy/);
 });

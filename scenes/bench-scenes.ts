@@ -1,5 +1,5 @@
 // The scenes `torsion bench mpm` measures (not registered: sizes are for throughput, not for looking at).
-import type { MpmScene } from '../src/sim/model';
+import type { MpmScene } from '../src/mpm/scene';
 import { addGroup, fillBox, gravity, sceneBase } from './builders';
 
 export interface BenchCase {

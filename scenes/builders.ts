@@ -1,8 +1,8 @@
 // Builders for `MpmScene` data: small, deterministic functions so a scene module reads as a
 // description of the scene, not as array arithmetic. They fill in the scene object they are given
 // (the builder owns it until it is returned); nothing here touches the GPU or the file system.
-import type { ColliderDesc, Dim, GroupDesc, MpmScene } from '../src/sim/model';
-import { mulberry32 } from '../src/sim/rng';
+import type { ColliderDesc, Dim, GroupDesc, MpmScene } from '../src/mpm/scene';
+import { mulberry32 } from '../src/core/rng';
 
 export interface SceneBaseOptions {
   name: string;

@@ -1,7 +1,7 @@
 // A column of weakly compressible fluid collapses in the left corner of a box. The sound speed
 // (c = sqrt(K / density) ~ 10) is about 4 x the fastest flow (sqrt(2 g H) ~ 2.8): compression stays
 // at a few percent while dt can be 0.53 dx / c, so 500 steps reach t = 0.2 s, one collapse time.
-import type { MpmScene } from '../src/sim/model';
+import type { MpmScene } from '../src/mpm/scene';
 import { addGroup, fillBox, gravity, sceneBase } from './builders';
 
 export const description = 'a fluid column collapses across a box (2D, 128^2 grid)';

@@ -1,6 +1,6 @@
 // The 3D dam break, small enough for CI on a software GPU: a 8 x 16 x 8-cell column on a 32^3 grid.
 // Same fluid as dam-break-2d (K = E / (3 (1 - 2 nu)) = 100, c = 10); dt = 0.48 dx / c.
-import type { MpmScene } from '../src/sim/model';
+import type { MpmScene } from '../src/mpm/scene';
 import { addGroup, fillBox, gravity, sceneBase } from './builders';
 
 export const description = 'a fluid column collapses in the corner of a box (3D, 32^3 grid)';

@@ -1,7 +1,7 @@
 // The scene registry shared by the CLI, the viewer and the tests: a name, a one-line description
 // and a builder per scene. Building a scene is pure and cheap; every build is validated.
-import type { MpmScene } from '../src/sim/model';
-import { validateScene } from '../src/sim/scene-validate';
+import type { MpmScene } from '../src/mpm/scene';
+import { validateScene } from '../src/mpm/validate';
 import * as damBreak2d from './dam-break-2d';
 import * as damBreak3d from './dam-break-3d';
 import * as jellyDrop2d from './jelly-drop-2d';

@@ -2,7 +2,7 @@
 // step of a jelly with E = 1e3 (dt = 0.64 dx / c), 300 steps are 0.045 s, too short for gravity
 // alone to bring it down; so it starts at 3 units/s, as if dropped from 0.46 units up, and
 // drifts sideways so the ground's friction has something to do.
-import type { MpmScene } from '../src/sim/model';
+import type { MpmScene } from '../src/mpm/scene';
 import { addGroup, fillBox, gravity, sceneBase } from './builders';
 
 export const description = 'an elastic square falls onto a frictional ground and bounces (2D, 128^2 grid)';

@@ -2,7 +2,7 @@
 // In free flight the centre of mass after N steps is x0 + N dt v0 + g dt^2 N (N + 1) / 2, so the
 // target below is hit by v0 ~ (4.04, 1.55); the scene starts at (2, 0.5) so Adam has work to do.
 // The jelly stays clear of the walls and the ground for the whole flight, for either velocity.
-import type { MpmScene } from '../src/sim/model';
+import type { MpmScene } from '../src/mpm/scene';
 import { addGroup, fillBox, gravity, sceneBase } from './builders';
 
 export const description = 'a jelly thrown at a target; optimize its initial velocity (2D, 64^2 grid)';

@@ -5,7 +5,7 @@
 // dragging the clay around with its friction. Its tracks are written per step,
 // position[t] = start + t dt velocity and orientation[t] = the twist by t dt 4 after the tilt, as
 // the GPU reads collider tracks.
-import type { MpmScene } from '../src/sim/model';
+import type { MpmScene } from '../src/mpm/scene';
 import { addCollider, addGroup, axisAngle, fillBox, gravity, linearTrack, sceneBase, turningTrack } from './builders';
 
 export const description = 'a tilted, twisting box collider presses a dent into a block of plasticine (3D, 32^3 grid)';

@@ -4,7 +4,7 @@
 // creeps right (~0.01 units in the CPU reference); a starting point for controller optimisation.
 // The strength is kept low on purpose: at a fifth of E the robot hops, and with g = 9.8 over a
 // 0.12 s rollout it does not come back down.
-import type { MpmScene } from '../src/sim/model';
+import type { MpmScene } from '../src/mpm/scene';
 import { addGroup, fillBox, gravity, sceneBase, setActuation } from './builders';
 
 export const description = 'a soft two-legged robot with four sinusoidally actuated muscles (2D, 64^2 grid)';

@@ -1,8 +1,8 @@
 // Small argument helpers shared by the commands.
 import { readFileSync, statSync } from 'node:fs';
-import type { MpmScene } from '../sim/model';
+import type { MpmScene } from '../mpm/scene';
 import { buildScene, sceneNames } from '../../scenes/index';
-import { parseSceneJson, validateScene, SceneError } from '../sim/scene-validate';
+import { parseSceneJson, validateScene, SceneError } from '../mpm/validate';
 
 export class UsageError extends Error {
   constructor(message: string) { super(message); this.name = 'UsageError'; }

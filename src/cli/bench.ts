@@ -1,11 +1,11 @@
 // `torsion bench mpm [--json] [--quick]`: one row per benchmark scene; with --json the last line is
 // a JSON array of the rows. --quick uses T = 100 and fewer samples (a smoke run, not a measurement).
-import { requestGpu } from '../sim/device';
-import { benchScene, type BenchRow } from '../sim/bench-mpm';
+import { requestGpu } from '../gpu/device';
+import { benchScene, type BenchRow } from '../bench/mpm';
 import { benchCases } from '../../scenes/bench-scenes';
 
 export async function bench(o: { json: boolean; quick: boolean; only?: string }): Promise<number> {
-  // GPU timestamps, where the adapter has them, time the step adjoint against the step (bench-mpm.ts)
+  // GPU timestamps, where the adapter has them, time the step adjoint against the step (src/bench/mpm.ts)
   const gpu = await requestGpu({ optionalFeatures: ['timestamp-query'] });
   const rows: BenchRow[] = [];
   try {

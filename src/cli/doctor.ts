@@ -1,6 +1,6 @@
 // `torsion doctor`: the adapter and the limits Torsion depends on, or why there is none.
 import { nodeWindowShape } from '../shaders/node-window';
-import { requestGpu, NoAdapterError } from '../sim/device';
+import { requestGpu, NoAdapterError } from '../gpu/device';
 
 const SHOWN = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage',
   'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupStorageSize'];

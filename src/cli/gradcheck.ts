@@ -1,7 +1,7 @@
 // `torsion gradcheck <scene> [--seed S] [--steps N] [--json]`
-import { requestGpu } from '../sim/device';
-import { gradcheckScene } from '../sim/gradcheck';
-import type { MpmScene } from '../sim/model';
+import { requestGpu } from '../gpu/device';
+import { gradcheckScene } from '../core/gradcheck';
+import type { MpmScene } from '../mpm/scene';
 
 export async function gradcheck(scene: MpmScene, o: { seed: number; steps?: number; json: boolean }): Promise<number> {
   const gpu = await requestGpu();

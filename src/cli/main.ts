@@ -1,9 +1,9 @@
 // The `torsion` command line. bin/torsion.mjs sets the V8 flag Dawn needs and runs this module.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import { NoAdapterError } from '../sim/device';
-import { RolloutError } from '../sim/tape';
-import { SceneError, exportSceneJson } from '../sim/scene-validate';
+import { NoAdapterError } from '../gpu/device';
+import { RolloutError } from '../core/rollout';
+import { SceneError, exportSceneJson } from '../mpm/validate';
 import { defaultScene, sceneNames } from '../../scenes/index';
 import { doctor } from './doctor';
 import { runScene } from './run';
@@ -11,7 +11,7 @@ import { optimizeScene } from './optimize';
 import { gradcheck } from './gradcheck';
 import { bench } from './bench';
 import { intArg, loadScene, numArg, UsageError } from './args';
-import type { CheckpointMode } from '../sim/checkpoint-schedule';
+import type { CheckpointMode } from '../core/checkpoint-schedule';
 
 const HELP = `torsion: differentiable MLS-MPM on WebGPU
 

@@ -4,14 +4,14 @@
 // atomically on every improvement), summary.json and scene.json in the run folder.
 import { join } from 'node:path';
 import { Adam } from '../opt/adam';
-import { requestGpu } from '../sim/device';
-import { readF32 } from '../sim/gpu-buffers';
-import { ComTargetLoss } from '../sim/loss';
-import type { MpmScene } from '../sim/model';
-import { MpmSim } from '../sim/mpm-sim';
-import { particleStride } from '../sim/mpm-params';
-import { Rollout, type TapeMemory } from '../sim/tape';
-import type { CheckpointMode } from '../sim/checkpoint-schedule';
+import { requestGpu } from '../gpu/device';
+import { readF32 } from '../gpu/buffers';
+import { ComTargetLoss } from '../core/loss';
+import type { MpmScene } from '../mpm/scene';
+import { MpmSim } from '../mpm/simulator';
+import { particleStride } from '../mpm/layout';
+import { Rollout, type TapeMemory } from '../core/rollout';
+import type { CheckpointMode } from '../core/checkpoint-schedule';
 import { UsageError } from './args';
 import { appendJsonLine, makeRunDir, onInterrupt, writeJson } from './results';
 

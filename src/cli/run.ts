@@ -2,13 +2,13 @@
 // particle state (state.bin + state.json describing it) and a replay of positions every K steps
 // (replay.bin + replay.json), which the browser viewer and replays read.
 import { join } from 'node:path';
-import { requestGpu } from '../sim/device';
-import { readF32 } from '../sim/gpu-buffers';
-import { blowUpMessage, MpmSim } from '../sim/mpm-sim';
-import { particleStride, positionsOf } from '../sim/mpm-params';
-import type { MpmScene } from '../sim/model';
+import { requestGpu } from '../gpu/device';
+import { readF32 } from '../gpu/buffers';
+import { blowUpMessage, MpmSim } from '../mpm/simulator';
+import { particleStride, positionsOf } from '../mpm/layout';
+import type { MpmScene } from '../mpm/scene';
 import { floatBytes, makeRunDir, writeAtomic, writeJson } from './results';
-import { RolloutError } from '../sim/tape';
+import { RolloutError } from '../core/rollout';
 
 export interface RunOptions { steps?: number; out?: string; every?: number }
 

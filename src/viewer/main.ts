@@ -2,9 +2,9 @@
 // simulator code as the CLI and draws its particles. URL parameters: ?scene=<name>, ?paused,
 // ?spf=<steps per frame>. Exposes window.torsion for the browser tests.
 import { buildScene, sceneList } from '../../scenes/index';
-import { NoAdapterError, requestGpu, type GpuContext } from '../sim/device';
-import type { MpmScene } from '../sim/model';
-import { parseSceneJson, SceneError } from '../sim/scene-validate';
+import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
+import type { MpmScene } from '../mpm/scene';
+import { parseSceneJson, SceneError } from '../mpm/validate';
 import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
 

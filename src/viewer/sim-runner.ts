@@ -1,12 +1,12 @@
 // A forward rollout for the viewer: one MpmSim, two state buffers stepped in ping-pong, the step
 // count, and the blow-up check. It encodes and never submits on its own, except in readPositions,
 // which a caller asked for.
-import type { GpuContext } from '../sim/device';
-import { readF32, writeBuffer } from '../sim/gpu-buffers';
-import type { MpmScene } from '../sim/model';
-import { particleStride, positionsOf } from '../sim/mpm-params';
-import { MpmSim } from '../sim/mpm-sim';
-import type { PipelineCache } from '../sim/pipeline-cache';
+import type { GpuContext } from '../gpu/device';
+import { readF32, writeBuffer } from '../gpu/buffers';
+import type { MpmScene } from '../mpm/scene';
+import { particleStride, positionsOf } from '../mpm/layout';
+import { MpmSim } from '../mpm/simulator';
+import type { PipelineCache } from '../gpu/pipeline-cache';
 import type { PointsSource } from './points-renderer';
 
 /** Step records kept beyond the scene's control horizon; later steps reuse the last record. */

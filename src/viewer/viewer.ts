@@ -2,9 +2,9 @@
 // single command buffer and submits it. Particles never leave the GPU; the only read-back is the
 // blow-up flag, every CHECK_EVERY stepping frames. At most MAX_IN_FLIGHT frames are queued, so a
 // slow GPU slows the loop instead of piling up work, and steps/s counts finished steps.
-import type { GpuContext } from '../sim/device';
-import type { MpmScene } from '../sim/model';
-import { PipelineCache } from '../sim/pipeline-cache';
+import type { GpuContext } from '../gpu/device';
+import type { MpmScene } from '../mpm/scene';
+import { PipelineCache } from '../gpu/pipeline-cache';
 import { PointsRenderer, type ColorMode } from './points-renderer';
 import { SimRunner, type BlowUp } from './sim-runner';
 

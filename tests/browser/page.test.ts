@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScene } from '../../scenes/index';
-import { exportSceneJson, parseSceneJson } from '../../src/sim/scene-validate';
+import { exportSceneJson, parseSceneJson } from '../../src/mpm/validate';
 import type { TorsionPageApi } from '../../src/viewer/main';
 import { decodePng, startBrowser, type BrowserHarness, type RgbaImage } from './harness';
 

@@ -1,7 +1,7 @@
 // The GPU grid's per-node record (grid_v): a vec4 with the vector in the first DIM floats and the
 // scalar in the fourth (node_rec in src/shaders/common/dim2.wgsl); and the step adjoint's pair of
 // records per node (adj_node), which packs its floats differently.
-import { NODE_FLOATS } from '../../src/sim/mpm-sim';
+import { NODE_FLOATS } from '../../src/mpm/simulator';
 
 /** Node records from a per-node vector (stride `vecStride`, dim values used) and an optional scalar. */
 export function nodeRecords(nodes: number, dim: number, vec: ArrayLike<number>, vecStride: number, scalar?: (i: number) => number): Float32Array {

@@ -1,8 +1,8 @@
 // Runs a one-off WGSL compute kernel on small inputs: how the WGSL helper tests (polar rotation,
 // clamp_free, the node window) exercise single functions of the shader library on the GPU.
-import type { GpuContext } from '../../src/sim/device';
-import { createBuffer, readF32, type BufferData } from '../../src/sim/gpu-buffers';
-import { PipelineCache } from '../../src/sim/pipeline-cache';
+import type { GpuContext } from '../../src/gpu/device';
+import { createBuffer, readF32, type BufferData } from '../../src/gpu/buffers';
+import { PipelineCache } from '../../src/gpu/pipeline-cache';
 
 /**
  * Compiles `code` (entry point `main`, @workgroup_size(64)) with the inputs at bindings 0 ... k - 1

@@ -1,6 +1,6 @@
 // Small scenes for GPU tests, sized for two CPU cores running lavapipe.
-import type { MaterialKind, MpmScene } from '../../src/sim/model';
-import { mulberry32 as rng } from '../../src/sim/rng';
+import type { MaterialKind, MpmScene } from '../../src/mpm/scene';
+import { mulberry32 as rng } from '../../src/core/rng';
 
 export interface TinyOptions {
   dim: 2 | 3;

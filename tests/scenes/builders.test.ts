@@ -5,10 +5,10 @@ import {
   sortByStencilBase, turningTrack,
 } from '../../scenes/builders';
 import { scatterRun } from '../../src/shaders/compose';
-import { mul, rotation } from '../../src/sim/reference/small-matrix';
-import { mulberry32 } from '../../src/sim/rng';
-import type { MpmScene } from '../../src/sim/model';
-import { validateScene } from '../../src/sim/scene-validate';
+import { mul, rotation } from '../../src/mpm/reference/small-matrix';
+import { mulberry32 } from '../../src/core/rng';
+import type { MpmScene } from '../../src/mpm/scene';
+import { validateScene } from '../../src/mpm/validate';
 
 function base(dim: 2 | 3): MpmScene {
   const res = new Array(dim).fill(32);

@@ -1,8 +1,8 @@
 // Shared by the scene tests: a tiny scene that uses every field of the format, and a helper that
 // checks a SceneError names the field, shows the value and says what is allowed.
 import { expect } from 'vitest';
-import type { MpmScene } from '../../src/sim/model';
-import { SceneError } from '../../src/sim/scene-validate';
+import type { MpmScene } from '../../src/mpm/scene';
+import { SceneError } from '../../src/mpm/validate';
 import { addCollider, addGroup, fillBox, finalizeScene, linearTrack, sceneBase, setActuation } from '../../scenes/builders';
 
 /** 16^2 grid, three groups (elastic with an actuator, viscous fluid, elastoplastic), a moving, spinning sphere. */

@@ -1,7 +1,7 @@
 // Scene files: export then parse gives back an equal scene; bad text is refused with a clear error.
 import { describe, expect, it } from 'vitest';
 import { buildScene, sceneNames } from '../../scenes/index';
-import { exportSceneJson, parseSceneJson, MAX_SCENE_JSON_CHARS } from '../../src/sim/scene-validate';
+import { exportSceneJson, parseSceneJson, MAX_SCENE_JSON_CHARS } from '../../src/mpm/validate';
 import { expectSceneError, sceneErrorOf, tinyScene } from './fixtures';
 
 describe('exportSceneJson / parseSceneJson', () => {

@@ -1,9 +1,9 @@
 // Every registered scene builds, validates and has the size its tests and CI budget assume.
 import { describe, expect, it } from 'vitest';
 import { buildScene, defaultScene, sceneList, sceneNames } from '../../scenes/index';
-import { maxStableDt, validateScene } from '../../src/sim/scene-validate';
-import { sceneHorizon } from '../../src/sim/mpm-params';
-import { rotation } from '../../src/sim/reference/small-matrix';
+import { maxStableDt, validateScene } from '../../src/mpm/validate';
+import { sceneHorizon } from '../../src/mpm/layout';
+import { rotation } from '../../src/mpm/reference/small-matrix';
 
 // [dim, res per axis, particles min..max, steps max]: 2 CPU cores and a software GPU run these.
 const SIZES: Record<string, { dim: number; res: number; n: [number, number]; maxSteps: number }> = {

@@ -1,8 +1,8 @@
 // Every error a user can cause with a scene has a test here: the message names the field, shows
 // the value and says what is allowed.
 import { describe, expect, it } from 'vitest';
-import { MAX_COLLIDERS } from '../../src/sim/mpm-params';
-import { SceneError, maxStableDt, validateScene } from '../../src/sim/scene-validate';
+import { MAX_COLLIDERS } from '../../src/mpm/layout';
+import { SceneError, maxStableDt, validateScene } from '../../src/mpm/validate';
 import { expectSceneError, sceneErrorOf, tinyScene } from './fixtures';
 import { addCollider, addGroup, fillBox, finalizeScene, sceneBase } from '../../scenes/builders';
 

@@ -2,7 +2,7 @@
 // A value x is added to an i32 accumulator as round(x * scale); integer addition is associative,
 // so the sum does not depend on thread order and runs are bitwise reproducible.
 //
-// Forward P2G: scales are powers of two chosen on the host (src/sim/fixed-point.ts) so that a
+// Forward P2G: scales are powers of two chosen on the host (src/mpm/fixed-point.ts) so that a
 // grid node can hold FP_HEADROOM times the mass of a cell at rest (and that mass moving at the
 // blow-up speed dx/dt) within 2^30, half the i32 range; grid_update reports a node beyond that as a
 // blow-up before the sum can wrap. Mass is one word (resolution 1/scale). Momentum is two words

@@ -1,5 +1,5 @@
 // Model (static, shared by batch copies) and control (per batch copy, differentiable) records.
-// Offsets and strides mirrored by src/sim/mpm-params.ts.
+// Offsets and strides mirrored by src/mpm/layout.ts.
 @group(0) @binding(2) var<storage, read> model: array<f32>;
 @group(0) @binding(3) var<storage, read> ctrl: array<f32>;
 

@@ -1,6 +1,6 @@
 // Uniforms shared by every MPM kernel (bindings 0 and 1) and the particle record.
-const GROUP_VEC4S: u32 = 2048u; // GROUP_VEC4S in mpm-params.ts
-// Layout mirrored by src/sim/mpm-params.ts: keep the two in step.
+const GROUP_VEC4S: u32 = 2048u; // GROUP_VEC4S in src/mpm/layout.ts
+// Layout mirrored by src/mpm/layout.ts: keep the two in step.
 struct SimParams {
   res: vec4<u32>,          // grid nodes per axis (x, y, z; z = 1 in 2D), w = nodes per batch copy
   n_particles: u32,        // particles per batch copy
@@ -66,7 +66,7 @@ fn node_index(n: vecDi) -> u32 {
   return idx;
 }
 
-// Dispatch shapes (mpm-sim.ts), chosen so that no kernel divides by a count per lane: a CPU
+// Dispatch shapes (src/mpm/simulator.ts), chosen so that no kernel divides by a count per lane: a CPU
 // driver runs a per-lane integer division as one scalar divide per lane (measured: most of a
 // grid update's time when the node coordinates came from a flat index).
 //   particle kernels: @workgroup_size(64), workgroups (ceil(n_particles / 64), batch):

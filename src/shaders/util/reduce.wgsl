@@ -3,7 +3,7 @@
 // Writes: dst[dst_offset + wid] = REDUCE(MAP(src[...]))  (or folds into the old value: accumulate).
 // Order is fixed: thread t folds elements t, t+256, ... in sequence, then a shared-memory tree
 // folds the 256 partials pairwise. No float atomics, so the same input gives the same bits.
-// The host prepends three constants that pick the operation (see src/sim/reduce.ts):
+// The host prepends three constants that pick the operation (see src/gpu/reduce.ts):
 //   MAP:     0 identity, 1 abs, 2 non-finite flag (1.0 if the exponent bits are all ones)
 //   COMBINE: 0 add, 1 max
 //   OUT_U32: false stores f32 bits; true stores u32(result), for the 0/1 flag

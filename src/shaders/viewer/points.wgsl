@@ -1,6 +1,6 @@
 // Particles as flat discs, read straight from the simulator's state buffer (no copy, no CPU).
 // Reads: view (uniform), state = particle records [B][N][x(D), v(D), C(D²), F(D²)] f32 (copy 0 is
-// drawn), model = [N][group, vol] f32 at the head of the MPM model record (mpm-params.ts).
+// drawn), model = [N][group, vol] f32 at the head of the MPM model record (src/mpm/layout.ts).
 // Writes: one instanced quad (triangle strip of 4 vertices) per particle; the fragment stage cuts
 // it to a disc. 3D scenes are drawn as the orthographic x-y projection.
 struct View {

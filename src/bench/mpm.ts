@@ -1,0 +1,152 @@
+// Throughput of the MPM step and its adjoint, and the cost of a checkpointed gradient.
+// Ratios are measured in one run on one device, so they mean something on a noisy shared machine
+// where absolute times do not.
+import type { GpuContext } from '../gpu/device';
+import type { MpmScene } from '../mpm/scene';
+import { MpmSim } from '../mpm/simulator';
+import { Rollout } from '../core/rollout';
+import { adjointStepRatio } from './adjoint-ratio';
+import { forwardTwin, interleavedGradientRatio } from './gradient-ratio';
+
+export interface BenchRow {
+  dim: number;
+  particles: number;
+  grid: number[];
+  material: string;
+  forwardStepsPerSec: number;
+  particleStepsPerSec: number;
+  /**
+   * Particle-steps/s over the whole T-step forward rollout (GPU time where the gradient ratio is
+   * measured on the GPU's clock): lower than particleStepsPerSec (steps from the scene's initial,
+   * stencil-sorted state) once particles mix and P2G's runs shorten.
+   */
+  rolloutParticleStepsPerSec: number;
+  /**
+   * One step adjoint (grid recompute included) over one forward step: on the GPU's clock where the
+   * device has timestamp-query (bench-adjoint-ratio.ts), else best-of-three wall times.
+   */
+  backwardForwardRatio: number;
+  /**
+   * A whole checkpointed T-step gradient (forward with checkpoints + backward) over the T-step
+   * forward rollout: on the GPU's clock, the forward interleaved with the gradient, where the device
+   * has timestamp-query (bench-gradient-ratio.ts; the median of three to nine), else the median over
+   * back-to-back wall-clock pairs.
+   */
+  gradientForwardRatio: number;
+  /** Checkpointed over full-tape state bytes for T steps. */
+  checkpointMemoryRatio: number;
+  horizon: number;
+}
+
+function median(v: number[]): number {
+  const s = v.slice().sort((x, y) => x - y);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/** Seconds from the first submit to the end of the work f submits; waits through the pacer. */
+async function timed(gpu: GpuContext, f: () => void | Promise<void>): Promise<number> {
+  await gpu.pacer.idle();
+  const t0 = performance.now();
+  await f();
+  await gpu.pacer.idle();
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Encodes `count` forward steps (or step adjoints) with `perSubmit` steps per command buffer,
+ * telling the pacer they are work of kind `kind`.
+ */
+function encodeSteps(sim: MpmSim, count: number, perSubmit: number, kind: string, body: (pass: GPUComputePassEncoder, k: number) => void): void {
+  for (let k0 = 0; k0 < count; k0 += perSubmit) {
+    const enc = sim.device.createCommandEncoder({ label: 'bench' });
+    const pass = enc.beginComputePass({ label: 'bench' });
+    const k1 = Math.min(count, k0 + perSubmit);
+    for (let k = k0; k < k1; k++) body(pass, k);
+    pass.end();
+    sim.device.queue.submit([enc.finish()]);
+    sim.gpu.pacer.submitted(kind, k1 - k0);
+  }
+}
+
+export async function benchScene(gpu: GpuContext, scene: MpmScene, material: string, o: { horizon: number; stepSamples: number }): Promise<BenchRow> {
+  const sim = await MpmSim.create(gpu, { ...scene, steps: o.horizon });
+  const T = o.horizon;
+  sim.ensureSteps(Math.max(T, o.stepSamples) + 1);
+  const n = o.stepSamples;
+  const a = sim.createState('bench.a', sim.packed.state0);
+  const b = sim.createState('bench.b');
+  const ga = sim.createState('bench.ga');
+  const gb = sim.createState('bench.gb');
+  try {
+    const forwardSteps = () => timed(gpu, () => encodeSteps(sim, n, 32, sim.workKind.step, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k)));
+    // the adjoint of a step from a fixed state: the same work whatever the state holds
+    const adjointSteps = () => timed(gpu, () => encodeSteps(sim, n, 32, sim.workKind.adjoint, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k)));
+    // Untimed: warms up pipelines and bind groups and settles the pacer's estimates (src/gpu/pacer.ts).
+    await forwardSteps();
+    await adjointSteps();
+    const onGpuClock = await adjointStepRatio(sim, a, o.horizon > 100 ? {} : { pairs: 2, rounds: 2, perPass: 1 });
+    // Alternating, best of three each: a shared machine's slow spells then hit both alike. The wall
+    // clock adjoint samples are only the fallback for a device without timestamps.
+    let fwd = Infinity;
+    let bwd = Infinity;
+    for (let r = 0; r < 3; r++) {
+      fwd = Math.min(fwd, await forwardSteps());
+      if (onGpuClock === null) bwd = Math.min(bwd, await adjointSteps());
+    }
+    const rollout = new Rollout(sim, T, 'auto');
+    let forwardT = Infinity;
+    const ratios: number[] = [];
+    const long = o.horizon > 100;
+    // Untimed: the first gradient touches the tape's buffers for the first time (page faults on a
+    // CPU driver), as an optimisation does once.
+    await rollout.forward();
+    await rollout.backward(ga);
+    // As many measurements as fit in about 90 s, and at least three on the GPU clock (up to nine),
+    // else two to five wall-clock pairs: this machine's speed drifts within the seconds one
+    // gradient takes, and the single measurements of a 3D row (one or two fit in 90 s) spread
+    // 3.13-3.52 over one day's runs of one version of the code (3D elastic).
+    const t0 = performance.now();
+    const enough = (r: number, least: number) => r + 1 >= least && ((performance.now() - t0) / 1000) * (r + 2) / (r + 1) > 90;
+    const twin = sim.device.features.has('timestamp-query') ? await forwardTwin(sim) : null;
+    try {
+      for (let r = 0; twin && r < (long ? 9 : 1); r++) {
+        const m = (await interleavedGradientRatio(rollout, ga, twin))!;
+        forwardT = Math.min(forwardT, m.forwardSeconds);
+        ratios.push(m.ratio);
+        if (enough(r, 3)) break;
+      }
+    } finally {
+      twin?.destroy();
+    }
+    // Without timestamps: pairs of a forward rollout and a gradient, back to back, and the median
+    // of their ratios: the two halves of a pair share the machine's speed of the moment.
+    const onWallClock = ratios.length === 0;
+    for (let r = 0; onWallClock && r < (long ? 5 : 1); r++) {
+      const f = await timed(gpu, async () => { await rollout.forward(); });
+      const g = await timed(gpu, async () => { await rollout.forward(); await rollout.backward(ga); });
+      forwardT = Math.min(forwardT, f);
+      ratios.push(g / f);
+      if (enough(r, 2)) break;
+    }
+    const memory = rollout.memory();
+    rollout.destroy();
+    const stepsPerSec = n / fwd;
+    return {
+      dim: scene.dim,
+      particles: sim.packed.n,
+      grid: scene.grid.res.slice(),
+      material,
+      forwardStepsPerSec: stepsPerSec,
+      particleStepsPerSec: stepsPerSec * sim.packed.n,
+      rolloutParticleStepsPerSec: (T * sim.packed.n) / forwardT,
+      backwardForwardRatio: onGpuClock ?? bwd / fwd,
+      gradientForwardRatio: median(ratios),
+      checkpointMemoryRatio: memory.ratio,
+      horizon: T,
+    };
+  } finally {
+    for (const x of [a, b, ga, gb]) x.destroy();
+    sim.destroy();
+  }
+}

@@ -1,0 +1,221 @@
+// Packs a scene into the buffers the MPM kernels read: the SimParams uniform, the model record
+// (static) and the control record (per batch copy, differentiable). Mirrors the WGSL layouts in
+// src/shaders/mpm/params.wgsl and model.wgsl.
+import type { MpmScene } from './scene';
+import { forwardScales, speedLimit, type FixedPointScales } from './fixed-point';
+
+/** vec4s of the params uniform's copy of the group records (GROUP_VEC4S in params.wgsl). */
+export const GROUP_VEC4S = 2048;
+/** Where that copy starts in the params uniform, in bytes: after the 36 words of scalars. */
+export const PARAMS_GROUPS_BYTE = 144;
+export const PARAMS_BYTES = PARAMS_GROUPS_BYTE + 16 * GROUP_VEC4S;
+export const STEP_STRIDE = 256; // dynamic uniform offset alignment
+export const GROUP_STRIDE = 8;
+export const COLLIDER_STRIDE = 8;
+/** Floats per collider per step in the control record (model.wgsl TRACK_STRIDE). */
+export const TRACK_STRIDE = 16;
+/** Where each part of a collider's track record starts (DIM, DIM, orientComps, spinComps floats used). */
+export const TRACK_SLOT = { position: 0, velocity: 4, orientation: 8, angularVelocity: 12 } as const;
+export const MAX_COLLIDERS = 4;
+export const NO_ACTUATOR = 0xffffffff;
+const MATERIAL_CODE = { fluid: 0, elastic: 1, elastoplastic: 2 } as const;
+const WALL_CODE = { sticky: 0, slip: 1, separate: 2 } as const;
+
+/** Floats of a collider orientation: an angle in 2D, a quaternion (x, y, z, w) in 3D. */
+export function orientComps(dim: number): number {
+  return dim === 2 ? 1 : 4;
+}
+
+/** Floats of a collider angular velocity: a scalar in 2D, a vector in 3D. */
+export function spinComps(dim: number): number {
+  return dim === 2 ? 1 : 3;
+}
+
+/** The identity orientation: angle 0, or the quaternion (0, 0, 0, 1). */
+export function identityOrientation(dim: number): number[] {
+  return dim === 2 ? [0] : [0, 0, 0, 1];
+}
+
+/**
+ * The track slot of each component of a collider's per-node gradient (g_col_node, COL_COMPS in
+ * grid_contacts.wgsl): position, velocity, orientation, angular velocity, in that order.
+ */
+export function colliderGradSlots(dim: number): number[] {
+  const run = (slot: number, n: number) => Array.from({ length: n }, (_, i) => slot + i);
+  return [...run(TRACK_SLOT.position, dim), ...run(TRACK_SLOT.velocity, dim),
+    ...run(TRACK_SLOT.orientation, orientComps(dim)), ...run(TRACK_SLOT.angularVelocity, spinComps(dim))];
+}
+
+export function particleStride(dim: number): number {
+  return 2 * dim + 2 * dim * dim;
+}
+
+/** Positions only, [B][N][DIM], from particle records [B][N][PSTRIDE]. */
+export function positionsOf(records: Float32Array, dim: number): Float32Array {
+  const ps = particleStride(dim);
+  const n = Math.floor(records.length / ps);
+  const x = new Float32Array(n * dim);
+  for (let p = 0; p < n; p++) for (let i = 0; i < dim; i++) x[p * dim + i] = records[p * ps + i];
+  return x;
+}
+
+/** The lightest particle's mass (density x volume): with m_bound, the adjoint grid's headroom (fixed_point.wgsl). */
+export function minParticleMass(s: MpmScene): number {
+  let m = Infinity;
+  for (let p = 0; p < s.particles.vol.length; p++) m = Math.min(m, s.groups[s.particles.group[p]].density * s.particles.vol[p]);
+  return m;
+}
+
+export interface CtrlLayout {
+  /** Floats per whole control buffer (all batch copies). */
+  size: number;
+  groupsOff: number;
+  actOff: number;
+  colOff: number;
+}
+
+export interface PackedMpm {
+  dim: 2 | 3;
+  n: number;
+  batch: number;
+  nGroups: number;
+  nColliders: number;
+  nAct: number;
+  horizon: number;
+  res: [number, number, number];
+  nodes: number;
+  scales: FixedPointScales;
+  /** [start, count] of each group's particles (particles are contiguous by group). */
+  groupRanges: [number, number][];
+  params: ArrayBuffer;
+  model: Float32Array;
+  ctrl: Float32Array;
+  ctrlLayout: CtrlLayout;
+  /** Initial state for every batch copy, particle records [B][N][PSTRIDE]. */
+  state0: Float32Array;
+}
+
+export function ctrlLayout(batch: number, nGroups: number, horizon: number, nAct: number, nCol: number): CtrlLayout {
+  const groupsOff = 0;
+  const actOff = batch * nGroups * GROUP_STRIDE;
+  const colOff = actOff + batch * horizon * nAct;
+  return { groupsOff, actOff, colOff, size: colOff + batch * horizon * nCol * TRACK_STRIDE };
+}
+
+/** Horizon of the control tracks: the scene's steps, or the longest track given. */
+export function sceneHorizon(s: MpmScene): number {
+  let h = s.steps;
+  if (s.actuation && s.actuation.channels > 0) h = Math.max(h, s.actuation.values.length / s.actuation.channels);
+  for (const c of s.colliders) h = Math.max(h, c.position.length, c.velocity.length);
+  return Math.max(1, h);
+}
+
+function groupRanges(s: MpmScene): [number, number][] {
+  const r: [number, number][] = s.groups.map(() => [0, 0]);
+  const g = s.particles.group;
+  for (let p = 0; p < g.length; p++) {
+    if (r[g[p]][1] === 0) r[g[p]][0] = p;
+    r[g[p]][1]++;
+  }
+  return r;
+}
+
+/** Whether the params uniform holds a copy of the group records (two vec4s per group and per copy and group). */
+export function groupRecordsFit(nGroups: number, batch: number): boolean {
+  return 2 * nGroups * (1 + batch) <= GROUP_VEC4S;
+}
+
+/** Byte offset in the params uniform of the copy of ctrl's group records (ctrl[0 .. B G GROUP_STRIDE]). */
+export function paramsCtrlGroupsByte(nGroups: number): number {
+  return PARAMS_GROUPS_BYTE + 32 * nGroups;
+}
+
+export function packMpm(s: MpmScene, batch = 1): PackedMpm {
+  const dim = s.dim;
+  const n = s.particles.group.length;
+  const nGroups = s.groups.length;
+  const nColliders = s.colliders.length;
+  const nAct = s.actuation?.channels ?? 0;
+  const horizon = sceneHorizon(s);
+  const res: [number, number, number] = [s.grid.res[0], s.grid.res[1], dim === 3 ? s.grid.res[2] : 1];
+  const nodes = res[0] * res[1] * res[2];
+  const maxDensity = Math.max(...s.groups.map((g) => g.density));
+  const scales = forwardScales(maxDensity, s.grid.dx, s.dt, dim);
+  const modelFloats = 2 * n + nGroups * GROUP_STRIDE + nColliders * COLLIDER_STRIDE;
+  const model = new Float32Array(modelFloats);
+  // integer codes as float values (see model.wgsl)
+  for (let p = 0; p < n; p++) { model[2 * p] = s.particles.group[p]; model[2 * p + 1] = s.particles.vol[p]; }
+  const groupsOff = 2 * n;
+  s.groups.forEach((g, k) => {
+    const o = groupsOff + k * GROUP_STRIDE;
+    model[o] = MATERIAL_CODE[g.material];
+    model[o + 1] = g.actuator ? g.actuator.channel : -1;
+    if (g.actuator) for (let i = 0; i < dim; i++) model[o + 2 + i] = g.actuator.fiber[i];
+  });
+  const collidersOff = groupsOff + nGroups * GROUP_STRIDE;
+  s.colliders.forEach((c, k) => {
+    const o = collidersOff + k * COLLIDER_STRIDE;
+    model[o] = c.friction;
+    model[o + 1] = c.radius ?? 0;
+    for (let i = 0; i < dim; i++) model[o + 2 + i] = c.halfExtents?.[i] ?? 0;
+  });
+  const lay = ctrlLayout(batch, nGroups, horizon, nAct, nColliders);
+  const ctrl = new Float32Array(lay.size);
+  for (let b = 0; b < batch; b++) {
+    s.groups.forEach((g, k) => {
+      const o = lay.groupsOff + (b * nGroups + k) * GROUP_STRIDE;
+      ctrl.set([g.E, g.nu, g.density, g.viscosity ?? 0, g.actuator?.strength ?? 0,
+        g.plastic?.thetaC ?? 0, g.plastic?.thetaS ?? 0, 0], o);
+    });
+    for (let t = 0; t < horizon; t++) {
+      for (let ch = 0; ch < nAct; ch++) {
+        const vals = s.actuation!.values;
+        const rows = vals.length / nAct;
+        ctrl[lay.actOff + (b * horizon + t) * nAct + ch] = rows > 0 ? vals[Math.min(t, rows - 1) * nAct + ch] : 0;
+      }
+      s.colliders.forEach((c, k) => {
+        const o = lay.colOff + ((b * horizon + t) * nColliders + k) * TRACK_STRIDE;
+        const row = (track: number[][]) => track[Math.min(t, track.length - 1)];
+        ctrl.set(row(c.position), o + TRACK_SLOT.position);
+        ctrl.set(row(c.velocity), o + TRACK_SLOT.velocity);
+        ctrl.set(c.orientation ? row(c.orientation) : identityOrientation(dim), o + TRACK_SLOT.orientation);
+        if (c.angularVelocity) ctrl.set(row(c.angularVelocity), o + TRACK_SLOT.angularVelocity);
+      });
+    }
+  }
+  const params = new ArrayBuffer(PARAMS_BYTES);
+  const u = new Uint32Array(params);
+  const f = new Float32Array(params);
+  u.set([res[0], res[1], res[2], nodes, n, batch, nGroups, nColliders, nAct, horizon,
+    WALL_CODE[s.boundary.walls], s.boundary.boundCells ?? 3, groupsOff, collidersOff, lay.actOff, lay.colOff], 0);
+  f.set([s.gravity[0] ?? 0, s.gravity[1] ?? 0, s.gravity[2] ?? 0, 0], 16);
+  const dx = s.grid.dx;
+  f.set([dx, 1 / dx, s.dt, s.boundary.groundFriction ?? -1,
+    scales.fpM, scales.fpP, 1 / scales.fpM, 1 / scales.fpP, speedLimit(dx, s.dt), scales.massBound, scales.momentumBound, 1 / minParticleMass(s)], 20);
+  // the group records' copy in the uniform (load_group in model.wgsl), where it fits
+  if (groupRecordsFit(nGroups, batch)) {
+    u[32] = 1;
+    const g0 = PARAMS_GROUPS_BYTE / 4;
+    for (let k = 0; k < nGroups; k++) {
+      const o = groupsOff + k * GROUP_STRIDE;
+      f[g0 + 8 * k] = model[o];
+      f[g0 + 8 * k + 1] = model[o + 1];
+      for (let i = 0; i < dim; i++) f[g0 + 8 * k + 4 + i] = model[o + 2 + i];
+    }
+    f.set(ctrl.subarray(lay.groupsOff, lay.groupsOff + batch * nGroups * GROUP_STRIDE), g0 + 8 * nGroups);
+  }
+  const ps = particleStride(dim);
+  const state0 = new Float32Array(batch * n * ps);
+  for (let b = 0; b < batch; b++) {
+    for (let p = 0; p < n; p++) {
+      const o = (b * n + p) * ps;
+      for (let i = 0; i < dim; i++) {
+        state0[o + i] = s.particles.x[p * dim + i];
+        state0[o + dim + i] = s.particles.v[p * dim + i];
+        state0[o + 2 * dim + dim * dim + i * dim + i] = 1; // F = I, C = 0
+      }
+    }
+  }
+  return { dim, n, batch, nGroups, nColliders, nAct, horizon, res, nodes, scales,
+    groupRanges: groupRanges(s), params, model, ctrl, ctrlLayout: lay, state0 };
+}

@@ -1,0 +1,417 @@
+// MPM on the GPU for one packed scene and B batch copies: owns the model, control, grid and
+// scratch buffers and encodes the stages into a compute pass. It never submits: the caller
+// (a rollout, a test) decides when to submit and what to read back.
+import type { GpuContext } from '../gpu/device';
+import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
+import type { MpmScene } from './scene';
+import { buildMpmKernels, type MpmKernels } from './kernels';
+import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
+import { SceneError } from './schema';
+import { PipelineCache, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
+import { scatterRun } from '../shaders/compose';
+
+/** Workgroup size of the particle and scatter kernels, and the side of the node kernels' 8 x 8. */
+const WG = 64;
+const NODE_WG = 8;
+type Shape = 'particles' | 'runs' | 'nodes';
+/** Floats per node record (grid_v; adj_node has two): a vec4, velocity (or its gradient) first, mass (or its gradient) last. */
+export const NODE_FLOATS = 4;
+const UNIFORM = 0x40;
+const COPY_DST = 0x08;
+
+export interface RolloutStatus {
+  /** Particle-steps whose position was clamped back into the grid. */
+  clamped: number;
+  /** First step whose output had a NaN/Inf or |v| above the blow-up limit, or null. */
+  badStep: number | null;
+  /** A grid node left the fixed-point range (8x a cell's rest mass, or that mass at dx/dt). */
+  fixedPointOverflow: boolean;
+}
+
+/** The message for a rollout that blew up (shared by the tape, the CLI and the viewer). */
+export function blowUpMessage(status: RolloutStatus, dx: number, dt: number): string {
+  const why = status.fixedPointOverflow
+    ? 'a grid node exceeded the fixed-point range (8x the rest mass of a cell, or that mass moving at dx/dt)'
+    : `a particle velocity or deformation became non-finite or its speed exceeded dx/dt = ${(dx / dt).toPrecision(3)}`;
+  return `rollout blew up at step ${status.badStep}: ${why}. Reduce dt, the stiffness or the speeds.`;
+}
+
+/**
+ * Refuses, before any buffer exists, a scene whose buffers or dispatches this device cannot hold,
+ * naming the field, the size and the device's limit.
+ */
+export function checkDeviceLimits(scene: MpmScene, batch: number, limits: Record<string, number>): void {
+  const d = scene.dim;
+  const n = scene.particles.group.length;
+  const nodes = scene.grid.res.reduce((a, r) => a * r, 1);
+  const binding = Math.min(limits.maxStorageBufferBindingSize ?? Infinity, limits.maxBufferSize ?? Infinity);
+  const state = batch * n * particleStride(d) * 4;
+  const grid = batch * nodes * (2 * d + 1) * 4;
+  if (state > binding) throw new SceneError('particles', `${n} particles x ${batch} copies (${state} bytes of state)`, `at most ${binding} bytes per buffer on this device`);
+  if (grid > binding) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies (${grid} bytes of grid)`, `at most ${binding} bytes per buffer on this device`);
+  // p2g orders a run's particles by keys node * SCATTER_RUN + offset in one u32 (run_order, p2g.wgsl)
+  const maxNodes = Math.floor(2 ** 32 / scatterRun(d));
+  if (nodes > maxNodes) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] (${nodes} nodes)`, `at most ${maxNodes} nodes per batch copy`);
+  const groups = limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  // dispatch shapes: see workgroups() below and params.wgsl
+  const res = [...scene.grid.res, 1, 1];
+  if (n > groups * WG) throw new SceneError('particles', `${n} particles`, `at most ${groups * WG} per batch copy on this device (one dispatch row)`);
+  if (batch > groups) throw new RangeError(`batch = ${batch} copies: allowed at most ${groups} on this device (one dispatch row per copy)`);
+  if (res[0] > groups * NODE_WG || res[1] > groups * NODE_WG || res[2] * batch > groups) {
+    throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies`, `at most ${groups * NODE_WG} nodes on x and y and ${groups} on z times the batch copies on this device`);
+  }
+}
+
+let nextId = 1;
+let nextSimId = 1;
+const ids = new WeakMap<GPUBuffer, number>();
+function idOf(b: GPUBuffer): number {
+  let id = ids.get(b);
+  if (id === undefined) { id = nextId++; ids.set(b, id); }
+  return id;
+}
+
+/** Adjoint scratch, created on first use so forward-only runs do not pay for it. */
+interface AdjointBuffers {
+  /** [B][N][2][DIM + DIM^2]: g2p adjoint's partial dL/d(x, F), then its scatter terms. */
+  gLocal: GPUBuffer;
+  adjMax: GPUBuffer;
+  /** Per node (dL/dmv, dL/dm), then (v, m) of the recomputed grid update: grid_update.adj.wgsl. */
+  adjNode: GPUBuffer;
+  gColNode: GPUBuffer;
+  /** [B][3][N]: dL/dE, dL/dnu accumulated over the rollout; dL/da of the current step. */
+  gParticle: GPUBuffer;
+  /** Same layout as ctrl: dL/d(group params, actuation, collider tracks). */
+  gCtrl: GPUBuffer;
+  actSegments: GPUBuffer | null;
+  actSegmentCount: number;
+  colSegments: GPUBuffer | null;
+  colSegmentCount: number;
+  paramSegments: GPUBuffer;
+  paramSegmentCount: number;
+}
+
+export class MpmSim {
+  readonly device: GPUDevice;
+  readonly dim: 2 | 3;
+  readonly stateFloats: number;
+  readonly paramsBuf: GPUBuffer;
+  readonly modelBuf: GPUBuffer;
+  readonly ctrlBuf: GPUBuffer;
+  readonly gridAcc: GPUBuffer;
+  /** Node records (v after contacts, m) of the last grid update, at the nodes its particles reach (tiles.wgsl). */
+  readonly gridV: GPUBuffer;
+  /** Per node tile, the last step (+ 1) whose particles reached it: tiles.wgsl. */
+  readonly tileStamp: GPUBuffer;
+  readonly statusBuf: GPUBuffer;
+  private stepBuf: GPUBuffer;
+  /** p2g's per-step momentum bound: [B] accumulators, then [steps][B] records (params.wgsl). */
+  private p2gBoundBuf: GPUBuffer;
+  /** Counts writeCtrl calls, so a rollout can tell that its forward ran with other controls. */
+  ctrlVersion = 0;
+  private stepCapacity = 0;
+  private adj: AdjointBuffers | null = null;
+  private readonly groups = new Map<string, GPUBindGroup>();
+  private readonly owned: GPUBuffer[] = [];
+  /** Keys of this simulator's work for the GPU pacer (src/gpu/pacer.ts): a step, a step adjoint. */
+  readonly workKind: { step: string; adjoint: string };
+
+  private constructor(
+    readonly gpu: GpuContext,
+    readonly scene: MpmScene,
+    readonly packed: PackedMpm,
+    readonly cache: PipelineCache,
+    readonly kernels: MpmKernels,
+  ) {
+    const d = packed.dim;
+    const dev = (this.device = gpu.device);
+    this.dim = d;
+    const id = nextSimId++;
+    this.workKind = { step: `mpm${id}.step`, adjoint: `mpm${id}.adjoint` };
+    this.stateFloats = packed.batch * packed.n * particleStride(d);
+    const nodes = packed.batch * packed.nodes;
+    const mk = (label: string, bytes: number, usage?: number, init?: ArrayBufferView | ArrayBuffer) => {
+      const b = createBuffer(dev, `mpm.${label}`, bytes, usage, init);
+      this.owned.push(b);
+      return b;
+    };
+    this.paramsBuf = mk('params', packed.params.byteLength, UNIFORM | COPY_DST, packed.params);
+    this.modelBuf = mk('model', packed.model.byteLength, undefined, packed.model);
+    this.ctrlBuf = mk('ctrl', packed.ctrl.byteLength, undefined, packed.ctrl);
+    this.gridAcc = mk('grid_acc', nodes * (2 * d + 1) * 4); // see ACC_STRIDE in params.wgsl
+    // one vec4 per node (velocity in the first d floats, mass in the fourth): node_rec in dim2.wgsl
+    this.gridV = mk('grid_v', nodes * NODE_FLOATS * 4);
+    const [rx, ry, rz] = packed.res;
+    this.tileStamp = mk('tile_stamp', packed.batch * Math.ceil(rx / NODE_WG) * Math.ceil(ry / NODE_WG) * rz * 4);
+    this.statusBuf = mk('status', 16, undefined, new Uint32Array([0, 0xffffffff, 0, 0]));
+    this.stepBuf = this.makeStepBuf(Math.max(packed.horizon, 1) + 1);
+    this.p2gBoundBuf = this.makeP2gBound(null);
+  }
+
+  /**
+   * opts.subgroups: false builds every kernel without subgroup operations (for tests: the node
+   * window of p2g's adjoint must give the same bytes as direct loads); default: the device's.
+   */
+  static async create(gpu: GpuContext, scene: MpmScene, opts: { batch?: number; cache?: PipelineCache; subgroups?: boolean } = {}): Promise<MpmSim> {
+    checkDeviceLimits(scene, opts.batch ?? 1, gpu.limits);
+    const packed = packMpm(scene, opts.batch ?? 1);
+    const cache = opts.cache ?? new PipelineCache(gpu.device);
+    const kernels = await buildMpmKernels(cache, packed.dim, opts.subgroups === false ? null : gpu.subgroupSize);
+    return new MpmSim(gpu, scene, packed, cache, kernels);
+  }
+
+  get batch(): number { return this.packed.batch; }
+  /** p2g's per-step momentum bound (replaced when the step table grows, its records kept). */
+  get p2gBound(): GPUBuffer { return this.p2gBoundBuf; }
+  get stateBytes(): number { return this.stateFloats * 4; }
+
+  createState(label: string, init?: Float32Array): GPUBuffer {
+    return createBuffer(this.device, `mpm.state.${label}`, this.stateBytes, undefined, init);
+  }
+
+  /** Step records 0..n-1 exist after this (step k: {k, min(k, horizon - 1)}). */
+  ensureSteps(n: number): void {
+    if (n <= this.stepCapacity) return;
+    this.stepBuf.destroy();
+    this.stepBuf = this.makeStepBuf(Math.max(n, 2 * this.stepCapacity));
+    this.p2gBoundBuf = this.makeP2gBound(this.p2gBoundBuf);
+    this.groups.clear();
+  }
+
+  /** A p2g_bound buffer for the step table's capacity, holding what `old` held (the records of a forward a backward may still reverse). */
+  private makeP2gBound(old: GPUBuffer | null): GPUBuffer {
+    const buf = createBuffer(this.device, 'mpm.p2g_bound', this.packed.batch * (this.stepCapacity + 1) * 4);
+    if (old) {
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(old, 0, buf, 0, old.size);
+      this.device.queue.submit([enc.finish()]);
+      old.destroy();
+    }
+    return buf;
+  }
+
+  private makeStepBuf(n: number): GPUBuffer {
+    const data = new Uint32Array((n * STEP_STRIDE) / 4);
+    for (let k = 0; k < n; k++) data.set([k, Math.min(k, this.packed.horizon - 1)], (k * STEP_STRIDE) / 4);
+    this.stepCapacity = n;
+    return createBuffer(this.device, 'mpm.steps', data.byteLength, UNIFORM | COPY_DST, data);
+  }
+
+  private bind(kernel: ComputeKernel, label: string, buffers: GPUBuffer[]): GPUBindGroup {
+    const key = `${label}:${buffers.map(idOf).join(',')}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      const head: BufferBinding[] = [this.paramsBuf, { buffer: this.stepBuf, offset: 0, size: 16 }, this.modelBuf, this.ctrlBuf];
+      g = this.cache.bindGroup(`mpm.${label}.bind`, kernel.layout, [...head, ...buffers]);
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  /** Workgroup counts of each dispatch shape (see params.wgsl: no kernel divides per lane). */
+  private workgroups(shape: Shape): [number, number, number] {
+    const { n, batch, res } = this.packed;
+    if (shape === 'particles') return [Math.ceil(n / WG), batch, 1];
+    if (shape === 'runs') return [Math.ceil(Math.ceil(n / scatterRun(this.dim)) / WG), batch, 1];
+    return [Math.ceil(res[0] / NODE_WG), Math.ceil(res[1] / NODE_WG), res[2] * batch];
+  }
+
+  private dispatch(pass: GPUComputePassEncoder, kernel: ComputeKernel, label: string, buffers: GPUBuffer[], step: number, shape: Shape): void {
+    if (step >= this.stepCapacity) throw new RangeError(`step ${step} beyond the step table (${this.stepCapacity}); call ensureSteps first`);
+    pass.setPipeline(kernel.pipeline);
+    pass.setBindGroup(0, this.bind(kernel, label, buffers), [step * STEP_STRIDE]);
+    pass.dispatchWorkgroups(...this.workgroups(shape));
+  }
+
+  encodeP2G(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
+    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc, this.tileStamp, this.p2gBound], step, 'runs');
+  }
+
+  encodeGridUpdate(pass: GPUComputePassEncoder, step: number): void {
+    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridV, this.statusBuf, this.tileStamp, this.p2gBound], step, 'nodes');
+  }
+
+  encodeG2P(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    if (sIn === sOut) throw new Error('g2p would overwrite its own input: stages read `in` and write `out`');
+    this.dispatch(pass, this.kernels.g2p, 'g2p', [sIn, this.gridV, sOut, this.statusBuf], step, 'particles');
+  }
+
+  /** One MLS-MPM step: state sIn at `step` -> state sOut at step + 1. */
+  encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    this.encodeP2G(pass, sIn, step);
+    this.encodeGridUpdate(pass, step);
+    this.encodeG2P(pass, sIn, sOut, step);
+  }
+
+  get adjoint(): AdjointBuffers {
+    if (!this.adj) this.adj = this.makeAdjoint();
+    return this.adj;
+  }
+
+  private makeAdjoint(): AdjointBuffers {
+    const { batch: B, n: N, nodes, dim: d, nColliders: C, nGroups: G, groupRanges, ctrlLayout: lay, horizon: T, nAct } = this.packed;
+    const mk = (label: string, bytes: number, init?: ArrayBufferView) => {
+      const b = createBuffer(this.device, `mpm.adj.${label}`, bytes, undefined, init);
+      this.owned.push(b);
+      return b;
+    };
+    // Segments for ctrl_grad.wgsl: [src, count, dst, dst_step].
+    const act: number[] = [];
+    const col: number[] = [];
+    const slots = colliderGradSlots(d); // g_col_node's components, in order
+    const par: number[] = [];
+    for (let b = 0; b < B; b++) {
+      this.scene.groups.forEach((g, k) => {
+        const [start, count] = groupRanges[k];
+        if (count === 0) return;
+        par.push((b * 3 + 0) * N + start, count, lay.groupsOff + (b * G + k) * 8, 0);
+        par.push((b * 3 + 1) * N + start, count, lay.groupsOff + (b * G + k) * 8 + 1, 0);
+        if (g.actuator) act.push((b * 3 + 2) * N + start, count, lay.actOff + b * T * nAct + g.actuator.channel, nAct);
+      });
+      for (let c = 0; c < C; c++) {
+        slots.forEach((slot, comp) => {
+          col.push(((b * C + c) * slots.length + comp) * nodes, nodes, lay.colOff + (b * T * C + c) * TRACK_STRIDE + slot, C * TRACK_STRIDE);
+        });
+      }
+    }
+    const seg = (label: string, a: number[]) => (a.length ? mk(label, a.length * 4, new Uint32Array(a)) : null);
+    return {
+      gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p_adj_terms.wgsl
+      adjMax: mk('adj_max', B * 2 * 4), // two words per copy, by step parity: adj_slot in params.wgsl
+      adjNode: mk('adj_node', B * nodes * 2 * NODE_FLOATS * 4),
+      gColNode: mk('g_col_node', B * C * slots.length * nodes * 4),
+      gParticle: mk('g_particle', B * 3 * N * 4),
+      gCtrl: mk('g_ctrl', lay.size * 4),
+      actSegments: seg('act_segments', act),
+      actSegmentCount: act.length / 4,
+      colSegments: seg('col_segments', col),
+      colSegmentCount: col.length / 4,
+      paramSegments: seg('param_segments', par)!,
+      paramSegmentCount: par.length / 4,
+    };
+  }
+
+  /** Zeroes the adjoint accumulators before a backward pass. */
+  clearAdjoint(enc: GPUCommandEncoder): void {
+    const a = this.adjoint;
+    for (const b of [a.adjMax, a.gParticle, a.gCtrl]) enc.clearBuffer(b);
+  }
+
+  /**
+   * g2p's local adjoint (per particle): sIn, sOut (the state g2p wrote from sIn at `step`) and gOut
+   * = dL/dsOut -> gLocal (partial dL/d(x, F) and the scatter terms) and adjMax (their bound).
+   * Inside a rollout's segment the fused p2g adjoint of step + 1 has done this already.
+   */
+  encodeG2PAdjLocal(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, step: number): void {
+    const a = this.adjoint;
+    this.dispatch(pass, this.kernels.g2pAdjLocal, 'g2p_adj.local', [sIn, sOut, gOut, a.gLocal, a.adjMax], step, 'particles');
+  }
+
+  /**
+   * p2g of `step` replayed from sIn for its adjoint, with g2p adjoint's scatter of gLocal in the
+   * same pass (p2g.wgsl): fills gridAcc in the adjoint's layout. Needs the forward's p2g and grid
+   * update of this step to have run (they record its momentum bound) and g2p's local adjoint.
+   */
+  encodeP2GReplay(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
+    const a = this.adjoint;
+    this.dispatch(pass, this.kernels.p2gReplay, 'p2g.replay', [sIn, this.gridAcc, this.tileStamp, this.p2gBound, a.gLocal, a.adjMax], step, 'runs');
+  }
+
+  /**
+   * Adjoint of grid_update, which it recomputes from gridAcc (the replay of `step`) and clears:
+   * dL/dv -> adjNode (dL/dmv, dL/dm, and the grid velocity) and per-node collider grads.
+   */
+  encodeGridUpdateAdj(pass: GPUComputePassEncoder, step: number): void {
+    const a = this.adjoint;
+    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridAcc, a.adjMax, this.p2gBound, a.adjNode, a.gColNode, this.tileStamp], step, 'nodes');
+  }
+
+  /**
+   * Adjoint of p2g (and g2p's adjoint through the stencil weights): adjNode + gLocal -> gIn =
+   * dL/d(state at step). With sPrev (the state at step - 1), g2p's local adjoint of step - 1 into
+   * gLocal instead, straight from that gradient, and gIn is not written (fused: p2g.adj.wgsl).
+   */
+  encodeP2GAdj(pass: GPUComputePassEncoder, sIn: GPUBuffer, gIn: GPUBuffer, step: number, sPrev: GPUBuffer | null = null): void {
+    const a = this.adjoint;
+    if (sPrev && step < 1) throw new RangeError('step 0 has no previous state to fuse');
+    const kernel = sPrev ? this.kernels.p2gAdjFused : this.kernels.p2gAdj;
+    const label = sPrev ? 'p2g_adj.fused' : 'p2g_adj';
+    // the plain kernel does not read state_prev: sIn fills its binding
+    this.dispatch(pass, kernel, label, [sIn, a.adjNode, a.gLocal, gIn, a.gParticle, a.adjMax, sPrev ?? sIn], step, 'particles');
+  }
+
+  /** Per-step control gradients (actuation, collider tracks) from this step's per-particle/node terms. */
+  encodeCtrlGrads(pass: GPUComputePassEncoder, step: number): void {
+    const a = this.adjoint;
+    this.encodeSegments(pass, a.actSegments, a.actSegmentCount, a.gParticle, step);
+    this.encodeSegments(pass, a.colSegments, a.colSegmentCount, a.gColNode, step);
+  }
+
+  /**
+   * Adjoint of step `step` (state sIn -> sOut): g2p's local adjoint, p2g replayed from sIn with
+   * g2p adjoint's scatter, the grid update's adjoint (which recomputes the update itself), then
+   * p2g's adjoint. gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn. The
+   * forward step `step` must have run since the last change of controls (its p2g bound is read).
+   * Chaining (what a rollout's backward does inside a segment): pass `sPrev`, the state at
+   * step - 1, when the next call is the adjoint of step - 1; that call then passes `localDone`,
+   * since this one already wrote its g2p local terms from dL/d(state at step), which it then
+   * leaves unwritten in gIn (nothing reads it). Both default to the standalone adjoint.
+   */
+  encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number,
+    chain: { sPrev?: GPUBuffer | null; localDone?: boolean } = {}): void {
+    if (gIn === gOut) throw new Error('the step adjoint would overwrite its own input gradient');
+    if (!chain.localDone) this.encodeG2PAdjLocal(pass, sIn, sOut, gOut, step);
+    this.encodeP2GReplay(pass, sIn, step);
+    this.encodeGridUpdateAdj(pass, step);
+    this.encodeP2GAdj(pass, sIn, gIn, step, chain.sPrev ?? null);
+    this.encodeCtrlGrads(pass, step);
+  }
+
+  /** After the last step adjoint: sums dL/dE and dL/dnu per group into gCtrl. */
+  encodeParamGrads(pass: GPUComputePassEncoder): void {
+    const a = this.adjoint;
+    this.encodeSegments(pass, a.paramSegments, a.paramSegmentCount, a.gParticle, 0);
+  }
+
+  private encodeSegments(pass: GPUComputePassEncoder, segs: GPUBuffer | null, count: number, src: GPUBuffer, step: number): void {
+    if (!segs || count === 0) return;
+    const kern = this.kernels.ctrlGrad;
+    const key = `ctrl_grad:${idOf(segs)}:${idOf(src)}:${idOf(this.stepBuf)}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      g = this.cache.bindGroup('mpm.ctrl_grad.bind', kern.layout, [{ buffer: this.stepBuf, offset: 0, size: 16 }, segs, src, this.adjoint.gCtrl]);
+      this.groups.set(key, g);
+    }
+    pass.setPipeline(kern.pipeline);
+    pass.setBindGroup(0, g, [step * STEP_STRIDE]);
+    pass.dispatchWorkgroups(count);
+  }
+
+  /** Replaces the control record (group params, actuation, collider tracks) of all batch copies. */
+  writeCtrl(ctrl: Float32Array): void {
+    if (ctrl.length !== this.packed.ctrl.length) throw new RangeError(`ctrl has ${ctrl.length} floats, expected ${this.packed.ctrl.length}`);
+    writeBuffer(this.device, this.ctrlBuf, ctrl);
+    // the params uniform's copy of the group records (load_group in model.wgsl) follows
+    const { nGroups, batch, ctrlLayout: lay } = this.packed;
+    if (groupRecordsFit(nGroups, batch)) {
+      writeBuffer(this.device, this.paramsBuf, ctrl.subarray(lay.groupsOff, lay.groupsOff + batch * nGroups * GROUP_STRIDE), paramsCtrlGroupsByte(nGroups));
+    }
+    this.ctrlVersion++;
+  }
+
+  resetStatus(): void {
+    writeBuffer(this.device, this.statusBuf, new Uint32Array([0, 0xffffffff, 0, 0]));
+  }
+
+  async readStatus(): Promise<RolloutStatus> {
+    const s = await readU32(this.device, this.statusBuf, 0, 3);
+    return { clamped: s[0], badStep: s[1] === 0xffffffff ? null : s[1], fixedPointOverflow: s[2] !== 0 };
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.stepBuf.destroy();
+    this.p2gBoundBuf.destroy();
+    this.groups.clear();
+  }
+}

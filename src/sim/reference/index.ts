@@ -1,7 +1,0 @@
-// Float64 CPU reference of the MPM step: the oracle for forward tests and gradient checks.
-export * from './small-matrix';
-export * from './ref-model';
-export * from './material';
-export * from './contact';
-export * from './mpm-reference';
-export * from './finite-diff';

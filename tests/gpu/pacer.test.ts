@@ -1,0 +1,60 @@
+// The GPU pacer (src/gpu/pacer.ts): idle() must not resolve before the submitted work has run,
+// whatever it predicted, and its estimates must follow the work.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requestGpu, type GpuContext } from '../../src/gpu/device';
+import { readF32, writeBuffer } from '../../src/gpu/buffers';
+import { MpmSim } from '../../src/mpm/simulator';
+import { Rollout } from '../../src/core/rollout';
+import { tinyScene } from '../helpers/tiny-scenes';
+
+let gpu: GpuContext;
+beforeAll(async () => { gpu = await requestGpu(); });
+afterAll(() => gpu?.destroy());
+
+/** Encodes `steps` forward steps from state a (ping-pong with b) and tells the pacer. */
+function submitSteps(sim: MpmSim, a: GPUBuffer, b: GPUBuffer, steps: number, kind: string): void {
+  const enc = gpu.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  for (let k = 0; k < steps; k++) sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k);
+  pass.end();
+  gpu.device.queue.submit([enc.finish()]);
+  gpu.pacer.submitted(kind, steps);
+}
+
+test('idle() resolves after the work, however wrong its estimate; estimates are learned per kind and follow shorter runs', async () => {
+  const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', seed: 3 }));
+  sim.ensureSteps(41);
+  const a = sim.createState('a', sim.packed.state0), b = sim.createState('b');
+  // The reference: 40 steps, awaited directly.
+  const roll = new Rollout(sim, 40, 'full');
+  await roll.forward();
+  const want = await readF32(gpu.device, roll.final.buf);
+  roll.destroy();
+  const kind = 'test.steps';
+  expect(gpu.pacer.estimate(kind)).toBeUndefined();
+  const seen: number[] = [];
+  for (let r = 0; r < 4; r++) {
+    await gpu.pacer.idle();
+    writeBuffer(gpu.device, a, sim.packed.state0);
+    submitSteps(sim, a, b, 40, kind);
+    await gpu.pacer.idle();
+    // Read without waiting on anything else: the state must already be the 40th.
+    expect(await readF32(gpu.device, a)).toEqual(want);
+    seen.push(gpu.pacer.estimate(kind)!);
+  }
+  expect(seen.every((ms) => ms > 0 && Number.isFinite(ms))).toBe(true);
+  // A wildly long estimate (100x, as a stalled machine could leave) costs one oversleep; the next
+  // wait measures the work afresh and the estimate is back.
+  (gpu.pacer as unknown as { ms: Map<string, number> }).ms.set(kind, 100 * seen[3]);
+  const after: number[] = [];
+  for (let r = 0; r < 2; r++) {
+    submitSteps(sim, a, b, 10, kind);
+    await gpu.pacer.idle();
+    after.push(gpu.pacer.estimate(kind)!);
+  }
+  console.log(`estimates per step: ${seen.map((ms) => ms.toFixed(2)).join(', ')} ms; after a 100x guess: ${after.map((ms) => ms.toFixed(2)).join(', ')}`);
+  expect(after[0]).toBeLessThanOrEqual(50 * seen[3]); // halved after the oversleep
+  expect(after[1]).toBeLessThan(5 * Math.max(...seen));
+  a.destroy(); b.destroy();
+  sim.destroy();
+});

@@ -43,7 +43,7 @@ export async function adjointStepRatio(sim: MpmSim, start: GPUBuffer, o: RatioOp
     // zero gradients the grid update's adjoint skips the exchange of every zero accumulator word.
     enc0.copyBufferToBuffer(s[2], 0, g[0], 0, sim.stateBytes);
     const p1 = enc0.beginComputePass();
-    sim.encodeStepAdjoint(p1, s[1], s[2], g[0], g[1], 1, { sPrev: s[0] });
+    sim.encodeStepAdjoint(p1, { sIn: s[1], sOut: s[2], gOut: g[0], gIn: g[1], step: 1, sPrev: s[0] });
     p1.end();
     dev.queue.submit([enc0.finish()]);
     const ratios: number[] = [];
@@ -54,7 +54,7 @@ export async function adjointStepRatio(sim: MpmSim, start: GPUBuffer, o: RatioOp
         for (let j = 0; j < m; j++) sim.encodeStep(pass, s[1], s[3], 1);
         pass.end();
         pass = enc.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 4 * k + 2, endOfPassWriteIndex: 4 * k + 3 } });
-        for (let j = 0; j < m; j++) sim.encodeStepAdjoint(pass, s[1], s[2], g[j % 2], g[1 - (j % 2)], 1, { sPrev: s[0], localDone: true });
+        for (let j = 0; j < m; j++) sim.encodeStepAdjoint(pass, { sIn: s[1], sOut: s[2], gOut: g[j % 2], gIn: g[1 - (j % 2)], step: 1, sPrev: s[0] }, true);
         pass.end();
       }
       enc.resolveQuerySet(querySet, 0, q, resolve, 0);

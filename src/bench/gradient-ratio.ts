@@ -12,7 +12,7 @@
 // backward) over the GPU time of the T-step forward rollout.
 import { MpmSim } from '../mpm/simulator';
 import { PassTimer } from '../gpu/pass-timer';
-import type { Rollout, SubmittedWork } from '../core/rollout';
+import type { Rollout, RolloutQueue, SubmittedWork } from '../core/rollout';
 
 export interface GradientRatio {
   /** Gradient GPU time over forward-rollout GPU time. */
@@ -33,7 +33,7 @@ export function forwardTwin(sim: MpmSim): Promise<MpmSim> {
  * as the output gradient, the forward on `twin` (forwardTwin; made and destroyed here if not
  * given); null where the device has no timestamp-query.
  */
-export async function interleavedGradientRatio(rollout: Rollout, gFinal: GPUBuffer, twin?: MpmSim): Promise<GradientRatio | null> {
+export async function interleavedGradientRatio(rollout: Rollout<MpmSim>, gFinal: GPUBuffer, twin?: MpmSim): Promise<GradientRatio | null> {
   const sim = rollout.sim;
   const dev = sim.device;
   if (!dev.features.has('timestamp-query')) return null;
@@ -66,24 +66,34 @@ export async function interleavedGradientRatio(rollout: Rollout, gFinal: GPUBuff
     ref.gpu.pacer.submitted(sim.workKind.step, end - done);
     done = end;
   };
+  const plain = rollout.queue;
   try {
     const afterSubmit = (w: SubmittedWork) => {
       work += w.steps + adjointCost * w.adjoints;
       while (done + chunk / 2 < (T * work) / total) forwardChunk();
     };
-    rollout.instrument = { timer, tag: 'gradient', afterSubmit };
+    rollout.queue = timedQueue(plain, timer, 'gradient', afterSubmit);
     await rollout.forward();
     const gradient = await rollout.backward(gFinal);
-    rollout.instrument = null;
+    rollout.queue = plain;
     while (done < T) forwardChunk();
     await ref.gpu.pacer.idle();
     await timer.collect();
     const f = timer.total('forward');
     return { ratio: timer.total('gradient') / f, forwardSeconds: f, gradient };
   } finally {
-    rollout.instrument = null;
+    rollout.queue = plain;
     timer.destroy();
     for (const b of s) b.destroy();
     if (!twin) ref.destroy();
   }
+}
+
+/** `base` with every pass timed under `tag` and `afterSubmit` called after each submit. */
+function timedQueue(base: RolloutQueue, timer: PassTimer, tag: string, afterSubmit: (w: SubmittedWork) => void): RolloutQueue {
+  return {
+    pass: (label) => timer.pass(label, tag),
+    submit(commands, work) { base.submit(commands, work); afterSubmit(work); },
+    idle: () => base.idle(),
+  };
 }

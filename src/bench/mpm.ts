@@ -81,7 +81,7 @@ export async function benchScene(gpu: GpuContext, scene: MpmScene, material: str
   try {
     const forwardSteps = () => timed(gpu, () => encodeSteps(sim, n, 32, sim.workKind.step, (pass, k) => sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k)));
     // the adjoint of a step from a fixed state: the same work whatever the state holds
-    const adjointSteps = () => timed(gpu, () => encodeSteps(sim, n, 32, sim.workKind.adjoint, (pass, k) => sim.encodeStepAdjoint(pass, a, b, k % 2 ? gb : ga, k % 2 ? ga : gb, k)));
+    const adjointSteps = () => timed(gpu, () => encodeSteps(sim, n, 32, sim.workKind.adjoint, (pass, k) => sim.encodeStepAdjoint(pass, { sIn: a, sOut: b, gOut: k % 2 ? gb : ga, gIn: k % 2 ? ga : gb, step: k, sPrev: null })));
     // Untimed: warms up pipelines and bind groups and settles the pacer's estimates (src/gpu/pacer.ts).
     await forwardSteps();
     await adjointSteps();

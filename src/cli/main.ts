@@ -18,8 +18,10 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
   torsion doctor                          the WebGPU adapter and limits, or how to get one
   torsion run <scene> [--steps N] [--out DIR] [--every K]
                                           forward rollout; final state + replay in DIR
-  torsion optimize [<scene>] [--iterations N] [--lr X] [--steps N] [--checkpoint auto|full|K] [--out DIR]
-                                          Adam through the checkpointed adjoint (default scene: ${defaultScene})
+  torsion optimize [<scene>] [--iterations N] [--lr X] [--steps N] [--params A,B] [--checkpoint auto|full|K] [--out DIR]
+                                          Adam through the checkpointed adjoint on the scene's parameters
+                                          (or --params: initialVelocity, groups[0].E, actuation, colliders[0].velocity, ...;
+                                          default scene: ${defaultScene})
   torsion gradcheck <scene> [--seed S] [--steps N] [--json]
                                           adjoint vs float64 finite differences, every parameter kind
   torsion bench mpm [--json] [--quick] [--only TEXT]
@@ -44,9 +46,11 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         steps: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' }, iterations: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
-        checkpoint: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        checkpoint: { type: 'string' }, params: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
+    // `torsion <command> --help` prints the help and runs nothing
+    if (a.help && cmd !== undefined) { console.log(HELP); return 0; }
     const sceneArg = positionals[0];
     const file = a['scene-file'];
     switch (cmd) {
@@ -65,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
           lr: a.lr ? numArg(a.lr, 'lr', 0.1, 1e-12, 1e6) : undefined,
           steps: a.steps ? intArg(a.steps, 'steps', 1) : undefined,
           checkpoint: checkpointArg(a.checkpoint), out: a.out,
+          params: a.params === undefined ? undefined : a.params.split(',').map((s) => s.trim()).filter(Boolean),
         });
         return 0;
       }

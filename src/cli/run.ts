@@ -4,24 +4,32 @@
 import { join } from 'node:path';
 import { requestGpu } from '../gpu/device';
 import { readF32 } from '../gpu/buffers';
-import { blowUpMessage, MpmSim } from '../mpm/simulator';
-import { particleStride, positionsOf } from '../mpm/layout';
-import type { MpmScene } from '../mpm/scene';
+import { positionField, type StateLayout } from '../core/simulator';
+import { createSimulator, type Scene } from '../simulators';
 import { floatBytes, makeRunDir, writeAtomic, writeJson } from './results';
 import { RolloutError } from '../core/rollout';
 
 export interface RunOptions { steps?: number; out?: string; every?: number }
 
-export async function runScene(scene: MpmScene, o: RunOptions): Promise<{ dir: string; clamped: number }> {
+/** Items' positions (DIM floats each) of every copy in a state record. */
+function positionsOf(records: Float32Array, s: StateLayout, dim: number): Float32Array {
+  const { offset } = positionField(s);
+  const n = Math.floor(records.length / s.stride);
+  const x = new Float32Array(n * dim);
+  for (let p = 0; p < n; p++) for (let i = 0; i < dim; i++) x[p * dim + i] = records[p * s.stride + offset + i];
+  return x;
+}
+
+export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: string }> {
   const steps = o.steps ?? scene.steps;
   const every = o.every ?? Math.max(1, Math.round(steps / 100));
   const dir = makeRunDir(o.out, 'run', scene.name);
   const gpu = await requestGpu();
-  const sim = await MpmSim.create(gpu, scene);
+  const sim = await createSimulator(gpu, scene);
   try {
     sim.ensureSteps(steps);
-    const bufs = [sim.createState('a', sim.packed.state0), sim.createState('b')];
-    const frames: Float32Array[] = [positionsOf(sim.packed.state0, sim.dim)];
+    const bufs = [sim.createState('a', sim.state0), sim.createState('b')];
+    const frames: Float32Array[] = [positionsOf(sim.state0, sim.state, sim.dim)];
     sim.resetStatus();
     const t0 = performance.now();
     let cur = 0;
@@ -34,31 +42,31 @@ export async function runScene(scene: MpmScene, o: RunOptions): Promise<{ dir: s
       }
       pass.end();
       gpu.device.queue.submit([enc.finish()]);
-      frames.push(positionsOf(await readF32(gpu.device, bufs[cur]), sim.dim));
+      frames.push(positionsOf(await readF32(gpu.device, bufs[cur]), sim.state, sim.dim));
       process.stdout.write(`\rstep ${Math.min(steps, t + every)}/${steps}`);
     }
     const status = await sim.readStatus();
     const seconds = (performance.now() - t0) / 1000;
     process.stdout.write('\n');
-    if (status.badStep !== null) throw new RolloutError(blowUpMessage(status, scene.grid.dx, scene.dt), status.badStep);
+    if (status.badStep !== null) throw new RolloutError(sim.blowUpMessage(status), status.badStep);
     const final = await readF32(gpu.device, bufs[cur]);
     const d = sim.dim;
     writeAtomic(join(dir, 'state.bin'), floatBytes(final));
     writeJson(join(dir, 'state.json'), {
-      scene: scene.name, step: steps, dim: d, particles: sim.packed.n, batch: sim.batch, dtype: 'float32', littleEndian: true,
-      record: { stride: particleStride(d), x: [0, d], v: [d, d], C: [2 * d, d * d], F: [2 * d + d * d, d * d], matrixOrder: 'column-major' },
+      scene: scene.name, step: steps, dim: d, particles: sim.state.items, batch: sim.batch, dtype: 'float32', littleEndian: true,
+      record: { stride: sim.state.stride, ...Object.fromEntries(sim.state.fields.map((f) => [f.name, [f.offset, f.length]])), matrixOrder: 'column-major' },
     });
     const all = new Float32Array(frames.reduce((a, f) => a + f.length, 0));
     let off = 0;
     for (const f of frames) { all.set(f, off); off += f.length; }
     writeAtomic(join(dir, 'replay.bin'), floatBytes(all));
-    writeJson(join(dir, 'replay.json'), { scene: scene.name, dim: d, particles: sim.packed.n, batch: sim.batch, frames: frames.length,
+    writeJson(join(dir, 'replay.json'), { scene: scene.name, dim: d, particles: sim.state.items, batch: sim.batch, frames: frames.length,
       stepsPerFrame: every, dt: scene.dt, layout: '[frame][batch][particle][dim] float32 positions', group: scene.particles.group });
     writeJson(join(dir, 'scene.json'), scene);
-    console.log(`${steps} steps of ${scene.name} in ${seconds.toFixed(2)} s (${sim.packed.n} particles${status.clamped ? `, ${status.clamped} particle-steps clamped at the grid edge` : ''})`);
+    console.log(`${steps} steps of ${scene.name} in ${seconds.toFixed(2)} s (${sim.state.items} items${sim.describeStatus(status)})`);
     console.log(`results: ${dir}`);
     for (const b of bufs) b.destroy();
-    return { dir, clamped: status.clamped };
+    return { dir };
   } finally {
     sim.destroy();
     gpu.destroy();

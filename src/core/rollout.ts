@@ -9,10 +9,13 @@
 // that record when they are encoded, and the backward refuses (throws) to encode a step adjoint
 // whose input buffer holds anything else. A buffer overwritten by a later step can't be read as
 // if it were the old state.
+//
+// It knows simulators only through the Simulator interface (simulator.ts); how its submits are
+// paced and observed is its queue's business (RolloutQueue), so a benchmark wraps the queue
+// rather than reaching into the tape.
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
-import { blowUpMessage, type MpmSim, type RolloutStatus } from '../mpm/simulator';
+import type { Simulator, SimStatus } from './simulator';
 import { writeBuffer } from '../gpu/buffers';
-import type { PassTimer } from '../gpu/pass-timer';
 
 export class RolloutError extends Error {
   constructor(message: string, readonly step: number | null) {
@@ -23,6 +26,32 @@ export class RolloutError extends Error {
 
 /** What one submit of a rollout carried: forward steps (recomputed ones included) and step adjoints. */
 export interface SubmittedWork { steps: number; adjoints: number }
+
+/** Where a rollout's command buffers go, and how it waits for them. */
+export interface RolloutQueue {
+  /** The descriptor of a compute pass the rollout begins (a timer adds its timestamp writes). */
+  pass(label: string): GPUComputePassDescriptor;
+  submit(commands: GPUCommandBuffer, work: SubmittedWork): void;
+  /** Resolves when everything submitted has run. */
+  idle(): Promise<void>;
+}
+
+/**
+ * The default queue: submits to the device and tells the GPU pacer what each submit carried, so
+ * that waiting sleeps through most of the work instead of polling (src/gpu/pacer.ts).
+ */
+export function pacedQueue(sim: Simulator): RolloutQueue {
+  const pacer = sim.gpu.pacer;
+  return {
+    pass: (label) => ({ label }),
+    submit(commands, work) {
+      sim.device.queue.submit([commands]);
+      pacer.submitted(sim.workKind.step, work.steps);
+      pacer.submitted(sim.workKind.adjoint, work.adjoints);
+    },
+    idle: () => pacer.idle(),
+  };
+}
 
 export interface TapeMemory {
   mode: CheckpointMode;
@@ -38,37 +67,36 @@ export interface TapeMemory {
 
 interface Slot { buf: GPUBuffer; holds: number }
 
-export class Rollout {
+type StatusOf<S> = S extends Simulator<infer T> ? T : SimStatus;
+
+export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   readonly schedule: CheckpointSchedule;
   private readonly slots: Slot[];
   private readonly grads: GPUBuffer[];
-  /** sim.ctrlVersion at the last forward: the backward must see the same controls. */
-  private ctrlVersion = -1;
+  /** sim.paramVersion at the last forward: the backward must see the same controls. */
+  private paramVersion = -1;
   /** Steps encoded per command buffer: many substeps per submit keeps dispatch overhead low. */
   stepsPerSubmit = 32;
-  /**
-   * For benchmarks: every pass of forward and backward timed under `tag`, and `afterSubmit` called
-   * after each of their submits (to interleave other work with the rollout's).
-   */
-  instrument: { timer: PassTimer; tag: string; afterSubmit?: (work: SubmittedWork) => void } | null = null;
+  /** Where submits go; a benchmark may wrap it to time passes or interleave work (src/bench). */
+  queue: RolloutQueue;
 
-  constructor(readonly sim: MpmSim, readonly steps: number, mode: CheckpointMode = 'auto') {
+  constructor(readonly sim: S, readonly steps: number, mode: CheckpointMode = 'auto') {
     this.schedule = planCheckpoints(steps, mode);
     sim.ensureSteps(steps);
     const mk = (label: string): Slot => ({ buf: sim.createState(label), holds: -1 });
     this.slots = Array.from({ length: this.schedule.slots }, (_, i) => mk(`tape${i}`));
     this.grads = [];
+    this.queue = pacedQueue(sim);
   }
 
   private get full(): boolean { return this.schedule.mode === 'full'; }
 
   private passDesc(label: string): GPUComputePassDescriptor {
-    return this.instrument ? this.instrument.timer.pass(label, this.instrument.tag) : { label };
+    return this.queue.pass(label);
   }
 
   private submit(enc: GPUCommandEncoder, work: SubmittedWork): void {
-    this.sim.device.queue.submit([enc.finish()]);
-    this.instrument?.afterSubmit?.(work);
+    this.queue.submit(enc.finish(), work);
   }
 
   /**
@@ -130,12 +158,12 @@ export class Rollout {
   }
 
   /** Runs T steps from state0 (record array or a state buffer). Throws RolloutError on blow-up. */
-  async forward(state0: Float32Array | GPUBuffer = this.sim.packed.state0): Promise<RolloutStatus> {
+  async forward(state0: Float32Array | GPUBuffer = this.sim.state0): Promise<StatusOf<S>> {
     const sim = this.sim;
     // Nothing from an earlier rollout stays valid: the recompute must not take a slot that happens
     // to hold the same step number of the last forward for this one's.
     for (const s of this.slots) s.holds = -1;
-    this.ctrlVersion = sim.ctrlVersion;
+    this.paramVersion = sim.paramVersion;
     const s0 = this.slots[0];
     if (state0 instanceof Float32Array) writeBuffer(sim.device, s0.buf, state0);
     else {
@@ -148,7 +176,6 @@ export class Rollout {
     const { starts } = this.schedule;
     let cur = s0;
     let seg = 0;
-    const pacer = sim.gpu.pacer;
     for (let t0 = 0; t0 < this.steps; t0 += this.stepsPerSubmit) {
       const enc = sim.device.createCommandEncoder({ label: 'rollout.forward' });
       const pass = enc.beginComputePass(this.passDesc('rollout.forward'));
@@ -160,15 +187,11 @@ export class Rollout {
         cur = out;
       }
       pass.end();
-      const steps = Math.min(this.steps, t0 + this.stepsPerSubmit) - t0;
-      pacer.submitted(sim.workKind.step, steps);
-      this.submit(enc, { steps, adjoints: 0 });
+      this.submit(enc, { steps: Math.min(this.steps, t0 + this.stepsPerSubmit) - t0, adjoints: 0 });
     }
-    await pacer.idle();
-    const status = await sim.readStatus();
-    if (status.badStep !== null) {
-      throw new RolloutError(blowUpMessage(status, sim.scene.grid.dx, sim.scene.dt), status.badStep);
-    }
+    await this.queue.idle();
+    const status = (await sim.readStatus()) as StatusOf<S>;
+    if (status.badStep !== null) throw new RolloutError(sim.blowUpMessage(status), status.badStep);
     return status;
   }
 
@@ -195,14 +218,14 @@ export class Rollout {
 
   /**
    * Backward from gFinal = dL/d(state at T). Returns the buffer holding dL/d(state at 0);
-   * dL/d(ctrl) (E, nu, actuation, collider tracks) is in sim.adjoint.gCtrl.
+   * dL/d(controls) (the simulator's parameter space) is in sim.paramGrad.
    */
   async backward(gFinal: GPUBuffer): Promise<GPUBuffer> {
     const sim = this.sim;
-    if (sim.ctrlVersion !== this.ctrlVersion) {
-      throw new Error(this.ctrlVersion < 0
+    if (sim.paramVersion !== this.paramVersion) {
+      throw new Error(this.paramVersion < 0
         ? 'tape: backward before forward'
-        : 'tape: the control record (group parameters, actuation, collider tracks) was written since the forward; run forward again');
+        : 'tape: the controls (sim.writeParams) were written since the forward; run forward again');
     }
     const [gA, gB] = this.gradBuffers();
     const dev = sim.device;
@@ -214,9 +237,8 @@ export class Rollout {
     let encoded = 0;
     let steps = 0; // forward and adjoint steps encoded since the last submit, for the pacer
     let adjoints = 0;
-    const pacer = sim.gpu.pacer;
     const { starts, lengths } = this.schedule;
-    let localDone = false;
+    let hint: unknown;
     for (let k = starts.length - 1; k >= 0; k--) {
       const c = starts[k];
       const L = lengths[k];
@@ -235,10 +257,9 @@ export class Rollout {
       }
       pass.end();
       pass = enc.beginComputePass(this.passDesc('rollout.adjoint'));
-      // Where the state before step t is on the tape, p2g's adjoint of step t also does g2p's
-      // local adjoint of step t - 1 (fused; see MpmSim.encodeStepAdjoint), and the adjoint of
-      // t - 1, next, skips it (localDone), even across a segment boundary: the recompute between
-      // runs forward steps only, which leave the adjoint's buffers alone.
+      // Each step adjoint gets the state before its step where the tape holds it, and the hint the
+      // adjoint after it returned, even across a segment boundary: the recompute between runs
+      // forward steps only, which leave the adjoint's buffers alone (MPM fuses work through it).
       for (let t = c + L - 1; t >= c; t--) {
         const sIn = this.slotFor(k, t);
         const sOut = this.slotFor(k, t + 1);
@@ -246,14 +267,11 @@ export class Rollout {
         if (sIn.holds !== t || sOut.holds !== t + 1) {
           throw new Error(`tape: the adjoint of step ${t} would read buffers holding steps ${sIn.holds} and ${sOut.holds}`);
         }
-        sim.encodeStepAdjoint(pass, sIn.buf, sOut.buf, gOut, gIn, t, { sPrev: sPrev?.buf ?? null, localDone });
-        localDone = sPrev !== null;
+        hint = sim.encodeStepAdjoint(pass, { sIn: sIn.buf, sOut: sOut.buf, gOut, gIn, step: t, sPrev: sPrev?.buf ?? null }, hint);
         [gOut, gIn] = [gIn, gOut];
         adjoints++;
         if (++encoded % this.stepsPerSubmit === 0) {
           pass.end();
-          pacer.submitted(sim.workKind.step, steps);
-          pacer.submitted(sim.workKind.adjoint, adjoints);
           this.submit(enc, { steps, adjoints });
           steps = adjoints = 0;
           enc = dev.createCommandEncoder({ label: 'rollout.backward' });
@@ -263,13 +281,11 @@ export class Rollout {
       pass.end();
     }
     const pass = enc.beginComputePass(this.passDesc('rollout.param_grads'));
-    sim.encodeParamGrads(pass);
+    sim.encodeFinishAdjoint(pass);
     pass.end();
-    pacer.submitted(sim.workKind.step, steps);
-    pacer.submitted(sim.workKind.adjoint, adjoints);
     this.submit(enc, { steps, adjoints });
-    // callers read the gradient next: wait here, without polling (see src/gpu/pacer.ts)
-    await pacer.idle();
+    // callers read the gradient next: wait here
+    await this.queue.idle();
     return gOut;
   }
 

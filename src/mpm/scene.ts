@@ -61,14 +61,12 @@ export interface ParticlesDesc {
   vol: number[];
 }
 
-export interface LossDesc {
-  /** Squared distance of a group's centre of mass to `target` at the final step. */
-  kind: 'com-target';
-  group?: number;
-  target: number[];
-}
+export type { LossDesc } from '../core/loss';
+import type { LossDesc } from '../core/loss';
 
 export interface MpmScene {
+  /** The simulator family; a scene without it is an MPM scene. */
+  kind?: 'mpm';
   name: string;
   description?: string;
   dim: Dim;
@@ -85,5 +83,22 @@ export interface MpmScene {
   actuation?: { channels: number; values: number[] };
   loss?: LossDesc;
   /** What `torsion optimize` tunes by default. */
-  optimize?: { param: 'initialVelocity'; learningRate: number; iterations: number };
+  optimize?: OptimizeDesc;
+}
+
+/**
+ * What `torsion optimize` tunes: parameter names (src/opt/parameters.ts: 'initialVelocity', or a
+ * block of the parameter space such as 'groups[0].E', 'actuation', 'colliders[0].velocity'), with
+ * Adam's learning rate and an iteration count. `param` is the older single-name form.
+ */
+export interface OptimizeDesc {
+  params?: string[];
+  param?: 'initialVelocity';
+  learningRate: number;
+  iterations: number;
+}
+
+/** The parameter names of an optimize record (either form). */
+export function optimizeParams(o: OptimizeDesc | undefined): string[] {
+  return o?.params ?? [o?.param ?? 'initialVelocity'];
 }

@@ -169,10 +169,12 @@ export const sceneSchema = object<MpmScene>({
     target: req(array(num(), { length: PER_AXIS })),
   })),
   optimize: opt(object<NonNullable<MpmScene['optimize']>>({
-    param: req(oneOf('initialVelocity')),
+    params: opt(array(str(MAX_NAME), { minLength: 1, maxLength: 64 })),
+    param: opt(oneOf('initialVelocity')),
     learningRate: req(positive),
     iterations: req(int(1, 1_000_000)),
   })),
+  kind: opt(oneOf('mpm')),
 });
 
 /** Throws a SceneError at the first place where `value` does not fit `schema`. */

@@ -2,6 +2,8 @@
 // scratch buffers and encodes the stages into a compute pass. It never submits: the caller
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
+import type { ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
+import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
 import { buildMpmKernels, type MpmKernels } from './kernels';
@@ -19,17 +21,15 @@ export const NODE_FLOATS = 4;
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;
 
-export interface RolloutStatus {
+export interface MpmStatus extends SimStatus {
   /** Particle-steps whose position was clamped back into the grid. */
   clamped: number;
-  /** First step whose output had a NaN/Inf or |v| above the blow-up limit, or null. */
-  badStep: number | null;
   /** A grid node left the fixed-point range (8x a cell's rest mass, or that mass at dx/dt). */
   fixedPointOverflow: boolean;
 }
 
-/** The message for a rollout that blew up (shared by the tape, the CLI and the viewer). */
-export function blowUpMessage(status: RolloutStatus, dx: number, dt: number): string {
+/** The message for a rollout that blew up. */
+function blowUpMessage(status: MpmStatus, dx: number, dt: number): string {
   const why = status.fixedPointOverflow
     ? 'a grid node exceeded the fixed-point range (8x the rest mass of a cell, or that mass moving at dx/dt)'
     : `a particle velocity or deformation became non-finite or its speed exceeded dx/dt = ${(dx / dt).toPrecision(3)}`;
@@ -91,7 +91,8 @@ interface AdjointBuffers {
   paramSegmentCount: number;
 }
 
-export class MpmSim {
+export class MpmSim implements Simulator<MpmStatus> {
+  readonly kind = 'mpm';
   readonly device: GPUDevice;
   readonly dim: 2 | 3;
   readonly stateFloats: number;
@@ -107,8 +108,12 @@ export class MpmSim {
   private stepBuf: GPUBuffer;
   /** p2g's per-step momentum bound: [B] accumulators, then [steps][B] records (params.wgsl). */
   private p2gBoundBuf: GPUBuffer;
-  /** Counts writeCtrl calls, so a rollout can tell that its forward ran with other controls. */
-  ctrlVersion = 0;
+  /** Counts writeParams calls, so a rollout can tell that its forward ran with other controls. */
+  paramVersion = 0;
+  readonly state: StateLayout;
+  readonly params: ParamSpace;
+  /** The packed control record as last written (writeParams). */
+  paramValues: Float32Array;
   private stepCapacity = 0;
   private adj: AdjointBuffers | null = null;
   private readonly groups = new Map<string, GPUBindGroup>();
@@ -146,6 +151,13 @@ export class MpmSim {
     this.statusBuf = mk('status', 16, undefined, new Uint32Array([0, 0xffffffff, 0, 0]));
     this.stepBuf = this.makeStepBuf(Math.max(packed.horizon, 1) + 1);
     this.p2gBoundBuf = this.makeP2gBound(null);
+    const dd = d * d;
+    this.state = {
+      items: packed.n, stride: particleStride(d), position: 'x',
+      fields: [{ name: 'x', offset: 0, length: d }, { name: 'v', offset: d, length: d }, { name: 'C', offset: 2 * d, length: dd }, { name: 'F', offset: 2 * d + dd, length: dd }],
+    };
+    this.paramValues = packed.ctrl.slice();
+    this.params = mpmParamSpace(scene, packed, () => this.paramValues);
   }
 
   /**
@@ -161,6 +173,12 @@ export class MpmSim {
   }
 
   get batch(): number { return this.packed.batch; }
+  get state0(): Float32Array { return this.packed.state0; }
+  get horizon(): number { return this.packed.horizon; }
+  get paramGrad(): GPUBuffer { return this.adjoint.gCtrl; }
+  /** The model record's head is [N][group, vol] (model.wgsl). */
+  get itemAttributes(): GPUBuffer { return this.modelBuf; }
+  get extent(): number[] { return this.scene.grid.res.map((r) => r * this.scene.grid.dx); }
   /** p2g's per-step momentum bound (replaced when the step table grows, its records kept). */
   get p2gBound(): GPUBuffer { return this.p2gBoundBuf; }
   get stateBytes(): number { return this.stateFloats * 4; }
@@ -352,23 +370,24 @@ export class MpmSim {
    * g2p adjoint's scatter, the grid update's adjoint (which recomputes the update itself), then
    * p2g's adjoint. gOut holds dL/d(state at step + 1); writes dL/d(state at step) to gIn. The
    * forward step `step` must have run since the last change of controls (its p2g bound is read).
-   * Chaining (what a rollout's backward does inside a segment): pass `sPrev`, the state at
-   * step - 1, when the next call is the adjoint of step - 1; that call then passes `localDone`,
-   * since this one already wrote its g2p local terms from dL/d(state at step), which it then
-   * leaves unwritten in gIn (nothing reads it). Both default to the standalone adjoint.
+   * Chaining (the hint): given sPrev, the state at step - 1, p2g's adjoint also writes g2p's local
+   * terms of step - 1 straight from dL/d(state at step), which it then leaves unwritten in gIn
+   * (nothing reads it), and returns true; the adjoint of step - 1, passed that hint, skips its own
+   * local adjoint. Without sPrev and hint it is the standalone adjoint.
    */
-  encodeStepAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, gOut: GPUBuffer, gIn: GPUBuffer, step: number,
-    chain: { sPrev?: GPUBuffer | null; localDone?: boolean } = {}): void {
+  encodeStepAdjoint(pass: GPUComputePassEncoder, io: StepAdjointIO, hint?: unknown): boolean {
+    const { sIn, sOut, gOut, gIn, step, sPrev } = io;
     if (gIn === gOut) throw new Error('the step adjoint would overwrite its own input gradient');
-    if (!chain.localDone) this.encodeG2PAdjLocal(pass, sIn, sOut, gOut, step);
+    if (hint !== true) this.encodeG2PAdjLocal(pass, sIn, sOut, gOut, step);
     this.encodeP2GReplay(pass, sIn, step);
     this.encodeGridUpdateAdj(pass, step);
-    this.encodeP2GAdj(pass, sIn, gIn, step, chain.sPrev ?? null);
+    this.encodeP2GAdj(pass, sIn, gIn, step, sPrev);
     this.encodeCtrlGrads(pass, step);
+    return sPrev !== null;
   }
 
   /** After the last step adjoint: sums dL/dE and dL/dnu per group into gCtrl. */
-  encodeParamGrads(pass: GPUComputePassEncoder): void {
+  encodeFinishAdjoint(pass: GPUComputePassEncoder): void {
     const a = this.adjoint;
     this.encodeSegments(pass, a.paramSegments, a.paramSegmentCount, a.gParticle, 0);
   }
@@ -388,7 +407,7 @@ export class MpmSim {
   }
 
   /** Replaces the control record (group params, actuation, collider tracks) of all batch copies. */
-  writeCtrl(ctrl: Float32Array): void {
+  writeParams(ctrl: Float32Array): void {
     if (ctrl.length !== this.packed.ctrl.length) throw new RangeError(`ctrl has ${ctrl.length} floats, expected ${this.packed.ctrl.length}`);
     writeBuffer(this.device, this.ctrlBuf, ctrl);
     // the params uniform's copy of the group records (load_group in model.wgsl) follows
@@ -396,16 +415,33 @@ export class MpmSim {
     if (groupRecordsFit(nGroups, batch)) {
       writeBuffer(this.device, this.paramsBuf, ctrl.subarray(lay.groupsOff, lay.groupsOff + batch * nGroups * GROUP_STRIDE), paramsCtrlGroupsByte(nGroups));
     }
-    this.ctrlVersion++;
+    this.paramValues = ctrl.slice();
+    this.paramVersion++;
   }
 
   resetStatus(): void {
     writeBuffer(this.device, this.statusBuf, new Uint32Array([0, 0xffffffff, 0, 0]));
   }
 
-  async readStatus(): Promise<RolloutStatus> {
+  async readStatus(): Promise<MpmStatus> {
     const s = await readU32(this.device, this.statusBuf, 0, 3);
     return { clamped: s[0], badStep: s[1] === 0xffffffff ? null : s[1], fixedPointOverflow: s[2] !== 0 };
+  }
+
+  blowUpMessage(status: MpmStatus): string {
+    return blowUpMessage(status, this.scene.grid.dx, this.scene.dt);
+  }
+
+  describeStatus(status: MpmStatus): string {
+    return status.clamped ? `, ${status.clamped} particle-steps clamped at the grid edge` : '';
+  }
+
+  selection(group?: number): { start: number; count: number; weights: Float32Array } {
+    const { n, groupRanges, model } = this.packed;
+    const [start, count] = group === undefined ? [0, n] : groupRanges[group];
+    // a particle's mass: density x volume ([N][group, vol] at the head of the model record)
+    const weights = Float32Array.from({ length: count }, (_, k) => this.scene.groups[model[2 * (start + k)]].density * model[2 * (start + k) + 1]);
+    return { start, count, weights };
   }
 
   destroy(): void {

@@ -3,7 +3,7 @@
 // ?spf=<steps per frame>. Exposes window.torsion for the browser tests.
 import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
-import type { MpmScene } from '../mpm/scene';
+import type { Scene } from '../simulators';
 import { parseSceneJson, SceneError } from '../mpm/validate';
 import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
@@ -29,7 +29,7 @@ const scenes = sceneList.map((s) => ({ ...s, dim: buildScene(s.name).dim }));
 let viewer: Viewer | null = null;
 let gpu: GpuContext | null = null;
 /** Scenes opened from files this session, by name, so the list can switch back to them. */
-const fileScenes = new Map<string, MpmScene>();
+const fileScenes = new Map<string, Scene>();
 
 function need(): Viewer {
   if (!viewer) throw new Error('the viewer did not start (see the message in the page)');
@@ -40,7 +40,7 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function loadScene(scene: MpmScene): Promise<void> {
+async function loadScene(scene: Scene): Promise<void> {
   const v = need();
   ui.setEnabled(false);
   try {
@@ -52,7 +52,7 @@ async function loadScene(scene: MpmScene): Promise<void> {
 }
 
 async function openFile(file: File): Promise<void> {
-  let scene: MpmScene;
+  let scene: Scene;
   try {
     scene = parseSceneJson(await file.text(), gpu?.limits);
   } catch (e) {

@@ -1,11 +1,10 @@
-// A forward rollout for the viewer: one MpmSim, two state buffers stepped in ping-pong, the step
+// A forward rollout for the viewer: one Simulator of any kind, two state buffers stepped in ping-pong, the step
 // count, and the blow-up check. It encodes and never submits on its own, except in readPositions,
 // which a caller asked for.
 import type { GpuContext } from '../gpu/device';
 import { readF32, writeBuffer } from '../gpu/buffers';
-import type { MpmScene } from '../mpm/scene';
-import { particleStride, positionsOf } from '../mpm/layout';
-import { MpmSim } from '../mpm/simulator';
+import { positionField, type Simulator } from '../core/simulator';
+import { createSimulator, type Scene } from '../simulators';
 import type { PipelineCache } from '../gpu/pipeline-cache';
 import type { PointsSource } from './points-renderer';
 
@@ -28,39 +27,38 @@ export class SimRunner {
   /** Steps known to be free of a blow-up (status read clean after them). */
   private goodThrough = 0;
 
-  private constructor(readonly sim: MpmSim, readonly scene: MpmScene) {
-    this.states = [sim.createState('viewer.a', sim.packed.state0), sim.createState('viewer.b')];
+  private constructor(readonly sim: Simulator, readonly scene: Scene) {
+    this.states = [sim.createState('viewer.a', sim.state0), sim.createState('viewer.b')];
     // The step index only selects a control row (clamped to the horizon) and names a blow-up, so a
     // fixed table serves an endless rollout: the step buffer does not grow with it.
-    this.stepRecords = sim.packed.horizon + EXTRA_STEP_RECORDS;
+    this.stepRecords = sim.horizon + EXTRA_STEP_RECORDS;
     sim.ensureSteps(this.stepRecords);
   }
 
-  static async create(gpu: GpuContext, scene: MpmScene, cache: PipelineCache): Promise<SimRunner> {
-    return new SimRunner(await MpmSim.create(gpu, scene, { cache }), scene);
+  static async create(gpu: GpuContext, scene: Scene, cache: PipelineCache): Promise<SimRunner> {
+    return new SimRunner(await createSimulator(gpu, scene, { cache }), scene);
   }
 
-  get particles(): number { return this.sim.packed.n; }
+  get particles(): number { return this.sim.state.items; }
 
   /** The state buffer holding the particles at `step`. */
   get current(): GPUBuffer { return this.states[this.cur]; }
 
   /** What the points renderer needs to draw this rollout. */
   source(): PointsSource {
-    const { dim, res, n } = this.sim.packed;
-    const dx = this.scene.grid.dx;
+    const { dim, state, state0 } = this.sim;
     const g = Math.hypot(...this.scene.gravity);
-    const extent = [res[0] * dx, res[1] * dx];
+    const extent = this.sim.extent.slice(0, 2);
     // The speed of a fall across the domain, or the fastest initial speed if that is more.
     let v0 = 0;
-    const v = this.scene.particles.v;
-    for (let p = 0; p < n; p++) {
+    const v = state.fields.find((f) => f.name === 'v');
+    for (let p = 0; v && p < state.items; p++) {
       let s = 0;
-      for (let i = 0; i < dim; i++) s += v[p * dim + i] ** 2;
+      for (let i = 0; i < dim; i++) s += state0[p * state.stride + v.offset + i] ** 2;
       v0 = Math.max(v0, Math.sqrt(s));
     }
     const speedMax = Math.max(Math.sqrt(2 * g * extent[1]), v0, 1e-3);
-    return { dim, n, stride: particleStride(dim), extent, model: this.sim.modelBuf, speedMax };
+    return { dim, n: state.items, stride: state.stride, extent, model: this.sim.itemAttributes, speedMax };
   }
 
   /** Encodes `count` steps into one compute pass of `enc`. */
@@ -78,7 +76,7 @@ export class SimRunner {
 
   /** Back to the scene's initial state (queued write; takes effect before the next submit). */
   reset(): void {
-    writeBuffer(this.sim.device, this.states[0], this.sim.packed.state0);
+    writeBuffer(this.sim.device, this.states[0], this.sim.state0);
     this.cur = 0;
     this.step = 0;
     this.goodThrough = 0;
@@ -105,9 +103,10 @@ export class SimRunner {
 
   /** Positions of batch copy 0, [N][DIM] float32 (a read-back: for tests and what a user asks for). */
   async readPositions(): Promise<Float32Array> {
-    const { dim, n } = this.sim.packed;
-    const ps = particleStride(dim);
-    return positionsOf(await readF32(this.sim.device, this.current, 0, n * ps), dim);
+    const { dim, state } = this.sim;
+    const rec = await readF32(this.sim.device, this.current, 0, state.items * state.stride);
+    const off = positionField(state).offset;
+    return Float32Array.from({ length: state.items * dim }, (_, k) => rec[Math.floor(k / dim) * state.stride + off + (k % dim)]);
   }
 
   destroy(): void {

@@ -3,7 +3,7 @@
 // blow-up flag, every CHECK_EVERY stepping frames. At most MAX_IN_FLIGHT frames are queued, so a
 // slow GPU slows the loop instead of piling up work, and steps/s counts finished steps.
 import type { GpuContext } from '../gpu/device';
-import type { MpmScene } from '../mpm/scene';
+import type { Scene } from '../simulators';
 import { PipelineCache } from '../gpu/pipeline-cache';
 import { PointsRenderer, type ColorMode } from './points-renderer';
 import { SimRunner, type BlowUp } from './sim-runner';
@@ -43,13 +43,13 @@ export class Viewer {
     this.cache = new PipelineCache(gpu.device);
   }
 
-  get scene(): MpmScene | null { return this.runner?.scene ?? null; }
+  get scene(): Scene | null { return this.runner?.scene ?? null; }
   get step(): number { return this.runner?.step ?? 0; }
   get particles(): number { return this.runner?.particles ?? 0; }
   get playing(): boolean { return this._playing; }
 
   /** Replaces the simulation with `scene` (already validated), at step 0. */
-  async load(scene: MpmScene): Promise<void> {
+  async load(scene: Scene): Promise<void> {
     const gen = ++this.generation;
     const runner = await SimRunner.create(this.gpu, scene, this.cache);
     if (gen !== this.generation) { runner.destroy(); return; } // a later load won

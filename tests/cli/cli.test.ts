@@ -94,6 +94,26 @@ test('optimize lowers the loss and keeps its results', () => {
   expect(summary.best.loss).toBeLessThanOrEqual(lines[0].loss);
 });
 
+test('optimize tunes the parameters named by --params (a material parameter), and refuses unknown ones before writing anything', () => {
+  const dir = tmp();
+  const r = torsion(['optimize', 'jelly-throw-2d', '--params', 'initialVelocity,groups[0].E', '--iterations', '2', '--steps', '30', '--out', dir]);
+  expect(r.code, r.all).toBe(0);
+  const lines = readFileSync(join(dir, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(Object.keys(lines[0].params)).toEqual(['initialVelocity', 'groups[0].E']);
+  expect(lines[0].gradientNorm).toBeGreaterThan(0);
+  const bad = join(tmp(), 'never');
+  const e = torsion(['optimize', 'jelly-throw-2d', '--params', 'groups[9].E', '--out', bad]);
+  expect(e.code).toBe(2);
+  expect(e.err).toMatch(/'groups\[9\]\.E' is not a parameter of this scene: allowed initialVelocity, groups\[0\]\.E/);
+  expect(existsSync(bad)).toBe(false);
+});
+
+test('<command> --help prints the help and runs nothing', () => {
+  const r = torsion(['bench', '--help']);
+  expect(r.code, r.all).toBe(0);
+  expect(r.out).toBe(torsion(['help']).out);
+});
+
 test('bench --json ends with an array of rows with every field', () => {
   const r = torsion(['bench', 'mpm', '--quick', '--only', '2D elastoplastic 3k', '--json']);
   expect(r.code, r.all).toBe(0);

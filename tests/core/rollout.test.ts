@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { MpmSim } from '../../src/mpm/simulator';
 import { Rollout } from '../../src/core/rollout';
-import { ComTargetLoss } from '../../src/core/loss';
+import { createLoss, type Loss } from '../../src/core/loss';
 import { readF32 } from '../../src/gpu/buffers';
 import { tinyScene } from '../helpers/tiny-scenes';
 
@@ -10,7 +10,7 @@ let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
 afterAll(() => gpu?.destroy());
 
-async function gradient(sim: MpmSim, loss: ComTargetLoss, T: number, mode: 'full' | 'auto' | number, state0 = sim.packed.state0) {
+async function gradient(sim: MpmSim, loss: Loss, T: number, mode: 'full' | 'auto' | number, state0 = sim.packed.state0) {
   const r = new Rollout(sim, T, mode);
   await r.forward(state0);
   const L = await loss.evaluate(r.final.buf);
@@ -23,7 +23,7 @@ async function gradient(sim: MpmSim, loss: ComTargetLoss, T: number, mode: 'full
 
 test('checkpointed gradient equals the full tape bit for bit, and reruns are identical', async () => {
   const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true }));
-  const loss = await ComTargetLoss.create(sim, { kind: 'com-target', target: [0.5, 0.3] });
+  const loss = await createLoss(sim, { kind: 'com-target', target: [0.5, 0.3] });
   const T = 30;
   const full = await gradient(sim, loss, T, 'full');
   const auto = await gradient(sim, loss, T, 'auto');
@@ -78,7 +78,7 @@ test('a reused rollout recomputes every state of the new forward, and refuses a 
   // segments still hold the last backward's states when the next forward starts; the forward's
   // own states of the last segment are left there for the backward to use
   const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true }));
-  const loss = await ComTargetLoss.create(sim, { kind: 'com-target', target: [0.5, 0.3] });
+  const loss = await createLoss(sim, { kind: 'com-target', target: [0.5, 0.3] });
   const T = 50;
   const r = new Rollout(sim, T, 8);
   expect(r.schedule.slots).toBeGreaterThan(r.schedule.starts.length + 1);
@@ -96,8 +96,8 @@ test('a reused rollout recomputes every state of the new forward, and refuses a 
   expect(Buffer.from(reused.buffer).equals(Buffer.from(fresh.g.buffer))).toBe(true);
 
   await r.forward(kicked);
-  sim.writeCtrl(sim.packed.ctrl);
-  await expect(r.backward(loss.grad)).rejects.toThrow(/control record .* was written since the forward/);
+  sim.writeParams(sim.packed.ctrl);
+  await expect(r.backward(loss.grad)).rejects.toThrow(/controls .* were written since the forward/);
   r.destroy();
   loss.destroy();
   sim.destroy();

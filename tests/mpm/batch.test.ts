@@ -46,7 +46,7 @@ for (const dim of [2, 3] as const) {
       for (let t = 0; t < H * nAct; t++) ctrl[lay.actOff + b * H * nAct + t] *= 1 - 0.6 * b;
       for (let t = 0; t < H * C; t++) ctrl[lay.colOff + (b * H * C + t) * TRACK_STRIDE] += 0.01 * b; // shift x of the paddle
     }
-    simB.writeCtrl(ctrl);
+    simB.writeParams(ctrl);
     // A random linear functional of the final state per copy: every component of x, v, C, F weighted.
     // Magnitudes 1, 1e3, 1e-3: a fixed-point scale shared across copies would be set by copy 1 and
     // leave copy 2's scatter at ~1e-6 of its resolution, so it would not match its B = 1 run.
@@ -62,7 +62,7 @@ for (const dim of [2, 3] as const) {
     const r1 = new Rollout(sim1, T, 'auto');
     const states = new Set<string>();
     for (let b = 0; b < B; b++) {
-      sim1.writeCtrl(ctrlOf(packed, ctrl, b));
+      sim1.writeParams(ctrlOf(packed, ctrl, b));
       await r1.forward(state0.slice(b * len, (b + 1) * len));
       const final1 = await readF32(gpu.device, r1.final.buf);
       const g1Buf = sim1.createState('g_final', gFinal.slice(b * len, (b + 1) * len));
@@ -100,7 +100,7 @@ test('a batch too large for the params uniform\'s copy of the group records read
   const ctrl = simB.packed.ctrl.slice();
   const picks = [0, big >> 1, big - 1];
   for (let b = 0; b < big; b++) for (let g = 0; g < G; g++) ctrl[lay.groupsOff + (b * G + g) * 8] *= 1 + b / big;
-  simB.writeCtrl(ctrl);
+  simB.writeParams(ctrl);
   const T = 6;
   const rB = new Rollout(simB, T, 'full');
   await rB.forward();
@@ -108,7 +108,7 @@ test('a batch too large for the params uniform\'s copy of the group records read
   const r1 = new Rollout(sim1, T, 'full');
   const states = new Set<string>();
   for (const b of picks) {
-    sim1.writeCtrl(ctrlOf(simB.packed, ctrl, b));
+    sim1.writeParams(ctrlOf(simB.packed, ctrl, b));
     await r1.forward();
     const final1 = await readF32(gpu.device, r1.final.buf);
     expect(bytes(finalB.subarray(b * len, (b + 1) * len)).equals(bytes(final1)), `copy ${b} of ${big} final state`).toBe(true);

@@ -92,7 +92,7 @@ for (const [name, opts] of blowUps) {
     if (opts.E) {
       const ctrl = sim.packed.ctrl.slice();
       ctrl[sim.packed.ctrlLayout.groupsOff] = 60;
-      sim.writeCtrl(ctrl);
+      sim.writeParams(ctrl);
       expect((await roll.forward()).badStep).toBeNull();
     }
     roll.destroy();

@@ -73,7 +73,7 @@ describe('scene contents', () => {
   it('jelly-throw-2d misses its target at the start, and a free flight with the right velocity hits it', () => {
     const s = buildScene('jelly-throw-2d');
     expect(s.loss).toEqual({ kind: 'com-target', group: 0, target: expect.any(Array) });
-    expect(s.optimize?.param).toBe('initialVelocity');
+    expect(s.optimize?.params).toEqual(['initialVelocity']);
     const { dt, steps: N } = s;
     const c0 = com(s.particles.x, 2);
     const v0 = s.particles.v.slice(0, 2);

@@ -1,48 +1,53 @@
-// Loss: squared distance between a group's centre of mass (volume-weighted, i.e. mass-weighted
-// within one group) and a target, per batch copy:  L_b = |sum_p V_p x_p / sum_p V_p - target|^2.
-// value (one workgroup per batch copy, fixed-order tree: deterministic): writes out[b] = (L_b, com, sum V) at a stride of 8.
-// grad (per particle): writes dL/dx_p = 2 (com - target) V_p / sum V into g_state (x slots only;
-// the caller clears g_state first).
-struct LossParams { n: u32, batch: u32, start: u32, count: u32, goal: vec4<f32> }
+// Loss: squared distance between the weighted centre of mass of a range of items (a group's
+// particles or vertices, weighted by mass) and a target, per batch copy:
+//   L_b = |c_b - target|^2,  c_b = sum_k w_k x_k / sum_k w_k.
+// Any simulator: an item's position is DIM floats at `xoff` in a record of `stride` floats.
+// terms (per item and copy): writes w x (DIM components) and w, component-major, for the
+//   deterministic segmented sum of src/gpu/reduce.ts, which fills sums[b][DIM + 1].
+// finish (per copy): out[b] = (L_b, c_b (DIM), sum w) at a stride of 8.
+// grad (per item and copy): dL/dx_k = 2 (c_b - target) w_k / sum w into g_state (x slots only;
+//   the caller clears g_state first).
+struct LossParams { n: u32, batch: u32, start: u32, count: u32, stride: u32, xoff: u32, pad0: u32, pad1: u32, goal: vec4<f32> }
 
 @group(0) @binding(0) var<uniform> lp: LossParams;
-@group(0) @binding(1) var<storage, read> model: array<f32>;
+@group(0) @binding(1) var<storage, read> weights: array<f32>;
 @group(0) @binding(2) var<storage, read> state: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;     // [B][8]: L, com (DIM), sum V
-@group(0) @binding(4) var<storage, read_write> g_state: array<f32>;
+@group(0) @binding(3) var<storage, read_write> terms: array<f32>;  // [B][DIM + 1][count]
+@group(0) @binding(4) var<storage, read_write> sums: array<f32>;   // [B][DIM + 1]
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;    // [B][8]: L, c (DIM), sum w
+@group(0) @binding(6) var<storage, read_write> g_state: array<f32>;
 
-const PSTRIDE: u32 = 2u * DIM + 2u * DIM * DIM;
-const WG: u32 = 256u;
-var<workgroup> acc: array<vec4<f32>, WG>;
+fn item_offset(b: u32, k: u32) -> u32 {
+  return (b * lp.n + lp.start + k) * lp.stride + lp.xoff;
+}
 
-@compute @workgroup_size(256)
-fn value(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let b = wid.x;
+@compute @workgroup_size(64)
+fn terms_main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= lp.count * lp.batch) { return; }
+  let b = i / lp.count;
+  let k = i % lp.count;
+  let w = weights[k];
+  let o = item_offset(b, k);
+  let row = b * (DIM + 1u);
+  for (var d = 0u; d < DIM; d++) { terms[(row + d) * lp.count + k] = w * state[o + d]; }
+  terms[(row + DIM) * lp.count + k] = w;
+}
+
+@compute @workgroup_size(64)
+fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b = gid.x;
   if (b >= lp.batch) { return; }
-  var s = vec4<f32>(0.0);
-  for (var k = lid; k < lp.count; k += WG) {
-    let p = lp.start + k;
-    let vol = model[2u * p + 1u];
-    let o = (b * lp.n + p) * PSTRIDE;
-    for (var d = 0u; d < DIM; d++) { s[d] += vol * state[o + d]; }
-    s[3] += vol;
+  let row = b * (DIM + 1u);
+  let wsum = sums[row + DIM];
+  var L = 0.0;
+  for (var d = 0u; d < DIM; d++) {
+    let c = sums[row + d] / wsum;
+    out[b * 8u + 1u + d] = c;
+    L += (c - lp.goal[d]) * (c - lp.goal[d]);
   }
-  acc[lid] = s;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (lid < half) { acc[lid] += acc[lid + half]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) {
-    var L = 0.0;
-    for (var d = 0u; d < DIM; d++) {
-      let com = acc[0][d] / acc[0][3];
-      out[b * 8u + 1u + d] = com;
-      L += (com - lp.goal[d]) * (com - lp.goal[d]);
-    }
-    out[b * 8u] = L;
-    out[b * 8u + 4u] = acc[0][3];
-  }
+  out[b * 8u] = L;
+  out[b * 8u + 4u] = wsum;
 }
 
 @compute @workgroup_size(64)
@@ -50,11 +55,10 @@ fn grad(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   if (i >= lp.count * lp.batch) { return; }
   let b = i / lp.count;
-  let p = lp.start + i % lp.count;
-  let vsum = out[b * 8u + 4u];
-  let vol = model[2u * p + 1u];
-  let o = (b * lp.n + p) * PSTRIDE;
+  let k = i % lp.count;
+  let wsum = out[b * 8u + 4u];
+  let o = item_offset(b, k);
   for (var d = 0u; d < DIM; d++) {
-    g_state[o + d] = 2.0 * (out[b * 8u + 1u + d] - lp.goal[d]) * vol / vsum;
+    g_state[o + d] = 2.0 * (out[b * 8u + 1u + d] - lp.goal[d]) * weights[k] / wsum;
   }
 }

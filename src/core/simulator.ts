@@ -1,0 +1,143 @@
+// The contract between a simulator family (MPM today; mass-spring and thin shells next) and what is
+// written once for all of them: the checkpointed rollout (rollout.ts), the losses, gradcheck, the
+// optimizer and the viewer. In Warp's terms a Simulator is the integrator bound to one model: it owns
+// the static model and the control buffers; state buffers are created by it and handed back to it
+// step by step, so the rollout decides which buffer holds which step. It encodes, never submits.
+import type { GpuContext } from '../gpu/device';
+import type { PipelineCache } from '../gpu/pipeline-cache';
+
+/** A named run of floats inside each item's state record (e.g. MPM's `x`, `v`, `C`, `F`). */
+export interface StateField {
+  name: string;
+  offset: number;
+  length: number;
+}
+
+/**
+ * A state buffer holds `batch` copies of `items` records of `stride` floats, copy-major:
+ * float (b * items + i) * stride + offset of field f is field f of item i in copy b.
+ */
+export interface StateLayout {
+  items: number;
+  stride: number;
+  fields: StateField[];
+  /** The field whose first `dim` floats are an item's position (what viewers draw and losses read). */
+  position: string;
+}
+
+/**
+ * A block of the differentiable control vector. Entries are listed by their index in one batch
+ * copy's vector (the batch-1 layout); `rowLength` > 0 marks a per-step block (`rows` rows of that
+ * many entries, row k driving step min(k, horizon - 1)).
+ */
+export interface ParamBlock {
+  /** 'groups[0].E', 'actuation', 'colliders[1].position', ... */
+  name: string;
+  /** What the block is, for grouping (gradcheck's kinds, an optimizer's choices). */
+  kind: 'material' | 'actuation' | 'track' | 'controller';
+  indices: Uint32Array;
+  rowLength: number;
+  /** Valid values, inclusive unless open: an optimizer clamps to them. */
+  min?: number;
+  max?: number;
+  /** Finite-difference step for gradcheck, in the block's units; `relative`: a fraction of each value. */
+  eps: number;
+  relative?: boolean;
+}
+
+/** The differentiable inputs besides the initial state: one control vector per batch copy. */
+export interface ParamSpace {
+  /** Floats in one batch copy's control vector. */
+  size: number;
+  blocks: ParamBlock[];
+  /** Copy b's control vector (batch-1 layout), as the GPU holds it now. */
+  values(b: number): Float64Array;
+  /** The packed GPU control record with copy b's vector replaced (others unchanged). */
+  pack(packed: Float32Array, b: number, values: ArrayLike<number>): void;
+  /** Copy b's slice of a packed GPU control record or its gradient (batch-1 layout). */
+  unpack(packed: Float32Array, b: number): Float64Array;
+}
+
+/** What every simulator reports after a forward rollout. */
+export interface SimStatus {
+  /** First step whose output was non-finite or beyond the simulator's blow-up limits, or null. */
+  badStep: number | null;
+}
+
+/** Buffers of one step adjoint: dL/d(state at step + 1) in gOut, dL/d(state at step) out to gIn. */
+export interface StepAdjointIO {
+  sIn: GPUBuffer;
+  sOut: GPUBuffer;
+  gOut: GPUBuffer;
+  gIn: GPUBuffer;
+  step: number;
+  /** The state at step - 1 where the tape still holds it (null otherwise): a simulator may use it. */
+  sPrev: GPUBuffer | null;
+}
+
+export interface Simulator<Status extends SimStatus = SimStatus> {
+  /** The scene kind this simulator runs ('mpm', ...). */
+  readonly kind: string;
+  readonly gpu: GpuContext;
+  readonly device: GPUDevice;
+  readonly cache: PipelineCache;
+  readonly dim: 2 | 3;
+  readonly batch: number;
+  readonly state: StateLayout;
+  /** Bytes of one state buffer (all batch copies). */
+  readonly stateBytes: number;
+  /** The scene's initial state, all batch copies. */
+  readonly state0: Float32Array;
+  /** Steps the scene's control tracks cover. */
+  readonly horizon: number;
+  readonly params: ParamSpace;
+  /** The packed GPU control record (all copies), as last written. */
+  readonly paramValues: Float32Array;
+  /** dL/d(control record), packed like it: filled by a backward. */
+  readonly paramGrad: GPUBuffer;
+  /** Bumped on every writeParams: a rollout refuses a backward over controls it did not run. */
+  readonly paramVersion: number;
+  /** Keys of this simulator's work for the GPU pacer (src/gpu/pacer.ts). */
+  readonly workKind: { step: string; adjoint: string };
+
+  createState(label: string, init?: Float32Array): GPUBuffer;
+  /** The step table holds steps 0..n-1 after this. */
+  ensureSteps(n: number): void;
+  /** One step: state sIn at `step` -> sOut at step + 1. */
+  encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void;
+
+  /** Zeroes the adjoint accumulators (paramGrad included) before a backward. */
+  clearAdjoint(enc: GPUCommandEncoder): void;
+  /**
+   * The adjoint of one step. A rollout calls it for steps in reverse and passes each call the value
+   * the previous call returned (undefined for the first): an opaque hint by which a simulator can
+   * share work between consecutive step adjoints (MPM fuses g2p's local adjoint of step - 1 into
+   * this step's p2g adjoint when sPrev is given, and the next call skips it).
+   */
+  encodeStepAdjoint(pass: GPUComputePassEncoder, io: StepAdjointIO, hint: unknown): unknown;
+  /** After the last step adjoint: whatever folds per-item gradients into paramGrad. */
+  encodeFinishAdjoint(pass: GPUComputePassEncoder): void;
+
+  /** Replaces the packed control record of all batch copies. */
+  writeParams(values: Float32Array): void;
+  resetStatus(): void;
+  readStatus(): Promise<Status>;
+  /** What went wrong, for people, when status.badStep is set. */
+  blowUpMessage(status: Status): string;
+  /** What else a user should know about a finished rollout (', 3 particle-steps clamped ...'), or ''. */
+  describeStatus(status: Status): string;
+  /** For viewers, besides positions: [items] pairs of f32 (group index, volume) to colour and size each item. */
+  readonly itemAttributes: GPUBuffer;
+  /** The domain's size per axis (a viewer fits its camera to it). */
+  readonly extent: number[];
+  /** Items of a group (or all with group undefined): their index range and the weights (masses) a centre of mass uses. */
+  selection(group?: number): { start: number; count: number; weights: Float32Array };
+  destroy(): void;
+}
+
+/** The state layout's position field (offset and length). */
+export function positionField(s: StateLayout): StateField {
+  const f = s.fields.find((x) => x.name === s.position);
+  if (!f) throw new Error(`state layout has no field '${s.position}'`);
+  return f;
+}

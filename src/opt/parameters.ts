@@ -1,0 +1,126 @@
+// What an optimizer tunes, by name, on any Simulator: a flat vector theta mapped onto the
+// rollout's inputs (the initial state and the control vector of the simulator's parameter space),
+// and the rollout's gradients mapped back onto theta.
+//
+// Names: a block of the parameter space ('groups[0].E', 'actuation', 'colliders[1].velocity', ...:
+// see sim.params.blocks), or 'initialVelocity', one velocity given to every item (all start
+// moving together; theta starts at their mean). Material blocks are tuned relative to their
+// initial value (theta = value / value0), so one learning rate suits E ~ 1e5 and nu ~ 0.3 alike.
+import type { Simulator } from '../core/simulator';
+
+export interface Parameter {
+  name: string;
+  size: number;
+  /** Starting theta. */
+  initial: Float64Array;
+  /** Writes theta (this parameter's slice) into the initial state (all copies) and the control vector (batch-1 layout). */
+  apply(theta: Float64Array, state0: Float32Array, ctrl: Float64Array): void;
+  /** dL/dtheta from dL/d(initial state) (copy 0) and dL/d(control vector). */
+  gradient(gState: Float32Array, gCtrl: Float64Array, out: Float64Array): void;
+  /** Clamps theta into the valid range, in place. */
+  clamp(theta: Float64Array): void;
+}
+
+function initialVelocity(sim: Simulator): Parameter {
+  const { items, stride } = sim.state;
+  const v = sim.state.fields.find((f) => f.name === 'v');
+  if (!v) throw new RangeError(`'initialVelocity': this ${sim.kind} simulator's state has no velocity field`);
+  const d = v.length;
+  const initial = new Float64Array(d);
+  for (let p = 0; p < items; p++) for (let i = 0; i < d; i++) initial[i] += sim.state0[p * stride + v.offset + i] / items;
+  return {
+    name: 'initialVelocity', size: d, initial,
+    apply(theta, s0) {
+      for (let o = 0; o < s0.length; o += stride) for (let i = 0; i < d; i++) s0[o + v.offset + i] = theta[i];
+    },
+    gradient(g, _c, out) {
+      out.fill(0);
+      for (let p = 0; p < items; p++) for (let i = 0; i < d; i++) out[i] += g[p * stride + v.offset + i];
+    },
+    clamp() {},
+  };
+}
+
+function block(sim: Simulator, name: string): Parameter {
+  const b = sim.params.blocks.find((x) => x.name === name);
+  if (!b) {
+    const known = ['initialVelocity', ...sim.params.blocks.map((x) => x.name)].join(', ');
+    throw new RangeError(`optimize.params: '${name}' is not a parameter of this scene: allowed ${known}`);
+  }
+  const values = sim.params.values(0);
+  const n = b.indices.length;
+  const scale = Float64Array.from(b.indices, (i) => (b.kind === 'material' ? Math.abs(values[i]) || 1 : 1));
+  const initial = Float64Array.from(b.indices, (i, k) => values[i] / scale[k]);
+  return {
+    name, size: n, initial,
+    apply(theta, _s0, ctrl) { for (let k = 0; k < n; k++) ctrl[b.indices[k]] = theta[k] * scale[k]; },
+    gradient(_g, gCtrl, out) { for (let k = 0; k < n; k++) out[k] = gCtrl[b.indices[k]] * scale[k]; },
+    clamp(theta) {
+      // open bounds (E > 0, nu < 0.5) are kept a hair inside
+      for (let k = 0; k < n; k++) {
+        const lo = b.min === undefined ? -Infinity : (b.min + 1e-6 * Math.abs(b.min || scale[k])) / scale[k];
+        const hi = b.max === undefined ? Infinity : (b.max - 1e-6 * Math.abs(b.max)) / scale[k];
+        theta[k] = Math.min(hi, Math.max(lo, theta[k]));
+      }
+    },
+  };
+}
+
+/** The named parameters of `sim`, concatenated into one theta. */
+export class ParameterVector {
+  readonly parts: Parameter[];
+  readonly size: number;
+
+  constructor(readonly sim: Simulator, names: string[]) {
+    if (names.length === 0) throw new RangeError('optimize.params: name at least one parameter');
+    this.parts = names.map((n) => (n === 'initialVelocity' ? initialVelocity(sim) : block(sim, n)));
+    this.size = this.parts.reduce((s, p) => s + p.size, 0);
+  }
+
+  initial(): Float64Array {
+    const t = new Float64Array(this.size);
+    this.each(t, (p, slice) => slice.set(p.initial));
+    return t;
+  }
+
+  /** The initial state and packed control record for theta (copy 0; the others keep the scene's). */
+  inputs(theta: Float64Array): { state0: Float32Array; ctrl: Float32Array } {
+    const state0 = this.sim.state0.slice();
+    const c = this.sim.params.values(0);
+    this.each(theta, (p, slice) => p.apply(slice, state0, c));
+    const ctrl = this.sim.paramValues.slice();
+    this.sim.params.pack(ctrl, 0, c);
+    return { state0, ctrl };
+  }
+
+  gradient(gState: Float32Array, gCtrlPacked: Float32Array): Float64Array {
+    const gc = this.sim.params.unpack(gCtrlPacked, 0);
+    const g = new Float64Array(this.size);
+    this.each(g, (p, slice) => p.gradient(gState, gc, slice));
+    return g;
+  }
+
+  clamp(theta: Float64Array): void {
+    this.each(theta, (p, slice) => p.clamp(slice));
+  }
+
+  /** theta's entries by parameter name, in the units of the scene, for results files. */
+  named(theta: Float64Array): Record<string, number[]> {
+    const r: Record<string, number[]> = {};
+    const c = this.sim.params.values(0);
+    let o = 0;
+    for (const p of this.parts) {
+      const slice = theta.subarray(o, o + p.size);
+      p.apply(slice, new Float32Array(0), c);
+      const b = this.sim.params.blocks.find((x) => x.name === p.name);
+      r[p.name] = b ? Array.from(b.indices, (i) => c[i]) : Array.from(slice);
+      o += p.size;
+    }
+    return r;
+  }
+
+  private each(v: Float64Array, f: (p: Parameter, slice: Float64Array) => void): void {
+    let o = 0;
+    for (const p of this.parts) { f(p, v.subarray(o, o + p.size)); o += p.size; }
+  }
+}

@@ -1,0 +1,34 @@
+// The simulator families by scene kind: the one place that knows every family, so the CLI, the
+// viewer and the tests dispatch on `scene.kind` here and stay written against the Simulator
+// interface (src/core/simulator.ts). A scene without `kind` is an MPM scene.
+import type { GpuContext } from './gpu/device';
+import type { PipelineCache } from './gpu/pipeline-cache';
+import type { Simulator } from './core/simulator';
+import type { MpmScene } from './mpm/scene';
+import { MpmSim } from './mpm/simulator';
+
+/** Any scene Torsion runs (a union as families are added). */
+export type Scene = MpmScene;
+export type SceneKind = NonNullable<Scene['kind']>;
+
+export interface CreateOptions {
+  batch?: number;
+  cache?: PipelineCache;
+}
+
+interface Family {
+  create(gpu: GpuContext, scene: Scene, opts: CreateOptions): Promise<Simulator>;
+}
+
+const families: Record<SceneKind, Family> = {
+  mpm: { create: (gpu, scene, opts) => MpmSim.create(gpu, scene, opts) },
+};
+
+export function sceneKind(scene: Scene): SceneKind {
+  return scene.kind ?? 'mpm';
+}
+
+/** The simulator for a validated scene of any kind. */
+export function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptions = {}): Promise<Simulator> {
+  return families[sceneKind(scene)].create(gpu, scene, opts);
+}

@@ -1,0 +1,57 @@
+// Named parameters (src/opt/parameters.ts) map theta onto a simulator's initial state and control
+// vector and the rollout's gradients back onto theta, for any simulator (MPM here).
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requestGpu, type GpuContext } from '../../src/gpu/device';
+import { ParameterVector } from '../../src/opt/parameters';
+import { createSimulator } from '../../src/simulators';
+import { tinyScene } from '../helpers/tiny-scenes';
+
+let gpu: GpuContext;
+beforeAll(async () => { gpu = await requestGpu(); });
+afterAll(() => gpu?.destroy());
+
+test('theta -> inputs and gradients -> theta, for initialVelocity, a material block and a track', async () => {
+  const scene = tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true });
+  const sim = await createSimulator(gpu, scene);
+  const p = new ParameterVector(sim, ['initialVelocity', 'groups[1].E', 'colliders[0].velocity']);
+  const E = sim.params.blocks.find((b) => b.name === 'groups[1].E')!;
+  const vel = sim.params.blocks.find((b) => b.name === 'colliders[0].velocity')!;
+  expect(p.size).toBe(2 + 1 + vel.indices.length);
+  const theta = p.initial();
+  expect(theta[2]).toBe(1); // a material value is tuned relative to where it starts
+  theta.set([0.5, -0.25], 0);
+  theta[2] = 2;
+  const { state0, ctrl } = p.inputs(theta);
+  const { items, stride } = sim.state;
+  for (let k = 0; k < items; k++) expect([state0[k * stride + 2], state0[k * stride + 3]]).toEqual([0.5, -0.25]);
+  const c = sim.params.unpack(ctrl, 0);
+  expect(c[E.indices[0]]).toBeCloseTo(2 * scene.groups[1].E, 4);
+  expect(p.named(theta)['groups[1].E'][0]).toBeCloseTo(2 * scene.groups[1].E, 4);
+
+  // gradients: the sum of dL/dv over items, dL/dE times E0, the track's entries as they are
+  const gState = new Float32Array(sim.stateBytes / 4).map((_, i) => (i % stride === 2 ? 1 : i % stride === 3 ? 2 : 0));
+  const gc = new Float64Array(sim.params.size);
+  gc[E.indices[0]] = 3;
+  vel.indices.forEach((i, k) => { gc[i] = k + 1; });
+  const packed = new Float32Array(sim.paramValues.length);
+  sim.params.pack(packed, 0, gc);
+  const g = p.gradient(gState, packed);
+  expect(g[0]).toBe(items);
+  expect(g[1]).toBe(2 * items);
+  expect(g[2]).toBeCloseTo(3 * scene.groups[1].E, 3);
+  expect(Array.from(g.subarray(3))).toEqual(vel.indices.length ? Array.from(vel.indices, (_, k) => k + 1) : []);
+
+  // bounds: nu stays inside (0, 0.5)
+  const nu = new ParameterVector(sim, ['groups[0].nu']);
+  const t = Float64Array.of(10);
+  nu.clamp(t);
+  expect(t[0] * scene.groups[0].nu).toBeLessThan(0.5);
+  sim.destroy();
+});
+
+test('an unknown parameter name is refused, listing the allowed ones', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic' }));
+  expect(() => new ParameterVector(sim, ['groups[7].E'])).toThrow(/'groups\[7\]\.E' is not a parameter of this scene: allowed initialVelocity, groups\[0\]\.E, groups\[0\]\.nu/);
+  expect(() => new ParameterVector(sim, [])).toThrow(/at least one/);
+  sim.destroy();
+});

@@ -2,9 +2,8 @@
 //
 // Dawn in Node polls for completion, on the JavaScript thread, for as long as any GPU promise
 // (onSubmittedWorkDone, mapAsync) is pending: a busy loop. On a CPU Vulkan driver (lavapipe,
-// SwiftShader) that loop competes with the driver's own worker threads for the same cores: on two
-// cores the workers got about half of each core while the host awaited them, and about 80% while
-// it slept. So callers report what they submit and wait through idle(): it sleeps (a timer: no
+// SwiftShader) that loop competes with the driver's own worker threads for the same cores, which
+// then get much less of each core than while the host sleeps. So callers report what they submit and wait through idle(): it sleeps (a timer: no
 // pending promise, no polling) for most of the time the work should take, learned from earlier
 // waits for the same kind of work, and only then polls for the rest. On a real GPU the sleep ends
 // before the work does and the poll costs little, so nothing is lost there.
@@ -18,7 +17,7 @@ export class GpuPacer {
 
   /**
    * Fraction of the predicted time slept before polling. Well below 1: on a shared machine the
-   * same work varies by +-30% from run to run, and an oversleep idles the device, which costs more
+   * same work varies from run to run, and an oversleep idles the device, which costs more
    * than polling for the rest.
    */
   static readonly SLEEP_FRACTION = 0.7;

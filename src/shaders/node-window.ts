@@ -3,14 +3,12 @@
 //
 // Why: a CPU driver (lavapipe) runs a storage load whose address differs per lane as one
 // bounds-checked scalar load per lane and component, so the adjoint's gather of 3^DIM node records
-// per particle was about a sixth of a 2D step adjoint. Scenes store particles sorted by stencil
-// base (scenes/builders.ts), so the 8 lanes of a subgroup (8 consecutive particles) have bases
-// within a few nodes of each other: in the 2D bench scenes, over a whole rollout, 97% of subgroups
+// per particle is a large part of a 2D step adjoint. Scenes store particles sorted by stencil
+// base (scenes/builders.ts), so the 8 lanes of a subgroup (8 consecutive particles) nearly always
 // have bases within 3 nodes along x and 1 along y of the subgroup's least base. A 6 x 4 window there
-// is 24 nodes: 3 loads per lane instead of 9, and 2 shuffles per stencil node. Measured on the 2D
-// 24k bench row: step adjoint 9% faster, bit for bit the same gradient.
-// In 3D the window would be 4^3 nodes for 27 per lane, with 3 to 4 shuffles per node and record;
-// measured 3-5% slower than the loads, so 3D gathers directly.
+// is 24 nodes: 3 loads per lane instead of 9, and 2 shuffles per stencil node, bit for bit the same
+// gradient. In 3D the window would be 4^3 nodes for 27 per lane, with 3 to 4 shuffles per node and
+// record, which measured slower than the loads, so 3D gathers directly (docs/performance.md).
 //
 // The generator writes, per dimension and subgroup size, the constants and `window_stencil`, which
 // turns the lanes' window registers into the 3^DIM records of this lane's stencil with shuffles at

@@ -5,13 +5,14 @@ import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { MpmSim } from '../../src/mpm/simulator';
 import { orientComps, particleStride, spinComps, TRACK_SLOT, TRACK_STRIDE } from '../../src/mpm/layout';
 import { readF32, readU32, writeBuffer } from '../../src/gpu/buffers';
-import { adjointScale, encode } from '../../src/mpm/fixed-point';
+import { adjointScale } from '../../src/mpm/fixed-point';
 import { ctrlTrackIndex, refModel, withCtrl, type RefModel } from '../../src/mpm/reference/ref-model';
 import { g2p, gridUpdate, p2g, rollout } from '../../src/mpm/reference/step';
 import { rng } from '../../src/core/finite-diff';
 import type { MaterialKind } from '../../src/mpm/scene';
 import { tinyScene } from '../helpers/tiny-scenes';
-import { adjNodeParts, adjNodeRecords, nodeAt, nodeRecords } from '../helpers/node-records';
+import { adjNodeRecords, nodeAt, nodeRecords } from '../helpers/node-records';
+import { runGridUpdateAdj } from '../helpers/grid-update-adj';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -200,53 +201,16 @@ for (const dim of [2, 3] as const) {
       m[i] = mTypical * (1 + rand());
       for (let d = 0; d < dim; d++) mv[i * dim + d] = m[i] * ((near(i) ? u[d] : 0) + 2 * (rand() - 0.5));
     }
-    // The adjoint recomputes the update from the sums p2g's replay leaves in grid_acc (p2g.wgsl):
-    // mass as the forward encodes it, momentum and dL/dv one word each, at the scales of the step's
-    // momentum bound (p2g_bound) and gradient bound (adj_max). Give it such sums, and the reference
-    // what the GPU decodes from them. The bounds here are the largest sums themselves.
-    const P = new Float32Array(sim.packed.params);
-    const [fpM, invFpM, massBound, invMinMass] = [P[24], P[26], P[29], P[31]];
+    // The adjoint takes the sums p2g's replay leaves in grid_acc (runGridUpdateAdj); the reference
+    // takes what the GPU decodes from them.
     const g = gaussVec(nodes * dim, rand);
-    const gmax = Math.fround(Math.max(...g.map(Math.abs)));
-    const mvmax = Math.fround(Math.max(...mv.map(Math.abs)));
-    const sp = adjointScale(mvmax, massBound, invMinMass), sg = adjointScale(gmax, massBound, invMinMass);
-    const stride = 2 * dim + 1; // [mv (dim), m, dL/dv (dim)]
-    const gridAcc = new Int32Array(nodes * stride);
-    const m32 = new Float32Array(nodes), mv32 = new Float32Array(nodes * dim);
-    const gq = new Float64Array(nodes * dim);
-    for (let i = 0; i < nodes; i++) {
-      gridAcc[i * stride + dim] = encode(m[i], fpM);
-      m32[i] = Math.fround(Math.fround(gridAcc[i * stride + dim]) * invFpM);
-      for (let d = 0; d < dim; d++) {
-        const q = encode(mv[i * dim + d], sp);
-        gridAcc[i * stride + d] = q;
-        mv32[i * dim + d] = Math.fround(Math.fround(q) * (1 / sp));
-        const k = i * dim + d;
-        gridAcc[i * stride + dim + 1 + d] = encode(g[k], sg);
-        // a node without mass had v = 0 in g2p: nothing flows back through it
-        if (m32[i] > 0) gq[k] = gridAcc[i * stride + dim + 1 + d] / sg;
-      }
-    }
-    // No p2g ran, so mark every node tile as reached at this step (tiles.wgsl).
-    writeBuffer(gpu.device, sim.tileStamp, new Uint32Array(sim.tileStamp.size / 4).fill(STEP + 1));
-    writeBuffer(gpu.device, sim.gridAcc, gridAcc);
-    writeBuffer(gpu.device, sim.p2gBound, new Float32Array([mvmax]), (STEP + 1) * 4); // p2g_bound_rec(0, STEP), batch 1
     const sIn = sim.createState('in', s);
-    const enc = gpu.device.createCommandEncoder();
-    enc.clearBuffer(sim.adjoint.gCtrl);
-    gpu.device.queue.submit([enc.finish()]);
-    writeBuffer(gpu.device, sim.adjoint.adjMax, new Float32Array([gmax]), (STEP & 1) * 4); // adj_slot(0, STEP)
-    const enc2 = gpu.device.createCommandEncoder();
-    const pass2 = enc2.beginComputePass();
-    sim.encodeGridUpdateAdj(pass2, STEP);
-    sim.encodeCtrlGrads(pass2, STEP);
-    pass2.end();
-    gpu.device.queue.submit([enc2.finish()]);
-    // the gradient records (dL/dmv, dL/dm) of adj_node, and its grid update records (v, m)
-    const { g: gGrid, v: vRecompute } = adjNodeParts(model, await readF32(gpu.device, sim.adjoint.adjNode));
+    const run = await runGridUpdateAdj(gpu, sim, model, m, mv, g, STEP);
+    const { gGrid, vRecompute, gCtrl, gv: gq } = run;
+    const m32 = run.m;
     // the recomputed update (walls, ground, collider) is the reference's of the same sums, and
     // grid_acc is left zero as the forward leaves it
-    const m64 = Float64Array.from(m32), mv64 = Float64Array.from(mv32);
+    const m64 = run.m, mv64 = run.mv;
     const vRef = gridUpdate(model, { m: m64, mv: mv64 }, STEP).v;
     let vErr = 0, vMax = 0;
     for (let i = 0; i < nodes; i++) {
@@ -256,8 +220,7 @@ for (const dim of [2, 3] as const) {
     }
     console.log(`grid_update ${dim}D recomputed velocities: largest error ${vErr.toExponential(2)} of ${vMax.toExponential(2)}`);
     expect(vErr).toBeLessThan(1e-6 * vMax);
-    expect((await readU32(gpu.device, sim.gridAcc)).every((x) => x === 0)).toBe(true);
-    const gCtrl = await readF32(gpu.device, sim.adjoint.gCtrl);
+    expect(run.gridAccAfter.every((x) => x === 0)).toBe(true);
     const L = (mod: RefModel, mm: Float64Array, mvv: Float64Array) => dot(gq, gridUpdate(mod, { m: mm, mv: mvv }, STEP).v);
     const dmv = gaussVec(mv64.length, rand, (i) => m64[Math.floor(i / dim)] > 0);
     let an = 0;

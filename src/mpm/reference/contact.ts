@@ -27,6 +27,8 @@ export function roundedBoxSdf(p: Vec, h: Vec, r: number): { phi: number; n: Vec 
   const sgn = p.map((pi) => (pi >= 0 ? 1 : -1));
   const n = new Float64Array(d);
   // Outside the core box the normal points from its nearest point; inside, along the nearest face.
+  // sgn_i m_i is p_i on an axis of zero extent, smooth through p_i = 0 (the GPU's Jacobian keeps
+  // that column there: rounded_box_sdf in contact.wgsl); on a face of the core it has a kink.
   if (lm > 1e-12) for (let i = 0; i < d; i++) n[i] = (sgn[i] * m[i]) / lm;
   else n[kmax] = sgn[kmax];
   return { phi: lm + Math.min(q[kmax], 0) - r, n };

@@ -52,9 +52,15 @@ fn rounded_box_sdf(p: vecD, h: vecD, r: f32) -> Sdf {
   let sgn = select(vecD(-1.0), vecD(1.0), p >= vecD(0.0));
   if (lm > 1e-12) {
     o.n = sgn * m / lm;
-    // d(m/|m|)/dp on the active axes (q_i > 0): (I - n n^T) diag(active) / |m|
+    // dn/dp = (I - n n^T) diag(a) / |m|, a_i = d(sgn_i m_i)/dp_i: 1 outside the core's slab of
+    // axis i (q_i > 0), 0 inside it. On an axis of zero extent (h_i = 0: a sphere, a capsule's
+    // round axes) sgn_i m_i = p_i is smooth through p_i = 0, so a_i = 1 there too: a node at local
+    // coordinate exactly 0 keeps its column. On a face of the core (q_i = 0 < h_i) the normal has
+    // a real kink; a_i = 1/2, the mean of its two sides, is what central differences see there.
     var act: matD;
-    for (var i = 0u; i < DIM; i++) { if (q[i] > 0.0) { act[i][i] = 1.0; } }
+    for (var i = 0u; i < DIM; i++) {
+      if (q[i] > 0.0 || h[i] == 0.0) { act[i][i] = 1.0; } else if (q[i] == 0.0) { act[i][i] = 0.5; }
+    }
     o.dn = (ident() - outer(o.n, o.n)) * act * (1.0 / lm);
   } else {
     o.n[kmax] = sgn[kmax];

@@ -2,7 +2,7 @@
 // reference, for every material in 2D and 3D, with actuation and a moving collider.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
-import { gradcheckScene } from '../../src/core/gradcheck';
+import { gradcheckScene } from '../../src/mpm/gradcheck-subject';
 import { tinyScene, type TinyOptions } from '../helpers/tiny-scenes';
 
 let gpu: GpuContext;

@@ -8,9 +8,7 @@ import { colliderFrames, contactScratch, nodeContacts } from './contact';
 import { kirchhoffInto, lame, materialScratch, projectionInto, type MaterialScratch } from './material';
 import { NO_ACTUATOR, actValue, loadGroup, type RefGroup, type RefModel } from './ref-model';
 import { particleStride } from '../layout';
-
-/** Offset of stencil node k on axis i, [3^dim][dim]: digit i of k in base 3 (prelude.wgsl `stencil_offset`). */
-const OFFSETS = [2, 3].map((dim) => Int8Array.from({ length: 3 ** dim * dim }, (_, j) => Math.floor(Math.floor(j / dim) / 3 ** (j % dim)) % 3));
+import { gather2, gather3, scatter2, scatter3, stencilAt, stencils, type ScatterGrid, type Stencils } from './transfer';
 
 /** Counts a rollout reports. */
 export interface G2pStats {
@@ -33,13 +31,12 @@ export class RefStepper {
   /** The nodes of the last p2g's stencils, in first-touch order: active[0 .. nActive). */
   readonly active: Int32Array;
   nActive = 0;
-  private readonly stamp: Uint32Array;
-  private epoch = 0;
-  /** Stencils of the state p2g last read (g2p reads the same positions): node, weight, dpos. */
-  private readonly sNode: Int32Array;
-  private readonly sW: Float64Array;
-  private readonly sDpos: Float64Array;
+  private readonly grid: ScatterGrid;
+  /** Stencils of the state p2g last read (g2p reads the same positions). */
+  private readonly st: Stencils;
   private groups: GroupConsts[] = [];
+  /** Actuation value of each group at the step p2g runs. */
+  private acts = new Float64Array(0);
   private readonly ws: MaterialScratch;
   private readonly cs: ReturnType<typeof contactScratch>;
   private readonly A: Float64Array;
@@ -53,11 +50,12 @@ export class RefStepper {
 
   constructor(model: RefModel) {
     const { dim, n, nodes } = model;
-    const S = 3 ** dim, dd = dim * dim;
+    const dd = dim * dim;
     this.dim = dim; this.n = n; this.nodes = nodes; this.model = model;
     this.m = new Float64Array(nodes); this.mv = new Float64Array(nodes * dim); this.v = new Float64Array(nodes * dim);
-    this.active = new Int32Array(nodes); this.stamp = new Uint32Array(nodes);
-    this.sNode = new Int32Array(n * S); this.sW = new Float64Array(n * S); this.sDpos = new Float64Array(n * S * dim);
+    this.active = new Int32Array(nodes);
+    this.grid = { m: this.m, mv: this.mv, stamp: new Uint32Array(nodes), epoch: 0, active: this.active, nActive: 0 };
+    this.st = stencils(n, dim);
     this.ws = materialScratch(dim); this.cs = contactScratch(dim);
     this.A = new Float64Array(dd); this.G = new Float64Array(dd); this.Fp = new Float64Array(dd); this.Cp = new Float64Array(dd); this.vi = new Float64Array(dim); this.coord = new Float64Array(dim);
     const len = n * particleStride(dim);
@@ -76,62 +74,33 @@ export class RefStepper {
       const [mu, la] = lame(g.E, g.nu);
       return { g, mu, la };
     });
-  }
-
-  /** The quadratic B-spline stencil of particle p at x (prelude.wgsl `stencil_at`, `stencil_weight`). */
-  private stencil(state: Float64Array, o: number, p: number): void {
-    const { dim, sNode, sW, sDpos } = this, { res, invDx, dx } = this.model;
-    const off = OFFSETS[dim - 2], S = off.length / dim, s0 = p * S;
-    for (let k = 0; k < S; k++) { sNode[s0 + k] = 0; sW[s0 + k] = 1; }
-    let stride = 1;
-    for (let i = 0; i < dim; i++) {
-      const xg = state[o + i] * invDx;
-      const base = Math.floor(xg - 0.5);
-      const fx = xg - base; // in [0.5, 1.5)
-      const w0 = 0.5 * (1.5 - fx) * (1.5 - fx), w1 = 0.75 - (fx - 1) * (fx - 1), w2 = 0.5 * (fx - 0.5) * (fx - 0.5);
-      if (!(base >= 0 && base + 2 < res[i])) throw new Error(`reference stencil: x[${i}] = ${state[o + i]} leaves the grid`);
-      for (let k = 0; k < S; k++) {
-        const c = off[k * dim + i];
-        sNode[s0 + k] += (base + c) * stride;
-        sW[s0 + k] *= c === 0 ? w0 : c === 1 ? w1 : w2;
-        sDpos[(s0 + k) * dim + i] = (c - fx) * dx;
-      }
-      stride *= res[i];
-    }
+    this.acts = new Float64Array(model.nGroups);
   }
 
   /** Particle to grid: m_i = sum w m_p; mv_i = sum w (m_p v_p + A_p (x_i - x_p)), A_p = -dt V_p 4/dx^2 tau_p + m_p C_p. */
   p2g(state: Float64Array, step: number): void {
-    const { dim, n, m, mv, active, stamp, sNode, sW, sDpos, A, Fp, Cp, ws } = this, model = this.model;
-    const { dt, invDx } = model, ps = particleStride(dim), dd = dim * dim, S = 3 ** dim;
-    const acts = this.groups.map(({ g }) => (g.actuator !== NO_ACTUATOR ? actValue(model, step, g.actuator) : 0));
-    const epoch = ++this.epoch;
-    let nActive = 0;
+    const { dim, n, grid, st, A, Fp, Cp, ws, acts } = this, model = this.model;
+    const { dt, dx, invDx, res } = model, ps = particleStride(dim), dd = dim * dim;
+    for (let k = 0; k < this.groups.length; k++) {
+      const g = this.groups[k].g;
+      acts[k] = g.actuator !== NO_ACTUATOR ? actValue(model, step, g.actuator) : 0;
+    }
+    grid.epoch++;
+    grid.nActive = 0;
     for (let p = 0; p < n; p++) {
       const o = p * ps, oC = o + 2 * dim, oF = oC + dd;
-      const gi = model.particleGroup[p], { g, mu, la } = this.groups[gi];
-      const vol = model.particleVol[p], mass = g.density * vol;
+      const gi = model.particleGroup[p], gc = this.groups[gi];
+      const vol = model.particleVol[p], mass = gc.g.density * vol;
       // The stress impulse rides on the affine momentum (MLS-MPM: D^-1 = 4/dx^2 for quadratic splines).
       for (let j = 0; j < dd; j++) { Fp[j] = state[oF + j]; Cp[j] = state[oC + j]; }
-      kirchhoffInto(A, g, mu, la, Fp, Cp, acts[gi], ws);
+      kirchhoffInto(A, gc.g, gc.mu, gc.la, Fp, Cp, acts[gi], ws);
       const sa = -dt * vol * 4 * invDx * invDx;
-      for (let j = 0; j < dd; j++) A[j] = A[j] * sa + state[oC + j] * mass;
-      this.stencil(state, o, p);
-      for (let k = p * S; k < p * S + S; k++) {
-        const i = sNode[k], w = sW[k];
-        if (stamp[i] !== epoch) {
-          stamp[i] = epoch; active[nActive++] = i; m[i] = 0;
-          for (let r = 0; r < dim; r++) mv[i * dim + r] = 0;
-        }
-        m[i] += w * mass;
-        for (let r = 0; r < dim; r++) {
-          let Ad = 0;
-          for (let c = 0; c < dim; c++) Ad += A[c * dim + r] * sDpos[k * dim + c];
-          mv[i * dim + r] += w * (mass * state[o + dim + r] + Ad);
-        }
-      }
+      for (let j = 0; j < dd; j++) A[j] = A[j] * sa + Cp[j] * mass;
+      stencilAt(st, p, state, o, dim, res, invDx, dx);
+      if (dim === 2) scatter2(grid, st, p, res[0], mass, state, o + dim, A);
+      else scatter3(grid, st, p, res[0], res[1], mass, state, o + dim, A);
     }
-    this.nActive = nActive;
+    this.nActive = grid.nActive;
   }
 
   /**
@@ -160,22 +129,15 @@ export class RefStepper {
    * default) at the stencils p2g computed for `state` (fresh stencils when `cached` is false).
    */
   g2p(state: Float64Array, out: Float64Array, step: number, stats?: G2pStats, gridV: Float64Array = this.v, cached = true): void {
-    const { dim, n, sNode, sW, sDpos, G, Fp, ws } = this, model = this.model;
+    const { dim, n, st, G, Fp, ws } = this, model = this.model;
     const { dt, dx, invDx, res } = model;
     const D = 4 * invDx * invDx; // D^-1 of quadratic B-splines
-    const ps = particleStride(dim), dd = dim * dim, S = 3 ** dim;
+    const ps = particleStride(dim), dd = dim * dim;
     for (let p = 0; p < n; p++) {
       const o = p * ps, oV = o + dim, oC = oV + dim, oF = oC + dd;
-      if (!cached) this.stencil(state, o, p);
-      for (let j = oV; j < oF; j++) out[j] = 0;
-      for (let k = p * S; k < p * S + S; k++) {
-        const i = sNode[k], w = sW[k];
-        for (let r = 0; r < dim; r++) {
-          const wv = w * gridV[i * dim + r];
-          out[oV + r] += wv;
-          for (let c = 0; c < dim; c++) out[oC + c * dim + r] += wv * sDpos[k * dim + c];
-        }
-      }
+      if (!cached) stencilAt(st, p, state, o, dim, res, invDx, dx);
+      if (dim === 2) gather2(gridV, st, p, res[0], out, oV);
+      else gather3(gridV, st, p, res[0], res[1], out, oV);
       for (let j = oC; j < oF; j++) out[j] *= D;
       let clamped = false;
       for (let d = 0; d < dim; d++) {

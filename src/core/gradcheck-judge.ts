@@ -12,7 +12,7 @@
 /** float32 noise of an adjoint, relative to the largest derivative of its block. */
 export const NOISE_FLOOR = 1e-6;
 /** Rounding of the float64 loss, relative to the sum of the magnitudes of its terms. */
-export const FD_NOISE = 1e-13;
+export const FD_NOISE = 1e-14;
 
 /**
  * ok: agrees within the tolerance (or within the noise); ok~: along a random direction over

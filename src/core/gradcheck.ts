@@ -112,19 +112,22 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
   const tGpu = performance.now();
   progress('GPU adjoint');
 
-  // The float64 loss rounds at about 1e-16 of the terms it is made of: those of w . state_T, and
-  // (for the input's own rounding) those of the gradient times the input.
-  const inputTerms = absDot(gState, state0) + absDot(gCtrl, ctrl);
+  // The float64 loss rounds at FD_NOISE of the magnitudes of its terms: those of w . state_T, and
+  // the rounding of the perturbed input (x + h d rounds each entry it moves, by about 1e-16 x_i,
+  // which moves the loss by g_i times that: their root sum of squares).
   const loss = async (space: ParamBlock['space'], d: Float64Array, h: number) => {
     const s = space === 'state' ? state0.map((x, i) => x + h * d[i]) : state0;
     const c = space === 'ctrl' ? ctrl.map((x, i) => x + h * d[i]) : ctrl;
     const fin = await subject.referenceFinal(s, c, steps);
-    return { value: dot(weights, fin), terms: absDot(weights, fin) + inputTerms };
+    return { value: dot(weights, fin), terms: absDot(weights, fin) };
   };
-  /** Central difference along d with step h, and its rounding noise (FD_NOISE per term of the loss, over h). */
+  /** Central difference along d with step h, and the terms its rounding noise scales with. */
   const fd = async (space: ParamBlock['space'], d: Float64Array, h: number) => {
     const [p, m] = await Promise.all([loss(space, d, h), loss(space, d, -h)]);
-    return { value: (p.value - m.value) / (2 * h), terms: Math.max(p.terms, m.terms), h };
+    const base = space === 'state' ? state0 : ctrl, g = space === 'state' ? gState : gCtrl;
+    let input = 0;
+    for (let i = 0; i < d.length; i++) if (d[i] !== 0) input += (g[i] * base[i]) ** 2;
+    return { value: (p.value - m.value) / (2 * h), terms: Math.max(p.terms, m.terms) + Math.sqrt(input), h };
   };
 
   const measured: Measured[] = [];

@@ -6,8 +6,10 @@
 //  - the float32 adjoint's rounding, relative to the derivatives of the same block (NOISE_FLOOR of
 //    the block's largest derivative): per block, so a block with small gradients is judged on its
 //    own scale and not hidden under a larger one's noise.
-// A derivative is zero to the finite difference's resolution when the difference is at its noise;
-// then the analytic value must be at that noise too.
+// A derivative is zero to the reference's resolution when the central difference is at its noise;
+// then the analytic value must be at noise level too: the difference's noise plus float32 noise,
+// which for a derivative that is zero is measured against the report's largest derivative (the
+// block has no scale of its own).
 
 /** float32 noise of an adjoint, relative to the largest derivative of its block. */
 export const NOISE_FLOOR = 1e-6;
@@ -58,7 +60,10 @@ export interface GradCheckEntry {
   gradNorm: number;
   /** Rounding noise of the central difference at the block's step. */
   fdNoise: number;
-  /** float32 noise floor of the block. */
+  /**
+   * float32 noise accepted: NOISE_FLOOR x the block's largest resolved derivative, or x the
+   * report's where this check's central difference is at its noise.
+   */
   floor: number;
   /** False when the finite differences at two steps disagree above their noise. */
   smooth: boolean;
@@ -72,11 +77,17 @@ const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a),
 export async function judgeChecks(ms: Measured[], tol: number): Promise<GradCheckEntry[]> {
   const noise = (m: { terms: number }, h: number) => (FD_NOISE * m.terms) / h;
   const floors = new Map<string, number>();
+  let global = 0;
   for (const m of ms) {
-    if (Math.abs(m.numeric) <= noise(m, m.eps)) continue; // unresolved: says nothing of the block's scale
+    if (Math.abs(m.numeric) <= noise(m, m.eps)) continue; // unresolved: says nothing of a scale
     floors.set(m.block, Math.max(floors.get(m.block) ?? 0, NOISE_FLOOR * Math.abs(m.numeric)));
+    global = Math.max(global, NOISE_FLOOR * Math.abs(m.numeric));
   }
-  return Promise.all(ms.map((m) => judgeOne(m, tol, noise(m, m.eps), floors.get(m.block) ?? 0, noise)));
+  return Promise.all(ms.map((m) => {
+    const fdNoise = noise(m, m.eps);
+    const floor = Math.abs(m.numeric) <= fdNoise ? Math.max(floors.get(m.block) ?? 0, global) : floors.get(m.block) ?? 0;
+    return judgeOne(m, tol, fdNoise, floor, noise);
+  }));
 }
 
 async function judgeOne(m: Measured, tol: number, fdNoise: number, floor: number,

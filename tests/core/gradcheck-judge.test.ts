@@ -53,6 +53,17 @@ describe('gradcheck judging', () => {
     expect(zero.asked()).toBe(0);
   });
 
+  it('for a derivative that is zero to the reference, float32 noise is measured against the report\'s largest derivative', async () => {
+    // A block without a scale of its own (its derivative is zero in float64) next to one of 1e3:
+    // float32 rounding of the adjoint is accepted up to NOISE_FLOOR x 1e3 = 1e-3, no further.
+    const large = entry({ block: 'large', analytic: 1e3, numeric: 1e3 });
+    const noisy = entry({ block: 'zero', analytic: 5e-4, numeric: 0 });
+    const wrong = entry({ block: 'zero', param: 'q', analytic: 5e-3, numeric: 0 }, 0);
+    const rep = await judgeChecks([large, noisy, wrong], TOL);
+    expect(rep.map((e) => e.verdict)).toEqual(['ok', 'noise', 'FAIL']);
+    expect(rep[1].floor).toBeCloseTo(1e-3, 12);
+  });
+
   it('a block with small derivatives is judged on its own scale, next to a large one', async () => {
     const large = entry({ block: 'large', analytic: 1e3, numeric: 1e3 });
     // 1e-4 is far below NOISE_FLOOR x 1e3 = 1e-3, far above the differences' noise (1e-8)

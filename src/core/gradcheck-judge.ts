@@ -8,8 +8,8 @@
 //    own scale and not hidden under a larger one's noise.
 // A derivative is zero to the reference's resolution when the central difference is at its noise;
 // then the analytic value must be at noise level too: the difference's noise plus float32 noise,
-// which for a derivative that is zero is measured against the report's largest derivative (the
-// block has no scale of its own).
+// which for a block whose derivatives are all zero is measured against the report's largest
+// derivative (the block has no scale of its own).
 
 /** float32 noise of an adjoint, relative to the largest derivative of its block. */
 export const NOISE_FLOOR = 1e-6;
@@ -62,7 +62,7 @@ export interface GradCheckEntry {
   fdNoise: number;
   /**
    * float32 noise accepted: NOISE_FLOOR x the block's largest resolved derivative, or x the
-   * report's where this check's central difference is at its noise.
+   * report's where no derivative of the block stands above its central differences' noise.
    */
   floor: number;
   /** False when the finite differences at two steps disagree above their noise. */
@@ -85,7 +85,8 @@ export async function judgeChecks(ms: Measured[], tol: number): Promise<GradChec
   }
   return Promise.all(ms.map((m) => {
     const fdNoise = noise(m, m.eps);
-    const floor = Math.abs(m.numeric) <= fdNoise ? Math.max(floors.get(m.block) ?? 0, global) : floors.get(m.block) ?? 0;
+    // a block with no resolved derivative has no scale of its own: the report's
+    const floor = floors.get(m.block) ?? global;
     return judgeOne(m, tol, fdNoise, floor, noise);
   }));
 }

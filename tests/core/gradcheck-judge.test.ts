@@ -62,6 +62,10 @@ describe('gradcheck judging', () => {
     const rep = await judgeChecks([large, noisy, wrong], TOL);
     expect(rep.map((e) => e.verdict)).toEqual(['ok', 'noise', 'FAIL']);
     expect(rep[1].floor).toBeCloseTo(1e-3, 12);
+    // a block with a scale of its own keeps it for its unresolved checks: 5e-4 is not noise there
+    const resolved = entry({ block: 'small', analytic: 1e-2, numeric: 1e-2 });
+    const unresolved = entry({ block: 'small', param: 'q', analytic: 5e-4, numeric: 0 }, 0);
+    expect(await verdicts([large, resolved, unresolved])).toEqual(['ok', 'ok', 'FAIL']);
   });
 
   it('a block with small derivatives is judged on its own scale, next to a large one', async () => {

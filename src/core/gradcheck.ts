@@ -70,6 +70,8 @@ export interface GradcheckOptions {
   /** Overrides the subject's tolerance. */
   tolerance?: number;
   onProgress?: (p: GradcheckProgress) => void;
+  /** Central differences run at once (each runs its two rollouts at once). */
+  concurrency?: number;
 }
 
 function gauss(rand: () => number): number {
@@ -131,25 +133,26 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
   };
 
   const measured: Measured[] = [];
-  const jobs: Promise<void>[] = [];
+  const tasks: (() => Promise<void>)[] = [];
   const add = (m: Omit<Measured, 'numeric' | 'terms' | 'finer'>, space: ParamBlock['space'], d: Float64Array, eps: number) => {
-    const entry = m as Measured;
+    // a finer step, for a check that would fail at this one: 2 more rollouts, only when asked
+    const finer = async () => {
+      total++;
+      const f = await fd(space, d, eps / 4);
+      done++;
+      progress(`${m.param} (step / 4)`);
+      return { value: f.value, terms: f.terms };
+    };
+    const entry: Measured = { ...m, numeric: NaN, terms: NaN, finer };
     measured.push(entry);
     total++;
-    jobs.push(fd(space, d, eps).then((r) => {
+    tasks.push(async () => {
+      const r = await fd(space, d, eps);
       entry.numeric = r.value;
       entry.terms = r.terms;
-      // a finer step, for a check that would fail at this one: 2 more rollouts, only when asked
-      entry.finer = async () => {
-        total++;
-        const f = await fd(space, d, eps / 4);
-        done++;
-        progress(`${m.param} (step / 4)`);
-        return { value: f.value, terms: f.terms };
-      };
       done++;
       progress(m.param);
-    }));
+    });
   };
   for (const b of subject.blocks(steps)) {
     const base = b.space === 'state' ? state0 : ctrl;
@@ -165,7 +168,10 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
       add({ param: `${b.name}@gradient`, block: b.name, alongGradient: true, entries, analytic: dot(g, dg), gradNorm: gn, eps: b.eps }, b.space, dg, b.eps);
     }
   }
-  await Promise.all(jobs);
+  // A few differences in flight keep a subject's workers busy; all at once would hold every
+  // perturbed input in memory.
+  let next = 0;
+  await Promise.all(Array.from({ length: o.concurrency ?? 2 }, async () => { while (next < tasks.length) await tasks[next++](); }));
   const checks = await judgeChecks(measured, tolerance);
   const tEnd = performance.now();
   const judged = checks.filter((c) => c.verdict !== 'kink' && c.verdict !== 'noise');

@@ -15,11 +15,11 @@ export function lame(E: number, nu: number): [number, number] {
 }
 
 /** Scratch arrays of one dimension for kirchhoffInto / projectionInto. */
-export interface MaterialScratch { svd: Svd; A: Mat; R: Mat; M: Mat; s: Vec; u: Vec }
+export interface MaterialScratch { svd: Svd; A: Mat; R: Mat; M: Mat; u: Vec }
 
 export function materialScratch(dim: number): MaterialScratch {
   const m = () => new Float64Array(dim * dim), v = () => new Float64Array(dim);
-  return { svd: { U: m(), s: v(), V: m() }, A: m(), R: m(), M: m(), s: v(), u: v() };
+  return { svd: { U: m(), s: v(), V: m() }, A: m(), R: m(), M: m(), u: v() };
 }
 
 /** dst = a b^T (d x d, column-major); dst may not alias a or b. */

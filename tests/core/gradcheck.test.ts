@@ -119,6 +119,44 @@ test('gradcheck reports a sharp collider edge as a kink instead of failing', asy
 });
 
 describe('gradcheck fails a wrong MPM adjoint', () => {
+  test('a sphere\'s orientation has no effect: its central differences are float64 noise, no kink, and a non-zero adjoint fails', async () => {
+    // Turning a sphere changes nothing but rounding, so the loss's derivative along its orientation
+    // track is zero and the differences at two steps are noise that disagree: a check that took
+    // that for a kink would pass any adjoint.
+    const scene = tinyScene({ dim: 2, material: 'elastic', collider: true, seed: 12 });
+    const c = scene.colliders[0];
+    c.shape = 'sphere';
+    delete c.halfExtents;
+    c.radius = 0.06;
+    const subject = await mpmGradcheckSubject(gpu, scene);
+    const lay = refModel(packMpm(scene, 1)).ctrlLayout, steps = 40;
+    const orient = (i: number) => i >= lay.colOff && i < lay.colOff + steps * TRACK_STRIDE && (i - lay.colOff) % TRACK_STRIDE === TRACK_SLOT.orientation;
+    try {
+      const honest = await gradcheck(subject, { seed: 12, steps });
+      const show = (tag: string, r: typeof honest) => r.checks.filter((k) => k.block.startsWith('colliders')).forEach((k) =>
+        console.log(`sphere ${tag} ${k.param}: ${k.verdict} ${k.analytic.toExponential(4)} vs ${k.numeric.toExponential(4)} (step/4 ${k.numericFiner?.toExponential(4)}) fd noise ${k.fdNoise.toExponential(1)} floor ${k.floor.toExponential(1)}`));
+      show('honest', honest);
+      expect(honest.ok).toBe(true);
+      const orientation = honest.checks.filter((k) => k.block === 'colliders.orientation');
+      expect(orientation.every((k) => k.verdict === 'noise')).toBe(true);
+      // the velocity track has an effect, so the scene is no trivial one
+      expect(honest.checks.find((k) => k.param === 'colliders.velocity@gradient')!.verdict).toBe('ok');
+      // a wrong adjoint: every orientation entry given 1% of the velocity track's gradient norm
+      const vel = honest.checks.find((k) => k.param === 'colliders.velocity@gradient')!.gradNorm;
+      const wrong = await gradcheck({ ...subject, gpuGradient: async (w, st) => {
+        const g = await subject.gpuGradient(w, st);
+        g.gCtrl.forEach((_, i) => { if (orient(i)) g.gCtrl[i] = 1e-2 * vel; });
+        return g;
+      } }, { seed: 12, steps });
+      show('wrong', wrong);
+      const bad = wrong.checks.filter((k) => !k.ok);
+      expect(bad.length).toBeGreaterThan(0);
+      expect(bad.every((k) => k.block === 'colliders.orientation' && k.smooth)).toBe(true);
+    } finally {
+      subject.destroy?.();
+    }
+  });
+
   // One subject (scene, GPU buffers, reference workers), its adjoint handed to the check right,
   // then wrong in one block at a time: only that block may fail.
   for (const dim of [2, 3] as const) {

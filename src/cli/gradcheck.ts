@@ -20,6 +20,7 @@ function progressLine(p: GradcheckProgress): void {
 export async function gradcheck(scene: MpmScene, o: { seed: number; steps?: number; json: boolean }): Promise<number> {
   const gpu = await requestGpu();
   try {
+    console.error(`gradcheck: ${scene.name}, the adjoint on the GPU first, then the reference rollouts`);
     const rep = await gradcheckScene(gpu, scene, { seed: o.seed, steps: o.steps, onProgress: progressLine });
     console.log(`gradcheck ${rep.scene}: ${rep.steps} steps, seed ${rep.seed}, adjoint (GPU, float32) vs central differences (CPU, float64)`);
     for (const c of rep.checks) {

@@ -108,7 +108,12 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
   const rand = rng(seed);
   const { state0, ctrl } = subject;
   const weights = new Float64Array(state0.length).map(() => gauss(rand) / Math.sqrt(state0.length));
-  let done = 0, total = 0;
+  const blocks = subject.blocks(steps).map((b) => {
+    const base = b.space === 'state' ? state0 : ctrl;
+    return { ...b, entries: base.reduce((c, _, i) => c + (b.pick(i) ? 1 : 0), 0) };
+  });
+  // a random direction per block, and one along the gradient over several entries
+  let done = 0, total = blocks.reduce((c, b) => c + (b.entries > 1 ? 2 : 1), 0);
   const progress = (label: string) => o.onProgress?.({ label, done, total, elapsedS: (performance.now() - t0) / 1000 });
   const { gState, gCtrl } = await subject.gpuGradient(weights, steps);
   const tGpu = performance.now();
@@ -145,7 +150,6 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
     };
     const entry: Measured = { ...m, numeric: NaN, terms: NaN, finer };
     measured.push(entry);
-    total++;
     tasks.push(async () => {
       const r = await fd(space, d, eps);
       entry.numeric = r.value;
@@ -154,19 +158,18 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
       progress(m.param);
     });
   };
-  for (const b of subject.blocks(steps)) {
+  for (const b of blocks) {
     const base = b.space === 'state' ? state0 : ctrl;
     const g = b.space === 'state' ? gState : gCtrl;
     const d = direction(base.length, rand, b, base);
-    const gn = blockNorm(g, b, base);
-    const entries = base.reduce((c, _, i) => c + (b.pick(i) ? 1 : 0), 0);
+    const gn = blockNorm(g, b, base), entries = b.entries;
     add({ param: b.name, block: b.name, alongGradient: false, entries, analytic: dot(g, d), gradNorm: gn, eps: b.eps }, b.space, d, b.eps);
     if (entries > 1 && gn > 0) {
       // the unit direction (in the block's coordinates) along the analytic gradient
       const dg = new Float64Array(base.length);
       for (let i = 0; i < base.length; i++) if (b.pick(i)) dg[i] = b.relative ? (g[i] * base[i] * base[i]) / gn : g[i] / gn;
       add({ param: `${b.name}@gradient`, block: b.name, alongGradient: true, entries, analytic: dot(g, dg), gradNorm: gn, eps: b.eps }, b.space, dg, b.eps);
-    }
+    } else if (entries > 1) total--; // a zero gradient has no direction
   }
   // A few differences in flight keep a subject's workers busy; all at once would hold every
   // perturbed input in memory.

@@ -3,7 +3,8 @@
 // many rollouts of one scene share the buffers (setModel swaps the control between them).
 // The grid is stored densely but only the nodes that particles touch are cleared, updated and
 // read (the active list), so a small body on a large grid costs what the body costs.
-// Every sum runs in the order of the plain stage functions in step.ts, which wrap this class.
+// Every sum runs in the order of the plain matrix expressions it stands for, so the floats are those
+// of a straightforward per-particle implementation, bit for bit. step.ts wraps this class.
 import { colliderFrames, contactScratch, nodeContacts } from './contact';
 import { kirchhoffInto, lame, materialScratch, projectionInto, type MaterialScratch } from './material';
 import { NO_ACTUATOR, actValue, loadGroup, type RefGroup, type RefModel } from './ref-model';
@@ -57,7 +58,9 @@ export class RefStepper {
     this.grid = { m: this.m, mv: this.mv, stamp: new Uint32Array(nodes), epoch: 0, active: this.active, nActive: 0 };
     this.st = stencils(n, dim);
     this.ws = materialScratch(dim); this.cs = contactScratch(dim);
-    this.A = new Float64Array(dd); this.G = new Float64Array(dd); this.Fp = new Float64Array(dd); this.Cp = new Float64Array(dd); this.vi = new Float64Array(dim); this.coord = new Float64Array(dim);
+    this.A = new Float64Array(dd); this.G = new Float64Array(dd);
+    this.Fp = new Float64Array(dd); this.Cp = new Float64Array(dd);
+    this.vi = new Float64Array(dim); this.coord = new Float64Array(dim);
     const len = n * particleStride(dim);
     this.bufs = [new Float64Array(len), new Float64Array(len)];
     this.setModel(model);

@@ -1,21 +1,36 @@
 // `torsion gradcheck <scene> [--seed S] [--steps N] [--json]`
 import { requestGpu } from '../gpu/device';
-import { gradcheckScene } from '../core/gradcheck';
+import { gradcheckScene } from '../mpm/gradcheck-subject';
+import { NOISE_FLOOR, type GradcheckProgress } from '../core/gradcheck';
 import type { MpmScene } from '../mpm/scene';
+
+const LEGEND: Record<string, string> = {
+  'ok~': 'along a random direction the derivative nearly cancels, so the difference is judged against the norm of that block\'s gradient (within the tolerance of it); the check along the gradient itself (@gradient) is judged on its own',
+  noise: 'the central difference is at its rounding noise (a derivative that is zero to the reference\'s resolution) and so is the analytic value',
+  kink: 'the loss is not smooth along that direction (central differences at the step and a quarter of it disagree, both above their noise), so nothing is compared',
+};
+
+const clock = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+
+/** One line per finished check on stderr, so that stdout holds the report (and --json's last line). */
+function progressLine(p: GradcheckProgress): void {
+  console.error(`gradcheck: ${p.label} done, ${p.done}/${p.total} checks, ${clock(p.elapsedS)}`);
+}
 
 export async function gradcheck(scene: MpmScene, o: { seed: number; steps?: number; json: boolean }): Promise<number> {
   const gpu = await requestGpu();
   try {
-    const rep = await gradcheckScene(gpu, scene, { seed: o.seed, steps: o.steps });
+    console.error(`gradcheck: ${scene.name}, the adjoint on the GPU first, then the reference rollouts`);
+    const rep = await gradcheckScene(gpu, scene, { seed: o.seed, steps: o.steps, onProgress: progressLine });
     console.log(`gradcheck ${rep.scene}: ${rep.steps} steps, seed ${rep.seed}, adjoint (GPU, float32) vs central differences (CPU, float64)`);
-    // a random direction along which the derivative nearly cancels: judged against the gradient's norm
-    const byNorm = (c: (typeof rep.checks)[number]) => c.smooth && c.ok && c.relError > rep.tolerance && Math.abs(c.analytic - c.numeric) > rep.noiseFloor;
     for (const c of rep.checks) {
-      console.log(`  ${!c.smooth ? 'kink' : byNorm(c) ? 'ok~ ' : c.ok ? 'ok  ' : 'FAIL'} ${c.param.padEnd(20)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}`);
+      const finer = c.numericFiner !== undefined ? `  (step/4: ${c.numericFiner.toExponential(6)})` : '';
+      console.log(`  ${c.verdict.padEnd(5)} ${c.param.padEnd(26)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}  noise ${(c.fdNoise + c.floor).toExponential(1)}${finer}`);
     }
-    if (rep.checks.some((c) => !c.smooth)) console.log('  kink: the loss is not smooth along that direction (finite differences disagree with a 4x smaller step), so nothing is compared');
-    if (rep.checks.some(byNorm)) console.log(`  ok~: along a random direction the derivative nearly cancels, so the difference is judged against the gradient's norm over those parameters (within ${rep.tolerance} of it); the check along the gradient itself (@gradient) is judged on its own`);
-    console.log(`max relative error ${rep.maxRelError.toExponential(2)} (tolerance ${rep.tolerance}; differences under ${rep.noiseFloor.toExponential(1)} are float32 noise): ${rep.ok ? 'PASS' : 'FAIL'}`);
+    for (const [v, text] of Object.entries(LEGEND)) if (rep.checks.some((c) => c.verdict === v)) console.log(`  ${v}: ${text}`);
+    const s = rep.seconds;
+    console.log(`max relative error ${rep.maxRelError.toExponential(2)} (tolerance ${rep.tolerance}; noise: the central difference's rounding plus ${NOISE_FLOOR} of the block's largest derivative): ${rep.ok ? 'PASS' : 'FAIL'}`);
+    console.log(`time ${clock(s.total)} (GPU adjoint ${clock(s.gpu)}, reference rollouts ${clock(s.reference)})`);
     if (o.json) console.log(JSON.stringify(rep));
     return rep.ok ? 0 : 1;
   } finally {

@@ -1,70 +1,144 @@
 // Grid-node contacts in float64, as src/shaders/mpm/contact.wgsl and grid_contacts.wgsl: kinematic
-// colliders (rounded-box SDF) in index order, then the walls axis by axis.
+// colliders (rounded-box SDF) in index order, then the walls axis by axis. The step's collider
+// poses are computed once (colliderFrames), and nodeContacts works in place on scratch arrays, so
+// the grid update allocates nothing per node; the plain functions below wrap them.
 import { WALL_SLIP, WALL_STICKY, loadCollider, type RefModel } from './ref-model';
-import { axpby, ddot, mulVec, norm, rotation, spin, transpose, type Vec } from './small-matrix';
+import { rotation, type Mat, type Vec } from './small-matrix';
+
+/** dst = contact(v, n, mu) for vectors of length d; dst may alias v. */
+export function contactInto(dst: Vec, v: Vec, n: Vec, mu: number, d: number): Vec {
+  let vn = 0;
+  for (let i = 0; i < d; i++) vn += v[i] * n[i];
+  if (vn >= 0) {
+    if (dst !== v) for (let i = 0; i < d; i++) dst[i] = v[i];
+    return dst;
+  }
+  let lt = 0;
+  for (let i = 0; i < d; i++) { dst[i] = v[i] + n[i] * -vn; lt += dst[i] * dst[i]; }
+  lt = Math.sqrt(lt);
+  if (lt <= 1e-20) { for (let i = 0; i < d; i++) dst[i] = 0; return dst; }
+  const s = Math.max(0, 1 + (mu * vn) / lt);
+  for (let i = 0; i < d; i++) dst[i] = dst[i] * s + dst[i] * 0;
+  return dst;
+}
 
 /**
  * Separating contact of relative velocity v with a surface of outward normal n and Coulomb
  * friction mu: if v.n < 0 the normal part is removed and the tangential part shrinks by mu |v.n|.
  */
 export function contact(v: Vec, n: Vec, mu: number): Vec {
-  const vn = ddot(v, n);
-  if (vn >= 0) return Float64Array.from(v);
-  const vt = axpby(v, 1, n, -vn);
-  const lt = norm(vt);
-  if (lt <= 1e-20) return new Float64Array(v.length);
-  return axpby(vt, Math.max(0, 1 + (mu * vn) / lt), vt, 0);
+  return contactInto(new Float64Array(v.length), v, n, mu, v.length);
+}
+
+/** Signed distance of p to a rounded box (half extents h, radius r); its outward normal into nOut; q: scratch. */
+export function sdfInto(p: Vec, h: Vec, r: number, nOut: Vec, q: Vec, d: number): number {
+  let lm = 0, kmax = 0;
+  for (let i = 0; i < d; i++) {
+    q[i] = Math.abs(p[i]) - h[i];
+    const m = Math.max(q[i], 0);
+    lm += m * m;
+    if (i > 0 && q[i] > q[kmax]) kmax = i;
+  }
+  lm = Math.sqrt(lm);
+  // Outside the core box the normal points from its nearest point; inside, along the nearest face.
+  for (let i = 0; i < d; i++) {
+    const sgn = p[i] >= 0 ? 1 : -1;
+    nOut[i] = lm > 1e-12 ? (sgn * Math.max(q[i], 0)) / lm : i === kmax ? sgn : 0;
+  }
+  return lm + Math.min(q[kmax], 0) - r;
 }
 
 /** Signed distance to a rounded box (half extents h, radius r) centred at the origin, and its outward normal. */
 export function roundedBoxSdf(p: Vec, h: Vec, r: number): { phi: number; n: Vec } {
-  const d = p.length;
-  const q = p.map((pi, i) => Math.abs(pi) - h[i]);
-  const m = q.map((qi) => Math.max(qi, 0));
-  const lm = norm(m);
-  let kmax = 0;
-  for (let i = 1; i < d; i++) if (q[i] > q[kmax]) kmax = i;
-  const sgn = p.map((pi) => (pi >= 0 ? 1 : -1));
-  const n = new Float64Array(d);
-  // Outside the core box the normal points from its nearest point; inside, along the nearest face.
   // sgn_i m_i is p_i on an axis of zero extent, smooth through p_i = 0 (the GPU's Jacobian keeps
   // that column there: rounded_box_sdf in contact.wgsl); on a face of the core it has a kink.
-  if (lm > 1e-12) for (let i = 0; i < d; i++) n[i] = (sgn[i] * m[i]) / lm;
-  else n[kmax] = sgn[kmax];
-  return { phi: lm + Math.min(q[kmax], 0) - r, n };
+  const n = new Float64Array(p.length);
+  return { phi: sdfInto(p, h, r, n, new Float64Array(p.length), p.length), n };
 }
 
 /** Wall normal of axis d at a node: +1 in the low band, -1 in the high band, 0 elsewhere. */
 export function wallNormal(model: RefModel, node: ArrayLike<number>, d: number): Vec {
   const n = new Float64Array(model.dim);
-  if (node[d] < model.bound) n[d] = 1;
-  else if (node[d] >= model.res[d] - model.bound) n[d] = -1;
+  n[d] = wallSide(model, node, d);
   return n;
+}
+
+function wallSide(model: RefModel, node: ArrayLike<number>, d: number): number {
+  return node[d] < model.bound ? 1 : node[d] >= model.res[d] - model.bound ? -1 : 0;
+}
+
+/** wallContact() into dst (may alias v). */
+function wallContactInto(dst: Vec, model: RefModel, v: Vec, n: Vec, d: number): Vec {
+  const dim = model.dim;
+  let zero = true;
+  for (let i = 0; i < dim; i++) if (n[i] !== 0) zero = false;
+  if (zero) { if (dst !== v) dst.set(v); return dst; }
+  if (d === 1 && n[1] > 0 && model.groundMu >= 0) return contactInto(dst, v, n, model.groundMu, dim);
+  if (model.wallKind === WALL_STICKY) return dst.fill(0);
+  if (model.wallKind === WALL_SLIP) {
+    let vn = 0;
+    for (let i = 0; i < dim; i++) vn += v[i] * n[i];
+    for (let i = 0; i < dim; i++) dst[i] = v[i] + n[i] * -vn;
+    return dst;
+  }
+  return contactInto(dst, v, n, 0, dim);
 }
 
 /** One wall: the ground (axis 1, low side) has friction when groundMu >= 0; otherwise the wall kind. */
 export function wallContact(model: RefModel, v: Vec, n: Vec, d: number): Vec {
-  if (n.every((x) => x === 0)) return Float64Array.from(v);
-  if (d === 1 && n[1] > 0 && model.groundMu >= 0) return contact(v, n, model.groundMu);
-  if (model.wallKind === WALL_STICKY) return new Float64Array(v.length);
-  if (model.wallKind === WALL_SLIP) return axpby(v, 1, n, -ddot(v, n));
-  return contact(v, n, 0);
+  return wallContactInto(new Float64Array(v.length), model, v, n, d);
+}
+
+/** A collider at one step: the raw track values and its rotation matrix. */
+export interface ColliderFrame { friction: number; r: number; h: Vec; c: Vec; u: Vec; w: Vec; R: Mat }
+
+/** The colliders' poses at global step `step`, in index order. */
+export function colliderFrames(model: RefModel, step: number): ColliderFrame[] {
+  return Array.from({ length: model.nColliders }, (_, k) => {
+    const col = loadCollider(model, k, step);
+    return { friction: col.friction, r: col.r, h: col.h, c: col.c, u: col.u, w: col.w, R: rotation(model.dim, col.o) };
+  });
+}
+
+/** Scratch vectors of nodeContacts. */
+export interface ContactScratch { r: Vec; p: Vec; q: Vec; n: Vec; nw: Vec; ub: Vec }
+
+export function contactScratch(dim: number): ContactScratch {
+  const v = () => new Float64Array(dim);
+  return { r: v(), p: v(), q: v(), n: v(), nw: v(), ub: v() };
+}
+
+/** Every contact of the node at integer coordinates `node` applied to v, in place. */
+export function nodeContacts(model: RefModel, frames: ColliderFrame[], node: ArrayLike<number>, v: Vec, ws: ContactScratch): void {
+  const d = model.dim, { r, p, q, n, nw, ub } = ws;
+  for (const f of frames) {
+    const R = f.R;
+    for (let i = 0; i < d; i++) r[i] = node[i] * model.dx - f.c[i];
+    // The shape in its own frame (p = R^T r); the body's velocity at the node, u + w x r.
+    for (let i = 0; i < d; i++) { let s = 0; for (let j = 0; j < d; j++) s += R[i * d + j] * r[j]; p[i] = s; }
+    if (!(sdfInto(p, f.h, f.r, n, q, d) < 0)) continue;
+    const w = f.w;
+    if (d === 2) { ub[0] = f.u[0] + -w[0] * r[1]; ub[1] = f.u[1] + w[0] * r[0]; } else {
+      ub[0] = f.u[0] + (w[1] * r[2] - w[2] * r[1]);
+      ub[1] = f.u[1] + (w[2] * r[0] - w[0] * r[2]);
+      ub[2] = f.u[2] + (w[0] * r[1] - w[1] * r[0]);
+    }
+    // Contact on the velocity relative to the body, against the normal in the world, then back.
+    for (let i = 0; i < d; i++) { let s = 0; for (let j = 0; j < d; j++) s += R[j * d + i] * n[j]; nw[i] = s; }
+    for (let i = 0; i < d; i++) v[i] = v[i] - ub[i];
+    contactInto(v, v, nw, f.friction, d);
+    for (let i = 0; i < d; i++) v[i] = ub[i] + v[i];
+  }
+  for (let a = 0; a < d; a++) {
+    n.fill(0);
+    n[a] = wallSide(model, node, a);
+    wallContactInto(v, model, v, n, a);
+  }
 }
 
 /** All contacts of one grid node (integer coordinates `node`) with velocity vIn, at global step `step`. */
 export function gridContacts(model: RefModel, node: ArrayLike<number>, vIn: Vec, step: number): Vec {
-  let v: Vec = Float64Array.from(vIn);
-  const xn = Float64Array.from(node, (i) => i * model.dx);
-  for (let k = 0; k < model.nColliders; k++) {
-    const col = loadCollider(model, k, step);
-    // The shape in its own frame (p = R^T r); the body's velocity at the node, u + w x r.
-    const R = rotation(model.dim, col.o);
-    const r = axpby(xn, 1, col.c, -1);
-    const sd = roundedBoxSdf(mulVec(transpose(R), r), col.h, col.r);
-    const ub = axpby(col.u, 1, spin(model.dim, col.w, r), 1);
-    // Contact on the velocity relative to the body, against the normal in the world, then back.
-    if (sd.phi < 0) v = axpby(ub, 1, contact(axpby(v, 1, ub, -1), mulVec(R, sd.n), col.friction), 1);
-  }
-  for (let d = 0; d < model.dim; d++) v = wallContact(model, v, wallNormal(model, node, d), d);
+  const v = Float64Array.from(vIn);
+  nodeContacts(model, colliderFrames(model, step), node, v, contactScratch(model.dim));
   return v;
 }

@@ -157,8 +157,19 @@ function rotate(m: Mat, d: number, p: number, q: number, c: number, sn: number):
 
 export function svd(F: Mat, maxSweeps = 30): Svd {
   const d = matDim(F);
-  const A = Float64Array.from(F);
-  const V = ident(d);
+  const out = { U: new Float64Array(d * d), s: new Float64Array(d), V: new Float64Array(d * d) };
+  return svdInto(F, out, new Float64Array(d * d), maxSweeps);
+}
+
+/**
+ * svd() into preallocated `out` (A: a d x d scratch matrix), so the reference's per-particle
+ * stress and return map allocate nothing; F may not alias out's or A's arrays.
+ */
+export function svdInto(F: Mat, out: Svd, A: Mat, maxSweeps = 30): Svd {
+  const d = F.length === 4 ? 2 : 3;
+  const { U, s, V } = out;
+  A.set(F);
+  ident(d, V);
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     let rotated = false;
     for (let p = 0; p + 1 < d; p++) {
@@ -176,17 +187,34 @@ export function svd(F: Mat, maxSweeps = 30): Svd {
     }
     if (!rotated) break;
   }
-  const U = new Float64Array(d * d);
-  const s = new Float64Array(d);
   let k = 0;
   for (let i = 0; i < d; i++) {
-    s[i] = norm(col(A, i));
+    s[i] = Math.sqrt(colDot(A, d, i, i));
     for (let r = 0; r < d; r++) U[i * d + r] = A[i * d + r] / Math.max(s[i], 1e-300);
     if (s[i] < s[k]) k = i;
   }
-  U.set(completeBasis(U, k), k * d);
-  s[k] = ddot(col(A, k), col(U, k));
-  return { U, s, V };
+  completeBasisInto(U, k);
+  s[k] = colDotAB(A, U, d, k);
+  return out;
+}
+
+/** Column k of U replaced by completeBasis(U, k), in place (it reads only the other columns). */
+function completeBasisInto(U: Mat, k: number): void {
+  if (U.length === 4) {
+    if (k === 0) { U[0] = U[3]; U[1] = -U[2]; } else { U[2] = -U[1]; U[3] = U[0]; }
+  } else {
+    const a = ((k + 1) % 3) * 3, b = ((k + 2) % 3) * 3, o = 3 * k;
+    U[o] = U[a + 1] * U[b + 2] - U[a + 2] * U[b + 1];
+    U[o + 1] = U[a + 2] * U[b] - U[a] * U[b + 2];
+    U[o + 2] = U[a] * U[b + 1] - U[a + 1] * U[b];
+  }
+}
+
+/** Dot product of column k of a with column k of b (d x d). */
+function colDotAB(a: Mat, b: Mat, d: number, k: number): number {
+  let s = 0;
+  for (let i = 0; i < d; i++) s += a[k * d + i] * b[k * d + i];
+  return s;
 }
 
 /** U diag(s) V^T */

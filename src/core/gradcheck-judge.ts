@@ -1,0 +1,121 @@
+// The rules that judge a gradient check's entries: an analytic directional derivative (GPU,
+// float32) against a central difference of the float64 reference. Two kinds of noise are told
+// apart from a wrong gradient:
+//  - the finite difference's own rounding: the float64 loss rounds at FD_NOISE of the terms it is
+//    made of, and a central difference divides that by its step;
+//  - the float32 adjoint's rounding, relative to the derivatives of the same block (NOISE_FLOOR of
+//    the block's largest derivative): per block, so a block with small gradients is judged on its
+//    own scale and not hidden under a larger one's noise.
+// A derivative is zero to the reference's resolution when the central difference is at its noise;
+// then the analytic value must be at noise level too: the difference's noise plus float32 noise,
+// which for a block whose derivatives are all zero is measured against the report's largest
+// derivative (the block has no scale of its own).
+
+/** float32 noise of an adjoint, relative to the largest derivative of its block. */
+export const NOISE_FLOOR = 1e-6;
+/** Rounding of the float64 loss, relative to the sum of the magnitudes of its terms. */
+export const FD_NOISE = 1e-14;
+
+/**
+ * ok: agrees within the tolerance (or within the noise); ok~: along a random direction over
+ * several entries the derivative nearly cancels, and the difference is within the tolerance of the
+ * block's gradient norm; noise: the finite difference and the analytic value are both at noise
+ * level (a derivative that is zero to the reference's resolution); kink: the finite differences at
+ * two steps disagree though both stand above their noise (the loss is not smooth along that
+ * direction), reported and not judged; FAIL: none of these.
+ */
+export type Verdict = 'ok' | 'ok~' | 'noise' | 'kink' | 'FAIL';
+
+/** What a check measured before it is judged. */
+export interface Measured {
+  param: string;
+  /** The parameter block (kind) the check belongs to. */
+  block: string;
+  /** Along the block's analytic gradient (else a random direction). */
+  alongGradient: boolean;
+  /** Entries in the block. */
+  entries: number;
+  analytic: number;
+  /** Central difference at step eps. */
+  numeric: number;
+  eps: number;
+  /** Norm of the block's analytic gradient in the coordinates of its directions. */
+  gradNorm: number;
+  /** Sum of the magnitudes of the loss's terms (its rounding noise is FD_NOISE times this). */
+  terms: number;
+  /** The central difference at step eps / 4 (two more rollouts; asked only when needed). */
+  finer: () => Promise<{ value: number; terms: number }>;
+}
+
+export interface GradCheckEntry {
+  param: string;
+  block: string;
+  analytic: number;
+  /** Central difference at the block's step. */
+  numeric: number;
+  /** Central difference at a quarter of the step, where the check needed one. */
+  numericFiner?: number;
+  /** Relative error against the central difference that decided (the finer one where it did). */
+  relError: number;
+  gradNorm: number;
+  /** Rounding noise of the central difference at the block's step. */
+  fdNoise: number;
+  /**
+   * float32 noise accepted: NOISE_FLOOR x the block's largest resolved derivative, or x the
+   * report's where no derivative of the block stands above its central differences' noise.
+   */
+  floor: number;
+  /** False when the finite differences at two steps disagree above their noise. */
+  smooth: boolean;
+  verdict: Verdict;
+  ok: boolean;
+}
+
+const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
+
+/** Judges every entry; asks for finer differences (in parallel) where a check would otherwise fail. */
+export async function judgeChecks(ms: Measured[], tol: number): Promise<GradCheckEntry[]> {
+  const noise = (m: { terms: number }, h: number) => (FD_NOISE * m.terms) / h;
+  const floors = new Map<string, number>();
+  let global = 0;
+  for (const m of ms) {
+    if (Math.abs(m.numeric) <= noise(m, m.eps)) continue; // unresolved: says nothing of a scale
+    floors.set(m.block, Math.max(floors.get(m.block) ?? 0, NOISE_FLOOR * Math.abs(m.numeric)));
+    global = Math.max(global, NOISE_FLOOR * Math.abs(m.numeric));
+  }
+  return Promise.all(ms.map((m) => {
+    const fdNoise = noise(m, m.eps);
+    // a block with no resolved derivative has no scale of its own: the report's
+    const floor = floors.get(m.block) ?? global;
+    return judgeOne(m, tol, fdNoise, floor, noise);
+  }));
+}
+
+async function judgeOne(m: Measured, tol: number, fdNoise: number, floor: number,
+  noise: (m: { terms: number }, h: number) => number): Promise<GradCheckEntry> {
+  const a = m.analytic, n = m.numeric;
+  const e: GradCheckEntry = {
+    param: m.param, block: m.block, analytic: a, numeric: n, relError: relErr(a, n), gradNorm: m.gradNorm,
+    fdNoise, floor, smooth: true, verdict: 'FAIL', ok: false,
+  };
+  const agrees = (x: number, allow: number) => (relErr(a, x) <= tol && Math.sign(a) === Math.sign(x)) || Math.abs(a - x) <= allow;
+  const allow = fdNoise + floor;
+  if (Math.abs(n) <= fdNoise && Math.abs(a) <= allow) e.verdict = 'noise';
+  else if (agrees(n, allow)) e.verdict = 'ok';
+  else if (!m.alongGradient && m.entries > 1 && Math.abs(a - n) <= tol * m.gradNorm) e.verdict = 'ok~';
+  else {
+    const f = await m.finer();
+    const noise4 = noise(f, m.eps / 4);
+    e.numericFiner = f.value;
+    if (Math.abs(n) <= fdNoise && Math.abs(f.value) <= noise4) {
+      // zero to the reference's resolution, and the analytic value is not (else 'noise' above)
+      e.verdict = 'FAIL';
+    } else {
+      e.smooth = Math.abs(f.value - n) <= 0.1 * Math.max(Math.abs(f.value), Math.abs(n)) + fdNoise + noise4;
+      if (agrees(f.value, noise4 + floor)) { e.verdict = 'ok'; e.relError = relErr(a, f.value); } // the step was too coarse
+      else e.verdict = e.smooth ? 'FAIL' : 'kink';
+    }
+  }
+  e.ok = e.verdict !== 'FAIL';
+  return e;
+}

@@ -1,0 +1,107 @@
+// The judging rules of a gradient check on synthetic entries (no GPU, no rollout): each rule must
+// accept what it is for and fail a wrong analytic value that it could hide.
+import { describe, expect, it } from 'vitest';
+import { FD_NOISE, NOISE_FLOOR, judgeChecks, type Measured, type Verdict } from '../../src/core/gradcheck';
+
+const TOL = 1e-2;
+
+/** A measured check; `terms` 1 and `eps` 1e-6 give a central-difference noise of FD_NOISE / 1e-6 = 1e-8. */
+function entry(o: Partial<Measured> & { analytic: number; numeric: number }, finer?: number): Measured & { asked: () => number } {
+  let asked = 0;
+  const m = {
+    param: 'p', block: 'p', alongGradient: true, entries: 10, eps: 1e-6, gradNorm: Math.abs(o.analytic), terms: 1,
+    ...o,
+    finer: async () => {
+      asked++;
+      if (finer === undefined) throw new Error('this check was not to need a finer step');
+      return { value: finer, terms: 1 };
+    },
+  };
+  return Object.assign(m, { asked: () => asked });
+}
+const NOISE = FD_NOISE / 1e-6;
+
+async function verdicts(ms: Measured[]): Promise<Verdict[]> {
+  return (await judgeChecks(ms, TOL)).map((e) => e.verdict);
+}
+
+describe('gradcheck judging', () => {
+  it('agreement within the tolerance passes without a finer step; a wrong value fails when the finer step agrees with the first', async () => {
+    const good = entry({ analytic: 1.004, numeric: 1 });
+    const bad = entry({ analytic: 1.05, numeric: 1 }, 1.0001);
+    expect(await verdicts([good, bad])).toEqual(['ok', 'FAIL']);
+    expect(good.asked()).toBe(0);
+    const flipped = entry({ analytic: -1e-3, numeric: 1e-3 }, 1e-3);
+    expect(await verdicts([flipped])).toEqual(['FAIL']);
+  });
+
+  it('a kink: the differences at two steps disagree above their noise, so the check is reported and not judged', async () => {
+    const [e] = await judgeChecks([entry({ analytic: 0.5, numeric: 1 }, 2)], TOL);
+    expect([e.verdict, e.ok, e.smooth, e.numericFiner]).toEqual(['kink', true, false, 2]);
+  });
+
+  it('differences that disagree at noise level are no kink: the derivative is zero, and a non-zero analytic value fails', async () => {
+    // float64 noise at two steps (the finer one 4x noisier): they disagree by far more than 10%
+    const wrong = entry({ analytic: 1e-3, numeric: 0.3 * NOISE }, -2 * NOISE);
+    const [e] = await judgeChecks([wrong], TOL);
+    expect([e.verdict, e.ok, e.smooth]).toEqual(['FAIL', false, true]);
+    // exactly zero (the parameter has no effect in float64), analytic clearly non-zero
+    expect(await verdicts([entry({ analytic: 1e-3, numeric: 0 }, 0)])).toEqual(['FAIL']);
+    // at the noise with the analytic value at the noise too: a zero derivative, accepted
+    const zero = entry({ analytic: 0.5 * NOISE, numeric: 0 });
+    expect(await verdicts([zero])).toEqual(['noise']);
+    expect(zero.asked()).toBe(0);
+  });
+
+  it('for a derivative that is zero to the reference, float32 noise is measured against the report\'s largest derivative', async () => {
+    // A block without a scale of its own (its derivative is zero in float64) next to one of 1e3:
+    // float32 rounding of the adjoint is accepted up to NOISE_FLOOR x 1e3 = 1e-3, no further.
+    const large = entry({ block: 'large', analytic: 1e3, numeric: 1e3 });
+    const noisy = entry({ block: 'zero', analytic: 5e-4, numeric: 0 });
+    const wrong = entry({ block: 'zero', param: 'q', analytic: 5e-3, numeric: 0 }, 0);
+    const rep = await judgeChecks([large, noisy, wrong], TOL);
+    expect(rep.map((e) => e.verdict)).toEqual(['ok', 'noise', 'FAIL']);
+    expect(rep[1].floor).toBeCloseTo(1e-3, 12);
+    // a block with a scale of its own keeps it for its unresolved checks: 5e-4 is not noise there
+    const resolved = entry({ block: 'small', analytic: 1e-2, numeric: 1e-2 });
+    const unresolved = entry({ block: 'small', param: 'q', analytic: 5e-4, numeric: 0 }, 0);
+    expect(await verdicts([large, resolved, unresolved])).toEqual(['ok', 'ok', 'FAIL']);
+  });
+
+  it('a block with small derivatives is judged on its own scale, next to a large one', async () => {
+    const large = entry({ block: 'large', analytic: 1e3, numeric: 1e3 });
+    // 1e-4 is far below NOISE_FLOOR x 1e3 = 1e-3, far above the differences' noise (1e-8)
+    const smallWrong = entry({ block: 'small', analytic: 2e-4, numeric: 1e-4 }, 1e-4);
+    const smallRight = entry({ block: 'small', param: 'q', analytic: 1.0001e-4, numeric: 1e-4 });
+    const rep = await judgeChecks([large, smallWrong, smallRight], TOL);
+    expect(rep.map((e) => e.verdict)).toEqual(['ok', 'FAIL', 'ok']);
+    expect(rep[1].floor).toBeCloseTo(NOISE_FLOOR * 1e-4, 20);
+    expect(rep[0].floor).toBeCloseTo(NOISE_FLOOR * 1e3, 12);
+  });
+
+  it('float32 noise within a block is accepted: a difference under NOISE_FLOOR of the block\'s largest derivative', async () => {
+    const big = entry({ block: 'b', analytic: 10, numeric: 10 });
+    const cancelled = entry({ block: 'b', param: 'q', alongGradient: false, entries: 1, analytic: 3e-6, numeric: 1e-6 });
+    expect(await verdicts([big, cancelled])).toEqual(['ok', 'ok']);
+  });
+
+  it('ok~ bounds a random direction\'s error by its own block\'s gradient norm, and only over several entries', async () => {
+    const large = entry({ block: 'large', analytic: 1e3, numeric: 1e3, gradNorm: 1e3 });
+    const random = { block: 'small', alongGradient: false, entries: 50, gradNorm: 1e-3 };
+    // |a - n| = 2e-6 <= 1e-2 x 1e-3: the direction nearly cancels, accepted
+    const within = entry({ ...random, param: 'r1', analytic: 3e-6, numeric: 1e-6 });
+    // |a - n| = 4.9e-5 > 1e-2 x 1e-3: fails, however large the other block's norm
+    const beyond = entry({ ...random, param: 'r2', analytic: 5e-5, numeric: 1e-6 }, 1e-6);
+    // the same error over a single entry cannot be a cancellation
+    const single = entry({ ...random, param: 'r3', entries: 1, analytic: 3e-6, numeric: 1e-6 }, 1e-6);
+    // nor along the gradient
+    const along = entry({ ...random, param: 'r4', alongGradient: true, analytic: 3e-6, numeric: 1e-6 }, 1e-6);
+    expect(await verdicts([large, within, beyond, single, along])).toEqual(['ok', 'ok~', 'FAIL', 'FAIL', 'FAIL']);
+  });
+
+  it('a step too coarse for the curvature: the check passes when the finer step agrees with the analytic value', async () => {
+    const [e] = await judgeChecks([entry({ analytic: 1, numeric: 1.05 }, 1.003)], TOL);
+    expect([e.verdict, e.numericFiner]).toEqual(['ok', 1.003]);
+    expect(e.relError).toBeCloseTo(0.003 / 1.003, 12);
+  });
+});

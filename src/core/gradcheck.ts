@@ -5,13 +5,16 @@
 // not only what one loss happens to read. This file knows nothing of MPM: a simulator supplies a
 // GradcheckSubject (src/mpm/gradcheck-subject.ts for MPM), and the rules below judge its entries.
 import { rng } from './finite-diff';
+import { Rollout } from './rollout';
+import type { Simulator } from './simulator';
+import { readF32 } from '../gpu/buffers';
 import { judgeChecks, type GradCheckEntry, type Measured } from './gradcheck-judge';
 
 export { judgeChecks, NOISE_FLOOR, FD_NOISE, type GradCheckEntry, type Measured, type Verdict } from './gradcheck-judge';
 
 /** A set of inputs checked together (a parameter kind): one random direction over them, one along their gradient. */
-export interface ParamBlock {
-  /** Name in the report, e.g. 'x0', 'groups[0].E', 'colliders.orientation'. */
+export interface CheckBlock {
+  /** Name in the report, e.g. 'x0', 'groups[0].E', 'colliders[0].orientation'. */
   name: string;
   /** The vector the block lives in: the initial state or the control. */
   space: 'state' | 'ctrl';
@@ -29,7 +32,7 @@ export interface GradcheckSubject {
   state0: Float64Array;
   ctrl: Float64Array;
   /** The blocks to check in a rollout of `steps` steps (a control row the rollout never reads is left out). */
-  blocks(steps: number): ParamBlock[];
+  blocks(steps: number): CheckBlock[];
   /** Largest relative error accepted (signs must agree too). */
   tolerance: number;
   /** GPU adjoint: dL/dstate0 and dL/dctrl, laid out as state0 and ctrl, for L = weights . state_T. */
@@ -79,7 +82,7 @@ function gauss(rand: () => number): number {
 }
 
 /** A direction over a block's entries (Gaussian, then normalised), scaled by the values for a relative block. */
-function direction(n: number, rand: () => number, b: ParamBlock, base: Float64Array): Float64Array {
+function direction(n: number, rand: () => number, b: CheckBlock, base: Float64Array): Float64Array {
   const d = new Float64Array(n);
   let s = 0;
   for (let i = 0; i < n; i++) if (b.pick(i)) { d[i] = gauss(rand); s += d[i] * d[i]; }
@@ -95,7 +98,7 @@ const absDot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for 
  * Norm of the gradient g over a block in the coordinates of its directions (entries scaled by the
  * values for a relative block): the largest derivative along any of its unit directions.
  */
-function blockNorm(g: ArrayLike<number>, b: ParamBlock, base: Float64Array): number {
+function blockNorm(g: ArrayLike<number>, b: CheckBlock, base: Float64Array): number {
   let s = 0;
   for (let i = 0; i < g.length; i++) if (b.pick(i)) { const x = b.relative ? g[i] * base[i] : g[i]; s += x * x; }
   return Math.sqrt(s);
@@ -122,14 +125,14 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
   // The float64 loss rounds at FD_NOISE of the magnitudes of its terms: those of w . state_T, and
   // the rounding of the perturbed input (x + h d rounds each entry it moves, by about 1e-16 x_i,
   // which moves the loss by g_i times that: their root sum of squares).
-  const loss = async (space: ParamBlock['space'], d: Float64Array, h: number) => {
+  const loss = async (space: CheckBlock['space'], d: Float64Array, h: number) => {
     const s = space === 'state' ? state0.map((x, i) => x + h * d[i]) : state0;
     const c = space === 'ctrl' ? ctrl.map((x, i) => x + h * d[i]) : ctrl;
     const fin = await subject.referenceFinal(s, c, steps);
     return { value: dot(weights, fin), terms: absDot(weights, fin) };
   };
   /** Central difference along d with step h, and the terms its rounding noise scales with. */
-  const fd = async (space: ParamBlock['space'], d: Float64Array, h: number) => {
+  const fd = async (space: CheckBlock['space'], d: Float64Array, h: number) => {
     const [p, m] = await Promise.all([loss(space, d, h), loss(space, d, -h)]);
     const base = space === 'state' ? state0 : ctrl, g = space === 'state' ? gState : gCtrl;
     let input = 0;
@@ -139,7 +142,7 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
 
   const measured: Measured[] = [];
   const tasks: (() => Promise<void>)[] = [];
-  const add = (m: Omit<Measured, 'numeric' | 'terms' | 'finer'>, space: ParamBlock['space'], d: Float64Array, eps: number) => {
+  const add = (m: Omit<Measured, 'numeric' | 'terms' | 'finer'>, space: CheckBlock['space'], d: Float64Array, eps: number) => {
     // a finer step, for a check that would fail at this one: 2 more rollouts, only when asked
     const finer = async () => {
       total++;
@@ -184,5 +187,62 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
     maxRelError: Math.max(0, ...judged.map((c) => c.relError)),
     ok: checks.every((c) => c.ok),
     seconds: { gpu: (tGpu - t0) / 1000, reference: (tEnd - tGpu) / 1000, total: (tEnd - t0) / 1000 },
+  };
+}
+
+export interface SimulatorSubjectOptions {
+  name: string;
+  tolerance: number;
+  /** Finite-difference step of each state field along a unit direction, by field name. */
+  stateEps: Record<string, number>;
+  /** The simulator's float64 reference: the final state (one copy) after `steps` from state0 with ctrl. */
+  reference(state0: Float64Array, ctrl: Float64Array, steps: number): Float64Array | Promise<Float64Array>;
+  destroy?(): void;
+}
+
+/**
+ * The subject of any Simulator (batch 1): a block per state field (named `<field>0`) and one per
+ * block of its parameter space, cut to the rows a rollout of `steps` reads; the GPU side through
+ * the checkpointed Rollout. A family adds only its float64 reference.
+ */
+export function simulatorSubject(sim: Simulator, o: SimulatorSubjectOptions): GradcheckSubject {
+  if (sim.batch !== 1) throw new RangeError(`gradcheck runs one batch copy; the simulator has ${sim.batch}`);
+  const { stride } = sim.state;
+  const state0 = Float64Array.from(sim.state0);
+  const ctrl = sim.params.values(0);
+  const blocks = (steps: number): CheckBlock[] => {
+    const out: CheckBlock[] = sim.state.fields.map((f) => {
+      const eps = o.stateEps[f.name];
+      if (!(eps > 0)) throw new Error(`gradcheck: no finite-difference step for state field '${f.name}'`);
+      return { name: `${f.name}0`, space: 'state', eps, pick: (i: number) => i % stride >= f.offset && i % stride < f.offset + f.length };
+    });
+    for (const b of sim.params.blocks) {
+      // a per-step block's rows beyond what the rollout reads (row min(k, horizon - 1) at step k) have no effect
+      const n = b.rowLength > 0 ? Math.min(steps, sim.horizon) * b.rowLength : b.indices.length;
+      const set = new Set(b.indices.subarray(0, n));
+      out.push({ name: b.name, space: 'ctrl', pick: (i) => set.has(i), relative: b.relative, eps: b.eps });
+    }
+    return out;
+  };
+  return {
+    name: o.name, state0, ctrl, blocks, tolerance: o.tolerance,
+    async gpuGradient(weights, steps) {
+      const r = new Rollout(sim, steps, 'auto');
+      const gFinal = sim.createState('gradcheck.weights', Float32Array.from(weights));
+      try {
+        await r.forward();
+        const gState = await readF32(sim.device, await r.backward(gFinal));
+        const gCtrl = Float32Array.from(sim.params.unpack(await readF32(sim.device, sim.paramGrad), 0));
+        return { gState, gCtrl };
+      } finally {
+        gFinal.destroy();
+        r.destroy();
+      }
+    },
+    referenceFinal: (s0, c, steps) => o.reference(s0, c, steps),
+    destroy() {
+      o.destroy?.();
+      sim.destroy();
+    },
   };
 }

@@ -9,6 +9,7 @@ import { Rollout } from '../../src/core/rollout';
 import { createLoss } from '../../src/core/loss';
 import { ParameterVector } from '../../src/opt/parameters';
 import { mulberry32 } from '../../src/core/rng';
+import { gradcheck, simulatorSubject } from '../../src/core/gradcheck';
 import { BallisticSim, ballisticReference, type BallisticScene } from '../helpers/ballistic-sim';
 
 let gpu: GpuContext;
@@ -113,4 +114,27 @@ test('named parameters and batch copies work on it as on MPM: each copy its own 
   }
   rB.destroy();
   for (const x of [lossB, loss1, simB, sim1]) x.destroy();
+});
+
+test('gradcheck takes any simulator and its parameter space: the honest adjoint passes, a wrong one fails in its block', async () => {
+  const s = scene(2);
+  const run = async (wrongAdjoint: boolean) => {
+    const sim = await BallisticSim.create(gpu, s, { wrongAdjoint });
+    const subject = simulatorSubject(sim, {
+      name: 'ballistic', tolerance: 1e-2, stateEps: { x: 1e-5, v: 1e-5 },
+      reference: (s0, c, steps) => ballisticReference(s, s0, c, steps),
+    });
+    try {
+      return await gradcheck(subject, { steps: T, seed: 5 });
+    } finally {
+      subject.destroy?.();
+    }
+  };
+  const honest = await run(false);
+  expect(honest.checks.map((c) => c.block)).toEqual(expect.arrayContaining(['x0', 'v0', 'drag', 'actuation']));
+  expect(honest.ok, JSON.stringify(honest.checks.filter((c) => !c.ok))).toBe(true);
+  expect(honest.maxRelError).toBeLessThan(1e-3);
+  const wrong = await run(true);
+  expect(wrong.ok).toBe(false);
+  expect([...new Set(wrong.checks.filter((c) => !c.ok).map((c) => c.block))]).toEqual(['drag']);
 });

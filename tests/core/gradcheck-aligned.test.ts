@@ -16,13 +16,13 @@ test('gradcheck, 3D sphere collider centred on a node', async () => {
   expect(rep.checks.filter((c) => !c.ok)).toEqual([]);
   const at = (p: string) => rep.checks.filter((c) => c.param.startsWith(p));
   // the collider's tracks are compared, not passed over as kinks
-  for (const p of ['colliders.position', 'colliders.velocity', 'colliders.angularVelocity']) {
+  for (const p of ['colliders[0].position', 'colliders[0].velocity', 'colliders[0].angularVelocity']) {
     for (const c of at(p)) expect(c.smooth, c.param).toBe(true);
   }
   // A sphere's orientation changes nothing: its derivative is zero, which central differences
   // only show as rounding noise (that a smoothness test may take for a kink), so it is held to the
   // report's float32 noise floor here.
-  for (const c of at('colliders.orientation')) {
+  for (const c of at('colliders[0].orientation')) {
     expect(c.smooth, c.param).toBe(true);
     expect(c.verdict, c.param).toBe('noise');
   }

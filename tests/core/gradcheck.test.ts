@@ -110,8 +110,8 @@ test('gradcheck reports a sharp collider edge as a kink instead of failing', asy
   const rep = await gradcheckScene(gpu, scene, { seed: 9, steps: 20 });
   for (const k of rep.checks) console.log(`sharp collider ${k.param}: ${k.verdict} ${k.analytic.toExponential(4)} vs ${k.numeric.toExponential(4)} (step/4 ${k.numericFiner?.toExponential(4)}) noise ${k.fdNoise.toExponential(1)}`);
   expect(rep.ok).toBe(true);
-  const pos = rep.checks.find((k) => k.param === 'colliders.position')!;
-  const vel = rep.checks.find((k) => k.param === 'colliders.velocity')!;
+  const pos = rep.checks.find((k) => k.param === 'colliders[0].position')!;
+  const vel = rep.checks.find((k) => k.param === 'colliders[0].velocity')!;
   expect(vel.verdict === 'ok' && vel.relError < 1e-2).toBe(true); // the velocity track always carries a gradient
   expect(pos.verdict).toBe('kink');
   expect(Math.abs(pos.numeric)).toBeGreaterThan(pos.fdNoise); // a kink stands above the noise
@@ -137,12 +137,12 @@ describe('gradcheck fails a wrong MPM adjoint', () => {
         console.log(`sphere ${tag} ${k.param}: ${k.verdict} ${k.analytic.toExponential(4)} vs ${k.numeric.toExponential(4)} (step/4 ${k.numericFiner?.toExponential(4)}) fd noise ${k.fdNoise.toExponential(1)} floor ${k.floor.toExponential(1)}`));
       show('honest', honest);
       expect(honest.ok).toBe(true);
-      const orientation = honest.checks.filter((k) => k.block === 'colliders.orientation');
+      const orientation = honest.checks.filter((k) => k.block === 'colliders[0].orientation');
       expect(orientation.every((k) => k.verdict === 'noise')).toBe(true);
       // the velocity track has an effect, so the scene is no trivial one
-      expect(honest.checks.find((k) => k.param === 'colliders.velocity@gradient')!.verdict).toBe('ok');
+      expect(honest.checks.find((k) => k.param === 'colliders[0].velocity@gradient')!.verdict).toBe('ok');
       // a wrong adjoint: every orientation entry given 1% of the velocity track's gradient norm
-      const vel = honest.checks.find((k) => k.param === 'colliders.velocity@gradient')!.gradNorm;
+      const vel = honest.checks.find((k) => k.param === 'colliders[0].velocity@gradient')!.gradNorm;
       const wrong = await gradcheck({ ...subject, gpuGradient: async (w, st) => {
         const g = await subject.gpuGradient(w, st);
         g.gCtrl.forEach((_, i) => { if (orient(i)) g.gCtrl[i] = 1e-2 * vel; });
@@ -151,7 +151,7 @@ describe('gradcheck fails a wrong MPM adjoint', () => {
       show('wrong', wrong);
       const bad = wrong.checks.filter((k) => !k.ok);
       expect(bad.length).toBeGreaterThan(0);
-      expect(bad.every((k) => k.block === 'colliders.orientation' && k.smooth)).toBe(true);
+      expect(bad.every((k) => k.block === 'colliders[0].orientation' && k.smooth)).toBe(true);
     } finally {
       subject.destroy?.();
     }
@@ -184,7 +184,7 @@ describe('gradcheck fails a wrong MPM adjoint', () => {
           const scale = 0.2 * Math.hypot(...idx.map((i) => g.gCtrl[i])) / Math.hypot(...e);
           idx.forEach((i, k) => { g.gCtrl[i] += scale * e[k]; });
         };
-        expect(failing(await run(perturbOrientation))).toEqual(['colliders.orientation']);
+        expect(failing(await run(perturbOrientation))).toEqual(['colliders[0].orientation']);
         // F0's gradient scaled by 0.95
         const F0 = (i: number) => i % ps >= 2 * dim + dim * dim;
         expect(failing(await run((g) => g.gState.forEach((x, i) => { if (F0(i)) g.gState[i] = 0.95 * x; })))).toEqual(['F0']);

@@ -4,8 +4,10 @@
 import type { GpuContext } from './gpu/device';
 import type { PipelineCache } from './gpu/pipeline-cache';
 import type { Simulator } from './core/simulator';
+import type { GradcheckSubject } from './core/gradcheck';
 import type { MpmScene } from './mpm/scene';
 import { MpmSim } from './mpm/simulator';
+import { mpmGradcheckSubject } from './mpm/gradcheck-subject';
 
 /** Any scene Torsion runs (a union as families are added). */
 export type Scene = MpmScene;
@@ -18,10 +20,12 @@ export interface CreateOptions {
 
 interface Family {
   create(gpu: GpuContext, scene: Scene, opts: CreateOptions): Promise<Simulator>;
+  /** The simulator with its float64 reference, for gradcheck (batch 1). */
+  gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject>;
 }
 
 const families: Record<SceneKind, Family> = {
-  mpm: { create: (gpu, scene, opts) => MpmSim.create(gpu, scene, opts) },
+  mpm: { create: (gpu, scene, opts) => MpmSim.create(gpu, scene, opts), gradcheckSubject: (gpu, scene) => mpmGradcheckSubject(gpu, scene) },
 };
 
 export function sceneKind(scene: Scene): SceneKind {
@@ -31,4 +35,8 @@ export function sceneKind(scene: Scene): SceneKind {
 /** The simulator for a validated scene of any kind. */
 export function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptions = {}): Promise<Simulator> {
   return families[sceneKind(scene)].create(gpu, scene, opts);
+}
+
+export function gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject> {
+  return families[sceneKind(scene)].gradcheckSubject(gpu, scene);
 }

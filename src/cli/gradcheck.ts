@@ -1,8 +1,7 @@
 // `torsion gradcheck <scene> [--seed S] [--steps N] [--json]`
 import { requestGpu } from '../gpu/device';
-import { gradcheckScene } from '../mpm/gradcheck-subject';
-import { NOISE_FLOOR, type GradcheckProgress } from '../core/gradcheck';
-import type { MpmScene } from '../mpm/scene';
+import { gradcheck as check, NOISE_FLOOR, type GradcheckProgress } from '../core/gradcheck';
+import { gradcheckSubject, type Scene } from '../simulators';
 
 const LEGEND: Record<string, string> = {
   'ok~': 'along a random direction the derivative nearly cancels, so the difference is judged against the norm of that block\'s gradient (within the tolerance of it); the check along the gradient itself (@gradient) is judged on its own',
@@ -17,11 +16,12 @@ function progressLine(p: GradcheckProgress): void {
   console.error(`gradcheck: ${p.label} done, ${p.done}/${p.total} checks, ${clock(p.elapsedS)}`);
 }
 
-export async function gradcheck(scene: MpmScene, o: { seed: number; steps?: number; json: boolean }): Promise<number> {
+export async function gradcheck(scene: Scene, o: { seed: number; steps?: number; json: boolean }): Promise<number> {
   const gpu = await requestGpu();
   try {
     console.error(`gradcheck: ${scene.name}, the adjoint on the GPU first, then the reference rollouts`);
-    const rep = await gradcheckScene(gpu, scene, { seed: o.seed, steps: o.steps, onProgress: progressLine });
+    const subject = await gradcheckSubject(gpu, scene);
+    const rep = await check(subject, { seed: o.seed, steps: o.steps ?? Math.min(scene.steps, 20), onProgress: progressLine }).finally(() => subject.destroy?.());
     console.log(`gradcheck ${rep.scene}: ${rep.steps} steps, seed ${rep.seed}, adjoint (GPU, float32) vs central differences (CPU, float64)`);
     for (const c of rep.checks) {
       const finer = c.numericFiner !== undefined ? `  (step/4: ${c.numericFiner.toExponential(6)})` : '';

@@ -7,8 +7,11 @@ export type MaterialKind = 'fluid' | 'elastic' | 'elastoplastic';
 export type WallKind = 'sticky' | 'slip' | 'separate';
 export type ColliderShape = 'box' | 'sphere' | 'capsule';
 
+/** A material group: every particle of it shares these parameters. */
 export interface GroupDesc {
+  /** A name for people (messages, the viewer). */
   name: string;
+  /** Constitutive model: a weakly compressible fluid, a fixed-corotated elastic solid, or that solid with plastic flow. */
   material: MaterialKind;
   /** Young's modulus (> 0); differentiable. */
   E: number;
@@ -24,8 +27,11 @@ export interface GroupDesc {
   actuator?: { channel: number; strength: number; fiber: number[] };
 }
 
+/** A kinematic body the material collides with; its motion is given per step. */
 export interface ColliderDesc {
+  /** A name for people (messages, the viewer). */
   name: string;
+  /** Rounded box, sphere, or capsule (a segment swept by a sphere). */
   shape: ColliderShape;
   /** Box half extents; capsule: the segment half extent along one axis (others 0). */
   halfExtents?: number[];
@@ -50,6 +56,7 @@ export interface ColliderDesc {
   angularVelocity?: number[][];
 }
 
+/** The material points, all arrays in particle order; each group's particles form one contiguous run. */
 export interface ParticlesDesc {
   /** [N * DIM] positions. */
   x: number[];
@@ -61,29 +68,51 @@ export interface ParticlesDesc {
   vol: number[];
 }
 
+/** The objective a gradient is taken of. */
 export interface LossDesc {
   /** Squared distance of a group's centre of mass to `target` at the final step. */
   kind: 'com-target';
+  /** Index into groups (absent: all particles). */
   group?: number;
+  /** Target position, one coordinate per axis. */
   target: number[];
 }
 
+/** A Torsion MLS-MPM scene. */
 export interface MpmScene {
+  /** A name for people (messages, the viewer). */
   name: string;
+  /** What the scene shows, in a sentence or two. */
   description?: string;
+  /** Number of spatial dimensions: every per-axis vector has this many entries. */
   dim: Dim;
+  /** The background grid: nodes per axis (res) and their spacing dx; the domain is [0, res dx] per axis. */
   grid: { res: number[]; dx: number };
+  /** Time step in seconds (at most the CFL limit of the stiffest group). */
   dt: number;
   /** Default rollout length. */
   steps: number;
+  /** Gravity acceleration, one component per axis (axis 1 points up). */
   gravity: number[];
+  /**
+   * Domain walls: sticky (velocity zeroed), slip (normal component removed) or separate (only
+   * motion into the wall removed); groundFriction: Coulomb friction on the floor (axis 1, low
+   * side); boundCells: wall thickness in cells (default 3).
+   */
   boundary: { walls: WallKind; groundFriction?: number; boundCells?: number };
+  /** Material groups; particles.group indexes into this list. */
   groups: GroupDesc[];
+  /** The material points. */
   particles: ParticlesDesc;
+  /** Kinematic colliders (at most 4). */
   colliders: ColliderDesc[];
   /** Actuation a[t][channel], flattened [T * channels]; T rows (last row held after). */
   actuation?: { channels: number; values: number[] };
   loss?: LossDesc;
   /** What `torsion optimize` tunes by default. */
   optimize?: { param: 'initialVelocity'; learningRate: number; iterations: number };
+  /** The kind of scene; absent means 'mpm' (files written before kinds existed have none). */
+  kind?: 'mpm';
+  /** Where an editor finds the JSON Schema of this format (schemas/scene.schema.json); ignored by Torsion. */
+  $schema?: string;
 }

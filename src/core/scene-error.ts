@@ -43,7 +43,7 @@ export function show(v: unknown): string {
 
 /** x with 4 significant digits, for a measured quantity. */
 export function fmt(x: number): string {
-  return String(Number(x.toPrecision(4)));
+  return short(Number(x.toPrecision(4)));
 }
 
 /** x rounded down to 4 significant digits, so that "allowed <= X" stays true of the X shown. */
@@ -60,5 +60,11 @@ function round4(x: number, dir: (y: number) => number): string {
   if (!Number.isFinite(x) || x === 0) return String(x);
   const p = 10 ** (Math.floor(Math.log10(Math.abs(x))) - 3);
   // Division by p is exact enough for 4 digits; toPrecision drops the float noise of the product.
-  return String(Number((dir(x / p) * p).toPrecision(4)));
+  return short(Number((dir(x / p) * p).toPrecision(4)));
+}
+
+// JavaScript writes numbers below 1e21 in full: 13040000000000000000 reads worse than 1.304e+19.
+function short(r: number): string {
+  if (!(Math.abs(r) >= 1e9)) return String(r);
+  return r.toExponential(3).replace(/\.?0+e/, 'e');
 }

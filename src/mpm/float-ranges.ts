@@ -11,7 +11,7 @@
 // the normal range [2^-126, 2^128), so the rounding of their float32 factors cannot carry them out.
 import type { GroupDesc, MpmScene } from './scene';
 import { forwardScales, FP_HEADROOM, type FixedPointScales } from './fixed-point';
-import { fmtDown, fmtUp, sceneError, show } from '../core/scene-error';
+import { fmt, fmtDown, fmtUp, sceneError, show } from '../core/scene-error';
 
 const NORMAL: [number, number] = [2 ** -125, 2 ** 127];
 /** fixed-point.ts's TARGET: what the bounds map to. */
@@ -45,6 +45,8 @@ interface Rule {
   /** The exponent of the field in it. */
   power: number;
   range: [number, number];
+  /** Why the range is what it is, where it is not float32's. */
+  note?: string;
 }
 
 interface Allowed { lo: number; hi: number }
@@ -64,17 +66,26 @@ function broken(rules: Rule[]): Rule | undefined {
   return rules.find((r) => !(r.q0 >= r.range[0] && r.q0 <= r.range[1]));
 }
 
-function describeRange(a: Allowed, why: string): string {
-  if (!(a.lo <= a.hi)) return `no value with the other fields as they are (${why})`;
-  return `[${fmtUp(a.lo)}, ${fmtDown(a.hi)}] (${why})`;
+/** A bound as written in the rules: powers of two as 2^k. */
+function bound(x: number): string {
+  const k = Math.log2(x);
+  return Number.isInteger(k) && Math.abs(k) >= 8 ? `2^${k}` : fmt(x);
+}
+
+function ruleRange(r: Rule): string {
+  if (r.range === NORMAL) return 'in the normal float32 range less a binade each side, [2^-125, 2^127]';
+  return r.range[1] === Infinity ? `>= ${bound(r.range[0])}` : `in [${bound(r.range[0])}, ${bound(r.range[1])}]`;
 }
 
 /** Throws a SceneError for `field` if one of its rules fails; the allowed range covers all of them. */
 function checkRules(field: string, f0: number, rules: Rule[], value = show(f0), allowed?: Allowed): void {
   const bad = broken(rules);
   if (!bad) return;
-  const why = `${bad.what} must be in [${fmtUp(bad.range[0])}, ${fmtDown(bad.range[1])}]; it is ${fmtUp(bad.q0)}`;
-  throw sceneError(field, value, 'is out of range', describeRange(allowed ?? allowedRange(f0, rules), why));
+  const why = `${bad.what} must be ${ruleRange(bad)}${bad.note ? `: ${bad.note}` : ''}; here it is ${fmt(bad.q0)}`;
+  const a = allowed ?? allowedRange(f0, rules);
+  throw sceneError(field, value, 'is out of range', a.lo <= a.hi
+    ? `[${fmtUp(a.lo)}, ${fmtDown(a.hi)}] (${why})`
+    : `no value, with the other fields as they are (${why})`);
 }
 
 const normal = (what: string, q0: number, power: number): Rule => ({ what, q0, power, range: NORMAL });
@@ -85,7 +96,7 @@ export function checkFloatRanges(s: MpmScene): void {
   const { dt, dim } = s;
   checkRules('grid.dx', dx, [
     normal('1 / dx (the inv_dx uniform)', 1 / dx, -1),
-    normal('4 / dx^2 (g2p: C = 4 / dx^2 sum w v (x_i - x_p))', 4 / dx ** 2, -2),
+    normal("4 / dx^2 (g2p's affine velocity C = 4 / dx^2 sum w v (x_i - x_p))", 4 / dx ** 2, -2),
     normal('dx / dt (the blow-up speed uniform)', dx / dt, 1),
   ]);
   const k = densest(s.groups);
@@ -94,13 +105,13 @@ export function checkFloatRanges(s: MpmScene): void {
   // fpM = 2^floor(log2(raw)); the uniforms fp_m, 1 / fp_m and m_bound = 2^30 / fp_m are all
   // normal float32 when fp_m is in [2^-97, 2^126], that is when raw is.
   checkRules(`groups[${k}].density`, rho, [{
-    what: `the grid's mass scale (2^30 - 2^20) / (8 density dx^${dim}) (fixed-point.ts, densest group "${s.groups[k].name}")`,
+    what: `(2^30 - 2^20) / (8 density dx^${dim}), the grid's mass scale before rounding to a power of two (fixed-point.ts; the densest group)`,
     q0: FP_TARGET / cellMass, power: -1, range: [2 ** -97, 2 ** 126],
   }]);
   // Likewise fp_p, with p_bound = 2^30 / fp_p and fp_join's 1 / (2^16 fp_p): fp_p in [2^-97, 2^110].
   checkRules('dt', dt, [
     normal('dx / dt (the blow-up speed uniform)', dx / dt, -1),
-    { what: `the grid's momentum scale (2^30 - 2^20) dt / (8 density dx^${dim + 1}) (fixed-point.ts)`,
+    { what: `(2^30 - 2^20) dt / (8 density dx^${dim + 1}), the grid's momentum scale before rounding (fixed-point.ts; the densest group)`,
       q0: FP_TARGET / (cellMass * (dx / dt)), power: 1, range: [2 ** -97, 2 ** 110] },
   ]);
   const scales = forwardScales(rho, dx, dt, dim);
@@ -120,14 +131,16 @@ function densest(groups: GroupDesc[]): number {
 function volumeRules(s: MpmScene, g: GroupDesc, scales: FixedPointScales): Rule[] {
   const { dx } = s.grid;
   const { dt } = s;
+  const k = densest(s.groups);
+  const from = `fpM = 2^${Math.log2(scales.fpM)}, from dx and the densest group's density ${show(s.groups[k].density)}`;
   return [
-    { what: `the particle's mass in quanta of the grid's mass resolution, density vol fpM (fpM = 2^${Math.log2(scales.fpM)}): `
-        + `at least 2^${MASS_BITS} (${MASS_BITS} bits of mass) and at most the node mass bound 2^30`,
-      q0: g.density * scales.fpM, power: 1, range: [2 ** MASS_BITS, 2 ** 30] },
-    normal('dt vol (p2g\'s stress impulse scale -dt vol 4 / dx^2, as evaluated)', dt, 1),
-    normal('4 dt vol / dx (p2g\'s stress impulse scale, as evaluated)', (4 * dt) / dx, 1),
-    normal('4 dt vol / dx^2 (p2g\'s stress impulse scale)', (4 * dt) / dx ** 2, 1),
-    normal('4 density vol / dt (p2g\'s affine momentum m C, |C| up to about 4 / dt)', (4 * g.density) / dt, 1),
+    { what: `density vol fpM, the particle's mass in quanta of the grid's mass resolution (${from})`,
+      q0: g.density * scales.fpM, power: 1, range: [2 ** MASS_BITS, 2 ** 30],
+      note: `${MASS_BITS} bits of mass at least, the node mass bound at most` },
+    normal("dt vol (p2g's stress impulse scale -dt vol 4 / dx^2, evaluated left to right)", dt, 1),
+    normal("4 dt vol / dx (p2g's stress impulse scale, evaluated left to right)", (4 * dt) / dx, 1),
+    normal("4 dt vol / dx^2 (p2g's stress impulse scale)", (4 * dt) / dx ** 2, 1),
+    normal("4 density vol / dt (p2g's affine momentum m C, |C| up to about 4 / dt)", (4 * g.density) / dt, 1),
   ];
 }
 
@@ -171,10 +184,11 @@ function checkStiffness(s: MpmScene, g: GroupDesc, k: number, scales: FixedPoint
   const { M, mu } = moduli(g, dim);
   checkRules(`groups[${k}].E`, g.E, [
     normal('mu = E / (2 (1 + nu))', mu, 1),
-    normal(g.material === 'fluid' ? 'the bulk modulus lambda + 2 mu / dim' : 'the P-wave modulus lambda + 2 mu', M, 1),
-    normal('the stress impulse at unit strain, M 4 dt vol / dx^2 (p2g, the largest vol)', (M * 4 * dt * volMax) / dx ** 2, 1),
-    { what: `the stress impulse at a strain of 2^-24, M 4 dt vol / dx x 2^-24, in units of the momentum's low word `
-        + `1 / (2^16 fp_p) (fp_p = 2^${Math.log2(scales.fpP)}, the smallest vol)`,
-      q0: ((M * 4 * dt * volMin) / dx) * F32_STRAIN * scales.fpP * FP_LO_UNITS, power: 1, range: [0.5, Infinity] },
+    normal(g.material === 'fluid' ? 'M = lambda + 2 mu / dim, the bulk modulus' : 'M = lambda + 2 mu, the P-wave modulus', M, 1),
+    normal("M 4 dt vol / dx^2, p2g's stress impulse at unit strain (the group's largest vol)", (M * 4 * dt * volMax) / dx ** 2, 1),
+    { what: `M 4 dt vol / dx 2^-24 2^16 fp_p, the stress impulse at a strain of 2^-24 in units of the momentum's `
+        + `low word (fp_p = 2^${Math.log2(scales.fpP)}; the group's smallest vol)`,
+      q0: ((M * 4 * dt * volMin) / dx) * F32_STRAIN * scales.fpP * FP_LO_UNITS, power: 1, range: [0.5, Infinity],
+      note: 'half a unit, so the stiffness acts at every strain a float32 F near 1 holds' },
   ]);
 }

@@ -173,11 +173,13 @@ function moduli(g: GroupDesc, dim: number): { M: number; mu: number } {
   return { M: g.material === 'fluid' ? lambda + (2 * mu) / dim : lambda + 2 * mu, mu };
 }
 
-// A group's stress at strain e adds, per unit stencil weight, up to 4 M dt vol / dx^2 e 1.5 dx to
-// a node's momentum (p2g: w A (x_i - x_p)). For the stiffness to act at every strain a float32
-// F can hold (F32_STRAIN), that impulse must reach half a unit of the momentum's low word,
-// 1 / (2^16 fp_p) (fp_split), for the group's smallest particles; taking dx for the lever keeps
-// a margin. The other rules keep the moduli and the impulse at unit strain inside float32.
+// A group's stress at strain e adds to a node's momentum w 4 M dt vol / dx^2 e (x_i - x_p) (p2g:
+// w A (x_i - x_p)), the lever up to 1.5 dx: about 4 M dt vol / dx e. For the stiffness to act at
+// every strain a float32 F holds (F32_STRAIN), that impulse must reach half a unit of the
+// momentum's low word, 1 / (2^16 fp_p) (fp_split), for the group's smallest particles. As fp_p is
+// fpM dt / dx within a factor 2, this is about 4 kappa q 2^-24 >= 2^-17, kappa = M dt^2 /
+// (density dx^2) the squared CFL number and q the particle's mass quanta. The other rules keep the
+// moduli and the impulse at unit strain inside float32.
 function checkStiffness(s: MpmScene, g: GroupDesc, k: number, scales: FixedPointScales, volMin: number, volMax: number): void {
   const { dx } = s.grid;
   const { dt, dim } = s;

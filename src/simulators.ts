@@ -8,6 +8,7 @@ import type { GradcheckSubject } from './core/gradcheck';
 import type { MpmScene } from './mpm/scene';
 import { MpmSim } from './mpm/simulator';
 import { mpmGradcheckSubject } from './mpm/gradcheck-subject';
+import { mpmParamNames } from './mpm/param-space';
 
 /** Any scene Torsion runs (a union as families are added). */
 export type Scene = MpmScene;
@@ -22,10 +23,12 @@ interface Family {
   create(gpu: GpuContext, scene: Scene, opts: CreateOptions): Promise<Simulator>;
   /** The simulator with its float64 reference, for gradcheck (batch 1). */
   gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject>;
+  /** The names an optimizer may tune (src/opt/parameters.ts), known before any GPU work. */
+  paramNames(scene: Scene): string[];
 }
 
 const families: Record<SceneKind, Family> = {
-  mpm: { create: (gpu, scene, opts) => MpmSim.create(gpu, scene, opts), gradcheckSubject: (gpu, scene) => mpmGradcheckSubject(gpu, scene) },
+  mpm: { create: (gpu, scene, opts) => MpmSim.create(gpu, scene, opts), gradcheckSubject: (gpu, scene) => mpmGradcheckSubject(gpu, scene), paramNames: mpmParamNames },
 };
 
 export function sceneKind(scene: Scene): SceneKind {
@@ -39,4 +42,8 @@ export function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptio
 
 export function gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject> {
   return families[sceneKind(scene)].gradcheckSubject(gpu, scene);
+}
+
+export function paramNames(scene: Scene): string[] {
+  return families[sceneKind(scene)].paramNames(scene);
 }

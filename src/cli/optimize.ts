@@ -11,7 +11,7 @@ import { createLoss } from '../core/loss';
 import { optimizeParams } from '../mpm/scene';
 import { Rollout, type TapeMemory } from '../core/rollout';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
-import { createSimulator, type Scene } from '../simulators';
+import { createSimulator, paramNames, type Scene } from '../simulators';
 import { UsageError } from './args';
 import { appendJsonLine, makeRunDir, onInterrupt, writeJson } from './results';
 
@@ -41,16 +41,12 @@ export async function optimizeScene(scene: Scene, o: OptimizeOptions = {}): Prom
   const lr = o.lr ?? scene.optimize?.learningRate ?? 0.1;
   const steps = o.steps ?? scene.steps;
   const names = o.params ?? optimizeParams(scene.optimize);
+  const known = paramNames(scene);
+  for (const n of names) if (!known.includes(n)) throw new UsageError(`'${n}' is not a parameter of this scene: allowed ${known.join(', ')}`);
+  if (names.length === 0) throw new UsageError('--params: name at least one parameter');
   const gpu = await requestGpu();
   const sim = await createSimulator(gpu, scene);
-  let params: ParameterVector;
-  try {
-    params = new ParameterVector(sim, names);
-  } catch (e) {
-    sim.destroy();
-    gpu.destroy();
-    throw e instanceof RangeError ? new UsageError(e.message) : e;
-  }
+  const params = new ParameterVector(sim, names);
   // the folder only once the run can start: a run that fails to start leaves nothing behind
   const dir = makeRunDir(o.out, 'optimize', scene.name);
   const log = (s: string) => { if (!o.quiet) console.log(s); };

@@ -8,11 +8,13 @@ import type { ComputeKernel } from '../gpu/pipeline-cache';
 import { Reducer } from '../gpu/reduce';
 import { positionField, type Simulator } from './simulator';
 
-/** A loss as a scene names it. */
+/** The objective a gradient is taken of, as a scene names it. */
 export interface LossDesc {
-  /** Squared distance of a group's centre of mass (group 0 without `group`) to `target` at the final step. */
+  /** Squared distance of a group's centre of mass to `target` at the final step. */
   kind: 'com-target';
+  /** Index into groups (absent: group 0). */
   group?: number;
+  /** Target position, one coordinate per axis. */
   target: number[];
 }
 

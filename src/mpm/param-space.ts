@@ -23,6 +23,17 @@ function range(start: number, count: number, stride = 1, width = 1): Uint32Array
   return r;
 }
 
+const TRACKS = ['position', 'velocity', 'orientation', 'angularVelocity'] as const;
+
+/** The names an optimizer may tune in a scene (src/opt/parameters.ts): 'initialVelocity' and every block's. */
+export function mpmParamNames(scene: MpmScene): string[] {
+  const names = ['initialVelocity'];
+  scene.groups.forEach((_, g) => names.push(`groups[${g}].E`, `groups[${g}].nu`));
+  if (scene.actuation && scene.actuation.channels > 0) names.push('actuation');
+  scene.colliders.forEach((_, c) => TRACKS.forEach((t) => names.push(`colliders[${c}].${t}`)));
+  return names;
+}
+
 function blocks(scene: MpmScene, p: PackedMpm): ParamBlock[] {
   const out: ParamBlock[] = [];
   const [, [actStart], [colStart]] = parts(p);
@@ -33,12 +44,9 @@ function blocks(scene: MpmScene, p: PackedMpm): ParamBlock[] {
   });
   if (p.nAct > 0) out.push({ name: 'actuation', kind: 'actuation', indices: range(actStart, p.horizon * p.nAct), rowLength: p.nAct, eps: 1e-6 });
   const d = p.dim, dx = scene.grid.dx;
-  const tracks: [string, number, number, number][] = [
-    ['position', TRACK_SLOT.position, d, 1e-5 * dx],
-    ['velocity', TRACK_SLOT.velocity, d, 1e-6],
-    ['orientation', TRACK_SLOT.orientation, orientComps(d), 1e-5],
-    ['angularVelocity', TRACK_SLOT.angularVelocity, spinComps(d), 1e-5],
-  ];
+  const width = { position: d, velocity: d, orientation: orientComps(d), angularVelocity: spinComps(d) };
+  const eps = { position: 1e-5 * dx, velocity: 1e-6, orientation: 1e-5, angularVelocity: 1e-5 };
+  const tracks = TRACKS.map((t) => [t, TRACK_SLOT[t], width[t], eps[t]] as const);
   scene.colliders.forEach((_, c) => {
     for (const [name, slot, width, eps] of tracks) {
       const first = colStart + c * TRACK_STRIDE + slot;

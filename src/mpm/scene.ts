@@ -4,11 +4,15 @@
 
 export type Dim = 2 | 3;
 export type MaterialKind = 'fluid' | 'elastic' | 'elastoplastic';
+/** sticky: velocity zeroed at the walls; slip: its normal component removed; separate: only motion into the wall removed. */
 export type WallKind = 'sticky' | 'slip' | 'separate';
 export type ColliderShape = 'box' | 'sphere' | 'capsule';
 
+/** A material group: every particle of it shares these parameters. */
 export interface GroupDesc {
+  /** A name for people (messages, the viewer). */
   name: string;
+  /** Constitutive model: a weakly compressible fluid, a fixed-corotated elastic solid, or that solid with plastic flow. */
   material: MaterialKind;
   /** Young's modulus (> 0); differentiable. */
   E: number;
@@ -19,13 +23,28 @@ export interface GroupDesc {
   /** Dynamic viscosity for fluids (>= 0). */
   viscosity?: number;
   /** Singular-value clamp of elastoplastic groups: sigma in [1 - thetaC, 1 + thetaS]. */
-  plastic?: { thetaC: number; thetaS: number };
+  plastic?: {
+    /** Compression limit, in (0, 1): singular values stay >= 1 - thetaC. */
+    thetaC: number;
+    /** Stretch limit, in (0, 1): singular values stay <= 1 + thetaS. */
+    thetaS: number;
+  };
   /** Active stress a(t) * strength * (F f)(F f)^T along unit fiber f; a(t) from `channel`. */
-  actuator?: { channel: number; strength: number; fiber: number[] };
+  actuator?: {
+    /** Index of the actuation channel that drives it (< actuation.channels). */
+    channel: number;
+    /** Stress per unit activation (pressure units); differentiable. */
+    strength: number;
+    /** Fiber direction in the rest shape, one entry per axis, not zero (its length scales the stress: use a unit vector). */
+    fiber: number[];
+  };
 }
 
+/** A kinematic body the material collides with; its motion is given per step. */
 export interface ColliderDesc {
+  /** A name for people (messages, the viewer). */
   name: string;
+  /** Rounded box, sphere, or capsule (a segment swept by a sphere). */
   shape: ColliderShape;
   /** Box half extents; capsule: the segment half extent along one axis (others 0). */
   halfExtents?: number[];
@@ -33,8 +52,9 @@ export interface ColliderDesc {
   radius?: number;
   /** Coulomb friction with the material (>= 0). */
   friction: number;
-  /** Per-step position [T][DIM] (or one row: fixed) and velocity [T][DIM]; differentiable. */
+  /** Per-step position [T][DIM] (or one row: fixed); differentiable. */
   position: number[][];
+  /** Per-step velocity [T][DIM] (or one row: held); differentiable. Keep it consistent with the position track. */
   velocity: number[][];
   /**
    * Per-step orientation (or one row: fixed; absent: the identity), turning the shape's own frame
@@ -50,6 +70,7 @@ export interface ColliderDesc {
   angularVelocity?: number[][];
 }
 
+/** The material points, all arrays in particle order; each group's particles form one contiguous run. */
 export interface ParticlesDesc {
   /** [N * DIM] positions. */
   x: number[];
@@ -64,37 +85,72 @@ export interface ParticlesDesc {
 export type { LossDesc } from '../core/loss';
 import type { LossDesc } from '../core/loss';
 
+/** A Torsion MLS-MPM scene. */
 export interface MpmScene {
-  /** The simulator family; a scene without it is an MPM scene. */
-  kind?: 'mpm';
+  /** A name for people (messages, the viewer). */
   name: string;
+  /** What the scene shows, in a sentence or two. */
   description?: string;
+  /** Number of spatial dimensions: every per-axis vector has this many entries. */
   dim: Dim;
-  grid: { res: number[]; dx: number };
+  /** The background grid: nodes per axis (res) and their spacing dx; the domain is [0, res dx] per axis. */
+  grid: {
+    /** Nodes per axis, each in [8, 512]. */
+    res: number[];
+    /** Node spacing in domain units. */
+    dx: number;
+  };
+  /** Time step in seconds (at most the CFL limit of the stiffest group). */
   dt: number;
   /** Default rollout length. */
   steps: number;
+  /** Gravity acceleration, one component per axis (axis 1 points up). */
   gravity: number[];
-  boundary: { walls: WallKind; groundFriction?: number; boundCells?: number };
+  /** The domain walls and the floor. */
+  boundary: {
+    /** What the domain walls do to the material's velocity. */
+    walls: WallKind;
+    /** Coulomb friction of the floor (axis 1, low side), >= 0; absent: the floor is a wall like the others. */
+    groundFriction?: number;
+    /** Wall thickness in cells (default 3). */
+    boundCells?: number;
+  };
+  /** Material groups; particles.group indexes into this list. */
   groups: GroupDesc[];
+  /** The material points. */
   particles: ParticlesDesc;
+  /** Kinematic colliders (at most 4). */
   colliders: ColliderDesc[];
   /** Actuation a[t][channel], flattened [T * channels]; T rows (last row held after). */
-  actuation?: { channels: number; values: number[] };
+  actuation?: {
+    /** Number of channels, in [1, 64]. */
+    channels: number;
+    /** Activations a[t][channel], row by row. */
+    values: number[];
+  };
+  /** The loss `torsion optimize` minimises. */
   loss?: LossDesc;
   /** What `torsion optimize` tunes by default. */
   optimize?: OptimizeDesc;
+  /** The kind of scene; absent means 'mpm' (files written before kinds existed have none). */
+  kind?: 'mpm';
+  /** Where an editor finds the JSON Schema of this format (schemas/scene.schema.json); ignored by Torsion. */
+  $schema?: string;
 }
 
 /**
  * What `torsion optimize` tunes: parameter names (src/opt/parameters.ts: 'initialVelocity', or a
  * block of the parameter space such as 'groups[0].E', 'actuation', 'colliders[0].velocity'), with
- * Adam's learning rate and an iteration count. `param` is the older single-name form.
+ * Adam's learning rate and an iteration count.
  */
 export interface OptimizeDesc {
+  /** Parameter names: 'initialVelocity', 'groups[k].E', 'groups[k].nu', 'actuation', 'colliders[k].position' (.velocity, .orientation, .angularVelocity). */
   params?: string[];
+  /** The older single-name form: the parameter tuned. */
   param?: 'initialVelocity';
+  /** Adam's step size (> 0). */
   learningRate: number;
+  /** Number of gradient steps. */
   iterations: number;
 }
 

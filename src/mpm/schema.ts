@@ -1,49 +1,19 @@
-// The shape of an `MpmScene` as data, and a small checker for it. A scene file is untrusted input:
-// every field's type, presence, enum value, numeric range and array length is checked here, array
-// lengths always before array items, so a malformed file fails fast with a message that names the
-// field, the value and what is allowed. Rules that relate several fields (particles inside the
-// grid, the stable time step, buffer sizes) live in validate.ts.
-import type { ColliderDesc, GroupDesc, LossDesc, MpmScene, ParticlesDesc } from './scene';
+// The scene file format as a valibot schema: the one description of what a scene file may hold.
+// validateScene (validate.ts) checks files with it, and `npm run schema` turns it into the JSON
+// Schema that editors complete from (schemas/scene.schema.json, scene-json-schema.ts). A scene
+// file is untrusted input: every field's type, presence, enum value, numeric range and array
+// length is checked, array lengths always before array items (arrayOf), and parsing stops at the
+// first problem, which becomes a SceneError naming the field, the value and what is allowed
+// (toSceneError). Numbers go to the GPU as float32, so every float is bounded by F32_MAX and
+// the positive parameters by the smallest normal float32. Rules that relate several fields live
+// in validate.ts and float-ranges.ts.
+import * as v from 'valibot';
+import type { MpmScene } from './scene';
 import { MAX_COLLIDERS } from './layout';
+import { F32_MAX, F32_MIN_NORMAL } from './float32';
+import { SceneError, fmtDown, fmtUp, sceneError, show } from '../core/scene-error';
 
-/** A problem with a scene, for people: `field` is a path such as `groups[1].nu`. */
-export class SceneError extends Error {
-  /** Path of the offending field, relative to the scene (`groups[1].nu`); '' for the scene itself. */
-  readonly field: string;
-  /** The offending value as shown in the message ('undefined' when missing). */
-  readonly value: string;
-  /** What would have been accepted. */
-  readonly allowed: string;
-
-  /** `problem` says what is wrong (default 'is out of range'); the message reads
-   *  `scene.<field> = <value> <problem>: allowed <allowed>`. */
-  constructor(field: string, value: string | undefined, allowed: string, problem = 'is out of range') {
-    const label = field === '' ? 'scene' : `scene.${field}`;
-    super(`${label}${value === undefined ? '' : ` = ${value}`} ${problem}: allowed ${allowed}`);
-    this.name = 'SceneError';
-    this.field = field;
-    this.value = value ?? 'undefined';
-    this.allowed = allowed;
-  }
-}
-
-/** SceneError with the arguments in reading order: field, value, what is wrong, what is allowed. */
-export function sceneError(field: string, value: string | undefined, problem: string, allowed: string): SceneError {
-  return new SceneError(field, value, allowed, problem);
-}
-
-/** A value as a person should see it in a message: short, and never the whole of a huge array. */
-export function show(v: unknown): string {
-  if (typeof v === 'number') return Object.is(v, -0) ? '0' : String(v);
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
-  if (v === null || typeof v === 'boolean' || typeof v === 'undefined') return String(v);
-  if (Array.isArray(v)) {
-    // Length first: `every` on a huge (even holey) array would visit every index.
-    const short = v.length <= 6 && v.every((e) => e === null || typeof e !== 'object');
-    return short ? `[${v.map(show).join(', ')}]` : `an array of ${v.length} items`;
-  }
-  return typeof v === 'object' ? 'an object' : typeof v;
-}
+export { SceneError, sceneError, show };
 
 export const MAX_STEPS = 100_000;
 export const RES_MIN = 8;
@@ -53,18 +23,42 @@ export const MAX_CHANNELS = 64;
 const MAX_NAME = 256;
 const MAX_DESCRIPTION = 4096;
 
-/** What array lengths may depend on; filled in by validateScene before the check. */
+/** The kinds of scene a file may declare in `kind`; a file without one is an 'mpm' scene. */
+export const SCENE_KINDS = ['mpm'] as const;
+export type SceneKind = (typeof SCENE_KINDS)[number];
+/** What `kind` allows, in words. */
+export const KINDS_ALLOWED = `one of ${SCENE_KINDS.map(show).join(', ')} (absent means "mpm")`;
+
+/**
+ * What array lengths depend on: the scene's dim and particle count (the length of
+ * particles.group), known to validateScene before the check. Absent: the published schema,
+ * which allows either dim and any count.
+ */
 export interface SchemaContext {
-  dim: number;
-  /** Particle count, the length of particles.group. */
-  n: number;
+  dim?: 2 | 3;
+  n?: number;
 }
 
-/** A fixed length, or one computed from the context with a word on why. */
-export type Len = number | { of: (c: SchemaContext) => number; why: string };
+type Issue = v.BaseIssue<unknown>;
+type Message = string | ((issue: Issue) => string);
+// v.pipe over a list built at run time (its typings want a tuple); the result's type is the first item's.
+const pipeOf = v.pipe as unknown as <T>(...items: unknown[]) => v.GenericSchema<T>;
 
-export interface NumberSchema {
-  kind: 'number';
+// What each schema accepts, in words ("a number in (0, 0.5)"), for the messages.
+const descriptions = new WeakMap<object, string>();
+function described<S extends object>(schema: S, text: string): S {
+  descriptions.set(schema, text);
+  return schema;
+}
+
+/** What a schema accepts, in words. */
+export function describe(schema: v.GenericSchema): string {
+  const s = schema as v.GenericSchema & { wrapped?: v.GenericSchema };
+  if (s.type === 'optional' && s.wrapped) return describe(s.wrapped);
+  return descriptions.get(s) ?? s.expects;
+}
+
+interface NumberRange {
   integer?: boolean;
   min?: number;
   max?: number;
@@ -72,217 +66,294 @@ export interface NumberSchema {
   minOpen?: boolean;
   maxOpen?: boolean;
 }
-export interface StringSchema { kind: 'string'; maxLength: number }
-export interface EnumSchema { kind: 'enum'; values: readonly (string | number)[] }
-export interface ArraySchema { kind: 'array'; items: Schema; length?: Len; minLength?: number; maxLength?: Len }
-export interface ObjectSchema { kind: 'object'; fields: Record<string, Field> }
-export type Schema = NumberSchema | StringSchema | EnumSchema | ArraySchema | ObjectSchema;
-export interface Field { schema: Schema; optional?: boolean }
 
-/** One entry per field of T, optional exactly where T's field is (so scene.ts and this stay in step). */
-type Fields<T> = { [K in keyof T]-?: undefined extends T[K] ? { schema: Schema; optional: true } : { schema: Schema } };
-const object = <T>(fields: Fields<T>): ObjectSchema => ({ kind: 'object', fields });
-const opt = (schema: Schema) => ({ schema, optional: true as const });
-const req = (schema: Schema) => ({ schema });
+// Float32 limits are shown rounded inward, so the range shown is still all allowed.
+function lowBound(x: number): string {
+  return x === F32_MIN_NORMAL || x === -F32_MAX ? fmtUp(x) : String(x);
+}
+function highBound(x: number): string {
+  return x === F32_MAX ? fmtDown(x) : String(x);
+}
+function float32Note(r: NumberRange): string {
+  if (r.min === F32_MIN_NORMAL) return ' (a normal float32)';
+  return r.max === F32_MAX ? ' (float32)' : '';
+}
 
-const num = (o: Omit<NumberSchema, 'kind'> = {}): NumberSchema => ({ kind: 'number', ...o });
-const positive = num({ min: 0, minOpen: true });
-const nonNegative = num({ min: 0 });
+/** A numeric range as in mathematics: `(0, 0.5)`, `[8, 512]`, `> 0`, `integers >= 0`. */
+export function range(r: NumberRange): string {
+  const lo = r.min === undefined ? undefined : `${r.minOpen ? '(' : '['}${lowBound(r.min)}`;
+  const hi = r.max === undefined ? undefined : `${highBound(r.max)}${r.maxOpen ? ')' : ']'}`;
+  const text = lo && hi ? `${lo}, ${hi}`
+    : lo ? `${r.minOpen ? '>' : '>='} ${lowBound(r.min!)}`
+      : hi ? `${r.maxOpen ? '<' : '<='} ${highBound(r.max!)}` : '';
+  if (r.integer) return `integers${text ? (lo && hi ? ` in ${text}` : ` ${text}`) : ''}`;
+  return `${text}${float32Note(r)}`;
+}
+
+function describeNumber(r: NumberRange): string {
+  const text = range(r);
+  if (r.integer) return text.replace(/^integers/, 'an integer');
+  const finite = r.min === -F32_MAX && r.max === F32_MAX ? 'a finite number in ' : 'a number in ';
+  return text.startsWith('(') || text.startsWith('[') ? finite + text : `a number ${text}`;
+}
+
+function num(r: NumberRange): v.GenericSchema<number> {
+  const whole = describeNumber(r);
+  // A non-finite value fails a bound too; it is told what a number must be, not the range.
+  const inRange: Message = (i) => (Number.isFinite(i.input) ? range(r) : whole);
+  const checks: unknown[] = [];
+  if (r.integer) checks.push(v.integer(whole));
+  if (r.min !== undefined) checks.push(r.minOpen ? v.gtValue(r.min, inRange) : v.minValue(r.min, inRange));
+  if (r.max !== undefined) checks.push(r.maxOpen ? v.ltValue(r.max, inRange) : v.maxValue(r.max, inRange));
+  return described(pipeOf<number>(v.number(whole), ...checks), whole);
+}
+
+/** Any float32 (positions, velocities, tracks, gravity). */
+const f32 = num({ min: -F32_MAX, max: F32_MAX });
+/** A positive parameter that multiplies others on the GPU (E, density, vol, dx, dt): a normal float32. */
+const positive = num({ min: F32_MIN_NORMAL, max: F32_MAX });
+const nonNegative = num({ min: 0, max: F32_MAX });
+const openUnit = num({ min: 0, max: 1, minOpen: true, maxOpen: true });
 const int = (min: number, max?: number) => num({ integer: true, min, max });
-const str = (maxLength: number): StringSchema => ({ kind: 'string', maxLength });
-const oneOf = (...values: (string | number)[]): EnumSchema => ({ kind: 'enum', values });
-const array = (items: Schema, o: Omit<ArraySchema, 'kind' | 'items'> = {}): ArraySchema => ({ kind: 'array', items, ...o });
-const PER_AXIS: Len = { of: (c) => c.dim, why: 'one per axis (dim)' };
-const track = array(array(num(), { length: PER_AXIS }), { minLength: 1, maxLength: MAX_STEPS });
-const perStep = (length: Len) => array(array(num(), { length }), { minLength: 1, maxLength: MAX_STEPS });
-const ORIENTATION: Len = { of: (c) => (c.dim === 2 ? 1 : 4), why: '[angle] in 2D, a quaternion [x, y, z, w] in 3D' };
-const SPIN: Len = { of: (c) => (c.dim === 2 ? 1 : 3), why: '[omega] in 2D, [wx, wy, wz] in 3D' };
 
-const groupSchema = object<GroupDesc>({
-  name: req(str(MAX_NAME)),
-  material: req(oneOf('fluid', 'elastic', 'elastoplastic')),
-  E: req(positive),
-  nu: req(num({ min: 0, max: 0.5, minOpen: true, maxOpen: true })),
-  density: req(positive),
-  viscosity: opt(nonNegative),
-  plastic: opt(object<NonNullable<GroupDesc['plastic']>>({
-    thetaC: req(num({ min: 0, max: 1, minOpen: true, maxOpen: true })),
-    thetaS: req(num({ min: 0, max: 1, minOpen: true, maxOpen: true })),
-  })),
-  actuator: opt(object<NonNullable<GroupDesc['actuator']>>({
-    channel: req(int(0, MAX_CHANNELS - 1)),
-    strength: req(num()),
-    fiber: req(array(num(), { length: PER_AXIS })),
-  })),
-});
+function str(maxLength: number) {
+  return described(v.pipe(v.string('a string'), v.maxLength(maxLength, `at most ${maxLength} characters`)), 'a string');
+}
 
-const colliderSchema = object<ColliderDesc>({
-  name: req(str(MAX_NAME)),
-  shape: req(oneOf('box', 'sphere', 'capsule')),
-  halfExtents: opt(array(nonNegative, { length: PER_AXIS })),
-  radius: opt(nonNegative),
-  friction: req(nonNegative),
-  position: req(track),
-  velocity: req(track),
-  orientation: opt(perStep(ORIENTATION)),
-  angularVelocity: opt(perStep(SPIN)),
-});
+function oneOf<const T extends readonly (string | number)[]>(values: T) {
+  const list = values.map(show).join(', ');
+  const message: Message = (i) => (i.input === undefined ? `one of ${list}` : list);
+  return described(v.picklist(values, message), `one of ${list}`);
+}
 
-// group comes first: its length is the particle count the other arrays are checked against.
-const particlesSchema = object<ParticlesDesc>({
-  group: req(array(int(0))),
-  x: req(array(num(), { length: { of: (c) => c.n * c.dim, why: 'dim x particle count (particles.group.length)' } })),
-  v: req(array(num(), { length: { of: (c) => c.n * c.dim, why: 'dim x particle count (particles.group.length)' } })),
-  vol: req(array(positive, { length: { of: (c) => c.n, why: 'one per particle (particles.group.length)' } })),
-});
+/** Array lengths: exactly, or at least / at most; `why` says where a computed length comes from. */
+interface Length {
+  exactly?: number;
+  min?: number;
+  max?: number;
+  why?: string;
+}
 
-export const gridSchema = object<MpmScene['grid']>({
-  res: req(array(int(RES_MIN, RES_MAX), { length: PER_AXIS })),
-  dx: req(positive),
-});
-
-export const dimSchema = oneOf(2, 3);
-
-export const sceneSchema = object<MpmScene>({
-  name: req(str(MAX_NAME)),
-  description: opt(str(MAX_DESCRIPTION)),
-  dim: req(dimSchema),
-  grid: req(gridSchema),
-  dt: req(positive),
-  steps: req(int(1, MAX_STEPS)),
-  gravity: req(array(num(), { length: PER_AXIS })),
-  boundary: req(object<MpmScene['boundary']>({
-    walls: req(oneOf('sticky', 'slip', 'separate')),
-    groundFriction: opt(nonNegative),
-    boundCells: opt(int(0, RES_MAX / 2)),
-  })),
-  groups: req(array(groupSchema, { minLength: 1, maxLength: MAX_GROUPS })),
-  particles: req(particlesSchema),
-  colliders: req(array(colliderSchema, { maxLength: MAX_COLLIDERS })),
-  actuation: opt(object<NonNullable<MpmScene['actuation']>>({
-    channels: req(int(1, MAX_CHANNELS)),
-    values: req(array(num(), { maxLength: MAX_CHANNELS * MAX_STEPS })),
-  })),
-  loss: opt(object<LossDesc>({
-    kind: req(oneOf('com-target')),
-    group: opt(int(0)),
-    target: req(array(num(), { length: PER_AXIS })),
-  })),
-  optimize: opt(object<NonNullable<MpmScene['optimize']>>({
-    params: opt(array(str(MAX_NAME), { minLength: 1, maxLength: 64 })),
-    param: opt(oneOf('initialVelocity')),
-    learningRate: req(positive),
-    iterations: req(int(1, 1_000_000)),
-  })),
-  kind: opt(oneOf('mpm')),
-});
-
-/** Throws a SceneError at the first place where `value` does not fit `schema`. */
-export function checkSchema(value: unknown, schema: Schema, field: string, ctx: SchemaContext): void {
-  switch (schema.kind) {
-    case 'number': return checkNumber(value, schema, field);
-    case 'string':
-      if (typeof value !== 'string') throw sceneError(field, show(value), 'has the wrong type', 'a string');
-      if (value.length > schema.maxLength) {
-        throw sceneError(field, show(value), `is too long (${value.length} characters)`, `at most ${schema.maxLength} characters`);
+/**
+ * An array whose length is checked before its items: a file claiming 10^9 particles is refused
+ * without visiting them (valibot's array checks its items first, then the pipe's lengths). Arrays
+ * of plain numbers whose items all pass are accepted in one tight loop, without valibot's copy
+ * of the array; on the first item that fails, valibot's own run reports it.
+ */
+function arrayOf<T extends v.GenericSchema>(item: T, length: Length = {}): v.GenericSchema<v.InferOutput<T>[]> {
+  const why = length.why ? ` (${length.why})` : '';
+  const checks: v.GenericValidation<unknown[]>[] = [];
+  if (length.exactly !== undefined) checks.push(v.length(length.exactly, `exactly ${length.exactly} items${why}`));
+  if (length.min !== undefined) checks.push(v.minLength(length.min, `at least ${length.min}`));
+  if (length.max !== undefined) checks.push(v.maxLength(length.max, `at most ${length.max}${why}`));
+  const base = v.array(item, `an array of ${describe(item)}`);
+  const allPass = numbersTest(item);
+  const guarded: typeof base = {
+    ...base,
+    '~run'(dataset, config) {
+      const input = dataset.value;
+      if (Array.isArray(input)) {
+        const probe = { typed: true, value: input } as v.SuccessDataset<unknown[]>;
+        for (const c of checks) {
+          const out = c['~run'](probe, config);
+          if (out.issues) return { typed: false, value: input, issues: out.issues } as ReturnType<typeof base['~run']>;
+        }
+        if (allPass?.(input)) return { typed: true, value: input } as ReturnType<typeof base['~run']>;
       }
-      return;
-    case 'enum':
-      if (!schema.values.includes(value as string | number)) {
-        throw sceneError(field, show(value), 'is not one of the allowed values', schema.values.map(show).join(', '));
-      }
-      return;
-    case 'array': return checkArray(value, schema, field, ctx);
-    case 'object': return checkObject(value, schema, field, ctx);
-  }
+      return base['~run'](dataset, config);
+    },
+  };
+  return described(pipeOf<v.InferOutput<T>[]>(guarded, ...checks), `an array of ${describe(item)}`);
 }
 
-function checkObject(value: unknown, schema: ObjectSchema, field: string, ctx: SchemaContext): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw sceneError(field, show(value), 'has the wrong type', 'an object');
+/** For a number schema of the kind num() builds: a loop that says whether all items pass it. */
+function numbersTest(item: v.GenericSchema): ((a: unknown[]) => boolean) | undefined {
+  const pipe = (item as { pipe?: { type: string; requirement?: unknown }[] }).pipe;
+  if (!pipe || pipe[0].type !== 'number') return undefined;
+  let integer = false, lo = -Infinity, hi = Infinity, loOpen = false, hiOpen = false;
+  for (const a of pipe.slice(1)) {
+    const r = a.requirement as number;
+    if (a.type === 'integer') integer = true;
+    else if (a.type === 'min_value' || a.type === 'gt_value') { lo = r; loOpen = a.type === 'gt_value'; }
+    else if (a.type === 'max_value' || a.type === 'lt_value') { hi = r; hiOpen = a.type === 'lt_value'; }
+    else return undefined;
   }
-  const known = Object.keys(schema.fields);
-  for (const key of Object.keys(value)) {
-    if (!Object.hasOwn(schema.fields, key)) {
-      throw sceneError(join(field, key), show((value as Record<string, unknown>)[key]), 'is not a known field',
-        `the fields ${known.join(', ')}`);
+  return (a) => {
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      // NaN fails every comparison; a hole (undefined) fails typeof.
+      if (typeof x !== 'number' || !(loOpen ? x > lo : x >= lo) || !(hiOpen ? x < hi : x <= hi)) return false;
+      if (integer && !Number.isInteger(x)) return false;
     }
-  }
-  for (const key of known) {
-    const f = schema.fields[key];
-    const v = (value as Record<string, unknown>)[key];
-    if (v === undefined) {
-      if (f.optional) continue;
-      throw sceneError(join(field, key), undefined, 'is missing', describe(f.schema));
-    }
-    checkSchema(v, f.schema, join(field, key), ctx);
-  }
+    return true;
+  };
 }
 
-function checkArray(value: unknown, schema: ArraySchema, field: string, ctx: SchemaContext): void {
-  if (!Array.isArray(value)) throw sceneError(field, show(value), 'has the wrong type', `an array of ${describe(schema.items)}`);
-  const n = value.length;
-  const len = (l: Len) => (typeof l === 'number' ? l : l.of(ctx));
-  const why = (l: Len) => (typeof l === 'number' ? '' : ` (${l.why})`);
-  if (schema.length !== undefined && n !== len(schema.length)) {
-    throw sceneError(field, show(value), 'has the wrong length', `exactly ${len(schema.length)} items${why(schema.length)}`);
-  }
-  if (schema.minLength !== undefined && n < schema.minLength) {
-    throw sceneError(field, show(value), 'has too few items', `at least ${schema.minLength}`);
-  }
-  if (schema.maxLength !== undefined && n > len(schema.maxLength)) {
-    throw sceneError(field, show(value), 'has too many items', `at most ${len(schema.maxLength)}${why(schema.maxLength)}`);
-  }
-  const items = schema.items;
-  if (items.kind === 'number') {
-    // The hot path (particle arrays): no path strings unless something is wrong.
-    for (let i = 0; i < n; i++) if (numberProblem(value[i], items) !== undefined) checkNumber(value[i], items, `${field}[${i}]`);
-    return;
-  }
-  for (let i = 0; i < n; i++) checkSchema(value[i], items, `${field}[${i}]`, ctx);
+/** A strict object (unknown fields refused), with messages for a missing or unknown field. */
+function object<const E extends v.ObjectEntries>(entries: E) {
+  const keys = Object.keys(entries);
+  const message: Message = (i) => {
+    if (i.expected === 'never') return `the fields ${keys.join(', ')}`;
+    const key = i.path?.[0]?.key;
+    if (i.input === undefined && typeof key === 'string' && Object.hasOwn(entries, key)) return describe(entries[key]);
+    return 'an object';
+  };
+  return described(v.strictObject(entries, message), `an object with the fields ${keys.join(', ')}`);
 }
 
-function numberProblem(v: unknown, s: NumberSchema): string | undefined {
-  if (typeof v !== 'number') return 'has the wrong type';
-  if (!Number.isFinite(v)) return 'is not finite';
-  if (s.integer && !Number.isInteger(v)) return 'is not an integer';
-  if (s.min !== undefined && (s.minOpen ? !(v > s.min) : !(v >= s.min))) return 'is out of range';
-  if (s.max !== undefined && (s.maxOpen ? !(v < s.max) : !(v <= s.max))) return 'is out of range';
-  return undefined;
+const opt = <S extends v.GenericSchema>(s: S) => v.optional(s);
+
+const ONE_PER_AXIS = 'one per axis (dim)';
+const perAxis = (c: SchemaContext): Length => (c.dim ? { exactly: c.dim, why: ONE_PER_AXIS } : { min: 2, max: 3, why: ONE_PER_AXIS });
+/** Per-step rows [T][...] (or one row: held). */
+const track = (row: Length) => arrayOf(arrayOf(f32, row), { min: 1, max: MAX_STEPS });
+const ORIENTATION = '[angle] in 2D, a quaternion [x, y, z, w] in 3D';
+const SPIN = '[omega] in 2D, [wx, wy, wz] in 3D';
+const byDim = (c: SchemaContext, in2d: number, in3d: number, why: string): Length =>
+  c.dim ? { exactly: c.dim === 2 ? in2d : in3d, why } : { min: Math.min(in2d, in3d), max: Math.max(in2d, in3d), why };
+
+function groupSchema(c: SchemaContext) {
+  return object({
+    name: str(MAX_NAME),
+    material: oneOf(['fluid', 'elastic', 'elastoplastic']),
+    E: positive,
+    nu: num({ min: 0, max: 0.5, minOpen: true, maxOpen: true }),
+    density: positive,
+    viscosity: opt(nonNegative),
+    plastic: opt(object({ thetaC: openUnit, thetaS: openUnit })),
+    actuator: opt(object({
+      channel: int(0, MAX_CHANNELS - 1),
+      strength: f32,
+      fiber: arrayOf(f32, perAxis(c)),
+    })),
+  });
 }
 
-function checkNumber(v: unknown, s: NumberSchema, field: string): void {
-  const problem = numberProblem(v, s);
-  if (problem === undefined) return;
-  const allowed = problem === 'is out of range' ? range(s) : describe(s);
-  throw sceneError(field, show(v), problem, allowed);
+function colliderSchema(c: SchemaContext) {
+  return object({
+    name: str(MAX_NAME),
+    shape: oneOf(['box', 'sphere', 'capsule']),
+    halfExtents: opt(arrayOf(nonNegative, perAxis(c))),
+    radius: opt(nonNegative),
+    friction: nonNegative,
+    position: track(perAxis(c)),
+    velocity: track(perAxis(c)),
+    orientation: opt(track(byDim(c, 1, 4, ORIENTATION))),
+    angularVelocity: opt(track(byDim(c, 1, 3, SPIN))),
+  });
 }
 
-/** A numeric range as in mathematics: `(0, 0.5)`, `[8, 512]`, `> 0`, `>= 0`. */
-export function range(s: NumberSchema): string {
-  const lo = s.min === undefined ? undefined : `${s.minOpen ? '(' : '['}${s.min}`;
-  const hi = s.max === undefined ? undefined : `${s.max}${s.maxOpen ? ')' : ']'}`;
-  const r = lo && hi ? `${lo}, ${hi}`
-    : lo ? `${s.minOpen ? '>' : '>='} ${s.min}`
-      : hi ? `${s.maxOpen ? '<' : '<='} ${s.max}` : '';
-  return s.integer ? `integers${r ? (lo && hi ? ` in ${r}` : ` ${r}`) : ''}` : r || 'any finite number';
+function particlesSchema(c: SchemaContext) {
+  const perParticle = (k: number, why: string): Length => (c.dim && c.n !== undefined ? { exactly: k * c.n, why } : {});
+  return object({
+    x: arrayOf(f32, perParticle(c.dim ?? 0, 'dim x particle count (particles.group.length)')),
+    v: arrayOf(f32, perParticle(c.dim ?? 0, 'dim x particle count (particles.group.length)')),
+    group: arrayOf(int(0)),
+    vol: arrayOf(positive, perParticle(1, 'one per particle (particles.group.length)')),
+  });
 }
 
-/** What a schema accepts, in words. */
-export function describe(s: Schema): string {
-  switch (s.kind) {
-    case 'number': {
-      const r = range(s);
-      if (s.integer) return r.replace(/^integers/, 'an integer');
-      return r === 'any finite number' ? 'a finite number' : `a number ${r.startsWith('(') || r.startsWith('[') ? `in ${r}` : r}`;
-    }
-    case 'string': return 'a string';
-    case 'enum': return `one of ${s.values.map(show).join(', ')}`;
-    case 'array': return `an array of ${describe(s.items)}`;
-    case 'object': return `an object with the fields ${Object.keys(s.fields).join(', ')}`;
+export const dimSchema = oneOf([2, 3]);
+
+export function gridSchema(c: SchemaContext) {
+  return object({
+    res: arrayOf(int(RES_MIN, RES_MAX), perAxis(c)),
+    dx: positive,
+  });
+}
+
+/** An MPM scene (MpmScene in scene.ts). */
+export function mpmSceneSchema(c: SchemaContext = {}) {
+  return object({
+    name: str(MAX_NAME),
+    description: opt(str(MAX_DESCRIPTION)),
+    dim: dimSchema,
+    grid: gridSchema(c),
+    dt: positive,
+    steps: int(1, MAX_STEPS),
+    gravity: arrayOf(f32, perAxis(c)),
+    boundary: object({
+      walls: oneOf(['sticky', 'slip', 'separate']),
+      groundFriction: opt(nonNegative),
+      boundCells: opt(int(0, RES_MAX / 2)),
+    }),
+    groups: arrayOf(groupSchema(c), { min: 1, max: MAX_GROUPS }),
+    particles: particlesSchema(c),
+    colliders: arrayOf(colliderSchema(c), { max: MAX_COLLIDERS }),
+    actuation: opt(object({
+      channels: int(1, MAX_CHANNELS),
+      values: arrayOf(f32, { max: MAX_CHANNELS * MAX_STEPS }),
+    })),
+    loss: opt(object({
+      kind: oneOf(['com-target']),
+      group: opt(int(0)),
+      target: arrayOf(f32, perAxis(c)),
+    })),
+    optimize: opt(object({
+      params: opt(arrayOf(str(MAX_NAME), { min: 1, max: 64 })),
+      param: opt(oneOf(['initialVelocity'])),
+      learningRate: num({ min: 0, minOpen: true, max: F32_MAX }),
+      iterations: int(1, 1_000_000),
+    })),
+    kind: opt(described(v.literal('mpm', KINDS_ALLOWED), KINDS_ALLOWED)),
+    $schema: opt(str(MAX_DESCRIPTION)),
+  });
+}
+
+/**
+ * A scene of any kind: a union discriminated by `kind`, one member per kind (SCENE_KINDS). A new
+ * kind ('springs', 'shell') adds its member here and its validator in validate.ts.
+ */
+export function sceneSchema(c: SchemaContext = {}) {
+  const message: Message = (i) => (i.path ? KINDS_ALLOWED : 'an object in the format of src/mpm/scene.ts');
+  return v.variant('kind', [mpmSceneSchema(c)], message);
+}
+
+// The schema and the MpmScene type describe the same data: the same fields at every level (optional
+// ones made required, so one missing on either side shows), each side assignable to the other.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type AllFields<T> = T extends readonly (infer U)[] ? AllFields<U>[]
+  : T extends object ? { [K in keyof T]-?: AllFields<NonNullable<T[K]>> } : T;
+type SchemaScene = v.InferOutput<ReturnType<typeof mpmSceneSchema>>;
+const inStep: Same<AllFields<SchemaScene>, AllFields<MpmScene>> & Same<SchemaScene, MpmScene> = true;
+void inStep;
+
+/**
+ * Checks `value` against `schema` and returns it (the input itself, not valibot's copy);
+ * throws a SceneError for the first problem, its field path prefixed by `field`.
+ */
+export function checkSchema<T>(schema: v.GenericSchema<T>, value: unknown, field = ''): T {
+  const r = v.safeParse(schema, value, { abortEarly: true });
+  if (r.success) return value as T;
+  throw toSceneError(r.issues[0], field);
+}
+
+/** The SceneError for a valibot issue: field path, value shown, what is wrong, what is allowed (the message). */
+export function toSceneError(issue: Issue, field = ''): SceneError {
+  let path = field;
+  for (const p of issue.path ?? []) {
+    const key = p.key as string | number;
+    path = typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
   }
+  const last = issue.path?.at(-1);
+  if (issue.kind === 'schema' && issue.expected === 'never') {
+    return sceneError(path, show(last?.value), 'is not a known field', issue.message);
+  }
+  if (issue.kind === 'schema' && issue.input === undefined) return sceneError(path, undefined, 'is missing', issue.message);
+  return sceneError(path, show(issue.input), problem(issue), issue.message);
 }
 
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
+function problem(issue: Issue): string {
+  const x = issue.input;
+  if (typeof x === 'number' && !Number.isFinite(x)) return 'is not finite';
+  switch (issue.type) {
+    case 'picklist': case 'literal': return 'is not one of the allowed values';
+    case 'variant': return 'is not a known scene kind';
+    case 'integer': return 'is not an integer';
+    case 'min_value': case 'max_value': case 'gt_value': case 'lt_value': return 'is out of range';
+    case 'length': return 'has the wrong length';
+    case 'min_length': return 'has too few items';
+    case 'max_length': return typeof x === 'string' ? `is too long (${x.length} characters)` : 'has too many items';
+    default: return 'has the wrong type';
+  }
 }

@@ -1,16 +1,21 @@
-// Validation of a scene before any GPU work: the schema (schema.ts) first, then the rules that
-// relate fields to each other: particles inside the grid, contiguous groups, the time-step limits
-// and the sizes of the buffers the scene would need. Sizes are checked from array lengths alone,
-// before any per-particle loop, so an absurd scene is refused at once. Every error is a SceneError
-// naming the field, the value and what is allowed.
+// Validation of a scene before any GPU work: the scene's kind picks its validator; for an MPM
+// scene, the schema (schema.ts) first, then the rules that relate fields to each other: particles
+// inside the grid, contiguous groups, the time-step limits, the sizes of the buffers the scene
+// would need and the ranges that float32 and the fixed-point grid can represent (float-ranges.ts).
+// Sizes are checked from array lengths alone, before any per-particle loop, so an absurd scene is
+// refused at once. Every error is a SceneError naming the field, the value and what is allowed.
+import { mpmParamNames } from './param-space';
+import type { GenericSchema } from 'valibot';
 import type { GroupDesc, MpmScene } from './scene';
 import { particleStride, sceneHorizon, ctrlLayout } from './layout';
 import {
-  sceneError, checkSchema, describe, dimSchema, gridSchema, sceneSchema, show, MAX_STEPS,
-  type Schema, type SchemaContext,
+  sceneError, checkSchema, describe, dimSchema, gridSchema, sceneSchema, show, KINDS_ALLOWED, MAX_STEPS, SCENE_KINDS,
+  type SceneKind,
 } from './schema';
+import { fmt, fmtDown } from '../core/scene-error';
+import { checkFloatRanges } from './float-ranges';
 
-export { SceneError } from './schema';
+export { SceneError } from '../core/scene-error';
 
 /** Device limits (GPUSupportedLimits names) and particle/node caps; all optional. */
 export interface SceneLimits {
@@ -32,6 +37,11 @@ const DEFAULT_MAX_PARTICLES = 4_000_000;
 const DEFAULT_MAX_NODES = 2 ** 24;
 const AXES = 'xyz';
 
+type Validator = (raw: Record<string, unknown>, limits: SceneLimits, batch: number) => MpmScene;
+
+/** One validator per scene kind (SCENE_KINDS): a new kind adds its entry. */
+const VALIDATORS: Record<SceneKind, Validator> = { mpm: validateMpmScene };
+
 /** Checks `scene` and returns it typed; throws SceneError at the first problem. */
 export function validateScene(scene: unknown, limits: SceneLimits = {}, batch = 1): MpmScene {
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`validateScene: batch = ${batch} must be a positive integer`);
@@ -39,29 +49,41 @@ export function validateScene(scene: unknown, limits: SceneLimits = {}, batch = 
     throw sceneError('', show(scene), 'has the wrong type', 'an object in the format of src/mpm/scene.ts');
   }
   const raw = scene as Record<string, unknown>;
+  return VALIDATORS[sceneKind(raw)](raw, limits, batch);
+}
+
+/** The scene's kind; a scene without one is 'mpm' (every scene written before kinds existed). */
+function sceneKind(raw: Record<string, unknown>): SceneKind {
+  const kind = raw.kind ?? 'mpm';
+  if (!(SCENE_KINDS as readonly unknown[]).includes(kind)) {
+    throw sceneError('kind', show(raw.kind), 'is not a known scene kind', KINDS_ALLOWED);
+  }
+  return kind as SceneKind;
+}
+
+function validateMpmScene(raw: Record<string, unknown>, limits: SceneLimits, batch: number): MpmScene {
   // dim and grid first: every other length depends on them, and the sizes need them.
-  checkField(raw, 'dim', dimSchema, { dim: 0, n: 0 });
-  const dim = raw.dim as 2 | 3;
-  checkField(raw, 'grid', gridSchema, { dim, n: 0 });
+  const dim = checkField(raw, 'dim', dimSchema);
+  const grid = checkField(raw, 'grid', gridSchema({ dim }));
   const group = (raw.particles as { group?: unknown } | undefined)?.group;
   const n = Array.isArray(group) ? group.length : 0;
-  checkSizes(dim, n, (raw.grid as MpmScene['grid']).res, limits, batch);
-  checkSchema(scene, sceneSchema, '', { dim, n } satisfies SchemaContext);
-  const s = scene as MpmScene;
+  checkSizes(dim, n, grid.res, limits, batch);
+  const s = checkSchema(sceneSchema({ dim, n }), raw) as MpmScene;
   checkBoundary(s);
   s.groups.forEach((g, k) => checkGroup(s, g, k));
   checkActuation(s);
   checkColliders(s);
   checkLoss(s);
   checkControlSize(s, limits, batch);
+  checkFloatRanges(s);
   checkParticles(s);
   checkTimeStep(s);
   return s;
 }
 
-function checkField(obj: Record<string, unknown>, key: string, schema: Schema, ctx: SchemaContext): void {
+function checkField<T>(obj: Record<string, unknown>, key: string, schema: GenericSchema<T>): T {
   if (obj[key] === undefined) throw sceneError(key, undefined, 'is missing', describe(schema));
-  checkSchema(obj[key], schema, key, ctx);
+  return checkSchema(schema, obj[key], key);
 }
 
 function bufferLimit(limits: SceneLimits): { bytes: number; name: string } {
@@ -209,6 +231,16 @@ function checkLoss(s: MpmScene): void {
   if (g !== undefined && g >= s.groups.length) {
     throw sceneError('loss.group', show(g), 'is not a group', `integers in [0, ${s.groups.length - 1}]`);
   }
+  checkParamNames(s, s.optimize?.params, 'optimize.params');
+}
+
+/** Refuses parameter names the scene does not have (optimize.params, or a command line's --params). */
+export function checkParamNames(s: MpmScene, names: string[] | undefined, field: string): void {
+  if (!names) return;
+  const known = mpmParamNames(s);
+  names.forEach((name, k) => {
+    if (!known.includes(name)) throw sceneError(`${field}[${k}]`, show(name), 'is not a parameter of this scene', `one of ${known.join(', ')}`);
+  });
 }
 
 // Group indices, contiguity (one [start, count] range per group on the GPU), positions inside the
@@ -346,15 +378,4 @@ function toJson(v: unknown, indent: string): string {
     return `{\n${entries.map(([k, e]) => `${inner}${JSON.stringify(k)}: ${toJson(e, inner)}`).join(',\n')}\n${indent}}`;
   }
   return JSON.stringify(v);
-}
-
-function fmt(x: number): string {
-  return String(Number(x.toPrecision(4)));
-}
-
-// Rounded down to 4 significant digits, so "allowed <= X" stays true of the shown X.
-function fmtDown(x: number): string {
-  if (!Number.isFinite(x) || x <= 0) return String(x);
-  const p = 10 ** (Math.floor(Math.log10(x)) - 3);
-  return String(Number((Math.floor(x / p) * p).toPrecision(4)));
 }

@@ -1,7 +1,10 @@
 // Scene files: export then parse gives back an equal scene; bad text is refused with a clear error.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildScene, sceneNames } from '../../scenes/index';
 import { exportSceneJson, parseSceneJson, MAX_SCENE_JSON_CHARS } from '../../src/mpm/validate';
+import { SCENE_KINDS } from '../../src/mpm/schema';
+import { SCENE_SCHEMA_FILE, sceneJsonSchemaText } from '../../src/mpm/scene-json-schema';
 import { expectSceneError, sceneErrorOf, tinyScene } from './fixtures';
 
 describe('exportSceneJson / parseSceneJson', () => {
@@ -84,5 +87,69 @@ describe('parseSceneJson refuses', () => {
     const text = exportSceneJson(tinyScene()).replace('"nu": 0.4', '"nu": 0.6');
     const e = expectSceneError(() => parseSceneJson(text), 'groups[1].nu', '0.6', '(0, 0.5)');
     expect(e.message).toBe('scene.groups[1].nu = 0.6 is out of range: allowed (0, 0.5)');
+  });
+});
+
+describe('scene kinds in files', () => {
+  it('a file without a kind (every file written before kinds) is an MPM scene', () => {
+    const text = exportSceneJson(buildScene('jelly-throw-2d'));
+    expect(text).not.toMatch(/^ {2}"kind"/m); // loss.kind is another field
+    expect(parseSceneJson(text).name).toBe('jelly-throw-2d');
+  });
+
+  it('kind "mpm", and a $schema for editors, are accepted and kept', () => {
+    const text = exportSceneJson(tinyScene()).replace('{\n', '{\n  "$schema": "../schemas/scene.schema.json",\n  "kind": "mpm",\n');
+    const s = parseSceneJson(text);
+    expect([s.kind, s.$schema]).toEqual(['mpm', '../schemas/scene.schema.json']);
+    expect(parseSceneJson(exportSceneJson(s))).toStrictEqual(s);
+  });
+
+  it('an unknown kind, naming the kinds there are', () => {
+    const text = exportSceneJson(tinyScene()).replace('{\n', '{\n  "kind": "springs",\n');
+    const e = expectSceneError(() => parseSceneJson(text), 'kind', '"springs"', '"mpm"');
+    expect(e.message).toBe('scene.kind = "springs" is not a known scene kind: allowed one of "mpm" (absent means "mpm")');
+  });
+});
+
+type JsonNode = { [key: string]: unknown };
+
+describe(`the JSON Schema (${SCENE_SCHEMA_FILE})`, () => {
+  const text = sceneJsonSchemaText();
+  const schema = JSON.parse(text) as JsonNode;
+  const mpm = (schema.oneOf as JsonNode[])[0];
+
+  it('is current: the file checked in is what `npm run schema` writes', () => {
+    const file = readFileSync(new URL(`../../${SCENE_SCHEMA_FILE}`, import.meta.url), 'utf8');
+    expect(file, 'schemas/scene.schema.json is out of date: run npm run schema').toBe(text);
+  });
+
+  it('dispatches on kind: one member per scene kind, kind optional', () => {
+    const members = schema.oneOf as JsonNode[];
+    expect(members.map((m) => (m.properties as Record<string, JsonNode>).kind.const)).toEqual([...SCENE_KINDS]);
+    expect(mpm.required).not.toContain('kind');
+    expect(mpm.additionalProperties).toBe(false);
+  });
+
+  it('carries the doc comments of scene.ts as descriptions, and type names as titles', () => {
+    const groups = (mpm.properties as Record<string, JsonNode>).groups;
+    const group = groups.items as JsonNode;
+    expect(group.title).toBe('GroupDesc');
+    const e = (group.properties as Record<string, JsonNode>).E;
+    expect(e.description).toBe("Young's modulus (> 0); differentiable.");
+    expect(e.minimum).toBe(2 ** -126);
+    expect(e.maximum).toBe(3.4028234663852886e38);
+  });
+
+  it('has a description on every field (a field added without a doc comment shows here)', () => {
+    const missing: string[] = [];
+    const walk = (node: JsonNode, path: string) => {
+      for (const [key, child] of Object.entries((node.properties ?? {}) as Record<string, JsonNode>)) {
+        if (typeof child.description !== 'string' || child.description === '') missing.push(`${path}${key}`);
+        walk(child, `${path}${key}.`);
+      }
+      if (node.items) walk(node.items as JsonNode, path.replace(/\.$/, '[].'));
+    };
+    walk(mpm, '');
+    expect(missing).toEqual([]);
   });
 });

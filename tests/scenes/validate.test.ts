@@ -5,6 +5,11 @@ import { MAX_COLLIDERS } from '../../src/mpm/layout';
 import { SceneError, maxStableDt, validateScene } from '../../src/mpm/validate';
 import { expectSceneError, sceneErrorOf, tinyScene } from './fixtures';
 import { addCollider, addGroup, fillBox, finalizeScene, sceneBase } from '../../scenes/builders';
+import { buildScene } from '../../scenes/index';
+import { forwardScales } from '../../src/mpm/fixed-point';
+import { MASS_BITS } from '../../src/mpm/float-ranges';
+import { fmtDown, fmtUp } from '../../src/core/scene-error';
+import { mulberry32 as rng } from '../../src/core/rng';
 
 /** A tiny valid scene, changed by `edit`, then validated. `any`: the edits make it ill-typed on purpose. */
 type Untyped = any;
@@ -50,15 +55,15 @@ describe('structure and types', () => {
   });
 
   it('missing field', () => {
-    const e = expectSceneError(check((s) => { delete s.groups[0].density; }), 'groups[0].density', 'undefined', 'a number > 0');
-    expect(e.message).toBe('scene.groups[0].density is missing: allowed a number > 0');
+    const e = expectSceneError(check((s) => { delete s.groups[0].density; }), 'groups[0].density', 'undefined', 'a number in [1.176e-38, 3.402e+38]');
+    expect(e.message).toBe('scene.groups[0].density is missing: allowed a number in [1.176e-38, 3.402e+38] (a normal float32)');
     expectSceneError(check((s) => { delete s.dim; }), 'dim', 'undefined', 'one of 2, 3');
     expectSceneError(check((s) => { delete s.grid; }), 'grid', 'undefined', 'an object with the fields res, dx');
   });
 
   it('wrong type', () => {
-    const e = expectSceneError(check((s) => { s.dt = '0.001'; }), 'dt', '"0.001"', 'a number > 0');
-    expect(e.message).toBe('scene.dt = "0.001" has the wrong type: allowed a number > 0');
+    const e = expectSceneError(check((s) => { s.dt = '0.001'; }), 'dt', '"0.001"', 'a number in [1.176e-38, 3.402e+38]');
+    expect(e.message).toBe('scene.dt = "0.001" has the wrong type: allowed a number in [1.176e-38, 3.402e+38] (a normal float32)');
     expectSceneError(check((s) => { s.groups = {}; }), 'groups', 'an object', 'an array of an object');
     expectSceneError(check((s) => { s.particles.x[3] = '0.3'; }), 'particles.x[3]', '"0.3"', 'a finite number');
     expectSceneError(check((s) => { s.boundary = 'sticky'; }), 'boundary', '"sticky"', 'an object');
@@ -86,11 +91,11 @@ describe('structure and types', () => {
 
   it('NaN and infinities anywhere', () => {
     const e = expectSceneError(check((s) => { s.particles.x[5] = NaN; }), 'particles.x[5]', 'NaN', 'a finite number');
-    expect(e.message).toBe('scene.particles.x[5] = NaN is not finite: allowed a finite number');
+    expect(e.message).toBe('scene.particles.x[5] = NaN is not finite: allowed a finite number in [-3.402e+38, 3.402e+38] (float32)');
     expectSceneError(check((s) => { s.particles.v[0] = Infinity; }), 'particles.v[0]', 'Infinity', 'a finite number');
     expectSceneError(check((s) => { s.gravity[1] = -Infinity; }), 'gravity[1]', '-Infinity', 'a finite number');
     expectSceneError(check((s) => { s.actuation.values[2] = NaN; }), 'actuation.values[2]', 'NaN', 'a finite number');
-    expectSceneError(check((s) => { s.groups[2].E = NaN; }), 'groups[2].E', 'NaN', 'a number > 0');
+    expectSceneError(check((s) => { s.groups[2].E = NaN; }), 'groups[2].E', 'NaN', 'a number in [1.176e-38, 3.402e+38]');
   });
 
   it('integers where counts are meant', () => {
@@ -106,14 +111,14 @@ describe('structure and types', () => {
 
 describe('ranges', () => {
   it('non-positive density', () => {
-    const e = expectSceneError(check((s) => { s.groups[1].density = 0; }), 'groups[1].density', '0', '> 0');
-    expect(e.message).toBe('scene.groups[1].density = 0 is out of range: allowed > 0');
-    expectSceneError(check((s) => { s.groups[1].density = -1; }), 'groups[1].density', '-1', '> 0');
+    const e = expectSceneError(check((s) => { s.groups[1].density = 0; }), 'groups[1].density', '0', '[1.176e-38, 3.402e+38]');
+    expect(e.message).toBe('scene.groups[1].density = 0 is out of range: allowed [1.176e-38, 3.402e+38] (a normal float32)');
+    expectSceneError(check((s) => { s.groups[1].density = -1; }), 'groups[1].density', '-1', '[1.176e-38, 3.402e+38]');
   });
 
   it('E <= 0', () => {
-    expectSceneError(check((s) => { s.groups[0].E = 0; }), 'groups[0].E', '0', '> 0');
-    expectSceneError(check((s) => { s.groups[2].E = -100; }), 'groups[2].E', '-100', '> 0');
+    expectSceneError(check((s) => { s.groups[0].E = 0; }), 'groups[0].E', '0', '[1.176e-38, 3.402e+38]');
+    expectSceneError(check((s) => { s.groups[2].E = -100; }), 'groups[2].E', '-100', '[1.176e-38, 3.402e+38]');
   });
 
   it('nu = 0.5 and nu = -0.1 (the open interval (0, 0.5))', () => {
@@ -124,21 +129,21 @@ describe('ranges', () => {
   });
 
   it('viscosity, plastic thetas, frictions, collider sizes', () => {
-    expectSceneError(check((s) => { s.groups[1].viscosity = -0.1; }), 'groups[1].viscosity', '-0.1', '>= 0');
+    expectSceneError(check((s) => { s.groups[1].viscosity = -0.1; }), 'groups[1].viscosity', '-0.1', '[0, 3.402e+38]');
     expectSceneError(check((s) => { s.groups[2].plastic.thetaC = 1; }), 'groups[2].plastic.thetaC', '1', '(0, 1)');
     expectSceneError(check((s) => { s.groups[2].plastic.thetaS = 0; }), 'groups[2].plastic.thetaS', '0', '(0, 1)');
-    expectSceneError(check((s) => { s.boundary.groundFriction = -1; }), 'boundary.groundFriction', '-1', '>= 0');
-    expectSceneError(check((s) => { s.colliders[0].friction = -0.5; }), 'colliders[0].friction', '-0.5', '>= 0');
-    expectSceneError(check((s) => { s.colliders[0].radius = -0.1; }), 'colliders[0].radius', '-0.1', '>= 0');
+    expectSceneError(check((s) => { s.boundary.groundFriction = -1; }), 'boundary.groundFriction', '-1', '[0, 3.402e+38]');
+    expectSceneError(check((s) => { s.colliders[0].friction = -0.5; }), 'colliders[0].friction', '-0.5', '[0, 3.402e+38]');
+    expectSceneError(check((s) => { s.colliders[0].radius = -0.1; }), 'colliders[0].radius', '-0.1', '[0, 3.402e+38]');
     expectSceneError(check((s) => { s.colliders[0].shape = 'box'; s.colliders[0].halfExtents = [0.1, -0.1]; }),
-      'colliders[0].halfExtents[1]', '-0.1', '>= 0');
+      'colliders[0].halfExtents[1]', '-0.1', '[0, 3.402e+38]');
   });
 
   it('grid resolution, dx, dt, steps', () => {
     expectSceneError(check((s) => { s.grid.res = [16, 4]; }), 'grid.res[1]', '4', 'integers in [8, 512]');
     expectSceneError(check((s) => { s.grid.res = [1024, 16]; }), 'grid.res[0]', '1024', 'integers in [8, 512]');
-    expectSceneError(check((s) => { s.grid.dx = 0; }), 'grid.dx', '0', '> 0');
-    expectSceneError(check((s) => { s.dt = -1e-3; }), 'dt', '-0.001', '> 0');
+    expectSceneError(check((s) => { s.grid.dx = 0; }), 'grid.dx', '0', '[1.176e-38, 3.402e+38]');
+    expectSceneError(check((s) => { s.dt = -1e-3; }), 'dt', '-0.001', '[1.176e-38, 3.402e+38]');
     expectSceneError(check((s) => { s.steps = 0; }), 'steps', '0', 'integers in [1, 100000]');
     expectSceneError(check((s) => { s.steps = 100001; }), 'steps', '100001', 'integers in [1, 100000]');
   });
@@ -148,8 +153,12 @@ describe('ranges', () => {
   });
 
   it('optimisation settings', () => {
-    expectSceneError(check((s) => { s.optimize.learningRate = 0; }), 'optimize.learningRate', '0', '> 0');
+    expectSceneError(check((s) => { s.optimize.learningRate = 0; }), 'optimize.learningRate', '0', '(0, 3.402e+38]');
     expectSceneError(check((s) => { s.optimize.param = 'E'; }), 'optimize.param', '"E"', '"initialVelocity"');
+    // parameters by name: each must be one the scene has
+    expect(check((s) => { delete s.optimize.param; s.optimize.params = ['initialVelocity', 'groups[1].E']; })).not.toThrow();
+    expectSceneError(check((s) => { s.optimize.params = ['groups[9].E']; }), 'optimize.params[0]', '"groups[9].E"', 'one of initialVelocity, groups[0].E, groups[0].nu');
+    expectSceneError(check((s) => { s.optimize.params = []; }), 'optimize.params', '[]', 'at least 1');
     expectSceneError(check((s) => { s.loss.group = 3; }), 'loss.group', '3', 'integers in [0, 2]');
   });
 });
@@ -170,7 +179,7 @@ describe('particles', () => {
   });
 
   it('non-positive volume', () => {
-    expectSceneError(check((s) => { s.particles.vol[4] = 0; }), 'particles.vol[4]', '0', '> 0');
+    expectSceneError(check((s) => { s.particles.vol[4] = 0; }), 'particles.vol[4]', '0', '[1.176e-38, 3.402e+38]');
   });
 
   it('a group index that does not exist', () => {
@@ -361,3 +370,134 @@ describe('SceneError', () => {
     expect(e.message).toBe('scene.file = 600 bytes is out of range: allowed at most 512 bytes');
   });
 });
+
+describe('float32 and fixed-point ranges', () => {
+  it('a density beyond float32 (1e39), before it ends as a blow-up at step 0', () => {
+    const e = expectSceneError(check((s) => { s.groups[1].density = 1e39; }), 'groups[1].density', '1e+39', '[1.176e-38, 3.402e+38]');
+    expect(e.message).toContain('(a normal float32)');
+  });
+
+  it('dx = 1e30: 4 / dx^2 (g2p) would be 0 in float32; dx in [2^-62.5, 2^63.5] keeps it normal with a binade to spare', () => {
+    const range = `[${fmtUp(2 ** -62.5)}, ${fmtDown(2 ** 63.5)}]`;
+    expect(range).toBe('[1.534e-19, 1.304e+19]');
+    const e = expectSceneError(check((s) => { s.grid.dx = 1e30; }), 'grid.dx', '1e+30', range);
+    expect(e.message).toContain('4 / dx^2');
+  });
+
+  it('E = 1e-300, which float32 flushes to 0 (a scene without stiffness)', () => {
+    expectSceneError(check((s) => { s.groups[0].E = 1e-300; }), 'groups[0].E', '1e-300', '[1.176e-38, 3.402e+38]');
+  });
+
+  it('E = 1e-20, a normal float32 whose stress never reaches the grid: the bound is where the impulse at strain 2^-24 is half a momentum unit', () => {
+    const s = tinyScene();
+    const { fpP } = forwardScales(2, s.grid.dx, s.dt, 2); // groups[2] is the densest (2)
+    const vol = s.particles.vol[0];
+    const perE = (1 - 0.2) / ((1 + 0.2) * (1 - 0.4)); // groups[0]: M = E (1 - nu) / ((1 + nu) (1 - 2 nu))
+    const eMin = 0.5 / ((perE * 4 * s.dt * vol) / s.grid.dx * 2 ** -24 * fpP * 2 ** 16);
+    const e = expectSceneError(check((t) => { t.groups[0].E = 1e-20; }), 'groups[0].E', '1e-20', `[${fmtUp(eMin)}, `);
+    expect(e.message).toContain('the stress impulse at a strain of 2^-24');
+    expect(check((t) => { t.groups[0].E = eMin * 1.001; })).not.toThrow();
+    expectSceneError(check((t) => { t.groups[0].E = eMin * 0.999; }), 'groups[0].E', String(eMin * 0.999), 'strain of 2^-24');
+  });
+
+  it('vol = 1e-45, a float32 subnormal (particles without mass)', () => {
+    expectSceneError(check((s) => { s.particles.vol[4] = 1e-45; }), 'particles.vol[4]', '1e-45', '[1.176e-38, 3.402e+38]');
+  });
+
+  it(`vol = 1e-9 in cells of 2.4e-4 (jelly-throw-2d): 275 quanta of mass, under 2^${MASS_BITS}`, () => {
+    const jelly = () => buildScene('jelly-throw-2d');
+    const s = jelly();
+    expect(s.grid.dx ** 2).toBeCloseTo(2.44e-4, 6);
+    const { fpM } = forwardScales(1, s.grid.dx, s.dt, 2);
+    expect(1e-9 * fpM).toBeCloseTo(274.9, 1);
+    const volMin = 2 ** MASS_BITS / fpM;
+    const refuse = (vol: number) => {
+      const t = jelly();
+      t.particles.vol.fill(vol);
+      return () => validateScene(t);
+    };
+    const e = expectSceneError(refuse(1e-9), 'particles.vol[0]', '1e-9 (particle 0, groups[0] "jelly")', `[${fmtUp(volMin)}, `);
+    expect(e.message).toContain('16 bits of mass at least');
+    expect(refuse(volMin)).not.toThrow();
+    expectSceneError(refuse(volMin * 0.999), 'particles.vol[0]', String(volMin * 0.999), `[${fmtUp(volMin)}, `);
+  });
+
+  it('a particle heavier than the node mass bound (2^30 quanta), before it overflows the grid at step 0', () => {
+    const e = expectSceneError(check((s) => { s.particles.vol[4] = 1; }), 'particles.vol[4]', '1 (particle 4', ', 0.125]');
+    expect(e.message).toContain('must be in [2^16, 2^30]');
+  });
+
+  it('a density ratio that leaves the light group without mass bits names the densest group', () => {
+    const e = expectSceneError(check((s) => { s.groups[2].density = 1e6; }), 'particles.vol[0]', '(particle 0, groups[0] "a")', '(density vol fpM');
+    expect(e.message).toContain("the densest group's density 1000000");
+  });
+
+  // The derivation of MASS_BITS (float-ranges.ts), checked on a model of p2g's mass rounding: a
+  // jittered block translating rigidly at velocity 1, each contribution w q rounded to a quantum.
+  it('mass rounding moves a rigid translation by at most 3^DIM / (2 q), q the particle mass in quanta', () => {
+    for (const dim of [2, 3]) {
+      for (const ppc of [1, 2, 3]) {
+        const bound = (q: number) => 3 ** dim / (2 * q);
+        expect(rigidTranslationError(dim, ppc, 2 ** MASS_BITS)).toBeLessThanOrEqual(bound(2 ** MASS_BITS));
+        // jelly-throw-2d with vol 1e-9: up to a percent, as the GPU shows (velocities 1.99-2.02 for 2).
+        const e = rigidTranslationError(dim, ppc, 274.9);
+        expect(e).toBeLessThanOrEqual(bound(274.9));
+        expect(e).toBeGreaterThan(3e-3);
+      }
+    }
+  });
+});
+
+describe('scene kinds', () => {
+  it('a scene without kind is an MPM scene; kind "mpm" is the same', () => {
+    expect(check((s) => { delete s.kind; })).not.toThrow();
+    expect(check((s) => { s.kind = 'mpm'; })).not.toThrow();
+  });
+
+  it('an unknown kind names the kinds there are, before anything else is read', () => {
+    const e = expectSceneError(check((s) => { s.kind = 'springs'; s.dim = 7; }), 'kind', '"springs"', 'one of "mpm" (absent means "mpm")');
+    expect(e.message).toContain('is not a known scene kind');
+    expectSceneError(check((s) => { s.kind = 2; }), 'kind', '2', '"mpm"');
+  });
+});
+
+function bspline(fx: number): number[] {
+  return [0.5 * (1.5 - fx) ** 2, 0.75 - (fx - 1) ** 2, 0.5 * (fx - 0.5) ** 2];
+}
+
+/** Largest |v - 1| after p2g (mass rounded per contribution, momentum exact) and g2p of a rigid translation. */
+function rigidTranslationError(dim: number, ppc: number, q: number): number {
+  const rand = rng(11);
+  const n = 6 * ppc;
+  const points: number[][] = [];
+  for (let k = 0; k < n ** dim; k++) {
+    const x: number[] = [];
+    for (let d = 0, t = k; d < dim; d++, t = Math.floor(t / n)) x.push(4 + ((t % n) + 0.5 + 0.6 * (rand() - 0.5)) / ppc);
+    points.push(x);
+  }
+  const stencil = (x: number[]) => {
+    const base = x.map((c) => Math.floor(c - 0.5));
+    const w = x.map((c, d) => bspline(c - base[d]));
+    return Array.from({ length: 3 ** dim }, (_, s) => {
+      let weight = 1;
+      const node: number[] = [];
+      for (let d = 0, t = s; d < dim; d++, t = Math.floor(t / 3)) { weight *= w[d][t % 3]; node.push(base[d] + (t % 3)); }
+      return { key: node.join(','), weight };
+    });
+  };
+  const mass = new Map<string, number>();
+  const momentum = new Map<string, number>();
+  for (const x of points) {
+    for (const { key, weight } of stencil(x)) {
+      mass.set(key, (mass.get(key) ?? 0) + Math.round(weight * q));
+      momentum.set(key, (momentum.get(key) ?? 0) + weight * q);
+    }
+  }
+  let err = 0;
+  for (const x of points) {
+    let v = 0;
+    for (const { key, weight } of stencil(x)) if (mass.get(key)! > 0) v += (weight * momentum.get(key)!) / mass.get(key)!;
+    err = Math.max(err, Math.abs(v - 1));
+  }
+  return err;
+}

@@ -5,13 +5,14 @@ import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
 import { buildMpmKernels, type MpmKernels } from './kernels';
-import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
+import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, packSteps, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
 import { SceneError } from './schema';
+import { PARTICLE_WG } from './records';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import { scatterRun } from '../shaders/compose';
 
 /** Workgroup size of the particle and scatter kernels, and the side of the node kernels' 8 x 8. */
-const WG = 64;
+const WG = PARTICLE_WG;
 const NODE_WG = 8;
 type Shape = 'particles' | 'runs' | 'nodes';
 /** Floats per node record (grid_v; adj_node has two): a vec4, velocity (or its gradient) first, mass (or its gradient) last. */
@@ -37,28 +38,50 @@ export function blowUpMessage(status: RolloutStatus, dx: number, dt: number): st
 }
 
 /**
+ * Workgroups of a particle or scatter kernel's dispatch for `groups` workgroups per batch copy:
+ * rows of at most `maxPerDim` on x, as many rows as needed on y (their lengths as even as they
+ * can be, so the last row's spare workgroups are fewer than the rows), the copies on z. One row
+ * wherever it fits, so a scene that fits one row is dispatched as it always was (params.wgsl).
+ */
+export function particleRows(groups: number, batch: number, maxPerDim: number): [number, number, number] {
+  const rows = Math.max(1, Math.ceil(groups / maxPerDim));
+  return [Math.ceil(groups / rows), rows, batch];
+}
+
+/**
  * Refuses, before any buffer exists, a scene whose buffers or dispatches this device cannot hold,
- * naming the field, the size and the device's limit.
+ * naming the field, the size and the device's limit. Particle dispatches fold a batch copy's
+ * workgroups into rows (particleRows), so buffer sizes, not the dispatch, bound the particles.
  */
 export function checkDeviceLimits(scene: MpmScene, batch: number, limits: Record<string, number>): void {
   const d = scene.dim;
   const n = scene.particles.group.length;
   const nodes = scene.grid.res.reduce((a, r) => a * r, 1);
   const binding = Math.min(limits.maxStorageBufferBindingSize ?? Infinity, limits.maxBufferSize ?? Infinity);
+  const perBuffer = `at most ${binding} bytes per buffer on this device`;
   const state = batch * n * particleStride(d) * 4;
+  const gridRes = `[${scene.grid.res.join(', ')}] x ${batch} copies`;
+  if (state > binding) throw new SceneError('particles', `${n} particles x ${batch} copies (${state} bytes of state)`, perBuffer);
+  // the largest node buffers: p2g's accumulator, the adjoint's node records and collider terms
   const grid = batch * nodes * (2 * d + 1) * 4;
-  if (state > binding) throw new SceneError('particles', `${n} particles x ${batch} copies (${state} bytes of state)`, `at most ${binding} bytes per buffer on this device`);
-  if (grid > binding) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies (${grid} bytes of grid)`, `at most ${binding} bytes per buffer on this device`);
+  if (grid > binding) throw new SceneError('grid.res', `${gridRes} (${grid} bytes of grid)`, perBuffer);
+  const adjNode = batch * nodes * 2 * NODE_FLOATS * 4;
+  if (adjNode > binding) throw new SceneError('grid.res', `${gridRes} (${adjNode} bytes of adjoint node records)`, perBuffer);
+  const colNode = batch * scene.colliders.length * colliderGradSlots(d).length * nodes * 4;
+  if (colNode > binding) {
+    throw new SceneError('grid.res', `${gridRes} with ${scene.colliders.length} colliders (${colNode} bytes of per-node collider gradients)`, perBuffer);
+  }
   // p2g orders a run's particles by keys node * SCATTER_RUN + offset in one u32 (run_order, p2g.wgsl)
   const maxNodes = Math.floor(2 ** 32 / scatterRun(d));
   if (nodes > maxNodes) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] (${nodes} nodes)`, `at most ${maxNodes} nodes per batch copy`);
   const groups = limits.maxComputeWorkgroupsPerDimension ?? 65535;
   // dispatch shapes: see workgroups() below and params.wgsl
   const res = [...scene.grid.res, 1, 1];
-  if (n > groups * WG) throw new SceneError('particles', `${n} particles`, `at most ${groups * WG} per batch copy on this device (one dispatch row)`);
-  if (batch > groups) throw new RangeError(`batch = ${batch} copies: allowed at most ${groups} on this device (one dispatch row per copy)`);
+  const maxParticles = groups * groups * WG;
+  if (n > maxParticles) throw new SceneError('particles', `${n} particles`, `at most ${maxParticles} per batch copy on this device (${groups} x ${groups} workgroups of ${WG})`);
+  if (batch > groups) throw new RangeError(`batch = ${batch} copies: allowed at most ${groups} on this device (one dispatch layer per copy)`);
   if (res[0] > groups * NODE_WG || res[1] > groups * NODE_WG || res[2] * batch > groups) {
-    throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies`, `at most ${groups * NODE_WG} nodes on x and y and ${groups} on z times the batch copies on this device`);
+    throw new SceneError('grid.res', gridRes, `at most ${groups * NODE_WG} nodes on x and y and ${groups} on z times the batch copies on this device`);
   }
 }
 
@@ -122,6 +145,8 @@ export class MpmSim {
     readonly packed: PackedMpm,
     readonly cache: PipelineCache,
     readonly kernels: MpmKernels,
+    /** The most workgroups a dispatch takes per dimension (the device's, or lower: create). */
+    private readonly maxGroups: number,
   ) {
     const d = packed.dim;
     const dev = (this.device = gpu.device);
@@ -151,13 +176,19 @@ export class MpmSim {
   /**
    * opts.subgroups: false builds every kernel without subgroup operations (for tests: the node
    * window of p2g's adjoint must give the same bytes as direct loads); default: the device's.
+   * opts.limits: lower limits than the device's to check the scene against and shape the
+   * dispatches by (for tests: a small maxComputeWorkgroupsPerDimension folds a small scene's
+   * particle dispatches into several rows, as a device's real limit does a huge one's).
    */
-  static async create(gpu: GpuContext, scene: MpmScene, opts: { batch?: number; cache?: PipelineCache; subgroups?: boolean } = {}): Promise<MpmSim> {
-    checkDeviceLimits(scene, opts.batch ?? 1, gpu.limits);
+  static async create(gpu: GpuContext, scene: MpmScene,
+    opts: { batch?: number; cache?: PipelineCache; subgroups?: boolean; limits?: Record<string, number> } = {}): Promise<MpmSim> {
+    const limits = { ...gpu.limits };
+    for (const [k, v] of Object.entries(opts.limits ?? {})) limits[k] = Math.min(v, limits[k] ?? Infinity);
+    checkDeviceLimits(scene, opts.batch ?? 1, limits);
     const packed = packMpm(scene, opts.batch ?? 1);
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const kernels = await buildMpmKernels(cache, packed.dim, opts.subgroups === false ? null : gpu.subgroupSize);
-    return new MpmSim(gpu, scene, packed, cache, kernels);
+    return new MpmSim(gpu, scene, packed, cache, kernels, limits.maxComputeWorkgroupsPerDimension ?? 65535);
   }
 
   get batch(): number { return this.packed.batch; }
@@ -191,8 +222,7 @@ export class MpmSim {
   }
 
   private makeStepBuf(n: number): GPUBuffer {
-    const data = new Uint32Array((n * STEP_STRIDE) / 4);
-    for (let k = 0; k < n; k++) data.set([k, Math.min(k, this.packed.horizon - 1)], (k * STEP_STRIDE) / 4);
+    const data = packSteps(n, this.packed.horizon);
     this.stepCapacity = n;
     return createBuffer(this.device, 'mpm.steps', data.byteLength, UNIFORM | COPY_DST, data);
   }
@@ -211,8 +241,8 @@ export class MpmSim {
   /** Workgroup counts of each dispatch shape (see params.wgsl: no kernel divides per lane). */
   private workgroups(shape: Shape): [number, number, number] {
     const { n, batch, res } = this.packed;
-    if (shape === 'particles') return [Math.ceil(n / WG), batch, 1];
-    if (shape === 'runs') return [Math.ceil(Math.ceil(n / scatterRun(this.dim)) / WG), batch, 1];
+    if (shape === 'particles') return particleRows(Math.ceil(n / WG), batch, this.maxGroups);
+    if (shape === 'runs') return particleRows(Math.ceil(Math.ceil(n / scatterRun(this.dim)) / WG), batch, this.maxGroups);
     return [Math.ceil(res[0] / NODE_WG), Math.ceil(res[1] / NODE_WG), res[2] * batch];
   }
 

@@ -7,7 +7,8 @@ import type { MpmScene } from './scene';
 import { buildMpmKernels, type MpmKernels } from './kernels';
 import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, packSteps, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
 import { SceneError } from './schema';
-import { PARTICLE_WG } from './records';
+import { GROUP_CTRL, PARTICLE_WG, STEP_INFO } from './records';
+import { packTargeted, Reducer, targetLayers, type TargetedSegment } from '../gpu/reduce';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import { scatterRun } from '../shaders/compose';
 
@@ -106,13 +107,16 @@ interface AdjointBuffers {
   gParticle: GPUBuffer;
   /** Same layout as ctrl: dL/d(group params, actuation, collider tracks). */
   gCtrl: GPUBuffer;
-  actSegments: GPUBuffer | null;
-  actSegmentCount: number;
-  colSegments: GPUBuffer | null;
-  colSegmentCount: number;
-  paramSegments: GPUBuffer;
-  paramSegmentCount: number;
+  /** The sums into gCtrl (Reducer.encodeTargetedSum): dL/da per group and copy into its channel. */
+  actSegments: SegmentLayer[];
+  /** dL/d(collider track) per copy, collider and component, from g_col_node. */
+  colSegments: SegmentLayer[];
+  /** dL/dE and dL/dnu per group and copy, once after the last step adjoint. */
+  paramSegments: SegmentLayer[];
 }
+
+/** Targeted segments (packTargeted) whose outputs are distinct, for one dispatch. */
+interface SegmentLayer { buffer: GPUBuffer; count: number }
 
 export class MpmSim {
   readonly device: GPUDevice;
@@ -147,6 +151,8 @@ export class MpmSim {
     readonly kernels: MpmKernels,
     /** The most workgroups a dispatch takes per dimension (the device's, or lower: create). */
     private readonly maxGroups: number,
+    /** Sums the per-particle and per-node control gradients into gCtrl. */
+    private readonly reducer: Reducer,
   ) {
     const d = packed.dim;
     const dev = (this.device = gpu.device);
@@ -188,7 +194,9 @@ export class MpmSim {
     const packed = packMpm(scene, opts.batch ?? 1);
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const kernels = await buildMpmKernels(cache, packed.dim, opts.subgroups === false ? null : gpu.subgroupSize);
-    return new MpmSim(gpu, scene, packed, cache, kernels, limits.maxComputeWorkgroupsPerDimension ?? 65535);
+    const reducer = new Reducer(gpu.device, cache);
+    await reducer.ready();
+    return new MpmSim(gpu, scene, packed, cache, kernels, limits.maxComputeWorkgroupsPerDimension ?? 65535, reducer);
   }
 
   get batch(): number { return this.packed.batch; }
@@ -285,26 +293,29 @@ export class MpmSim {
       this.owned.push(b);
       return b;
     };
-    // Segments for ctrl_grad.wgsl: [src, count, dst, dst_step].
-    const act: number[] = [];
-    const col: number[] = [];
+    // The control gradient's sums (encodeSegments): g_particle is [B][3][N] (dL/dE, dL/dnu,
+    // dL/da per particle), g_col_node [B][C][slots][nodes]; rowStep: a step's stride in ctrl.
+    const act: TargetedSegment[] = [];
+    const col: TargetedSegment[] = [];
     const slots = colliderGradSlots(d); // g_col_node's components, in order
-    const par: number[] = [];
+    const par: TargetedSegment[] = [];
     for (let b = 0; b < B; b++) {
       this.scene.groups.forEach((g, k) => {
         const [start, count] = groupRanges[k];
         if (count === 0) return;
-        par.push((b * 3 + 0) * N + start, count, lay.groupsOff + (b * G + k) * 8, 0);
-        par.push((b * 3 + 1) * N + start, count, lay.groupsOff + (b * G + k) * 8 + 1, 0);
-        if (g.actuator) act.push((b * 3 + 2) * N + start, count, lay.actOff + b * T * nAct + g.actuator.channel, nAct);
+        const rec = lay.groupsOff + (b * G + k) * GROUP_STRIDE;
+        par.push({ offset: (b * 3 + 0) * N + start, count, target: rec + GROUP_CTRL.E, rowStep: 0 });
+        par.push({ offset: (b * 3 + 1) * N + start, count, target: rec + GROUP_CTRL.nu, rowStep: 0 });
+        if (g.actuator) act.push({ offset: (b * 3 + 2) * N + start, count, target: lay.actOff + b * T * nAct + g.actuator.channel, rowStep: nAct });
       });
       for (let c = 0; c < C; c++) {
         slots.forEach((slot, comp) => {
-          col.push(((b * C + c) * slots.length + comp) * nodes, nodes, lay.colOff + (b * T * C + c) * TRACK_STRIDE + slot, C * TRACK_STRIDE);
+          col.push({ offset: ((b * C + c) * slots.length + comp) * nodes, count: nodes, target: lay.colOff + (b * T * C + c) * TRACK_STRIDE + slot, rowStep: C * TRACK_STRIDE });
         });
       }
     }
-    const seg = (label: string, a: number[]) => (a.length ? mk(label, a.length * 4, new Uint32Array(a)) : null);
+    // groups that share an actuation channel add into one entry: one layer per such group
+    const layers = (label: string, segs: TargetedSegment[]) => targetLayers(segs).map((l, i) => ({ buffer: mk(`${label}${i}`, l.length * 16, packTargeted(l)), count: l.length }));
     return {
       gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p_adj_terms.wgsl
       adjMax: mk('adj_max', B * 2 * 4), // two words per copy, by step parity: adj_slot in params.wgsl
@@ -312,12 +323,9 @@ export class MpmSim {
       gColNode: mk('g_col_node', B * C * slots.length * nodes * 4),
       gParticle: mk('g_particle', B * 3 * N * 4),
       gCtrl: mk('g_ctrl', lay.size * 4),
-      actSegments: seg('act_segments', act),
-      actSegmentCount: act.length / 4,
-      colSegments: seg('col_segments', col),
-      colSegmentCount: col.length / 4,
-      paramSegments: seg('param_segments', par)!,
-      paramSegmentCount: par.length / 4,
+      actSegments: layers('act_segments', act),
+      colSegments: layers('col_segments', col),
+      paramSegments: layers('param_segments', par),
     };
   }
 
@@ -373,8 +381,8 @@ export class MpmSim {
   /** Per-step control gradients (actuation, collider tracks) from this step's per-particle/node terms. */
   encodeCtrlGrads(pass: GPUComputePassEncoder, step: number): void {
     const a = this.adjoint;
-    this.encodeSegments(pass, a.actSegments, a.actSegmentCount, a.gParticle, step);
-    this.encodeSegments(pass, a.colSegments, a.colSegmentCount, a.gColNode, step);
+    this.encodeSegments(pass, a.actSegments, a.gParticle, step);
+    this.encodeSegments(pass, a.colSegments, a.gColNode, step);
   }
 
   /**
@@ -400,21 +408,17 @@ export class MpmSim {
   /** After the last step adjoint: sums dL/dE and dL/dnu per group into gCtrl. */
   encodeParamGrads(pass: GPUComputePassEncoder): void {
     const a = this.adjoint;
-    this.encodeSegments(pass, a.paramSegments, a.paramSegmentCount, a.gParticle, 0);
+    this.encodeSegments(pass, a.paramSegments, a.gParticle, 0);
   }
 
-  private encodeSegments(pass: GPUComputePassEncoder, segs: GPUBuffer | null, count: number, src: GPUBuffer, step: number): void {
-    if (!segs || count === 0) return;
-    const kern = this.kernels.ctrlGrad;
-    const key = `ctrl_grad:${idOf(segs)}:${idOf(src)}:${idOf(this.stepBuf)}`;
-    let g = this.groups.get(key);
-    if (!g) {
-      g = this.cache.bindGroup('mpm.ctrl_grad.bind', kern.layout, [{ buffer: this.stepBuf, offset: 0, size: 16 }, segs, src, this.adjoint.gCtrl]);
-      this.groups.set(key, g);
-    }
-    pass.setPipeline(kern.pipeline);
-    pass.setBindGroup(0, g, [step * STEP_STRIDE]);
-    pass.dispatchWorkgroups(count);
+  /**
+   * Adds each segment's sum to its entry of gCtrl, at the row of the step's control (ctrl_step of
+   * the step table), through the reducer: a fixed order of summation, no float atomics.
+   */
+  private encodeSegments(pass: GPUComputePassEncoder, layers: SegmentLayer[], src: GPUBuffer, step: number): void {
+    if (step >= this.stepCapacity) throw new RangeError(`step ${step} beyond the step table (${this.stepCapacity}); call ensureSteps first`);
+    const row = { buffer: this.stepBuf, offset: step * STEP_STRIDE, word: STEP_INFO.word.ctrl_step };
+    for (const l of layers) this.reducer.encodeTargetedSum(pass, src, l, this.adjoint.gCtrl, { accumulate: true, row });
   }
 
   /** Replaces the control record (group params, actuation, collider tracks) of all batch copies. */
@@ -440,6 +444,7 @@ export class MpmSim {
 
   destroy(): void {
     for (const b of this.owned) b.destroy();
+    this.reducer.destroy();
     this.stepBuf.destroy();
     this.p2gBoundBuf.destroy();
     this.groups.clear();

@@ -137,7 +137,7 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool
   let N = params.n_particles;
   g_particle[(b * 3u) * N + p] += sa.gE;
   g_particle[(b * 3u + 1u) * N + p] += sa.gnu;
-  // dL/da is read per group with an actuator only (ctrl_grad.wgsl's segments)
+  // dL/da is read per group with an actuator only (MpmSim's actuation segments)
   if (g.actuator != NO_ACTUATOR) { g_particle[(b * 3u + 2u) * N + p] = sa.ga; }
   return Q;
 }

@@ -4,8 +4,8 @@
 //         targeted segments write dst[dst_offset + seg.target + row * seg.row_step] instead, where
 //         row is a word of a uniform bound with a dynamic offset (e.g. a rollout's step table), so
 //         one recorded bind group serves every step.
-// Order is fixed: thread t folds elements t, t+256, ... in sequence, then a shared-memory tree
-// folds the 256 partials pairwise. No float atomics, so the same input gives the same bits.
+// Order is fixed: thread t folds elements t, t+256, ... in sequence onto an identity, then a
+// shared-memory tree folds the 256 partials pairwise. No float atomics, so the same input gives the same bits.
 // The host prepends three constants that pick the operation (see src/gpu/reduce.ts):
 //   MAP:     0 identity, 1 abs, 2 non-finite flag (1.0 if the exponent bits are all ones)
 //   COMBINE: 0 add, 1 max
@@ -62,19 +62,17 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let base = params.src_offset + seg.x;
   let n = seg.y;
 
-  // Threads lid < min(n, WG) own at least one element; the rest hold nothing and are skipped by
-  // the tree, so no identity value (e.g. -inf for max) is needed.
+  // Every lane starts from an identity of the fold, so the tree needs no test of which lanes hold
+  // elements (that test made short segments cost twice as much on lavapipe): 0 for a sum, the
+  // segment's first element for a max (no infinite literal in WGSL).
   var acc = 0.0;
-  if (lid < n) {
-    acc = load(base + lid);
-    for (var i = lid + WG; i < n; i += WG) { acc = combine(acc, load(base + i)); }
-  }
+  if (COMBINE == 1u && n > 0u) { acc = load(base); }
+  for (var i = lid; i < n; i += WG) { acc = combine(acc, load(base + i)); }
   partial[lid] = acc;
   workgroupBarrier();
 
-  let live = min(n, WG);
   for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride && lid + stride < live) { partial[lid] = combine(partial[lid], partial[lid + stride]); }
+    if (lid < stride) { partial[lid] = combine(partial[lid], partial[lid + stride]); }
     workgroupBarrier();
   }
   if (lid != 0u) { return; }

@@ -63,7 +63,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let n = seg.y;
 
   // Every lane starts from an identity of the fold, so the tree needs no test of which lanes hold
-  // elements (that test made short segments cost twice as much on lavapipe): 0 for a sum, the
+  // elements (a per-lane test that lavapipe pays for in every short segment): 0 for a sum, the
   // segment's first element for a max (no infinite literal in WGSL).
   var acc = 0.0;
   if (COMBINE == 1u && n > 0u) { acc = load(base); }

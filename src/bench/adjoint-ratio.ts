@@ -7,6 +7,7 @@
 // previous state: p2g replayed with g2p adjoint's scatter, the grid update's adjoint, p2g's adjoint
 // fused with the previous step's per-particle terms), with nonzero gradient terms as in a rollout.
 import type { MpmSim } from '../mpm/simulator';
+import { PassTimer } from '../gpu/pass-timer';
 
 export interface RatioOptions {
   pairs?: number;
@@ -23,10 +24,7 @@ export async function adjointStepRatio(sim: MpmSim, start: GPUBuffer, o: RatioOp
   const pairs = o.pairs ?? 8;
   const rounds = o.rounds ?? 3;
   const m = o.perPass ?? 2;
-  const q = 4 * pairs;
-  const querySet = dev.createQuerySet({ type: 'timestamp', count: q });
-  const resolve = dev.createBuffer({ size: 8 * q, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-  const read = dev.createBuffer({ size: 8 * q, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const timer = new PassTimer(dev, 2 * pairs);
   // states 0, 1, 2 of a short run from `start`; the forward passes redo step 1 into a scratch state
   const s = [sim.createState('ratio.s0'), sim.createState('ratio.s1'), sim.createState('ratio.s2'), sim.createState('ratio.out')];
   const g = [sim.createState('ratio.g0'), sim.createState('ratio.g1')];
@@ -50,26 +48,22 @@ export async function adjointStepRatio(sim: MpmSim, start: GPUBuffer, o: RatioOp
     for (let r = 0; r < rounds; r++) {
       const enc = dev.createCommandEncoder({ label: 'bench.ratio' });
       for (let k = 0; k < pairs; k++) {
-        let pass = enc.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 4 * k, endOfPassWriteIndex: 4 * k + 1 } });
+        let pass = enc.beginComputePass(timer.pass('bench.ratio.forward', 'forward'));
         for (let j = 0; j < m; j++) sim.encodeStep(pass, s[1], s[3], 1);
         pass.end();
-        pass = enc.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 4 * k + 2, endOfPassWriteIndex: 4 * k + 3 } });
+        pass = enc.beginComputePass(timer.pass('bench.ratio.adjoint', 'adjoint'));
         for (let j = 0; j < m; j++) sim.encodeStepAdjoint(pass, { sIn: s[1], sOut: s[2], gOut: g[j % 2], gIn: g[1 - (j % 2)], step: 1, sPrev: s[0] }, true);
         pass.end();
       }
-      enc.resolveQuerySet(querySet, 0, q, resolve, 0);
-      enc.copyBufferToBuffer(resolve, 0, read, 0, 8 * q);
       dev.queue.submit([enc.finish()]);
       sim.gpu.pacer.submitted(sim.workKind.step, pairs * m);
       sim.gpu.pacer.submitted(sim.workKind.adjoint, pairs * m);
       await sim.gpu.pacer.idle(); // waits without polling (src/gpu/pacer.ts)
-      await read.mapAsync(GPUMapMode.READ);
-      const t = new BigUint64Array(read.getMappedRange().slice(0));
-      read.unmap();
+      const t = await timer.collect(); // forward, adjoint, forward, ...
       if (r === 0) continue;
       for (let k = 0; k < pairs; k++) {
-        const fwd = Number(t[4 * k + 1] - t[4 * k]);
-        const adj = Number(t[4 * k + 3] - t[4 * k + 2]);
+        const fwd = t[2 * k].seconds;
+        const adj = t[2 * k + 1].seconds;
         if (fwd > 0) ratios.push(adj / fwd);
       }
     }
@@ -77,7 +71,7 @@ export async function adjointStepRatio(sim: MpmSim, start: GPUBuffer, o: RatioOp
     ratios.sort((x, y) => x - y);
     return ratios[ratios.length >> 1];
   } finally {
-    for (const b of [...s, ...g, resolve, read]) b.destroy();
-    querySet.destroy();
+    for (const b of [...s, ...g]) b.destroy();
+    timer.destroy();
   }
 }

@@ -1,6 +1,10 @@
-// GPU time of compute passes, summed per tag, from timestamp queries (for the benchmarks).
-// A pass gets its begin and end timestamps through the descriptor `pass()` returns; `collect()`
-// resolves everything written so far and adds each pass's duration to its tag's total.
+// GPU time of compute passes from timestamp queries (for the benchmarks): summed per tag, and each
+// pass's own reading. A pass gets its begin and end timestamps through the descriptor `pass()`
+// returns; `collect()` resolves everything written so far, adds each pass's duration to its tag's
+// total and returns the durations pass by pass.
+
+/** One timed pass: its tag and GPU seconds. */
+export interface PassReading { tag: string; seconds: number }
 
 export class PassTimer {
   private readonly querySet: GPUQuerySet;
@@ -25,10 +29,13 @@ export class PassTimer {
     return { label, timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 } };
   }
 
-  /** Reads back the passes encoded since the last collect (submit them first) into the totals. */
-  async collect(): Promise<void> {
+  /**
+   * Reads back the passes encoded since the last collect (submit them first) into the totals, and
+   * returns their readings in the order `pass()` was called.
+   */
+  async collect(): Promise<PassReading[]> {
     const n = this.pending.length;
-    if (!n) return;
+    if (!n) return [];
     const enc = this.device.createCommandEncoder({ label: 'pass-timer.resolve' });
     enc.resolveQuerySet(this.querySet, 0, 2 * n, this.resolveBuf, 0);
     enc.copyBufferToBuffer(this.resolveBuf, 0, this.readBuf, 0, 16 * n);
@@ -36,11 +43,10 @@ export class PassTimer {
     await this.readBuf.mapAsync(GPUMapMode.READ, 0, 16 * n);
     const t = new BigUint64Array(this.readBuf.getMappedRange(0, 16 * n).slice(0));
     this.readBuf.unmap();
-    for (let k = 0; k < n; k++) {
-      const tag = this.pending[k];
-      this.totals.set(tag, (this.totals.get(tag) ?? 0) + Number(t[2 * k + 1] - t[2 * k]) / 1e9);
-    }
+    const readings = this.pending.map((tag, k) => ({ tag, seconds: Number(t[2 * k + 1] - t[2 * k]) / 1e9 }));
+    for (const { tag, seconds } of readings) this.totals.set(tag, (this.totals.get(tag) ?? 0) + seconds);
     this.pending = [];
+    return readings;
   }
 
   /** Seconds of GPU time collected under `tag`. */

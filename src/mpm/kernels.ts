@@ -1,5 +1,5 @@
-// The MPM compute pipelines for one dimension: forward stages, their adjoints and the control
-// gradient reduction. Bindings follow the WGSL files: 0 params, 1 step (dynamic), 2 model, 3 ctrl,
+// The MPM compute pipelines for one dimension: forward stages and their adjoints (the control
+// gradient's sums go through src/gpu/reduce.ts). Bindings follow the WGSL files: 0 params, 1 step (dynamic), 2 model, 3 ctrl,
 // then each kernel's own buffers in the order they are declared.
 import { composeMpm, type Dim } from '../shaders/compose';
 import { mpmShaders } from '../shaders/index';
@@ -19,7 +19,6 @@ export interface MpmKernels {
   p2gAdj: ComputeKernel;
   /** p2g's adjoint of step s fused with g2p's local adjoint of step s - 1 (p2g.adj.wgsl). */
   p2gAdjFused: ComputeKernel;
-  ctrlGrad: ComputeKernel;
 }
 
 /**
@@ -40,7 +39,7 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim, subgroupSi
   const p2gSrc = `${mpmShaders.tiles}\n${mpmShaders.p2g}`;
   // both fill adj_max (adj_bound.wgsl)
   const p2gAdjSrc = `${mpmShaders.adjBound}\n${mpmShaders.p2gAdj}`;
-  const [p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad] = await Promise.all([
+  const [p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused] = await Promise.all([
     k('p2g', p2gSrc, p2gParts, ['read', 'rw', 'rw', 'rw']),
     k('p2g.replay', p2gSrc, p2gParts, ['read', 'rw', 'rw', 'rw', 'read', 'read'], 'replay'),
     // both read p2g's accumulator through grid_acc.wgsl (their binding 4), and skip tiles (tiles.wgsl)
@@ -50,7 +49,6 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim, subgroupSi
     k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'read', 'rw', 'rw', 'rw']),
     k('p2g_adj', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'main', true),
     k('p2g_adj.fused', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'fused', true),
-    cache.computeAsync('mpm.ctrl_grad', mpmShaders.ctrlGrad, ['uniform-dynamic', 'read', 'read', 'rw']),
   ]);
-  return { p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused, ctrlGrad };
+  return { p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused };
 }

@@ -1,25 +1,21 @@
 // Packs a scene into the buffers the MPM kernels read: the SimParams uniform, the model record
-// (static) and the control record (per batch copy, differentiable). Mirrors the WGSL layouts in
-// src/shaders/mpm/params.wgsl and model.wgsl.
+// (static) and the control record (per batch copy, differentiable), by the layouts of records.ts
+// (from which the WGSL declarations are generated too).
 import type { MpmScene } from './scene';
 import { forwardScales, speedLimit, type FixedPointScales } from './fixed-point';
+import {
+  COLLIDER_MODEL, COLLIDER_STRIDE, GROUP_CTRL, GROUP_MODEL, GROUP_STRIDE, GROUP_VEC4S, MATERIAL_CODE, PARTICLE_MODEL,
+  PARTICLE_MODEL_STRIDE, SIM_PARAMS, STEP_INFO, STEP_STRIDE, TRACK_SLOT, TRACK_STRIDE, WALL_CODE, particleStride,
+} from './records';
 
-/** vec4s of the params uniform's copy of the group records (GROUP_VEC4S in params.wgsl). */
-export const GROUP_VEC4S = 2048;
-/** Where that copy starts in the params uniform, in bytes: after the 36 words of scalars. */
-export const PARAMS_GROUPS_BYTE = 144;
-export const PARAMS_BYTES = PARAMS_GROUPS_BYTE + 16 * GROUP_VEC4S;
-export const STEP_STRIDE = 256; // dynamic uniform offset alignment
-export const GROUP_STRIDE = 8;
-export const COLLIDER_STRIDE = 8;
-/** Floats per collider per step in the control record (model.wgsl TRACK_STRIDE). */
-export const TRACK_STRIDE = 16;
-/** Where each part of a collider's track record starts (DIM, DIM, orientComps, spinComps floats used). */
-export const TRACK_SLOT = { position: 0, velocity: 4, orientation: 8, angularVelocity: 12 } as const;
+export {
+  COLLIDER_STRIDE, GROUP_STRIDE, GROUP_VEC4S, NO_ACTUATOR, STEP_STRIDE, TRACK_SLOT, TRACK_STRIDE, particleStride,
+} from './records';
+
+/** Where the params uniform's copy of the group records starts, in bytes. */
+export const PARAMS_GROUPS_BYTE = 4 * SIM_PARAMS.word.groups;
+export const PARAMS_BYTES = SIM_PARAMS.bytes;
 export const MAX_COLLIDERS = 4;
-export const NO_ACTUATOR = 0xffffffff;
-const MATERIAL_CODE = { fluid: 0, elastic: 1, elastoplastic: 2 } as const;
-const WALL_CODE = { sticky: 0, slip: 1, separate: 2 } as const;
 
 /** Floats of a collider orientation: an angle in 2D, a quaternion (x, y, z, w) in 3D. */
 export function orientComps(dim: number): number {
@@ -44,10 +40,6 @@ export function colliderGradSlots(dim: number): number[] {
   const run = (slot: number, n: number) => Array.from({ length: n }, (_, i) => slot + i);
   return [...run(TRACK_SLOT.position, dim), ...run(TRACK_SLOT.velocity, dim),
     ...run(TRACK_SLOT.orientation, orientComps(dim)), ...run(TRACK_SLOT.angularVelocity, spinComps(dim))];
-}
-
-export function particleStride(dim: number): number {
-  return 2 * dim + 2 * dim * dim;
 }
 
 /** Positions only, [B][N][DIM], from particle records [B][N][PSTRIDE]. */
@@ -120,14 +112,25 @@ function groupRanges(s: MpmScene): [number, number][] {
   return r;
 }
 
-/** Whether the params uniform holds a copy of the group records (two vec4s per group and per copy and group). */
+/** Whether the params uniform holds a copy of the group records (a record per group and per copy and group). */
 export function groupRecordsFit(nGroups: number, batch: number): boolean {
-  return 2 * nGroups * (1 + batch) <= GROUP_VEC4S;
+  return (nGroups * (1 + batch) * GROUP_STRIDE) / 4 <= GROUP_VEC4S;
 }
 
 /** Byte offset in the params uniform of the copy of ctrl's group records (ctrl[0 .. B G GROUP_STRIDE]). */
 export function paramsCtrlGroupsByte(nGroups: number): number {
-  return PARAMS_GROUPS_BYTE + 32 * nGroups;
+  return PARAMS_GROUPS_BYTE + 4 * GROUP_STRIDE * nGroups;
+}
+
+/** The step table: record k is {k, min(k, horizon - 1)} at k STEP_STRIDE bytes (StepInfo). */
+export function packSteps(n: number, horizon: number): Uint32Array {
+  const data = new Uint32Array((n * STEP_STRIDE) / 4);
+  for (let k = 0; k < n; k++) {
+    const o = (k * STEP_STRIDE) / 4;
+    data[o + STEP_INFO.word.step] = k;
+    data[o + STEP_INFO.word.ctrl_step] = Math.min(k, horizon - 1);
+  }
+  return data;
 }
 
 export function packMpm(s: MpmScene, batch = 1): PackedMpm {
@@ -141,31 +144,34 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
   const nodes = res[0] * res[1] * res[2];
   const maxDensity = Math.max(...s.groups.map((g) => g.density));
   const scales = forwardScales(maxDensity, s.grid.dx, s.dt, dim);
-  const modelFloats = 2 * n + nGroups * GROUP_STRIDE + nColliders * COLLIDER_STRIDE;
-  const model = new Float32Array(modelFloats);
+  const groupsOff = PARTICLE_MODEL_STRIDE * n;
+  const collidersOff = groupsOff + nGroups * GROUP_STRIDE;
+  const model = new Float32Array(collidersOff + nColliders * COLLIDER_STRIDE);
   // integer codes as float values (see model.wgsl)
-  for (let p = 0; p < n; p++) { model[2 * p] = s.particles.group[p]; model[2 * p + 1] = s.particles.vol[p]; }
-  const groupsOff = 2 * n;
+  for (let p = 0; p < n; p++) {
+    model[PARTICLE_MODEL_STRIDE * p + PARTICLE_MODEL.group] = s.particles.group[p];
+    model[PARTICLE_MODEL_STRIDE * p + PARTICLE_MODEL.vol] = s.particles.vol[p];
+  }
   s.groups.forEach((g, k) => {
     const o = groupsOff + k * GROUP_STRIDE;
-    model[o] = MATERIAL_CODE[g.material];
-    model[o + 1] = g.actuator ? g.actuator.channel : -1;
-    if (g.actuator) for (let i = 0; i < dim; i++) model[o + 2 + i] = g.actuator.fiber[i];
+    model[o + GROUP_MODEL.material] = MATERIAL_CODE[g.material];
+    model[o + GROUP_MODEL.actuator] = g.actuator ? g.actuator.channel : -1;
+    if (g.actuator) for (let i = 0; i < dim; i++) model[o + GROUP_MODEL.fiber + i] = g.actuator.fiber[i];
   });
-  const collidersOff = groupsOff + nGroups * GROUP_STRIDE;
   s.colliders.forEach((c, k) => {
     const o = collidersOff + k * COLLIDER_STRIDE;
-    model[o] = c.friction;
-    model[o + 1] = c.radius ?? 0;
-    for (let i = 0; i < dim; i++) model[o + 2 + i] = c.halfExtents?.[i] ?? 0;
+    model[o + COLLIDER_MODEL.friction] = c.friction;
+    model[o + COLLIDER_MODEL.radius] = c.radius ?? 0;
+    for (let i = 0; i < dim; i++) model[o + COLLIDER_MODEL.halfExtents + i] = c.halfExtents?.[i] ?? 0;
   });
   const lay = ctrlLayout(batch, nGroups, horizon, nAct, nColliders);
   const ctrl = new Float32Array(lay.size);
   for (let b = 0; b < batch; b++) {
     s.groups.forEach((g, k) => {
       const o = lay.groupsOff + (b * nGroups + k) * GROUP_STRIDE;
-      ctrl.set([g.E, g.nu, g.density, g.viscosity ?? 0, g.actuator?.strength ?? 0,
-        g.plastic?.thetaC ?? 0, g.plastic?.thetaS ?? 0, 0], o);
+      const rec = { E: g.E, nu: g.nu, density: g.density, viscosity: g.viscosity ?? 0, actStrength: g.actuator?.strength ?? 0,
+        thetaC: g.plastic?.thetaC ?? 0, thetaS: g.plastic?.thetaS ?? 0 };
+      for (const [field, at] of Object.entries(GROUP_CTRL)) ctrl[o + at] = rec[field as keyof typeof GROUP_CTRL];
     });
     for (let t = 0; t < horizon; t++) {
       for (let ch = 0; ch < nAct; ch++) {
@@ -186,23 +192,25 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
   const params = new ArrayBuffer(PARAMS_BYTES);
   const u = new Uint32Array(params);
   const f = new Float32Array(params);
-  u.set([res[0], res[1], res[2], nodes, n, batch, nGroups, nColliders, nAct, horizon,
-    WALL_CODE[s.boundary.walls], s.boundary.boundCells ?? 3, groupsOff, collidersOff, lay.actOff, lay.colOff], 0);
-  f.set([s.gravity[0] ?? 0, s.gravity[1] ?? 0, s.gravity[2] ?? 0, 0], 16);
-  const dx = s.grid.dx;
-  f.set([dx, 1 / dx, s.dt, s.boundary.groundFriction ?? -1,
-    scales.fpM, scales.fpP, 1 / scales.fpM, 1 / scales.fpP, speedLimit(dx, s.dt), scales.massBound, scales.momentumBound, 1 / minParticleMass(s)], 20);
-  // the group records' copy in the uniform (load_group in model.wgsl), where it fits
+  const P = SIM_PARAMS.word;
+  u.set([res[0], res[1], res[2], nodes], P.res);
+  const words: [Uint32Array | Float32Array, keyof typeof P, number][] = [
+    [u, 'n_particles', n], [u, 'batch', batch], [u, 'n_groups', nGroups], [u, 'n_colliders', nColliders], [u, 'n_act', nAct],
+    [u, 'horizon', horizon], [u, 'wall_kind', WALL_CODE[s.boundary.walls]], [u, 'bound', s.boundary.boundCells ?? 3],
+    [u, 'groups_off', groupsOff], [u, 'colliders_off', collidersOff], [u, 'act_off', lay.actOff], [u, 'col_off', lay.colOff],
+    [f, 'dx', s.grid.dx], [f, 'inv_dx', 1 / s.grid.dx], [f, 'dt', s.dt], [f, 'ground_mu', s.boundary.groundFriction ?? -1],
+    [f, 'fp_m', scales.fpM], [f, 'fp_p', scales.fpP], [f, 'inv_fp_m', 1 / scales.fpM], [f, 'inv_fp_p', 1 / scales.fpP],
+    [f, 'v_limit', speedLimit(s.grid.dx, s.dt)], [f, 'm_bound', scales.massBound], [f, 'p_bound', scales.momentumBound],
+    [f, 'inv_min_mass', 1 / minParticleMass(s)],
+  ];
+  for (const [arr, name, v] of words) arr[P[name]] = v;
+  f.set([s.gravity[0] ?? 0, s.gravity[1] ?? 0, s.gravity[2] ?? 0, 0], P.gravity);
+  // the group records' copy in the uniform (load_group in model.wgsl), where it fits: the model
+  // records, then ctrl's
   if (groupRecordsFit(nGroups, batch)) {
-    u[32] = 1;
-    const g0 = PARAMS_GROUPS_BYTE / 4;
-    for (let k = 0; k < nGroups; k++) {
-      const o = groupsOff + k * GROUP_STRIDE;
-      f[g0 + 8 * k] = model[o];
-      f[g0 + 8 * k + 1] = model[o + 1];
-      for (let i = 0; i < dim; i++) f[g0 + 8 * k + 4 + i] = model[o + 2 + i];
-    }
-    f.set(ctrl.subarray(lay.groupsOff, lay.groupsOff + batch * nGroups * GROUP_STRIDE), g0 + 8 * nGroups);
+    u[P.group_recs] = 1;
+    f.set(model.subarray(groupsOff, groupsOff + nGroups * GROUP_STRIDE), P.groups);
+    f.set(ctrl.subarray(lay.groupsOff, lay.groupsOff + batch * nGroups * GROUP_STRIDE), P.groups + nGroups * GROUP_STRIDE);
   }
   const ps = particleStride(dim);
   const state0 = new Float32Array(batch * n * ps);

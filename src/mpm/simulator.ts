@@ -7,13 +7,15 @@ import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
 import { buildMpmKernels, type MpmKernels } from './kernels';
-import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
+import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, packSteps, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
 import { SceneError } from './schema';
+import { GROUP_CTRL, PARTICLE_WG, STEP_INFO } from './records';
+import { packTargeted, Reducer, targetLayers, type TargetedSegment } from '../gpu/reduce';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import { scatterRun } from '../shaders/compose';
 
 /** Workgroup size of the particle and scatter kernels, and the side of the node kernels' 8 x 8. */
-const WG = 64;
+const WG = PARTICLE_WG;
 const NODE_WG = 8;
 type Shape = 'particles' | 'runs' | 'nodes';
 /** Floats per node record (grid_v; adj_node has two): a vec4, velocity (or its gradient) first, mass (or its gradient) last. */
@@ -37,28 +39,50 @@ function blowUpMessage(status: MpmStatus, dx: number, dt: number): string {
 }
 
 /**
+ * Workgroups of a particle or scatter kernel's dispatch for `groups` workgroups per batch copy:
+ * rows of at most `maxPerDim` on x, as many rows as needed on y (their lengths as even as they
+ * can be, so the last row's spare workgroups are fewer than the rows), the copies on z. One row
+ * wherever it fits, so a scene that fits one row is dispatched as it always was (params.wgsl).
+ */
+export function particleRows(groups: number, batch: number, maxPerDim: number): [number, number, number] {
+  const rows = Math.max(1, Math.ceil(groups / maxPerDim));
+  return [Math.ceil(groups / rows), rows, batch];
+}
+
+/**
  * Refuses, before any buffer exists, a scene whose buffers or dispatches this device cannot hold,
- * naming the field, the size and the device's limit.
+ * naming the field, the size and the device's limit. Particle dispatches fold a batch copy's
+ * workgroups into rows (particleRows), so buffer sizes, not the dispatch, bound the particles.
  */
 export function checkDeviceLimits(scene: MpmScene, batch: number, limits: Record<string, number>): void {
   const d = scene.dim;
   const n = scene.particles.group.length;
   const nodes = scene.grid.res.reduce((a, r) => a * r, 1);
   const binding = Math.min(limits.maxStorageBufferBindingSize ?? Infinity, limits.maxBufferSize ?? Infinity);
+  const perBuffer = `at most ${binding} bytes per buffer on this device`;
   const state = batch * n * particleStride(d) * 4;
+  const gridRes = `[${scene.grid.res.join(', ')}] x ${batch} copies`;
+  if (state > binding) throw new SceneError('particles', `${n} particles x ${batch} copies (${state} bytes of state)`, perBuffer);
+  // the largest node buffers: p2g's accumulator, the adjoint's node records and collider terms
   const grid = batch * nodes * (2 * d + 1) * 4;
-  if (state > binding) throw new SceneError('particles', `${n} particles x ${batch} copies (${state} bytes of state)`, `at most ${binding} bytes per buffer on this device`);
-  if (grid > binding) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies (${grid} bytes of grid)`, `at most ${binding} bytes per buffer on this device`);
+  if (grid > binding) throw new SceneError('grid.res', `${gridRes} (${grid} bytes of grid)`, perBuffer);
+  const adjNode = batch * nodes * 2 * NODE_FLOATS * 4;
+  if (adjNode > binding) throw new SceneError('grid.res', `${gridRes} (${adjNode} bytes of adjoint node records)`, perBuffer);
+  const colNode = batch * scene.colliders.length * colliderGradSlots(d).length * nodes * 4;
+  if (colNode > binding) {
+    throw new SceneError('grid.res', `${gridRes} with ${scene.colliders.length} colliders (${colNode} bytes of per-node collider gradients)`, perBuffer);
+  }
   // p2g orders a run's particles by keys node * SCATTER_RUN + offset in one u32 (run_order, p2g.wgsl)
   const maxNodes = Math.floor(2 ** 32 / scatterRun(d));
   if (nodes > maxNodes) throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] (${nodes} nodes)`, `at most ${maxNodes} nodes per batch copy`);
   const groups = limits.maxComputeWorkgroupsPerDimension ?? 65535;
   // dispatch shapes: see workgroups() below and params.wgsl
   const res = [...scene.grid.res, 1, 1];
-  if (n > groups * WG) throw new SceneError('particles', `${n} particles`, `at most ${groups * WG} per batch copy on this device (one dispatch row)`);
-  if (batch > groups) throw new RangeError(`batch = ${batch} copies: allowed at most ${groups} on this device (one dispatch row per copy)`);
+  const maxParticles = groups * groups * WG;
+  if (n > maxParticles) throw new SceneError('particles', `${n} particles`, `at most ${maxParticles} per batch copy on this device (${groups} x ${groups} workgroups of ${WG})`);
+  if (batch > groups) throw new RangeError(`batch = ${batch} copies: allowed at most ${groups} on this device (one dispatch layer per copy)`);
   if (res[0] > groups * NODE_WG || res[1] > groups * NODE_WG || res[2] * batch > groups) {
-    throw new SceneError('grid.res', `[${scene.grid.res.join(', ')}] x ${batch} copies`, `at most ${groups * NODE_WG} nodes on x and y and ${groups} on z times the batch copies on this device`);
+    throw new SceneError('grid.res', gridRes, `at most ${groups * NODE_WG} nodes on x and y and ${groups} on z times the batch copies on this device`);
   }
 }
 
@@ -83,13 +107,16 @@ interface AdjointBuffers {
   gParticle: GPUBuffer;
   /** Same layout as ctrl: dL/d(group params, actuation, collider tracks). */
   gCtrl: GPUBuffer;
-  actSegments: GPUBuffer | null;
-  actSegmentCount: number;
-  colSegments: GPUBuffer | null;
-  colSegmentCount: number;
-  paramSegments: GPUBuffer;
-  paramSegmentCount: number;
+  /** The sums into gCtrl (Reducer.encodeTargetedSum): dL/da per group and copy into its channel. */
+  actSegments: SegmentLayer[];
+  /** dL/d(collider track) per copy, collider and component, from g_col_node. */
+  colSegments: SegmentLayer[];
+  /** dL/dE and dL/dnu per group and copy, once after the last step adjoint. */
+  paramSegments: SegmentLayer[];
 }
+
+/** Targeted segments (packTargeted) whose outputs are distinct, for one dispatch. */
+interface SegmentLayer { buffer: GPUBuffer; count: number }
 
 export class MpmSim implements Simulator<MpmStatus> {
   readonly kind = 'mpm';
@@ -127,6 +154,10 @@ export class MpmSim implements Simulator<MpmStatus> {
     readonly packed: PackedMpm,
     readonly cache: PipelineCache,
     readonly kernels: MpmKernels,
+    /** The most workgroups a dispatch takes per dimension (the device's, or lower: create). */
+    private readonly maxGroups: number,
+    /** Sums the per-particle and per-node control gradients into gCtrl. */
+    private readonly reducer: Reducer,
   ) {
     const d = packed.dim;
     const dev = (this.device = gpu.device);
@@ -163,13 +194,21 @@ export class MpmSim implements Simulator<MpmStatus> {
   /**
    * opts.subgroups: false builds every kernel without subgroup operations (for tests: the node
    * window of p2g's adjoint must give the same bytes as direct loads); default: the device's.
+   * opts.limits: lower limits than the device's to check the scene against and shape the
+   * dispatches by (for tests: a small maxComputeWorkgroupsPerDimension folds a small scene's
+   * particle dispatches into several rows, as a device's real limit does a huge one's).
    */
-  static async create(gpu: GpuContext, scene: MpmScene, opts: { batch?: number; cache?: PipelineCache; subgroups?: boolean } = {}): Promise<MpmSim> {
-    checkDeviceLimits(scene, opts.batch ?? 1, gpu.limits);
+  static async create(gpu: GpuContext, scene: MpmScene,
+    opts: { batch?: number; cache?: PipelineCache; subgroups?: boolean; limits?: Record<string, number> } = {}): Promise<MpmSim> {
+    const limits = { ...gpu.limits };
+    for (const [k, v] of Object.entries(opts.limits ?? {})) limits[k] = Math.min(v, limits[k] ?? Infinity);
+    checkDeviceLimits(scene, opts.batch ?? 1, limits);
     const packed = packMpm(scene, opts.batch ?? 1);
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const kernels = await buildMpmKernels(cache, packed.dim, opts.subgroups === false ? null : gpu.subgroupSize);
-    return new MpmSim(gpu, scene, packed, cache, kernels);
+    const reducer = new Reducer(gpu.device, cache);
+    await reducer.ready();
+    return new MpmSim(gpu, scene, packed, cache, kernels, limits.maxComputeWorkgroupsPerDimension ?? 65535, reducer);
   }
 
   get batch(): number { return this.packed.batch; }
@@ -209,8 +248,7 @@ export class MpmSim implements Simulator<MpmStatus> {
   }
 
   private makeStepBuf(n: number): GPUBuffer {
-    const data = new Uint32Array((n * STEP_STRIDE) / 4);
-    for (let k = 0; k < n; k++) data.set([k, Math.min(k, this.packed.horizon - 1)], (k * STEP_STRIDE) / 4);
+    const data = packSteps(n, this.packed.horizon);
     this.stepCapacity = n;
     return createBuffer(this.device, 'mpm.steps', data.byteLength, UNIFORM | COPY_DST, data);
   }
@@ -229,8 +267,8 @@ export class MpmSim implements Simulator<MpmStatus> {
   /** Workgroup counts of each dispatch shape (see params.wgsl: no kernel divides per lane). */
   private workgroups(shape: Shape): [number, number, number] {
     const { n, batch, res } = this.packed;
-    if (shape === 'particles') return [Math.ceil(n / WG), batch, 1];
-    if (shape === 'runs') return [Math.ceil(Math.ceil(n / scatterRun(this.dim)) / WG), batch, 1];
+    if (shape === 'particles') return particleRows(Math.ceil(n / WG), batch, this.maxGroups);
+    if (shape === 'runs') return particleRows(Math.ceil(Math.ceil(n / scatterRun(this.dim)) / WG), batch, this.maxGroups);
     return [Math.ceil(res[0] / NODE_WG), Math.ceil(res[1] / NODE_WG), res[2] * batch];
   }
 
@@ -273,26 +311,29 @@ export class MpmSim implements Simulator<MpmStatus> {
       this.owned.push(b);
       return b;
     };
-    // Segments for ctrl_grad.wgsl: [src, count, dst, dst_step].
-    const act: number[] = [];
-    const col: number[] = [];
+    // The control gradient's sums (encodeSegments): g_particle is [B][3][N] (dL/dE, dL/dnu,
+    // dL/da per particle), g_col_node [B][C][slots][nodes]; rowStep: a step's stride in ctrl.
+    const act: TargetedSegment[] = [];
+    const col: TargetedSegment[] = [];
     const slots = colliderGradSlots(d); // g_col_node's components, in order
-    const par: number[] = [];
+    const par: TargetedSegment[] = [];
     for (let b = 0; b < B; b++) {
       this.scene.groups.forEach((g, k) => {
         const [start, count] = groupRanges[k];
         if (count === 0) return;
-        par.push((b * 3 + 0) * N + start, count, lay.groupsOff + (b * G + k) * 8, 0);
-        par.push((b * 3 + 1) * N + start, count, lay.groupsOff + (b * G + k) * 8 + 1, 0);
-        if (g.actuator) act.push((b * 3 + 2) * N + start, count, lay.actOff + b * T * nAct + g.actuator.channel, nAct);
+        const rec = lay.groupsOff + (b * G + k) * GROUP_STRIDE;
+        par.push({ offset: (b * 3 + 0) * N + start, count, target: rec + GROUP_CTRL.E, rowStep: 0 });
+        par.push({ offset: (b * 3 + 1) * N + start, count, target: rec + GROUP_CTRL.nu, rowStep: 0 });
+        if (g.actuator) act.push({ offset: (b * 3 + 2) * N + start, count, target: lay.actOff + b * T * nAct + g.actuator.channel, rowStep: nAct });
       });
       for (let c = 0; c < C; c++) {
         slots.forEach((slot, comp) => {
-          col.push(((b * C + c) * slots.length + comp) * nodes, nodes, lay.colOff + (b * T * C + c) * TRACK_STRIDE + slot, C * TRACK_STRIDE);
+          col.push({ offset: ((b * C + c) * slots.length + comp) * nodes, count: nodes, target: lay.colOff + (b * T * C + c) * TRACK_STRIDE + slot, rowStep: C * TRACK_STRIDE });
         });
       }
     }
-    const seg = (label: string, a: number[]) => (a.length ? mk(label, a.length * 4, new Uint32Array(a)) : null);
+    // groups that share an actuation channel add into one entry: one layer per such group
+    const layers = (label: string, segs: TargetedSegment[]) => targetLayers(segs).map((l, i) => ({ buffer: mk(`${label}${i}`, l.length * 16, packTargeted(l)), count: l.length }));
     return {
       gLocal: mk('g_local', B * N * particleStride(d) * 4), // a particle record per particle: see g2p_adj_terms.wgsl
       adjMax: mk('adj_max', B * 2 * 4), // two words per copy, by step parity: adj_slot in params.wgsl
@@ -300,12 +341,9 @@ export class MpmSim implements Simulator<MpmStatus> {
       gColNode: mk('g_col_node', B * C * slots.length * nodes * 4),
       gParticle: mk('g_particle', B * 3 * N * 4),
       gCtrl: mk('g_ctrl', lay.size * 4),
-      actSegments: seg('act_segments', act),
-      actSegmentCount: act.length / 4,
-      colSegments: seg('col_segments', col),
-      colSegmentCount: col.length / 4,
-      paramSegments: seg('param_segments', par)!,
-      paramSegmentCount: par.length / 4,
+      actSegments: layers('act_segments', act),
+      colSegments: layers('col_segments', col),
+      paramSegments: layers('param_segments', par),
     };
   }
 
@@ -361,8 +399,8 @@ export class MpmSim implements Simulator<MpmStatus> {
   /** Per-step control gradients (actuation, collider tracks) from this step's per-particle/node terms. */
   encodeCtrlGrads(pass: GPUComputePassEncoder, step: number): void {
     const a = this.adjoint;
-    this.encodeSegments(pass, a.actSegments, a.actSegmentCount, a.gParticle, step);
-    this.encodeSegments(pass, a.colSegments, a.colSegmentCount, a.gColNode, step);
+    this.encodeSegments(pass, a.actSegments, a.gParticle, step);
+    this.encodeSegments(pass, a.colSegments, a.gColNode, step);
   }
 
   /**
@@ -389,21 +427,17 @@ export class MpmSim implements Simulator<MpmStatus> {
   /** After the last step adjoint: sums dL/dE and dL/dnu per group into gCtrl. */
   encodeFinishAdjoint(pass: GPUComputePassEncoder): void {
     const a = this.adjoint;
-    this.encodeSegments(pass, a.paramSegments, a.paramSegmentCount, a.gParticle, 0);
+    this.encodeSegments(pass, a.paramSegments, a.gParticle, 0);
   }
 
-  private encodeSegments(pass: GPUComputePassEncoder, segs: GPUBuffer | null, count: number, src: GPUBuffer, step: number): void {
-    if (!segs || count === 0) return;
-    const kern = this.kernels.ctrlGrad;
-    const key = `ctrl_grad:${idOf(segs)}:${idOf(src)}:${idOf(this.stepBuf)}`;
-    let g = this.groups.get(key);
-    if (!g) {
-      g = this.cache.bindGroup('mpm.ctrl_grad.bind', kern.layout, [{ buffer: this.stepBuf, offset: 0, size: 16 }, segs, src, this.adjoint.gCtrl]);
-      this.groups.set(key, g);
-    }
-    pass.setPipeline(kern.pipeline);
-    pass.setBindGroup(0, g, [step * STEP_STRIDE]);
-    pass.dispatchWorkgroups(count);
+  /**
+   * Adds each segment's sum to its entry of gCtrl, at the row of the step's control (ctrl_step of
+   * the step table), through the reducer: a fixed order of summation, no float atomics.
+   */
+  private encodeSegments(pass: GPUComputePassEncoder, layers: SegmentLayer[], src: GPUBuffer, step: number): void {
+    if (step >= this.stepCapacity) throw new RangeError(`step ${step} beyond the step table (${this.stepCapacity}); call ensureSteps first`);
+    const row = { buffer: this.stepBuf, offset: step * STEP_STRIDE, word: STEP_INFO.word.ctrl_step };
+    for (const l of layers) this.reducer.encodeTargetedSum(pass, src, l, this.adjoint.gCtrl, { accumulate: true, row });
   }
 
   /** Replaces the control record (group params, actuation, collider tracks) of all batch copies. */
@@ -446,6 +480,7 @@ export class MpmSim implements Simulator<MpmStatus> {
 
   destroy(): void {
     for (const b of this.owned) b.destroy();
+    this.reducer.destroy();
     this.stepBuf.destroy();
     this.p2gBoundBuf.destroy();
     this.groups.clear();

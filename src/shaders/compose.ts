@@ -3,6 +3,7 @@
 // This is how 2D and 3D come from one source (no twin files).
 import { commonShaders, mpmShaders } from './index';
 import { nodeWindowWgsl } from './node-window';
+import { recordsWgsl } from '../mpm/records';
 
 export type Dim = 2 | 3;
 
@@ -83,6 +84,7 @@ export function composeMpm(dim: Dim, k: MpmKernelSource, subgroupSize: number | 
     dimHeader(dim),
     commonShaders.prelude,
     commonShaders.fixedPoint,
+    recordsWgsl(dim),
     mpmShaders.params,
     mpmShaders.model,
     mpmShaders.material,

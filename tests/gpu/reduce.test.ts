@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { createBuffer, readF32, readU32 } from '../../src/gpu/buffers';
 import { PipelineCache } from '../../src/gpu/pipeline-cache';
-import { Reducer, type Segment } from '../../src/gpu/reduce';
+import { packTargeted, Reducer, targetLayers, type Segment, type TargetedSegment } from '../../src/gpu/reduce';
 
 let ctx: GpuContext;
 let device: GPUDevice;
@@ -203,6 +203,69 @@ describe('Reducer segmented sums', () => {
     expect(got[1]).toBe(2);
     expect(got[n - 1]).toBe(2);
     expect(got.every((v, i) => v === 1 + (i % 2))).toBe(true);
+  });
+});
+
+describe('Reducer targeted sums', () => {
+  const x = random(20_000, 11);
+  // outputs: 3 entries per row, rows 4 apart from 10 on, and one entry outside the rows (rowStep 0)
+  const segs: TargetedSegment[] = [
+    { offset: 0, count: 300, target: 10, rowStep: 4 }, { offset: 300, count: 1, target: 12, rowStep: 4 },
+    { offset: 400, count: 0, target: 11, rowStep: 4 }, { offset: 1000, count: 9000, target: 2, rowStep: 0 },
+  ];
+
+  it('adds each segment into its own entry at the row a uniform holds, the same bits as a segmented sum', async () => {
+    const src = upload('test.tgt.src', x);
+    // a step table as a rollout binds it: a record per 256 bytes, the row in word 1
+    const rows = [0, 2, 1];
+    const table = new Uint32Array(64 * rows.length);
+    rows.forEach((r, k) => { table[64 * k] = 99; table[64 * k + 1] = r; });
+    const rowBuf = createBuffer(device, 'test.tgt.rows', table.byteLength, GPUBufferUsage.UNIFORM, table);
+    const dst = createBuffer(device, 'test.tgt.dst', 4 * 24, undefined, new Float32Array(24).fill(0.5));
+    const quads = packTargeted(segs);
+    const segBuf = createBuffer(device, 'test.tgt.segs', quads.byteLength, GPUBufferUsage.STORAGE, quads);
+    const enc = device.createCommandEncoder({ label: 'test.tgt.enc' });
+    const pass = enc.beginComputePass();
+    for (let k = 0; k < rows.length; k++) {
+      reducer.encodeTargetedSum(pass, src, { buffer: segBuf, count: segs.length }, dst, { accumulate: true, row: { buffer: rowBuf, offset: 256 * k, word: 1 } });
+    }
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    const got = await readF32(device, dst);
+    const sums = await reducer.segmentedSum(src, segs);
+    const want = new Float32Array(24).fill(0.5);
+    for (const r of rows) segs.forEach((s, i) => { const o = s.target + r * s.rowStep; want[o] = f32(want[o] + sums[i]); });
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(got[14]).toBe(f32(0.5 + sums[0])); // row 1 once
+    expect(got[2]).toBe(f32(f32(f32(0.5 + sums[3]) + sums[3]) + sums[3])); // rowStep 0: every row into one entry
+    expect(got[11]).toBe(0.5); // empty segment: accumulate leaves the old value
+  });
+
+  it('without a row writes row 0, overwriting, from segments given on the CPU', async () => {
+    const src = upload('test.tgt.src2', x);
+    const dst = createBuffer(device, 'test.tgt.dst2', 4 * 16, undefined, new Float32Array(16).fill(7));
+    const enc = device.createCommandEncoder({ label: 'test.tgt.enc2' });
+    reducer.encodeTargetedSum(enc, src, segs, dst, { dstOffset: 1 });
+    device.queue.submit([enc.finish()]);
+    const got = await readF32(device, dst);
+    const sums = await reducer.segmentedSum(src, segs);
+    expect([got[11], got[13], got[12], got[3]]).toEqual([sums[0], sums[1], 0, sums[3]]);
+    expect(got[0]).toBe(7);
+  });
+
+  it('splits segments that share an output into layers, refuses them in one call, and checks the largest row', () => {
+    const shared: TargetedSegment[] = [{ offset: 0, count: 4, target: 1, rowStep: 2 }, { offset: 4, count: 4, target: 0, rowStep: 2 },
+      { offset: 8, count: 4, target: 1, rowStep: 2 }, { offset: 12, count: 4, target: 1, rowStep: 2 }];
+    expect(targetLayers(shared).map((l) => l.map((s) => s.offset))).toEqual([[0, 4], [8], [12]]);
+    const src = upload('test.tgt.err', new Float32Array(16));
+    const dst = createBuffer(device, 'test.tgt.err.dst', 4 * 8);
+    const rowBuf = createBuffer(device, 'test.tgt.err.row', 16, GPUBufferUsage.UNIFORM);
+    const enc = device.createCommandEncoder({ label: 'test.tgt.err.enc' });
+    expect(() => reducer.encodeTargetedSum(enc, src, shared, dst)).toThrow(/share an output/);
+    const row = { buffer: rowBuf, offset: 0, word: 0 };
+    expect(() => reducer.encodeTargetedSum(enc, src, shared.slice(0, 2), dst, { row, maxRow: 3 })).not.toThrow();
+    expect(() => reducer.encodeTargetedSum(enc, src, shared.slice(0, 2), dst, { row, maxRow: 4 })).toThrow(/segment 0: outputs \[9, 10\) overrun 'test\.tgt\.err\.dst'/);
+    expect(() => reducer.encodeTargetedSum(enc, src, shared.slice(0, 1), dst, { row: { ...row, word: 4 } })).toThrow(/row\.word = 4/);
   });
 });
 

@@ -1,5 +1,6 @@
 // Runs the grid update's adjoint (grid_update.adj.wgsl) of one step alone, on node masses,
 // momenta and upstream gradients a test chooses, and returns what it wrote.
+import { SIM_PARAMS } from '../../src/mpm/records';
 import type { GpuContext } from '../../src/gpu/device';
 import { readF32, readU32, writeBuffer } from '../../src/gpu/buffers';
 import { adjointScale, encode } from '../../src/mpm/fixed-point';
@@ -34,7 +35,8 @@ export async function runGridUpdateAdj(gpu: GpuContext, sim: MpmSim, model: RefM
   mv: ArrayLike<number>, g: ArrayLike<number>, step: number): Promise<GridUpdateAdjRun> {
   const { dim, nodes } = model;
   const P = new Float32Array(sim.packed.params);
-  const [fpM, invFpM, massBound, invMinMass] = [P[24], P[26], P[29], P[31]];
+  const W = SIM_PARAMS.word;
+  const [fpM, invFpM, massBound, invMinMass] = [P[W.fp_m], P[W.inv_fp_m], P[W.m_bound], P[W.inv_min_mass]];
   const gmax = Math.fround(Math.max(...Array.from(g, Math.abs)));
   const mvmax = Math.fround(Math.max(...Array.from(mv, Math.abs)));
   const sp = adjointScale(mvmax, massBound, invMinMass), sg = adjointScale(gmax, massBound, invMinMass);

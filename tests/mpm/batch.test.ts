@@ -8,6 +8,7 @@ import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32 } from '../../src/gpu/buffers';
 import { MpmSim } from '../../src/mpm/simulator';
 import { groupRecordsFit, particleStride, TRACK_STRIDE, type PackedMpm } from '../../src/mpm/layout';
+import { SIM_PARAMS } from '../../src/mpm/records';
 import { sliceCtrl } from '../../src/mpm/reference';
 import { rng } from '../../src/core/finite-diff';
 import { Rollout } from '../../src/core/rollout';
@@ -93,8 +94,8 @@ test('a batch too large for the params uniform\'s copy of the group records read
   while (groupRecordsFit(G, big)) big++;
   const simB = await MpmSim.create(gpu, scene, { batch: big });
   const sim1 = await MpmSim.create(gpu, scene, { cache: simB.cache });
-  expect(new Uint32Array(simB.packed.params)[32], 'group_recs').toBe(0);
-  expect(new Uint32Array(sim1.packed.params)[32], 'group_recs').toBe(1);
+  expect(new Uint32Array(simB.packed.params)[SIM_PARAMS.word.group_recs], 'group_recs').toBe(0);
+  expect(new Uint32Array(sim1.packed.params)[SIM_PARAMS.word.group_recs], 'group_recs').toBe(1);
   const { n, ctrlLayout: lay } = simB.packed;
   const len = n * particleStride(2);
   const ctrl = simB.packed.ctrl.slice();

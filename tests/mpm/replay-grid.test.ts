@@ -9,6 +9,7 @@ import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32, readU32 } from '../../src/gpu/buffers';
 import { MpmSim, NODE_FLOATS } from '../../src/mpm/simulator';
 import { particleStride } from '../../src/mpm/layout';
+import { SIM_PARAMS } from '../../src/mpm/records';
 import { adjointScale } from '../../src/mpm/fixed-point';
 import { tinyScene, type TinyOptions } from '../helpers/tiny-scenes';
 import { adjNodeParts } from '../helpers/node-records';
@@ -55,7 +56,8 @@ for (const [name, opts] of cases) {
     // Per node: how many particles' stencils reach it (each run adds one rounding of at most half a
     // unit, and a run has at least one particle), from the positions.
     const P = new Float32Array(sim.packed.params);
-    const [invDx, invFpP, massBound, invMinMass] = [P[21], P[27], P[29], P[31]];
+    const W = SIM_PARAMS.word;
+    const [invDx, invFpP, massBound, invMinMass] = [P[W.inv_dx], P[W.inv_fp_p], P[W.m_bound], P[W.inv_min_mass]];
     const res = sim.packed.res;
     const reach = new Uint32Array(sim.packed.nodes);
     const ps = particleStride(dim);

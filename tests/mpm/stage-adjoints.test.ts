@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { MpmSim } from '../../src/mpm/simulator';
 import { orientComps, particleStride, spinComps, TRACK_SLOT, TRACK_STRIDE } from '../../src/mpm/layout';
+import { SIM_PARAMS } from '../../src/mpm/records';
 import { readF32, readU32, writeBuffer } from '../../src/gpu/buffers';
 import { adjointScale } from '../../src/mpm/fixed-point';
 import { ctrlTrackIndex, refModel, withCtrl, type RefModel } from '../../src/mpm/reference/ref-model';
@@ -13,6 +14,8 @@ import type { MaterialKind } from '../../src/mpm/scene';
 import { tinyScene } from '../helpers/tiny-scenes';
 import { adjNodeRecords, nodeAt, nodeRecords } from '../helpers/node-records';
 import { runGridUpdateAdj } from '../helpers/grid-update-adj';
+
+const W = SIM_PARAMS.word;
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -154,7 +157,7 @@ for (const dim of [2, 3] as const) {
       const gIn = await readF32(gpu.device, gInBuf);
       const maxC = new Float32Array(new Uint32Array([maxBits]).buffer)[0];
       const P = new Float32Array(sim.packed.params);
-      const scale = adjointScale(maxC, P[29], P[31]); // m_bound, 1 / m_min
+      const scale = adjointScale(maxC, P[W.m_bound], P[W.inv_min_mass]);
       for (const [name, lo, len, eps] of [['x', 0, dim, 1e-4 * model.dx], ['F', 2 * dim + dim * dim, dim * dim, 1e-8]] as const) {
         // F: a tiny step, since plastic particles sit within ~1e-5 of a yield kink after a clamp
         const dir = gaussVec(s64.length, rand, (i) => i % ps >= lo && i % ps < lo + len);

@@ -5,22 +5,23 @@
 // so finite differences can perturb any entry (E, nu, actuation, a collider's track)
 // and line it up with the GPU's ctrl gradient.
 import type { MpmScene } from '../scene';
+import { ctrlLayout, orientComps, packMpm, spinComps, type CtrlLayout, type PackedMpm } from '../layout';
 import {
-  COLLIDER_STRIDE, GROUP_STRIDE, NO_ACTUATOR, TRACK_SLOT, TRACK_STRIDE, ctrlLayout, orientComps, packMpm, particleStride, spinComps,
-  type CtrlLayout, type PackedMpm,
-} from '../layout';
+  COLLIDER_MODEL, COLLIDER_STRIDE, GROUP_CTRL, GROUP_MODEL, GROUP_STRIDE, MATERIAL_CODE, NO_ACTUATOR, PARTICLE_MODEL,
+  PARTICLE_MODEL_STRIDE, SIM_PARAMS, TRACK_SLOT, TRACK_STRIDE, WALL_CODE, particleStride,
+} from '../records';
 import type { Dim, Vec } from './small-matrix';
 
 export { NO_ACTUATOR };
-export const MAT_FLUID = 0;
-export const MAT_ELASTIC = 1;
-export const MAT_PLASTIC = 2;
-export const WALL_STICKY = 0;
-export const WALL_SLIP = 1;
-export const WALL_SEPARATE = 2;
+export const MAT_FLUID = MATERIAL_CODE.fluid;
+export const MAT_ELASTIC = MATERIAL_CODE.elastic;
+export const MAT_PLASTIC = MATERIAL_CODE.elastoplastic;
+export const WALL_STICKY = WALL_CODE.sticky;
+export const WALL_SLIP = WALL_CODE.slip;
+export const WALL_SEPARATE = WALL_CODE.separate;
 
-/** Offsets of the group fields inside a ctrl group record (model.wgsl `load_group`). */
-export const GroupField = { E: 0, nu: 1, density: 2, viscosity: 3, actStrength: 4, thetaC: 5, thetaS: 6 } as const;
+/** Offsets of the group fields inside a ctrl group record (records.ts, model.wgsl `load_group`). */
+export const GroupField = GROUP_CTRL;
 export type GroupFieldName = keyof typeof GroupField;
 
 export interface RefModel {
@@ -74,8 +75,11 @@ export function refModel(packed: PackedMpm, b = 0): RefModel {
   const { dim, n, nGroups, nColliders, nAct, horizon } = packed;
   const u = new Uint32Array(packed.params);
   const f = new Float32Array(packed.params);
-  const groupsOff = u[12], collidersOff = u[13];
+  const P = SIM_PARAMS.word;
+  const groupsOff = u[P.groups_off], collidersOff = u[P.colliders_off];
   const m = packed.model;
+  const particle = (p: number, field: keyof typeof PARTICLE_MODEL) => m[p * PARTICLE_MODEL_STRIDE + PARTICLE_MODEL[field]];
+  const group = (g: number, field: 'material' | 'actuator') => m[groupsOff + g * GROUP_STRIDE + GROUP_MODEL[field]];
   const fromModel = (off: number, stride: number, count: number, width: number) => {
     const r = new Float64Array(count * width);
     for (let k = 0; k < count; k++) for (let i = 0; i < width; i++) r[k * width + i] = m[off + k * stride + i];
@@ -83,18 +87,18 @@ export function refModel(packed: PackedMpm, b = 0): RefModel {
   };
   return {
     dim, n, nodes: packed.nodes, res: packed.res.slice(0, dim),
-    dx: f[20], invDx: f[21], dt: f[22], groundMu: f[23],
-    gravity: Float64Array.from(f.subarray(16, 16 + dim)),
-    wallKind: u[10], bound: u[11],
+    dx: f[P.dx], invDx: f[P.inv_dx], dt: f[P.dt], groundMu: f[P.ground_mu],
+    gravity: Float64Array.from(f.subarray(P.gravity, P.gravity + dim)),
+    wallKind: u[P.wall_kind], bound: u[P.bound],
     nGroups, nColliders, nAct, horizon,
-    particleGroup: Uint32Array.from({ length: n }, (_, p) => m[2 * p]),
-    particleVol: Float64Array.from({ length: n }, (_, p) => m[2 * p + 1]),
-    groupMaterial: Uint32Array.from({ length: nGroups }, (_, g) => m[groupsOff + g * GROUP_STRIDE]),
-    groupActuator: Uint32Array.from({ length: nGroups }, (_, g) => (m[groupsOff + g * GROUP_STRIDE + 1] >= 0 ? m[groupsOff + g * GROUP_STRIDE + 1] : NO_ACTUATOR)),
-    groupFiber: fromModel(groupsOff + 2, GROUP_STRIDE, nGroups, dim),
-    colliderFriction: fromModel(collidersOff, COLLIDER_STRIDE, nColliders, 1),
-    colliderRadius: fromModel(collidersOff + 1, COLLIDER_STRIDE, nColliders, 1),
-    colliderHalf: fromModel(collidersOff + 2, COLLIDER_STRIDE, nColliders, dim),
+    particleGroup: Uint32Array.from({ length: n }, (_, p) => particle(p, 'group')),
+    particleVol: Float64Array.from({ length: n }, (_, p) => particle(p, 'vol')),
+    groupMaterial: Uint32Array.from({ length: nGroups }, (_, g) => group(g, 'material')),
+    groupActuator: Uint32Array.from({ length: nGroups }, (_, g) => (group(g, 'actuator') >= 0 ? group(g, 'actuator') : NO_ACTUATOR)),
+    groupFiber: fromModel(groupsOff + GROUP_MODEL.fiber, GROUP_STRIDE, nGroups, dim),
+    colliderFriction: fromModel(collidersOff + COLLIDER_MODEL.friction, COLLIDER_STRIDE, nColliders, 1),
+    colliderRadius: fromModel(collidersOff + COLLIDER_MODEL.radius, COLLIDER_STRIDE, nColliders, 1),
+    colliderHalf: fromModel(collidersOff + COLLIDER_MODEL.halfExtents, COLLIDER_STRIDE, nColliders, dim),
     ctrl: sliceCtrl(packed, b),
     ctrlLayout: ctrlLayout(1, nGroups, horizon, nAct, nColliders),
   };
@@ -171,12 +175,13 @@ export interface RefGroup {
 }
 
 export function loadGroup(model: RefModel, g: number): RefGroup {
-  const c = model.ctrl, o = ctrlGroupIndex(model, g, 'E'), d = model.dim;
+  const c = model.ctrl, d = model.dim;
+  const at = (field: GroupFieldName) => c[ctrlGroupIndex(model, g, field)];
   return {
     material: model.groupMaterial[g], actuator: model.groupActuator[g],
     fiber: model.groupFiber.subarray(g * d, g * d + d),
-    E: c[o], nu: c[o + 1], density: c[o + 2], viscosity: c[o + 3],
-    actStrength: c[o + 4], thetaC: c[o + 5], thetaS: c[o + 6],
+    E: at('E'), nu: at('nu'), density: at('density'), viscosity: at('viscosity'),
+    actStrength: at('actStrength'), thetaC: at('thetaC'), thetaS: at('thetaS'),
   };
 }
 

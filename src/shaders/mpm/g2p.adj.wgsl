@@ -16,9 +16,9 @@
 @group(0) @binding(7) var<storage, read_write> g_local: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> adj_max: array<atomic<u32>>;
 
-@compute @workgroup_size(64)
-fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let id = particle_id(gid, wid);
+@compute @workgroup_size(PARTICLE_WG)
+fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = particle_id(gid, nwg);
   if (!id.ok) { return; }
   let t = g2p_adj_terms(load_group(id.b, particle_group(id.p)), load_state_in(id.i), load_state_out(id.i), load_g_state_out(id.i));
   store_g_local(id.i, t.rec);

@@ -9,9 +9,9 @@
 @group(0) @binding(6) var<storage, read_write> state_out: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> status: array<atomic<u32>>;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let id = particle_id(gid, wid);
+@compute @workgroup_size(PARTICLE_WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = particle_id(gid, nwg);
   if (!id.ok) { return; }
   let P = load_state_in(id.i);
   let g = load_group(id.b, particle_group(id.p));

@@ -18,16 +18,16 @@ fn wall_normal(node: vecDi, d: u32) -> vecD {
 fn wall_contact(v: vecD, n: vecD, d: u32) -> vecD {
   if (all(n == vecD(0.0))) { return v; }
   if (d == 1u && n[1] > 0.0 && params.ground_mu >= 0.0) { return contact(v, n, params.ground_mu); }
-  if (params.wall_kind == 0u) { return vecD(0.0); }
-  if (params.wall_kind == 1u) { return v - dot(v, n) * n; }
+  if (params.wall_kind == WALL_STICKY) { return vecD(0.0); }
+  if (params.wall_kind == WALL_SLIP) { return v - dot(v, n) * n; }
   return contact(v, n, 0.0);
 }
 
 fn wall_contact_adj(v: vecD, n: vecD, d: u32, g: vecD) -> vecD {
   if (all(n == vecD(0.0))) { return g; }
   if (d == 1u && n[1] > 0.0 && params.ground_mu >= 0.0) { return contact_adj(v, n, params.ground_mu, g).gv; }
-  if (params.wall_kind == 0u) { return vecD(0.0); }
-  if (params.wall_kind == 1u) { return g - dot(g, n) * n; }
+  if (params.wall_kind == WALL_STICKY) { return vecD(0.0); }
+  if (params.wall_kind == WALL_SLIP) { return g - dot(g, n) * n; }
   return contact_adj(v, n, 0.0, g).gv;
 }
 

@@ -7,7 +7,7 @@
 // after contacts and m_i (the values grid_update writes to grid_v), and dL/dm_i as dgm_i below.
 // Per collider, dL/d(position, velocity, orientation, angular velocity) of this node goes to
 // g_col_node[b][k][component][node] (COL_COMPS components, grid_contacts.wgsl; summed over nodes
-// afterwards by ctrl_grad.wgsl).
+// afterwards into the ctrl gradient by src/gpu/reduce.ts: MpmSim.encodeCtrlGrads).
 //   v_i = mv_i / m_i + dt g  =>  dL/dmv = g_v / m,  dL/dm = -dL/dmv . (v_i - dt g)
 // with v_i before contacts. p2g's adjoint meets dL/dm_i in m_p dL/dm_i + dL/dmv_i . m_p v_p, two
 // terms that nearly cancel where particles move with the grid. So adj_node keeps, instead of

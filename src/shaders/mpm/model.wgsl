@@ -1,16 +1,8 @@
 // Model (static, shared by batch copies) and control (per batch copy, differentiable) records.
-// Offsets and strides mirrored by src/mpm/layout.ts.
+// Strides, field offsets (GROUP_MODEL_*, GROUP_CTRL_*, COLLIDER_MODEL_*, TRACK_*, PARTICLE_MODEL_*)
+// and codes (MAT_*, NO_ACTUATOR) are generated from src/mpm/records.ts (composeMpm).
 @group(0) @binding(2) var<storage, read> model: array<f32>;
 @group(0) @binding(3) var<storage, read> ctrl: array<f32>;
-
-const MAT_FLUID: u32 = 0u;
-const MAT_ELASTIC: u32 = 1u;
-const MAT_PLASTIC: u32 = 2u;
-const NO_ACTUATOR: u32 = 0xffffffffu;
-const GROUP_STRIDE: u32 = 8u;     // model: material, actuator, fiber xyz | ctrl: see Group
-const COLLIDER_STRIDE: u32 = 8u;  // model: friction, radius, half extents xyz
-const TRACK_STRIDE: u32 = 16u;    // ctrl per collider per step: position xyz_, velocity xyz_,
-                                  // orientation (2D angle, 3D quaternion xyzw), angular velocity
 
 struct Group {
   material: u32,
@@ -30,9 +22,9 @@ struct Group {
 // With one group the index is a constant, so load_group's loads are the same for every lane.
 fn particle_group(p: u32) -> u32 {
   if (params.n_groups == 1u) { return 0u; }
-  return u32(model[2u * p]);
+  return u32(model[p * PARTICLE_MODEL_STRIDE + PARTICLE_MODEL_GROUP]);
 }
-fn particle_vol(p: u32) -> f32 { return model[2u * p + 1u]; }
+fn particle_vol(p: u32) -> f32 { return model[p * PARTICLE_MODEL_STRIDE + PARTICLE_MODEL_VOL]; }
 
 // The group records come from the params uniform where they fit there (params.group_recs): a CPU
 // driver (lavapipe) loads a uniform at an address the same for all lanes once, but a storage
@@ -41,6 +33,7 @@ fn particle_vol(p: u32) -> f32 { return model[2u * p + 1u]; }
 // (measured on the 2D 24k bench row: forward step 10% and step adjoint 9% faster; 3D: forward 5-7%).
 // The ctrl part of the copy is refreshed with the ctrl record (MpmSim.writeCtrl).
 fn load_group(b: u32, g: u32) -> Group {
+  // a record is GROUP_STRIDE / 4 = 2 vec4s of the copy
   if (params.group_recs != 0u) {
     // one group: constant indices (g itself is a per-lane value to the compiler, even when 0)
     if (params.n_groups == 1u) { return uniform_group(0u, 2u * (1u + b)); }
@@ -48,13 +41,22 @@ fn load_group(b: u32, g: u32) -> Group {
   }
   var r: Group;
   let m = params.groups_off + g * GROUP_STRIDE;
-  r.material = u32(model[m]);
-  r.actuator = select(NO_ACTUATOR, u32(model[m + 1u]), model[m + 1u] >= 0.0);
-  for (var i = 0u; i < DIM; i++) { r.fiber[i] = model[m + 2u + i]; }
+  r.material = u32(model[m + GROUP_MODEL_MATERIAL]);
+  let act = model[m + GROUP_MODEL_ACTUATOR];
+  r.actuator = select(NO_ACTUATOR, u32(act), act >= 0.0);
+  for (var i = 0u; i < DIM; i++) { r.fiber[i] = model[m + GROUP_MODEL_FIBER + i]; }
   let c = (b * params.n_groups + g) * GROUP_STRIDE;
-  r.E = ctrl[c]; r.nu = ctrl[c + 1u]; r.density = ctrl[c + 2u]; r.viscosity = ctrl[c + 3u];
-  r.act_strength = ctrl[c + 4u]; r.theta_c = ctrl[c + 5u]; r.theta_s = ctrl[c + 6u];
+  r.E = ctrl[c + GROUP_CTRL_E]; r.nu = ctrl[c + GROUP_CTRL_NU];
+  r.density = ctrl[c + GROUP_CTRL_DENSITY]; r.viscosity = ctrl[c + GROUP_CTRL_VISCOSITY];
+  r.act_strength = ctrl[c + GROUP_CTRL_ACT_STRENGTH];
+  r.theta_c = ctrl[c + GROUP_CTRL_THETA_C]; r.theta_s = ctrl[c + GROUP_CTRL_THETA_S];
   return r;
+}
+
+// Float k of a record held as two vec4s (k a constant: it folds to one component).
+fn rec8(lo: vec4<f32>, hi: vec4<f32>, k: u32) -> f32 {
+  if (k < 4u) { return lo[k]; }
+  return hi[k - 4u];
 }
 
 // A group from the params uniform's copy: its model record at groups[m], its ctrl record at groups[c].
@@ -62,13 +64,16 @@ fn uniform_group(m: u32, c: u32) -> Group {
   var r: Group;
   let a = params.groups[m];
   let f = params.groups[m + 1u];
-  r.material = u32(a.x);
-  r.actuator = select(NO_ACTUATOR, u32(a.y), a.y >= 0.0);
-  for (var i = 0u; i < DIM; i++) { r.fiber[i] = f[i]; }
+  r.material = u32(rec8(a, f, GROUP_MODEL_MATERIAL));
+  let act = rec8(a, f, GROUP_MODEL_ACTUATOR);
+  r.actuator = select(NO_ACTUATOR, u32(act), act >= 0.0);
+  for (var i = 0u; i < DIM; i++) { r.fiber[i] = rec8(a, f, GROUP_MODEL_FIBER + i); }
   let c0 = params.groups[c];
   let c1 = params.groups[c + 1u];
-  r.E = c0.x; r.nu = c0.y; r.density = c0.z; r.viscosity = c0.w;
-  r.act_strength = c1.x; r.theta_c = c1.y; r.theta_s = c1.z;
+  r.E = rec8(c0, c1, GROUP_CTRL_E); r.nu = rec8(c0, c1, GROUP_CTRL_NU);
+  r.density = rec8(c0, c1, GROUP_CTRL_DENSITY); r.viscosity = rec8(c0, c1, GROUP_CTRL_VISCOSITY);
+  r.act_strength = rec8(c0, c1, GROUP_CTRL_ACT_STRENGTH);
+  r.theta_c = rec8(c0, c1, GROUP_CTRL_THETA_C); r.theta_s = rec8(c0, c1, GROUP_CTRL_THETA_S);
   return r;
 }
 
@@ -100,16 +105,18 @@ fn track_index(b: u32, k: u32) -> u32 {
 fn load_collider(b: u32, k: u32) -> Collider {
   var r: Collider;
   let m = params.colliders_off + k * COLLIDER_STRIDE;
-  r.friction = model[m];
-  r.r = model[m + 1u];
+  r.friction = model[m + COLLIDER_MODEL_FRICTION];
+  r.r = model[m + COLLIDER_MODEL_RADIUS];
   let t = track_index(b, k);
   for (var i = 0u; i < DIM; i++) {
-    r.h[i] = model[m + 2u + i];
-    r.c[i] = ctrl[t + i];
-    r.u[i] = ctrl[t + 4u + i];
+    r.h[i] = model[m + COLLIDER_MODEL_HALF_EXTENTS + i];
+    r.c[i] = ctrl[t + TRACK_POSITION + i];
+    r.u[i] = ctrl[t + TRACK_VELOCITY + i];
   }
-  r.o = vec4<f32>(ctrl[t + 8u], ctrl[t + 9u], ctrl[t + 10u], ctrl[t + 11u]);
-  r.w = vec4<f32>(ctrl[t + 12u], ctrl[t + 13u], ctrl[t + 14u], ctrl[t + 15u]);
+  let o = t + TRACK_ORIENTATION;
+  let w = t + TRACK_ANGULAR_VELOCITY;
+  r.o = vec4<f32>(ctrl[o], ctrl[o + 1u], ctrl[o + 2u], ctrl[o + 3u]);
+  r.w = vec4<f32>(ctrl[w], ctrl[w + 1u], ctrl[w + 2u], ctrl[w + 3u]);
   r.R = rotation(r.o);
   return r;
 }

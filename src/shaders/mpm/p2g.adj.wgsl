@@ -137,29 +137,29 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool
   let N = params.n_particles;
   g_particle[(b * 3u) * N + p] += sa.gE;
   g_particle[(b * 3u + 1u) * N + p] += sa.gnu;
-  // dL/da is read per group with an actuator only (ctrl_grad.wgsl's segments)
+  // dL/da is read per group with an actuator only (MpmSim's actuation segments)
   if (g.actuator != NO_ACTUATOR) { g_particle[(b * 3u + 2u) * N + p] = sa.ga; }
   return Q;
 }
 
 // No early return for lanes past the last particle: the node window's shuffles need every lane.
 // Such a lane redoes the last particle (id.ok stays false, and it writes nothing).
-fn lane_particle(gid: vec3<u32>, wid: vec3<u32>) -> ParticleId {
-  var id = particle_id(gid, wid);
+fn lane_particle(gid: vec3<u32>, nwg: vec3<u32>) -> ParticleId {
+  var id = particle_id(gid, nwg);
   id.p = min(id.p, params.n_particles - 1u);
   id.i = id.b * params.n_particles + id.p;
   return id;
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let id = lane_particle(gid, wid);
+@compute @workgroup_size(PARTICLE_WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = lane_particle(gid, nwg);
   _ = p2g_adj_particle(id.p, id.b, load_state_in(id.i), load_group(id.b, particle_group(id.p)), true, id.ok);
 }
 
-@compute @workgroup_size(64)
-fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let id = lane_particle(gid, wid);
+@compute @workgroup_size(PARTICLE_WG)
+fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = lane_particle(gid, nwg);
   let P = load_state_in(id.i);
   let g = load_group(id.b, particle_group(id.p));
   let G = p2g_adj_particle(id.p, id.b, P, g, false, id.ok);

@@ -99,9 +99,9 @@ fn flush_run(b: u32, nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD,
   }
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let run = scatter_run(gid.x, wid.y);
+@compute @workgroup_size(PARTICLE_WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let run = scatter_run(gid, nwg);
   if (run.p0 == run.p1) { return; }
   let b = run.b;
   var bound = 0u;
@@ -159,9 +159,9 @@ fn flush_replay(b: u32, nodes_base: u32, base: vecDi, sp: f32, sg: f32, mv: ptr<
   }
 }
 
-@compute @workgroup_size(64)
-fn replay(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let run = scatter_run(gid.x, wid.y);
+@compute @workgroup_size(PARTICLE_WG)
+fn replay(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let run = scatter_run(gid, nwg);
   if (run.p0 == run.p1) { return; }
   let b = run.b;
   let sp = adj_grid_scale(atomicLoad(&p2g_bound[p2g_bound_rec(b, step.step)]));

@@ -1,62 +1,16 @@
 // Uniforms shared by every MPM kernel (bindings 0 and 1) and the particle record.
-const GROUP_VEC4S: u32 = 2048u; // GROUP_VEC4S in src/mpm/layout.ts
-// Layout mirrored by src/mpm/layout.ts: keep the two in step.
-struct SimParams {
-  res: vec4<u32>,          // grid nodes per axis (x, y, z; z = 1 in 2D), w = nodes per batch copy
-  n_particles: u32,        // particles per batch copy
-  batch: u32,              // batch copies B
-  n_groups: u32,
-  n_colliders: u32,
-  n_act: u32,              // actuation channels
-  horizon: u32,            // control steps stored in ctrl (act and collider tracks)
-  wall_kind: u32,          // 0 sticky, 1 slip, 2 separate
-  bound: u32,              // wall thickness in cells
-  groups_off: u32,         // offset of group records in model (floats)
-  colliders_off: u32,      // offset of collider records in model
-  act_off: u32,            // offset of actuation in ctrl
-  col_off: u32,            // offset of collider tracks in ctrl
-  gravity: vec4<f32>,
-  dx: f32,
-  inv_dx: f32,
-  dt: f32,
-  ground_mu: f32,          // Coulomb friction of the ground (axis 1, low side); < 0: a plain wall
-  fp_m: f32,               // fixed-point scale of grid mass
-  fp_p: f32,               // fixed-point scale of grid momentum
-  inv_fp_m: f32,
-  inv_fp_p: f32,
-  v_limit: f32,            // |v| above this marks a blow-up (reported with the step)
-  m_bound: f32,            // node mass above this is outside the fixed-point range (a blow-up)
-  p_bound: f32,            // likewise for each node momentum component
-  inv_min_mass: f32,       // 1 / the lightest particle's mass (the adjoint grid's headroom)
-  group_recs: u32,         // 1: the group records are in `groups` below (see model.wgsl), 0: not
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-  // Copies of the group records, when they fit (group_recs = 1): per group, two vec4s of its model
-  // record (material, actuator; fiber), then per batch copy and group, two of its ctrl record
-  // (E, nu, density, viscosity; actuator strength, theta_c, theta_s). See load_group.
-  groups: array<vec4<f32>, GROUP_VEC4S>,
-}
-
-// One record per step at a 256-byte stride, bound with a dynamic offset.
-struct StepInfo {
-  step: u32,               // global step index of the rollout
-  ctrl_step: u32,          // index into the control tracks, min(step, horizon - 1)
-  _pad0: u32,
-  _pad1: u32,
-}
+// SimParams, StepInfo and the layout constants (PARTICLE_WG, GROUP_VEC4S, PSTRIDE, ACC_STRIDE,
+// the record fields and codes) are generated from src/mpm/records.ts, the tables packMpm writes
+// by, and put ahead of this file (composeMpm).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<uniform> step: StepInfo;
 
-// Words per node of the P2G accumulator: momentum high words, mass, momentum low words.
-const ACC_STRIDE: u32 = 2u * DIM + 1u;
-
+// The mass word of a node of the P2G accumulator ([mv_hi (DIM), m, mv_lo (DIM)]: ACC_STRIDE words).
 fn acc_mass_word(node: u32) -> u32 { return node * ACC_STRIDE + DIM; }
 
-// Particle state, array-of-structs in f32: x (DIM), v (DIM), C (DIM², column-major), F (DIM²).
-// Gradient buffers use the same record.
-const PSTRIDE: u32 = 2u * DIM + 2u * DIM * DIM;
+// Particle state, array-of-structs in f32 (PSTRIDE floats): x (DIM), v (DIM), C (DIM², column-major),
+// F (DIM²). Gradient buffers use the same record.
 struct Particle { x: vecD, v: vecD, C: matD, F: matD }
 
 fn node_index(n: vecDi) -> u32 {
@@ -69,13 +23,20 @@ fn node_index(n: vecDi) -> u32 {
 // Dispatch shapes (src/mpm/simulator.ts), chosen so that no kernel divides by a count per lane: a CPU
 // driver runs a per-lane integer division as one scalar divide per lane (measured: most of a
 // grid update's time when the node coordinates came from a flat index).
-//   particle kernels: @workgroup_size(64), workgroups (ceil(n_particles / 64), batch):
-//                     particle p = global x, batch copy b = workgroup y;
+//   particle kernels: @workgroup_size(PARTICLE_WG), workgroups (row, rows, batch): the workgroups
+//                     of a batch copy in rows of nwg.x (more than one only where a copy needs
+//                     more workgroups than a dispatch dimension holds), so particle
+//                     p = global x + global y * nwg.x * PARTICLE_WG, batch copy b = global z
+//                     (row_index below);
 //   scatter kernels:  the same over runs of SCATTER_RUN particles (scatter_run below);
 //   node kernels:     @workgroup_size(8, 8), workgroups (ceil(res.x / 8), ceil(res.y / 8),
 //                     res.z * batch): node (x, y, z) and copy b from the ids (grid_node below).
 // (lavapipe itself still divides each lane's index by the workgroup size for the local ids it is
 // asked for: local_invocation_index costs more there than global x and y.)
+
+// The index within its batch copy of a particle or scatter kernel's invocation (see above): a
+// multiply-add, the row length being the dispatch's own (num_workgroups).
+fn row_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * (nwg.x * PARTICLE_WG); }
 
 // The word of adj_max (the largest node gradient g2p's adjoint scatters, per batch copy) for step s.
 // Two per copy, by the step's parity: p2g's adjoint of step s + 1 fills step s's word while that
@@ -96,7 +57,9 @@ fn adj_grid_scale(max_bits: u32) -> f32 { return fp_adj_scale(max_bits, params.m
 // b, SCATTER_RUN of them (see compose.ts); none (p0 == p1) past the last.
 struct ScatterRun { b: u32, p0: u32, p1: u32, nodes_base: u32 }
 
-fn scatter_run(run: u32, b: u32) -> ScatterRun {
+fn scatter_run(gid: vec3<u32>, nwg: vec3<u32>) -> ScatterRun {
+  let run = row_index(gid, nwg);
+  let b = gid.z;
   var r: ScatterRun;
   r.b = b;
   r.p0 = min(run * SCATTER_RUN, params.n_particles);
@@ -108,8 +71,9 @@ fn scatter_run(run: u32, b: u32) -> ScatterRun {
 // The particle of a particle-kernel invocation: p in batch copy b, its record i; ok: p exists.
 struct ParticleId { ok: bool, p: u32, b: u32, i: u32 }
 
-fn particle_id(gid: vec3<u32>, wid: vec3<u32>) -> ParticleId {
-  return ParticleId(gid.x < params.n_particles, gid.x, wid.y, wid.y * params.n_particles + gid.x);
+fn particle_id(gid: vec3<u32>, nwg: vec3<u32>) -> ParticleId {
+  let p = row_index(gid, nwg);
+  return ParticleId(p < params.n_particles, p, gid.z, gid.z * params.n_particles + p);
 }
 
 // The node of a node-kernel invocation: coordinates, batch copy, and the index of its records.

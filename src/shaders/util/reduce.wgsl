@@ -1,8 +1,11 @@
 // reduce.wgsl — deterministic segmented reduction: one workgroup per segment (or per chunk).
 // Reads:  src[src_offset + seg.offset ..+ seg.count] as raw 32-bit words (f32 bits).
-// Writes: dst[dst_offset + wid] = REDUCE(MAP(src[...]))  (or folds into the old value: accumulate).
-// Order is fixed: thread t folds elements t, t+256, ... in sequence, then a shared-memory tree
-// folds the 256 partials pairwise. No float atomics, so the same input gives the same bits.
+// Writes: dst[dst_offset + wid] = REDUCE(MAP(src[...]))  (or folds into the old value: accumulate);
+//         targeted segments write dst[dst_offset + seg.target + row * seg.row_step] instead, where
+//         row is a word of a uniform bound with a dynamic offset (e.g. a rollout's step table), so
+//         one recorded bind group serves every step.
+// Order is fixed: thread t folds elements t, t+256, ... in sequence onto an identity, then a
+// shared-memory tree folds the 256 partials pairwise. No float atomics, so the same input gives the same bits.
 // The host prepends three constants that pick the operation (see src/gpu/reduce.ts):
 //   MAP:     0 identity, 1 abs, 2 non-finite flag (1.0 if the exponent bits are all ones)
 //   COMBINE: 0 add, 1 max
@@ -16,15 +19,17 @@ struct Params {
   chunk: u32,         // chunked mode: elements per workgroup
   dst_offset: u32,    // element index of the first output
   seg_count: u32,     // number of outputs = workgroups doing work
-  use_segments: u32,  // 1: segments come from segs; 0: the range is cut into chunks
+  use_segments: u32,  // 0: the range is cut into chunks; 1: (offset, count) pairs in segs;
+                      // 2: (offset, count, target, row_step) quads in segs (targeted)
   accumulate: u32,    // 1: fold the result into the value already in dst
-  _pad: u32,
+  row_word: u32,      // targeted: which word of `row` is the row
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> src: array<u32>;
-@group(0) @binding(2) var<storage, read> segs: array<vec2u>;   // (offset, count) per segment
+@group(0) @binding(2) var<storage, read> segs: array<u32>;     // pairs or quads per segment
 @group(0) @binding(3) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(4) var<uniform> row: vec4u;                 // dynamic offset; targeted only
 
 const WG: u32 = 256u;
 var<workgroup> partial: array<f32, WG>;
@@ -48,28 +53,31 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (wid >= params.seg_count) { return; }
 
   var seg = vec2u(wid * params.chunk, min(params.chunk, params.count - min(params.count, wid * params.chunk)));
-  if (params.use_segments == 1u) { seg = segs[wid]; }
+  var out = wid;
+  if (params.use_segments == 1u) { seg = vec2u(segs[2u * wid], segs[2u * wid + 1u]); }
+  if (params.use_segments == 2u) {
+    seg = vec2u(segs[4u * wid], segs[4u * wid + 1u]);
+    out = segs[4u * wid + 2u] + row[params.row_word] * segs[4u * wid + 3u];
+  }
   let base = params.src_offset + seg.x;
   let n = seg.y;
 
-  // Threads lid < min(n, WG) own at least one element; the rest hold nothing and are skipped by
-  // the tree, so no identity value (e.g. -inf for max) is needed.
+  // Every lane starts from an identity of the fold, so the tree needs no test of which lanes hold
+  // elements (a per-lane test that lavapipe pays for in every short segment): 0 for a sum, the
+  // segment's first element for a max (no infinite literal in WGSL).
   var acc = 0.0;
-  if (lid < n) {
-    acc = load(base + lid);
-    for (var i = lid + WG; i < n; i += WG) { acc = combine(acc, load(base + i)); }
-  }
+  if (COMBINE == 1u && n > 0u) { acc = load(base); }
+  for (var i = lid; i < n; i += WG) { acc = combine(acc, load(base + i)); }
   partial[lid] = acc;
   workgroupBarrier();
 
-  let live = min(n, WG);
   for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride && lid + stride < live) { partial[lid] = combine(partial[lid], partial[lid + stride]); }
+    if (lid < stride) { partial[lid] = combine(partial[lid], partial[lid + stride]); }
     workgroupBarrier();
   }
   if (lid != 0u) { return; }
 
-  let o = params.dst_offset + wid;
+  let o = params.dst_offset + out;
   let acc_on = params.accumulate == 1u;
   if (OUT_U32) {
     var flag = 0u;

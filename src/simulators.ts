@@ -7,7 +7,6 @@ import type { Simulator } from './core/simulator';
 import type { GradcheckSubject } from './core/gradcheck';
 import type { MpmScene } from './mpm/scene';
 import { MpmSim } from './mpm/simulator';
-import { mpmGradcheckSubject } from './mpm/gradcheck-subject';
 import { mpmParamNames } from './mpm/param-space';
 
 /** Any scene Torsion runs (a union as families are added). */
@@ -21,14 +20,14 @@ export interface CreateOptions {
 
 interface Family {
   create(gpu: GpuContext, scene: Scene, opts: CreateOptions): Promise<Simulator>;
-  /** The simulator with its float64 reference, for gradcheck (batch 1). */
+  /** The simulator with its float64 reference, for gradcheck (batch 1). Loaded on use: the reference runs in Node worker processes, which a browser page must not import. */
   gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject>;
   /** The names an optimizer may tune (src/opt/parameters.ts), known before any GPU work. */
   paramNames(scene: Scene): string[];
 }
 
 const families: Record<SceneKind, Family> = {
-  mpm: { create: (gpu, scene, opts) => MpmSim.create(gpu, scene, opts), gradcheckSubject: (gpu, scene) => mpmGradcheckSubject(gpu, scene), paramNames: mpmParamNames },
+  mpm: { create: (gpu, scene, opts) => MpmSim.create(gpu, scene, opts), gradcheckSubject: async (gpu, scene) => (await import('./mpm/gradcheck-subject')).mpmGradcheckSubject(gpu, scene), paramNames: mpmParamNames },
 };
 
 export function sceneKind(scene: Scene): SceneKind {

@@ -3,10 +3,8 @@
 // Dawn's Node binding resolves GPU promises (onSubmittedWorkDone, mapAsync) by polling: while any is
 // pending it passes a native callback to the global setImmediate, which processes Dawn's events and
 // schedules itself again, a busy loop on the JavaScript thread. On a CPU Vulkan driver (lavapipe) that
-// loop competes with the driver's workers for the same cores: on the 2-core CI machine, during a
-// checkpointed gradient of the 2D 24k bench scene the JavaScript thread used as much CPU time as
-// each of lavapipe's two workers (perf: 26.6 s against 22 s), paced 4 s; the same job (three
-// interleaved gradient measurements) took 65 s of wall time instead of 71 s.
+// loop competes with the driver's workers for the same cores: unpaced, the JavaScript thread used
+// as much CPU time as each of lavapipe's workers (docs/performance.md).
 //
 // So while a Dawn instance is alive the global setImmediate is wrapped: any callback but a native one
 // goes through unchanged. Dawn's is native; JavaScript code can only pass a native function as a

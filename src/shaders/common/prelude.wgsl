@@ -104,11 +104,10 @@ fn stencil_node(s: Stencil, o: vecDi, inv_dx: f32) -> NodeWeight {
 // det F. A sweep that finds every pair of columns closer to orthogonal than 2e-7 (under two
 // float32 epsilons, about the rounding of their dot product) still makes its rotations, and ends
 // the loop: further sweeps would only turn the columns by rounding noise. Most F in a rollout
-// converge in two or three of the SVD_SWEEPS (3D elastic bench row: forward step 5-7% and step
-// adjoint 7-8% faster than with every sweep run). Every pair not orthogonal to 1e-9 is rotated:
-// skipping the pairs under 2e-7 as well left R = U V^T that far from orthogonal, and the elastic
-// stress 2 mu (F - R) F^T, a small difference at small strain, with it (jelly-throw-2d's
-// gradcheck along a random x0 direction: 7e-3 with that skip, 2e-4 without). The result is a
+// converge in two or three of the SVD_SWEEPS, so stopping early saves most of them. Every pair
+// not orthogonal to 1e-9 is rotated: skipping the pairs under 2e-7 as well left R = U V^T that far
+// from orthogonal, and the elastic stress 2 mu (F - R) F^T, a small difference at small strain,
+// with it (docs/performance.md). The result is a
 // deterministic function of F.
 struct Svd { U: matD, s: vecD, V: matD }
 
@@ -162,8 +161,7 @@ fn svd(F: matD) -> Svd {
 // the float32 SVD's error, so that svd(F) finds none outside either: from Gershgorin's discs of
 // F^T F, whose eigenvalues are the squared singular values, and det F > 0, without which svd(F)
 // makes the smallest one negative (signed singular values). A few products where the SVD takes
-// square roots and divisions; the plastic projection's adjoint skips its SVD where this holds
-// (2D elastoplastic 24k bench row: step adjoint 1-2% faster).
+// square roots and divisions; the plastic projection's adjoint skips its SVD where this holds.
 fn clamp_free(F: matD, lh: vec2<f32>) -> bool {
   let M = transpose(F) * F;
   let lo = lh.x * (1.0 + 1e-5);

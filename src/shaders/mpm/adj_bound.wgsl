@@ -7,7 +7,7 @@
 // Takes a particle's bound into the word for step s of copy b. The max is order-free. A plain load
 // first: once a step's larger bounds are in, most particles find theirs below and skip the atomic,
 // all on one word (a CPU driver serialises those across its threads); and no workgroup reduction,
-// whose barrier costs more on lavapipe (measured in p2g: about 8% of a forward step).
+// whose barrier costs more on lavapipe.
 fn max_adj_bound(b: u32, s: u32, bound: f32) {
   let slot = adj_slot(b, s);
   let bits = bitcast<u32>(bound);

@@ -41,7 +41,7 @@ fn zero_col_node(b: u32, ni: u32) {
 // The adjoint of grid_contacts (grid_contacts.wgsl) at node ni: v, the velocity after all contacts
 // (replayed), and gv = dL/dv_in given g_out = dL/dv. Each collider's gradients go straight to
 // g_col_node (zero where it does not cover the node): carried back in per-collider arrays, they
-// made the grid update's adjoint 4-6% slower wherever walls are touched, even with no collider.
+// made the grid update's adjoint slower wherever walls are touched, even with no collider.
 struct ContactsAdj { v: vecD, gv: vecD }
 
 // The reverse loop loads each collider and its geometry again rather than keeping the forward

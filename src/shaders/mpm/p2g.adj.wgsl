@@ -4,8 +4,7 @@
 // adj_pack in dim2.wgsl): the same stencil loop also gathers g2p's adjoint through the weights,
 // dL/dx += sum_i dw_ip . v_i (a + Bm dpos). A stencil free of contacts reads only dL/dmv and v of
 // each node (2D: the first record; 3D: six floats of eight): the gathers of a CPU driver go lane
-// by lane and component by component (in 2D the second record cost about 6% of a step adjoint,
-// in 3D its last two floats about 3%). For the same reason, in 2D with subgroups of 8 lanes,
+// by lane and component by component, so every float not loaded counts. For the same reason, in 2D with subgroups of 8 lanes,
 // the lanes of a subgroup share one load of the nodes around their stencils (the node window,
 // node-window.ts) where their stencil bases lie close enough.
 // Writes g_state_in = dL/d state_in; accumulates dL/dE and dL/dnu per particle over the rollout

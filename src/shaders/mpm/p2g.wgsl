@@ -27,8 +27,7 @@
 // The run's particles (offsets from run.p0) in order of stencil base node, then offset: once a
 // body moves, the 2^DIM particles around a node no longer all share a base, and in index order
 // the bases alternate (a run split along x: B, B', B, B'), each change a flush; in this order each
-// base is one flush (3D fluid bench row, steps 300-999: 0.65-0.89 flushes per particle in index
-// order, 0.41-0.67 in this one). Keys node * SCATTER_RUN + offset are distinct, so the network of
+// base is one flush. Keys node * SCATTER_RUN + offset are distinct, so the network of
 // compare-exchanges leaves one order whatever the driver; p2g and its replay share it, so the
 // replay's node masses are the forward's to the bit. Past p1: keys that sort last, skipped.
 fn run_order(run: ScatterRun) -> array<u32, SCATTER_RUN> {
@@ -125,7 +124,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   flush_run(b, run.nodes_base, run_base, &mv, &m);
   // The max is order-free. A load first, because once the step's larger bounds are in, most runs
   // find theirs below and skip the atomic: one word for the whole copy would otherwise serialise
-  // every run of the step (a workgroup reduction costs a barrier, measured ~8% of a forward step).
+  // every run of the step (a workgroup reduction would cost a barrier, dearer on a CPU driver).
   // grid_update moves the word to this step's record.
   if (bound > atomicLoad(&p2g_bound[b])) { atomicMax(&p2g_bound[b], bound); }
 }

@@ -1,7 +1,7 @@
 // backward/forward of one MPM step on the GPU's own clock, for `torsion bench mpm`.
 // Passes of forward steps and of step adjoints alternate inside each command buffer, every pass
 // timestamped, and the ratio is the median over the pairs. So finely interleaved, a slow spell of a
-// shared machine (measured: the same work varying 2x within a minute on two cores) falls on both
+// shared machine (the same work can take twice as long within a minute) falls on both
 // sides of a pair, and the host's submits and waits are left out.
 // The step adjoint is the one a rollout runs inside a segment (MpmSim.encodeStepAdjoint with the
 // previous state: p2g replayed with g2p adjoint's scatter, the grid update's adjoint, p2g's adjoint

@@ -1,13 +1,12 @@
 // gradient/forward of a T-step rollout on the GPU's own clock, for `torsion bench mpm`.
-// Back-to-back wall-clock pairs of a forward rollout and a gradient disagreed by up to 1.6x on
-// this shared two-core machine (measured on the 24k row: 3.0 to 4.9 over five pairs), since its
-// speed drifts over the seconds each half takes. So the forward rollout runs on a second simulator
+// Back-to-back wall-clock pairs of a forward rollout and a gradient disagree widely on a shared
+// machine (docs/benchmarking.md), since its speed drifts over the seconds each half takes. So the forward rollout runs on a second simulator
 // of the same scene, in chunks of the rollout's own steps per submit, interleaved with the
 // gradient's command buffers so that both advance at the same pace, every pass of both timed with
 // timestamps: a slow spell then falls on both. The pace is the gradient's work, not its submits:
 // a backward submit carries about twice a forward one's, and chunks spread evenly over the submits
-// put half the forward rollout beside the gradient's first third (the same 500 steps of the 3k row
-// measured 211 ms beside the gradient's forward and 364 ms beside its backward in one run). The
+// put half the forward rollout beside the gradient's first third, where the same steps run
+// faster than beside the backward. The
 // figure is the GPU time of the whole checkpointed gradient (forward with checkpoints, then
 // backward) over the GPU time of the T-step forward rollout.
 import { MpmSim } from '../mpm/simulator';

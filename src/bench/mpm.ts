@@ -103,9 +103,8 @@ export async function benchScene(gpu: GpuContext, scene: MpmScene, material: str
     await rollout.forward();
     await rollout.backward(ga);
     // As many measurements as fit in about 90 s, and at least three on the GPU clock (up to nine),
-    // else two to five wall-clock pairs: this machine's speed drifts within the seconds one
-    // gradient takes, and the single measurements of a 3D row (one or two fit in 90 s) spread
-    // 3.13-3.52 over one day's runs of one version of the code (3D elastic).
+    // else two to five wall-clock pairs: a shared machine's speed drifts within the seconds one
+    // gradient takes, and single measurements of a 3D row spread widely.
     const t0 = performance.now();
     const enough = (r: number, least: number) => r + 1 >= least && ((performance.now() - t0) / 1000) * (r + 2) / (r + 1) > 90;
     const twin = sim.device.features.has('timestamp-query') ? await forwardTwin(sim) : null;

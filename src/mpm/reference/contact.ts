@@ -11,6 +11,7 @@ export function contact(v: Vec, n: Vec, mu: number): Vec {
   const vn = ddot(v, n);
   if (vn >= 0) return Float64Array.from(v);
   const vt = axpby(v, 1, n, -vn);
+  if (mu === 0) return vt; // frictionless: the tangential part passes at any length, also zero
   const lt = norm(vt);
   if (lt <= 1e-20) return new Float64Array(v.length);
   return axpby(vt, Math.max(0, 1 + (mu * vn) / lt), vt, 0);

@@ -8,6 +8,16 @@ import {
   axpby, det, ident, matDim, mul, mulVec, outer, svd, svdCompose, transpose, type Mat,
 } from './small-matrix';
 
+/** F from a particle record: a fluid's holds F - I (material.wgsl), the others F. */
+export function deformation(g: RefGroup, Fs: Mat): Mat {
+  return g.material === MAT_FLUID ? axpby(ident(matDim(Fs)), 1, Fs, 1) : Fs;
+}
+
+/** The particle record of F: F - I for a fluid, F otherwise (a copy). */
+export function stored(g: RefGroup, F: Mat): Mat {
+  return g.material === MAT_FLUID ? axpby(F, 1, ident(matDim(F)), -1) : Float64Array.from(F);
+}
+
 /** Lame parameters [mu, lambda] from Young's modulus and Poisson ratio. */
 export function lame(E: number, nu: number): [number, number] {
   return [E / (2 * (1 + nu)), (E * nu) / ((1 + nu) * (1 - 2 * nu))];

@@ -2,9 +2,11 @@
 // (Hu et al. 2018; the shape of taichi's mpm88). The oracle of the GPU forward tests and of the
 // finite-difference gradient checks: one batch copy, exact f64 sums (no fixed-point grid).
 // State: Float64Array of particle records [n][x (dim), v (dim), C (dim^2), F (dim^2)], matrices
-// column-major, the GPU record.
+// column-major, the GPU record; a fluid's holds F - I there (material.wgsl: in float32, F itself
+// would keep little of J - 1). The reference converts at the record (deformation, stored) and
+// works with F: in float64, F keeps J - 1 to about 1e-16.
 import { gridContacts } from './contact';
-import { kirchhoff, projection } from './material';
+import { deformation, kirchhoff, projection, stored } from './material';
 import { particleStride } from '../layout';
 import { NO_ACTUATOR, actValue, loadGroup, type RefModel } from './ref-model';
 import { axpby, ident, mul, type Mat, type Vec } from './small-matrix';
@@ -78,7 +80,7 @@ export function p2g(model: RefModel, state: Float64Array, step: number): RefGrid
     const vol = model.particleVol[p], mass = g.density * vol;
     const a = g.actuator !== NO_ACTUATOR ? actValue(model, step, g.actuator) : 0;
     // The stress impulse rides on the affine momentum (MLS-MPM: D^-1 = 4/dx^2 for quadratic splines).
-    const A = axpby(kirchhoff(g, P.F, P.C, a), -dt * vol * 4 * invDx * invDx, P.C, mass);
+    const A = axpby(kirchhoff(g, deformation(g, P.F), P.C, a), -dt * vol * 4 * invDx * invDx, P.C, mass);
     stencil(model, P.x, st);
     for (let k = 0; k < st.node.length; k++) {
       const i = st.node[k], w = st.w[k];
@@ -117,7 +119,7 @@ export interface G2pStats {
 
 /**
  * Grid to particle: v' = sum w v_i, C' = 4/dx^2 sum w v_i (x_i - x_p)^T, x' = x + dt v' clamped to
- * [dx, (res - 2) dx], F' = projection((I + dt C') F).
+ * [dx, (res - 2) dx], F' = projection((I + dt C') F) (stored as F' - I for a fluid).
  */
 export function g2p(model: RefModel, state: Float64Array, grid: { v: Float64Array }, step: number, stats?: G2pStats): Float64Array {
   const { dim, dt, dx, invDx } = model;
@@ -144,7 +146,7 @@ export function g2p(model: RefModel, state: Float64Array, grid: { v: Float64Arra
     }
     if (clamped && stats) stats.clamped++;
     const g = loadGroup(model, model.particleGroup[p]);
-    Q.F.set(projection(g, mul(axpby(ident(dim), 1, Q.C, dt), P.F)));
+    Q.F.set(stored(g, projection(g, mul(axpby(ident(dim), 1, Q.C, dt), deformation(g, P.F)))));
   }
   return out;
 }

@@ -54,8 +54,8 @@ const ACC_STRIDE: u32 = 2u * DIM + 1u;
 
 fn acc_mass_word(node: u32) -> u32 { return node * ACC_STRIDE + DIM; }
 
-// Particle state, array-of-structs in f32: x (DIM), v (DIM), C (DIM², column-major), F (DIM²).
-// Gradient buffers use the same record.
+// Particle state, array-of-structs in f32: x (DIM), v (DIM), C (DIM², column-major), F (DIM²;
+// F - I for a fluid, see material.wgsl). Gradient buffers use the same record.
 const PSTRIDE: u32 = 2u * DIM + 2u * DIM * DIM;
 struct Particle { x: vecD, v: vecD, C: matD, F: matD }
 

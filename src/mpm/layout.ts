@@ -217,10 +217,12 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
   for (let b = 0; b < batch; b++) {
     for (let p = 0; p < n; p++) {
       const o = (b * n + p) * ps;
+      // F = I, C = 0; a fluid's record holds F - I (material.wgsl), so 0
+      const f0 = s.groups[s.particles.group[p]].material === 'fluid' ? 0 : 1;
       for (let i = 0; i < dim; i++) {
         state0[o + i] = s.particles.x[p * dim + i];
         state0[o + dim + i] = s.particles.v[p * dim + i];
-        state0[o + 2 * dim + dim * dim + i * dim + i] = 1; // F = I, C = 0
+        state0[o + 2 * dim + dim * dim + i * dim + i] = f0;
       }
     }
   }

@@ -15,6 +15,7 @@ export function contactInto(dst: Vec, v: Vec, n: Vec, mu: number, d: number): Ve
   }
   let lt = 0;
   for (let i = 0; i < d; i++) { dst[i] = v[i] + n[i] * -vn; lt += dst[i] * dst[i]; }
+  if (mu === 0) return dst; // frictionless: the tangential part passes at any length, also zero
   lt = Math.sqrt(lt);
   if (lt <= 1e-20) { for (let i = 0; i < d; i++) dst[i] = 0; return dst; }
   const s = Math.max(0, 1 + (mu * vn) / lt);

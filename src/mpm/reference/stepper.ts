@@ -7,7 +7,7 @@
 // of a straightforward per-particle implementation, bit for bit. step.ts wraps this class.
 import { colliderFrames, contactScratch, nodeContacts } from './contact';
 import { kirchhoffInto, lame, materialScratch, projectionInto, type MaterialScratch } from './material';
-import { NO_ACTUATOR, actValue, loadGroup, type RefGroup, type RefModel } from './ref-model';
+import { MAT_FLUID, NO_ACTUATOR, actValue, loadGroup, type RefGroup, type RefModel } from './ref-model';
 import { particleStride } from '../layout';
 import { gather2, gather3, scatter2, scatter3, stencilAt, stencils, type ScatterGrid, type Stencils } from './transfer';
 
@@ -95,7 +95,9 @@ export class RefStepper {
       const gi = model.particleGroup[p], gc = this.groups[gi];
       const vol = model.particleVol[p], mass = gc.g.density * vol;
       // The stress impulse rides on the affine momentum (MLS-MPM: D^-1 = 4/dx^2 for quadratic splines).
-      for (let j = 0; j < dd; j++) { Fp[j] = state[oF + j]; Cp[j] = state[oC + j]; }
+      // a fluid's record holds F - I (material.wgsl); the reference works with F
+      const fi = gc.g.material === MAT_FLUID ? 1 : 0;
+      for (let j = 0; j < dd; j++) { Fp[j] = state[oF + j] + (j % (dim + 1) === 0 ? fi : 0); Cp[j] = state[oC + j]; }
       kirchhoffInto(A, gc.g, gc.mu, gc.la, Fp, Cp, acts[gi], ws);
       const sa = -dt * vol * 4 * invDx * invDx;
       for (let j = 0; j < dd; j++) A[j] = A[j] * sa + Cp[j] * mass;
@@ -149,16 +151,18 @@ export class RefStepper {
         out[o + d] = x < lo ? lo : x > hi ? hi : x;
       }
       if (clamped && stats) stats.clamped++;
-      // F' = (I + dt C') F, then the return map
+      // F' = (I + dt C') F, then the return map; a fluid's record holds F - I (material.wgsl)
+      const g = this.groups[model.particleGroup[p]].g;
+      const fi = g.material === MAT_FLUID ? 1 : 0;
       for (let j = 0; j < dim; j++) {
         for (let i = 0; i < dim; i++) {
           let s = 0;
-          for (let k = 0; k < dim; k++) s += ((k === i ? 1 : 0) * 1 + out[oC + k * dim + i] * dt) * state[oF + j * dim + k];
+          for (let k = 0; k < dim; k++) s += ((k === i ? 1 : 0) * 1 + out[oC + k * dim + i] * dt) * (state[oF + j * dim + k] + (j === k ? fi : 0));
           G[j * dim + i] = s;
         }
       }
-      projectionInto(Fp, this.groups[model.particleGroup[p]].g, G, ws);
-      for (let j = 0; j < dd; j++) out[oF + j] = Fp[j];
+      projectionInto(Fp, g, G, ws);
+      for (let j = 0; j < dd; j++) out[oF + j] = Fp[j] - (j % (dim + 1) === 0 ? fi : 0);
     }
   }
 

@@ -5,6 +5,8 @@ alias vecDi = vec2<i32>;
 alias matD = mat2x2<f32>;
 
 fn det(m: matD) -> f32 { return determinant(m); }
+// det(I + D) - 1 without forming I + D: D's small entries keep their digits (fluid records).
+fn det_dev(D: matD) -> f32 { return D[0][0] + D[1][1] + determinant(D); }
 
 // Per-node grid record (grid_v, grid_vin, g_grid): one vec4, a vector in the first DIM components
 // and a scalar (mass, or its gradient) in w. One vec4 access per node (see particleAccessors).

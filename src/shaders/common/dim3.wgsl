@@ -4,6 +4,12 @@ alias vecDi = vec3<i32>;
 alias matD = mat3x3<f32>;
 
 fn det(m: matD) -> f32 { return determinant(m); }
+// det(I + D) - 1 = tr D + (its principal 2x2 minors) + det D: see dim2.wgsl.
+fn det_dev(D: matD) -> f32 {
+  let minors = D[0][0] * D[1][1] - D[1][0] * D[0][1] + D[0][0] * D[2][2] - D[2][0] * D[0][2]
+             + D[1][1] * D[2][2] - D[2][1] * D[1][2];
+  return D[0][0] + D[1][1] + D[2][2] + minors + determinant(D);
+}
 
 // Per-node grid record: see dim2.wgsl.
 fn node_rec(v: vecD, m: f32) -> vec4<f32> { return vec4<f32>(v, m); }

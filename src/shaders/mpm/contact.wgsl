@@ -3,10 +3,13 @@
 // if v.n < 0 the normal part is removed and the tangential part shrinks by mu |v.n|
 // (separating contact, as in the MLS-MPM and ChainQueen grid operators).
 
+// Without friction the tangential part passes whatever its length, also at zero (a body at rest
+// on a frictionless wall); only friction needs |vt| (and sticks below mu |v.n|).
 fn contact(v: vecD, n: vecD, mu: f32) -> vecD {
   let vn = dot(v, n);
   if (vn >= 0.0) { return v; }
   let vt = v - vn * n;
+  if (mu == 0.0) { return vt; }
   let lt = length(vt);
   if (lt <= 1e-20) { return vecD(0.0); }
   return vt * max(0.0, 1.0 + mu * vn / lt);
@@ -25,6 +28,13 @@ fn contact_adj(v: vecD, n: vecD, mu: f32, g: vecD) -> ContactAdj {
   let vn = dot(v, n);
   if (vn >= 0.0) { r.gv = g; return r; }
   let vt = v - vn * n;
+  if (mu == 0.0) {
+    // out = vt: the general case with s = 1, a mu = 0 (h = g), which would divide by |vt|
+    let k0 = -dot(g, n);
+    r.gv = k0 * n + g;
+    r.gn = k0 * v - vn * g;
+    return r;
+  }
   let lt = length(vt);
   let s = 1.0 + mu * vn / lt;
   if (lt <= 1e-20 || s <= 0.0) { return r; }

@@ -1,7 +1,7 @@
 // g2p: grid to particle (APIC) and the deformation update.
 // Reads state_in and grid_v. Writes state_out and the rollout status.
 //   v' = sum_i w_ip v_i,  C' = 4/dx^2 sum_i w_ip v_i (x_i - x_p)^T,  x' = x + dt v'
-//   F' = projection((I + dt C') F)
+//   F' = projection((I + dt C') F)  (a fluid's record: F' - I, see material.wgsl)
 // x' is clamped to the interior of the grid (counted in status[0]); a non-finite value or
 // |v'| > v_limit records the step in status[1] (atomicMin), so blow-ups are reported, not hidden.
 @group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
@@ -35,7 +35,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let xb = x_bounds(d);
     if (Q.x[d] < xb.x || Q.x[d] > xb.y) { clamped = true; Q.x[d] = clamp(Q.x[d], xb.x, xb.y); }
   }
-  Q.F = projection(g, (ident() + params.dt * Q.C) * P.F);
+  Q.F = deformation_update(g, params.dt * Q.C, P.F); // a fluid's record holds F - I (material.wgsl)
   store_state_out(id.i, Q);
   if (clamped) { atomicAdd(&status[0], 1u); }
   var bad = length(v) > params.v_limit;

@@ -19,10 +19,11 @@ fn g2p_adj_terms(g: Group, P: Particle, Q: Particle, G: Particle) -> G2pAdjTerms
     let xb = x_bounds(d);
     if (Q.x[d] <= xb.x || Q.x[d] >= xb.y) { gxo[d] = 0.0; }
   }
-  let Fd = ident() + params.dt * Q.C;
-  let gFpre = projection_adj(g, Fd * P.F, G.F);
+  let dC = params.dt * Q.C;
+  let Fd = ident() + dC;
+  let gFpre = deformation_update_adj(g, dC, P.F, G.F);
   let gv = G.v + params.dt * gxo;
-  let gC = G.C + params.dt * gFpre * transpose(P.F);
+  let gC = G.C + params.dt * gFpre * transpose(deformation(g, P.F));
   // dL/dx through dpos of the gather: sum_i -c4 w_ip gC^T v_i = -c4 gC^T v', as g2p summed
   // v' = sum_i w_ip v_i (the part through the weights is gathered by p2g's adjoint).
   let gx = gxo - c4 * (transpose(gC) * v);

@@ -10,7 +10,7 @@
 fn acc_mass_word(node: u32) -> u32 { return node * ACC_STRIDE + DIM; }
 
 // Particle state, array-of-structs in f32 (PSTRIDE floats): x (DIM), v (DIM), C (DIM², column-major),
-// F (DIM²). Gradient buffers use the same record.
+// F (DIM²; F - I for a fluid, see material.wgsl). Gradient buffers use the same record.
 struct Particle { x: vecD, v: vecD, C: matD, F: matD }
 
 fn node_index(n: vecDi) -> u32 {

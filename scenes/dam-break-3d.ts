@@ -13,6 +13,7 @@ export function build(): MpmScene {
     gravity: gravity(3), boundary: { walls: 'separate', boundCells: 3 },
   });
   const water = addGroup(scene, { name: 'water', material: 'fluid', E: 60, nu: 0.4, density: 1, viscosity: 0 });
-  fillBox(scene, water, [3 * dx, 3 * dx, 3 * dx], [11 * dx, 19 * dx, 11 * dx]);
+  // on the floor, half a cell clear of the two walls it stands against (see dam-break-2d.ts)
+  fillBox(scene, water, [3.5 * dx, 3 * dx, 3.5 * dx], [11.5 * dx, 19 * dx, 11.5 * dx]);
   return scene;
 }

@@ -54,7 +54,7 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
     writeAtomic(join(dir, 'state.bin'), floatBytes(final));
     writeJson(join(dir, 'state.json'), {
       scene: scene.name, step: steps, dim: d, particles: sim.state.items, batch: sim.batch, dtype: 'float32', littleEndian: true,
-      record: { stride: sim.state.stride, ...Object.fromEntries(sim.state.fields.map((f) => [f.name, [f.offset, f.length]])), matrixOrder: 'column-major' },
+      record: { stride: sim.state.stride, ...Object.fromEntries(sim.state.fields.map((f) => [f.name, [f.offset, f.length]])), matrixOrder: 'column-major', note: 'F holds F - I for particles of fluid groups (add I)' },
     });
     const all = new Float32Array(frames.reduce((a, f) => a + f.length, 0));
     let off = 0;

@@ -207,15 +207,23 @@ export interface SimulatorSubjectOptions {
  */
 export function simulatorSubject(sim: Simulator, o: SimulatorSubjectOptions): GradcheckSubject {
   if (sim.batch !== 1) throw new RangeError(`gradcheck runs one batch copy; the simulator has ${sim.batch}`);
-  const { stride } = sim.state;
+  const { stride, items } = sim.state;
+  const itemFloats = items * stride;
   const state0 = Float64Array.from(sim.state0);
   const ctrl = sim.params.values(0);
   const blocks = (steps: number): CheckBlock[] => {
     const out: CheckBlock[] = sim.state.fields.map((f) => {
       const eps = o.stateEps[f.name];
       if (!(eps > 0)) throw new Error(`gradcheck: no finite-difference step for state field '${f.name}'`);
-      return { name: `${f.name}0`, space: 'state', eps, pick: (i: number) => i % stride >= f.offset && i % stride < f.offset + f.length };
+      return { name: `${f.name}0`, space: 'state', eps, pick: (i: number) => i < itemFloats && i % stride >= f.offset && i % stride < f.offset + f.length };
     });
+    let at = itemFloats;
+    for (const t of sim.state.tail ?? []) {
+      const eps = o.stateEps[t.name], lo = at, hi = at + t.length;
+      if (!(eps > 0)) throw new Error(`gradcheck: no finite-difference step for state field '${t.name}'`);
+      out.push({ name: `${t.name}0`, space: 'state', eps, pick: (i: number) => i >= lo && i < hi });
+      at = hi;
+    }
     for (const b of sim.params.blocks) {
       // a per-step block's rows beyond what the rollout reads (row min(k, horizon - 1) at step k) have no effect
       const n = b.rowLength > 0 ? Math.min(steps, sim.horizon) * b.rowLength : b.indices.length;

@@ -23,6 +23,11 @@ export interface StateLayout {
   fields: StateField[];
   /** The field whose first `dim` floats are an item's position (what viewers draw and losses read). */
   position: string;
+  /**
+   * State that belongs to no item (a shell's plastic rest angles): `length` floats per copy, after
+   * all copies' item records, copy-major, in the order listed.
+   */
+  tail?: { name: string; length: number }[];
 }
 
 /**

@@ -50,3 +50,27 @@ export const lossShaders = { comTarget: comTargetWgsl };
 import pointsWgsl from './viewer/points.wgsl?raw';
 
 export const viewerShaders = { points: pointsWgsl };
+
+import springParamsWgsl from './springs/params.wgsl?raw';
+import springModelWgsl from './springs/model.wgsl?raw';
+import springHashWgsl from './springs/hash.wgsl?raw';
+import springForcesWgsl from './springs/forces.wgsl?raw';
+import springShellWgsl from './springs/shell.wgsl?raw';
+import springShellAdjWgsl from './springs/shell.adj.wgsl?raw';
+import springStepWgsl from './springs/step.wgsl?raw';
+import springPlasticWgsl from './springs/plastic.wgsl?raw';
+import springAdjointWgsl from './springs/adjoint.wgsl?raw';
+import springGridWgsl from './springs/grid.wgsl?raw';
+
+export const springShaders = {
+  params: springParamsWgsl,
+  model: springModelWgsl,
+  hash: springHashWgsl,
+  forces: springForcesWgsl,
+  shell: springShellWgsl,
+  shellAdj: springShellAdjWgsl,
+  step: springStepWgsl,
+  plastic: springPlasticWgsl,
+  adjoint: springAdjointWgsl,
+  grid: springGridWgsl,
+};

@@ -1,0 +1,161 @@
+// The adjoint of step.wgsl, in two passes per vertex and one per hinge. With G = dL/dv' + dt dL/dx'
+// the total gradient of a free vertex's new velocity:
+// adj_lambda (vertex i): replays the forward (forces, v*, the contacts in order), runs the contacts
+//   backwards to dL/dv*, and stores lam_i = exp(-damping dt) dt / m_i dL/dv* (the force's adjoint
+//   vector), the direct parts of dL/dx (dL/dx' and the contact normals' and distances' terms) and
+//   of dL/dv; collider and gripper track terms go to `terms`.
+// adj_gather (vertex i): dL/dx_i = direct + sum_e (df_e/dx_i)^T lam over i's elements (the JVP of
+//   the elastic forces along lam, the damping transpose written out), dL/dv_i likewise, and the
+//   material and actuation terms lam_i . df_i/dtheta.
+// adj_hinge (hinge k, plastic scenes): dL/d(rest angle).
+// terms[(b * n_terms + q) * n + i]: vertex i's share of control entry q (see SpringSim), summed in
+// vertex order by the Reducer afterwards.
+
+fn lam_at(b: u32, i: u32) -> vecD {
+  let o = (b * p.n + i) * 3u * DIM;
+  var r: vecD;
+  for (var a = 0u; a < DIM; a++) { r[a] = lam[o + a]; }
+  return r;
+}
+fn gout(gi: u32, part: u32) -> vecD {
+  var r: vecD;
+  for (var a = 0u; a < DIM; a++) { r[a] = g_out[gi * STRIDE + part * DIM + a]; }
+  return r;
+}
+fn term_index(b: u32, q: u32, i: u32) -> u32 { return (b * p.n_terms + q) * p.n + i; }
+fn term_act() -> u32 { return 5u * p.n_mat; }
+
+
+const MAX_CONTACTS: u32 = 5u; // the ground and up to four colliders
+
+@compute @workgroup_size(64)
+fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n * p.batch) { return; }
+  let b = gi / p.n;
+  let i = gi - b * p.n;
+  let fl = vflag(i);
+  let gx1 = gout(gi, 0u);
+  let gv1 = gout(gi, 1u);
+  var lam_i = vecD(0.0);
+  var gx = gx1;
+  var gv = vecD(0.0);
+  let row = st.row;
+  for (var c = 0u; c < p.n_col; c++) {
+    for (var a = 0u; a < STRIDE; a++) { terms[term_index(b, p.term_col + c * STRIDE + a, i)] = 0.0; }
+  }
+  for (var g = 0u; g < p.n_grip; g++) {
+    for (var a = 0u; a < DIM; a++) { terms[term_index(b, p.term_grip + g * DIM + a, i)] = 0.0; }
+  }
+  if (fl >= FLAG_GRIPPER) {
+    let g = fl - FLAG_GRIPPER;
+    for (var a = 0u; a < DIM; a++) { terms[term_index(b, p.term_grip + g * DIM + a, i)] = gx1[a] + gv1[a] / p.dt; }
+    gx = -gv1 / p.dt;
+  } else if (fl == FLAG_FREE) {
+    let x = x_at(b, i);
+    let v = v_at(b, i);
+    // replay: the velocity entering each contact
+    var ws: array<vecD, MAX_CONTACTS>;
+    var w = p.decay * (v + p.dt * (vinv_mass(i) * vertex_force(b, i, x, v, row) + gravity()));
+    var k = 0u;
+    if (p.has_ground != 0u) {
+      ws[k] = w;
+      k++;
+      w = soft_contact(w, vecD(0.0), x[1] - p.ground_h, ground_normal(), p.ground_mu, p.ground_soft);
+    }
+    for (var c = 0u; c < p.n_col; c++) {
+      ws[k] = w;
+      k++;
+      let col = collider(c);
+      let s = collider_sdf(col, x, col_pos(b, c, row));
+      w = soft_contact(w, col_vel(b, c, row), s.phi, s.n, col.mu, p.col_soft);
+    }
+    // backwards through the contacts
+    var G = gv1 + p.dt * gx1;
+    for (var cc = p.n_col; cc > 0u; cc--) {
+      let c = cc - 1u;
+      k--;
+      let col = collider(c);
+      let pos = col_pos(b, c, row);
+      let s = collider_sdf(col, x, pos);
+      let r = soft_contact_adj(ws[k], col_vel(b, c, row), s.phi, s.n, col.mu, p.col_soft, G);
+      let gxc = r.gphi * s.n + transpose(s.dn) * r.gn;
+      gx += gxc;
+      for (var a = 0u; a < DIM; a++) {
+        terms[term_index(b, p.term_col + c * STRIDE + a, i)] = -gxc[a];
+        terms[term_index(b, p.term_col + c * STRIDE + DIM + a, i)] = r.gV[a];
+      }
+      G = r.gw;
+    }
+    if (p.has_ground != 0u) {
+      let r = soft_contact_adj(ws[0], vecD(0.0), x[1] - p.ground_h, ground_normal(), p.ground_mu, p.ground_soft, G);
+      gx[1] += r.gphi;
+      G = r.gw;
+    }
+    lam_i = (p.decay * p.dt * vinv_mass(i)) * G;
+    gv = p.decay * G;
+  }
+  let o = gi * 3u * DIM;
+  for (var a = 0u; a < DIM; a++) {
+    lam[o + a] = lam_i[a];
+    lam[o + DIM + a] = gx[a];
+    lam[o + 2u * DIM + a] = gv[a];
+  }
+}
+
+@compute @workgroup_size(64)
+fn adj_gather(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n * p.batch) { return; }
+  let b = gi / p.n;
+  let i = gi - b * p.n;
+  let row = st.row;
+  let o = gi * 3u * DIM;
+  var li: vecD;
+  var gx: vecD;
+  var gv: vecD;
+  for (var a = 0u; a < DIM; a++) { li[a] = lam[o + a]; gx[a] = lam[o + DIM + a]; gv[a] = lam[o + 2u * DIM + a]; }
+  for (var q = 0u; q < term_act() + p.n_chan; q++) { terms[term_index(b, q, i)] = 0.0; }
+  let x = x_at(b, i);
+  let v = v_at(b, i);
+  let range = vadj(i);
+  for (var e = range.x; e < range.y; e++) {
+    let code = model[p.adj_off + e];
+    let kind = code >> 30u;
+    let slot = (code >> 28u) & 3u;
+    let k = code & 0x0fffffffu;
+    if (kind == 0u) {
+      let sv = spring_view(b, k, slot, x, v, row);
+      let m = spring_rec(k).mat;
+      let mu = lam_at(b, sv.other) - li;
+      let dh = sv.d / sv.l;
+      // elastic: K mu, K = k ((1/L - 1/l) I + d d^T / l^3) (symmetric)
+      gx += sv.k * ((1.0 / sv.L - 1.0 / sv.l) * mu + (dot(sv.d, mu) / (sv.l * sv.l * sv.l)) * sv.d);
+      // damping c (dv . d^) d^: its d-Jacobian transposed, Q = I - d^ d^T
+      let dvn = dot(sv.dv, dh);
+      gx += (sv.c / sv.l) * (dot(dh, mu) * (sv.dv - dvn * dh) + dvn * (mu - dot(dh, mu) * dh));
+      gv += sv.c * dot(dh, mu) * dh;
+      let lf = dot(li, dh);
+      terms[term_index(b, m * 5u, i)] += lf * (sv.l / sv.L - 1.0);
+      terms[term_index(b, m * 5u + 1u, i)] += lf * dvn;
+      if (sv.chan >= 0) {
+        terms[term_index(b, term_act() + u32(sv.chan), i)] += lf * (-sv.k * sv.l / (sv.L * sv.L) * sv.rest0 * p.act_strength);
+      }
+    } else if (kind == 1u) {
+      gx += tri_adjoint(b, k, slot, li, i);
+    } else {
+      gx += hinge_adjoint(b, k, slot, li);
+    }
+  }
+  if (p.self_contact != 0u) {
+    let nb = neighbours(b, i, x);
+    for (var q = 0u; q < nb.n; q++) {
+      let j = nb.j[q];
+      gx += pair_force_jvp(x - x_at(b, j), li - lam_at(b, j));
+    }
+  }
+  for (var a = 0u; a < DIM; a++) {
+    g_in[gi * STRIDE + a] = gx[a];
+    g_in[gi * STRIDE + DIM + a] = gv[a];
+  }
+}

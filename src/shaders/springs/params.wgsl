@@ -1,0 +1,16 @@
+// The spring kernels' uniforms (src/springs/layout.ts packs them).
+struct Params {
+  n: u32, batch: u32, n_springs: u32, n_tris: u32,
+  n_hinges: u32, n_mat: u32, n_chan: u32, n_col: u32,
+  n_grip: u32, ctrl_size: u32, act_off: u32, col_off: u32,
+  grip_off: u32, plastic: u32, has_ground: u32, self_contact: u32,
+  vert_off: u32, spring_off: u32, tri_off: u32, hinge_off: u32,
+  adj_off: u32, col_static_off: u32, n_terms: u32, tail_off: u32,
+  hash_size: u32, grid_stride: u32, term_mat: u32, term_col: u32,
+  dt: f32, decay: f32, act_strength: f32, col_soft: f32,
+  gravity: vec4<f32>,
+  ground_h: f32, ground_mu: f32, ground_soft: f32, sc_thick: f32,
+  sc_stiff: f32, sc_cell: f32, term_grip: u32, pad: u32,
+}
+struct Step { t: u32, row: u32 }
+

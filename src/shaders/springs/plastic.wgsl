@@ -1,0 +1,18 @@
+// Plastic bending, per hinge: the rest angle follows the angle where they differ by more than the
+// yield angle Y: rest' = theta - clamp(theta - rest, -Y, Y) (theta at step t).
+@compute @workgroup_size(64)
+fn plastic(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n_hinges * p.batch) { return; }
+  let b = gi / p.n_hinges;
+  let k = gi - b * p.n_hinges;
+  let h = hinge_rec(k);
+  let r = hinge_rest(b, k, h);
+  let Y = mf(p.hinge_off + k * HINGE_WORDS + 7u);
+  var out = r;
+  if (Y > 0.0) {
+    let th = hinge_theta(hinge_x(b, h));
+    out = th - clamp(th - r, -Y, Y);
+  }
+  s_out[p.tail_off + gi] = out;
+}

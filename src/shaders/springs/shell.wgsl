@@ -1,0 +1,97 @@
+// Thin-shell elements (3D only): membrane triangles and bending hinges, their forces on one
+// vertex, the directional derivatives the adjoint needs, and the parameter derivatives.
+//
+// Membrane: StVK on the triangle's deformation gradient F = [x1 - x0, x2 - x0] Dm^-1 (3x2), with
+// E = (F^T F - I) / 2, S = 2 mu E + lambda tr(E) I, energy area (mu |E|^2 + lambda tr(E)^2 / 2);
+// the forces on vertices 1 and 2 are the columns of -area F S Dm^-T, vertex 0 takes minus their sum.
+// Bending: energy kb w (theta - theta_rest)^2 / 2 per hinge, w = 3 |e|^2 / (A1 + A2) at rest
+// (Grinspun et al. 2003), theta the signed dihedral angle; its gradients u_q (Bridson et al. 2003).
+
+struct TriRec { v: vec3<u32>, mat: u32, D: mat2x2<f32>, area: f32 }
+fn tri_rec(k: u32) -> TriRec {
+  let o = p.tri_off + k * TRI_WORDS;
+  return TriRec(vec3<u32>(model[o], model[o + 1u], model[o + 2u]), model[o + 3u],
+    mat2x2<f32>(mf(o + 4u), mf(o + 5u), mf(o + 6u), mf(o + 7u)), mf(o + 8u));
+}
+fn tri_F(b: u32, t: TriRec) -> mat2x3<f32> {
+  let x0 = x_at(b, t.v.x);
+  return mat2x3<f32>(x_at(b, t.v.y) - x0, x_at(b, t.v.z) - x0) * t.D;
+}
+fn green(F: mat2x3<f32>) -> mat2x2<f32> {
+  return 0.5 * (transpose(F) * F - mat2x2<f32>(1.0, 0.0, 0.0, 1.0));
+}
+fn stvk_S(E: mat2x2<f32>, mu: f32, la: f32) -> mat2x2<f32> {
+  let tr = E[0][0] + E[1][1];
+  return 2.0 * mu * E + mat2x2<f32>(la * tr, 0.0, 0.0, la * tr);
+}
+/** The force on the triangle's vertex `slot` from the columns H = -area P Dm^T (forces on 1, 2). */
+fn slot_force(H: mat2x3<f32>, slot: u32) -> vec3<f32> {
+  if (slot == 0u) { return -(H[0] + H[1]); }
+  return H[slot - 1u];
+}
+fn tri_H(F: mat2x3<f32>, S: mat2x2<f32>, t: TriRec) -> mat2x3<f32> {
+  return -t.area * (F * S) * transpose(t.D);
+}
+fn tri_force(b: u32, k: u32, slot: u32) -> vecD {
+  let t = tri_rec(k);
+  let F = tri_F(b, t);
+  return slot_force(tri_H(F, stvk_S(green(F), mat(b, t.mat, 2u), mat(b, t.mat, 3u)), t), slot);
+}
+struct HingeRec { v: vec4<u32>, mat: u32, w: f32, rest0: f32 }
+fn hinge_rec(k: u32) -> HingeRec {
+  let o = p.hinge_off + k * HINGE_WORDS;
+  return HingeRec(vec4<u32>(model[o], model[o + 1u], model[o + 2u], model[o + 3u]), model[o + 4u], mf(o + 5u), mf(o + 6u));
+}
+fn hinge_rest(b: u32, k: u32, h: HingeRec) -> f32 {
+  if (p.plastic != 0u) { return s_in[p.tail_off + b * p.n_hinges + k]; }
+  return h.rest0;
+}
+fn hinge_x(b: u32, h: HingeRec) -> array<vec3<f32>, 4> {
+  return array<vec3<f32>, 4>(x_at(b, h.v.x), x_at(b, h.v.y), x_at(b, h.v.z), x_at(b, h.v.w));
+}
+fn hinge_theta(x: array<vec3<f32>, 4>) -> f32 {
+  let e = x[1] - x[0];
+  let n1 = cross(e, x[2] - x[0]);
+  let n2 = cross(x[0] - x[1], x[3] - x[1]);
+  return atan2(dot(cross(n2, n1), e) / length(e), dot(n1, n2));
+}
+
+// Forward-mode (dual) numbers for the derivative of u_q along lam.
+struct Dv { v: vec3<f32>, d: vec3<f32> }
+struct Ds { v: f32, d: f32 }
+fn dv_sub(a: Dv, b: Dv) -> Dv { return Dv(a.v - b.v, a.d - b.d); }
+fn dv_add(a: Dv, b: Dv) -> Dv { return Dv(a.v + b.v, a.d + b.d); }
+fn dv_cross(a: Dv, b: Dv) -> Dv { return Dv(cross(a.v, b.v), cross(a.d, b.v) + cross(a.v, b.d)); }
+fn dv_dot(a: Dv, b: Dv) -> Ds { return Ds(dot(a.v, b.v), dot(a.d, b.v) + dot(a.v, b.d)); }
+fn dv_scale(a: Dv, s: Ds) -> Dv { return Dv(a.v * s.v, a.d * s.v + a.v * s.d); }
+fn ds_mul(a: Ds, b: Ds) -> Ds { return Ds(a.v * b.v, a.d * b.v + a.v * b.d); }
+fn ds_div(a: Ds, b: Ds) -> Ds { return Ds(a.v / b.v, (a.d * b.v - a.v * b.d) / (b.v * b.v)); }
+fn ds_sqrt(a: Ds) -> Ds { let r = sqrt(a.v); return Ds(r, a.d / (2.0 * r)); }
+
+/** u_slot = d(theta)/d(x_slot) and its derivative along the tangents of x (dual numbers). */
+fn hinge_u_dual(x: array<Dv, 4>, slot: u32) -> Dv {
+  let e = dv_sub(x[1], x[0]);
+  let l = ds_sqrt(dv_dot(e, e));
+  let n1 = dv_cross(e, dv_sub(x[2], x[0]));
+  let n2 = dv_cross(dv_sub(x[0], x[1]), dv_sub(x[3], x[1]));
+  let one = Ds(1.0, 0.0);
+  let m1 = dv_scale(n1, ds_div(one, dv_dot(n1, n1)));
+  let m2 = dv_scale(n2, ds_div(one, dv_dot(n2, n2)));
+  if (slot == 2u) { return dv_scale(m1, l); }
+  if (slot == 3u) { return dv_scale(m2, l); }
+  if (slot == 0u) {
+    return dv_add(dv_scale(m1, ds_div(dv_dot(dv_sub(x[2], x[1]), e), l)), dv_scale(m2, ds_div(dv_dot(dv_sub(x[3], x[1]), e), l)));
+  }
+  let a = dv_scale(m1, ds_div(dv_dot(dv_sub(x[2], x[0]), e), l));
+  let c = dv_scale(m2, ds_div(dv_dot(dv_sub(x[3], x[0]), e), l));
+  return Dv(-(a.v + c.v), -(a.d + c.d));
+}
+fn hinge_u(x: array<vec3<f32>, 4>, slot: u32) -> vec3<f32> {
+  let z = vec3<f32>(0.0);
+  return hinge_u_dual(array<Dv, 4>(Dv(x[0], z), Dv(x[1], z), Dv(x[2], z), Dv(x[3], z)), slot).v;
+}
+fn hinge_force(b: u32, k: u32, slot: u32) -> vecD {
+  let h = hinge_rec(k);
+  let x = hinge_x(b, h);
+  return (-mat(b, h.mat, 4u) * h.w * (hinge_theta(x) - hinge_rest(b, k, h))) * hinge_u(x, slot);
+}

@@ -1,0 +1,23 @@
+// SpringSim as a gradient-check subject (src/core/gradcheck.ts): the GPU adjoint of a checkpointed
+// rollout against central differences of the float64 reference (reference.ts), run in this process
+// (a spring or shell scene's reference step is cheap next to MPM's).
+import type { GpuContext } from '../gpu/device';
+import { simulatorSubject, type GradcheckSubject } from '../core/gradcheck';
+import type { SpringScene } from './scene';
+import { SpringSim } from './simulator';
+import { compileSpringScene } from './model';
+import { rolloutRef } from './reference';
+
+const TOL = 1e-2;
+
+export async function springGradcheckSubject(gpu: GpuContext, scene: SpringScene): Promise<GradcheckSubject> {
+  const sim = await SpringSim.create(gpu, scene);
+  const model = compileSpringScene(scene);
+  const len = Math.max(...scene.extent);
+  return simulatorSubject(sim, {
+    name: scene.name,
+    tolerance: TOL,
+    stateEps: { x: 1e-6 * len, v: 1e-6, restAngle: 1e-6 },
+    reference: (s0, c, steps) => rolloutRef(model, s0, c, steps),
+  });
+}

@@ -1,0 +1,94 @@
+// The GPU layout of a SpringModel: the `model` u32 buffer (model.wgsl's sections) and the Params
+// uniform (params.wgsl), word for word. The one place that knows both sides' offsets.
+import type { SpringModel } from './model';
+
+const VERT_WORDS = 8, SPRING_WORDS = 4, TRI_WORDS = 12, HINGE_WORDS = 8, COL_WORDS = 20;
+export const PARAMS_BYTES = 176;
+
+/** Floats of the per-vertex terms of one copy's control entries (adjoint.wgsl `terms`). */
+export function termLayout(m: SpringModel): { mat: number; act: number; col: number; grip: number; count: number } {
+  const d = m.dim, mat = 0, act = 5 * m.nMaterials, col = act + m.nChannels, grip = col + m.colliders.length * 2 * d;
+  return { mat, act, col, grip, count: grip + m.nGrippers * d };
+}
+
+/** Buckets of the self-contact hash per copy: a power of two >= 2n and >= 256 (the scan's width). */
+export function hashSize(n: number): number {
+  let h = 256;
+  while (h < 2 * n) h *= 2;
+  return h;
+}
+
+export interface PackedModel {
+  words: Uint32Array;
+  offsets: { vert: number; spring: number; tri: number; hinge: number; adj: number; col: number };
+}
+
+export function packModel(m: SpringModel): PackedModel {
+  const n = m.n, S = m.springRest.length, T = m.triArea.length, H = m.hingeWeight.length, C = m.colliders.length;
+  const vert = 0, spring = vert + n * VERT_WORDS, tri = spring + S * SPRING_WORDS, hinge = tri + T * TRI_WORDS;
+  const adj = hinge + H * HINGE_WORDS, col = adj + m.adj.length, end = col + C * COL_WORDS;
+  const words = new Uint32Array(Math.max(end, 4));
+  const f = new Float32Array(words.buffer);
+  for (let i = 0; i < n; i++) {
+    const o = vert + i * VERT_WORDS;
+    words[o] = m.flag[i];
+    f[o + 1] = m.invMass[i];
+    words[o + 2] = m.adjStart[i];
+    words[o + 3] = m.adjStart[i + 1];
+    f.set(m.gripOffset.subarray(3 * i, 3 * i + 3), o + 4);
+  }
+  for (let k = 0; k < S; k++) {
+    const o = spring + k * SPRING_WORDS;
+    words[o] = m.springPairs[2 * k];
+    words[o + 1] = m.springPairs[2 * k + 1];
+    f[o + 2] = m.springRest[k];
+    words[o + 3] = (m.springMat[k] | ((m.springChan[k] + 1) << 16)) >>> 0;
+  }
+  for (let k = 0; k < T; k++) {
+    const o = tri + k * TRI_WORDS;
+    words.set(m.triIdx.subarray(3 * k, 3 * k + 3), o);
+    words[o + 3] = m.triMat[k];
+    f.set(m.triDmInv.subarray(4 * k, 4 * k + 4), o + 4);
+    f[o + 8] = m.triArea[k];
+  }
+  for (let k = 0; k < H; k++) {
+    const o = hinge + k * HINGE_WORDS;
+    words.set(m.hingeIdx.subarray(4 * k, 4 * k + 4), o);
+    words[o + 4] = m.hingeMat[k];
+    f[o + 5] = m.hingeWeight[k];
+    f[o + 6] = m.hingeRest0[k];
+    f[o + 7] = m.yieldAngle[m.hingeMat[k]];
+  }
+  words.set(m.adj, adj);
+  m.colliders.forEach((c, k) => {
+    const o = col + k * COL_WORDS;
+    words[o] = c.shape;
+    f[o + 1] = c.friction;
+    f[o + 2] = c.radius;
+    f.set(c.halfExtents, o + 4);
+    f.set(c.rot, o + 8);
+  });
+  return { words, offsets: { vert, spring, tri, hinge, adj, col } };
+}
+
+/** The Params uniform for `batch` copies. */
+export function packParams(m: SpringModel, packed: PackedModel, batch: number): ArrayBuffer {
+  const buf = new ArrayBuffer(PARAMS_BYTES);
+  const u = new Uint32Array(buf), f = new Float32Array(buf);
+  const t = termLayout(m), o = packed.offsets, hs = hashSize(m.n);
+  u.set([
+    m.n, batch, m.springRest.length, m.triArea.length,
+    m.hingeWeight.length, m.nMaterials, m.nChannels, m.colliders.length,
+    m.nGrippers, m.ctrl.size, m.ctrl.actOff, m.ctrl.colOff,
+    m.ctrl.gripOff, +m.plastic, +!!m.ground, +!!m.selfContact,
+    o.vert, o.spring, o.tri, o.hinge,
+    o.adj, o.col, t.count, batch * m.n * 2 * m.dim,
+    hs, 2 * hs + 1 + m.n, t.mat, t.col,
+  ]);
+  f.set([m.dt, m.decay, m.actuationStrength, m.colliderSoftness], 28);
+  f.set(m.gravity, 32);
+  f.set([m.ground?.height ?? 0, m.ground?.friction ?? 0, m.ground?.softness ?? 0, m.selfContact?.thickness ?? 1], 36);
+  f.set([m.selfContact?.stiffness ?? 0, m.selfContact?.thickness ?? 1], 40);
+  u[42] = t.grip;
+  return buf;
+}

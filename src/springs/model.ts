@@ -1,0 +1,270 @@
+// A SpringScene compiled into flat arrays: the static Model (topology, rest shape, per-vertex
+// adjacency) that both the WGSL kernels and the float64 reference read, and the layout of the
+// control vector (materials, actuation, collider and gripper tracks). Rest lengths, triangle rest
+// frames and hinge weights are rounded to float32 here, once, so GPU and reference share them.
+import type { SpringScene } from './scene';
+
+/** What an adjacency entry points at; packed into one u32 as kind << 30 | slot << 28 | index. */
+export const ELEM_SPRING = 0;
+export const ELEM_TRIANGLE = 1;
+export const ELEM_HINGE = 2;
+export const MAX_ELEMENTS = 1 << 28;
+
+/** A vertex's motion: integrated, held in place, or carried by gripper g (FLAG_GRIPPER + g). */
+export const FLAG_FREE = 0;
+export const FLAG_PINNED = 1;
+export const FLAG_GRIPPER = 2;
+
+/** Differentiable floats per material: stiffness, damping, mu, lambda, bending. */
+export const MAT_STRIDE = 5;
+export const MAT_FIELDS = ['stiffness', 'damping', 'mu', 'lambda', 'bending'] as const;
+
+export interface ColliderModel {
+  shape: 0 | 1 | 2; // box, sphere, capsule (as MPM)
+  halfExtents: [number, number, number];
+  radius: number;
+  friction: number;
+  /** Fixed rotation, column-major 3x3 (the orientation track's first row). */
+  rot: number[];
+}
+
+export interface SpringModel {
+  dim: 2 | 3;
+  n: number;
+  dt: number;
+  gravity: number[];
+  /** Per-step velocity factor exp(-damping dt). */
+  decay: number;
+  horizon: number;
+  /** Vertex flags (FLAG_*), 1 / mass, gripper offsets [n * 3]. */
+  flag: Uint32Array;
+  invMass: Float32Array;
+  gripOffset: Float32Array;
+  /** [S * 2] endpoints, [S] rest length, material, channel (-1: none). */
+  springPairs: Uint32Array;
+  springRest: Float32Array;
+  springMat: Uint32Array;
+  springChan: Int32Array;
+  actuationStrength: number;
+  /** [T * 3] vertices, [T] material, [T * 4] inverse rest frame (column-major 2x2), [T] rest area. */
+  triIdx: Uint32Array;
+  triMat: Uint32Array;
+  triDmInv: Float32Array;
+  triArea: Float32Array;
+  /** [H * 4] (a, b, c, d): edge a->b of the triangle (a, b, c), wing d across it; [H] material, weight 3|e|^2/(A1+A2), rest angle. */
+  hingeIdx: Uint32Array;
+  hingeMat: Uint32Array;
+  hingeWeight: Float32Array;
+  hingeRest0: Float32Array;
+  /** Any plastic material: the hinges' rest angles are state (the state's tail). */
+  plastic: boolean;
+  /** Per material: yield angle (0: elastic). */
+  yieldAngle: Float32Array;
+  /** CSR adjacency: vertex i's entries are adj[adjStart[i] .. adjStart[i + 1]). */
+  adjStart: Uint32Array;
+  adj: Uint32Array;
+  ground: { height: number; friction: number; softness: number } | null;
+  colliders: ColliderModel[];
+  colliderSoftness: number;
+  selfContact: { thickness: number; stiffness: number } | null;
+  nMaterials: number;
+  nChannels: number;
+  nGrippers: number;
+  /** Control vector of one copy: offsets of its parts and its length. */
+  ctrl: { actOff: number; colOff: number; gripOff: number; size: number };
+  /** Control vector of the scene (one copy), float32-rounded. */
+  ctrl0: Float32Array;
+  /** Initial state of one copy: [n][2 dim] (x, v), then the hinges' rest angles when plastic. */
+  state0: Float32Array;
+}
+
+const f32 = Math.fround;
+
+export function packAdj(kind: number, slot: number, index: number): number {
+  return ((kind << 30) | (slot << 28) | index) >>> 0;
+}
+
+/** Rows 0..H-1 of a track given as T rows (the last held). */
+function rows(track: number[][], H: number, width: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < H; t++) {
+    const r = track[Math.min(t, track.length - 1)];
+    for (let k = 0; k < width; k++) out.push(r[k] ?? 0);
+  }
+  return out;
+}
+
+function quatToRot(q: number[]): number[] {
+  const l = Math.hypot(q[0], q[1], q[2], q[3]) || 1;
+  const [x, y, z, w] = q.map((c) => c / l);
+  // column-major
+  return [
+    1 - 2 * (y * y + z * z), 2 * (x * y + z * w), 2 * (x * z - y * w),
+    2 * (x * y - z * w), 1 - 2 * (x * x + z * z), 2 * (y * z + x * w),
+    2 * (x * z + y * w), 2 * (y * z - x * w), 1 - 2 * (x * x + y * y),
+  ];
+}
+
+function angleToRot(a: number): number[] {
+  const c = Math.cos(a), s = Math.sin(a);
+  return [c, s, 0, -s, c, 0, 0, 0, 1];
+}
+
+type V3 = [number, number, number];
+const sub = (a: V3, b: V3): V3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+const dot = (a: V3, b: V3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+
+/** The dihedral angle of hinge (a, b, c, d) (see hinge.wgsl): 0 when flat, signed. */
+export function hingeAngle(xa: V3, xb: V3, xc: V3, xd: V3): number {
+  const e = sub(xb, xa);
+  const n1 = cross(e, sub(xc, xa));
+  const n2 = cross(sub(xa, xb), sub(xd, xb));
+  return Math.atan2(dot(cross(n2, n1), e) / Math.sqrt(dot(e, e)), dot(n1, n2));
+}
+
+export function compileSpringScene(s: SpringScene): SpringModel {
+  const d = s.dim, n = s.vertices.mass.length, H = s.steps;
+  const pos = (i: number): V3 => [s.vertices.x[i * d], s.vertices.x[i * d + 1], d === 3 ? s.vertices.x[i * d + 2] : 0];
+  const flag = new Uint32Array(n);
+  const gripOffset = new Float32Array(n * 3);
+  for (const i of s.pinned ?? []) flag[i] = FLAG_PINNED;
+  (s.grippers ?? []).forEach((g, k) => {
+    for (const i of g.vertices) {
+      flag[i] = FLAG_GRIPPER + k;
+      for (let a = 0; a < d; a++) gripOffset[i * 3 + a] = s.vertices.x[i * d + a] - g.position[0][a];
+    }
+  });
+  const invMass = Float32Array.from(s.vertices.mass, (m) => 1 / m);
+
+  // springs
+  const sp = s.springs;
+  const S = sp ? sp.pairs.length / 2 : 0;
+  const springPairs = Uint32Array.from(sp?.pairs ?? []);
+  const springRest = new Float32Array(S);
+  const springMat = Uint32Array.from(sp?.material ?? []);
+  const springChan = Int32Array.from(sp?.actuator ?? new Array(S).fill(-1));
+  for (let k = 0; k < S; k++) {
+    const r = sp!.restLength?.[k] ?? Math.sqrt(dot(sub(pos(springPairs[2 * k + 1]), pos(springPairs[2 * k])), sub(pos(springPairs[2 * k + 1]), pos(springPairs[2 * k]))));
+    springRest[k] = r;
+  }
+
+  // triangles: rest frames
+  const tr = s.triangles;
+  const T = tr ? tr.indices.length / 3 : 0;
+  const triIdx = Uint32Array.from(tr?.indices ?? []);
+  const triMat = Uint32Array.from(tr?.material ?? []);
+  const triDmInv = new Float32Array(T * 4);
+  const triArea = new Float32Array(T);
+  for (let t = 0; t < T; t++) {
+    const x0 = pos(triIdx[3 * t]), e1 = sub(pos(triIdx[3 * t + 1]), x0), e2 = sub(pos(triIdx[3 * t + 2]), x0);
+    const l1 = Math.sqrt(dot(e1, e1));
+    const a = dot(e2, e1) / l1;
+    const c = cross(e1, e2);
+    const b = Math.sqrt(dot(c, c)) / l1;
+    // Dm = [[l1, a], [0, b]] (columns (l1, 0) and (a, b)); its inverse, column-major
+    triDmInv.set([1 / l1, 0, -a / (l1 * b), 1 / b], 4 * t);
+    triArea[t] = (l1 * b) / 2;
+  }
+
+  // hinges: every edge shared by exactly two triangles
+  const edges = new Map<string, { t: number; a: number; b: number; w: number }[]>();
+  for (let t = 0; t < T; t++) {
+    for (let k = 0; k < 3; k++) {
+      const a = triIdx[3 * t + k], b = triIdx[3 * t + ((k + 1) % 3)], w = triIdx[3 * t + ((k + 2) % 3)];
+      const key = a < b ? `${a},${b}` : `${b},${a}`;
+      let l = edges.get(key);
+      if (!l) edges.set(key, (l = []));
+      l.push({ t, a, b, w });
+    }
+  }
+  const hinges: number[] = [], hMat: number[] = [], hW: number[] = [], hRest: number[] = [];
+  for (const l of edges.values()) {
+    if (l.length !== 2) continue;
+    const [p, q] = l;
+    const h: [number, number, number, number] = [p.a, p.b, p.w, q.w];
+    const e = sub(pos(h[1]), pos(h[0]));
+    hinges.push(...h);
+    hMat.push(triMat[p.t]);
+    hW.push((3 * dot(e, e)) / (triArea[p.t] + triArea[q.t]));
+    hRest.push(hingeAngle(pos(h[0]), pos(h[1]), pos(h[2]), pos(h[3])));
+  }
+  const nH = hMat.length;
+  const yieldAngle = Float32Array.from(s.materials, (m) => m.plastic?.yieldAngle ?? 0);
+  const plastic = nH > 0 && hMat.some((m) => yieldAngle[m] > 0);
+
+  // CSR adjacency, per vertex: springs, then triangles, then hinges, each by index
+  const count = new Uint32Array(n + 1);
+  for (let k = 0; k < 2 * S; k++) count[springPairs[k] + 1]++;
+  for (let k = 0; k < 3 * T; k++) count[triIdx[k] + 1]++;
+  for (let k = 0; k < 4 * nH; k++) count[hinges[k] + 1]++;
+  for (let i = 0; i < n; i++) count[i + 1] += count[i];
+  const adjStart = count.slice();
+  const fill = count.slice(0, n);
+  const adj = new Uint32Array(count[n]);
+  const put = (i: number, v: number) => { adj[fill[i]++] = v; };
+  for (let k = 0; k < S; k++) for (let sl = 0; sl < 2; sl++) put(springPairs[2 * k + sl], packAdj(ELEM_SPRING, sl, k));
+  for (let k = 0; k < T; k++) for (let sl = 0; sl < 3; sl++) put(triIdx[3 * k + sl], packAdj(ELEM_TRIANGLE, sl, k));
+  for (let k = 0; k < nH; k++) for (let sl = 0; sl < 4; sl++) put(hinges[4 * k + sl], packAdj(ELEM_HINGE, sl, k));
+
+  // control vector: materials, actuation rows, collider rows (position, velocity), gripper rows
+  const M = s.materials.length, A = s.actuation?.channels ?? 0, cols = s.colliders ?? [], grips = s.grippers ?? [];
+  const actOff = M * MAT_STRIDE, colOff = actOff + H * A, gripOff = colOff + H * cols.length * 2 * d;
+  const size = gripOff + H * grips.length * d;
+  const ctrl0 = new Float32Array(size);
+  s.materials.forEach((m, k) => ctrl0.set([m.stiffness, m.damping, m.mu ?? 0, m.lambda ?? 0, m.bending ?? 0], k * MAT_STRIDE));
+  if (A > 0) {
+    const T0 = s.actuation!.values.length / A;
+    for (let t = 0; t < H; t++) for (let c = 0; c < A; c++) ctrl0[actOff + t * A + c] = s.actuation!.values[Math.min(t, T0 - 1) * A + c];
+  }
+  cols.forEach((c, k) => {
+    const p = rows(c.position, H, d), v = rows(c.velocity, H, d);
+    for (let t = 0; t < H; t++) {
+      const o = colOff + (t * cols.length + k) * 2 * d;
+      for (let a = 0; a < d; a++) { ctrl0[o + a] = p[t * d + a]; ctrl0[o + d + a] = v[t * d + a]; }
+    }
+  });
+  grips.forEach((g, k) => {
+    const p = rows(g.position, H, d);
+    for (let t = 0; t < H; t++) for (let a = 0; a < d; a++) ctrl0[gripOff + (t * grips.length + k) * d + a] = p[t * d + a];
+  });
+
+  const stride = 2 * d;
+  const state0 = new Float32Array(n * stride + (plastic ? nH : 0));
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < d; a++) {
+      state0[i * stride + a] = s.vertices.x[i * d + a];
+      state0[i * stride + d + a] = s.vertices.v[i * d + a];
+    }
+  }
+  const hingeRest0 = Float32Array.from(hRest);
+  if (plastic) state0.set(hingeRest0, n * stride);
+
+  const colliders: ColliderModel[] = cols.map((c) => {
+    const he = c.halfExtents ?? [];
+    const o = c.orientation?.[0];
+    return {
+      shape: c.shape === 'box' ? 0 : c.shape === 'sphere' ? 1 : 2,
+      halfExtents: [f32(he[0] ?? 0), f32(he[1] ?? 0), f32(he[2] ?? 0)],
+      radius: f32(c.radius ?? 0),
+      friction: f32(c.friction),
+      rot: (o ? (d === 2 ? angleToRot(o[0]) : quatToRot(o)) : [1, 0, 0, 0, 1, 0, 0, 0, 1]).map(f32),
+    };
+  });
+
+  return {
+    dim: d, n, dt: f32(s.dt), gravity: [0, 1, 2].map((a) => f32(s.gravity[a] ?? 0)).slice(0, d), decay: f32(Math.exp(-(s.damping ?? 0) * s.dt)), horizon: H,
+    flag, invMass, gripOffset,
+    springPairs, springRest, springMat, springChan, actuationStrength: f32(sp?.actuationStrength ?? 0.2),
+    triIdx, triMat, triDmInv, triArea,
+    hingeIdx: Uint32Array.from(hinges), hingeMat: Uint32Array.from(hMat), hingeWeight: Float32Array.from(hW), hingeRest0,
+    plastic, yieldAngle,
+    adjStart, adj,
+    ground: s.ground ? { height: f32(s.ground.height), friction: f32(s.ground.friction), softness: f32(s.ground.softness) } : null,
+    colliders, colliderSoftness: f32(s.colliderSoftness ?? 0),
+    selfContact: s.selfContact ? { thickness: f32(s.selfContact.thickness), stiffness: f32(s.selfContact.stiffness) } : null,
+    nMaterials: M, nChannels: A, nGrippers: grips.length,
+    ctrl: { actOff, colOff, gripOff, size }, ctrl0,
+    state0,
+  };
+}

@@ -1,0 +1,178 @@
+// The float64 reference of one SpringSim step, function for function with the WGSL (forces.wgsl,
+// contact.wgsl, step.wgsl): the oracle of the forward tests and of gradcheck's central differences.
+// Elements are summed by scattering to their vertices (the GPU gathers); that differs only in rounding.
+import { FLAG_FREE, FLAG_GRIPPER, FLAG_PINNED, MAT_STRIDE, type SpringModel } from './model';
+
+type V = number[];
+const sub = (a: V, b: V): V => a.map((x, i) => x - b[i]);
+const add = (a: V, b: V): V => a.map((x, i) => x + b[i]);
+const scale = (a: V, s: number): V => a.map((x) => x * s);
+const dot = (a: V, b: V) => a.reduce((s, x, i) => s + x * b[i], 0);
+const cross = (a: V, b: V): V => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const norm = (a: V) => Math.sqrt(dot(a, a));
+
+/** Contact velocity slack: |vt| is taken as sqrt(|vt|^2 + ETA^2) so friction stays smooth at rest. */
+export const CONTACT_ETA = 1e-6;
+
+export function softplus(y: number): number {
+  return y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y));
+}
+
+/** contact.wgsl `contact`: velocity w of a point at signed distance phi (normal n) from a surface moving at V. */
+export function contactRef(w: V, V: V, phi: number, n: V, mu: number, kappa: number, dt: number): V {
+  const u = sub(w, V);
+  const un = dot(u, n);
+  const gap = phi + dt * un;
+  const delta = (kappa > 0 ? kappa * softplus(-gap / kappa) : Math.max(-gap, 0)) / dt;
+  const ut = sub(u, scale(n, un));
+  const lt = Math.sqrt(dot(ut, ut) + CONTACT_ETA * CONTACT_ETA);
+  const s = Math.max(0, 1 - (mu * delta) / lt);
+  return add(V, add(scale(n, un + delta), scale(ut, s)));
+}
+
+/** The rounded box's signed distance and outward normal at local point p (contact.wgsl, as MPM's). */
+export function roundedBoxRef(p: V, h: V, r: number): { phi: number; n: V } {
+  const q = p.map((x, i) => Math.abs(x) - h[i]);
+  const m = q.map((x) => Math.max(x, 0));
+  const lm = norm(m);
+  let k = 0;
+  for (let i = 1; i < p.length; i++) if (q[i] > q[k]) k = i;
+  const phi = lm + Math.min(q[k], 0) - r;
+  const sgn = p.map((x) => (x >= 0 ? 1 : -1));
+  const n = lm > 1e-12 ? m.map((x, i) => (sgn[i] * x) / lm) : p.map((_, i) => (i === k ? sgn[k] : 0));
+  return { phi, n };
+}
+
+/** The hinge's angle and its gradients u_q = d(theta)/d(x_q) (Bridson et al. 2003), q = a, b, c, d. */
+export function hingeRef(xa: V, xb: V, xc: V, xd: V): { theta: number; u: V[] } {
+  const e = sub(xb, xa), l = norm(e);
+  const n1 = cross(e, sub(xc, xa)), n2 = cross(sub(xa, xb), sub(xd, xb));
+  const theta = Math.atan2(dot(cross(n2, n1), e) / l, dot(n1, n2));
+  const m1 = scale(n1, 1 / dot(n1, n1)), m2 = scale(n2, 1 / dot(n2, n2));
+  const uc = scale(m1, l), ud = scale(m2, l);
+  const ua = add(scale(m1, dot(sub(xc, xb), e) / l), scale(m2, dot(sub(xd, xb), e) / l));
+  const ub = add(scale(m1, -dot(sub(xc, xa), e) / l), scale(m2, -dot(sub(xd, xa), e) / l));
+  return { theta, u: [ua, ub, uc, ud] };
+}
+
+/** Forces on every vertex [n][dim] at state (x, v) with control vector ctrl and rest angles `rest`. */
+export function forcesRef(m: SpringModel, x: V[], v: V[], ctrl: ArrayLike<number>, row: number, rest: ArrayLike<number>): V[] {
+  const d = m.dim, f: V[] = x.map(() => new Array(d).fill(0));
+  const mat = (k: number, field: number) => ctrl[k * MAT_STRIDE + field];
+  const S = m.springRest.length;
+  for (let s = 0; s < S; s++) {
+    const i = m.springPairs[2 * s], j = m.springPairs[2 * s + 1], k = m.springMat[s], ch = m.springChan[s];
+    const L = ch >= 0 ? m.springRest[s] * (1 + m.actuationStrength * ctrl[m.ctrl.actOff + row * m.nChannels + ch]) : m.springRest[s];
+    const dd = sub(x[j], x[i]), l = norm(dd), dh = scale(dd, 1 / l);
+    const fi = add(scale(dh, mat(k, 0) * (l / L - 1)), scale(dh, mat(k, 1) * dot(sub(v[j], v[i]), dh)));
+    f[i] = add(f[i], fi);
+    f[j] = sub(f[j], fi);
+  }
+  const T = m.triArea.length;
+  for (let t = 0; t < T; t++) {
+    const [i, j, k] = [m.triIdx[3 * t], m.triIdx[3 * t + 1], m.triIdx[3 * t + 2]];
+    const mu = mat(m.triMat[t], 2), la = mat(m.triMat[t], 3), A = m.triArea[t];
+    const D = m.triDmInv.subarray(4 * t, 4 * t + 4); // column-major
+    const e1 = sub(x[j], x[i]), e2 = sub(x[k], x[i]);
+    // F = [e1 e2] Dinv: columns F0 = e1 D00 + e2 D01, F1 = e1 D10 + e2 D11
+    const F0 = add(scale(e1, D[0]), scale(e2, D[1])), F1 = add(scale(e1, D[2]), scale(e2, D[3]));
+    const E00 = (dot(F0, F0) - 1) / 2, E11 = (dot(F1, F1) - 1) / 2, E01 = dot(F0, F1) / 2;
+    const tr = E00 + E11;
+    const S00 = 2 * mu * E00 + la * tr, S11 = 2 * mu * E11 + la * tr, S01 = 2 * mu * E01;
+    const P0 = add(scale(F0, S00), scale(F1, S01)), P1 = add(scale(F0, S01), scale(F1, S11));
+    // forces on j, k: -A P Dinv^T, columns
+    const fj = scale(add(scale(P0, D[0]), scale(P1, D[2])), -A);
+    const fk = scale(add(scale(P0, D[1]), scale(P1, D[3])), -A);
+    f[j] = add(f[j], fj);
+    f[k] = add(f[k], fk);
+    f[i] = sub(f[i], add(fj, fk));
+  }
+  const nH = m.hingeWeight.length;
+  for (let h = 0; h < nH; h++) {
+    const q = [0, 1, 2, 3].map((s) => m.hingeIdx[4 * h + s]);
+    const { theta, u } = hingeRef(x[q[0]], x[q[1]], x[q[2]], x[q[3]]);
+    const c = -mat(m.hingeMat[h], 4) * m.hingeWeight[h] * (theta - rest[h]);
+    for (let s = 0; s < 4; s++) f[q[s]] = add(f[q[s]], scale(u[s], c));
+  }
+  if (m.selfContact) {
+    const { thickness: hc, stiffness: kc } = m.selfContact;
+    for (let i = 0; i < m.n; i++) {
+      for (let j = i + 1; j < m.n; j++) {
+        const r = sub(x[i], x[j]), l = norm(r);
+        if (l >= hc || l === 0) continue;
+        const fi = scale(r, (kc * (hc - l)) / l);
+        f[i] = add(f[i], fi);
+        f[j] = sub(f[j], fi);
+      }
+    }
+  }
+  return f;
+}
+
+/** One step of one copy: state [n][2 dim] (+ rest angles when plastic) at `step` -> the next. */
+export function stepRef(m: SpringModel, state: Float64Array, ctrl: ArrayLike<number>, step: number): Float64Array {
+  const d = m.dim, n = m.n, st = 2 * d, row = Math.min(step, m.horizon - 1);
+  const x: V[] = [], v: V[] = [];
+  for (let i = 0; i < n; i++) {
+    x.push(Array.from(state.subarray(i * st, i * st + d)));
+    v.push(Array.from(state.subarray(i * st + d, i * st + 2 * d)));
+  }
+  const nH = m.hingeWeight.length;
+  const rest = m.plastic ? state.subarray(n * st, n * st + nH) : m.hingeRest0;
+  const f = forcesRef(m, x, v, ctrl, row, rest);
+  const out = new Float64Array(state.length);
+  const dt = m.dt;
+  for (let i = 0; i < n; i++) {
+    let xn: V, vn: V;
+    const fl = m.flag[i];
+    if (fl === FLAG_PINNED) {
+      xn = x[i];
+      vn = new Array(d).fill(0);
+    } else if (fl >= FLAG_GRIPPER) {
+      const g = fl - FLAG_GRIPPER;
+      const o = m.ctrl.gripOff + (row * m.nGrippers + g) * d;
+      xn = x[i].map((_, a) => ctrl[o + a] + m.gripOffset[i * 3 + a]);
+      vn = scale(sub(xn, x[i]), 1 / dt);
+    } else {
+      if (fl !== FLAG_FREE) throw new Error(`vertex ${i}: flag ${fl}`);
+      let w = scale(add(v[i], scale(add(scale(f[i], m.invMass[i]), m.gravity), dt)), m.decay);
+      if (m.ground) {
+        const nrm = x[i].map((_, a) => (a === 1 ? 1 : 0));
+        w = contactRef(w, new Array(d).fill(0), x[i][1] - m.ground.height, nrm, m.ground.friction, m.ground.softness, dt);
+      }
+      m.colliders.forEach((c, k) => {
+        const o = m.ctrl.colOff + (row * m.colliders.length + k) * 2 * d;
+        const p = Array.from({ length: d }, (_, a) => ctrl[o + a]);
+        const V = Array.from({ length: d }, (_, a) => ctrl[o + d + a]);
+        const R = (r: number, cc: number) => c.rot[cc * 3 + r];
+        const rel = sub(x[i], p);
+        // local = R^T rel
+        const loc = Array.from({ length: d }, (_, a) => rel.reduce((s, y, b) => s + R(b, a) * y, 0));
+        const h = c.shape === 1 ? [0, 0, 0] : c.halfExtents;
+        const sdf = roundedBoxRef(loc, h.slice(0, d), c.radius);
+        const nw = Array.from({ length: d }, (_, a) => sdf.n.reduce((s, y, b) => s + R(a, b) * y, 0));
+        w = contactRef(w, V, sdf.phi, nw, c.friction, m.colliderSoftness, dt);
+      });
+      vn = w;
+      xn = add(x[i], scale(vn, dt));
+    }
+    out.set(xn, i * st);
+    out.set(vn, i * st + d);
+  }
+  if (m.plastic) {
+    for (let h = 0; h < nH; h++) {
+      const Y = m.yieldAngle[m.hingeMat[h]];
+      const q = [0, 1, 2, 3].map((s) => x[m.hingeIdx[4 * h + s]]);
+      const theta = hingeRef(q[0], q[1], q[2], q[3]).theta;
+      out[n * st + h] = Y > 0 ? theta - Math.min(Math.max(theta - rest[h], -Y), Y) : rest[h];
+    }
+  }
+  return out;
+}
+
+/** `steps` steps from state0 (one copy) with control vector ctrl: the final state. */
+export function rolloutRef(m: SpringModel, state0: ArrayLike<number>, ctrl: ArrayLike<number>, steps: number): Float64Array {
+  let s: Float64Array = Float64Array.from(state0);
+  for (let t = 0; t < steps; t++) s = stepRef(m, s, ctrl, t);
+  return s;
+}

@@ -1,0 +1,310 @@
+// The mass-spring / thin-shell simulator on the Simulator interface (src/core/simulator.ts): the
+// Model (compiled once: model.ts, layout.ts), per-step kernels (step.wgsl, plastic.wgsl, grid.wgsl)
+// and their adjoints (adjoint.wgsl, shell.adj.wgsl), with the control vector's gradient summed by the
+// one Reducer. 2D and 3D from one source; triangles and hinges exist in 3D only.
+import type { GpuContext } from '../gpu/device';
+import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
+import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
+import { Reducer, type TargetedSegment } from '../gpu/reduce';
+import type { ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
+import { composePlain } from '../shaders/compose';
+import { mpmShaders, springShaders } from '../shaders/index';
+import type { SpringScene } from './scene';
+import { compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
+import { hashSize, packModel, packParams, PARAMS_BYTES, termLayout } from './layout';
+
+const STEP_STRIDE = 256;
+const NONE = 0xffffffff;
+const WG = 64;
+const UNIFORM = 0x40, COPY_DST = 0x08;
+
+export interface SpringStatus extends SimStatus {
+  /** Self-contact neighbours beyond MAX_NEIGHBOURS (forces.wgsl) that were left out, summed over vertex-steps. */
+  neighboursDropped: number;
+}
+
+type KernelName = 'step' | 'plastic' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'adj_lambda' | 'adj_gather' | 'adj_hinge';
+
+const decl = {
+  p: 'var<uniform> p: Params;',
+  st: 'var<uniform> st: Step;',
+  model: 'var<storage, read> model: array<u32>;',
+  ctrl: 'var<storage, read> ctrl: array<f32>;',
+  s_in: 'var<storage, read> s_in: array<f32>;',
+  s_out: 'var<storage, read_write> s_out: array<f32>;',
+  status: 'var<storage, read_write> status: array<atomic<u32>>;',
+  grid: 'var<storage, read> grid: array<u32>;',
+  grid_rw: 'var<storage, read_write> grid: array<atomic<u32>>;',
+  g_out: 'var<storage, read> g_out: array<f32>;',
+  lam: 'var<storage, read_write> lam: array<f32>;',
+  g_in: 'var<storage, read_write> g_in: array<f32>;',
+  terms: 'var<storage, read_write> terms: array<f32>;',
+} as const;
+type Decl = keyof typeof decl;
+const kindOf = (d: Decl): BindingKind => (d === 'p' ? 'uniform' : d === 'st' ? 'uniform-dynamic' : decl[d].includes('read_write') ? 'rw' : 'read');
+const bindings = (names: Decl[]) => names.map((d, i) => `@group(0) @binding(${i}) ${decl[d]}`).join('\n');
+
+const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid'];
+const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid'];
+const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw'];
+
+const STUBS_2D = `
+fn tri_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
+fn hinge_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
+fn tri_adjoint(b: u32, k: u32, slot: u32, li: vecD, i: u32) -> vecD { return vecD(0.0); }
+fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD { return vecD(0.0); }
+`;
+
+function sources(dim: 2 | 3): Record<'step' | 'adjoint' | 'grid', string> {
+  const s = springShaders;
+  const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces];
+  const step = dim === 3 ? [s.shell, s.step, s.plastic] : [STUBS_2D, s.step];
+  const adj = dim === 3 ? [s.shell, s.shellAdj, s.adjoint] : [STUBS_2D, s.adjoint];
+  return {
+    step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
+    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), ...shared, ...adj].join('\n')),
+    grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
+  };
+}
+
+const KERNELS: Record<KernelName, ['step' | 'adjoint' | 'grid', Decl[]]> = {
+  step: ['step', STEP_BINDINGS],
+  plastic: ['step', STEP_BINDINGS],
+  grid_count: ['grid', GRID_BINDINGS],
+  grid_scan: ['grid', GRID_BINDINGS],
+  grid_scatter: ['grid', GRID_BINDINGS],
+  adj_lambda: ['adjoint', ADJ_BINDINGS],
+  adj_gather: ['adjoint', ADJ_BINDINGS],
+  adj_hinge: ['adjoint', ADJ_BINDINGS],
+};
+
+function range(start: number, count: number, stride: number, width: number): Uint32Array {
+  const r = new Uint32Array(count * width);
+  for (let k = 0; k < count; k++) for (let j = 0; j < width; j++) r[k * width + j] = start + k * stride + j;
+  return r;
+}
+
+/** The blocks of one copy's control vector (model.ts ctrl layout). Material fields no element uses are left out. */
+function paramBlocks(m: SpringModel, scene: SpringScene): ParamBlock[] {
+  const out: ParamBlock[] = [];
+  const used = (k: number, f: number) => (f < 2 ? m.springMat.includes(k) : f < 4 ? m.triMat.includes(k) : m.hingeMat.includes(k));
+  for (let k = 0; k < m.nMaterials; k++) {
+    MAT_FIELDS.forEach((name, f) => {
+      if (!used(k, f)) return;
+      out.push({ name: `materials[${k}].${name}`, kind: 'material', indices: Uint32Array.of(k * MAT_STRIDE + f), rowLength: 0, min: name === 'stiffness' ? Number.MIN_VALUE : 0, eps: 1e-6, relative: true });
+    });
+  }
+  const H = m.horizon, d = m.dim, C = m.colliders.length, G = m.nGrippers;
+  if (m.nChannels > 0) out.push({ name: 'actuation', kind: 'actuation', indices: range(m.ctrl.actOff, H, m.nChannels, m.nChannels), rowLength: m.nChannels, eps: 1e-6 });
+  const len = Math.max(...scene.extent);
+  for (let c = 0; c < C; c++) {
+    out.push({ name: `colliders[${c}].position`, kind: 'track', indices: range(m.ctrl.colOff + c * 2 * d, H, C * 2 * d, d), rowLength: d, eps: 1e-6 * len });
+    out.push({ name: `colliders[${c}].velocity`, kind: 'track', indices: range(m.ctrl.colOff + c * 2 * d + d, H, C * 2 * d, d), rowLength: d, eps: 1e-6 });
+  }
+  for (let g = 0; g < G; g++) {
+    out.push({ name: `grippers[${g}].position`, kind: 'track', indices: range(m.ctrl.gripOff + g * d, H, G * d, d), rowLength: d, eps: 1e-6 * len });
+  }
+  return out;
+}
+
+export class SpringSim implements Simulator<SpringStatus> {
+  readonly kind: 'springs' | 'shell';
+  readonly device: GPUDevice;
+  readonly dim: 2 | 3;
+  readonly state: StateLayout;
+  readonly stateBytes: number;
+  readonly state0: Float32Array;
+  readonly horizon: number;
+  readonly params: ParamSpace;
+  paramValues: Float32Array;
+  readonly paramGrad: GPUBuffer;
+  paramVersion = 0;
+  readonly workKind: { step: string; adjoint: string };
+  readonly itemAttributes: GPUBuffer;
+  readonly extent: number[];
+  private readonly uniform: GPUBuffer;
+  private readonly modelBuf: GPUBuffer;
+  private readonly ctrl: GPUBuffer;
+  private readonly status: GPUBuffer;
+  private readonly grid: GPUBuffer;
+  private readonly lam: GPUBuffer;
+  private readonly terms: GPUBuffer;
+  private readonly unused: GPUBuffer;
+  private readonly reducer: Reducer;
+  private readonly segments: TargetedSegment[];
+  private steps: GPUBuffer | null = null;
+  private stepCapacity = 0;
+
+  private constructor(readonly gpu: GpuContext, readonly scene: SpringScene, readonly model: SpringModel, readonly batch: number,
+    readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>) {
+    const dev = (this.device = gpu.device);
+    const m = model, d = (this.dim = m.dim), n = m.n, B = batch;
+    this.kind = scene.kind;
+    this.workKind = { step: `springs.step.${n}`, adjoint: `springs.adjoint.${n}` };
+    const nTail = m.plastic ? m.hingeWeight.length : 0;
+    this.state = { items: n, stride: 2 * d, position: 'x', fields: [{ name: 'x', offset: 0, length: d }, { name: 'v', offset: d, length: d }],
+      ...(nTail ? { tail: [{ name: 'restAngle', length: nTail }] } : {}) };
+    this.stateBytes = B * (n * 2 * d + nTail) * 4;
+    // copy-major items, then every copy's tail
+    this.state0 = new Float32Array(B * (n * 2 * d + nTail));
+    for (let b = 0; b < B; b++) {
+      this.state0.set(m.state0.subarray(0, n * 2 * d), b * n * 2 * d);
+      this.state0.set(m.state0.subarray(n * 2 * d), B * n * 2 * d + b * nTail);
+    }
+    this.horizon = m.horizon;
+    const P = m.ctrl.size;
+    this.paramValues = new Float32Array(B * P);
+    for (let b = 0; b < B; b++) this.paramValues.set(m.ctrl0, b * P);
+    const blocks = paramBlocks(m, scene);
+    this.params = {
+      size: P, blocks,
+      values: (b) => Float64Array.from(this.paramValues.subarray(b * P, (b + 1) * P)),
+      unpack: (rec, b) => Float64Array.from(rec.subarray(b * P, (b + 1) * P)),
+      pack: (rec, b, v) => {
+        if (v.length !== P) throw new RangeError(`control vector has ${v.length} entries, expected ${P}`);
+        rec.set(Array.from(v), b * P);
+      },
+    };
+    const packed = packModel(m);
+    this.uniform = createBuffer(dev, 'springs.params', PARAMS_BYTES, UNIFORM | COPY_DST, packParams(m, packed, B));
+    this.modelBuf = createBuffer(dev, 'springs.model', packed.words.byteLength, undefined, packed.words);
+    this.ctrl = createBuffer(dev, 'springs.ctrl', Math.max(16, this.paramValues.byteLength), undefined, this.paramValues);
+    this.paramGrad = createBuffer(dev, 'springs.g_ctrl', Math.max(16, this.paramValues.byteLength));
+    this.status = createBuffer(dev, 'springs.status', 16);
+    const hs = hashSize(n);
+    this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * (2 * hs + 1 + n) * 4 : 16);
+    this.lam = createBuffer(dev, 'springs.lam', B * n * 3 * d * 4);
+    const t = termLayout(m);
+    this.terms = createBuffer(dev, 'springs.terms', Math.max(16, B * t.count * n * 4));
+    this.unused = createBuffer(dev, 'springs.unused', 16);
+    const attrs = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) attrs[2 * i + 1] = 1 / m.invMass[i];
+    this.itemAttributes = createBuffer(dev, 'springs.attributes', attrs.byteLength, undefined, attrs);
+    this.extent = scene.extent.slice();
+    this.reducer = new Reducer(dev, cache);
+    // control entry of each term: materials (constant), actuation, collider and gripper rows (per step)
+    const C = m.colliders.length, G = m.nGrippers;
+    const target = (q: number): [number, number] => {
+      if (q < t.act) return [q, 0];
+      if (q < t.col) return [m.ctrl.actOff + q - t.act, m.nChannels];
+      if (q < t.grip) return [m.ctrl.colOff + q - t.col, C * 2 * d];
+      return [m.ctrl.gripOff + q - t.grip, G * d];
+    };
+    this.segments = [];
+    for (let b = 0; b < B; b++) {
+      for (let q = 0; q < t.count; q++) {
+        const [tg, rowStep] = target(q);
+        this.segments.push({ offset: (b * t.count + q) * n, count: n, target: b * P + tg, rowStep });
+      }
+    }
+    this.resetStatus();
+  }
+
+  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache } = {}): Promise<SpringSim> {
+    const cache = opts.cache ?? new PipelineCache(gpu.device);
+    const model = compileSpringScene(scene);
+    const src = sources(model.dim);
+    // plastic and adj_hinge exist in 3D only (hinges)
+    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => model.dim === 3 || (e !== 'plastic' && e !== 'adj_hinge'));
+    const ks = await Promise.all(names.map((e) => {
+      const [mod, b] = KERNELS[e];
+      return cache.computeAsync(`springs.${model.dim}d.${e}`, src[mod], b.map(kindOf), e);
+    }));
+    const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
+    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k);
+    await sim.reducer.ready();
+    return sim;
+  }
+
+  createState(label: string, init?: Float32Array): GPUBuffer {
+    return createBuffer(this.device, `springs.state.${label}`, this.stateBytes, undefined, init);
+  }
+
+  ensureSteps(n: number): void {
+    if (n <= this.stepCapacity) return;
+    this.steps?.destroy();
+    const data = new Uint32Array((n * STEP_STRIDE) / 4);
+    for (let t = 0; t < n; t++) data.set([t, Math.min(t, this.horizon - 1)], (t * STEP_STRIDE) / 4);
+    this.steps = createBuffer(this.device, 'springs.steps', data.byteLength, UNIFORM | COPY_DST, data);
+    this.stepCapacity = n;
+  }
+
+  private run(pass: GPUComputePassEncoder, name: KernelName, step: number, bufs: BufferBinding[], groups: number): void {
+    if (groups === 0) return;
+    const k = this.k[name];
+    pass.setPipeline(k.pipeline);
+    const withStep = KERNELS[name][1].includes('st');
+    if (withStep && (!this.steps || step >= this.stepCapacity)) throw new RangeError(`step ${step} beyond the step table; call ensureSteps first`);
+    const all = withStep ? [this.uniform, { buffer: this.steps!, size: 16 }, ...bufs] : [this.uniform, ...bufs];
+    pass.setBindGroup(0, this.cache.bindGroup(`springs.${name}.bind`, k.layout, all), withStep ? [step * STEP_STRIDE] : []);
+    pass.dispatchWorkgroups(groups);
+  }
+
+  private get vertexGroups(): number { return Math.ceil((this.model.n * this.batch) / WG); }
+  private get hingeGroups(): number { return Math.ceil((this.model.hingeWeight.length * this.batch) / WG); }
+
+  private encodeGrid(pass: GPUComputePassEncoder, s: GPUBuffer): void {
+    if (!this.model.selfContact) return;
+    this.run(pass, 'grid_count', 0, [s, this.grid], this.vertexGroups);
+    this.run(pass, 'grid_scan', 0, [s, this.grid], this.batch);
+    this.run(pass, 'grid_scatter', 0, [s, this.grid], this.vertexGroups);
+  }
+
+  encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    this.encodeGrid(pass, sIn);
+    const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unused];
+    this.run(pass, 'step', step, bufs, this.vertexGroups);
+    if (this.model.plastic) this.run(pass, 'plastic', step, bufs, this.hingeGroups);
+  }
+
+  clearAdjoint(enc: GPUCommandEncoder): void {
+    enc.clearBuffer(this.paramGrad);
+  }
+
+  encodeStepAdjoint(pass: GPUComputePassEncoder, io: StepAdjointIO): unknown {
+    this.encodeGrid(pass, io.sIn);
+    const grid = this.model.selfContact ? this.grid : this.unused;
+    const base = [this.modelBuf, this.ctrl, io.sIn, io.gOut];
+    this.run(pass, 'adj_lambda', io.step, [...base, this.lam, this.unused, this.terms, grid], this.vertexGroups);
+    this.run(pass, 'adj_gather', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.vertexGroups);
+    if (this.model.plastic) this.run(pass, 'adj_hinge', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.hingeGroups);
+    if (this.segments.length > 0) {
+      this.reducer.encodeTargetedSum(pass, this.terms, this.segments, this.paramGrad,
+        { accumulate: true, row: { buffer: this.steps!, offset: io.step * STEP_STRIDE, word: 1 }, maxRow: this.horizon - 1 });
+    }
+    return undefined;
+  }
+
+  encodeFinishAdjoint(): void {}
+
+  writeParams(values: Float32Array): void {
+    if (values.length !== this.paramValues.length) throw new RangeError(`control record has ${values.length} floats, expected ${this.paramValues.length}`);
+    writeBuffer(this.device, this.ctrl, values);
+    this.paramValues = values.slice();
+    this.paramVersion++;
+  }
+
+  resetStatus(): void { writeBuffer(this.device, this.status, Uint32Array.of(NONE, 0, 0, 0)); }
+
+  async readStatus(): Promise<SpringStatus> {
+    const s = await readU32(this.device, this.status, 0, 2);
+    return { badStep: s[0] === NONE ? null : s[0], neighboursDropped: s[1] };
+  }
+
+  blowUpMessage(s: SpringStatus): string {
+    return `${this.scene.name}: a vertex's position or velocity became non-finite or left |x| < 1e7 at step ${s.badStep} (stiffness too high for dt ${this.scene.dt}? reduce dt or the stiffnesses)`;
+  }
+
+  describeStatus(s: SpringStatus): string {
+    return s.neighboursDropped > 0 ? `, ${s.neighboursDropped} self-contact neighbours beyond 16 per vertex left out` : '';
+  }
+
+  selection(): { start: number; count: number; weights: Float32Array } {
+    return { start: 0, count: this.model.n, weights: Float32Array.from(this.model.invMass, (w) => 1 / w) };
+  }
+
+  destroy(): void {
+    for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.itemAttributes]) b.destroy();
+    this.steps?.destroy();
+  }
+}

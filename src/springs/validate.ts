@@ -1,0 +1,160 @@
+// Validation of a spring or shell scene before any GPU work, in the order of their cost: dim, then
+// the element counts and the buffers they would need (array lengths only: a file claiming 10^9
+// vertices is refused without visiting them), then the schema (schema.ts: types, ranges, lengths),
+// then the rules that relate fields, one pass over each element array (mesh-checks.ts). Every
+// error is a SceneError naming the field, the value and what is allowed.
+import type { GenericSchema } from 'valibot';
+import type { SceneLimits } from '../mpm/validate';
+import type { SpringScene } from './scene';
+import { checkSchema, describe, dimSchema, MAX_STEPS } from '../mpm/schema';
+import { checkColliderOrientation, checkColliderShape } from '../mpm/collider-checks';
+import { sceneError, show } from '../core/scene-error';
+import { springSceneSchema, type SpringSchemaContext } from './schema';
+import { springParamNames } from './param-names';
+import { checkSelfContact, checkSprings, checkTriangles, checkVertexSets } from './mesh-checks';
+
+/** Vertices per batch copy, by default: 4,000,000 / batch (limits.maxParticles overrides it). */
+export const DEFAULT_MAX_VERTICES = 4_000_000;
+/** Springs in a scene, by default (limits.maxSprings overrides it). */
+export const DEFAULT_MAX_SPRINGS = 16_000_000;
+/** The largest buffer allowed when limits name no device limit. */
+export const DEFAULT_MAX_BUFFER_BYTES = 128 * 2 ** 20;
+/** Vertex state: x and v, each padded to 4 floats. */
+const VERTEX_BYTES = 8 * 4;
+/** One element record (a spring, or a third of a triangle). */
+const ELEMENT_BYTES = 16;
+
+interface Counts {
+  n: number;
+  springs: number;
+  triangles: number;
+}
+
+/** Checks a spring or shell scene and returns it typed; throws SceneError at the first problem. */
+export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batch = 1): SpringScene {
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`validateSpringScene: batch = ${batch} must be a positive integer`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw sceneError('', show(raw), 'has the wrong type', 'an object in the format of src/springs/scene.ts');
+  }
+  const obj = raw as Record<string, unknown>;
+  const dim = checkField(obj, 'dim', dimSchema);
+  const context = countElements(obj, dim);
+  checkSizes({ n: context.n ?? 0, springs: context.springs ?? 0, triangles: context.triangles ?? 0 }, limits, batch);
+  const s = checkSchema(springSceneSchema(context), obj);
+  checkActuation(s);
+  checkGrippers(s);
+  checkSprings(s);
+  checkTriangles(s);
+  checkVertexSets(s);
+  checkColliders(s);
+  checkSelfContact(s);
+  checkParamNames(s, s.optimize?.params, 'optimize.params');
+  return s;
+}
+
+function checkField<T>(obj: Record<string, unknown>, key: string, schema: GenericSchema<T>): T {
+  if (obj[key] === undefined) throw sceneError(key, undefined, 'is missing', describe(schema));
+  return checkSchema(schema, obj[key], key);
+}
+
+/** The length of obj[part][key] when it is an array. */
+function lengthOf(obj: Record<string, unknown>, part: string, key: string): number | undefined {
+  const p = obj[part];
+  const a = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(a) ? a.length : undefined;
+}
+
+// The counts every length depends on, from lengths alone. A count whose array is not an array
+// stays undefined: the schema then reports that array's type.
+function countElements(obj: Record<string, unknown>, dim: 2 | 3): SpringSchemaContext {
+  const n = lengthOf(obj, 'vertices', 'mass');
+  if (n === 0) throw sceneError('vertices.mass', '[]', 'is empty', 'at least 1 vertex');
+  const pairs = lengthOf(obj, 'springs', 'pairs');
+  if (pairs !== undefined && pairs % 2 !== 0) {
+    throw sceneError('springs.pairs', `${pairs} indices`, 'is not whole pairs', 'an even number of vertex indices (i, j per spring)');
+  }
+  const corners = lengthOf(obj, 'triangles', 'indices');
+  if (corners !== undefined && corners % 3 !== 0) {
+    throw sceneError('triangles.indices', `${corners} indices`, 'is not whole triangles', 'a multiple of 3 vertex indices (3 per triangle)');
+  }
+  const triangles = corners === undefined ? undefined : corners / 3;
+  if (dim === 2 && (triangles ?? 0) > 0) {
+    throw sceneError('triangles', `${triangles} triangle${triangles === 1 ? '' : 's'}`, 'are only for 3D scenes (this one has dim 2)',
+      'no triangles in a 2D scene: springs only, or dim 3 for a shell');
+  }
+  return { dim, n, springs: pairs === undefined ? undefined : pairs / 2, triangles };
+}
+
+function bufferLimit(limits: SceneLimits): { bytes: number; name: string } {
+  const { maxStorageBufferBindingSize: a, maxBufferSize: b } = limits;
+  if (a === undefined && b === undefined) return { bytes: DEFAULT_MAX_BUFFER_BYTES, name: 'the default 128 MiB' };
+  const [bind, buf] = [a ?? Infinity, b ?? Infinity];
+  return bind <= buf ? { bytes: bind, name: 'device limit maxStorageBufferBindingSize' } : { bytes: buf, name: 'device limit maxBufferSize' };
+}
+
+// Counts and buffer sizes from lengths alone: nothing is iterated or allocated.
+function checkSizes(c: Counts, limits: SceneLimits, batch: number): void {
+  const maxVertices = limits.maxParticles ?? Math.floor(DEFAULT_MAX_VERTICES / batch);
+  if (c.n > maxVertices) {
+    const why = limits.maxParticles !== undefined ? 'limits.maxParticles' : `${DEFAULT_MAX_VERTICES} / batch ${batch}`;
+    throw sceneError('vertices', `${c.n} vertices`, 'is too many', `at most ${maxVertices} vertices (${why})`);
+  }
+  const maxSprings = limits.maxSprings ?? DEFAULT_MAX_SPRINGS;
+  if (c.springs > maxSprings) {
+    const why = limits.maxSprings !== undefined ? 'limits.maxSprings' : 'the default cap';
+    throw sceneError('springs', `${c.springs} springs`, 'is too many', `at most ${maxSprings} springs (${why})`);
+  }
+  const lim = bufferLimit(limits);
+  const check = (field: string, value: string, what: string, bytes: number) => {
+    if (bytes > lim.bytes) {
+      throw sceneError(field, value, `needs ${what} buffer of ${bytes} bytes, more than the device allows`, `<= ${lim.bytes} bytes (${lim.name})`);
+    }
+  };
+  check('vertices', `${c.n} vertices (x batch ${batch})`, 'a vertex state', batch * c.n * VERTEX_BYTES);
+  check(c.springs >= 3 * c.triangles ? 'springs' : 'triangles', `${c.springs} springs and ${c.triangles} triangles (x batch ${batch})`,
+    'an element', batch * (c.springs + 3 * c.triangles) * ELEMENT_BYTES);
+}
+
+function checkActuation(s: SpringScene): void {
+  const act = s.actuation;
+  if (!act) return;
+  if (act.values.length % act.channels !== 0) {
+    throw sceneError('actuation.values', show(act.values), `has ${act.values.length} values, not whole rows`,
+      `a positive multiple of actuation.channels = ${act.channels} (rows [T][channels], flattened)`);
+  }
+  const rows = act.values.length / act.channels;
+  if (rows > MAX_STEPS) throw sceneError('actuation.values', show(act.values), `has ${rows} rows`, `at most ${MAX_STEPS}`);
+}
+
+// A gripper's track is read per step of the rollout: rows past `steps` would never be used.
+function checkGrippers(s: SpringScene): void {
+  (s.grippers ?? []).forEach((g, k) => {
+    if (g.position.length > s.steps) {
+      throw sceneError(`grippers[${k}].position`, `${g.position.length} rows`, 'has more rows than the scene has steps',
+        `1 to ${s.steps} rows (steps; one row: held)`);
+    }
+  });
+}
+
+function checkColliders(s: SpringScene): void {
+  (s.colliders ?? []).forEach((c, k) => {
+    const f = `colliders[${k}]`;
+    checkColliderShape(c, f);
+    checkColliderOrientation(c, f, s.dim);
+    c.angularVelocity?.forEach((w, t) => {
+      if (w.some((e) => e !== 0)) {
+        throw sceneError(`${f}.angularVelocity[${t}]`, show(w), 'is not supported for spring scenes (their colliders do not spin)',
+          'absent, or all zeros');
+      }
+    });
+  });
+}
+
+/** Refuses parameter names a spring scene does not have (optimize.params, or a command line's --params). */
+export function checkParamNames(s: SpringScene, names: string[] | undefined, field: string): void {
+  if (!names) return;
+  const known = springParamNames(s);
+  names.forEach((name, k) => {
+    if (!known.includes(name)) throw sceneError(`${field}[${k}]`, show(name), 'is not a parameter of this scene', `one of ${known.join(', ')}`);
+  });
+}

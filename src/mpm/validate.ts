@@ -14,6 +14,7 @@ import {
 } from './schema';
 import { fmt, fmtDown } from '../core/scene-error';
 import { checkFloatRanges } from './float-ranges';
+import { checkColliderOrientation, checkColliderShape } from './collider-checks';
 
 export { SceneError } from '../core/scene-error';
 
@@ -176,23 +177,7 @@ function checkColliders(s: MpmScene): void {
   const { dx } = s.grid;
   s.colliders.forEach((c, k) => {
     const f = `colliders[${k}]`;
-    const h = c.halfExtents ?? [];
-    const nonZero = h.filter((e) => e > 0).length;
-    if (c.shape === 'box' && nonZero === 0) {
-      const [value, problem] = c.halfExtents ? [show(c.halfExtents), 'gives the box no size'] : [undefined, 'is missing'];
-      throw sceneError(`${f}.halfExtents`, value, problem, 'half extents > 0 along some axis, for a box');
-    }
-    if (c.shape !== 'box' && !((c.radius ?? 0) > 0)) {
-      const [value, problem] = c.radius !== undefined ? [show(c.radius), `gives the ${c.shape} no size`] : [undefined, 'is missing'];
-      throw sceneError(`${f}.radius`, value, problem, `> 0, for a ${c.shape}`);
-    }
-    if (c.shape === 'sphere' && nonZero > 0) {
-      throw sceneError(`${f}.halfExtents`, show(c.halfExtents), 'is not used by a sphere', 'all zero or absent');
-    }
-    if (c.shape === 'capsule' && nonZero > 1) {
-      throw sceneError(`${f}.halfExtents`, show(c.halfExtents), 'has more than one non-zero axis',
-        'the segment half length on one axis, zeros elsewhere');
-    }
+    checkColliderShape(c, f);
     // A collider moving more than a cell per step skips over the material it should push.
     c.velocity.forEach((u, t) => {
       const speed = Math.hypot(...u);
@@ -201,15 +186,9 @@ function checkColliders(s: MpmScene): void {
           `speed <= dx / dt = ${fmtDown(dx / s.dt)}`);
       }
     });
-    // A quaternion is normalised on the GPU: one near zero has no direction to normalise.
-    c.orientation?.forEach((o, t) => {
-      const n = Math.hypot(...o);
-      if (s.dim === 3 && !(n >= 1e-3)) {
-        throw sceneError(`${f}.orientation[${t}]`, `${show(o)} (norm ${fmt(n)})`, 'is not a rotation', 'a quaternion [x, y, z, w] of norm >= 0.001');
-      }
-    });
+    checkColliderOrientation(c, f, s.dim);
     // Spinning, the surface moves at up to |u| + |omega| (|h| + r) (its farthest point from the centre).
-    const reach = Math.hypot(...h) + (c.radius ?? 0);
+    const reach = Math.hypot(...(c.halfExtents ?? [])) + (c.radius ?? 0);
     const spin = c.angularVelocity ?? [];
     const rows = Math.max(spin.length, c.velocity.length);
     for (let t = 0; spin.length > 0 && t < rows; t++) {

@@ -1,6 +1,6 @@
 // Small argument helpers shared by the commands.
 import { readFileSync, statSync } from 'node:fs';
-import type { MpmScene } from '../mpm/scene';
+import type { Scene } from '../simulators';
 import { buildScene, sceneNames } from '../../scenes/index';
 import { parseSceneJson, validateScene, SceneError } from '../mpm/validate';
 
@@ -25,13 +25,14 @@ export function numArg(v: string | undefined, name: string, def: number, min = -
 const MAX_SCENE_FILE = 512 * 2 ** 20;
 
 /** The scene named on the command line, or read from --scene-file; validated before any GPU work. */
-export function loadScene(name: string | undefined, file: string | undefined, limits?: Record<string, number>): MpmScene {
+export function loadScene(name: string | undefined, file: string | undefined, limits?: Record<string, number>): Scene {
   if (file !== undefined) {
     if (name !== undefined) throw new UsageError(`give a scene name or --scene-file, not both (got '${name}' and '${file}')`);
     let size: number;
     try { size = statSync(file).size; } catch { throw new UsageError(`--scene-file ${file}: no such file`); }
     if (size > MAX_SCENE_FILE) throw new SceneError('file', `${size} bytes`, `at most ${MAX_SCENE_FILE} bytes`);
-    return parseSceneJson(readFileSync(file, 'utf8'), limits);
+    // A file may hold any kind validateScene knows; src/simulators.ts's Scene lists the kinds that run.
+    return parseSceneJson(readFileSync(file, 'utf8'), limits) as Scene;
   }
   if (name === undefined) throw new UsageError(`a scene is required: one of ${sceneNames.join(', ')}, or --scene-file FILE.json`);
   return validateScene(buildScene(name), limits);

@@ -1,13 +1,13 @@
 // The published JSON Schema of scene files, schemas/scene.schema.json: the valibot schema of
-// schema.ts (its published form, for either dim and any particle count) converted by
+// any-scene.ts (its published form, for either dim and any size) converted by
 // @valibot/to-json-schema, with a title and description on each field taken from the types and
-// doc comments of scene.ts, so an editor completes and explains every field. `npm run schema`
+// doc comments of scene.ts and src/springs/scene.ts, so an editor completes and explains every field. `npm run schema`
 // writes the file; a test fails when the file checked in is not what this gives. Node only (it
 // reads scene.ts); nothing that runs a scene imports it.
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 import { toJsonSchema } from '@valibot/to-json-schema';
-import { sceneSchema } from './schema';
+import { sceneSchema } from './any-scene';
 
 /** Where the schema is checked in, relative to the repository root. */
 export const SCENE_SCHEMA_FILE = 'schemas/scene.schema.json';
@@ -28,12 +28,13 @@ export function sceneJsonSchemaText(): string {
     $schema: json.$schema,
     title: 'Torsion scene',
     description: 'A scene file of Torsion (torsion export writes them, --scene-file reads them). '
-      + 'Its kind picks the format; a file without one is an MPM scene.',
+      + 'Its kind picks the format: "mpm" (or none) an MPM scene, "springs" or "shell" a spring scene.',
     ...json,
   };
   const types = sceneTypes();
   const members = root.oneOf as Json[];
   annotate(members[0], docsOf(ref('MpmScene'), types));
+  annotate(members[1], docsOf(ref('SpringScene'), types));
   return `${JSON.stringify(root, null, 2)}\n`;
 }
 
@@ -48,10 +49,10 @@ function annotate(node: Json, docs: Docs): void {
 
 type Declaration = ts.InterfaceDeclaration | ts.TypeAliasDeclaration;
 
-/** The interfaces and type aliases of scene.ts (and of the generic types it uses), by name. */
+/** The interfaces and type aliases of the scene files (and of the generic types they use), by name. */
 function sceneTypes(): Map<string, Declaration> {
   const types = new Map<string, Declaration>();
-  for (const rel of ['./scene.ts', '../core/loss.ts']) {
+  for (const rel of ['./scene.ts', '../springs/scene.ts', '../core/loss.ts']) {
     const file = ts.createSourceFile(rel, readFileSync(new URL(rel, import.meta.url), 'utf8'), ts.ScriptTarget.ES2022, true);
     for (const st of file.statements) {
       if (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) types.set(st.name.text, st);

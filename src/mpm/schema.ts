@@ -1,12 +1,14 @@
 // The scene file format as a valibot schema: the one description of what a scene file may hold.
 // validateScene (validate.ts) checks files with it, and `npm run schema` turns it into the JSON
-// Schema that editors complete from (schemas/scene.schema.json, scene-json-schema.ts). A scene
-// file is untrusted input: every field's type, presence, enum value, numeric range and array
-// length is checked, array lengths always before array items (arrayOf), and parsing stops at the
-// first problem, which becomes a SceneError naming the field, the value and what is allowed
-// (toSceneError). Numbers go to the GPU as float32, so every float is bounded by F32_MAX and
-// the positive parameters by the smallest normal float32. Rules that relate several fields live
-// in validate.ts and float-ranges.ts.
+// Schema that editors complete from (schemas/scene.schema.json, scene-json-schema.ts). This file
+// holds the MPM scene and the building blocks every kind shares: src/springs/schema.ts builds the
+// spring scene from them, and any-scene.ts joins the kinds into one union. A scene file is
+// untrusted input: every field's type, presence, enum value, numeric range and array length is
+// checked, array lengths always before array items (arrayOf), and parsing stops at the first
+// problem, which becomes a SceneError naming the field, the value and what is allowed
+// (toSceneError). Numbers go to the GPU as float32, so every float is bounded by F32_MAX and the
+// positive parameters by the smallest normal float32. Rules that relate several fields live in
+// validate.ts and float-ranges.ts.
 import * as v from 'valibot';
 import type { MpmScene } from './scene';
 import { MAX_COLLIDERS } from './layout';
@@ -20,11 +22,11 @@ export const RES_MIN = 8;
 export const RES_MAX = 512;
 export const MAX_GROUPS = 256;
 export const MAX_CHANNELS = 64;
-const MAX_NAME = 256;
-const MAX_DESCRIPTION = 4096;
+export const MAX_NAME = 256;
+export const MAX_DESCRIPTION = 4096;
 
 /** The kinds of scene a file may declare in `kind`; a file without one is an 'mpm' scene. */
-export const SCENE_KINDS = ['mpm'] as const;
+export const SCENE_KINDS = ['mpm', 'springs', 'shell'] as const;
 export type SceneKind = (typeof SCENE_KINDS)[number];
 /** What `kind` allows, in words. */
 export const KINDS_ALLOWED = `one of ${SCENE_KINDS.map(show).join(', ')} (absent means "mpm")`;
@@ -40,7 +42,7 @@ export interface SchemaContext {
 }
 
 type Issue = v.BaseIssue<unknown>;
-type Message = string | ((issue: Issue) => string);
+export type Message = string | ((issue: Issue) => string);
 // v.pipe over a list built at run time (its typings want a tuple); the result's type is the first item's.
 const pipeOf = v.pipe as unknown as <T>(...items: unknown[]) => v.GenericSchema<T>;
 
@@ -97,7 +99,7 @@ function describeNumber(r: NumberRange): string {
   return text.startsWith('(') || text.startsWith('[') ? finite + text : `a number ${text}`;
 }
 
-function num(r: NumberRange): v.GenericSchema<number> {
+export function num(r: NumberRange): v.GenericSchema<number> {
   const whole = describeNumber(r);
   // A non-finite value fails a bound too; it is told what a number must be, not the range.
   const inRange: Message = (i) => (Number.isFinite(i.input) ? range(r) : whole);
@@ -109,25 +111,25 @@ function num(r: NumberRange): v.GenericSchema<number> {
 }
 
 /** Any float32 (positions, velocities, tracks, gravity). */
-const f32 = num({ min: -F32_MAX, max: F32_MAX });
+export const f32 = num({ min: -F32_MAX, max: F32_MAX });
 /** A positive parameter that multiplies others on the GPU (E, density, vol, dx, dt): a normal float32. */
-const positive = num({ min: F32_MIN_NORMAL, max: F32_MAX });
-const nonNegative = num({ min: 0, max: F32_MAX });
+export const positive = num({ min: F32_MIN_NORMAL, max: F32_MAX });
+export const nonNegative = num({ min: 0, max: F32_MAX });
 const openUnit = num({ min: 0, max: 1, minOpen: true, maxOpen: true });
-const int = (min: number, max?: number) => num({ integer: true, min, max });
+export const int = (min: number, max?: number) => num({ integer: true, min, max });
 
-function str(maxLength: number) {
+export function str(maxLength: number) {
   return described(v.pipe(v.string('a string'), v.maxLength(maxLength, `at most ${maxLength} characters`)), 'a string');
 }
 
-function oneOf<const T extends readonly (string | number)[]>(values: T) {
+export function oneOf<const T extends readonly (string | number)[]>(values: T) {
   const list = values.map(show).join(', ');
   const message: Message = (i) => (i.input === undefined ? `one of ${list}` : list);
   return described(v.picklist(values, message), `one of ${list}`);
 }
 
 /** Array lengths: exactly, or at least / at most; `why` says where a computed length comes from. */
-interface Length {
+export interface Length {
   exactly?: number;
   min?: number;
   max?: number;
@@ -140,7 +142,7 @@ interface Length {
  * of plain numbers whose items all pass are accepted in one tight loop, without valibot's copy
  * of the array; on the first item that fails, valibot's own run reports it.
  */
-function arrayOf<T extends v.GenericSchema>(item: T, length: Length = {}): v.GenericSchema<v.InferOutput<T>[]> {
+export function arrayOf<T extends v.GenericSchema>(item: T, length: Length = {}): v.GenericSchema<v.InferOutput<T>[]> {
   const why = length.why ? ` (${length.why})` : '';
   const checks: v.GenericValidation<unknown[]>[] = [];
   if (length.exactly !== undefined) checks.push(v.length(length.exactly, `exactly ${length.exactly} items${why}`));
@@ -190,7 +192,7 @@ function numbersTest(item: v.GenericSchema): ((a: unknown[]) => boolean) | undef
 }
 
 /** A strict object (unknown fields refused), with messages for a missing or unknown field. */
-function object<const E extends v.ObjectEntries>(entries: E) {
+export function object<const E extends v.ObjectEntries>(entries: E) {
   const keys = Object.keys(entries);
   const message: Message = (i) => {
     if (i.expected === 'never') return `the fields ${keys.join(', ')}`;
@@ -201,12 +203,12 @@ function object<const E extends v.ObjectEntries>(entries: E) {
   return described(v.strictObject(entries, message), `an object with the fields ${keys.join(', ')}`);
 }
 
-const opt = <S extends v.GenericSchema>(s: S) => v.optional(s);
+export const opt = <S extends v.GenericSchema>(s: S) => v.optional(s);
 
 const ONE_PER_AXIS = 'one per axis (dim)';
-const perAxis = (c: SchemaContext): Length => (c.dim ? { exactly: c.dim, why: ONE_PER_AXIS } : { min: 2, max: 3, why: ONE_PER_AXIS });
+export const perAxis = (c: SchemaContext): Length => (c.dim ? { exactly: c.dim, why: ONE_PER_AXIS } : { min: 2, max: 3, why: ONE_PER_AXIS });
 /** Per-step rows [T][...] (or one row: held). */
-const track = (row: Length) => arrayOf(arrayOf(f32, row), { min: 1, max: MAX_STEPS });
+export const track = (row: Length) => arrayOf(arrayOf(f32, row), { min: 1, max: MAX_STEPS });
 const ORIENTATION = '[angle] in 2D, a quaternion [x, y, z, w] in 3D';
 const SPIN = '[omega] in 2D, [wx, wy, wz] in 3D';
 const byDim = (c: SchemaContext, in2d: number, in3d: number, why: string): Length =>
@@ -229,7 +231,7 @@ function groupSchema(c: SchemaContext) {
   });
 }
 
-function colliderSchema(c: SchemaContext) {
+export function colliderSchema(c: SchemaContext) {
   return object({
     name: str(MAX_NAME),
     shape: oneOf(['box', 'sphere', 'capsule']),
@@ -250,6 +252,25 @@ function particlesSchema(c: SchemaContext) {
     v: arrayOf(f32, perParticle(c.dim ?? 0, 'dim x particle count (particles.group.length)')),
     group: arrayOf(int(0)),
     vol: arrayOf(positive, perParticle(1, 'one per particle (particles.group.length)')),
+  });
+}
+
+/** The objective (LossDesc in src/core/loss.ts), shared by every scene kind. */
+export function lossSchema(c: SchemaContext) {
+  return object({
+    kind: oneOf(['com-target']),
+    group: opt(int(0)),
+    target: arrayOf(f32, perAxis(c)),
+  });
+}
+
+/** What `torsion optimize` tunes (OptimizeDesc in scene.ts), shared by every scene kind. */
+export function optimizeSchema() {
+  return object({
+    params: opt(arrayOf(str(MAX_NAME), { min: 1, max: 64 })),
+    param: opt(oneOf(['initialVelocity'])),
+    learningRate: num({ min: 0, minOpen: true, max: F32_MAX }),
+    iterations: int(1, 1_000_000),
   });
 }
 
@@ -284,35 +305,17 @@ export function mpmSceneSchema(c: SchemaContext = {}) {
       channels: int(1, MAX_CHANNELS),
       values: arrayOf(f32, { max: MAX_CHANNELS * MAX_STEPS }),
     })),
-    loss: opt(object({
-      kind: oneOf(['com-target']),
-      group: opt(int(0)),
-      target: arrayOf(f32, perAxis(c)),
-    })),
-    optimize: opt(object({
-      params: opt(arrayOf(str(MAX_NAME), { min: 1, max: 64 })),
-      param: opt(oneOf(['initialVelocity'])),
-      learningRate: num({ min: 0, minOpen: true, max: F32_MAX }),
-      iterations: int(1, 1_000_000),
-    })),
+    loss: opt(lossSchema(c)),
+    optimize: opt(optimizeSchema()),
     kind: opt(described(v.literal('mpm', KINDS_ALLOWED), KINDS_ALLOWED)),
     $schema: opt(str(MAX_DESCRIPTION)),
   });
 }
 
-/**
- * A scene of any kind: a union discriminated by `kind`, one member per kind (SCENE_KINDS). A new
- * kind ('springs', 'shell') adds its member here and its validator in validate.ts.
- */
-export function sceneSchema(c: SchemaContext = {}) {
-  const message: Message = (i) => (i.path ? KINDS_ALLOWED : 'an object in the format of src/mpm/scene.ts');
-  return v.variant('kind', [mpmSceneSchema(c)], message);
-}
-
 // The schema and the MpmScene type describe the same data: the same fields at every level (optional
 // ones made required, so one missing on either side shows), each side assignable to the other.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type AllFields<T> = T extends readonly (infer U)[] ? AllFields<U>[]
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type AllFields<T> = T extends readonly (infer U)[] ? AllFields<U>[]
   : T extends object ? { [K in keyof T]-?: AllFields<NonNullable<T[K]>> } : T;
 type SchemaScene = v.InferOutput<ReturnType<typeof mpmSceneSchema>>;
 const inStep: Same<AllFields<SchemaScene>, AllFields<MpmScene>> & Same<SchemaScene, MpmScene> = true;

@@ -1,29 +1,36 @@
-// Validation of a scene before any GPU work: the scene's kind picks its validator; for an MPM
-// scene, the schema (schema.ts) first, then the rules that relate fields to each other: particles
-// inside the grid, contiguous groups, the time-step limits, the sizes of the buffers the scene
-// would need and the ranges that float32 and the fixed-point grid can represent (float-ranges.ts).
-// Sizes are checked from array lengths alone, before any per-particle loop, so an absurd scene is
-// refused at once. Every error is a SceneError naming the field, the value and what is allowed.
+// Validation of a scene before any GPU work: the scene's kind picks its validator (spring and
+// shell scenes: src/springs/validate.ts). For an MPM scene, the schema (schema.ts) first, then the
+// rules that relate fields to each other: particles inside the grid, contiguous groups, the
+// time-step limits, the sizes of the buffers the scene would need and the ranges that float32 and
+// the fixed-point grid can represent (float-ranges.ts). Sizes are checked from array lengths
+// alone, before any per-particle loop, so an absurd scene is refused at once. Every error is a
+// SceneError naming the field, the value and what is allowed.
 import { mpmParamNames } from './param-space';
 import type { GenericSchema } from 'valibot';
 import type { GroupDesc, MpmScene } from './scene';
 import { particleStride, sceneHorizon, ctrlLayout } from './layout';
 import {
-  sceneError, checkSchema, describe, dimSchema, gridSchema, sceneSchema, show, KINDS_ALLOWED, MAX_STEPS, SCENE_KINDS,
+  sceneError, checkSchema, describe, dimSchema, gridSchema, mpmSceneSchema, show, KINDS_ALLOWED, MAX_STEPS, SCENE_KINDS,
   type SceneKind,
 } from './schema';
 import { fmt, fmtDown } from '../core/scene-error';
 import { checkFloatRanges } from './float-ranges';
 import { checkColliderOrientation, checkColliderShape } from './collider-checks';
+import type { AnyScene } from './any-scene';
+import type { SpringScene } from '../springs/scene';
+import { validateSpringScene } from '../springs/validate';
 
 export { SceneError } from '../core/scene-error';
+export type { AnyScene } from './any-scene';
 
 /** Device limits (GPUSupportedLimits names) and particle/node caps; all optional. */
 export interface SceneLimits {
   maxBufferSize?: number;
   maxStorageBufferBindingSize?: number;
-  /** Particles per batch copy; default 4,000,000 / batch. */
+  /** Particles (MPM) or vertices (springs) per batch copy; default 4,000,000 / batch. */
   maxParticles?: number;
+  /** Springs in a spring or shell scene; default 16,000,000. */
+  maxSprings?: number;
   /** Grid nodes per batch copy; default 2^24 / batch. */
   maxNodes?: number;
   /** Longest JSON text parseSceneJson reads, in characters; default MAX_SCENE_JSON_CHARS (512 MiB). */
@@ -38,13 +45,20 @@ const DEFAULT_MAX_PARTICLES = 4_000_000;
 const DEFAULT_MAX_NODES = 2 ** 24;
 const AXES = 'xyz';
 
-type Validator = (raw: Record<string, unknown>, limits: SceneLimits, batch: number) => MpmScene;
+type Validator = (raw: Record<string, unknown>, limits: SceneLimits, batch: number) => AnyScene;
 
 /** One validator per scene kind (SCENE_KINDS): a new kind adds its entry. */
-const VALIDATORS: Record<SceneKind, Validator> = { mpm: validateMpmScene };
+const VALIDATORS: Record<SceneKind, Validator> = {
+  mpm: validateMpmScene,
+  springs: (raw, limits, batch) => validateSpringScene(raw, limits, batch),
+  shell: (raw, limits, batch) => validateSpringScene(raw, limits, batch),
+};
 
 /** Checks `scene` and returns it typed; throws SceneError at the first problem. */
-export function validateScene(scene: unknown, limits: SceneLimits = {}, batch = 1): MpmScene {
+export function validateScene(scene: MpmScene, limits?: SceneLimits, batch?: number): MpmScene;
+export function validateScene(scene: SpringScene, limits?: SceneLimits, batch?: number): SpringScene;
+export function validateScene(scene: unknown, limits?: SceneLimits, batch?: number): AnyScene;
+export function validateScene(scene: unknown, limits: SceneLimits = {}, batch = 1): AnyScene {
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`validateScene: batch = ${batch} must be a positive integer`);
   if (typeof scene !== 'object' || scene === null || Array.isArray(scene)) {
     throw sceneError('', show(scene), 'has the wrong type', 'an object in the format of src/mpm/scene.ts');
@@ -69,7 +83,7 @@ function validateMpmScene(raw: Record<string, unknown>, limits: SceneLimits, bat
   const group = (raw.particles as { group?: unknown } | undefined)?.group;
   const n = Array.isArray(group) ? group.length : 0;
   checkSizes(dim, n, grid.res, limits, batch);
-  const s = checkSchema(sceneSchema({ dim, n }), raw) as MpmScene;
+  const s = checkSchema(mpmSceneSchema({ dim, n }), raw) as MpmScene;
   checkBoundary(s);
   s.groups.forEach((g, k) => checkGroup(s, g, k));
   checkActuation(s);
@@ -316,7 +330,7 @@ function checkTimeStep(s: MpmScene): void {
 }
 
 /** Parses and validates a scene file's text. */
-export function parseSceneJson(text: string, limits?: SceneLimits, batch = 1): MpmScene {
+export function parseSceneJson(text: string, limits?: SceneLimits, batch = 1): AnyScene {
   if (typeof text !== 'string') throw sceneError('', show(text), 'is not text', 'a JSON string');
   const maxChars = limits?.maxJsonChars ?? MAX_SCENE_JSON_CHARS;
   if (text.length > maxChars) {
@@ -336,8 +350,8 @@ export function parseSceneJson(text: string, limits?: SceneLimits, batch = 1): M
  * A scene as JSON text that parseSceneJson reads back to an equal scene. Validated first (without
  * size limits: those belong to the device that loads it). Arrays of numbers stay on one line.
  */
-export function exportSceneJson(scene: MpmScene): string {
-  validateScene(scene, { maxParticles: Infinity, maxNodes: Infinity });
+export function exportSceneJson(scene: AnyScene): string {
+  validateScene(scene, { maxParticles: Infinity, maxNodes: Infinity, maxSprings: Infinity, maxBufferSize: Infinity });
   return `${toJson(scene, '')}\n`;
 }
 

@@ -6,6 +6,7 @@ import { exportSceneJson, parseSceneJson, MAX_SCENE_JSON_CHARS } from '../../src
 import { SCENE_KINDS } from '../../src/mpm/schema';
 import { SCENE_SCHEMA_FILE, sceneJsonSchemaText } from '../../src/mpm/scene-json-schema';
 import { expectSceneError, sceneErrorOf, tinyScene } from './fixtures';
+import type { MpmScene } from '../../src/mpm/scene';
 
 describe('exportSceneJson / parseSceneJson', () => {
   for (const name of sceneNames) {
@@ -28,7 +29,7 @@ describe('exportSceneJson / parseSceneJson', () => {
     const s = tinyScene();
     s.groups[0].viscosity = undefined;
     s.loss = undefined;
-    const back = parseSceneJson(exportSceneJson(s));
+    const back = parseSceneJson(exportSceneJson(s)) as MpmScene;
     expect('viscosity' in back.groups[0]).toBe(false);
     expect('loss' in back).toBe(false);
   });
@@ -105,9 +106,9 @@ describe('scene kinds in files', () => {
   });
 
   it('an unknown kind, naming the kinds there are', () => {
-    const text = exportSceneJson(tinyScene()).replace('{\n', '{\n  "kind": "springs",\n');
-    const e = expectSceneError(() => parseSceneJson(text), 'kind', '"springs"', '"mpm"');
-    expect(e.message).toBe('scene.kind = "springs" is not a known scene kind: allowed one of "mpm" (absent means "mpm")');
+    const text = exportSceneJson(tinyScene()).replace('{\n', '{\n  "kind": "sph",\n');
+    const e = expectSceneError(() => parseSceneJson(text), 'kind', '"sph"', '"mpm"');
+    expect(e.message).toBe('scene.kind = "sph" is not a known scene kind: allowed one of "mpm", "springs", "shell" (absent means "mpm")');
   });
 });
 
@@ -116,18 +117,24 @@ type JsonNode = { [key: string]: unknown };
 describe(`the JSON Schema (${SCENE_SCHEMA_FILE})`, () => {
   const text = sceneJsonSchemaText();
   const schema = JSON.parse(text) as JsonNode;
-  const mpm = (schema.oneOf as JsonNode[])[0];
+  const [mpm, springs] = schema.oneOf as JsonNode[];
 
   it('is current: the file checked in is what `npm run schema` writes', () => {
     const file = readFileSync(new URL(`../../${SCENE_SCHEMA_FILE}`, import.meta.url), 'utf8');
     expect(file, 'schemas/scene.schema.json is out of date: run npm run schema').toBe(text);
   });
 
-  it('dispatches on kind: one member per scene kind, kind optional', () => {
+  it('dispatches on kind: one member per scene format, together naming every kind, kind optional only for MPM', () => {
     const members = schema.oneOf as JsonNode[];
-    expect(members.map((m) => (m.properties as Record<string, JsonNode>).kind.const)).toEqual([...SCENE_KINDS]);
+    const kinds = members.flatMap((m) => {
+      const kind = (m.properties as Record<string, JsonNode>).kind;
+      return kind.const !== undefined ? [kind.const] : (kind.enum as unknown[]);
+    });
+    expect(kinds).toEqual([...SCENE_KINDS]);
     expect(mpm.required).not.toContain('kind');
+    expect(springs.required).toContain('kind');
     expect(mpm.additionalProperties).toBe(false);
+    expect(springs.additionalProperties).toBe(false);
   });
 
   it('carries the doc comments of scene.ts as descriptions, and type names as titles', () => {
@@ -150,6 +157,7 @@ describe(`the JSON Schema (${SCENE_SCHEMA_FILE})`, () => {
       if (node.items) walk(node.items as JsonNode, path.replace(/\.$/, '[].'));
     };
     walk(mpm, '');
+    walk(springs, 'springs:');
     expect(missing).toEqual([]);
   });
 });

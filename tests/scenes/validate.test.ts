@@ -455,7 +455,7 @@ describe('scene kinds', () => {
   });
 
   it('an unknown kind names the kinds there are, before anything else is read', () => {
-    const e = expectSceneError(check((s) => { s.kind = 'springs'; s.dim = 7; }), 'kind', '"springs"', 'one of "mpm" (absent means "mpm")');
+    const e = expectSceneError(check((s) => { s.kind = 'sph'; s.dim = 7; }), 'kind', '"sph"', 'one of "mpm", "springs", "shell" (absent means "mpm")');
     expect(e.message).toContain('is not a known scene kind');
     expectSceneError(check((s) => { s.kind = 2; }), 'kind', '2', '"mpm"');
   });

@@ -10,8 +10,9 @@ import { rolloutRef } from './reference';
 
 const TOL = 1e-2;
 
-export async function springGradcheckSubject(gpu: GpuContext, scene: SpringScene): Promise<GradcheckSubject> {
-  const sim = await SpringSim.create(gpu, scene);
+/** `wrongAdjoint`: the adjoint with a few terms scaled by 1.05 (tests that gradcheck can fail). */
+export async function springGradcheckSubject(gpu: GpuContext, scene: SpringScene, o: { wrongAdjoint?: boolean } = {}): Promise<GradcheckSubject> {
+  const sim = await SpringSim.create(gpu, scene, o);
   const model = compileSpringScene(scene);
   const len = Math.max(...scene.extent);
   return simulatorSubject(sim, {

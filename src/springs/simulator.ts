@@ -55,14 +55,15 @@ fn tri_adjoint(b: u32, k: u32, slot: u32, li: vecD, i: u32) -> vecD { return vec
 fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD { return vecD(0.0); }
 `;
 
-function sources(dim: 2 | 3): Record<'step' | 'adjoint' | 'grid', string> {
+function sources(dim: 2 | 3, fault: boolean): Record<'step' | 'adjoint' | 'grid', string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces];
   const step = dim === 3 ? [s.shell, s.step, s.plastic] : [STUBS_2D, s.step];
   const adj = dim === 3 ? [s.shell, s.shellAdj, s.adjoint] : [STUBS_2D, s.adjoint];
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
-    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), ...shared, ...adj].join('\n')),
+    // FAULT scales a few adjoint terms (spring damping, collider normals, bending) for tests that must see gradcheck fail
+    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`, ...shared, ...adj].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
   };
 }
@@ -130,6 +131,8 @@ export class SpringSim implements Simulator<SpringStatus> {
   private readonly lam: GPUBuffer;
   private readonly terms: GPUBuffer;
   private readonly unused: GPUBuffer;
+  /** A second stand-in: one pass must not bind one buffer both writable and read-only. */
+  private readonly unusedRead: GPUBuffer;
   private readonly reducer: Reducer;
   private readonly segments: TargetedSegment[];
   private steps: GPUBuffer | null = null;
@@ -177,6 +180,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     const t = termLayout(m);
     this.terms = createBuffer(dev, 'springs.terms', Math.max(16, B * t.count * n * 4));
     this.unused = createBuffer(dev, 'springs.unused', 16);
+    this.unusedRead = createBuffer(dev, 'springs.unused_read', 16);
     const attrs = new Float32Array(2 * n);
     for (let i = 0; i < n; i++) attrs[2 * i + 1] = 1 / m.invMass[i];
     this.itemAttributes = createBuffer(dev, 'springs.attributes', attrs.byteLength, undefined, attrs);
@@ -200,15 +204,15 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.resetStatus();
   }
 
-  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache } = {}): Promise<SpringSim> {
+  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean } = {}): Promise<SpringSim> {
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const model = compileSpringScene(scene);
-    const src = sources(model.dim);
+    const src = sources(model.dim, !!opts.wrongAdjoint);
     // plastic and adj_hinge exist in 3D only (hinges)
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => model.dim === 3 || (e !== 'plastic' && e !== 'adj_hinge'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
-      return cache.computeAsync(`springs.${model.dim}d.${e}`, src[mod], b.map(kindOf), e);
+      return cache.computeAsync(`springs.${model.dim}d.${e}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
     const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k);
@@ -252,7 +256,7 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
     this.encodeGrid(pass, sIn);
-    const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unused];
+    const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead];
     this.run(pass, 'step', step, bufs, this.vertexGroups);
     if (this.model.plastic) this.run(pass, 'plastic', step, bufs, this.hingeGroups);
   }
@@ -263,7 +267,7 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   encodeStepAdjoint(pass: GPUComputePassEncoder, io: StepAdjointIO): unknown {
     this.encodeGrid(pass, io.sIn);
-    const grid = this.model.selfContact ? this.grid : this.unused;
+    const grid = this.model.selfContact ? this.grid : this.unusedRead;
     const base = [this.modelBuf, this.ctrl, io.sIn, io.gOut];
     this.run(pass, 'adj_lambda', io.step, [...base, this.lam, this.unused, this.terms, grid], this.vertexGroups);
     this.run(pass, 'adj_gather', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.vertexGroups);
@@ -304,7 +308,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   destroy(): void {
-    for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.itemAttributes]) b.destroy();
+    for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.unusedRead, this.itemAttributes]) b.destroy();
     this.steps?.destroy();
   }
 }

@@ -79,7 +79,7 @@ fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
       let pos = col_pos(b, c, row);
       let s = collider_sdf(col, x, pos);
       let r = soft_contact_adj(ws[k], col_vel(b, c, row), s.phi, s.n, col.mu, p.col_soft, G);
-      let gxc = r.gphi * s.n + transpose(s.dn) * r.gn;
+      let gxc = FAULT * (r.gphi * s.n + transpose(s.dn) * r.gn);
       gx += gxc;
       for (var a = 0u; a < DIM; a++) {
         terms[term_index(b, p.term_col + c * STRIDE + a, i)] = -gxc[a];
@@ -133,7 +133,7 @@ fn adj_gather(@builtin(global_invocation_id) gid: vec3<u32>) {
       gx += sv.k * ((1.0 / sv.L - 1.0 / sv.l) * mu + (dot(sv.d, mu) / (sv.l * sv.l * sv.l)) * sv.d);
       // damping c (dv . d^) d^: its d-Jacobian transposed, Q = I - d^ d^T
       let dvn = dot(sv.dv, dh);
-      gx += (sv.c / sv.l) * (dot(dh, mu) * (sv.dv - dvn * dh) + dvn * (mu - dot(dh, mu) * dh));
+      gx += (FAULT * sv.c / sv.l) * (dot(dh, mu) * (sv.dv - dvn * dh) + dvn * (mu - dot(dh, mu) * dh));
       gv += sv.c * dot(dh, mu) * dh;
       let lf = dot(li, dh);
       terms[term_index(b, m * 5u, i)] += lf * (sv.l / sv.L - 1.0);

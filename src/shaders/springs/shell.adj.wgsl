@@ -43,7 +43,7 @@ fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD {
   let th = hinge_theta(x);
   let rest = hinge_rest(b, k, h);
   let kb = mat(b, h.mat, 4u);
-  var gx = (-kb * h.w) * (dtheta * du.v + (th - rest) * du.d);
+  var gx = (-FAULT * kb * h.w) * (dtheta * du.v + (th - rest) * du.d);
   let i = h.v[slot];
   terms[term_index(b, h.mat * 5u + 4u, i)] += dot(li, (-h.w * (th - rest)) * du.v);
   // plastic: where the hinge yields, rest' = theta - const follows x

@@ -1,0 +1,64 @@
+// A Wavefront OBJ reader for shell meshes: vertex positions (`v`) and polygon faces (`f`), nothing
+// else (normals, texture coordinates, groups and materials are skipped). Faces keep their polygons;
+// triangleMesh (scenes/spring-builders.ts) triangulates them.
+
+export interface ObjMesh {
+  /** Positions [x, y, z], in file order. */
+  vertices: number[][];
+  /** Polygons as 0-based vertex indices, in file order (3 or more each). */
+  faces: number[][];
+}
+
+/** An OBJ file's problem, with its 1-based line number. */
+export class ObjError extends Error {
+  constructor(readonly line: number, problem: string, text: string) {
+    super(`OBJ line ${line}: ${problem}: ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)}`);
+    this.name = 'ObjError';
+  }
+}
+
+/**
+ * Reads `v` and `f` lines. A face corner is `v`, `v/vt`, `v//vn` or `v/vt/vn`, 1-based, or negative
+ * (relative: -1 is the last vertex read so far). Throws ObjError naming the line for a malformed
+ * `v` or `f` line or an index out of range.
+ */
+export function parseObj(text: string): ObjMesh {
+  const vertices: number[][] = [];
+  const faces: number[][] = [];
+  // Positive indices may name vertices defined later in the file: checked once all are read.
+  const pending: { line: number; text: string; face: number[] }[] = [];
+  text.split(/\r?\n/).forEach((raw, k) => {
+    const line = k + 1;
+    const body = raw.replace(/#.*$/, '').trim();
+    if (body === '') return;
+    const [key, ...args] = body.split(/\s+/);
+    if (key === 'v') {
+      const xyz = args.slice(0, 3).map(Number);
+      if (args.length < 3 || args.length > 4 || !xyz.every(Number.isFinite) || (args.length === 4 && !Number.isFinite(Number(args[3])))) {
+        throw new ObjError(line, 'a vertex needs 3 finite coordinates (and an optional weight)', raw);
+      }
+      vertices.push(xyz);
+    } else if (key === 'f') {
+      if (args.length < 3) throw new ObjError(line, `a face needs at least 3 corners, this one has ${args.length}`, raw);
+      const face = args.map((corner) => faceIndex(corner, vertices.length, line, raw));
+      pending.push({ line, text: raw, face });
+      faces.push(face);
+    }
+  });
+  for (const { line, text: raw, face } of pending) {
+    const bad = face.find((i) => i >= vertices.length);
+    if (bad !== undefined) throw new ObjError(line, `vertex ${bad + 1} does not exist (the file has ${vertices.length} vertices)`, raw);
+  }
+  return { vertices, faces };
+}
+
+function faceIndex(corner: string, count: number, line: number, raw: string): number {
+  const m = /^(-?\d+)(\/(-?\d+)?(\/(-?\d+)?)?)?$/.exec(corner);
+  const i = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(i) || i === 0) {
+    throw new ObjError(line, `face corner ${JSON.stringify(corner)} is not v, v/vt, v//vn or v/vt/vn with a non-zero vertex index`, raw);
+  }
+  if (i > 0) return i - 1;
+  if (-i > count) throw new ObjError(line, `vertex ${i} reaches before the first vertex (${count} read so far)`, raw);
+  return count + i;
+}

@@ -8,9 +8,12 @@ import type { GradcheckSubject } from './core/gradcheck';
 import type { MpmScene } from './mpm/scene';
 import { MpmSim } from './mpm/simulator';
 import { mpmParamNames } from './mpm/param-space';
+import type { SpringScene } from './springs/scene';
+import { SpringSim } from './springs/simulator';
+import { springParamNames } from './springs/param-names';
 
-/** Any scene Torsion runs (a union as families are added). */
-export type Scene = MpmScene;
+/** Any scene Torsion runs: MPM, or mass-spring / thin shell (one family, two kinds). */
+export type Scene = MpmScene | SpringScene;
 export type SceneKind = NonNullable<Scene['kind']>;
 
 export interface CreateOptions {
@@ -26,8 +29,20 @@ interface Family {
   paramNames(scene: Scene): string[];
 }
 
+const springs: Family = {
+  create: (gpu, scene, opts) => SpringSim.create(gpu, scene as SpringScene, opts),
+  gradcheckSubject: async (gpu, scene) => (await import('./springs/gradcheck-subject')).springGradcheckSubject(gpu, scene as SpringScene),
+  paramNames: (scene) => springParamNames(scene as SpringScene),
+};
+
 const families: Record<SceneKind, Family> = {
-  mpm: { create: (gpu, scene, opts) => MpmSim.create(gpu, scene, opts), gradcheckSubject: async (gpu, scene) => (await import('./mpm/gradcheck-subject')).mpmGradcheckSubject(gpu, scene), paramNames: mpmParamNames },
+  mpm: {
+    create: (gpu, scene, opts) => MpmSim.create(gpu, scene as MpmScene, opts),
+    gradcheckSubject: async (gpu, scene) => (await import('./mpm/gradcheck-subject')).mpmGradcheckSubject(gpu, scene as MpmScene),
+    paramNames: (scene) => mpmParamNames(scene as MpmScene),
+  },
+  springs,
+  shell: springs,
 };
 
 export function sceneKind(scene: Scene): SceneKind {

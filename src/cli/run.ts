@@ -12,9 +12,9 @@ import { RolloutError } from '../core/rollout';
 export interface RunOptions { steps?: number; out?: string; every?: number }
 
 /** Items' positions (DIM floats each) of every copy in a state record. */
-function positionsOf(records: Float32Array, s: StateLayout, dim: number): Float32Array {
+function positionsOf(records: Float32Array, s: StateLayout, dim: number, batch: number): Float32Array {
   const { offset } = positionField(s);
-  const n = Math.floor(records.length / s.stride);
+  const n = s.items * batch;
   const x = new Float32Array(n * dim);
   for (let p = 0; p < n; p++) for (let i = 0; i < dim; i++) x[p * dim + i] = records[p * s.stride + offset + i];
   return x;
@@ -29,7 +29,7 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
   try {
     sim.ensureSteps(steps);
     const bufs = [sim.createState('a', sim.state0), sim.createState('b')];
-    const frames: Float32Array[] = [positionsOf(sim.state0, sim.state, sim.dim)];
+    const frames: Float32Array[] = [positionsOf(sim.state0, sim.state, sim.dim, sim.batch)];
     sim.resetStatus();
     const t0 = performance.now();
     let cur = 0;
@@ -42,7 +42,7 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
       }
       pass.end();
       gpu.device.queue.submit([enc.finish()]);
-      frames.push(positionsOf(await readF32(gpu.device, bufs[cur]), sim.state, sim.dim));
+      frames.push(positionsOf(await readF32(gpu.device, bufs[cur]), sim.state, sim.dim, sim.batch));
       process.stdout.write(`\rstep ${Math.min(steps, t + every)}/${steps}`);
     }
     const status = await sim.readStatus();
@@ -54,14 +54,17 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
     writeAtomic(join(dir, 'state.bin'), floatBytes(final));
     writeJson(join(dir, 'state.json'), {
       scene: scene.name, step: steps, dim: d, particles: sim.state.items, batch: sim.batch, dtype: 'float32', littleEndian: true,
-      record: { stride: sim.state.stride, ...Object.fromEntries(sim.state.fields.map((f) => [f.name, [f.offset, f.length]])), matrixOrder: 'column-major', note: 'F holds F - I for particles of fluid groups (add I)' },
+      record: { stride: sim.state.stride, ...Object.fromEntries(sim.state.fields.map((f) => [f.name, [f.offset, f.length]])),
+        ...('particles' in scene ? { matrixOrder: 'column-major', note: 'F holds F - I for particles of fluid groups (add I)' } : {}) },
+      ...(sim.state.tail ? { tail: sim.state.tail, tailLayout: 'after all copies\' records, [batch][length] per entry' } : {}),
     });
     const all = new Float32Array(frames.reduce((a, f) => a + f.length, 0));
     let off = 0;
     for (const f of frames) { all.set(f, off); off += f.length; }
     writeAtomic(join(dir, 'replay.bin'), floatBytes(all));
     writeJson(join(dir, 'replay.json'), { scene: scene.name, dim: d, particles: sim.state.items, batch: sim.batch, frames: frames.length,
-      stepsPerFrame: every, dt: scene.dt, layout: '[frame][batch][particle][dim] float32 positions', group: scene.particles.group });
+      stepsPerFrame: every, dt: scene.dt, layout: '[frame][batch][particle][dim] float32 positions',
+      ...('particles' in scene ? { group: scene.particles.group } : { triangles: scene.triangles?.indices ?? [], springs: scene.springs?.pairs ?? [] }) });
     writeJson(join(dir, 'scene.json'), scene);
     console.log(`${steps} steps of ${scene.name} in ${seconds.toFixed(2)} s (${sim.state.items} items${sim.describeStatus(status)})`);
     console.log(`results: ${dir}`);

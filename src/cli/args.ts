@@ -31,8 +31,7 @@ export function loadScene(name: string | undefined, file: string | undefined, li
     let size: number;
     try { size = statSync(file).size; } catch { throw new UsageError(`--scene-file ${file}: no such file`); }
     if (size > MAX_SCENE_FILE) throw new SceneError('file', `${size} bytes`, `at most ${MAX_SCENE_FILE} bytes`);
-    // A file may hold any kind validateScene knows; src/simulators.ts's Scene lists the kinds that run.
-    return parseSceneJson(readFileSync(file, 'utf8'), limits) as Scene;
+    return parseSceneJson(readFileSync(file, 'utf8'), limits);
   }
   if (name === undefined) throw new UsageError(`a scene is required: one of ${sceneNames.join(', ')}, or --scene-file FILE.json`);
   return validateScene(buildScene(name), limits);

@@ -54,8 +54,7 @@ async function loadScene(scene: Scene): Promise<void> {
 async function openFile(file: File): Promise<void> {
   let scene: Scene;
   try {
-    // Any kind validateScene knows; src/simulators.ts's Scene lists the kinds that run.
-    scene = parseSceneJson(await file.text(), gpu?.limits) as Scene;
+    scene = parseSceneJson(await file.text(), gpu?.limits);
   } catch (e) {
     // A SceneError is the user's to fix: shown in the page, the current scene keeps running.
     const what = e instanceof SceneError ? 'is not a valid scene' : 'could not be read';

@@ -6,13 +6,21 @@ import type { SpringScene } from './scene';
 const MATERIAL_PARAMS = ['stiffness', 'damping', 'mu', 'lambda', 'bending'] as const;
 
 /**
- * 'initialVelocity', 'initialPosition', `materials[k].<field>` for each material and field,
+ * Whether field f (MATERIAL_PARAMS order) of material k acts on anything: spring fields where a
+ * spring uses k, membrane and bending fields where a triangle does. Unused fields are not parameters.
+ */
+export function materialFieldUsed(scene: SpringScene, k: number, f: number): boolean {
+  return (f < 2 ? scene.springs?.material : scene.triangles?.material)?.includes(k) ?? false;
+}
+
+/**
+ * 'initialVelocity', `materials[k].<field>` for each material and field in use,
  * 'actuation' when the scene has channels, and each collider's position and velocity track and
  * each gripper's position track.
  */
 export function springParamNames(scene: SpringScene): string[] {
-  const names = ['initialVelocity', 'initialPosition'];
-  scene.materials.forEach((_, k) => MATERIAL_PARAMS.forEach((f) => names.push(`materials[${k}].${f}`)));
+  const names = ['initialVelocity'];
+  scene.materials.forEach((_, k) => MATERIAL_PARAMS.forEach((f, i) => { if (materialFieldUsed(scene, k, i)) names.push(`materials[${k}].${f}`); }));
   if ((scene.actuation?.channels ?? 0) > 0) names.push('actuation');
   (scene.colliders ?? []).forEach((_, k) => names.push(`colliders[${k}].position`, `colliders[${k}].velocity`));
   (scene.grippers ?? []).forEach((_, k) => names.push(`grippers[${k}].position`));

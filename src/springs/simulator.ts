@@ -11,6 +11,7 @@ import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
 import { compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
+import { materialFieldUsed } from './param-names';
 import { hashSize, packModel, packParams, PARAMS_BYTES, termLayout } from './layout';
 
 const STEP_STRIDE = 256;
@@ -88,7 +89,7 @@ function range(start: number, count: number, stride: number, width: number): Uin
 /** The blocks of one copy's control vector (model.ts ctrl layout). Material fields no element uses are left out. */
 function paramBlocks(m: SpringModel, scene: SpringScene): ParamBlock[] {
   const out: ParamBlock[] = [];
-  const used = (k: number, f: number) => (f < 2 ? m.springMat.includes(k) : f < 4 ? m.triMat.includes(k) : m.hingeMat.includes(k));
+  const used = (k: number, f: number) => materialFieldUsed(scene, k, f);
   for (let k = 0; k < m.nMaterials; k++) {
     MAT_FIELDS.forEach((name, f) => {
       if (!used(k, f)) return;

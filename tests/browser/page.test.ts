@@ -4,7 +4,7 @@
 // TORSION_SCREENSHOT=/path.png saves the page after the dam-break steps, to look at.
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildScene } from '../../scenes/index';
+import { buildMpmScene, buildScene } from '../../scenes/index';
 import { exportSceneJson, parseSceneJson } from '../../src/mpm/validate';
 import type { TorsionPageApi } from '../../src/viewer/main';
 import { decodePng, startBrowser, type BrowserHarness, type RgbaImage } from './harness';
@@ -97,7 +97,7 @@ describe('index.html', () => {
 
   it('shows why a scene file is refused, and keeps the running scene', async () => {
     await openPage();
-    const bad = JSON.parse(exportSceneJson(buildScene('jelly-drop-2d')));
+    const bad = JSON.parse(exportSceneJson(buildMpmScene('jelly-drop-2d')));
     bad.groups[0].nu = 0.7;
     const text = JSON.stringify(bad);
     const expected = (() => { try { parseSceneJson(text); } catch (e) { return (e as Error).message; } })();
@@ -114,7 +114,7 @@ describe('index.html', () => {
 
   it('opens a valid scene file and runs it', async () => {
     await openPage();
-    const scene = { ...buildScene('jelly-drop-2d'), name: 'my-jelly' };
+    const scene = { ...buildMpmScene('jelly-drop-2d'), name: 'my-jelly' };
     await h.page.setInputFiles('#file', fileOf('my-jelly.json', exportSceneJson(scene)));
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('my-jelly');
     expect(await h.page.locator('#scene').inputValue()).toBe('file:my-jelly');
@@ -132,7 +132,7 @@ describe('index.html', () => {
     await openPage('paused&spf=2');
     // Passes validation (actuator strength has no bound: what it does depends on the signal), but
     // every muscle pulls at 1e12 from the first step.
-    const robot = buildScene('robot-walk-2d');
+    const robot = buildMpmScene('robot-walk-2d');
     const wild = { ...robot, name: 'heavy', groups: robot.groups.map((g) => ({ ...g, actuator: { ...g.actuator!, strength: 1e12 } })),
       actuation: { ...robot.actuation!, values: robot.actuation!.values.map(() => 1) } };
     await h.page.setInputFiles('#file', fileOf('heavy.json', exportSceneJson(wild)));

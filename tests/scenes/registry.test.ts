@@ -1,6 +1,6 @@
 // Every registered scene builds, validates and has the size its tests and CI budget assume.
 import { describe, expect, it } from 'vitest';
-import { buildScene, defaultScene, sceneList, sceneNames } from '../../scenes/index';
+import { buildMpmScene, buildScene, defaultScene, sceneList, sceneNames } from '../../scenes/index';
 import { maxStableDt, validateScene } from '../../src/mpm/validate';
 import { sceneHorizon } from '../../src/mpm/layout';
 import { rotation } from '../../src/mpm/reference/small-matrix';
@@ -15,10 +15,20 @@ const SIZES: Record<string, { dim: number; res: number; n: [number, number]; max
   'robot-walk-2d': { dim: 2, res: 64, n: [500, 3000], maxSteps: 400 },
 };
 
+// spring and shell scenes: [dim, vertices min..max, steps max]
+const SPRING_SIZES: Record<string, { dim: number; n: [number, number]; maxSteps: number }> = {
+  'spring-robot-2d': { dim: 2, n: [20, 30], maxSteps: 1000 },
+  'spring-robot-3d': { dim: 3, n: [30, 80], maxSteps: 1000 },
+  'cloth-drape-3d': { dim: 3, n: [500, 2000], maxSteps: 2000 },
+  'cloth-fold-3d': { dim: 3, n: [200, 400], maxSteps: 2000 },
+  'cloth-lift-3d': { dim: 3, n: [200, 400], maxSteps: 2000 },
+  'paper-crease-3d': { dim: 3, n: [100, 300], maxSteps: 2000 },
+};
+
 describe('scene registry', () => {
   it('lists every scene once, with the default among them', () => {
     expect(new Set(sceneNames).size).toBe(sceneNames.length);
-    expect([...sceneNames].sort()).toEqual(Object.keys(SIZES).sort());
+    expect([...sceneNames].sort()).toEqual([...Object.keys(SIZES), ...Object.keys(SPRING_SIZES)].sort());
     expect(sceneNames).toContain(defaultScene);
     expect(defaultScene).toBe('jelly-throw-2d');
     for (const { name, description } of sceneList) {
@@ -28,12 +38,12 @@ describe('scene registry', () => {
   });
 
   it('refuses an unknown name and lists the known ones', () => {
-    expect(() => buildScene('jelly-drop')).toThrow(/unknown scene "jelly-drop": known scenes are .*jelly-drop-2d.*dam-break-3d/);
+    expect(() => buildMpmScene('jelly-drop')).toThrow(/unknown scene "jelly-drop": known scenes are .*jelly-drop-2d.*dam-break-3d/);
   });
 
   for (const name of Object.keys(SIZES)) {
     it(`${name} builds, validates and has its intended size`, () => {
-      const s = buildScene(name);
+      const s = buildMpmScene(name);
       expect(s.name).toBe(name);
       expect(validateScene(s)).toBe(s);
       const want = SIZES[name];
@@ -50,16 +60,30 @@ describe('scene registry', () => {
     });
   }
 
+  for (const [name, want] of Object.entries(SPRING_SIZES)) {
+    it(`${name} builds, validates and has its intended size`, () => {
+      const s = buildScene(name);
+      if ('particles' in s) throw new Error(`${name} is not a spring scene`);
+      expect(s.name).toBe(name);
+      expect(validateScene(s)).toBe(s);
+      expect(s.dim).toBe(want.dim);
+      expect(s.vertices.mass.length).toBeGreaterThanOrEqual(want.n[0]);
+      expect(s.vertices.mass.length).toBeLessThanOrEqual(want.n[1]);
+      expect(s.steps).toBeLessThanOrEqual(want.maxSteps);
+      expect(s.loss?.kind).toBe('com-target');
+    });
+  }
+
   it('builds the same data every time (scenes are data, not dice rolls)', () => {
     for (const name of sceneNames) expect(buildScene(name)).toEqual(buildScene(name));
   });
 
   it('gives each build its own arrays', () => {
-    const a = buildScene('jelly-drop-2d');
+    const a = buildMpmScene('jelly-drop-2d');
     a.particles.x[0] = -1;
     a.groups[0].E = -1;
-    expect(buildScene('jelly-drop-2d').particles.x[0]).toBeGreaterThan(0);
-    expect(buildScene('jelly-drop-2d').groups[0].E).toBe(1e3);
+    expect(buildMpmScene('jelly-drop-2d').particles.x[0]).toBeGreaterThan(0);
+    expect(buildMpmScene('jelly-drop-2d').groups[0].E).toBe(1e3);
   });
 });
 
@@ -71,7 +95,7 @@ describe('scene contents', () => {
   };
 
   it('jelly-throw-2d misses its target at the start, and a free flight with the right velocity hits it', () => {
-    const s = buildScene('jelly-throw-2d');
+    const s = buildMpmScene('jelly-throw-2d');
     expect(s.loss).toEqual({ kind: 'com-target', group: 0, target: expect.any(Array) });
     expect(s.optimize?.params).toEqual(['initialVelocity']);
     const { dt, steps: N } = s;
@@ -95,7 +119,7 @@ describe('scene contents', () => {
   });
 
   it('plasticine-press-3d moves its press down at constant speed, one row per step', () => {
-    const s = buildScene('plasticine-press-3d');
+    const s = buildMpmScene('plasticine-press-3d');
     expect(s.colliders).toHaveLength(1);
     const [press] = s.colliders;
     expect(press.position).toHaveLength(s.steps);
@@ -127,7 +151,7 @@ describe('scene contents', () => {
   });
 
   it('robot-walk-2d actuates each muscle group on its own channel, one row per step', () => {
-    const s = buildScene('robot-walk-2d');
+    const s = buildMpmScene('robot-walk-2d');
     const channels = s.actuation!.channels;
     expect(s.groups.map((g) => g.actuator!.channel)).toEqual([...Array(channels).keys()]);
     expect(s.actuation!.values).toHaveLength(channels * s.steps);
@@ -137,7 +161,7 @@ describe('scene contents', () => {
 
   it('the fluids are weakly compressible: sound speed several times the fastest flow', () => {
     for (const name of ['dam-break-2d', 'dam-break-3d']) {
-      const s = buildScene(name);
+      const s = buildMpmScene(name);
       const g = s.groups[0];
       const K = s.dim === 2 ? g.E / (2 * (1 + g.nu) * (1 - 2 * g.nu)) : g.E / (3 * (1 - 2 * g.nu));
       const c = Math.sqrt(K / g.density);

@@ -5,7 +5,7 @@ import { MAX_COLLIDERS } from '../../src/mpm/layout';
 import { SceneError, maxStableDt, validateScene } from '../../src/mpm/validate';
 import { expectSceneError, sceneErrorOf, tinyScene } from './fixtures';
 import { addCollider, addGroup, fillBox, finalizeScene, sceneBase } from '../../scenes/builders';
-import { buildScene } from '../../scenes/index';
+import { buildMpmScene, buildScene } from '../../scenes/index';
 import { forwardScales } from '../../src/mpm/fixed-point';
 import { MASS_BITS } from '../../src/mpm/float-ranges';
 import { fmtDown, fmtUp } from '../../src/core/scene-error';
@@ -405,7 +405,7 @@ describe('float32 and fixed-point ranges', () => {
   });
 
   it(`vol = 1e-9 in cells of 2.4e-4 (jelly-throw-2d): 275 quanta of mass, under 2^${MASS_BITS}`, () => {
-    const jelly = () => buildScene('jelly-throw-2d');
+    const jelly = () => buildMpmScene('jelly-throw-2d');
     const s = jelly();
     expect(s.grid.dx ** 2).toBeCloseTo(2.44e-4, 6);
     const { fpM } = forwardScales(1, s.grid.dx, s.dt, 2);

@@ -43,7 +43,7 @@ export function tinyShellScene(): SpringScene {
     actuation: { channels: 1, values: [0, 0.5, 1, 0.5] },
     colliderSoftness: 0.01,
     loss: { kind: 'com-target', target: [0.1, 0.5, 0.1] },
-    optimize: { params: ['materials[0].stiffness', 'initialVelocity'], learningRate: 0.1, iterations: 3 },
+    optimize: { params: ['materials[1].stiffness', 'initialVelocity'], learningRate: 0.1, iterations: 3 },
   };
 }
 

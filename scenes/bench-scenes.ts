@@ -1,6 +1,9 @@
 // The scenes `torsion bench mpm` measures (not registered: sizes are for throughput, not for looking at).
 import type { MpmScene } from '../src/mpm/scene';
+import type { SpringScene } from '../src/springs/scene';
 import { addGroup, fillBox, gravity, sceneBase } from './builders';
+import { clothGrid } from './spring-builders';
+import { build as springRobot2d } from './spring-robot-2d';
 
 export interface BenchCase {
   label: string;
@@ -37,5 +40,34 @@ export function benchCases(): BenchCase[] {
     { label: '2D elastoplastic 24k', material: 'elastoplastic', scene: large },
     { label: '3D fluid 70k', material: 'fluid', scene: fluid },
     { label: '3D elastic 32k', material: 'elastic', scene: elastic },
+  ];
+}
+
+/** The scenes `torsion bench springs` measures: the 2D walker and square cloths with bending and self-contact. */
+export interface SpringBenchCase {
+  label: string;
+  scene: SpringScene;
+}
+
+/** An n x n cloth falling onto a sphere, bending and self-contact on (thickness 0.8 of the spacing). */
+export function benchCloth(n: number): SpringScene {
+  const mesh = clothGrid({ nx: n, ny: n, size: [1, 1], origin: [0.1, 0.8, 0.1], plane: 'xz', density: 0.2 });
+  return {
+    kind: 'shell', name: `bench-cloth-${n}`, dim: 3, dt: 2e-4, steps: 1000, gravity: [0, -9.8, 0], damping: 0.5, extent: [1.2, 1, 1.2],
+    materials: [{ name: 'cotton', stiffness: 1, damping: 0, mu: 20, lambda: 10, bending: 2e-5 }],
+    vertices: mesh.vertices,
+    triangles: mesh.triangles,
+    ground: { height: 0.05, friction: 0.5, softness: 0.002 },
+    colliders: [{ name: 'ball', shape: 'sphere', radius: 0.25, friction: 0.3, position: [[0.6, 0.4, 0.6]], velocity: [[0, 0, 0]] }],
+    colliderSoftness: 0.002,
+    selfContact: { thickness: 0.8 / n, stiffness: 20 },
+  };
+}
+
+export function springBenchCases(): SpringBenchCase[] {
+  return [
+    { label: '2D spring robot', scene: { ...springRobot2d(), steps: 1000 } },
+    { label: 'cloth 64x64', scene: benchCloth(64) },
+    { label: 'cloth 256x256', scene: benchCloth(256) },
   ];
 }

@@ -2,7 +2,8 @@
 // a JSON array of the rows. --quick uses T = 100 and fewer samples (a smoke run, not a measurement).
 import { requestGpu } from '../gpu/device';
 import { benchScene, type BenchRow } from '../bench/mpm';
-import { benchCases } from '../../scenes/bench-scenes';
+import { benchCases, springBenchCases } from '../../scenes/bench-scenes';
+import { benchSprings, type SpringBenchRow } from '../bench/springs';
 
 export async function bench(o: { json: boolean; quick: boolean; only?: string }): Promise<number> {
   // GPU timestamps, where the adapter has them, time the step adjoint against the step (src/bench/mpm.ts)
@@ -18,6 +19,41 @@ export async function bench(o: { json: boolean; quick: boolean; only?: string })
         + `  ${row.forwardStepsPerSec.toFixed(1).padStart(7)} steps/s  ${(row.particleStepsPerSec / 1e6).toFixed(2).padStart(6)} M particle-steps/s (${(row.rolloutParticleStepsPerSec / 1e6).toFixed(2)} M over the rollout)`
         + `  backward/forward ${row.backwardForwardRatio.toFixed(2)}  gradient/forward (T=${row.horizon}) ${row.gradientForwardRatio.toFixed(2)}`
         + `  checkpoint memory ${(100 * row.checkpointMemoryRatio).toFixed(1)}%`);
+    }
+  } finally {
+    gpu.destroy();
+  }
+  if (o.json) console.log(JSON.stringify(rows));
+  return 0;
+}
+
+/**
+ * `torsion bench springs [--json] [--quick] [--only TEXT]`: the 2D walker and two cloths. Each row
+ * also gives one gradient's seconds (the optimiser's iteration) at T = 1000; the walker's is
+ * measured again at DiffTaichi mass_spring.py's horizon (681 steps) for the side-by-side comparison
+ * in docs/performance.md.
+ */
+export async function benchSpringsCmd(o: { json: boolean; quick: boolean; only?: string }): Promise<number> {
+  const gpu = await requestGpu();
+  const rows: SpringBenchRow[] = [];
+  try {
+    console.log(`adapter: ${gpu.adapterName}`);
+    const cases = springBenchCases().filter((c) => !o.only || c.label.includes(o.only));
+    for (const c of cases) {
+      const big = c.scene.vertices.mass.length > 10_000;
+      const horizon = o.quick ? 50 : big ? 200 : 1000;
+      const row = await benchSprings(gpu, c.label, c.scene, { horizon, stepSamples: o.quick ? 16 : big ? 32 : 256, pairs: o.quick ? 1 : big ? 1 : 3 });
+      rows.push(row);
+      console.log(`${c.label.padEnd(16)} ${String(row.vertices).padStart(6)} vertices ${String(row.springs + row.triangles).padStart(7)} springs+triangles`
+        + `  ${row.stepsPerSec.toFixed(0).padStart(6)} steps/s  ${(row.vertexStepsPerSec / 1e6).toFixed(2).padStart(6)} M vertex-steps/s`
+        + `  backward/forward ${row.backwardForwardRatio.toFixed(2)}  gradient/forward (T=${row.horizon}) ${row.gradientForwardRatio.toFixed(2)}`
+        + `  gradient ${row.gradientSeconds.toFixed(2)} s  checkpoint memory ${(100 * row.checkpointMemoryRatio).toFixed(1)}%`);
+    }
+    if (!o.quick && (!o.only || 'robot'.includes(o.only) || o.only.includes('robot'))) {
+      const c = springBenchCases()[0];
+      const row = await benchSprings(gpu, `${c.label}, T=681`, c.scene, { horizon: 681, stepSamples: 16, pairs: 5 });
+      rows.push(row);
+      console.log(`${c.label} at T=681 (DiffTaichi mass_spring.py's horizon): one gradient (forward + backward) ${row.gradientSeconds.toFixed(3)} s`);
     }
   } finally {
     gpu.destroy();

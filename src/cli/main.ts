@@ -9,7 +9,7 @@ import { doctor } from './doctor';
 import { runScene } from './run';
 import { optimizeScene } from './optimize';
 import { gradcheck } from './gradcheck';
-import { bench } from './bench';
+import { bench, benchSpringsCmd } from './bench';
 import { intArg, loadScene, numArg, UsageError } from './args';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 
@@ -25,6 +25,7 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
   torsion gradcheck <scene> [--seed S] [--steps N] [--json]
                                           adjoint vs float64 finite differences, every parameter kind
   torsion bench mpm [--json] [--quick] [--only TEXT]
+  torsion bench springs [--json] [--quick] [--only TEXT]
                                           forward/backward speed, checkpoint memory (rows whose label contains TEXT)
   torsion export <scene> [--out FILE]     the scene as JSON (any command takes --scene-file FILE instead of a name)
 
@@ -78,7 +79,8 @@ export async function main(argv: string[]): Promise<number> {
           seed: intArg(a.seed, 'seed', 1, 0, 2 ** 31), steps: a.steps ? intArg(a.steps, 'steps', 1, 1, 10000) : undefined, json: !!a.json,
         });
       case 'bench':
-        if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm'`);
+        if (sceneArg === 'springs') return await benchSpringsCmd({ json: !!a.json, quick: !!a.quick, only: a.only });
+        if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm' or 'bench springs'`);
         return await bench({ json: !!a.json, quick: !!a.quick, only: a.only });
       case 'export': {
         const scene = file ? loadScene(undefined, file) : loadScene(sceneArg, undefined);

@@ -14,8 +14,11 @@ const norm = (a: V) => Math.sqrt(dot(a, a));
 /** Contact velocity slack: |vt| is taken as sqrt(|vt|^2 + ETA^2) so friction stays smooth at rest. */
 export const CONTACT_ETA = 1e-6;
 
-export function softplus(y: number): number {
-  return y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y));
+/** max(z, 0) with its corner rounded over [0, kappa] (model.wgsl `soft`). */
+export function softRef(z: number, kappa: number): number {
+  if (z <= 0) return 0;
+  if (z >= kappa) return z - kappa / 2;
+  return (z * z) / (2 * kappa);
 }
 
 /** contact.wgsl `contact`: velocity w of a point at signed distance phi (normal n) from a surface moving at V. */
@@ -23,7 +26,7 @@ export function contactRef(w: V, V: V, phi: number, n: V, mu: number, kappa: num
   const u = sub(w, V);
   const un = dot(u, n);
   const gap = phi + dt * un;
-  const delta = (kappa > 0 ? kappa * softplus(-gap / kappa) : Math.max(-gap, 0)) / dt;
+  const delta = softRef(-gap, kappa) / dt;
   const ut = sub(u, scale(n, un));
   const lt = Math.sqrt(dot(ut, ut) + CONTACT_ETA * CONTACT_ETA);
   const s = Math.max(0, 1 - (mu * delta) / lt);

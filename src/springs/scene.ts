@@ -76,8 +76,9 @@ export interface GroundDesc {
   /** Coulomb friction (>= 0). */
   friction: number;
   /**
-   * Contact softness in length units (>= 0): 0 is a crisp projection onto the surface; larger
-   * values start pushing before contact (smooth gradients through impacts, a surface that gives).
+   * Contact softness, a penetration depth (>= 0): 0 is a crisp projection onto the surface; above
+   * 0 the push ramps up smoothly over that depth (gradients continuous through impacts, a surface
+   * that gives a little). Nothing acts before contact.
    */
   softness: number;
 }

@@ -63,7 +63,7 @@ function sources(dim: 2 | 3, fault: boolean): Record<'step' | 'adjoint' | 'grid'
   const adj = dim === 3 ? [s.shell, s.shellAdj, s.adjoint] : [STUBS_2D, s.adjoint];
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
-    // FAULT scales a few adjoint terms (spring damping, collider normals, bending) for tests that must see gradcheck fail
+    // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending) for tests that must see gradcheck fail
     adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`, ...shared, ...adj].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
   };

@@ -23,7 +23,7 @@ export function chain2d(o: { steps?: number; softness?: number } = {}): SpringSc
     springs: { pairs, material: Array.from({ length: S }, (_, k) => k % 2), actuator: Array.from({ length: S }, (_, k) => (k % 3 === 0 ? k % 2 : -1)), actuationStrength: 0.3 },
     actuation: { channels: 2, values: Array.from({ length: T * 2 }, (_, k) => 0.5 * Math.sin(k / 7 + (k % 2))) },
     ground: { height: 0.05, friction: 0.6, softness: o.softness ?? 0.002 },
-    colliders: [{ name: 'ball', shape: 'sphere', radius: 0.05, friction: 0.3, position: [[0.45, 0.1]], velocity: [[-0.2, 0]] }],
+    colliders: [{ name: 'ball', shape: 'sphere', radius: 0.05, friction: 0.3, position: [[0.41, 0.1]], velocity: [[-0.2, 0]] }],
     colliderSoftness: 0.002,
   };
 }

@@ -130,10 +130,10 @@ fn adj_gather(@builtin(global_invocation_id) gid: vec3<u32>) {
       let mu = lam_at(b, sv.other) - li;
       let dh = sv.d / sv.l;
       // elastic: K mu, K = k ((1/L - 1/l) I + d d^T / l^3) (symmetric)
-      gx += sv.k * ((1.0 / sv.L - 1.0 / sv.l) * mu + (dot(sv.d, mu) / (sv.l * sv.l * sv.l)) * sv.d);
+      gx += FAULT * sv.k * ((1.0 / sv.L - 1.0 / sv.l) * mu + (dot(sv.d, mu) / (sv.l * sv.l * sv.l)) * sv.d);
       // damping c (dv . d^) d^: its d-Jacobian transposed, Q = I - d^ d^T
       let dvn = dot(sv.dv, dh);
-      gx += (FAULT * sv.c / sv.l) * (dot(dh, mu) * (sv.dv - dvn * dh) + dvn * (mu - dot(dh, mu) * dh));
+      gx += (sv.c / sv.l) * (dot(dh, mu) * (sv.dv - dvn * dh) + dvn * (mu - dot(dh, mu) * dh));
       gv += sv.c * dot(dh, mu) * dh;
       let lf = dot(li, dh);
       terms[term_index(b, m * 5u, i)] += lf * (sv.l / sv.L - 1.0);

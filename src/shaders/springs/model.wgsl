@@ -93,21 +93,24 @@ fn collider(c: u32) -> Collider {
 // ---- Contact with a surface (ground plane or collider), soft or crisp -----------------------
 // A point with velocity w at signed distance phi from a surface (outward normal n) moving at V.
 // Relative velocity u = w - V; unchecked, the gap after the step would be phi + dt u.n. The normal
-// velocity gains delta = soft(-gap) / dt, where soft(z) = max(z, 0) for softness kappa = 0 (the
-// point lands exactly on the surface: crisp, a kink in the gradient) and kappa softplus(z / kappa)
-// for kappa > 0 (a smooth push that starts about kappa before contact: gradients through impacts,
-// at the price of a surface that acts slightly early: Dojo's interior-point relaxation plays
-// the same role). Coulomb friction removes at most mu delta of tangential speed:
-// u' = (u.n + delta) n + max(0, 1 - mu delta / |ut|) ut, |ut| smoothed by CONTACT_ETA.
+// velocity gains delta = soft(-gap) / dt. For softness kappa = 0, soft(z) = max(z, 0): the point
+// lands exactly on the surface (crisp; the gradient jumps where contact starts). For kappa > 0,
+// soft is max(z, 0) with its corner rounded over a penetration depth kappa (z^2 / (2 kappa) up to
+// kappa, then z - kappa / 2): the push grows smoothly from zero as the point sinks in, so the
+// gradient is continuous through an impact, at the price of a resting penetration of about
+// sqrt(2 kappa g) dt and a landing spread over kappa. Nothing acts before contact. (Dojo relaxes
+// its complementarity with an interior-point parameter for the same trade.) Coulomb friction
+// removes at most mu delta of tangential speed: u' = (u.n + delta) n + max(0, 1 - mu delta / |ut|) ut,
+// |ut| smoothed by CONTACT_ETA.
 fn soft(z: f32, kappa: f32) -> f32 {
-  if (kappa <= 0.0) { return max(z, 0.0); }
-  let y = z / kappa;
-  if (y > 0.0) { return kappa * (y + log(1.0 + exp(-y))); }
-  return kappa * log(1.0 + exp(y));
+  if (z <= 0.0) { return 0.0; }
+  if (z >= kappa) { return z - 0.5 * kappa; }
+  return z * z / (2.0 * kappa);
 }
 fn soft_grad(z: f32, kappa: f32) -> f32 {
-  if (kappa <= 0.0) { return select(0.0, 1.0, z > 0.0); }
-  return 1.0 / (1.0 + exp(-z / kappa));
+  if (z <= 0.0) { return 0.0; }
+  if (z >= kappa) { return 1.0; }
+  return z / kappa;
 }
 
 fn soft_contact(w: vecD, V: vecD, phi: f32, n: vecD, mu: f32, kappa: f32) -> vecD {

@@ -5,7 +5,7 @@
 import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
-import { Reducer, type TargetedSegment } from '../gpu/reduce';
+import { Reducer, packTargeted, targetLayers, type TargetedSegment } from '../gpu/reduce';
 import type { ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
@@ -136,6 +136,8 @@ export class SpringSim implements Simulator<SpringStatus> {
   private readonly unusedRead: GPUBuffer;
   private readonly reducer: Reducer;
   private readonly segments: TargetedSegment[];
+  /** The segments on the GPU, packed once: a per-step call then costs no JS-side checks. */
+  private readonly segmentBuf: GPUBuffer;
   private steps: GPUBuffer | null = null;
   private stepCapacity = 0;
 
@@ -202,6 +204,8 @@ export class SpringSim implements Simulator<SpringStatus> {
         this.segments.push({ offset: (b * t.count + q) * n, count: n, target: b * P + tg, rowStep });
       }
     }
+    if (targetLayers(this.segments).length > 1) throw new Error('springs: two parameter terms share an output');
+    this.segmentBuf = createBuffer(dev, 'springs.term_segments', Math.max(16, this.segments.length * 16), undefined, packTargeted(this.segments));
     this.resetStatus();
   }
 
@@ -274,7 +278,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.run(pass, 'adj_gather', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.vertexGroups);
     if (this.model.plastic) this.run(pass, 'adj_hinge', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.hingeGroups);
     if (this.segments.length > 0) {
-      this.reducer.encodeTargetedSum(pass, this.terms, this.segments, this.paramGrad,
+      this.reducer.encodeTargetedSum(pass, this.terms, { buffer: this.segmentBuf, count: this.segments.length }, this.paramGrad,
         { accumulate: true, row: { buffer: this.steps!, offset: io.step * STEP_STRIDE, word: 1 }, maxRow: this.horizon - 1 });
     }
     return undefined;
@@ -309,7 +313,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   destroy(): void {
-    for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.unusedRead, this.itemAttributes]) b.destroy();
+    for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.unusedRead, this.segmentBuf, this.itemAttributes]) b.destroy();
     this.steps?.destroy();
   }
 }

@@ -7,6 +7,7 @@ import { MpmSim } from '../mpm/simulator';
 import { Rollout } from '../core/rollout';
 import { adjointStepRatio } from './adjoint-ratio';
 import { forwardTwin, interleavedGradientRatio } from './gradient-ratio';
+import { encodeSteps, median, timed } from './timing';
 
 export interface BenchRow {
   dim: number;
@@ -36,37 +37,6 @@ export interface BenchRow {
   /** Checkpointed over full-tape state bytes for T steps. */
   checkpointMemoryRatio: number;
   horizon: number;
-}
-
-function median(v: number[]): number {
-  const s = v.slice().sort((x, y) => x - y);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
-
-/** Seconds from the first submit to the end of the work f submits; waits through the pacer. */
-async function timed(gpu: GpuContext, f: () => void | Promise<void>): Promise<number> {
-  await gpu.pacer.idle();
-  const t0 = performance.now();
-  await f();
-  await gpu.pacer.idle();
-  return (performance.now() - t0) / 1000;
-}
-
-/**
- * Encodes `count` forward steps (or step adjoints) with `perSubmit` steps per command buffer,
- * telling the pacer they are work of kind `kind`.
- */
-function encodeSteps(sim: MpmSim, count: number, perSubmit: number, kind: string, body: (pass: GPUComputePassEncoder, k: number) => void): void {
-  for (let k0 = 0; k0 < count; k0 += perSubmit) {
-    const enc = sim.device.createCommandEncoder({ label: 'bench' });
-    const pass = enc.beginComputePass({ label: 'bench' });
-    const k1 = Math.min(count, k0 + perSubmit);
-    for (let k = k0; k < k1; k++) body(pass, k);
-    pass.end();
-    sim.device.queue.submit([enc.finish()]);
-    sim.gpu.pacer.submitted(kind, k1 - k0);
-  }
 }
 
 export async function benchScene(gpu: GpuContext, scene: MpmScene, material: string, o: { horizon: number; stepSamples: number }): Promise<BenchRow> {

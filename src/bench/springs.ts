@@ -5,6 +5,7 @@ import type { GpuContext } from '../gpu/device';
 import type { SpringScene } from '../springs/scene';
 import { SpringSim } from '../springs/simulator';
 import { Rollout } from '../core/rollout';
+import { encodeSteps, median, timed } from './timing';
 
 export interface SpringBenchRow {
   label: string;
@@ -23,34 +24,6 @@ export interface SpringBenchRow {
   gradientSeconds: number;
   checkpointMemoryRatio: number;
   horizon: number;
-}
-
-function median(v: number[]): number {
-  const s = v.slice().sort((x, y) => x - y);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
-
-async function timed(gpu: GpuContext, f: () => void | Promise<void>): Promise<number> {
-  await gpu.pacer.idle();
-  await gpu.device.queue.onSubmittedWorkDone();
-  const t0 = performance.now();
-  await f();
-  await gpu.pacer.idle();
-  await gpu.device.queue.onSubmittedWorkDone();
-  return (performance.now() - t0) / 1000;
-}
-
-function encodeSteps(sim: SpringSim, count: number, perSubmit: number, kind: string, body: (pass: GPUComputePassEncoder, k: number) => void): void {
-  for (let k0 = 0; k0 < count; k0 += perSubmit) {
-    const enc = sim.device.createCommandEncoder({ label: 'bench.springs' });
-    const pass = enc.beginComputePass({ label: 'bench.springs' });
-    const k1 = Math.min(count, k0 + perSubmit);
-    for (let k = k0; k < k1; k++) body(pass, k);
-    pass.end();
-    sim.device.queue.submit([enc.finish()]);
-    sim.gpu.pacer.submitted(kind, k1 - k0);
-  }
 }
 
 export async function benchSprings(gpu: GpuContext, label: string, scene: SpringScene, o: { horizon: number; stepSamples: number; pairs: number }): Promise<SpringBenchRow> {

@@ -56,7 +56,8 @@ fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
     let v = v_at(b, i);
     // replay: the velocity entering each contact
     var ws: array<vecD, MAX_CONTACTS>;
-    var w = p.decay * (v + p.dt * (vinv_mass(i) * vertex_force(b, i, x, v, row) + gravity()));
+    var dropped = 0u;
+    var w = p.decay * (v + p.dt * (vinv_mass(i) * vertex_force(b, i, x, v, row, &dropped) + gravity()));
     var k = 0u;
     if (p.has_ground != 0u) {
       ws[k] = w;
@@ -120,11 +121,10 @@ fn adj_gather(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v = v_at(b, i);
   let range = vadj(i);
   for (var e = range.x; e < range.y; e++) {
-    let code = model[p.adj_off + e];
-    let kind = code >> 30u;
-    let slot = (code >> 28u) & 3u;
-    let k = code & 0x0fffffffu;
-    if (kind == 0u) {
+    let a = adj_entry(e);
+    let slot = a.slot;
+    let k = a.k;
+    if (a.kind == 0u) {
       let sv = spring_view(b, k, slot, x, v, row);
       let m = spring_rec(k).mat;
       let mu = lam_at(b, sv.other) - li;
@@ -141,7 +141,7 @@ fn adj_gather(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (sv.chan >= 0) {
         terms[term_index(b, term_act() + u32(sv.chan), i)] += lf * (-sv.k * sv.l / (sv.L * sv.L) * sv.rest0 * p.act_strength);
       }
-    } else if (kind == 1u) {
+    } else if (a.kind == 1u) {
       gx += tri_adjoint(b, k, slot, li, i);
     } else {
       gx += hinge_adjoint(b, k, slot, li);

@@ -66,25 +66,23 @@ fn pair_force_jvp(rv: vecD, dr: vecD) -> vecD {
   return p.sc_stiff * ((p.sc_thick - r) / r * (dr - a * rh) - a * rh);
 }
 
-/** The total force on vertex i of copy b at (x, v). */
-fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32) -> vecD {
+/** The total force on vertex i of copy b at (x, v); `dropped` counts self-contact neighbours left out. */
+fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, dropped: ptr<function, u32>) -> vecD {
   var f = vecD(0.0);
   let range = vadj(i);
   for (var e = range.x; e < range.y; e++) {
-    let code = model[p.adj_off + e];
-    let kind = code >> 30u;
-    let slot = (code >> 28u) & 3u;
-    let k = code & 0x0fffffffu;
-    if (kind == 0u) {
-      f += spring_force(spring_view(b, k, slot, x, v, row));
-    } else if (kind == 1u) {
-      f += tri_force(b, k, slot);
+    let a = adj_entry(e);
+    if (a.kind == 0u) {
+      f += spring_force(spring_view(b, a.k, a.slot, x, v, row));
+    } else if (a.kind == 1u) {
+      f += tri_force(b, a.k, a.slot);
     } else {
-      f += hinge_force(b, k, slot);
+      f += hinge_force(b, a.k, a.slot);
     }
   }
   if (p.self_contact != 0u) {
     let nb = neighbours(b, i, x);
+    *dropped = nb.overflow;
     for (var q = 0u; q < nb.n; q++) { f += pair_force(x - x_at(b, nb.j[q])); }
   }
   return f;

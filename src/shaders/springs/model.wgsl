@@ -22,6 +22,13 @@ fn mf(k: u32) -> f32 { return bitcast<f32>(model[k]); }
 fn vflag(i: u32) -> u32 { return model[p.vert_off + i * VERT_WORDS]; }
 fn vinv_mass(i: u32) -> f32 { return mf(p.vert_off + i * VERT_WORDS + 1u); }
 fn vadj(i: u32) -> vec2<u32> { let o = p.vert_off + i * VERT_WORDS; return vec2<u32>(model[o + 2u], model[o + 3u]); }
+/** Adjacency entry e: element kind (0 spring, 1 triangle, 2 hinge), the vertex's slot in it, its index. */
+struct AdjEntry { kind: u32, slot: u32, k: u32 }
+fn adj_entry(e: u32) -> AdjEntry {
+  let code = model[p.adj_off + e];
+  return AdjEntry(code >> 30u, (code >> 28u) & 3u, code & 0x0fffffffu);
+}
+
 fn vgrip_offset(i: u32) -> vecD {
   var r: vecD;
   for (var a = 0u; a < DIM; a++) { r[a] = mf(p.vert_off + i * VERT_WORDS + 4u + a); }

@@ -86,9 +86,18 @@ fn hinge_u_dual(x: array<Dv, 4>, slot: u32) -> Dv {
   let c = dv_scale(m2, ds_div(dv_dot(dv_sub(x[3], x[0]), e), l));
   return Dv(-(a.v + c.v), -(a.d + c.d));
 }
+/** hinge_u_dual's value alone, for the forward and the adjoint's d(theta) (no tangents to carry). */
 fn hinge_u(x: array<vec3<f32>, 4>, slot: u32) -> vec3<f32> {
-  let z = vec3<f32>(0.0);
-  return hinge_u_dual(array<Dv, 4>(Dv(x[0], z), Dv(x[1], z), Dv(x[2], z), Dv(x[3], z)), slot).v;
+  let e = x[1] - x[0];
+  let l = length(e);
+  let n1 = cross(e, x[2] - x[0]);
+  let n2 = cross(x[0] - x[1], x[3] - x[1]);
+  let m1 = n1 / dot(n1, n1);
+  let m2 = n2 / dot(n2, n2);
+  if (slot == 2u) { return m1 * l; }
+  if (slot == 3u) { return m2 * l; }
+  if (slot == 0u) { return m1 * (dot(x[2] - x[1], e) / l) + m2 * (dot(x[3] - x[1], e) / l); }
+  return -(m1 * (dot(x[2] - x[0], e) / l) + m2 * (dot(x[3] - x[0], e) / l));
 }
 fn hinge_force(b: u32, k: u32, slot: u32) -> vecD {
   let h = hinge_rec(k);

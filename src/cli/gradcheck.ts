@@ -1,11 +1,12 @@
 // `torsion gradcheck <scene> [--seed S] [--steps N] [--json]`
 import { requestGpu } from '../gpu/device';
-import { gradcheck as check, NOISE_FLOOR, type GradcheckProgress } from '../core/gradcheck';
+import { gradcheck as check, NOISE_FLOOR, F32_SPREADS, type GradcheckProgress } from '../core/gradcheck';
 import { gradcheckSubject, type Scene } from '../simulators';
 
 const LEGEND: Record<string, string> = {
   'ok~': 'along a random direction the derivative nearly cancels, so the difference is judged against the norm of that block\'s gradient (within the tolerance of it); the check along the gradient itself (@gradient) is judged on its own',
   noise: 'the central difference is at its rounding noise (a derivative that is zero to the reference\'s resolution) and so is the analytic value',
+  f32: `the difference lies within ${F32_SPREADS} float32 spreads of the analytic value (the spread of the same derivative from adjoints rerun from initial states moved by an ulp, shown as spread): the derivative is as precise as float32 positions let it be, so its relative error is not judged`,
   kink: 'the loss is not smooth along that direction (central differences at the step and a quarter of it disagree, both above their noise), so nothing is compared',
 };
 
@@ -24,7 +25,8 @@ export async function gradcheck(scene: Scene, o: { seed: number; steps?: number;
     const rep = await check(subject, { seed: o.seed, steps: o.steps ?? Math.min(scene.steps, 20), onProgress: progressLine }).finally(() => subject.destroy?.());
     console.log(`gradcheck ${rep.scene}: ${rep.steps} steps, seed ${rep.seed}, adjoint (GPU, float32) vs central differences (CPU, float64)`);
     for (const c of rep.checks) {
-      const finer = c.numericFiner !== undefined ? `  (step/4: ${c.numericFiner.toExponential(6)})` : '';
+      const finer = (c.numericFiner !== undefined ? `  (step/4: ${c.numericFiner.toExponential(6)})` : '')
+        + (c.spread !== undefined ? `  (spread ${c.spread.toExponential(1)})` : '');
       console.log(`  ${c.verdict.padEnd(5)} ${c.param.padEnd(26)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}  noise ${(c.fdNoise + c.floor).toExponential(1)}${finer}`);
     }
     for (const [v, text] of Object.entries(LEGEND)) if (rep.checks.some((c) => c.verdict === v)) console.log(`  ${v}: ${text}`);

@@ -10,11 +10,18 @@
 // then the analytic value must be at noise level too: the difference's noise plus float32 noise,
 // which for a block whose derivatives are all zero is measured against the report's largest
 // derivative (the block has no scale of its own).
+// A derivative can also be small for a reason NOISE_FLOOR does not see: a material parameter of a
+// barely strained body multiplies a strain that float32 positions resolve to a few per cent. For a
+// check that would fail, the checker measures the analytic value's own float32 spread (the adjoint
+// rerun from initial states moved by an ulp, which changes every rounding of the rollout and
+// nothing else that matters) and accepts a difference within F32_SPREADS of it, as 'f32'.
 
 /** float32 noise of an adjoint, relative to the largest derivative of its block. */
 export const NOISE_FLOOR = 1e-6;
 /** Rounding of the float64 loss, relative to the sum of the magnitudes of its terms. */
 export const FD_NOISE = 1e-14;
+/** A difference within this many measured float32 spreads of the analytic value is accepted as 'f32'. */
+export const F32_SPREADS = 3;
 
 /**
  * ok: agrees within the tolerance (or within the noise); ok~: along a random direction over
@@ -22,9 +29,10 @@ export const FD_NOISE = 1e-14;
  * block's gradient norm; noise: the finite difference and the analytic value are both at noise
  * level (a derivative that is zero to the reference's resolution); kink: the finite differences at
  * two steps disagree though both stand above their noise (the loss is not smooth along that
- * direction), reported and not judged; FAIL: none of these.
+ * direction), reported and not judged; f32: the difference is within F32_SPREADS of the analytic
+ * value's measured float32 spread, reported and not judged on its relative error; FAIL: none of these.
  */
-export type Verdict = 'ok' | 'ok~' | 'noise' | 'kink' | 'FAIL';
+export type Verdict = 'ok' | 'ok~' | 'noise' | 'kink' | 'f32' | 'FAIL';
 
 /** What a check measured before it is judged. */
 export interface Measured {
@@ -45,6 +53,11 @@ export interface Measured {
   terms: number;
   /** The central difference at step eps / 4 (two more rollouts; asked only when needed). */
   finer: () => Promise<{ value: number; terms: number }>;
+  /**
+   * The analytic value's float32 spread: the largest difference between it and the same derivative
+   * of adjoints rerun from initial states moved by an ulp (asked only when needed; 0 if unmeasured).
+   */
+  spread?: () => Promise<number>;
 }
 
 export interface GradCheckEntry {
@@ -67,6 +80,8 @@ export interface GradCheckEntry {
   floor: number;
   /** False when the finite differences at two steps disagree above their noise. */
   smooth: boolean;
+  /** The analytic value's measured float32 spread, where the check needed it. */
+  spread?: number;
   verdict: Verdict;
   ok: boolean;
 }
@@ -113,7 +128,11 @@ async function judgeOne(m: Measured, tol: number, fdNoise: number, floor: number
     } else {
       e.smooth = Math.abs(f.value - n) <= 0.1 * Math.max(Math.abs(f.value), Math.abs(n)) + fdNoise + noise4;
       if (agrees(f.value, noise4 + floor)) { e.verdict = 'ok'; e.relError = relErr(a, f.value); } // the step was too coarse
-      else e.verdict = e.smooth ? 'FAIL' : 'kink';
+      else if (!e.smooth) e.verdict = 'kink';
+      else if (m.spread) {
+        e.spread = await m.spread();
+        if (Math.abs(a - f.value) <= F32_SPREADS * e.spread + noise4) e.verdict = 'f32';
+      }
     }
   }
   e.ok = e.verdict !== 'FAIL';

@@ -10,7 +10,7 @@ import type { Simulator } from './simulator';
 import { readF32 } from '../gpu/buffers';
 import { judgeChecks, type GradCheckEntry, type Measured } from './gradcheck-judge';
 
-export { judgeChecks, NOISE_FLOOR, FD_NOISE, type GradCheckEntry, type Measured, type Verdict } from './gradcheck-judge';
+export { judgeChecks, NOISE_FLOOR, FD_NOISE, F32_SPREADS, type GradCheckEntry, type Measured, type Verdict } from './gradcheck-judge';
 
 /** A set of inputs checked together (a parameter kind): one random direction over them, one along their gradient. */
 export interface CheckBlock {
@@ -35,8 +35,12 @@ export interface GradcheckSubject {
   blocks(steps: number): CheckBlock[];
   /** Largest relative error accepted (signs must agree too). */
   tolerance: number;
-  /** GPU adjoint: dL/dstate0 and dL/dctrl, laid out as state0 and ctrl, for L = weights . state_T. */
-  gpuGradient(weights: Float64Array, steps: number): Promise<{ gState: Float32Array; gCtrl: Float32Array }>;
+  /**
+   * GPU adjoint: dL/dstate0 and dL/dctrl, laid out as state0 and ctrl, for L = weights . state_T.
+   * With `jitter` (a seed), from state0 with every nonzero entry moved by one float32 ulp, up or
+   * down at random: the same derivative rounded differently, which measures its float32 spread.
+   */
+  gpuGradient(weights: Float64Array, steps: number, jitter?: number): Promise<{ gState: Float32Array; gCtrl: Float32Array }>;
   /**
    * Float64 reference: the final state after `steps` steps from state0 with ctrl. Several calls may
    * be in flight at once (a subject that runs them in worker processes runs them in parallel).
@@ -104,6 +108,16 @@ function blockNorm(g: ArrayLike<number>, b: CheckBlock, base: Float64Array): num
   return Math.sqrt(s);
 }
 
+/** x with every nonzero entry moved by one ulp, up or down as `rand` says. */
+export function ulpJitter(x: Float32Array, rand: () => number): Float32Array {
+  const out = Float32Array.from(x), bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < out.length; i++) if (out[i] !== 0 && Number.isFinite(out[i])) bits[i] += rand() < 0.5 ? 1 : -1;
+  return out;
+}
+
+/** Adjoints rerun from jittered initial states for a check's float32 spread (src/core/gradcheck-judge.ts). */
+const SPREAD_RUNS = 2;
+
 export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions): Promise<GradCheckReport> {
   const t0 = performance.now();
   const seed = o.seed ?? 1, steps = o.steps;
@@ -140,6 +154,17 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
     return { value: (p.value - m.value) / (2 * h), terms: Math.max(p.terms, m.terms) + Math.sqrt(input), h };
   };
 
+  // the jittered adjoints, run once and only if some check asks for its spread
+  let jittered: Promise<{ gState: Float32Array; gCtrl: Float32Array }[]> | undefined;
+  const spreadOf = (analytic: number, space: CheckBlock['space'], d: Float64Array) => async () => {
+    jittered ??= (async () => {
+      const out = [];
+      for (let k = 0; k < SPREAD_RUNS; k++) out.push(await subject.gpuGradient(weights, steps, seed * 7919 + k + 1));
+      return out;
+    })();
+    const values = [analytic, ...(await jittered).map((g) => dot(space === 'state' ? g.gState : g.gCtrl, d))];
+    return Math.max(...values) - Math.min(...values);
+  };
   const measured: Measured[] = [];
   const tasks: (() => Promise<void>)[] = [];
   const add = (m: Omit<Measured, 'numeric' | 'terms' | 'finer'>, space: CheckBlock['space'], d: Float64Array, eps: number) => {
@@ -151,7 +176,7 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
       progress(`${m.param} (step / 4)`);
       return { value: f.value, terms: f.terms };
     };
-    const entry: Measured = { ...m, numeric: NaN, terms: NaN, finer };
+    const entry: Measured = { ...m, numeric: NaN, terms: NaN, finer, spread: spreadOf(m.analytic, space, d) };
     measured.push(entry);
     tasks.push(async () => {
       const r = await fd(space, d, eps);
@@ -180,7 +205,7 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
   await Promise.all(Array.from({ length: o.concurrency ?? 2 }, async () => { while (next < tasks.length) await tasks[next++](); }));
   const checks = await judgeChecks(measured, tolerance);
   const tEnd = performance.now();
-  // ok~ and noise are not judged on their relative error, kinks not at all
+  // ok~, noise and f32 are not judged on their relative error, kinks not at all
   const judged = checks.filter((c) => c.verdict === 'ok' || c.verdict === 'FAIL');
   return {
     scene: subject.name, steps, seed, tolerance, checks,
@@ -234,11 +259,11 @@ export function simulatorSubject(sim: Simulator, o: SimulatorSubjectOptions): Gr
   };
   return {
     name: o.name, state0, ctrl, blocks, tolerance: o.tolerance,
-    async gpuGradient(weights, steps) {
+    async gpuGradient(weights, steps, jitter) {
       const r = new Rollout(sim, steps, 'auto');
       const gFinal = sim.createState('gradcheck.weights', Float32Array.from(weights));
       try {
-        await r.forward();
+        await r.forward(jitter === undefined ? sim.state0 : ulpJitter(sim.state0, rng(jitter)));
         const gState = await readF32(sim.device, await r.backward(gFinal));
         const gCtrl = Float32Array.from(sim.params.unpack(await readF32(sim.device, sim.paramGrad), 0));
         return { gState, gCtrl };

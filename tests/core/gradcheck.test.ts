@@ -70,6 +70,27 @@ describe('gradcheck core on a closed-form subject', () => {
     expect(rep.ok).toBe(false);
     expect(new Set(rep.checks.filter((c) => !c.ok).map((c) => c.block))).toEqual(new Set([block]));
   });
+  test('an error within the analytic value\'s measured float32 spread is f32; the same error without that spread fails', async () => {
+    // c0's analytic derivative 3% off; jittered reruns scatter it by +-5% (a derivative as noisy as
+    // float32 makes it) or not at all (a wrong adjoint is wrong the same way every time)
+    const off = (g: { gCtrl: Float32Array }) => { g.gCtrl[0] *= 1.03; };
+    const noisy = (scatter: number): GradcheckSubject => {
+      const base = cpuSubject(off as (g: { gState: Float32Array; gCtrl: Float32Array }) => void);
+      return { ...base, async gpuGradient(w, st, jitter) {
+        const g = await base.gpuGradient(w, st);
+        if (jitter !== undefined) g.gCtrl[0] *= 1 + scatter * (jitter % 2 === 0 ? 1 : -1);
+        return g;
+      } };
+    };
+    const scattered = await gradcheck(noisy(0.05), { steps: 1 });
+    const c0 = scattered.checks.find((c) => c.param === 'c0')!;
+    expect(c0.verdict).toBe('f32');
+    expect(c0.spread).toBeGreaterThan(0.05 * Math.abs(c0.analytic));
+    expect(scattered.ok).toBe(true);
+    const steady = await gradcheck(noisy(0), { steps: 1 });
+    expect(steady.checks.find((c) => c.param === 'c0')).toMatchObject({ verdict: 'FAIL', spread: 0 });
+    expect(steady.ok).toBe(false);
+  });
 });
 
 const cases: [string, TinyOptions, number][] = [
@@ -174,13 +195,13 @@ describe('gradcheck fails a wrong MPM adjoint', () => {
         const honest = await run();
         for (const c of honest.checks) console.log(`${dim}D honest ${c.param}: ${c.verdict} ${c.analytic.toExponential(4)} vs ${c.numeric.toExponential(4)} noise ${(c.fdNoise + c.floor).toExponential(1)}`);
         expect(failing(honest)).toEqual([]);
-        // the orientation gradient perturbed: 20% of its norm added along a random direction
-        const rand = rng(3);
+        // the orientation gradient perturbed: 20% of its norm added along a random direction, the
+        // same in every call (a wrong adjoint is wrong the same way when rerun for its spread)
         const orient = (i: number) => i >= lay.colOff && (i - lay.colOff) % TRACK_STRIDE >= TRACK_SLOT.orientation
           && (i - lay.colOff) % TRACK_STRIDE < TRACK_SLOT.orientation + (dim === 2 ? 1 : 4) && i < lay.colOff + steps * TRACK_STRIDE;
         const perturbOrientation = (g: Grad) => {
           const idx = Array.from(g.gCtrl.keys()).filter(orient);
-          const e = idx.map(() => rand() - 0.5);
+          const rand = rng(3), e = idx.map(() => rand() - 0.5);
           const scale = 0.2 * Math.hypot(...idx.map((i) => g.gCtrl[i])) / Math.hypot(...e);
           idx.forEach((i, k) => { g.gCtrl[i] += scale * e[k]; });
         };

@@ -1,16 +1,19 @@
 // Losses evaluated on the GPU for any Simulator (only the loss values are read back, never whole
 // states): a loss reads the final state through the simulator's state layout and writes
-// dL/d(final state), the input of Rollout.backward.
+// dL/d(final state), the input of Rollout.backward. Every kind but the weighted sum is a per-item
+// loss (src/shaders/loss/common.wgsl): per-item terms, one deterministic segmented sum, a finish
+// per copy and a gradient per item. A weighted sum runs its terms one after another into one
+// gradient buffer. The float64 reference of every kind is loss-reference.ts.
 import { composePlain } from '../shaders/compose';
 import { lossShaders } from '../shaders/index';
 import { createBuffer, readF32 } from '../gpu/buffers';
 import type { ComputeKernel } from '../gpu/pipeline-cache';
 import { Reducer } from '../gpu/reduce';
 import { positionField, type Simulator } from './simulator';
+import { checkLoss, lossItems } from './loss-checks';
 
-/** The objective a gradient is taken of, as a scene names it. */
-export interface LossDesc {
-  /** Squared distance of a group's centre of mass to `target` at the final step. */
+/** Squared distance of a group's centre of mass to `target` at the final step. */
+export interface ComTargetLossDesc {
   kind: 'com-target';
   /** Index into groups (absent: group 0). */
   group?: number;
@@ -18,11 +21,69 @@ export interface LossDesc {
   target: number[];
 }
 
+/** Minus the distance a group's centre of mass travelled along an axis: minimising walks forward. */
+export interface ComTravelLossDesc {
+  kind: 'com-travel';
+  /** Index into groups (absent: group 0). */
+  group?: number;
+  /** The axis travelled along (0: x, 1: y, 2: z). */
+  axis: number;
+  /** +1: forward along the axis, -1: backward. */
+  direction: 1 | -1;
+  /** The coordinate travel is measured from (absent: each copy's initial centre of mass). */
+  origin?: number;
+  /** Not used by this kind (com-target's field). */
+  target?: never;
+}
+
+/** 1 minus the smooth mass fraction of a group's items inside a box; the exact fraction is reported. */
+export interface RegionFractionLossDesc {
+  kind: 'region-fraction';
+  /** Index into groups (absent: group 0). */
+  group?: number;
+  /** The target region, an axis-aligned box: its lowest and highest corner. */
+  target: { min: number[]; max: number[] };
+  /** Length over which an item counts from 0 to 1 as it enters the box (a sigmoid of the signed distance over it). */
+  width: number;
+}
+
+/** Mean squared distance of items' positions to observed ones at the final step (imitation, system identification). */
+export interface MatchPositionsLossDesc {
+  kind: 'match-positions';
+  /** Index into groups (absent: group 0); unused when items are listed. */
+  group?: number;
+  /** Item indices (particles or vertices, as the scene lists them); absent: every item of the group. */
+  items?: number[];
+  /** Observed positions, one per item (of items, or of the group), one coordinate per axis. */
+  target: number[][];
+}
+
+/** A loss that may be a term of a weighted sum. */
+export type TermLossDesc = ComTargetLossDesc | ComTravelLossDesc | RegionFractionLossDesc | MatchPositionsLossDesc;
+
+/** Sum of weight x loss over the terms. */
+export interface WeightedSumLossDesc {
+  kind: 'weighted-sum';
+  /** The terms in order, each a loss (not itself a sum) and its weight. */
+  terms: { weight: number; loss: TermLossDesc }[];
+  /** Not used by this kind (com-target's field). */
+  target?: never;
+}
+
+/** The objective a gradient is taken of, as a scene names it. */
+export type LossDesc = TermLossDesc | WeightedSumLossDesc;
+
 export interface LossValue {
   /** Per batch copy. */
   values: number[];
-  /** Centre of mass per batch copy (DIM numbers each). */
+  /** Centre of mass per batch copy (DIM numbers each): of the loss's items (a weighted sum's first term). */
   com: number[][];
+  /** The exact metric a smooth loss stands for, per copy: region-fraction's mass fraction inside. */
+  report?: number[];
+  /** region-fraction: items inside the region, per copy. */
+  counts?: number[];
+  /** weighted-sum: each term's own value, unweighted, in order. */
+  terms?: LossValue[];
 }
 
 export interface Loss {
@@ -33,78 +94,199 @@ export interface Loss {
   destroy(): void;
 }
 
-export function createLoss(sim: Simulator, desc: LossDesc): Promise<Loss> {
-  return ComTargetLoss.create(sim, desc);
+/** Checks desc (a SceneError naming the field) before any GPU work, then builds the loss. */
+export async function createLoss(sim: Simulator, desc: LossDesc): Promise<Loss> {
+  checkLoss(desc, lossContext(sim));
+  const grad = sim.createState('loss.grad');
+  const reducer = new Reducer(sim.device, sim.cache);
+  const terms = desc.kind === 'weighted-sum' ? desc.terms : [{ weight: 1, loss: desc }];
+  const parts: ItemLoss[] = [];
+  try {
+    for (const t of terms) parts.push(await ItemLoss.create(sim, t.loss, t.weight, grad, reducer));
+  } catch (e) {
+    for (const p of parts) p.destroy();
+    grad.destroy();
+    throw e;
+  }
+  return new GpuLoss(sim, desc.kind === 'weighted-sum', parts, grad, reducer);
+}
+
+/** What checkLoss needs to know of a simulator. */
+function lossContext(sim: Simulator) {
+  return {
+    dim: sim.dim,
+    items: sim.state.items,
+    groupSize: (g: number) => {
+      try { return sim.selection(g).count; } catch { return undefined; }
+    },
+  };
 }
 
 const WG = 64;
+const OUT = 8; // floats per copy in out (common.wgsl)
 
-/** L = |com(items) - target|^2 at the final state, per batch copy: com_target.wgsl. */
-class ComTargetLoss implements Loss {
-  private readonly uniform: GPUBuffer;
-  private readonly weights: GPUBuffer;
-  private readonly terms: GPUBuffer;
-  private readonly sums: GPUBuffer;
-  private readonly out: GPUBuffer;
-  readonly grad: GPUBuffer;
-  private readonly reducer: Reducer;
+/** What a per-item loss kind hands to its kernels. */
+interface ItemSetup {
+  name: 'com' | 'region' | 'match';
+  /** Rows of sums per copy beyond the centre of mass's DIM + 1. */
+  extraRows: number;
+  items: Uint32Array;
+  /** [count][4]: the item's mass, then the kind's per-item numbers. */
+  itemData: Float32Array;
+  /** [B][4]. */
+  copyData: Float32Array;
+  /** lp.a, lp.b, lp.c (4 floats each). */
+  vectors: number[][];
+}
+
+/** The state's initial centre of mass of the items, per copy (float64, from sim.state0). */
+function initialCom(sim: Simulator, items: Uint32Array, weights: Float32Array): number[][] {
+  const { stride, items: n } = sim.state;
+  const xo = positionField(sim.state).offset;
+  return Array.from({ length: sim.batch }, (_, b) => {
+    const c = new Array<number>(sim.dim).fill(0);
+    let W = 0;
+    items.forEach((it, k) => {
+      W += weights[k];
+      for (let d = 0; d < sim.dim; d++) c[d] += weights[k] * sim.state0[(b * n + it) * stride + xo + d];
+    });
+    return c.map((x) => x / W);
+  });
+}
+
+function setup(sim: Simulator, desc: TermLossDesc): ItemSetup {
+  const { items, weights } = lossItems(desc, (g) => sim.selection(g));
+  const count = items.length, B = sim.batch, dim = sim.dim;
+  const itemData = new Float32Array(4 * count);
+  weights.forEach((w, k) => { itemData[4 * k] = w; });
+  const copyData = new Float32Array(4 * B);
+  const vec = (x: number[] = []) => [0, 0, 0, 0].map((_, d) => x[d] ?? 0);
+  switch (desc.kind) {
+    case 'com-target':
+      return { name: 'com', extraRows: 0, items, itemData, copyData, vectors: [vec(desc.target), vec([1, 1, 1]), vec()] };
+    case 'com-travel': {
+      const c0 = initialCom(sim, items, weights);
+      for (let b = 0; b < B; b++) copyData[4 * b + desc.axis] = desc.origin ?? c0[b][desc.axis];
+      const lin = vec();
+      lin[desc.axis] = -desc.direction;
+      return { name: 'com', extraRows: 0, items, itemData, copyData, vectors: [vec(), vec(), lin] };
+    }
+    case 'region-fraction':
+      return { name: 'region', extraRows: 3, items, itemData, copyData, vectors: [vec(desc.target.min), vec(desc.target.max), vec([desc.width])] };
+    case 'match-positions':
+      desc.target.forEach((y, k) => { for (let d = 0; d < dim; d++) itemData[4 * k + 1 + d] = y[d]; });
+      return { name: 'match', extraRows: 1, items, itemData, copyData, vectors: [vec(), vec(), vec()] };
+  }
+}
+
+/** One per-item loss, scaled, adding its gradient into a shared buffer. */
+class ItemLoss {
+  private readonly buffers: GPUBuffer[];
+  readonly out: GPUBuffer;
   private readonly count: number;
+  private readonly rows: number;
   private kernels!: Record<'terms' | 'finish' | 'grad', ComputeKernel>;
 
-  private constructor(readonly sim: Simulator, desc: LossDesc) {
-    const sel = sim.selection(desc.group ?? 0);
-    this.count = sel.count;
-    const d = sim.dim, B = sim.batch, dev = sim.device;
-    const u = new ArrayBuffer(48);
-    new Uint32Array(u).set([sim.state.items, B, sel.start, sel.count, sim.state.stride, positionField(sim.state).offset]);
-    new Float32Array(u).set(desc.target.slice(0, d), 8);
-    this.uniform = createBuffer(dev, 'loss.com_target.params', 48, 0x40 | 0x08, u);
-    this.weights = createBuffer(dev, 'loss.com_target.weights', Math.max(4, sel.count * 4), undefined, sel.weights);
-    this.terms = createBuffer(dev, 'loss.com_target.terms', Math.max(4, B * (d + 1) * sel.count * 4));
-    this.sums = createBuffer(dev, 'loss.com_target.sums', B * (d + 1) * 4);
-    this.out = createBuffer(dev, 'loss.com_target.out', B * 8 * 4);
-    this.grad = sim.createState('loss.grad');
-    this.reducer = new Reducer(dev, sim.cache);
+  private constructor(readonly sim: Simulator, readonly setup: ItemSetup, readonly desc: TermLossDesc, readonly weight: number,
+    readonly grad: GPUBuffer, private readonly reducer: Reducer) {
+    const { dim: d, batch: B, device: dev } = sim;
+    const s = setup, L = `loss.${s.name}`;
+    this.count = s.items.length;
+    this.rows = d + 1 + s.extraRows;
+    const u = new ArrayBuffer(80);
+    new Uint32Array(u).set([sim.state.items, B, this.count, sim.state.stride, positionField(sim.state).offset]);
+    new Float32Array(u).set([weight], 5);
+    new Float32Array(u).set(s.vectors.flat(), 8);
+    const f4 = (n: number) => Math.max(4, n * 4);
+    this.out = createBuffer(dev, `${L}.out`, B * OUT * 4);
+    this.buffers = [
+      createBuffer(dev, `${L}.params`, 80, 0x40 | 0x08, u),
+      createBuffer(dev, `${L}.items`, f4(this.count), undefined, s.items),
+      createBuffer(dev, `${L}.item_data`, f4(s.itemData.length), undefined, s.itemData),
+      createBuffer(dev, `${L}.copy_data`, f4(s.copyData.length), undefined, s.copyData),
+      createBuffer(dev, `${L}.terms`, f4(B * this.rows * this.count)),
+      createBuffer(dev, `${L}.sums`, f4(B * this.rows)),
+    ];
   }
 
-  static async create(sim: Simulator, desc: LossDesc): Promise<ComTargetLoss> {
-    const l = new ComTargetLoss(sim, desc);
-    const code = composePlain(sim.dim, lossShaders.comTarget);
-    const kinds = ['uniform', 'read', 'read', 'rw', 'rw', 'rw', 'rw'] as const;
-    const k = (entry: string) => sim.cache.computeAsync(`loss.com_target.${sim.dim}d.${entry}`, code, [...kinds], entry);
+  static async create(sim: Simulator, desc: TermLossDesc, scale: number, grad: GPUBuffer, reducer: Reducer): Promise<ItemLoss> {
+    const l = new ItemLoss(sim, setup(sim, desc), desc, scale, grad, reducer);
+    const code = composePlain(sim.dim, `const ROWS: u32 = ${l.rows}u;\n${lossShaders.common}\n${lossShaders[l.setup.name]}`);
+    const kinds = ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'rw'] as const;
+    const k = (entry: string) => sim.cache.computeAsync(`loss.${l.setup.name}.${sim.dim}d.r${l.rows}.${entry}`, code, [...kinds], entry);
     l.kernels = { terms: await k('terms_main'), finish: await k('finish'), grad: await k('grad') };
     return l;
   }
 
-  async evaluate(state: GPUBuffer): Promise<LossValue> {
-    const { device: dev, batch: B, dim: d } = this.sim;
-    const enc = dev.createCommandEncoder({ label: 'loss.com_target' });
-    enc.clearBuffer(this.grad);
-    const buffers = [this.uniform, this.weights, state, this.terms, this.sums, this.out, this.grad];
+  /** Records the loss of `state` into out and adds scale dL/dstate into grad. */
+  encode(enc: GPUCommandEncoder, state: GPUBuffer): void {
+    const [params, items, itemData, copyData, terms, sums] = this.buffers;
+    const bound = [params, items, itemData, copyData, state, terms, sums, this.out, this.grad];
+    const label = `loss.${this.setup.name}`;
     const run = (k: ComputeKernel, threads: number) => {
-      const pass = enc.beginComputePass({ label: 'loss.com_target' });
+      const pass = enc.beginComputePass({ label });
       pass.setPipeline(k.pipeline);
-      pass.setBindGroup(0, this.sim.cache.bindGroup('loss.com_target.bind', k.layout, buffers));
+      pass.setBindGroup(0, this.sim.cache.bindGroup(`${label}.bind`, k.layout, bound));
       pass.dispatchWorkgroups(Math.ceil(threads / WG));
       pass.end();
     };
+    const B = this.sim.batch;
     run(this.kernels.terms, this.count * B);
-    const segments = Array.from({ length: B * (d + 1) }, (_, s) => ({ offset: s * this.count, count: this.count }));
-    this.reducer.encodeSegmentedSum(enc, this.terms, segments, this.sums);
+    const segments = Array.from({ length: B * this.rows }, (_, s) => ({ offset: s * this.count, count: this.count }));
+    this.reducer.encodeSegmentedSum(enc, terms, segments, sums);
     run(this.kernels.finish, B);
     run(this.kernels.grad, this.count * B);
-    dev.queue.submit([enc.finish()]);
-    const o = await readF32(dev, this.out);
-    const values: number[] = [];
-    const com: number[][] = [];
-    for (let b = 0; b < B; b++) {
-      values.push(o[b * 8]);
-      com.push(Array.from(o.slice(b * 8 + 1, b * 8 + 1 + d)));
+  }
+
+  /** The value of the loss from its out record (unscaled). */
+  value(o: Float32Array): LossValue {
+    const { batch: B, dim: d } = this.sim;
+    const at = (b: number, i: number) => o[b * OUT + i];
+    const copies = Array.from({ length: B }, (_, b) => b);
+    const v: LossValue = {
+      values: copies.map((b) => at(b, 0)),
+      com: copies.map((b) => Array.from(o.subarray(b * OUT + 1, b * OUT + 1 + d))),
+    };
+    if (this.desc.kind === 'region-fraction') {
+      v.report = copies.map((b) => at(b, 5));
+      v.counts = copies.map((b) => at(b, 6));
     }
-    return { values, com };
+    return v;
   }
 
   destroy(): void {
-    for (const b of [this.uniform, this.weights, this.terms, this.sums, this.out, this.grad]) b.destroy();
+    for (const b of [...this.buffers, this.out]) b.destroy();
+  }
+}
+
+class GpuLoss implements Loss {
+  private readonly readback: GPUBuffer;
+
+  constructor(readonly sim: Simulator, private readonly isSum: boolean, private readonly parts: ItemLoss[],
+    readonly grad: GPUBuffer, private readonly reducer: Reducer) {
+    this.readback = createBuffer(sim.device, 'loss.readback', parts.length * sim.batch * OUT * 4);
+  }
+
+  async evaluate(state: GPUBuffer): Promise<LossValue> {
+    const dev = this.sim.device, bytes = this.sim.batch * OUT * 4;
+    const enc = dev.createCommandEncoder({ label: 'loss' });
+    enc.clearBuffer(this.grad);
+    this.parts.forEach((p, i) => {
+      p.encode(enc, state);
+      enc.copyBufferToBuffer(p.out, 0, this.readback, i * bytes, bytes);
+    });
+    dev.queue.submit([enc.finish()]);
+    const o = await readF32(dev, this.readback);
+    const terms = this.parts.map((p, i) => p.value(o.subarray(i * bytes / 4, (i + 1) * bytes / 4)));
+    if (!this.isSum) return terms[0];
+    const values = terms[0].values.map((_, b) => terms.reduce((s, t, i) => s + this.parts[i].weight * t.values[b], 0));
+    return { values, com: terms[0].com, terms };
+  }
+
+  destroy(): void {
+    for (const p of this.parts) p.destroy();
+    this.grad.destroy();
+    this.readback.destroy();
+    this.reducer.destroy();
   }
 }

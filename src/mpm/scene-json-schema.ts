@@ -17,6 +17,8 @@ interface Docs {
   description?: string;
   properties?: Record<string, Docs>;
   items?: Docs;
+  /** A union's members, in the order of the schema's oneOf (a loss's kinds). */
+  oneOf?: Docs[];
 }
 
 type Json = { [key: string]: unknown };
@@ -45,6 +47,8 @@ function annotate(node: Json, docs: Docs): void {
   const props = node.properties as Record<string, Json> | undefined;
   for (const [key, d] of Object.entries(docs.properties ?? {})) if (props?.[key]) annotate(props[key], d);
   if (docs.items && node.items) annotate(node.items as Json, docs.items);
+  const members = node.oneOf as Json[] | undefined;
+  docs.oneOf?.forEach((d, k) => { if (members?.[k]) annotate(members[k], d); });
 }
 
 type Declaration = ts.InterfaceDeclaration | ts.TypeAliasDeclaration;
@@ -75,6 +79,7 @@ function docComment(node: ts.Node): string | undefined {
 function docsOf(type: ts.TypeNode, types: Map<string, Declaration>): Docs {
   if (ts.isArrayTypeNode(type)) return { items: docsOf(type.elementType, types) };
   if (ts.isTypeLiteralNode(type)) return { properties: membersOf(type.members, types) };
+  if (ts.isUnionTypeNode(type)) return { oneOf: type.types.flatMap((t) => unionMembers(t, types)) };
   if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)) {
     const decl = types.get(type.typeName.text);
     if (!decl) return {};
@@ -83,6 +88,13 @@ function docsOf(type: ts.TypeNode, types: Map<string, Declaration>): Docs {
     return { ...docsOf(decl.type, types), ...own };
   }
   return {};
+}
+
+/** A union's members as docs, a member that is itself a union (TermLossDesc) spread in place. */
+function unionMembers(type: ts.TypeNode, types: Map<string, Declaration>): Docs[] {
+  const decl = ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) ? types.get(type.typeName.text) : undefined;
+  if (decl && ts.isTypeAliasDeclaration(decl) && ts.isUnionTypeNode(decl.type)) return decl.type.types.flatMap((t) => unionMembers(t, types));
+  return [docsOf(type, types)];
 }
 
 function membersOf(members: ts.NodeArray<ts.TypeElement>, types: Map<string, Declaration>): Record<string, Docs> {

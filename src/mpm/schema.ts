@@ -255,13 +255,41 @@ function particlesSchema(c: SchemaContext) {
   });
 }
 
+/** Terms a weighted-sum loss may have. */
+export const MAX_LOSS_TERMS = 16;
+
+/** The losses that may be a weighted sum's term (TermLossDesc in src/core/loss.ts). */
+function termLossSchemas(c: SchemaContext) {
+  const group = opt(int(0));
+  const point = arrayOf(f32, perAxis(c));
+  const perItem = c.n !== undefined ? { min: 1, max: c.n, why: 'at most one per item' } : { min: 1 };
+  const noTarget = (fields: string) => opt(v.never(`the fields ${fields}`));
+  return [
+    object({ kind: v.literal('com-target'), group, target: point }),
+    object({
+      kind: v.literal('com-travel'), group,
+      axis: int(0, (c.dim ?? 3) - 1),
+      direction: oneOf([1, -1]),
+      origin: opt(f32),
+      target: noTarget('kind, group, axis, direction, origin'),
+    }),
+    object({ kind: v.literal('region-fraction'), group, target: object({ min: point, max: point }), width: positive }),
+    object({ kind: v.literal('match-positions'), group, items: opt(arrayOf(int(0), perItem)), target: arrayOf(point, perItem) }),
+  ] as const;
+}
+
+const TERM_KINDS = ['com-target', 'com-travel', 'region-fraction', 'match-positions'];
+const kindMessage = (kinds: string[]): Message => () => `one of ${kinds.map(show).join(', ')}`;
+
 /** The objective (LossDesc in src/core/loss.ts), shared by every scene kind. */
 export function lossSchema(c: SchemaContext) {
-  return object({
-    kind: oneOf(['com-target']),
-    group: opt(int(0)),
-    target: arrayOf(f32, perAxis(c)),
-  });
+  const terms = termLossSchemas(c);
+  const term = v.variant('kind', [...terms], kindMessage(TERM_KINDS));
+  return v.variant('kind', [...terms, object({
+    kind: v.literal('weighted-sum'),
+    terms: arrayOf(object({ weight: f32, loss: term }), { min: 1, max: MAX_LOSS_TERMS }),
+    target: opt(v.never('the fields kind, terms')),
+  })], kindMessage([...TERM_KINDS, 'weighted-sum']));
 }
 
 /** What `torsion optimize` tunes (OptimizeDesc in scene.ts), shared by every scene kind. */
@@ -343,15 +371,15 @@ export function toSceneError(issue: Issue, field = ''): SceneError {
     return sceneError(path, show(last?.value), 'is not a known field', issue.message);
   }
   if (issue.kind === 'schema' && issue.input === undefined) return sceneError(path, undefined, 'is missing', issue.message);
-  return sceneError(path, show(issue.input), problem(issue), issue.message);
+  return sceneError(path, show(issue.input), problem(issue, field), issue.message);
 }
 
-function problem(issue: Issue): string {
+function problem(issue: Issue, field: string): string {
   const x = issue.input;
   if (typeof x === 'number' && !Number.isFinite(x)) return 'is not finite';
   switch (issue.type) {
     case 'picklist': case 'literal': return 'is not one of the allowed values';
-    case 'variant': return 'is not a known scene kind';
+    case 'variant': return field === '' && issue.path?.length === 1 ? 'is not a known scene kind' : 'is not a known kind';
     case 'integer': return 'is not an integer';
     case 'min_value': case 'max_value': case 'gt_value': case 'lt_value': return 'is out of range';
     case 'length': return 'has the wrong length';

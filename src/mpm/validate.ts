@@ -5,6 +5,7 @@
 // the fixed-point grid can represent (float-ranges.ts). Sizes are checked from array lengths
 // alone, before any per-particle loop, so an absurd scene is refused at once. Every error is a
 // SceneError naming the field, the value and what is allowed.
+import { checkLossRules } from '../core/loss-checks';
 import { mpmParamNames } from './param-space';
 import type { GenericSchema } from 'valibot';
 import type { GroupDesc, MpmScene } from './scene';
@@ -220,9 +221,10 @@ function checkColliders(s: MpmScene): void {
 }
 
 function checkLoss(s: MpmScene): void {
-  const g = s.loss?.group;
-  if (g !== undefined && g >= s.groups.length) {
-    throw sceneError('loss.group', show(g), 'is not a group', `integers in [0, ${s.groups.length - 1}]`);
+  if (s.loss) {
+    const sizes = new Array<number>(s.groups.length).fill(0);
+    for (const g of s.particles.group) if (g < sizes.length) sizes[g]++;
+    checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g] }, 'loss');
   }
   checkParamNames(s, s.optimize?.params, 'optimize.params');
 }

@@ -43,9 +43,12 @@ export const mpmShaders = {
   adjBound: adjBoundWgsl,
 };
 
-import comTargetWgsl from './loss/com_target.wgsl?raw';
+import lossCommonWgsl from './loss/common.wgsl?raw';
+import lossComWgsl from './loss/com.wgsl?raw';
+import lossRegionWgsl from './loss/region.wgsl?raw';
+import lossMatchWgsl from './loss/match.wgsl?raw';
 
-export const lossShaders = { comTarget: comTargetWgsl };
+export const lossShaders = { common: lossCommonWgsl, com: lossComWgsl, region: lossRegionWgsl, match: lossMatchWgsl };
 
 import pointsWgsl from './viewer/points.wgsl?raw';
 

@@ -103,7 +103,8 @@ describe('scene contents', () => {
     const v0 = s.particles.v.slice(0, 2);
     // Free flight of the centre of mass under the symplectic Euler update of g2p.
     const land = (v: number[]) => c0.map((c, i) => c + N * dt * v[i] + s.gravity[i] * dt * dt * (N * (N + 1)) / 2);
-    const target = s.loss!.target;
+    if (s.loss?.kind !== 'com-target') throw new Error('jelly-throw-2d: not a com-target loss');
+    const target = s.loss.target;
     const miss = Math.hypot(...land(v0).map((x, i) => x - target[i]));
     expect(miss).toBeGreaterThan(0.05);
     const vStar = target.map((t, i) => (t - c0[i] - s.gravity[i] * dt * dt * (N * (N + 1)) / 2) / (N * dt));

@@ -1,0 +1,81 @@
+// The rules of a loss that relate it to its scene (group indices, item indices, counts, the box's
+// corners), for people: a SceneError naming the field, the value and what is allowed. The shape of
+// a loss (kinds, types, ranges, per-axis lengths) is lossSchema's (src/mpm/schema.ts); checkLoss
+// runs both, for createLoss, before any GPU work. Scene validators run the schema with the scene
+// and call checkLossRules.
+import { checkSchema, lossSchema } from '../mpm/schema';
+import { sceneError, show } from './scene-error';
+import type { LossDesc, TermLossDesc } from './loss';
+
+/** What the rules need to know of the scene. */
+export interface LossContext {
+  dim: 2 | 3;
+  /** Items (particles or vertices) per batch copy. */
+  items: number;
+  /** Groups the scene has, where known (what an error says is allowed). */
+  groups?: number;
+  /** Items in group g, or undefined when there is no such group. */
+  groupSize(g: number): number | undefined;
+}
+
+/** Checks a loss's shape and its rules; `field` is where it sits in a scene. */
+export function checkLoss(desc: LossDesc, ctx: LossContext, field = 'loss'): void {
+  checkSchema(lossSchema({ dim: ctx.dim, n: ctx.items }), desc, field);
+  checkLossRules(desc, ctx, field);
+}
+
+/** The rules across fields, for a loss whose shape lossSchema has passed. */
+export function checkLossRules(desc: LossDesc, ctx: LossContext, field = 'loss'): void {
+  if (desc.kind === 'weighted-sum') {
+    desc.terms.forEach((t, i) => checkTerm(t.loss, ctx, `${field}.terms[${i}].loss`));
+  } else {
+    checkTerm(desc, ctx, field);
+  }
+}
+
+function checkTerm(desc: TermLossDesc, ctx: LossContext, f: string): void {
+  const listed = desc.kind === 'match-positions' && desc.items !== undefined;
+  const size = listed ? undefined : checkGroup(desc.group, ctx, f);
+  if (desc.kind === 'region-fraction') {
+    const { min, max } = desc.target;
+    min.forEach((lo, d) => {
+      if (!(lo < max[d])) throw sceneError(`${f}.target.max[${d}]`, show(max[d]), 'is not above target.min', `> ${lo}`);
+    });
+  }
+  if (desc.kind === 'match-positions') {
+    const n = desc.items?.length ?? size!;
+    const seen = new Set<number>();
+    desc.items?.forEach((it, k) => {
+      if (it >= ctx.items) throw sceneError(`${f}.items[${k}]`, show(it), 'is not an item', `integers in [0, ${ctx.items - 1}]`);
+      if (seen.has(it)) throw sceneError(`${f}.items[${k}]`, show(it), 'is listed twice', 'each item at most once');
+      seen.add(it);
+    });
+    if (desc.target.length !== n) {
+      const why = listed ? 'one per listed item (items.length)' : `one per item of group ${desc.group ?? 0}`;
+      throw sceneError(`${f}.target`, show(desc.target), 'has the wrong length', `exactly ${n} positions (${why})`);
+    }
+  }
+}
+
+/** The size of the loss's group; an error when it has none or no items. */
+function checkGroup(group: number | undefined, ctx: LossContext, f: string): number {
+  const g = group ?? 0;
+  const size = ctx.groupSize(g);
+  const allowed = ctx.groups === undefined ? 'a group of the scene' : `integers in [0, ${ctx.groups - 1}]`;
+  if (size === undefined) throw sceneError(`${f}.group`, show(group), 'is not a group', allowed);
+  if (size === 0) throw sceneError(`${f}.group`, show(group), 'has no items', 'a group with at least one item');
+  return size;
+}
+
+/**
+ * The items a term reads (indices into a copy's items) and their masses, from a simulator's
+ * selection (src/core/simulator.ts).
+ */
+export function lossItems(desc: TermLossDesc, selection: (g?: number) => { start: number; count: number; weights: Float32Array }): { items: Uint32Array; weights: Float32Array } {
+  if (desc.kind === 'match-positions' && desc.items) {
+    const all = selection();
+    return { items: Uint32Array.from(desc.items), weights: Float32Array.from(desc.items, (it) => all.weights[it - all.start]) };
+  }
+  const s = selection(desc.group ?? 0);
+  return { items: Uint32Array.from({ length: s.count }, (_, k) => s.start + k), weights: s.weights };
+}

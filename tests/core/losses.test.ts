@@ -12,6 +12,7 @@ import { mulberry32 } from '../../src/core/rng';
 import { positionField, type Simulator } from '../../src/core/simulator';
 import { SceneError } from '../../src/core/scene-error';
 import { createSimulator } from '../../src/simulators';
+import { Rollout } from '../../src/core/rollout';
 import { validateScene } from '../../src/mpm/validate';
 import { tinyScene } from '../helpers/tiny-scenes';
 import { clothPatch } from '../helpers/spring-scenes';
@@ -185,4 +186,42 @@ describe('bad loss descs', () => {
       expect(() => validateScene(scene)).toThrow(message);
     });
   }
+});
+
+test('through a rollout: d(weighted-sum loss)/d(initial velocity) agrees with central differences of GPU forwards', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true }), { batch: 1 });
+  const { items, stride } = sim.state, xo = positionField(sim.state).offset;
+  const vo = sim.state.fields.find((f) => f.name === 'v')!.offset;
+  const { start, count } = sim.selection(1);
+  const c0 = [0, 1].map((d) => Array.from({ length: count }, (_, k) => sim.state0[(start + k) * stride + xo + d]).reduce((a, x) => a + x, 0) / count);
+  const desc: LossDesc = { kind: 'weighted-sum', terms: [
+    { weight: 1, loss: { kind: 'com-travel', group: 1, axis: 0, direction: 1 } },
+    { weight: 0.5, loss: { kind: 'region-fraction', group: 1, target: { min: [c0[0], 0], max: [1, c0[1]] }, width: 0.01 } },
+    { weight: 20, loss: { kind: 'match-positions', items: [start, start + 3], target: [[0.45, 0.3], [0.5, 0.35]] } },
+  ] };
+  const loss = await createLoss(sim, desc);
+  const T = 12;
+  const run = async (s0: Float32Array, backward: boolean) => {
+    const r = new Rollout(sim, T, 'full');
+    await r.forward(s0);
+    const L = (await loss.evaluate(r.final.buf)).values[0];
+    const g = backward ? await readF32(gpu.device, await r.backward(loss.grad)) : undefined;
+    r.destroy();
+    return { L, g };
+  };
+  const { g } = await run(sim.state0, true);
+  const dir = (i: number, d: number) => Math.sin(1.3 * i + d);
+  let an = 0;
+  for (let i = 0; i < items; i++) for (let d = 0; d < 2; d++) an += g![i * stride + vo + d] * dir(i, d);
+  const eps = 1e-2;
+  const shifted = (s: number) => {
+    const s0 = sim.state0.slice();
+    for (let i = 0; i < items; i++) for (let d = 0; d < 2; d++) s0[i * stride + vo + d] += s * eps * dir(i, d);
+    return s0;
+  };
+  const fd = ((await run(shifted(1), false)).L - (await run(shifted(-1), false)).L) / (2 * eps);
+  expect(Math.sign(an)).toBe(Math.sign(fd));
+  expect(Math.abs(an - fd) / Math.abs(fd), `analytic ${an}, numeric ${fd}`).toBeLessThan(0.05);
+  loss.destroy();
+  sim.destroy();
 });

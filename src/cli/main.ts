@@ -8,6 +8,9 @@ import { defaultScene, sceneNames } from '../../scenes/index';
 import { doctor } from './doctor';
 import { runScene } from './run';
 import { optimizeScene } from './optimize';
+import { listScenes } from './list';
+import { optimizerNames, type OptimizerName } from '../opt/optimizers';
+import { OptimizeError } from '../opt/loop';
 import { gradcheck } from './gradcheck';
 import { bench, benchSpringsCmd } from './bench';
 import { intArg, loadScene, numArg, UsageError } from './args';
@@ -18,10 +21,14 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
   torsion doctor                          the WebGPU adapter and limits, or how to get one
   torsion run <scene> [--steps N] [--out DIR] [--every K]
                                           forward rollout; final state + replay in DIR
-  torsion optimize [<scene>] [--iterations N] [--lr X] [--steps N] [--params A,B] [--checkpoint auto|full|K] [--out DIR]
-                                          Adam through the checkpointed adjoint on the scene's parameters
-                                          (or --params: initialVelocity, groups[0].E, actuation, colliders[0].velocity, ...;
-                                          default scene: ${defaultScene})
+  torsion list [--json]                   the scenes, their kinds and what they optimize
+  torsion optimize [<scene>] [--iters N] [--optimizer adam|gd|cem|spsa|hybrid] [--lr X] [--batch B] [--seed S]
+                   [--steps N] [--params A,B] [--clip X] [--sigma X] [--checkpoint auto|full|K] [--out DIR] [--json]
+  torsion optimize --resume DIR [--iters N]
+                                          minimise the scene's loss over its parameters (or --params: initialVelocity,
+                                          groups[0].E, actuation, colliders[0].velocity, ...): adam/gd through the
+                                          checkpointed adjoint, cem/spsa over B batch copies, hybrid = cem then adam.
+                                          Ctrl-C saves; --resume DIR continues (default scene: ${defaultScene})
   torsion gradcheck <scene> [--seed S] [--steps N] [--json]
                                           adjoint vs float64 finite differences, every parameter kind
   torsion bench mpm [--json] [--quick] [--only TEXT]
@@ -48,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
         steps: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' }, iterations: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
         checkpoint: { type: 'string' }, params: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        iters: { type: 'string' }, optimizer: { type: 'string' }, batch: { type: 'string' }, resume: { type: 'string' }, clip: { type: 'string' }, sigma: { type: 'string' },
       },
     });
     // `torsion <command> --help` prints the help and runs nothing
@@ -63,16 +71,28 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
         await runScene(loadScene(sceneArg, file), { steps: intArg(a.steps, 'steps', 0, 1) || undefined, out: a.out, every: a.every ? intArg(a.every, 'every', 1) : undefined });
         return 0;
+      case 'list':
+        return listScenes(!!a.json);
       case 'optimize': {
-        const scene = loadScene(file ? undefined : sceneArg ?? defaultScene, file);
-        await optimizeScene(scene, {
-          iterations: a.iterations ? intArg(a.iterations, 'iterations', 1, 1, 100000) : undefined,
+        if (a.resume !== undefined && (sceneArg !== undefined || file !== undefined)) throw new UsageError('--resume DIR takes the scene from DIR: give no scene');
+        const scene = a.resume !== undefined ? undefined : loadScene(file ? undefined : sceneArg ?? defaultScene, file);
+        if (a.iters !== undefined && a.iterations !== undefined) throw new UsageError('give --iters or --iterations, not both');
+        const iters = a.iters ?? a.iterations;
+        if (a.optimizer !== undefined && !(optimizerNames as readonly string[]).includes(a.optimizer)) throw new UsageError(`--optimizer = ${a.optimizer}: allowed ${optimizerNames.join(', ')}`);
+        const r = await optimizeScene(scene, {
+          iterations: iters !== undefined ? intArg(iters, a.iters !== undefined ? 'iters' : 'iterations', 1, 1, 100_000) : undefined,
           lr: a.lr ? numArg(a.lr, 'lr', 0.1, 1e-12, 1e6) : undefined,
           steps: a.steps ? intArg(a.steps, 'steps', 1) : undefined,
           checkpoint: checkpointArg(a.checkpoint), out: a.out,
           params: a.params === undefined ? undefined : a.params.split(',').map((s) => s.trim()).filter(Boolean),
+          optimizer: a.optimizer as OptimizerName | undefined,
+          batch: a.batch !== undefined ? intArg(a.batch, 'batch', 16, 3, 4096) : undefined,
+          seed: a.seed !== undefined ? intArg(a.seed, 'seed', 1, 0, 2 ** 31) : undefined,
+          clip: a.clip !== undefined ? numArg(a.clip, 'clip', 1, 1e-30, 1e30) : undefined,
+          sigma: a.sigma !== undefined ? numArg(a.sigma, 'sigma', 0.1, 1e-30, 1e30) : undefined,
+          resume: a.resume, json: !!a.json,
         });
-        return 0;
+        return r.summary.interrupted ? 130 : 0;
       }
       case 'gradcheck':
         return await gradcheck(loadScene(sceneArg, file), {
@@ -94,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError || e instanceof SceneError) { console.error(`error: ${e.message}`); return 2; }
     if (e instanceof NoAdapterError) { console.error(e.message); return 3; }
-    if (e instanceof RolloutError) { console.error(`error: ${e.message}`); return 4; }
+    if (e instanceof RolloutError || e instanceof OptimizeError) { console.error(`error: ${e.message}`); return 4; }
     if (e instanceof Error && e.name === 'TypeError' && /parseArgs|Unknown option/.test(`${e.stack}`)) { console.error(`error: ${e.message}\n\n${HELP}`); return 2; }
     throw e;
   }

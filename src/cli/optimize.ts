@@ -1,19 +1,30 @@
-// `torsion optimize <scene>`: gradient descent (Adam) through a checkpointed rollout on the
-// parameters the scene names (scene.optimize.params: src/opt/parameters.ts), for any simulator.
-// Results: progress.jsonl (a line per iteration, appended as it happens), best.json (rewritten
-// atomically on every improvement), summary.json and scene.json in the run folder.
-import { join } from 'node:path';
-import { Adam } from '../opt/adam';
-import { ParameterVector } from '../opt/parameters';
+// `torsion optimize <scene>`: the scene's loss minimised over the parameters it names
+// (scene.optimize, src/opt/parameters.ts) with a gradient optimizer through the checkpointed
+// adjoint, or a sampling one over batch copies (src/opt/optimizers.ts), for any simulator.
+//
+// The run folder holds what a user keeps, each file written whole (temp file + rename) or appended
+// a line at a time, so neither a crash nor Ctrl-C leaves a half-written file:
+//   run.json       the options (what --resume reads back)   scene.json  the scene
+//   state.json     everything needed to continue after the last finished iteration
+//   progress.jsonl a line per iteration                      loss.svg    the loss curve
+//   best.json      the best loss and its parameters          replay.*    the best point's trajectory
+//   summary.json   the outcome (written at the end, and on Ctrl-C)
+// A resumed run reads run.json and state.json and continues as the uninterrupted run would: the
+// optimizers keep their random draws and moments in state.json and the GPU gives the same bytes.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { requestGpu } from '../gpu/device';
-import { readF32 } from '../gpu/buffers';
-import { createLoss } from '../core/loss';
 import { optimizeParams } from '../mpm/scene';
-import { Rollout, type TapeMemory } from '../core/rollout';
+import { exportSceneJson } from '../mpm/validate';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
-import { createSimulator, paramNames, type Scene } from '../simulators';
-import { UsageError } from './args';
-import { appendJsonLine, makeRunDir, onInterrupt, writeJson } from './results';
+import { paramNames, type Scene } from '../simulators';
+import { SceneObjective } from '../opt/objective';
+import { createOptimizer, optimizerNames, type OptimizerName } from '../opt/optimizers';
+import { initialLoopState, iterate, type IterationRecord, type LoopState } from '../opt/loop';
+import { UsageError, loadScene } from './args';
+import { appendJsonLine, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
+import { lossSvg } from './loss-svg';
+import { recordFrames, writeReplay } from './run';
 
 export interface OptimizeOptions {
   iterations?: number;
@@ -23,89 +34,211 @@ export interface OptimizeOptions {
   checkpoint?: CheckpointMode;
   /** Parameter names instead of the scene's. */
   params?: string[];
+  optimizer?: OptimizerName;
+  /** Points per iteration of a sampling optimizer (batch copies). */
+  batch?: number;
+  seed?: number;
+  sigma?: number;
+  clip?: number;
+  /** A run folder to continue. */
+  resume?: string;
+  /** Progress on stderr and one JSON object as stdout's last line. */
+  json?: boolean;
   quiet?: boolean;
+}
+
+/** What run.json holds: every option that shapes the run's numbers. */
+interface RunConfig {
+  scene: string;
+  params: string[];
+  optimizer: OptimizerName;
+  iterations: number;
+  lr: number;
+  steps: number;
+  checkpoint: CheckpointMode;
+  population: number;
+  seed: number;
+  sigma?: number;
+  clip?: number;
+  threshold: number | null;
+}
+
+export interface OptimizeSummary {
+  scene: string;
+  optimizer: OptimizerName;
+  params: string[];
+  iters: number;
+  initialLoss: number | null;
+  finalLoss: number | null;
+  bestLoss: number | null;
+  bestIteration: number;
+  threshold: number | null;
+  success: boolean;
+  interrupted: boolean;
+  seconds: number;
+  dir: string;
+  best: Record<string, number[]>;
 }
 
 export interface OptimizeResult {
   dir: string;
   losses: number[];
-  best: { iteration: number; loss: number; params: Record<string, number[]> };
-  memory: TapeMemory;
+  summary: OptimizeSummary;
 }
 
-const fmt = (v: number[]) => (v.length <= 4 ? `[${v.map((x) => x.toPrecision(4)).join(', ')}]` : `${v.length} values`);
+const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+const finiteOrNull = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
 
-export async function optimizeScene(scene: Scene, o: OptimizeOptions = {}): Promise<OptimizeResult> {
+function readJson<T>(path: string, what: string): T {
+  try { return JSON.parse(readFileSync(path, 'utf8')) as T; } catch (e) { throw new UsageError(`--resume: cannot read ${what} (${path}): ${(e as Error).message}`); }
+}
+
+/** The run's configuration: from the scene and the options, or from a run folder being resumed. */
+function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene; config: RunConfig; dir: string; state: ReturnType<typeof loadState> } {
+  if (o.resume !== undefined) {
+    const dir = resolve(o.resume);
+    if (!existsSync(join(dir, 'run.json'))) throw new UsageError(`--resume ${o.resume}: no run.json there (not a torsion optimize folder)`);
+    for (const [k, v] of Object.entries({ lr: o.lr, steps: o.steps, params: o.params, optimizer: o.optimizer, batch: o.batch, seed: o.seed, sigma: o.sigma, clip: o.clip, checkpoint: o.checkpoint, out: o.out })) {
+      if (v !== undefined) throw new UsageError(`--resume continues a run as it was configured: --${k} cannot change (only --iterations)`);
+    }
+    const config = readJson<RunConfig>(join(dir, 'run.json'), 'the run\'s options');
+    if (o.iterations !== undefined) config.iterations = o.iterations;
+    const s = loadScene(undefined, join(dir, 'scene.json'));
+    return { scene: s, config, dir, state: loadState(dir) };
+  }
+  if (!scene) throw new UsageError('a scene is required');
   if (!scene.loss) throw new UsageError(`scene '${scene.name}' defines no loss: nothing to optimize`);
-  const iterations = o.iterations ?? scene.optimize?.iterations ?? 30;
-  const lr = o.lr ?? scene.optimize?.learningRate ?? 0.1;
-  const steps = o.steps ?? scene.steps;
-  const names = o.params ?? optimizeParams(scene.optimize);
+  const so = scene.optimize;
+  const names = o.params ?? optimizeParams(so);
+  if (names.length === 0) throw new UsageError('--params: name at least one parameter');
   const known = paramNames(scene);
   for (const n of names) if (!known.includes(n)) throw new UsageError(`'${n}' is not a parameter of this scene: allowed ${known.join(', ')}`);
-  if (names.length === 0) throw new UsageError('--params: name at least one parameter');
+  const optimizer = o.optimizer ?? so?.optimizer ?? 'adam';
+  if (!optimizerNames.includes(optimizer)) throw new UsageError(`--optimizer = ${optimizer}: allowed ${optimizerNames.join(', ')}`);
+  const config: RunConfig = {
+    scene: scene.name, params: names, optimizer,
+    iterations: o.iterations ?? so?.iterations ?? 30,
+    lr: o.lr ?? so?.learningRate ?? 0.1,
+    steps: o.steps ?? scene.steps,
+    checkpoint: o.checkpoint ?? 'auto',
+    population: o.batch ?? so?.population ?? 16,
+    seed: o.seed ?? 1,
+    ...(o.sigma ?? so?.sigma) !== undefined ? { sigma: o.sigma ?? so?.sigma } : {},
+    ...(o.clip ?? so?.clip) !== undefined ? { clip: o.clip ?? so?.clip } : {},
+    threshold: so?.threshold ?? null,
+  };
+  if (o.out !== undefined && ['run.json', 'progress.jsonl', 'summary.json'].some((f) => existsSync(join(o.out!, f)))) {
+    throw new UsageError(`--out ${o.out} holds an optimization already: continue it with --resume ${o.out}, or choose another folder`);
+  }
+  if (config.steps > scene.steps) throw new UsageError(`--steps = ${config.steps}: allowed at most the scene's ${scene.steps}`);
+  if (config.population < 3) throw new UsageError(`--batch = ${config.population}: allowed at least 3`);
+  return { scene, config, dir: '', state: null };
+}
+
+interface Saved { loop: LoopState; optimizer: unknown; seconds: number }
+
+function loadState(dir: string): Saved | null {
+  const p = join(dir, 'state.json');
+  if (!existsSync(p)) return null; // stopped before its first iteration finished
+  const s = readJson<Saved>(p, 'the saved state');
+  s.loop.best.loss ??= Infinity; // JSON has no Infinity
+  return s;
+}
+
+/** Keeps the progress lines of iterations before `upTo` (a crash may have left one past the saved state). */
+function trimProgress(path: string, upTo: number): IterationRecord[] {
+  if (!existsSync(path)) return [];
+  const kept = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as IterationRecord).filter((r) => r.iteration <= upTo);
+  writeAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  return kept;
+}
+
+export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptions = {}): Promise<OptimizeResult> {
+  const { scene, config, state: saved, dir: resumeDir } = configure(sceneIn, o);
+  const out = o.json ? (s: string) => console.error(s) : (s: string) => { if (!o.quiet) console.log(s); };
   const gpu = await requestGpu();
-  const sim = await createSimulator(gpu, scene);
-  const params = new ParameterVector(sim, names);
-  // the folder only once the run can start: a run that fails to start leaves nothing behind
-  const dir = makeRunDir(o.out, 'optimize', scene.name);
-  const log = (s: string) => { if (!o.quiet) console.log(s); };
-  writeJson(join(dir, 'scene.json'), scene);
-  const loss = await createLoss(sim, scene.loss);
-  const rollout = new Rollout(sim, steps, o.checkpoint ?? 'auto');
-  const stop = onInterrupt();
-  const memory = rollout.memory();
-  log(`optimizing ${scene.name}: ${names.join(', ')} (${params.size} values); ${sim.state.items} items, ${steps} steps, Adam lr ${lr}, ${iterations} iterations`);
-  log(`tape: ${memory.storedStates} stored states (${(memory.tapeBytes / 2 ** 20).toFixed(1)} MiB, ${(100 * memory.ratio).toFixed(1)}% of a full tape), segments of up to ${memory.segmentLength} steps`);
-  log(`results: ${dir}`);
-  const theta = params.initial();
-  const adam = new Adam(params.size, { lr });
-  const losses: number[] = [];
-  let bestTheta = theta.slice();
-  let best = { iteration: -1, loss: Infinity, params: params.named(theta) };
-  const writesCtrl = params.parts.some((p) => p.name !== 'initialVelocity');
+  let objective: SceneObjective | undefined;
   try {
-    for (let it = 0; it < iterations && !stop.stop; it++) {
-      const t0 = performance.now();
-      const inputs = params.inputs(theta);
-      if (writesCtrl) sim.writeParams(inputs.ctrl);
-      await rollout.forward(inputs.state0);
-      const L = await loss.evaluate(rollout.final.buf);
-      const gState = await readF32(gpu.device, await rollout.backward(loss.grad));
-      const grad = params.gradient(gState, await readF32(gpu.device, sim.paramGrad));
-      const value = L.values[0];
-      if (!Number.isFinite(value)) throw new Error(`iteration ${it}: loss is ${value}`);
-      losses.push(value);
-      const named = params.named(theta);
-      const gradNorm = Math.hypot(...grad);
-      const record = { iteration: it, loss: value, params: named, gradientNorm: gradNorm, com: L.com[0], seconds: (performance.now() - t0) / 1000 };
-      appendJsonLine(join(dir, 'progress.jsonl'), record);
-      if (value < best.loss) {
-        bestTheta = theta.slice();
-        best = { iteration: it, loss: value, params: named };
-        writeJson(join(dir, 'best.json'), { scene: scene.name, ...best, com: L.com[0], target: scene.loss.target });
-      }
-      const shown = Object.entries(named).map(([k, v]) => `${k} ${fmt(v)}`).join('  ');
-      log(`iter ${String(it + 1).padStart(3)}/${iterations}  loss ${value.toExponential(4)}  |grad| ${gradNorm.toExponential(2)}  ${shown}  ${record.seconds.toFixed(2)} s`);
-      // When the loss goes up, Adam's momentum has carried it past the optimum: restart from the
-      // best point with half the rate (plain Adam circles the optimum at a fixed rate).
-      if (value > best.loss) {
-        theta.set(bestTheta);
-        adam.reset();
-        adam.lr *= 0.5;
-        continue;
-      }
-      adam.step(theta, grad);
-      params.clamp(theta);
+    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint });
+    // the folder only once the run can start: a run that fails to start leaves nothing behind
+    const dir = resumeDir || makeRunDir(o.out, 'optimize', scene.name);
+    if (!resumeDir) {
+      writeAtomic(join(dir, 'scene.json'), exportSceneJson(scene));
+      writeJson(join(dir, 'run.json'), config);
     }
+    const theta0 = objective.initial();
+    const opt = createOptimizer(config.optimizer, theta0, { lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip }, objective.clamp);
+    if (saved && saved.loop.best.theta.length !== objective.size) {
+      throw new UsageError(`--resume ${resumeDir}: its saved parameters have ${saved.loop.best.theta.length} values, this scene's ${config.params.join(', ')} have ${objective.size} (a folder from another version of the scene)`);
+    }
+    const loop = saved?.loop ?? initialLoopState(theta0);
+    if (saved) opt.load(saved.optimizer);
+    const history = trimProgress(join(dir, 'progress.jsonl'), loop.iteration);
+    const losses = history.map((r) => r.loss);
+    const bests = history.map((r) => r.bestLoss);
+    let seconds = saved?.seconds ?? 0;
+
+    const memory = objective.rollout.memory();
+    const sampling = config.optimizer === 'cem' || config.optimizer === 'spsa' || config.optimizer === 'hybrid';
+    out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${objective.size} values); ${objective.sim.state.items} items, ${config.steps} steps, lr ${config.lr}${sampling ? `, ${config.population} points per iteration as batch copies` : ''}, ${config.iterations} iterations${saved ? ` (from iteration ${loop.iteration})` : ''}`);
+    out(`tape: ${memory.storedStates} stored states (${(memory.tapeBytes / 2 ** 20).toFixed(1)} MiB, ${(100 * memory.ratio).toFixed(1)}% of a full tape)`);
+    out(`results: ${dir}`);
+
+    const stop = onInterrupt();
+    const tty = !o.json && !o.quiet && process.stdout.isTTY;
+    const startIteration = loop.iteration;
+    const t0 = performance.now();
+    try {
+      while (loop.iteration < config.iterations && !stop.stop) {
+        const { record: rec, point } = await iterate(objective, opt, loop, { population: config.population });
+        seconds += rec.seconds;
+        losses.push(rec.loss);
+        bests.push(rec.bestLoss);
+        // progress first, then the state: a crash between them is undone by trimProgress on resume
+        // the parameters themselves where they are few (a control track's thousands go to best.json only)
+        appendJsonLine(join(dir, 'progress.jsonl'), objective.size <= 64 ? { ...rec, params: objective.params.named(point) } : rec);
+        writeJson(join(dir, 'state.json'), { loop, optimizer: opt.save(), seconds } satisfies Saved);
+        writeAtomic(join(dir, 'loss.svg'), lossSvg(scene.name, losses, bests, config.threshold));
+        if (rec.bestLoss < (bests.at(-2) ?? Infinity) || loop.iteration === 1) {
+          writeJson(join(dir, 'best.json'), { scene: scene.name, iteration: loop.best.iteration + 1, loss: finiteOrNull(loop.best.loss), params: objective.params.named(Float64Array.from(loop.best.theta)) });
+        }
+        const rate = (loop.iteration - startIteration) / ((performance.now() - t0) / 1000);
+        const eta = (config.iterations - loop.iteration) / rate;
+        const line = `iter ${String(loop.iteration).padStart(String(config.iterations).length)}/${config.iterations}  loss ${rec.loss.toExponential(4)}  best ${rec.bestLoss.toExponential(4)}`
+          + `  |grad| ${rec.gradientNorm === null ? '-' : rec.gradientNorm.toExponential(2)}  ${rate.toFixed(2)} it/s  ETA ${fmtTime(eta)}  (${rec.optimizer})`;
+        if (tty) process.stdout.write(`\r${line}\x1b[K`); else out(line);
+        if (rec.warning) { if (tty) process.stdout.write('\n'); console.error(`warning: ${rec.warning}`); }
+      }
+    } finally {
+      stop.dispose();
+      if (tty) process.stdout.write('\n');
+    }
+
+    // the best point's trajectory, for the viewer
+    const best = Float64Array.from(loop.best.theta);
+    const named = objective.params.named(best);
+    const inputs = objective.params.inputs(best);
+    objective.sim.writeParams(inputs.ctrl);
+    const every = Math.max(1, Math.round(config.steps / 100));
+    const { frames } = await recordFrames(objective.sim, config.steps, every, inputs.state0);
+    writeReplay(dir, scene, objective.sim, frames, every);
+
+    const bestLoss = finiteOrNull(loop.best.loss);
+    const summary: OptimizeSummary = {
+      scene: scene.name, optimizer: config.optimizer, params: config.params, iters: loop.iteration,
+      initialLoss: finiteOrNull(loop.initialLoss), finalLoss: finiteOrNull(losses.at(-1)), bestLoss, bestIteration: loop.best.iteration + 1,
+      threshold: config.threshold, success: config.threshold !== null && bestLoss !== null && bestLoss <= config.threshold,
+      interrupted: stop.stop, seconds, dir, best: named,
+    };
+    writeJson(join(dir, 'summary.json'), summary);
+    out(`${stop.stop ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}`
+      + `${config.threshold !== null ? ` (threshold ${config.threshold}: ${summary.success ? 'solved' : 'not reached'})` : ''}`);
+    out(`results in ${dir}: summary.json, best.json, loss.svg, progress.jsonl, and the best trajectory in replay.json + replay.bin`);
+    if (stop.stop) out(`continue with: npx torsion optimize --resume ${dir}`);
+    if (o.json) console.log(JSON.stringify({ ...summary, best: undefined })); // the parameters are in best.json
+    return { dir, losses, summary };
   } finally {
-    writeJson(join(dir, 'summary.json'), { scene: scene.name, params: names, iterations: losses.length, interrupted: stop.stop, losses, best, memory });
-    stop.dispose();
-    rollout.destroy();
-    loss.destroy();
-    sim.destroy();
+    objective?.destroy();
     gpu.destroy();
   }
-  log(`best loss ${best.loss.toExponential(4)} at iteration ${best.iteration + 1}; results in ${dir}`);
-  return { dir, losses, best, memory };
 }

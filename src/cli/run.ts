@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { requestGpu } from '../gpu/device';
 import { readF32 } from '../gpu/buffers';
-import { positionField, type StateLayout } from '../core/simulator';
+import { positionField, type SimStatus, type Simulator, type StateLayout } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
 import { floatBytes, makeRunDir, writeAtomic, writeJson } from './results';
 import { RolloutError } from '../core/rollout';
@@ -20,6 +20,45 @@ function positionsOf(records: Float32Array, s: StateLayout, dim: number, batch: 
   return x;
 }
 
+/** Replay frames: positions every `every` steps of a rollout from state0 (the sim's controls as written). */
+export async function recordFrames(sim: Simulator, steps: number, every: number, state0: Float32Array = sim.state0, onStep?: (t: number) => void): Promise<{ frames: Float32Array[]; final: Float32Array; status: SimStatus }> {
+  const dev = sim.device;
+  sim.ensureSteps(steps);
+  const bufs = [sim.createState('a', state0), sim.createState('b')];
+  try {
+    const frames: Float32Array[] = [positionsOf(state0, sim.state, sim.dim, sim.batch)];
+    sim.resetStatus();
+    let cur = 0;
+    for (let t = 0; t < steps; t += every) {
+      const enc = dev.createCommandEncoder({ label: 'run' });
+      const pass = enc.beginComputePass();
+      for (let s = t; s < Math.min(steps, t + every); s++) {
+        sim.encodeStep(pass, bufs[cur], bufs[1 - cur], s);
+        cur = 1 - cur;
+      }
+      pass.end();
+      dev.queue.submit([enc.finish()]);
+      frames.push(positionsOf(await readF32(dev, bufs[cur]), sim.state, sim.dim, sim.batch));
+      onStep?.(Math.min(steps, t + every));
+    }
+    const status = await sim.readStatus();
+    return { frames, final: await readF32(dev, bufs[cur]), status };
+  } finally {
+    for (const b of bufs) b.destroy();
+  }
+}
+
+/** replay.bin + replay.json: what the browser viewer opens. */
+export function writeReplay(dir: string, scene: Scene, sim: Simulator, frames: Float32Array[], every: number): void {
+  const all = new Float32Array(frames.reduce((a, f) => a + f.length, 0));
+  let off = 0;
+  for (const f of frames) { all.set(f, off); off += f.length; }
+  writeAtomic(join(dir, 'replay.bin'), floatBytes(all));
+  writeJson(join(dir, 'replay.json'), { scene: scene.name, dim: sim.dim, particles: sim.state.items, batch: sim.batch, frames: frames.length,
+    stepsPerFrame: every, dt: scene.dt, layout: '[frame][batch][particle][dim] float32 positions',
+    ...('particles' in scene ? { group: scene.particles.group } : { triangles: scene.triangles?.indices ?? [], springs: scene.springs?.pairs ?? [] }) });
+}
+
 export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: string }> {
   const steps = o.steps ?? scene.steps;
   const every = o.every ?? Math.max(1, Math.round(steps / 100));
@@ -27,29 +66,11 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
   const gpu = await requestGpu();
   const sim = await createSimulator(gpu, scene);
   try {
-    sim.ensureSteps(steps);
-    const bufs = [sim.createState('a', sim.state0), sim.createState('b')];
-    const frames: Float32Array[] = [positionsOf(sim.state0, sim.state, sim.dim, sim.batch)];
-    sim.resetStatus();
     const t0 = performance.now();
-    let cur = 0;
-    for (let t = 0; t < steps; t += every) {
-      const enc = gpu.device.createCommandEncoder({ label: 'run' });
-      const pass = enc.beginComputePass();
-      for (let s = t; s < Math.min(steps, t + every); s++) {
-        sim.encodeStep(pass, bufs[cur], bufs[1 - cur], s);
-        cur = 1 - cur;
-      }
-      pass.end();
-      gpu.device.queue.submit([enc.finish()]);
-      frames.push(positionsOf(await readF32(gpu.device, bufs[cur]), sim.state, sim.dim, sim.batch));
-      process.stdout.write(`\rstep ${Math.min(steps, t + every)}/${steps}`);
-    }
-    const status = await sim.readStatus();
+    const { frames, final, status } = await recordFrames(sim, steps, every, sim.state0, (t) => process.stdout.write(`\rstep ${t}/${steps}`));
     const seconds = (performance.now() - t0) / 1000;
     process.stdout.write('\n');
     if (status.badStep !== null) throw new RolloutError(sim.blowUpMessage(status), status.badStep);
-    const final = await readF32(gpu.device, bufs[cur]);
     const d = sim.dim;
     writeAtomic(join(dir, 'state.bin'), floatBytes(final));
     writeJson(join(dir, 'state.json'), {
@@ -58,17 +79,10 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
         ...('particles' in scene ? { matrixOrder: 'column-major', note: 'F holds F - I for particles of fluid groups (add I)' } : {}) },
       ...(sim.state.tail ? { tail: sim.state.tail, tailLayout: 'after all copies\' records, [batch][length] per entry' } : {}),
     });
-    const all = new Float32Array(frames.reduce((a, f) => a + f.length, 0));
-    let off = 0;
-    for (const f of frames) { all.set(f, off); off += f.length; }
-    writeAtomic(join(dir, 'replay.bin'), floatBytes(all));
-    writeJson(join(dir, 'replay.json'), { scene: scene.name, dim: d, particles: sim.state.items, batch: sim.batch, frames: frames.length,
-      stepsPerFrame: every, dt: scene.dt, layout: '[frame][batch][particle][dim] float32 positions',
-      ...('particles' in scene ? { group: scene.particles.group } : { triangles: scene.triangles?.indices ?? [], springs: scene.springs?.pairs ?? [] }) });
+    writeReplay(dir, scene, sim, frames, every);
     writeJson(join(dir, 'scene.json'), scene);
     console.log(`${steps} steps of ${scene.name} in ${seconds.toFixed(2)} s (${sim.state.items} items${sim.describeStatus(status)})`);
     console.log(`results: ${dir}`);
-    for (const b of bufs) b.destroy();
     return { dir };
   } finally {
     sim.destroy();

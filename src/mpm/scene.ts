@@ -148,10 +148,20 @@ export interface OptimizeDesc {
   params?: string[];
   /** The older single-name form: the parameter tuned. */
   param?: 'initialVelocity';
-  /** Adam's step size (> 0). */
+  /** The step size (> 0): of Adam and gradient descent, and of the Adam step SPSA takes. */
   learningRate: number;
-  /** Number of gradient steps. */
+  /** Number of iterations. */
   iterations: number;
+  /** The optimizer `torsion optimize` uses by default (src/opt/optimizers.ts); absent: adam. */
+  optimizer?: 'adam' | 'gd' | 'cem' | 'spsa' | 'hybrid';
+  /** Points per iteration of cem, spsa and hybrid's sampling, evaluated as batch copies. */
+  population?: number;
+  /** cem's initial spread and spsa's perturbation, in the optimizer's units (a material parameter's are fractions of its value). */
+  sigma?: number;
+  /** Gradients longer than this are scaled down to it. */
+  clip?: number;
+  /** The task is solved when the best loss is at or below this (`success` in summary.json). */
+  threshold?: number;
 }
 
 /** The parameter names of an optimize record (either form). */

@@ -299,6 +299,11 @@ export function optimizeSchema() {
     param: opt(oneOf(['initialVelocity'])),
     learningRate: num({ min: 0, minOpen: true, max: F32_MAX }),
     iterations: int(1, 1_000_000),
+    optimizer: opt(oneOf(['adam', 'gd', 'cem', 'spsa', 'hybrid'])),
+    population: opt(int(3, 4096)),
+    sigma: opt(num({ min: 0, minOpen: true, max: F32_MAX })),
+    clip: opt(num({ min: 0, minOpen: true, max: F32_MAX })),
+    threshold: opt(num({ min: -F32_MAX, max: F32_MAX })),
   });
 }
 

@@ -34,6 +34,19 @@ export class Adam {
     this.t = 0;
   }
 
+  /** Everything a resumed run needs (the rate is the caller's). */
+  save(): { m: number[]; v: number[]; t: number } {
+    return { m: Array.from(this.m), v: Array.from(this.v), t: this.t };
+  }
+
+  load(s: unknown): void {
+    const v = s as { m: number[]; v: number[]; t: number };
+    if (v.m.length !== this.size || v.v.length !== this.size) throw new RangeError(`Adam: a saved state of ${v.m.length} values, expected ${this.size}`);
+    this.m.set(v.m);
+    this.v.set(v.v);
+    this.t = v.t;
+  }
+
   /** Updates params in place from grad (dL/dparams). */
   step(params: Float64Array, grad: ArrayLike<number>): void {
     if (grad.length !== this.size || params.length !== this.size) throw new RangeError(`Adam: expected ${this.size} values`);

@@ -13,8 +13,8 @@ export interface Parameter {
   size: number;
   /** Starting theta. */
   initial: Float64Array;
-  /** Writes theta (this parameter's slice) into the initial state (all copies) and the control vector (batch-1 layout). */
-  apply(theta: Float64Array, state0: Float32Array, ctrl: Float64Array): void;
+  /** Writes theta (this parameter's slice) into one copy's item records of the initial state and its control vector (batch-1 layout). */
+  apply(theta: Float64Array, items: Float32Array, ctrl: Float64Array): void;
   /** dL/dtheta from dL/d(initial state) (copy 0) and dL/d(control vector). */
   gradient(gState: Float32Array, gCtrl: Float64Array, out: Float64Array): void;
   /** Clamps theta into the valid range, in place. */
@@ -30,8 +30,8 @@ function initialVelocity(sim: Simulator): Parameter {
   for (let p = 0; p < items; p++) for (let i = 0; i < d; i++) initial[i] += sim.state0[p * stride + v.offset + i] / items;
   return {
     name: 'initialVelocity', size: d, initial,
-    apply(theta, s0) {
-      for (let o = 0; o < s0.length; o += stride) for (let i = 0; i < d; i++) s0[o + v.offset + i] = theta[i];
+    apply(theta, copy) {
+      for (let o = 0; o < copy.length; o += stride) for (let i = 0; i < d; i++) copy[o + v.offset + i] = theta[i];
     },
     gradient(g, _c, out) {
       out.fill(0);
@@ -85,11 +85,21 @@ export class ParameterVector {
 
   /** The initial state and packed control record for theta (copy 0; the others keep the scene's). */
   inputs(theta: Float64Array): { state0: Float32Array; ctrl: Float32Array } {
+    return this.inputsBatch([theta]);
+  }
+
+  /** The initial state and packed control record with copy b set from thetas[b] (copies beyond keep the scene's). */
+  inputsBatch(thetas: Float64Array[]): { state0: Float32Array; ctrl: Float32Array } {
+    if (thetas.length > this.sim.batch) throw new RangeError(`${thetas.length} points for ${this.sim.batch} batch copies`);
     const state0 = this.sim.state0.slice();
-    const c = this.sim.params.values(0);
-    this.each(theta, (p, slice) => p.apply(slice, state0, c));
     const ctrl = this.sim.paramValues.slice();
-    this.sim.params.pack(ctrl, 0, c);
+    const copyFloats = this.sim.state.items * this.sim.state.stride;
+    thetas.forEach((theta, b) => {
+      const items = state0.subarray(b * copyFloats, (b + 1) * copyFloats);
+      const c = this.sim.params.values(b);
+      this.each(theta, (p, slice) => p.apply(slice, items, c));
+      this.sim.params.pack(ctrl, b, c);
+    });
     return { state0, ctrl };
   }
 
@@ -98,6 +108,13 @@ export class ParameterVector {
     const g = new Float64Array(this.size);
     this.each(g, (p, slice) => p.gradient(gState, gc, slice));
     return g;
+  }
+
+  /** The name of the parameter theta's entry i belongs to. */
+  partOf(i: number): string {
+    let o = 0;
+    for (const p of this.parts) { if (i < o + p.size) return p.name; o += p.size; }
+    throw new RangeError(`entry ${i} of ${this.size}`);
   }
 
   clamp(theta: Float64Array): void {

@@ -1,9 +1,9 @@
 // The torsion command as a user runs it: a child process through bin/torsion.mjs.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 
 const root = join(__dirname, '..', '..');
 function torsion(args: string[], env: Record<string, string> = {}) {
@@ -91,7 +91,10 @@ test('optimize lowers the loss and keeps its results', () => {
   expect(lines.length).toBe(4);
   expect(lines[3].loss).toBeLessThan(lines[0].loss);
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
-  expect(summary.best.loss).toBeLessThanOrEqual(lines[0].loss);
+  expect(summary.bestLoss).toBeLessThanOrEqual(lines[0].loss);
+  expect(summary.iters).toBe(4);
+  for (const f of ['best.json', 'loss.svg', 'replay.json', 'replay.bin', 'run.json', 'state.json', 'scene.json']) expect(existsSync(join(dir, f)), f).toBe(true);
+  expect(readFileSync(join(dir, 'loss.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<polyline[\s\S]*<\/svg>\n$/);
 });
 
 test('optimize tunes the parameters named by --params (a material parameter), and refuses unknown ones before writing anything', () => {
@@ -122,4 +125,93 @@ test('bench --json ends with an array of rows with every field', () => {
   for (const k of ['dim', 'particles', 'grid', 'material', 'forwardStepsPerSec', 'particleStepsPerSec', 'rolloutParticleStepsPerSec', 'backwardForwardRatio', 'gradientForwardRatio', 'checkpointMemoryRatio']) {
     expect(rows[0]).toHaveProperty(k);
   }
+});
+
+describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
+  const progress = (dir: string) => readFileSync(join(dir, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const base = ['optimize', 'spring-robot-2d', '--steps', '120', '--optimizer', 'cem', '--batch', '8', '--seed', '5'];
+
+  test('a run stopped by Ctrl-C saves, exits, and --resume ends where the uninterrupted run ends, byte for byte', async () => {
+    const whole = tmp();
+    const w = torsion([...base, '--iters', '6', '--out', whole, '--json']);
+    expect(w.code, w.all).toBe(0);
+    const summary = JSON.parse(w.out.trim().split('\n').pop()!);
+    expect(summary).toMatchObject({ scene: 'spring-robot-2d', iters: 6, threshold: null, success: false });
+    for (const k of ['initialLoss', 'finalLoss', 'bestLoss']) expect(typeof summary[k]).toBe('number');
+    // the same run, interrupted as soon as its first iteration is written
+    const cut = tmp();
+    const child = spawn(process.execPath, [join(root, 'bin', 'torsion.mjs'), ...base, '--iters', '6', '--out', cut], { cwd: root });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    const code = await new Promise<number | null>((resolve) => {
+      const poll = setInterval(() => {
+        if (existsSync(join(cut, 'progress.jsonl')) && readFileSync(join(cut, 'progress.jsonl'), 'utf8').length > 0) { clearInterval(poll); child.kill('SIGINT'); }
+      }, 20);
+      child.on('exit', (c) => { clearInterval(poll); resolve(c); });
+    });
+    expect(code, err).toBe(130);
+    const stopped = JSON.parse(readFileSync(join(cut, 'summary.json'), 'utf8'));
+    expect(stopped.interrupted).toBe(true);
+    expect(stopped.iters).toBeLessThan(6);
+    const r = torsion(['optimize', '--resume', cut]);
+    expect(r.code, r.all).toBe(0);
+    expect(r.out).toMatch(/resuming spring-robot-2d/);
+    expect(progress(cut).map((l) => l.loss)).toEqual(progress(whole).map((l) => l.loss));
+    expect(readFileSync(join(cut, 'best.json'), 'utf8')).toBe(readFileSync(join(whole, 'best.json'), 'utf8'));
+    expect(readFileSync(join(cut, 'replay.bin'))).toEqual(readFileSync(join(whole, 'replay.bin')));
+  }, 120_000);
+
+  test('spsa, gd and hybrid run from the command line and keep the best point', () => {
+    for (const opt of ['spsa', 'gd', 'hybrid']) {
+      const dir = tmp();
+      const r = torsion(['optimize', 'spring-robot-2d', '--steps', '60', '--optimizer', opt, '--batch', '5', '--iters', '3', '--lr', '0.02', '--clip', '1', '--out', dir, '--json']);
+      expect(r.code, `${opt}: ${r.all}`).toBe(0);
+      const s = JSON.parse(r.out.trim().split('\n').pop()!);
+      expect(s.optimizer).toBe(opt);
+      expect(s.bestLoss).toBeLessThanOrEqual(s.initialLoss);
+      expect(progress(dir)).toHaveLength(3);
+    }
+  }, 120_000);
+
+  test('bad options, a foreign or used folder: a clear message, exit 2, nothing written', () => {
+    const cases: [string[], RegExp][] = [
+      [['--optimizer', 'newton'], /--optimizer = newton: allowed adam, gd, cem, spsa, hybrid/],
+      [['--lr', '0'], /--lr = 0: allowed a number in/],
+      [['--batch', '2'], /--batch = 2: allowed an integer in \[3, 4096\]/],
+      [['--iters', '0'], /--iters = 0: allowed an integer in \[1, 100000\]/],
+    ];
+    for (const [args, message] of cases) {
+      const out = join(tmp(), 'never');
+      const r = torsion(['optimize', 'spring-robot-2d', ...args, '--out', out]);
+      expect(r.code, r.all).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
+    const empty = tmp();
+    expect(torsion(['optimize', '--resume', empty]).err).toMatch(/no run\.json there/);
+    const used = tmp();
+    expect(torsion(['optimize', 'spring-robot-2d', '--steps', '20', '--iters', '1', '--out', used]).code).toBe(0);
+    const before = readFileSync(join(used, 'progress.jsonl'), 'utf8');
+    const again = torsion(['optimize', 'spring-robot-2d', '--steps', '20', '--iters', '1', '--out', used]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/holds an optimization already: continue it with --resume/);
+    expect(torsion(['optimize', '--resume', used, '--lr', '0.5']).err).toMatch(/--lr cannot change/);
+    // a folder whose saved parameters no longer fit the scene
+    const state = JSON.parse(readFileSync(join(used, 'state.json'), 'utf8'));
+    state.loop.best.theta.pop();
+    writeFileSync(join(used, 'state.json'), JSON.stringify(state));
+    const foreign = torsion(['optimize', '--resume', used, '--iters', '2']);
+    expect(foreign.code).toBe(2);
+    expect(foreign.err).toMatch(/saved parameters have \d+ values, this scene's actuation have \d+/);
+    expect(readFileSync(join(used, 'progress.jsonl'), 'utf8')).toBe(before);
+  }, 120_000);
+});
+
+test('list --json names every scene with its kind and what it optimizes', () => {
+  const r = torsion(['list', '--json']);
+  expect(r.code, r.all).toBe(0);
+  const rows = JSON.parse(r.out.trim().split('\n').pop()!);
+  const fold = rows.find((x: { name: string }) => x.name === 'cloth-fold-3d');
+  expect(fold).toMatchObject({ kind: 'shell', dim: 3, loss: 'com-target', optimize: { params: ['grippers[0].position', 'grippers[1].position'] } });
+  expect(rows.find((x: { name: string }) => x.name === 'jelly-throw-2d').kind).toBe('mpm');
 });

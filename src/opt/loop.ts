@@ -1,0 +1,96 @@
+// One optimization iteration, the same for the CLI and the browser: ask the optimizer for points,
+// evaluate them (a gradient at one point, or a population as batch copies), tell it the losses, and
+// keep the best point seen. What the caller keeps between iterations is a LoopState, which holds
+// nothing but numbers, so a run can be saved after any iteration and resumed bit for bit.
+import type { Optimizer } from './optimizers';
+import type { SceneObjective } from './objective';
+
+export interface LoopState {
+  /** Iterations done. */
+  iteration: number;
+  best: { iteration: number; loss: number; theta: number[] };
+  initialLoss: number | null;
+  /** Gradient norm of the first iteration that had one (the exploding-gradient warning's yardstick). */
+  firstGradientNorm: number | null;
+  warnedGrowth: boolean;
+}
+
+export interface IterationRecord {
+  iteration: number;
+  /** The loss at the optimizer's current point. */
+  loss: number;
+  bestLoss: number;
+  /** Of the current point's gradient, where one was taken (sampling iterations have none). */
+  gradientNorm: number | null;
+  /** Rollouts (points) evaluated. */
+  evaluations: number;
+  com: number[] | null;
+  optimizer: string;
+  seconds: number;
+  /** Set on the iteration where the gradient norm first grew 1000x past the first one's. */
+  warning?: string;
+}
+
+export interface Iteration {
+  record: IterationRecord;
+  /** The optimizer's current point, whose loss the record gives. */
+  point: Float64Array;
+}
+
+/** An optimization that cannot go on (a NaN loss or gradient): the CLI prints it without a stack. */
+export class OptimizeError extends Error {
+  constructor(message: string) { super(message); this.name = 'OptimizeError'; }
+}
+
+/** Growth of the gradient norm over the first iteration's that draws a warning (chaotic rollouts). */
+export const GROWTH_WARNING = 1e3;
+
+export function initialLoopState(theta0: Float64Array): LoopState {
+  return { iteration: 0, best: { iteration: -1, loss: Infinity, theta: Array.from(theta0) }, initialLoss: null, firstGradientNorm: null, warnedGrowth: false };
+}
+
+/** Runs one iteration and updates `state` in place. */
+export async function iterate(objective: SceneObjective, opt: Optimizer, state: LoopState, o: { population: number }): Promise<Iteration> {
+  const t0 = performance.now();
+  const { thetas, gradient } = opt.ask();
+  let losses: number[], grad: Float64Array | undefined, com: number[] | null = null;
+  if (gradient) {
+    const v = await objective.gradient(thetas[0]);
+    losses = [v.loss];
+    grad = v.gradient;
+    com = v.com;
+  } else {
+    losses = await objective.losses(thetas, o.population);
+  }
+  const L = losses[0];
+  if (Number.isNaN(L)) throw new OptimizeError(`iteration ${state.iteration + 1}: the loss is NaN`);
+  if (grad && !grad.every(Number.isFinite)) {
+    const part = objective.params.partOf(grad.findIndex((x) => !Number.isFinite(x)));
+    throw new OptimizeError(`iteration ${state.iteration + 1}: the gradient of '${part}' is not finite (loss ${L}); `
+      + 'the rollout went through a singular point or blew up: try a smaller learning rate, --clip or fewer --steps');
+  }
+  // the best of every evaluated point, not only the current one (a population's best sample)
+  losses.forEach((l, k) => {
+    if (l < state.best.loss) state.best = { iteration: state.iteration, loss: l, theta: Array.from(thetas[k]) };
+  });
+  state.initialLoss ??= L;
+  const gradientNorm = grad ? Math.hypot(...grad) : null;
+  let warning: string | undefined;
+  if (gradientNorm !== null) {
+    state.firstGradientNorm ??= gradientNorm;
+    if (!state.warnedGrowth && state.firstGradientNorm > 0 && gradientNorm > GROWTH_WARNING * state.firstGradientNorm) {
+      state.warnedGrowth = true;
+      warning = `the gradient norm grew ${(gradientNorm / state.firstGradientNorm).toExponential(1)}x since the first iteration: `
+        + 'the rollout may be chaotic here (gradients explode with the horizon); try --clip, a shorter --steps, or a sampling optimizer (cem, spsa)';
+    }
+  }
+  opt.tell(losses, grad);
+  state.iteration++;
+  return {
+    point: thetas[0],
+    record: {
+      iteration: state.iteration, loss: L, bestLoss: state.best.loss, gradientNorm, evaluations: thetas.length, com,
+      optimizer: opt.describe(), seconds: (performance.now() - t0) / 1000, ...(warning ? { warning } : {}),
+    },
+  };
+}

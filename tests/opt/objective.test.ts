@@ -1,0 +1,46 @@
+// A scene's loss as an optimizer sees it: a population evaluated as batch copies in one rollout
+// scores each point exactly as a rollout of that point alone does (the same bytes), for MPM and
+// springs; and the gradient at a point is the rollout's.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requestGpu, type GpuContext } from '../../src/gpu/device';
+import { SceneObjective } from '../../src/opt/objective';
+import type { Scene } from '../../src/simulators';
+import { chain2d } from '../helpers/spring-scenes';
+import { tinyScene } from '../helpers/tiny-scenes';
+
+let gpu: GpuContext;
+beforeAll(async () => { gpu = await requestGpu(); });
+afterAll(() => gpu?.destroy());
+
+const f32 = (x: number) => Math.fround(x);
+
+const cases: [string, () => Scene, string[]][] = [
+  ['2D chain robot (actuation, a material)', () => ({ ...chain2d({ steps: 30 }), loss: { kind: 'com-target', target: [0.4, 0.2] } }), ['actuation', 'materials[0].stiffness']],
+  ['2D MPM jelly (initial velocity, E)', () => ({ ...tinyScene({ dim: 2, material: 'elastic', seed: 4 }), steps: 20, loss: { kind: 'com-target', target: [0.5, 0.3] } }), ['initialVelocity', 'groups[0].E']],
+];
+
+for (const [name, build, params] of cases) {
+  test(`${name}: a population's batch copies score each point as its own rollout does`, async () => {
+    const scene = build();
+    const obj = await SceneObjective.create(gpu, scene, { params, steps: scene.steps });
+    try {
+      const theta0 = obj.initial();
+      const points = [0, 1, 2, 3, 4].map((k) => theta0.map((t, i) => t * (1 + 0.05 * Math.sin(k + i)) + 0.01 * k));
+      points.forEach(obj.clamp);
+      const batched = await obj.losses(points, 6); // 6 copies, 5 points: the last copy repeats a point
+      const alone: number[] = [];
+      for (const p of points) alone.push((await obj.gradient(p)).loss);
+      expect(batched).toEqual(alone);
+      expect(new Set(batched.map(f32)).size).toBe(5); // the points differ, and so do their losses
+      // the gradient at a point is the rollout's: it moves the loss as a small step predicts
+      const g = await obj.gradient(points[0]);
+      const norm = Math.hypot(...g.gradient);
+      expect(norm).toBeGreaterThan(0);
+      const h = 1e-3 / norm;
+      const [up, down] = await obj.losses([points[0].map((t, i) => t + h * g.gradient[i]), points[0].map((t, i) => t - h * g.gradient[i])]);
+      expect((up - down) / (2 * h)).toBeCloseTo(norm * norm, -Math.log10(0.05 * norm * norm));
+    } finally {
+      obj.destroy();
+    }
+  });
+}

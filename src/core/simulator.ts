@@ -63,6 +63,19 @@ export interface ParamSpace {
   unpack(packed: Float32Array, b: number): Float64Array;
 }
 
+/**
+ * Where a simulator reads its actuation: channel c of step t in copy b is float
+ * offset + b * copyStride + min(t, horizon - 1) * channels + c of `buffer` (the GPU control record),
+ * and its gradient the same float of paramGrad. A closed-loop controller writes it there each step
+ * (src/control/controlled-sim.ts).
+ */
+export interface ActuationTarget {
+  buffer: GPUBuffer;
+  offset: number;
+  copyStride: number;
+  channels: number;
+}
+
 /** What every simulator reports after a forward rollout. */
 export interface SimStatus {
   /** First step whose output was non-finite or beyond the simulator's blow-up limits, or null. */
@@ -131,6 +144,8 @@ export interface Simulator<Status extends SimStatus = SimStatus> {
   blowUpMessage(status: Status): string;
   /** What else a user should know about a finished rollout (', 3 particle-steps clamped ...'), or ''. */
   describeStatus(status: Status): string;
+  /** Where the actuation rows live, for a simulator with actuation channels (null without any). */
+  actuationTarget?(): ActuationTarget | null;
   /** For viewers, besides positions: [items] pairs of f32 (group index, volume) to colour and size each item. */
   readonly itemAttributes: GPUBuffer;
   /** The domain's size per axis (a viewer fits its camera to it). */

@@ -2,7 +2,7 @@
 // scratch buffers and encodes the stages into a compute pass. It never submits: the caller
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
-import type { ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
+import type { ActuationTarget, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
 import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
@@ -468,6 +468,11 @@ export class MpmSim implements Simulator<MpmStatus> {
 
   describeStatus(status: MpmStatus): string {
     return status.clamped ? `, ${status.clamped} particle-steps clamped at the grid edge` : '';
+  }
+
+  actuationTarget(): ActuationTarget | null {
+    const { nAct, horizon, ctrlLayout } = this.packed;
+    return nAct > 0 ? { buffer: this.ctrlBuf, offset: ctrlLayout.actOff, copyStride: horizon * nAct, channels: nAct } : null;
   }
 
   selection(group?: number): { start: number; count: number; weights: Float32Array } {

@@ -6,7 +6,7 @@ import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import { Reducer, packTargeted, targetLayers, type TargetedSegment } from '../gpu/reduce';
-import type { ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
+import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
@@ -306,6 +306,11 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   describeStatus(s: SpringStatus): string {
     return s.neighboursDropped > 0 ? `, ${s.neighboursDropped} self-contact neighbours beyond 16 per vertex left out` : '';
+  }
+
+  actuationTarget(): ActuationTarget | null {
+    const m = this.model;
+    return m.nChannels > 0 ? { buffer: this.ctrl, offset: m.ctrl.actOff, copyStride: m.ctrl.size, channels: m.nChannels } : null;
   }
 
   selection(): { start: number; count: number; weights: Float32Array } {

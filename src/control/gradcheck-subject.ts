@@ -1,0 +1,38 @@
+// A controlled spring scene as a gradient-check subject: the GPU adjoint of the controlled,
+// checkpointed rollout against central differences of the spring reference composed with the
+// float64 controller (reference.ts). Every block: the weights, x0, v0, materials, tracks.
+import type { GpuContext } from '../gpu/device';
+import { simulatorSubject, type GradcheckSubject } from '../core/gradcheck';
+import type { SpringScene } from '../springs/scene';
+import { SpringSim } from '../springs/simulator';
+import { compileSpringScene } from '../springs/model';
+import { stepRef } from '../springs/reference';
+import type { ControllerSpec } from './controller';
+import { ControlledSim } from './controlled-sim';
+import { controlledRolloutRef, type ControlledReference } from './reference';
+
+const TOL = 1e-2;
+
+/** The float64 reference of a (batch-1) ControlledSim, given its inner simulator's step. */
+export function controlledReference(sim: ControlledSim, step: ControlledReference['step']): ControlledReference {
+  const actuation = sim.inner.params.blocks.find((b) => b.kind === 'actuation');
+  if (!actuation) throw new Error('controller: the inner simulator has no actuation block');
+  return {
+    lay: sim.layout, state: sim.state, actuation, innerSize: sim.inner.params.size, horizon: sim.horizon,
+    massFraction: sim.massFraction, com0: sim.com0.subarray(0, sim.dim), goal: sim.goalOf(0), step,
+  };
+}
+
+export async function controlledSpringSubject(gpu: GpuContext, scene: SpringScene, spec: ControllerSpec, o: { wrongAdjoint?: boolean } = {}): Promise<GradcheckSubject> {
+  const inner = await SpringSim.create(gpu, scene);
+  const sim = await ControlledSim.create(inner, spec, { dt: scene.dt, steps: scene.steps, wrongAdjoint: o.wrongAdjoint });
+  const model = compileSpringScene(scene);
+  const ref = controlledReference(sim, (s, c, t) => stepRef(model, s, c, t));
+  const len = Math.max(...scene.extent);
+  return simulatorSubject(sim, {
+    name: `${scene.name}+controller`,
+    tolerance: TOL,
+    stateEps: { x: 1e-6 * len, v: 1e-6, restAngle: 1e-6 },
+    reference: (s0, c, steps) => controlledRolloutRef(ref, s0, c, steps),
+  });
+}

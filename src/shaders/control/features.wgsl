@@ -1,0 +1,45 @@
+// Controller features of each batch copy (controlled-sim.ts writes the constants and bindings).
+// features: reads s_in (items' x and v), the mass fractions and initial centre of mass (model),
+// the goal; writes feat[b][NF]: com - com0, mass-weighted mean velocity, sin and cos of
+// 2 pi fract(t dt / period) per period, the goal. One workgroup per copy; the mass-weighted sums
+// run in a fixed order (a strided loop per invocation, then a tree), so a copy's features are
+// the same bytes whatever the batch.
+
+const WG: u32 = 64u;
+const SUMS: u32 = 2u * DIM;
+var<workgroup> part: array<f32, 384>; // WG x SUMS (DIM <= 3)
+
+@compute @workgroup_size(64)
+fn features(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let b = wg.x;
+  if (b >= B) { return; } // uniform per workgroup
+  var acc: array<f32, 6>;
+  for (var i = lid; i < N; i += WG) {
+    let w = model[i];
+    let o = (b * N + i) * STRIDE;
+    for (var a = 0u; a < DIM; a++) {
+      acc[a] += w * s_in[o + X_OFF + a];
+      if (V_OFF != NONE) { acc[DIM + a] += w * s_in[o + V_OFF + a]; }
+    }
+  }
+  for (var k = 0u; k < SUMS; k++) { part[lid * SUMS + k] = acc[k]; }
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) {
+      for (var k = 0u; k < SUMS; k++) { part[lid * SUMS + k] += part[(lid + s) * SUMS + k]; }
+    }
+    workgroupBarrier();
+  }
+  if (lid != 0u) { return; }
+  let f = b * NF;
+  for (var a = 0u; a < DIM; a++) {
+    if (F_COM != NONE) { feat[f + F_COM + a] = part[a] - model[N + b * DIM + a]; }
+    if (F_VEL != NONE) { feat[f + F_VEL + a] = part[DIM + a]; }
+  }
+  for (var k = 0u; k < N_PHASE; k++) {
+    let ph = 6.283185307179586 * fract(f32(st.t) * PHASE_RATE[k]);
+    feat[f + F_PHASE + 2u * k] = sin(ph);
+    feat[f + F_PHASE + 2u * k + 1u] = cos(ph);
+  }
+  for (var k = 0u; k < N_GOAL; k++) { feat[f + F_GOAL + k] = goal[b * N_GOAL + k]; }
+}

@@ -1,0 +1,41 @@
+// The controlled rollout's gradient (weights, x0, v0, materials, collider tracks) against central
+// differences of the float64 spring reference composed with the float64 controller, over a
+// checkpointed rollout of a 2D chain robot; and a controller adjoint with one term scaled by 1.05
+// must fail.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requestGpu, type GpuContext } from '../../src/gpu/device';
+import { gradcheck } from '../../src/core/gradcheck';
+import { controlledSpringSubject } from '../../src/control/gradcheck-subject';
+import type { ControllerSpec } from '../../src/control/controller';
+import { chain2d } from '../helpers/spring-scenes';
+
+let gpu: GpuContext;
+beforeAll(async () => { gpu = await requestGpu(); });
+afterAll(() => gpu?.destroy());
+
+const spec: ControllerSpec = { hidden: [16, 8], inputs: ['com', 'velocity', 'phase', 'goal'], periods: [0.02], goal: [0.4], scale: 1, seed: 5 };
+
+async function check(steps: number, wrongAdjoint = false) {
+  const subject = await controlledSpringSubject(gpu, chain2d({ steps: 40 }), spec, { wrongAdjoint });
+  try {
+    const r = await gradcheck(subject, { steps, seed: 2 });
+    console.log(`controlled chain, ${steps} steps${wrongAdjoint ? ' (wrong adjoint)' : ''}: max rel ${r.maxRelError.toExponential(2)}`,
+      r.checks.map((c) => `${c.param}:${c.verdict}:${c.relError?.toExponential(1)}`).join(' '));
+    return r;
+  } finally {
+    subject.destroy?.();
+  }
+}
+
+test('controlled 2D chain, 30 steps: every block matches float64 central differences', async () => {
+  const r = await check(30);
+  expect(r.checks.map((c) => c.param)).toContain('controller');
+  expect(r.checks.map((c) => c.param)).not.toContain('actuation');
+  expect(r.ok).toBe(true);
+});
+
+test('a controller adjoint with its hidden-layer term scaled by 1.05 fails', async () => {
+  const r = await check(30, true);
+  expect(r.ok).toBe(false);
+  expect(r.checks.filter((c) => c.param.startsWith('controller')).some((c) => !c.ok)).toBe(true);
+});

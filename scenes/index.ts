@@ -7,8 +7,10 @@ import * as damBreak2d from './dam-break-2d';
 import * as damBreak3d from './dam-break-3d';
 import * as jellyDrop2d from './jelly-drop-2d';
 import * as jellyThrow2d from './jelly-throw-2d';
+import * as jellySysid2d from './jelly-sysid-2d';
 import * as plasticinePress3d from './plasticine-press-3d';
 import * as robotWalk2d from './robot-walk-2d';
+import * as mpmWalker2d from './mpm-walker-2d';
 import * as springRobot2d from './spring-robot-2d';
 import * as springRobot3d from './spring-robot-3d';
 import * as clothDrape3d from './cloth-drape-3d';
@@ -23,11 +25,13 @@ export interface SceneModule {
 
 const registry: Record<string, SceneModule> = {
   'jelly-throw-2d': jellyThrow2d,
+  'jelly-sysid-2d': jellySysid2d,
   'jelly-drop-2d': jellyDrop2d,
   'dam-break-2d': damBreak2d,
   'dam-break-3d': damBreak3d,
   'plasticine-press-3d': plasticinePress3d,
   'robot-walk-2d': robotWalk2d,
+  'mpm-walker-2d': mpmWalker2d,
   'spring-robot-2d': springRobot2d,
   'spring-robot-3d': springRobot3d,
   'cloth-drape-3d': clothDrape3d,

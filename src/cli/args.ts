@@ -34,5 +34,6 @@ export function loadScene(name: string | undefined, file: string | undefined, li
     return parseSceneJson(readFileSync(file, 'utf8'), limits);
   }
   if (name === undefined) throw new UsageError(`a scene is required: one of ${sceneNames.join(', ')}, or --scene-file FILE.json`);
+  if (!sceneNames.includes(name)) throw new UsageError(`unknown scene ${JSON.stringify(name)}: known scenes are ${sceneNames.join(', ')}`);
   return validateScene(buildScene(name), limits);
 }

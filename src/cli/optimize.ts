@@ -86,7 +86,11 @@ export interface OptimizeResult {
   summary: OptimizeSummary;
 }
 
-const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+const fmtTime = (x: number) => {
+  if (!Number.isFinite(x)) return '-';
+  const s = Math.round(x);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+};
 const finiteOrNull = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
 
 function readJson<T>(path: string, what: string): T {
@@ -159,7 +163,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
   const gpu = await requestGpu();
   let objective: SceneObjective | undefined;
   try {
-    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint });
+    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint, periodic: { period: scene.optimize?.period, harmonics: scene.optimize?.harmonics } });
     // the folder only once the run can start: a run that fails to start leaves nothing behind
     const dir = resumeDir || makeRunDir(o.out, 'optimize', scene.name);
     if (!resumeDir) {
@@ -232,7 +236,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     };
     writeJson(join(dir, 'summary.json'), summary);
     out(`${stop.stop ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}`
-      + `${config.threshold !== null ? ` (threshold ${config.threshold}: ${summary.success ? 'solved' : 'not reached'})` : ''}`);
+      + `${config.threshold !== null ? ` (threshold ${config.threshold.toPrecision(3)}: ${summary.success ? 'solved' : 'not reached'})` : ''}`);
     out(`results in ${dir}: summary.json, best.json, loss.svg, progress.jsonl, and the best trajectory in replay.json + replay.bin`);
     if (stop.stop) out(`continue with: npx torsion optimize --resume ${dir}`);
     if (o.json) console.log(JSON.stringify({ ...summary, best: undefined })); // the parameters are in best.json

@@ -29,7 +29,7 @@ const TRACKS = ['position', 'velocity', 'orientation', 'angularVelocity'] as con
 export function mpmParamNames(scene: MpmScene): string[] {
   const names = ['initialVelocity'];
   scene.groups.forEach((_, g) => names.push(`groups[${g}].E`, `groups[${g}].nu`));
-  if (scene.actuation && scene.actuation.channels > 0) names.push('actuation');
+  if (scene.actuation && scene.actuation.channels > 0) names.push('actuation', 'actuation.periodic');
   scene.colliders.forEach((_, c) => TRACKS.forEach((t) => names.push(`colliders[${c}].${t}`)));
   return names;
 }

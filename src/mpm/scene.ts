@@ -162,6 +162,10 @@ export interface OptimizeDesc {
   clip?: number;
   /** The task is solved when the best loss is at or below this (`success` in summary.json). */
   threshold?: number;
+  /** 'actuation.periodic': steps per period (default a quarter of the horizon). */
+  period?: number;
+  /** 'actuation.periodic': sine and cosine pairs per channel (default 2). */
+  harmonics?: number;
 }
 
 /** The parameter names of an optimize record (either form). */

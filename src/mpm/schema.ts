@@ -304,6 +304,8 @@ export function optimizeSchema() {
     sigma: opt(num({ min: 0, minOpen: true, max: F32_MAX })),
     clip: opt(num({ min: 0, minOpen: true, max: F32_MAX })),
     threshold: opt(num({ min: -F32_MAX, max: F32_MAX })),
+    period: opt(num({ min: 0, minOpen: true, max: 1e9 })),
+    harmonics: opt(int(1, 16)),
   });
 }
 

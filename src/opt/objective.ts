@@ -10,10 +10,12 @@ import { Rollout, RolloutError } from '../core/rollout';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
-import { ParameterVector } from './parameters';
+import { ParameterVector, type PeriodicOptions } from './parameters';
 
 export interface ObjectiveOptions {
   params: string[];
+  /** The shape of 'actuation.periodic'. */
+  periodic?: PeriodicOptions;
   steps: number;
   checkpoint?: CheckpointMode;
 }
@@ -41,7 +43,7 @@ export class SceneObjective {
   private static async bind(gpu: GpuContext, scene: Scene, o: ObjectiveOptions, batch: number): Promise<Bound> {
     const sim = await createSimulator(gpu, scene, { batch });
     try {
-      const params = new ParameterVector(sim, o.params);
+      const params = new ParameterVector(sim, o.params, o.periodic);
       const loss = await createLoss(sim, scene.loss!);
       return { sim, params, loss, rollout: new Rollout(sim, o.steps, o.checkpoint ?? 'auto') };
     } catch (e) {
@@ -65,7 +67,7 @@ export class SceneObjective {
     await rollout.forward(inputs.state0);
     const L = await loss.evaluate(rollout.final.buf);
     const gState = await readF32(this.gpu.device, await rollout.backward(loss.grad));
-    const gradient = params.gradient(gState, await readF32(this.gpu.device, sim.paramGrad));
+    const gradient = params.gradient(gState, await readF32(this.gpu.device, sim.paramGrad), theta);
     return { loss: L.values[0], gradient, com: L.com[0] };
   }
 

@@ -15,8 +15,8 @@ export interface Parameter {
   initial: Float64Array;
   /** Writes theta (this parameter's slice) into one copy's item records of the initial state and its control vector (batch-1 layout). */
   apply(theta: Float64Array, items: Float32Array, ctrl: Float64Array): void;
-  /** dL/dtheta from dL/d(initial state) (copy 0) and dL/d(control vector). */
-  gradient(gState: Float32Array, gCtrl: Float64Array, out: Float64Array): void;
+  /** dL/dtheta from dL/d(initial state) (copy 0) and dL/d(control vector), at theta (this parameter's slice). */
+  gradient(gState: Float32Array, gCtrl: Float64Array, out: Float64Array, theta?: Float64Array): void;
   /** Clamps theta into the valid range, in place. */
   clamp(theta: Float64Array): void;
 }
@@ -66,14 +66,69 @@ function block(sim: Simulator, name: string): Parameter {
   };
 }
 
+/** How 'actuation.periodic' shapes the actuation (scene.optimize.period, .harmonics). */
+export interface PeriodicOptions {
+  /** Steps per period (default: a quarter of the horizon). */
+  period?: number;
+  /** Sine and cosine pairs per channel (default 2). */
+  harmonics?: number;
+}
+
+/**
+ * 'actuation.periodic': every channel's actuation a periodic function of the step, as diffmpm's
+ * controllers are: a_c(t) = tanh(b_c + sum_k alpha_ck sin(2 pi k t / P) + beta_ck cos(2 pi k t / P)).
+ * A few numbers per channel instead of one per step, bounded by tanh to the actuation range [-1, 1];
+ * the gradient is the per-step actuation gradient through the chain rule.
+ */
+function periodicActuation(sim: Simulator, o: PeriodicOptions): Parameter {
+  const b = sim.params.blocks.find((x) => x.kind === 'actuation');
+  if (!b || b.rowLength === 0) throw new RangeError(`'actuation.periodic': this scene has no actuation channels`);
+  const A = b.rowLength, rows = b.indices.length / A;
+  const P = o.period ?? Math.max(2, Math.round(rows / 4)), K = o.harmonics ?? 2;
+  if (!(P > 0)) throw new RangeError(`optimize.period = ${P}: allowed > 0 steps`);
+  if (!(Number.isInteger(K) && K >= 1 && K <= 16)) throw new RangeError(`optimize.harmonics = ${K}: allowed an integer in [1, 16]`);
+  const per = 1 + 2 * K;
+  // basis[t][j]: 1, sin(2 pi t / P), cos(2 pi t / P), sin(4 pi t / P), ...
+  const basis = Array.from({ length: rows }, (_, t) => {
+    const r = new Float64Array(per);
+    r[0] = 1;
+    for (let k = 1; k <= K; k++) { r[2 * k - 1] = Math.sin((2 * Math.PI * k * t) / P); r[2 * k] = Math.cos((2 * Math.PI * k * t) / P); }
+    return r;
+  });
+  const act = (theta: Float64Array, t: number, c: number) => {
+    let z = 0;
+    for (let j = 0; j < per; j++) z += theta[c * per + j] * basis[t][j];
+    return Math.tanh(z);
+  };
+  // a small deterministic start: a zero start is a saddle for symmetric robots
+  const initial = new Float64Array(A * per);
+  for (let i = 0; i < initial.length; i++) initial[i] = 0.1 * Math.sin(12.9898 * (i + 1)) * (i % per === 0 ? 0 : 1);
+  return {
+    name: 'actuation.periodic', size: A * per, initial,
+    apply(theta, _items, ctrl) {
+      for (let t = 0; t < rows; t++) for (let c = 0; c < A; c++) ctrl[b.indices[t * A + c]] = act(theta, t, c);
+    },
+    gradient(_g, gCtrl, out, theta) {
+      if (!theta) throw new Error(`'actuation.periodic': its gradient depends on theta, and none was given`);
+      out.fill(0);
+      for (let t = 0; t < rows; t++) for (let c = 0; c < A; c++) {
+        const a = act(theta, t, c), gz = gCtrl[b.indices[t * A + c]] * (1 - a * a);
+        for (let j = 0; j < per; j++) out[c * per + j] += gz * basis[t][j];
+      }
+    },
+    clamp() {},
+  };
+}
+
 /** The named parameters of `sim`, concatenated into one theta. */
 export class ParameterVector {
   readonly parts: Parameter[];
   readonly size: number;
 
-  constructor(readonly sim: Simulator, names: string[]) {
+  constructor(readonly sim: Simulator, names: string[], periodic: PeriodicOptions = {}) {
     if (names.length === 0) throw new RangeError('optimize.params: name at least one parameter');
-    this.parts = names.map((n) => (n === 'initialVelocity' ? initialVelocity(sim) : block(sim, n)));
+    if (names.includes('actuation') && names.includes('actuation.periodic')) throw new RangeError(`optimize.params: 'actuation' and 'actuation.periodic' both set the actuation: name one`);
+    this.parts = names.map((n) => (n === 'initialVelocity' ? initialVelocity(sim) : n === 'actuation.periodic' ? periodicActuation(sim, periodic) : block(sim, n)));
     this.size = this.parts.reduce((s, p) => s + p.size, 0);
   }
 
@@ -103,10 +158,15 @@ export class ParameterVector {
     return { state0, ctrl };
   }
 
-  gradient(gState: Float32Array, gCtrlPacked: Float32Array): Float64Array {
+  /** dL/dtheta at theta (needed by parameters that are not linear in theta, such as 'actuation.periodic'). */
+  gradient(gState: Float32Array, gCtrlPacked: Float32Array, theta?: Float64Array): Float64Array {
     const gc = this.sim.params.unpack(gCtrlPacked, 0);
     const g = new Float64Array(this.size);
-    this.each(g, (p, slice) => p.gradient(gState, gc, slice));
+    let o = 0;
+    for (const p of this.parts) {
+      p.gradient(gState, gc, g.subarray(o, o + p.size), theta?.subarray(o, o + p.size));
+      o += p.size;
+    }
     return g;
   }
 
@@ -130,6 +190,7 @@ export class ParameterVector {
       const slice = theta.subarray(o, o + p.size);
       p.apply(slice, new Float32Array(0), c);
       const b = this.sim.params.blocks.find((x) => x.name === p.name);
+      // a periodic actuation is named by its coefficients ([bias, sin, cos, ...] per channel)
       r[p.name] = b ? Array.from(b.indices, (i) => c[i]) : Array.from(slice);
       o += p.size;
     }

@@ -21,7 +21,7 @@ export function materialFieldUsed(scene: SpringScene, k: number, f: number): boo
 export function springParamNames(scene: SpringScene): string[] {
   const names = ['initialVelocity'];
   scene.materials.forEach((_, k) => MATERIAL_PARAMS.forEach((f, i) => { if (materialFieldUsed(scene, k, i)) names.push(`materials[${k}].${f}`); }));
-  if ((scene.actuation?.channels ?? 0) > 0) names.push('actuation');
+  if ((scene.actuation?.channels ?? 0) > 0) names.push('actuation', 'actuation.periodic');
   (scene.colliders ?? []).forEach((_, k) => names.push(`colliders[${k}].position`, `colliders[${k}].velocity`));
   (scene.grippers ?? []).forEach((_, k) => names.push(`grippers[${k}].position`));
   return names;

@@ -65,7 +65,10 @@ test('a bad scene file is refused before any GPU work, naming field, value and r
 });
 
 test('unknown scene, bad option values and unknown commands are usage errors', () => {
-  expect(torsion(['run', 'no-such-scene']).err).toMatch(/known scenes/);
+  const unknown = torsion(['run', 'no-such-scene']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.err).toMatch(/unknown scene "no-such-scene": known scenes are jelly-throw-2d/);
+  expect(unknown.err).not.toMatch(/ at .*\.(ts|js|mjs):\d+/);
   const r = torsion(['optimize', '--iterations', '0']);
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/--iterations = 0: allowed an integer in \[1, 100000\]/);

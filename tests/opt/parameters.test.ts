@@ -55,3 +55,39 @@ test('an unknown parameter name is refused, listing the allowed ones', async () 
   expect(() => new ParameterVector(sim, [])).toThrow(/at least one/);
   sim.destroy();
 });
+
+test('actuation.periodic: tanh of a bias and harmonics per channel, bounded, with the chain-rule gradient', async () => {
+  const scene = tinyScene({ dim: 2, material: 'elastic', actuated: true });
+  const sim = await createSimulator(gpu, scene);
+  try {
+    const p = new ParameterVector(sim, ['actuation.periodic'], { period: 10, harmonics: 2 });
+    const act = sim.params.blocks.find((b) => b.kind === 'actuation')!;
+    const A = act.rowLength;
+    expect(p.size).toBe(A * 5);
+    const theta = p.initial().map((_, i) => Math.sin(3.7 * i) * 2);
+    const ctrlOf = (t: Float64Array) => sim.params.unpack(p.inputs(t).ctrl, 0);
+    const c = ctrlOf(theta);
+    const rows = act.indices.length / A;
+    for (let t = 0; t < rows; t++) for (let ch = 0; ch < A; ch++) {
+      const v = c[act.indices[t * A + ch]];
+      expect(Math.abs(v)).toBeLessThanOrEqual(1);
+      // periodic with the period, up to the float32 the control record holds
+      if (t + 10 < rows) expect(c[act.indices[(t + 10) * A + ch]]).toBeCloseTo(v, 5);
+    }
+    // the gradient of a linear functional w . ctrl(theta) against central differences of the map
+    const w = new Float64Array(sim.params.size).map((_, i) => Math.cos(1.3 * i));
+    const packed = new Float32Array(sim.paramValues.length);
+    sim.params.pack(packed, 0, w);
+    const g = p.gradient(new Float32Array(sim.stateBytes / 4), packed, theta);
+    const f = (t: Float64Array) => { const cc = ctrlOf(t); return act.indices.reduce((s, i) => s + Math.fround(w[i]) * cc[i], 0); };
+    for (const i of [0, 1, 4, p.size - 1]) {
+      const h = 1e-3, up = theta.slice(), dn = theta.slice();
+      up[i] += h; dn[i] -= h;
+      expect(g[i]).toBeCloseTo((f(up) - f(dn)) / (2 * h), 2);
+    }
+    expect(() => p.gradient(new Float32Array(sim.stateBytes / 4), packed)).toThrow(/depends on theta/);
+    expect(() => new ParameterVector(sim, ['actuation', 'actuation.periodic'])).toThrow(/name one/);
+  } finally {
+    sim.destroy();
+  }
+});

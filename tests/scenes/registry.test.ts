@@ -13,6 +13,8 @@ const SIZES: Record<string, { dim: number; res: number; n: [number, number]; max
   'jelly-throw-2d': { dim: 2, res: 64, n: [1000, 2000], maxSteps: 300 },
   'plasticine-press-3d': { dim: 3, res: 32, n: [2000, 6000], maxSteps: 120 },
   'robot-walk-2d': { dim: 2, res: 64, n: [500, 3000], maxSteps: 400 },
+  'jelly-sysid-2d': { dim: 2, res: 64, n: [500, 1500], maxSteps: 400 },
+  'mpm-walker-2d': { dim: 2, res: 128, n: [2500, 3500], maxSteps: 1000 },
 };
 
 // spring and shell scenes: [dim, vertices min..max, steps max]

@@ -11,6 +11,7 @@ import { mpmParamNames } from './mpm/param-space';
 import type { SpringScene } from './springs/scene';
 import { SpringSim } from './springs/simulator';
 import { springParamNames } from './springs/param-names';
+import { ControlledSim } from './control/controlled-sim';
 
 /** Any scene Torsion runs: MPM, or mass-spring / thin shell (one family, two kinds). */
 export type Scene = MpmScene | SpringScene;
@@ -49,12 +50,21 @@ export function sceneKind(scene: Scene): SceneKind {
   return scene.kind ?? 'mpm';
 }
 
-/** The simulator for a validated scene of any kind. */
-export function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptions = {}): Promise<Simulator> {
-  return families[sceneKind(scene)].create(gpu, scene, opts);
+/**
+ * The simulator for a validated scene of any kind; a scene with a `controller` gets its family's
+ * simulator wrapped in the controller (src/control/controlled-sim.ts), which drives its actuation.
+ */
+export async function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptions = {}): Promise<Simulator> {
+  const sim = await families[sceneKind(scene)].create(gpu, scene, opts);
+  return scene.controller ? ControlledSim.create(sim, scene.controller, { dt: scene.dt, steps: scene.steps }) : sim;
 }
 
-export function gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject> {
+export async function gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject> {
+  if (scene.controller) {
+    // the float64 reference of a controlled rollout is the springs' (MPM's runs in workers, uncomposed)
+    if (sceneKind(scene) === 'mpm') throw new Error(`${scene.name}: gradcheck of an MPM scene with a controller is not supported yet (its float64 reference runs in worker processes); tests/control checks the controller's adjoint on MPM step by step`);
+    return (await import('./control/gradcheck-subject')).controlledSpringSubject(gpu, scene as SpringScene, scene.controller);
+  }
   return families[sceneKind(scene)].gradcheckSubject(gpu, scene);
 }
 

@@ -13,7 +13,7 @@ export interface ControllerSpec {
   /** Widths of the hidden layers (sin activations), e.g. [32]. Default [32]. */
   hidden?: number[];
   /**
-   * Features, in this order: 'com' (centre of mass minus its initial value, dim floats), 'velocity'
+   * Features (laid out in this order, whichever are chosen): 'com' (centre of mass minus its initial value, dim floats), 'velocity'
    * (mass-weighted mean velocity, dim floats), 'phase' (sin and cos of 2 pi t dt / period for each
    * period), 'goal' (a command per copy, e.g. a target speed). Default ['com', 'velocity', 'phase'].
    */
@@ -181,4 +181,9 @@ export function mlpRef(lay: ControllerLayout, w: ArrayLike<number>, features: Ar
     h = z;
   }
   return h;
+}
+
+/** A scene's parameter names once a controller drives its actuation: the actuation's go, 'controller' comes. */
+export function withControllerNames(names: string[]): string[] {
+  return [...names.filter((n) => n !== 'actuation' && !n.startsWith('actuation.')), 'controller'];
 }

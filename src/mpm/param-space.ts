@@ -5,6 +5,7 @@
 import type { ParamBlock, ParamSpace } from '../core/simulator';
 import { GROUP_STRIDE, TRACK_SLOT, TRACK_STRIDE, orientComps, spinComps, type PackedMpm } from './layout';
 import type { MpmScene } from './scene';
+import { withControllerNames } from '../control/controller';
 
 /** Offsets of the differentiable fields inside a group record (model.wgsl `load_group`). */
 const GROUP_E = 0;
@@ -31,7 +32,7 @@ export function mpmParamNames(scene: MpmScene): string[] {
   scene.groups.forEach((_, g) => names.push(`groups[${g}].E`, `groups[${g}].nu`));
   if (scene.actuation && scene.actuation.channels > 0) names.push('actuation', 'actuation.periodic');
   scene.colliders.forEach((_, c) => TRACKS.forEach((t) => names.push(`colliders[${c}].${t}`)));
-  return names;
+  return scene.controller ? withControllerNames(names) : names;
 }
 
 function blocks(scene: MpmScene, p: PackedMpm): ParamBlock[] {

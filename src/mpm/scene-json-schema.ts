@@ -56,7 +56,7 @@ type Declaration = ts.InterfaceDeclaration | ts.TypeAliasDeclaration;
 /** The interfaces and type aliases of the scene files (and of the generic types they use), by name. */
 function sceneTypes(): Map<string, Declaration> {
   const types = new Map<string, Declaration>();
-  for (const rel of ['./scene.ts', '../springs/scene.ts', '../core/loss.ts']) {
+  for (const rel of ['./scene.ts', '../springs/scene.ts', '../core/loss.ts', '../control/controller.ts']) {
     const file = ts.createSourceFile(rel, readFileSync(new URL(rel, import.meta.url), 'utf8'), ts.ScriptTarget.ES2022, true);
     for (const st of file.statements) {
       if (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) types.set(st.name.text, st);

@@ -84,6 +84,7 @@ export interface ParticlesDesc {
 
 export type { LossDesc } from '../core/loss';
 import type { LossDesc } from '../core/loss';
+import type { ControllerSpec } from '../control/controller';
 
 /** A Torsion MLS-MPM scene. */
 export interface MpmScene {
@@ -132,6 +133,8 @@ export interface MpmScene {
   loss?: LossDesc;
   /** What `torsion optimize` tunes by default. */
   optimize?: OptimizeDesc;
+  /** A closed-loop MLP controller that sets every actuation channel each step from the state (src/control/controller.ts); its weights are the parameter block 'controller'. */
+  controller?: ControllerSpec;
   /** The kind of scene; absent means 'mpm' (files written before kinds existed have none). */
   kind?: 'mpm';
   /** Where an editor finds the JSON Schema of this format (schemas/scene.schema.json); ignored by Torsion. */

@@ -14,6 +14,7 @@ import type { MpmScene } from './scene';
 import { MAX_COLLIDERS } from './layout';
 import { F32_MAX, F32_MIN_NORMAL } from './float32';
 import { SceneError, fmtDown, fmtUp, sceneError, show } from '../core/scene-error';
+import { controllerSchema } from '../control/schema';
 
 export { SceneError, sceneError, show };
 
@@ -342,6 +343,7 @@ export function mpmSceneSchema(c: SchemaContext = {}) {
     })),
     loss: opt(lossSchema(c)),
     optimize: opt(optimizeSchema()),
+    controller: opt(controllerSchema()),
     kind: opt(described(v.literal('mpm', KINDS_ALLOWED), KINDS_ALLOWED)),
     $schema: opt(str(MAX_DESCRIPTION)),
   });

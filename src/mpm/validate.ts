@@ -20,6 +20,7 @@ import { checkColliderOrientation, checkColliderShape } from './collider-checks'
 import type { AnyScene } from './any-scene';
 import type { SpringScene } from '../springs/scene';
 import { validateSpringScene } from '../springs/validate';
+import { validateController } from '../control/controller';
 
 export { SceneError } from '../core/scene-error';
 export type { AnyScene } from './any-scene';
@@ -88,6 +89,7 @@ function validateMpmScene(raw: Record<string, unknown>, limits: SceneLimits, bat
   checkBoundary(s);
   s.groups.forEach((g, k) => checkGroup(s, g, k));
   checkActuation(s);
+  if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0);
   checkColliders(s);
   checkLoss(s);
   checkControlSize(s, limits, batch);

@@ -1,6 +1,7 @@
 // The names an optimizer may tune in a spring or shell scene (optimize.params, --params), known
 // before any GPU work: validation refuses names outside this list.
 import type { SpringScene } from './scene';
+import { withControllerNames } from '../control/controller';
 
 /** The differentiable fields of a material, in the order its record holds them. */
 const MATERIAL_PARAMS = ['stiffness', 'damping', 'mu', 'lambda', 'bending'] as const;
@@ -24,5 +25,5 @@ export function springParamNames(scene: SpringScene): string[] {
   if ((scene.actuation?.channels ?? 0) > 0) names.push('actuation', 'actuation.periodic');
   (scene.colliders ?? []).forEach((_, k) => names.push(`colliders[${k}].position`, `colliders[${k}].velocity`));
   (scene.grippers ?? []).forEach((_, k) => names.push(`grippers[${k}].position`));
-  return names;
+  return scene.controller ? withControllerNames(names) : names;
 }

@@ -5,6 +5,7 @@
 // or per radian of bend (bending).
 import type { ColliderDesc, Dim, OptimizeDesc } from '../mpm/scene';
 import type { LossDesc } from '../core/loss';
+import type { ControllerSpec } from '../control/controller';
 
 /** Parameters shared by the springs, triangles and hinges that name this material. */
 export interface SpringMaterial {
@@ -135,6 +136,8 @@ export interface SpringScene {
   colliderSoftness?: number;
   loss?: LossDesc;
   optimize?: OptimizeDesc;
+  /** A closed-loop MLP controller that sets every actuation channel each step from the state (src/control/controller.ts); its weights are the parameter block 'controller'. */
+  controller?: ControllerSpec;
   /** Where an editor finds the JSON Schema of this format (schemas/scene.schema.json); ignored by Torsion. */
   $schema?: string;
 }

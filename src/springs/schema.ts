@@ -9,6 +9,7 @@ import {
   arrayOf, colliderSchema, dimSchema, f32, int, lossSchema, nonNegative, object, oneOf, opt, optimizeSchema, perAxis, positive,
   str, track, MAX_CHANNELS, MAX_DESCRIPTION, MAX_NAME, MAX_STEPS, type AllFields, type Length, type Same,
 } from '../mpm/schema';
+import { controllerSchema } from '../control/schema';
 
 /** The scene kinds SpringSim runs. */
 export const SPRING_KINDS = ['springs', 'shell'] as const;
@@ -101,6 +102,7 @@ export function springSceneSchema(c: SpringSchemaContext = {}) {
     colliderSoftness: opt(nonNegative),
     loss: opt(lossSchema(c)),
     optimize: opt(optimizeSchema()),
+    controller: opt(controllerSchema()),
     $schema: opt(str(MAX_DESCRIPTION)),
   });
 }

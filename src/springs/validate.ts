@@ -13,6 +13,7 @@ import { sceneError, show } from '../core/scene-error';
 import { springSceneSchema, type SpringSchemaContext } from './schema';
 import { springParamNames } from './param-names';
 import { checkSelfContact, checkSprings, checkTriangles, checkVertexSets } from './mesh-checks';
+import { validateController } from '../control/controller';
 
 /** Vertices per batch copy, by default: 4,000,000 / batch (limits.maxParticles overrides it). */
 export const DEFAULT_MAX_VERTICES = 4_000_000;
@@ -43,6 +44,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkSizes({ n: context.n ?? 0, springs: context.springs ?? 0, triangles: context.triangles ?? 0 }, limits, batch);
   const s = checkSchema(springSceneSchema(context), obj);
   checkActuation(s);
+  if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0);
   checkGrippers(s);
   checkSprings(s);
   checkTriangles(s);

@@ -1,5 +1,7 @@
 // `torsion bench mpm [--json] [--quick]`: one row per benchmark scene; with --json the last line is
 // a JSON array of the rows. --quick uses T = 100 and fewer samples (a smoke run, not a measurement).
+import { benchBatch, type BatchBenchRow } from '../bench/batch';
+import { buildScene } from '../../scenes/index';
 import { requestGpu } from '../gpu/device';
 import { benchScene, type BenchRow } from '../bench/mpm';
 import { benchCases, springBenchCases } from '../../scenes/bench-scenes';
@@ -54,6 +56,25 @@ export async function benchSpringsCmd(o: { json: boolean; quick: boolean; only?:
       const row = await benchSprings(gpu, `${c.label}, T=681`, c.scene, { horizon: 681, stepSamples: 16, pairs: 5 });
       rows.push(row);
       console.log(`${c.label} at T=681 (DiffTaichi mass_spring.py's horizon): one gradient (forward + backward) ${row.gradientSeconds.toFixed(3)} s`);
+    }
+  } finally {
+    gpu.destroy();
+  }
+  if (o.json) console.log(JSON.stringify(rows));
+  return 0;
+}
+
+/** `torsion bench batch [--json] [--quick]`: B = 1, 8, 32, 128 copies of the 2D spring walker. */
+export async function benchBatchCmd(o: { json: boolean; quick: boolean }): Promise<number> {
+  const gpu = await requestGpu();
+  let rows: BatchBenchRow[] = [];
+  try {
+    console.log(`adapter: ${gpu.adapterName}`);
+    const scene = buildScene('spring-robot-2d');
+    rows = await benchBatch(gpu, 'spring-robot-2d', scene, o.quick ? [1, 8] : [1, 8, 32, 128], { horizon: o.quick ? 100 : 600, repeats: o.quick ? 1 : 3 });
+    for (const r of rows) {
+      console.log(`${r.label} x${String(r.batch).padEnd(4)} ${(r.copyStepsPerSec / 1e3).toFixed(1).padStart(8)} k copy-steps/s (${r.speedup.toFixed(1)}x B = 1)`
+        + `  gradient ${(r.gradientCopyStepsPerSec / 1e3).toFixed(1).padStart(8)} k copy-steps/s  (T = ${r.horizon}, ${r.items} masses per copy)`);
     }
   } finally {
     gpu.destroy();

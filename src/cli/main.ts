@@ -12,7 +12,7 @@ import { listScenes } from './list';
 import { optimizerNames, type OptimizerName } from '../opt/optimizers';
 import { OptimizeError } from '../opt/loop';
 import { gradcheck } from './gradcheck';
-import { bench, benchSpringsCmd } from './bench';
+import { bench, benchBatchCmd, benchSpringsCmd } from './bench';
 import { intArg, loadScene, numArg, UsageError } from './args';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 
@@ -33,6 +33,7 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
                                           adjoint vs float64 finite differences, every parameter kind
   torsion bench mpm [--json] [--quick] [--only TEXT]
   torsion bench springs [--json] [--quick] [--only TEXT]
+  torsion bench batch [--json] [--quick]   B = 1, 8, 32, 128 copies of the 2D spring walker in the same dispatches
                                           forward/backward speed, checkpoint memory (rows whose label contains TEXT)
   torsion export <scene> [--out FILE]     the scene as JSON (any command takes --scene-file FILE instead of a name)
 
@@ -100,7 +101,8 @@ export async function main(argv: string[]): Promise<number> {
         });
       case 'bench':
         if (sceneArg === 'springs') return await benchSpringsCmd({ json: !!a.json, quick: !!a.quick, only: a.only });
-        if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm' or 'bench springs'`);
+        if (sceneArg === 'batch') return await benchBatchCmd({ json: !!a.json, quick: !!a.quick });
+        if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm', 'bench springs' or 'bench batch'`);
         return await bench({ json: !!a.json, quick: !!a.quick, only: a.only });
       case 'export': {
         const scene = file ? loadScene(undefined, file) : loadScene(sceneArg, undefined);

@@ -1,6 +1,6 @@
 // A diffmpm-style soft walker: a torso on two legs, each leg split into a front and a back muscle
 // (fibres vertical), four actuation channels in all. The controller is open loop and periodic
-// ('actuation.periodic': a bias and two harmonics per channel through tanh, as diffmpm's sinusoid
+// ('actuation.periodic': a bias and three harmonics per channel through tanh, as diffmpm's sinusoid
 // controllers), and the loss is minus the distance the torso's centre of mass travels along +x.
 // Soft (E = 20) with gravity 9.8, as diffmpm's E = 10 with gravity 3.8: the legs bend visibly.
 import type { MpmScene } from '../src/mpm/scene';
@@ -12,7 +12,7 @@ const RES = 128;
 const STEPS = 800;
 const DT = 4e-4;
 const E = 20;
-const PERIOD = 200; // steps: 12.5 Hz, four periods in the rollout
+const PERIOD = 400; // steps: 6.25 Hz and its harmonics, two periods in the rollout
 
 export function build(): MpmScene {
   const dx = 1 / RES;
@@ -34,6 +34,6 @@ export function build(): MpmScene {
   box(muscle('front-leg-front', 3), [x0 + 35, y0], [x0 + 40, y0 + 12]);
   setActuation(scene, 4, Array.from({ length: STEPS }, () => [0, 0, 0, 0]));
   scene.loss = { kind: 'com-travel', group: torso, axis: 0, direction: 1 };
-  scene.optimize = { params: ['actuation.periodic'], period: PERIOD, harmonics: 2, learningRate: 0.1, iterations: 30 };
+  scene.optimize = { params: ['actuation.periodic'], period: PERIOD, harmonics: 3, learningRate: 0.2, iterations: 30, patience: 3 };
   return scene;
 }

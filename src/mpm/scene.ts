@@ -169,6 +169,8 @@ export interface OptimizeDesc {
   period?: number;
   /** 'actuation.periodic': sine and cosine pairs per channel (default 2). */
   harmonics?: number;
+  /** adam, gd: iterations in a row without a better loss before restarting from the best point at half the rate (default 1). */
+  patience?: number;
 }
 
 /** The parameter names of an optimize record (either form). */

@@ -5,8 +5,9 @@
 // continues exactly as the uninterrupted run would.
 //
 // - adam, gd: gradient steps, with the gradient clipped to a norm or normalized if asked. When the
-//   loss rises, the step overshot: restart from the best point with half the rate (momentum would
-//   otherwise carry the iterate further off, and a fixed rate circles the optimum).
+//   loss rises (for `patience` iterations in a row), the step overshot: restart from the best point
+//   with half the rate (momentum would otherwise carry the iterate further off, and a fixed rate
+//   circles the optimum). A rough loss, such as a walker's, wants some patience.
 // - cem: the cross-entropy method; a diagonal Gaussian refitted to the elite samples each iteration.
 // - spsa: antithetic pairs theta +- sigma eps estimate the gradient from forward rollouts only (the
 //   evolution strategies estimator), and Adam steps with it.
@@ -35,6 +36,8 @@ export interface OptimizerOptions {
   elite?: number;
   /** hybrid: iterations of cem at most before it turns to adam. */
   sampleIterations?: number;
+  /** adam, gd: iterations in a row without a better loss before the restart (default 1). */
+  patience?: number;
 }
 
 export interface Proposal {
@@ -76,6 +79,7 @@ class Descent implements Optimizer {
   private bestLoss = Infinity;
   private readonly adam: Adam | null;
   private lr: number;
+  private misses = 0;
 
   constructor(readonly name: 'adam' | 'gd', theta0: Float64Array, private readonly o: OptimizerOptions, private readonly clamp: Clamp) {
     this.theta = theta0.slice();
@@ -89,17 +93,18 @@ class Descent implements Optimizer {
   tell(losses: number[], gradient?: Float64Array): void {
     if (!gradient) throw new Error(`${this.name}: told no gradient`);
     const L = losses[0];
-    if (!(L <= this.bestLoss)) {
-      if (this.bestLoss < Infinity) { // overshot: back to the best point, half the rate
-        this.theta = this.best.slice();
-        this.lr *= 0.5;
-        this.adam?.reset();
-        if (this.adam) this.adam.lr = this.lr;
-        return;
-      }
+    if (L <= this.bestLoss) {
+      this.bestLoss = L;
+      this.best = this.theta.slice();
+      this.misses = 0;
+    } else if (++this.misses >= (this.o.patience ?? 1)) { // overshot: back to the best point, half the rate
+      this.theta = this.best.slice();
+      this.lr *= 0.5;
+      this.misses = 0;
+      this.adam?.reset();
+      if (this.adam) this.adam.lr = this.lr;
+      return;
     }
-    this.bestLoss = L;
-    this.best = this.theta.slice();
     const g = shapeGradient(gradient, this.o);
     if (this.adam) this.adam.step(this.theta, g);
     else for (let i = 0; i < g.length; i++) this.theta[i] -= this.lr * g[i];
@@ -109,15 +114,16 @@ class Descent implements Optimizer {
   describe(): string { return `lr ${this.lr.toPrecision(3)}`; }
 
   save(): unknown {
-    return { theta: arr(this.theta), best: arr(this.best), bestLoss: this.bestLoss, lr: this.lr, adam: this.adam?.save() };
+    return { theta: arr(this.theta), best: arr(this.best), bestLoss: this.bestLoss, lr: this.lr, misses: this.misses, adam: this.adam?.save() };
   }
 
   load(s: unknown): void {
-    const v = s as { theta: number[]; best: number[]; bestLoss: number | null; lr: number; adam?: unknown };
+    const v = s as { theta: number[]; best: number[]; bestLoss: number | null; lr: number; misses: number; adam?: unknown };
     this.theta = f64(v.theta);
     this.best = f64(v.best);
     this.bestLoss = v.bestLoss ?? Infinity; // JSON writes Infinity as null
     this.lr = v.lr;
+    this.misses = v.misses;
     if (this.adam) { this.adam.load(v.adam); this.adam.lr = v.lr; }
   }
 }

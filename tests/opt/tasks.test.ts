@@ -19,7 +19,7 @@ async function run(name: string, iters: number, steps?: number): Promise<{ losse
   const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: steps ?? scene.steps, periodic: { period: so.period, harmonics: so.harmonics } });
   try {
     const theta0 = obj.initial();
-    const opt = createOptimizer(so.optimizer ?? 'adam', theta0, { lr: so.learningRate, seed: 1, population: so.population, sigma: so.sigma, clip: so.clip }, obj.clamp);
+    const opt = createOptimizer(so.optimizer ?? 'adam', theta0, { lr: so.learningRate, seed: 1, population: so.population, sigma: so.sigma, clip: so.clip, patience: so.patience }, obj.clamp);
     const state = initialLoopState(theta0);
     const losses: number[] = [];
     for (let k = 0; k < iters; k++) losses.push((await iterate(obj, opt, state, { population: so.population ?? 16 })).record.loss);

@@ -175,6 +175,8 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
     if (!act) throw new Error(`controller: the ${inner.kind} simulator has no actuation channels to drive`);
     const lay = controllerLayout(spec, { dim: inner.dim, channels: act.channels, dt: o.dt, duration: o.steps * o.dt });
     if (lay.features === 0) throw new Error('controller: no inputs');
+    const units = lay.sizes.reduce((a, w) => a + w, 0);
+    if (2 * units * 4 > 16384) throw new Error(`controller: ${units} units (features, hidden, outputs) need ${2 * units * 4} bytes of workgroup memory, more than 16384`);
     if (lay.vel >= 0 && !inner.state.fields.some((f) => f.name === 'v')) throw new Error(`controller: the ${inner.kind} state has no velocity field 'v'`);
     const head = constants({ lay, batch: inner.batch, state: inner.state, act, gradOffset: inner.paramValues.length, fault: !!o.wrongAdjoint });
     const names = Object.keys(KERNELS) as KernelName[];

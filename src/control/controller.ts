@@ -49,6 +49,8 @@ export interface ControllerLayout {
 }
 
 const MAX_WIDTH = 256;
+/** Hidden units over all layers: with the features and outputs, two f32 arrays of them fit the 16 KiB of workgroup memory WebGPU guarantees. */
+export const MAX_HIDDEN_UNITS = 1024;
 
 /** The layout of a (validated) spec for a simulator of `dim` with `channels` actuation channels. */
 export function controllerLayout(spec: ControllerSpec, o: { dim: number; channels: number; dt: number; duration: number }): ControllerLayout {
@@ -118,7 +120,7 @@ export function validateController(raw: unknown, channels: number): ControllerSp
   }
   if (wantsGoal && s.goal === undefined) throw sceneError(f('goal'), undefined, 'is missing', "a goal vector: inputs include 'goal'");
   const sizes = [...((s.hidden as number[] | undefined) ?? [32])];
-  if (sizes.some((w) => w > MAX_WIDTH)) throw sceneError(f('hidden'), show(s.hidden), 'is out of range', `widths <= ${MAX_WIDTH}`);
+  if (sizes.reduce((a, w) => a + w, 0) > MAX_HIDDEN_UNITS) throw sceneError(f('hidden'), show(s.hidden), 'has too many units', `at most ${MAX_HIDDEN_UNITS} hidden units in all (the layers live in 16 KiB of workgroup memory)`);
   if (channels > MAX_WIDTH) throw sceneError('actuation.channels', String(channels), 'is too many for a controller', `<= ${MAX_WIDTH}`);
   return s as ControllerSpec;
 }

@@ -39,6 +39,7 @@ test('bad controllers are refused with the field named', () => {
   expect(fieldOf(() => validateScene({ ...chain2d(), controller: { inputs: ['goal'] } }))).toBe('controller.goal');
   expect(fieldOf(() => validateScene({ ...chain2d(), controller: { hidden: [0] } }))).toBe('controller.hidden[0]');
   expect(fieldOf(() => validateScene({ ...chain2d(), controller: { inputs: ['speed'] } } as never))).toMatch(/^controller\.inputs/);
+  expect(fieldOf(() => validateScene({ ...chain2d(), controller: { hidden: [256, 256, 256, 256, 256] } }))).toBe('controller.hidden');
   expect(fieldOf(() => validateScene({ ...chain2d(), controller: { periods: [-1] } }))).toMatch(/^controller\.periods/);
   expect(fieldOf(() => validateScene({ ...chain2d(), controller: { goal: [[1], [1, 2]] } }))).toMatch(/^controller\.goal/);
 });

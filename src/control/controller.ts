@@ -73,6 +73,11 @@ export function controllerLayout(spec: ControllerSpec, o: { dim: number; channel
   };
 }
 
+/** The goals a scene's controller commands, one row per copy (copy b takes row b % rows), or none without a 'goal' input. */
+export function commandedGoals(spec: ControllerSpec | undefined): number[][] {
+  return spec?.inputs?.includes('goal') ? goalRows(spec.goal) : [];
+}
+
 function goalRows(goal: ControllerSpec['goal']): number[][] {
   if (!goal || goal.length === 0) return [];
   return Array.isArray(goal[0]) ? (goal as number[][]) : [goal as number[]];

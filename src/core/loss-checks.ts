@@ -16,6 +16,8 @@ export interface LossContext {
   groups?: number;
   /** Items in group g, or undefined when there is no such group. */
   groupSize(g: number): number | undefined;
+  /** Length of the goal vector the scene's controller is commanded (0 or absent: no controller with a 'goal' input). */
+  goalLength?: number;
 }
 
 /** Checks a loss's shape and its rules; `field` is where it sits in a scene. */
@@ -41,6 +43,18 @@ function checkTerm(desc: TermLossDesc, ctx: LossContext, f: string): void {
     min.forEach((lo, d) => {
       if (!(lo < max[d])) throw sceneError(`${f}.target.max[${d}]`, show(max[d]), 'is not above target.min', `> ${lo}`);
     });
+  }
+  if (desc.kind === 'com-speed') {
+    const n = ctx.goalLength ?? 0;
+    if (desc.speed !== undefined && desc.goal !== undefined) {
+      throw sceneError(`${f}.goal`, show(desc.goal), 'is set with speed', 'one of speed (the same commanded speed for every copy) or goal (an entry of the controller\'s goal)');
+    }
+    if (desc.speed === undefined && n === 0) {
+      throw sceneError(`${f}.speed`, undefined, 'is missing', "a commanded speed, or a controller with a 'goal' input to take each copy's from");
+    }
+    if (desc.speed === undefined && (desc.goal ?? 0) >= n) {
+      throw sceneError(`${f}.goal`, show(desc.goal ?? 0), 'is not an entry of the controller\'s goal', `integers in [0, ${n - 1}]`);
+    }
   }
   if (desc.kind === 'match-positions') {
     const n = desc.items?.length ?? size!;

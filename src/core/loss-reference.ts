@@ -13,6 +13,9 @@ export interface LossRefContext {
   xoff: number;
   state0: ArrayLike<number>;
   selection(g?: number): { start: number; count: number; weights: Float32Array };
+  /** com-speed: the rollout's duration in seconds, and copy b's controller goal (where no speed is given). */
+  duration?: number;
+  goalOf?(b: number): number[];
 }
 
 export interface LossRef {
@@ -50,12 +53,18 @@ function termLoss(desc: TermLossDesc, ctx: LossRefContext, state: ArrayLike<numb
   const r: LossRef = { values: [], grad: new Float64Array(state.length) };
   const addGrad = (b: number, k: number, g: number[]) => g.forEach((x, d) => { r.grad[at(b, k) + d] += x; });
   for (let b = 0; b < B; b++) {
-    if (desc.kind === 'com-target' || desc.kind === 'com-travel') {
+    if (desc.kind === 'com-target' || desc.kind === 'com-travel' || desc.kind === 'com-speed') {
       const c = com(state, b);
       let dLdc: number[];
       if (desc.kind === 'com-target') {
         r.values.push(c.reduce((a, x, d) => a + (x - desc.target[d]) ** 2, 0));
         dLdc = c.map((x, d) => 2 * (x - desc.target[d]));
+      } else if (desc.kind === 'com-speed') {
+        const a = desc.axis, D = ctx.duration!, s = desc.speed ?? ctx.goalOf!(b)[desc.goal ?? 0];
+        const v = (c[a] - com(ctx.state0, b)[a]) / D;
+        r.values.push((v - s) ** 2);
+        (r.report ??= []).push(v);
+        dLdc = c.map((_, d) => (d === a ? (2 * (v - s)) / D : 0));
       } else {
         const a = desc.axis, origin = desc.origin ?? com(ctx.state0, b)[a];
         r.values.push(-desc.direction * (c[a] - origin));

@@ -6,7 +6,7 @@
 // gradient buffer. The float64 reference of every kind is loss-reference.ts.
 import { composePlain } from '../shaders/compose';
 import { lossShaders } from '../shaders/index';
-import { createBuffer, readF32 } from '../gpu/buffers';
+import { createBuffer, readF32, writeBuffer } from '../gpu/buffers';
 import type { ComputeKernel } from '../gpu/pipeline-cache';
 import { Reducer } from '../gpu/reduce';
 import { positionField, type Simulator } from './simulator';
@@ -36,6 +36,26 @@ export interface ComTravelLossDesc {
   target?: never;
 }
 
+/**
+ * Speed tracking: (v - s)², v the mean speed of a group's centre of mass along an axis over the
+ * rollout, (c_T - c_0) / duration (c_0 each copy's initial centre of mass, duration the rollout's
+ * T dt: createLoss's option), s the copy's commanded speed: `speed`, or entry `goal` of the goal
+ * vector the copy's controller is given (the same number the MLP reads). The achieved v is reported.
+ */
+export interface ComSpeedLossDesc {
+  kind: 'com-speed';
+  /** Index into groups (absent: group 0). */
+  group?: number;
+  /** The axis of travel (0: x, 1: y, 2: z). */
+  axis: number;
+  /** The commanded speed of every copy, in length units per second (absent: from the controller's goal). */
+  speed?: number;
+  /** Which entry of each copy's controller goal is its commanded speed (default 0; not with speed). */
+  goal?: number;
+  /** Not used by this kind (com-target's field). */
+  target?: never;
+}
+
 /** 1 minus the smooth mass fraction of a group's items inside a box; the exact fraction is reported. */
 export interface RegionFractionLossDesc {
   kind: 'region-fraction';
@@ -59,7 +79,7 @@ export interface MatchPositionsLossDesc {
 }
 
 /** A loss that may be a term of a weighted sum. */
-export type TermLossDesc = ComTargetLossDesc | ComTravelLossDesc | RegionFractionLossDesc | MatchPositionsLossDesc;
+export type TermLossDesc = ComTargetLossDesc | ComTravelLossDesc | ComSpeedLossDesc | RegionFractionLossDesc | MatchPositionsLossDesc;
 
 /** Sum of weight x loss over the terms. */
 export interface WeightedSumLossDesc {
@@ -78,7 +98,7 @@ export interface LossValue {
   values: number[];
   /** Centre of mass per batch copy (DIM numbers each): of the loss's items (a weighted sum's first term). */
   com: number[][];
-  /** The exact metric a smooth loss stands for, per copy: region-fraction's mass fraction inside. */
+  /** Per copy, the metric a loss stands for: region-fraction's exact mass fraction inside, com-speed's achieved mean speed. */
   report?: number[];
   /** region-fraction: items inside the region, per copy. */
   counts?: number[];
@@ -94,15 +114,22 @@ export interface Loss {
   destroy(): void;
 }
 
+export interface LossOptions {
+  /** Seconds the rollout covers (its steps times dt): com-speed's mean speed is travel over it. */
+  duration?: number;
+}
+
 /** Checks desc (a SceneError naming the field) before any GPU work, then builds the loss. */
-export async function createLoss(sim: Simulator, desc: LossDesc): Promise<Loss> {
+export async function createLoss(sim: Simulator, desc: LossDesc, o: LossOptions = {}): Promise<Loss> {
   checkLoss(desc, lossContext(sim));
+  const speeds = desc.kind === 'weighted-sum' ? desc.terms.some((t) => t.loss.kind === 'com-speed') : desc.kind === 'com-speed';
+  if (speeds && !(o.duration !== undefined && o.duration > 0)) throw new RangeError(`loss: com-speed needs the rollout's duration (createLoss's duration option, > 0), got ${o.duration}`);
   const grad = sim.createState('loss.grad');
   const reducer = new Reducer(sim.device, sim.cache);
   const terms = desc.kind === 'weighted-sum' ? desc.terms : [{ weight: 1, loss: desc }];
   const parts: ItemLoss[] = [];
   try {
-    for (const t of terms) parts.push(await ItemLoss.create(sim, t.loss, t.weight, grad, reducer));
+    for (const t of terms) parts.push(await ItemLoss.create(sim, t.loss, t.weight, grad, reducer, o));
   } catch (e) {
     for (const p of parts) p.destroy();
     grad.destroy();
@@ -119,6 +146,7 @@ function lossContext(sim: Simulator) {
     groupSize: (g: number) => {
       try { return sim.selection(g).count; } catch { return undefined; }
     },
+    goalLength: sim.goalOf?.(0).length ?? 0,
   };
 }
 
@@ -137,6 +165,15 @@ interface ItemSetup {
   copyData: Float32Array;
   /** lp.a, lp.b, lp.c (4 floats each). */
   vectors: number[][];
+  /** copyData as it is now, for kinds whose copy data follow the simulator (com-speed: the goals); evaluated before each evaluate. */
+  copyDataNow?: () => Float32Array;
+  /** com-speed: each copy's initial centre of mass along the axis (float64), what the achieved speed is measured from. */
+  origin?: number[];
+}
+
+/** Copy b's commanded speed of a com-speed loss: its `speed`, or the entry of the copy's controller goal. */
+export function commandedSpeed(sim: Pick<Simulator, 'goalOf'>, desc: ComSpeedLossDesc, b: number): number {
+  return desc.speed ?? sim.goalOf!(b)[desc.goal ?? 0];
 }
 
 /** The state's initial centre of mass of the items, per copy (float64, from sim.state0). */
@@ -154,7 +191,7 @@ function initialCom(sim: Simulator, items: Uint32Array, weights: Float32Array): 
   });
 }
 
-function setup(sim: Simulator, desc: TermLossDesc): ItemSetup {
+function setup(sim: Simulator, desc: TermLossDesc, o: LossOptions): ItemSetup {
   const { items, weights } = lossItems(desc, (g) => sim.selection(g));
   const count = items.length, B = sim.batch, dim = sim.dim;
   const itemData = new Float32Array(4 * count);
@@ -170,6 +207,18 @@ function setup(sim: Simulator, desc: TermLossDesc): ItemSetup {
       const lin = vec();
       lin[desc.axis] = -desc.direction;
       return { name: 'com', extraRows: 0, items, itemData, copyData, vectors: [vec(), vec(), lin] };
+    }
+    case 'com-speed': {
+      // (v - s)^2 = (c - (c0 + s D))^2 / D^2: com.wgsl's quadratic with g = c0 + s D per copy
+      const c0 = initialCom(sim, items, weights), D = o.duration!, a = desc.axis;
+      const quad = vec();
+      quad[a] = 1 / (D * D);
+      const copyDataNow = () => {
+        const cd = new Float32Array(4 * B);
+        for (let b = 0; b < B; b++) cd[4 * b + a] = c0[b][a] + commandedSpeed(sim, desc, b) * D;
+        return cd;
+      };
+      return { name: 'com', extraRows: 0, items, itemData, copyData: copyDataNow(), vectors: [vec(), quad, vec()], copyDataNow, origin: c0.map((c) => c[a]) };
     }
     case 'region-fraction':
       return { name: 'region', extraRows: 3, items, itemData, copyData, vectors: [vec(desc.target.min), vec(desc.target.max), vec([desc.width])] };
@@ -188,7 +237,7 @@ class ItemLoss {
   private kernels!: Record<'terms' | 'finish' | 'grad', ComputeKernel>;
 
   private constructor(readonly sim: Simulator, readonly setup: ItemSetup, readonly desc: TermLossDesc, readonly weight: number,
-    readonly grad: GPUBuffer, private readonly reducer: Reducer) {
+    readonly grad: GPUBuffer, private readonly reducer: Reducer, private readonly o: LossOptions) {
     const { dim: d, batch: B, device: dev } = sim;
     const s = setup, L = `loss.${s.name}`;
     this.count = s.items.length;
@@ -209,13 +258,21 @@ class ItemLoss {
     ];
   }
 
-  static async create(sim: Simulator, desc: TermLossDesc, scale: number, grad: GPUBuffer, reducer: Reducer): Promise<ItemLoss> {
-    const l = new ItemLoss(sim, setup(sim, desc), desc, scale, grad, reducer);
+  static async create(sim: Simulator, desc: TermLossDesc, scale: number, grad: GPUBuffer, reducer: Reducer, o: LossOptions): Promise<ItemLoss> {
+    const l = new ItemLoss(sim, setup(sim, desc, o), desc, scale, grad, reducer, o);
     const code = composePlain(sim.dim, `const ROWS: u32 = ${l.rows}u;\n${lossShaders.common}\n${lossShaders[l.setup.name]}`);
     const kinds = ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'rw'] as const;
     const k = (entry: string) => sim.cache.computeAsync(`loss.${l.setup.name}.${sim.dim}d.r${l.rows}.${entry}`, code, [...kinds], entry);
     l.kernels = { terms: await k('terms_main'), finish: await k('finish'), grad: await k('grad') };
     return l;
+  }
+
+  /** Writes the copy data again where they follow the simulator (com-speed's goals, which setGoals may have changed). */
+  refresh(): void {
+    const now = this.setup.copyDataNow?.();
+    if (!now || now.every((x, i) => Object.is(x, this.setup.copyData[i]))) return;
+    this.setup.copyData = now;
+    writeBuffer(this.sim.device, this.buffers[3], now);
   }
 
   /** Records the loss of `state` into out and adds scale dL/dstate into grad. */
@@ -251,6 +308,10 @@ class ItemLoss {
       v.report = copies.map((b) => at(b, 5));
       v.counts = copies.map((b) => at(b, 6));
     }
+    if (this.desc.kind === 'com-speed') {
+      const a = this.desc.axis, D = this.o.duration!, c0 = this.setup.origin!;
+      v.report = copies.map((b) => (v.com[b][a] - c0[b]) / D);
+    }
     return v;
   }
 
@@ -269,6 +330,7 @@ class GpuLoss implements Loss {
 
   async evaluate(state: GPUBuffer): Promise<LossValue> {
     const dev = this.sim.device, bytes = this.sim.batch * OUT * 4;
+    for (const p of this.parts) p.refresh();
     const enc = dev.createCommandEncoder({ label: 'loss' });
     enc.clearBuffer(this.grad);
     this.parts.forEach((p, i) => {

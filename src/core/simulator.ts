@@ -144,6 +144,8 @@ export interface Simulator<Status extends SimStatus = SimStatus> {
   blowUpMessage(status: Status): string;
   /** What else a user should know about a finished rollout (', 3 particle-steps clamped ...'), or ''. */
   describeStatus(status: Status): string;
+  /** The goal vector copy b's controller is commanded (a controller with a 'goal' input; src/control), read by losses that track it (com-speed). */
+  goalOf?(b: number): number[];
   /** Where the actuation rows live, for a simulator with actuation channels (null without any). */
   actuationTarget?(): ActuationTarget | null;
   /** For viewers, besides positions: [items] pairs of f32 (group index, volume) to colour and size each item. */

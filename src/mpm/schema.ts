@@ -274,12 +274,19 @@ function termLossSchemas(c: SchemaContext) {
       origin: opt(f32),
       target: noTarget('kind, group, axis, direction, origin'),
     }),
+    object({
+      kind: v.literal('com-speed'), group,
+      axis: int(0, (c.dim ?? 3) - 1),
+      speed: opt(f32),
+      goal: opt(int(0, 15)),
+      target: noTarget('kind, group, axis, speed, goal'),
+    }),
     object({ kind: v.literal('region-fraction'), group, target: object({ min: point, max: point }), width: positive }),
     object({ kind: v.literal('match-positions'), group, items: opt(arrayOf(int(0), perItem)), target: arrayOf(point, perItem) }),
   ] as const;
 }
 
-const TERM_KINDS = ['com-target', 'com-travel', 'region-fraction', 'match-positions'];
+const TERM_KINDS = ['com-target', 'com-travel', 'com-speed', 'region-fraction', 'match-positions'];
 const kindMessage = (kinds: string[]): Message => () => `one of ${kinds.map(show).join(', ')}`;
 
 /** The objective (LossDesc in src/core/loss.ts), shared by every scene kind. */

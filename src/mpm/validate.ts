@@ -20,7 +20,7 @@ import { checkColliderOrientation, checkColliderShape } from './collider-checks'
 import type { AnyScene } from './any-scene';
 import type { SpringScene } from '../springs/scene';
 import { validateSpringScene } from '../springs/validate';
-import { validateController } from '../control/controller';
+import { commandedGoals, validateController } from '../control/controller';
 
 export { SceneError } from '../core/scene-error';
 export type { AnyScene } from './any-scene';
@@ -226,7 +226,7 @@ function checkLoss(s: MpmScene): void {
   if (s.loss) {
     const sizes = new Array<number>(s.groups.length).fill(0);
     for (const g of s.particles.group) if (g < sizes.length) sizes[g]++;
-    checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g] }, 'loss');
+    checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g], goalLength: commandedGoals(s.controller)[0]?.length ?? 0 }, 'loss');
   }
   checkParamNames(s, s.optimize?.params, 'optimize.params');
 }

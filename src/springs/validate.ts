@@ -13,7 +13,7 @@ import { sceneError, show } from '../core/scene-error';
 import { springSceneSchema, type SpringSchemaContext } from './schema';
 import { springParamNames } from './param-names';
 import { checkSelfContact, checkSprings, checkTriangles, checkVertexSets } from './mesh-checks';
-import { validateController } from '../control/controller';
+import { commandedGoals, validateController } from '../control/controller';
 
 /** Vertices per batch copy, by default: 4,000,000 / batch (limits.maxParticles overrides it). */
 export const DEFAULT_MAX_VERTICES = 4_000_000;
@@ -52,7 +52,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkColliders(s);
   checkSelfContact(s);
   // A spring scene's items are its vertices, all in one group.
-  if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined) });
+  if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0 });
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   return s;
 }

@@ -160,7 +160,7 @@ for (const [sceneName, build] of Object.entries(scenes)) {
 
 describe('bad loss descs', () => {
   const cases: [string, unknown, RegExp][] = [
-    ['unknown kind', { kind: 'com-speed' }, /scene\.loss\.kind = "com-speed" is not a known kind: allowed one of "com-target", .*"weighted-sum"/],
+    ['unknown kind', { kind: 'com-velocity' }, /scene\.loss\.kind = "com-velocity" is not a known kind: allowed one of "com-target", .*"weighted-sum"/],
     ['axis out of range', { kind: 'com-travel', axis: 2, direction: 1 }, /scene\.loss\.axis = 2 is out of range: allowed integers in \[0, 1\]/],
     ['direction 0', { kind: 'com-travel', axis: 0, direction: 0 }, /scene\.loss\.direction = 0 .*allowed 1, -1/],
     ['a target on com-travel', { kind: 'com-travel', axis: 0, direction: 1, target: [1, 2] }, /scene\.loss\.target .*is not a known field/],

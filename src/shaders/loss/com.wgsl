@@ -1,7 +1,9 @@
-// Centre-of-mass losses (com-target, com-travel), per batch copy b:
+// Centre-of-mass losses (com-target, com-travel, com-speed), per batch copy b:
 //   L_b = sum_d quad_d (c_d - g_d)^2 + lin_d (c_d - g_d),  c = sum_k w_k x_k / sum_k w_k,
 // with g = goal + copy_data[b] (com-target: quad = 1, lin = 0, g = target; com-travel: quad = 0,
-// lin = -direction along the axis, g = the copy's initial centre of mass, so L = -displacement).
+// lin = -direction along the axis, g = the copy's initial centre of mass, so L = -displacement;
+// com-speed: quad = 1 / D^2 on the axis, g = c0 + s_b D, so L = ((c - c0) / D - s_b)^2, the mean
+// speed over the rollout's duration D against copy b's commanded speed s_b).
 // dL/dx_k = (2 quad (c - g) + lin) w_k / sum w. Bindings and rows: common.wgsl (ROWS = DIM + 1).
 // lp.a: goal, lp.b: quad, lp.c: lin.
 

@@ -42,7 +42,7 @@ const registry: Record<string, SceneModule> = {
 
 export const sceneNames: string[] = Object.keys(registry);
 
-export const defaultScene = 'jelly-throw-2d';
+export const defaultScene = 'mpm-walker-2d';
 
 /** Name and one-line description of every scene, for listings. */
 export const sceneList: { name: string; description: string }[] =

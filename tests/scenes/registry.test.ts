@@ -32,7 +32,7 @@ describe('scene registry', () => {
     expect(new Set(sceneNames).size).toBe(sceneNames.length);
     expect([...sceneNames].sort()).toEqual([...Object.keys(SIZES), ...Object.keys(SPRING_SIZES)].sort());
     expect(sceneNames).toContain(defaultScene);
-    expect(defaultScene).toBe('jelly-throw-2d');
+    expect(defaultScene).toBe('mpm-walker-2d');
     for (const { name, description } of sceneList) {
       expect(sceneNames).toContain(name);
       expect(description.length).toBeGreaterThan(10);

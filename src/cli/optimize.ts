@@ -185,6 +185,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     const memory = objective.rollout.memory();
     const sampling = config.optimizer === 'cem' || config.optimizer === 'spsa' || config.optimizer === 'hybrid';
     out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${objective.size} values); ${objective.sim.state.items} items, ${config.steps} steps, lr ${config.lr}${sampling ? `, ${config.population} points per iteration as batch copies` : ''}, ${config.iterations} iterations${saved ? ` (from iteration ${loop.iteration})` : ''}`);
+    if (objective.shared > 1) out(`shared: ${objective.shared} batch copies run each point, commanded the controller's goals ${JSON.stringify(objective.o.goals)}; the loss and gradient are their means`);
     out(`tape: ${memory.storedStates} stored states (${(memory.tapeBytes / 2 ** 20).toFixed(1)} MiB, ${(100 * memory.ratio).toFixed(1)}% of a full tape)`);
     out(`results: ${dir}`);
 
@@ -221,7 +222,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     // the best point's trajectory, for the viewer
     const best = Float64Array.from(loop.best.theta);
     const named = objective.params.named(best);
-    const inputs = objective.params.inputs(best);
+    const inputs = objective.inputsAt(best); // every copy that shares the point, each with its goal
     objective.sim.writeParams(inputs.ctrl);
     const every = Math.max(1, Math.round(config.steps / 100));
     const { frames } = await recordFrames(objective.sim, config.steps, every, inputs.state0);

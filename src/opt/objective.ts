@@ -3,13 +3,21 @@
 // at a population of points as batch copies of one simulator, all copies stepped in the same
 // dispatches (one rollout for the whole population, never a JS loop over copies). Written against
 // the Simulator interface: MPM, springs and shells alike.
+//
+// Shared parameters: a controller trained on several commands (the scene's controller lists several
+// goals, e.g. target speeds) runs one point as S batch copies with the same theta, copy j commanded
+// goal j. The loss at theta is the mean of the copies' losses and its gradient the mean of the
+// copies' gradients (each unpacked from the one batched backward, summed in copy order in float64):
+// one forward and one backward of S copies, the same numbers as S batch-1 runs would give.
 import type { GpuContext } from '../gpu/device';
 import { readF32 } from '../gpu/buffers';
-import { createLoss, type Loss, type LossDesc } from '../core/loss';
+import { createLoss, type Loss, type LossDesc, type LossValue } from '../core/loss';
 import { Rollout, RolloutError } from '../core/rollout';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
+import { ControlledSim } from '../control/controlled-sim';
+import { commandedGoals } from '../control/controller';
 import { ParameterVector, type PeriodicOptions } from './parameters';
 
 export interface ObjectiveOptions {
@@ -18,33 +26,59 @@ export interface ObjectiveOptions {
   periodic?: PeriodicOptions;
   steps: number;
   checkpoint?: CheckpointMode;
+  /**
+   * The goals of the copies that share theta, one copy per goal (a controller with a 'goal' input).
+   * Default: the goals the scene's controller lists where it lists several, else one copy with the scene's.
+   */
+  goals?: number[][];
 }
 
 export interface PointValue {
   loss: number;
   gradient: Float64Array;
-  /** The loss's centre of mass at the final step. */
+  /** The loss's centre of mass at the final step (the first shared copy's). */
   com: number[];
+  /** Each shared copy's loss, and the metric its loss reports where it has one (com-speed: the achieved speed). */
+  copies: number[];
+  report?: number[];
 }
 
 interface Bound { sim: Simulator; params: ParameterVector; loss: Loss; rollout: Rollout }
 
+/** The goals of the copies that share theta by default: the scene controller's, where it lists several. */
+export function sharedGoals(scene: Scene): number[][] | undefined {
+  const goals = commandedGoals(scene.controller);
+  return goals.length > 1 ? goals : undefined;
+}
+
 export class SceneObjective {
   private population: Bound | null = null;
 
-  private constructor(readonly gpu: GpuContext, readonly scene: Scene & { loss: LossDesc }, readonly o: ObjectiveOptions, private readonly one: Bound) {}
+  /** Copies that share one point (1 without shared goals). */
+  readonly shared: number;
+
+  private constructor(readonly gpu: GpuContext, readonly scene: Scene & { loss: LossDesc }, readonly o: ObjectiveOptions, private readonly one: Bound) {
+    this.shared = o.goals?.length ?? 1;
+  }
 
   static async create(gpu: GpuContext, scene: Scene, o: ObjectiveOptions): Promise<SceneObjective> {
     if (!scene.loss) throw new RangeError(`scene '${scene.name}' defines no loss: nothing to optimize`);
-    const one = await SceneObjective.bind(gpu, scene, o, 1);
-    return new SceneObjective(gpu, scene as Scene & { loss: LossDesc }, o, one);
+    const goals = o.goals ?? sharedGoals(scene);
+    if (goals && goals.length === 0) throw new RangeError('goals: name at least one');
+    const oo = { ...o, goals };
+    const one = await SceneObjective.bind(gpu, scene, oo, goals?.length ?? 1);
+    return new SceneObjective(gpu, scene as Scene & { loss: LossDesc }, oo, one);
   }
 
   private static async bind(gpu: GpuContext, scene: Scene, o: ObjectiveOptions, batch: number): Promise<Bound> {
     const sim = await createSimulator(gpu, scene, { batch });
     try {
+      if (o.goals) {
+        if (!(sim instanceof ControlledSim) || sim.layout.goalLength === 0) throw new RangeError(`scene '${scene.name}': goals for the copies need a controller with a 'goal' input`);
+        sim.setGoals(o.goals); // copy b: goal b % S, in a population too
+      }
       const params = new ParameterVector(sim, o.params, o.periodic);
-      const loss = await createLoss(sim, scene.loss!);
+      const loss = await createLoss(sim, scene.loss!, { duration: o.steps * scene.dt });
       return { sim, params, loss, rollout: new Rollout(sim, o.steps, o.checkpoint ?? 'auto') };
     } catch (e) {
       sim.destroy();
@@ -59,16 +93,42 @@ export class SceneObjective {
   initial(): Float64Array { return this.one.params.initial(); }
   clamp = (theta: Float64Array): void => this.one.params.clamp(theta);
 
-  /** Loss and dL/dtheta at theta. A blow-up throws RolloutError naming the step. */
+  /** The initial state and control record of theta on every shared copy (what a replay of theta runs). */
+  inputsAt(theta: Float64Array): { state0: Float32Array; ctrl: Float32Array } {
+    return this.one.params.inputsBatch(Array.from({ length: this.shared }, () => theta));
+  }
+
+  /** Loss and dL/dtheta at theta: the means over the shared copies. A blow-up throws RolloutError naming the step. */
   async gradient(theta: Float64Array): Promise<PointValue> {
     const { sim, params, loss, rollout } = this.one;
-    const inputs = params.inputs(theta);
+    const L = await this.forward(theta);
+    const gState = await readF32(this.gpu.device, await rollout.backward(loss.grad));
+    const gCtrl = await readF32(this.gpu.device, sim.paramGrad);
+    const gradient = new Float64Array(params.size);
+    for (let b = 0; b < this.shared; b++) {
+      const g = params.gradient(gState, gCtrl, theta, b);
+      for (let i = 0; i < g.length; i++) gradient[i] += g[i];
+    }
+    if (this.shared > 1) for (let i = 0; i < gradient.length; i++) gradient[i] /= this.shared;
+    return { ...this.point(L), gradient };
+  }
+
+  /** The loss at theta without its gradient (the means over the shared copies, and each copy's). */
+  async value(theta: Float64Array): Promise<Omit<PointValue, 'gradient'>> {
+    return this.point(await this.forward(theta));
+  }
+
+  private async forward(theta: Float64Array): Promise<LossValue> {
+    const { sim, loss, rollout } = this.one;
+    const inputs = this.inputsAt(theta);
     sim.writeParams(inputs.ctrl);
     await rollout.forward(inputs.state0);
-    const L = await loss.evaluate(rollout.final.buf);
-    const gState = await readF32(this.gpu.device, await rollout.backward(loss.grad));
-    const gradient = params.gradient(gState, await readF32(this.gpu.device, sim.paramGrad), theta);
-    return { loss: L.values[0], gradient, com: L.com[0] };
+    return loss.evaluate(rollout.final.buf);
+  }
+
+  private point(L: LossValue): Omit<PointValue, 'gradient'> {
+    const copies = L.values.slice(0, this.shared);
+    return { loss: meanOf(copies), com: L.com[0], copies, ...(L.report ? { report: L.report.slice(0, this.shared) } : {}) };
   }
 
   /**
@@ -76,10 +136,12 @@ export class SceneObjective {
    * later call may pass fewer points, never more). A copy that blows up scores Infinity.
    */
   async losses(thetas: Float64Array[], batch = thetas.length): Promise<number[]> {
-    if (this.population && this.population.sim.batch < thetas.length) throw new RangeError(`a population of ${thetas.length}: this objective holds ${this.population.sim.batch} copies`);
-    this.population ??= await SceneObjective.bind(this.gpu, this.scene, { ...this.o, checkpoint: 'auto' }, Math.max(batch, thetas.length));
+    const S = this.shared;
+    if (this.population && this.population.sim.batch < thetas.length * S) throw new RangeError(`a population of ${thetas.length}: this objective holds ${this.population.sim.batch / S} points`);
+    this.population ??= await SceneObjective.bind(this.gpu, this.scene, { ...this.o, checkpoint: 'auto' }, Math.max(batch, thetas.length) * S);
     const { sim, params, loss, rollout } = this.population;
-    const padded = Array.from({ length: sim.batch }, (_, b) => thetas[Math.min(b, thetas.length - 1)]);
+    // point p on copies p S .. p S + S - 1, which the goals cycle through
+    const padded = Array.from({ length: sim.batch }, (_, b) => thetas[Math.min(Math.floor(b / S), thetas.length - 1)]);
     const inputs = params.inputsBatch(padded);
     sim.writeParams(inputs.ctrl);
     try {
@@ -88,7 +150,7 @@ export class SceneObjective {
       if (!(e instanceof RolloutError)) throw e; // a copy went wrong: its loss says so below
     }
     const L = await loss.evaluate(rollout.final.buf);
-    return L.values.slice(0, thetas.length).map((v) => (Number.isFinite(v) ? v : Infinity));
+    return thetas.map((_, p) => meanOf(L.values.slice(p * S, (p + 1) * S))).map((v) => (Number.isFinite(v) ? v : Infinity));
   }
 
   destroy(): void {
@@ -100,4 +162,9 @@ export class SceneObjective {
     }
     this.population = null;
   }
+}
+
+/** The mean in copy order (a single value as it is). */
+function meanOf(v: number[]): number {
+  return v.length === 1 ? v[0] : v.reduce((a, x) => a + x, 0) / v.length;
 }

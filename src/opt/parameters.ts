@@ -158,13 +158,18 @@ export class ParameterVector {
     return { state0, ctrl };
   }
 
-  /** dL/dtheta at theta (needed by parameters that are not linear in theta, such as 'actuation.periodic'). */
-  gradient(gState: Float32Array, gCtrlPacked: Float32Array, theta?: Float64Array): Float64Array {
-    const gc = this.sim.params.unpack(gCtrlPacked, 0);
+  /**
+   * dL/dtheta of batch copy `copy` at theta (theta is needed by parameters that are not linear in it,
+   * such as 'actuation.periodic'), from the gradients of the whole batch's initial state and control record.
+   */
+  gradient(gState: Float32Array, gCtrlPacked: Float32Array, theta?: Float64Array, copy = 0): Float64Array {
+    const gc = this.sim.params.unpack(gCtrlPacked, copy);
+    const copyFloats = this.sim.state.items * this.sim.state.stride;
+    const gs = gState.subarray(copy * copyFloats, (copy + 1) * copyFloats);
     const g = new Float64Array(this.size);
     let o = 0;
     for (const p of this.parts) {
-      p.gradient(gState, gc, g.subarray(o, o + p.size), theta?.subarray(o, o + p.size));
+      p.gradient(gs, gc, g.subarray(o, o + p.size), theta?.subarray(o, o + p.size));
       o += p.size;
     }
     return g;

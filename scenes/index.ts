@@ -11,7 +11,9 @@ import * as jellySysid2d from './jelly-sysid-2d';
 import * as plasticinePress3d from './plasticine-press-3d';
 import * as robotWalk2d from './robot-walk-2d';
 import * as mpmWalker2d from './mpm-walker-2d';
+import * as mpmWalkerMlp2d from './mpm-walker-mlp-2d';
 import * as springRobot2d from './spring-robot-2d';
+import * as springWalker2d from './spring-walker-2d';
 import * as springRobot3d from './spring-robot-3d';
 import * as clothDrape3d from './cloth-drape-3d';
 import * as clothFold3d from './cloth-fold-3d';
@@ -32,7 +34,9 @@ const registry: Record<string, SceneModule> = {
   'plasticine-press-3d': plasticinePress3d,
   'robot-walk-2d': robotWalk2d,
   'mpm-walker-2d': mpmWalker2d,
+  'mpm-walker-mlp-2d': mpmWalkerMlp2d,
   'spring-robot-2d': springRobot2d,
+  'spring-walker-2d': springWalker2d,
   'spring-robot-3d': springRobot3d,
   'cloth-drape-3d': clothDrape3d,
   'cloth-fold-3d': clothFold3d,

@@ -15,11 +15,13 @@ const SIZES: Record<string, { dim: number; res: number; n: [number, number]; max
   'robot-walk-2d': { dim: 2, res: 64, n: [500, 3000], maxSteps: 400 },
   'jelly-sysid-2d': { dim: 2, res: 64, n: [500, 1500], maxSteps: 400 },
   'mpm-walker-2d': { dim: 2, res: 128, n: [2500, 3500], maxSteps: 1000 },
+  'mpm-walker-mlp-2d': { dim: 2, res: 128, n: [2500, 3500], maxSteps: 400 },
 };
 
 // spring and shell scenes: [dim, vertices min..max, steps max]
-const SPRING_SIZES: Record<string, { dim: number; n: [number, number]; maxSteps: number }> = {
+const SPRING_SIZES: Record<string, { dim: number; n: [number, number]; maxSteps: number; loss?: string }> = {
   'spring-robot-2d': { dim: 2, n: [20, 30], maxSteps: 1000 },
+  'spring-walker-2d': { dim: 2, n: [20, 30], maxSteps: 400, loss: 'com-speed' },
   'spring-robot-3d': { dim: 3, n: [30, 80], maxSteps: 1000 },
   'cloth-drape-3d': { dim: 3, n: [500, 2000], maxSteps: 2000 },
   'cloth-fold-3d': { dim: 3, n: [200, 400], maxSteps: 2000 },
@@ -72,7 +74,7 @@ describe('scene registry', () => {
       expect(s.vertices.mass.length).toBeGreaterThanOrEqual(want.n[0]);
       expect(s.vertices.mass.length).toBeLessThanOrEqual(want.n[1]);
       expect(s.steps).toBeLessThanOrEqual(want.maxSteps);
-      expect(s.loss?.kind).toBe('com-target');
+      expect(s.loss?.kind).toBe(want.loss ?? 'com-target');
     });
   }
 

@@ -1,0 +1,29 @@
+// mpm-walker-2d's robot (a torso on two legs of two muscles each, ~2.9k particles, four channels)
+// driven by a closed-loop MLP controller (src/control) instead of an open-loop gait: from the
+// torso-and-legs centre of mass, its velocity, the phase of the gait clock and a commanded speed,
+// a sin-activated hidden layer sets the four muscles every step. One controller is trained on four
+// commanded speeds at once (four batch copies share its weights, each commanded one speed); the loss
+// is the mean over them of (the torso's mean speed over the rollout - the commanded speed)^2
+// ('com-speed'). scripts/controller-eval.ts then commands a speed it was not trained on.
+import type { MpmScene } from '../src/mpm/scene';
+import { build as buildWalker } from './mpm-walker-2d';
+
+export const description = 'the soft MPM walker (~2.9k particles) with an MLP controller trained on four commanded speeds (closed loop, shared weights; 2D, 128^2 grid)';
+
+/** The commanded speeds it is trained on (domain lengths per second along +x), one batch copy each. */
+export const TRAIN_SPEEDS = [0.03, 0.06, 0.09, 0.12];
+const STEPS = 400;
+const GAIT = 0.16; // s: mpm-walker-2d's 400-step period at dt 4e-4
+
+export function build(): MpmScene {
+  const scene = buildWalker();
+  const torso = scene.groups.findIndex((g) => g.name === 'torso');
+  scene.name = 'mpm-walker-mlp-2d';
+  scene.description = description;
+  scene.steps = STEPS;
+  scene.actuation!.values = scene.actuation!.values.slice(0, STEPS * scene.actuation!.channels);
+  scene.controller = { hidden: [32], inputs: ['com', 'velocity', 'phase', 'goal'], periods: [GAIT, GAIT / 2], goal: TRAIN_SPEEDS.map((s) => [s]), seed: 1 };
+  scene.loss = { kind: 'com-speed', group: torso, axis: 0 };
+  scene.optimize = { params: ['controller'], learningRate: 0.01, iterations: 15, patience: 3 };
+  return scene;
+}

@@ -13,6 +13,7 @@ import * as robotWalk2d from './robot-walk-2d';
 import * as mpmWalker2d from './mpm-walker-2d';
 import * as mpmWalkerMlp2d from './mpm-walker-mlp-2d';
 import * as springRobot2d from './spring-robot-2d';
+import * as robotChaseMpc2d from './robot-chase-mpc-2d';
 import * as springWalker2d from './spring-walker-2d';
 import * as springRobot3d from './spring-robot-3d';
 import * as clothDrape3d from './cloth-drape-3d';
@@ -36,6 +37,7 @@ const registry: Record<string, SceneModule> = {
   'mpm-walker-2d': mpmWalker2d,
   'mpm-walker-mlp-2d': mpmWalkerMlp2d,
   'spring-robot-2d': springRobot2d,
+  'robot-chase-mpc-2d': robotChaseMpc2d,
   'spring-walker-2d': springWalker2d,
   'spring-robot-3d': springRobot3d,
   'cloth-drape-3d': clothDrape3d,

@@ -9,6 +9,7 @@ import { doctor } from './doctor';
 import { runScene } from './run';
 import { optimizeScene } from './optimize';
 import { listScenes } from './list';
+import { mpcScene } from './mpc';
 import { optimizerNames, type OptimizerName } from '../opt/optimizers';
 import { OptimizeError } from '../opt/loop';
 import { gradcheck } from './gradcheck';
@@ -29,6 +30,7 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
                                           groups[0].E, actuation, colliders[0].velocity, ...): adam/gd through the
                                           checkpointed adjoint, cem/spsa over B batch copies, hybrid = cem then adam.
                                           Ctrl-C saves; --resume DIR continues (default scene: ${defaultScene})
+  torsion mpc <scene> [--out DIR] [--json]  model-predictive control: re-plan every few steps to chase the scene's moving goal
   torsion gradcheck <scene> [--seed S] [--steps N] [--json]
                                           adjoint vs float64 finite differences, every parameter kind
   torsion bench mpm [--json] [--quick] [--only TEXT]
@@ -74,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'list':
         return listScenes(!!a.json);
+      case 'mpc':
+        return await mpcScene(loadScene(sceneArg, file), { out: a.out, json: !!a.json });
       case 'optimize': {
         if (a.resume !== undefined && (sceneArg !== undefined || file !== undefined)) throw new UsageError('--resume DIR takes the scene from DIR: give no scene');
         const scene = a.resume !== undefined ? undefined : loadScene(file ? undefined : sceneArg ?? defaultScene, file);

@@ -133,6 +133,8 @@ export interface MpmScene {
   loss?: LossDesc;
   /** What `torsion optimize` tunes by default. */
   optimize?: OptimizeDesc;
+  /** What `torsion mpc` does: re-plan the actuation every few steps to chase a moving goal. */
+  mpc?: MpcDesc;
   /** A closed-loop MLP controller that sets every actuation channel each step from the state (src/control/controller.ts); its weights are the parameter block 'controller'. */
   controller?: ControllerSpec;
   /** The kind of scene; absent means 'mpm' (files written before kinds existed have none). */
@@ -171,6 +173,35 @@ export interface OptimizeDesc {
   harmonics?: number;
   /** adam, gd: iterations in a row without a better loss before restarting from the best point at half the rate (default 1). */
   patience?: number;
+}
+
+/**
+ * Model-predictive control (`torsion mpc`, src/opt/mpc.ts): every `every` steps, `iterations` Adam
+ * steps re-plan the actuation of the next `horizon` steps towards where the goal will be.
+ */
+export interface MpcDesc {
+  /** Steps each plan covers. */
+  horizon: number;
+  /** Steps run between re-plans (at most the horizon). */
+  every: number;
+  /** Adam iterations per re-plan (the first, cold plan gets four times as many). */
+  iterations: number;
+  /** Adam's step size (> 0). */
+  learningRate: number;
+  /** Waypoints [step, x, y(, z)] of the goal, linear in between, held after the last. */
+  goal: number[][];
+  /** The axes the chase is judged on and the plans aim along (default all; [0] for a walker chasing along the ground). */
+  axes?: number[];
+  /** Solved when the centre of mass stays within this distance of the goal after `warmup` steps. */
+  tolerance: number;
+  /** Steps before the distance is judged (the robot gets going). */
+  warmup: number;
+  /** Gradients longer than this are scaled down to it (default 1). */
+  clip?: number;
+  /** Plan a periodic gait of this many steps per period (tanh of a bias and harmonics per channel) instead of every step's actuation. */
+  period?: number;
+  /** Sine and cosine pairs per channel of that gait (default 1). */
+  harmonics?: number;
 }
 
 /** The parameter names of an optimize record (either form). */

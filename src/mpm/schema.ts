@@ -318,6 +318,23 @@ export function optimizeSchema() {
   });
 }
 
+/** What `torsion mpc` does (MpcDesc in scene.ts), shared by every scene kind. */
+export function mpcSchema() {
+  return object({
+    horizon: int(1, 100_000),
+    every: int(1, 100_000),
+    iterations: int(1, 10_000),
+    learningRate: num({ min: 0, minOpen: true, max: F32_MAX }),
+    goal: arrayOf(arrayOf(f32, { min: 3, max: 4 }), { min: 1, max: 100_000 }),
+    axes: opt(arrayOf(int(0, 2), { min: 1, max: 3 })),
+    tolerance: num({ min: 0, minOpen: true, max: F32_MAX }),
+    warmup: int(0, MAX_STEPS),
+    clip: opt(num({ min: 0, minOpen: true, max: F32_MAX })),
+    period: opt(num({ min: 0, minOpen: true, max: 1e9 })),
+    harmonics: opt(int(1, 16)),
+  });
+}
+
 export const dimSchema = oneOf([2, 3]);
 
 export function gridSchema(c: SchemaContext) {
@@ -351,6 +368,7 @@ export function mpmSceneSchema(c: SchemaContext = {}) {
     })),
     loss: opt(lossSchema(c)),
     optimize: opt(optimizeSchema()),
+    mpc: opt(mpcSchema()),
     controller: opt(controllerSchema()),
     kind: opt(described(v.literal('mpm', KINDS_ALLOWED), KINDS_ALLOWED)),
     $schema: opt(str(MAX_DESCRIPTION)),

@@ -5,6 +5,7 @@
 // the fixed-point grid can represent (float-ranges.ts). Sizes are checked from array lengths
 // alone, before any per-particle loop, so an absurd scene is refused at once. Every error is a
 // SceneError naming the field, the value and what is allowed.
+import { checkMpc } from '../opt/mpc-checks';
 import { checkLossRules } from '../core/loss-checks';
 import { mpmParamNames } from './param-space';
 import type { GenericSchema } from 'valibot';
@@ -229,6 +230,7 @@ function checkLoss(s: MpmScene): void {
     checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g], goalLength: commandedGoals(s.controller)[0]?.length ?? 0 }, 'loss');
   }
   checkParamNames(s, s.optimize?.params, 'optimize.params');
+  checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
 }
 
 /** Refuses parameter names the scene does not have (optimize.params, or a command line's --params). */

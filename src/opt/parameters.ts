@@ -72,6 +72,8 @@ export interface PeriodicOptions {
   period?: number;
   /** Sine and cosine pairs per channel (default 2). */
   harmonics?: number;
+  /** The step the rollout's first step is in the periodic clock (a re-planning controller's time). */
+  offset?: number;
 }
 
 /**
@@ -92,7 +94,8 @@ function periodicActuation(sim: Simulator, o: PeriodicOptions): Parameter {
   const basis = Array.from({ length: rows }, (_, t) => {
     const r = new Float64Array(per);
     r[0] = 1;
-    for (let k = 1; k <= K; k++) { r[2 * k - 1] = Math.sin((2 * Math.PI * k * t) / P); r[2 * k] = Math.cos((2 * Math.PI * k * t) / P); }
+    const tt = t + (o.offset ?? 0);
+    for (let k = 1; k <= K; k++) { r[2 * k - 1] = Math.sin((2 * Math.PI * k * tt) / P); r[2 * k] = Math.cos((2 * Math.PI * k * tt) / P); }
     return r;
   });
   const act = (theta: Float64Array, t: number, c: number) => {

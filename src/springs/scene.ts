@@ -3,7 +3,7 @@
 // whose shared edges bend (hinges, derived from the triangles). Units as in MPM scenes: positions in
 // domain units, time in seconds; stiffnesses are forces per unit strain, per unit length (membrane)
 // or per radian of bend (bending).
-import type { ColliderDesc, Dim, OptimizeDesc } from '../mpm/scene';
+import type { ColliderDesc, Dim, MpcDesc, OptimizeDesc } from '../mpm/scene';
 import type { LossDesc } from '../core/loss';
 import type { ControllerSpec } from '../control/controller';
 
@@ -136,6 +136,8 @@ export interface SpringScene {
   colliderSoftness?: number;
   loss?: LossDesc;
   optimize?: OptimizeDesc;
+  /** What `torsion mpc` does (src/opt/mpc.ts). */
+  mpc?: MpcDesc;
   /** A closed-loop MLP controller that sets every actuation channel each step from the state (src/control/controller.ts); its weights are the parameter block 'controller'. */
   controller?: ControllerSpec;
   /** Where an editor finds the JSON Schema of this format (schemas/scene.schema.json); ignored by Torsion. */

@@ -6,7 +6,7 @@ import type * as v from 'valibot';
 import type { SpringScene } from './scene';
 import { MAX_COLLIDERS } from '../mpm/layout';
 import {
-  arrayOf, colliderSchema, dimSchema, f32, int, lossSchema, nonNegative, object, oneOf, opt, optimizeSchema, perAxis, positive,
+  arrayOf, colliderSchema, dimSchema, f32, int, lossSchema, nonNegative, object, oneOf, opt, optimizeSchema, mpcSchema, perAxis, positive,
   str, track, MAX_CHANNELS, MAX_DESCRIPTION, MAX_NAME, MAX_STEPS, type AllFields, type Length, type Same,
 } from '../mpm/schema';
 import { controllerSchema } from '../control/schema';
@@ -102,6 +102,7 @@ export function springSceneSchema(c: SpringSchemaContext = {}) {
     colliderSoftness: opt(nonNegative),
     loss: opt(lossSchema(c)),
     optimize: opt(optimizeSchema()),
+    mpc: opt(mpcSchema()),
     controller: opt(controllerSchema()),
     $schema: opt(str(MAX_DESCRIPTION)),
   });

@@ -21,6 +21,7 @@ const SIZES: Record<string, { dim: number; res: number; n: [number, number]; max
 // spring and shell scenes: [dim, vertices min..max, steps max]
 const SPRING_SIZES: Record<string, { dim: number; n: [number, number]; maxSteps: number; loss?: string }> = {
   'spring-robot-2d': { dim: 2, n: [20, 30], maxSteps: 1000 },
+  'robot-chase-mpc-2d': { dim: 2, n: [20, 30], maxSteps: 2000 },
   'spring-walker-2d': { dim: 2, n: [20, 30], maxSteps: 400, loss: 'com-speed' },
   'spring-robot-3d': { dim: 3, n: [30, 80], maxSteps: 1000 },
   'cloth-drape-3d': { dim: 3, n: [500, 2000], maxSteps: 2000 },

@@ -1,0 +1,51 @@
+// `torsion mpc <scene> [--out DIR] [--json]`: model-predictive control as the scene's `mpc` field
+// says (src/opt/mpc.ts). A line per re-plan (step, distance to the goal, the plan's loss); the
+// results folder holds mpc.jsonl (those lines), the world's replay and summary.json. Ctrl-C stops
+// after the current re-plan and keeps what ran.
+import { join } from 'node:path';
+import { requestGpu } from '../gpu/device';
+import { exportSceneJson } from '../mpm/validate';
+import { runMpc } from '../opt/mpc';
+import type { Scene } from '../simulators';
+import { UsageError } from './args';
+import { appendJsonLine, floatBytes, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
+
+export async function mpcScene(scene: Scene, o: { out?: string; json?: boolean }): Promise<number> {
+  const mpc = scene.mpc;
+  if (!mpc) throw new UsageError(`scene '${scene.name}' has no mpc field: nothing to control (see robot-chase-mpc-2d)`);
+  const out = o.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
+  const gpu = await requestGpu();
+  const dir = makeRunDir(o.out, 'mpc', scene.name);
+  writeAtomic(join(dir, 'scene.json'), exportSceneJson(scene));
+  out(`mpc ${scene.name}: re-plan ${mpc.horizon} steps every ${mpc.every} (${mpc.iterations} Adam iterations, lr ${mpc.learningRate}), ${scene.steps} steps; results: ${dir}`);
+  const stop = onInterrupt();
+  const t0 = performance.now();
+  try {
+    const run = await runMpc(gpu, scene, mpc, {
+      shouldStop: () => stop.stop,
+      onFrame: (f) => {
+        appendJsonLine(join(dir, 'mpc.jsonl'), f);
+        out(`step ${String(f.step).padStart(5)}/${scene.steps}  distance to goal ${f.distance.toFixed(4)}  plan loss ${f.planLoss.toExponential(3)}`);
+      },
+    });
+    const all = new Float32Array(run.positions.reduce((a, p) => a + p.length, 0));
+    let off = 0;
+    for (const p of run.positions) { all.set(p, off); off += p.length; }
+    writeAtomic(join(dir, 'replay.bin'), floatBytes(all));
+    writeJson(join(dir, 'replay.json'), { scene: scene.name, dim: scene.dim, particles: all.length / run.positions.length / scene.dim, batch: 1, frames: run.positions.length,
+      stepsPerFrame: mpc.every, dt: scene.dt, layout: '[frame][batch][particle][dim] float32 positions' });
+    const distances = run.frames.map((f) => f.distance);
+    const summary = {
+      scene: scene.name, steps: run.frames.at(-1)?.step ?? 0, replans: run.frames.length, interrupted: stop.stop,
+      meanDistance: distances.reduce((a, b) => a + b, 0) / Math.max(1, distances.length), maxDistanceAfterWarmup: run.maxDistanceAfterWarmup,
+      tolerance: mpc.tolerance, warmup: mpc.warmup, success: run.success, seconds: (performance.now() - t0) / 1000, dir,
+    };
+    writeJson(join(dir, 'summary.json'), summary);
+    out(`largest distance after step ${mpc.warmup}: ${run.maxDistanceAfterWarmup.toFixed(4)} (tolerance ${mpc.tolerance}: ${run.success ? 'held' : 'not held'}); ${summary.seconds.toFixed(1)} s`);
+    if (o.json) console.log(JSON.stringify(summary));
+    return stop.stop ? 130 : 0;
+  } finally {
+    stop.dispose();
+    gpu.destroy();
+  }
+}

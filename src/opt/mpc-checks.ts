@@ -1,0 +1,17 @@
+// The rules of a scene's `mpc` field across its values (the schema checks each value alone), for
+// every scene kind: run by the validators before any GPU work.
+import { sceneError, show } from '../core/scene-error';
+import type { MpcDesc } from '../mpm/scene';
+
+export function checkMpc(mpc: MpcDesc | undefined, dim: number, steps: number, channels: number): void {
+  if (!mpc) return;
+  if (channels === 0) throw sceneError('mpc', 'present', 'needs actuation to plan', 'a scene with actuation channels');
+  if (mpc.every > mpc.horizon) throw sceneError('mpc.every', show(mpc.every), 'is longer than the horizon', `at most mpc.horizon = ${mpc.horizon}`);
+  mpc.goal.forEach((w, k) => {
+    if (w.length !== 1 + dim) throw sceneError(`mpc.goal[${k}]`, show(w), 'has the wrong length', `[step, ${dim === 2 ? 'x, y' : 'x, y, z'}]`);
+    if (!(Number.isInteger(w[0]) && w[0] >= 0 && w[0] <= steps)) throw sceneError(`mpc.goal[${k}][0]`, show(w[0]), 'is not a step of the scene', `an integer in [0, ${steps}]`);
+    if (k > 0 && !(w[0] > mpc.goal[k - 1][0])) throw sceneError(`mpc.goal[${k}][0]`, show(w[0]), 'does not come after the waypoint before', `> ${mpc.goal[k - 1][0]}`);
+  });
+  mpc.axes?.forEach((a, k) => { if (a >= dim) throw sceneError(`mpc.axes[${k}]`, show(a), 'is not an axis of the scene', `0 to ${dim - 1}`); });
+  if (mpc.warmup >= steps) throw sceneError('mpc.warmup', show(mpc.warmup), 'leaves nothing to judge', `< the scene's ${steps} steps`);
+}

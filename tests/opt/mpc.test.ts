@@ -1,0 +1,43 @@
+// Model-predictive control: the goal's track, the checks of a scene's mpc field, and a short
+// chase on the GPU that re-plans, holds the walker near a still goal, and repeats to the byte.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requestGpu, type GpuContext } from '../../src/gpu/device';
+import { goalAt, runMpc } from '../../src/opt/mpc';
+import { validateScene } from '../../src/mpm/validate';
+import { buildScene } from '../../scenes/index';
+import type { SpringScene } from '../../src/springs/scene';
+
+let gpu: GpuContext;
+beforeAll(async () => { gpu = await requestGpu(); });
+afterAll(() => gpu?.destroy());
+
+test('the goal moves linearly between waypoints and holds after the last', () => {
+  const g = [[0, 0, 1], [100, 1, 1], [200, 1, 0]];
+  expect(goalAt(g, 0)).toEqual([0, 1]);
+  expect(goalAt(g, 50)).toEqual([0.5, 1]);
+  expect(goalAt(g, 150)).toEqual([1, 0.5]);
+  expect(goalAt(g, 999)).toEqual([1, 0]);
+});
+
+test('a bad mpc field is refused naming the field, the value and the allowed range', () => {
+  const base = buildScene('robot-chase-mpc-2d') as SpringScene;
+  const bad = (mpc: Partial<NonNullable<SpringScene['mpc']>>) => () => validateScene({ ...base, mpc: { ...base.mpc!, ...mpc } });
+  expect(bad({ every: 300 })).toThrow(/scene\.mpc\.every = 300 is longer than the horizon: allowed at most mpc\.horizon = 250/);
+  expect(bad({ goal: [[0, 0.3]] })).toThrow(/scene\.mpc\.goal\[0\]/);
+  expect(bad({ goal: [[0, 0.3, 0.1], [0, 0.4, 0.1]] })).toThrow(/scene\.mpc\.goal\[1\]\[0\] = 0 does not come after the waypoint before/);
+  expect(bad({ axes: [2] })).toThrow(/scene\.mpc\.axes\[0\] = 2 is not an axis of the scene: allowed 0 to 1/);
+  const still = { ...base, actuation: undefined, springs: { ...base.springs!, actuator: base.springs!.actuator!.map(() => -1) } };
+  expect(() => validateScene(still)).toThrow(/scene\.mpc = present needs actuation to plan/);
+});
+
+test('a short chase re-plans every 50 steps, keeps the walker by a still goal, and repeats to the byte', async () => {
+  const scene = { ...(buildScene('robot-chase-mpc-2d') as SpringScene), steps: 150 };
+  const mpc = { ...scene.mpc!, horizon: 100, iterations: 2, period: 100 };
+  const a = await runMpc(gpu, scene, mpc);
+  expect(a.frames.map((f) => f.step)).toEqual([50, 100, 150]);
+  expect(a.positions).toHaveLength(4);
+  for (const f of a.frames) expect(f.distance).toBeLessThan(0.05); // the goal stands still for 150 steps
+  const b = await runMpc(gpu, scene, mpc);
+  expect(b.frames).toEqual(a.frames);
+  expect(b.positions).toEqual(a.positions);
+}, 120_000);

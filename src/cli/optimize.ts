@@ -40,6 +40,8 @@ export interface OptimizeOptions {
   seed?: number;
   sigma?: number;
   clip?: number;
+  /** Truncated backpropagation: reverse only the last this many steps. */
+  window?: number;
   /** A run folder to continue. */
   resume?: string;
   /** Progress on stderr and one JSON object as stdout's last line. */
@@ -60,6 +62,7 @@ interface RunConfig {
   seed: number;
   sigma?: number;
   clip?: number;
+  window?: number;
   threshold: number | null;
 }
 
@@ -102,7 +105,7 @@ function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene
   if (o.resume !== undefined) {
     const dir = resolve(o.resume);
     if (!existsSync(join(dir, 'run.json'))) throw new UsageError(`--resume ${o.resume}: no run.json there (not a torsion optimize folder)`);
-    for (const [k, v] of Object.entries({ lr: o.lr, steps: o.steps, params: o.params, optimizer: o.optimizer, batch: o.batch, seed: o.seed, sigma: o.sigma, clip: o.clip, checkpoint: o.checkpoint, out: o.out })) {
+    for (const [k, v] of Object.entries({ lr: o.lr, steps: o.steps, params: o.params, optimizer: o.optimizer, batch: o.batch, seed: o.seed, sigma: o.sigma, clip: o.clip, window: o.window, checkpoint: o.checkpoint, out: o.out })) {
       if (v !== undefined) throw new UsageError(`--resume continues a run as it was configured: --${k} cannot change (only --iterations)`);
     }
     const config = readJson<RunConfig>(join(dir, 'run.json'), 'the run\'s options');
@@ -129,6 +132,7 @@ function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene
     seed: o.seed ?? 1,
     ...(o.sigma ?? so?.sigma) !== undefined ? { sigma: o.sigma ?? so?.sigma } : {},
     ...(o.clip ?? so?.clip) !== undefined ? { clip: o.clip ?? so?.clip } : {},
+    ...o.window !== undefined ? { window: o.window } : {},
     threshold: so?.threshold ?? null,
   };
   if (o.out !== undefined && ['run.json', 'progress.jsonl', 'summary.json'].some((f) => existsSync(join(o.out!, f)))) {
@@ -163,7 +167,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
   const gpu = await requestGpu();
   let objective: SceneObjective | undefined;
   try {
-    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint, periodic: { period: scene.optimize?.period, harmonics: scene.optimize?.harmonics } });
+    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, periodic: { period: scene.optimize?.period, harmonics: scene.optimize?.harmonics } });
     // the folder only once the run can start: a run that fails to start leaves nothing behind
     const dir = resumeDir || makeRunDir(o.out, 'optimize', scene.name);
     if (!resumeDir) {

@@ -217,9 +217,11 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
 
   /**
    * Backward from gFinal = dL/d(state at T). Returns the buffer holding dL/d(state at 0);
-   * dL/d(controls) (the simulator's parameter space) is in sim.paramGrad.
+   * dL/d(controls) (the simulator's parameter space) is in sim.paramGrad. With `window`, only the
+   * last `window` steps are reversed (truncated backpropagation through time, against gradients
+   * that explode over long chaotic rollouts).
    */
-  async backward(gFinal: GPUBuffer): Promise<GPUBuffer> {
+  async backward(gFinal: GPUBuffer, o: { window?: number } = {}): Promise<GPUBuffer> {
     const sim = this.sim;
     if (sim.paramVersion !== this.paramVersion) {
       throw new Error(this.paramVersion < 0
@@ -238,9 +240,15 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     let adjoints = 0;
     const { starts, lengths } = this.schedule;
     let hint: unknown;
+    // Truncated backpropagation: only the last `window` steps are reversed (the returned buffer is
+    // then dL/d(state at T - window), and block sums such as a material's collect those steps only).
+    const w = o.window;
+    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new RangeError(`window = ${w}: allowed an integer >= 1`);
+    const lo = w === undefined ? 0 : Math.max(0, this.steps - w);
     for (let k = starts.length - 1; k >= 0; k--) {
       const c = starts[k];
       const L = lengths[k];
+      if (c + L <= lo) break;
       for (const t of [c, c + L]) {
         const s = this.slotFor(k, t);
         if (s.holds !== t) throw new Error(`tape: segment ${k} needs step ${t}, its slot holds step ${s.holds}`);
@@ -259,10 +267,11 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
       // Each step adjoint gets the state before its step where the tape holds it, and the hint the
       // adjoint after it returned, even across a segment boundary: the recompute between runs
       // forward steps only, which leave the adjoint's buffers alone (MPM fuses work through it).
-      for (let t = c + L - 1; t >= c; t--) {
+      for (let t = c + L - 1; t >= Math.max(c, lo); t--) {
         const sIn = this.slotFor(k, t);
         const sOut = this.slotFor(k, t + 1);
-        const sPrev = this.prevSlot(k, t);
+        // the window's first step shares no work with the step before it, which is not reversed
+        const sPrev = t === lo && lo > 0 ? null : this.prevSlot(k, t);
         if (sIn.holds !== t || sOut.holds !== t + 1) {
           throw new Error(`tape: the adjoint of step ${t} would read buffers holding steps ${sIn.holds} and ${sOut.holds}`);
         }

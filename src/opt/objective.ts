@@ -31,6 +31,11 @@ export interface ObjectiveOptions {
    * Default: the goals the scene's controller lists where it lists several, else one copy with the scene's.
    */
   goals?: number[][];
+  /**
+   * Truncated backpropagation: reverse only the last `window` steps (gradients of earlier controls
+   * and of the initial state are then zero).
+   */
+  window?: number;
 }
 
 export interface PointValue {
@@ -102,7 +107,10 @@ export class SceneObjective {
   async gradient(theta: Float64Array): Promise<PointValue> {
     const { sim, params, loss, rollout } = this.one;
     const L = await this.forward(theta);
-    const gState = await readF32(this.gpu.device, await rollout.backward(loss.grad));
+    const window = this.o.window !== undefined && this.o.window < this.o.steps ? this.o.window : undefined;
+    const back = await rollout.backward(loss.grad, { window });
+    // a truncated backward ends at state T - window, which no parameter is: the initial state gets none
+    const gState = window === undefined ? await readF32(this.gpu.device, back) : new Float32Array(sim.stateBytes / 4);
     const gCtrl = await readF32(this.gpu.device, sim.paramGrad);
     const gradient = new Float64Array(params.size);
     for (let b = 0; b < this.shared; b++) {

@@ -3,7 +3,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { main } from '../../src/cli/main';
+import { optimizeScene } from '../../src/cli/optimize';
+import { loadScene } from '../../src/cli/args';
 
 const root = join(__dirname, '..', '..');
 function torsion(args: string[], env: Record<string, string> = {}) {
@@ -164,49 +167,57 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(readFileSync(join(cut, 'replay.bin'))).toEqual(readFileSync(join(whole, 'replay.bin')));
   }, 120_000);
 
-  test('spsa, gd and hybrid run from the command line and keep the best point', () => {
-    for (const opt of ['spsa', 'gd', 'hybrid']) {
-      const dir = tmp();
-      const r = torsion(['optimize', 'spring-robot-2d', '--steps', '60', '--optimizer', opt, '--batch', '5', '--iters', '3', '--lr', '0.02', '--clip', '1', '--out', dir, '--json']);
-      expect(r.code, `${opt}: ${r.all}`).toBe(0);
-      const s = JSON.parse(r.out.trim().split('\n').pop()!);
-      expect(s.optimizer).toBe(opt);
-      expect(s.bestLoss).toBeLessThanOrEqual(s.initialLoss);
+  test('spsa, gd and hybrid run and keep the best point', async () => {
+    // in this process (the command line's parsing is covered above): three runs, no process starts
+    for (const opt of ['spsa', 'gd', 'hybrid'] as const) {
+      const dir = join(tmp(), 'run');
+      const r = await optimizeScene(loadScene('spring-robot-2d', undefined), { steps: 60, optimizer: opt, batch: 5, iterations: 3, lr: 0.02, clip: 1, out: dir, quiet: true });
+      expect(r.summary.optimizer).toBe(opt);
+      expect(r.summary.bestLoss!).toBeLessThanOrEqual(r.summary.initialLoss!);
       expect(progress(dir)).toHaveLength(3);
     }
   }, 120_000);
 
-  test('bad options, a foreign or used folder: a clear message, exit 2, nothing written', () => {
-    const cases: [string[], RegExp][] = [
-      [['--optimizer', 'newton'], /--optimizer = newton: allowed adam, gd, cem, spsa, hybrid/],
-      [['--lr', '0'], /--lr = 0: allowed a number in/],
-      [['--batch', '2'], /--batch = 2: allowed an integer in \[3, 4096\]/],
-      [['--iters', '0'], /--iters = 0: allowed an integer in \[1, 100000\]/],
-    ];
-    for (const [args, message] of cases) {
-      const out = join(tmp(), 'never');
-      const r = torsion(['optimize', 'spring-robot-2d', ...args, '--out', out]);
-      expect(r.code, r.all).toBe(2);
-      expect(r.err).toMatch(message);
-      expect(existsSync(out)).toBe(false);
+  test('bad options, a foreign or used folder: a clear message, exit 2, nothing written', async () => {
+    // main() in this process: a usage error is refused before any GPU work or file
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
+    const run = async (args: string[]) => { errors.length = 0; const code = await main(args); return { code, err: errors.join('\n') }; };
+    try {
+      const cases: [string[], RegExp][] = [
+        [['--optimizer', 'newton'], /--optimizer = newton: allowed adam, gd, cem, spsa, hybrid/],
+        [['--lr', '0'], /--lr = 0: allowed a number in/],
+        [['--batch', '2'], /--batch = 2: allowed an integer in \[3, 4096\]/],
+        [['--iters', '0'], /--iters = 0: allowed an integer in \[1, 100000\]/],
+        [['--window', '0'], /--window = 0: allowed an integer in \[1, 100000\]/],
+      ];
+      for (const [args, message] of cases) {
+        const out = join(tmp(), 'never');
+        const r = await run(['optimize', 'spring-robot-2d', ...args, '--out', out]);
+        expect(r.code, r.err).toBe(2);
+        expect(r.err).toMatch(message);
+        expect(existsSync(out)).toBe(false);
+      }
+      expect((await run(['optimize', '--resume', tmp()])).err).toMatch(/no run\.json there/);
+      expect((await run(['optimize', 'spring-robot-2d', '--resume', tmp()])).err).toMatch(/--resume DIR takes the scene from DIR/);
+      const used = join(tmp(), 'run');
+      await optimizeScene(loadScene('spring-robot-2d', undefined), { steps: 20, iterations: 1, out: used, quiet: true });
+      const before = readFileSync(join(used, 'progress.jsonl'), 'utf8');
+      const again = await run(['optimize', 'spring-robot-2d', '--steps', '20', '--iters', '1', '--out', used]);
+      expect(again.code).toBe(2);
+      expect(again.err).toMatch(/holds an optimization already: continue it with --resume/);
+      expect((await run(['optimize', '--resume', used, '--lr', '0.5'])).err).toMatch(/--lr cannot change/);
+      // a folder whose saved parameters no longer fit the scene
+      const state = JSON.parse(readFileSync(join(used, 'state.json'), 'utf8'));
+      state.loop.best.theta.pop();
+      writeFileSync(join(used, 'state.json'), JSON.stringify(state));
+      const foreign = await run(['optimize', '--resume', used, '--iters', '2']);
+      expect(foreign.code).toBe(2);
+      expect(foreign.err).toMatch(/saved parameters have \d+ values, this scene's actuation have \d+/);
+      expect(readFileSync(join(used, 'progress.jsonl'), 'utf8')).toBe(before);
+    } finally {
+      spy.mockRestore();
     }
-    const empty = tmp();
-    expect(torsion(['optimize', '--resume', empty]).err).toMatch(/no run\.json there/);
-    const used = tmp();
-    expect(torsion(['optimize', 'spring-robot-2d', '--steps', '20', '--iters', '1', '--out', used]).code).toBe(0);
-    const before = readFileSync(join(used, 'progress.jsonl'), 'utf8');
-    const again = torsion(['optimize', 'spring-robot-2d', '--steps', '20', '--iters', '1', '--out', used]);
-    expect(again.code).toBe(2);
-    expect(again.err).toMatch(/holds an optimization already: continue it with --resume/);
-    expect(torsion(['optimize', '--resume', used, '--lr', '0.5']).err).toMatch(/--lr cannot change/);
-    // a folder whose saved parameters no longer fit the scene
-    const state = JSON.parse(readFileSync(join(used, 'state.json'), 'utf8'));
-    state.loop.best.theta.pop();
-    writeFileSync(join(used, 'state.json'), JSON.stringify(state));
-    const foreign = torsion(['optimize', '--resume', used, '--iters', '2']);
-    expect(foreign.code).toBe(2);
-    expect(foreign.err).toMatch(/saved parameters have \d+ values, this scene's actuation have \d+/);
-    expect(readFileSync(join(used, 'progress.jsonl'), 'utf8')).toBe(before);
   }, 120_000);
 });
 

@@ -34,7 +34,8 @@ export function build(): MpmScene {
   box(muscle('front-leg-front', 3), [x0 + 35, y0], [x0 + 40, y0 + 12]);
   setActuation(scene, 4, Array.from({ length: STEPS }, () => [0, 0, 0, 0]));
   scene.loss = { kind: 'com-travel', group: torso, axis: 0, direction: 1 };
-  // solved at 3x the travel of the best of 20 random periodic controls (0.0232: scripts/random-baseline.ts)
-  scene.optimize = { params: ['actuation.periodic'], period: PERIOD, harmonics: 3, learningRate: 0.2, iterations: 40, patience: 3, threshold: -0.07 };
+  // solved at 3x the travel of the best of 20 random periodic controls (0.0232: scripts/random-baseline.ts);
+  // the default run first gets there at iteration 51 (0.0700) and ends at 0.0703
+  scene.optimize = { params: ['actuation.periodic'], period: PERIOD, harmonics: 3, learningRate: 0.2, iterations: 55, patience: 3, threshold: -0.07 };
   return scene;
 }

@@ -21,6 +21,8 @@ export function build(): MpmScene {
   scene.name = 'mpm-walker-mlp-2d';
   scene.description = description;
   scene.steps = STEPS;
+  // trained and measured under gravity 9.8 (mpm-walker-2d has since moved to diffmpm's 3.8)
+  scene.gravity = [0, -9.8];
   scene.actuation!.values = scene.actuation!.values.slice(0, STEPS * scene.actuation!.channels);
   scene.controller = { hidden: [32], inputs: ['com', 'velocity', 'phase', 'goal'], periods: [GAIT, GAIT / 2], goal: TRAIN_SPEEDS.map((s) => [s]), seed: 1 };
   scene.loss = { kind: 'com-speed', group: torso, axis: 0 };

@@ -11,32 +11,13 @@ import { createLoss } from '../core/loss';
 import { Rollout } from '../core/rollout';
 import { positionField, type Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
+import type { MpcDesc } from '../mpm/scene';
 import { Adam } from './adam';
 import { ParameterVector } from './parameters';
 import { shapeGradient } from './optimizers';
 
-/** What a scene's `mpc` field says (MpcDesc in src/mpm/scene.ts). */
-export interface MpcOptions {
-  /** Steps each plan covers. */
-  horizon: number;
-  /** Steps run between re-plans. */
-  every: number;
-  /** Adam iterations per re-plan. */
-  iterations: number;
-  learningRate: number;
-  /** The goal's waypoints [step, x, y(, z)], linear in between and held after the last. */
-  goal: number[][];
-  /** The axes judged and aimed along (default all): the others aim where the body is at each re-plan. */
-  axes?: number[];
-  /** The task holds when the centre of mass stays within this distance of the goal after `warmup` steps. */
-  tolerance: number;
-  warmup: number;
-  /** Gradients longer than this are scaled down to it (default 1). */
-  clip?: number;
-  /** Plan a periodic gait ('actuation.periodic' on the scene's clock) of this many steps per period, instead of every step's actuation. */
-  period?: number;
-  harmonics?: number;
-}
+/** What a scene's `mpc` field says. */
+export type MpcOptions = MpcDesc;
 
 export interface MpcFrame {
   step: number;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32 } from '../../src/gpu/buffers';
 import { createLoss, type LossDesc } from '../../src/core/loss';
-import { referenceLoss, type LossRefContext } from '../../src/core/loss-reference';
+import { referenceLoss } from '../../src/core/loss-reference';
 import { directionalFD } from '../../src/core/finite-diff';
 import { mulberry32 } from '../../src/core/rng';
 import { positionField, type Simulator } from '../../src/core/simulator';
@@ -15,6 +15,7 @@ import { createSimulator } from '../../src/simulators';
 import { Rollout } from '../../src/core/rollout';
 import { validateScene } from '../../src/mpm/validate';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { perturbed, refContext } from '../helpers/loss-fixtures';
 import { clothPatch } from '../helpers/spring-scenes';
 
 const B = 2;
@@ -26,27 +27,6 @@ const GRAD_REL = 1e-3;
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
 afterAll(() => gpu?.destroy());
-
-/** Copy b's positions shifted by (b + 1) shift along axis 0 and jittered, so the copies differ. */
-function perturbed(sim: Simulator, shift: number): Float32Array {
-  const { items, stride } = sim.state, xo = positionField(sim.state).offset;
-  const s = sim.state0.slice();
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < items; i++) {
-      const o = (b * items + i) * stride + xo;
-      s[o] += (b + 1) * shift;
-      for (let d = 0; d < sim.dim; d++) s[o + d] += 0.01 * Math.sin(7 * o + d + b);
-    }
-  }
-  return s;
-}
-
-function refContext(sim: Simulator): LossRefContext {
-  return {
-    dim: sim.dim, batch: B, items: sim.state.items, stride: sim.state.stride, xoff: positionField(sim.state).offset,
-    state0: sim.state0, selection: (g) => sim.selection(g),
-  };
-}
 
 /** The descs tested on a scene: every kind, drawn around its initial positions. */
 function descs(sim: Simulator, group: number): Record<string, LossDesc> {

@@ -8,16 +8,17 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32 } from '../../src/gpu/buffers';
 import { createLoss, type LossDesc } from '../../src/core/loss';
-import { referenceLoss, type LossRefContext } from '../../src/core/loss-reference';
+import { referenceLoss } from '../../src/core/loss-reference';
 import { directionalFD } from '../../src/core/finite-diff';
 import { mulberry32 } from '../../src/core/rng';
-import { positionField, type Simulator } from '../../src/core/simulator';
+import type { Simulator } from '../../src/core/simulator';
 import { SceneError } from '../../src/core/scene-error';
 import { createSimulator, type Scene } from '../../src/simulators';
 import type { ControlledSim } from '../../src/control/controlled-sim';
 import type { ControllerSpec } from '../../src/control/controller';
 import { validateScene } from '../../src/mpm/validate';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { perturbed, refContext } from '../helpers/loss-fixtures';
 import { chain2d, clothPatch } from '../helpers/spring-scenes';
 
 const B = 2;
@@ -33,27 +34,6 @@ beforeAll(async () => { gpu = await requestGpu(); });
 afterAll(() => gpu?.destroy());
 
 const spec: ControllerSpec = { hidden: [8], inputs: ['velocity', 'goal'], goal: [[0.05, 1], [-0.1, 2]], seed: 3 };
-
-/** Copy b's positions shifted by (b + 1) shift along axis 0 and jittered, so the copies differ. */
-function perturbed(sim: Simulator, shift: number): Float32Array {
-  const { items, stride } = sim.state, xo = positionField(sim.state).offset;
-  const s = sim.state0.slice();
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < items; i++) {
-      const o = (b * items + i) * stride + xo;
-      s[o] += (b + 1) * shift;
-      for (let d = 0; d < sim.dim; d++) s[o + d] += 0.01 * Math.sin(7 * o + d + b);
-    }
-  }
-  return s;
-}
-
-function refContext(sim: Simulator): LossRefContext {
-  return {
-    dim: sim.dim, batch: B, items: sim.state.items, stride: sim.state.stride, xoff: positionField(sim.state).offset,
-    state0: sim.state0, selection: (g) => sim.selection(g), duration: DURATION, goalOf: (b) => sim.goalOf!(b),
-  };
-}
 
 const scenes: Record<string, { build: () => Scene; descs: LossDesc[] }> = {
   'controlled MPM 2D': {
@@ -85,7 +65,7 @@ for (const [sceneName, { build, descs }] of Object.entries(scenes)) {
     afterAll(() => { buf?.destroy(); sim?.destroy(); });
 
     test('value, achieved speed and dL/dstate match the float64 reference; same bytes twice', async () => {
-      const ctx = refContext(sim);
+      const ctx = refContext(sim, { duration: DURATION, goalOf: (b) => sim.goalOf!(b) });
       const s64 = Float64Array.from(state);
       const { items, stride } = sim.state;
       for (const desc of descs) {

@@ -74,7 +74,9 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
     if (l < state.best.loss) state.best = { iteration: state.iteration, loss: l, theta: Array.from(thetas[k]) };
   });
   state.initialLoss ??= L;
-  const gradientNorm = grad ? Math.hypot(...grad) : null;
+  // a loop, not Math.hypot(...grad): a per-step control track can have more entries than a call takes arguments
+  let gradientNorm: number | null = null;
+  if (grad) { let s2 = 0; for (const g of grad) s2 += g * g; gradientNorm = Math.sqrt(s2); }
   let warning: string | undefined;
   if (gradientNorm !== null) {
     state.firstGradientNorm ??= gradientNorm;

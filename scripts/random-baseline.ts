@@ -9,7 +9,7 @@
 import './v8-flags';
 import { requestGpu } from '../src/gpu/device';
 import { SceneObjective } from '../src/opt/objective';
-import { Random } from '../src/opt/random';
+import { Random } from '../src/core/rng';
 import { optimizeParams } from '../src/mpm/scene';
 import { buildScene } from '../scenes/index';
 

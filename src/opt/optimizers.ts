@@ -14,7 +14,7 @@
 // - hybrid: cem until it stalls (or a fixed share of the iterations), then adam from its best point:
 //   sampling finds a basin, gradients refine it (ThinShellLab's finding).
 import { Adam } from './adam';
-import { Random } from './random';
+import { Random } from '../core/rng';
 
 export const optimizerNames = ['adam', 'gd', 'cem', 'spsa', 'hybrid'] as const;
 export type OptimizerName = (typeof optimizerNames)[number];

@@ -9,6 +9,7 @@
 import './v8-flags';
 import { requestGpu } from '../src/gpu/device';
 import { SceneObjective } from '../src/opt/objective';
+import { shapeOptions } from '../src/opt/parameters';
 import { Random } from '../src/core/rng';
 import { optimizeParams } from '../src/mpm/scene';
 import { buildScene } from '../scenes/index';
@@ -18,7 +19,7 @@ const scene = buildScene(name);
 const so = scene.optimize;
 if (!so) throw new Error(`${name} optimizes nothing`);
 const gpu = await requestGpu();
-const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: scene.steps, periodic: { period: so.period, harmonics: so.harmonics } });
+const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: scene.steps, shape: shapeOptions(so, scene.dt) });
 try {
   const r = new Random(Number(seed));
   const points = Array.from({ length: Number(n) }, () => obj.initial().map(() => Number(sigma) * r.gauss()));

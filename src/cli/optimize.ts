@@ -19,6 +19,7 @@ import { exportSceneJson } from '../mpm/validate';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 import { paramNames, type Scene } from '../simulators';
 import { SceneObjective } from '../opt/objective';
+import { shapeOptions } from '../opt/parameters';
 import { createOptimizer, optimizerNames, type OptimizerName } from '../opt/optimizers';
 import { initialLoopState, iterate, type IterationRecord, type LoopState } from '../opt/loop';
 import { UsageError, loadScene } from './args';
@@ -167,7 +168,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
   const gpu = await requestGpu();
   let objective: SceneObjective | undefined;
   try {
-    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, periodic: { period: scene.optimize?.period, harmonics: scene.optimize?.harmonics } });
+    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, shape: shapeOptions(scene.optimize, scene.dt) });
     // the folder only once the run can start: a run that fails to start leaves nothing behind
     const dir = resumeDir || makeRunDir(o.out, 'optimize', scene.name);
     if (!resumeDir) {

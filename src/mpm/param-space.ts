@@ -31,7 +31,7 @@ export function mpmParamNames(scene: MpmScene): string[] {
   const names = ['initialVelocity'];
   scene.groups.forEach((_, g) => names.push(`groups[${g}].E`, `groups[${g}].nu`));
   if (scene.actuation && scene.actuation.channels > 0) names.push('actuation', 'actuation.periodic');
-  scene.colliders.forEach((_, c) => TRACKS.forEach((t) => names.push(`colliders[${c}].${t}`)));
+  scene.colliders.forEach((_, c) => names.push(...TRACKS.map((t) => `colliders[${c}].${t}`), `colliders[${c}].waypoints`));
   return scene.controller ? withControllerNames(names) : names;
 }
 

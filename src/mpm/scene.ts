@@ -149,7 +149,7 @@ export interface MpmScene {
  * Adam's learning rate and an iteration count.
  */
 export interface OptimizeDesc {
-  /** Parameter names: 'initialVelocity', 'groups[k].E', 'groups[k].nu', 'actuation', 'colliders[k].position' (.velocity, .orientation, .angularVelocity). */
+  /** Parameter names: 'initialVelocity', 'groups[k].E', 'groups[k].nu', 'actuation', 'actuation.periodic', 'colliders[k].position' (.velocity, .orientation, .angularVelocity), 'colliders[k].waypoints'; a shell's 'grippers[k].position', 'grippers[k].waypoints'. */
   params?: string[];
   /** The older single-name form: the parameter tuned. */
   param?: 'initialVelocity';
@@ -171,6 +171,8 @@ export interface OptimizeDesc {
   period?: number;
   /** 'actuation.periodic': sine and cosine pairs per channel (default 2). */
   harmonics?: number;
+  /** '<body>.waypoints' ('colliders[k]', 'grippers[k]'): knots of the track's offset after its fixed start (default 4). */
+  waypoints?: number;
   /** adam, gd: iterations in a row without a better loss before restarting from the best point at half the rate (default 1). */
   patience?: number;
 }

@@ -314,6 +314,7 @@ export function optimizeSchema() {
     threshold: opt(num({ min: -F32_MAX, max: F32_MAX })),
     period: opt(num({ min: 0, minOpen: true, max: 1e9 })),
     harmonics: opt(int(1, 16)),
+    waypoints: opt(int(1, 1024)),
     patience: opt(int(1, 1000)),
   });
 }

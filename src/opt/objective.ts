@@ -18,12 +18,12 @@ import type { Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
 import { ControlledSim } from '../control/controlled-sim';
 import { commandedGoals } from '../control/controller';
-import { ParameterVector, type PeriodicOptions } from './parameters';
+import { ParameterVector, type ShapeOptions } from './parameters';
 
 export interface ObjectiveOptions {
   params: string[];
-  /** The shape of 'actuation.periodic'. */
-  periodic?: PeriodicOptions;
+  /** How shaped parameters ('actuation.periodic', '<body>.waypoints') map onto per-step rows. */
+  shape?: ShapeOptions;
   steps: number;
   checkpoint?: CheckpointMode;
   /**
@@ -82,7 +82,7 @@ export class SceneObjective {
         if (!(sim instanceof ControlledSim) || sim.layout.goalLength === 0) throw new RangeError(`scene '${scene.name}': goals for the copies need a controller with a 'goal' input`);
         sim.setGoals(o.goals); // copy b: goal b % S, in a population too
       }
-      const params = new ParameterVector(sim, o.params, o.periodic);
+      const params = new ParameterVector(sim, o.params, o.shape);
       const loss = await createLoss(sim, scene.loss!, { duration: o.steps * scene.dt });
       return { sim, params, loss, rollout: new Rollout(sim, o.steps, o.checkpoint ?? 'auto') };
     } catch (e) {

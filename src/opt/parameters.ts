@@ -66,14 +66,23 @@ function block(sim: Simulator, name: string): Parameter {
   };
 }
 
-/** How 'actuation.periodic' shapes the actuation (scene.optimize.period, .harmonics). */
-export interface PeriodicOptions {
+/** How shaped parameters map their few numbers onto per-step rows (scene.optimize's period, harmonics, waypoints). */
+export interface ShapeOptions {
   /** Steps per period (default: a quarter of the horizon). */
   period?: number;
   /** Sine and cosine pairs per channel (default 2). */
   harmonics?: number;
   /** The step the rollout's first step is in the periodic clock (a re-planning controller's time). */
   offset?: number;
+  /** '<body>.waypoints': knots after the fixed start (default 4). */
+  waypoints?: number;
+  /** Seconds per step: '<body>.waypoints' sets a velocity track to its position track's slope. */
+  dt?: number;
+}
+
+/** The shape options a scene's optimize record names, with the scene's step. */
+export function shapeOptions(o: { period?: number; harmonics?: number; waypoints?: number } | undefined, dt: number): ShapeOptions {
+  return { period: o?.period, harmonics: o?.harmonics, waypoints: o?.waypoints, dt };
 }
 
 /**
@@ -82,7 +91,7 @@ export interface PeriodicOptions {
  * A few numbers per channel instead of one per step, bounded by tanh to the actuation range [-1, 1];
  * the gradient is the per-step actuation gradient through the chain rule.
  */
-function periodicActuation(sim: Simulator, o: PeriodicOptions): Parameter {
+function periodicActuation(sim: Simulator, o: ShapeOptions): Parameter {
   const b = sim.params.blocks.find((x) => x.kind === 'actuation');
   if (!b || b.rowLength === 0) throw new RangeError(`'actuation.periodic': this scene has no actuation channels`);
   const A = b.rowLength, rows = b.indices.length / A;
@@ -123,15 +132,80 @@ function periodicActuation(sim: Simulator, o: PeriodicOptions): Parameter {
   };
 }
 
+/**
+ * '<body>.waypoints' (a collider's or gripper's '<body>.position' track): offsets from the scene's
+ * own track at W knots evenly spaced over the rows, the first knot (row 0) fixed at zero so the body
+ * starts where the scene puts it, linear in between. A whole track in W x DIM numbers, smooth enough
+ * that a gradient step or a sample moves the body along a path rather than teleporting it on one
+ * step. Where the body also has a velocity track ('<body>.velocity', MPM colliders), that track gets
+ * the offset's slope added, so position and velocity stay one motion. Linear in theta.
+ */
+function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
+  const pos = sim.params.blocks.find((x) => x.name === `${body}.position` && x.kind === 'track');
+  if (!pos) {
+    const known = sim.params.blocks.filter((x) => x.kind === 'track' && x.name.endsWith('.position')).map((x) => `${x.name.slice(0, -'.position'.length)}.waypoints`);
+    throw new RangeError(`optimize.params: '${body}.waypoints' names no body with a position track in this scene: allowed ${known.join(', ') || 'none'}`);
+  }
+  const vel = sim.params.blocks.find((x) => x.name === `${body}.velocity` && x.kind === 'track');
+  const W = o.waypoints ?? 4, d = pos.rowLength, rows = pos.indices.length / d;
+  if (!(Number.isInteger(W) && W >= 1 && W <= 1024)) throw new RangeError(`optimize.waypoints = ${W}: allowed an integer in [1, 1024]`);
+  if (vel && !(o.dt !== undefined && o.dt > 0)) throw new RangeError(`'${body}.waypoints': its velocity track needs the step's dt (> 0), got ${o.dt}`);
+  // row t lies in segment j between knots j and j + 1 at weight a of knot j + 1
+  const span = Math.max(1, rows - 1) / W;
+  const seg = Array.from({ length: rows }, (_, t) => {
+    const j = Math.min(W - 1, Math.floor(t / span));
+    return { j, a: t / span - j, slope: 1 / (span * (o.dt ?? 1)) };
+  });
+  const base = sim.params.values(0);
+  const p0 = Float64Array.from(pos.indices, (i) => base[i]);
+  const v0 = vel ? Float64Array.from(vel.indices, (i) => base[i]) : null;
+  // knot k (1..W) is theta[(k - 1) d ..]; knot 0 is zero
+  const knot = (theta: Float64Array, k: number, c: number) => (k === 0 ? 0 : theta[(k - 1) * d + c]);
+  const addKnot = (out: Float64Array, k: number, c: number, g: number) => { if (k > 0) out[(k - 1) * d + c] += g; };
+  return {
+    name: `${body}.waypoints`, size: W * d, initial: new Float64Array(W * d),
+    apply(theta, _items, ctrl) {
+      for (let t = 0; t < rows; t++) {
+        const { j, a, slope } = seg[t];
+        for (let c = 0; c < d; c++) {
+          const k0 = knot(theta, j, c), k1 = knot(theta, j + 1, c);
+          ctrl[pos.indices[t * d + c]] = p0[t * d + c] + (1 - a) * k0 + a * k1;
+          if (vel) ctrl[vel.indices[t * d + c]] = v0![t * d + c] + (k1 - k0) * slope;
+        }
+      }
+    },
+    gradient(_g, gCtrl, out) {
+      out.fill(0);
+      for (let t = 0; t < rows; t++) {
+        const { j, a, slope } = seg[t];
+        for (let c = 0; c < d; c++) {
+          const gp = gCtrl[pos.indices[t * d + c]], gv = vel ? gCtrl[vel.indices[t * d + c]] * slope : 0;
+          addKnot(out, j, c, (1 - a) * gp - gv);
+          addKnot(out, j + 1, c, a * gp + gv);
+        }
+      }
+    },
+    clamp() {},
+  };
+}
+
 /** The named parameters of `sim`, concatenated into one theta. */
 export class ParameterVector {
   readonly parts: Parameter[];
   readonly size: number;
 
-  constructor(readonly sim: Simulator, names: string[], periodic: PeriodicOptions = {}) {
+  constructor(readonly sim: Simulator, names: string[], shape: ShapeOptions = {}) {
     if (names.length === 0) throw new RangeError('optimize.params: name at least one parameter');
     if (names.includes('actuation') && names.includes('actuation.periodic')) throw new RangeError(`optimize.params: 'actuation' and 'actuation.periodic' both set the actuation: name one`);
-    this.parts = names.map((n) => (n === 'initialVelocity' ? initialVelocity(sim) : n === 'actuation.periodic' ? periodicActuation(sim, periodic) : block(sim, n)));
+    for (const n of names.filter((x) => x.endsWith('.waypoints'))) {
+      const body = n.slice(0, -'.waypoints'.length);
+      const clash = names.find((x) => x === `${body}.position` || x === `${body}.velocity`);
+      if (clash) throw new RangeError(`optimize.params: '${n}' and '${clash}' both set ${body}'s track: name one`);
+    }
+    this.parts = names.map((n) => (n === 'initialVelocity' ? initialVelocity(sim)
+      : n === 'actuation.periodic' ? periodicActuation(sim, shape)
+        : n.endsWith('.waypoints') ? waypoints(sim, n.slice(0, -'.waypoints'.length), shape)
+          : block(sim, n)));
     this.size = this.parts.reduce((s, p) => s + p.size, 0);
   }
 

@@ -23,7 +23,7 @@ export function springParamNames(scene: SpringScene): string[] {
   const names = ['initialVelocity'];
   scene.materials.forEach((_, k) => MATERIAL_PARAMS.forEach((f, i) => { if (materialFieldUsed(scene, k, i)) names.push(`materials[${k}].${f}`); }));
   if ((scene.actuation?.channels ?? 0) > 0) names.push('actuation', 'actuation.periodic');
-  (scene.colliders ?? []).forEach((_, k) => names.push(`colliders[${k}].position`, `colliders[${k}].velocity`));
-  (scene.grippers ?? []).forEach((_, k) => names.push(`grippers[${k}].position`));
+  (scene.colliders ?? []).forEach((_, k) => names.push(`colliders[${k}].position`, `colliders[${k}].velocity`, `colliders[${k}].waypoints`));
+  (scene.grippers ?? []).forEach((_, k) => names.push(`grippers[${k}].position`, `grippers[${k}].waypoints`));
   return scene.controller ? withControllerNames(names) : names;
 }

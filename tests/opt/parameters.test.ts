@@ -91,3 +91,41 @@ test('actuation.periodic: tanh of a bias and harmonics per channel, bounded, wit
     sim.destroy();
   }
 });
+
+test('<body>.waypoints: a collider track by a few knots, its velocity the slope, the gradient its transpose', async () => {
+  const scene = tinyScene({ dim: 2, material: 'elastic', collider: true });
+  const sim = await createSimulator(gpu, scene);
+  const W = 3, dt = scene.dt;
+  const p = new ParameterVector(sim, ['colliders[0].waypoints'], { waypoints: W, dt });
+  const pos = sim.params.blocks.find((b) => b.name === 'colliders[0].position')!;
+  const vel = sim.params.blocks.find((b) => b.name === 'colliders[0].velocity')!;
+  const rows = pos.indices.length / 2;
+  expect(rows).toBeGreaterThan(W);
+  expect(p.size).toBe(W * 2);
+  const base = sim.params.values(0);
+  const theta = Float64Array.from({ length: W * 2 }, (_, i) => 0.01 * (i + 1) * (i % 2 ? -1 : 1));
+  const c = sim.params.unpack(p.inputs(theta).ctrl, 0);
+  const off = (t: number, k: number) => c[pos.indices[2 * t + k]] - base[pos.indices[2 * t + k]];
+  // the start stays put, the last row sits on the last knot, and the body moves by its velocity
+  expect([off(0, 0), off(0, 1)]).toEqual([0, 0]);
+  expect(off(rows - 1, 0)).toBeCloseTo(theta[2 * (W - 1)], 6);
+  for (let t = 0; t + 1 < rows; t++) for (let k = 0; k < 2; k++) {
+    const dv = c[vel.indices[2 * t + k]] - base[vel.indices[2 * t + k]];
+    expect(off(t + 1, k) - off(t, k)).toBeCloseTo(dv * dt, 5);
+  }
+  // linear: <gradient(g), theta> = <g, track(theta) - track(0)> for any row gradient g
+  const g = new Float64Array(sim.params.size).map((_, i) => Math.sin(1.7 * i + 0.3));
+  const packed = new Float32Array(sim.paramValues.length);
+  sim.params.pack(packed, 0, g);
+  const gt = p.gradient(new Float32Array(sim.stateBytes / 4), packed);
+  const g32 = sim.params.unpack(packed, 0);
+  let lhs = 0, rhs = 0;
+  theta.forEach((x, i) => { lhs += gt[i] * x; });
+  for (const b of [pos, vel]) b.indices.forEach((i) => { rhs += g32[i] * (c[i] - base[i]); });
+  expect(lhs).toBeCloseTo(rhs, 4);
+  // a body without a track, or the track named twice, is refused
+  expect(() => new ParameterVector(sim, ['colliders[3].waypoints'], { dt })).toThrow(/names no body with a position track.*allowed colliders\[0\]\.waypoints/);
+  expect(() => new ParameterVector(sim, ['colliders[0].waypoints', 'colliders[0].velocity'], { dt })).toThrow(/both set colliders\[0\]'s track/);
+  expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt, waypoints: 0 })).toThrow(/optimize.waypoints = 0/);
+  sim.destroy();
+});

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { SceneObjective } from '../../src/opt/objective';
+import { shapeOptions } from '../../src/opt/parameters';
 import { createOptimizer } from '../../src/opt/optimizers';
 import { initialLoopState, iterate } from '../../src/opt/loop';
 import { optimizeParams } from '../../src/mpm/scene';
@@ -16,7 +17,7 @@ afterAll(() => gpu?.destroy());
 async function run(name: string, iters: number, steps?: number): Promise<{ losses: number[]; best: number[] }> {
   const scene = buildScene(name);
   const so = scene.optimize!;
-  const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: steps ?? scene.steps, periodic: { period: so.period, harmonics: so.harmonics } });
+  const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: steps ?? scene.steps, shape: shapeOptions(so, scene.dt) });
   try {
     const theta0 = obj.initial();
     const opt = createOptimizer(so.optimizer ?? 'adam', theta0, { lr: so.learningRate, seed: 1, population: so.population, sigma: so.sigma, clip: so.clip, patience: so.patience }, obj.clamp);

@@ -36,6 +36,15 @@ export function checkLossRules(desc: LossDesc, ctx: LossContext, field = 'loss')
 }
 
 function checkTerm(desc: TermLossDesc, ctx: LossContext, f: string): void {
+  if (desc.kind === 'match-pairs') {
+    const seen = new Set<number>();
+    desc.pairs.forEach((pair, p) => pair.forEach((it, k) => {
+      if (it >= ctx.items) throw sceneError(`${f}.pairs[${p}][${k}]`, show(it), 'is not an item', `integers in [0, ${ctx.items - 1}]`);
+      if (seen.has(it)) throw sceneError(`${f}.pairs[${p}][${k}]`, show(it), 'is listed twice', 'each item in at most one pair, once');
+      seen.add(it);
+    }));
+    return;
+  }
   const listed = desc.kind === 'match-positions' && desc.items !== undefined;
   const size = listed ? undefined : checkGroup(desc.group, ctx, f);
   if (desc.kind === 'region-fraction') {
@@ -86,10 +95,11 @@ function checkGroup(group: number | undefined, ctx: LossContext, f: string): num
  * selection (src/core/simulator.ts).
  */
 export function lossItems(desc: TermLossDesc, selection: (g?: number) => { start: number; count: number; weights: Float32Array }): { items: Uint32Array; weights: Float32Array } {
-  if (desc.kind === 'match-positions' && desc.items) {
+  const listed = desc.kind === 'match-positions' ? desc.items : desc.kind === 'match-pairs' ? [...desc.pairs.map((p) => p[0]), ...desc.pairs.map((p) => p[1])] : undefined;
+  if (listed) {
     const all = selection();
-    return { items: Uint32Array.from(desc.items), weights: Float32Array.from(desc.items, (it) => all.weights[it - all.start]) };
+    return { items: Uint32Array.from(listed), weights: Float32Array.from(listed, (it) => all.weights[it - all.start]) };
   }
-  const s = selection(desc.group ?? 0);
+  const s = selection('group' in desc ? desc.group ?? 0 : 0);
   return { items: Uint32Array.from({ length: s.count }, (_, k) => s.start + k), weights: s.weights };
 }

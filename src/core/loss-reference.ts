@@ -87,6 +87,17 @@ function termLoss(desc: TermLossDesc, ctx: LossRefContext, state: ArrayLike<numb
       r.values.push(1 - F);
       (r.report ??= []).push(exact);
       (r.counts ??= []).push(count);
+    } else if (desc.kind === 'match-pairs') {
+      const m = desc.pairs.length;
+      let L = 0;
+      for (let p = 0; p < m; p++) {
+        const e = pos(state, b, p).map((x, d) => x - pos(state, b, p + m)[d]);
+        L += e.reduce((a, x) => a + x * x, 0) / m;
+        addGrad(b, p, e.map((x) => (2 * x) / m));
+        addGrad(b, p + m, e.map((x) => (-2 * x) / m));
+      }
+      r.values.push(L);
+      (r.report ??= []).push(Math.sqrt(L));
     } else {
       const n = items.length;
       let L = 0;

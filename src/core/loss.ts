@@ -78,8 +78,20 @@ export interface MatchPositionsLossDesc {
   target: number[][];
 }
 
+/**
+ * Mean squared distance between the two items of each pair at the final step: corners carried onto
+ * the corners they are folded to, whatever those did meanwhile. The root of it is reported.
+ */
+export interface MatchPairsLossDesc {
+  kind: 'match-pairs';
+  /** [a, b] item indices (particles or vertices, as the scene lists them); every item in at most one pair. */
+  pairs: number[][];
+  /** Not used by this kind (com-target's field). */
+  target?: never;
+}
+
 /** A loss that may be a term of a weighted sum. */
-export type TermLossDesc = ComTargetLossDesc | ComTravelLossDesc | ComSpeedLossDesc | RegionFractionLossDesc | MatchPositionsLossDesc;
+export type TermLossDesc = ComTargetLossDesc | ComTravelLossDesc | ComSpeedLossDesc | RegionFractionLossDesc | MatchPositionsLossDesc | MatchPairsLossDesc;
 
 /** Sum of weight x loss over the terms. */
 export interface WeightedSumLossDesc {
@@ -98,7 +110,7 @@ export interface LossValue {
   values: number[];
   /** Centre of mass per batch copy (DIM numbers each): of the loss's items (a weighted sum's first term). */
   com: number[][];
-  /** Per copy, the metric a loss stands for: region-fraction's exact mass fraction inside, com-speed's achieved mean speed. */
+  /** Per copy, the metric a loss stands for: region-fraction's exact mass fraction inside, com-speed's achieved mean speed, match-pairs' root mean squared distance. */
   report?: number[];
   /** region-fraction: items inside the region, per copy. */
   counts?: number[];
@@ -155,7 +167,7 @@ const OUT = 8; // floats per copy in out (common.wgsl)
 
 /** What a per-item loss kind hands to its kernels. */
 interface ItemSetup {
-  name: 'com' | 'region' | 'match';
+  name: 'com' | 'region' | 'match' | 'pairs';
   /** Rows of sums per copy beyond the centre of mass's DIM + 1. */
   extraRows: number;
   items: Uint32Array;
@@ -225,6 +237,14 @@ function setup(sim: Simulator, desc: TermLossDesc, o: LossOptions): ItemSetup {
     case 'match-positions':
       desc.target.forEach((y, k) => { for (let d = 0; d < dim; d++) itemData[4 * k + 1 + d] = y[d]; });
       return { name: 'match', extraRows: 1, items, itemData, copyData, vectors: [vec(), vec(), vec()] };
+    case 'match-pairs': {
+      const m = desc.pairs.length;
+      for (let p = 0; p < m; p++) {
+        itemData.set([itemData[4 * p], p + m, 1], 4 * p);
+        itemData.set([itemData[4 * (p + m)], p, 0], 4 * (p + m));
+      }
+      return { name: 'pairs', extraRows: 1, items, itemData, copyData, vectors: [vec(), vec(), vec()] };
+    }
   }
 }
 
@@ -308,6 +328,7 @@ class ItemLoss {
       v.report = copies.map((b) => at(b, 5));
       v.counts = copies.map((b) => at(b, 6));
     }
+    if (this.desc.kind === 'match-pairs') v.report = copies.map((b) => at(b, 5));
     if (this.desc.kind === 'com-speed') {
       const a = this.desc.axis, D = this.o.duration!, c0 = this.setup.origin!;
       v.report = copies.map((b) => (v.com[b][a] - c0[b]) / D);

@@ -283,10 +283,11 @@ function termLossSchemas(c: SchemaContext) {
     }),
     object({ kind: v.literal('region-fraction'), group, target: object({ min: point, max: point }), width: positive }),
     object({ kind: v.literal('match-positions'), group, items: opt(arrayOf(int(0), perItem)), target: arrayOf(point, perItem) }),
+    object({ kind: v.literal('match-pairs'), pairs: arrayOf(arrayOf(int(0), { min: 2, max: 2 }), c.n !== undefined ? { min: 1, max: Math.max(1, Math.floor(c.n / 2)), why: 'each item in at most one pair' } : { min: 1 }), target: noTarget('kind, pairs') }),
   ] as const;
 }
 
-const TERM_KINDS = ['com-target', 'com-travel', 'com-speed', 'region-fraction', 'match-positions'];
+const TERM_KINDS = ['com-target', 'com-travel', 'com-speed', 'region-fraction', 'match-positions', 'match-pairs'];
 const kindMessage = (kinds: string[]): Message => () => `one of ${kinds.map(show).join(', ')}`;
 
 /** The objective (LossDesc in src/core/loss.ts), shared by every scene kind. */

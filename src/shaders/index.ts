@@ -47,8 +47,9 @@ import lossCommonWgsl from './loss/common.wgsl?raw';
 import lossComWgsl from './loss/com.wgsl?raw';
 import lossRegionWgsl from './loss/region.wgsl?raw';
 import lossMatchWgsl from './loss/match.wgsl?raw';
+import lossPairsWgsl from './loss/pairs.wgsl?raw';
 
-export const lossShaders = { common: lossCommonWgsl, com: lossComWgsl, region: lossRegionWgsl, match: lossMatchWgsl };
+export const lossShaders = { common: lossCommonWgsl, com: lossComWgsl, region: lossRegionWgsl, match: lossMatchWgsl, pairs: lossPairsWgsl };
 
 import pointsWgsl from './viewer/points.wgsl?raw';
 

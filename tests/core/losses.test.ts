@@ -47,10 +47,12 @@ function descs(sim: Simulator, group: number): Record<string, LossDesc> {
     'region-fraction': { kind: 'region-fraction', group, target: { min: lo.map((l) => l - 0.05), max: mid.map((m, a) => (a === 0 ? m + 0.045 : a === d - 1 ? m : hi[a] + 0.05)) }, width: 0.02 },
     'match-positions': { kind: 'match-positions', group, target: Array.from({ length: count }, (_, k) => near(start + k)) },
     'match-positions items': { kind: 'match-positions', items: listed, target: listed.map(near) },
+    'match-pairs': { kind: 'match-pairs', pairs: [[start, start + count - 1], [start + Math.floor(count / 2), start + 1]] },
   };
   all['weighted-sum'] = { kind: 'weighted-sum', terms: [
     { weight: 0.5, loss: all['com-target'] as never }, { weight: 2, loss: all['com-travel'] as never },
     { weight: 1.5, loss: all['region-fraction'] as never }, { weight: 3, loss: all['match-positions items'] as never },
+    { weight: 0.7, loss: all['match-pairs'] as never },
   ] };
   return all;
 }
@@ -99,7 +101,8 @@ for (const [sceneName, build] of Object.entries(scenes)) {
           for (const c of got.counts!) expect(c).toBeGreaterThan(0);
           expect(Math.min(...got.report!)).toBeLessThan(1);
         }
-        if (desc.kind === 'weighted-sum') expect(got.terms).toHaveLength(4);
+        if (desc.kind === 'match-pairs') got.report!.forEach((d, b) => expect(d).toBeCloseTo(want.report![b], 5));
+        if (desc.kind === 'weighted-sum') expect(got.terms).toHaveLength(5);
         // central differences of the reference's total (both copies) at random position entries of
         // the items the loss reads, and at a few other entries (where the gradient must be 0)
         const r = mulberry32(name.length);
@@ -151,6 +154,9 @@ describe('bad loss descs', () => {
     ['positions per item', { kind: 'match-positions', items: [0, 1], target: [[0, 0]] }, /scene\.loss\.target = .* has the wrong length: allowed exactly 2 positions/],
     ['an item twice', { kind: 'match-positions', items: [1, 1], target: [[0, 0], [0, 0]] }, /scene\.loss\.items\[1\] = 1 is listed twice/],
     ['an item that is not', { kind: 'match-positions', items: [0, 9999], target: [[0, 0], [0, 0]] }, /scene\.loss\.items\[1\] = 9999/],
+    ['an item in two pairs', { kind: 'match-pairs', pairs: [[0, 1], [2, 1]] }, /scene\.loss\.pairs\[1\]\[1\] = 1 is listed twice: allowed each item in at most one pair/],
+    ['a pair of three', { kind: 'match-pairs', pairs: [[0, 1, 2]] }, /scene\.loss\.pairs\[0\] = \[0, 1, 2\] has too many items: allowed at most 2/],
+    ['a pair item that is not', { kind: 'match-pairs', pairs: [[0, 9999]] }, /scene\.loss\.pairs\[0\]\[1\] = 9999/],
     ['a nested sum', { kind: 'weighted-sum', terms: [{ weight: 1, loss: { kind: 'weighted-sum', terms: [] } }] }, /scene\.loss\.terms\[0\]\.loss\.kind = "weighted-sum" is not a known kind/],
     ['a bad term', { kind: 'weighted-sum', terms: [{ weight: 1, loss: { kind: 'com-travel', axis: 0, direction: 1, group: 7 } }] }, /scene\.loss\.terms\[0\]\.loss\.group = 7 is not a group/],
     ['a non-finite weight', { kind: 'weighted-sum', terms: [{ weight: NaN, loss: { kind: 'com-travel', axis: 0, direction: 1 } }] }, /scene\.loss\.terms\[0\]\.weight = NaN is not finite/],

@@ -226,7 +226,7 @@ test('list --json names every scene with its kind and what it optimizes', () => 
   expect(r.code, r.all).toBe(0);
   const rows = JSON.parse(r.out.trim().split('\n').pop()!);
   const fold = rows.find((x: { name: string }) => x.name === 'cloth-fold-3d');
-  expect(fold).toMatchObject({ kind: 'shell', dim: 3, loss: 'com-target', optimize: { params: ['grippers[0].position', 'grippers[1].position'] } });
+  expect(fold).toMatchObject({ kind: 'shell', dim: 3, loss: 'match-pairs', optimize: { params: ['grippers[0].waypoints', 'grippers[1].waypoints'] } });
   expect(rows.find((x: { name: string }) => x.name === 'jelly-throw-2d').kind).toBe('mpm');
 });
 

@@ -25,7 +25,7 @@ const SPRING_SIZES: Record<string, { dim: number; n: [number, number]; maxSteps:
   'spring-walker-2d': { dim: 2, n: [20, 30], maxSteps: 400, loss: 'com-speed' },
   'spring-robot-3d': { dim: 3, n: [30, 80], maxSteps: 1000 },
   'cloth-drape-3d': { dim: 3, n: [500, 2000], maxSteps: 2000 },
-  'cloth-fold-3d': { dim: 3, n: [200, 400], maxSteps: 2000 },
+  'cloth-fold-3d': { dim: 3, n: [500, 700], maxSteps: 2000, loss: 'match-pairs' },
   'cloth-lift-3d': { dim: 3, n: [200, 400], maxSteps: 2000 },
   'paper-crease-3d': { dim: 3, n: [100, 300], maxSteps: 2000 },
 };

@@ -21,7 +21,8 @@ import { paramNames, type Scene } from '../simulators';
 import { SceneObjective } from '../opt/objective';
 import { shapeOptions } from '../opt/parameters';
 import { createOptimizer, optimizerNames, type OptimizerName } from '../opt/optimizers';
-import { initialLoopState, iterate, type IterationRecord, type LoopState } from '../opt/loop';
+import { initialLoopState, iterate, OptimizeError, type IterationRecord, type LoopState } from '../opt/loop';
+import { RolloutError } from '../core/rollout';
 import { UsageError, loadScene } from './args';
 import { appendJsonLine, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
 import { lossSvg } from './loss-svg';
@@ -82,6 +83,8 @@ export interface OptimizeSummary {
   seconds: number;
   dir: string;
   best: Record<string, number[]>;
+  /** Why the run stopped early: a blow-up or a non-finite loss or gradient (the command exits 4). */
+  error?: string;
 }
 
 export interface OptimizeResult {
@@ -198,6 +201,8 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     const tty = !o.json && !o.quiet && process.stdout.isTTY;
     const startIteration = loop.iteration;
     const t0 = performance.now();
+    // a blow-up or a non-finite gradient ends the run, after the results so far are written
+    let failure: RolloutError | OptimizeError | null = null;
     try {
       while (loop.iteration < config.iterations && !stop.stop) {
         const { record: rec, point } = await iterate(objective, opt, loop, { population: config.population });
@@ -219,6 +224,9 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
         if (tty) process.stdout.write(`\r${line}\x1b[K`); else out(line);
         if (rec.warning) { if (tty) process.stdout.write('\n'); console.error(`warning: ${rec.warning}`); }
       }
+    } catch (e) {
+      if (!(e instanceof RolloutError || e instanceof OptimizeError)) throw e;
+      failure = e;
     } finally {
       stop.dispose();
       if (tty) process.stdout.write('\n');
@@ -238,9 +246,13 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
       scene: scene.name, optimizer: config.optimizer, params: config.params, iters: loop.iteration,
       initialLoss: finiteOrNull(loop.initialLoss), finalLoss: finiteOrNull(losses.at(-1)), bestLoss, bestIteration: loop.best.iteration + 1,
       threshold: config.threshold, success: config.threshold !== null && bestLoss !== null && bestLoss <= config.threshold,
-      interrupted: stop.stop, seconds, dir, best: named,
+      interrupted: stop.stop, seconds, dir, best: named, ...(failure ? { error: failure.message } : {}),
     };
     writeJson(join(dir, 'summary.json'), summary);
+    if (failure) {
+      out(`stopped at iteration ${loop.iteration + 1}; the results of the ${loop.iteration} before are in ${dir}`);
+      throw failure;
+    }
     out(`${stop.stop ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}`
       + `${config.threshold !== null ? ` (threshold ${config.threshold.toPrecision(3)}: ${summary.success ? 'solved' : 'not reached'})` : ''}`);
     out(`results in ${dir}: summary.json, best.json, loss.svg, progress.jsonl, and the best trajectory in replay.json + replay.bin`);

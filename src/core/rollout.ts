@@ -15,13 +15,55 @@
 // rather than reaching into the tape.
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
 import type { Simulator, SimStatus } from './simulator';
-import { writeBuffer } from '../gpu/buffers';
+import { readF32, writeBuffer } from '../gpu/buffers';
 
 export class RolloutError extends Error {
   constructor(message: string, readonly step: number | null) {
     super(message);
     this.name = 'RolloutError';
   }
+}
+
+export interface BackwardOptions {
+  /** Reverse only the last `window` steps (truncated backpropagation through time). */
+  window?: number;
+  /**
+   * Called after each step adjoint with its step t and the buffer holding dL/d(state at t), every
+   * step submitted and waited for on its own (slow: for diagnosis); returning true stops the backward there.
+   */
+  inspect?: (t: number, g: GPUBuffer) => Promise<boolean>;
+}
+
+/** Where a backward first went non-finite: the step whose adjoint did, and the state fields it did in. */
+export interface NonFiniteAdjoint {
+  step: number;
+  fields: string[];
+}
+
+/**
+ * Runs `rollout` forward from state0 again and backward from gFinal step by step, reading
+ * dL/d(state) after every step adjoint, and returns the first step (in the backward's order, the
+ * latest) whose adjoint left a non-finite entry, with the fields it lies in; null when none did.
+ * For a message after a backward came out non-finite, not for every iteration.
+ */
+export async function firstNonFiniteAdjoint<S extends Simulator>(rollout: Rollout<S>, state0: Float32Array, gFinal: GPUBuffer): Promise<NonFiniteAdjoint | null> {
+  const sim = rollout.sim, { stride, items, fields } = sim.state;
+  await rollout.forward(state0);
+  let found: NonFiniteAdjoint | null = null;
+  const check = (t: number, g: Float32Array): boolean => {
+    const bad = new Set<string>();
+    for (let i = 0; i < g.length; i++) {
+      if (Number.isFinite(g[i])) continue;
+      const o = i % stride;
+      const inItems = i < sim.batch * items * stride;
+      bad.add(inItems ? fields.find((f) => o >= f.offset && o < f.offset + f.length)?.name ?? `slot ${o}` : 'tail');
+    }
+    if (bad.size) found = { step: t, fields: [...bad] };
+    return bad.size > 0;
+  };
+  if (check(rollout.steps, await readF32(sim.device, gFinal))) return found;
+  await rollout.backward(gFinal, { inspect: async (t, g) => check(t, await readF32(sim.device, g)) });
+  return found;
 }
 
 /** What one submit of a rollout carried: forward steps (recomputed ones included) and step adjoints. */
@@ -221,7 +263,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
    * last `window` steps are reversed (truncated backpropagation through time, against gradients
    * that explode over long chaotic rollouts).
    */
-  async backward(gFinal: GPUBuffer, o: { window?: number } = {}): Promise<GPUBuffer> {
+  async backward(gFinal: GPUBuffer, o: BackwardOptions = {}): Promise<GPUBuffer> {
     const sim = this.sim;
     if (sim.paramVersion !== this.paramVersion) {
       throw new Error(this.paramVersion < 0
@@ -278,7 +320,15 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
         hint = sim.encodeStepAdjoint(pass, { sIn: sIn.buf, sOut: sOut.buf, gOut, gIn, step: t, sPrev: sPrev?.buf ?? null }, hint);
         [gOut, gIn] = [gIn, gOut];
         adjoints++;
-        if (++encoded % this.stepsPerSubmit === 0) {
+        if (o.inspect) {
+          pass.end();
+          this.submit(enc, { steps, adjoints });
+          steps = adjoints = 0;
+          await this.queue.idle();
+          if (await o.inspect(t, gOut)) return gOut;
+          enc = dev.createCommandEncoder({ label: 'rollout.backward' });
+          pass = enc.beginComputePass(this.passDesc('rollout.adjoint'));
+        } else if (++encoded % this.stepsPerSubmit === 0) {
           pass.end();
           this.submit(enc, { steps, adjoints });
           steps = adjoints = 0;

@@ -3,7 +3,7 @@
 // keep the best point seen. What the caller keeps between iterations is a LoopState, which holds
 // nothing but numbers, so a run can be saved after any iteration and resumed bit for bit.
 import type { Optimizer } from './optimizers';
-import type { SceneObjective } from './objective';
+import type { NonFiniteReport, SceneObjective } from './objective';
 
 export interface LoopState {
   /** Iterations done. */
@@ -53,21 +53,23 @@ export function initialLoopState(theta0: Float64Array): LoopState {
 export async function iterate(objective: SceneObjective, opt: Optimizer, state: LoopState, o: { population: number }): Promise<Iteration> {
   const t0 = performance.now();
   const { thetas, gradient } = opt.ask();
-  let losses: number[], grad: Float64Array | undefined, com: number[] | null = null;
+  let losses: number[], grad: Float64Array | undefined, com: number[] | null = null, nonFinite: NonFiniteReport | undefined;
   if (gradient) {
     const v = await objective.gradient(thetas[0]);
     losses = [v.loss];
     grad = v.gradient;
     com = v.com;
+    nonFinite = v.nonFinite;
   } else {
     losses = await objective.losses(thetas, o.population);
   }
   const L = losses[0];
-  if (Number.isNaN(L)) throw new OptimizeError(`iteration ${state.iteration + 1}: the loss is NaN`);
+  // a blow-up in the forward is a RolloutError naming its step before we get here
+  if (Number.isNaN(L)) throw new OptimizeError(`iteration ${state.iteration + 1}: the loss is NaN, though every step's state stayed finite: the loss itself divides by zero or reads a NaN`);
   if (grad && !grad.every(Number.isFinite)) {
     const part = objective.params.partOf(grad.findIndex((x) => !Number.isFinite(x)));
-    throw new OptimizeError(`iteration ${state.iteration + 1}: the gradient of '${part}' is not finite (loss ${L}); `
-      + 'the rollout went through a singular point or blew up: try a smaller learning rate, --clip or fewer --steps');
+    throw new OptimizeError(`iteration ${state.iteration + 1}: the gradient of '${part}' is not finite (loss ${L}): ${describeNonFinite(nonFinite)}; `
+      + 'the rollout went through a singular point or its gradient exploded with the horizon: try a smaller learning rate, --clip, --window or fewer --steps');
   }
   // the best of every evaluated point, not only the current one (a population's best sample)
   losses.forEach((l, k) => {
@@ -95,4 +97,19 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
       optimizer: opt.describe(), seconds: (performance.now() - t0) / 1000, ...(warning ? { warning } : {}),
     },
   };
+}
+
+/** Where a gradient went non-finite, in words: the step and state fields first, then the parameters' kinds. */
+export function describeNonFinite(r: NonFiniteReport | undefined): string {
+  if (!r) return 'where is not known';
+  const parts: string[] = [];
+  if (r.adjoint) parts.push(`dL/d(state) first went non-finite in the adjoint of step ${r.adjoint.step} (${r.adjoint.fields.map((f) => `'${f}'`).join(', ')})`);
+  if (r.blocks.length) {
+    const [first, ...rest] = r.blocks;
+    const at = (b: { step: number | null }) => (b.step === null ? '' : ` from step ${b.step} back`);
+    parts.push(`the first parameter gradient to go non-finite is '${first.name}' (${first.kind})${at(first)}`
+      + (rest.length ? `, then ${rest.map((b) => `'${b.name}' (${b.kind})${at(b)}`).join(', ')}` : ''));
+  }
+  if (r.initialState) parts.push('dL/d(initial state) is non-finite');
+  return parts.join('; ') || 'no step or parameter block shows it';
 }

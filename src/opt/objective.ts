@@ -12,7 +12,7 @@
 import type { GpuContext } from '../gpu/device';
 import { readF32 } from '../gpu/buffers';
 import { createLoss, type Loss, type LossDesc, type LossValue } from '../core/loss';
-import { Rollout, RolloutError } from '../core/rollout';
+import { firstNonFiniteAdjoint, Rollout, RolloutError, type NonFiniteAdjoint } from '../core/rollout';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
@@ -46,6 +46,18 @@ export interface PointValue {
   /** Each shared copy's loss, and the metric its loss reports where it has one (com-speed: the achieved speed). */
   copies: number[];
   report?: number[];
+  /** Where a non-finite gradient came from (set only when the gradient has a non-finite entry). */
+  nonFinite?: NonFiniteReport;
+}
+
+/** Where a backward went non-finite, for its error message. */
+export interface NonFiniteReport {
+  /** The first step adjoint (in the backward's order: the latest step) that left dL/d(state) non-finite, and its fields; null if dL/d(state) stayed finite. */
+  adjoint: NonFiniteAdjoint | null;
+  /** The control blocks whose gradient is non-finite, latest non-finite row first (blocks without rows last), and that row's step. */
+  blocks: { name: string; kind: string; step: number | null }[];
+  /** Whether dL/d(initial state) has a non-finite entry. */
+  initialState: boolean;
 }
 
 interface Bound { sim: Simulator; params: ParameterVector; loss: Loss; rollout: Rollout }
@@ -118,7 +130,29 @@ export class SceneObjective {
       for (let i = 0; i < g.length; i++) gradient[i] += g[i];
     }
     if (this.shared > 1) for (let i = 0; i < gradient.length; i++) gradient[i] /= this.shared;
-    return { ...this.point(L), gradient };
+    if (gradient.every(Number.isFinite)) return { ...this.point(L), gradient };
+    return { ...this.point(L), gradient, nonFinite: await this.locateNonFinite(theta, gState, gCtrl) };
+  }
+
+  /** Where the backward at theta went non-finite: its step and state fields (by a slow step-by-step rerun), and the control blocks. */
+  private async locateNonFinite(theta: Float64Array, gState: Float32Array, gCtrl: Float32Array): Promise<NonFiniteReport> {
+    const { sim, loss, rollout } = this.one;
+    const blocks: NonFiniteReport['blocks'] = [];
+    for (const b of sim.params.blocks) {
+      let bad = false, step: number | null = null;
+      for (let c = 0; c < sim.batch; c++) {
+        const g = sim.params.unpack(gCtrl, c);
+        b.indices.forEach((i, k) => {
+          if (Number.isFinite(g[i])) return;
+          bad = true;
+          if (b.rowLength > 0) step = Math.max(step ?? -1, Math.floor(k / b.rowLength));
+        });
+      }
+      if (bad) blocks.push({ name: b.name, kind: b.kind, step });
+    }
+    blocks.sort((a, b) => (b.step ?? -1) - (a.step ?? -1));
+    const adjoint = this.o.window === undefined ? await firstNonFiniteAdjoint(rollout, this.inputsAt(theta).state0, loss.grad) : null;
+    return { adjoint, blocks, initialState: !gState.every(Number.isFinite) };
   }
 
   /** The loss at theta without its gradient (the means over the shared copies, and each copy's). */

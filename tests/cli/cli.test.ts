@@ -215,6 +215,15 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
       expect(foreign.code).toBe(2);
       expect(foreign.err).toMatch(/saved parameters have \d+ values, this scene's actuation have \d+/);
       expect(readFileSync(join(used, 'progress.jsonl'), 'utf8')).toBe(before);
+      // a step size that throws the jelly at 1e6: the second iteration's rollout blows up, which
+      // names its step; exit 4, and the first iteration's results stay
+      const wild = join(tmp(), 'run');
+      const blown = await run(['optimize', 'jelly-throw-2d', '--steps', '30', '--iters', '3', '--lr', '1e6', '--out', wild]);
+      expect(blown.code, blown.err).toBe(4);
+      expect(blown.err).toMatch(/error: rollout blew up at step \d+/);
+      expect(progress(wild)).toHaveLength(1);
+      for (const f of ['best.json', 'state.json', 'replay.bin']) expect(existsSync(join(wild, f)), f).toBe(true);
+      expect(JSON.parse(readFileSync(join(wild, 'summary.json'), 'utf8'))).toMatchObject({ iters: 1, success: false, error: expect.stringMatching(/blew up at step/) });
     } finally {
       spy.mockRestore();
     }

@@ -64,6 +64,8 @@ function constants(c: { lay: ControllerLayout; batch: number; state: StateLayout
   const units = [0];
   for (let l = 1; l <= L; l++) units.push(units[l - 1] + lay.sizes[l - 1]);
   const rates = lay.phaseRate.length ? lay.phaseRate : [0];
+  const shift = lay.goalLength ? lay.goalShift : [0], scale = lay.goalLength ? lay.goalScale : [1];
+  const f32s = (a: number[]) => `array<f32, ${a.length}>(${a.map(f32).join(', ')})`;
   const u = (name: string, x: number) => `const ${name}: u32 = ${x >>> 0}u;`;
   const at = (x: number) => (x < 0 ? NONE : x);
   return [
@@ -76,7 +78,9 @@ function constants(c: { lay: ControllerLayout; batch: number; state: StateLayout
     u('COPY_N', c.gradOffset), u('COPY_GROUPS', COPY_GROUPS),
     `const SCALE: f32 = ${f32(lay.scale)};`,
     `const FAULT: f32 = ${c.fault ? '1.05' : '1.0'};`,
-    `var<private> PHASE_RATE: array<f32, ${rates.length}> = array<f32, ${rates.length}>(${rates.map(f32).join(', ')});`,
+    `var<private> PHASE_RATE: array<f32, ${rates.length}> = ${f32s(rates)};`,
+    `var<private> GOAL_SHIFT: array<f32, ${shift.length}> = ${f32s(shift)};`,
+    `var<private> GOAL_SCALE: array<f32, ${scale.length}> = ${f32s(scale)};`,
     `var<private> SIZES: array<u32, ${L + 1}> = ${u32s(lay.sizes)};`,
     `var<private> W_OFF: array<u32, ${L}> = ${u32s(lay.weightOffsets)};`,
     `var<private> U_OFF: array<u32, ${L + 1}> = ${u32s(units)};`,

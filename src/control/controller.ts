@@ -20,7 +20,10 @@ export interface ControllerSpec {
   inputs?: ControllerInput[];
   /** Periods of the phase inputs, in seconds. Default [one tenth of the scene's duration]. */
   periods?: number[];
-  /** The goal: one vector for every copy, or one per copy (copy b takes goal[b % length]). */
+  /**
+   * The goal: one vector for every copy, or one per copy (copy b takes goal[b % length]). With
+   * several, the goal feature is normalised by them (goalNorm): the listed goals span [-1, 1].
+   */
   goal?: number[] | number[][];
   /** Actuation = scale * tanh(output). Default 1. */
   scale?: number;
@@ -40,6 +43,9 @@ export interface ControllerLayout {
   /** Phase inputs: t dt / period per step is t * phaseRate[k]. */
   phaseRate: number[];
   goalLength: number;
+  /** The goal feature is (goal[k] - goalShift[k]) * goalScale[k] (goalNorm). */
+  goalShift: number[];
+  goalScale: number[];
   /** Widths of every layer: features, hidden..., channels. */
   sizes: number[];
   /** Offset of layer l's weights [out][in] row-major, then its biases [out], in a copy's block. */
@@ -58,6 +64,7 @@ export function controllerLayout(spec: ControllerSpec, o: { dim: number; channel
   const periods = spec.periods ?? [o.duration / 10];
   const goal = goalRows(spec.goal);
   const goalLength = inputs.includes('goal') ? goal[0]?.length ?? 0 : 0;
+  const norm = goalNorm(goal, goalLength);
   let at = 0;
   const take = (name: ControllerInput, n: number) => { if (!inputs.includes(name)) return -1; const r = at; at += n; return r; };
   // the order of the features is the order of CONTROLLER_INPUTS, whatever the spec's order
@@ -68,7 +75,7 @@ export function controllerLayout(spec: ControllerSpec, o: { dim: number; channel
   for (let l = 0; l + 1 < sizes.length; l++) { weightOffsets.push(w); w += sizes[l] * sizes[l + 1] + sizes[l + 1]; }
   return {
     dim: o.dim, com, vel, phase: inputs.includes('phase') ? phase : -1, goal: goalAt, features: at,
-    phaseRate: inputs.includes('phase') ? periods.map((p) => o.dt / p) : [], goalLength,
+    phaseRate: inputs.includes('phase') ? periods.map((p) => o.dt / p) : [], goalLength, goalShift: norm.shift, goalScale: norm.scale,
     sizes, weightOffsets, weights: w, scale: spec.scale ?? 1,
   };
 }
@@ -76,6 +83,24 @@ export function controllerLayout(spec: ControllerSpec, o: { dim: number; channel
 /** The goals a scene's controller commands, one row per copy (copy b takes row b % rows), or none without a 'goal' input. */
 export function commandedGoals(spec: ControllerSpec | undefined): number[][] {
   return spec?.inputs?.includes('goal') ? goalRows(spec.goal) : [];
+}
+
+/**
+ * The goal feature's shift and scale per component, from the spec's goals: the midpoint of their
+ * range and one over its half, so the listed goals span [-1, 1] like the phase inputs. A command
+ * of raw size (target speeds of 0.03 to 0.12) beside inputs of +-1 barely moves the first layer,
+ * and the controller learns one behaviour for every command. A component that does not vary (one
+ * goal) is left as it is. Fixed by the spec, not by setGoals: a command the controller was not
+ * trained on is seen on the training scale.
+ */
+export function goalNorm(rows: number[][], n: number): { shift: number[]; scale: number[] } {
+  const shift: number[] = [], scale: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const lo = Math.min(...rows.map((r) => r[k])), hi = Math.max(...rows.map((r) => r[k]));
+    shift.push(hi > lo ? (hi + lo) / 2 : 0);
+    scale.push(hi > lo ? 2 / (hi - lo) : 1);
+  }
+  return { shift, scale };
 }
 
 function goalRows(goal: ControllerSpec['goal']): number[][] {
@@ -169,7 +194,7 @@ export function featuresRef(lay: ControllerLayout, s: FeatureInputs, t: number, 
     f[lay.phase + 2 * k] = Math.sin(ph);
     f[lay.phase + 2 * k + 1] = Math.cos(ph);
   });
-  for (let k = 0; k < lay.goalLength; k++) f[lay.goal + k] = goal[k];
+  for (let k = 0; k < lay.goalLength; k++) f[lay.goal + k] = (goal[k] - lay.goalShift[k]) * lay.goalScale[k];
   return f;
 }
 

@@ -20,8 +20,8 @@ let cache: PipelineCache;
 beforeAll(async () => { gpu = await requestGpu(); cache = new PipelineCache(gpu.device); });
 afterAll(() => gpu?.destroy());
 
-const spec: ControllerSpec = { hidden: [16], inputs: ['com', 'velocity', 'phase', 'goal'], periods: [0.01], goal: [0.3], seed: 2 };
 const goals = [[0.3], [-0.2], [0.7]];
+const spec: ControllerSpec = { hidden: [16], inputs: ['com', 'velocity', 'phase', 'goal'], periods: [0.01], goal: goals, seed: 2 };
 const B = goals.length;
 
 interface Family { name: string; make: (batch: number) => Promise<ControlledSim>; steps: number }

@@ -1,5 +1,6 @@
 // The controller's forward on the GPU against the float64 controller: the features of a read-back
-// state, and the actuation row the MLP writes for those features (rel 1e-5).
+// state, and the actuation row the MLP writes for those features (rel 1e-5); the goal feature
+// normalised by the spec's goals.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32 } from '../../src/gpu/buffers';
@@ -7,7 +8,7 @@ import { Rollout } from '../../src/core/rollout';
 import { SpringSim } from '../../src/springs/simulator';
 import { MpmSim } from '../../src/mpm/simulator';
 import { ControlledSim } from '../../src/control/controlled-sim';
-import { initialWeights, mlpRef, type ControllerSpec } from '../../src/control/controller';
+import { goalNorm, initialWeights, mlpRef, type ControllerSpec } from '../../src/control/controller';
 import { controlledReference, } from '../../src/control/gradcheck-subject';
 import { stateFeaturesRef } from '../../src/control/reference';
 import type { Simulator } from '../../src/core/simulator';
@@ -53,6 +54,8 @@ async function check(inner: Simulator, dt: number, T: number) {
       const fRef = stateFeaturesRef({ ...ref, com0: sim.com0.subarray(b * sim.dim, (b + 1) * sim.dim), goal: sim.goalOf(b) }, sb, steps - 1);
       const fGpu = feat.subarray(b * F, (b + 1) * F);
       expect(relErr(fGpu, fRef)).toBeLessThan(FORWARD_TOL);
+      // the two goals, 0.5 and -0.3, span the goal feature's [-1, 1]
+      expect(fGpu[sim.layout.goal]).toBeCloseTo(b === 0 ? 1 : -1, 6);
       const aRef = mlpRef(sim.layout, sim.params.values(b).subarray(sim.inner.params.size), fGpu);
       const row = Math.min(steps - 1, sim.horizon - 1);
       const aGpu = ctrl.subarray(act.offset + b * act.copyStride + row * A, act.offset + b * act.copyStride + (row + 1) * A);
@@ -73,4 +76,12 @@ test('springs: features and MLP output of two copies with different weights matc
 test('MPM: features and MLP output of two copies with different weights match float64', async () => {
   const scene = tinyScene({ dim: 2, actuated: true, material: 'elastic' });
   await check(await MpmSim.create(gpu, scene, { batch: 2 }), scene.dt, scene.steps);
+});
+
+test('goalNorm: the listed goals span [-1, 1] per component; a component that does not vary is left as it is', () => {
+  const n = goalNorm([[0.03, 2], [0.12, 2], [0.06, 2]], 2);
+  expect(n.shift[0]).toBeCloseTo(0.075, 12);
+  expect((0.03 - n.shift[0]) * n.scale[0]).toBeCloseTo(-1, 12);
+  expect((0.12 - n.shift[0]) * n.scale[0]).toBeCloseTo(1, 12);
+  expect([n.shift[1], n.scale[1]]).toEqual([0, 1]);
 });

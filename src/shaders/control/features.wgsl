@@ -1,9 +1,10 @@
 // Controller features of each batch copy (controlled-sim.ts writes the constants and bindings).
 // features: reads s_in (items' x and v), the mass fractions and initial centre of mass (model),
 // the goal; writes feat[b][NF]: com - com0, mass-weighted mean velocity, sin and cos of
-// 2 pi fract(t dt / period) per period, the goal. One workgroup per copy; the mass-weighted sums
-// run in a fixed order (a strided loop per invocation, then a tree), so a copy's features are
-// the same bytes whatever the batch.
+// 2 pi fract(t dt / period) per period, the goal scaled as (goal - GOAL_SHIFT) GOAL_SCALE
+// (controller.ts's goalNorm). One workgroup per copy; the mass-weighted sums run in a fixed order
+// (a strided loop per invocation, then a tree), so a copy's features are the same bytes whatever
+// the batch.
 
 const WG: u32 = 64u;
 const SUMS: u32 = 2u * DIM;
@@ -41,5 +42,5 @@ fn features(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
     feat[f + F_PHASE + 2u * k] = sin(ph);
     feat[f + F_PHASE + 2u * k + 1u] = cos(ph);
   }
-  for (var k = 0u; k < N_GOAL; k++) { feat[f + F_GOAL + k] = goal[b * N_GOAL + k]; }
+  for (var k = 0u; k < N_GOAL; k++) { feat[f + F_GOAL + k] = (goal[b * N_GOAL + k] - GOAL_SHIFT[k]) * GOAL_SCALE[k]; }
 }

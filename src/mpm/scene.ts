@@ -173,6 +173,8 @@ export interface OptimizeDesc {
   harmonics?: number;
   /** '<body>.waypoints' ('colliders[k]', 'grippers[k]'): knots of the track's offset after its fixed start (default 4). */
   waypoints?: number;
+  /** '<body>.waypoints': the box (lowest and highest corner) the knots stay in (default: the domain, 0 to its extent). */
+  trackBounds?: { min: number[]; max: number[] };
   /** adam, gd: iterations in a row without a better loss before restarting from the best point at half the rate (default 1). */
   patience?: number;
 }

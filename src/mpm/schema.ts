@@ -316,6 +316,7 @@ export function optimizeSchema() {
     period: opt(num({ min: 0, minOpen: true, max: 1e9 })),
     harmonics: opt(int(1, 16)),
     waypoints: opt(int(1, 1024)),
+    trackBounds: opt(object({ min: arrayOf(f32, { min: 2, max: 3 }), max: arrayOf(f32, { min: 2, max: 3 }) })),
     patience: opt(int(1, 1000)),
   });
 }

@@ -76,13 +76,15 @@ export interface ShapeOptions {
   offset?: number;
   /** '<body>.waypoints': knots after the fixed start (default 4). */
   waypoints?: number;
+  /** '<body>.waypoints': the box the body's knots stay in (default: the simulator's domain, 0 to its extent). */
+  trackBounds?: { min: number[]; max: number[] };
   /** Seconds per step: '<body>.waypoints' sets a velocity track to its position track's slope. */
   dt?: number;
 }
 
 /** The shape options a scene's optimize record names, with the scene's step. */
-export function shapeOptions(o: { period?: number; harmonics?: number; waypoints?: number } | undefined, dt: number): ShapeOptions {
-  return { period: o?.period, harmonics: o?.harmonics, waypoints: o?.waypoints, dt };
+export function shapeOptions(o: { period?: number; harmonics?: number; waypoints?: number; trackBounds?: { min: number[]; max: number[] } } | undefined, dt: number): ShapeOptions {
+  return { period: o?.period, harmonics: o?.harmonics, waypoints: o?.waypoints, trackBounds: o?.trackBounds, dt };
 }
 
 /**
@@ -138,7 +140,8 @@ function periodicActuation(sim: Simulator, o: ShapeOptions): Parameter {
  * starts where the scene puts it, linear in between. A whole track in W x DIM numbers, smooth enough
  * that a gradient step or a sample moves the body along a path rather than teleporting it on one
  * step. Where the body also has a velocity track ('<body>.velocity', MPM colliders), that track gets
- * the offset's slope added, so position and velocity stay one motion. Linear in theta.
+ * the offset's slope added, so position and velocity stay one motion. Linear in theta. The knots
+ * are clamped into a box (the domain by default), so no step carries a body out of the world.
  */
 function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
   const pos = sim.params.blocks.find((x) => x.name === `${body}.position` && x.kind === 'track');
@@ -161,6 +164,10 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
   const v0 = vel ? Float64Array.from(vel.indices, (i) => base[i]) : null;
   // knot k (1..W) is theta[(k - 1) d ..]; knot 0 is zero
   const knot = (theta: Float64Array, k: number, c: number) => (k === 0 ? 0 : theta[(k - 1) * d + c]);
+  const box = o.trackBounds ?? { min: sim.extent.map(() => 0), max: sim.extent };
+  if (box.min.length !== d || box.max.length !== d) throw new RangeError(`optimize.trackBounds: min and max need ${d} numbers each (one per axis), got ${box.min.length} and ${box.max.length}`);
+  box.min.forEach((lo, c) => { if (!(lo <= box.max[c])) throw new RangeError(`optimize.trackBounds.max[${c}] = ${box.max[c]}: allowed >= min[${c}] = ${lo}`); });
+  const knotRow = (k: number) => Math.min(rows - 1, Math.round(k * span));
   const addKnot = (out: Float64Array, k: number, c: number, g: number) => { if (k > 0) out[(k - 1) * d + c] += g; };
   return {
     name: `${body}.waypoints`, size: W * d, initial: new Float64Array(W * d),
@@ -174,6 +181,12 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
         }
       }
     },
+    clamp(theta) {
+      for (let k = 1; k <= W; k++) for (let c = 0; c < d; c++) {
+        const at = p0[knotRow(k) * d + c], i = (k - 1) * d + c;
+        theta[i] = Math.min(box.max[c], Math.max(box.min[c], at + theta[i])) - at;
+      }
+    },
     gradient(_g, gCtrl, out) {
       out.fill(0);
       for (let t = 0; t < rows; t++) {
@@ -185,7 +198,6 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
         }
       }
     },
-    clamp() {},
   };
 }
 

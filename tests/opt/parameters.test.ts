@@ -129,3 +129,23 @@ test('<body>.waypoints: a collider track by a few knots, its velocity the slope,
   expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt, waypoints: 0 })).toThrow(/optimize.waypoints = 0/);
   sim.destroy();
 });
+
+test('<body>.waypoints: knots are clamped into the track box, the domain by default', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic', collider: true }));
+  const pos = sim.params.blocks.find((b) => b.name === 'colliders[0].position')!;
+  const base = sim.params.values(0);
+  const last = [base[pos.indices[pos.indices.length - 2]], base[pos.indices[pos.indices.length - 1]]];
+  const p = new ParameterVector(sim, ['colliders[0].waypoints'], { waypoints: 2, dt: 1e-3 });
+  const theta = Float64Array.of(-50, 50, 50, -50);
+  p.clamp(theta);
+  // the last knot: pushed to the domain's corner (x to its extent, y to 0)
+  expect(last[0] + theta[2]).toBeCloseTo(sim.extent[0], 6);
+  expect(last[1] + theta[3]).toBeCloseTo(0, 6);
+  const boxed = new ParameterVector(sim, ['colliders[0].waypoints'], { waypoints: 2, dt: 1e-3, trackBounds: { min: [0.2, 0.3], max: [0.4, 0.5] } });
+  const t2 = Float64Array.of(-50, 50, 50, -50);
+  boxed.clamp(t2);
+  expect(last[0] + t2[2]).toBeCloseTo(0.4, 6);
+  expect(last[1] + t2[3]).toBeCloseTo(0.3, 6);
+  expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt: 1e-3, trackBounds: { min: [0, 0, 0], max: [1, 1, 1] } })).toThrow(/trackBounds: min and max need 2 numbers/);
+  sim.destroy();
+});

@@ -18,6 +18,8 @@ export interface LossContext {
   groupSize(g: number): number | undefined;
   /** Length of the goal vector the scene's controller is commanded (0 or absent: no controller with a 'goal' input). */
   goalLength?: number;
+  /** The scene's steps, where known: a term's `step` is at most this. */
+  steps?: number;
 }
 
 /** Checks a loss's shape and its rules; `field` is where it sits in a scene. */
@@ -36,6 +38,9 @@ export function checkLossRules(desc: LossDesc, ctx: LossContext, field = 'loss')
 }
 
 function checkTerm(desc: TermLossDesc, ctx: LossContext, f: string): void {
+  if ('step' in desc && desc.step !== undefined && ctx.steps !== undefined && desc.step > ctx.steps) {
+    throw sceneError(`${f}.step`, show(desc.step), "is past the scene's last step", `integers in [0, ${ctx.steps}]`);
+  }
   if (desc.kind === 'match-pairs') {
     const seen = new Set<number>();
     desc.pairs.forEach((pair, p) => pair.forEach((it, k) => {

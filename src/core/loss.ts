@@ -17,6 +17,8 @@ export interface ComTargetLossDesc {
   kind: 'com-target';
   /** Index into groups (absent: group 0). */
   group?: number;
+  /** The step whose state the loss reads (absent: the last): an observation along the way. */
+  step?: number;
   /** Target position, one coordinate per axis. */
   target: number[];
 }
@@ -26,6 +28,8 @@ export interface ComTravelLossDesc {
   kind: 'com-travel';
   /** Index into groups (absent: group 0). */
   group?: number;
+  /** The step whose state the loss reads (absent: the last): an observation along the way. */
+  step?: number;
   /** The axis travelled along (0: x, 1: y, 2: z). */
   axis: number;
   /** +1: forward along the axis, -1: backward. */
@@ -61,6 +65,8 @@ export interface RegionFractionLossDesc {
   kind: 'region-fraction';
   /** Index into groups (absent: group 0). */
   group?: number;
+  /** The step whose state the loss reads (absent: the last): an observation along the way. */
+  step?: number;
   /** The target region, an axis-aligned box: its lowest and highest corner. */
   target: { min: number[]; max: number[] };
   /** Length over which an item counts from 0 to 1 as it enters the box (a sigmoid of the signed distance over it). */
@@ -70,6 +76,8 @@ export interface RegionFractionLossDesc {
 /** Mean squared distance of items' positions to observed ones at the final step (imitation, system identification). */
 export interface MatchPositionsLossDesc {
   kind: 'match-positions';
+  /** The step whose state the loss reads (absent: the last): an observation along the way. */
+  step?: number;
   /** Index into groups (absent: group 0); unused when items are listed. */
   group?: number;
   /** Item indices (particles or vertices, as the scene lists them); absent: every item of the group. */
@@ -84,6 +92,8 @@ export interface MatchPositionsLossDesc {
  */
 export interface MatchPairsLossDesc {
   kind: 'match-pairs';
+  /** The step whose state the loss reads (absent: the last): an observation along the way. */
+  step?: number;
   /** [a, b] item indices (particles or vertices, as the scene lists them); every item in at most one pair. */
   pairs: number[][];
   /** Not used by this kind (com-target's field). */
@@ -119,16 +129,27 @@ export interface LossValue {
 }
 
 export interface Loss {
-  /** dL/d(state) of the last evaluate, a state buffer. */
+  /** dL/d(final state) of the last evaluate, a state buffer. */
   readonly grad: GPUBuffer;
-  /** Evaluates the loss on `state` (every batch copy) and writes dL/dstate into grad. */
-  evaluate(state: GPUBuffer): Promise<LossValue>;
+  /** Steps before the last whose states terms observe (their `step`), ascending: a rollout keeps them, and its backward adds gradAt(t) as it passes t. */
+  readonly observed: number[];
+  /** dL/d(state at an observed step t) of the last evaluate. */
+  gradAt(t: number): GPUBuffer;
+  /** Evaluates the loss on the final `state` and, for terms with a step, on at(step) (every batch copy), writing the gradients. */
+  evaluate(state: GPUBuffer, at?: (step: number) => GPUBuffer): Promise<LossValue>;
   destroy(): void;
 }
 
 export interface LossOptions {
   /** Seconds the rollout covers (its steps times dt): com-speed's mean speed is travel over it. */
   duration?: number;
+  /** The rollout's steps T: terms with a `step` read that step's state (at most T). */
+  steps?: number;
+}
+
+/** The step a term reads: its own, or the last. */
+function termStep(desc: TermLossDesc, T: number | undefined): number | undefined {
+  return 'step' in desc && desc.step !== undefined && desc.step !== T ? desc.step : undefined;
 }
 
 /** Checks desc (a SceneError naming the field) before any GPU work, then builds the loss. */
@@ -136,18 +157,30 @@ export async function createLoss(sim: Simulator, desc: LossDesc, o: LossOptions 
   checkLoss(desc, lossContext(sim));
   const speeds = desc.kind === 'weighted-sum' ? desc.terms.some((t) => t.loss.kind === 'com-speed') : desc.kind === 'com-speed';
   if (speeds && !(o.duration !== undefined && o.duration > 0)) throw new RangeError(`loss: com-speed needs the rollout's duration (createLoss's duration option, > 0), got ${o.duration}`);
-  const grad = sim.createState('loss.grad');
-  const reducer = new Reducer(sim.device, sim.cache);
   const terms = desc.kind === 'weighted-sum' ? desc.terms : [{ weight: 1, loss: desc }];
+  terms.forEach((t, i) => {
+    const s = 'step' in t.loss ? t.loss.step : undefined;
+    const field = desc.kind === 'weighted-sum' ? `loss.terms[${i}].loss.step` : 'loss.step';
+    if (s !== undefined && o.steps === undefined) throw new RangeError(`${field} = ${s}: a loss that observes a step needs the rollout's steps (createLoss's steps option)`);
+    if (s !== undefined && s > o.steps!) throw new RangeError(`${field} = ${s} is past the rollout's last step: allowed integers in [0, ${o.steps}]`);
+  });
+  const observed = [...new Set(terms.map((t) => termStep(t.loss, o.steps)).filter((s): s is number => s !== undefined))].sort((a, b) => a - b);
+  const grad = sim.createState('loss.grad');
+  const grads = new Map(observed.map((s) => [s, sim.createState(`loss.grad${s}`)]));
+  const reducer = new Reducer(sim.device, sim.cache);
   const parts: ItemLoss[] = [];
   try {
-    for (const t of terms) parts.push(await ItemLoss.create(sim, t.loss, t.weight, grad, reducer, o));
+    for (const t of terms) {
+      const s = termStep(t.loss, o.steps);
+      parts.push(await ItemLoss.create(sim, t.loss, t.weight, s === undefined ? grad : grads.get(s)!, s, reducer, o));
+    }
   } catch (e) {
     for (const p of parts) p.destroy();
     grad.destroy();
+    for (const g of grads.values()) g.destroy();
     throw e;
   }
-  return new GpuLoss(sim, desc.kind === 'weighted-sum', parts, grad, reducer);
+  return new GpuLoss(sim, desc.kind === 'weighted-sum', parts, grad, grads, reducer);
 }
 
 /** What checkLoss needs to know of a simulator. */
@@ -257,7 +290,7 @@ class ItemLoss {
   private kernels!: Record<'terms' | 'finish' | 'grad', ComputeKernel>;
 
   private constructor(readonly sim: Simulator, readonly setup: ItemSetup, readonly desc: TermLossDesc, readonly weight: number,
-    readonly grad: GPUBuffer, private readonly reducer: Reducer, private readonly o: LossOptions) {
+    readonly grad: GPUBuffer, readonly step: number | undefined, private readonly reducer: Reducer, private readonly o: LossOptions) {
     const { dim: d, batch: B, device: dev } = sim;
     const s = setup, L = `loss.${s.name}`;
     this.count = s.items.length;
@@ -278,8 +311,8 @@ class ItemLoss {
     ];
   }
 
-  static async create(sim: Simulator, desc: TermLossDesc, scale: number, grad: GPUBuffer, reducer: Reducer, o: LossOptions): Promise<ItemLoss> {
-    const l = new ItemLoss(sim, setup(sim, desc, o), desc, scale, grad, reducer, o);
+  static async create(sim: Simulator, desc: TermLossDesc, scale: number, grad: GPUBuffer, step: number | undefined, reducer: Reducer, o: LossOptions): Promise<ItemLoss> {
+    const l = new ItemLoss(sim, setup(sim, desc, o), desc, scale, grad, step, reducer, o);
     const code = composePlain(sim.dim, `const ROWS: u32 = ${l.rows}u;\n${lossShaders.common}\n${lossShaders[l.setup.name]}`);
     const kinds = ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'rw'] as const;
     const k = (entry: string) => sim.cache.computeAsync(`loss.${l.setup.name}.${sim.dim}d.r${l.rows}.${entry}`, code, [...kinds], entry);
@@ -344,18 +377,29 @@ class ItemLoss {
 class GpuLoss implements Loss {
   private readonly readback: GPUBuffer;
 
+  readonly observed: number[];
+
   constructor(readonly sim: Simulator, private readonly isSum: boolean, private readonly parts: ItemLoss[],
-    readonly grad: GPUBuffer, private readonly reducer: Reducer) {
+    readonly grad: GPUBuffer, private readonly grads: Map<number, GPUBuffer>, private readonly reducer: Reducer) {
     this.readback = createBuffer(sim.device, 'loss.readback', parts.length * sim.batch * OUT * 4);
+    this.observed = [...grads.keys()];
   }
 
-  async evaluate(state: GPUBuffer): Promise<LossValue> {
+  gradAt(t: number): GPUBuffer {
+    const g = this.grads.get(t);
+    if (!g) throw new RangeError(`loss: no term observes step ${t} (observed: ${this.observed.join(', ') || 'none'})`);
+    return g;
+  }
+
+  async evaluate(state: GPUBuffer, at?: (step: number) => GPUBuffer): Promise<LossValue> {
     const dev = this.sim.device, bytes = this.sim.batch * OUT * 4;
+    if (this.observed.length && !at) throw new Error(`loss: terms observe steps ${this.observed.join(', ')}: evaluate needs their states (at)`);
     for (const p of this.parts) p.refresh();
     const enc = dev.createCommandEncoder({ label: 'loss' });
     enc.clearBuffer(this.grad);
+    for (const g of this.grads.values()) enc.clearBuffer(g);
     this.parts.forEach((p, i) => {
-      p.encode(enc, state);
+      p.encode(enc, p.step === undefined ? state : at!(p.step));
       enc.copyBufferToBuffer(p.out, 0, this.readback, i * bytes, bytes);
     });
     dev.queue.submit([enc.finish()]);
@@ -369,6 +413,7 @@ class GpuLoss implements Loss {
   destroy(): void {
     for (const p of this.parts) p.destroy();
     this.grad.destroy();
+    for (const g of this.grads.values()) g.destroy();
     this.readback.destroy();
     this.reducer.destroy();
   }

@@ -16,6 +16,7 @@
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
 import type { Simulator, SimStatus } from './simulator';
 import { readF32, writeBuffer } from '../gpu/buffers';
+import type { ComputeKernel } from '../gpu/pipeline-cache';
 
 export class RolloutError extends Error {
   constructor(message: string, readonly step: number | null) {
@@ -27,6 +28,8 @@ export class RolloutError extends Error {
 export interface BackwardOptions {
   /** Reverse only the last `window` steps (truncated backpropagation through time). */
   window?: number;
+  /** dL/d(state at t) of losses that observe step t (0 <= t < T), added as the backward passes t. */
+  inject?: Map<number, GPUBuffer>;
   /**
    * Called after each step adjoint with its step t and the buffer holding dL/d(state at t), every
    * step submitted and waited for on its own (slow: for diagnosis); returning true stops the backward there.
@@ -46,9 +49,10 @@ export interface NonFiniteAdjoint {
  * latest) whose adjoint left a non-finite entry, with the fields it lies in; null when none did.
  * For a message after a backward came out non-finite, not for every iteration.
  */
-export async function firstNonFiniteAdjoint<S extends Simulator>(rollout: Rollout<S>, state0: Float32Array, gFinal: GPUBuffer): Promise<NonFiniteAdjoint | null> {
+export async function firstNonFiniteAdjoint<S extends Simulator>(rollout: Rollout<S>, state0: Float32Array, gFinal: GPUBuffer,
+  o: { keep?: number[]; inject?: Map<number, GPUBuffer> } = {}): Promise<NonFiniteAdjoint | null> {
   const sim = rollout.sim, { stride, items, fields } = sim.state;
-  await rollout.forward(state0);
+  await rollout.forward(state0, { keep: o.keep });
   let found: NonFiniteAdjoint | null = null;
   const check = (t: number, g: Float32Array): boolean => {
     const bad = new Set<string>();
@@ -62,7 +66,7 @@ export async function firstNonFiniteAdjoint<S extends Simulator>(rollout: Rollou
     return bad.size > 0;
   };
   if (check(rollout.steps, await readF32(sim.device, gFinal))) return found;
-  await rollout.backward(gFinal, { inspect: async (t, g) => check(t, await readF32(sim.device, g)) });
+  await rollout.backward(gFinal, { inject: o.inject, inspect: async (t, g) => check(t, await readF32(sim.device, g)) });
   return found;
 }
 
@@ -121,6 +125,8 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   stepsPerSubmit = 32;
   /** Where submits go; a benchmark may wrap it to time passes or interleave work (src/bench). */
   queue: RolloutQueue;
+  /** States the forward copied aside (its keep option), by step. */
+  private readonly keptStates = new Map<number, GPUBuffer>();
 
   constructor(readonly sim: S, readonly steps: number, mode: CheckpointMode = 'auto') {
     this.schedule = planCheckpoints(steps, mode);
@@ -198,9 +204,17 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     };
   }
 
-  /** Runs T steps from state0 (record array or a state buffer). Throws RolloutError on blow-up. */
-  async forward(state0: Float32Array | GPUBuffer = this.sim.state0): Promise<StatusOf<S>> {
+  /**
+   * Runs T steps from state0 (record array or a state buffer). Throws RolloutError on blow-up.
+   * `keep`: steps whose states are copied aside on the way (kept(t)), for losses that observe them.
+   */
+  async forward(state0: Float32Array | GPUBuffer = this.sim.state0, o: { keep?: number[] } = {}): Promise<StatusOf<S>> {
     const sim = this.sim;
+    const keep = new Set(o.keep ?? []);
+    for (const t of keep) {
+      if (!(Number.isInteger(t) && t >= 0 && t <= this.steps)) throw new RangeError(`keep: step ${t} is not a step of this rollout: allowed integers in [0, ${this.steps}]`);
+      if (!this.keptStates.has(t)) this.keptStates.set(t, sim.createState(`kept${t}`));
+    }
     // Nothing from an earlier rollout stays valid: the recompute must not take a slot that happens
     // to hold the same step number of the last forward for this one's.
     for (const s of this.slots) s.holds = -1;
@@ -217,15 +231,22 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     const { starts } = this.schedule;
     let cur = s0;
     let seg = 0;
+    const copyAside = (enc: GPUCommandEncoder, t: number, from: GPUBuffer) => enc.copyBufferToBuffer(from, 0, this.keptStates.get(t)!, 0, sim.stateBytes);
     for (let t0 = 0; t0 < this.steps; t0 += this.stepsPerSubmit) {
       const enc = sim.device.createCommandEncoder({ label: 'rollout.forward' });
-      const pass = enc.beginComputePass(this.passDesc('rollout.forward'));
+      if (t0 === 0 && keep.has(0)) copyAside(enc, 0, s0.buf);
+      let pass = enc.beginComputePass(this.passDesc('rollout.forward'));
       for (let t = t0; t < Math.min(this.steps, t0 + this.stepsPerSubmit); t++) {
         if (t === starts[seg + 1]) seg++;
         const out = this.forwardSlot(seg, t + 1);
         sim.encodeStep(pass, cur.buf, out.buf, t);
         out.holds = t + 1;
         cur = out;
+        if (keep.has(t + 1)) {
+          pass.end();
+          copyAside(enc, t + 1, out.buf);
+          pass = enc.beginComputePass(this.passDesc('rollout.forward'));
+        }
       }
       pass.end();
       this.submit(enc, { steps: Math.min(this.steps, t0 + this.stepsPerSubmit) - t0, adjoints: 0 });
@@ -245,6 +266,13 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     const c = this.schedule.starts[k];
     const s = t > c ? this.slotFor(k, t - 1) : k > 0 ? this.slots[k - 1] : null;
     return s && s.holds === t - 1 ? s : null;
+  }
+
+  /** State t as the last forward kept it aside (its `keep` option). */
+  kept(t: number): GPUBuffer {
+    const b = this.keptStates.get(t);
+    if (!b) throw new Error(`tape: step ${t} was not kept; pass it in forward's keep option`);
+    return b;
   }
 
   /** The state buffer holding step t, if the tape still has it. */
@@ -272,6 +300,9 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     }
     const [gA, gB] = this.gradBuffers();
     const dev = sim.device;
+    const inject = o.inject ?? new Map<number, GPUBuffer>();
+    for (const t of inject.keys()) if (!(Number.isInteger(t) && t >= 0 && t < this.steps)) throw new RangeError(`inject: step ${t}: allowed integers in [0, ${this.steps - 1}] (step ${this.steps}'s gradient is gFinal)`);
+    const add = inject.size ? await this.addKernel() : null;
     let enc = dev.createCommandEncoder({ label: 'rollout.backward' });
     sim.clearAdjoint(enc);
     enc.copyBufferToBuffer(gFinal, 0, gA, 0, sim.stateBytes);
@@ -312,14 +343,17 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
       for (let t = c + L - 1; t >= Math.max(c, lo); t--) {
         const sIn = this.slotFor(k, t);
         const sOut = this.slotFor(k, t + 1);
-        // the window's first step shares no work with the step before it, which is not reversed
-        const sPrev = t === lo && lo > 0 ? null : this.prevSlot(k, t);
+        // the window's first step shares no work with the step before it, which is not reversed;
+        // nor does a step whose result gets a loss's gradient added (the fused work would miss it)
+        const sPrev = (t === lo && lo > 0) || inject.has(t) ? null : this.prevSlot(k, t);
         if (sIn.holds !== t || sOut.holds !== t + 1) {
           throw new Error(`tape: the adjoint of step ${t} would read buffers holding steps ${sIn.holds} and ${sOut.holds}`);
         }
         hint = sim.encodeStepAdjoint(pass, { sIn: sIn.buf, sOut: sOut.buf, gOut, gIn, step: t, sPrev: sPrev?.buf ?? null }, hint);
         [gOut, gIn] = [gIn, gOut];
         adjoints++;
+        const g = inject.get(t);
+        if (g) this.encodeAdd(pass, add!, g, gOut);
         if (o.inspect) {
           pass.end();
           this.submit(enc, { steps, adjoints });
@@ -347,8 +381,29 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     return gOut;
   }
 
+  /** dst += src over a whole state buffer: a loss's gradient of an observed step joins dL/d(state). */
+  private addKernel(): Promise<ComputeKernel> {
+    const code = `@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = gid.x + gid.y * nw.x * 64u;
+  if (i < arrayLength(&dst)) { dst[i] += src[i]; }
+}`;
+    return this.sim.cache.computeAsync('rollout.add', code, ['read', 'rw']);
+  }
+
+  private encodeAdd(pass: GPUComputePassEncoder, k: ComputeKernel, src: GPUBuffer, dst: GPUBuffer): void {
+    const groups = Math.ceil(this.sim.stateBytes / 4 / 64);
+    const x = Math.min(groups, 65535);
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, this.sim.cache.bindGroup('rollout.add.bind', k.layout, [src, dst]));
+    pass.dispatchWorkgroups(x, Math.ceil(groups / x));
+  }
+
   destroy(): void {
     for (const s of this.slots) s.buf.destroy();
     for (const g of this.grads) g.destroy();
+    for (const b of this.keptStates.values()) b.destroy();
   }
 }

@@ -265,14 +265,15 @@ function termLossSchemas(c: SchemaContext) {
   const point = arrayOf(f32, perAxis(c));
   const perItem = c.n !== undefined ? { min: 1, max: c.n, why: 'at most one per item' } : { min: 1 };
   const noTarget = (fields: string) => opt(v.never(`the fields ${fields}`));
+  const step = opt(int(0, MAX_STEPS));
   return [
-    object({ kind: v.literal('com-target'), group, target: point }),
+    object({ kind: v.literal('com-target'), group, step, target: point }),
     object({
-      kind: v.literal('com-travel'), group,
+      kind: v.literal('com-travel'), group, step,
       axis: int(0, (c.dim ?? 3) - 1),
       direction: oneOf([1, -1]),
       origin: opt(f32),
-      target: noTarget('kind, group, axis, direction, origin'),
+      target: noTarget('kind, group, step, axis, direction, origin'),
     }),
     object({
       kind: v.literal('com-speed'), group,
@@ -281,9 +282,9 @@ function termLossSchemas(c: SchemaContext) {
       goal: opt(int(0, 15)),
       target: noTarget('kind, group, axis, speed, goal'),
     }),
-    object({ kind: v.literal('region-fraction'), group, target: object({ min: point, max: point }), width: positive }),
-    object({ kind: v.literal('match-positions'), group, items: opt(arrayOf(int(0), perItem)), target: arrayOf(point, perItem) }),
-    object({ kind: v.literal('match-pairs'), pairs: arrayOf(arrayOf(int(0), { min: 2, max: 2 }), c.n !== undefined ? { min: 1, max: Math.max(1, Math.floor(c.n / 2)), why: 'each item in at most one pair' } : { min: 1 }), target: noTarget('kind, pairs') }),
+    object({ kind: v.literal('region-fraction'), group, step, target: object({ min: point, max: point }), width: positive }),
+    object({ kind: v.literal('match-positions'), group, step, items: opt(arrayOf(int(0), perItem)), target: arrayOf(point, perItem) }),
+    object({ kind: v.literal('match-pairs'), step, pairs: arrayOf(arrayOf(int(0), { min: 2, max: 2 }), c.n !== undefined ? { min: 1, max: Math.max(1, Math.floor(c.n / 2)), why: 'each item in at most one pair' } : { min: 1 }), target: noTarget('kind, step, pairs') }),
   ] as const;
 }
 

@@ -227,7 +227,7 @@ function checkLoss(s: MpmScene): void {
   if (s.loss) {
     const sizes = new Array<number>(s.groups.length).fill(0);
     for (const g of s.particles.group) if (g < sizes.length) sizes[g]++;
-    checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g], goalLength: commandedGoals(s.controller)[0]?.length ?? 0 }, 'loss');
+    checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g], goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps }, 'loss');
   }
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);

@@ -95,7 +95,7 @@ export class SceneObjective {
         sim.setGoals(o.goals); // copy b: goal b % S, in a population too
       }
       const params = new ParameterVector(sim, o.params, o.shape);
-      const loss = await createLoss(sim, scene.loss!, { duration: o.steps * scene.dt });
+      const loss = await createLoss(sim, scene.loss!, { duration: o.steps * scene.dt, steps: o.steps });
       return { sim, params, loss, rollout: new Rollout(sim, o.steps, o.checkpoint ?? 'auto') };
     } catch (e) {
       sim.destroy();
@@ -120,7 +120,7 @@ export class SceneObjective {
     const { sim, params, loss, rollout } = this.one;
     const L = await this.forward(theta);
     const window = this.o.window !== undefined && this.o.window < this.o.steps ? this.o.window : undefined;
-    const back = await rollout.backward(loss.grad, { window });
+    const back = await rollout.backward(loss.grad, { window, inject: observedGrads(loss) });
     // a truncated backward ends at state T - window, which no parameter is: the initial state gets none
     const gState = window === undefined ? await readF32(this.gpu.device, back) : new Float32Array(sim.stateBytes / 4);
     const gCtrl = await readF32(this.gpu.device, sim.paramGrad);
@@ -151,7 +151,7 @@ export class SceneObjective {
       if (bad) blocks.push({ name: b.name, kind: b.kind, step });
     }
     blocks.sort((a, b) => (b.step ?? -1) - (a.step ?? -1));
-    const adjoint = this.o.window === undefined ? await firstNonFiniteAdjoint(rollout, this.inputsAt(theta).state0, loss.grad) : null;
+    const adjoint = this.o.window === undefined ? await firstNonFiniteAdjoint(rollout, this.inputsAt(theta).state0, loss.grad, { keep: loss.observed, inject: observedGrads(loss) }) : null;
     return { adjoint, blocks, initialState: !gState.every(Number.isFinite) };
   }
 
@@ -164,8 +164,8 @@ export class SceneObjective {
     const { sim, loss, rollout } = this.one;
     const inputs = this.inputsAt(theta);
     sim.writeParams(inputs.ctrl);
-    await rollout.forward(inputs.state0);
-    return loss.evaluate(rollout.final.buf);
+    await rollout.forward(inputs.state0, { keep: loss.observed });
+    return loss.evaluate(rollout.final.buf, (t) => rollout.kept(t));
   }
 
   private point(L: LossValue): Omit<PointValue, 'gradient'> {
@@ -187,11 +187,11 @@ export class SceneObjective {
     const inputs = params.inputsBatch(padded);
     sim.writeParams(inputs.ctrl);
     try {
-      await rollout.forward(inputs.state0);
+      await rollout.forward(inputs.state0, { keep: loss.observed });
     } catch (e) {
       if (!(e instanceof RolloutError)) throw e; // a copy went wrong: its loss says so below
     }
-    const L = await loss.evaluate(rollout.final.buf);
+    const L = await loss.evaluate(rollout.final.buf, (t) => rollout.kept(t));
     return thetas.map((_, p) => meanOf(L.values.slice(p * S, (p + 1) * S))).map((v) => (Number.isFinite(v) ? v : Infinity));
   }
 
@@ -209,4 +209,9 @@ export class SceneObjective {
 /** The mean in copy order (a single value as it is). */
 function meanOf(v: number[]): number {
   return v.length === 1 ? v[0] : v.reduce((a, x) => a + x, 0) / v.length;
+}
+
+/** The gradients of the states a loss observes before the last, for the backward to add as it passes them. */
+function observedGrads(loss: Loss): Map<number, GPUBuffer> {
+  return new Map(loss.observed.map((t) => [t, loss.gradAt(t)]));
 }

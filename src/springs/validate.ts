@@ -53,7 +53,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkColliders(s);
   checkSelfContact(s);
   // A spring scene's items are its vertices, all in one group.
-  if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0 });
+  if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps });
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
   return s;

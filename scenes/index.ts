@@ -9,6 +9,7 @@ import * as jellyDrop2d from './jelly-drop-2d';
 import * as jellyThrow2d from './jelly-throw-2d';
 import * as jellySysid2d from './jelly-sysid-2d';
 import * as plasticinePress3d from './plasticine-press-3d';
+import * as fluidPush3d from './fluid-push-3d';
 import * as robotWalk2d from './robot-walk-2d';
 import * as mpmWalker2d from './mpm-walker-2d';
 import * as mpmWalkerMlp2d from './mpm-walker-mlp-2d';
@@ -33,6 +34,7 @@ const registry: Record<string, SceneModule> = {
   'dam-break-2d': damBreak2d,
   'dam-break-3d': damBreak3d,
   'plasticine-press-3d': plasticinePress3d,
+  'fluid-push-3d': fluidPush3d,
   'robot-walk-2d': robotWalk2d,
   'mpm-walker-2d': mpmWalker2d,
   'mpm-walker-mlp-2d': mpmWalkerMlp2d,

@@ -5,13 +5,14 @@ import { maxStableDt, validateScene } from '../../src/mpm/validate';
 import { sceneHorizon } from '../../src/mpm/layout';
 import { rotation } from '../../src/mpm/reference/small-matrix';
 
-// [dim, res per axis, particles min..max, steps max]: 2 CPU cores and a software GPU run these.
-const SIZES: Record<string, { dim: number; res: number; n: [number, number]; maxSteps: number }> = {
+// [dim, res per axis (or the axes' own), particles min..max, steps max]: 2 CPU cores and a software GPU run these.
+const SIZES: Record<string, { dim: number; res: number | number[]; n: [number, number]; maxSteps: number }> = {
   'jelly-drop-2d': { dim: 2, res: 128, n: [2000, 6000], maxSteps: 400 },
   'dam-break-2d': { dim: 2, res: 128, n: [3000, 6000], maxSteps: 600 },
   'dam-break-3d': { dim: 3, res: 32, n: [6000, 10000], maxSteps: 200 },
   'jelly-throw-2d': { dim: 2, res: 64, n: [1000, 2000], maxSteps: 300 },
   'plasticine-press-3d': { dim: 3, res: 32, n: [2000, 6000], maxSteps: 120 },
+  'fluid-push-3d': { dim: 3, res: [32, 16, 16], n: [2000, 5000], maxSteps: 200 },
   'robot-walk-2d': { dim: 2, res: 64, n: [500, 3000], maxSteps: 400 },
   'jelly-sysid-2d': { dim: 2, res: 64, n: [500, 1500], maxSteps: 400 },
   'mpm-walker-2d': { dim: 2, res: 128, n: [2500, 3500], maxSteps: 1000 },
@@ -54,8 +55,9 @@ describe('scene registry', () => {
       const want = SIZES[name];
       const n = s.particles.group.length;
       expect(s.dim).toBe(want.dim);
-      expect(s.grid.res).toEqual(new Array(want.dim).fill(want.res));
-      expect(s.grid.dx).toBeCloseTo(1 / want.res, 12);
+      const res = Array.isArray(want.res) ? want.res : new Array<number>(want.dim).fill(want.res);
+      expect(s.grid.res).toEqual(res);
+      expect(s.grid.dx).toBeCloseTo(1 / res[0], 12);
       expect(n).toBeGreaterThanOrEqual(want.n[0]);
       expect(n).toBeLessThanOrEqual(want.n[1]);
       expect(s.steps).toBeLessThanOrEqual(want.maxSteps);

@@ -5,7 +5,7 @@
 // and call checkLossRules.
 import { checkSchema, lossSchema } from '../mpm/schema';
 import { sceneError, show } from './scene-error';
-import type { LossDesc, TermLossDesc } from './loss';
+import { isControlLoss, type LossDesc, type StateLossDesc, type TermLossDesc } from './loss';
 
 /** What the rules need to know of the scene. */
 export interface LossContext {
@@ -38,6 +38,7 @@ export function checkLossRules(desc: LossDesc, ctx: LossContext, field = 'loss')
 }
 
 function checkTerm(desc: TermLossDesc, ctx: LossContext, f: string): void {
+  if (isControlLoss(desc)) return; // its block is checked against the simulator's controls (createLoss)
   if ('step' in desc && desc.step !== undefined && ctx.steps !== undefined && desc.step > ctx.steps) {
     throw sceneError(`${f}.step`, show(desc.step), "is past the scene's last step", `integers in [0, ${ctx.steps}]`);
   }
@@ -99,7 +100,7 @@ function checkGroup(group: number | undefined, ctx: LossContext, f: string): num
  * The items a term reads (indices into a copy's items) and their masses, from a simulator's
  * selection (src/core/simulator.ts).
  */
-export function lossItems(desc: TermLossDesc, selection: (g?: number) => { start: number; count: number; weights: Float32Array }): { items: Uint32Array; weights: Float32Array } {
+export function lossItems(desc: StateLossDesc, selection: (g?: number) => { start: number; count: number; weights: Float32Array }): { items: Uint32Array; weights: Float32Array } {
   const listed = desc.kind === 'match-positions' ? desc.items : desc.kind === 'match-pairs' ? [...desc.pairs.map((p) => p[0]), ...desc.pairs.map((p) => p[1])] : undefined;
   if (listed) {
     const all = selection();

@@ -1,6 +1,6 @@
 // The losses of loss.ts in float64 on the CPU, function for function with src/shaders/loss/: the
 // oracle for the GPU losses' values and, by finite differences, their gradients.
-import type { LossDesc, TermLossDesc } from './loss';
+import { isControlLoss, type LossDesc, type StateLossDesc } from './loss';
 import { lossItems } from './loss-checks';
 
 /** What the reference reads of a simulator: its layout, its initial state and its selections. */
@@ -31,6 +31,8 @@ export function referenceLoss(desc: LossDesc, ctx: LossRefContext, state: ArrayL
   const terms = desc.kind === 'weighted-sum' ? desc.terms : [{ weight: 1, loss: desc }];
   const out: LossRef = { values: new Array<number>(ctx.batch).fill(0), grad: new Float64Array(state.length) };
   for (const t of terms) {
+    // control terms (effort, smoothness) read no state: they are host float64 already
+    if (isControlLoss(t.loss)) continue;
     const r = termLoss(t.loss, ctx, state);
     r.values.forEach((v, b) => { out.values[b] += t.weight * v; });
     r.grad.forEach((g, i) => { out.grad[i] += t.weight * g; });
@@ -39,7 +41,7 @@ export function referenceLoss(desc: LossDesc, ctx: LossRefContext, state: ArrayL
   return out;
 }
 
-function termLoss(desc: TermLossDesc, ctx: LossRefContext, state: ArrayLike<number>): LossRef {
+function termLoss(desc: StateLossDesc, ctx: LossRefContext, state: ArrayLike<number>): LossRef {
   const { dim, batch: B } = ctx;
   const { items, weights } = lossItems(desc, (g) => ctx.selection(g));
   const at = (b: number, k: number) => (b * ctx.items + items[k]) * ctx.stride + ctx.xoff;

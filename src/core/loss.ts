@@ -100,8 +100,30 @@ export interface MatchPairsLossDesc {
   target?: never;
 }
 
+/**
+ * A regularizer on the controls rather than the state: 'effort', the mean square of a control
+ * block's entries over its rows and channels; 'smoothness', the mean square of their change from
+ * one row to the next. Computed in float64 on the host, where open-loop controls live; their
+ * gradient joins the rollout's control gradient (controlGradient). A block a controller writes
+ * every step is not open-loop and is refused.
+ */
+export interface ControlLossDesc {
+  kind: 'effort' | 'smoothness';
+  /** The control block (a per-step block of the scene's parameter space; absent: 'actuation'). */
+  block?: string;
+  /** Not used by this kind (com-target's field). */
+  target?: never;
+}
+
 /** A loss that may be a term of a weighted sum. */
-export type TermLossDesc = ComTargetLossDesc | ComTravelLossDesc | ComSpeedLossDesc | RegionFractionLossDesc | MatchPositionsLossDesc | MatchPairsLossDesc;
+export type TermLossDesc = ComTargetLossDesc | ComTravelLossDesc | ComSpeedLossDesc | RegionFractionLossDesc | MatchPositionsLossDesc | MatchPairsLossDesc | ControlLossDesc;
+
+/** A term that reads the state (every kind but the control regularizers). */
+export type StateLossDesc = Exclude<TermLossDesc, ControlLossDesc>;
+
+export function isControlLoss(d: TermLossDesc): d is ControlLossDesc {
+  return d.kind === 'effort' || d.kind === 'smoothness';
+}
 
 /** Sum of weight x loss over the terms. */
 export interface WeightedSumLossDesc {
@@ -135,6 +157,8 @@ export interface Loss {
   readonly observed: number[];
   /** dL/d(state at an observed step t) of the last evaluate. */
   gradAt(t: number): GPUBuffer;
+  /** dL/d(control record) of the control terms (effort, smoothness) at the last evaluate, packed like sim.paramValues; null without such terms. */
+  controlGradient(): Float32Array | null;
   /** Evaluates the loss on the final `state` and, for terms with a step, on at(step) (every batch copy), writing the gradients. */
   evaluate(state: GPUBuffer, at?: (step: number) => GPUBuffer): Promise<LossValue>;
   destroy(): void;
@@ -165,17 +189,19 @@ export async function createLoss(sim: Simulator, desc: LossDesc, o: LossOptions 
     if (s !== undefined && s > o.steps!) throw new RangeError(`${field} = ${s} is past the rollout's last step: allowed integers in [0, ${o.steps}]`);
   });
   const observed = [...new Set(terms.map((t) => termStep(t.loss, o.steps)).filter((s): s is number => s !== undefined))].sort((a, b) => a - b);
+  terms.forEach((t, i) => { if (isControlLoss(t.loss)) controlBlock(sim, t.loss, desc.kind === 'weighted-sum' ? `loss.terms[${i}].loss` : 'loss'); });
   const grad = sim.createState('loss.grad');
   const grads = new Map(observed.map((s) => [s, sim.createState(`loss.grad${s}`)]));
   const reducer = new Reducer(sim.device, sim.cache);
-  const parts: ItemLoss[] = [];
+  const parts: (ItemLoss | ControlTerm)[] = [];
   try {
     for (const t of terms) {
+      if (isControlLoss(t.loss)) { parts.push(new ControlTerm(sim, t.loss, t.weight)); continue; }
       const s = termStep(t.loss, o.steps);
       parts.push(await ItemLoss.create(sim, t.loss, t.weight, s === undefined ? grad : grads.get(s)!, s, reducer, o));
     }
   } catch (e) {
-    for (const p of parts) p.destroy();
+    for (const p of parts) if (p instanceof ItemLoss) p.destroy();
     grad.destroy();
     for (const g of grads.values()) g.destroy();
     throw e;
@@ -183,7 +209,60 @@ export async function createLoss(sim: Simulator, desc: LossDesc, o: LossOptions 
   return new GpuLoss(sim, desc.kind === 'weighted-sum', parts, grad, grads, reducer);
 }
 
-/** What checkLoss needs to know of a simulator. */
+/** The block a control term reads, checked: it exists, has rows, and no controller writes it. */
+function controlBlock(sim: Simulator, d: ControlLossDesc, field: string) {
+  const name = d.block ?? 'actuation';
+  const open = sim.params.blocks.filter((b) => b.rowLength > 0 && b.kind !== 'controller' && b.kind !== 'actuation');
+  const controlled = sim.params.blocks.some((x) => x.kind === 'controller');
+  if (!controlled) open.unshift(...sim.params.blocks.filter((b) => b.rowLength > 0 && b.kind === 'actuation'));
+  const b = open.find((x) => x.name === name);
+  if (!b && controlled && name === 'actuation') {
+    throw new RangeError(`${field}: '${name}' is written by the scene's controller every step, not open-loop: ${d.kind} applies to open-loop controls`);
+  }
+  if (!b) throw new RangeError(`${field}.block = '${name}' is not a per-step control block of this scene: allowed ${open.map((x) => `'${x.name}'`).join(', ') || 'none'}`);
+  return b;
+}
+
+/** A control regularizer, in float64 on the host (see ControlLossDesc). */
+class ControlTerm {
+  readonly step = undefined;
+  private readonly block: ReturnType<typeof controlBlock>;
+  /** Packed dL/d(control record) of the last value(), unscaled. */
+  private last: Float32Array | null = null;
+
+  constructor(readonly sim: Simulator, readonly desc: ControlLossDesc, readonly weight: number) {
+    this.block = controlBlock(sim, desc, 'loss');
+  }
+
+  /** Per copy, the term's value from the control vector the GPU holds, and its packed gradient. */
+  evaluate(): { values: number[]; grad: Float32Array } {
+    const { indices, rowLength: w } = this.block;
+    const rows = indices.length / w;
+    const packed = new Float32Array(this.sim.paramValues.length);
+    const values: number[] = [];
+    for (let b = 0; b < this.sim.batch; b++) {
+      const c = this.sim.params.values(b);
+      const g = new Float64Array(c.length);
+      let R = 0;
+      if (this.desc.kind === 'effort') {
+        const n = indices.length;
+        for (const i of indices) { R += (c[i] * c[i]) / n; g[i] += (2 * c[i]) / n; }
+      } else if (rows > 1) {
+        const n = (rows - 1) * w;
+        for (let t = 0; t + 1 < rows; t++) for (let k = 0; k < w; k++) {
+          const i0 = indices[t * w + k], i1 = indices[(t + 1) * w + k], d = c[i1] - c[i0];
+          R += (d * d) / n;
+          g[i1] += (2 * d) / n;
+          g[i0] -= (2 * d) / n;
+        }
+      }
+      values.push(R);
+      this.sim.params.pack(packed, b, g);
+    }
+    this.last = packed;
+    return { values, grad: packed };
+  }
+}
 function lossContext(sim: Simulator) {
   return {
     dim: sim.dim,
@@ -236,7 +315,7 @@ function initialCom(sim: Simulator, items: Uint32Array, weights: Float32Array): 
   });
 }
 
-function setup(sim: Simulator, desc: TermLossDesc, o: LossOptions): ItemSetup {
+function setup(sim: Simulator, desc: StateLossDesc, o: LossOptions): ItemSetup {
   const { items, weights } = lossItems(desc, (g) => sim.selection(g));
   const count = items.length, B = sim.batch, dim = sim.dim;
   const itemData = new Float32Array(4 * count);
@@ -289,7 +368,7 @@ class ItemLoss {
   private readonly rows: number;
   private kernels!: Record<'terms' | 'finish' | 'grad', ComputeKernel>;
 
-  private constructor(readonly sim: Simulator, readonly setup: ItemSetup, readonly desc: TermLossDesc, readonly weight: number,
+  private constructor(readonly sim: Simulator, readonly setup: ItemSetup, readonly desc: StateLossDesc, readonly weight: number,
     readonly grad: GPUBuffer, readonly step: number | undefined, private readonly reducer: Reducer, private readonly o: LossOptions) {
     const { dim: d, batch: B, device: dev } = sim;
     const s = setup, L = `loss.${s.name}`;
@@ -311,7 +390,7 @@ class ItemLoss {
     ];
   }
 
-  static async create(sim: Simulator, desc: TermLossDesc, scale: number, grad: GPUBuffer, step: number | undefined, reducer: Reducer, o: LossOptions): Promise<ItemLoss> {
+  static async create(sim: Simulator, desc: StateLossDesc, scale: number, grad: GPUBuffer, step: number | undefined, reducer: Reducer, o: LossOptions): Promise<ItemLoss> {
     const l = new ItemLoss(sim, setup(sim, desc, o), desc, scale, grad, step, reducer, o);
     const code = composePlain(sim.dim, `const ROWS: u32 = ${l.rows}u;\n${lossShaders.common}\n${lossShaders[l.setup.name]}`);
     const kinds = ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'rw'] as const;
@@ -379,10 +458,16 @@ class GpuLoss implements Loss {
 
   readonly observed: number[];
 
-  constructor(readonly sim: Simulator, private readonly isSum: boolean, private readonly parts: ItemLoss[],
+  private controlGrad: Float32Array | null = null;
+
+  constructor(readonly sim: Simulator, private readonly isSum: boolean, private readonly parts: (ItemLoss | ControlTerm)[],
     readonly grad: GPUBuffer, private readonly grads: Map<number, GPUBuffer>, private readonly reducer: Reducer) {
-    this.readback = createBuffer(sim.device, 'loss.readback', parts.length * sim.batch * OUT * 4);
+    this.readback = createBuffer(sim.device, 'loss.readback', Math.max(1, parts.length) * sim.batch * OUT * 4);
     this.observed = [...grads.keys()];
+  }
+
+  controlGradient(): Float32Array | null {
+    return this.controlGrad;
   }
 
   gradAt(t: number): GPUBuffer {
@@ -394,24 +479,35 @@ class GpuLoss implements Loss {
   async evaluate(state: GPUBuffer, at?: (step: number) => GPUBuffer): Promise<LossValue> {
     const dev = this.sim.device, bytes = this.sim.batch * OUT * 4;
     if (this.observed.length && !at) throw new Error(`loss: terms observe steps ${this.observed.join(', ')}: evaluate needs their states (at)`);
-    for (const p of this.parts) p.refresh();
     const enc = dev.createCommandEncoder({ label: 'loss' });
     enc.clearBuffer(this.grad);
     for (const g of this.grads.values()) enc.clearBuffer(g);
     this.parts.forEach((p, i) => {
+      if (!(p instanceof ItemLoss)) return;
+      p.refresh();
       p.encode(enc, p.step === undefined ? state : at!(p.step));
       enc.copyBufferToBuffer(p.out, 0, this.readback, i * bytes, bytes);
     });
     dev.queue.submit([enc.finish()]);
     const o = await readF32(dev, this.readback);
-    const terms = this.parts.map((p, i) => p.value(o.subarray(i * bytes / 4, (i + 1) * bytes / 4)));
+    // the control terms: values per copy and one packed gradient, weighted
+    let cg: Float32Array | null = null;
+    const terms = this.parts.map((p, i): LossValue => {
+      if (p instanceof ItemLoss) return p.value(o.subarray(i * bytes / 4, (i + 1) * bytes / 4));
+      const r = p.evaluate();
+      cg ??= new Float32Array(r.grad.length);
+      for (let k = 0; k < cg.length; k++) cg[k] += p.weight * r.grad[k];
+      return { values: r.values, com: r.values.map(() => new Array<number>(this.sim.dim).fill(0)) };
+    });
+    this.controlGrad = cg;
     if (!this.isSum) return terms[0];
+    const first = this.parts.findIndex((p) => p instanceof ItemLoss);
     const values = terms[0].values.map((_, b) => terms.reduce((s, t, i) => s + this.parts[i].weight * t.values[b], 0));
-    return { values, com: terms[0].com, terms };
+    return { values, com: terms[Math.max(0, first)].com, terms };
   }
 
   destroy(): void {
-    for (const p of this.parts) p.destroy();
+    for (const p of this.parts) if (p instanceof ItemLoss) p.destroy();
     this.grad.destroy();
     for (const g of this.grads.values()) g.destroy();
     this.readback.destroy();

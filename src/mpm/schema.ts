@@ -284,11 +284,13 @@ function termLossSchemas(c: SchemaContext) {
     }),
     object({ kind: v.literal('region-fraction'), group, step, target: object({ min: point, max: point }), width: positive }),
     object({ kind: v.literal('match-positions'), group, step, items: opt(arrayOf(int(0), perItem)), target: arrayOf(point, perItem) }),
+    object({ kind: v.literal('effort'), block: opt(str(MAX_NAME)), target: noTarget('kind, block') }),
+    object({ kind: v.literal('smoothness'), block: opt(str(MAX_NAME)), target: noTarget('kind, block') }),
     object({ kind: v.literal('match-pairs'), step, pairs: arrayOf(arrayOf(int(0), { min: 2, max: 2 }), c.n !== undefined ? { min: 1, max: Math.max(1, Math.floor(c.n / 2)), why: 'each item in at most one pair' } : { min: 1 }), target: noTarget('kind, step, pairs') }),
   ] as const;
 }
 
-const TERM_KINDS = ['com-target', 'com-travel', 'com-speed', 'region-fraction', 'match-positions', 'match-pairs'];
+const TERM_KINDS = ['com-target', 'com-travel', 'com-speed', 'region-fraction', 'match-positions', 'match-pairs', 'effort', 'smoothness'];
 const kindMessage = (kinds: string[]): Message => () => `one of ${kinds.map(show).join(', ')}`;
 
 /** The objective (LossDesc in src/core/loss.ts), shared by every scene kind. */

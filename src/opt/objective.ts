@@ -124,6 +124,9 @@ export class SceneObjective {
     // a truncated backward ends at state T - window, which no parameter is: the initial state gets none
     const gState = window === undefined ? await readF32(this.gpu.device, back) : new Float32Array(sim.stateBytes / 4);
     const gCtrl = await readF32(this.gpu.device, sim.paramGrad);
+    // control regularizers (effort, smoothness) are host-side: their gradient joins the rollout's
+    const cg = loss.controlGradient();
+    if (cg) for (let i = 0; i < gCtrl.length; i++) gCtrl[i] += cg[i];
     const gradient = new Float64Array(params.size);
     for (let b = 0; b < this.shared; b++) {
       const g = params.gradient(gState, gCtrl, theta, b);

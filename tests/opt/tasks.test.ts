@@ -48,6 +48,11 @@ test('mpm-walker-2d: the gait walks further after 3 iterations (a quarter of the
   expect(Math.min(...losses.slice(1))).toBeLessThan(losses[0] - 1e-3);
 }, 180_000);
 
+test('cloth-fold-3d: the grasped corners close on their partners (loss down 10% in 3 iterations over a third of the horizon)', async () => {
+  const { losses } = await run('cloth-fold-3d', 3, 300);
+  expect(losses[2]).toBeLessThan(0.9 * losses[0]);
+});
+
 test('fluid-push-3d: the paddle pushes more of the pool into the target (loss down by 0.2 in 5 iterations)', async () => {
   const { losses, best } = await run('fluid-push-3d', 5);
   // the loss is 1 minus the smooth fraction inside: 0.2 more of the fluid is there

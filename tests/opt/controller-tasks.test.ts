@@ -2,7 +2,7 @@
 // commanded one speed, trained with the scene's own optimizer settings; the mean com-speed loss
 // falls clearly in a few iterations. Whether the default run reaches the scene's threshold, and
 // how well untrained speeds are held, is measured by `torsion optimize` and
-// scripts/controller-eval.ts (their numbers are in the scenes' comments and docs/design.md).
+// scripts/controller-eval.ts (their numbers are in docs/design.md).
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { SceneObjective } from '../../src/opt/objective';

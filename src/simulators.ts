@@ -61,9 +61,9 @@ export async function createSimulator(gpu: GpuContext, scene: Scene, opts: Creat
 
 export async function gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject> {
   if (scene.controller) {
-    // the float64 reference of a controlled rollout is the springs' (MPM's runs in workers, uncomposed)
-    if (sceneKind(scene) === 'mpm') throw new Error(`${scene.name}: gradcheck of an MPM scene with a controller is not supported yet (its float64 reference runs in worker processes); tests/control checks the controller's adjoint on MPM step by step`);
-    return (await import('./control/gradcheck-subject')).controlledSpringSubject(gpu, scene as SpringScene, scene.controller);
+    const c = await import('./control/gradcheck-subject');
+    if (sceneKind(scene) === 'mpm') return c.controlledMpmSubject(gpu, scene as MpmScene, scene.controller);
+    return c.controlledSpringSubject(gpu, scene as SpringScene, scene.controller);
   }
   return families[sceneKind(scene)].gradcheckSubject(gpu, scene);
 }

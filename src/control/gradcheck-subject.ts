@@ -1,6 +1,7 @@
-// A controlled spring scene as a gradient-check subject: the GPU adjoint of the controlled,
-// checkpointed rollout against central differences of the spring reference composed with the
-// float64 controller (reference.ts). Every block: the weights, x0, v0, materials, tracks.
+// A controlled scene as a gradient-check subject: the GPU adjoint of the controlled, checkpointed
+// rollout against central differences of the family's float64 step composed with the float64
+// controller (reference.ts). Every block: the weights, the initial state, materials, tracks. The
+// MPM step runs in this process (the composed rollout steps one at a time, controller between).
 import type { GpuContext } from '../gpu/device';
 import { simulatorSubject, type GradcheckSubject } from '../core/gradcheck';
 import type { SpringScene } from '../springs/scene';
@@ -8,6 +9,10 @@ import { SpringSim } from '../springs/simulator';
 import { compileSpringScene } from '../springs/model';
 import { stepRef } from '../springs/reference';
 import type { ControllerSpec } from './controller';
+import type { MpmScene } from '../mpm/scene';
+import { MpmSim } from '../mpm/simulator';
+import { refModel, withCtrl } from '../mpm/reference/ref-model';
+import { RefStepper } from '../mpm/reference/stepper';
 import { ControlledSim } from './controlled-sim';
 import { controlledRolloutRef, type ControlledReference } from './reference';
 
@@ -33,6 +38,25 @@ export async function controlledSpringSubject(gpu: GpuContext, scene: SpringScen
     name: `${scene.name}+controller`,
     tolerance: TOL,
     stateEps: { x: 1e-6 * len, v: 1e-6, restAngle: 1e-6 },
+    reference: (s0, c, steps) => controlledRolloutRef(ref, s0, c, steps),
+  });
+}
+
+export async function controlledMpmSubject(gpu: GpuContext, scene: MpmScene, spec: ControllerSpec, o: { wrongAdjoint?: boolean } = {}): Promise<GradcheckSubject> {
+  const inner = await MpmSim.create(gpu, scene);
+  const sim = await ControlledSim.create(inner, spec, { dt: scene.dt, steps: scene.steps, wrongAdjoint: o.wrongAdjoint });
+  const model = refModel(inner.packed, 0);
+  const stepper = new RefStepper(model);
+  const ref = controlledReference(sim, (s, c, t) => {
+    stepper.setModel(withCtrl(model, c));
+    const out = new Float64Array(s.length);
+    stepper.step(s, out, t);
+    return out;
+  });
+  return simulatorSubject(sim, {
+    name: `${scene.name}+controller`,
+    tolerance: TOL,
+    stateEps: { x: 1e-5 * scene.grid.dx, v: 1e-6, C: 1e-5, F: 1e-7 },
     reference: (s0, c, steps) => controlledRolloutRef(ref, s0, c, steps),
   });
 }

@@ -1,13 +1,14 @@
 // The controlled rollout's gradient (weights, x0, v0, materials, collider tracks) against central
 // differences of the float64 spring reference composed with the float64 controller, over a
-// checkpointed rollout of a 2D chain robot; and a controller adjoint with one term scaled by 1.05
-// must fail.
+// checkpointed rollout of a 2D chain robot and of a tiny MPM jelly; and a controller adjoint with
+// one term scaled by 1.05 must fail.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { gradcheck } from '../../src/core/gradcheck';
-import { controlledSpringSubject } from '../../src/control/gradcheck-subject';
+import { controlledMpmSubject, controlledSpringSubject } from '../../src/control/gradcheck-subject';
 import type { ControllerSpec } from '../../src/control/controller';
 import { chain2d } from '../helpers/spring-scenes';
+import { tinyScene } from '../helpers/tiny-scenes';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -39,3 +40,20 @@ test('a controller adjoint with its hidden-layer term scaled by 1.05 fails', asy
   expect(r.ok).toBe(false);
   expect(r.checks.filter((c) => c.param.startsWith('controller')).some((c) => !c.ok)).toBe(true);
 });
+
+test('controlled MPM (a tiny actuated jelly, 8 steps): every block passes, and the wrong controller adjoint fails', async () => {
+  const scene = tinyScene({ dim: 2, material: 'elastic', actuated: true });
+  const mpmSpec: ControllerSpec = { hidden: [8], inputs: ['com', 'velocity', 'phase'], periods: [0.01], scale: 1, seed: 3 };
+  for (const wrongAdjoint of [false, true]) {
+    const subject = await controlledMpmSubject(gpu, { ...scene, steps: 20 }, mpmSpec, { wrongAdjoint });
+    try {
+      const r = await gradcheck(subject, { steps: 8, seed: 4 });
+      console.log(`controlled MPM${wrongAdjoint ? ' (wrong adjoint)' : ''}: max rel ${r.maxRelError.toExponential(2)}`, r.checks.map((c) => `${c.param}:${c.verdict}`).join(' '));
+      expect(r.checks.map((c) => c.param)).toContain('controller');
+      if (wrongAdjoint) expect(r.checks.filter((c) => c.param.startsWith('controller')).some((c) => !c.ok)).toBe(true);
+      else expect(r.ok).toBe(true);
+    } finally {
+      subject.destroy?.();
+    }
+  }
+}, 120_000);

@@ -68,7 +68,7 @@ export function build(o: FoldOptions = {}): SpringScene {
     // ones. Clipped steps (at most 0.1 lr a step) ride over contact spikes in the gradient; the knots
     // stay above the floor.
     optimize: {
-      params: ['grippers[0].waypoints', 'grippers[1].waypoints'], waypoints: 4, optimizer: 'gd', learningRate: 0.5, clip: 0.1, iterations: 30, patience: 3, threshold: THRESHOLD,
+      params: ['grippers[0].waypoints', 'grippers[1].waypoints'], waypoints: 4, optimizer: 'gd', refine: 'gd', learningRate: 0.5, clip: 0.1, iterations: 30, patience: 3, threshold: THRESHOLD,
       trackBounds: { min: [0, FLOOR + THICK / 2, 0], max: [1, 0.6, 1] },
     },
   };

@@ -179,7 +179,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
       writeJson(join(dir, 'run.json'), config);
     }
     const theta0 = objective.initial();
-    const opt = createOptimizer(config.optimizer, theta0, { lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, patience: scene.optimize?.patience }, objective.clamp);
+    const opt = createOptimizer(config.optimizer, theta0, { lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, patience: scene.optimize?.patience, refine: scene.optimize?.refine }, objective.clamp);
     if (saved && saved.loop.best.theta.length !== objective.size) {
       throw new UsageError(`--resume ${resumeDir}: its saved parameters have ${saved.loop.best.theta.length} values, this scene's ${config.params.join(', ')} have ${objective.size} (a folder from another version of the scene)`);
     }

@@ -175,6 +175,8 @@ export interface OptimizeDesc {
   waypoints?: number;
   /** '<body>.waypoints': the box (lowest and highest corner) the knots stay in (default: the domain, 0 to its extent). */
   trackBounds?: { min: number[]; max: number[] };
+  /** hybrid: the gradient method that refines the sampled basin (default adam). */
+  refine?: 'adam' | 'gd';
   /** adam, gd: iterations in a row without a better loss before restarting from the best point at half the rate (default 1). */
   patience?: number;
 }

@@ -11,7 +11,7 @@
 // - cem: the cross-entropy method; a diagonal Gaussian refitted to the elite samples each iteration.
 // - spsa: antithetic pairs theta +- sigma eps estimate the gradient from forward rollouts only (the
 //   evolution strategies estimator), and Adam steps with it.
-// - hybrid: cem until it stalls (or a fixed share of the iterations), then adam from its best point:
+// - hybrid: cem until it stalls (or a fixed share of the iterations), then adam (or gd) from its best point:
 //   sampling finds a basin, gradients refine it (ThinShellLab's finding).
 import { Adam } from './adam';
 import { Random } from '../core/rng';
@@ -34,8 +34,10 @@ export interface OptimizerOptions {
   sigma?: number;
   /** Share of cem's population refitted to. */
   elite?: number;
-  /** hybrid: iterations of cem at most before it turns to adam. */
+  /** hybrid: iterations of cem at most before it turns to gradients. */
   sampleIterations?: number;
+  /** hybrid: the gradient method it refines with (default adam). */
+  refine?: 'adam' | 'gd';
   /** adam, gd: iterations in a row without a better loss before the restart (default 1). */
   patience?: number;
 }
@@ -260,7 +262,7 @@ class Hybrid implements Optimizer {
 
   ask(): Proposal {
     if (this.sampling && (this.iterations >= (this.o.sampleIterations ?? 10) || this.cem.stalls >= 3)) {
-      this.descent = new Descent('adam', this.cem.bestTheta, this.o, this.clamp);
+      this.descent = new Descent(this.o.refine ?? 'adam', this.cem.bestTheta, this.o, this.clamp);
     }
     return this.sampling ? this.cem.ask() : this.descent!.ask();
   }
@@ -278,7 +280,7 @@ class Hybrid implements Optimizer {
     const v = s as { iterations: number; cem: unknown; descent: unknown };
     this.iterations = v.iterations;
     this.cem.load(v.cem);
-    if (v.descent) { this.descent = new Descent('adam', this.cem.bestTheta, this.o, this.clamp); this.descent.load(v.descent); } else this.descent = null;
+    if (v.descent) { this.descent = new Descent(this.o.refine ?? 'adam', this.cem.bestTheta, this.o, this.clamp); this.descent.load(v.descent); } else this.descent = null;
   }
 }
 

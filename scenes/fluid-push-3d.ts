@@ -9,7 +9,7 @@
 // The default track creeps forward at 0.4 units/s, and the pool slumps on its own: 0.07% of the
 // fluid (2 particles) is in the target at the end (loss 0.962). `torsion optimize` (Adam, 15
 // iterations, ~1 minute on 2 cores) passes the threshold at iteration 6 and ends at loss 0.121,
-// 99.4% inside: the paddle pushes 0.31 units in the first half and creeps on 0.02 (cem: loss
+// 99.4% inside: the paddle pushes 0.31 units in the first half and 0.01 in the second (cem: loss
 // 0.119 at iteration 13, 99.7%, ~4 minutes).
 // The target's top (10 cells: the pool pushed into it stands ~6.5 cells deep) makes the best push an
 // interior one: a paddle that keeps going piles the fluid above the target, and one that goes

@@ -173,12 +173,26 @@ export interface OptimizeDesc {
   harmonics?: number;
   /** '<body>.waypoints' ('colliders[k]', 'grippers[k]'): knots of the track's offset after its fixed start (default 4). */
   waypoints?: number;
-  /** '<body>.waypoints': the box (lowest and highest corner) the knots stay in (default: the domain, 0 to its extent). */
-  trackBounds?: { min: number[]; max: number[] };
+  /** '<body>.waypoints': the box the knots stay in (default: the domain, 0 to its extent). */
+  trackBounds?: TrackBounds;
   /** hybrid: the gradient method that refines the sampled basin (default adam). */
   refine?: 'adam' | 'gd';
   /** adam, gd: iterations in a row without a better loss before restarting from the best point at half the rate (default 1). */
   patience?: number;
+  /**
+   * A controller trained on several goals: 'listed' (default) commands the copies the listed goals for
+   * every gradient; 'stratified' draws them afresh each iteration over the listed goals' range
+   * (src/opt/goal-draw.ts), the loss recorded still at the listed goals.
+   */
+  goals?: 'listed' | 'stratified';
+}
+
+/** An axis-aligned box for a body's track. */
+export interface TrackBounds {
+  /** Its lowest corner, one coordinate per axis. */
+  min: number[];
+  /** Its highest corner, one coordinate per axis. */
+  max: number[];
 }
 
 /**

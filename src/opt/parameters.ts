@@ -153,11 +153,15 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
   const W = o.waypoints ?? 4, d = pos.rowLength, rows = pos.indices.length / d;
   if (!(Number.isInteger(W) && W >= 1 && W <= 1024)) throw new RangeError(`optimize.waypoints = ${W}: allowed an integer in [1, 1024]`);
   if (vel && !(o.dt !== undefined && o.dt > 0)) throw new RangeError(`'${body}.waypoints': its velocity track needs the step's dt (> 0), got ${o.dt}`);
-  // row t lies in segment j between knots j and j + 1 at weight a of knot j + 1
-  const span = Math.max(1, rows - 1) / W;
+  if (W > rows - 1) throw new RangeError(`optimize.waypoints = ${W}: '${body}' has a track of ${rows} rows, room for at most ${Math.max(0, rows - 1)} knots after its start`);
+  // knots on whole rows, so each step's position change is its velocity times dt exactly; row t
+  // lies in segment j between knots j and j + 1, at weight a of knot j + 1
+  const knotRows = Array.from({ length: W + 1 }, (_, k) => Math.round((k * (rows - 1)) / W));
   const seg = Array.from({ length: rows }, (_, t) => {
-    const j = Math.min(W - 1, Math.floor(t / span));
-    return { j, a: t / span - j, slope: 1 / (span * (o.dt ?? 1)) };
+    let j = 0;
+    while (j < W - 1 && t >= knotRows[j + 1]) j++;
+    const len = knotRows[j + 1] - knotRows[j];
+    return { j, a: (t - knotRows[j]) / len, slope: 1 / (len * (o.dt ?? 1)) };
   });
   const base = sim.params.values(0);
   const p0 = Float64Array.from(pos.indices, (i) => base[i]);
@@ -167,7 +171,7 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
   const box = o.trackBounds ?? { min: sim.extent.map(() => 0), max: sim.extent };
   if (box.min.length !== d || box.max.length !== d) throw new RangeError(`optimize.trackBounds: min and max need ${d} numbers each (one per axis), got ${box.min.length} and ${box.max.length}`);
   box.min.forEach((lo, c) => { if (!(lo <= box.max[c])) throw new RangeError(`optimize.trackBounds.max[${c}] = ${box.max[c]}: allowed >= min[${c}] = ${lo}`); });
-  const knotRow = (k: number) => Math.min(rows - 1, Math.round(k * span));
+  const knotRow = (k: number) => knotRows[k];
   const addKnot = (out: Float64Array, k: number, c: number, g: number) => { if (k > 0) out[(k - 1) * d + c] += g; };
   return {
     name: `${body}.waypoints`, size: W * d, initial: new Float64Array(W * d),

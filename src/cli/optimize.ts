@@ -83,6 +83,8 @@ export interface OptimizeSummary {
   seconds: number;
   dir: string;
   best: Record<string, number[]>;
+  /** At the best point, the metric the loss stands for where it reports one (region-fraction: the exact fraction inside; com-speed: the mean speed; match-pairs: the root mean squared distance). */
+  bestMetric: number | null;
   /** Why the run stopped early: a blow-up or a non-finite loss or gradient (the command exits 4). */
   error?: string;
 }
@@ -171,7 +173,8 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
   const gpu = await requestGpu();
   let objective: SceneObjective | undefined;
   try {
-    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, shape: shapeOptions(scene.optimize, scene.dt) });
+    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, shape: shapeOptions(scene.optimize, scene.dt),
+      ...(scene.optimize?.goals === 'stratified' ? { draws: { seed: config.seed } } : {}) });
     // the folder only once the run can start: a run that fails to start leaves nothing behind
     const dir = resumeDir || makeRunDir(o.out, 'optimize', scene.name);
     if (!resumeDir) {
@@ -193,7 +196,11 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     const memory = objective.rollout.memory();
     const sampling = config.optimizer === 'cem' || config.optimizer === 'spsa' || config.optimizer === 'hybrid';
     out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${objective.size} values); ${objective.sim.state.items} items, ${config.steps} steps, lr ${config.lr}${sampling ? `, ${config.population} points per iteration as batch copies` : ''}, ${config.iterations} iterations${saved ? ` (from iteration ${loop.iteration})` : ''}`);
-    if (objective.shared > 1) out(`shared: ${objective.shared} batch copies run each point, commanded the controller's goals ${JSON.stringify(objective.o.goals)}; the loss and gradient are their means`);
+    if (objective.shared > 1) {
+      out(objective.o.draws
+        ? `shared: ${objective.shared} batch copies run each point; each gradient commands them goals drawn stratified over the range of the controller's ${JSON.stringify(objective.o.goals)}, the loss is at those listed goals; both are means over the copies`
+        : `shared: ${objective.shared} batch copies run each point, commanded the controller's goals ${JSON.stringify(objective.o.goals)}; the loss and gradient are their means`);
+    }
     out(`tape: ${memory.storedStates} stored states (${(memory.tapeBytes / 2 ** 20).toFixed(1)} MiB, ${(100 * memory.ratio).toFixed(1)}% of a full tape)`);
     out(`results: ${dir}`);
 
@@ -220,7 +227,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
         const rate = (loop.iteration - startIteration) / ((performance.now() - t0) / 1000);
         const eta = (config.iterations - loop.iteration) / rate;
         const line = `iter ${String(loop.iteration).padStart(String(config.iterations).length)}/${config.iterations}  loss ${rec.loss.toExponential(4)}  best ${rec.bestLoss.toExponential(4)}`
-          + `  |grad| ${rec.gradientNorm === null ? '-' : rec.gradientNorm.toExponential(2)}  ${rate.toFixed(2)} it/s  ETA ${fmtTime(eta)}  (${rec.optimizer})`;
+          + `  |grad| ${rec.gradientNorm === null ? '-' : rec.gradientNorm.toExponential(2)}${rec.report === null ? '' : `  metric ${rec.report.toPrecision(4)}`}  ${rate.toFixed(2)} it/s  ETA ${fmtTime(eta)}  (${rec.optimizer})`;
         if (tty) process.stdout.write(`\r${line}\x1b[K`); else out(line);
         if (rec.warning) { if (tty) process.stdout.write('\n'); console.error(`warning: ${rec.warning}`); }
       }
@@ -242,10 +249,15 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     writeReplay(dir, scene, objective.sim, frames, every);
 
     const bestLoss = finiteOrNull(loop.best.loss);
+    let bestMetric: number | null = null;
+    if (bestLoss !== null) {
+      const r = (await objective.value(best)).report;
+      if (r?.length) bestMetric = r.reduce((a, x) => a + x, 0) / r.length;
+    }
     const summary: OptimizeSummary = {
       scene: scene.name, optimizer: config.optimizer, params: config.params, iters: loop.iteration,
       initialLoss: finiteOrNull(loop.initialLoss), finalLoss: finiteOrNull(losses.at(-1)), bestLoss, bestIteration: loop.best.iteration + 1,
-      threshold: config.threshold, success: config.threshold !== null && bestLoss !== null && bestLoss <= config.threshold,
+      threshold: config.threshold, success: config.threshold !== null && bestLoss !== null && bestLoss <= config.threshold, bestMetric,
       interrupted: stop.stop, seconds, dir, best: named, ...(failure ? { error: failure.message } : {}),
     };
     writeJson(join(dir, 'summary.json'), summary);
@@ -253,7 +265,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
       out(`stopped at iteration ${loop.iteration + 1}; the results of the ${loop.iteration} before are in ${dir}`);
       throw failure;
     }
-    out(`${stop.stop ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}`
+    out(`${stop.stop ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}${bestMetric === null ? '' : ` (metric ${bestMetric.toPrecision(4)})`}`
       + `${config.threshold !== null ? ` (threshold ${config.threshold.toPrecision(3)}: ${summary.success ? 'solved' : 'not reached'})` : ''}`);
     out(`results in ${dir}: summary.json, best.json, loss.svg, progress.jsonl, and the best trajectory in replay.json + replay.bin`);
     if (stop.stop) out(`continue with: npx torsion optimize --resume ${dir}`);

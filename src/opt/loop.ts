@@ -25,6 +25,8 @@ export interface IterationRecord {
   /** Rollouts (points) evaluated. */
   evaluations: number;
   com: number[] | null;
+  /** The metric the loss stands for at the current point, where it reports one (region-fraction's exact fraction, com-speed's speed, match-pairs' distance; the mean over shared copies); null on sampling iterations. */
+  report: number | null;
   optimizer: string;
   seconds: number;
   /** Set on the iteration where the gradient norm first grew 1000x past the first one's. */
@@ -53,13 +55,14 @@ export function initialLoopState(theta0: Float64Array): LoopState {
 export async function iterate(objective: SceneObjective, opt: Optimizer, state: LoopState, o: { population: number }): Promise<Iteration> {
   const t0 = performance.now();
   const { thetas, gradient } = opt.ask();
-  let losses: number[], grad: Float64Array | undefined, com: number[] | null = null, nonFinite: NonFiniteReport | undefined;
+  let losses: number[], grad: Float64Array | undefined, com: number[] | null = null, nonFinite: NonFiniteReport | undefined, report: number | null = null;
   if (gradient) {
-    const v = await objective.gradient(thetas[0]);
+    const v = await objective.gradient(thetas[0], state.iteration); // the iteration seeds a goal draw
     losses = [v.loss];
     grad = v.gradient;
     com = v.com;
     nonFinite = v.nonFinite;
+    if (v.report?.length) report = v.report.reduce((a, x) => a + x, 0) / v.report.length;
   } else {
     losses = await objective.losses(thetas, o.population);
   }
@@ -93,7 +96,7 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
   return {
     point: thetas[0],
     record: {
-      iteration: state.iteration, loss: L, bestLoss: state.best.loss, gradientNorm, evaluations: thetas.length, com,
+      iteration: state.iteration, loss: L, bestLoss: state.best.loss, gradientNorm, evaluations: thetas.length, com, report,
       optimizer: opt.describe(), seconds: (performance.now() - t0) / 1000, ...(warning ? { warning } : {}),
     },
   };

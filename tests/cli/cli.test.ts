@@ -167,6 +167,16 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(readFileSync(join(cut, 'replay.bin'))).toEqual(readFileSync(join(whole, 'replay.bin')));
   }, 120_000);
 
+  test('a loss that reports a metric (region-fraction: the exact fraction inside) has it in progress.jsonl and summary.json', async () => {
+    const dir = join(tmp(), 'run');
+    const r = await optimizeScene(loadScene('fluid-push-3d', undefined), { steps: 40, iterations: 2, out: dir, quiet: true });
+    const lines = progress(dir);
+    for (const l of lines) { expect(l.report).toBeGreaterThanOrEqual(0); expect(l.report).toBeLessThanOrEqual(1); }
+    expect(r.summary.bestMetric).toBeGreaterThanOrEqual(0);
+    expect(r.summary.bestMetric).toBeLessThanOrEqual(1);
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).bestMetric).toBe(r.summary.bestMetric);
+  }, 120_000);
+
   test('spsa, gd and hybrid run and keep the best point', async () => {
     // in this process (the command line's parsing is covered above): three runs, no process starts
     for (const opt of ['spsa', 'gd', 'hybrid'] as const) {

@@ -49,7 +49,7 @@ try {
   } else {
     const so = scene.optimize!;
     iterations = Number(iterArg ?? so.iterations);
-    const obj = await SceneObjective.create(gpu, scene, { params, steps });
+    const obj = await SceneObjective.create(gpu, scene, { params, steps, ...(so.goals === 'stratified' ? { draws: { seed: 1 } } : {}) });
     try {
       const theta0 = obj.initial();
       const opt = createOptimizer('adam', theta0, { lr: so.learningRate, seed: 1, clip: so.clip, patience: so.patience }, obj.clamp);

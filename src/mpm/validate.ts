@@ -22,6 +22,7 @@ import type { AnyScene } from './any-scene';
 import type { SpringScene } from '../springs/scene';
 import { validateSpringScene } from '../springs/validate';
 import { commandedGoals, validateController } from '../control/controller';
+import { checkGoalDraws } from '../opt/goal-draw';
 
 export { SceneError } from '../core/scene-error';
 export type { AnyScene } from './any-scene';
@@ -230,6 +231,7 @@ function checkLoss(s: MpmScene): void {
     checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g], goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps }, 'loss');
   }
   checkParamNames(s, s.optimize?.params, 'optimize.params');
+  checkGoalDraws(s.optimize?.goals, s.controller);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
 }
 

@@ -4,6 +4,7 @@
 // nothing but numbers, so a run can be saved after any iteration and resumed bit for bit.
 import type { Optimizer } from './optimizers';
 import type { NonFiniteReport, SceneObjective } from './objective';
+import { RolloutError } from '../core/rollout';
 
 export interface LoopState {
   /** Iterations done. */
@@ -13,7 +14,12 @@ export interface LoopState {
   /** Gradient norm of the first iteration that had one (the exploding-gradient warning's yardstick). */
   firstGradientNorm: number | null;
   warnedGrowth: boolean;
+  /** Blow-ups since the best point last improved, each of which sent the optimizer back to it (a run stops at BLOW_UPS). */
+  blowUps?: number;
 }
+
+/** Rollouts that may blow up without the best point improving in between, each sending the optimizer back to it at half the rate, before the run stops. */
+export const BLOW_UPS = 3;
 
 export interface IterationRecord {
   iteration: number;
@@ -57,7 +63,23 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
   const { thetas, gradient } = opt.ask();
   let losses: number[], grad: Float64Array | undefined, com: number[] | null = null, nonFinite: NonFiniteReport | undefined, report: number | null = null;
   if (gradient) {
-    const v = await objective.gradient(thetas[0], state.iteration); // the iteration seeds a goal draw
+    let v;
+    try {
+      v = await objective.gradient(thetas[0], state.iteration); // the iteration seeds a goal draw
+    } catch (e) {
+      // a trial point whose rollout blew up: back to the best point at half the rate, a few times
+      if (!(e instanceof RolloutError) || (state.blowUps ?? 0) + 1 >= BLOW_UPS || !opt.backOff?.()) throw e;
+      state.blowUps = (state.blowUps ?? 0) + 1;
+      state.iteration++;
+      return {
+        point: thetas[0],
+        record: {
+          iteration: state.iteration, loss: Infinity, bestLoss: state.best.loss, gradientNorm: null, evaluations: 1, com: null, report: null,
+          optimizer: opt.describe(), seconds: (performance.now() - t0) / 1000,
+          warning: `${e.message}; back to the best point at half the rate (${state.blowUps} of ${BLOW_UPS - 1} such steps back before it improves)`,
+        },
+      };
+    }
     losses = [v.loss];
     grad = v.gradient;
     com = v.com;
@@ -76,7 +98,10 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
   }
   // the best of every evaluated point, not only the current one (a population's best sample)
   losses.forEach((l, k) => {
-    if (l < state.best.loss) state.best = { iteration: state.iteration, loss: l, theta: Array.from(thetas[k]) };
+    if (l < state.best.loss) {
+      state.best = { iteration: state.iteration, loss: l, theta: Array.from(thetas[k]) };
+      state.blowUps = 0;
+    }
   });
   state.initialLoss ??= L;
   // a loop, not Math.hypot(...grad): a per-step control track can have more entries than a call takes arguments

@@ -9,6 +9,9 @@
 // goal j. The loss at theta is the mean of the copies' losses and its gradient the mean of the
 // copies' gradients (each unpacked from the one batched backward, summed in copy order in float64):
 // one forward and one backward of S copies, the same numbers as S batch-1 runs would give.
+// With `draws` (optimize.goals 'stratified'), each gradient is taken at goals drawn afresh over the
+// listed goals' range (goal-draw.ts), and the loss it returns is a second forward at the listed goals:
+// a fixed yardstick for the best point, the threshold and Adam's restarts, where a draw's is noisy.
 import type { GpuContext } from '../gpu/device';
 import { readF32 } from '../gpu/buffers';
 import { createLoss, type Loss, type LossDesc, type LossValue } from '../core/loss';
@@ -19,6 +22,7 @@ import { createSimulator, type Scene } from '../simulators';
 import { ControlledSim } from '../control/controlled-sim';
 import { commandedGoals } from '../control/controller';
 import { ParameterVector, type ShapeOptions } from './parameters';
+import { stratifiedGoals } from './goal-draw';
 
 export interface ObjectiveOptions {
   params: string[];
@@ -36,6 +40,8 @@ export interface ObjectiveOptions {
    * and of the initial state are then zero).
    */
   window?: number;
+  /** Draw the shared copies' goals for each gradient, stratified over the goals' range, from (seed, the gradient's draw). */
+  draws?: { seed: number };
 }
 
 export interface PointValue {
@@ -46,6 +52,8 @@ export interface PointValue {
   /** Each shared copy's loss, and the metric its loss reports where it has one (com-speed: the achieved speed). */
   copies: number[];
   report?: number[];
+  /** The goals the gradient was taken at, where they were drawn (the loss and copies are at the listed goals). */
+  drawn?: number[][];
   /** Where a non-finite gradient came from (set only when the gradient has a non-finite entry). */
   nonFinite?: NonFiniteReport;
 }
@@ -82,6 +90,7 @@ export class SceneObjective {
     if (!scene.loss) throw new RangeError(`scene '${scene.name}' defines no loss: nothing to optimize`);
     const goals = o.goals ?? sharedGoals(scene);
     if (goals && goals.length === 0) throw new RangeError('goals: name at least one');
+    if (o.draws && !(goals && goals.length > 1)) throw new RangeError(`scene '${scene.name}': drawing goals needs several shared goals to draw between`);
     const oo = { ...o, goals };
     const one = await SceneObjective.bind(gpu, scene, oo, goals?.length ?? 1);
     return new SceneObjective(gpu, scene as Scene & { loss: LossDesc }, oo, one);
@@ -115,10 +124,15 @@ export class SceneObjective {
     return this.one.params.inputsBatch(Array.from({ length: this.shared }, () => theta));
   }
 
-  /** Loss and dL/dtheta at theta: the means over the shared copies. A blow-up throws RolloutError naming the step. */
-  async gradient(theta: Float64Array): Promise<PointValue> {
+  /**
+   * Loss and dL/dtheta at theta: the means over the shared copies. With `draws`, the gradient is at
+   * goals drawn from (seed, draw) (the loop passes its iteration). A blow-up throws RolloutError naming the step.
+   */
+  async gradient(theta: Float64Array, draw = 0): Promise<PointValue> {
     const { sim, params, loss, rollout } = this.one;
-    const L = await this.forward(theta);
+    const drawn = this.o.draws ? stratifiedGoals(this.o.goals!, this.o.draws.seed, draw) : undefined;
+    if (drawn) (sim as ControlledSim).setGoals(drawn);
+    let L = await this.forward(theta);
     const window = this.o.window !== undefined && this.o.window < this.o.steps ? this.o.window : undefined;
     const back = await rollout.backward(loss.grad, { window, inject: observedGrads(loss) });
     // a truncated backward ends at state T - window, which no parameter is: the initial state gets none
@@ -133,8 +147,12 @@ export class SceneObjective {
       for (let i = 0; i < g.length; i++) gradient[i] += g[i];
     }
     if (this.shared > 1) for (let i = 0; i < gradient.length; i++) gradient[i] /= this.shared;
-    if (gradient.every(Number.isFinite)) return { ...this.point(L), gradient };
-    return { ...this.point(L), gradient, nonFinite: await this.locateNonFinite(theta, gState, gCtrl) };
+    const nonFinite = gradient.every(Number.isFinite) ? undefined : await this.locateNonFinite(theta, gState, gCtrl);
+    if (drawn) {
+      (sim as ControlledSim).setGoals(this.o.goals!);
+      L = await this.forward(theta);
+    }
+    return { ...this.point(L), gradient, ...(drawn ? { drawn } : {}), ...(nonFinite ? { nonFinite } : {}) };
   }
 
   /** Where the backward at theta went non-finite: its step and state fields (by a slow step-by-step rerun), and the control blocks. */

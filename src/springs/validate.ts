@@ -15,6 +15,7 @@ import { springSceneSchema, type SpringSchemaContext } from './schema';
 import { springParamNames } from './param-names';
 import { checkSelfContact, checkSprings, checkTriangles, checkVertexSets } from './mesh-checks';
 import { commandedGoals, validateController } from '../control/controller';
+import { checkGoalDraws } from '../opt/goal-draw';
 
 /** Vertices per batch copy, by default: 4,000,000 / batch (limits.maxParticles overrides it). */
 export const DEFAULT_MAX_VERTICES = 4_000_000;
@@ -55,6 +56,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   // A spring scene's items are its vertices, all in one group.
   if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps });
   checkParamNames(s, s.optimize?.params, 'optimize.params');
+  checkGoalDraws(s.optimize?.goals, s.controller);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
   return s;
 }

@@ -18,7 +18,7 @@ afterAll(() => gpu?.destroy());
 async function run(name: string, iters: number, steps?: number): Promise<number[]> {
   const scene = buildScene(name);
   const so = scene.optimize!;
-  const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: steps ?? scene.steps });
+  const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: steps ?? scene.steps, ...(so.goals === 'stratified' ? { draws: { seed: 1 } } : {}) });
   try {
     expect(obj.shared).toBe(4);
     const theta0 = obj.initial();

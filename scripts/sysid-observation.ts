@@ -1,7 +1,7 @@
 // Makes scenes/data/jelly-sysid-2d.json: the jelly-sysid-2d scene run forward with the hidden
-// Young's modulus on this machine's WebGPU device, its particles' final positions, and the task's
-// loss threshold (the smaller of the losses at E 5% below and 5% above the hidden value, so a
-// loss under it puts E within 5%).
+// Young's modulus on this machine's WebGPU device, its particles' positions at the observed steps
+// (a third, two thirds and all of the rollout), and the task's loss threshold (the smaller of the
+// losses at E 5% below and 5% above the hidden value, so a loss under it puts E within 5%).
 //
 //   npx vite-node scripts/sysid-observation.ts
 import './v8-flags';
@@ -11,9 +11,10 @@ import { requestGpu } from '../src/gpu/device';
 import { SceneObjective } from '../src/opt/objective';
 import { readF32 } from '../src/gpu/buffers';
 import { positionField } from '../src/core/simulator';
-import { build, HIDDEN_E } from '../scenes/jelly-sysid-2d';
+import { build, HIDDEN_E, observationLoss } from '../scenes/jelly-sysid-2d';
 
 const STEPS = 300;
+const OBSERVED = [100, 200, STEPS];
 const out = join(__dirname, '..', 'scenes', 'data', 'jelly-sysid-2d.json');
 
 const gpu = await requestGpu();
@@ -24,21 +25,25 @@ const obj = await SceneObjective.create(gpu, { ...scene, loss: { kind: 'com-targ
 try {
   const start = scene.groups[0].E;
   const at = (E: number) => Float64Array.of(E / start); // the parameter is E relative to its start
-  // the observation: positions at the last step with the hidden E
+  // the observation: positions at the observed steps with the hidden E
   const inputs = obj.params.inputs(at(HIDDEN_E));
   obj.sim.writeParams(inputs.ctrl);
-  await obj.rollout.forward(inputs.state0);
-  const s = await readF32(gpu.device, obj.rollout.final.buf);
+  await obj.rollout.forward(inputs.state0, { keep: OBSERVED.slice(0, -1) });
   const { stride, items } = obj.sim.state, off = positionField(obj.sim.state).offset;
-  const positions = Array.from({ length: items }, (_, p) => [s[p * stride + off], s[p * stride + off + 1]]);
-  writeFileSync(out, `${JSON.stringify({ hiddenE: HIDDEN_E, steps: STEPS, threshold: 0, positions })}\n`);
-  // the threshold, against that observation
+  const observations = [];
+  for (const step of OBSERVED) {
+    const s = await readF32(gpu.device, step === STEPS ? obj.rollout.final.buf : obj.rollout.kept(step));
+    observations.push({ step, positions: Array.from({ length: items }, (_, p) => [s[p * stride + off], s[p * stride + off + 1]]) });
+  }
+  writeFileSync(out, `${JSON.stringify({ hiddenE: HIDDEN_E, steps: STEPS, threshold: 0, observations })}\n`);
+  // the threshold, against that observation: the scene's own loss, built from the data file
   const scene2 = build();
-  const obj2 = await SceneObjective.create(gpu, { ...scene2, loss: { kind: 'match-positions', group: 0, target: positions } }, { params: ['groups[0].E'], steps: STEPS });
+  scene2.loss = observationLoss(observations);
+  const obj2 = await SceneObjective.create(gpu, scene2, { params: ['groups[0].E'], steps: STEPS });
   const [lo, hi, exact] = await obj2.losses([at(0.95 * HIDDEN_E), at(1.05 * HIDDEN_E), at(HIDDEN_E)]);
   obj2.destroy();
   const threshold = Math.min(lo, hi);
-  writeFileSync(out, `${JSON.stringify({ hiddenE: HIDDEN_E, steps: STEPS, threshold, positions })}\n`);
+  writeFileSync(out, `${JSON.stringify({ hiddenE: HIDDEN_E, steps: STEPS, threshold, observations })}\n`);
   console.log(`wrote ${out}: ${items} particles; loss at 0.95 E ${lo.toExponential(3)}, at 1.05 E ${hi.toExponential(3)}, at E ${exact.toExponential(3)}; threshold ${threshold.toExponential(3)}`);
 } finally {
   obj.destroy();

@@ -54,6 +54,11 @@ export interface Optimizer {
   ask(): Proposal;
   /** The losses of the asked points, in order, and the first point's gradient if it was asked. */
   tell(losses: number[], gradient?: Float64Array): void;
+  /**
+   * The point asked for blew up (its rollout stopped): step back to the best point at half the rate
+   * and return true, or return false where there is nothing to step back to.
+   */
+  backOff?(): boolean;
   /** A short state for the progress line: the rate, the sampling width, the phase. */
   describe(): string;
   save(): unknown;
@@ -111,6 +116,16 @@ class Descent implements Optimizer {
     if (this.adam) this.adam.step(this.theta, g);
     else for (let i = 0; i < g.length; i++) this.theta[i] -= this.lr * g[i];
     this.clamp(this.theta);
+  }
+
+  backOff(): boolean {
+    if (!Number.isFinite(this.bestLoss)) return false;
+    this.theta = this.best.slice();
+    this.lr *= 0.5;
+    this.misses = 0;
+    this.adam?.reset();
+    if (this.adam) this.adam.lr = this.lr;
+    return true;
   }
 
   describe(): string { return `lr ${this.lr.toPrecision(3)}`; }
@@ -271,6 +286,8 @@ class Hybrid implements Optimizer {
     this.iterations++;
     if (this.sampling) this.cem.tell(losses); else this.descent!.tell(losses, gradient);
   }
+
+  backOff(): boolean { return this.descent?.backOff() ?? false; }
 
   describe(): string { return this.sampling ? `sampling, ${this.cem.describe()}` : `refining, ${this.descent!.describe()}`; }
 

@@ -226,14 +226,16 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
       expect(foreign.err).toMatch(/saved parameters have \d+ values, this scene's actuation have \d+/);
       expect(readFileSync(join(used, 'progress.jsonl'), 'utf8')).toBe(before);
       // a step size that throws the jelly at 1e6: the second iteration's rollout blows up, which
-      // names its step; exit 4, and the first iteration's results stay
+      // names its step, and Adam steps back to its best point at half the rate; the third blow-up
+      // without a better point (still 2.5e5) stops the run: exit 4, and the results so far stay
       const wild = join(tmp(), 'run');
-      const blown = await run(['optimize', 'jelly-throw-2d', '--steps', '30', '--iters', '3', '--lr', '1e6', '--out', wild]);
+      const blown = await run(['optimize', 'jelly-throw-2d', '--steps', '30', '--iters', '8', '--lr', '1e6', '--out', wild]);
       expect(blown.code, blown.err).toBe(4);
+      expect(blown.err).toMatch(/warning: rollout blew up at step \d+.*back to the best point at half the rate \(1 of 2/);
       expect(blown.err).toMatch(/error: rollout blew up at step \d+/);
-      expect(progress(wild)).toHaveLength(1);
+      expect(progress(wild).map((l) => l.loss === null)).toEqual([false, true, false, true, false]);
       for (const f of ['best.json', 'state.json', 'replay.bin']) expect(existsSync(join(wild, f)), f).toBe(true);
-      expect(JSON.parse(readFileSync(join(wild, 'summary.json'), 'utf8'))).toMatchObject({ iters: 1, success: false, error: expect.stringMatching(/blew up at step/) });
+      expect(JSON.parse(readFileSync(join(wild, 'summary.json'), 'utf8'))).toMatchObject({ iters: 5, success: false, error: expect.stringMatching(/blew up at step/) });
     } finally {
       spy.mockRestore();
     }

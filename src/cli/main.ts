@@ -24,7 +24,7 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
                                           forward rollout; final state + replay in DIR
   torsion list [--json]                   the scenes, their kinds and what they optimize
   torsion optimize [<scene>] [--iters N] [--optimizer adam|gd|cem|spsa|hybrid] [--lr X] [--batch B] [--seed S]
-                   [--steps N] [--params A,B] [--clip X] [--window W] [--sigma X] [--checkpoint auto|full|K] [--out DIR] [--json]
+                   [--steps N] [--params A,B] [--clip X | --normalize] [--window W] [--sigma X] [--checkpoint auto|full|K] [--out DIR] [--json]
   torsion optimize --resume DIR [--iters N]
                                           minimise the scene's loss over its parameters (or --params: initialVelocity,
                                           groups[0].E, actuation, colliders[0].velocity, ...): adam/gd through the
@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         steps: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' }, iterations: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
         checkpoint: { type: 'string' }, params: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-        iters: { type: 'string' }, optimizer: { type: 'string' }, batch: { type: 'string' }, resume: { type: 'string' }, clip: { type: 'string' }, sigma: { type: 'string' }, window: { type: 'string' },
+        iters: { type: 'string' }, optimizer: { type: 'string' }, batch: { type: 'string' }, resume: { type: 'string' }, clip: { type: 'string' }, normalize: { type: 'boolean' }, sigma: { type: 'string' }, window: { type: 'string' },
       },
     });
     // `torsion <command> --help` prints the help and runs nothing
@@ -94,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
           batch: a.batch !== undefined ? intArg(a.batch, 'batch', 16, 3, 4096) : undefined,
           seed: a.seed !== undefined ? intArg(a.seed, 'seed', 1, 0, 2 ** 31) : undefined,
           clip: a.clip !== undefined ? numArg(a.clip, 'clip', 1, 1e-30, 1e30) : undefined,
+          normalize: a.normalize ? true : undefined,
           window: a.window !== undefined ? intArg(a.window, 'window', 1, 1, 100_000) : undefined,
           sigma: a.sigma !== undefined ? numArg(a.sigma, 'sigma', 0.1, 1e-30, 1e30) : undefined,
           resume: a.resume, json: !!a.json,

@@ -42,6 +42,8 @@ export interface OptimizeOptions {
   seed?: number;
   sigma?: number;
   clip?: number;
+  /** adam, gd: step along the gradient's direction (unit length) rather than the gradient. */
+  normalize?: boolean;
   /** Truncated backpropagation: reverse only the last this many steps. */
   window?: number;
   /** A run folder to continue. */
@@ -64,6 +66,7 @@ interface RunConfig {
   seed: number;
   sigma?: number;
   clip?: number;
+  normalize?: boolean;
   window?: number;
   threshold: number | null;
 }
@@ -111,7 +114,7 @@ function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene
   if (o.resume !== undefined) {
     const dir = resolve(o.resume);
     if (!existsSync(join(dir, 'run.json'))) throw new UsageError(`--resume ${o.resume}: no run.json there (not a torsion optimize folder)`);
-    for (const [k, v] of Object.entries({ lr: o.lr, steps: o.steps, params: o.params, optimizer: o.optimizer, batch: o.batch, seed: o.seed, sigma: o.sigma, clip: o.clip, window: o.window, checkpoint: o.checkpoint, out: o.out })) {
+    for (const [k, v] of Object.entries({ lr: o.lr, steps: o.steps, params: o.params, optimizer: o.optimizer, batch: o.batch, seed: o.seed, sigma: o.sigma, clip: o.clip, normalize: o.normalize, window: o.window, checkpoint: o.checkpoint, out: o.out })) {
       if (v !== undefined) throw new UsageError(`--resume continues a run as it was configured: --${k} cannot change (only --iterations)`);
     }
     const config = readJson<RunConfig>(join(dir, 'run.json'), 'the run\'s options');
@@ -137,7 +140,8 @@ function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene
     population: o.batch ?? so?.population ?? 16,
     seed: o.seed ?? 1,
     ...(o.sigma ?? so?.sigma) !== undefined ? { sigma: o.sigma ?? so?.sigma } : {},
-    ...(o.clip ?? so?.clip) !== undefined ? { clip: o.clip ?? so?.clip } : {},
+    // --normalize replaces a clip the scene sets; a clip on the command line replaces the scene's normalize
+    ...(o.normalize ?? (o.clip === undefined && so?.normalize)) ? { normalize: true } : (o.clip ?? so?.clip) !== undefined ? { clip: o.clip ?? so?.clip } : {},
     ...o.window !== undefined ? { window: o.window } : {},
     threshold: so?.threshold ?? null,
   };
@@ -146,6 +150,7 @@ function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene
   }
   if (config.steps > scene.steps) throw new UsageError(`--steps = ${config.steps}: allowed at most the scene's ${scene.steps}`);
   if (config.population < 3) throw new UsageError(`--batch = ${config.population}: allowed at least 3`);
+  if (o.normalize && o.clip !== undefined) throw new UsageError('--normalize and --clip both shape the gradient: give one');
   return { scene, config, dir: '', state: null };
 }
 
@@ -182,7 +187,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
       writeJson(join(dir, 'run.json'), config);
     }
     const theta0 = objective.initial();
-    const opt = createOptimizer(config.optimizer, theta0, { lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, patience: scene.optimize?.patience, refine: scene.optimize?.refine }, objective.clamp);
+    const opt = createOptimizer(config.optimizer, theta0, { lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, normalize: config.normalize, patience: scene.optimize?.patience, refine: scene.optimize?.refine }, objective.clamp);
     if (saved && saved.loop.best.theta.length !== objective.size) {
       throw new UsageError(`--resume ${resumeDir}: its saved parameters have ${saved.loop.best.theta.length} values, this scene's ${config.params.join(', ')} have ${objective.size} (a folder from another version of the scene)`);
     }

@@ -165,6 +165,8 @@ export interface OptimizeDesc {
   sigma?: number;
   /** Gradients longer than this are scaled down to it. */
   clip?: number;
+  /** adam, gd: step along the gradient's direction, scaled to unit length (not with clip). */
+  normalize?: boolean;
   /** The task is solved when the best loss is at or below this (`success` in summary.json). */
   threshold?: number;
   /** 'actuation.periodic': steps per period (default a quarter of the horizon). */

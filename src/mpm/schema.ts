@@ -322,6 +322,7 @@ export function optimizeSchema() {
     trackBounds: opt(object({ min: arrayOf(f32, { min: 2, max: 3 }), max: arrayOf(f32, { min: 2, max: 3 }) })),
     patience: opt(int(1, 1000)),
     refine: opt(oneOf(['adam', 'gd'])),
+    normalize: opt(v.boolean()),
     goals: opt(oneOf(['listed', 'stratified'])),
   });
 }

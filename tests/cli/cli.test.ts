@@ -177,6 +177,14 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).bestMetric).toBe(r.summary.bestMetric);
   }, 120_000);
 
+  test('--normalize: gd steps exactly lr along the gradient, and run.json keeps it', async () => {
+    const dir = join(tmp(), 'run');
+    await optimizeScene(loadScene('jelly-throw-2d', undefined), { steps: 20, iterations: 2, optimizer: 'gd', lr: 0.1, normalize: true, out: dir, quiet: true });
+    const [a, b] = progress(dir).map((l) => l.params.initialVelocity as number[]);
+    expect(Math.hypot(b[0] - a[0], b[1] - a[1])).toBeCloseTo(0.1, 6);
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).normalize).toBe(true);
+  }, 120_000);
+
   test('spsa, gd and hybrid run and keep the best point', async () => {
     // in this process (the command line's parsing is covered above): three runs, no process starts
     for (const opt of ['spsa', 'gd', 'hybrid'] as const) {
@@ -200,6 +208,7 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
         [['--batch', '2'], /--batch = 2: allowed an integer in \[3, 4096\]/],
         [['--iters', '0'], /--iters = 0: allowed an integer in \[1, 100000\]/],
         [['--window', '0'], /--window = 0: allowed an integer in \[1, 100000\]/],
+        [['--normalize', '--clip', '1'], /--normalize and --clip both shape the gradient: give one/],
       ];
       for (const [args, message] of cases) {
         const out = join(tmp(), 'never');

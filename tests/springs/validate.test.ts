@@ -309,7 +309,7 @@ describe('springParamNames', () => {
       'initialVelocity',
       'materials[0].mu', 'materials[0].lambda', 'materials[0].bending',
       'materials[1].stiffness', 'materials[1].damping',
-      'actuation', 'actuation.periodic', 'colliders[0].position', 'colliders[0].velocity', 'grippers[0].position',
+      'actuation', 'actuation.periodic', 'colliders[0].position', 'colliders[0].velocity', 'colliders[0].waypoints', 'grippers[0].position', 'grippers[0].waypoints',
     ]);
     const bare: SpringScene = { ...tinySpringScene(), actuation: undefined };
     expect(springParamNames(bare)).toEqual(['initialVelocity', 'materials[0].stiffness', 'materials[0].damping']);

@@ -12,7 +12,7 @@
 import type { SpringScene } from '../src/springs/scene';
 import { build as buildRobot } from './spring-robot-2d';
 
-export const description = 'the 2D mass-spring walker with an MLP controller trained on four commanded speeds (closed loop, shared weights)';
+export const description = 'the 2D mass-spring walker with an MLP controller trained on commanded speeds drawn over 0.1-0.4 m/s (closed loop, shared weights)';
 
 /** The commanded speeds it is trained on (m/s along +x), one batch copy each. */
 export const TRAIN_SPEEDS = [0.1, 0.2, 0.3, 0.4];

@@ -227,8 +227,6 @@ function controlBlock(sim: Simulator, d: ControlLossDesc, field: string) {
 class ControlTerm {
   readonly step = undefined;
   private readonly block: ReturnType<typeof controlBlock>;
-  /** Packed dL/d(control record) of the last value(), unscaled. */
-  private last: Float32Array | null = null;
 
   constructor(readonly sim: Simulator, readonly desc: ControlLossDesc, readonly weight: number) {
     this.block = controlBlock(sim, desc, 'loss');
@@ -259,7 +257,6 @@ class ControlTerm {
       values.push(R);
       this.sim.params.pack(packed, b, g);
     }
-    this.last = packed;
     return { values, grad: packed };
   }
 }

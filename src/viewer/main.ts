@@ -13,7 +13,9 @@ export interface TorsionPageApi {
   ready: Promise<void>;
   /** Advances n steps (paused or playing), draws, and waits for the GPU and the blow-up check. */
   step(n: number): Promise<void>;
-  stats(): { step: number; particles: number; adapter: string; scene: string; playing: boolean; stepsPerSecond: number; blowUp: string | null };
+  /** `view`: 'three' or 'points' (the flat-disc fallback; `viewFallback` says why), '' before start. */
+  stats(): { step: number; particles: number; adapter: string; scene: string; playing: boolean; stepsPerSecond: number; blowUp: string | null;
+    view: string; viewFallback: string | null };
   /** Positions of the particles, [N][DIM] float32 (a read-back). */
   readPositions(): Promise<Float32Array>;
 }
@@ -81,11 +83,12 @@ async function start(): Promise<void> {
   const spf = Math.min(MAX_STEPS_PER_FRAME, Math.max(1, Math.round(Number(params.get('spf') ?? ui.spfInput.value)) || 1));
   ui.spfInput.value = String(spf);
   gpu = await requestGpu();
-  const v = (viewer = new Viewer(gpu, ui.canvas, {
+  const v = (viewer = await Viewer.create(gpu, ui.canvas, {
     blowUp: (b) => ui.showError(`Stopped: ${b.message}. Press Reset to start again.`),
     gpuErrors: (m) => ui.showError(`WebGPU error: ${m.join('\n')}`),
     playing: (on) => ui.setPlaying(on),
-  }));
+  }, params.get('view') === 'points' ? 'points' : 'three'));
+  if (v.view.name === 'points') ui.setScenes(scenes, first, true);
   v.stepsPerFrame = spf;
   ui.wire({
     scene: (value) => {
@@ -126,6 +129,8 @@ window.torsion = {
     playing: viewer?.playing ?? false,
     stepsPerSecond: viewer?.stepsPerSecond ?? 0,
     blowUp: viewer?.blowUp?.message ?? null,
+    view: viewer?.view.name ?? '',
+    viewFallback: viewer?.fallbackReason ?? null,
   }),
   readPositions: () => need().readPositions(),
 };

@@ -1,6 +1,6 @@
 // The page (index.html): runs a registered scene, or one opened from a JSON file, on the same
-// simulator code as the CLI and draws its particles. URL parameters: ?scene=<name>, ?paused,
-// ?spf=<steps per frame>. Exposes window.torsion for the browser tests.
+// simulator code as the CLI and draws it with three.js (three-view.ts). URL parameters: ?scene=<name>,
+// ?paused, ?spf=<steps per frame>, ?view=points (the flat-disc view instead of three.js). Exposes window.torsion for the browser tests.
 import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
@@ -110,11 +110,21 @@ async function start(): Promise<void> {
   await v.advance(0);
 }
 
+/** What a person in a browser without WebGPU can do (NoAdapterError's own hint is for Node and the CLI). */
+const BROWSER_HINT = `This page runs its simulations with WebGPU, which this browser does not give it. Open it in a browser \
+with WebGPU: Chrome or Edge 113 or later (Chromium on Linux: start it with --enable-unsafe-webgpu --enable-features=Vulkan; \
+chrome://gpu shows whether WebGPU is on), Safari 26, or Firefox 141 or later on Windows. The same scenes run without \
+a browser: npx torsion run <scene> (see README.md).`;
+
 const ready = start();
 ready.catch((e) => {
-  // No adapter is the common case: its message says how to get one.
-  const prefix = e instanceof NoAdapterError ? '' : 'The viewer failed to start: ';
-  ui.showError(prefix + errorText(e));
+  if (e instanceof NoAdapterError) {
+    // The common case: say what is missing and what to do, instead of an empty canvas.
+    ui.showError(`${errorText(e).split('\n')[0]}\n${BROWSER_HINT}`);
+    ui.canvas.hidden = true;
+  } else {
+    ui.showError(`The viewer failed to start: ${errorText(e)}`);
+  }
   ui.setStatus('no simulation running');
 });
 

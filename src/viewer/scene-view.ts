@@ -1,6 +1,7 @@
 // A view of a simulation (three-view.ts, or the flat-disc fallback points-renderer.ts) and what it
 // needs to know about what it draws, built by SimRunner.source() from the Simulator and its scene.
 // Views read the state buffer on the GPU, never a CPU copy.
+import type { ColliderDesc } from '../mpm/scene';
 
 export type ColorMode = 'group' | 'speed';
 
@@ -32,6 +33,8 @@ export interface DrawSource extends PointsSource {
   lines: Uint32Array | null;
   /** Height of the ground plane (axis 1), or null. */
   ground: number | null;
+  /** The scene's kinematic colliders, drawn where their tracks put them at the step shown. */
+  colliders: ColliderDesc[];
 }
 
 /** What the viewer's frame loop needs of a view (three-view.ts or the flat-disc points-renderer.ts). */
@@ -41,8 +44,8 @@ export interface SceneView {
   setSource(src: DrawSource): void;
   /** Matches the canvas backing store to its CSS size; true when it changed. */
   fitCanvas(): boolean;
-  /** Encodes what the view needs from `state` into the frame's command encoder. */
-  encode(enc: GPUCommandEncoder, state: GPUBuffer): void;
+  /** Encodes what the view needs from `state` (the state after `step` steps) into the frame's command encoder. */
+  encode(enc: GPUCommandEncoder, state: GPUBuffer, step: number): void;
   /** After the frame's submit: draws (three records and submits its own commands). */
   present(): void;
   /** True once after the view changed by itself (the camera moved). */

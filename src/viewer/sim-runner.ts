@@ -67,7 +67,7 @@ export class SimRunner {
       dim, n: state.items, stride: state.stride, extent, model: this.sim.itemAttributes, speedMax,
       posOffset, velOffset: v ? v.offset : -1,
       pointRadius: spring ? vertexRadius(state0, state.stride, posOffset, dim, lines, extent) : 0,
-      triangles, lines, ground: spring?.ground ? spring.ground.height : null,
+      triangles, lines, ground: spring?.ground ? spring.ground.height : null, colliders: scene.colliders ?? [],
     };
   }
 

@@ -8,6 +8,7 @@ import * as THREE from 'three/webgpu';
 import { Fn, dot, float, instanceIndex, max, sqrt, storage, uv, varying, vec3, vec4 } from 'three/tsl';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import type { PipelineCache } from '../gpu/pipeline-cache';
+import type { ColliderDesc } from '../mpm/scene';
 import { DrawKernels } from './draw-kernels';
 import type { ColorMode, DrawSource, SceneView } from './scene-view';
 
@@ -16,11 +17,38 @@ const CLEAR = new THREE.Color(0.08, 0.09, 0.11);
 const LINE_COLOR = new THREE.Color(0.55, 0.58, 0.64);
 const FRAME_COLOR = new THREE.Color(0.24, 0.26, 0.31);
 const GROUND_COLOR = new THREE.Color(0.2, 0.21, 0.24);
+const COLLIDER_COLOR = new THREE.Color(0.55, 0.56, 0.6);
 /** View-space direction towards the light of the sphere impostors. */
 const LIGHT = new THREE.Vector3(0.35, 0.6, 0.72).normalize();
 /** Fraction of the canvas the 2D domain fills (as points-renderer.ts). */
 const MARGIN = 0.97;
 const FOV = 40;
+
+const Z_AXIS = new THREE.Vector3(0, 0, 1);
+
+/**
+ * A collider's shape in its own frame: sphere, rounded box (drawn as its bounding box) or capsule
+ * (segment along the axis of its one non-zero half extent). 2D shapes are drawn as 3D ones cut by z = 0.
+ * Round parts are drawn 2% small, so that a mesh resting on one does not show it between its vertices.
+ */
+function colliderMesh(c: ColliderDesc, dim: number): THREE.Mesh {
+  const r = 0.98 * (c.radius ?? 0);
+  const he = [...(c.halfExtents ?? []), 0, 0, 0].slice(0, 3);
+  if (dim === 2) he[2] = 0;
+  let geometry: THREE.BufferGeometry;
+  if (c.shape === 'sphere') geometry = new THREE.SphereGeometry(r, 32, 16);
+  else if (c.shape === 'capsule') {
+    const axis = he.findIndex((h) => h > 0);
+    geometry = new THREE.CapsuleGeometry(r, 2 * Math.max(...he), 8, 24);
+    if (axis === 0) geometry.rotateZ(Math.PI / 2);
+    if (axis === 2) geometry.rotateX(Math.PI / 2);
+  } else {
+    geometry = new THREE.BoxGeometry(2 * (he[0] + r), 2 * (he[1] + r), Math.max(2 * (he[2] + r), 1e-3));
+  }
+  const mesh = new THREE.Mesh(geometry, new THREE.MeshStandardNodeMaterial({ color: COLLIDER_COLOR, roughness: 0.6 }));
+  mesh.name = c.name;
+  return mesh;
+}
 
 /** The part of three's WebGPU backend this view relies on (not in three's public API: see docs/design.md). */
 interface BackendInternals {
@@ -56,6 +84,7 @@ export class ThreeView implements SceneView {
   private kernels: DrawKernels | null = null;
   private attrs: THREE.StorageBufferAttribute[] = [];
   private src: DrawSource | null = null;
+  private colliders: { mesh: THREE.Mesh; desc: ColliderDesc }[] = [];
   private changed = false;
   private _colorMode: ColorMode = 'group';
 
@@ -123,6 +152,9 @@ export class ThreeView implements SceneView {
     else this.content.add(this.points(n, draw, tint, src.dim));
     if (src.lines) this.content.add(this.springs(src.lines, draw));
     this.addFrame(src);
+    this.colliders = src.colliders.map((desc) => ({ mesh: colliderMesh(desc, src.dim), desc }));
+    for (const c of this.colliders) this.content.add(c.mesh);
+    this.placeColliders(0);
     this.camera = src.dim === 3 ? this.persp : this.ortho;
     this.controls.enabled = src.dim === 3;
     this.fitCanvas(true);
@@ -242,8 +274,23 @@ export class ThreeView implements SceneView {
     o.updateProjectionMatrix();
   }
 
-  encode(enc: GPUCommandEncoder, state: GPUBuffer): void {
+  encode(enc: GPUCommandEncoder, state: GPUBuffer, step: number): void {
     this.kernels?.encode(enc, state);
+    this.placeColliders(step);
+  }
+
+  // The state after `step` steps saw each collider at its track's row step - 1 (tracks are per step).
+  private placeColliders(step: number): void {
+    const dim = this.src?.dim ?? 3;
+    for (const { mesh, desc } of this.colliders) {
+      const row = <T>(track: T[]) => track[Math.min(Math.max(step - 1, 0), track.length - 1)];
+      const p = row(desc.position);
+      mesh.position.set(p[0], p[1], dim === 3 ? p[2] : 0);
+      const q = desc.orientation ? row(desc.orientation) : null;
+      if (!q) mesh.quaternion.identity();
+      else if (dim === 2) mesh.quaternion.setFromAxisAngle(Z_AXIS, q[0]);
+      else mesh.quaternion.set(q[0], q[1], q[2], q[3]).normalize();
+    }
   }
 
   present(): void {
@@ -277,6 +324,7 @@ export class ThreeView implements SceneView {
       }
     }
     this.attrs = [];
+    this.colliders = [];
     this.src = null;
   }
 

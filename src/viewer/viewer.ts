@@ -137,7 +137,7 @@ export class Viewer {
   private submit(runner: SimRunner, steps: number, draw = true): Promise<undefined> {
     const enc = this.gpu.device.createCommandEncoder({ label: 'viewer.frame' });
     runner.encodeSteps(enc, steps);
-    if (draw) this.view.encode(enc, runner.current);
+    if (draw) this.view.encode(enc, runner.current, runner.step);
     this.gpu.device.queue.submit([enc.finish()]);
     if (draw) {
       this.view.present();

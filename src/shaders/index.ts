@@ -52,8 +52,12 @@ import lossPairsWgsl from './loss/pairs.wgsl?raw';
 export const lossShaders = { common: lossCommonWgsl, com: lossComWgsl, region: lossRegionWgsl, match: lossMatchWgsl, pairs: lossPairsWgsl };
 
 import pointsWgsl from './viewer/points.wgsl?raw';
+import drawParamsWgsl from './viewer/draw-params.wgsl?raw';
+import packWgsl from './viewer/pack.wgsl?raw';
+import normalsWgsl from './viewer/normals.wgsl?raw';
 
-export const viewerShaders = { points: pointsWgsl };
+/** The flat-disc renderer's shader, and the three.js viewer's kernels (draw-params.wgsl prepended). */
+export const viewerShaders = { points: pointsWgsl, pack: drawParamsWgsl + packWgsl, normals: drawParamsWgsl + normalsWgsl };
 
 import springParamsWgsl from './springs/params.wgsl?raw';
 import springModelWgsl from './springs/model.wgsl?raw';

@@ -1,6 +1,6 @@
 // The page's controls (index.html): typed handles on its elements, the scene list, and the
 // messages shown to the user. No simulation logic here: callbacks go to the viewer.
-import type { ColorMode } from './points-renderer';
+import type { ColorMode } from './scene-view';
 
 export interface ControlHandlers {
   scene(name: string): void;
@@ -32,10 +32,10 @@ export class Controls {
   readonly status = byId('status', HTMLElement);
   readonly error = byId('error', HTMLElement);
 
-  /** Fills the scene list; 3D scenes are marked as drawn in projection. */
-  setScenes(scenes: { name: string; description: string; dim: number }[], selected: string): void {
+  /** Fills the scene list; with `projected`, 3D scenes are marked as drawn in projection (the flat-disc view). */
+  setScenes(scenes: { name: string; description: string; dim: number }[], selected: string, projected = false): void {
     this.sceneSelect.replaceChildren(...scenes.map((s) => {
-      const o = new Option(s.dim === 3 ? `${s.name} (x-y projection)` : s.name, s.name, false, s.name === selected);
+      const o = new Option(projected && s.dim === 3 ? `${s.name} (x-y projection)` : s.name, s.name, false, s.name === selected);
       o.title = s.description;
       return o;
     }));

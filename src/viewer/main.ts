@@ -1,6 +1,6 @@
 // The page (index.html): runs a registered scene, or one opened from a JSON file, on the same
-// simulator code as the CLI and draws its particles. URL parameters: ?scene=<name>, ?paused,
-// ?spf=<steps per frame>. Exposes window.torsion for the browser tests.
+// simulator code as the CLI and draws it with three.js (three-view.ts). URL parameters: ?scene=<name>,
+// ?paused, ?spf=<steps per frame>, ?view=points (the flat-disc view instead of three.js). Exposes window.torsion for the browser tests.
 import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
@@ -13,7 +13,9 @@ export interface TorsionPageApi {
   ready: Promise<void>;
   /** Advances n steps (paused or playing), draws, and waits for the GPU and the blow-up check. */
   step(n: number): Promise<void>;
-  stats(): { step: number; particles: number; adapter: string; scene: string; playing: boolean; stepsPerSecond: number; blowUp: string | null };
+  /** `view`: 'three' or 'points' (the flat-disc fallback; `viewFallback` says why), '' before start. */
+  stats(): { step: number; particles: number; adapter: string; scene: string; playing: boolean; stepsPerSecond: number; blowUp: string | null;
+    view: string; viewFallback: string | null };
   /** Positions of the particles, [N][DIM] float32 (a read-back). */
   readPositions(): Promise<Float32Array>;
 }
@@ -81,11 +83,12 @@ async function start(): Promise<void> {
   const spf = Math.min(MAX_STEPS_PER_FRAME, Math.max(1, Math.round(Number(params.get('spf') ?? ui.spfInput.value)) || 1));
   ui.spfInput.value = String(spf);
   gpu = await requestGpu();
-  const v = (viewer = new Viewer(gpu, ui.canvas, {
+  const v = (viewer = await Viewer.create(gpu, ui.canvas, {
     blowUp: (b) => ui.showError(`Stopped: ${b.message}. Press Reset to start again.`),
     gpuErrors: (m) => ui.showError(`WebGPU error: ${m.join('\n')}`),
     playing: (on) => ui.setPlaying(on),
-  }));
+  }, params.get('view') === 'points' ? 'points' : 'three'));
+  if (v.view.name === 'points') ui.setScenes(scenes, first, true);
   v.stepsPerFrame = spf;
   ui.wire({
     scene: (value) => {
@@ -107,11 +110,21 @@ async function start(): Promise<void> {
   await v.advance(0);
 }
 
+/** What a person in a browser without WebGPU can do (NoAdapterError's own hint is for Node and the CLI). */
+const BROWSER_HINT = `This page runs its simulations with WebGPU, which this browser does not give it. Open it in a browser \
+with WebGPU: Chrome or Edge 113 or later (Chromium on Linux: start it with --enable-unsafe-webgpu --enable-features=Vulkan; \
+chrome://gpu shows whether WebGPU is on), Safari 26, or Firefox 141 or later on Windows. The same scenes run without \
+a browser: npx torsion run <scene> (see README.md).`;
+
 const ready = start();
 ready.catch((e) => {
-  // No adapter is the common case: its message says how to get one.
-  const prefix = e instanceof NoAdapterError ? '' : 'The viewer failed to start: ';
-  ui.showError(prefix + errorText(e));
+  if (e instanceof NoAdapterError) {
+    // The common case: say what is missing and what to do, instead of an empty canvas.
+    ui.showError(`${errorText(e).split('\n')[0]}\n${BROWSER_HINT}`);
+    ui.canvas.hidden = true;
+  } else {
+    ui.showError(`The viewer failed to start: ${errorText(e)}`);
+  }
   ui.setStatus('no simulation running');
 });
 
@@ -126,6 +139,8 @@ window.torsion = {
     playing: viewer?.playing ?? false,
     stepsPerSecond: viewer?.stepsPerSecond ?? 0,
     blowUp: viewer?.blowUp?.message ?? null,
+    view: viewer?.view.name ?? '',
+    viewFallback: viewer?.fallbackReason ?? null,
   }),
   readPositions: () => need().readPositions(),
 };

@@ -2,6 +2,7 @@
 // shader (points.wgsl) reads particle records as a read-only storage buffer, so a frame costs no
 // GPU -> CPU -> GPU copy. A consumer of the simulator: it only reads buffers the sim already owns.
 import { viewerShaders } from '../shaders/index';
+import type { ColorMode, PointsSource, SceneView } from './scene-view';
 
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;
@@ -9,24 +10,9 @@ const VERTEX = 0x1;
 const VIEW_BYTES = 48;
 const CLEAR: GPUColor = { r: 0.08, g: 0.09, b: 0.11, a: 1 };
 
-export type ColorMode = 'group' | 'speed';
-
-/** What the renderer needs to know about the particles it draws. */
-export interface PointsSource {
-  dim: 2 | 3;
-  /** Particles drawn (batch copy 0). */
-  n: number;
-  /** Floats per particle record. */
-  stride: number;
-  /** Domain extent per axis (grid res * dx); only x and y are used. */
-  extent: number[];
-  /** The MPM model buffer: [N][group, vol] f32 at its head. */
-  model: GPUBuffer;
-  /** Speed at the top of the colour ramp. */
-  speedMax: number;
-}
-
-export class PointsRenderer {
+/** The flat-disc view: the fallback where three.js's WebGPU path does not start (viewer.ts). */
+export class PointsRenderer implements SceneView {
+  readonly name = 'points';
   readonly context: GPUCanvasContext;
   readonly format: GPUTextureFormat;
   private readonly pipeline: GPURenderPipeline;
@@ -122,6 +108,11 @@ export class PointsRenderer {
     f.set([src.speedMax, this.radiusScale], 10);
     this.device.queue.writeBuffer(this.viewBuf, 0, this.view);
   }
+
+  /** Drawn in encode(): nothing to do after the submit. */
+  present(): void {}
+
+  takeChanged(): boolean { return false; }
 
   dispose(): void {
     this.groups.clear();

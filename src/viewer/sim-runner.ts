@@ -6,7 +6,7 @@ import { readF32, writeBuffer } from '../gpu/buffers';
 import { positionField, type Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
 import type { PipelineCache } from '../gpu/pipeline-cache';
-import type { PointsSource } from './points-renderer';
+import type { DrawSource } from './scene-view';
 
 /** Step records kept beyond the scene's control horizon; later steps reuse the last record. */
 const EXTRA_STEP_RECORDS = 4096;
@@ -44,11 +44,11 @@ export class SimRunner {
   /** The state buffer holding the particles at `step`. */
   get current(): GPUBuffer { return this.states[this.cur]; }
 
-  /** What the points renderer needs to draw this rollout. */
-  source(): PointsSource {
+  /** What a view needs to draw this rollout. */
+  source(): DrawSource {
     const { dim, state, state0 } = this.sim;
     const g = Math.hypot(...this.scene.gravity);
-    const extent = this.sim.extent.slice(0, 2);
+    const extent = this.sim.extent.slice();
     // The speed of a fall across the domain, or the fastest initial speed if that is more.
     let v0 = 0;
     const v = state.fields.find((f) => f.name === 'v');
@@ -58,7 +58,17 @@ export class SimRunner {
       v0 = Math.max(v0, Math.sqrt(s));
     }
     const speedMax = Math.max(Math.sqrt(2 * g * extent[1]), v0, 1e-3);
-    return { dim, n: state.items, stride: state.stride, extent, model: this.sim.itemAttributes, speedMax };
+    const posOffset = positionField(state).offset;
+    const scene = this.scene;
+    const spring = 'vertices' in scene ? scene : null;
+    const triangles = spring?.triangles ? Uint32Array.from(spring.triangles.indices) : null;
+    const lines = spring?.springs?.pairs.length ? Uint32Array.from(spring.springs.pairs) : null;
+    return {
+      dim, n: state.items, stride: state.stride, extent, model: this.sim.itemAttributes, speedMax,
+      posOffset, velOffset: v ? v.offset : -1,
+      pointRadius: spring ? vertexRadius(state0, state.stride, posOffset, dim, lines, extent) : 0,
+      triangles, lines, ground: spring?.ground ? spring.ground.height : null, colliders: scene.colliders ?? [],
+    };
   }
 
   /** Encodes `count` steps into one compute pass of `enc`. */
@@ -113,4 +123,16 @@ export class SimRunner {
     for (const b of this.states) b.destroy();
     this.sim.destroy();
   }
+}
+
+/** A fifth of the mean spring length at rest (the vertices stay apart), else 0.6% of the domain. */
+function vertexRadius(x: Float32Array, stride: number, off: number, dim: number, pairs: Uint32Array | null, extent: number[]): number {
+  if (!pairs) return 0.006 * Math.max(...extent);
+  let sum = 0;
+  for (let s = 0; s < pairs.length; s += 2) {
+    let d2 = 0;
+    for (let k = 0; k < dim; k++) d2 += (x[pairs[s] * stride + off + k] - x[pairs[s + 1] * stride + off + k]) ** 2;
+    sum += Math.sqrt(d2);
+  }
+  return (0.2 * sum) / (pairs.length / 2);
 }

@@ -1,11 +1,13 @@
-// The frame loop: each animation frame encodes `stepsPerFrame` MPM steps and one render pass into a
-// single command buffer and submits it. Particles never leave the GPU; the only read-back is the
-// blow-up flag, every CHECK_EVERY stepping frames. At most MAX_IN_FLIGHT frames are queued, so a
+// The frame loop: each animation frame encodes `stepsPerFrame` steps and what the view needs from the
+// state (the draw kernels of three-view.ts, or the flat-disc render pass) into a single command buffer,
+// submits it, and lets the view draw. Particles never leave the GPU; the only read-back is the
+// blow-up flag (a few bytes), every CHECK_EVERY stepping frames. At most MAX_IN_FLIGHT frames are queued, so a
 // slow GPU slows the loop instead of piling up work, and steps/s counts finished steps.
 import type { GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
 import { PipelineCache } from '../gpu/pipeline-cache';
-import { PointsRenderer, type ColorMode } from './points-renderer';
+import { PointsRenderer } from './points-renderer';
+import type { ColorMode, SceneView } from './scene-view';
 import { SimRunner, type BlowUp } from './sim-runner';
 
 const CHECK_EVERY = 30;
@@ -20,9 +22,10 @@ export interface ViewerEvents {
   playing(on: boolean): void;
 }
 
+/** Which view draws: three.js on our device (falls back to 'points' if it cannot start), or flat discs. */
+export type ViewKind = 'three' | 'points';
+
 export class Viewer {
-  readonly renderer: PointsRenderer;
-  private readonly cache: PipelineCache;
   private runner: SimRunner | null = null;
   private generation = 0;
   private inFlight = 0;
@@ -38,9 +41,26 @@ export class Viewer {
   private rateStart = performance.now();
   stepsPerSecond = 0;
 
-  constructor(readonly gpu: GpuContext, canvas: HTMLCanvasElement, private readonly events: ViewerEvents) {
-    this.renderer = new PointsRenderer(gpu.device, canvas);
-    this.cache = new PipelineCache(gpu.device);
+  private constructor(readonly gpu: GpuContext, readonly view: SceneView, private readonly cache: PipelineCache,
+    private readonly events: ViewerEvents, readonly fallbackReason: string | null) {}
+
+  /**
+   * A viewer drawing on `canvas` with the `kind` of view. three.js is loaded on demand; where it
+   * fails to start, the flat-disc view draws instead and `fallbackReason` says why.
+   */
+  static async create(gpu: GpuContext, canvas: HTMLCanvasElement, events: ViewerEvents, kind: ViewKind = 'three'): Promise<Viewer> {
+    const cache = new PipelineCache(gpu.device);
+    let reason: string | null = null;
+    if (kind === 'three') {
+      try {
+        const { ThreeView } = await import('./three-view');
+        return new Viewer(gpu, await ThreeView.create(gpu.device, canvas, cache), cache, events, null);
+      } catch (e) {
+        reason = e instanceof Error ? e.message : String(e);
+        console.warn(`[torsion] three.js view did not start, drawing flat discs instead: ${reason}`);
+      }
+    }
+    return new Viewer(gpu, new PointsRenderer(gpu.device, canvas), cache, events, reason);
   }
 
   get scene(): Scene | null { return this.runner?.scene ?? null; }
@@ -55,7 +75,7 @@ export class Viewer {
     if (gen !== this.generation) { runner.destroy(); return; } // a later load won
     this.runner?.destroy();
     this.runner = runner;
-    this.renderer.setSource(runner.source());
+    this.view.setSource(runner.source());
     this.resetCounters();
   }
 
@@ -85,7 +105,7 @@ export class Viewer {
   }
 
   setColorMode(mode: ColorMode): void {
-    this.renderer.colorMode = mode;
+    this.view.colorMode = mode;
     this.dirty = true;
   }
 
@@ -100,9 +120,10 @@ export class Viewer {
   private frame(): void {
     const runner = this.runner;
     if (!runner) return;
-    const resized = this.renderer.fitCanvas();
+    const resized = this.view.fitCanvas();
+    const moved = this.view.takeChanged();
     const stepping = this._playing && this.inFlight < MAX_IN_FLIGHT;
-    if (!stepping && !this.dirty && !resized) return;
+    if (!stepping && !this.dirty && !resized && !moved) return;
     this.submit(runner, stepping ? this.stepsPerFrame : 0);
     if (stepping && ++this.framesSinceCheck >= CHECK_EVERY && !this.checking) {
       this.framesSinceCheck = 0;
@@ -111,15 +132,17 @@ export class Viewer {
     }
   }
 
-  // One command buffer: `steps` steps, then (if `draw`) a render of the resulting state.
+  // One command buffer: `steps` steps, then (if `draw`) the view's work on the resulting state; the
+  // view then draws (three.js submits its own command buffer, after ours in queue order).
   private submit(runner: SimRunner, steps: number, draw = true): Promise<undefined> {
     const enc = this.gpu.device.createCommandEncoder({ label: 'viewer.frame' });
     runner.encodeSteps(enc, steps);
+    if (draw) this.view.encode(enc, runner.current, runner.step);
+    this.gpu.device.queue.submit([enc.finish()]);
     if (draw) {
-      this.renderer.encode(enc, runner.current);
+      this.view.present();
       this.dirty = false;
     }
-    this.gpu.device.queue.submit([enc.finish()]);
     this.inFlight++;
     const gen = this.generation;
     return this.gpu.device.queue.onSubmittedWorkDone().then(() => {
@@ -174,6 +197,6 @@ export class Viewer {
     this.generation++;
     this.runner?.destroy();
     this.runner = null;
-    this.renderer.dispose();
+    this.view.dispose();
   }
 }

@@ -1,6 +1,7 @@
 // Opens pages of this repository in Debian's headless chromium with WebGPU on (SwiftShader), served
 // by a Vite dev server, so browser tests load the same TypeScript and WGSL as the app.
 // Never downloads a browser: playwright-core only drives /usr/bin/chromium.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,17 @@ export interface BrowserHarness {
 }
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Where browser tests leave screenshots to look at: $TORSION_ARTIFACTS, else test-artifacts/browser (git-ignored). */
+export const ARTIFACTS = process.env.TORSION_ARTIFACTS ?? join(repoRoot, 'test-artifacts', 'browser');
+
+/** Saves `data` as ARTIFACTS/name and returns the path. */
+export function saveArtifact(name: string, data: Uint8Array): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, name);
+  writeFileSync(path, data);
+  return path;
+}
 
 export async function startBrowser(): Promise<BrowserHarness> {
   const server = await createServer({

@@ -1,13 +1,14 @@
 // The app page (index.html) in headless chromium on SwiftShader: the same simulator code as the CLI
-// runs dam-break-2d, the particles reach the canvas (pixels checked in a screenshot), and what a
-// user can get wrong (a bad scene file, a blow-up, no adapter) is said in the page.
+// runs dam-break-2d, the particles reach the canvas (pixels checked in a screenshot) through the
+// three.js view and through the flat-disc fallback, and what a user can get wrong (a bad scene file,
+// a blow-up, no adapter, no WebGPU at all) is said in the page.
 // TORSION_SCREENSHOT=/path.png saves the page after the dam-break steps, to look at.
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMpmScene, buildScene } from '../../scenes/index';
 import { exportSceneJson, parseSceneJson } from '../../src/mpm/validate';
 import type { TorsionPageApi } from '../../src/viewer/main';
-import { decodePng, startBrowser, type BrowserHarness, type RgbaImage } from './harness';
+import { decodePng, saveArtifact, startBrowser, type BrowserHarness, type RgbaImage } from './harness';
 
 let h: BrowserHarness;
 beforeAll(async () => { h = await startBrowser(); });
@@ -15,7 +16,7 @@ afterAll(async () => { await h?.close(); });
 
 declare const torsion: TorsionPageApi;
 
-/** Colours of points.wgsl (group 0) and the renderer's clear colour, as 8-bit sRGB-less unorm. */
+/** Group 0's colour (pack.wgsl, points.wgsl) and the clear colour, as 8-bit unorm (both views write them linearly). */
 const PARTICLE = [77, 153, 255];
 const BACKGROUND = [20, 23, 28];
 const CELLS = 128; // dam-break-2d grid
@@ -54,10 +55,10 @@ function fileOf(name: string, text: string) {
 }
 
 describe('index.html', () => {
-  it('runs dam-break-2d and draws the particles from the GPU state', async () => {
-    await openPage();
+  it.each(['three', 'points'])('runs dam-break-2d and draws the particles from the GPU state (%s view)', async (view) => {
+    await openPage(view === 'points' ? 'paused&view=points' : 'paused');
     const s0 = await h.page.evaluate(() => torsion.stats());
-    expect(s0).toMatchObject({ step: 0, particles: 5200, scene: 'dam-break-2d', playing: false });
+    expect(s0).toMatchObject({ step: 0, particles: 5200, scene: 'dam-break-2d', playing: false, view, viewFallback: null });
     expect(s0.adapter).toMatch(/swiftshader/i);
     const [x0, y0] = await extent();
     const t0 = performance.now();
@@ -74,6 +75,7 @@ describe('index.html', () => {
     console.log(`250 steps of dam-break-2d in the page: ${seconds.toFixed(2)} s`);
 
     const png = await h.page.locator('#view').screenshot();
+    saveArtifact(`dam-break-2d-${view}.png`, png);
     if (process.env.TORSION_SCREENSHOT) writeFileSync(process.env.TORSION_SCREENSHOT, await h.page.screenshot());
     const img = decodePng(png);
     // The water fills the lower left; the upper right is empty background.
@@ -154,6 +156,27 @@ describe('index.html', () => {
       expect(err).toBe('NoAdapterError');
       await expect.poll(() => page.locator('#error').textContent()).toMatch(/^No WebGPU adapter is available \(requestAdapter\(\) returned null\)/);
       expect(await page.locator('#error').isVisible()).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('says in the page what to do in a browser without WebGPU, instead of a blank canvas', async () => {
+    const page = await h.page.context().newPage();
+    try {
+      await page.addInitScript(() => { Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }); });
+      await page.goto(`${h.url}index.html`);
+      await page.waitForFunction(() => 'torsion' in window);
+      expect(await page.evaluate(() => torsion.ready.then(() => 'resolved', (e: Error) => e.name))).toBe('NoAdapterError');
+      const error = page.locator('#error');
+      await expect.poll(() => error.textContent()).toMatch(/^No WebGPU adapter is available \(navigator\.gpu is undefined in this browser\)\.\n/);
+      const text = (await error.textContent()) ?? '';
+      expect(text).toMatch(/Chrome or Edge 113/);
+      expect(text).toMatch(/--enable-unsafe-webgpu/);
+      expect(text).not.toMatch(/apt-get/); // the Node install hint is not for a page
+      expect(await error.isVisible()).toBe(true);
+      expect(await page.locator('#view').isVisible()).toBe(false);
+      expect(await page.locator('#status').textContent()).toBe('no simulation running');
     } finally {
       await page.close();
     }

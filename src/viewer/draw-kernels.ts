@@ -1,0 +1,106 @@
+// The viewer's compute kernels (src/shaders/viewer/pack.wgsl, normals.wgsl): from a simulator's state
+// buffer to the buffers three.js draws (positions with radii, colours, shell normals), encoded into the
+// frame's command encoder after the steps. Nothing is read back: the state stays on the GPU.
+import { viewerShaders } from '../shaders/index';
+import { createBuffer, writeBuffer } from '../gpu/buffers';
+import type { PipelineCache, ComputeKernel } from '../gpu/pipeline-cache';
+import type { ColorMode, DrawSource } from './scene-view';
+
+const UNIFORM = 0x40;
+const COPY_DST = 0x08;
+const STORAGE = 0x80;
+const PARAMS_BYTES = 48;
+const WORKGROUP = 64;
+const NO_FIELD = 0xffffffff;
+
+/** Where the kernels write: buffers of at least n * 16 bytes with STORAGE usage (three's, here). */
+export interface DrawTargets {
+  draw: GPUBuffer;
+  tint: GPUBuffer;
+  /** Shells only. */
+  normal: GPUBuffer | null;
+}
+
+/** The per-vertex triangle lists of a mesh: [n + 1] offsets, then the triangle of each entry. */
+export function vertexTriangles(n: number, tris: Uint32Array): Uint32Array {
+  const count = new Uint32Array(n + 1);
+  for (const v of tris) count[v + 1]++;
+  for (let i = 0; i < n; i++) count[i + 1] += count[i];
+  const out = new Uint32Array(n + 1 + tris.length);
+  out.set(count);
+  const fill = count.slice(0, n);
+  for (let k = 0; k < tris.length; k++) out[n + 1 + fill[tris[k]]++] = Math.floor(k / 3);
+  return out;
+}
+
+export class DrawKernels {
+  private readonly pack: ComputeKernel;
+  private readonly normals: ComputeKernel | null;
+  private readonly params: GPUBuffer;
+  private readonly tris: GPUBuffer | null = null;
+  private readonly adj: GPUBuffer | null = null;
+  private readonly groups = new Map<GPUBuffer, GPUBindGroup[]>();
+  private readonly raw = new ArrayBuffer(PARAMS_BYTES);
+  colorMode: ColorMode = 'group';
+  /** Radius as a fraction of the particle spacing (MPM). */
+  radiusScale = 0.75;
+
+  constructor(private readonly device: GPUDevice, private readonly cache: PipelineCache, readonly src: DrawSource,
+    private readonly targets: DrawTargets) {
+    const io = ['uniform', 'read', 'read', 'rw', 'rw'] as const;
+    this.pack = cache.compute('viewer.pack', viewerShaders.pack, [...io]);
+    this.params = createBuffer(device, 'viewer.draw.params', PARAMS_BYTES, UNIFORM | COPY_DST);
+    if (src.triangles && targets.normal) {
+      this.normals = cache.compute('viewer.normals', viewerShaders.normals, ['uniform', 'read', 'read', 'read', 'rw']);
+      this.tris = createBuffer(device, 'viewer.draw.tris', src.triangles.byteLength, STORAGE | COPY_DST, src.triangles);
+      const adj = vertexTriangles(src.n, src.triangles);
+      this.adj = createBuffer(device, 'viewer.draw.adj', adj.byteLength, STORAGE | COPY_DST, adj);
+    } else {
+      this.normals = null;
+    }
+    this.writeParams();
+  }
+
+  /** Rewrites the uniform (after a colour mode change). */
+  writeParams(): void {
+    const s = this.src, u = new Uint32Array(this.raw), f = new Float32Array(this.raw);
+    u.set([s.n, s.stride, s.dim, s.posOffset, s.velOffset < 0 ? NO_FIELD : s.velOffset, this.colorMode === 'speed' ? 1 : 0]);
+    f.set([s.speedMax, this.radiusScale, s.pointRadius], 6);
+    writeBuffer(this.device, this.params, this.raw);
+  }
+
+  /** Encodes one compute pass that fills the targets from `state` (copy 0). */
+  encode(enc: GPUCommandEncoder, state: GPUBuffer): void {
+    const pass = enc.beginComputePass({ label: 'viewer.draw' });
+    const [packGroup, normalGroup] = this.bindGroups(state);
+    const wg = Math.ceil(this.src.n / WORKGROUP);
+    pass.setPipeline(this.pack.pipeline);
+    pass.setBindGroup(0, packGroup);
+    pass.dispatchWorkgroups(wg);
+    if (this.normals && normalGroup) {
+      pass.setPipeline(this.normals.pipeline);
+      pass.setBindGroup(0, normalGroup);
+      pass.dispatchWorkgroups(wg);
+    }
+    pass.end();
+  }
+
+  // One pair of bind groups per state buffer (the runner ping-pongs between two).
+  private bindGroups(state: GPUBuffer): GPUBindGroup[] {
+    let g = this.groups.get(state);
+    if (!g) {
+      const t = this.targets;
+      g = [this.cache.bindGroup(`viewer.pack.${state.label}`, this.pack.layout, [this.params, state, this.src.model, t.draw, t.tint])];
+      if (this.normals && this.tris && this.adj && t.normal) {
+        g.push(this.cache.bindGroup(`viewer.normals.${state.label}`, this.normals.layout, [this.params, state, this.tris, this.adj, t.normal]));
+      }
+      this.groups.set(state, g);
+    }
+    return g;
+  }
+
+  dispose(): void {
+    this.groups.clear();
+    for (const b of [this.params, this.tris, this.adj]) b?.destroy();
+  }
+}

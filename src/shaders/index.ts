@@ -55,9 +55,10 @@ import pointsWgsl from './viewer/points.wgsl?raw';
 import drawParamsWgsl from './viewer/draw-params.wgsl?raw';
 import packWgsl from './viewer/pack.wgsl?raw';
 import normalsWgsl from './viewer/normals.wgsl?raw';
+import colorsWgsl from './viewer/colors.wgsl?raw';
 
-/** The flat-disc renderer's shader, and the three.js viewer's kernels (draw-params.wgsl prepended). */
-export const viewerShaders = { points: pointsWgsl, pack: drawParamsWgsl + packWgsl, normals: drawParamsWgsl + normalsWgsl };
+/** The flat-disc renderer's shader, and the three.js viewer's kernels (draw-params.wgsl prepended); both take their colours from colors.wgsl. */
+export const viewerShaders = { points: `${colorsWgsl}\n${pointsWgsl}`, pack: `${drawParamsWgsl}\n${colorsWgsl}\n${packWgsl}`, normals: drawParamsWgsl + normalsWgsl };
 
 import springParamsWgsl from './springs/params.wgsl?raw';
 import springModelWgsl from './springs/model.wgsl?raw';

@@ -11,23 +11,6 @@
 @group(0) @binding(3) var<storage, read_write> draw: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> tint: array<vec4<f32>>;
 
-const GROUP_COLORS = array<vec3<f32>, 6>(
-  vec3<f32>(0.30, 0.60, 1.00), // blue
-  vec3<f32>(1.00, 0.55, 0.20), // orange
-  vec3<f32>(0.40, 0.85, 0.45), // green
-  vec3<f32>(0.90, 0.35, 0.55), // pink
-  vec3<f32>(0.95, 0.85, 0.30), // yellow
-  vec3<f32>(0.65, 0.50, 0.95), // violet
-);
-
-// Slow blue through white to fast red (as points.wgsl).
-fn speed_color(t: f32) -> vec3<f32> {
-  let slow = vec3<f32>(0.20, 0.45, 0.95);
-  let mid = vec3<f32>(0.92, 0.92, 0.92);
-  let fast = vec3<f32>(0.95, 0.25, 0.15);
-  return select(mix(mid, fast, 2.0 * t - 1.0), mix(slow, mid, 2.0 * t), t < 0.5);
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;

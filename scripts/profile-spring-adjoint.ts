@@ -1,7 +1,7 @@
 // Where a small spring system's step adjoint spends its time: each of its dispatches timed alone
 // on the wall clock, N of them per command buffer, against the forward step.
 //
-//   npx vite-node scripts/profile-spring-adjoint.ts [scene = spring-robot-2d] [N = 2048]
+//   npx vite-node scripts/profile-spring-adjoint.ts [scene = spring-robot-2d] [N = 2048] [batch = 1]
 import './v8-flags';
 import { requestGpu } from '../src/gpu/device';
 import { SpringSim } from '../src/springs/simulator';
@@ -11,9 +11,10 @@ import { timed } from '../src/bench/timing';
 
 const name = process.argv[2] ?? 'spring-robot-2d';
 const N = Number(process.argv[3] ?? 2048);
+const batch = Number(process.argv[4] ?? 1);
 const gpu = await requestGpu();
 const scene = buildScene(name) as SpringScene;
-const sims = { split: await SpringSim.create(gpu, scene, { adjoint: 'split' }), fused: await SpringSim.create(gpu, scene, { adjoint: 'auto' }) };
+const sims = { split: await SpringSim.create(gpu, scene, { adjoint: 'split', batch }), fused: await SpringSim.create(gpu, scene, { adjoint: 'auto', batch }) };
 const perSubmit = 64;
 async function time(sim: SpringSim, body: (pass: GPUComputePassEncoder, k: number) => void): Promise<number> {
   let best = Infinity;
@@ -31,7 +32,7 @@ async function time(sim: SpringSim, body: (pass: GPUComputePassEncoder, k: numbe
   }
   return (best / N) * 1e6;
 }
-console.log(`${scene.name}: ${sims.split.model.n} vertices, ${sims.split.params.size} controls; microseconds per dispatch (best of 4 x ${N})`);
+console.log(`${scene.name} x${batch}: ${sims.split.model.n} vertices, ${sims.split.params.size} controls; microseconds per dispatch (best of 4 x ${N})`);
 for (const [label, sim] of Object.entries(sims)) {
   sim.ensureSteps(N + 1);
   const a = sim.createState('a', sim.state0), b = sim.createState('b'), ga = sim.createState('ga'), gb = sim.createState('gb');

@@ -9,7 +9,7 @@ import type { MpmScene } from './mpm/scene';
 import { MpmSim } from './mpm/simulator';
 import { mpmParamNames } from './mpm/param-space';
 import type { SpringScene } from './springs/scene';
-import { SpringSim } from './springs/simulator';
+import { SpringSim, type AdjointPath } from './springs/simulator';
 import { springParamNames } from './springs/param-names';
 import { ControlledSim } from './control/controlled-sim';
 
@@ -20,6 +20,8 @@ export type SceneKind = NonNullable<Scene['kind']>;
 export interface CreateOptions {
   batch?: number;
   cache?: PipelineCache;
+  /** Mass-spring and shell scenes: which step adjoint runs (SpringSim's AdjointPath; default auto). */
+  adjoint?: AdjointPath;
 }
 
 interface Family {

@@ -3,7 +3,7 @@
 // copies: a population of B points costs one rollout of B copies, not B rollouts.
 import type { GpuContext } from '../gpu/device';
 import { Rollout } from '../core/rollout';
-import { createSimulator, type Scene } from '../simulators';
+import { createSimulator, type CreateOptions, type Scene } from '../simulators';
 import { timed } from './timing';
 
 export interface BatchBenchRow {
@@ -19,10 +19,10 @@ export interface BatchBenchRow {
   speedup: number;
 }
 
-export async function benchBatch(gpu: GpuContext, label: string, scene: Scene, batches: number[], o: { horizon: number; repeats: number }): Promise<BatchBenchRow[]> {
+export async function benchBatch(gpu: GpuContext, label: string, scene: Scene, batches: number[], o: { horizon: number; repeats: number; adjoint?: CreateOptions['adjoint'] }): Promise<BatchBenchRow[]> {
   const rows: BatchBenchRow[] = [];
   for (const B of batches) {
-    const sim = await createSimulator(gpu, { ...scene, steps: Math.max(scene.steps, o.horizon) }, { batch: B });
+    const sim = await createSimulator(gpu, { ...scene, steps: Math.max(scene.steps, o.horizon) }, { batch: B, adjoint: o.adjoint });
     const rollout = new Rollout(sim, o.horizon, 'auto');
     const g = sim.createState('bench.batch.grad', new Float32Array(sim.stateBytes / 4).fill(1e-3));
     try {

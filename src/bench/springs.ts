@@ -3,7 +3,7 @@
 // one run, so they hold on a shared machine where absolute times drift.
 import type { GpuContext } from '../gpu/device';
 import type { SpringScene } from '../springs/scene';
-import { SpringSim } from '../springs/simulator';
+import { SpringSim, type AdjointPath } from '../springs/simulator';
 import { Rollout } from '../core/rollout';
 import { encodeSteps, median, timed } from './timing';
 
@@ -24,10 +24,12 @@ export interface SpringBenchRow {
   gradientSeconds: number;
   checkpointMemoryRatio: number;
   horizon: number;
+  /** The step adjoint that ran (SpringSim's adjointPath). */
+  adjointPath: 'split' | 'fused';
 }
 
-export async function benchSprings(gpu: GpuContext, label: string, scene: SpringScene, o: { horizon: number; stepSamples: number; pairs: number }): Promise<SpringBenchRow> {
-  const sim = await SpringSim.create(gpu, { ...scene, steps: o.horizon });
+export async function benchSprings(gpu: GpuContext, label: string, scene: SpringScene, o: { horizon: number; stepSamples: number; pairs: number; adjoint?: AdjointPath }): Promise<SpringBenchRow> {
+  const sim = await SpringSim.create(gpu, { ...scene, steps: o.horizon }, { adjoint: o.adjoint });
   const T = o.horizon, n = o.stepSamples;
   sim.ensureSteps(Math.max(T, n) + 1);
   const a = sim.createState('bench.a', sim.state0), b = sim.createState('bench.b');
@@ -68,6 +70,7 @@ export async function benchSprings(gpu: GpuContext, label: string, scene: Spring
       gradientSeconds: gradT,
       checkpointMemoryRatio: memory.ratio,
       horizon: T,
+      adjointPath: sim.adjointPath,
     };
   } finally {
     for (const x of [a, b, ga, gb]) x.destroy();

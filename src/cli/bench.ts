@@ -6,6 +6,7 @@ import { requestGpu } from '../gpu/device';
 import { benchScene, type BenchRow } from '../bench/mpm';
 import { benchCases, springBenchCases } from '../../scenes/bench-scenes';
 import { benchSprings, type SpringBenchRow } from '../bench/springs';
+import type { AdjointPath } from '../springs/simulator';
 
 export async function bench(o: { json: boolean; quick: boolean; only?: string }): Promise<number> {
   // GPU timestamps, where the adapter has them, time the step adjoint against the step (src/bench/mpm.ts)
@@ -30,12 +31,12 @@ export async function bench(o: { json: boolean; quick: boolean; only?: string })
 }
 
 /**
- * `torsion bench springs [--json] [--quick] [--only TEXT]`: the 2D walker and two cloths. Each row
+ * `torsion bench springs [--json] [--quick] [--only TEXT] [--adjoint PATH]`: the 2D walker and two cloths. Each row
  * also gives one gradient's seconds (the optimiser's iteration) at T = 1000; the walker's is
  * measured again at DiffTaichi mass_spring.py's horizon (681 steps) for the side-by-side comparison
  * in docs/performance.md.
  */
-export async function benchSpringsCmd(o: { json: boolean; quick: boolean; only?: string }): Promise<number> {
+export async function benchSpringsCmd(o: { json: boolean; quick: boolean; only?: string; adjoint?: AdjointPath }): Promise<number> {
   const gpu = await requestGpu();
   const rows: SpringBenchRow[] = [];
   try {
@@ -44,16 +45,16 @@ export async function benchSpringsCmd(o: { json: boolean; quick: boolean; only?:
     for (const c of cases) {
       const big = c.scene.vertices.mass.length > 10_000;
       const horizon = o.quick ? 50 : big ? 200 : 1000;
-      const row = await benchSprings(gpu, c.label, c.scene, { horizon, stepSamples: o.quick ? 16 : big ? 32 : 256, pairs: o.quick ? 1 : big ? 1 : 3 });
+      const row = await benchSprings(gpu, c.label, c.scene, { horizon, stepSamples: o.quick ? 16 : big ? 32 : 256, pairs: o.quick ? 1 : big ? 1 : 3, adjoint: o.adjoint });
       rows.push(row);
       console.log(`${c.label.padEnd(16)} ${String(row.vertices).padStart(6)} vertices ${String(row.springs + row.triangles).padStart(7)} springs+triangles`
         + `  ${row.stepsPerSec.toFixed(0).padStart(6)} steps/s  ${(row.vertexStepsPerSec / 1e6).toFixed(2).padStart(6)} M vertex-steps/s`
         + `  backward/forward ${row.backwardForwardRatio.toFixed(2)}  gradient/forward (T=${row.horizon}) ${row.gradientForwardRatio.toFixed(2)}`
-        + `  gradient ${row.gradientSeconds.toFixed(2)} s  checkpoint memory ${(100 * row.checkpointMemoryRatio).toFixed(1)}%`);
+        + `  gradient ${row.gradientSeconds.toFixed(2)} s  checkpoint memory ${(100 * row.checkpointMemoryRatio).toFixed(1)}%  (${row.adjointPath} adjoint)`);
     }
     if (!o.quick && (!o.only || 'robot'.includes(o.only) || o.only.includes('robot'))) {
       const c = springBenchCases()[0];
-      const row = await benchSprings(gpu, `${c.label}, T=681`, c.scene, { horizon: 681, stepSamples: 16, pairs: 5 });
+      const row = await benchSprings(gpu, `${c.label}, T=681`, c.scene, { horizon: 681, stepSamples: 16, pairs: 5, adjoint: o.adjoint });
       rows.push(row);
       console.log(`${c.label} at T=681 (DiffTaichi mass_spring.py's horizon): one gradient (forward + backward) ${row.gradientSeconds.toFixed(3)} s`);
     }
@@ -64,14 +65,14 @@ export async function benchSpringsCmd(o: { json: boolean; quick: boolean; only?:
   return 0;
 }
 
-/** `torsion bench batch [--json] [--quick]`: B = 1, 8, 32, 128 copies of the 2D spring walker. */
-export async function benchBatchCmd(o: { json: boolean; quick: boolean }): Promise<number> {
+/** `torsion bench batch [--json] [--quick] [--adjoint PATH]`: B = 1, 8, 32, 128 copies of the 2D spring walker. */
+export async function benchBatchCmd(o: { json: boolean; quick: boolean; adjoint?: AdjointPath }): Promise<number> {
   const gpu = await requestGpu();
   let rows: BatchBenchRow[] = [];
   try {
     console.log(`adapter: ${gpu.adapterName}`);
     const scene = buildScene('spring-robot-2d');
-    rows = await benchBatch(gpu, 'spring-robot-2d', scene, o.quick ? [1, 8] : [1, 8, 32, 128], { horizon: o.quick ? 100 : 600, repeats: o.quick ? 1 : 3 });
+    rows = await benchBatch(gpu, 'spring-robot-2d', scene, o.quick ? [1, 8] : [1, 8, 32, 128], { horizon: o.quick ? 100 : 600, repeats: o.quick ? 1 : 3, adjoint: o.adjoint });
     for (const r of rows) {
       console.log(`${r.label} x${String(r.batch).padEnd(4)} ${(r.copyStepsPerSec / 1e3).toFixed(1).padStart(8)} k copy-steps/s (${r.speedup.toFixed(1)}x B = 1)`
         + `  gradient ${(r.gradientCopyStepsPerSec / 1e3).toFixed(1).padStart(8)} k copy-steps/s  (T = ${r.horizon}, ${r.items} masses per copy)`);

@@ -16,6 +16,7 @@ import { gradcheck } from './gradcheck';
 import { bench, benchBatchCmd, benchSpringsCmd } from './bench';
 import { intArg, loadScene, numArg, UsageError } from './args';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
+import type { AdjointPath } from '../springs/simulator';
 
 const HELP = `torsion: differentiable MLS-MPM on WebGPU
 
@@ -34,8 +35,9 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
   torsion gradcheck <scene> [--seed S] [--steps N] [--json]
                                           adjoint vs float64 finite differences, every parameter kind
   torsion bench mpm [--json] [--quick] [--only TEXT]
-  torsion bench springs [--json] [--quick] [--only TEXT]
-  torsion bench batch [--json] [--quick]   B = 1, 8, 32, 128 copies of the 2D spring walker in the same dispatches
+  torsion bench springs [--json] [--quick] [--only TEXT] [--adjoint auto|split|fused]
+  torsion bench batch [--json] [--quick] [--adjoint auto|split|fused]
+                                          B = 1, 8, 32, 128 copies of the 2D spring walker in the same dispatches
                                           forward/backward speed, checkpoint memory (rows whose label contains TEXT)
   torsion export <scene> [--out FILE]     the scene as JSON (any command takes --scene-file FILE instead of a name)
 
@@ -46,6 +48,12 @@ function checkpointArg(v: string | undefined): CheckpointMode | undefined {
   const k = Number(v);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--checkpoint = ${v}: allowed auto, full or an integer >= 1`);
   return k;
+}
+
+/** Which spring step adjoint a benchmark runs (SpringSim's AdjointPath). */
+function adjointArg(v: string | undefined): AdjointPath | undefined {
+  if (v === undefined || v === 'auto' || v === 'split' || v === 'fused') return v;
+  throw new UsageError(`--adjoint = ${v}: allowed auto, split or fused`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -59,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
         checkpoint: { type: 'string' }, params: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         iters: { type: 'string' }, optimizer: { type: 'string' }, batch: { type: 'string' }, resume: { type: 'string' }, clip: { type: 'string' }, normalize: { type: 'boolean' }, sigma: { type: 'string' }, window: { type: 'string' },
+        adjoint: { type: 'string' },
       },
     });
     // `torsion <command> --help` prints the help and runs nothing
@@ -106,8 +115,8 @@ export async function main(argv: string[]): Promise<number> {
           seed: intArg(a.seed, 'seed', 1, 0, 2 ** 31), steps: a.steps ? intArg(a.steps, 'steps', 1, 1, 10000) : undefined, json: !!a.json,
         });
       case 'bench':
-        if (sceneArg === 'springs') return await benchSpringsCmd({ json: !!a.json, quick: !!a.quick, only: a.only });
-        if (sceneArg === 'batch') return await benchBatchCmd({ json: !!a.json, quick: !!a.quick });
+        if (sceneArg === 'springs') return await benchSpringsCmd({ json: !!a.json, quick: !!a.quick, only: a.only, adjoint: adjointArg(a.adjoint) });
+        if (sceneArg === 'batch') return await benchBatchCmd({ json: !!a.json, quick: !!a.quick, adjoint: adjointArg(a.adjoint) });
         if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm', 'bench springs' or 'bench batch'`);
         return await bench({ json: !!a.json, quick: !!a.quick, only: a.only });
       case 'export': {

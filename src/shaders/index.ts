@@ -69,6 +69,8 @@ import springShellAdjWgsl from './springs/shell.adj.wgsl?raw';
 import springStepWgsl from './springs/step.wgsl?raw';
 import springPlasticWgsl from './springs/plastic.wgsl?raw';
 import springAdjointWgsl from './springs/adjoint.wgsl?raw';
+import springAdjointSplitWgsl from './springs/adjoint.split.wgsl?raw';
+import springAdjointFusedWgsl from './springs/adjoint.fused.wgsl?raw';
 import springGridWgsl from './springs/grid.wgsl?raw';
 
 export const springShaders = {
@@ -81,6 +83,8 @@ export const springShaders = {
   step: springStepWgsl,
   plastic: springPlasticWgsl,
   adjoint: springAdjointWgsl,
+  adjointSplit: springAdjointSplitWgsl,
+  adjointFused: springAdjointFusedWgsl,
   grid: springGridWgsl,
 };
 

@@ -4,14 +4,17 @@
 import type { GpuContext } from '../gpu/device';
 import { simulatorSubject, type GradcheckSubject } from '../core/gradcheck';
 import type { SpringScene } from './scene';
-import { SpringSim } from './simulator';
+import { SpringSim, type AdjointPath } from './simulator';
 import { compileSpringScene } from './model';
 import { rolloutRef } from './reference';
 
 const TOL = 1e-2;
 
-/** `wrongAdjoint`: the adjoint with a few terms scaled by 1.05 (tests that gradcheck can fail). */
-export async function springGradcheckSubject(gpu: GpuContext, scene: SpringScene, o: { wrongAdjoint?: boolean } = {}): Promise<GradcheckSubject> {
+/**
+ * `wrongAdjoint`: the adjoint with a few terms scaled by 1.05 (tests that gradcheck can fail);
+ * `adjoint`: which step adjoint runs (SpringSim's AdjointPath).
+ */
+export async function springGradcheckSubject(gpu: GpuContext, scene: SpringScene, o: { wrongAdjoint?: boolean; adjoint?: AdjointPath } = {}): Promise<GradcheckSubject> {
   const sim = await SpringSim.create(gpu, scene, o);
   const model = compileSpringScene(scene);
   const len = Math.max(...scene.extent);

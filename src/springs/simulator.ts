@@ -1,7 +1,8 @@
 // The mass-spring / thin-shell simulator on the Simulator interface (src/core/simulator.ts): the
 // Model (compiled once: model.ts, layout.ts), per-step kernels (step.wgsl, plastic.wgsl, grid.wgsl)
 // and their adjoints (adjoint.wgsl, shell.adj.wgsl), with the control vector's gradient summed by the
-// one Reducer. 2D and 3D from one source; triangles and hinges exist in 3D only.
+// one Reducer, or for a small system in one fused dispatch (adjoint.fused.wgsl). 2D and 3D from one
+// source; triangles and hinges exist in 3D only.
 import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
@@ -17,6 +18,8 @@ import { hashSize, packModel, packParams, PARAMS_BYTES, termLayout } from './lay
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
 const WG = 64;
+/** Most vertices the fused step adjoint takes (one workgroup per batch copy, a lane per vertex). */
+export const FUSED_MAX_VERTICES = 64;
 const UNIFORM = 0x40, COPY_DST = 0x08;
 
 export interface SpringStatus extends SimStatus {
@@ -24,7 +27,14 @@ export interface SpringStatus extends SimStatus {
   neighboursDropped: number;
 }
 
-type KernelName = 'step' | 'plastic' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'adj_lambda' | 'adj_gather' | 'adj_hinge';
+type KernelName = 'step' | 'plastic' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'adj_lambda' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+
+/**
+ * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
+ * parameter terms) for any size; 'fused' in one dispatch with a workgroup per batch copy
+ * (adjoint.fused.wgsl) for a small system; 'auto' fused wherever it fits. Both give the same bits.
+ */
+export type AdjointPath = 'auto' | 'split' | 'fused';
 
 const decl = {
   p: 'var<uniform> p: Params;',
@@ -40,6 +50,7 @@ const decl = {
   lam: 'var<storage, read_write> lam: array<f32>;',
   g_in: 'var<storage, read_write> g_in: array<f32>;',
   terms: 'var<storage, read_write> terms: array<f32>;',
+  grad: 'var<storage, read_write> grad: array<f32>;',
 } as const;
 type Decl = keyof typeof decl;
 const kindOf = (d: Decl): BindingKind => (d === 'p' ? 'uniform' : d === 'st' ? 'uniform-dynamic' : decl[d].includes('read_write') ? 'rw' : 'read');
@@ -48,6 +59,7 @@ const bindings = (names: Decl[]) => names.map((d, i) => `@group(0) @binding(${i}
 const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid'];
 const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid'];
 const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw'];
+const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid'];
 
 const STUBS_2D = `
 fn tri_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
@@ -56,20 +68,49 @@ fn tri_adjoint(b: u32, k: u32, slot: u32, li: vecD, i: u32) -> vecD { return vec
 fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD { return vecD(0.0); }
 `;
 
-function sources(dim: 2 | 3, fault: boolean): Record<'step' | 'adjoint' | 'grid', string> {
+type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
+
+/** The fused adjoint's shape: lanes per workgroup (a power of two >= n) and parameter terms. */
+interface FusedShape { tw: number; terms: number }
+
+function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null): Record<ModuleName, string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces];
   const step = dim === 3 ? [s.shell, s.step, s.plastic] : [STUBS_2D, s.step];
   const adj = dim === 3 ? [s.shell, s.shellAdj, s.adjoint] : [STUBS_2D, s.adjoint];
+  // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending) for tests that must see gradcheck fail
+  const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`;
+  const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
-    // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending) for tests that must see gradcheck fail
-    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`, ...shared, ...adj].join('\n')),
+    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), faultConst, ...shared, ...adj, s.adjointSplit].join('\n')),
+    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...adj, s.adjointFused].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
   };
 }
 
-const KERNELS: Record<KernelName, ['step' | 'adjoint' | 'grid', Decl[]]> = {
+/** Lanes of the fused adjoint's workgroup for n vertices. */
+function fusedWidth(n: number): number {
+  let tw = 1;
+  while (tw < n) tw *= 2;
+  return tw;
+}
+
+/**
+ * Why a model cannot take the fused step adjoint, or null when it can: at most FUSED_MAX_VERTICES
+ * vertices, no plastic hinges (their adjoint reads every lam after the gather), and lam and the
+ * parameter terms within the device's workgroup memory.
+ */
+export function fusedAdjointRefusal(m: SpringModel, maxWorkgroupBytes: number): string | null {
+  if (m.n > FUSED_MAX_VERTICES) return `${m.n} vertices (allowed up to ${FUSED_MAX_VERTICES})`;
+  if (m.plastic) return 'plastic hinges (their rest-angle adjoint is a pass of its own)';
+  const tw = fusedWidth(m.n), count = termLayout(m).count;
+  const bytes = (tw * 3 * m.dim + Math.max(1, count) * tw) * 4;
+  if (bytes > maxWorkgroupBytes) return `${count} parameter terms and ${m.n} vertices need ${bytes} bytes of workgroup memory, the device allows ${maxWorkgroupBytes}`;
+  return null;
+}
+
+const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   step: ['step', STEP_BINDINGS],
   plastic: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
@@ -78,6 +119,7 @@ const KERNELS: Record<KernelName, ['step' | 'adjoint' | 'grid', Decl[]]> = {
   adj_lambda: ['adjoint', ADJ_BINDINGS],
   adj_gather: ['adjoint', ADJ_BINDINGS],
   adj_hinge: ['adjoint', ADJ_BINDINGS],
+  adj_fused: ['fused', FUSED_BINDINGS],
 };
 
 function range(start: number, count: number, stride: number, width: number): Uint32Array {
@@ -142,7 +184,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   private stepCapacity = 0;
 
   private constructor(readonly gpu: GpuContext, readonly scene: SpringScene, readonly model: SpringModel, readonly batch: number,
-    readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>) {
+    readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>, readonly adjointPath: 'split' | 'fused') {
     const dev = (this.device = gpu.device);
     const m = model, d = (this.dim = m.dim), n = m.n, B = batch;
     this.kind = scene.kind;
@@ -179,9 +221,10 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.status = createBuffer(dev, 'springs.status', 16);
     const hs = hashSize(n);
     this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * (2 * hs + 1 + n) * 4 : 16);
-    this.lam = createBuffer(dev, 'springs.lam', B * n * 3 * d * 4);
+    const split = adjointPath === 'split';
+    this.lam = createBuffer(dev, 'springs.lam', split ? B * n * 3 * d * 4 : 16);
     const t = termLayout(m);
-    this.terms = createBuffer(dev, 'springs.terms', Math.max(16, B * t.count * n * 4));
+    this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * t.count * n * 4) : 16);
     this.unused = createBuffer(dev, 'springs.unused', 16);
     this.unusedRead = createBuffer(dev, 'springs.unused_read', 16);
     const attrs = new Float32Array(2 * n);
@@ -209,18 +252,24 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.resetStatus();
   }
 
-  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean } = {}): Promise<SpringSim> {
+  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath } = {}): Promise<SpringSim> {
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const model = compileSpringScene(scene);
-    const src = sources(model.dim, !!opts.wrongAdjoint);
-    // plastic and adj_hinge exist in 3D only (hinges)
-    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => model.dim === 3 || (e !== 'plastic' && e !== 'adj_hinge'));
+    const want = opts.adjoint ?? 'auto';
+    if (!['auto', 'split', 'fused'].includes(want)) throw new RangeError(`adjoint = ${String(want)}: allowed 'auto', 'split' or 'fused'`);
+    const refusal = want === 'split' ? null : fusedAdjointRefusal(model, gpu.device.limits.maxComputeWorkgroupStorageSize);
+    if (want === 'fused' && refusal) throw new RangeError(`adjoint = 'fused': scene '${scene.name}' does not fit one workgroup: ${refusal}`);
+    const path = want === 'split' || refusal ? 'split' : 'fused';
+    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null);
+    // plastic and adj_hinge exist in 3D only (hinges); a scene compiles one adjoint path
+    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || (e !== 'plastic' && e !== 'adj_hinge'))
+      && (path === 'fused' ? e !== 'adj_lambda' && e !== 'adj_gather' && e !== 'adj_hinge' : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
       return cache.computeAsync(`springs.${model.dim}d.${e}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
-    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k);
+    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path);
     await sim.reducer.ready();
     return sim;
   }
@@ -271,17 +320,31 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   encodeStepAdjoint(pass: GPUComputePassEncoder, io: StepAdjointIO): unknown {
-    this.encodeGrid(pass, io.sIn);
+    for (const [, encode] of this.adjointDispatches(io)) encode(pass);
+    return undefined;
+  }
+
+  /**
+   * The dispatches of one step adjoint, named, in order: encodeStepAdjoint encodes them all
+   * (scripts/profile-spring-adjoint.ts times each alone).
+   */
+  adjointDispatches(io: Omit<StepAdjointIO, 'sOut' | 'sPrev'>): [string, (pass: GPUComputePassEncoder) => void][] {
+    const out: [string, (pass: GPUComputePassEncoder) => void][] = [];
+    if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, io.sIn)]);
     const grid = this.model.selfContact ? this.grid : this.unusedRead;
     const base = [this.modelBuf, this.ctrl, io.sIn, io.gOut];
-    this.run(pass, 'adj_lambda', io.step, [...base, this.lam, this.unused, this.terms, grid], this.vertexGroups);
-    this.run(pass, 'adj_gather', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.vertexGroups);
-    if (this.model.plastic) this.run(pass, 'adj_hinge', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.hingeGroups);
-    if (this.segments.length > 0) {
-      this.reducer.encodeTargetedSum(pass, this.terms, { buffer: this.segmentBuf, count: this.segments.length }, this.paramGrad,
-        { accumulate: true, row: { buffer: this.steps!, offset: io.step * STEP_STRIDE, word: 1 }, maxRow: this.horizon - 1 });
+    if (this.adjointPath === 'fused') {
+      out.push(['adj_fused', (pass) => this.run(pass, 'adj_fused', io.step, [...base, io.gIn, this.paramGrad, grid], this.batch)]);
+      return out;
     }
-    return undefined;
+    out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, [...base, this.lam, this.unused, this.terms, grid], this.vertexGroups)]);
+    out.push(['adj_gather', (pass) => this.run(pass, 'adj_gather', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.vertexGroups)]);
+    if (this.model.plastic) out.push(['adj_hinge', (pass) => this.run(pass, 'adj_hinge', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.hingeGroups)]);
+    if (this.segments.length > 0) {
+      out.push(['reduce', (pass) => this.reducer.encodeTargetedSum(pass, this.terms, { buffer: this.segmentBuf, count: this.segments.length }, this.paramGrad,
+        { accumulate: true, row: { buffer: this.steps!, offset: io.step * STEP_STRIDE, word: 1 }, maxRow: this.horizon - 1 })]);
+    }
+    return out;
   }
 
   encodeFinishAdjoint(): void {}

@@ -75,6 +75,9 @@ test('unknown scene, bad option values and unknown commands are usage errors', (
   const r = torsion(['optimize', '--iterations', '0']);
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/--iterations = 0: allowed an integer in \[1, 100000\]/);
+  const adj = torsion(['bench', 'springs', '--adjoint', 'fast']);
+  expect(adj.code).toBe(2);
+  expect(adj.err).toMatch(/--adjoint = fast: allowed auto, split or fused/);
   expect(torsion(['frobnicate']).code).toBe(2);
 });
 

@@ -95,9 +95,10 @@ for (const [name, make, T] of scenes) {
 }
 
 test('a wrong adjoint (spring elasticity, collider normal and bending terms scaled by 1.05) fails gradcheck; the honest one passes', async () => {
-  for (const [make, steps] of [[() => chain2d(), 30], [() => clothPatch(), 20]] as const) {
+  // the split path in 2D, the fused one in 3D (fused-adjoint.test.ts has it in 2D)
+  for (const [make, steps, adjoint] of [[() => chain2d(), 30, 'split'], [() => clothPatch(), 20, 'fused']] as const) {
     for (const wrong of [false, true]) {
-      const subject = await springGradcheckSubject(gpu, make(), { wrongAdjoint: wrong });
+      const subject = await springGradcheckSubject(gpu, make(), { wrongAdjoint: wrong, adjoint });
       const r = await gradcheck(subject, { steps, seed: 2 });
       subject.destroy?.();
       if (r.ok === wrong) console.log(make().name, wrong, r.checks.map((c) => `${c.param}:${c.verdict}:${c.relError?.toExponential(1)}`).join(" "));

@@ -1,18 +1,21 @@
-// The adjoint of step.wgsl, in two passes per vertex and one per hinge. With G = dL/dv' + dt dL/dx'
-// the total gradient of a free vertex's new velocity:
-// adj_lambda (vertex i): replays the forward (forces, v*, the contacts in order), runs the contacts
+// The adjoint of step.wgsl for one vertex, in two halves. With G = dL/dv' + dt dL/dx' the total
+// gradient of a free vertex's new velocity:
+// adj_lambda_vertex: replays the forward (forces, v*, the contacts in order), runs the contacts
 //   backwards to dL/dv*, and stores lam_i = exp(-damping dt) dt / m_i dL/dv* (the force's adjoint
 //   vector), the direct parts of dL/dx (dL/dx' and the contact normals' and distances' terms) and
 //   of dL/dv; collider and gripper track terms go to `terms`.
-// adj_gather (vertex i): dL/dx_i = direct + sum_e (df_e/dx_i)^T lam over i's elements (the JVP of
+// adj_gather_vertex: dL/dx_i = direct + sum_e (df_e/dx_i)^T lam over i's elements (the JVP of
 //   the elastic forces along lam, the damping transpose written out), dL/dv_i likewise, and the
 //   material and actuation terms lam_i . df_i/dtheta.
-// adj_hinge (hinge k, plastic scenes): dL/d(rest angle).
-// terms[(b * n_terms + q) * n + i]: vertex i's share of control entry q (see SpringSim), summed in
-// vertex order by the Reducer afterwards.
+// The gather reads the lam of i's neighbours, so every lambda half comes before any gather. Where
+// lam and terms live is the entry points' business (lam_base, term_index): adjoint.split.wgsl
+// (storage buffers, one pass per half, the Reducer sums the terms) or adjoint.fused.wgsl
+// (workgroup memory, one workgroup per batch copy).
+// terms[term_index(b, q, i)]: vertex i's share of control entry q (see SpringSim), summed in
+// vertex order afterwards.
 
 fn lam_at(b: u32, i: u32) -> vecD {
-  let o = (b * p.n + i) * 3u * DIM;
+  let o = lam_base(b, i);
   var r: vecD;
   for (var a = 0u; a < DIM; a++) { r[a] = lam[o + a]; }
   return r;
@@ -22,25 +25,19 @@ fn gout(gi: u32, part: u32) -> vecD {
   for (var a = 0u; a < DIM; a++) { r[a] = g_out[gi * STRIDE + part * DIM + a]; }
   return r;
 }
-fn term_index(b: u32, q: u32, i: u32) -> u32 { return (b * p.n_terms + q) * p.n + i; }
 fn term_act() -> u32 { return 5u * p.n_mat; }
 
 
 const MAX_CONTACTS: u32 = 5u; // the ground and up to four colliders
 
-@compute @workgroup_size(64)
-fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n * p.batch) { return; }
-  let b = gi / p.n;
-  let i = gi - b * p.n;
+/** Vertex i of copy b (gi = b n + i): lam, the direct gradients and the track terms. */
+fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) {
   let fl = vflag(i);
   let gx1 = gout(gi, 0u);
   let gv1 = gout(gi, 1u);
   var lam_i = vecD(0.0);
   var gx = gx1;
   var gv = vecD(0.0);
-  let row = st.row;
   for (var c = 0u; c < p.n_col; c++) {
     for (var a = 0u; a < STRIDE; a++) { terms[term_index(b, p.term_col + c * STRIDE + a, i)] = 0.0; }
   }
@@ -96,7 +93,7 @@ fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
     lam_i = (p.decay * p.dt * vinv_mass(i)) * G;
     gv = p.decay * G;
   }
-  let o = gi * 3u * DIM;
+  let o = lam_base(b, i);
   for (var a = 0u; a < DIM; a++) {
     lam[o + a] = lam_i[a];
     lam[o + DIM + a] = gx[a];
@@ -104,14 +101,9 @@ fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-@compute @workgroup_size(64)
-fn adj_gather(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n * p.batch) { return; }
-  let b = gi / p.n;
-  let i = gi - b * p.n;
-  let row = st.row;
-  let o = gi * 3u * DIM;
+/** Vertex i of copy b (gi = b n + i): dL/d(x, v) into g_in, the material and actuation terms. */
+fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
+  let o = lam_base(b, i);
   var li: vecD;
   var gx: vecD;
   var gv: vecD;

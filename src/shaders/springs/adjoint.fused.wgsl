@@ -1,0 +1,54 @@
+// The step adjoint of a small system in one dispatch: one workgroup per batch copy, one lane per
+// vertex (n <= TW lanes), both halves of adjoint.wgsl with a barrier between them, lam and the
+// terms in workgroup memory. Each term is then summed over the vertices by the same pairwise tree
+// as the Reducer's (reduce.wgsl: every lane starts from 0 + its element, zeros past n, strides
+// halving to 1; the Reducer's wider tree only adds zeros first), and added to
+// grad[b ctrl_size + target] as the split path's targeted sum does: same terms, same order, so
+// the same bits. No float atomics; a copy reads and writes only its own entries.
+// The host prepends TW (a power of two >= n), N_TERMS (p.n_terms) and TERM_WORDS (max(N_TERMS, 1) TW).
+
+const LAM_WORDS: u32 = TW * 3u * DIM;
+var<workgroup> lam: array<f32, LAM_WORDS>;
+var<workgroup> terms: array<f32, TERM_WORDS>;
+
+fn lam_base(b: u32, i: u32) -> u32 { return i * 3u * DIM; }
+fn term_index(b: u32, q: u32, i: u32) -> u32 { return q * TW + i; }
+
+/** Control entry of term q in one copy's vector at step row `row` (SpringSim's segment targets). */
+fn term_target(q: u32, row: u32) -> u32 {
+  if (q < term_act()) { return q; }
+  if (q < p.term_col) { return p.act_off + q - term_act() + row * p.n_chan; }
+  if (q < p.term_grip) { return p.col_off + q - p.term_col + row * p.n_col * STRIDE; }
+  return p.grip_off + q - p.term_grip + row * p.n_grip * DIM;
+}
+
+@compute @workgroup_size(TW)
+fn adj_fused(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) i: u32) {
+  let b = wg.x;
+  let gi = b * p.n + i;
+  let row = st.row;
+  let live = i < p.n;
+  if (live) {
+    adj_lambda_vertex(b, i, gi, row);
+  }
+  workgroupBarrier();
+  if (live) {
+    adj_gather_vertex(b, i, gi, row);
+  }
+  // as the Reducer's lanes: 0 + element (so a -0 term enters as +0), 0 past the last vertex
+  for (var q = 0u; q < N_TERMS; q++) {
+    let k = term_index(b, q, i);
+    terms[k] = select(0.0, 0.0 + terms[k], live);
+  }
+  for (var s = TW / 2u; s > 0u; s /= 2u) {
+    workgroupBarrier();
+    if (i < s) {
+      for (var q = 0u; q < N_TERMS; q++) { terms[q * TW + i] = terms[q * TW + i] + terms[q * TW + i + s]; }
+    }
+  }
+  workgroupBarrier();
+  for (var q = i; q < N_TERMS; q += TW) {
+    let o = b * p.ctrl_size + term_target(q, row);
+    grad[o] = grad[o] + terms[q * TW];
+  }
+}

@@ -4,6 +4,8 @@ import { defineConfig } from 'vite';
 
 export default defineConfig({
   root: '.',
+  // Relative asset URLs: the built site (dist/) works from any folder of any static host.
+  base: './',
   // WebGPU needs a secure context: 127.0.0.1 counts as one, a LAN address would not.
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },

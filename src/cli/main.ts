@@ -13,6 +13,7 @@ import { mpcScene } from './mpc';
 import { optimizerNames, type OptimizerName } from '../opt/optimizers';
 import { OptimizeError } from '../opt/loop';
 import { gradcheck } from './gradcheck';
+import { view } from './view';
 import { bench, benchBatchCmd, benchSpringsCmd } from './bench';
 import { intArg, loadScene, numArg, UsageError } from './args';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
@@ -40,6 +41,7 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
                                           B = 1, 8, 32, 128 copies of the 2D spring walker in the same dispatches
                                           forward/backward speed, checkpoint memory (rows whose label contains TEXT)
   torsion export <scene> [--out FILE]     the scene as JSON (any command takes --scene-file FILE instead of a name)
+  torsion view <run-dir|scene> [--port P] serve the browser page with a run's replay or a scene loaded
 
 scenes: ${sceneNames.join(', ')}`;
 
@@ -67,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
         lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
         checkpoint: { type: 'string' }, params: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         iters: { type: 'string' }, optimizer: { type: 'string' }, batch: { type: 'string' }, resume: { type: 'string' }, clip: { type: 'string' }, normalize: { type: 'boolean' }, sigma: { type: 'string' }, window: { type: 'string' },
-        adjoint: { type: 'string' },
+        adjoint: { type: 'string' }, port: { type: 'string' },
       },
     });
     // `torsion <command> --help` prints the help and runs nothing
@@ -119,6 +121,8 @@ export async function main(argv: string[]): Promise<number> {
         if (sceneArg === 'batch') return await benchBatchCmd({ json: !!a.json, quick: !!a.quick, adjoint: adjointArg(a.adjoint) });
         if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm', 'bench springs' or 'bench batch'`);
         return await bench({ json: !!a.json, quick: !!a.quick, only: a.only });
+      case 'view':
+        return await view(sceneArg, intArg(a.port, 'port', 5173, 0, 65535));
       case 'export': {
         const scene = file ? loadScene(undefined, file) : loadScene(sceneArg, undefined);
         const text = exportSceneJson(scene);

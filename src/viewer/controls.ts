@@ -8,7 +8,10 @@ export interface ControlHandlers {
   reset(): void;
   stepsPerFrame(n: number): void;
   colorMode(mode: ColorMode): void;
-  file(file: File): void;
+  /** One or more files chosen or dropped together (a scene, or a replay's files). */
+  file(files: File[]): void;
+  /** The replay slider moved to frame k. */
+  frame(k: number): void;
 }
 
 export const MAX_STEPS_PER_FRAME = 500;
@@ -29,6 +32,9 @@ export class Controls {
   readonly spfInput = byId('spf', HTMLInputElement);
   readonly colorSelect = byId('color', HTMLSelectElement);
   readonly fileInput = byId('file', HTMLInputElement);
+  readonly frameLabel = byId('frame-label', HTMLElement);
+  readonly frameInput = byId('frame', HTMLInputElement);
+  readonly frameText = byId('frame-text', HTMLElement);
   readonly status = byId('status', HTMLElement);
   readonly error = byId('error', HTMLElement);
 
@@ -64,11 +70,28 @@ export class Controls {
     });
     this.colorSelect.addEventListener('change', () => h.colorMode(this.colorSelect.value === 'speed' ? 'speed' : 'group'));
     this.fileInput.addEventListener('change', () => {
-      const f = this.fileInput.files?.[0];
+      const f = Array.from(this.fileInput.files ?? []);
       // Cleared so that choosing the same file again fires another change.
       this.fileInput.value = '';
-      if (f) h.file(f);
+      if (f.length) h.file(f);
     });
+    // Files dropped anywhere on the page open like chosen ones.
+    document.addEventListener('dragover', (e) => e.preventDefault());
+    document.addEventListener('drop', (e) => {
+      e.preventDefault();
+      const f = Array.from(e.dataTransfer?.files ?? []);
+      if (f.length) h.file(f);
+    });
+    this.frameInput.addEventListener('input', () => h.frame(Number(this.frameInput.value)));
+  }
+
+  /** The replay slider: shown at `frame` of `frames`, or hidden (null) for a live simulation. */
+  setFrame(f: { frame: number; frames: number } | null): void {
+    this.frameLabel.hidden = f === null;
+    if (!f) return;
+    this.frameInput.max = String(f.frames - 1);
+    if (document.activeElement !== this.frameInput) this.frameInput.value = String(f.frame);
+    this.frameText.textContent = `${f.frame + 1}/${f.frames}`;
   }
 
   setPlaying(playing: boolean): void {

@@ -1,12 +1,14 @@
 // The page (index.html): runs a registered scene, or one opened from a JSON file, on the same
 // simulator code as the CLI and draws it with three.js (three-view.ts). URL parameters: ?scene=<name>,
-// ?paused, ?spf=<steps per frame>, ?view=points (the flat-disc view instead of three.js). Exposes window.torsion for the browser tests.
+// ?paused, ?spf=<steps per frame>, ?view=points (the flat-disc view instead of three.js),
+// ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one). Exposes window.torsion for the browser tests.
 import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
 import { parseSceneJson, SceneError } from '../mpm/validate';
 import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
+import { parseReplay, ReplayError } from './replay';
 
 export interface TorsionPageApi {
   /** Resolves once the first scene is loaded and drawn; rejects if the page could not start. */
@@ -18,6 +20,10 @@ export interface TorsionPageApi {
     view: string; viewFallback: string | null };
   /** Positions of the particles, [N][DIM] float32 (a read-back). */
   readPositions(): Promise<Float32Array>;
+  /** Opens the replay in the run folder at `url` (as ?replay= does); rejects with the page's message. */
+  openReplay(url: string): Promise<void>;
+  /** Shows frame k of the open replay, draws it and waits for the GPU; null frames when none is open. */
+  showFrame(k: number): Promise<{ frame: number; frames: number } | null>;
 }
 
 declare global {
@@ -53,6 +59,58 @@ async function loadScene(scene: Scene): Promise<void> {
   }
 }
 
+/** A replay (replay.json's text and replay.bin's bytes) on its scene: scene.json's text, else the registered scene it names. */
+async function openReplay(header: string, bin: ArrayBuffer, sceneText: string | null, from: string): Promise<void> {
+  let scene: Scene;
+  try {
+    const replay = parseReplay(header, bin);
+    if (sceneText !== null) scene = parseSceneJson(sceneText, gpu?.limits);
+    else if (scenes.some((s) => s.name === replay.scene)) scene = buildScene(replay.scene);
+    else throw new ReplayError(`its scene '${replay.scene}' is not a registered one: open the scene.json written beside it too`);
+    ui.setEnabled(false);
+    try {
+      await need().loadReplay(scene, replay);
+    } finally {
+      ui.setEnabled(true);
+    }
+  } catch (e) {
+    ui.showError(`The replay ${from} could not be opened: ${errorText(e)}`);
+    throw e;
+  }
+  ui.showError(null);
+  fileScenes.set(scene.name, scene);
+  ui.selectFileScene(scene.name);
+  need().setPlaying(false);
+  ui.setFrame(need().replayFrame);
+}
+
+async function openReplayUrl(url: string): Promise<void> {
+  const base = url.endsWith('/') ? url : `${url}/`;
+  const get = async (name: string, optional = false): Promise<Response | null> => {
+    const r = await fetch(base + name);
+    if (r.ok) return r;
+    if (optional && r.status === 404) return null;
+    throw new ReplayError(`${base}${name}: HTTP ${r.status}`);
+  };
+  const [h, b, sc] = await Promise.all([get('replay.json'), get('replay.bin'), get('scene.json', true)]);
+  await openReplay(await h!.text(), await b!.arrayBuffer(), sc ? await sc.text() : null, `at ${base}`);
+}
+
+async function openFiles(files: File[]): Promise<void> {
+  const bin = files.find((f) => f.name.endsWith('.bin'));
+  const jsons = await Promise.all(files.filter((f) => !f.name.endsWith('.bin')).map(async (f) => ({ f, text: await f.text() })));
+  // replay.json is told from a scene by its frame count; a scene file has none.
+  const isReplay = (t: string) => { try { const o = JSON.parse(t); return typeof o === 'object' && o !== null && 'frames' in o && 'particles' in o; } catch { return false; } };
+  const header = jsons.find((j) => isReplay(j.text));
+  if (header || bin) {
+    if (!header || !bin) { ui.showError('To open a replay, choose replay.json and replay.bin together (and scene.json if its scene is not a registered one).'); return; }
+    const sceneFile = jsons.find((j) => j !== header);
+    await openReplay(header.text, await bin.arrayBuffer(), sceneFile?.text ?? null, files.map((f) => f.name).join(' + ')).catch(() => undefined);
+    return;
+  }
+  if (jsons.length) await openFile(jsons[0].f);
+}
+
 async function openFile(file: File): Promise<void> {
   let scene: Scene;
   try {
@@ -71,7 +129,9 @@ async function openFile(file: File): Promise<void> {
 function refreshStatus(): void {
   if (!viewer || !gpu) return;
   const v = viewer;
-  const rate = v.playing ? `${v.stepsPerSecond.toFixed(0)} steps/s` : 'paused';
+  const rp = v.replayFrame;
+  ui.setFrame(rp);
+  const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${v.stepsPerSecond.toFixed(0)} steps/s` : 'paused';
   ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
 }
 
@@ -99,9 +159,12 @@ async function start(): Promise<void> {
     reset: () => { v.reset(); ui.showError(null); },
     stepsPerFrame: (n) => { v.stepsPerFrame = n; },
     colorMode: (m) => v.setColorMode(m),
-    file: (f) => { openFile(f).catch((e) => ui.showError(errorText(e))); },
+    file: (f) => { openFiles(f).catch((e) => ui.showError(errorText(e))); },
+    frame: (k) => { v.showFrame(k); v.setPlaying(false); refreshStatus(); },
   });
   await loadScene(buildScene(first));
+  const replayUrl = params.get('replay');
+  if (replayUrl !== null) await openReplayUrl(new URL(replayUrl, location.href).href).catch(() => undefined);
   v.start();
   v.setPlaying(!params.has('paused'));
   ui.setPlaying(v.playing);
@@ -143,4 +206,12 @@ window.torsion = {
     viewFallback: viewer?.fallbackReason ?? null,
   }),
   readPositions: () => need().readPositions(),
+  openReplay: (url) => openReplayUrl(new URL(url, location.href).href).finally(refreshStatus),
+  showFrame: async (k) => {
+    const v = need();
+    v.showFrame(k);
+    await v.advance(0);
+    refreshStatus();
+    return v.replayFrame;
+  },
 };

@@ -84,6 +84,12 @@ export class SimRunner {
     pass.end();
   }
 
+  /** Shows `record` (a whole state) as the state at `step`, without stepping: a replay's frame. */
+  showState(record: Float32Array, step: number): void {
+    writeBuffer(this.sim.device, this.states[this.cur], record);
+    this.step = step;
+  }
+
   /** Back to the scene's initial state (queued write; takes effect before the next submit). */
   reset(): void {
     writeBuffer(this.sim.device, this.states[0], this.sim.state0);

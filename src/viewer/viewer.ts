@@ -9,6 +9,7 @@ import { PipelineCache } from '../gpu/pipeline-cache';
 import { PointsRenderer } from './points-renderer';
 import type { ColorMode, SceneView } from './scene-view';
 import { SimRunner, type BlowUp } from './sim-runner';
+import { replayState, type Replay } from './replay';
 
 const CHECK_EVERY = 30;
 const MAX_IN_FLIGHT = 2;
@@ -40,6 +41,8 @@ export class Viewer {
   private rateSteps = 0;
   private rateStart = performance.now();
   stepsPerSecond = 0;
+  /** A CLI replay being shown instead of a live simulation (loadReplay), and its frame. */
+  private replay: { r: Replay; frame: number } | null = null;
 
   private constructor(readonly gpu: GpuContext, readonly view: SceneView, private readonly cache: PipelineCache,
     private readonly events: ViewerEvents, readonly fallbackReason: string | null) {}
@@ -70,6 +73,7 @@ export class Viewer {
 
   /** Replaces the simulation with `scene` (already validated), at step 0. */
   async load(scene: Scene): Promise<void> {
+    this.replay = null;
     const gen = ++this.generation;
     const runner = await SimRunner.create(this.gpu, scene, this.cache);
     if (gen !== this.generation) { runner.destroy(); return; } // a later load won
@@ -79,8 +83,35 @@ export class Viewer {
     this.resetCounters();
   }
 
+  /**
+   * Shows `replay` (positions a CLI run wrote) on `scene`'s simulator instead of stepping it: play
+   * moves one frame per animation frame and loops; reset goes back to frame 0.
+   */
+  async loadReplay(scene: Scene, replay: Replay): Promise<void> {
+    await this.load(scene);
+    if (!this.runner) return;
+    replayState(replay, 0, this.runner.sim.state0, this.runner.sim.state); // a mismatched scene throws here
+    this.replay = { r: replay, frame: 0 };
+    this.showFrame(0);
+  }
+
+  /** The replay's frame shown and its frame count, or null for a live simulation. */
+  get replayFrame(): { frame: number; frames: number } | null {
+    return this.replay ? { frame: this.replay.frame, frames: this.replay.r.frames } : null;
+  }
+
+  /** Shows frame `k` of the replay (clamped to its frames). */
+  showFrame(k: number): void {
+    const rp = this.replay, runner = this.runner;
+    if (!rp || !runner) return;
+    rp.frame = Math.min(Math.max(0, Math.floor(k)), rp.r.frames - 1);
+    runner.showState(replayState(rp.r, rp.frame, runner.sim.state0, runner.sim.state), rp.frame * rp.r.stepsPerFrame);
+    this.dirty = true;
+  }
+
   reset(): void {
     if (!this.runner) return;
+    if (this.replay) { this.showFrame(0); return; }
     this.generation++;
     this.runner.reset();
     this.resetCounters();
@@ -122,7 +153,9 @@ export class Viewer {
     if (!runner) return;
     const resized = this.view.fitCanvas();
     const moved = this.view.takeChanged();
-    const stepping = this._playing && this.inFlight < MAX_IN_FLIGHT;
+    const rp = this.replay;
+    if (rp && this._playing && this.inFlight < MAX_IN_FLIGHT) this.showFrame(rp.frame + 1 < rp.r.frames ? rp.frame + 1 : 0);
+    const stepping = !rp && this._playing && this.inFlight < MAX_IN_FLIGHT;
     if (!stepping && !this.dirty && !resized && !moved) return;
     this.submit(runner, stepping ? this.stepsPerFrame : 0);
     if (stepping && ++this.framesSinceCheck >= CHECK_EVERY && !this.checking) {
@@ -168,6 +201,8 @@ export class Viewer {
     const runner = this.runner;
     if (!runner) throw new Error('no scene is loaded');
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`advance: n = ${n} must be a whole number >= 0`);
+    // A replay has no simulation to step: n steps of it are n frames.
+    if (this.replay) { this.showFrame(this.replay.frame + n); await this.submit(runner, 0); return; }
     let left = n;
     for (; left > STEP_CHUNK; left -= STEP_CHUNK) void this.submit(runner, STEP_CHUNK, false);
     await this.submit(runner, left);

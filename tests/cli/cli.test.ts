@@ -270,3 +270,30 @@ test('bench batch --json: a row per batch size with every field', () => {
   expect(rows.map((x: { batch: number }) => x.batch)).toEqual([1, 8]);
   for (const row of rows) for (const k of ['batch', 'copyStepsPerSec', 'gradientCopyStepsPerSec', 'speedup']) expect(row[k], k).toBeGreaterThan(0);
 }, 120_000);
+
+test('view serves the page with a run folder\'s replay, until Ctrl-C; a bad target is refused', async () => {
+  const dir = tmp();
+  expect(torsion(['run', 'jelly-drop-2d', '--steps', '4', '--every', '2', '--out', dir]).code).toBe(0);
+  const child = spawn(process.execPath, [join(root, 'bin', 'torsion.mjs'), 'view', dir, '--port', '0'], { cwd: root });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  try {
+    await vi.waitFor(() => { if (!/http:\/\/127\.0\.0\.1:\d+\/\?replay=run\//.test(out)) throw new Error(out); }, { timeout: 60_000, interval: 200 });
+    const url = /http:\/\/\S+/.exec(out)![0];
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('src/viewer/main.ts');
+    const base = url.slice(0, url.indexOf('?'));
+    expect(Buffer.from(await (await fetch(`${base}run/replay.bin`)).arrayBuffer()).equals(readFileSync(join(dir, 'replay.bin')))).toBe(true);
+    expect((await fetch(`${base}run/state.bin`)).status).toBe(404); // only the replay's files
+  } finally {
+    child.kill('SIGINT');
+  }
+  expect(await exited).toBe(0);
+  const bad = torsion(['view', tmp()]);
+  expect(bad.code).toBe(2);
+  expect(bad.err).toMatch(/not a run folder with a replay \(no replay\.json or replay\.bin\)/);
+  expect(torsion(['view', 'no-such-scene']).err).toMatch(/not a scene; known scenes are jelly-throw-2d/);
+}, 120_000);

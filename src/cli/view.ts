@@ -1,0 +1,87 @@
+// `torsion view <run-dir|scene> [--port P]`: serves the page (index.html through Vite, the same
+// sources as `npm run dev`) with a run folder's replay or a registered scene loaded, prints the URL
+// and serves until Ctrl-C. The run folder is served read-only under /run/, so the page fetches
+// replay.json, replay.bin and scene.json from it like from any static host.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sceneNames } from '../../scenes/index';
+import { UsageError } from './args';
+
+const RUN_FILES: Record<string, string> = { 'replay.json': 'application/json', 'replay.bin': 'application/octet-stream', 'scene.json': 'application/json' };
+
+export interface ViewTarget {
+  /** The page's query: `?replay=run/` or `?scene=<name>`. */
+  query: string;
+  /** The run folder served under /run/, if any. */
+  runDir: string | null;
+}
+
+/** What `torsion view` shows for `arg`: a run folder holding a replay, or a registered scene. */
+export function viewTarget(arg: string | undefined): ViewTarget {
+  if (arg === undefined) throw new UsageError(`view: give a run folder (written by torsion run|optimize|mpc) or a scene: ${sceneNames.join(', ')}`);
+  if (existsSync(arg) && statSync(arg).isDirectory()) {
+    const missing = ['replay.json', 'replay.bin'].filter((f) => !existsSync(join(arg, f)));
+    if (missing.length) throw new UsageError(`view ${arg}: not a run folder with a replay (no ${missing.join(' or ')}); torsion run, optimize and mpc write one`);
+    return { query: '?replay=run/', runDir: resolve(arg) };
+  }
+  if (sceneNames.includes(arg)) return { query: `?scene=${encodeURIComponent(arg)}`, runDir: null };
+  throw new UsageError(`view ${JSON.stringify(arg)}: no such folder, and not a scene; known scenes are ${sceneNames.join(', ')}`);
+}
+
+/** Serves GET /run/<file> from `dir` (only the replay's files); false when the path is not ours. */
+function serveRun(dir: string, req: IncomingMessage, res: ServerResponse): boolean {
+  const path = (req.url ?? '').split('?')[0];
+  if (!path.startsWith('/run/')) return false;
+  const name = basename(decodeURIComponent(path.slice('/run/'.length)));
+  const type = RUN_FILES[name];
+  const file = join(dir, name);
+  if (!type || !file.startsWith(dir + sep) || !existsSync(file)) {
+    res.statusCode = 404;
+    res.end('not found');
+    return true;
+  }
+  res.setHeader('Content-Type', type);
+  res.setHeader('Cache-Control', 'no-store');
+  createReadStream(file).pipe(res);
+  return true;
+}
+
+export interface ViewServer { url: string; close(): Promise<void> }
+
+/** Starts the server; the page's URL with `target` loaded. */
+export async function startView(target: ViewTarget, port: number): Promise<ViewServer> {
+  const { createServer } = await import('vite');
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const server = await createServer({
+    root,
+    configFile: join(root, 'vite.config.ts'),
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port, strictPort: port !== 0, hmr: false, watch: null, open: false },
+    plugins: [{
+      name: 'torsion-run-folder',
+      configureServer(s) {
+        if (target.runDir) {
+          const dir = target.runDir;
+          s.middlewares.use((req, res, next) => { if (!serveRun(dir, req, res)) next(); });
+        }
+      },
+    }],
+  });
+  await server.listen();
+  const { port: bound } = server.httpServer!.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${bound}/${target.query}`, close: () => server.close() };
+}
+
+export async function view(arg: string | undefined, port: number): Promise<number> {
+  const target = viewTarget(arg);
+  const server = await startView(target, port);
+  console.log(`serving ${target.runDir ? `the replay in ${target.runDir}` : arg} at`);
+  console.log(`  ${server.url}`);
+  console.log('open it in a browser with WebGPU; Ctrl-C stops the server');
+  await new Promise<void>((done) => process.once('SIGINT', () => done()));
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,80 @@
+// A replay written by the CLI's run code opens in the page (from a run folder's URL, as
+// `torsion view` serves it, and from files chosen in the page) and shows, frame by frame, the
+// positions the CLI wrote, read back from the page's GPU state.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildScene } from '../../scenes/index';
+import { runScene } from '../../src/cli/run';
+import type { TorsionPageApi } from '../../src/viewer/main';
+import { saveArtifact, startBrowser, type BrowserHarness } from './harness';
+
+declare const torsion: TorsionPageApi;
+
+let h: BrowserHarness;
+// Under the repository (test-artifacts/ is git-ignored), so the page's server serves the run folder.
+const name = `replay-run-${process.pid}`;
+const dir = join(__dirname, '..', '..', 'test-artifacts', name);
+const rel = `test-artifacts/${name}/`;
+let frames: Float32Array[] = [];
+
+beforeAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await runScene(buildScene('jelly-drop-2d'), { steps: 60, every: 20, out: dir });
+  const meta = JSON.parse(readFileSync(join(dir, 'replay.json'), 'utf8'));
+  const all = new Float32Array(new Uint8Array(readFileSync(join(dir, 'replay.bin'))).buffer);
+  const per = meta.particles * meta.dim;
+  frames = Array.from({ length: meta.frames }, (_, f) => all.slice(f * per, (f + 1) * per));
+  h = await startBrowser();
+}, 120_000);
+afterAll(async () => {
+  await h?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function expectFrames(): Promise<void> {
+  // Steps 0, 20, 40 and 60.
+  expect(frames.length).toBe(4);
+  for (const k of [3, 0, 1]) {
+    const shown = await h.page.evaluate((f) => torsion.showFrame(f), k);
+    expect(shown).toEqual({ frame: k, frames: 4 });
+    const x = new Float32Array(await h.page.evaluate(async () => Array.from(await torsion.readPositions())));
+    expect(x.length).toBe(frames[k].length);
+    expect(Buffer.from(x.buffer).equals(Buffer.from(frames[k].buffer)), `frame ${k}: the page shows the positions the CLI wrote`).toBe(true);
+  }
+  // The jelly falls between the frames, so the frames differ and the check above can fail.
+  expect(Buffer.from(frames[0].buffer).equals(Buffer.from(frames[3].buffer))).toBe(false);
+}
+
+describe('replays', () => {
+  it('opens a run folder by URL (?replay=) and shows the positions the CLI wrote', async () => {
+    await h.page.goto(`${h.url}index.html?paused&replay=${rel}`);
+    await h.page.waitForFunction(() => 'torsion' in window);
+    expect(await h.page.evaluate(() => torsion.ready.then(() => null, (e: Error) => e.message)), h.logs.join('\n')).toBeNull();
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-drop-2d');
+    expect(await h.page.locator('#error').isHidden()).toBe(true);
+    await expectFrames();
+    await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/replay frame 2\/4/);
+    expect(await h.page.locator('#frame-label').isVisible()).toBe(true);
+    saveArtifact('replay-jelly-drop-2d.png', await h.page.locator('#view').screenshot());
+    // Play loops through the frames without stepping a simulation.
+    await h.page.click('#play');
+    await h.page.waitForFunction(() => torsion.stats().step === 40, null, { timeout: 20_000 });
+    await h.page.click('#play');
+  });
+
+  it('opens replay.json + replay.bin + scene.json chosen together, and says what is missing', async () => {
+    await h.page.goto(`${h.url}index.html?paused`);
+    await h.page.evaluate(() => torsion.ready);
+    await h.page.setInputFiles('#file', [join(dir, 'replay.json')]);
+    await expect.poll(() => h.page.locator('#error').textContent()).toMatch(/choose replay\.json and replay\.bin together/);
+    await h.page.setInputFiles('#file', ['replay.json', 'replay.bin', 'scene.json'].map((f) => join(dir, f)));
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-drop-2d');
+    await expectFrames();
+    expect(await h.page.locator('#error').isHidden()).toBe(true);
+    // A replay.bin of the wrong size is refused with both sizes named.
+    await h.page.setInputFiles('#file', [{ name: 'replay.json', mimeType: 'application/json', buffer: readFileSync(join(dir, 'replay.json')) }, { name: 'replay.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(12) }]);
+    await expect.poll(() => h.page.locator('#error').textContent()).toMatch(/replay\.bin holds 12 bytes; replay\.json says 4 frames/);
+  });
+});

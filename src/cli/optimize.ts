@@ -14,13 +14,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { requestGpu } from '../gpu/device';
-import { optimizeParams } from '../mpm/scene';
 import { exportSceneJson } from '../mpm/validate';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
-import { paramNames, type Scene } from '../simulators';
-import { SceneObjective } from '../opt/objective';
-import { shapeOptions } from '../opt/parameters';
-import { createOptimizer, optimizerNames, type OptimizerName } from '../opt/optimizers';
+import type { Scene } from '../simulators';
+import type { SceneObjective } from '../opt/objective';
+import type { OptimizerName } from '../opt/optimizers';
+import { ConfigError, openRun, runConfig, type RunConfig } from '../opt/session';
 import { initialLoopState, iterate, OptimizeError, type IterationRecord, type LoopState } from '../opt/loop';
 import { RolloutError } from '../core/rollout';
 import { UsageError, loadScene } from './args';
@@ -51,24 +50,6 @@ export interface OptimizeOptions {
   /** Progress on stderr and one JSON object as stdout's last line. */
   json?: boolean;
   quiet?: boolean;
-}
-
-/** What run.json holds: every option that shapes the run's numbers. */
-interface RunConfig {
-  scene: string;
-  params: string[];
-  optimizer: OptimizerName;
-  iterations: number;
-  lr: number;
-  steps: number;
-  checkpoint: CheckpointMode;
-  population: number;
-  seed: number;
-  sigma?: number;
-  clip?: number;
-  normalize?: boolean;
-  window?: number;
-  threshold: number | null;
 }
 
 export interface OptimizeSummary {
@@ -123,34 +104,16 @@ function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene
     return { scene: s, config, dir, state: loadState(dir) };
   }
   if (!scene) throw new UsageError('a scene is required');
-  if (!scene.loss) throw new UsageError(`scene '${scene.name}' defines no loss: nothing to optimize`);
-  const so = scene.optimize;
-  const names = o.params ?? optimizeParams(so);
-  if (names.length === 0) throw new UsageError('--params: name at least one parameter');
-  const known = paramNames(scene);
-  for (const n of names) if (!known.includes(n)) throw new UsageError(`'${n}' is not a parameter of this scene: allowed ${known.join(', ')}`);
-  const optimizer = o.optimizer ?? so?.optimizer ?? 'adam';
-  if (!optimizerNames.includes(optimizer)) throw new UsageError(`--optimizer = ${optimizer}: allowed ${optimizerNames.join(', ')}`);
-  const config: RunConfig = {
-    scene: scene.name, params: names, optimizer,
-    iterations: o.iterations ?? so?.iterations ?? 30,
-    lr: o.lr ?? so?.learningRate ?? 0.1,
-    steps: o.steps ?? scene.steps,
-    checkpoint: o.checkpoint ?? 'auto',
-    population: o.batch ?? so?.population ?? 16,
-    seed: o.seed ?? 1,
-    ...(o.sigma ?? so?.sigma) !== undefined ? { sigma: o.sigma ?? so?.sigma } : {},
-    // --normalize replaces a clip the scene sets; a clip on the command line replaces the scene's normalize
-    ...(o.normalize ?? (o.clip === undefined && so?.normalize)) ? { normalize: true } : (o.clip ?? so?.clip) !== undefined ? { clip: o.clip ?? so?.clip } : {},
-    ...o.window !== undefined ? { window: o.window } : {},
-    threshold: so?.threshold ?? null,
-  };
+  let config: RunConfig;
+  try {
+    config = runConfig(scene, o);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
   if (o.out !== undefined && ['run.json', 'progress.jsonl', 'summary.json'].some((f) => existsSync(join(o.out!, f)))) {
     throw new UsageError(`--out ${o.out} holds an optimization already: continue it with --resume ${o.out}, or choose another folder`);
   }
-  if (config.steps > scene.steps) throw new UsageError(`--steps = ${config.steps}: allowed at most the scene's ${scene.steps}`);
-  if (config.population < 3) throw new UsageError(`--batch = ${config.population}: allowed at least 3`);
-  if (o.normalize && o.clip !== undefined) throw new UsageError('--normalize and --clip both shape the gradient: give one');
   return { scene, config, dir: '', state: null };
 }
 
@@ -178,16 +141,15 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
   const gpu = await requestGpu();
   let objective: SceneObjective | undefined;
   try {
-    objective = await SceneObjective.create(gpu, scene, { params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, shape: shapeOptions(scene.optimize, scene.dt),
-      ...(scene.optimize?.goals === 'stratified' ? { draws: { seed: config.seed } } : {}) });
+    const opened = await openRun(gpu, scene, config);
+    objective = opened.objective;
     // the folder only once the run can start: a run that fails to start leaves nothing behind
     const dir = resumeDir || makeRunDir(o.out, 'optimize', scene.name);
     if (!resumeDir) {
       writeAtomic(join(dir, 'scene.json'), exportSceneJson(scene));
       writeJson(join(dir, 'run.json'), config);
     }
-    const theta0 = objective.initial();
-    const opt = createOptimizer(config.optimizer, theta0, { lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, normalize: config.normalize, patience: scene.optimize?.patience, refine: scene.optimize?.refine }, objective.clamp);
+    const { theta0, opt } = opened;
     if (saved && saved.loop.best.theta.length !== objective.size) {
       throw new UsageError(`--resume ${resumeDir}: its saved parameters have ${saved.loop.best.theta.length} values, this scene's ${config.params.join(', ')} have ${objective.size} (a folder from another version of the scene)`);
     }

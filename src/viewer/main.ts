@@ -9,6 +9,7 @@ import { parseSceneJson, SceneError } from '../mpm/validate';
 import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
 import { parseReplay, ReplayError } from './replay';
+import { OptimizePanel, type OptimizeResult } from './optimize-panel';
 
 export interface TorsionPageApi {
   /** Resolves once the first scene is loaded and drawn; rejects if the page could not start. */
@@ -24,6 +25,10 @@ export interface TorsionPageApi {
   openReplay(url: string): Promise<void>;
   /** Shows frame k of the open replay, draws it and waits for the GPU; null frames when none is open. */
   showFrame(k: number): Promise<{ frame: number; frames: number } | null>;
+  /** Runs the Optimize panel for `iterations` on the scene shown (as its button does); resolves when it ends or is stopped. */
+  optimize(iterations: number, steps?: number): Promise<OptimizeResult>;
+  /** The Stop button. */
+  stopOptimize(): void;
 }
 
 declare global {
@@ -36,6 +41,7 @@ const ui = new Controls();
 const scenes = sceneList.map((s) => ({ ...s, dim: buildScene(s.name).dim }));
 let viewer: Viewer | null = null;
 let gpu: GpuContext | null = null;
+let optimizer: OptimizePanel | null = null;
 /** Scenes opened from files this session, by name, so the list can switch back to them. */
 const fileScenes = new Map<string, Scene>();
 
@@ -50,12 +56,14 @@ function errorText(e: unknown): string {
 
 async function loadScene(scene: Scene): Promise<void> {
   const v = need();
+  optimizer?.stop(); // an optimization of the scene left behind ends after its iteration
   ui.setEnabled(false);
   try {
     await v.load(scene);
     ui.showError(null);
   } finally {
     ui.setEnabled(true);
+    optimizer?.sceneChanged(v.scene);
   }
 }
 
@@ -149,6 +157,7 @@ async function start(): Promise<void> {
     playing: (on) => ui.setPlaying(on),
   }, params.get('view') === 'points' ? 'points' : 'three'));
   if (v.view.name === 'points') ui.setScenes(scenes, first, true);
+  optimizer = new OptimizePanel(gpu, v, (m) => ui.showError(m), () => { ui.setPlaying(v.playing); refreshStatus(); });
   v.stepsPerFrame = spf;
   ui.wire({
     scene: (value) => {
@@ -207,6 +216,11 @@ window.torsion = {
   }),
   readPositions: () => need().readPositions(),
   openReplay: (url) => openReplayUrl(new URL(url, location.href).href).finally(refreshStatus),
+  optimize: (iterations, steps) => {
+    if (!optimizer) return Promise.reject(new Error('the viewer did not start (see the message in the page)'));
+    return optimizer.run(iterations, steps);
+  },
+  stopOptimize: () => optimizer?.stop(),
   showFrame: async (k) => {
     const v = need();
     v.showFrame(k);

@@ -1,0 +1,41 @@
+// Replay frames of a rollout: positions every few steps, read back from the GPU. Portable (the CLI
+// writes them as replay.bin, the page plays them), so nothing here touches Node.
+import { readF32 } from '../gpu/buffers';
+import { positionField, type SimStatus, type Simulator, type StateLayout } from './simulator';
+
+/** Items' positions (DIM floats each) of every copy in a state record. */
+export function positionsOf(records: Float32Array, s: StateLayout, dim: number, batch: number): Float32Array {
+  const { offset } = positionField(s);
+  const n = s.items * batch;
+  const x = new Float32Array(n * dim);
+  for (let p = 0; p < n; p++) for (let i = 0; i < dim; i++) x[p * dim + i] = records[p * s.stride + offset + i];
+  return x;
+}
+
+/** Replay frames: positions every `every` steps of a rollout from state0 (the sim's controls as written). */
+export async function recordFrames(sim: Simulator, steps: number, every: number, state0: Float32Array = sim.state0, onStep?: (t: number) => void): Promise<{ frames: Float32Array[]; final: Float32Array; status: SimStatus }> {
+  const dev = sim.device;
+  sim.ensureSteps(steps);
+  const bufs = [sim.createState('a', state0), sim.createState('b')];
+  try {
+    const frames: Float32Array[] = [positionsOf(state0, sim.state, sim.dim, sim.batch)];
+    sim.resetStatus();
+    let cur = 0;
+    for (let t = 0; t < steps; t += every) {
+      const enc = dev.createCommandEncoder({ label: 'run' });
+      const pass = enc.beginComputePass();
+      for (let s = t; s < Math.min(steps, t + every); s++) {
+        sim.encodeStep(pass, bufs[cur], bufs[1 - cur], s);
+        cur = 1 - cur;
+      }
+      pass.end();
+      dev.queue.submit([enc.finish()]);
+      frames.push(positionsOf(await readF32(dev, bufs[cur]), sim.state, sim.dim, sim.batch));
+      onStep?.(Math.min(steps, t + every));
+    }
+    const status = await sim.readStatus();
+    return { frames, final: await readF32(dev, bufs[cur]), status };
+  } finally {
+    for (const b of bufs) b.destroy();
+  }
+}

@@ -1,0 +1,149 @@
+// A scene's optimization task as the CLI and the page both run it: the configuration from the
+// scene's `optimize` block and the caller's overrides, the objective and optimizer built from it,
+// and (for the page) a session that runs one iteration at a time and records the best point's
+// trajectory. Portable: nothing here touches Node.
+import type { CheckpointMode } from '../core/checkpoint-schedule';
+import { recordFrames } from '../core/record';
+import type { GpuContext } from '../gpu/device';
+import { optimizeParams } from '../mpm/scene';
+import { paramNames, type Scene } from '../simulators';
+import { initialLoopState, iterate, type IterationRecord, type LoopState } from './loop';
+import { SceneObjective } from './objective';
+import { createOptimizer, optimizerNames, type Optimizer, type OptimizerName } from './optimizers';
+import { shapeOptions } from './parameters';
+
+/** Every option that shapes a run's numbers (what the CLI's run.json holds). */
+export interface RunConfig {
+  scene: string;
+  params: string[];
+  optimizer: OptimizerName;
+  iterations: number;
+  lr: number;
+  steps: number;
+  checkpoint: CheckpointMode;
+  population: number;
+  seed: number;
+  sigma?: number;
+  clip?: number;
+  normalize?: boolean;
+  window?: number;
+  threshold: number | null;
+}
+
+export interface RunOverrides {
+  params?: string[];
+  optimizer?: OptimizerName;
+  iterations?: number;
+  lr?: number;
+  steps?: number;
+  checkpoint?: CheckpointMode;
+  /** Points per iteration of a sampling optimizer. */
+  batch?: number;
+  seed?: number;
+  sigma?: number;
+  clip?: number;
+  normalize?: boolean;
+  window?: number;
+}
+
+/** A configuration that cannot run; the message names the option (the CLI shows it as a usage error). */
+export class ConfigError extends Error {
+  constructor(message: string) { super(message); this.name = 'ConfigError'; }
+}
+
+/** The run's configuration: the scene's task with `o` on top, checked before any GPU work. */
+export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
+  if (!scene.loss) throw new ConfigError(`scene '${scene.name}' defines no loss: nothing to optimize`);
+  const so = scene.optimize;
+  const names = o.params ?? optimizeParams(so);
+  if (names.length === 0) throw new ConfigError('--params: name at least one parameter');
+  const known = paramNames(scene);
+  for (const n of names) if (!known.includes(n)) throw new ConfigError(`'${n}' is not a parameter of this scene: allowed ${known.join(', ')}`);
+  const optimizer = o.optimizer ?? so?.optimizer ?? 'adam';
+  if (!optimizerNames.includes(optimizer)) throw new ConfigError(`--optimizer = ${optimizer}: allowed ${optimizerNames.join(', ')}`);
+  const config: RunConfig = {
+    scene: scene.name, params: names, optimizer,
+    iterations: o.iterations ?? so?.iterations ?? 30,
+    lr: o.lr ?? so?.learningRate ?? 0.1,
+    steps: o.steps ?? scene.steps,
+    checkpoint: o.checkpoint ?? 'auto',
+    population: o.batch ?? so?.population ?? 16,
+    seed: o.seed ?? 1,
+    ...(o.sigma ?? so?.sigma) !== undefined ? { sigma: o.sigma ?? so?.sigma } : {},
+    // --normalize replaces a clip the scene sets; a clip on the command line replaces the scene's normalize
+    ...(o.normalize ?? (o.clip === undefined && so?.normalize)) ? { normalize: true } : (o.clip ?? so?.clip) !== undefined ? { clip: o.clip ?? so?.clip } : {},
+    ...o.window !== undefined ? { window: o.window } : {},
+    threshold: so?.threshold ?? null,
+  };
+  if (config.steps > scene.steps) throw new ConfigError(`--steps = ${config.steps}: allowed at most the scene's ${scene.steps}`);
+  if (config.population < 3) throw new ConfigError(`--batch = ${config.population}: allowed at least 3`);
+  if (o.normalize && o.clip !== undefined) throw new ConfigError('--normalize and --clip both shape the gradient: give one');
+  return config;
+}
+
+/** The objective and the optimizer of a configured run, at the scene's initial point. */
+export async function openRun(gpu: GpuContext, scene: Scene, config: RunConfig): Promise<{ objective: SceneObjective; opt: Optimizer; theta0: Float64Array }> {
+  const objective = await SceneObjective.create(gpu, scene, {
+    params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, shape: shapeOptions(scene.optimize, scene.dt),
+    ...(scene.optimize?.goals === 'stratified' ? { draws: { seed: config.seed } } : {}),
+  });
+  const theta0 = objective.initial();
+  const opt = createOptimizer(config.optimizer, theta0, {
+    lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, normalize: config.normalize,
+    patience: scene.optimize?.patience, refine: scene.optimize?.refine,
+  }, objective.clamp);
+  return { objective, opt, theta0 };
+}
+
+/** Positions of a rollout every few steps, as a replay's frames ([frame][batch][item][dim]). */
+export interface RecordedTrajectory {
+  dim: number;
+  particles: number;
+  batch: number;
+  frames: number;
+  stepsPerFrame: number;
+  dt: number;
+  positions: Float32Array;
+}
+
+/** An optimization run one iteration at a time (the page's Optimize button). */
+export class OptimizeSession {
+  readonly loop: LoopState;
+
+  private constructor(readonly scene: Scene, readonly config: RunConfig, readonly objective: SceneObjective, private readonly opt: Optimizer, theta0: Float64Array) {
+    this.loop = initialLoopState(theta0);
+  }
+
+  static async create(gpu: GpuContext, scene: Scene, o: RunOverrides = {}): Promise<OptimizeSession> {
+    const config = runConfig(scene, o);
+    const { objective, opt, theta0 } = await openRun(gpu, scene, config);
+    return new OptimizeSession(scene, config, objective, opt, theta0);
+  }
+
+  /** One iteration; a blow-up or a non-finite gradient throws (RolloutError, OptimizeError) as in the CLI. */
+  step(): Promise<IterationRecord> {
+    return iterate(this.objective, this.opt, this.loop, { population: this.config.population }).then((it) => it.record);
+  }
+
+  /** The best point's named parameters. */
+  best(): Record<string, number[]> {
+    return this.objective.params.named(Float64Array.from(this.loop.best.theta));
+  }
+
+  /** The best point's trajectory, about `frames` frames of it (one more forward rollout). */
+  async bestTrajectory(frames = 100): Promise<RecordedTrajectory> {
+    const o = this.objective;
+    const inputs = o.inputsAt(Float64Array.from(this.loop.best.theta));
+    o.sim.writeParams(inputs.ctrl);
+    const every = Math.max(1, Math.round(this.config.steps / frames));
+    const r = await recordFrames(o.sim, this.config.steps, every, inputs.state0);
+    const all = new Float32Array(r.frames.reduce((a, f) => a + f.length, 0));
+    let off = 0;
+    for (const f of r.frames) { all.set(f, off); off += f.length; }
+    return { dim: o.sim.dim, particles: o.sim.state.items, batch: o.sim.batch, frames: r.frames.length, stepsPerFrame: every, dt: this.scene.dt, positions: all };
+  }
+
+  destroy(): void {
+    this.objective.destroy();
+  }
+}

@@ -1,0 +1,46 @@
+// The page's Optimize panel on a small task: the CLI's optimization code, run in Chromium on the
+// scene shown, lowers the loss in a few iterations, plots it, and leaves the best trajectory playing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TorsionPageApi } from '../../src/viewer/main';
+import { saveArtifact, startBrowser, type BrowserHarness } from './harness';
+
+declare const torsion: TorsionPageApi;
+
+let h: BrowserHarness;
+beforeAll(async () => { h = await startBrowser(); }, 60_000);
+afterAll(async () => { await h?.close(); });
+
+describe('Optimize in the page', () => {
+  it('lowers jelly-throw-2d\'s loss (over its first 60 steps) in 3 iterations, plots it, and replays the best point', async () => {
+    await h.page.goto(`${h.url}index.html?paused&scene=jelly-throw-2d`);
+    await h.page.waitForFunction(() => 'torsion' in window);
+    expect(await h.page.evaluate(() => torsion.ready.then(() => null, (e: Error) => e.message)), h.logs.join('\n')).toBeNull();
+    expect(await h.page.locator('#optimize').isEnabled()).toBe(true);
+    const r = await h.page.evaluate(() => torsion.optimize(3, 60));
+    expect(r.error, h.logs.join('\n')).toBeNull();
+    expect(r.iterations).toBe(3);
+    expect(r.losses.length).toBe(3);
+    expect(r.bestLoss).toBeLessThan(r.losses[0]);
+    expect(r.losses[2]).toBeLessThan(r.losses[0]);
+    expect(r.gradientNorms.every((g) => g !== null && g > 0)).toBe(true);
+    await expect.poll(() => h.page.locator('#optimize-status').textContent()).toMatch(/^iteration 3\/3 · loss .* · best .* · \|grad\| /);
+    expect(await h.page.locator('#optimize-plot canvas').count()).toBeGreaterThan(0);
+    // The best point's trajectory plays in the view.
+    const f = await h.page.evaluate(() => torsion.showFrame(0));
+    expect(f?.frames).toBe(61);
+    saveArtifact('optimize-jelly-throw-2d.png', await h.page.screenshot());
+    expect(await h.page.locator('#optimize').isEnabled()).toBe(true);
+  }, 120_000);
+
+  it('stops when asked, and has no Optimize on a scene without a task', async () => {
+    await h.page.goto(`${h.url}index.html?paused&scene=jelly-throw-2d`);
+    await h.page.evaluate(() => torsion.ready);
+    const r = await h.page.evaluate(() => { const p = torsion.optimize(50, 60); torsion.stopOptimize(); return p; });
+    expect(r.stopped).toBe(true);
+    expect(r.iterations).toBeLessThanOrEqual(1);
+    await h.page.goto(`${h.url}index.html?paused&scene=dam-break-2d`);
+    await h.page.evaluate(() => torsion.ready);
+    expect(await h.page.locator('#optimize').isDisabled()).toBe(true);
+    expect(await h.page.evaluate(() => torsion.optimize(2).then(() => 'ran', (e: Error) => e.message))).toMatch(/no optimization task/);
+  }, 120_000);
+});

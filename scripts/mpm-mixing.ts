@@ -1,15 +1,17 @@
 // How P2G's cost grows as particles mix over a forward rollout of a bench scene, on the wall clock,
 // and what re-sorting the particles by stencil base would win (issue 20).
 //
-//   npx vite-node scripts/mpm-mixing.ts [label = '2D elastoplastic 24k'] [steps = 1000] [chunk = 100] [sort = none|cpu]
+//   [PROBE=0] npx vite-node scripts/mpm-mixing.ts [label = '2D elastoplastic 24k'] [steps = 1000] [chunk = 100] [sort = none|cpu|gpu:K]
 //
 // Every `chunk` steps (untimed): reads the state back and counts p2g's flushes per particle (a run
 // of SCATTER_RUN consecutive particles issues one set of atomics per distinct stencil base,
 // run_order in p2g.wgsl), then times P2G alone (`p2gReps` dispatches, best of five, wall clock)
 // from that state as it is and from the same particles sorted by stencil base on the CPU (the
 // bench scenes have one group and one volume, so the model record needs no reordering): the most
-// a GPU re-sort could win there. With sort = cpu the rollout itself continues from the sorted
-// state.
+// a GPU re-sort could win there (PROBE=0 skips this). With sort = cpu the rollout itself continues
+// from the CPU-sorted state; with sort = gpu:K a ParticleSorter (src/mpm/sort.ts) sorts the state
+// on the GPU before every K-th step, timed with the steps: forward only, the rollout's tape does not
+// know the permutation yet.
 import './v8-flags';
 import { requestGpu } from '../src/gpu/device';
 import { MpmSim } from '../src/mpm/simulator';
@@ -18,6 +20,7 @@ import { encodeSteps, timed } from '../src/bench/timing';
 import { readF32, writeBuffer } from '../src/gpu/buffers';
 import { particleStride } from '../src/mpm/layout';
 import { scatterRun } from '../src/shaders/compose';
+import { ParticleSorter } from '../src/mpm/sort';
 
 const [label = '2D elastoplastic 24k', stepsArg = '1000', chunkArg = '100', sortArg = 'none'] = process.argv.slice(2);
 const T = Number(stepsArg);
@@ -95,41 +98,56 @@ encodeSteps(sim, 32, 32, sim.workKind.step, (pass, k) => sim.encodeStep(pass, k 
 await gpu.pacer.idle();
 writeBuffer(sim.device, a, sim.packed.state0);
 let total = 0;
+const bufs = [a, b];
+let ci = 0; // bufs[ci] holds the current state
+const sortEvery = sortArg.startsWith('gpu:') ? Number(sortArg.slice(4)) : 0;
+const sorter = sortEvery > 0 ? await ParticleSorter.create(sim.device, sim.cache, { dim: d, n, batch: 1, dx: c.scene.grid.dx, res }) : null;
+const probe = process.env.PROBE !== '0';
+let sorts = 0;
 for (let t0 = 0; t0 < T; t0 += chunk) {
-  const s = await readF32(sim.device, (t0 / chunk) % 2 ? b : a);
+  const s = await readF32(sim.device, bufs[ci]);
   const before = flushesPerParticle(s);
-  let after = before;
-  const cur = (t0 / chunk) % 2 ? b : a;
-  const other = cur === a ? b : a;
-  const sorted = s.slice();
-  sortByBase(sorted);
-  after = flushesPerParticle(sorted);
-  writeBuffer(sim.device, sortedBuf, sorted);
-  let pNat = Infinity;
-  let pSorted = Infinity;
-  for (let r = 0; r < 5; r++) {
-    pNat = Math.min(pNat, await p2gOnly(cur));
-    pSorted = Math.min(pSorted, await p2gOnly(sortedBuf));
+  let line = `flushes/particle ${before.toFixed(3)}`;
+  if (probe) {
+    const sorted = s.slice();
+    sortByBase(sorted);
+    writeBuffer(sim.device, sortedBuf, sorted);
+    let pNat = Infinity;
+    let pSorted = Infinity;
+    for (let r = 0; r < 5; r++) {
+      pNat = Math.min(pNat, await p2gOnly(bufs[ci]));
+      pSorted = Math.min(pSorted, await p2gOnly(sortedBuf));
+    }
+    line += ` (sorted ${flushesPerParticle(sorted).toFixed(3)}); P2G alone ${(1e3 * pNat).toFixed(2)} ms (sorted ${(1e3 * pSorted).toFixed(2)} ms)`;
+    if (sortArg === 'cpu' && t0 > 0) writeBuffer(sim.device, bufs[ci], sorted);
   }
-  if (sortArg === 'cpu' && t0 > 0) writeBuffer(sim.device, cur, sorted);
-  // chunk is even, so the chunk ends in `other` when it starts in `cur` only for odd chunks: use explicit ping-pong
-  const sec = await timed(gpu, () => encodeSteps(sim, chunk, 32, sim.workKind.step, (pass, k) => {
-    const from = k % 2 ? other : cur;
-    const to = k % 2 ? cur : other;
-    sim.encodeStep(pass, from, to, t0 + k);
-  }));
-  // after an even number of steps the state is back in cur: swap roles for the next chunk by copying
-  if (chunk % 2 === 0) {
-    const enc = sim.device.createCommandEncoder();
-    enc.copyBufferToBuffer(cur, 0, other, 0, cur.size);
-    sim.device.queue.submit([enc.finish()]);
-    await gpu.pacer.idle();
-  }
+  // steps t0 .. t0 + chunk, 32 to a submit, a GPU sort before every step that is a multiple of sortEvery (but 0)
+  const sec = await timed(gpu, () => {
+    for (let k0 = 0; k0 < chunk; k0 += 32) {
+      const enc = sim.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      const k1 = Math.min(chunk, k0 + 32);
+      for (let k = k0; k < k1; k++) {
+        const t = t0 + k;
+        if (sorter && t > 0 && t % sortEvery === 0) {
+          sorter.encodeSort(pass, bufs[ci], bufs[1 - ci]);
+          ci = 1 - ci;
+          sorts++;
+        }
+        sim.encodeStep(pass, bufs[ci], bufs[1 - ci], t);
+        ci = 1 - ci;
+      }
+      pass.end();
+      sim.device.queue.submit([enc.finish()]);
+      gpu.pacer.submitted(sim.workKind.step, k1 - k0);
+    }
+  });
   total += sec;
-  console.log(`steps ${String(t0).padStart(4)}-${String(t0 + chunk).padStart(4)}: ${(chunk * n / sec / 1e6).toFixed(2).padStart(5)} M particle-steps/s wall clock; flushes/particle ${before.toFixed(3)} (sorted ${after.toFixed(3)}); P2G alone ${(1e3 * pNat).toFixed(2)} ms (sorted ${(1e3 * pSorted).toFixed(2)} ms)`);
+  console.log(`steps ${String(t0).padStart(4)}-${String(t0 + chunk).padStart(4)}: ${(chunk * n / sec / 1e6).toFixed(2).padStart(5)} M particle-steps/s wall clock; ${line}`);
 }
+sorter?.destroy();
 const st = await sim.readStatus();
-console.log(`whole rollout: ${(T * n / total / 1e6).toFixed(2)} M particle-steps/s wall clock (steps only, readbacks excluded); status ${JSON.stringify(st)}`);
+console.log(`whole rollout: ${(T * n / total / 1e6).toFixed(2)} M particle-steps/s wall clock (steps${sorts ? ` and ${sorts} GPU sorts` : ''}, readbacks and probes excluded); status ${JSON.stringify(st)}`);
 a.destroy();
 sortedBuf.destroy();
 b.destroy();

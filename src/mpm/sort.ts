@@ -1,6 +1,6 @@
 // Reorders each batch copy's particles by stencil base node on the GPU, deterministically
-// (sort.wgsl: a bitonic network over distinct (key, index) pairs, no atomics), so that p2g's runs
-// of consecutive particles share bases again once material has mixed (issue 20).
+// (sort.wgsl: a counting sort whose buckets are then ordered by index; integer atomics only count),
+// so that p2g's runs of consecutive particles share bases again once material has mixed (issue 20).
 // Encodes into a pass; never submits. Not yet part of a rollout (docs/design.md, "Particle order").
 import { createBuffer } from '../gpu/buffers';
 import type { BindingKind, ComputeKernel, PipelineCache } from '../gpu/pipeline-cache';
@@ -8,10 +8,9 @@ import { mpmShaders } from '../shaders/index';
 import { particleStride } from './layout';
 
 const WG = 64;
+const SCAN_WG = 256;
 const UNIFORM = 0x40;
-/** Bytes between the stage records (k, j): minUniformBufferOffsetAlignment's largest allowed value. */
-const STAGE_STRIDE = 256;
-const BINDINGS: BindingKind[] = ['uniform', 'uniform-dynamic', 'read', 'rw', 'rw', 'rw'];
+const BINDINGS: BindingKind[] = ['uniform', 'read', 'rw', 'rw', 'rw', 'rw', 'rw'];
 
 let nextId = 1;
 const ids = new WeakMap<GPUBuffer, number>();
@@ -30,14 +29,12 @@ export interface SortShape {
   res: number[];
 }
 
-/** The (k, j) stages of a bitonic network over n2 = 2^m elements, in order. */
-export function bitonicStages(n2: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let k = 2; k <= n2; k *= 2) for (let j = k / 2; j >= 1; j /= 2) out.push([k, j]);
-  return out;
+/** Keys per batch copy: base nodes -1 .. res on each axis. */
+export function sortKeys(res: number[]): number {
+  return res.reduce((a, r) => a * (r + 2), 1);
 }
 
-/** p2g's run key of a particle at x (sort.wgsl, keys): its stencil base node, clamped to [-1, res] per axis. */
+/** A particle's sort key at x (sort.wgsl, count): its stencil base node, clamped to [-1, res] per axis. */
 export function baseKey(x: ArrayLike<number>, dx: number, res: number[]): number {
   let node = 0;
   let stride = 1;
@@ -49,75 +46,75 @@ export function baseKey(x: ArrayLike<number>, dx: number, res: number[]): number
   return node;
 }
 
+type Entry = 'count' | 'scan' | 'place' | 'bucket' | 'gather' | 'scatter';
+
 export class ParticleSorter {
   /** [B][n]: perm[b][i] = the index, in the input's order, of the particle the output holds at i. */
   readonly perm: GPUBuffer;
-  private readonly pairs: GPUBuffer;
+  private readonly key: GPUBuffer;
+  private readonly counts: GPUBuffer;
+  private readonly starts: GPUBuffer;
   private readonly params: GPUBuffer;
-  private readonly stages: GPUBuffer;
-  private readonly nStages: number;
-  private readonly n2: number;
+  private readonly nKeys: number;
   private readonly groups = new Map<string, GPUBindGroup>();
 
   private constructor(
     readonly device: GPUDevice,
     private readonly cache: PipelineCache,
     readonly shape: SortShape,
-    private readonly k: { keys: ComputeKernel; bitonic: ComputeKernel; gather: ComputeKernel; scatter: ComputeKernel },
+    private readonly k: Record<Entry, ComputeKernel>,
   ) {
     const { n, batch, res } = shape;
-    this.n2 = 2 ** Math.ceil(Math.log2(Math.max(n, 2)));
-    const st = bitonicStages(this.n2);
-    this.nStages = st.length;
-    const stageData = new Uint32Array((Math.max(st.length, 1) * STAGE_STRIDE) / 4);
-    st.forEach(([k, j], s) => { stageData[(s * STAGE_STRIDE) / 4] = k; stageData[(s * STAGE_STRIDE) / 4 + 1] = j; });
-    this.stages = createBuffer(device, 'mpm.sort.stages', stageData.byteLength, UNIFORM, stageData);
+    this.nKeys = sortKeys(res);
     const p = new ArrayBuffer(32);
     const u = new Uint32Array(p);
     u[0] = n;
-    u[1] = this.n2;
+    u[1] = this.nKeys;
     new Float32Array(p)[2] = Math.fround(1 / shape.dx);
     for (let d = 0; d < 3; d++) u[4 + d] = res[d] ?? 1;
     this.params = createBuffer(device, 'mpm.sort.params', 32, UNIFORM, new Uint8Array(p));
-    this.pairs = createBuffer(device, 'mpm.sort.pairs', batch * this.n2 * 8);
+    this.key = createBuffer(device, 'mpm.sort.key', batch * n * 4);
+    this.counts = createBuffer(device, 'mpm.sort.counts', batch * this.nKeys * 4); // zero between sorts
+    this.starts = createBuffer(device, 'mpm.sort.starts', batch * (this.nKeys + 1) * 4);
     this.perm = createBuffer(device, 'mpm.sort.perm', batch * n * 4);
   }
 
   static async create(device: GPUDevice, cache: PipelineCache, shape: SortShape, maxGroups = device.limits.maxComputeWorkgroupsPerDimension): Promise<ParticleSorter> {
-    const n2 = 2 ** Math.ceil(Math.log2(Math.max(shape.n, 2)));
-    if (n2 / WG > maxGroups) throw new RangeError(`particle sort: ${shape.n} particles need ${n2 / WG} workgroups in one dimension: allowed at most ${maxGroups * WG} (rounded up to a power of two)`);
+    const widest = Math.max(shape.n, sortKeys(shape.res));
+    if (Math.ceil(widest / WG) > maxGroups) throw new RangeError(`particle sort: ${shape.n} particles and ${sortKeys(shape.res)} keys: allowed at most ${maxGroups * WG} of each (one dispatch row)`);
     if (shape.batch > maxGroups) throw new RangeError(`particle sort: batch = ${shape.batch} copies: allowed at most ${maxGroups}`);
-    const code = [`const DIM: u32 = ${shape.dim}u;`, `const PSTRIDE: u32 = ${particleStride(shape.dim)}u;`, `const WG: u32 = ${WG}u;`, mpmShaders.sort].join('\n');
-    const mk = (entry: string) => cache.computeAsync(`mpm${shape.dim}d.sort.${entry}`, code, BINDINGS, entry);
-    const [keys, bitonic, gather, scatter] = await Promise.all([mk('keys'), mk('bitonic'), mk('gather'), mk('scatter')]);
-    return new ParticleSorter(device, cache, shape, { keys, bitonic, gather, scatter });
+    const code = [`const DIM: u32 = ${shape.dim}u;`, `const PSTRIDE: u32 = ${particleStride(shape.dim)}u;`, `const WG: u32 = ${WG}u;`, `const SCAN_WG: u32 = ${SCAN_WG}u;`, mpmShaders.sort].join('\n');
+    const entries: Entry[] = ['count', 'scan', 'place', 'bucket', 'gather', 'scatter'];
+    const ks = await Promise.all(entries.map((e) => cache.computeAsync(`mpm${shape.dim}d.sort.${e}`, code, BINDINGS, e)));
+    return new ParticleSorter(device, cache, shape, Object.fromEntries(entries.map((e, i) => [e, ks[i]])) as Record<Entry, ComputeKernel>);
   }
 
-  private bind(kernel: ComputeKernel, name: string, input: GPUBuffer, output: GPUBuffer): GPUBindGroup {
-    const key = `${name}:${idOf(input)}:${idOf(output)}`;
-    let g = this.groups.get(key);
+  private run(pass: GPUComputePassEncoder, e: Entry, input: GPUBuffer, output: GPUBuffer, groups: number): void {
+    const kernel = this.k[e];
+    const id = `${e}:${idOf(input)}:${idOf(output)}`;
+    let g = this.groups.get(id);
     if (!g) {
-      g = this.cache.bindGroup(`mpm.sort.${name}.bind`, kernel.layout, [this.params, { buffer: this.stages, offset: 0, size: 8 }, input, this.pairs, this.perm, output]);
-      this.groups.set(key, g);
+      g = this.cache.bindGroup(`mpm.sort.${e}.bind`, kernel.layout, [this.params, input, this.key, this.counts, this.starts, this.perm, output]);
+      this.groups.set(id, g);
     }
-    return g;
-  }
-
-  private run(pass: GPUComputePassEncoder, kernel: ComputeKernel, name: string, input: GPUBuffer, output: GPUBuffer, count: number, offset = 0): void {
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, this.bind(kernel, name, input, output), [offset]);
-    pass.dispatchWorkgroups(Math.ceil(count / WG), 1, this.shape.batch);
+    pass.setBindGroup(0, g);
+    pass.dispatchWorkgroups(groups, 1, this.shape.batch);
   }
 
   /**
-   * sIn (any order) -> sOut, the same particles sorted by (stencil base node, index in sIn), and
+   * sIn (any order) -> sOut, the same particles ordered by (stencil base node, index in sIn), and
    * perm (sOut's i is sIn's perm[i]). sIn and sOut are distinct particle-record buffers.
    */
   encodeSort(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer): void {
     if (sIn === sOut) throw new Error('particle sort would overwrite its own input: sIn and sOut must differ');
-    this.run(pass, this.k.keys, 'keys', sIn, sOut, this.n2);
-    for (let s = 0; s < this.nStages; s++) this.run(pass, this.k.bitonic, 'bitonic', sIn, sOut, this.n2, s * STAGE_STRIDE);
-    this.run(pass, this.k.gather, 'gather', sIn, sOut, this.shape.n);
+    const pg = Math.ceil(this.shape.n / WG);
+    const kg = Math.ceil(this.nKeys / WG);
+    this.run(pass, 'count', sIn, sOut, pg);
+    this.run(pass, 'scan', sIn, sOut, 1);
+    this.run(pass, 'place', sIn, sOut, pg);
+    this.run(pass, 'bucket', sIn, sOut, kg);
+    this.run(pass, 'gather', sIn, sOut, pg);
   }
 
   /**
@@ -126,14 +123,11 @@ export class ParticleSorter {
    */
   encodeUnsort(pass: GPUComputePassEncoder, gIn: GPUBuffer, gOut: GPUBuffer): void {
     if (gIn === gOut) throw new Error('particle unsort would overwrite its own input: gIn and gOut must differ');
-    this.run(pass, this.k.scatter, 'scatter', gIn, gOut, this.shape.n);
+    this.run(pass, 'scatter', gIn, gOut, Math.ceil(this.shape.n / WG));
   }
 
-  /** Dispatches of one encodeSort: for the GPU pacer's estimates. */
-  get dispatches(): number { return this.nStages + 2; }
-
   destroy(): void {
-    for (const b of [this.perm, this.pairs, this.params, this.stages]) b.destroy();
+    for (const b of [this.perm, this.key, this.counts, this.starts, this.params]) b.destroy();
     this.groups.clear();
   }
 }

@@ -22,6 +22,7 @@ import gridUpdateAdjWgsl from './mpm/grid_update.adj.wgsl?raw';
 import g2pAdjWgsl from './mpm/g2p.adj.wgsl?raw';
 import g2pAdjTermsWgsl from './mpm/g2p_adj_terms.wgsl?raw';
 import adjBoundWgsl from './mpm/adj_bound.wgsl?raw';
+import sortWgsl from './mpm/sort.wgsl?raw';
 
 export const commonShaders = { dim2: dim2Wgsl, dim3: dim3Wgsl, prelude: preludeWgsl, fixedPoint: fixedPointWgsl };
 
@@ -41,6 +42,7 @@ export const mpmShaders = {
   g2pAdj: g2pAdjWgsl,
   g2pAdjTerms: g2pAdjTermsWgsl,
   adjBound: adjBoundWgsl,
+  sort: sortWgsl,
 };
 
 import lossCommonWgsl from './loss/common.wgsl?raw';

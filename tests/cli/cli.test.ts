@@ -131,7 +131,7 @@ test('bench --json ends with an array of rows with every field', () => {
   expect(r.code, r.all).toBe(0);
   const rows = JSON.parse(r.out.trim().split('\n').pop()!);
   expect(rows).toHaveLength(1);
-  for (const k of ['dim', 'particles', 'grid', 'material', 'forwardStepsPerSec', 'particleStepsPerSec', 'rolloutParticleStepsPerSec', 'backwardForwardRatio', 'gradientForwardRatio', 'checkpointMemoryRatio']) {
+  for (const k of ['dim', 'particles', 'grid', 'material', 'wallRolloutParticleStepsPerSec', 'wallGradientParticleStepsPerSec', 'forwardStepsPerSec', 'particleStepsPerSec', 'rolloutParticleStepsPerSec', 'backwardForwardRatio', 'gradientForwardRatio', 'checkpointMemoryRatio']) {
     expect(rows[0]).toHaveProperty(k);
   }
 });

@@ -54,6 +54,15 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The address bar names the scene shown, so a view can be linked (?scene=); a file's scene has no name to link. */
+function linkScene(name: string | null): void {
+  const q = new URLSearchParams(location.search);
+  if (name && scenes.some((s) => s.name === name)) q.set('scene', name); else q.delete('scene');
+  q.delete('replay');
+  const search = q.toString();
+  history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
+}
+
 async function loadScene(scene: Scene): Promise<void> {
   const v = need();
   optimizer?.stop(); // an optimization of the scene left behind ends after its iteration
@@ -139,7 +148,9 @@ function refreshStatus(): void {
   const v = viewer;
   const rp = v.replayFrame;
   ui.setFrame(rp);
-  const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${v.stepsPerSecond.toFixed(0)} steps/s` : 'paused';
+  const sps = v.stepsPerSecond;
+  const live = sps > 0 ? `${sps.toFixed(0)} steps/s (${(1000 / sps).toPrecision(2)} ms/step)` : 'measuring';
+  const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${live} · ${v.framesPerSecond.toFixed(0)} fps` : 'paused';
   ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
 }
 
@@ -162,7 +173,7 @@ async function start(): Promise<void> {
   ui.wire({
     scene: (value) => {
       const fromFile = value.startsWith(FILE_SCENE) ? fileScenes.get(value.slice(FILE_SCENE.length)) : undefined;
-      loadScene(fromFile ?? buildScene(value)).catch((e) => ui.showError(errorText(e)));
+      loadScene(fromFile ?? buildScene(value)).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
     },
     playPause: () => v.setPlaying(!v.playing),
     reset: () => { v.reset(); ui.showError(null); },

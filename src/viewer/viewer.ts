@@ -41,6 +41,9 @@ export class Viewer {
   private rateSteps = 0;
   private rateStart = performance.now();
   stepsPerSecond = 0;
+  /** Frames drawn per second over the same window. */
+  framesPerSecond = 0;
+  private rateFrames = 0;
   /** A CLI replay being shown instead of a live simulation (loadReplay), and its frame. */
   private replay: { r: Replay; frame: number } | null = null;
 
@@ -138,8 +141,9 @@ export class Viewer {
     if (on === this._playing) return;
     this._playing = on;
     this.rateSteps = 0;
+    this.rateFrames = 0;
     this.rateStart = performance.now();
-    if (!on) this.stepsPerSecond = 0;
+    if (!on) { this.stepsPerSecond = 0; this.framesPerSecond = 0; }
     this.events.playing(on);
   }
 
@@ -183,6 +187,7 @@ export class Viewer {
     if (draw) {
       this.view.present();
       this.dirty = false;
+      this.rateFrames++;
     }
     this.inFlight++;
     const gen = this.generation;
@@ -199,10 +204,13 @@ export class Viewer {
     const dt = (now - this.rateStart) / 1000;
     if (dt >= 0.5) {
       this.stepsPerSecond = this.rateSteps / dt;
+      this.framesPerSecond = this.rateFrames / dt;
       this.rateSteps = 0;
+      this.rateFrames = 0;
       this.rateStart = now;
     }
   }
+
 
   /** Advances `n` steps (paused or not), draws the result and waits for the GPU and the blow-up check. */
   async advance(n: number): Promise<void> {

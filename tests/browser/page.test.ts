@@ -88,7 +88,7 @@ describe('index.html', () => {
     await openPage();
     await h.page.click('#play');
     await h.page.waitForFunction(() => torsion.stats().step >= 40 && torsion.stats().stepsPerSecond > 0, null, { timeout: 30_000 });
-    await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/\d+ steps\/s/);
+    await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/\d+ steps\/s \([\d.e+]+ ms\/step\) · \d+ fps/);
     await h.page.click('#play');
     const s = await h.page.evaluate(() => torsion.stats());
     expect(s.playing).toBe(false);
@@ -126,6 +126,7 @@ describe('index.html', () => {
     // The list keeps it: away to a registered scene and back.
     await h.page.selectOption('#scene', 'robot-walk-2d');
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('robot-walk-2d');
+    expect(new URL(h.page.url()).searchParams.get('scene')).toBe('robot-walk-2d'); // the address links the scene
     await h.page.selectOption('#scene', 'file:my-jelly');
     await expect.poll(() => h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'my-jelly', step: 0 });
   });

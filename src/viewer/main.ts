@@ -1,7 +1,7 @@
 // The page (index.html): runs a registered scene, or one opened from a JSON file, on the same
 // simulator code as the CLI and draws it with three.js (three-view.ts). URL parameters: ?scene=<name>,
 // ?paused, ?spf=<steps per frame>, ?view=points (the flat-disc view instead of three.js),
-// ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one). Exposes window.torsion for the browser tests.
+// ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one), ?draw=off (step without drawing, to measure drawing's cost). Exposes window.torsion for the browser tests.
 import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
@@ -17,7 +17,7 @@ export interface TorsionPageApi {
   /** Advances n steps (paused or playing), draws, and waits for the GPU and the blow-up check. */
   step(n: number): Promise<void>;
   /** `view`: 'three' or 'points' (the flat-disc fallback; `viewFallback` says why), '' before start. */
-  stats(): { step: number; particles: number; adapter: string; scene: string; playing: boolean; stepsPerSecond: number; blowUp: string | null;
+  stats(): { step: number; particles: number; adapter: string; scene: string; playing: boolean; stepsPerSecond: number; framesPerSecond: number; blowUp: string | null;
     view: string; viewFallback: string | null };
   /** Positions of the particles, [N][DIM] float32 (a read-back). */
   readPositions(): Promise<Float32Array>;
@@ -29,6 +29,10 @@ export interface TorsionPageApi {
   optimize(iterations: number, steps?: number): Promise<OptimizeResult>;
   /** The Stop button. */
   stopOptimize(): void;
+  /** Drawing on or off while playing (?draw=off starts with it off). */
+  setDrawing(on: boolean): void;
+  /** Steps per frame (the input's value). */
+  setStepsPerFrame(n: number): void;
 }
 
 declare global {
@@ -170,6 +174,7 @@ async function start(): Promise<void> {
   if (v.view.name === 'points') ui.setScenes(scenes, first, true);
   optimizer = new OptimizePanel(gpu, v, (m) => ui.showError(m), () => { ui.setPlaying(v.playing); refreshStatus(); });
   v.stepsPerFrame = spf;
+  v.drawing = params.get('draw') !== 'off';
   ui.wire({
     scene: (value) => {
       const fromFile = value.startsWith(FILE_SCENE) ? fileScenes.get(value.slice(FILE_SCENE.length)) : undefined;
@@ -221,6 +226,7 @@ window.torsion = {
     scene: viewer?.scene?.name ?? '',
     playing: viewer?.playing ?? false,
     stepsPerSecond: viewer?.stepsPerSecond ?? 0,
+    framesPerSecond: viewer?.framesPerSecond ?? 0,
     blowUp: viewer?.blowUp?.message ?? null,
     view: viewer?.view.name ?? '',
     viewFallback: viewer?.fallbackReason ?? null,
@@ -232,6 +238,8 @@ window.torsion = {
     return optimizer.run(iterations, steps);
   },
   stopOptimize: () => optimizer?.stop(),
+  setDrawing: (on) => { need().drawing = on; },
+  setStepsPerFrame: (n) => { need().stepsPerFrame = Math.min(MAX_STEPS_PER_FRAME, Math.max(1, Math.round(n))); ui.spfInput.value = String(need().stepsPerFrame); },
   showFrame: async (k) => {
     const v = need();
     v.showFrame(k);

@@ -15,6 +15,12 @@ const CHECK_EVERY = 30;
 const MAX_IN_FLIGHT = 2;
 /** Steps per submission when a caller asks for many at once. */
 const STEP_CHUNK = 100;
+/**
+ * Most of the wall time drawing may take while playing. Where one draw costs more than this share of
+ * the time between draws (70k spheres on a CPU rasterizer), frames step without drawing until a
+ * draw is due, so drawing never slows the simulation by more than this.
+ */
+const DRAW_SHARE = 0.08;
 
 export interface ViewerEvents {
   blowUp(b: BlowUp): void;
@@ -36,6 +42,8 @@ export class Viewer {
   private raf = 0;
   private _playing = false;
   stepsPerFrame = 10;
+  /** Off: frames step the simulation without drawing it (to measure what drawing costs; ?draw=off). */
+  drawing = true;
   blowUp: BlowUp | null = null;
   // steps/s over the last measuring window
   private rateSteps = 0;
@@ -44,6 +52,11 @@ export class Viewer {
   /** Frames drawn per second over the same window. */
   framesPerSecond = 0;
   private rateFrames = 0;
+  // Seconds the GPU spends on one step and on one draw (running means), and when the last draw was submitted.
+  private stepCost = 0;
+  private drawCost = 0;
+  private lastDrawAt = 0;
+  private lastDoneAt = 0;
   /** A CLI replay being shown instead of a live simulation (loadReplay), and its frame. */
   private replay: { r: Replay; frame: number } | null = null;
 
@@ -169,7 +182,13 @@ export class Viewer {
     if (rp && this._playing && this.inFlight < MAX_IN_FLIGHT) this.showFrame(rp.frame + 1 < rp.r.frames ? rp.frame + 1 : 0);
     const stepping = !rp && this._playing && this.inFlight < MAX_IN_FLIGHT;
     if (!stepping && !this.dirty && !resized && !moved) return;
-    this.submit(runner, stepping ? this.stepsPerFrame : 0);
+    if (!this.drawing && !stepping) return;
+    const now = performance.now();
+    const due = (now - this.lastDrawAt) / 1000 >= (this.drawCost * (1 - DRAW_SHARE)) / DRAW_SHARE;
+    // The first stepping frame does not draw, so a step's cost is known before a draw's is judged.
+    const draw = this.drawing && (!stepping || (due && this.stepCost > 0) || this.dirty || resized || moved);
+    if (draw) this.lastDrawAt = now;
+    this.submit(runner, stepping ? this.stepsPerFrame : 0, draw);
     if (stepping && ++this.framesSinceCheck >= CHECK_EVERY && !this.checking) {
       this.framesSinceCheck = 0;
       this.checking = true;
@@ -189,13 +208,29 @@ export class Viewer {
       this.dirty = false;
       this.rateFrames++;
     }
+    const submitted = performance.now();
     this.inFlight++;
     const gen = this.generation;
     return this.gpu.device.queue.onSubmittedWorkDone().then(() => {
       this.inFlight--;
       if (gen === this.generation) this.countSteps(steps);
+      this.measure(submitted, steps, draw);
       return undefined;
     });
+  }
+
+  /**
+   * The GPU time of a submission: from when the GPU could start it (its submit, or the end of the
+   * one before) to its end. Step-only submissions give the cost of a step; drawing ones, less their
+   * steps, the cost of a draw.
+   */
+  private measure(submitted: number, steps: number, draw: boolean): void {
+    const now = performance.now();
+    const busy = (now - Math.max(submitted, this.lastDoneAt)) / 1000;
+    this.lastDoneAt = now;
+    const mean = (old: number, x: number) => (old === 0 ? x : 0.5 * old + 0.5 * x);
+    if (!draw && steps > 0) this.stepCost = mean(this.stepCost, busy / steps);
+    else if (draw && (steps === 0 || this.stepCost > 0)) this.drawCost = mean(this.drawCost, Math.max(0, busy - steps * this.stepCost));
   }
 
   private countSteps(steps: number): void {

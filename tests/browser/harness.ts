@@ -1,15 +1,17 @@
-// Opens pages of this repository in Debian's headless chromium with WebGPU on (SwiftShader), served
-// by a Vite dev server, so browser tests load the same TypeScript and WGSL as the app.
+// Opens pages of this repository in Debian's headless chromium with WebGPU on (SwiftShader): the
+// app as `npm run build` makes it, served as static files (what a user deploys), or, for the test
+// fixtures that import TypeScript, the sources through a Vite dev server.
 // Never downloads a browser: playwright-core only drives /usr/bin/chromium.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createServer } from 'vite';
+import { build, createServer } from 'vite';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -52,7 +54,51 @@ export function saveArtifact(name: string, data: Uint8Array): string {
   return path;
 }
 
-export async function startBrowser(): Promise<BrowserHarness> {
+const TYPES: Record<string, string> = {
+  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.bin': 'application/octet-stream', '.wasm': 'application/wasm',
+};
+
+/** A static file server over `dir` (and the repository's test-artifacts/, where tests leave run folders). */
+function staticServer(dir: string): Server {
+  const roots: [string, string][] = [['/test-artifacts/', join(repoRoot, 'test-artifacts')], ['/', dir]];
+  return createHttpServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    const [prefix, base] = roots.find(([p]) => path.startsWith(p))!;
+    let file = normalize(join(base, path.slice(prefix.length)));
+    if (!file.startsWith(base + sep) && file !== base) { res.statusCode = 403; res.end(); return; }
+    try {
+      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      statSync(file);
+    } catch {
+      res.statusCode = 404;
+      res.end('not found');
+      return;
+    }
+    res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
+    createReadStream(file).pipe(res);
+  });
+}
+
+interface PageServer { url: string; close(): Promise<void> }
+
+/** `npm run build` into a fresh folder, served statically on 127.0.0.1 (port 0: the OS picks a free one). */
+async function builtSite(): Promise<PageServer> {
+  const out = await mkdtemp(join(tmpdir(), 'torsion-site-'));
+  await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+  const server = staticServer(out);
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    async close() {
+      await new Promise<void>((done) => server.close(() => done()));
+      await rm(out, { recursive: true, force: true });
+    },
+  };
+}
+
+async function devServer(): Promise<PageServer> {
   const server = await createServer({
     root: repoRoot,
     configFile: join(repoRoot, 'vite.config.ts'),
@@ -60,12 +106,22 @@ export async function startBrowser(): Promise<BrowserHarness> {
     // Port 0: the OS picks a free one, so parallel test files never collide.
     server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false, watch: null },
   });
+  await server.listen();
+  const { port } = server.httpServer!.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+}
+
+/**
+ * A headless chromium on a page server: `site: 'built'` (the default) serves the app as
+ * `npm run build` makes it, index.html at the root; `site: 'dev'` serves the repository's sources
+ * (the fixtures under tests/browser/fixtures/ import TypeScript).
+ */
+export async function startBrowser(o: { site?: 'built' | 'dev' } = {}): Promise<BrowserHarness> {
+  const server = await (o.site === 'dev' ? devServer() : builtSite());
   let context: BrowserContext | undefined;
   let profile: string | undefined;
   try {
-    await server.listen();
-    const { port } = server.httpServer!.address() as AddressInfo;
-    const url = `http://127.0.0.1:${port}/`;
+    const url = server.url;
     profile = await mkdtemp(join(tmpdir(), 'torsion-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const page = context.pages()[0] ?? (await context.newPage());

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowser, type BrowserHarness } from './harness';
 
 let h: BrowserHarness;
-beforeAll(async () => { h = await startBrowser(); });
+beforeAll(async () => { h = await startBrowser({ site: 'dev' }); }); // the fixtures import TypeScript
 afterAll(async () => { await h?.close(); });
 
 async function resultOf(path: string): Promise<Record<string, unknown>> {

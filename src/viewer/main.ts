@@ -7,6 +7,7 @@ import type { Scene } from '../simulators';
 import { parseSceneJson, SceneError } from '../mpm/validate';
 import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
+import { Panel, withParam } from './panel';
 
 export interface TorsionPageApi {
   /** Resolves once the first scene is loaded and drawn; rejects if the page could not start. */
@@ -18,6 +19,10 @@ export interface TorsionPageApi {
     view: string; viewFallback: string | null };
   /** Positions of the particles, [N][DIM] float32 (a read-back). */
   readPositions(): Promise<Float32Array>;
+  /** Sets a panel parameter (panel.ts keys: 'gravity', 'E.0', ...) as the panel does: resolves to the error shown, or null once loaded. */
+  setParam(key: string, value: number): Promise<string | null>;
+  /** The error box's text, '' when hidden. */
+  errorText(): string;
 }
 
 declare global {
@@ -30,6 +35,7 @@ const ui = new Controls();
 const scenes = sceneList.map((s) => ({ ...s, dim: buildScene(s.name).dim }));
 let viewer: Viewer | null = null;
 let gpu: GpuContext | null = null;
+let panel: Panel | null = null;
 /** Scenes opened from files this session, by name, so the list can switch back to them. */
 const fileScenes = new Map<string, Scene>();
 
@@ -48,6 +54,13 @@ async function loadScene(scene: Scene): Promise<void> {
   try {
     await v.load(scene);
     ui.showError(null);
+    panel?.show(scene);
+    // the URL names the scene, so it can be linked (scenes opened from files have no registry name)
+    if (!fileScenes.has(scene.name) && sceneList.some((s) => s.name === scene.name)) {
+      const u = new URL(location.href);
+      u.searchParams.set('scene', scene.name);
+      history.replaceState(null, '', u);
+    }
   } finally {
     ui.setEnabled(true);
   }
@@ -72,6 +85,7 @@ function refreshStatus(): void {
   if (!viewer || !gpu) return;
   const v = viewer;
   const rate = v.playing ? `${v.stepsPerSecond.toFixed(0)} steps/s` : 'paused';
+  panel?.updateStats(v.stepsPerSecond);
   ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
 }
 
@@ -101,6 +115,11 @@ async function start(): Promise<void> {
     colorMode: (m) => v.setColorMode(m),
     file: (f) => { openFile(f).catch((e) => ui.showError(errorText(e))); },
   });
+  panel = new Panel(undefined, {
+    apply: (scene) => loadScene(scene),
+    error: (text) => ui.showError(text),
+    step: () => { v.advance(1).then(refreshStatus, (e) => ui.showError(errorText(e))); },
+  }, gpu.limits);
   await loadScene(buildScene(first));
   v.start();
   v.setPlaying(!params.has('paused'));
@@ -143,4 +162,20 @@ window.torsion = {
     viewFallback: viewer?.fallbackReason ?? null,
   }),
   readPositions: () => need().readPositions(),
+  setParam: async (key, value) => {
+    const v = need();
+    let next: Scene;
+    try {
+      next = withParam(v.scene!, key, value, gpu?.limits);
+    } catch (e) {
+      ui.showError(`${key} = ${value} was refused: ${errorText(e)}`);
+      return document.getElementById('error')!.textContent;
+    }
+    await loadScene(next);
+    return null;
+  },
+  errorText: () => {
+    const el = document.getElementById('error')!;
+    return el.hidden ? '' : el.textContent ?? '';
+  },
 };

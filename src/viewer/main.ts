@@ -10,6 +10,7 @@ import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
 import { parseReplay, ReplayError } from './replay';
 import { OptimizePanel, type OptimizeResult } from './optimize-panel';
+import { Panel, withParam } from './panel';
 
 export interface TorsionPageApi {
   /** Resolves once the first scene is loaded and drawn; rejects if the page could not start. */
@@ -33,6 +34,10 @@ export interface TorsionPageApi {
   setDrawing(on: boolean): void;
   /** Steps per frame (the input's value). */
   setStepsPerFrame(n: number): void;
+  /** Sets a panel parameter (panel.ts keys: 'gravity', 'E.0', ...) as the panel does: resolves to the error shown, or null once loaded. */
+  setParam(key: string, value: number): Promise<string | null>;
+  /** The error box's text, '' when hidden. */
+  errorText(): string;
 }
 
 declare global {
@@ -46,6 +51,7 @@ const scenes = sceneList.map((s) => ({ ...s, dim: buildScene(s.name).dim }));
 let viewer: Viewer | null = null;
 let gpu: GpuContext | null = null;
 let optimizer: OptimizePanel | null = null;
+let panel: Panel | null = null;
 /** Scenes opened from files this session, by name, so the list can switch back to them. */
 const fileScenes = new Map<string, Scene>();
 
@@ -74,6 +80,7 @@ async function loadScene(scene: Scene): Promise<void> {
   try {
     await v.load(scene);
     ui.showError(null);
+    panel?.show(scene);
   } finally {
     ui.setEnabled(true);
     optimizer?.sceneChanged(v.scene);
@@ -155,6 +162,7 @@ function refreshStatus(): void {
   const sps = v.stepsPerSecond;
   const live = sps > 0 ? `${sps.toFixed(0)} steps/s (${(1000 / sps).toPrecision(2)} ms/step)` : 'measuring';
   const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${live} · ${v.framesPerSecond.toFixed(0)} fps` : 'paused';
+  panel?.updateStats(v.stepsPerSecond);
   ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
 }
 
@@ -187,6 +195,11 @@ async function start(): Promise<void> {
     file: (f) => { openFiles(f).catch((e) => ui.showError(errorText(e))); },
     frame: (k) => { v.showFrame(k); v.setPlaying(false); refreshStatus(); },
   });
+  panel = new Panel(undefined, {
+    apply: (scene) => loadScene(scene),
+    error: (text) => ui.showError(text),
+    step: () => { v.advance(1).then(refreshStatus, (e) => ui.showError(errorText(e))); },
+  }, gpu.limits);
   await loadScene(buildScene(first));
   const replayUrl = params.get('replay');
   if (replayUrl !== null) await openReplayUrl(new URL(replayUrl, location.href).href).catch(() => undefined);
@@ -246,5 +259,21 @@ window.torsion = {
     await v.advance(0);
     refreshStatus();
     return v.replayFrame;
+  },
+  setParam: async (key, value) => {
+    const v = need();
+    let next: Scene;
+    try {
+      next = withParam(v.scene!, key, value, gpu?.limits);
+    } catch (e) {
+      ui.showError(`${key} = ${value} was refused: ${errorText(e)}`);
+      return document.getElementById('error')!.textContent;
+    }
+    await loadScene(next);
+    return null;
+  },
+  errorText: () => {
+    const el = document.getElementById('error')!;
+    return el.hidden ? '' : el.textContent ?? '';
   },
 };

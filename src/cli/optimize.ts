@@ -19,7 +19,7 @@ import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { Scene } from '../simulators';
 import type { SceneObjective } from '../opt/objective';
 import type { OptimizerName } from '../opt/optimizers';
-import { ConfigError, openRun, runConfig, type RunConfig } from '../opt/session';
+import { ConfigError, openRun, runConfig, type RunConfig, type RunOverrides } from '../opt/session';
 import { initialLoopState, iterate, OptimizeError, type IterationRecord, type LoopState } from '../opt/loop';
 import { RolloutError } from '../core/rollout';
 import { UsageError, loadScene } from './args';
@@ -27,24 +27,9 @@ import { appendJsonLine, makeRunDir, onInterrupt, writeAtomic, writeJson } from 
 import { lossSvg } from './loss-svg';
 import { recordFrames, writeReplay } from './run';
 
-export interface OptimizeOptions {
-  iterations?: number;
-  lr?: number;
-  steps?: number;
+/** The run's overrides of the scene's task (RunOverrides: --iters, --lr, --params, ...), and the CLI's own options. */
+export interface OptimizeOptions extends RunOverrides {
   out?: string;
-  checkpoint?: CheckpointMode;
-  /** Parameter names instead of the scene's. */
-  params?: string[];
-  optimizer?: OptimizerName;
-  /** Points per iteration of a sampling optimizer (batch copies). */
-  batch?: number;
-  seed?: number;
-  sigma?: number;
-  clip?: number;
-  /** adam, gd: step along the gradient's direction (unit length) rather than the gradient. */
-  normalize?: boolean;
-  /** Truncated backpropagation: reverse only the last this many steps. */
-  window?: number;
   /** A run folder to continue. */
   resume?: string;
   /** Progress on stderr and one JSON object as stdout's last line. */

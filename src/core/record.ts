@@ -39,3 +39,15 @@ export async function recordFrames(sim: Simulator, steps: number, every: number,
     for (const b of bufs) b.destroy();
   }
 }
+
+/** Positions of a rollout every few steps, as a replay's frames: what replay.json + replay.bin hold, less the scene's name. */
+export interface RecordedTrajectory {
+  dim: number;
+  particles: number;
+  batch: number;
+  frames: number;
+  stepsPerFrame: number;
+  dt: number;
+  /** [frame][batch][particle][dim] float32. */
+  positions: Float32Array;
+}

@@ -3,7 +3,7 @@
 // and (for the page) a session that runs one iteration at a time and records the best point's
 // trajectory. Portable: nothing here touches Node.
 import type { CheckpointMode } from '../core/checkpoint-schedule';
-import { recordFrames } from '../core/record';
+import { recordFrames, type RecordedTrajectory } from '../core/record';
 import type { GpuContext } from '../gpu/device';
 import { optimizeParams } from '../mpm/scene';
 import { paramNames, type Scene } from '../simulators';
@@ -37,12 +37,14 @@ export interface RunOverrides {
   lr?: number;
   steps?: number;
   checkpoint?: CheckpointMode;
-  /** Points per iteration of a sampling optimizer. */
+  /** Points per iteration of a sampling optimizer (batch copies). */
   batch?: number;
   seed?: number;
   sigma?: number;
   clip?: number;
+  /** adam, gd: step along the gradient's direction (unit length) rather than the gradient. */
   normalize?: boolean;
+  /** Truncated backpropagation: reverse only the last this many steps. */
   window?: number;
 }
 
@@ -93,17 +95,6 @@ export async function openRun(gpu: GpuContext, scene: Scene, config: RunConfig):
     patience: scene.optimize?.patience, refine: scene.optimize?.refine,
   }, objective.clamp);
   return { objective, opt, theta0 };
-}
-
-/** Positions of a rollout every few steps, as a replay's frames ([frame][batch][item][dim]). */
-export interface RecordedTrajectory {
-  dim: number;
-  particles: number;
-  batch: number;
-  frames: number;
-  stepsPerFrame: number;
-  dt: number;
-  positions: Float32Array;
 }
 
 /** An optimization run one iteration at a time (the page's Optimize button). */

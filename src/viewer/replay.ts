@@ -2,21 +2,12 @@
 // beside them), checked and turned into states the viewer can draw. Positions come from the file;
 // velocities, which the file does not hold, are the difference of neighbouring frames (for the
 // speed colouring); every other field stays the scene's initial value.
+import type { RecordedTrajectory } from '../core/record';
 import { positionField, type StateLayout } from '../core/simulator';
 
-export interface ReplayHeader {
+/** A replay as the page plays it: the recorded frames and the name of their scene. */
+export interface Replay extends RecordedTrajectory {
   scene: string;
-  dim: number;
-  particles: number;
-  batch: number;
-  frames: number;
-  stepsPerFrame: number;
-  dt: number;
-}
-
-export interface Replay extends ReplayHeader {
-  /** [frame][batch][particle][dim] float32. */
-  positions: Float32Array;
 }
 
 export class ReplayError extends Error {

@@ -309,10 +309,20 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
-    this.encodeGrid(pass, sIn);
+    for (const [, encode] of this.forwardDispatches(sIn, sOut, step)) encode(pass);
+  }
+
+  /**
+   * The dispatches of one forward step, named, in order: encodeStep encodes them all
+   * (scripts/profile-spring-forward.ts times each alone).
+   */
+  forwardDispatches(sIn: GPUBuffer, sOut: GPUBuffer, step: number): [string, (pass: GPUComputePassEncoder) => void][] {
+    const out: [string, (pass: GPUComputePassEncoder) => void][] = [];
+    if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, sIn)]);
     const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead];
-    this.run(pass, 'step', step, bufs, this.vertexGroups);
-    if (this.model.plastic) this.run(pass, 'plastic', step, bufs, this.hingeGroups);
+    out.push(['step', (pass) => this.run(pass, 'step', step, bufs, this.vertexGroups)]);
+    if (this.model.plastic) out.push(['plastic', (pass) => this.run(pass, 'plastic', step, bufs, this.hingeGroups)]);
+    return out;
   }
 
   clearAdjoint(enc: GPUCommandEncoder): void {

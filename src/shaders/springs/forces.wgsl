@@ -66,7 +66,11 @@ fn pair_force_jvp(rv: vecD, dr: vecD) -> vecD {
   return p.sc_stiff * ((p.sc_thick - r) / r * (dr - a * rh) - a * rh);
 }
 
-/** The total force on vertex i of copy b at (x, v); `dropped` counts self-contact neighbours left out. */
+/**
+ * The total force on vertex i of copy b at (x, v); `dropped` counts self-contact neighbours left out.
+ * A triangle's or hinge's share comes from shell_force(b, e, entry): the forward step reads what the
+ * per-element pass wrote for adjacency entry e (step.wgsl), the adjoint recomputes it (adjoint.wgsl).
+ */
 fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, dropped: ptr<function, u32>) -> vecD {
   var f = vecD(0.0);
   let range = vadj(i);
@@ -74,10 +78,8 @@ fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, dropped: ptr<functio
     let a = adj_entry(e);
     if (a.kind == 0u) {
       f += spring_force(spring_view(b, a.k, a.slot, x, v, row));
-    } else if (a.kind == 1u) {
-      f += tri_force(b, a.k, a.slot);
     } else {
-      f += hinge_force(b, a.k, a.slot);
+      f += shell_force(b, e, a);
     }
   }
   if (p.self_contact != 0u) {

@@ -4,6 +4,8 @@ import type { SpringModel } from './model';
 
 const VERT_WORDS = 8, SPRING_WORDS = 4, TRI_WORDS = 12, HINGE_WORDS = 8, COL_WORDS = 20;
 export const PARAMS_BYTES = 192;
+/** The self-contact grid's cell size over the thickness. */
+export const SC_CELL = 2.25;
 
 /** Floats of the per-vertex terms of one copy's control entries (adjoint.wgsl `terms`). */
 export function termLayout(m: SpringModel): { mat: number; act: number; col: number; grip: number; count: number } {
@@ -95,7 +97,8 @@ export function packParams(m: SpringModel, packed: PackedModel, batch: number): 
   f.set([m.dt, m.decay, m.actuationStrength, m.colliderSoftness], 28);
   f.set(m.gravity, 32);
   f.set([m.ground?.height ?? 0, m.ground?.friction ?? 0, m.ground?.softness ?? 0, m.selfContact?.thickness ?? 1], 36);
-  f.set([m.selfContact?.stiffness ?? 0, m.selfContact?.thickness ?? 1], 40);
+  // cells a little over twice the thickness: a vertex's neighbours lie in the 2^dim cells nearest it (forces.wgsl neighbours)
+  f.set([m.selfContact?.stiffness ?? 0, SC_CELL * (m.selfContact?.thickness ?? 1)], 40);
   u.set([t.grip, o.hslot, m.adj.length], 42);
   return buf;
 }

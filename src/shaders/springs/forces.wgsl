@@ -17,18 +17,21 @@ fn spring_force(sv: SpringView) -> vecD {
   return (sv.k * (sv.l / sv.L - 1.0) + sv.c * dot(sv.dv, dh)) * dh;
 }
 
-/** Self-contact: the vertices of copy b within the thickness of x (vertex i excluded), sorted, no repeats. */
+/**
+ * Self-contact: the vertices of copy b within the thickness of x (vertex i excluded), sorted, no repeats.
+ * Cells are over twice the thickness, so along each axis the neighbours lie in x's cell and the one on
+ * the side of x's nearer face: 2^dim cells.
+ */
 struct Neighbours { n: u32, j: array<u32, MAX_NEIGHBOURS>, overflow: u32 }
 fn neighbours(b: u32, i: u32, x: vecD) -> Neighbours {
   var r: Neighbours;
   let base = b * p.grid_stride;
   let c0 = cell_of(x);
-  let cells = select(9u, 27u, DIM == 3u);
-  for (var k = 0u; k < cells; k++) {
-    var o: vecDi;
-    o[0] = i32(k % 3u) - 1;
-    o[1] = i32((k / 3u) % 3u) - 1;
-    if (DIM == 3u) { o[min(2u, DIM - 1u)] = i32(k / 9u) - 1; }
+  let q = x / p.sc_cell;
+  let side = select(vecDi(1), vecDi(-1), q - floor(q) < vecD(0.5));
+  for (var k = 0u; k < (1u << DIM); k++) {
+    var o = vecDi(0);
+    for (var a = 0u; a < DIM; a++) { if (((k >> a) & 1u) != 0u) { o[a] = side[a]; } }
     let h = cell_hash(c0 + o);
     let lo = grid[base + p.hash_size + h];
     let hi = grid[base + p.hash_size + h + 1u];

@@ -19,10 +19,10 @@ async function time(body: (pass: GPUComputePassEncoder, k: number) => void): Pro
       for (let k0 = 0; k0 < N; k0 += perSubmit) {
         const enc = gpu.device.createCommandEncoder();
         const pass = enc.beginComputePass();
-        for (let k = k0; k < k0 + perSubmit; k++) body(pass, k);
+        for (let k = k0; k < Math.min(N, k0 + perSubmit); k++) body(pass, k);
         pass.end();
         gpu.device.queue.submit([enc.finish()]);
-        gpu.pacer.submitted('profile', perSubmit);
+        gpu.pacer.submitted('profile', Math.min(N, k0 + perSubmit) - k0);
       }
     }));
   }

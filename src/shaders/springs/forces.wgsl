@@ -71,20 +71,20 @@ fn pair_force_jvp(rv: vecD, dr: vecD) -> vecD {
 
 /**
  * The total force on vertex i of copy b at (x, v); `dropped` counts self-contact neighbours left out.
- * A triangle's or hinge's share comes from shell_force(b, e, entry): the forward step reads what the
+ * A triangle's or hinge's share comes from shell_force(b, e) (adjacency entry e): the forward step reads what the
  * per-element pass wrote for adjacency entry e (step.wgsl), the adjoint recomputes it (adjoint.wgsl).
  */
 fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, dropped: ptr<function, u32>) -> vecD {
   var f = vecD(0.0);
   let range = vadj(i);
-  for (var e = range.x; e < range.y; e++) {
+  // a vertex's springs come first in its adjacency (model.ts), then its triangles and hinges
+  var e = range.x;
+  for (; e < range.y; e++) {
     let a = adj_entry(e);
-    if (a.kind == 0u) {
-      f += spring_force(spring_view(b, a.k, a.slot, x, v, row));
-    } else {
-      f += shell_force(b, e, a);
-    }
+    if (a.kind != 0u) { break; }
+    f += spring_force(spring_view(b, a.k, a.slot, x, v, row));
   }
+  for (; e < range.y; e++) { f += shell_force(b, e); }
   if (p.self_contact != 0u) {
     let nb = neighbours(b, i, x);
     *dropped = nb.overflow;

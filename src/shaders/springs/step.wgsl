@@ -6,7 +6,7 @@
 const BLOW_UP: f32 = 1e7;
 
 /** A triangle's or hinge's force on its vertex at adjacency entry e, as the per-element pass wrote it (elements.wgsl). */
-fn shell_force(b: u32, e: u32, a: AdjEntry) -> vecD {
+fn shell_force(b: u32, e: u32) -> vecD {
   let o = (b * p.n_adj + e) * DIM;
   var r: vecD;
   for (var c = 0u; c < DIM; c++) { r[c] = ef[o + c]; }

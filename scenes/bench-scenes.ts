@@ -68,6 +68,7 @@ export function springBenchCases(): SpringBenchCase[] {
   return [
     { label: '2D spring robot', scene: { ...springRobot2d(), steps: 1000 } },
     { label: 'cloth 64x64', scene: benchCloth(64) },
+    { label: 'cloth 128x128', scene: benchCloth(128) },
     { label: 'cloth 256x256', scene: benchCloth(256) },
   ];
 }

@@ -69,6 +69,7 @@ import springForcesWgsl from './springs/forces.wgsl?raw';
 import springShellWgsl from './springs/shell.wgsl?raw';
 import springShellAdjWgsl from './springs/shell.adj.wgsl?raw';
 import springStepWgsl from './springs/step.wgsl?raw';
+import springElementsWgsl from './springs/elements.wgsl?raw';
 import springPlasticWgsl from './springs/plastic.wgsl?raw';
 import springAdjointWgsl from './springs/adjoint.wgsl?raw';
 import springAdjointSplitWgsl from './springs/adjoint.split.wgsl?raw';
@@ -83,6 +84,7 @@ export const springShaders = {
   shell: springShellWgsl,
   shellAdj: springShellAdjWgsl,
   step: springStepWgsl,
+  elements: springElementsWgsl,
   plastic: springPlasticWgsl,
   adjoint: springAdjointWgsl,
   adjointSplit: springAdjointSplitWgsl,

@@ -3,7 +3,9 @@
 import type { SpringModel } from './model';
 
 const VERT_WORDS = 8, SPRING_WORDS = 4, TRI_WORDS = 12, HINGE_WORDS = 8, COL_WORDS = 20;
-export const PARAMS_BYTES = 176;
+export const PARAMS_BYTES = 192;
+/** The self-contact grid's cell size over the thickness. */
+export const SC_CELL = 2.25;
 
 /** Floats of the per-vertex terms of one copy's control entries (adjoint.wgsl `terms`). */
 export function termLayout(m: SpringModel): { mat: number; act: number; col: number; grip: number; count: number } {
@@ -20,13 +22,14 @@ export function hashSize(n: number): number {
 
 export interface PackedModel {
   words: Uint32Array;
-  offsets: { vert: number; spring: number; tri: number; hinge: number; adj: number; col: number };
+  /** hslot: per hinge, the adjacency entries of its 4 corners (a triangle's 3 are words 9-11 of its record). */
+  offsets: { vert: number; spring: number; tri: number; hinge: number; adj: number; col: number; hslot: number };
 }
 
 export function packModel(m: SpringModel): PackedModel {
   const n = m.n, S = m.springRest.length, T = m.triArea.length, H = m.hingeWeight.length, C = m.colliders.length;
   const vert = 0, spring = vert + n * VERT_WORDS, tri = spring + S * SPRING_WORDS, hinge = tri + T * TRI_WORDS;
-  const adj = hinge + H * HINGE_WORDS, col = adj + m.adj.length, end = col + C * COL_WORDS;
+  const adj = hinge + H * HINGE_WORDS, col = adj + m.adj.length, hslot = col + C * COL_WORDS, end = hslot + 4 * H;
   const words = new Uint32Array(Math.max(end, 4));
   const f = new Float32Array(words.buffer);
   for (let i = 0; i < n; i++) {
@@ -60,6 +63,12 @@ export function packModel(m: SpringModel): PackedModel {
     f[o + 7] = m.yieldAngle[m.hingeMat[k]];
   }
   words.set(m.adj, adj);
+  // each element corner's adjacency entry: the per-element force pass (elements.wgsl) writes there
+  for (let e = 0; e < m.adj.length; e++) {
+    const code = m.adj[e], kind = code >>> 30, slot = (code >>> 28) & 3, k = code & 0x0fffffff;
+    if (kind === 1) words[tri + k * TRI_WORDS + 9 + slot] = e;
+    else if (kind === 2) words[hslot + 4 * k + slot] = e;
+  }
   m.colliders.forEach((c, k) => {
     const o = col + k * COL_WORDS;
     words[o] = c.shape;
@@ -68,7 +77,7 @@ export function packModel(m: SpringModel): PackedModel {
     f.set(c.halfExtents, o + 4);
     f.set(c.rot, o + 8);
   });
-  return { words, offsets: { vert, spring, tri, hinge, adj, col } };
+  return { words, offsets: { vert, spring, tri, hinge, adj, col, hslot } };
 }
 
 /** The Params uniform for `batch` copies. */
@@ -88,7 +97,8 @@ export function packParams(m: SpringModel, packed: PackedModel, batch: number): 
   f.set([m.dt, m.decay, m.actuationStrength, m.colliderSoftness], 28);
   f.set(m.gravity, 32);
   f.set([m.ground?.height ?? 0, m.ground?.friction ?? 0, m.ground?.softness ?? 0, m.selfContact?.thickness ?? 1], 36);
-  f.set([m.selfContact?.stiffness ?? 0, m.selfContact?.thickness ?? 1], 40);
-  u[42] = t.grip;
+  // cells a little over twice the thickness: a vertex's neighbours lie in the 2^dim cells nearest it (forces.wgsl neighbours)
+  f.set([m.selfContact?.stiffness ?? 0, SC_CELL * (m.selfContact?.thickness ?? 1)], 40);
+  u.set([t.grip, o.hslot, m.adj.length], 42);
   return buf;
 }

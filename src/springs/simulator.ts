@@ -27,7 +27,7 @@ export interface SpringStatus extends SimStatus {
   neighboursDropped: number;
 }
 
-type KernelName = 'step' | 'plastic' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'adj_lambda' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'adj_lambda' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
@@ -45,6 +45,7 @@ const decl = {
   s_out: 'var<storage, read_write> s_out: array<f32>;',
   status: 'var<storage, read_write> status: array<atomic<u32>>;',
   grid: 'var<storage, read> grid: array<u32>;',
+  ef: 'var<storage, read_write> ef: array<f32>;',
   grid_rw: 'var<storage, read_write> grid: array<atomic<u32>>;',
   g_out: 'var<storage, read> g_out: array<f32>;',
   lam: 'var<storage, read_write> lam: array<f32>;',
@@ -56,7 +57,7 @@ type Decl = keyof typeof decl;
 const kindOf = (d: Decl): BindingKind => (d === 'p' ? 'uniform' : d === 'st' ? 'uniform-dynamic' : decl[d].includes('read_write') ? 'rw' : 'read');
 const bindings = (names: Decl[]) => names.map((d, i) => `@group(0) @binding(${i}) ${decl[d]}`).join('\n');
 
-const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid'];
+const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid', 'ef'];
 const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid'];
 const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw'];
 const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid'];
@@ -76,7 +77,7 @@ interface FusedShape { tw: number; terms: number }
 function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null): Record<ModuleName, string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces];
-  const step = dim === 3 ? [s.shell, s.step, s.plastic] : [STUBS_2D, s.step];
+  const step = dim === 3 ? [s.shell, s.step, s.plastic, s.elements] : [STUBS_2D, s.step];
   const adj = dim === 3 ? [s.shell, s.shellAdj, s.adjoint] : [STUBS_2D, s.adjoint];
   // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending) for tests that must see gradcheck fail
   const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`;
@@ -113,6 +114,8 @@ export function fusedAdjointRefusal(m: SpringModel, maxWorkgroupBytes: number): 
 const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   step: ['step', STEP_BINDINGS],
   plastic: ['step', STEP_BINDINGS],
+  tri_elements: ['step', STEP_BINDINGS],
+  hinge_elements: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
   grid_scan: ['grid', GRID_BINDINGS],
   grid_scatter: ['grid', GRID_BINDINGS],
@@ -171,6 +174,8 @@ export class SpringSim implements Simulator<SpringStatus> {
   private readonly ctrl: GPUBuffer;
   private readonly status: GPUBuffer;
   private readonly grid: GPUBuffer;
+  /** Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl); a stand-in without shells. */
+  private readonly elemForces: GPUBuffer | null;
   private readonly lam: GPUBuffer;
   private readonly terms: GPUBuffer;
   private readonly unused: GPUBuffer;
@@ -221,6 +226,8 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.status = createBuffer(dev, 'springs.status', 16);
     const hs = hashSize(n);
     this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * (2 * hs + 1 + n) * 4 : 16);
+    const shells = m.triArea.length + m.hingeWeight.length > 0;
+    this.elemForces = shells ? createBuffer(dev, 'springs.elem_forces', Math.max(16, B * m.adj.length * d * 4)) : null;
     const split = adjointPath === 'split';
     this.lam = createBuffer(dev, 'springs.lam', split ? B * n * 3 * d * 4 : 16);
     const t = termLayout(m);
@@ -261,8 +268,9 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (want === 'fused' && refusal) throw new RangeError(`adjoint = 'fused': scene '${scene.name}' does not fit one workgroup: ${refusal}`);
     const path = want === 'split' || refusal ? 'split' : 'fused';
     const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null);
-    // plastic and adj_hinge exist in 3D only (hinges); a scene compiles one adjoint path
-    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || (e !== 'plastic' && e !== 'adj_hinge'))
+    // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'adj_hinge'];
+    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e))
       && (path === 'fused' ? e !== 'adj_lambda' && e !== 'adj_gather' && e !== 'adj_hinge' : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
@@ -309,10 +317,24 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
-    this.encodeGrid(pass, sIn);
-    const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead];
-    this.run(pass, 'step', step, bufs, this.vertexGroups);
-    if (this.model.plastic) this.run(pass, 'plastic', step, bufs, this.hingeGroups);
+    for (const [, encode] of this.forwardDispatches(sIn, sOut, step)) encode(pass);
+  }
+
+  /**
+   * The dispatches of one forward step, named, in order: encodeStep encodes them all
+   * (scripts/profile-spring-forward.ts times each alone).
+   */
+  forwardDispatches(sIn: GPUBuffer, sOut: GPUBuffer, step: number): [string, (pass: GPUComputePassEncoder) => void][] {
+    const out: [string, (pass: GPUComputePassEncoder) => void][] = [];
+    if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, sIn)]);
+    const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead, this.elemForces ?? this.unused];
+    if (this.elemForces) {
+      out.push(['tri_elements', (pass) => this.run(pass, 'tri_elements', step, bufs, Math.ceil((this.model.triArea.length * this.batch) / WG))]);
+      out.push(['hinge_elements', (pass) => this.run(pass, 'hinge_elements', step, bufs, this.hingeGroups)]);
+    }
+    out.push(['step', (pass) => this.run(pass, 'step', step, bufs, this.vertexGroups)]);
+    if (this.model.plastic) out.push(['plastic', (pass) => this.run(pass, 'plastic', step, bufs, this.hingeGroups)]);
+    return out;
   }
 
   clearAdjoint(enc: GPUCommandEncoder): void {
@@ -382,6 +404,7 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   destroy(): void {
     for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.unusedRead, this.segmentBuf, this.itemAttributes]) b.destroy();
+    this.elemForces?.destroy();
     this.steps?.destroy();
   }
 }

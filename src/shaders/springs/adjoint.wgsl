@@ -151,3 +151,10 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
     g_in[gi * STRIDE + DIM + a] = gv[a];
   }
 }
+
+/** A triangle's or hinge's force on its vertex at adjacency entry e, recomputed from x (forces.wgsl vertex_force). */
+fn shell_force(b: u32, e: u32) -> vecD {
+  let a = adj_entry(e);
+  if (a.kind == 1u) { return tri_force(b, a.k, a.slot); }
+  return hinge_force(b, a.k, a.slot);
+}

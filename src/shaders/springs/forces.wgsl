@@ -17,18 +17,21 @@ fn spring_force(sv: SpringView) -> vecD {
   return (sv.k * (sv.l / sv.L - 1.0) + sv.c * dot(sv.dv, dh)) * dh;
 }
 
-/** Self-contact: the vertices of copy b within the thickness of x (vertex i excluded), sorted, no repeats. */
+/**
+ * Self-contact: the vertices of copy b within the thickness of x (vertex i excluded), sorted, no repeats.
+ * Cells are over twice the thickness, so along each axis the neighbours lie in x's cell and the one on
+ * the side of x's nearer face: 2^dim cells.
+ */
 struct Neighbours { n: u32, j: array<u32, MAX_NEIGHBOURS>, overflow: u32 }
 fn neighbours(b: u32, i: u32, x: vecD) -> Neighbours {
   var r: Neighbours;
   let base = b * p.grid_stride;
   let c0 = cell_of(x);
-  let cells = select(9u, 27u, DIM == 3u);
-  for (var k = 0u; k < cells; k++) {
-    var o: vecDi;
-    o[0] = i32(k % 3u) - 1;
-    o[1] = i32((k / 3u) % 3u) - 1;
-    if (DIM == 3u) { o[min(2u, DIM - 1u)] = i32(k / 9u) - 1; }
+  let q = x / p.sc_cell;
+  let side = select(vecDi(1), vecDi(-1), q - floor(q) < vecD(0.5));
+  for (var k = 0u; k < (1u << DIM); k++) {
+    var o = vecDi(0);
+    for (var a = 0u; a < DIM; a++) { if (((k >> a) & 1u) != 0u) { o[a] = side[a]; } }
     let h = cell_hash(c0 + o);
     let lo = grid[base + p.hash_size + h];
     let hi = grid[base + p.hash_size + h + 1u];
@@ -66,20 +69,22 @@ fn pair_force_jvp(rv: vecD, dr: vecD) -> vecD {
   return p.sc_stiff * ((p.sc_thick - r) / r * (dr - a * rh) - a * rh);
 }
 
-/** The total force on vertex i of copy b at (x, v); `dropped` counts self-contact neighbours left out. */
+/**
+ * The total force on vertex i of copy b at (x, v); `dropped` counts self-contact neighbours left out.
+ * A triangle's or hinge's share comes from shell_force(b, e) (adjacency entry e): the forward step reads what the
+ * per-element pass wrote for adjacency entry e (step.wgsl), the adjoint recomputes it (adjoint.wgsl).
+ */
 fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, dropped: ptr<function, u32>) -> vecD {
   var f = vecD(0.0);
   let range = vadj(i);
-  for (var e = range.x; e < range.y; e++) {
+  // a vertex's springs come first in its adjacency (model.ts), then its triangles and hinges
+  var e = range.x;
+  for (; e < range.y; e++) {
     let a = adj_entry(e);
-    if (a.kind == 0u) {
-      f += spring_force(spring_view(b, a.k, a.slot, x, v, row));
-    } else if (a.kind == 1u) {
-      f += tri_force(b, a.k, a.slot);
-    } else {
-      f += hinge_force(b, a.k, a.slot);
-    }
+    if (a.kind != 0u) { break; }
+    f += spring_force(spring_view(b, a.k, a.slot, x, v, row));
   }
+  for (; e < range.y; e++) { f += shell_force(b, e); }
   if (p.self_contact != 0u) {
     let nb = neighbours(b, i, x);
     *dropped = nb.overflow;

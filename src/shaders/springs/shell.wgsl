@@ -86,21 +86,31 @@ fn hinge_u_dual(x: array<Dv, 4>, slot: u32) -> Dv {
   let c = dv_scale(m2, ds_div(dv_dot(dv_sub(x[3], x[0]), e), l));
   return Dv(-(a.v + c.v), -(a.d + c.d));
 }
-/** hinge_u_dual's value alone, for the forward and the adjoint's d(theta) (no tangents to carry). */
-fn hinge_u(x: array<vec3<f32>, 4>, slot: u32) -> vec3<f32> {
+/** hinge_u_dual's values alone, all four slots from one set of edges and normals (no tangents to carry). */
+fn hinge_u4(x: array<vec3<f32>, 4>) -> array<vec3<f32>, 4> {
   let e = x[1] - x[0];
   let l = length(e);
   let n1 = cross(e, x[2] - x[0]);
   let n2 = cross(x[0] - x[1], x[3] - x[1]);
   let m1 = n1 / dot(n1, n1);
   let m2 = n2 / dot(n2, n2);
-  if (slot == 2u) { return m1 * l; }
-  if (slot == 3u) { return m2 * l; }
-  if (slot == 0u) { return m1 * (dot(x[2] - x[1], e) / l) + m2 * (dot(x[3] - x[1], e) / l); }
-  return -(m1 * (dot(x[2] - x[0], e) / l) + m2 * (dot(x[3] - x[0], e) / l));
+  return array<vec3<f32>, 4>(
+    m1 * (dot(x[2] - x[1], e) / l) + m2 * (dot(x[3] - x[1], e) / l),
+    -(m1 * (dot(x[2] - x[0], e) / l) + m2 * (dot(x[3] - x[0], e) / l)),
+    m1 * l,
+    m2 * l);
+}
+/** hinge_u4 at one slot, for the adjoint's d(theta). */
+fn hinge_u(x: array<vec3<f32>, 4>, slot: u32) -> vec3<f32> {
+  let u = hinge_u4(x);
+  return u[slot];
+}
+/** The hinge's bending force per unit d(theta)/dx: -kb w (theta - rest). */
+fn hinge_scale(b: u32, k: u32, h: HingeRec, x: array<vec3<f32>, 4>) -> f32 {
+  return -mat(b, h.mat, 4u) * h.w * (hinge_theta(x) - hinge_rest(b, k, h));
 }
 fn hinge_force(b: u32, k: u32, slot: u32) -> vecD {
   let h = hinge_rec(k);
   let x = hinge_x(b, h);
-  return (-mat(b, h.mat, 4u) * h.w * (hinge_theta(x) - hinge_rest(b, k, h))) * hinge_u(x, slot);
+  return hinge_scale(b, k, h, x) * hinge_u(x, slot);
 }

@@ -1,0 +1,40 @@
+// The per-element force pass of the forward step (3D): each triangle and hinge computes its
+// forces once and writes each corner's into that corner's adjacency entry of `ef`; the step's
+// per-vertex gather then adds its entries in the Model's order (forces.wgsl vertex_force), the same
+// order and arithmetic as recomputing them per vertex, with no atomics.
+
+fn put_ef(b: u32, e: u32, f: vec3<f32>) {
+  let o = (b * p.n_adj + e) * 3u;
+  ef[o] = f.x;
+  ef[o + 1u] = f.y;
+  ef[o + 2u] = f.z;
+}
+
+@compute @workgroup_size(64)
+fn tri_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n_tris * p.batch) { return; }
+  let b = gi / p.n_tris;
+  let k = gi - b * p.n_tris;
+  let t = tri_rec(k);
+  let F = tri_F(b, t);
+  let H = tri_H(F, stvk_S(green(F), mat(b, t.mat, 2u), mat(b, t.mat, 3u)), t);
+  let o = p.tri_off + k * TRI_WORDS + 9u;
+  put_ef(b, model[o], slot_force(H, 0u));
+  put_ef(b, model[o + 1u], slot_force(H, 1u));
+  put_ef(b, model[o + 2u], slot_force(H, 2u));
+}
+
+@compute @workgroup_size(64)
+fn hinge_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n_hinges * p.batch) { return; }
+  let b = gi / p.n_hinges;
+  let k = gi - b * p.n_hinges;
+  let h = hinge_rec(k);
+  let x = hinge_x(b, h);
+  let s = hinge_scale(b, k, h, x);
+  let u = hinge_u4(x);
+  let o = p.hslot_off + 4u * k;
+  for (var c = 0u; c < 4u; c++) { put_ef(b, model[o + c], s * u[c]); }
+}

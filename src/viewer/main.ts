@@ -112,6 +112,7 @@ async function openReplay(header: string, bin: ArrayBuffer, sceneText: string | 
     throw e;
   }
   ui.showError(null);
+  ui.setColorModes(need().colorModes, need().view.colorMode);
   fileScenes.set(scene.name, scene);
   ui.selectFileScene(scene.name);
   need().setPlaying(false);
@@ -180,9 +181,10 @@ function registered(name: string): Scene {
 
 /** The colour mode, from the panel or the bar: both show it. */
 function setColorMode(mode: ColorMode): void {
-  need().setColorMode(mode);
-  ui.colorSelect.value = mode;
-  panel?.setColorMode(mode);
+  const v = need();
+  v.setColorMode(mode);
+  ui.colorSelect.value = v.view.colorMode;
+  panel?.setColorMode(v.view.colorMode);
 }
 
 async function start(): Promise<void> {

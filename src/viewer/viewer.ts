@@ -113,6 +113,9 @@ export class Viewer {
     if (!this.runner) return;
     replayState(replay, 0, this.runner.sim.state0, this.runner.sim.state); // a mismatched scene throws here
     this.replay = { r: replay, frame: 0 };
+    // a replay holds positions only: F stays the scene's initial one, so strain would show none
+    this.colorModes = this.colorModes.filter((m) => m !== 'strain');
+    if (this.view.colorMode === 'strain') this.view.colorMode = 'group';
     this.showFrame(0);
   }
 
@@ -165,8 +168,9 @@ export class Viewer {
     this.events.playing(on);
   }
 
+  /** Colours by `mode`, or by group where the scene shown does not offer it (colorModes). */
   setColorMode(mode: ColorMode): void {
-    this.view.colorMode = mode;
+    this.view.colorMode = this.colorModes.includes(mode) ? mode : 'group';
     this.dirty = true;
   }
 

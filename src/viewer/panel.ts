@@ -92,9 +92,6 @@ export interface PanelHooks {
   colorMode(mode: ColorMode): void;
 }
 
-/** The colour modes as the panel names them. */
-const COLOR_LABELS: Record<ColorMode, string> = { group: 'group', speed: 'speed', strain: 'strain', actuation: 'actuation' };
-
 /** The lil-gui panel; `show` rebuilds its folder for a newly loaded scene. */
 export class Panel {
   readonly gui: GUI;
@@ -144,7 +141,7 @@ export class Panel {
     this.current = scene;
     const f = (this.folder = this.gui.addFolder(scene.name));
     this.colour.mode = mode;
-    const cm = f.add(this.colour, 'mode', Object.fromEntries(modes.map((m) => [COLOR_LABELS[m], m]))).name('colour');
+    const cm = f.add(this.colour, 'mode', modes).name('colour');
     cm.domElement.dataset.param = 'colour';
     cm.onChange((m: ColorMode) => this.hooks.colorMode(m));
     const built = this.built.get(scene);
@@ -190,7 +187,8 @@ export class Panel {
         next = withParam(from, key, value, this.limits);
       }
     } catch (e) {
-      const text = `${key} = ${value} was refused: ${e instanceof Error ? e.message : String(e)}`;
+      const label = sceneParams(from).find((p) => p.key === key)?.label ?? key;
+      const text = `${label} = ${value} was refused: ${e instanceof Error ? e.message : String(e)}`;
       this.hooks.error(text);
       return text;
     }

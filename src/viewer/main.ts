@@ -10,7 +10,8 @@ import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
 import { parseReplay, ReplayError } from './replay';
 import { OptimizePanel, type OptimizeResult } from './optimize-panel';
-import { Panel, withParam } from './panel';
+import { Panel } from './panel';
+import type { ColorMode } from './scene-view';
 
 export interface TorsionPageApi {
   /** Resolves once the first scene is loaded and drawn; rejects if the page could not start. */
@@ -34,8 +35,12 @@ export interface TorsionPageApi {
   setDrawing(on: boolean): void;
   /** Steps per frame (the input's value). */
   setStepsPerFrame(n: number): void;
-  /** Sets a panel parameter (panel.ts keys: 'gravity', 'E.0', ...) as the panel does: resolves to the error shown, or null once loaded. */
+  /** Sets a panel parameter (panel.ts keys: 'resolution', 'gravity', 'E.0', ...) as the panel does: resolves to the error shown, or null once loaded. */
   setParam(key: string, value: number): Promise<string | null>;
+  /** The colour mode, as the panel's choice sets it. */
+  setColorMode(mode: ColorMode): void;
+  /** The colour modes the scene shown offers. */
+  colorModes(): ColorMode[];
   /** The error box's text, '' when hidden. */
   errorText(): string;
 }
@@ -80,7 +85,8 @@ async function loadScene(scene: Scene): Promise<void> {
   try {
     await v.load(scene);
     ui.showError(null);
-    panel?.show(scene);
+    ui.setColorModes(v.colorModes, v.view.colorMode);
+    panel?.show(scene, v.colorModes, v.view.colorMode);
   } finally {
     ui.setEnabled(true);
     optimizer?.sceneChanged(v.scene);
@@ -106,6 +112,7 @@ async function openReplay(header: string, bin: ArrayBuffer, sceneText: string | 
     throw e;
   }
   ui.showError(null);
+  ui.setColorModes(need().colorModes, need().view.colorMode);
   fileScenes.set(scene.name, scene);
   ui.selectFileScene(scene.name);
   need().setPlaying(false);
@@ -166,6 +173,20 @@ function refreshStatus(): void {
   ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
 }
 
+/** Registered scene `name`, built; the panel then offers its resolution knob. */
+function registered(name: string): Scene {
+  const scene = buildScene(name);
+  return panel ? panel.fromRegistry(scene, name) : scene;
+}
+
+/** The colour mode, from the panel or the bar: both show it. */
+function setColorMode(mode: ColorMode): void {
+  const v = need();
+  v.setColorMode(mode);
+  ui.colorSelect.value = v.view.colorMode;
+  panel?.setColorMode(v.view.colorMode);
+}
+
 async function start(): Promise<void> {
   ui.setEnabled(false);
   const wanted = params.get('scene') ?? DEFAULT_SCENE;
@@ -186,12 +207,12 @@ async function start(): Promise<void> {
   ui.wire({
     scene: (value) => {
       const fromFile = value.startsWith(FILE_SCENE) ? fileScenes.get(value.slice(FILE_SCENE.length)) : undefined;
-      loadScene(fromFile ?? buildScene(value)).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
+      loadScene(fromFile ?? registered(value)).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
     },
     playPause: () => v.setPlaying(!v.playing),
     reset: () => { v.reset(); ui.showError(null); },
     stepsPerFrame: (n) => { v.stepsPerFrame = n; },
-    colorMode: (m) => v.setColorMode(m),
+    colorMode: (m) => setColorMode(m),
     file: (f) => { openFiles(f).catch((e) => ui.showError(errorText(e))); },
     frame: (k) => { v.showFrame(k); v.setPlaying(false); refreshStatus(); },
   });
@@ -199,8 +220,9 @@ async function start(): Promise<void> {
     apply: (scene) => loadScene(scene),
     error: (text) => ui.showError(text),
     step: () => { v.advance(1).then(refreshStatus, (e) => ui.showError(errorText(e))); },
+    colorMode: (m) => setColorMode(m),
   }, gpu.limits);
-  await loadScene(buildScene(first));
+  await loadScene(registered(first));
   const replayUrl = params.get('replay');
   if (replayUrl !== null) await openReplayUrl(new URL(replayUrl, location.href).href).catch(() => undefined);
   v.start();
@@ -260,18 +282,9 @@ window.torsion = {
     refreshStatus();
     return v.replayFrame;
   },
-  setParam: async (key, value) => {
-    const v = need();
-    let next: Scene;
-    try {
-      next = withParam(v.scene!, key, value, gpu?.limits);
-    } catch (e) {
-      ui.showError(`${key} = ${value} was refused: ${errorText(e)}`);
-      return document.getElementById('error')!.textContent;
-    }
-    await loadScene(next);
-    return null;
-  },
+  setParam: (key, value) => (panel ? panel.set(key, value) : Promise.reject(new Error('the viewer did not start (see the message in the page)'))),
+  setColorMode: (mode) => setColorMode(mode),
+  colorModes: () => need().colorModes.slice(),
   errorText: () => {
     const el = document.getElementById('error')!;
     return el.hidden ? '' : el.textContent ?? '';

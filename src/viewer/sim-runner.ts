@@ -6,7 +6,12 @@ import { readF32, writeBuffer } from '../gpu/buffers';
 import { positionField, type Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
 import type { PipelineCache } from '../gpu/pipeline-cache';
+import { ControlledSim } from '../control/controlled-sim';
 import type { DrawSource } from './scene-view';
+import { actuationMap, actuationMax, gripperMarks, groundHeight, targetMarks } from './draw-source';
+
+/** Green strain at the top of the strain colour ramp. */
+const STRAIN_MAX = 0.1;
 
 /** Step records kept beyond the scene's control horizon; later steps reuse the last record. */
 const EXTRA_STEP_RECORDS = 4096;
@@ -63,12 +68,27 @@ export class SimRunner {
     const spring = 'vertices' in scene ? scene : null;
     const triangles = spring?.triangles ? Uint32Array.from(spring.triangles.indices) : null;
     const lines = spring?.springs?.pairs.length ? Uint32Array.from(spring.springs.pairs) : null;
+    const F = spring ? undefined : state.fields.find((f) => f.name === 'F');
     return {
       dim, n: state.items, stride: state.stride, extent, model: this.sim.itemAttributes, speedMax,
       posOffset, velOffset: v ? v.offset : -1,
       pointRadius: spring ? vertexRadius(state0, state.stride, posOffset, dim, lines, extent) : 0,
-      triangles, lines, ground: spring?.ground ? spring.ground.height : null, colliders: scene.colliders ?? [],
+      triangles, lines, ground: groundHeight(scene), colliders: scene.colliders ?? [],
+      fOffset: F ? F.offset : -1,
+      groupFlags: Uint32Array.from('groups' in scene ? scene.groups.map((g) => (g.material === 'fluid' ? 1 : 0)) : [0]),
+      strainMax: STRAIN_MAX,
+      actuation: this.actuation(),
+      targets: targetMarks(scene), grippers: gripperMarks(scene),
     };
+  }
+
+  // The control record the simulator's actuation rows live in (a controller's: its inner simulator's, which it writes each step).
+  private actuation(): DrawSource['actuation'] {
+    const sim = this.sim;
+    const target = sim instanceof ControlledSim ? sim.inner.actuationTarget?.() : sim.actuationTarget?.();
+    const map = target ? actuationMap(this.scene, sim.state.items) : null;
+    if (!target || !map) return null;
+    return { buffer: target.buffer, offset: target.offset, channels: target.channels, horizon: sim.horizon, map, max: actuationMax(this.scene) };
   }
 
   /** Encodes `count` steps into one compute pass of `enc`. */

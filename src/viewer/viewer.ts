@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
 import { PipelineCache } from '../gpu/pipeline-cache';
 import { PointsRenderer } from './points-renderer';
-import type { ColorMode, SceneView } from './scene-view';
+import { colorModes, type ColorMode, type SceneView } from './scene-view';
 import { SimRunner, type BlowUp } from './sim-runner';
 import { replayState, type Replay } from './replay';
 
@@ -57,6 +57,8 @@ export class Viewer {
   private drawCost = 0;
   private lastDrawAt = 0;
   private lastDoneAt = 0;
+  /** The colour modes the view can show for the loaded scene (the flat-disc view: group and speed only). */
+  colorModes: ColorMode[] = ['group'];
   /** A CLI replay being shown instead of a live simulation (loadReplay), and its frame. */
   private replay: { r: Replay; frame: number } | null = null;
 
@@ -95,7 +97,10 @@ export class Viewer {
     if (gen !== this.generation) { runner.destroy(); return; } // a later load won
     this.runner?.destroy();
     this.runner = runner;
-    this.view.setSource(runner.source());
+    const src = runner.source();
+    this.view.setSource(src);
+    this.colorModes = colorModes(src).filter((m) => this.view.name === 'three' || m === 'group' || m === 'speed');
+    if (!this.colorModes.includes(this.view.colorMode)) this.view.colorMode = 'group';
     this.resetCounters();
   }
 
@@ -108,6 +113,9 @@ export class Viewer {
     if (!this.runner) return;
     replayState(replay, 0, this.runner.sim.state0, this.runner.sim.state); // a mismatched scene throws here
     this.replay = { r: replay, frame: 0 };
+    // a replay holds positions only: F stays the scene's initial one, so strain would show none
+    this.colorModes = this.colorModes.filter((m) => m !== 'strain');
+    if (this.view.colorMode === 'strain') this.view.colorMode = 'group';
     this.showFrame(0);
   }
 
@@ -160,8 +168,9 @@ export class Viewer {
     this.events.playing(on);
   }
 
+  /** Colours by `mode`, or by group where the scene shown does not offer it (colorModes). */
   setColorMode(mode: ColorMode): void {
-    this.view.colorMode = mode;
+    this.view.colorMode = this.colorModes.includes(mode) ? mode : 'group';
     this.dirty = true;
   }
 

@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
         lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
         checkpoint: { type: 'string' }, params: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         iters: { type: 'string' }, optimizer: { type: 'string' }, batch: { type: 'string' }, resume: { type: 'string' }, clip: { type: 'string' }, normalize: { type: 'boolean' }, sigma: { type: 'string' }, window: { type: 'string' },
-        adjoint: { type: 'string' }, port: { type: 'string' },
+        adjoint: { type: 'string' }, port: { type: 'string' }, 'sort-every': { type: 'string' },
       },
     });
     // `torsion <command> --help` prints the help and runs nothing

@@ -82,7 +82,11 @@ export interface SimStatus {
   badStep: number | null;
 }
 
-/** Buffers of one step adjoint: dL/d(state at step + 1) in gOut, dL/d(state at step) out to gIn. */
+/**
+ * Buffers of one step adjoint: dL/d(state at step + 1) in gOut, dL/d(state at step) out to gIn. A
+ * simulator may use gOut as scratch once it has read it (MPM does where the step sorts): a caller
+ * must not expect it to survive the call.
+ */
 export interface StepAdjointIO {
   sIn: GPUBuffer;
   sOut: GPUBuffer;

@@ -136,9 +136,8 @@ interface SortState {
   every: number;
   sorter: ParticleSorter;
   orders: GPUBuffer[];
-  /** A sort step's input in its sorted order; in a step adjoint, dL/d that. */
+  /** A sort step's input in its sorted order. */
   sorted: GPUBuffer;
-  gSorted: GPUBuffer;
 }
 
 export class MpmSim implements Simulator<MpmStatus> {
@@ -223,7 +222,7 @@ export class MpmSim implements Simulator<MpmStatus> {
     this.params = mpmParamSpace(scene, packed, () => this.paramValues);
     this.noOrder = mk('no_order', 16);
     this.sortEvery = sorter ? sortEvery : 0;
-    this.sort = sorter ? { every: this.sortEvery, sorter, orders: [], sorted: mk('sort.sorted', this.stateBytes), gSorted: mk('sort.g_sorted', this.stateBytes) } : null;
+    this.sort = sorter ? { every: this.sortEvery, sorter, orders: [], sorted: mk('sort.sorted', this.stateBytes) } : null;
     if (this.sort) {
       this.ensureOrders();
       this.itemOrder = {
@@ -321,10 +320,10 @@ export class MpmSim implements Simulator<MpmStatus> {
     this.sort!.sorter.encodePermute(pass, mode, order, src, dst);
   }
 
-  /** Bytes the sort keeps besides the states of a tape: its order records and two scratch states. */
+  /** Bytes the sort keeps besides the states of a tape: its order records and a scratch state. */
   private sortBytes(): number {
     const s = this.sort;
-    return s ? s.orders.length * this.packed.batch * this.packed.n * 4 + 2 * this.stateBytes : 0;
+    return s ? s.orders.length * this.packed.batch * this.packed.n * 4 + this.stateBytes : 0;
   }
 
   /** A p2g_bound buffer for the step table's capacity, holding what `old` held (the records of a forward a backward may still reverse). */
@@ -529,7 +528,8 @@ export class MpmSim implements Simulator<MpmStatus> {
     const sorts = this.sortsAt(step);
     const sPrev = sorts || this.sortsAt(step - 1) ? null : io.sPrev;
     const src = sorts ? this.sort!.sorted : sIn;
-    const g = sorts ? this.sort!.gSorted : gIn;
+    // dL/d(sorted input) goes to gOut, which nothing reads after g2p's local adjoint (StepAdjointIO)
+    const g = sorts ? gOut : gIn;
     if (sorts) this.sort!.sorter.encodeSort(pass, sIn, src);
     if (hint !== true) this.encodeG2PAdjLocal(pass, src, sOut, gOut, step);
     this.encodeP2GReplay(pass, src, step);

@@ -5,6 +5,7 @@
 // slow GPU slows the loop instead of piling up work, and steps/s counts finished steps.
 import type { GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
+import type { Simulator } from '../core/simulator';
 import { PipelineCache } from '../gpu/pipeline-cache';
 import { PointsRenderer } from './points-renderer';
 import type { ColorMode, SceneView } from './scene-view';
@@ -57,6 +58,10 @@ export class Viewer {
   private drawCost = 0;
   private lastDrawAt = 0;
   private lastDoneAt = 0;
+  /** Steps past the runner's step table wrap by this many (SimRunner.wrap): a controller's clock period, or 0. */
+  private stepWrap = 0;
+  /** Called before each submission's steps are encoded, with the simulator and the steps it will take (interact.ts and demos.ts write user-driven rows here). */
+  beforeSteps: ((sim: Simulator, step: number, count: number) => void) | null = null;
   /** A CLI replay being shown instead of a live simulation (loadReplay), and its frame. */
   private replay: { r: Replay; frame: number } | null = null;
 
@@ -86,13 +91,21 @@ export class Viewer {
   get step(): number { return this.runner?.step ?? 0; }
   get particles(): number { return this.runner?.particles ?? 0; }
   get playing(): boolean { return this._playing; }
+  /** The running simulator (null before a scene loads). */
+  get sim(): Simulator | null { return this.runner?.sim ?? null; }
 
-  /** Replaces the simulation with `scene` (already validated), at step 0. */
-  async load(scene: Scene): Promise<void> {
+  /**
+   * Replaces the simulation with `scene` (already validated), at step 0; with `carry`, it goes on
+   * from the current state and step instead (the same state layout: e.g. the scene with a collider
+   * or gripper added).
+   */
+  async load(scene: Scene, o: { carry?: boolean } = {}): Promise<void> {
     this.replay = null;
     const gen = ++this.generation;
     const runner = await SimRunner.create(this.gpu, scene, this.cache);
     if (gen !== this.generation) { runner.destroy(); return; } // a later load won
+    if (o.carry && this.runner) runner.adopt(this.runner);
+    runner.wrap = this.stepWrap;
     this.runner?.destroy();
     this.runner = runner;
     this.view.setSource(runner.source());
@@ -199,6 +212,7 @@ export class Viewer {
   // One command buffer: `steps` steps, then (if `draw`) the view's work on the resulting state; the
   // view then draws (three.js submits its own command buffer, after ours in queue order).
   private submit(runner: SimRunner, steps: number, draw = true): Promise<undefined> {
+    if (steps > 0) this.beforeSteps?.(runner.sim, runner.step, steps);
     const enc = this.gpu.device.createCommandEncoder({ label: 'viewer.frame' });
     runner.encodeSteps(enc, steps);
     if (draw) this.view.encode(enc, runner.current, runner.step);
@@ -271,6 +285,24 @@ export class Viewer {
     this.blowUp = b;
     this.setPlaying(false);
     this.events.blowUp(b);
+  }
+
+  setStepWrap(n: number): void {
+    this.stepWrap = n;
+    if (this.runner) this.runner.wrap = n;
+  }
+
+  /** The whole current state (a read-back), for demos that move a body. Pause first: steps in flight would be lost. */
+  async readState(): Promise<Float32Array> {
+    if (!this.runner) throw new Error('no scene is loaded');
+    return this.runner.readState();
+  }
+
+  /** Replaces the current state (queued: the next submission starts from it). */
+  writeState(data: Float32Array): void {
+    if (!this.runner) throw new Error('no scene is loaded');
+    this.runner.writeState(data);
+    this.dirty = true;
   }
 
   async readPositions(): Promise<Float32Array> {

@@ -3,6 +3,10 @@
 // water column of dam-break-2d does not fall), a bad value is refused with the validation error in the page while the
 // running scene keeps its parameters, and the URL names the scene. One browser for the whole file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addGroup, fillBox, sceneBase } from '../../scenes/builders';
+import { clothCorners, clothGrid } from '../../scenes/spring-builders';
+import { exportSceneJson, maxStableDt } from '../../src/mpm/validate';
+import type { SpringScene } from '../../src/springs/scene';
 import type { TorsionPageApi } from '../../src/viewer/main';
 import { saveArtifact, startBrowser, type BrowserHarness } from './harness';
 
@@ -59,5 +63,106 @@ describe('parameter panel', () => {
     expect(s.step).toBe(30);
     expect(s.blowUp).toBeNull();
     saveArtifact('interact-bad-param.png', await h.page.screenshot());
+  });
+});
+
+// The pointer and the demos (interact.ts, demos.ts), on the same browser. Small scenes opened as
+// files keep them quick; each compares with what happens without the pointer or at another command.
+
+const RES = 32;
+const DX = 1 / RES;
+
+/** A 16 x 8-cell elastic block at rest in a 32^2 grid, without gravity: undragged, it stays put. */
+function jellyScene() {
+  const s = sceneBase({ name: 'poke-jelly', dim: 2, res: [RES, RES], dt: 1e-3, steps: 100, gravity: [0, 0], boundary: { walls: 'separate', boundCells: 3 } });
+  const g = addGroup(s, { name: 'jelly', material: 'elastic', E: 50, nu: 0.2, density: 1 });
+  fillBox(s, g, [8 * DX, 12 * DX], [24 * DX, 20 * DX]);
+  s.dt = Math.min(1.5e-3, 0.8 * maxStableDt(s));
+  return s;
+}
+
+/** A 10 x 10 cloth hanging from two corners. */
+function clothScene(): SpringScene {
+  const n = 10;
+  const mesh = clothGrid({ nx: n, ny: n, size: [0.6, 0.6], origin: [0.3, 0.7, 0.3], plane: 'xz', density: 0.2 });
+  const [a, b] = clothCorners(n, n);
+  return {
+    kind: 'shell', name: 'grab-cloth', dim: 3, dt: 1e-3, steps: 200, gravity: [0, -9.8, 0], damping: 1, extent: [1.2, 1, 1.2],
+    materials: [{ name: 'cotton', stiffness: 1, damping: 0, mu: 20, lambda: 10, bending: 2e-5 }],
+    vertices: mesh.vertices, triangles: mesh.triangles, pinned: [a, b],
+  };
+}
+
+async function openFile(name: string, json: string): Promise<void> {
+  await h.page.setInputFiles('#file', { name: `${name}.json`, mimeType: 'application/json', buffer: Buffer.from(json) });
+  await expect.poll(() => h.page.evaluate(() => torsion.stats().scene), { timeout: 60_000 }).toBe(name);
+}
+
+async function positions(): Promise<number[]> {
+  return h.page.evaluate(async () => Array.from(await torsion.readPositions()));
+}
+
+function mean(x: number[], dim: number, axis: number): number {
+  let s = 0;
+  for (let i = axis; i < x.length; i += dim) s += x[i];
+  return s / (x.length / dim);
+}
+
+describe('pointer and demos', () => {
+  it('a finger dragged through the jelly pushes the particles near its path', async () => {
+    await openPage('scene=spring-robot-2d&paused'); // a cheap scene to start from
+    await openFile('poke-jelly', exportSceneJson(jellyScene()));
+    const x0 = await positions();
+    await h.page.evaluate(() => torsion.step(60));
+    const still = await positions();
+    await h.page.click('#reset');
+    const at = (cx: number, cy: number) => h.page.evaluate(([x, y]) => torsion.toClient([x, y]), [cx * DX, cy * DX]);
+    const [sx, sy] = await at(4, 16);
+    await h.page.mouse.move(sx, sy);
+    await h.page.mouse.down();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: 'finger', grabs: 1 });
+    const [ex, ey] = await at(30, 16);
+    await h.page.mouse.move(ex, ey, { steps: 4 });
+    await h.page.evaluate(() => torsion.step(60));
+    const g = await h.page.evaluate(() => torsion.grabState());
+    expect(g.at[0] / DX, 'finger x (cells): half a cell per step towards the pointer').toBeGreaterThan(20);
+    expect(Math.abs(g.at[1] / DX - 16)).toBeLessThan(0.5);
+    const dragged = await positions();
+    // the particles that started within two cells of the path's height
+    const near: number[] = [];
+    for (let p = 0; p < x0.length / 2; p++) if (Math.abs(x0[2 * p + 1] / DX - 16) < 2) near.push(p);
+    const moved = (x: number[]) => near.reduce((s, p) => s + x[2 * p] - x0[2 * p], 0) / near.length / DX;
+    console.log(`finger: ${near.length} particles near the path moved ${moved(dragged).toFixed(2)} cells in x (undragged ${moved(still).toFixed(3)})`);
+    expect(Math.abs(moved(still)), 'cells moved without the finger').toBeLessThan(0.05);
+    expect(moved(dragged), 'cells moved right by the finger').toBeGreaterThan(1);
+    saveArtifact('interact-finger.png', await h.page.locator('#view').screenshot());
+    await h.page.mouse.up();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: '' });
+    expect(await h.page.evaluate(() => torsion.stats().blowUp)).toBeNull();
+  });
+
+  it('a grabbed cloth vertex follows the pointer (Shift-drag in 3D)', async () => {
+    await openFile('grab-cloth', JSON.stringify(clothScene()));
+    await h.page.evaluate(() => torsion.step(20));
+    const corner = clothCorners(10, 10)[3];
+    const p = (await positions()).slice(3 * corner, 3 * corner + 3);
+    const [cx, cy] = await h.page.evaluate((q) => torsion.toClient(q), p);
+    await h.page.mouse.move(cx, cy);
+    await h.page.keyboard.down('Shift');
+    await h.page.mouse.down();
+    await h.page.keyboard.up('Shift');
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: 'hand', vertex: corner });
+    await h.page.mouse.move(cx, cy - 80, { steps: 4 }); // 80 px up the screen
+    await h.page.evaluate(() => torsion.step(150));
+    const q = (await positions()).slice(3 * corner, 3 * corner + 3);
+    const [qx, qy] = await h.page.evaluate((v) => torsion.toClient(v), q);
+    console.log(`hand: vertex ${corner} from (${cx.toFixed(0)}, ${cy.toFixed(0)}) px to (${qx.toFixed(1)}, ${qy.toFixed(1)}), pointer at (${cx.toFixed(0)}, ${(cy - 80).toFixed(0)}); rise ${(q[1] - p[1]).toFixed(3)}`);
+    expect(Math.hypot(qx - cx, qy - (cy - 80)), 'px from the pointer (80 at the grab)').toBeLessThan(8);
+    expect(q[1] - p[1], 'rise of the vertex').toBeGreaterThan(0.05);
+    saveArtifact('interact-cloth.png', await h.page.locator('#view').screenshot());
+    await h.page.mouse.up();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: '' });
+    await h.page.evaluate(() => torsion.step(10));
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'grab-cloth', blowUp: null });
   });
 });

@@ -267,6 +267,8 @@ class MpcDemo implements Demo {
   private readonly marker: HTMLElement;
   private readonly values = { replans: 0, distance: '-' };
   private readonly onPointer: (e: PointerEvent) => void;
+  /** Steps the world may run past the state a plan started from: twice the CLI's re-planning interval. */
+  private readonly lead: number;
 
   constructor(private readonly h: DemoHost, add: (c: Controller) => void) {
     const base = buildScene('robot-chase-mpc-2d') as SpringScene;
@@ -274,6 +276,7 @@ class MpcDemo implements Demo {
     this.scene = validateScene({ ...base, steps: MPC_STEPS, actuation: { channels: base.actuation!.channels, values: new Array<number>(MPC_STEPS * base.actuation!.channels).fill(0) } });
     const mpc = this.scene.mpc!;
     this.goal = goalStart(mpc.goal);
+    this.lead = Math.min(mpc.horizon, 2 * mpc.every);
     add(h.panel.demos.add(this.values, 'replans').name('plans made').disable().listen());
     add(h.panel.demos.add(this.values, 'distance').name('distance to goal').disable().listen());
     // the pointer moves the goal instead of grabbing
@@ -299,6 +302,8 @@ class MpcDemo implements Demo {
   async reapply(): Promise<void> {
     this.plan = null;
     if (!this.planner) this.planner = await MpcPlanner.create(this.h.gpu, this.scene, this.scene.mpc!);
+    // the world stays within LEAD steps of the state the last plan started from (none before the first)
+    this.h.viewer.stepBudget = (step) => (this.plan ? this.plan.t0 + this.lead - step : 0);
     if (!this.running) void this.loop();
   }
 
@@ -359,6 +364,7 @@ class MpcDemo implements Demo {
 
   stop(): void {
     this.stopped = true;
+    this.h.viewer.stepBudget = null;
     this.h.interaction.enabled = true;
     this.h.ui.canvas.removeEventListener('pointerdown', this.onPointer);
     this.h.ui.canvas.removeEventListener('pointermove', this.onPointer);

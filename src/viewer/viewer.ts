@@ -62,6 +62,8 @@ export class Viewer {
   private stepWrap = 0;
   /** Called before each submission's steps are encoded, with the simulator and the steps it will take (interact.ts and demos.ts write user-driven rows here). */
   beforeSteps: ((sim: Simulator, step: number, count: number) => void) | null = null;
+  /** While playing, the most steps a frame may take from `step` (the MPC demo holds the world within reach of its last plan); none: stepsPerFrame. */
+  stepBudget: ((step: number) => number) | null = null;
   /** A CLI replay being shown instead of a live simulation (loadReplay), and its frame. */
   private replay: { r: Replay; frame: number } | null = null;
 
@@ -193,7 +195,8 @@ export class Viewer {
     const moved = this.view.takeChanged();
     const rp = this.replay;
     if (rp && this._playing && this.inFlight < MAX_IN_FLIGHT) this.showFrame(rp.frame + 1 < rp.r.frames ? rp.frame + 1 : 0);
-    const stepping = !rp && this._playing && this.inFlight < MAX_IN_FLIGHT;
+    const steps = this.stepBudget ? Math.max(0, Math.min(this.stepsPerFrame, Math.floor(this.stepBudget(runner.step)))) : this.stepsPerFrame;
+    const stepping = !rp && this._playing && this.inFlight < MAX_IN_FLIGHT && steps > 0;
     if (!stepping && !this.dirty && !resized && !moved) return;
     if (!this.drawing && !stepping) return;
     const now = performance.now();
@@ -201,7 +204,7 @@ export class Viewer {
     // The first stepping frame does not draw, so a step's cost is known before a draw's is judged.
     const draw = this.drawing && (!stepping || (due && this.stepCost > 0) || this.dirty || resized || moved);
     if (draw) this.lastDrawAt = now;
-    this.submit(runner, stepping ? this.stepsPerFrame : 0, draw);
+    this.submit(runner, stepping ? steps : 0, draw);
     if (stepping && ++this.framesSinceCheck >= CHECK_EVERY && !this.checking) {
       this.framesSinceCheck = 0;
       this.checking = true;

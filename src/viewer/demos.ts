@@ -267,7 +267,7 @@ class MpcDemo implements Demo {
   private readonly marker: HTMLElement;
   private readonly values = { replans: 0, distance: '-' };
   private readonly onPointer: (e: PointerEvent) => void;
-  /** Steps the world may run past the state a plan started from: twice the CLI's re-planning interval. */
+  /** Steps of each plan the world runs before the next plan starts from its state: the CLI's `every`. */
   private readonly lead: number;
 
   constructor(private readonly h: DemoHost, add: (c: Controller) => void) {
@@ -276,7 +276,7 @@ class MpcDemo implements Demo {
     this.scene = validateScene({ ...base, steps: MPC_STEPS, actuation: { channels: base.actuation!.channels, values: new Array<number>(MPC_STEPS * base.actuation!.channels).fill(0) } });
     const mpc = this.scene.mpc!;
     this.goal = goalStart(mpc.goal);
-    this.lead = Math.min(mpc.horizon, 2 * mpc.every);
+    this.lead = Math.min(mpc.horizon, mpc.every);
     add(h.panel.demos.add(this.values, 'replans').name('plans made').disable().listen());
     add(h.panel.demos.add(this.values, 'distance').name('distance to goal').disable().listen());
     // the pointer moves the goal instead of grabbing
@@ -302,7 +302,8 @@ class MpcDemo implements Demo {
   async reapply(): Promise<void> {
     this.plan = null;
     if (!this.planner) this.planner = await MpcPlanner.create(this.h.gpu, this.scene, this.scene.mpc!);
-    // the world stays within LEAD steps of the state the last plan started from (none before the first)
+    // as `torsion mpc` does: the world runs `lead` steps of each plan, then waits for the next one
+    // (none before the first), so the plans and the walk do not depend on how fast the GPU plans
     this.h.viewer.stepBudget = (step) => (this.plan ? this.plan.t0 + this.lead - step : 0);
     if (!this.running) void this.loop();
   }
@@ -314,7 +315,10 @@ class MpcDemo implements Demo {
       while (!this.stopped) {
         const v = this.h.viewer, world = v.sim;
         if (!v.playing || !world || !this.planner) { await sleep(100); continue; }
+        // the world reaches the end of the last plan's steps before the next plan starts from there
+        if (this.plan && v.step < this.plan.t0 + this.lead) { await sleep(10); continue; }
         const t0 = v.step;
+        if (this.plan) this.planner.shift(t0 - this.plan.t0); // warm start, as runMpc does
         const state = await v.readState();
         const com = centreOfMass(world, state);
         const axes = this.planner.axes;

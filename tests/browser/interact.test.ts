@@ -166,3 +166,55 @@ describe('pointer and demos', () => {
     expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'grab-cloth', blowUp: null });
   });
 });
+
+/** Walker demo: commands (m/s), steps to settle after a change, steps measured over. */
+const WALKER_SLOW = 0.05, WALKER_FAST = 0.2;
+const WALKER_SETTLE = 300, WALKER_STEPS = 800;
+
+/**
+ * MPC demo: the goal, 0.1 m behind the walker (`torsion mpc` with this goal: 0.07 m towards it by step
+ * 200, then within 0.015 of it), and the world's steps to wait for (one plan per 50).
+ */
+const MPC_GOAL = -0.1, MPC_STEPS = 250;
+
+describe('demos', () => {
+  it("the walker demo's speed slider changes the walker's speed", async () => {
+    await openPage('scene=spring-robot-2d&paused');
+    await h.page.evaluate(() => torsion.demo.start('walker'));
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'spring-walker-demo-2d', playing: true });
+    await h.page.click('#play'); // pause, to step it here
+    const slider = h.page.locator('.lil-controller', { hasText: 'commanded speed' }).locator('input').first();
+    const speedAt = async (command: number) => {
+      await slider.fill(String(command));
+      await slider.press('Enter');
+      expect(await h.page.evaluate(() => torsion.demo.state().command)).toBe(command);
+      await h.page.evaluate((n) => torsion.step(n), WALKER_SETTLE);
+      const a = mean(await positions(), 2, 0);
+      await h.page.evaluate((n) => torsion.step(n), WALKER_STEPS);
+      return (mean(await positions(), 2, 0) - a) / (WALKER_STEPS * 1e-3);
+    };
+    const slow = await speedAt(WALKER_SLOW);
+    const fast = await speedAt(WALKER_FAST);
+    console.log(`walker demo: commanded ${WALKER_SLOW} -> ${slow.toFixed(3)} m/s, ${WALKER_FAST} -> ${fast.toFixed(3)} m/s`);
+    expect(fast - slow, 'm/s faster at the higher command').toBeGreaterThan(0.5 * (WALKER_FAST - WALKER_SLOW));
+    saveArtifact('walker-demo.png', await h.page.screenshot());
+  });
+
+  it('the MPC demo walks the robot towards the goal', async () => {
+    await openPage('scene=spring-robot-2d&paused');
+    await h.page.evaluate(() => torsion.demo.start('mpc'));
+    const x0 = mean(await positions(), 2, 0);
+    await h.page.evaluate((x) => torsion.demo.setGoal([x, 0]), x0 + MPC_GOAL);
+    const t0 = Date.now();
+    // the world runs at most a few dozen steps past the state each plan starts from
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().step), { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(MPC_STEPS);
+    const s = await h.page.evaluate(() => ({ demo: torsion.demo.state(), step: torsion.stats().step }));
+    const moved = mean(await positions(), 2, 0) - x0;
+    console.log(`mpc demo: ${s.demo.replans} plans in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${s.step} steps; centre moved ${moved.toFixed(3)} m, the goal at ${MPC_GOAL}; distance at the last plan ${s.demo.distance?.toFixed(3)}`);
+    expect(moved, 'm moved (backwards, towards the goal; standing: 0)').toBeLessThan(-0.05);
+    expect(s.demo.distance!).toBeLessThan(0.06);
+    expect(await h.page.evaluate(() => torsion.errorText())).toBe('');
+    saveArtifact('mpc-demo.png', await h.page.screenshot());
+    await h.page.evaluate(() => torsion.demo.stop());
+  });
+});

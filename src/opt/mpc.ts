@@ -100,9 +100,10 @@ export class MpcPlanner {
   /**
    * Plans the `horizon` steps from `state` (the world's at step t0) towards `goal` (on the axes not
    * chased, the plan aims where the body is now: a walker may hop). The first plan starts cold and
-   * gets four times the iterations. Returns the plan's loss at its last iteration.
+   * gets four times the iterations, as does a `fresh` one (the page's goal was moved). Returns the
+   * plan's loss at its last iteration.
    */
-  async plan(state: Float32Array, t0: number, goal: number[]): Promise<number> {
+  async plan(state: Float32Array, t0: number, goal: number[], fresh = false): Promise<number> {
     const { sim, o } = this;
     this.params = this.paramsAt(t0);
     const here = centreOfMass(sim, state);
@@ -111,7 +112,7 @@ export class MpcPlanner {
     const adam = new Adam(this.theta.length, { lr: o.learningRate });
     let planLoss = NaN;
     try {
-      for (let it = 0; it < (this.planned ? 1 : 4) * o.iterations; it++) {
+      for (let it = 0; it < (this.planned && !fresh ? 1 : 4) * o.iterations; it++) {
         sim.writeParams(this.params.inputs(this.theta).ctrl);
         await this.rollout.forward(state);
         planLoss = (await loss.evaluate(this.rollout.final.buf)).values[0];

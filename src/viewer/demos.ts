@@ -53,7 +53,8 @@ export interface DemoHost {
 
 /** What the browser tests drive (window.torsion.demo). */
 export interface DemoApi {
-  start(name: string): Promise<void>;
+  /** Starts a demo; `goal`: the MPC demo's first goal (before its first plan). */
+  start(name: string, o?: { goal?: number[] }): Promise<void>;
   stop(): void;
   /** The walker's commanded speed (m/s). */
   setCommand(speed: number): void;
@@ -108,11 +109,12 @@ export class Demos {
     this.start(name).catch((e) => this.h.ui.showError(`The ${name} demo did not start: ${e instanceof Error ? e.message : String(e)}`));
   }
 
-  async start(name: string): Promise<void> {
+  async start(name: string, o: { goal?: number[] } = {}): Promise<void> {
     if (!(DEMOS as readonly string[]).includes(name)) throw new Error(`no demo ${JSON.stringify(name)}: the demos are ${DEMOS.join(', ')}`);
     this.stop();
     const demo = name === 'walker' ? new WalkerDemo(this.h, this.addControl) : new MpcDemo(this.h, this.addControl);
     this.demo = demo;
+    if (o.goal && demo instanceof MpcDemo) demo.setGoal(o.goal);
     try {
       await this.h.load(demo.scene);
       await demo.reapply();
@@ -148,7 +150,7 @@ export class Demos {
 
   api(): DemoApi {
     return {
-      start: (name) => this.start(name),
+      start: (name, o) => this.start(name, o),
       stop: () => this.stop(),
       setCommand: (speed) => { if (this.demo instanceof WalkerDemo) this.demo.setCommand(speed); else throw new Error('the walker demo is not running'); },
       setGoal: (goal) => { if (this.demo instanceof MpcDemo) this.demo.setGoal(goal); else throw new Error('the mpc demo is not running'); },
@@ -269,6 +271,8 @@ class MpcDemo implements Demo {
   private readonly onPointer: (e: PointerEvent) => void;
   /** Steps of each plan the world runs before the next plan starts from its state: the CLI's `every`. */
   private readonly lead: number;
+  /** The goal moved since the last plan began: the next one gets a cold start's iterations. */
+  private goalMoved = false;
 
   constructor(private readonly h: DemoHost, add: (c: Controller) => void) {
     const base = buildScene('robot-chase-mpc-2d') as SpringScene;
@@ -295,6 +299,7 @@ class MpcDemo implements Demo {
   }
 
   setGoal(goal: number[]): void {
+    this.goalMoved = true;
     const axes = this.scene.mpc!.axes ?? [0, 1];
     this.goal = this.goal.map((g, i) => (axes.includes(i) && goal[i] !== undefined ? goal[i] : g));
   }
@@ -323,7 +328,9 @@ class MpcDemo implements Demo {
         const com = centreOfMass(world, state);
         const axes = this.planner.axes;
         this.distance = Math.hypot(...axes.map((i) => com[i] - this.goal[i]));
-        await this.planner.plan(state, t0, this.goal);
+        const fresh = this.goalMoved && this.replans > 0;
+        this.goalMoved = false;
+        await this.planner.plan(state, t0, this.goal, fresh);
         if (this.stopped) break;
         this.plan = { t0, rows: this.planner.actuation() };
         this.replans++;

@@ -318,7 +318,7 @@ window.torsion = {
     return { ...interaction.state, grabs: interaction.grabs };
   },
   demo: {
-    start: (name) => (demos ? demos.start(name) : Promise.reject(new Error('the viewer did not start (see the message in the page)'))),
+    start: (name, o) => (demos ? demos.start(name, o) : Promise.reject(new Error('the viewer did not start (see the message in the page)'))),
     stop: () => demos?.stop(),
     setCommand: (speed) => { if (!demos) throw new Error('the viewer did not start'); demos.api().setCommand(speed); },
     setGoal: (goal) => { if (!demos) throw new Error('the viewer did not start'); demos.api().setGoal(goal); },

@@ -4,6 +4,7 @@
 // running scene keeps its parameters, and the URL names the scene. One browser for the whole file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addGroup, fillBox, sceneBase } from '../../scenes/builders';
+import { buildScene } from '../../scenes/index';
 import { clothCorners, clothGrid } from '../../scenes/spring-builders';
 import { exportSceneJson, maxStableDt } from '../../src/mpm/validate';
 import type { SpringScene } from '../../src/springs/scene';
@@ -202,9 +203,10 @@ describe('demos', () => {
 
   it('the MPC demo walks the robot towards the goal', async () => {
     await openPage('scene=spring-robot-2d&paused');
-    await h.page.evaluate(() => torsion.demo.start('mpc'));
+    // the goal given before the first plan: a goal moved later waits for the plan in progress
+    const com0 = (buildScene('robot-chase-mpc-2d') as SpringScene).mpc!.goal[0][1];
+    await h.page.evaluate((x) => torsion.demo.start('mpc', { goal: [x, 0] }), com0 + MPC_GOAL);
     const x0 = mean(await positions(), 2, 0);
-    await h.page.evaluate((x) => torsion.demo.setGoal([x, 0]), x0 + MPC_GOAL);
     const t0 = Date.now();
     // the world runs at most a few dozen steps past the state each plan starts from
     await expect.poll(() => h.page.evaluate(() => torsion.stats().step), { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(MPC_STEPS);

@@ -171,7 +171,8 @@ function comX(state: Float32Array, sim: Simulator): number {
 class WalkerDemo implements Demo {
   readonly name = 'walker' as const;
   readonly scene: SpringScene;
-  private readonly values = { speed: TRAIN_SPEEDS[1], measured: '-' };
+  // the fastest command: the trained walker walks backwards at the slow ones (heldSpeeds in its file)
+  private readonly values = { speed: TRAIN_SPEEDS[TRAIN_SPEEDS.length - 1], measured: '-' };
   private busy = false;
   private last: { step: number; x: number } | null = null;
   private measured: number | null = null;
@@ -228,10 +229,12 @@ class WalkerDemo implements Demo {
       this.last = { step, x };
     }
     const width = this.scene.extent[0];
-    if (x > WRAP_AT * width && !this.stopped) await this.carryBack(WRAP_BY * width);
+    if (this.stopped) return;
+    if (x > WRAP_AT * width) await this.carryBack(WRAP_BY * width);
+    else if (x < (1 - WRAP_AT) * width) await this.carryBack(-WRAP_BY * width); // walking backwards
   }
 
-  // Pauses, moves every vertex left by `by`, and plays on: the controller does not see positions.
+  // Pauses, moves every vertex left by `by` (right if negative), and plays on: the controller does not see positions.
   private async carryBack(by: number): Promise<void> {
     const v = this.h.viewer, sim = this.sim!;
     const playing = v.playing;

@@ -1,7 +1,10 @@
 // The page's parameter panel (src/viewer/panel.ts) in headless chromium on SwiftShader: a parameter
 // edited in the panel rebuilds the scene through validation and changes the simulation (gravity 0: the
 // water column of dam-break-2d does not fall), a bad value is refused with the validation error in the page while the
-// running scene keeps its parameters, and the URL names the scene. One browser for the whole file.
+// running scene keeps its parameters, and the URL names the scene. The pointer (interact.ts): a finger
+// dragged through a jelly pushes the particles near its path, a Shift-dragged cloth vertex follows the
+// pointer. The demos (demos.ts): the walker's slider orders its speed, the MPC walker reaches a goal.
+// One browser for the whole file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addGroup, fillBox, sceneBase } from '../../scenes/builders';
 import { buildScene } from '../../scenes/index';

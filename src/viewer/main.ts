@@ -1,7 +1,8 @@
 // The page (index.html): runs a registered scene, or one opened from a JSON file, on the same
 // simulator code as the CLI and draws it with three.js (three-view.ts). URL parameters: ?scene=<name>,
 // ?paused, ?spf=<steps per frame>, ?view=points (the flat-disc view instead of three.js),
-// ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one), ?draw=off (step without drawing, to measure drawing's cost). Exposes window.torsion for the browser tests.
+// ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one), ?draw=off (step without drawing, to measure drawing's cost),
+// ?demo=walker|mpc (demos.ts). The pointer drags a finger or a hand through the scene (interact.ts). Exposes window.torsion for the browser tests.
 import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
@@ -12,6 +13,8 @@ import { parseReplay, ReplayError } from './replay';
 import { OptimizePanel, type OptimizeResult } from './optimize-panel';
 import { Panel } from './panel';
 import type { ColorMode } from './scene-view';
+import { Interaction } from './interact';
+import { Demos, type DemoApi } from './demos';
 
 export interface TorsionPageApi {
   /** Resolves once the first scene is loaded and drawn; rejects if the page could not start. */
@@ -43,6 +46,11 @@ export interface TorsionPageApi {
   colorModes(): ColorMode[];
   /** The error box's text, '' when hidden. */
   errorText(): string;
+  /** Where a domain point is on the page (client pixels), to move the mouse there. */
+  toClient(point: number[]): [number, number];
+  /** The body the pointer drags ('finger', 'hand' or ''), where it is, the grabbed vertex and the grabs so far; after any grab or release in progress. */
+  grabState(): Promise<{ body: string; at: number[]; vertex: number; grabs: number }>;
+  demo: DemoApi;
 }
 
 declare global {
@@ -57,6 +65,8 @@ let viewer: Viewer | null = null;
 let gpu: GpuContext | null = null;
 let optimizer: OptimizePanel | null = null;
 let panel: Panel | null = null;
+let interaction: Interaction | null = null;
+let demos: Demos | null = null;
 /** Scenes opened from files this session, by name, so the list can switch back to them. */
 const fileScenes = new Map<string, Scene>();
 
@@ -74,11 +84,13 @@ function linkScene(name: string | null): void {
   const q = new URLSearchParams(location.search);
   if (name && scenes.some((s) => s.name === name)) q.set('scene', name); else q.delete('scene');
   q.delete('replay');
+  if (demos?.active) q.set('demo', demos.active); else q.delete('demo');
   const search = q.toString();
   history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
 }
 
-async function loadScene(scene: Scene): Promise<void> {
+/** Loads `scene` at step 0; `edit`: the running scene with a parameter changed (a demo on it goes on). */
+async function loadScene(scene: Scene, o: { edit?: boolean } = {}): Promise<void> {
   const v = need();
   optimizer?.stop(); // an optimization of the scene left behind ends after its iteration
   ui.setEnabled(false);
@@ -87,6 +99,7 @@ async function loadScene(scene: Scene): Promise<void> {
     ui.showError(null);
     ui.setColorModes(v.colorModes, v.view.colorMode);
     panel?.show(scene, v.colorModes, v.view.colorMode);
+    if (o.edit) await demos?.reapply(); else demos?.sceneChanged(scene);
   } finally {
     ui.setEnabled(true);
     optimizer?.sceneChanged(v.scene);
@@ -217,11 +230,28 @@ async function start(): Promise<void> {
     frame: (k) => { v.showFrame(k); v.setPlaying(false); refreshStatus(); },
   });
   panel = new Panel(undefined, {
-    apply: (scene) => loadScene(scene),
+    apply: (scene) => loadScene(scene, { edit: true }),
     error: (text) => ui.showError(text),
     step: () => { v.advance(1).then(refreshStatus, (e) => ui.showError(errorText(e))); },
     colorMode: (m) => setColorMode(m),
   }, gpu.limits);
+  const it = (interaction = new Interaction({
+    viewer: v, canvas: ui.canvas,
+    // the scene with the finger or hand added or removed, going on from the same state
+    swap: async (scene) => { await v.load(scene, { carry: true }); await demos?.reapply(); },
+    error: (text) => ui.showError(text),
+  }));
+  panel.gui.add(it, 'mouseMode', ['orbit', 'grab']).name('3D drag (Shift: grab)');
+  const d = (demos = new Demos({
+    viewer: v, gpu, ui, panel, interaction: it,
+    load: (scene) => loadScene(scene),
+    urlChanged: () => linkScene(v.scene?.name ?? null),
+  }));
+  v.beforeSteps = (sim, step, count) => {
+    it.beforeSteps(sim, step, count);
+    d.beforeSteps(sim, step, count);
+  };
+  setInterval(() => d.tick(), 250);
   await loadScene(registered(first));
   const replayUrl = params.get('replay');
   if (replayUrl !== null) await openReplayUrl(new URL(replayUrl, location.href).href).catch(() => undefined);
@@ -231,6 +261,8 @@ async function start(): Promise<void> {
   setInterval(refreshStatus, 250);
   refreshStatus();
   await v.advance(0);
+  const demo = params.get('demo');
+  if (demo) await d.start(demo).catch((e) => ui.showError(`The ${demo} demo did not start: ${errorText(e)}`));
 }
 
 /** What a person in a browser without WebGPU can do (NoAdapterError's own hint is for Node and the CLI). */
@@ -288,5 +320,21 @@ window.torsion = {
   errorText: () => {
     const el = document.getElementById('error')!;
     return el.hidden ? '' : el.textContent ?? '';
+  },
+  toClient: (p) => {
+    if (!interaction) throw new Error('the viewer did not start (see the message in the page)');
+    return interaction.toClient(p);
+  },
+  grabState: async () => {
+    if (!interaction) throw new Error('the viewer did not start (see the message in the page)');
+    await interaction.settled();
+    return { ...interaction.state, grabs: interaction.grabs };
+  },
+  demo: {
+    start: (name, o) => (demos ? demos.start(name, o) : Promise.reject(new Error('the viewer did not start (see the message in the page)'))),
+    stop: () => demos?.stop(),
+    setCommand: (speed) => { if (!demos) throw new Error('the viewer did not start'); demos.api().setCommand(speed); },
+    setGoal: (goal) => { if (!demos) throw new Error('the viewer did not start'); demos.api().setGoal(goal); },
+    state: () => demos?.api().state() ?? { active: '' },
   },
 };

@@ -95,6 +95,8 @@ export interface PanelHooks {
 /** The lil-gui panel; `show` rebuilds its folder for a newly loaded scene. */
 export class Panel {
   readonly gui: GUI;
+  /** The demos' folder (demos.ts adds its buttons and live controls there). */
+  readonly demos: GUI;
   private folder: GUI | null = null;
   private readonly readout = { fps: '', stepTime: '' };
   private readonly colour: { mode: ColorMode } = { mode: 'group' };
@@ -109,6 +111,7 @@ export class Panel {
     this.gui.add({ step: () => hooks.step() }, 'step').name('step once');
     this.gui.add(this.readout, 'fps').name('frames/s').disable().listen();
     this.gui.add(this.readout, 'stepTime').name('step time').disable().listen();
+    this.demos = this.gui.addFolder('Demos');
     const tick = () => { this.frames++; requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
   }

@@ -27,6 +27,9 @@ const MARGIN = 0.97;
 const FOV = 40;
 
 const Z_AXIS = new THREE.Vector3(0, 0, 1);
+const scratchRay = new THREE.Raycaster();
+const scratchNdc = new THREE.Vector2();
+const scratchPoint = new THREE.Vector3();
 
 /**
  * A collider's shape in its own frame: sphere, rounded box (drawn as its bounding box) or capsule
@@ -301,6 +304,19 @@ export class ThreeView implements SceneView {
 
   present(): void {
     if (this.src) this.renderer.render(this.scene, this.camera);
+  }
+
+  /** The ray under a canvas point given in normalised device coordinates ([-1, 1], y up), in domain units (interact.ts picks with it). */
+  ray(ndcX: number, ndcY: number): { origin: number[]; dir: number[] } {
+    scratchRay.setFromCamera(scratchNdc.set(ndcX, ndcY), this.camera);
+    const { origin, direction } = scratchRay.ray;
+    return { origin: origin.toArray(), dir: direction.toArray() };
+  }
+
+  /** Where a domain point (z = 0 in 2D) lands on the canvas, in normalised device coordinates. */
+  project(p: number[]): [number, number] {
+    const v = scratchPoint.set(p[0], p[1], p[2] ?? 0).project(this.camera);
+    return [v.x, v.y];
   }
 
   takeChanged(): boolean {

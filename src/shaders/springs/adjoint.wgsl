@@ -8,9 +8,11 @@
 //   the elastic forces along lam, the damping transpose written out), dL/dv_i likewise, and the
 //   material and actuation terms lam_i . df_i/dtheta.
 // The gather reads the lam of i's neighbours, so every lambda half comes before any gather. Where
-// lam and terms live is the entry points' business (lam_base, term_index): adjoint.split.wgsl
-// (storage buffers, one pass per half, the Reducer sums the terms) or adjoint.fused.wgsl
-// (workgroup memory, one workgroup per batch copy).
+// lam and terms live, and where the elements' shares come from, is the entry points' business
+// (lam_base, term_index, shell_force, shell_adjoint, gather_neighbours): adjoint.split.wgsl (storage
+// buffers, one pass per half, each triangle and hinge computed once per pass into per-entry slots,
+// the Reducer sums the terms) or adjoint.fused.wgsl (workgroup memory, one workgroup per batch
+// copy, the elements recomputed per vertex).
 // terms[term_index(b, q, i)]: vertex i's share of control entry q (see SpringSim), summed in
 // vertex order afterwards.
 
@@ -133,14 +135,12 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
       if (sv.chan >= 0) {
         terms[term_index(b, term_act() + u32(sv.chan), i)] += lf * (-sv.k * sv.l / (sv.L * sv.L) * sv.rest0 * p.act_strength);
       }
-    } else if (a.kind == 1u) {
-      gx += tri_adjoint(b, k, slot, li, i);
     } else {
-      gx += hinge_adjoint(b, k, slot, li);
+      gx += shell_adjoint(b, e, a, li, i);
     }
   }
   if (p.self_contact != 0u) {
-    let nb = neighbours(b, i, x);
+    let nb = gather_neighbours(b, i, x);
     for (var q = 0u; q < nb.n; q++) {
       let j = nb.j[q];
       gx += pair_force_jvp(x - x_at(b, j), li - lam_at(b, j));
@@ -150,11 +150,4 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
     g_in[gi * STRIDE + a] = gx[a];
     g_in[gi * STRIDE + DIM + a] = gv[a];
   }
-}
-
-/** A triangle's or hinge's force on its vertex at adjacency entry e, recomputed from x (forces.wgsl vertex_force). */
-fn shell_force(b: u32, e: u32) -> vecD {
-  let a = adj_entry(e);
-  if (a.kind == 1u) { return tri_force(b, a.k, a.slot); }
-  return hinge_force(b, a.k, a.slot);
 }

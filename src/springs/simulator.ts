@@ -64,11 +64,12 @@ const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam'
 const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw'];
 const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid'];
 
+// the adjoint's element functions in 2D, where there are no triangles or hinges
 const STUBS_2D = `
 fn tri_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
 fn hinge_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
-fn tri_adjoint(b: u32, k: u32, slot: u32, li: vecD, i: u32) -> vecD { return vecD(0.0); }
-fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD { return vecD(0.0); }
+fn tri_share(b: u32, k: u32, slot: u32) -> ShellShare { return ShellShare(vecD(0.0), 0u, vec3<f32>(0.0)); }
+fn hinge_share(b: u32, k: u32, slot: u32) -> ShellShare { return ShellShare(vecD(0.0), 0u, vec3<f32>(0.0)); }
 `;
 
 type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
@@ -79,7 +80,7 @@ interface FusedShape { tw: number; terms: number }
 function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null): Record<ModuleName, string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces];
-  const step = dim === 3 ? [s.slots, s.shell, s.step, s.plastic, s.elements] : [s.slots, STUBS_2D, s.step];
+  const step = dim === 3 ? [s.slots, s.shell, s.step, s.plastic, s.elements] : [s.slots, s.step];
   const shellAdj = dim === 3 ? [s.shell, s.shellAdj] : [STUBS_2D];
   // the split path reads the elements' forces and local adjoints from per-entry slots, the fused path recomputes them per vertex
   const split = [...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, s.adjointSplit];

@@ -22,9 +22,9 @@ fn shell_force(b: u32, e: u32) -> vecD {
   if (a.kind == 1u) { return tri_force(b, a.k, a.slot); }
   return hinge_force(b, a.k, a.slot);
 }
-fn shell_adjoint(b: u32, e: u32, a: AdjEntry, li: vecD, i: u32) -> vecD {
-  if (a.kind == 1u) { return tri_adjoint(b, a.k, a.slot, li, i); }
-  return hinge_adjoint(b, a.k, a.slot, li);
+fn shell_share(b: u32, e: u32, a: AdjEntry) -> ShellShare {
+  if (a.kind == 1u) { return tri_share(b, a.k, a.slot); }
+  return hinge_share(b, a.k, a.slot);
 }
 fn keep_neighbours(b: u32, i: u32, nb: Neighbours) {}
 fn gather_neighbours(b: u32, i: u32, x: vecD) -> Neighbours { return neighbours(b, i, x); }

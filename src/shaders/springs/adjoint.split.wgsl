@@ -26,20 +26,15 @@ fn gather_neighbours(b: u32, i: u32, x: vecD) -> Neighbours {
   return r;
 }
 
-/** Entry e's share of vertex i's gather, as the per-element adjoint pass wrote it, its terms added here. */
-fn shell_adjoint(b: u32, e: u32, a: AdjEntry, li: vecD, i: u32) -> vecD {
+/** Entry e's share of its vertex's gather, as the per-element adjoint pass wrote it (elements.adj.wgsl). */
+fn shell_share(b: u32, e: u32, a: AdjEntry) -> ShellShare {
   let o = (b * p.n_adj + e) * EA_WORDS;
   var g: vecD;
   for (var c = 0u; c < DIM; c++) { g[c] = ef[o + c]; }
   if (a.kind == 1u) {
-    let m = model[p.tri_off + a.k * TRI_WORDS + 3u];
-    terms[term_index(b, m * 5u + 2u, i)] += ef[o + DIM];
-    terms[term_index(b, m * 5u + 3u, i)] += ef[o + DIM + 1u];
-  } else {
-    let m = model[p.hinge_off + a.k * HINGE_WORDS + 4u];
-    terms[term_index(b, m * 5u + 4u, i)] += ef[o + DIM];
+    return ShellShare(g, model[p.tri_off + a.k * TRI_WORDS + 3u], vec3<f32>(ef[o + DIM], ef[o + DIM + 1u], 0.0));
   }
-  return g;
+  return ShellShare(g, model[p.hinge_off + a.k * HINGE_WORDS + 4u], vec3<f32>(0.0, 0.0, ef[o + DIM]));
 }
 
 @compute @workgroup_size(64)

@@ -9,7 +9,7 @@
 //   material and actuation terms lam_i . df_i/dtheta.
 // The gather reads the lam of i's neighbours, so every lambda half comes before any gather. Where
 // lam and terms live, and where the elements' shares come from, is the entry points' business
-// (lam_base, term_index, shell_force, shell_adjoint, gather_neighbours): adjoint.split.wgsl (storage
+// (lam_base, term_index, shell_force, shell_share, gather_neighbours): adjoint.split.wgsl (storage
 // buffers, one pass per half, each triangle and hinge computed once per pass into per-entry slots,
 // the Reducer sums the terms) or adjoint.fused.wgsl (workgroup memory, one workgroup per batch
 // copy, the elements recomputed per vertex).
@@ -103,6 +103,24 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) {
   }
 }
 
+/**
+ * A triangle's or hinge's share of its vertex's gather at adjacency entry e: g into dL/dx, and its
+ * material m's terms t (mu, lambda, bending: fields 2, 3, 4; zero where the element has none, an
+ * exact no-op on a sum that starts at +0) from shell_share (adjoint.split.wgsl: the per-element
+ * pass's slots; adjoint.fused.wgsl: recomputed).
+ */
+struct ShellShare { g: vecD, m: u32, t: vec3<f32> }
+const NO_MAT: u32 = 0xffffffffu;
+fn shell_terms_load(b: u32, i: u32, m: u32) -> vec3<f32> {
+  var t: vec3<f32>;
+  for (var f = 0u; f < 3u; f++) { t[f] = terms[term_index(b, m * 5u + 2u + f, i)]; }
+  return t;
+}
+fn shell_terms_store(b: u32, i: u32, m: u32, t: vec3<f32>) {
+  if (m == NO_MAT) { return; }
+  for (var f = 0u; f < 3u; f++) { terms[term_index(b, m * 5u + 2u + f, i)] = t[f]; }
+}
+
 /** Vertex i of copy b (gi = b n + i): dL/d(x, v) into g_in, the material and actuation terms. */
 fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
   let o = lam_base(b, i);
@@ -114,6 +132,8 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
   let x = x_at(b, i);
   let v = v_at(b, i);
   let range = vadj(i);
+  var sm = NO_MAT;
+  var st = vec3<f32>(0.0);
   for (var e = range.x; e < range.y; e++) {
     let a = adj_entry(e);
     let slot = a.slot;
@@ -136,9 +156,18 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
         terms[term_index(b, term_act() + u32(sv.chan), i)] += lf * (-sv.k * sv.l / (sv.L * sv.L) * sv.rest0 * p.act_strength);
       }
     } else {
-      gx += shell_adjoint(b, e, a, li, i);
+      // a triangle's or hinge's share; its terms summed in registers over a run of entries of one material
+      let sh = shell_share(b, e, a);
+      gx += sh.g;
+      if (sh.m != sm) {
+        shell_terms_store(b, i, sm, st);
+        sm = sh.m;
+        st = shell_terms_load(b, i, sm);
+      }
+      st += sh.t;
     }
   }
+  shell_terms_store(b, i, sm, st);
   if (p.self_contact != 0u) {
     let nb = gather_neighbours(b, i, x);
     for (var q = 0u; q < nb.n; q++) {

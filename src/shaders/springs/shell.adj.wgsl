@@ -2,7 +2,7 @@
 // JVP of the element's forces along its corners' adjoint vectors lam, the transposed Jacobian's
 // product since the Hessian is symmetric) and lam_c . df_c/d(material field). The split path's
 // per-element pass (elements.adj.wgsl) computes them once per element; the fused path's gather
-// picks its corner (tri_adjoint, hinge_adjoint): the same function, so the same bits.
+// picks its corner (tri_share, hinge_share): the same function, so the same bits.
 
 /** A triangle's share per corner: g[c] into dL/dx_c, tmu[c] and tla[c] into dL/d(mu), dL/d(lambda). */
 struct TriAdj { g: array<vec3<f32>, 3>, tmu: array<f32, 3>, tla: array<f32, 3> }
@@ -31,13 +31,10 @@ fn tri_element_adjoint(b: u32, k: u32) -> TriAdj {
   return r;
 }
 
-/** The fused gather's share of vertex i at corner `slot` of triangle k (terms added here). */
-fn tri_adjoint(b: u32, k: u32, slot: u32, li: vecD, i: u32) -> vecD {
-  let m = tri_rec(k).mat;
+/** The fused gather's share of corner `slot` of triangle k. */
+fn tri_share(b: u32, k: u32, slot: u32) -> ShellShare {
   let r = tri_element_adjoint(b, k);
-  terms[term_index(b, m * 5u + 2u, i)] += r.tmu[slot];
-  terms[term_index(b, m * 5u + 3u, i)] += r.tla[slot];
-  return r.g[slot];
+  return ShellShare(r.g[slot], tri_rec(k).mat, vec3<f32>(r.tmu[slot], r.tla[slot], 0.0));
 }
 
 // Hinges: f_q = -kb w (theta - rest) u_q, so along lam: d f_q = -kb w ((sum_p u_p . lam_p) u_q + (theta - rest) d u_q);
@@ -70,11 +67,10 @@ fn hinge_element_adjoint(b: u32, k: u32) -> HingeAdj {
   return r;
 }
 
-/** The fused gather's share of vertex `slot` of hinge k (its term added here). */
-fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD {
+/** The fused gather's share of corner `slot` of hinge k. */
+fn hinge_share(b: u32, k: u32, slot: u32) -> ShellShare {
   let r = hinge_element_adjoint(b, k);
-  terms[term_index(b, hinge_rec(k).mat * 5u + 4u, hinge_rec(k).v[slot])] += r.t[slot];
-  return r.g[slot];
+  return ShellShare(r.g[slot], hinge_rec(k).mat, vec3<f32>(0.0, 0.0, r.t[slot]));
 }
 
 @compute @workgroup_size(64)

@@ -18,6 +18,8 @@ import { hashSize, packModel, packParams, PARAMS_BYTES, termLayout } from './lay
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
 const WG = 64;
+/** Self-contact neighbours kept per vertex (model.wgsl MAX_NEIGHBOURS). */
+const MAX_NEIGHBOURS = 16;
 /** Most vertices the fused step adjoint takes (one workgroup per batch copy, a lane per vertex). */
 export const FUSED_MAX_VERTICES = 64;
 const UNIFORM = 0x40, COPY_DST = 0x08;
@@ -27,7 +29,7 @@ export interface SpringStatus extends SimStatus {
   neighboursDropped: number;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'adj_lambda' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
@@ -58,15 +60,16 @@ const kindOf = (d: Decl): BindingKind => (d === 'p' ? 'uniform' : d === 'st' ? '
 const bindings = (names: Decl[]) => names.map((d, i) => `@group(0) @binding(${i}) ${decl[d]}`).join('\n');
 
 const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid', 'ef'];
-const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid'];
+const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid', 'ef'];
 const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw'];
 const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid'];
 
+// the adjoint's element functions in 2D, where there are no triangles or hinges
 const STUBS_2D = `
 fn tri_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
 fn hinge_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
-fn tri_adjoint(b: u32, k: u32, slot: u32, li: vecD, i: u32) -> vecD { return vecD(0.0); }
-fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD { return vecD(0.0); }
+fn tri_share(b: u32, k: u32, slot: u32) -> ShellShare { return ShellShare(vecD(0.0), 0u, vec3<f32>(0.0)); }
+fn hinge_share(b: u32, k: u32, slot: u32) -> ShellShare { return ShellShare(vecD(0.0), 0u, vec3<f32>(0.0)); }
 `;
 
 type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
@@ -77,15 +80,17 @@ interface FusedShape { tw: number; terms: number }
 function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null): Record<ModuleName, string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces];
-  const step = dim === 3 ? [s.shell, s.step, s.plastic, s.elements] : [STUBS_2D, s.step];
-  const adj = dim === 3 ? [s.shell, s.shellAdj, s.adjoint] : [STUBS_2D, s.adjoint];
+  const step = dim === 3 ? [s.slots, s.shell, s.step, s.plastic, s.elements] : [s.slots, s.step];
+  const shellAdj = dim === 3 ? [s.shell, s.shellAdj] : [STUBS_2D];
+  // the split path reads the elements' forces and local adjoints from per-entry slots, the fused path recomputes them per vertex
+  const split = [...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, s.adjointSplit];
   // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending) for tests that must see gradcheck fail
   const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
-    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), faultConst, ...shared, ...adj, s.adjointSplit].join('\n')),
-    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...adj, s.adjointFused].join('\n')),
+    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), faultConst, ...shared, ...split].join('\n')),
+    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...shellAdj, s.adjoint, s.adjointFused].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
   };
 }
@@ -120,6 +125,8 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   grid_scan: ['grid', GRID_BINDINGS],
   grid_scatter: ['grid', GRID_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
+  adj_tri_elements: ['adjoint', ADJ_BINDINGS],
+  adj_hinge_elements: ['adjoint', ADJ_BINDINGS],
   adj_gather: ['adjoint', ADJ_BINDINGS],
   adj_hinge: ['adjoint', ADJ_BINDINGS],
   adj_fused: ['fused', FUSED_BINDINGS],
@@ -174,8 +181,11 @@ export class SpringSim implements Simulator<SpringStatus> {
   private readonly ctrl: GPUBuffer;
   private readonly status: GPUBuffer;
   private readonly grid: GPUBuffer;
-  /** Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl); a stand-in without shells. */
-  private readonly elemForces: GPUBuffer | null;
+  /**
+   * Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl), or in the
+   * split step adjoint that corner's local adjoint (elements.adj.wgsl; slots.wgsl); a stand-in without shells.
+   */
+  private readonly elemForces: GPUBuffer;
   private readonly lam: GPUBuffer;
   private readonly terms: GPUBuffer;
   private readonly unused: GPUBuffer;
@@ -227,9 +237,11 @@ export class SpringSim implements Simulator<SpringStatus> {
     const hs = hashSize(n);
     this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * (2 * hs + 1 + n) * 4 : 16);
     const shells = m.triArea.length + m.hingeWeight.length > 0;
-    this.elemForces = shells ? createBuffer(dev, 'springs.elem_forces', Math.max(16, B * m.adj.length * d * 4)) : null;
     const split = adjointPath === 'split';
-    this.lam = createBuffer(dev, 'springs.lam', split ? B * n * 3 * d * 4 : 16);
+    // a force (d words) per entry in the forward, a local adjoint (d + 2, slots.wgsl EA_WORDS) in the split adjoint
+    this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, B * m.adj.length * (split ? d + 2 : d) * 4) : 16);
+    // lam, then the self-contact neighbours each vertex found (1 + MAX_NEIGHBOURS words; adjoint.split.wgsl)
+    this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + MAX_NEIGHBOURS : 0)) * 4 : 16);
     const t = termLayout(m);
     this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * t.count * n * 4) : 16);
     this.unused = createBuffer(dev, 'springs.unused', 16);
@@ -269,9 +281,10 @@ export class SpringSim implements Simulator<SpringStatus> {
     const path = want === 'split' || refusal ? 'split' : 'fused';
     const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'adj_hinge'];
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
+    const splitOnly: KernelName[] = ['adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge'];
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e))
-      && (path === 'fused' ? e !== 'adj_lambda' && e !== 'adj_gather' && e !== 'adj_hinge' : e !== 'adj_fused'));
+      && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
       return cache.computeAsync(`springs.${model.dim}d.${e}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
@@ -308,6 +321,17 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   private get vertexGroups(): number { return Math.ceil((this.model.n * this.batch) / WG); }
   private get hingeGroups(): number { return Math.ceil((this.model.hingeWeight.length * this.batch) / WG); }
+  private get triGroups(): number { return Math.ceil((this.model.triArea.length * this.batch) / WG); }
+  private get shells(): boolean { return this.model.triArea.length + this.model.hingeWeight.length > 0; }
+
+  /** The forward's per-element force passes (elements.wgsl), with the step module's bindings. */
+  private elementDispatches(bufs: BufferBinding[], step: number): [string, (pass: GPUComputePassEncoder) => void][] {
+    if (!this.shells) return [];
+    return [
+      ['tri_elements', (pass) => this.run(pass, 'tri_elements', step, bufs, this.triGroups)],
+      ['hinge_elements', (pass) => this.run(pass, 'hinge_elements', step, bufs, this.hingeGroups)],
+    ];
+  }
 
   private encodeGrid(pass: GPUComputePassEncoder, s: GPUBuffer): void {
     if (!this.model.selfContact) return;
@@ -327,11 +351,8 @@ export class SpringSim implements Simulator<SpringStatus> {
   forwardDispatches(sIn: GPUBuffer, sOut: GPUBuffer, step: number): [string, (pass: GPUComputePassEncoder) => void][] {
     const out: [string, (pass: GPUComputePassEncoder) => void][] = [];
     if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, sIn)]);
-    const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead, this.elemForces ?? this.unused];
-    if (this.elemForces) {
-      out.push(['tri_elements', (pass) => this.run(pass, 'tri_elements', step, bufs, Math.ceil((this.model.triArea.length * this.batch) / WG))]);
-      out.push(['hinge_elements', (pass) => this.run(pass, 'hinge_elements', step, bufs, this.hingeGroups)]);
-    }
+    const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead, this.elemForces];
+    out.push(...this.elementDispatches(bufs, step));
     out.push(['step', (pass) => this.run(pass, 'step', step, bufs, this.vertexGroups)]);
     if (this.model.plastic) out.push(['plastic', (pass) => this.run(pass, 'plastic', step, bufs, this.hingeGroups)]);
     return out;
@@ -359,9 +380,17 @@ export class SpringSim implements Simulator<SpringStatus> {
       out.push(['adj_fused', (pass) => this.run(pass, 'adj_fused', io.step, [...base, io.gIn, this.paramGrad, grid], this.batch)]);
       return out;
     }
-    out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, [...base, this.lam, this.unused, this.terms, grid], this.vertexGroups)]);
-    out.push(['adj_gather', (pass) => this.run(pass, 'adj_gather', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.vertexGroups)]);
-    if (this.model.plastic) out.push(['adj_hinge', (pass) => this.run(pass, 'adj_hinge', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.hingeGroups)]);
+    // the replay's element forces (the forward's passes; s_out unused), lam, each element's local adjoint, the gather
+    out.push(...this.elementDispatches([this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces], io.step));
+    const own = [...base, this.lam, this.unused, this.terms, grid, this.elemForces];
+    out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, own, this.vertexGroups)]);
+    if (this.shells) {
+      out.push(['adj_tri_elements', (pass) => this.run(pass, 'adj_tri_elements', io.step, own, this.triGroups)]);
+      out.push(['adj_hinge_elements', (pass) => this.run(pass, 'adj_hinge_elements', io.step, own, this.hingeGroups)]);
+    }
+    const gather = [...base, this.lam, io.gIn, this.terms, grid, this.elemForces];
+    out.push(['adj_gather', (pass) => this.run(pass, 'adj_gather', io.step, gather, this.vertexGroups)]);
+    if (this.model.plastic) out.push(['adj_hinge', (pass) => this.run(pass, 'adj_hinge', io.step, gather, this.hingeGroups)]);
     if (this.segments.length > 0) {
       out.push(['reduce', (pass) => this.reducer.encodeTargetedSum(pass, this.terms, { buffer: this.segmentBuf, count: this.segments.length }, this.paramGrad,
         { accumulate: true, row: { buffer: this.steps!, offset: io.step * STEP_STRIDE, word: 1 }, maxRow: this.horizon - 1 })]);
@@ -404,7 +433,7 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   destroy(): void {
     for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.unusedRead, this.segmentBuf, this.itemAttributes]) b.destroy();
-    this.elemForces?.destroy();
+    this.elemForces.destroy();
     this.steps?.destroy();
   }
 }

@@ -71,8 +71,9 @@ fn pair_force_jvp(rv: vecD, dr: vecD) -> vecD {
 
 /**
  * The total force on vertex i of copy b at (x, v); `dropped` counts self-contact neighbours left out.
- * A triangle's or hinge's share comes from shell_force(b, e) (adjacency entry e): the forward step reads what the
- * per-element pass wrote for adjacency entry e (step.wgsl), the adjoint recomputes it (adjoint.wgsl).
+ * A triangle's or hinge's share comes from shell_force(b, e) (adjacency entry e): the forward step and the split
+ * adjoint read what the per-element pass wrote for entry e (slots.wgsl), the fused adjoint recomputes it
+ * (adjoint.fused.wgsl). keep_neighbours lets the split adjoint keep the self-contact neighbours for its gather.
  */
 fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, dropped: ptr<function, u32>) -> vecD {
   var f = vecD(0.0);
@@ -87,6 +88,7 @@ fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, dropped: ptr<functio
   for (; e < range.y; e++) { f += shell_force(b, e); }
   if (p.self_contact != 0u) {
     let nb = neighbours(b, i, x);
+    keep_neighbours(b, i, nb);
     *dropped = nb.overflow;
     for (var q = 0u; q < nb.n; q++) { f += pair_force(x - x_at(b, nb.j[q])); }
   }

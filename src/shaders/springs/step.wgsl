@@ -5,14 +5,8 @@
 // status[0]: first step with a non-finite or runaway vertex; status[1]: self-contact neighbours left out.
 const BLOW_UP: f32 = 1e7;
 
-/** A triangle's or hinge's force on its vertex at adjacency entry e, as the per-element pass wrote it (elements.wgsl). */
-fn shell_force(b: u32, e: u32) -> vecD {
-  let o = (b * p.n_adj + e) * DIM;
-  var r: vecD;
-  for (var c = 0u; c < DIM; c++) { r[c] = ef[o + c]; }
-  return r;
-}
-
+/** The forward keeps no self-contact neighbour lists (the split adjoint does: adjoint.split.wgsl). */
+fn keep_neighbours(b: u32, i: u32, nb: Neighbours) {}
 
 @compute @workgroup_size(64)
 fn step(@builtin(global_invocation_id) gid: vec3<u32>) {

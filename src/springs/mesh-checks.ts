@@ -142,6 +142,10 @@ export function checkVertexSets(s: SpringScene): void {
 export function checkSelfContact(s: SpringScene): void {
   const sc = s.selfContact;
   if (!sc) return;
+  if (sc.triangles && !(s.triangles?.indices.length)) {
+    throw sceneError('selfContact.triangles', 'true', `asks for vertex-triangle contact, but the scene has no triangles${s.dim === 2 ? ' (a 2D scene has none)' : ''}`,
+      'false or absent, or triangles in a 3D scene');
+  }
   const x = s.vertices.x;
   let shortest = Infinity, where = '';
   const sp = s.springs;

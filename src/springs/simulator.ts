@@ -13,7 +13,7 @@ import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
 import { compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
 import { materialFieldUsed } from './param-names';
-import { hashSize, packModel, packParams, PARAMS_BYTES, termLayout } from './layout';
+import { gridStride, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYTES, SC_CELL, termLayout } from './layout';
 
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
@@ -23,11 +23,16 @@ export const FUSED_MAX_VERTICES = 64;
 const UNIFORM = 0x40, COPY_DST = 0x08;
 
 export interface SpringStatus extends SimStatus {
-  /** Self-contact neighbours beyond MAX_NEIGHBOURS (forces.wgsl) that were left out, summed over vertex-steps. */
-  neighboursDropped: number;
+  /**
+   * Self-contact searches left out because their box spanned more than MAX_SPAN cells per axis
+   * (contact.tri.wgsl: a triangle or the triangles' reach stretched far past the thickness), summed
+   * over vertex- and triangle-steps; `contactSkippedStep` the first step that left one out.
+   */
+  contactSkipped: number;
+  contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'adj_lambda' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
@@ -59,7 +64,7 @@ const bindings = (names: Decl[]) => names.map((d, i) => `@group(0) @binding(${i}
 
 const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid', 'ef'];
 const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid'];
-const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw'];
+const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw', 'model'];
 const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid'];
 
 const STUBS_2D = `
@@ -68,18 +73,24 @@ fn hinge_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
 fn tri_adjoint(b: u32, k: u32, slot: u32, li: vecD, i: u32) -> vecD { return vecD(0.0); }
 fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD { return vecD(0.0); }
 `;
+/** Without vertex-triangle contact (2D, or not asked for) its code is left out: it is slow to compile. */
+const NO_VT = `
+fn vt_contact(b: u32, i: u32, x: vecD, skipped: ptr<function, u32>) -> vecD { return vecD(0.0); }
+fn vt_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vecD(0.0); }
+`;
 
 type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
 
 /** The fused adjoint's shape: lanes per workgroup (a power of two >= n) and parameter terms. */
 interface FusedShape { tw: number; terms: number }
 
-function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null): Record<ModuleName, string> {
+function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean): Record<ModuleName, string> {
   const s = springShaders;
-  const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces];
-  const step = dim === 3 ? [s.shell, s.step, s.plastic, s.elements] : [STUBS_2D, s.step];
-  const adj = dim === 3 ? [s.shell, s.shellAdj, s.adjoint] : [STUBS_2D, s.adjoint];
-  // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending) for tests that must see gradcheck fail
+  const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces, s.contact];
+  const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT], vtAdj = vt ? [s.contactTri, s.contactTriAdj] : [NO_VT];
+  const step = dim === 3 ? [s.shell, s.step, s.plastic, s.elements, ...vtStep] : [STUBS_2D, NO_VT, s.step];
+  const adj = dim === 3 ? [s.shell, s.shellAdj, s.adjoint, s.contactAdj, ...vtAdj] : [STUBS_2D, NO_VT, s.adjoint, s.contactAdj];
+  // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending, vertex-triangle contact) for tests that must see gradcheck fail
   const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
@@ -116,9 +127,12 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   plastic: ['step', STEP_BINDINGS],
   tri_elements: ['step', STEP_BINDINGS],
   hinge_elements: ['step', STEP_BINDINGS],
+  tri_contact: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
   grid_scan: ['grid', GRID_BINDINGS],
   grid_scatter: ['grid', GRID_BINDINGS],
+  grid_sort: ['grid', GRID_BINDINGS],
+  grid_reach: ['grid', GRID_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
   adj_gather: ['adjoint', ADJ_BINDINGS],
   adj_hinge: ['adjoint', ADJ_BINDINGS],
@@ -174,7 +188,11 @@ export class SpringSim implements Simulator<SpringStatus> {
   private readonly ctrl: GPUBuffer;
   private readonly status: GPUBuffer;
   private readonly grid: GPUBuffer;
-  /** Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl); a stand-in without shells. */
+  /**
+   * Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl),
+   * then with vertex-triangle contact, per copy and entry, its triangle's contact force
+   * (contact.elements.wgsl); a stand-in without shells.
+   */
   private readonly elemForces: GPUBuffer | null;
   private readonly lam: GPUBuffer;
   private readonly terms: GPUBuffer;
@@ -224,10 +242,10 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.ctrl = createBuffer(dev, 'springs.ctrl', Math.max(16, this.paramValues.byteLength), undefined, this.paramValues);
     this.paramGrad = createBuffer(dev, 'springs.g_ctrl', Math.max(16, this.paramValues.byteLength));
     this.status = createBuffer(dev, 'springs.status', 16);
-    const hs = hashSize(n);
-    this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * (2 * hs + 1 + n) * 4 : 16);
+    this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * gridStride(n) * 4 : 16);
     const shells = m.triArea.length + m.hingeWeight.length > 0;
-    this.elemForces = shells ? createBuffer(dev, 'springs.elem_forces', Math.max(16, B * m.adj.length * d * 4)) : null;
+    const halves = m.selfContact?.triangles ? 2 : 1;
+    this.elemForces = shells ? createBuffer(dev, 'springs.elem_forces', Math.max(16, halves * B * m.adj.length * d * 4)) : null;
     const split = adjointPath === 'split';
     this.lam = createBuffer(dev, 'springs.lam', split ? B * n * 3 * d * 4 : 16);
     const t = termLayout(m);
@@ -267,14 +285,15 @@ export class SpringSim implements Simulator<SpringStatus> {
     const refusal = want === 'split' ? null : fusedAdjointRefusal(model, gpu.device.limits.maxComputeWorkgroupStorageSize);
     if (want === 'fused' && refusal) throw new RangeError(`adjoint = 'fused': scene '${scene.name}' does not fit one workgroup: ${refusal}`);
     const path = want === 'split' || refusal ? 'split' : 'fused';
-    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null);
+    const vt = !!model.selfContact?.triangles;
+    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'adj_hinge'];
-    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e))
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_contact', 'adj_hinge'];
+    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || e !== 'tri_contact')
       && (path === 'fused' ? e !== 'adj_lambda' && e !== 'adj_gather' && e !== 'adj_hinge' : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
-      return cache.computeAsync(`springs.${model.dim}d.${e}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
+      return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
     const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path);
@@ -309,11 +328,17 @@ export class SpringSim implements Simulator<SpringStatus> {
   private get vertexGroups(): number { return Math.ceil((this.model.n * this.batch) / WG); }
   private get hingeGroups(): number { return Math.ceil((this.model.hingeWeight.length * this.batch) / WG); }
 
+  private get triGroups(): number { return Math.ceil((this.model.triArea.length * this.batch) / WG); }
+
   private encodeGrid(pass: GPUComputePassEncoder, s: GPUBuffer): void {
-    if (!this.model.selfContact) return;
-    this.run(pass, 'grid_count', 0, [s, this.grid], this.vertexGroups);
-    this.run(pass, 'grid_scan', 0, [s, this.grid], this.batch);
-    this.run(pass, 'grid_scatter', 0, [s, this.grid], this.vertexGroups);
+    const sc = this.model.selfContact;
+    if (!sc) return;
+    const bufs = [s, this.grid, this.modelBuf];
+    this.run(pass, 'grid_count', 0, bufs, this.vertexGroups);
+    this.run(pass, 'grid_scan', 0, bufs, this.batch);
+    this.run(pass, 'grid_scatter', 0, bufs, this.vertexGroups);
+    this.run(pass, 'grid_sort', 0, bufs, Math.ceil((hashSize(this.model.n) * this.batch) / WG));
+    if (sc.triangles) this.run(pass, 'grid_reach', 0, bufs, this.triGroups);
   }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
@@ -329,8 +354,9 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, sIn)]);
     const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead, this.elemForces ?? this.unused];
     if (this.elemForces) {
-      out.push(['tri_elements', (pass) => this.run(pass, 'tri_elements', step, bufs, Math.ceil((this.model.triArea.length * this.batch) / WG))]);
+      out.push(['tri_elements', (pass) => this.run(pass, 'tri_elements', step, bufs, this.triGroups)]);
       out.push(['hinge_elements', (pass) => this.run(pass, 'hinge_elements', step, bufs, this.hingeGroups)]);
+      if (this.model.selfContact?.triangles) out.push(['tri_contact', (pass) => this.run(pass, 'tri_contact', step, bufs, this.triGroups)]);
     }
     out.push(['step', (pass) => this.run(pass, 'step', step, bufs, this.vertexGroups)]);
     if (this.model.plastic) out.push(['plastic', (pass) => this.run(pass, 'plastic', step, bufs, this.hingeGroups)]);
@@ -378,11 +404,11 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.paramVersion++;
   }
 
-  resetStatus(): void { writeBuffer(this.device, this.status, Uint32Array.of(NONE, 0, 0, 0)); }
+  resetStatus(): void { writeBuffer(this.device, this.status, Uint32Array.of(NONE, 0, NONE, 0)); }
 
   async readStatus(): Promise<SpringStatus> {
-    const s = await readU32(this.device, this.status, 0, 2);
-    return { badStep: s[0] === NONE ? null : s[0], neighboursDropped: s[1] };
+    const s = await readU32(this.device, this.status, 0, 3);
+    return { badStep: s[0] === NONE ? null : s[0], contactSkipped: s[1], contactSkippedStep: s[2] === NONE ? null : s[2] };
   }
 
   blowUpMessage(s: SpringStatus): string {
@@ -390,7 +416,9 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   describeStatus(s: SpringStatus): string {
-    return s.neighboursDropped > 0 ? `, ${s.neighboursDropped} self-contact neighbours beyond 16 per vertex left out` : '';
+    return s.contactSkipped > 0
+      ? `, ${s.contactSkipped} self-contact searches left out from step ${s.contactSkippedStep} on (a triangle stretched past ${MAX_SPAN_CELLS} cells of ${SC_CELL} thicknesses: its contacts were not computed)`
+      : '';
   }
 
   actuationTarget(): ActuationTarget | null {

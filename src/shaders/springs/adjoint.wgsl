@@ -139,13 +139,7 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
       gx += hinge_adjoint(b, k, slot, li);
     }
   }
-  if (p.self_contact != 0u) {
-    let nb = neighbours(b, i, x);
-    for (var q = 0u; q < nb.n; q++) {
-      let j = nb.j[q];
-      gx += pair_force_jvp(x - x_at(b, j), li - lam_at(b, j));
-    }
-  }
+  if (p.self_contact != 0u) { gx += self_contact_adjoint(b, i, x); }
   for (var a = 0u; a < DIM; a++) {
     g_in[gi * STRIDE + a] = gx[a];
     g_in[gi * STRIDE + DIM + a] = gv[a];

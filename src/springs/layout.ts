@@ -24,7 +24,7 @@ export function hashSize(n: number): number {
 
 /**
  * Words of one copy's self-contact grid (grid.wgsl): hash_size counts, hash_size + 1 bucket starts,
- * n vertices by bucket, then the triangles' reach (f32 bits, contact.tri.wgsl).
+ * n vertices by bucket, then the triangles' reach from their anchors (f32 bits, contact.tri.wgsl).
  */
 export function gridStride(n: number): number {
   return 2 * hashSize(n) + 1 + n + 1;
@@ -33,15 +33,16 @@ export function gridStride(n: number): number {
 export interface PackedModel {
   words: Uint32Array;
   /** hslot: per hinge, the adjacency entries of its 4 corners (a triangle's 3 are words 9-11 of its record). */
-  /** excl: self-contact's per-vertex excluded triangles, n + 1 absolute word offsets then the lists (model.ts exclStart, excl). */
-  offsets: { vert: number; spring: number; tri: number; hinge: number; adj: number; col: number; hslot: number; excl: number };
+  /** excl, anchor: self-contact's per-vertex excluded and anchored triangles, each n + 1 absolute word offsets then the lists (model.ts). */
+  offsets: { vert: number; spring: number; tri: number; hinge: number; adj: number; col: number; hslot: number; excl: number; anchor: number };
 }
 
 export function packModel(m: SpringModel): PackedModel {
   const n = m.n, S = m.springRest.length, T = m.triArea.length, H = m.hingeWeight.length, C = m.colliders.length;
   const vert = 0, spring = vert + n * VERT_WORDS, tri = spring + S * SPRING_WORDS, hinge = tri + T * TRI_WORDS;
   const adj = hinge + H * HINGE_WORDS, col = adj + m.adj.length, hslot = col + C * COL_WORDS, excl = hslot + 4 * H;
-  const sc = m.selfContact, nExcl = sc?.triangles ? n + 1 + sc.excl.length : 0, end = excl + nExcl;
+  const sc = m.selfContact, nExcl = sc?.triangles ? n + 1 + sc.excl.length : 0, anchor = excl + nExcl;
+  const end = anchor + (sc?.triangles ? n + 1 + sc.anchor.length : 0);
   const words = new Uint32Array(Math.max(end, 4));
   const f = new Float32Array(words.buffer);
   for (let i = 0; i < n; i++) {
@@ -92,8 +93,10 @@ export function packModel(m: SpringModel): PackedModel {
   if (sc?.triangles) {
     for (let i = 0; i <= n; i++) words[excl + i] = excl + n + 1 + sc.exclStart[i];
     words.set(sc.excl, excl + n + 1);
+    for (let i = 0; i <= n; i++) words[anchor + i] = anchor + n + 1 + sc.anchorStart[i];
+    words.set(sc.anchor, anchor + n + 1);
   }
-  return { words, offsets: { vert, spring, tri, hinge, adj, col, hslot, excl } };
+  return { words, offsets: { vert, spring, tri, hinge, adj, col, hslot, excl, anchor } };
 }
 
 /** The Params uniform for `batch` copies. */
@@ -115,6 +118,6 @@ export function packParams(m: SpringModel, packed: PackedModel, batch: number): 
   f.set([m.ground?.height ?? 0, m.ground?.friction ?? 0, m.ground?.softness ?? 0, m.selfContact?.thickness ?? 1], 36);
   // cells a little over twice the thickness: a vertex's neighbours lie in the 2^dim cells nearest it (forces.wgsl neighbours)
   f.set([m.selfContact?.stiffness ?? 0, SC_CELL * (m.selfContact?.thickness ?? 1)], 40);
-  u.set([t.grip, o.hslot, m.adj.length, +!!m.selfContact?.triangles, o.excl], 42);
+  u.set([t.grip, o.hslot, m.adj.length, +!!m.selfContact?.triangles, o.excl, o.anchor], 42);
   return buf;
 }

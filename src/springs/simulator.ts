@@ -32,7 +32,7 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
@@ -128,6 +128,7 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   tri_elements: ['step', STEP_BINDINGS],
   hinge_elements: ['step', STEP_BINDINGS],
   tri_contact: ['step', STEP_BINDINGS],
+  vertex_contact: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
   grid_scan: ['grid', GRID_BINDINGS],
   grid_scatter: ['grid', GRID_BINDINGS],
@@ -190,8 +191,8 @@ export class SpringSim implements Simulator<SpringStatus> {
   private readonly grid: GPUBuffer;
   /**
    * Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl),
-   * then with vertex-triangle contact, per copy and entry, its triangle's contact force
-   * (contact.elements.wgsl); a stand-in without shells.
+   * then with vertex-triangle contact, per copy and entry, its triangle's contact force, then per
+   * copy and vertex its vertex side (contact.elements.wgsl); a stand-in without shells.
    */
   private readonly elemForces: GPUBuffer | null;
   private readonly lam: GPUBuffer;
@@ -244,8 +245,8 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.status = createBuffer(dev, 'springs.status', 16);
     this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * gridStride(n) * 4 : 16);
     const shells = m.triArea.length + m.hingeWeight.length > 0;
-    const halves = m.selfContact?.triangles ? 2 : 1;
-    this.elemForces = shells ? createBuffer(dev, 'springs.elem_forces', Math.max(16, halves * B * m.adj.length * d * 4)) : null;
+    const words = (m.selfContact?.triangles ? 2 * m.adj.length + n : m.adj.length) * B * d;
+    this.elemForces = shells ? createBuffer(dev, 'springs.elem_forces', Math.max(16, words * 4)) : null;
     const split = adjointPath === 'split';
     this.lam = createBuffer(dev, 'springs.lam', split ? B * n * 3 * d * 4 : 16);
     const t = termLayout(m);
@@ -288,8 +289,8 @@ export class SpringSim implements Simulator<SpringStatus> {
     const vt = !!model.selfContact?.triangles;
     const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_contact', 'adj_hinge'];
-    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || e !== 'tri_contact')
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_contact', 'vertex_contact', 'adj_hinge'];
+    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || (e !== 'tri_contact' && e !== 'vertex_contact'))
       && (path === 'fused' ? e !== 'adj_lambda' && e !== 'adj_gather' && e !== 'adj_hinge' : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
@@ -338,7 +339,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.run(pass, 'grid_scan', 0, bufs, this.batch);
     this.run(pass, 'grid_scatter', 0, bufs, this.vertexGroups);
     this.run(pass, 'grid_sort', 0, bufs, Math.ceil((hashSize(this.model.n) * this.batch) / WG));
-    if (sc.triangles) this.run(pass, 'grid_reach', 0, bufs, this.triGroups);
+    if (sc.triangles) this.run(pass, 'grid_reach', 0, bufs, this.vertexGroups);
   }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
@@ -356,7 +357,10 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (this.elemForces) {
       out.push(['tri_elements', (pass) => this.run(pass, 'tri_elements', step, bufs, this.triGroups)]);
       out.push(['hinge_elements', (pass) => this.run(pass, 'hinge_elements', step, bufs, this.hingeGroups)]);
-      if (this.model.selfContact?.triangles) out.push(['tri_contact', (pass) => this.run(pass, 'tri_contact', step, bufs, this.triGroups)]);
+      if (this.model.selfContact?.triangles) {
+        out.push(['tri_contact', (pass) => this.run(pass, 'tri_contact', step, bufs, this.triGroups)]);
+        out.push(['vertex_contact', (pass) => this.run(pass, 'vertex_contact', step, bufs, this.vertexGroups)]);
+      }
     }
     out.push(['step', (pass) => this.run(pass, 'step', step, bufs, this.vertexGroups)]);
     if (this.model.plastic) out.push(['plastic', (pass) => this.run(pass, 'plastic', step, bufs, this.hingeGroups)]);

@@ -65,6 +65,11 @@ fn vt_pair_jvp(b: u32, pv: u32, x: vec3<f32>, t: TriRec, xs: array<vec3<f32>, 3>
   return array<vec3<f32>, 4>(FAULT * fp.d, FAULT * (-fp.d - fb.d - fc.d), FAULT * fb.d, FAULT * fc.d);
 }
 
+/** Vertex i's vertex side, recomputed (the forward's vertex_contact pass stored it). */
+fn contact_vertex_force(b: u32, i: u32, x: vec3<f32>, skipped: ptr<function, u32>) -> vec3<f32> {
+  return vt_vertex_side(b, i, x, false, skipped);
+}
+
 /** A triangle corner's contact force at adjacency entry e, recomputed from x (the forward read it from ef). */
 fn contact_corner_force(b: u32, e: u32) -> vec3<f32> {
   let a = adj_entry(e);

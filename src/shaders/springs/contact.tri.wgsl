@@ -7,7 +7,7 @@
 // an edge or a corner counts once per triangle sharing it.
 // Two gathers find the pairs from the one grid, with the same tests, so they agree:
 //  the vertex side: p visits the vertices within h + reach of it (reach: the longest edge from a
-//   triangle's corner 0, grid_reach) and the triangles whose corner 0 they are;
+//   triangle's anchor corner, grid_reach) and the triangles anchored at them (model.ts contactLists);
 //  the triangle side: a triangle visits the vertices in the cells of its box grown by h, and writes
 //   its corners' sums into their adjacency entries (contact.elements.wgsl), which each vertex adds.
 
@@ -97,16 +97,15 @@ fn vt_vertex_side(b: u32, i: u32, x: vec3<f32>, jvp: bool, skipped: ptr<function
         for (var e = r.x; e < r.y; e++) {
           let j = grid[e];
           if (!in_cell(x_at(b, j), c)) { continue; }
-          let range = vadj(j);
-          for (var ee = range.x; ee < range.y; ee++) {
-            let a = adj_entry(ee);
-            if (a.kind != 1u || a.slot != 0u) { continue; }
-            let t = tri_rec(a.k);
+          let last = model[p.anchor_off + j + 1u];
+          for (var ee = model[p.anchor_off + j]; ee < last; ee++) {
+            let k = model[ee];
+            let t = tri_rec(k);
             if (any(t.v == vec3<u32>(i))) { continue; }
             let xs = tri_xs(b, t);
             let pt = pt_tri(x, xs[0], xs[1], xs[2]);
             let d = x - pt.q;
-            if (dot(d, d) >= p.sc_thick * p.sc_thick || excluded(i, a.k)) { continue; }
+            if (dot(d, d) >= p.sc_thick * p.sc_thick || excluded(i, k)) { continue; }
             if (jvp) { f += vt_pair_jvp(b, i, x, t, xs, pt.region)[0]; } else { f += vt_force(x, pt.q); }
           }
         }
@@ -161,7 +160,7 @@ fn vt_triangle_side(b: u32, k: u32, jvp: bool, skipped: ptr<function, u32>) -> a
 
 /** Vertex i's vertex-triangle force: its vertex side, then its triangles' corner sums in adjacency order. */
 fn vt_contact(b: u32, i: u32, x: vec3<f32>, skipped: ptr<function, u32>) -> vec3<f32> {
-  var f = vt_vertex_side(b, i, x, false, skipped);
+  var f = contact_vertex_force(b, i, x, skipped);
   let range = vadj(i);
   for (var e = range.x; e < range.y; e++) {
     if (adj_entry(e).kind == 1u) { f += contact_corner_force(b, e); }

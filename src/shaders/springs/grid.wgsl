@@ -1,7 +1,7 @@
 // The self-contact grid of copy b, rebuilt from s_in every step (and again in its adjoint):
 // grid[b * grid_stride + ...] = [hash_size] counts, [hash_size + 1] bucket starts, [n] vertices
 // by bucket, [1] the triangles' reach (3D vertex-triangle contact: the longest edge from a
-// triangle's corner 0, f32 bits). Counts are integer atomics (order-free).
+// triangle's anchor corner, model.ts contactLists; f32 bits). Counts are integer atomics (order-free).
 // count: counts[h] += 1 per vertex; scan: starts = exclusive prefix sums (one workgroup per copy);
 // scatter: slot = --counts[h], which also leaves the counts at zero for the next step; the order
 // the atomics gave a bucket is not fixed, so sort: each bucket by vertex index (one lane per
@@ -93,12 +93,15 @@ const TRI_WORDS_G: u32 = 12u; // model.wgsl TRI_WORDS (the grid module does not 
 @compute @workgroup_size(64)
 fn grid_reach(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = gid.x;
-  if (gi >= p.n_tris * p.batch) { return; }
-  let b = gi / p.n_tris;
-  let k = gi - b * p.n_tris;
-  let o = p.tri_off + k * TRI_WORDS_G;
-  let x0 = grid_x(b, model[o]);
-  let r = max(length(grid_x(b, model[o + 1u]) - x0), length(grid_x(b, model[o + 2u]) - x0));
+  if (gi >= p.n * p.batch) { return; }
+  let b = gi / p.n;
+  let j = gi - b * p.n;
+  let xj = grid_x(b, j);
+  var r = 0.0;
+  for (var e = model[p.anchor_off + j]; e < model[p.anchor_off + j + 1u]; e++) {
+    let o = p.tri_off + model[e] * TRI_WORDS_G;
+    for (var c = 0u; c < 3u; c++) { r = max(r, length(grid_x(b, model[o + c]) - xj)); }
+  }
   // a NaN or infinite reach is the step's blow-up check's business; the search caps its span (contact.tri.wgsl)
-  if (r >= 0.0 && r < 3.0e38) { atomicMax(&grid[b * p.grid_stride + 2u * p.hash_size + 1u + p.n], bitcast<u32>(r)); }
+  if (r > 0.0 && r < 3.0e38) { atomicMax(&grid[b * p.grid_stride + 2u * p.hash_size + 1u + p.n], bitcast<u32>(r)); }
 }

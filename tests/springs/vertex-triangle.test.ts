@@ -155,3 +155,18 @@ test('a crowded cloud (about 40 neighbours a vertex) gives the same bytes every 
   expect(minNb).toBeGreaterThan(16);
   expect(maxErr).toBeLessThan(1e-4 * scale);
 });
+
+test('a triangle stretched past the search\'s 8 cells is reported with its step, not searched', async () => {
+  const base = patchAndPoints(14, 4), x0 = base.vertices.x.slice(0, 3);
+  // the gripper holds vertex 0 where it is (row 0), then carries it 3 away (row 1 on)
+  const scene = { ...base, grippers: [{ name: 'yank', vertices: [0], position: [x0, [x0[0] + 3, x0[1], x0[2]]] }] };
+  const sim = await SpringSim.create(gpu, scene);
+  const r = new Rollout(sim, 4, 'full');
+  const s = await r.forward();
+  r.destroy();
+  sim.destroy();
+  // step 1 carries vertex 0 away; from step 2 its triangles (and every vertex side: the reach) are too wide
+  expect(s.contactSkippedStep).toBe(2);
+  expect(s.contactSkipped).toBeGreaterThan(0);
+  expect(sim.describeStatus(s)).toContain('self-contact searches left out from step 2');
+});

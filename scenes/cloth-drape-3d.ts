@@ -1,12 +1,16 @@
 // A square cloth (32 x 32 quads) dropped flat onto a sphere: it drapes over it and its corners
 // fall towards the floor. Membrane StVK, light bending, soft contact with the sphere and the floor.
 import type { SpringScene } from '../src/springs/scene';
+import type { BuildOptions, ResolutionSpec } from './index';
 import { clothGrid } from './spring-builders';
 
 export const description = 'a 32 x 32 cloth dropped onto a sphere, draping over it (3D thin shell)';
 
-export function build(): SpringScene {
-  const n = 32;
+/** Quads per side (the page's resolution knob). */
+export const resolution: ResolutionSpec = { label: 'quads per side', default: 32, min: 8, max: 48 };
+
+export function build(o: BuildOptions = {}): SpringScene {
+  const n = o.resolution ?? resolution.default;
   const mesh = clothGrid({ nx: n, ny: n, size: [1, 1], origin: [0.1, 0.8, 0.1], plane: 'xz', density: 0.2 });
   return {
     kind: 'shell', name: 'cloth-drape-3d', description, dim: 3, dt: 5e-4, steps: 1600, gravity: [0, -9.8, 0], damping: 0.5, extent: [1.2, 1, 1.2],

@@ -3,6 +3,7 @@
 import type { Scene } from '../src/simulators';
 import type { MpmScene } from '../src/mpm/scene';
 import { validateScene } from '../src/mpm/validate';
+import { sceneError, show } from '../src/core/scene-error';
 import * as damBreak2d from './dam-break-2d';
 import * as damBreak3d from './dam-break-3d';
 import * as jellyDrop2d from './jelly-drop-2d';
@@ -25,6 +26,22 @@ import * as paperCrease3d from './paper-crease-3d';
 export interface SceneModule {
   description: string;
   build(): Scene;
+  /** The scene's resolution knob, where its builder takes one: build({ resolution }). */
+  resolution?: ResolutionSpec;
+}
+
+/** What a builder with a resolution knob takes. */
+export interface BuildOptions {
+  resolution?: number;
+}
+
+/** A builder's resolution knob: an integer in [min, max], what it means, and the scene's own value. */
+export interface ResolutionSpec {
+  /** For people: 'particles per cell (per axis)', 'quads per side'. */
+  label: string;
+  default: number;
+  min: number;
+  max: number;
 }
 
 const registry: Record<string, SceneModule> = {
@@ -56,12 +73,29 @@ export const defaultScene = 'mpm-walker-2d';
 export const sceneList: { name: string; description: string }[] =
   sceneNames.map((name) => ({ name, description: registry[name].description }));
 
-/** Builds (and validates) a registered scene; throws for an unknown name, listing the known ones. */
-export function buildScene(name: string): Scene {
+/**
+ * Builds (and validates) a registered scene; throws for an unknown name, listing the known ones, and
+ * a SceneError for a resolution the scene has no knob for or out of its range.
+ */
+export function buildScene(name: string, o: BuildOptions = {}): Scene {
   if (!Object.hasOwn(registry, name)) {
     throw new Error(`unknown scene ${JSON.stringify(name)}: known scenes are ${sceneNames.join(', ')}`);
   }
-  return validateScene(registry[name].build()) as Scene;
+  const m = registry[name];
+  if (o.resolution === undefined) return validateScene(m.build()) as Scene;
+  const r = m.resolution;
+  if (!r) throw sceneError('resolution', show(o.resolution), `cannot be set: ${name} has no resolution knob`, 'none');
+  if (!(Number.isInteger(o.resolution) && o.resolution >= r.min && o.resolution <= r.max)) {
+    throw sceneError('resolution', show(o.resolution), 'is out of range', `integers in [${r.min}, ${r.max}] (${r.label})`);
+  }
+  // a module that exports `resolution` builds from BuildOptions (the registry's type cannot say so:
+  // builders take options of their own, cloth-fold-3d's track)
+  return validateScene((m.build as (b: BuildOptions) => Scene)({ resolution: o.resolution })) as Scene;
+}
+
+/** The resolution knob of a registered scene, or null. */
+export function sceneResolution(name: string): ResolutionSpec | null {
+  return Object.hasOwn(registry, name) ? registry[name].resolution ?? null : null;
 }
 
 /** buildScene for a scene that must be an MPM scene (tests and tools that read particles). */

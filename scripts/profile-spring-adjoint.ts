@@ -1,11 +1,13 @@
 // Where a small spring system's step adjoint spends its time: each of its dispatches timed alone
 // on the wall clock, N of them per command buffer, against the forward step.
 //
-//   npx vite-node scripts/profile-spring-adjoint.ts [scene = spring-robot-2d] [N = 2048] [batch = 1]
+//   npx vite-node scripts/profile-spring-adjoint.ts [scene = spring-robot-2d | cloth-<n>] [N = 2048] [batch = 1]
+// cloth-<n> is bench springs' n x n cloth (scenes/bench-scenes.ts benchCloth); it runs the split path only.
 import './v8-flags';
 import { requestGpu } from '../src/gpu/device';
 import { SpringSim } from '../src/springs/simulator';
 import { buildScene } from '../scenes/index';
+import { benchCloth } from '../scenes/bench-scenes';
 import type { SpringScene } from '../src/springs/scene';
 import { timed } from '../src/bench/timing';
 
@@ -13,9 +15,11 @@ const name = process.argv[2] ?? 'spring-robot-2d';
 const N = Number(process.argv[3] ?? 2048);
 const batch = Number(process.argv[4] ?? 1);
 const gpu = await requestGpu();
-const scene = buildScene(name) as SpringScene;
-const sims = { split: await SpringSim.create(gpu, scene, { adjoint: 'split', batch }), fused: await SpringSim.create(gpu, scene, { adjoint: 'auto', batch }) };
-const perSubmit = 64;
+const cloth = /^cloth-(\d+)$/.exec(name);
+const scene = cloth ? benchCloth(Number(cloth[1])) : (buildScene(name) as SpringScene);
+const split = await SpringSim.create(gpu, scene, { adjoint: 'split', batch });
+const sims: Record<string, SpringSim> = cloth ? { split } : { split, fused: await SpringSim.create(gpu, scene, { adjoint: 'auto', batch }) };
+const perSubmit = Math.min(64, N);
 async function time(sim: SpringSim, body: (pass: GPUComputePassEncoder, k: number) => void): Promise<number> {
   let best = Infinity;
   for (let r = 0; r < 4; r++) {

@@ -22,6 +22,8 @@ export interface CreateOptions {
   cache?: PipelineCache;
   /** Mass-spring and shell scenes: which step adjoint runs (SpringSim's AdjointPath; default auto). */
   adjoint?: AdjointPath;
+  /** MPM scenes: steps between particle sorts (MpmSim; 0 or absent: never). */
+  sortEvery?: number;
 }
 
 interface Family {
@@ -57,6 +59,8 @@ export function sceneKind(scene: Scene): SceneKind {
  * simulator wrapped in the controller (src/control/controlled-sim.ts), which drives its actuation.
  */
 export async function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptions = {}): Promise<Simulator> {
+  if (opts.sortEvery && sceneKind(scene) !== 'mpm') throw new RangeError(`sortEvery = ${opts.sortEvery}: allowed 0 for a ${sceneKind(scene)} scene (only MPM particles are sorted)`);
+  if (opts.sortEvery && scene.controller) throw new RangeError(`sortEvery = ${opts.sortEvery}: allowed 0 for a scene with a controller (its features read the particles in the scene's order: not yet sorted)`);
   const sim = await families[sceneKind(scene)].create(gpu, scene, opts);
   return scene.controller ? ControlledSim.create(sim, scene.controller, { dt: scene.dt, steps: scene.steps }) : sim;
 }

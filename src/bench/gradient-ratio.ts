@@ -24,7 +24,7 @@ export interface GradientRatio {
 
 /** The second simulator the forward rollout runs on (reuse it across measurements of one scene). */
 export function forwardTwin(sim: MpmSim): Promise<MpmSim> {
-  return MpmSim.create(sim.gpu, sim.scene, { cache: sim.cache });
+  return MpmSim.create(sim.gpu, sim.scene, { cache: sim.cache, sortEvery: sim.sortEvery });
 }
 
 /**

@@ -45,10 +45,12 @@ export interface BenchRow {
   /** Checkpointed over full-tape state bytes for T steps. */
   checkpointMemoryRatio: number;
   horizon: number;
+  /** Steps between particle sorts (MpmSim's sortEvery; 0: none). */
+  sortEvery: number;
 }
 
-export async function benchScene(gpu: GpuContext, scene: MpmScene, material: string, o: { horizon: number; stepSamples: number }): Promise<BenchRow> {
-  const sim = await MpmSim.create(gpu, { ...scene, steps: o.horizon });
+export async function benchScene(gpu: GpuContext, scene: MpmScene, material: string, o: { horizon: number; stepSamples: number; sortEvery?: number }): Promise<BenchRow> {
+  const sim = await MpmSim.create(gpu, { ...scene, steps: o.horizon }, { sortEvery: o.sortEvery });
   const T = o.horizon;
   sim.ensureSteps(Math.max(T, o.stepSamples) + 1);
   const n = o.stepSamples;
@@ -131,6 +133,7 @@ export async function benchScene(gpu: GpuContext, scene: MpmScene, material: str
       gradientForwardRatio: median(ratios),
       checkpointMemoryRatio: memory.ratio,
       horizon: T,
+      sortEvery: sim.sortEvery,
     };
   } finally {
     for (const x of [a, b, ga, gb]) x.destroy();

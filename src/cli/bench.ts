@@ -8,7 +8,7 @@ import { benchCases, springBenchCases } from '../../scenes/bench-scenes';
 import { benchSprings, type SpringBenchRow } from '../bench/springs';
 import type { AdjointPath } from '../springs/simulator';
 
-export async function bench(o: { json: boolean; quick: boolean; only?: string }): Promise<number> {
+export async function bench(o: { json: boolean; quick: boolean; only?: string; sortEvery?: number }): Promise<number> {
   // GPU timestamps, where the adapter has them, time the step adjoint against the step (src/bench/mpm.ts)
   const gpu = await requestGpu({ optionalFeatures: ['timestamp-query'] });
   const rows: BenchRow[] = [];
@@ -16,7 +16,7 @@ export async function bench(o: { json: boolean; quick: boolean; only?: string })
     console.log(`adapter: ${gpu.adapterName}`);
     const cases = benchCases().filter((c) => !o.only || c.label.includes(o.only));
     for (const c of cases) {
-      const row = await benchScene(gpu, c.scene, c.material, { horizon: o.quick ? 100 : 1000, stepSamples: o.quick ? 10 : 100 });
+      const row = await benchScene(gpu, c.scene, c.material, { horizon: o.quick ? 100 : 1000, stepSamples: o.quick ? 10 : 100, sortEvery: o.sortEvery });
       rows.push(row);
       const M = (x: number) => (x / 1e6).toFixed(2).padStart(5);
       // wall clock over the whole T-step rollout first (what a user's rollout sees), then the
@@ -25,7 +25,7 @@ export async function bench(o: { json: boolean; quick: boolean; only?: string })
         + `  wall clock, T=${row.horizon}: forward ${M(row.wallRolloutParticleStepsPerSec)} M particle-steps/s, gradient ${M(row.wallGradientParticleStepsPerSec)} M`
         + `  |  ${row.forwardStepsPerSec.toFixed(1)} steps/s from the initial state (${M(row.particleStepsPerSec)} M), rollout ${M(row.rolloutParticleStepsPerSec)} M (GPU clock where timed)`
         + `  backward/forward ${row.backwardForwardRatio.toFixed(2)}  gradient/forward ${row.gradientForwardRatio.toFixed(2)}`
-        + `  checkpoint memory ${(100 * row.checkpointMemoryRatio).toFixed(1)}%`);
+        + `  checkpoint memory ${(100 * row.checkpointMemoryRatio).toFixed(1)}%${row.sortEvery ? `  (sorted every ${row.sortEvery} steps)` : ''}`);
     }
   } finally {
     gpu.destroy();

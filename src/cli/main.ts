@@ -35,7 +35,7 @@ const HELP = `torsion: differentiable MLS-MPM on WebGPU
   torsion mpc <scene> [--out DIR] [--json]  model-predictive control: re-plan every few steps to chase the scene's moving goal
   torsion gradcheck <scene> [--seed S] [--steps N] [--json]
                                           adjoint vs float64 finite differences, every parameter kind
-  torsion bench mpm [--json] [--quick] [--only TEXT]
+  torsion bench mpm [--json] [--quick] [--only TEXT] [--sort-every K]
   torsion bench springs [--json] [--quick] [--only TEXT] [--adjoint auto|split|fused]
   torsion bench batch [--json] [--quick] [--adjoint auto|split|fused]
                                           B = 1, 8, 32, 128 copies of the 2D spring walker in the same dispatches
@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
         lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
         checkpoint: { type: 'string' }, params: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         iters: { type: 'string' }, optimizer: { type: 'string' }, batch: { type: 'string' }, resume: { type: 'string' }, clip: { type: 'string' }, normalize: { type: 'boolean' }, sigma: { type: 'string' }, window: { type: 'string' },
-        adjoint: { type: 'string' }, port: { type: 'string' },
+        adjoint: { type: 'string' }, port: { type: 'string' }, 'sort-every': { type: 'string' },
       },
     });
     // `torsion <command> --help` prints the help and runs nothing
@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
         if (sceneArg === 'springs') return await benchSpringsCmd({ json: !!a.json, quick: !!a.quick, only: a.only, adjoint: adjointArg(a.adjoint) });
         if (sceneArg === 'batch') return await benchBatchCmd({ json: !!a.json, quick: !!a.quick, adjoint: adjointArg(a.adjoint) });
         if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm', 'bench springs' or 'bench batch'`);
-        return await bench({ json: !!a.json, quick: !!a.quick, only: a.only });
+        return await bench({ json: !!a.json, quick: !!a.quick, only: a.only, sortEvery: a['sort-every'] !== undefined ? intArg(a['sort-every'], 'sort-every', 0, 0, 1_000_000) : undefined });
       case 'view':
         return await view(sceneArg, intArg(a.port, 'port', 5173, 0, 65535));
       case 'export': {

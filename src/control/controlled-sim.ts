@@ -175,6 +175,8 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
 
   /** Wraps `inner` (which must have actuation channels) with the controller `spec` (validated: controller.ts). */
   static async create<S extends SimStatus>(inner: Simulator<S>, spec: ControllerSpec, o: ControlledOptions): Promise<ControlledSim<S>> {
+    // its features and their adjoint read items in the user's order (massFraction, com0)
+    if (inner.itemOrder) throw new RangeError(`controller: the ${inner.kind} simulator reorders its items (sortEvery): allowed sortEvery = 0 with a controller`);
     const act = inner.actuationTarget?.() ?? null;
     if (!act) throw new Error(`controller: the ${inner.kind} simulator has no actuation channels to drive`);
     const lay = controllerLayout(spec, { dim: inner.dim, channels: act.channels, dt: o.dt, duration: o.steps * o.dt });

@@ -17,24 +17,31 @@ export async function recordFrames(sim: Simulator, steps: number, every: number,
   const dev = sim.device;
   sim.ensureSteps(steps);
   const bufs = [sim.createState('a', state0), sim.createState('b')];
+  // a simulator that reorders its items (Simulator.itemOrder): states read in the user's order
+  const order = sim.itemOrder;
+  const user = order ? sim.createState('user') : null;
+  if (user) bufs.push(user);
   try {
     const frames: Float32Array[] = [positionsOf(state0, sim.state, sim.dim, sim.batch)];
     sim.resetStatus();
     let cur = 0;
+    const readable = (t: number) => (order && !order.isUserOrder(t) ? user! : bufs[cur]);
     for (let t = 0; t < steps; t += every) {
       const enc = dev.createCommandEncoder({ label: 'run' });
       const pass = enc.beginComputePass();
-      for (let s = t; s < Math.min(steps, t + every); s++) {
+      const end = Math.min(steps, t + every);
+      for (let s = t; s < end; s++) {
         sim.encodeStep(pass, bufs[cur], bufs[1 - cur], s);
         cur = 1 - cur;
       }
+      if (order && !order.isUserOrder(end)) order.encodeToUser(pass, bufs[cur], user!, end);
       pass.end();
       dev.queue.submit([enc.finish()]);
-      frames.push(positionsOf(await readF32(dev, bufs[cur]), sim.state, sim.dim, sim.batch));
+      frames.push(positionsOf(await readF32(dev, readable(end)), sim.state, sim.dim, sim.batch));
       onStep?.(Math.min(steps, t + every));
     }
     const status = await sim.readStatus();
-    return { frames, final: await readF32(dev, bufs[cur]), status };
+    return { frames, final: await readF32(dev, readable(steps)), status };
   } finally {
     for (const b of bufs) b.destroy();
   }

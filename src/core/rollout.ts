@@ -10,6 +10,10 @@
 // whose input buffer holds anything else. A buffer overwritten by a later step can't be read as
 // if it were the old state.
 //
+// A simulator that reorders its items (Simulator.itemOrder: MPM's particle sort) keeps its tape's
+// states in its own order; the rollout converts at its API (final, kept states, gFinal, a loss's
+// injected gradients), so a user only ever sees the user's order.
+//
 // It knows simulators only through the Simulator interface (simulator.ts); how its submits are
 // paced and observed is its queue's business (RolloutQueue), so a benchmark wraps the queue
 // rather than reaching into the tape.
@@ -127,6 +131,9 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   queue: RolloutQueue;
   /** States the forward copied aside (its keep option), by step. */
   private readonly keptStates = new Map<number, GPUBuffer>();
+  /** Where the simulator reorders its items: the final state in the user's order, and a scratch gradient. */
+  private finalUser: Slot | null = null;
+  private injectScratch: GPUBuffer | null = null;
 
   constructor(readonly sim: S, readonly steps: number, mode: CheckpointMode = 'auto') {
     this.schedule = planCheckpoints(steps, mode);
@@ -138,6 +145,12 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   }
 
   private get full(): boolean { return this.schedule.mode === 'full'; }
+
+  /** Whether some state of this rollout is not in the user's order (the simulator reorders items). */
+  private get reorders(): boolean {
+    const o = this.sim.itemOrder;
+    return !!o && !o.isUserOrder(this.steps);
+  }
 
   private passDesc(label: string): GPUComputePassDescriptor {
     return this.queue.pass(label);
@@ -152,6 +165,10 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
    * states, so asking for it then is an error rather than a silently different state.
    */
   get final(): Slot {
+    if (this.finalUser) {
+      if (this.finalUser.holds !== this.steps) throw new Error('tape: no final state: run forward first');
+      return this.finalUser;
+    }
     const s = this.slots[this.full ? this.steps : this.schedule.starts.length];
     if (s.holds !== this.steps) throw new Error(`tape: the final state (step ${this.steps}) is gone (its slot holds step ${s.holds}); read it after forward, before backward`);
     return s;
@@ -192,15 +209,18 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     const stateBytes = this.sim.stateBytes;
     const storedStates = this.slots.length;
     const fullStates = this.steps + 1;
+    // a reordering simulator's order records and scratch, and the user-order final state
+    const extra = this.reorders ? this.sim.itemOrder!.bytes() + stateBytes : 0;
+    const tapeBytes = storedStates * stateBytes + extra;
     return {
       mode: this.schedule.mode,
       segments: this.schedule.starts.length,
       segmentLength: Math.max(...this.schedule.lengths),
       storedStates,
       stateBytes,
-      tapeBytes: storedStates * stateBytes,
+      tapeBytes,
       fullTapeBytes: fullStates * stateBytes,
-      ratio: storedStates / fullStates,
+      ratio: tapeBytes / (fullStates * stateBytes),
     };
   }
 
@@ -231,7 +251,15 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     const { starts } = this.schedule;
     let cur = s0;
     let seg = 0;
-    const copyAside = (enc: GPUCommandEncoder, t: number, from: GPUBuffer) => enc.copyBufferToBuffer(from, 0, this.keptStates.get(t)!, 0, sim.stateBytes);
+    const order = sim.itemOrder;
+    const copyAside = (enc: GPUCommandEncoder, t: number, from: GPUBuffer, to = this.keptStates.get(t)!) => {
+      if (!order || order.isUserOrder(t)) return enc.copyBufferToBuffer(from, 0, to, 0, sim.stateBytes);
+      const p = enc.beginComputePass(this.passDesc('rollout.to_user'));
+      order.encodeToUser(p, from, to, t);
+      p.end();
+    };
+    if (this.reorders && !this.finalUser) this.finalUser = { buf: sim.createState('final'), holds: -1 };
+    if (this.finalUser) this.finalUser.holds = -1;
     for (let t0 = 0; t0 < this.steps; t0 += this.stepsPerSubmit) {
       const enc = sim.device.createCommandEncoder({ label: 'rollout.forward' });
       if (t0 === 0 && keep.has(0)) copyAside(enc, 0, s0.buf);
@@ -249,6 +277,10 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
         }
       }
       pass.end();
+      if (this.finalUser && t0 + this.stepsPerSubmit >= this.steps) {
+        copyAside(enc, this.steps, cur.buf, this.finalUser.buf);
+        this.finalUser.holds = this.steps;
+      }
       this.submit(enc, { steps: Math.min(this.steps, t0 + this.stepsPerSubmit) - t0, adjoints: 0 });
     }
     await this.queue.idle();
@@ -275,8 +307,12 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     return b;
   }
 
-  /** The state buffer holding step t, if the tape still has it. */
+  /**
+   * The state buffer holding step t, if the tape still has it in the user's order (a simulator
+   * that reorders its items holds later states in its own: null; use final or keep).
+   */
   stateAt(t: number): GPUBuffer | null {
+    if (this.sim.itemOrder && !this.sim.itemOrder.isUserOrder(t)) return null;
     return this.slots.find((s) => s.holds === t)?.buf ?? null;
   }
 
@@ -305,7 +341,15 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     const add = inject.size ? await this.addKernel() : null;
     let enc = dev.createCommandEncoder({ label: 'rollout.backward' });
     sim.clearAdjoint(enc);
-    enc.copyBufferToBuffer(gFinal, 0, gA, 0, sim.stateBytes);
+    // dL/d(state) comes in the user's order; the tape's states may be in the simulator's
+    const order = sim.itemOrder;
+    if (!order || order.isUserOrder(this.steps)) enc.copyBufferToBuffer(gFinal, 0, gA, 0, sim.stateBytes);
+    else {
+      const p = enc.beginComputePass(this.passDesc('rollout.from_user'));
+      order.encodeFromUser(p, gFinal, gA, this.steps);
+      p.end();
+    }
+    if (order && [...inject.keys()].some((t) => !order.isUserOrder(t))) this.injectScratch ??= sim.createState('inject');
     let gOut = gA;
     let gIn = gB;
     let encoded = 0;
@@ -353,7 +397,11 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
         [gOut, gIn] = [gIn, gOut];
         adjoints++;
         const g = inject.get(t);
-        if (g) this.encodeAdd(pass, add!, g, gOut);
+        if (g && (!order || order.isUserOrder(t))) this.encodeAdd(pass, add!, g, gOut);
+        else if (g) {
+          order!.encodeFromUser(pass, g, this.injectScratch!, t);
+          this.encodeAdd(pass, add!, this.injectScratch!, gOut);
+        }
         if (o.inspect) {
           pass.end();
           this.submit(enc, { steps, adjoints });
@@ -405,5 +453,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     for (const s of this.slots) s.buf.destroy();
     for (const g of this.grads) g.destroy();
     for (const b of this.keptStates.values()) b.destroy();
+    this.finalUser?.buf.destroy();
+    this.injectScratch?.destroy();
   }
 }

@@ -82,7 +82,11 @@ export interface SimStatus {
   badStep: number | null;
 }
 
-/** Buffers of one step adjoint: dL/d(state at step + 1) in gOut, dL/d(state at step) out to gIn. */
+/**
+ * Buffers of one step adjoint: dL/d(state at step + 1) in gOut, dL/d(state at step) out to gIn. A
+ * simulator may use gOut as scratch once it has read it (MPM does where the step sorts): a caller
+ * must not expect it to survive the call.
+ */
 export interface StepAdjointIO {
   sIn: GPUBuffer;
   sOut: GPUBuffer;
@@ -91,6 +95,23 @@ export interface StepAdjointIO {
   step: number;
   /** The state at step - 1 where the tape still holds it (null otherwise): a simulator may use it. */
   sPrev: GPUBuffer | null;
+}
+
+/**
+ * A simulator that reorders its items during a rollout (MPM's particle sort, sortEvery): the state
+ * after t steps holds them in an order of its own, not the user's (state 0 is always the user's).
+ * Rollout and recordFrames convert at every boundary a user sees: states read or kept, dL/d(state)
+ * handed in. Records are moved whole (all fields of an item), batch copies each by their own order.
+ */
+export interface ItemOrder {
+  /** Whether the state after t steps holds its items in the user's order. */
+  isUserOrder(t: number): boolean;
+  /** dst = src (the state after t steps, or dL/d it, as the simulator holds it) in the user's order; src and dst differ. */
+  encodeToUser(pass: GPUComputePassEncoder, src: GPUBuffer, dst: GPUBuffer, t: number): void;
+  /** dst = src (in the user's order) in the simulator's order of the state after t steps; src and dst differ. */
+  encodeFromUser(pass: GPUComputePassEncoder, src: GPUBuffer, dst: GPUBuffer, t: number): void;
+  /** Bytes the reordering keeps (its order records, scratch states), for the tape's memory account. */
+  bytes(): number;
 }
 
 export interface Simulator<Status extends SimStatus = SimStatus> {
@@ -150,6 +171,8 @@ export interface Simulator<Status extends SimStatus = SimStatus> {
   actuationTarget?(): ActuationTarget | null;
   /** For viewers, besides positions: [items] pairs of f32 (group index, volume) to colour and size each item. */
   readonly itemAttributes: GPUBuffer;
+  /** Present where the simulator reorders its items during a rollout (see ItemOrder). */
+  readonly itemOrder?: ItemOrder;
   /** The domain's size per axis (a viewer fits its camera to it). */
   readonly extent: number[];
   /** Items of a group (or all with group undefined): their index range and the weights (masses) a centre of mass uses. */

@@ -20,11 +20,13 @@ const TOL = 1e-2;
 export interface MpmSubjectOptions {
   /** Reference worker processes; 0 runs the reference in this process (slow: see reference/worker.ts). */
   workers?: number;
+  /** MpmSim's particle sort (steps between sorts; default 0: none): the reference never sorts. */
+  sortEvery?: number;
 }
 
 /** The gradient-check subject of one scene (batch 1); destroy() frees its GPU buffers and workers. */
 export async function mpmGradcheckSubject(gpu: GpuContext, scene: MpmScene, o: MpmSubjectOptions = {}): Promise<GradcheckSubject> {
-  const sim = await MpmSim.create(gpu, scene);
+  const sim = await MpmSim.create(gpu, scene, { sortEvery: o.sortEvery });
   const model = refModel(sim.packed, 0);
   // the workers load while the GPU runs the adjoint
   const workers = o.workers ?? defaultWorkers();

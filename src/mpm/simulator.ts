@@ -2,7 +2,7 @@
 // scratch buffers and encodes the stages into a compute pass. It never submits: the caller
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
-import type { ActuationTarget, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
+import type { ActuationTarget, ItemOrder, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
 import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
@@ -13,6 +13,7 @@ import { GROUP_CTRL, PARTICLE_WG, STEP_INFO } from './records';
 import { packTargeted, Reducer, targetLayers, type TargetedSegment } from '../gpu/reduce';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import { scatterRun } from '../shaders/compose';
+import { ParticleSorter } from './sort';
 
 /** Workgroup size of the particle and scatter kernels, and the side of the node kernels' 8 x 8. */
 const WG = PARTICLE_WG;
@@ -118,6 +119,27 @@ interface AdjointBuffers {
 /** Targeted segments (packTargeted) whose outputs are distinct, for one dispatch. */
 interface SegmentLayer { buffer: GPUBuffer; count: number }
 
+/** Refuses a sortEvery that is not an integer >= 0, naming the field, the value and the range. */
+export function checkSortEvery(sortEvery: number): void {
+  if (!(Number.isInteger(sortEvery) && sortEvery >= 0)) {
+    throw new RangeError(`sortEvery = ${sortEvery}: allowed an integer >= 0 (steps between particle sorts; 0: never sort)`);
+  }
+}
+
+/**
+ * The particle sort of a simulator with sortEvery = k > 0 (docs/design.md, "Particle order"): step
+ * t sorts its input first where k divides t, and reads it in sort e = floor(t / k)'s order, whose
+ * scene indices orders[e] holds ([B][N] u32: p2g, g2p and their adjoints read each particle's model
+ * record through it). The state the step writes (step t + 1's input) stays in that order.
+ */
+interface SortState {
+  every: number;
+  sorter: ParticleSorter;
+  orders: GPUBuffer[];
+  /** A sort step's input in its sorted order. */
+  sorted: GPUBuffer;
+}
+
 export class MpmSim implements Simulator<MpmStatus> {
   readonly kind = 'mpm';
   readonly device: GPUDevice;
@@ -147,6 +169,13 @@ export class MpmSim implements Simulator<MpmStatus> {
   private readonly owned: GPUBuffer[] = [];
   /** Keys of this simulator's work for the GPU pacer (src/gpu/pacer.ts): a step, a step adjoint. */
   readonly workKind: { step: string; adjoint: string };
+  /** Steps between particle sorts (0: never), and the sort's buffers. */
+  readonly sortEvery: number;
+  private readonly sort: SortState | null;
+  /** Bound as `order` (model.wgsl) where no kernel reads it: unsorted kernels, grid kernels. */
+  private readonly noOrder: GPUBuffer;
+  /** The rollout's view of the particle order (core/simulator.ts), where this simulator sorts. */
+  readonly itemOrder?: ItemOrder;
 
   private constructor(
     readonly gpu: GpuContext,
@@ -158,6 +187,8 @@ export class MpmSim implements Simulator<MpmStatus> {
     private readonly maxGroups: number,
     /** Sums the per-particle and per-node control gradients into gCtrl. */
     private readonly reducer: Reducer,
+    sorter: ParticleSorter | null,
+    sortEvery: number,
   ) {
     const d = packed.dim;
     const dev = (this.device = gpu.device);
@@ -189,6 +220,18 @@ export class MpmSim implements Simulator<MpmStatus> {
     };
     this.paramValues = packed.ctrl.slice();
     this.params = mpmParamSpace(scene, packed, () => this.paramValues);
+    this.noOrder = mk('no_order', 16);
+    this.sortEvery = sorter ? sortEvery : 0;
+    this.sort = sorter ? { every: this.sortEvery, sorter, orders: [], sorted: mk('sort.sorted', this.stateBytes) } : null;
+    if (this.sort) {
+      this.ensureOrders();
+      this.itemOrder = {
+        isUserOrder: (t) => this.stateOrder(t) === null,
+        encodeToUser: (pass, src, dst, t) => this.encodeReorder(pass, 'scatter', src, dst, t),
+        encodeFromUser: (pass, src, dst, t) => this.encodeReorder(pass, 'gather', src, dst, t),
+        bytes: () => this.sortBytes(),
+      };
+    }
   }
 
   /**
@@ -199,16 +242,21 @@ export class MpmSim implements Simulator<MpmStatus> {
    * particle dispatches into several rows, as a device's real limit does a huge one's).
    */
   static async create(gpu: GpuContext, scene: MpmScene,
-    opts: { batch?: number; cache?: PipelineCache; subgroups?: boolean; limits?: Record<string, number> } = {}): Promise<MpmSim> {
+    opts: { batch?: number; cache?: PipelineCache; subgroups?: boolean; limits?: Record<string, number>; sortEvery?: number } = {}): Promise<MpmSim> {
     const limits = { ...gpu.limits };
     for (const [k, v] of Object.entries(opts.limits ?? {})) limits[k] = Math.min(v, limits[k] ?? Infinity);
+    const sortEvery = opts.sortEvery ?? 0;
+    checkSortEvery(sortEvery);
     checkDeviceLimits(scene, opts.batch ?? 1, limits);
     const packed = packMpm(scene, opts.batch ?? 1);
     const cache = opts.cache ?? new PipelineCache(gpu.device);
-    const kernels = await buildMpmKernels(cache, packed.dim, opts.subgroups === false ? null : gpu.subgroupSize);
+    const kernels = await buildMpmKernels(cache, packed.dim, opts.subgroups === false ? null : gpu.subgroupSize, sortEvery > 0);
     const reducer = new Reducer(gpu.device, cache);
     await reducer.ready();
-    return new MpmSim(gpu, scene, packed, cache, kernels, limits.maxComputeWorkgroupsPerDimension ?? 65535, reducer);
+    const sorter = sortEvery > 0
+      ? await ParticleSorter.create(gpu.device, cache, { dim: packed.dim, n: packed.n, batch: packed.batch, dx: scene.grid.dx, res: scene.grid.res })
+      : null;
+    return new MpmSim(gpu, scene, packed, cache, kernels, limits.maxComputeWorkgroupsPerDimension ?? 65535, reducer, sorter, sortEvery);
   }
 
   get batch(): number { return this.packed.batch; }
@@ -233,6 +281,49 @@ export class MpmSim implements Simulator<MpmStatus> {
     this.stepBuf = this.makeStepBuf(Math.max(n, 2 * this.stepCapacity));
     this.p2gBoundBuf = this.makeP2gBound(this.p2gBoundBuf);
     this.groups.clear();
+    this.ensureOrders();
+  }
+
+  /** One order record per sort the step table's steps can make (the ones kept: a backward may still read them). */
+  private ensureOrders(): void {
+    const s = this.sort;
+    if (!s) return;
+    const { n, batch } = this.packed;
+    while (s.orders.length < Math.ceil(this.stepCapacity / s.every)) s.orders.push(this.makeOwned(`sort.order${s.orders.length}`, batch * n * 4));
+  }
+
+  private makeOwned(label: string, bytes: number): GPUBuffer {
+    const b = createBuffer(this.device, `mpm.${label}`, bytes);
+    this.owned.push(b);
+    return b;
+  }
+
+  /** Whether step t sorts its input (sortEvery divides t). */
+  sortsAt(t: number): boolean {
+    return this.sort !== null && t >= 0 && t % this.sort.every === 0;
+  }
+
+  /** The order step t's kernels read particles in (the placeholder where nothing sorts). */
+  private stepOrder(t: number): GPUBuffer {
+    return this.sort ? this.sort.orders[Math.floor(t / this.sort.every)] : this.noOrder;
+  }
+
+  /** The order of the state after t steps from the scene's (null: the scene's own, as state 0's). */
+  private stateOrder(t: number): GPUBuffer | null {
+    return this.sort && t > 0 ? this.stepOrder(t - 1) : null;
+  }
+
+  /** dst = src (a state after t steps, or dL/d it) in the scene's order ('scatter') or back ('gather'). */
+  private encodeReorder(pass: GPUComputePassEncoder, mode: 'gather' | 'scatter', src: GPUBuffer, dst: GPUBuffer, t: number): void {
+    const order = this.stateOrder(t);
+    if (!order) throw new Error(`state ${t} is in the scene's order already: copy it`);
+    this.sort!.sorter.encodePermute(pass, mode, order, src, dst);
+  }
+
+  /** Bytes the sort keeps besides the states of a tape: its order records and a scratch state. */
+  private sortBytes(): number {
+    const s = this.sort;
+    return s ? s.orders.length * this.packed.batch * this.packed.n * 4 + this.stateBytes : 0;
   }
 
   /** A p2g_bound buffer for the step table's capacity, holding what `old` held (the records of a forward a backward may still reverse). */
@@ -253,11 +344,11 @@ export class MpmSim implements Simulator<MpmStatus> {
     return createBuffer(this.device, 'mpm.steps', data.byteLength, UNIFORM | COPY_DST, data);
   }
 
-  private bind(kernel: ComputeKernel, label: string, buffers: GPUBuffer[]): GPUBindGroup {
-    const key = `${label}:${buffers.map(idOf).join(',')}`;
+  private bind(kernel: ComputeKernel, label: string, buffers: GPUBuffer[], order: GPUBuffer): GPUBindGroup {
+    const key = `${label}:${idOf(order)}:${buffers.map(idOf).join(',')}`;
     let g = this.groups.get(key);
     if (!g) {
-      const head: BufferBinding[] = [this.paramsBuf, { buffer: this.stepBuf, offset: 0, size: 16 }, this.modelBuf, this.ctrlBuf];
+      const head: BufferBinding[] = [this.paramsBuf, { buffer: this.stepBuf, offset: 0, size: 16 }, this.modelBuf, this.ctrlBuf, order];
       g = this.cache.bindGroup(`mpm.${label}.bind`, kernel.layout, [...head, ...buffers]);
       this.groups.set(key, g);
     }
@@ -275,7 +366,9 @@ export class MpmSim implements Simulator<MpmStatus> {
   private dispatch(pass: GPUComputePassEncoder, kernel: ComputeKernel, label: string, buffers: GPUBuffer[], step: number, shape: Shape): void {
     if (step >= this.stepCapacity) throw new RangeError(`step ${step} beyond the step table (${this.stepCapacity}); call ensureSteps first`);
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, this.bind(kernel, label, buffers), [step * STEP_STRIDE]);
+    // grid kernels read no particle: they bind the placeholder, one bind group for all steps
+    const order = shape === 'nodes' ? this.noOrder : this.stepOrder(step);
+    pass.setBindGroup(0, this.bind(kernel, label, buffers, order), [step * STEP_STRIDE]);
     pass.dispatchWorkgroups(...this.workgroups(shape));
   }
 
@@ -292,11 +385,23 @@ export class MpmSim implements Simulator<MpmStatus> {
     this.dispatch(pass, this.kernels.g2p, 'g2p', [sIn, this.gridV, sOut, this.statusBuf], step, 'particles');
   }
 
-  /** One MLS-MPM step: state sIn at `step` -> state sOut at step + 1. */
+  /**
+   * One MLS-MPM step: state sIn at `step` -> state sOut at step + 1. Where the step sorts
+   * (sortsAt), it first sorts sIn into a scratch state and records the new order; sOut is in it.
+   */
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
-    this.encodeP2G(pass, sIn, step);
+    let src = sIn;
+    if (this.sort && this.sortsAt(step)) {
+      const { sorter, orders, every, sorted } = this.sort;
+      if (sIn === sorted || sOut === sorted) throw new Error('the sort\'s scratch state is not a rollout state');
+      const e = step / every;
+      sorter.encodeSort(pass, sIn, sorted);
+      sorter.encodeOrder(pass, e > 0 ? orders[e - 1] : null, orders[e]);
+      src = sorted;
+    }
+    this.encodeP2G(pass, src, step);
     this.encodeGridUpdate(pass, step);
-    this.encodeG2P(pass, sIn, sOut, step);
+    this.encodeG2P(pass, src, sOut, step);
   }
 
   get adjoint(): AdjointBuffers {
@@ -414,13 +519,24 @@ export class MpmSim implements Simulator<MpmStatus> {
    * local adjoint. Without sPrev and hint it is the standalone adjoint.
    */
   encodeStepAdjoint(pass: GPUComputePassEncoder, io: StepAdjointIO, hint?: unknown): boolean {
-    const { sIn, sOut, gOut, gIn, step, sPrev } = io;
+    const { sIn, sOut, gOut, gIn, step } = io;
     if (gIn === gOut) throw new Error('the step adjoint would overwrite its own input gradient');
-    if (hint !== true) this.encodeG2PAdjLocal(pass, sIn, sOut, gOut, step);
-    this.encodeP2GReplay(pass, sIn, step);
+    // Sorting: a sort step re-sorts its input as its forward did (the same order, bit for bit) and
+    // runs the adjoint on that; the sort's adjoint (unsort) then takes dL/d(sorted input) back to
+    // sIn's order. Nothing fuses across a sort: where step or step - 1 sorts, the state before
+    // this step is not in the order step - 1's kernels read.
+    const sorts = this.sortsAt(step);
+    const sPrev = sorts || this.sortsAt(step - 1) ? null : io.sPrev;
+    const src = sorts ? this.sort!.sorted : sIn;
+    // dL/d(sorted input) goes to gOut, which nothing reads after g2p's local adjoint (StepAdjointIO)
+    const g = sorts ? gOut : gIn;
+    if (sorts) this.sort!.sorter.encodeSort(pass, sIn, src);
+    if (hint !== true) this.encodeG2PAdjLocal(pass, src, sOut, gOut, step);
+    this.encodeP2GReplay(pass, src, step);
     this.encodeGridUpdateAdj(pass, step);
-    this.encodeP2GAdj(pass, sIn, gIn, step, sPrev);
+    this.encodeP2GAdj(pass, src, g, step, sPrev);
     this.encodeCtrlGrads(pass, step);
+    if (sorts) this.sort!.sorter.encodeUnsort(pass, g, gIn);
     return sPrev !== null;
   }
 
@@ -486,6 +602,7 @@ export class MpmSim implements Simulator<MpmStatus> {
   destroy(): void {
     for (const b of this.owned) b.destroy();
     this.reducer.destroy();
+    this.sort?.sorter.destroy();
     this.stepBuf.destroy();
     this.p2gBoundBuf.destroy();
     this.groups.clear();

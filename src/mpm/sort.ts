@@ -1,7 +1,8 @@
 // Reorders each batch copy's particles by stencil base node on the GPU, deterministically
 // (sort.wgsl: a counting sort whose buckets are then ordered by index; integer atomics only count),
 // so that p2g's runs of consecutive particles share bases again once material has mixed (issue 20).
-// Encodes into a pass; never submits. Not yet part of a rollout (docs/design.md, "Particle order").
+// Encodes into a pass; never submits. MpmSim sorts with it every sortEvery steps (docs/design.md,
+// "Particle order").
 import { createBuffer } from '../gpu/buffers';
 import type { BindingKind, ComputeKernel, PipelineCache } from '../gpu/pipeline-cache';
 import { mpmShaders } from '../shaders/index';
@@ -10,7 +11,7 @@ import { particleStride } from './layout';
 const WG = 64;
 const SCAN_WG = 256;
 const UNIFORM = 0x40;
-const BINDINGS: BindingKind[] = ['uniform', 'read', 'rw', 'rw', 'rw', 'rw', 'rw'];
+const BINDINGS: BindingKind[] = ['uniform', 'read', 'rw', 'rw', 'rw', 'rw', 'rw', 'read', 'rw'];
 
 let nextId = 1;
 const ids = new WeakMap<GPUBuffer, number>();
@@ -46,7 +47,7 @@ export function baseKey(x: ArrayLike<number>, dx: number, res: number[]): number
   return node;
 }
 
-type Entry = 'count' | 'scan' | 'place' | 'bucket' | 'gather' | 'scatter';
+type Entry = 'count' | 'scan' | 'place' | 'bucket' | 'gather' | 'scatter' | 'follow' | 'start';
 
 export class ParticleSorter {
   /** [B][n]: perm[b][i] = the index, in the input's order, of the particle the output holds at i. */
@@ -55,6 +56,8 @@ export class ParticleSorter {
   private readonly counts: GPUBuffer;
   private readonly starts: GPUBuffer;
   private readonly params: GPUBuffer;
+  /** Placeholders for the bindings a kernel does not use (records, orders). */
+  private readonly spare: GPUBuffer[];
   private readonly nKeys: number;
   private readonly groups = new Map<string, GPUBindGroup>();
 
@@ -77,6 +80,7 @@ export class ParticleSorter {
     this.counts = createBuffer(device, 'mpm.sort.counts', batch * this.nKeys * 4); // zero between sorts
     this.starts = createBuffer(device, 'mpm.sort.starts', batch * (this.nKeys + 1) * 4);
     this.perm = createBuffer(device, 'mpm.sort.perm', batch * n * 4);
+    this.spare = ['rec_in', 'rec_out', 'order_in', 'order_out'].map((l) => createBuffer(device, `mpm.sort.spare.${l}`, 16));
   }
 
   static async create(device: GPUDevice, cache: PipelineCache, shape: SortShape, maxGroups = device.limits.maxComputeWorkgroupsPerDimension): Promise<ParticleSorter> {
@@ -84,17 +88,21 @@ export class ParticleSorter {
     if (Math.ceil(widest / WG) > maxGroups) throw new RangeError(`particle sort: ${shape.n} particles and ${sortKeys(shape.res)} keys: allowed at most ${maxGroups * WG} of each (one dispatch row)`);
     if (shape.batch > maxGroups) throw new RangeError(`particle sort: batch = ${shape.batch} copies: allowed at most ${maxGroups}`);
     const code = [`const DIM: u32 = ${shape.dim}u;`, `const PSTRIDE: u32 = ${particleStride(shape.dim)}u;`, `const WG: u32 = ${WG}u;`, `const SCAN_WG: u32 = ${SCAN_WG}u;`, mpmShaders.sort].join('\n');
-    const entries: Entry[] = ['count', 'scan', 'place', 'bucket', 'gather', 'scatter'];
+    const entries: Entry[] = ['count', 'scan', 'place', 'bucket', 'gather', 'scatter', 'follow', 'start'];
     const ks = await Promise.all(entries.map((e) => cache.computeAsync(`mpm${shape.dim}d.sort.${e}`, code, BINDINGS, e)));
     return new ParticleSorter(device, cache, shape, Object.fromEntries(entries.map((e, i) => [e, ks[i]])) as Record<Entry, ComputeKernel>);
   }
 
-  private run(pass: GPUComputePassEncoder, e: Entry, input: GPUBuffer, output: GPUBuffer, groups: number): void {
+  private run(pass: GPUComputePassEncoder, e: Entry, input: GPUBuffer, output: GPUBuffer, groups: number,
+    o: { perm?: GPUBuffer; orderIn?: GPUBuffer; orderOut?: GPUBuffer } = {}): void {
     const kernel = this.k[e];
-    const id = `${e}:${idOf(input)}:${idOf(output)}`;
+    const perm = o.perm ?? this.perm;
+    const orderIn = o.orderIn ?? this.spare[2];
+    const orderOut = o.orderOut ?? this.spare[3];
+    const id = `${e}:${[input, output, perm, orderIn, orderOut].map(idOf).join(':')}`;
     let g = this.groups.get(id);
     if (!g) {
-      g = this.cache.bindGroup(`mpm.sort.${e}.bind`, kernel.layout, [this.params, input, this.key, this.counts, this.starts, this.perm, output]);
+      g = this.cache.bindGroup(`mpm.sort.${e}.bind`, kernel.layout, [this.params, input, this.key, this.counts, this.starts, perm, output, orderIn, orderOut]);
       this.groups.set(id, g);
     }
     pass.setPipeline(kernel.pipeline);
@@ -126,8 +134,27 @@ export class ParticleSorter {
     this.run(pass, 'scatter', gIn, gOut, Math.ceil(this.shape.n / WG));
   }
 
+  /**
+   * After encodeSort: order (B x n u32, the scene's index of each particle of sOut) = prev, the
+   * order of its sIn (null: the scene's own), composed with perm. prev and order are distinct.
+   */
+  encodeOrder(pass: GPUComputePassEncoder, prev: GPUBuffer | null, order: GPUBuffer): void {
+    if (prev === order) throw new Error('particle order would overwrite its own input: prev and order must differ');
+    const [a, b] = [this.spare[0], this.spare[1]];
+    this.run(pass, prev ? 'follow' : 'start', a, b, Math.ceil(this.shape.n / WG), { orderIn: prev ?? undefined, orderOut: order });
+  }
+
+  /**
+   * Moves particle records by a permutation idx (B x n u32): 'gather' dst[i] = src[idx[i]],
+   * 'scatter' dst[idx[i]] = src[i] (its inverse). src and dst differ.
+   */
+  encodePermute(pass: GPUComputePassEncoder, mode: 'gather' | 'scatter', idx: GPUBuffer, src: GPUBuffer, dst: GPUBuffer): void {
+    if (src === dst) throw new Error(`particle ${mode} would overwrite its own input: src and dst must differ`);
+    this.run(pass, mode, src, dst, Math.ceil(this.shape.n / WG), { perm: idx });
+  }
+
   destroy(): void {
-    for (const b of [this.perm, this.key, this.counts, this.starts, this.params]) b.destroy();
+    for (const b of [this.perm, this.key, this.counts, this.starts, this.params, ...this.spare]) b.destroy();
     this.groups.clear();
   }
 }

@@ -39,7 +39,8 @@ export function goalAt(goal: number[][], step: number): number[] {
   return goal[goal.length - 1].slice(1);
 }
 
-function centreOfMass(sim: Simulator, state: Float32Array): number[] {
+/** The mass-weighted centre of the simulator's items in `state` (copy 0). */
+export function centreOfMass(sim: Simulator, state: Float32Array): number[] {
   const { start, count, weights } = sim.selection();
   const { stride } = sim.state, off = positionField(sim.state).offset;
   const c = new Array(sim.dim).fill(0);
@@ -61,20 +62,108 @@ export interface MpcRun {
 }
 
 /**
+ * The planning half of MPC, for the CLI's loop (runMpc) and the page's (src/viewer/demos.ts): a
+ * simulator of the scene over `horizon` steps, and the plan (theta) it refines by Adam through the
+ * checkpointed adjoint from a given state towards a given target, warm-started from the last plan.
+ */
+export class MpcPlanner {
+  readonly sim: Simulator;
+  readonly axes: number[];
+  private readonly rollout: Rollout;
+  private params: ParameterVector;
+  private theta: Float64Array;
+  private readonly periodic: boolean;
+  private planned = false;
+
+  private constructor(sim: Simulator, readonly o: MpcOptions) {
+    this.sim = sim;
+    this.axes = o.axes ?? Array.from({ length: sim.dim }, (_, i) => i);
+    this.periodic = o.period !== undefined;
+    this.params = this.paramsAt(0);
+    this.rollout = new Rollout(sim, o.horizon, 'auto');
+    this.theta = this.periodic ? this.params.initial() : this.params.initial().fill(0);
+  }
+
+  /** A planner for `scene` (validated, with actuation), on its own simulator (batch 1). */
+  static async create(gpu: GpuContext, scene: Scene, o: MpcOptions): Promise<MpcPlanner> {
+    return new MpcPlanner(await createSimulator(gpu, { ...scene, steps: o.horizon, loss: undefined }), o);
+  }
+
+  // a per-step plan, or a periodic gait whose clock is the world's (so a shifted plan keeps its phase)
+  private paramsAt(t0: number): ParameterVector {
+    const o = this.o;
+    return this.periodic
+      ? new ParameterVector(this.sim, ['actuation.periodic'], { period: o.period, harmonics: o.harmonics ?? 1, offset: t0 })
+      : new ParameterVector(this.sim, ['actuation']);
+  }
+
+  /**
+   * Plans the `horizon` steps from `state` (the world's at step t0) towards `goal` (on the axes not
+   * chased, the plan aims where the body is now: a walker may hop). The first plan starts cold and
+   * gets four times the iterations, as does a `fresh` one (the page's goal was moved). Returns the
+   * plan's loss at its last iteration.
+   */
+  async plan(state: Float32Array, t0: number, goal: number[], fresh = false): Promise<number> {
+    const { sim, o } = this;
+    this.params = this.paramsAt(t0);
+    const here = centreOfMass(sim, state);
+    const target = goal.map((g, i) => (this.axes.includes(i) ? g : here[i]));
+    const loss = await createLoss(sim, { kind: 'com-target', target });
+    const adam = new Adam(this.theta.length, { lr: o.learningRate });
+    let planLoss = NaN;
+    try {
+      for (let it = 0; it < (this.planned && !fresh ? 1 : 4) * o.iterations; it++) {
+        sim.writeParams(this.params.inputs(this.theta).ctrl);
+        await this.rollout.forward(state);
+        planLoss = (await loss.evaluate(this.rollout.final.buf)).values[0];
+        await this.rollout.backward(loss.grad);
+        const g = this.params.gradient(new Float32Array(0), await readF32(sim.device, sim.paramGrad), this.theta);
+        adam.step(this.theta, shapeGradient(g, { clip: o.clip ?? 1 }));
+        this.params.clamp(this.theta);
+      }
+    } finally {
+      loss.destroy();
+    }
+    this.planned = true;
+    sim.writeParams(this.params.inputs(this.theta).ctrl);
+    return planLoss;
+  }
+
+  /** The plan's actuation, [horizon][channels] row by row: row k drives step t0 + k of the world. */
+  actuation(): Float64Array {
+    const block = this.sim.params.blocks.find((b) => b.kind === 'actuation');
+    if (!block) throw new Error('mpc: the simulator has no actuation block');
+    const v = this.sim.params.values(0);
+    return Float64Array.from(block.indices, (i) => v[i]);
+  }
+
+  /**
+   * After the world ran `k` steps of the plan: a gait carries over as it is (its clock runs on); a
+   * per-step plan shifts by k steps, its last row held.
+   */
+  shift(k: number): void {
+    if (this.periodic) return;
+    const H = this.o.horizon, A = this.theta.length / H;
+    const next = new Float64Array(this.theta.length);
+    for (let t = 0; t < H; t++) for (let c = 0; c < A; c++) next[t * A + c] = this.theta[Math.min(H - 1, t + k) * A + c];
+    this.theta = next;
+  }
+
+  destroy(): void {
+    this.rollout.destroy();
+    this.sim.destroy();
+  }
+}
+
+/**
  * Runs MPC over the scene's `steps`. `onFrame` sees each executed chunk; `shouldStop` ends early
  * (Ctrl-C), returning what ran.
  */
 export async function runMpc(gpu: GpuContext, scene: Scene, o: MpcOptions, hooks: { onFrame?: (f: MpcFrame) => void; shouldStop?: () => boolean } = {}): Promise<MpcRun> {
-  const H = o.horizon, K = o.every;
-  const axes = o.axes ?? Array.from({ length: scene.dim }, (_, i) => i);
-  const sim = await createSimulator(gpu, { ...scene, steps: H, loss: undefined });
-  // a per-step plan, or a periodic gait whose clock is the world's (so a shifted plan keeps its phase)
-  const periodic = o.period !== undefined;
-  const paramsAt = (t0: number) => (periodic
-    ? new ParameterVector(sim, ['actuation.periodic'], { period: o.period, harmonics: o.harmonics ?? 1, offset: t0 })
-    : new ParameterVector(sim, ['actuation']));
-  let params = paramsAt(0);
-  const plan = new Rollout(sim, H, 'auto');
+  const K = o.every;
+  const planner = await MpcPlanner.create(gpu, scene, o);
+  const { sim, axes } = planner;
+  // the world and the planner are the same simulator: the world runs the plan's first K steps
   const world = new Rollout(sim, K, 'full');
   const frames: MpcFrame[] = [];
   const positions: Float32Array[] = [];
@@ -83,34 +172,9 @@ export async function runMpc(gpu: GpuContext, scene: Scene, o: MpcOptions, hooks
   try {
     let state: Float32Array = sim.state0.slice();
     positions.push(snapshot(state));
-    let theta = periodic ? params.initial() : params.initial().fill(0);
-    const A = theta.length / H;
     for (let t0 = 0; t0 < scene.steps && !hooks.shouldStop?.(); t0 += K) {
-      params = paramsAt(t0);
-      // on an axis not chased, the plan aims where the body is now (a walker may hop)
-      const here = centreOfMass(sim, state);
-      const target = goalAt(o.goal, t0 + H).map((g, i) => (axes.includes(i) ? g : here[i]));
-      const loss = await createLoss(sim, { kind: 'com-target', target });
-      const adam = new Adam(theta.length, { lr: o.learningRate });
-      let planLoss = NaN;
-      try {
-        // the first plan starts cold: it gets four times the iterations of a warm-started one
-        for (let it = 0; it < (t0 === 0 ? 4 : 1) * o.iterations; it++) {
-          const inputs = params.inputs(theta);
-          sim.writeParams(inputs.ctrl);
-          await plan.forward(state);
-          planLoss = (await loss.evaluate(plan.final.buf)).values[0];
-          await plan.backward(loss.grad);
-          const g = params.gradient(new Float32Array(0), await readF32(gpu.device, sim.paramGrad), theta);
-          adam.step(theta, shapeGradient(g, { clip: o.clip ?? 1 }));
-          params.clamp(theta);
-        }
-      } finally {
-        loss.destroy();
-      }
-      // run the plan's first K steps in the world
-      const inputs = params.inputs(theta);
-      sim.writeParams(inputs.ctrl);
+      const planLoss = await planner.plan(state, t0, goalAt(o.goal, t0 + o.horizon));
+      // run the plan's first K steps in the world (plan() left the plan's controls written)
       const steps = Math.min(K, scene.steps - t0);
       await world.forward(state);
       state = await readF32(gpu.device, world.stateAt(steps) ?? world.final.buf);
@@ -119,20 +183,13 @@ export async function runMpc(gpu: GpuContext, scene: Scene, o: MpcOptions, hooks
       const f: MpcFrame = { step: t0 + steps, com, goal, distance: Math.hypot(...axes.map((i) => com[i] - goal[i])), planLoss };
       frames.push(f);
       hooks.onFrame?.(f);
-      // warm start: a gait carries over as it is (its clock runs on); a per-step plan shifts by K
-      // steps, its last row held
-      if (!periodic) {
-        const next = new Float64Array(theta.length);
-        for (let t = 0; t < H; t++) for (let c = 0; c < A; c++) next[t * A + c] = theta[Math.min(H - 1, t + K) * A + c];
-        theta = next;
-      }
+      planner.shift(K);
     }
     const after = frames.filter((f) => f.step > o.warmup).map((f) => f.distance);
     const maxDistanceAfterWarmup = after.length ? Math.max(...after) : NaN;
     return { frames, positions, maxDistanceAfterWarmup, success: after.length > 0 && maxDistanceAfterWarmup <= o.tolerance };
   } finally {
-    plan.destroy();
     world.destroy();
-    sim.destroy();
+    planner.destroy();
   }
 }

@@ -70,6 +70,8 @@ import springShellWgsl from './springs/shell.wgsl?raw';
 import springShellAdjWgsl from './springs/shell.adj.wgsl?raw';
 import springStepWgsl from './springs/step.wgsl?raw';
 import springElementsWgsl from './springs/elements.wgsl?raw';
+import springElementsAdjWgsl from './springs/elements.adj.wgsl?raw';
+import springSlotsWgsl from './springs/slots.wgsl?raw';
 import springPlasticWgsl from './springs/plastic.wgsl?raw';
 import springAdjointWgsl from './springs/adjoint.wgsl?raw';
 import springAdjointSplitWgsl from './springs/adjoint.split.wgsl?raw';
@@ -90,6 +92,8 @@ export const springShaders = {
   shellAdj: springShellAdjWgsl,
   step: springStepWgsl,
   elements: springElementsWgsl,
+  elementsAdj: springElementsAdjWgsl,
+  slots: springSlotsWgsl,
   plastic: springPlasticWgsl,
   adjoint: springAdjointWgsl,
   adjointSplit: springAdjointSplitWgsl,

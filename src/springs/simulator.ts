@@ -18,6 +18,11 @@ import { gridStride, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYT
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
 const WG = 64;
+/**
+ * Self-contact neighbours the split step adjoint's replay keeps per vertex for its gather
+ * (adjoint.split.wgsl KEPT_NEIGHBOURS); a vertex with more is searched for again, so no contact is left out.
+ */
+export const KEPT_NEIGHBOURS = 16;
 /** Most vertices the fused step adjoint takes (one workgroup per batch copy, a lane per vertex). */
 export const FUSED_MAX_VERTICES = 64;
 const UNIFORM = 0x40, COPY_DST = 0x08;
@@ -32,7 +37,7 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
@@ -63,15 +68,16 @@ const kindOf = (d: Decl): BindingKind => (d === 'p' ? 'uniform' : d === 'st' ? '
 const bindings = (names: Decl[]) => names.map((d, i) => `@group(0) @binding(${i}) ${decl[d]}`).join('\n');
 
 const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid', 'ef'];
-const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid'];
+const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid', 'ef'];
 const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw', 'model'];
 const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid'];
 
+// the adjoint's element functions in 2D, where there are no triangles or hinges
 const STUBS_2D = `
 fn tri_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
 fn hinge_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
-fn tri_adjoint(b: u32, k: u32, slot: u32, li: vecD, i: u32) -> vecD { return vecD(0.0); }
-fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD { return vecD(0.0); }
+fn tri_share(b: u32, k: u32, slot: u32) -> ShellShare { return ShellShare(vecD(0.0), 0u, vec3<f32>(0.0)); }
+fn hinge_share(b: u32, k: u32, slot: u32) -> ShellShare { return ShellShare(vecD(0.0), 0u, vec3<f32>(0.0)); }
 `;
 /** Without vertex-triangle contact (2D, or not asked for) its code is left out: it is slow to compile. */
 const NO_VT = `
@@ -84,19 +90,24 @@ type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
 /** The fused adjoint's shape: lanes per workgroup (a power of two >= n) and parameter terms. */
 interface FusedShape { tw: number; terms: number }
 
-function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean): Record<ModuleName, string> {
+function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean, keptNeighbours: number): Record<ModuleName, string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces, s.contact];
   const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT], vtAdj = vt ? [s.contactTri, s.contactTriAdj] : [NO_VT];
-  const step = dim === 3 ? [s.shell, s.step, s.plastic, s.elements, ...vtStep] : [STUBS_2D, NO_VT, s.step];
-  const adj = dim === 3 ? [s.shell, s.shellAdj, s.adjoint, s.contactAdj, ...vtAdj] : [STUBS_2D, NO_VT, s.adjoint, s.contactAdj];
+  const step = dim === 3 ? [s.slots, s.shell, s.step, s.plastic, s.elements, ...vtStep] : [s.slots, NO_VT, s.step];
+  const shellAdj = dim === 3 ? [s.shell, s.shellAdj] : [STUBS_2D];
+  const contactAdj = [s.contactAdj, ...(dim === 3 ? vtAdj : [NO_VT])];
+  // the split path reads the elements' forces and local adjoints from per-entry slots and the
+  // vertex-vertex neighbours from the list its replay kept; the fused path recomputes them per vertex
+  const kept = `const KEPT_NEIGHBOURS: u32 = ${keptNeighbours}u;`;
+  const split = [kept, ...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, ...contactAdj, s.adjointSplit];
   // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending, vertex-triangle contact) for tests that must see gradcheck fail
   const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
-    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), faultConst, ...shared, ...adj, s.adjointSplit].join('\n')),
-    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...adj, s.adjointFused].join('\n')),
+    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), faultConst, ...shared, ...split].join('\n')),
+    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...shellAdj, s.adjoint, ...contactAdj, s.adjointFused].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
   };
 }
@@ -135,6 +146,8 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   grid_sort: ['grid', GRID_BINDINGS],
   grid_reach: ['grid', GRID_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
+  adj_tri_elements: ['adjoint', ADJ_BINDINGS],
+  adj_hinge_elements: ['adjoint', ADJ_BINDINGS],
   adj_gather: ['adjoint', ADJ_BINDINGS],
   adj_hinge: ['adjoint', ADJ_BINDINGS],
   adj_fused: ['fused', FUSED_BINDINGS],
@@ -192,9 +205,11 @@ export class SpringSim implements Simulator<SpringStatus> {
   /**
    * Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl),
    * then with vertex-triangle contact, per copy and entry, its triangle's contact force, then per
-   * copy and vertex its vertex side (contact.elements.wgsl); a stand-in without shells.
+   * copy and vertex its vertex side (contact.elements.wgsl); or in the split step adjoint, once
+   * adj_lambda has read the forces, each corner's local adjoint (elements.adj.wgsl; slots.wgsl);
+   * a stand-in without shells.
    */
-  private readonly elemForces: GPUBuffer | null;
+  private readonly elemForces: GPUBuffer;
   private readonly lam: GPUBuffer;
   private readonly terms: GPUBuffer;
   private readonly unused: GPUBuffer;
@@ -208,7 +223,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   private stepCapacity = 0;
 
   private constructor(readonly gpu: GpuContext, readonly scene: SpringScene, readonly model: SpringModel, readonly batch: number,
-    readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>, readonly adjointPath: 'split' | 'fused') {
+    readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>, readonly adjointPath: 'split' | 'fused', keptNeighbours: number) {
     const dev = (this.device = gpu.device);
     const m = model, d = (this.dim = m.dim), n = m.n, B = batch;
     this.kind = scene.kind;
@@ -245,10 +260,14 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.status = createBuffer(dev, 'springs.status', 16);
     this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * gridStride(n) * 4 : 16);
     const shells = m.triArea.length + m.hingeWeight.length > 0;
-    const words = (m.selfContact?.triangles ? 2 * m.adj.length + n : m.adj.length) * B * d;
-    this.elemForces = shells ? createBuffer(dev, 'springs.elem_forces', Math.max(16, words * 4)) : null;
     const split = adjointPath === 'split';
-    this.lam = createBuffer(dev, 'springs.lam', split ? B * n * 3 * d * 4 : 16);
+    // the forward: a force (d words) per entry, and with vertex-triangle contact a contact force per entry and
+    // per vertex; the split adjoint: a local adjoint (d + 2, slots.wgsl EA_WORDS) per entry
+    const forward = (m.selfContact?.triangles ? 2 * m.adj.length + n : m.adj.length) * d;
+    const words = B * Math.max(forward, split ? m.adj.length * (d + 2) : 0);
+    this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, words * 4) : 16);
+    // lam, then each vertex's self-contact neighbour count and list (1 + keptNeighbours words; adjoint.split.wgsl)
+    this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + keptNeighbours : 0)) * 4 : 16);
     const t = termLayout(m);
     this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * t.count * n * 4) : 16);
     this.unused = createBuffer(dev, 'springs.unused', 16);
@@ -278,7 +297,11 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.resetStatus();
   }
 
-  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath } = {}): Promise<SpringSim> {
+  /**
+   * keptNeighbours: the split adjoint's neighbour list capacity (KEPT_NEIGHBOURS by default); tests set
+   * it to show that a vertex past it gets the same bits from the grid search as one within it.
+   */
+  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number } = {}): Promise<SpringSim> {
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const model = compileSpringScene(scene);
     const want = opts.adjoint ?? 'auto';
@@ -287,17 +310,22 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (want === 'fused' && refusal) throw new RangeError(`adjoint = 'fused': scene '${scene.name}' does not fit one workgroup: ${refusal}`);
     const path = want === 'split' || refusal ? 'split' : 'fused';
     const vt = !!model.selfContact?.triangles;
-    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt);
+    const kept = opts.keptNeighbours ?? KEPT_NEIGHBOURS;
+    if (!Number.isInteger(kept) || kept < 0 || kept > 256) throw new RangeError(`keptNeighbours = ${kept}: allowed an integer 0 to 256`);
+    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_contact', 'vertex_contact', 'adj_hinge'];
-    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || (e !== 'tri_contact' && e !== 'vertex_contact'))
-      && (path === 'fused' ? e !== 'adj_lambda' && e !== 'adj_gather' && e !== 'adj_hinge' : e !== 'adj_fused'));
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
+    const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact'];
+    const splitOnly: KernelName[] = ['adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge'];
+    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
+      && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
-      return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
+      const keptTag = mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '';
+      return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
-    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path);
+    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept);
     await sim.reducer.ready();
     return sim;
   }
@@ -328,8 +356,17 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   private get vertexGroups(): number { return Math.ceil((this.model.n * this.batch) / WG); }
   private get hingeGroups(): number { return Math.ceil((this.model.hingeWeight.length * this.batch) / WG); }
-
   private get triGroups(): number { return Math.ceil((this.model.triArea.length * this.batch) / WG); }
+  private get shells(): boolean { return this.model.triArea.length + this.model.hingeWeight.length > 0; }
+
+  /** The forward's per-element force passes (elements.wgsl), with the step module's bindings. */
+  private elementDispatches(bufs: BufferBinding[], step: number): [string, (pass: GPUComputePassEncoder) => void][] {
+    if (!this.shells) return [];
+    return [
+      ['tri_elements', (pass) => this.run(pass, 'tri_elements', step, bufs, this.triGroups)],
+      ['hinge_elements', (pass) => this.run(pass, 'hinge_elements', step, bufs, this.hingeGroups)],
+    ];
+  }
 
   private encodeGrid(pass: GPUComputePassEncoder, s: GPUBuffer): void {
     const sc = this.model.selfContact;
@@ -353,14 +390,11 @@ export class SpringSim implements Simulator<SpringStatus> {
   forwardDispatches(sIn: GPUBuffer, sOut: GPUBuffer, step: number): [string, (pass: GPUComputePassEncoder) => void][] {
     const out: [string, (pass: GPUComputePassEncoder) => void][] = [];
     if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, sIn)]);
-    const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead, this.elemForces ?? this.unused];
-    if (this.elemForces) {
-      out.push(['tri_elements', (pass) => this.run(pass, 'tri_elements', step, bufs, this.triGroups)]);
-      out.push(['hinge_elements', (pass) => this.run(pass, 'hinge_elements', step, bufs, this.hingeGroups)]);
-      if (this.model.selfContact?.triangles) {
-        out.push(['tri_contact', (pass) => this.run(pass, 'tri_contact', step, bufs, this.triGroups)]);
-        out.push(['vertex_contact', (pass) => this.run(pass, 'vertex_contact', step, bufs, this.vertexGroups)]);
-      }
+    const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead, this.elemForces];
+    out.push(...this.elementDispatches(bufs, step));
+    if (this.model.selfContact?.triangles) {
+      out.push(['tri_contact', (pass) => this.run(pass, 'tri_contact', step, bufs, this.triGroups)]);
+      out.push(['vertex_contact', (pass) => this.run(pass, 'vertex_contact', step, bufs, this.vertexGroups)]);
     }
     out.push(['step', (pass) => this.run(pass, 'step', step, bufs, this.vertexGroups)]);
     if (this.model.plastic) out.push(['plastic', (pass) => this.run(pass, 'plastic', step, bufs, this.hingeGroups)]);
@@ -389,9 +423,17 @@ export class SpringSim implements Simulator<SpringStatus> {
       out.push(['adj_fused', (pass) => this.run(pass, 'adj_fused', io.step, [...base, io.gIn, this.paramGrad, grid], this.batch)]);
       return out;
     }
-    out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, [...base, this.lam, this.unused, this.terms, grid], this.vertexGroups)]);
-    out.push(['adj_gather', (pass) => this.run(pass, 'adj_gather', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.vertexGroups)]);
-    if (this.model.plastic) out.push(['adj_hinge', (pass) => this.run(pass, 'adj_hinge', io.step, [...base, this.lam, io.gIn, this.terms, grid], this.hingeGroups)]);
+    // the replay's element forces (the forward's passes; s_out unused), lam, each element's local adjoint, the gather
+    out.push(...this.elementDispatches([this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces], io.step));
+    const own = [...base, this.lam, this.unused, this.terms, grid, this.elemForces];
+    out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, own, this.vertexGroups)]);
+    if (this.shells) {
+      out.push(['adj_tri_elements', (pass) => this.run(pass, 'adj_tri_elements', io.step, own, this.triGroups)]);
+      out.push(['adj_hinge_elements', (pass) => this.run(pass, 'adj_hinge_elements', io.step, own, this.hingeGroups)]);
+    }
+    const gather = [...base, this.lam, io.gIn, this.terms, grid, this.elemForces];
+    out.push(['adj_gather', (pass) => this.run(pass, 'adj_gather', io.step, gather, this.vertexGroups)]);
+    if (this.model.plastic) out.push(['adj_hinge', (pass) => this.run(pass, 'adj_hinge', io.step, gather, this.hingeGroups)]);
     if (this.segments.length > 0) {
       out.push(['reduce', (pass) => this.reducer.encodeTargetedSum(pass, this.terms, { buffer: this.segmentBuf, count: this.segments.length }, this.paramGrad,
         { accumulate: true, row: { buffer: this.steps!, offset: io.step * STEP_STRIDE, word: 1 }, maxRow: this.horizon - 1 })]);
@@ -436,7 +478,7 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   destroy(): void {
     for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.unusedRead, this.segmentBuf, this.itemAttributes]) b.destroy();
-    this.elemForces?.destroy();
+    this.elemForces.destroy();
     this.steps?.destroy();
   }
 }

@@ -47,6 +47,11 @@ export class Controls {
     }));
   }
 
+  /** The colour modes of the scene shown, `mode` selected. */
+  setColorModes(modes: ColorMode[], mode: ColorMode): void {
+    this.colorSelect.replaceChildren(...modes.map((m) => new Option(m, m, false, m === mode)));
+  }
+
   /** Adds (or reuses) the list entry of a scene opened from a file and selects it. */
   selectFileScene(name: string): void {
     const value = FILE_SCENE + name;
@@ -68,7 +73,7 @@ export class Controls {
       this.spfInput.value = String(ok);
       h.stepsPerFrame(ok);
     });
-    this.colorSelect.addEventListener('change', () => h.colorMode(this.colorSelect.value === 'speed' ? 'speed' : 'group'));
+    this.colorSelect.addEventListener('change', () => h.colorMode(this.colorSelect.value as ColorMode));
     this.fileInput.addEventListener('change', () => {
       const f = Array.from(this.fileInput.files ?? []);
       // Cleared so that choosing the same file again fires another change.

@@ -1,6 +1,7 @@
 // The viewer's compute kernels (src/shaders/viewer/pack.wgsl, normals.wgsl): from a simulator's state
 // buffer to the buffers three.js draws (positions with radii, colours, shell normals), encoded into the
-// frame's command encoder after the steps. Nothing is read back: the state stays on the GPU.
+// frame's command encoder after the steps. Nothing is read back: the state stays on the GPU; colours
+// by actuation read the simulator's control record where it is.
 import { viewerShaders } from '../shaders/index';
 import { createBuffer, writeBuffer } from '../gpu/buffers';
 import type { PipelineCache, ComputeKernel } from '../gpu/pipeline-cache';
@@ -9,7 +10,7 @@ import type { ColorMode, DrawSource } from './scene-view';
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;
 const STORAGE = 0x80;
-const PARAMS_BYTES = 48;
+const PARAMS_BYTES = 64;
 const WORKGROUP = 64;
 const NO_FIELD = 0xffffffff;
 
@@ -33,23 +34,49 @@ export function vertexTriangles(n: number, tris: Uint32Array): Uint32Array {
   return out;
 }
 
+/** Colour modes as pack.wgsl numbers them. */
+const MODE_CODE: Record<ColorMode, number> = { group: 0, speed: 1, strain: 2, actuation: 3 };
+
+/**
+ * pack.wgsl's aux buffer: the per-item actuation channel lists (CSR, [n + 1] offsets then the
+ * channels; empty lists without actuation), then the per-group flags. Returns it and where the flags start.
+ */
+export function packAux(src: DrawSource): { aux: Uint32Array; flagsOffset: number } {
+  const map = src.actuation?.map ?? new Uint32Array(src.n + 1);
+  const aux = new Uint32Array(map.length + src.groupFlags.length);
+  aux.set(map);
+  aux.set(src.groupFlags, map.length);
+  return { aux, flagsOffset: map.length };
+}
+
 export class DrawKernels {
   private readonly pack: ComputeKernel;
   private readonly normals: ComputeKernel | null;
   private readonly params: GPUBuffer;
   private readonly tris: GPUBuffer | null = null;
   private readonly adj: GPUBuffer | null = null;
+  private readonly aux: GPUBuffer;
+  private readonly flagsOffset: number;
+  /** The control record the actuation colours read, or a placeholder. */
+  private readonly act: GPUBuffer;
+  private readonly ownAct: boolean;
   private readonly groups = new Map<GPUBuffer, GPUBindGroup[]>();
   private readonly raw = new ArrayBuffer(PARAMS_BYTES);
+  private row = 0;
   colorMode: ColorMode = 'group';
   /** Radius as a fraction of the particle spacing (MPM). */
   radiusScale = 0.75;
 
   constructor(private readonly device: GPUDevice, private readonly cache: PipelineCache, readonly src: DrawSource,
     private readonly targets: DrawTargets) {
-    const io = ['uniform', 'read', 'read', 'rw', 'rw'] as const;
+    const io = ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw'] as const;
     this.pack = cache.compute('viewer.pack', viewerShaders.pack, [...io]);
     this.params = createBuffer(device, 'viewer.draw.params', PARAMS_BYTES, UNIFORM | COPY_DST);
+    const { aux, flagsOffset } = packAux(src);
+    this.aux = createBuffer(device, 'viewer.draw.aux', Math.max(16, aux.byteLength), STORAGE | COPY_DST, aux);
+    this.flagsOffset = flagsOffset;
+    this.ownAct = !src.actuation;
+    this.act = src.actuation?.buffer ?? createBuffer(device, 'viewer.draw.no-act', 16, STORAGE | COPY_DST);
     if (src.triangles && targets.normal) {
       this.normals = cache.compute('viewer.normals', viewerShaders.normals, ['uniform', 'read', 'read', 'read', 'rw']);
       this.tris = createBuffer(device, 'viewer.draw.tris', src.triangles.byteLength, STORAGE | COPY_DST, src.triangles);
@@ -63,14 +90,26 @@ export class DrawKernels {
 
   /** Rewrites the uniform (after a colour mode change). */
   writeParams(): void {
-    const s = this.src, u = new Uint32Array(this.raw), f = new Float32Array(this.raw);
-    u.set([s.n, s.stride, s.dim, s.posOffset, s.velOffset < 0 ? NO_FIELD : s.velOffset, this.colorMode === 'speed' ? 1 : 0]);
+    const s = this.src, u = new Uint32Array(this.raw), f = new Float32Array(this.raw), a = s.actuation;
+    u.set([s.n, s.stride, s.dim, s.posOffset, s.velOffset < 0 ? NO_FIELD : s.velOffset, MODE_CODE[this.colorMode]]);
     f.set([s.speedMax, this.radiusScale, s.pointRadius], 6);
+    u.set([s.fOffset < 0 ? NO_FIELD : s.fOffset, a?.offset ?? 0, a?.channels ?? 0, this.row, this.flagsOffset], 9);
+    f.set([s.strainMax, a?.max ?? 1], 14);
     writeBuffer(this.device, this.params, this.raw);
   }
 
-  /** Encodes one compute pass that fills the targets from `state` (copy 0). */
-  encode(enc: GPUCommandEncoder, state: GPUBuffer): void {
+  /**
+   * Encodes one compute pass that fills the targets from `state` (copy 0), the state after `step`
+   * steps: its actuation colours are those of the row that step's last step read.
+   */
+  encode(enc: GPUCommandEncoder, state: GPUBuffer, step = 0): void {
+    const a = this.src.actuation;
+    const row = a ? Math.min(Math.max(step - 1, 0), a.horizon - 1) : 0;
+    if (row !== this.row) {
+      this.row = row;
+      // queued before the frame's submit, so the pass below reads it; only the actuation colours use it
+      this.writeParams();
+    }
     const pass = enc.beginComputePass({ label: 'viewer.draw' });
     const [packGroup, normalGroup] = this.bindGroups(state);
     const wg = Math.ceil(this.src.n / WORKGROUP);
@@ -90,7 +129,7 @@ export class DrawKernels {
     let g = this.groups.get(state);
     if (!g) {
       const t = this.targets;
-      g = [this.cache.bindGroup(`viewer.pack.${state.label}`, this.pack.layout, [this.params, state, this.src.model, t.draw, t.tint])];
+      g = [this.cache.bindGroup(`viewer.pack.${state.label}`, this.pack.layout, [this.params, state, this.src.model, this.act, this.aux, t.draw, t.tint])];
       if (this.normals && this.tris && this.adj && t.normal) {
         g.push(this.cache.bindGroup(`viewer.normals.${state.label}`, this.normals.layout, [this.params, state, this.tris, this.adj, t.normal]));
       }
@@ -101,6 +140,6 @@ export class DrawKernels {
 
   dispose(): void {
     this.groups.clear();
-    for (const b of [this.params, this.tris, this.adj]) b?.destroy();
+    for (const b of [this.params, this.tris, this.adj, this.aux, this.ownAct ? this.act : null]) b?.destroy();
   }
 }

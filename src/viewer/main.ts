@@ -1,7 +1,8 @@
 // The page (index.html): runs a registered scene, or one opened from a JSON file, on the same
 // simulator code as the CLI and draws it with three.js (three-view.ts). URL parameters: ?scene=<name>,
 // ?paused, ?spf=<steps per frame>, ?view=points (the flat-disc view instead of three.js),
-// ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one), ?draw=off (step without drawing, to measure drawing's cost). Exposes window.torsion for the browser tests.
+// ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one), ?draw=off (step without drawing, to measure drawing's cost),
+// ?demo=walker|mpc (demos.ts). The pointer drags a finger or a hand through the scene (interact.ts). Exposes window.torsion for the browser tests.
 import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
@@ -10,7 +11,10 @@ import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
 import { parseReplay, ReplayError } from './replay';
 import { OptimizePanel, type OptimizeResult } from './optimize-panel';
-import { Panel, withParam } from './panel';
+import { Panel } from './panel';
+import type { ColorMode } from './scene-view';
+import { Interaction } from './interact';
+import { Demos, type DemoApi } from './demos';
 
 export interface TorsionPageApi {
   /** Resolves once the first scene is loaded and drawn; rejects if the page could not start. */
@@ -34,10 +38,19 @@ export interface TorsionPageApi {
   setDrawing(on: boolean): void;
   /** Steps per frame (the input's value). */
   setStepsPerFrame(n: number): void;
-  /** Sets a panel parameter (panel.ts keys: 'gravity', 'E.0', ...) as the panel does: resolves to the error shown, or null once loaded. */
+  /** Sets a panel parameter (panel.ts keys: 'resolution', 'gravity', 'E.0', ...) as the panel does: resolves to the error shown, or null once loaded. */
   setParam(key: string, value: number): Promise<string | null>;
+  /** The colour mode, as the panel's choice sets it. */
+  setColorMode(mode: ColorMode): void;
+  /** The colour modes the scene shown offers. */
+  colorModes(): ColorMode[];
   /** The error box's text, '' when hidden. */
   errorText(): string;
+  /** Where a domain point is on the page (client pixels), to move the mouse there. */
+  toClient(point: number[]): [number, number];
+  /** The body the pointer drags ('finger', 'hand' or ''), where it is, the grabbed vertex and the grabs so far; after any grab or release in progress. */
+  grabState(): Promise<{ body: string; at: number[]; vertex: number; grabs: number }>;
+  demo: DemoApi;
 }
 
 declare global {
@@ -52,6 +65,8 @@ let viewer: Viewer | null = null;
 let gpu: GpuContext | null = null;
 let optimizer: OptimizePanel | null = null;
 let panel: Panel | null = null;
+let interaction: Interaction | null = null;
+let demos: Demos | null = null;
 /** Scenes opened from files this session, by name, so the list can switch back to them. */
 const fileScenes = new Map<string, Scene>();
 
@@ -69,18 +84,22 @@ function linkScene(name: string | null): void {
   const q = new URLSearchParams(location.search);
   if (name && scenes.some((s) => s.name === name)) q.set('scene', name); else q.delete('scene');
   q.delete('replay');
+  if (demos?.active) q.set('demo', demos.active); else q.delete('demo');
   const search = q.toString();
   history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
 }
 
-async function loadScene(scene: Scene): Promise<void> {
+/** Loads `scene` at step 0; `edit`: the running scene with a parameter changed (a demo on it goes on). */
+async function loadScene(scene: Scene, o: { edit?: boolean } = {}): Promise<void> {
   const v = need();
   optimizer?.stop(); // an optimization of the scene left behind ends after its iteration
   ui.setEnabled(false);
   try {
     await v.load(scene);
     ui.showError(null);
-    panel?.show(scene);
+    ui.setColorModes(v.colorModes, v.view.colorMode);
+    panel?.show(scene, v.colorModes, v.view.colorMode);
+    if (o.edit) await demos?.reapply(); else demos?.sceneChanged(scene);
   } finally {
     ui.setEnabled(true);
     optimizer?.sceneChanged(v.scene);
@@ -106,6 +125,7 @@ async function openReplay(header: string, bin: ArrayBuffer, sceneText: string | 
     throw e;
   }
   ui.showError(null);
+  ui.setColorModes(need().colorModes, need().view.colorMode);
   fileScenes.set(scene.name, scene);
   ui.selectFileScene(scene.name);
   need().setPlaying(false);
@@ -166,6 +186,20 @@ function refreshStatus(): void {
   ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
 }
 
+/** Registered scene `name`, built; the panel then offers its resolution knob. */
+function registered(name: string): Scene {
+  const scene = buildScene(name);
+  return panel ? panel.fromRegistry(scene, name) : scene;
+}
+
+/** The colour mode, from the panel or the bar: both show it. */
+function setColorMode(mode: ColorMode): void {
+  const v = need();
+  v.setColorMode(mode);
+  ui.colorSelect.value = v.view.colorMode;
+  panel?.setColorMode(v.view.colorMode);
+}
+
 async function start(): Promise<void> {
   ui.setEnabled(false);
   const wanted = params.get('scene') ?? DEFAULT_SCENE;
@@ -186,21 +220,39 @@ async function start(): Promise<void> {
   ui.wire({
     scene: (value) => {
       const fromFile = value.startsWith(FILE_SCENE) ? fileScenes.get(value.slice(FILE_SCENE.length)) : undefined;
-      loadScene(fromFile ?? buildScene(value)).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
+      loadScene(fromFile ?? registered(value)).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
     },
     playPause: () => v.setPlaying(!v.playing),
     reset: () => { v.reset(); ui.showError(null); },
     stepsPerFrame: (n) => { v.stepsPerFrame = n; },
-    colorMode: (m) => v.setColorMode(m),
+    colorMode: (m) => setColorMode(m),
     file: (f) => { openFiles(f).catch((e) => ui.showError(errorText(e))); },
     frame: (k) => { v.showFrame(k); v.setPlaying(false); refreshStatus(); },
   });
   panel = new Panel(undefined, {
-    apply: (scene) => loadScene(scene),
+    apply: (scene) => loadScene(scene, { edit: true }),
     error: (text) => ui.showError(text),
     step: () => { v.advance(1).then(refreshStatus, (e) => ui.showError(errorText(e))); },
+    colorMode: (m) => setColorMode(m),
   }, gpu.limits);
-  await loadScene(buildScene(first));
+  const it = (interaction = new Interaction({
+    viewer: v, canvas: ui.canvas,
+    // the scene with the finger or hand added or removed, going on from the same state
+    swap: async (scene) => { await v.load(scene, { carry: true }); await demos?.reapply(); },
+    error: (text) => ui.showError(text),
+  }));
+  panel.gui.add(it, 'mouseMode', ['orbit', 'grab']).name('3D drag (Shift: grab)');
+  const d = (demos = new Demos({
+    viewer: v, gpu, ui, panel, interaction: it,
+    load: (scene) => loadScene(scene),
+    urlChanged: () => linkScene(v.scene?.name ?? null),
+  }));
+  v.beforeSteps = (sim, step, count) => {
+    it.beforeSteps(sim, step, count);
+    d.beforeSteps(sim, step, count);
+  };
+  setInterval(() => d.tick(), 250);
+  await loadScene(registered(first));
   const replayUrl = params.get('replay');
   if (replayUrl !== null) await openReplayUrl(new URL(replayUrl, location.href).href).catch(() => undefined);
   v.start();
@@ -209,6 +261,8 @@ async function start(): Promise<void> {
   setInterval(refreshStatus, 250);
   refreshStatus();
   await v.advance(0);
+  const demo = params.get('demo');
+  if (demo) await d.start(demo).catch((e) => ui.showError(`The ${demo} demo did not start: ${errorText(e)}`));
 }
 
 /** What a person in a browser without WebGPU can do (NoAdapterError's own hint is for Node and the CLI). */
@@ -260,20 +314,27 @@ window.torsion = {
     refreshStatus();
     return v.replayFrame;
   },
-  setParam: async (key, value) => {
-    const v = need();
-    let next: Scene;
-    try {
-      next = withParam(v.scene!, key, value, gpu?.limits);
-    } catch (e) {
-      ui.showError(`${key} = ${value} was refused: ${errorText(e)}`);
-      return document.getElementById('error')!.textContent;
-    }
-    await loadScene(next);
-    return null;
-  },
+  setParam: (key, value) => (panel ? panel.set(key, value) : Promise.reject(new Error('the viewer did not start (see the message in the page)'))),
+  setColorMode: (mode) => setColorMode(mode),
+  colorModes: () => need().colorModes.slice(),
   errorText: () => {
     const el = document.getElementById('error')!;
     return el.hidden ? '' : el.textContent ?? '';
+  },
+  toClient: (p) => {
+    if (!interaction) throw new Error('the viewer did not start (see the message in the page)');
+    return interaction.toClient(p);
+  },
+  grabState: async () => {
+    if (!interaction) throw new Error('the viewer did not start (see the message in the page)');
+    await interaction.settled();
+    return { ...interaction.state, grabs: interaction.grabs };
+  },
+  demo: {
+    start: (name, o) => (demos ? demos.start(name, o) : Promise.reject(new Error('the viewer did not start (see the message in the page)'))),
+    stop: () => demos?.stop(),
+    setCommand: (speed) => { if (!demos) throw new Error('the viewer did not start'); demos.api().setCommand(speed); },
+    setGoal: (goal) => { if (!demos) throw new Error('the viewer did not start'); demos.api().setGoal(goal); },
+    state: () => demos?.api().state() ?? { active: '' },
   },
 };

@@ -1,11 +1,15 @@
-// The parameter panel (lil-gui): the current scene's physical parameters (gravity, damping, each MPM
-// group's E and nu, each spring material's stiffness and damping), a single-step button and the
-// frame-rate and step-time readouts. Editing a parameter builds a changed copy of the scene and sends
-// it through validateScene before anything reaches the GPU: a bad value leaves the running scene as it
-// was and the validation error is shown in the page.
+// The parameter panel (lil-gui): the colour mode, the current scene's resolution (registered scenes
+// whose builder has the knob) and physical parameters (gravity, damping, each MPM group's E and nu,
+// each spring material's stiffness and damping), a single-step button and the frame-rate and
+// step-time readouts. Editing a parameter builds a changed copy of the scene (a new resolution:
+// rebuilt by the scene's builder, the other parameters carried over) and sends it through
+// validateScene before anything reaches the GPU: a bad value leaves the running scene as it was and
+// the validation error is shown in the page.
 import GUI from 'lil-gui';
 import type { Scene } from '../simulators';
 import { validateScene, type SceneLimits } from '../mpm/validate';
+import { buildScene, sceneResolution } from '../../scenes/index';
+import type { ColorMode } from './scene-view';
 
 /** One editable number of a scene: read from and written into a plain-data scene. */
 export interface SceneParam {
@@ -69,18 +73,36 @@ export function withParam(scene: Scene, key: string, value: number, limits?: Sce
   return validateScene(copy, limits) as Scene;
 }
 
+/**
+ * Registered scene `name` rebuilt at `resolution`, with the parameters `from` has (its edits)
+ * carried over, validated (throws the SceneError that names the field).
+ */
+export function withResolution(name: string, resolution: number, from: Scene, limits?: SceneLimits): Scene {
+  const next = buildScene(name, { resolution }) as Scene;
+  const keep = new Map(sceneParams(from).map((p) => [p.key, p.get(from)]));
+  for (const p of sceneParams(next)) if (keep.has(p.key)) p.set(next, keep.get(p.key)!);
+  return validateScene(next, limits) as Scene;
+}
+
 export interface PanelHooks {
   /** Loads the changed scene; rejects with the validation error (shown by the caller). */
   apply(scene: Scene): Promise<void>;
   error(text: string | null): void;
   step(): void;
+  colorMode(mode: ColorMode): void;
 }
 
 /** The lil-gui panel; `show` rebuilds its folder for a newly loaded scene. */
 export class Panel {
   readonly gui: GUI;
+  /** The demos' folder (demos.ts adds its buttons and live controls there). */
+  readonly demos: GUI;
   private folder: GUI | null = null;
   private readonly readout = { fps: '', stepTime: '' };
+  private readonly colour: { mode: ColorMode } = { mode: 'group' };
+  /** Scenes built from the registry, and those derived from them by the panel: their name and resolution. */
+  private readonly built = new WeakMap<Scene, { name: string; resolution: number }>();
+  private current: Scene | null = null;
   private frames = 0;
   private since = performance.now();
 
@@ -89,6 +111,7 @@ export class Panel {
     this.gui.add({ step: () => hooks.step() }, 'step').name('step once');
     this.gui.add(this.readout, 'fps').name('frames/s').disable().listen();
     this.gui.add(this.readout, 'stepTime').name('step time').disable().listen();
+    this.demos = this.gui.addFolder('Demos');
     const tick = () => { this.frames++; requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
   }
@@ -105,29 +128,82 @@ export class Panel {
     this.readout.stepTime = stepsPerSecond > 0 ? `${(1000 / stepsPerSecond).toFixed(3)} ms` : '—';
   }
 
-  /** Shows the parameters of `scene`, the one now running. */
-  show(scene: Scene): void {
+  /** Marks `scene` as registered scene `name` built at its default resolution (it gets a resolution field). */
+  fromRegistry(scene: Scene, name: string): Scene {
+    const spec = sceneResolution(name);
+    if (spec) this.built.set(scene, { name, resolution: spec.default });
+    return scene;
+  }
+
+  /**
+   * Shows the parameters of `scene`, the one now running, and the colour modes its view can show
+   * (the mode shown becomes `mode`).
+   */
+  show(scene: Scene, modes: ColorMode[], mode: ColorMode): void {
     this.folder?.destroy();
+    this.current = scene;
     const f = (this.folder = this.gui.addFolder(scene.name));
-    let current = scene;
-    for (const p of sceneParams(scene)) {
+    this.colour.mode = mode;
+    const cm = f.add(this.colour, 'mode', modes).name('colour');
+    cm.domElement.dataset.param = 'colour';
+    cm.onChange((m: ColorMode) => this.hooks.colorMode(m));
+    const built = this.built.get(scene);
+    const spec = built && sceneResolution(built.name);
+    const fields: { key: string; label: string; get(s: Scene): number }[] = [];
+    if (built && spec) fields.push({ key: 'resolution', label: `resolution: ${spec.label}`, get: (s) => this.built.get(s)?.resolution ?? spec.default });
+    fields.push(...sceneParams(scene));
+    for (const p of fields) {
       const box = { value: p.get(scene) };
       const c = f.add(box, 'value').name(p.label);
       c.domElement.dataset.param = p.key;
       c.onFinishChange((v: number) => {
-        let next: Scene;
-        try {
-          next = withParam(current, p.key, Number(v), this.limits);
-        } catch (e) {
+        void this.set(p.key, Number(v)).then((err) => {
+          if (err === null || !this.current) return;
           // the running scene stays; the field shows the value that is running
-          this.hooks.error(`${p.label} = ${v} was refused: ${e instanceof Error ? e.message : String(e)}`);
-          box.value = p.get(current);
+          box.value = p.get(this.current);
           c.updateDisplay();
-          return;
-        }
-        this.hooks.apply(next).then(() => { current = next; this.hooks.error(null); },
-          (e) => this.hooks.error(e instanceof Error ? e.message : String(e)));
+        });
       });
     }
+  }
+
+  /** The colour mode shown (after a change made elsewhere). */
+  setColorMode(mode: ColorMode): void {
+    this.colour.mode = mode;
+    this.folder?.controllersRecursive().find((c) => c.domElement.dataset.param === 'colour')?.updateDisplay();
+  }
+
+  /**
+   * Sets parameter `key` ('resolution' or a sceneParams key) of the running scene as its field does:
+   * resolves to the error shown, or null once the changed scene is loaded.
+   */
+  async set(key: string, value: number): Promise<string | null> {
+    const from = this.current;
+    if (!from) return 'no scene is loaded';
+    const built = this.built.get(from);
+    let next: Scene;
+    try {
+      if (key === 'resolution') {
+        if (!built) throw new Error(`scene ${from.name} has no resolution to set (only registered scenes whose builder takes one)`);
+        next = withResolution(built.name, value, from, this.limits);
+      } else {
+        next = withParam(from, key, value, this.limits);
+      }
+    } catch (e) {
+      const label = sceneParams(from).find((p) => p.key === key)?.label ?? key;
+      const text = `${label} = ${value} was refused: ${e instanceof Error ? e.message : String(e)}`;
+      this.hooks.error(text);
+      return text;
+    }
+    if (built) this.built.set(next, { ...built, resolution: key === 'resolution' ? value : built.resolution });
+    try {
+      await this.hooks.apply(next);
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      this.hooks.error(text);
+      return text;
+    }
+    this.hooks.error(null);
+    return null;
   }
 }

@@ -3,7 +3,29 @@
 // Views read the state buffer on the GPU, never a CPU copy.
 import type { ColliderDesc } from '../mpm/scene';
 
-export type ColorMode = 'group' | 'speed';
+/** By material group, by speed, by strain (MPM: Green strain of F), by current actuation (soft robots). */
+export type ColorMode = 'group' | 'speed' | 'strain' | 'actuation';
+
+/**
+ * Where the draw kernels read each item's actuation: channel c of the row for step t is float
+ * offset + min(t, horizon - 1) * channels + c of `buffer` (the simulator's control record, copy 0).
+ */
+export interface ActuationSource {
+  buffer: GPUBuffer;
+  offset: number;
+  channels: number;
+  horizon: number;
+  /** Per item, the channels that drive it (CSR: [n + 1] offsets, then the channels); an item's colour is their mean. */
+  map: Uint32Array;
+  /** Activation at either end of the colour ramp. */
+  max: number;
+}
+
+/** A loss target or goal drawn in the scene: a box, or a point (a moving one follows its track's steps). */
+export type TargetMark =
+  | { shape: 'box'; name: string; min: number[]; max: number[] }
+  | { shape: 'point'; name: string; at: number[] }
+  | { shape: 'point'; name: string; track: number[][] };
 
 /** What the flat-disc renderer (points-renderer.ts) needs. */
 export interface PointsSource {
@@ -35,6 +57,27 @@ export interface DrawSource extends PointsSource {
   ground: number | null;
   /** The scene's kinematic colliders, drawn where their tracks put them at the step shown. */
   colliders: ColliderDesc[];
+  /** Float offset of the deformation gradient F (dim x dim) in a state record, -1: none (no strain colours). */
+  fOffset: number;
+  /** Per material group, 1 where its F record holds F - I (MPM fluids), else 0. */
+  groupFlags: Uint32Array;
+  /** Green strain at the top of the strain ramp. */
+  strainMax: number;
+  /** Actuation colours' source, or null for a scene without actuated items. */
+  actuation: ActuationSource | null;
+  /** Loss targets and goals (marks.ts draws them). */
+  targets: TargetMark[];
+  /** Grippers, drawn at the centroid of the vertices they hold: their track's row plus `offset` (that centroid's offset from row 0). */
+  grippers: { name: string; position: number[][]; offset: number[] }[];
+}
+
+/** The colour modes a source can show. */
+export function colorModes(src: DrawSource): ColorMode[] {
+  const out: ColorMode[] = ['group'];
+  if (src.velOffset >= 0) out.push('speed');
+  if (src.fOffset >= 0) out.push('strain');
+  if (src.actuation) out.push('actuation');
+  return out;
 }
 
 /** What the viewer's frame loop needs of a view (three-view.ts or the flat-disc points-renderer.ts). */

@@ -6,7 +6,12 @@ import { readF32, writeBuffer } from '../gpu/buffers';
 import { positionField, type Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
 import type { PipelineCache } from '../gpu/pipeline-cache';
+import { ControlledSim } from '../control/controlled-sim';
 import type { DrawSource } from './scene-view';
+import { actuationMap, actuationMax, gripperMarks, groundHeight, targetMarks } from './draw-source';
+
+/** Green strain at the top of the strain colour ramp. */
+const STRAIN_MAX = 0.1;
 
 /** Step records kept beyond the scene's control horizon; later steps reuse the last record. */
 const EXTRA_STEP_RECORDS = 4096;
@@ -63,12 +68,42 @@ export class SimRunner {
     const spring = 'vertices' in scene ? scene : null;
     const triangles = spring?.triangles ? Uint32Array.from(spring.triangles.indices) : null;
     const lines = spring?.springs?.pairs.length ? Uint32Array.from(spring.springs.pairs) : null;
+    const F = spring ? undefined : state.fields.find((f) => f.name === 'F');
     return {
       dim, n: state.items, stride: state.stride, extent, model: this.sim.itemAttributes, speedMax,
       posOffset, velOffset: v ? v.offset : -1,
       pointRadius: spring ? vertexRadius(state0, state.stride, posOffset, dim, lines, extent) : 0,
-      triangles, lines, ground: spring?.ground ? spring.ground.height : null, colliders: scene.colliders ?? [],
+      triangles, lines, ground: groundHeight(scene), colliders: scene.colliders ?? [],
+      fOffset: F ? F.offset : -1,
+      groupFlags: Uint32Array.from('groups' in scene ? scene.groups.map((g) => (g.material === 'fluid' ? 1 : 0)) : [0]),
+      strainMax: STRAIN_MAX,
+      actuation: this.actuation(),
+      targets: targetMarks(scene), grippers: gripperMarks(scene),
     };
+  }
+
+  // The control record the simulator's actuation rows live in (a controller's: its inner simulator's, which it writes each step).
+  private actuation(): DrawSource['actuation'] {
+    const sim = this.sim;
+    const target = sim instanceof ControlledSim ? sim.inner.actuationTarget?.() : sim.actuationTarget?.();
+    const map = target ? actuationMap(this.scene, sim.state.items) : null;
+    if (!target || !map) return null;
+    return { buffer: target.buffer, offset: target.offset, channels: target.channels, horizon: sim.horizon, map, max: actuationMax(this.scene) };
+  }
+
+  /**
+   * Steps past the table: with `wrap` > 0 they take record horizon + (step - horizon) mod wrap, which
+   * reads the same control row and, where wrap is a multiple of a controller's clock period in steps,
+   * the same phase (src/control); otherwise the last record.
+   */
+  wrap = 0;
+
+  private record(step: number): number {
+    const last = this.stepRecords - 1;
+    if (step <= last) return step;
+    const h = this.sim.horizon;
+    if (this.wrap > 0 && this.wrap <= last - h) return h + ((step - h) % this.wrap);
+    return last;
   }
 
   /** Encodes `count` steps into one compute pass of `enc`. */
@@ -76,7 +111,7 @@ export class SimRunner {
     if (count <= 0) return;
     const pass = enc.beginComputePass({ label: 'viewer.steps' });
     for (let k = 0; k < count; k++) {
-      const s = Math.min(this.step, this.stepRecords - 1);
+      const s = this.record(this.step);
       this.sim.encodeStep(pass, this.states[this.cur], this.states[1 - this.cur], s);
       this.cur = 1 - this.cur;
       this.step++;
@@ -88,6 +123,21 @@ export class SimRunner {
   showState(record: Float32Array, step: number): void {
     writeBuffer(this.sim.device, this.states[this.cur], record);
     this.step = step;
+  }
+
+  /**
+   * Goes on from `from`'s state and step (a queued copy, before the next submit): `from` ran the
+   * same items with the same state layout (the scene with a collider or gripper added or removed).
+   */
+  adopt(from: SimRunner): void {
+    const bytes = this.sim.stateBytes;
+    if (from.sim.stateBytes !== bytes) throw new Error(`cannot carry the state over: ${from.sim.stateBytes} bytes of state, this simulator has ${bytes}`);
+    const enc = this.sim.device.createCommandEncoder({ label: 'viewer.adopt' });
+    enc.copyBufferToBuffer(from.current, 0, this.states[0], 0, bytes);
+    this.sim.device.queue.submit([enc.finish()]);
+    this.cur = 0;
+    this.step = from.step;
+    this.goodThrough = from.goodThrough;
   }
 
   /** Back to the scene's initial state (queued write; takes effect before the next submit). */
@@ -111,10 +161,21 @@ export class SimRunner {
       return null;
     }
     const why = '(NaN/Inf or |v| > 2 dx/dt)';
-    if (badStep < this.stepRecords - 1) {
+    if (badStep < this.stepRecords - 1 && upTo < this.stepRecords) {
       return { step: badStep, message: `the simulation blew up at step ${badStep} ${why}` };
     }
     return { step: this.goodThrough, message: `the simulation blew up between steps ${this.goodThrough} and ${upTo} ${why}` };
+  }
+
+  /** The whole state of the step shown, every record and field (a read-back, for what a user asks for). */
+  readState(): Promise<Float32Array> {
+    return readF32(this.sim.device, this.current, 0, this.sim.stateBytes / 4);
+  }
+
+  /** Replaces the current state (a queued write: the next submit's steps start from it). */
+  writeState(data: Float32Array): void {
+    if (data.length * 4 !== this.sim.stateBytes) throw new RangeError(`state has ${data.length} floats, expected ${this.sim.stateBytes / 4}`);
+    writeBuffer(this.sim.device, this.current, data);
   }
 
   /** Positions of batch copy 0, [N][DIM] float32 (a read-back: for tests and what a user asks for). */

@@ -2,7 +2,8 @@
 // draw kernels (draw-kernels.ts) write positions, radii, colours and shell normals from the state
 // buffer into storage attributes that three owns, in the same command buffer as the steps; three then
 // draws them. No frame reads anything back. MPM particles and mass-spring vertices are sprites (flat
-// discs in 2D, shaded sphere impostors in 3D), springs are line segments, shells a lit two-sided mesh.
+// discs in 2D, shaded sphere impostors in 3D), springs are line segments, shells a lit two-sided mesh;
+// loss targets, grippers and the ground are marks.ts's.
 // 2D: an orthographic camera fitted to the domain; 3D: a perspective camera with OrbitControls.
 import * as THREE from 'three/webgpu';
 import { Fn, dot, float, instanceIndex, max, sqrt, storage, uv, varying, vec3, vec4 } from 'three/tsl';
@@ -10,6 +11,7 @@ import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import type { PipelineCache } from '../gpu/pipeline-cache';
 import type { ColliderDesc } from '../mpm/scene';
 import { DrawKernels } from './draw-kernels';
+import { Marks } from './marks';
 import type { ColorMode, DrawSource, SceneView } from './scene-view';
 
 /** The canvas clear colour, as points-renderer.ts (the output is linear: these are the pixel values). */
@@ -25,6 +27,9 @@ const MARGIN = 0.97;
 const FOV = 40;
 
 const Z_AXIS = new THREE.Vector3(0, 0, 1);
+const scratchRay = new THREE.Raycaster();
+const scratchNdc = new THREE.Vector2();
+const scratchPoint = new THREE.Vector3();
 
 /**
  * A collider's shape in its own frame: sphere, rounded box (drawn as its bounding box) or capsule
@@ -85,6 +90,7 @@ export class ThreeView implements SceneView {
   private attrs: THREE.StorageBufferAttribute[] = [];
   private src: DrawSource | null = null;
   private colliders: { mesh: THREE.Mesh; desc: ColliderDesc }[] = [];
+  private marks: Marks | null = null;
   private changed = false;
   private _colorMode: ColorMode = 'group';
 
@@ -155,6 +161,8 @@ export class ThreeView implements SceneView {
     this.colliders = src.colliders.map((desc) => ({ mesh: colliderMesh(desc, src.dim), desc }));
     for (const c of this.colliders) this.content.add(c.mesh);
     this.placeColliders(0);
+    this.marks = new Marks(src);
+    this.content.add(this.marks.group);
     this.camera = src.dim === 3 ? this.persp : this.ortho;
     this.controls.enabled = src.dim === 3;
     this.fitCanvas(true);
@@ -275,8 +283,9 @@ export class ThreeView implements SceneView {
   }
 
   encode(enc: GPUCommandEncoder, state: GPUBuffer, step: number): void {
-    this.kernels?.encode(enc, state);
+    this.kernels?.encode(enc, state, step);
     this.placeColliders(step);
+    this.marks?.place(step);
   }
 
   // The state after `step` steps saw each collider at its track's row step - 1 (tracks are per step).
@@ -297,6 +306,19 @@ export class ThreeView implements SceneView {
     if (this.src) this.renderer.render(this.scene, this.camera);
   }
 
+  /** The ray under a canvas point given in normalised device coordinates ([-1, 1], y up), in domain units (interact.ts picks with it). */
+  ray(ndcX: number, ndcY: number): { origin: number[]; dir: number[] } {
+    scratchRay.setFromCamera(scratchNdc.set(ndcX, ndcY), this.camera);
+    const { origin, direction } = scratchRay.ray;
+    return { origin: origin.toArray(), dir: direction.toArray() };
+  }
+
+  /** Where a domain point (z = 0 in 2D) lands on the canvas, in normalised device coordinates. */
+  project(p: number[]): [number, number] {
+    const v = scratchPoint.set(p[0], p[1], p[2] ?? 0).project(this.camera);
+    return [v.x, v.y];
+  }
+
   takeChanged(): boolean {
     const c = this.changed;
     this.changed = false;
@@ -309,9 +331,11 @@ export class ThreeView implements SceneView {
     this.kernels = null;
     for (const o of [...this.content.children]) {
       this.content.remove(o);
-      const m = o as THREE.Mesh;
-      m.geometry?.dispose();
-      (m.material as THREE.Material | undefined)?.dispose();
+      o.traverse((x) => {
+        const m = x as THREE.Mesh;
+        m.geometry?.dispose();
+        (m.material as THREE.Material | undefined)?.dispose();
+      });
     }
     const b = this.backend;
     for (const a of this.attrs) {
@@ -325,6 +349,7 @@ export class ThreeView implements SceneView {
     }
     this.attrs = [];
     this.colliders = [];
+    this.marks = null;
     this.src = null;
   }
 

@@ -5,9 +5,10 @@
 // slow GPU slows the loop instead of piling up work, and steps/s counts finished steps.
 import type { GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
+import type { Simulator } from '../core/simulator';
 import { PipelineCache } from '../gpu/pipeline-cache';
 import { PointsRenderer } from './points-renderer';
-import type { ColorMode, SceneView } from './scene-view';
+import { colorModes, type ColorMode, type SceneView } from './scene-view';
 import { SimRunner, type BlowUp } from './sim-runner';
 import { replayState, type Replay } from './replay';
 
@@ -57,6 +58,14 @@ export class Viewer {
   private drawCost = 0;
   private lastDrawAt = 0;
   private lastDoneAt = 0;
+  /** The colour modes the view can show for the loaded scene (the flat-disc view: group and speed only). */
+  colorModes: ColorMode[] = ['group'];
+  /** Steps past the runner's step table wrap by this many (SimRunner.wrap): a controller's clock period, or 0. */
+  private stepWrap = 0;
+  /** Called before each submission's steps are encoded, with the simulator and the steps it will take (interact.ts and demos.ts write user-driven rows here). */
+  beforeSteps: ((sim: Simulator, step: number, count: number) => void) | null = null;
+  /** While playing, the most steps a frame may take from `step` (the MPC demo holds the world within reach of its last plan); none: stepsPerFrame. */
+  stepBudget: ((step: number) => number) | null = null;
   /** A CLI replay being shown instead of a live simulation (loadReplay), and its frame. */
   private replay: { r: Replay; frame: number } | null = null;
 
@@ -86,16 +95,27 @@ export class Viewer {
   get step(): number { return this.runner?.step ?? 0; }
   get particles(): number { return this.runner?.particles ?? 0; }
   get playing(): boolean { return this._playing; }
+  /** The running simulator (null before a scene loads). */
+  get sim(): Simulator | null { return this.runner?.sim ?? null; }
 
-  /** Replaces the simulation with `scene` (already validated), at step 0. */
-  async load(scene: Scene): Promise<void> {
+  /**
+   * Replaces the simulation with `scene` (already validated), at step 0; with `carry`, it goes on
+   * from the current state and step instead (the same state layout: e.g. the scene with a collider
+   * or gripper added).
+   */
+  async load(scene: Scene, o: { carry?: boolean } = {}): Promise<void> {
     this.replay = null;
     const gen = ++this.generation;
     const runner = await SimRunner.create(this.gpu, scene, this.cache);
     if (gen !== this.generation) { runner.destroy(); return; } // a later load won
+    if (o.carry && this.runner) runner.adopt(this.runner);
+    runner.wrap = this.stepWrap;
     this.runner?.destroy();
     this.runner = runner;
-    this.view.setSource(runner.source());
+    const src = runner.source();
+    this.view.setSource(src);
+    this.colorModes = colorModes(src).filter((m) => this.view.name === 'three' || m === 'group' || m === 'speed');
+    if (!this.colorModes.includes(this.view.colorMode)) this.view.colorMode = 'group';
     this.resetCounters();
   }
 
@@ -108,6 +128,9 @@ export class Viewer {
     if (!this.runner) return;
     replayState(replay, 0, this.runner.sim.state0, this.runner.sim.state); // a mismatched scene throws here
     this.replay = { r: replay, frame: 0 };
+    // a replay holds positions only: F stays the scene's initial one, so strain would show none
+    this.colorModes = this.colorModes.filter((m) => m !== 'strain');
+    if (this.view.colorMode === 'strain') this.view.colorMode = 'group';
     this.showFrame(0);
   }
 
@@ -160,8 +183,9 @@ export class Viewer {
     this.events.playing(on);
   }
 
+  /** Colours by `mode`, or by group where the scene shown does not offer it (colorModes). */
   setColorMode(mode: ColorMode): void {
-    this.view.colorMode = mode;
+    this.view.colorMode = this.colorModes.includes(mode) ? mode : 'group';
     this.dirty = true;
   }
 
@@ -180,7 +204,8 @@ export class Viewer {
     const moved = this.view.takeChanged();
     const rp = this.replay;
     if (rp && this._playing && this.inFlight < MAX_IN_FLIGHT) this.showFrame(rp.frame + 1 < rp.r.frames ? rp.frame + 1 : 0);
-    const stepping = !rp && this._playing && this.inFlight < MAX_IN_FLIGHT;
+    const steps = this.stepBudget ? Math.max(0, Math.min(this.stepsPerFrame, Math.floor(this.stepBudget(runner.step)))) : this.stepsPerFrame;
+    const stepping = !rp && this._playing && this.inFlight < MAX_IN_FLIGHT && steps > 0;
     if (!stepping && !this.dirty && !resized && !moved) return;
     if (!this.drawing && !stepping) return;
     const now = performance.now();
@@ -188,7 +213,7 @@ export class Viewer {
     // The first stepping frame does not draw, so a step's cost is known before a draw's is judged.
     const draw = this.drawing && (!stepping || (due && this.stepCost > 0) || this.dirty || resized || moved);
     if (draw) this.lastDrawAt = now;
-    this.submit(runner, stepping ? this.stepsPerFrame : 0, draw);
+    this.submit(runner, stepping ? steps : 0, draw);
     if (stepping && ++this.framesSinceCheck >= CHECK_EVERY && !this.checking) {
       this.framesSinceCheck = 0;
       this.checking = true;
@@ -199,6 +224,7 @@ export class Viewer {
   // One command buffer: `steps` steps, then (if `draw`) the view's work on the resulting state; the
   // view then draws (three.js submits its own command buffer, after ours in queue order).
   private submit(runner: SimRunner, steps: number, draw = true): Promise<undefined> {
+    if (steps > 0) this.beforeSteps?.(runner.sim, runner.step, steps);
     const enc = this.gpu.device.createCommandEncoder({ label: 'viewer.frame' });
     runner.encodeSteps(enc, steps);
     if (draw) this.view.encode(enc, runner.current, runner.step);
@@ -271,6 +297,24 @@ export class Viewer {
     this.blowUp = b;
     this.setPlaying(false);
     this.events.blowUp(b);
+  }
+
+  setStepWrap(n: number): void {
+    this.stepWrap = n;
+    if (this.runner) this.runner.wrap = n;
+  }
+
+  /** The whole current state (a read-back), for demos that move a body. Pause first: steps in flight would be lost. */
+  async readState(): Promise<Float32Array> {
+    if (!this.runner) throw new Error('no scene is loaded');
+    return this.runner.readState();
+  }
+
+  /** Replaces the current state (queued: the next submission starts from it). */
+  writeState(data: Float32Array): void {
+    if (!this.runner) throw new Error('no scene is loaded');
+    this.runner.writeState(data);
+    this.dirty = true;
   }
 
   async readPositions(): Promise<Float32Array> {

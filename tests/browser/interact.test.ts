@@ -1,8 +1,16 @@
 // The page's parameter panel (src/viewer/panel.ts) in headless chromium on SwiftShader: a parameter
 // edited in the panel rebuilds the scene through validation and changes the simulation (gravity 0: the
 // water column of dam-break-2d does not fall), a bad value is refused with the validation error in the page while the
-// running scene keeps its parameters, and the URL names the scene. One browser for the whole file.
+// running scene keeps its parameters, and the URL names the scene. The pointer (interact.ts): a finger
+// dragged through a jelly pushes the particles near its path, a Shift-dragged cloth vertex follows the
+// pointer. The demos (demos.ts): the walker's slider orders its speed, the MPC walker reaches a goal.
+// One browser for the whole file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addGroup, fillBox, sceneBase } from '../../scenes/builders';
+import { buildScene } from '../../scenes/index';
+import { clothCorners, clothGrid } from '../../scenes/spring-builders';
+import { exportSceneJson, maxStableDt } from '../../src/mpm/validate';
+import type { SpringScene } from '../../src/springs/scene';
 import type { TorsionPageApi } from '../../src/viewer/main';
 import { saveArtifact, startBrowser, type BrowserHarness } from './harness';
 
@@ -59,5 +67,159 @@ describe('parameter panel', () => {
     expect(s.step).toBe(30);
     expect(s.blowUp).toBeNull();
     saveArtifact('interact-bad-param.png', await h.page.screenshot());
+  });
+});
+
+// The pointer and the demos (interact.ts, demos.ts), on the same browser. Small scenes opened as
+// files keep them quick; each compares with what happens without the pointer or at another command.
+
+const RES = 32;
+const DX = 1 / RES;
+
+/** A 16 x 8-cell elastic block at rest in a 32^2 grid, without gravity: undragged, it stays put. */
+function jellyScene() {
+  const s = sceneBase({ name: 'poke-jelly', dim: 2, res: [RES, RES], dt: 1e-3, steps: 100, gravity: [0, 0], boundary: { walls: 'separate', boundCells: 3 } });
+  const g = addGroup(s, { name: 'jelly', material: 'elastic', E: 50, nu: 0.2, density: 1 });
+  fillBox(s, g, [8 * DX, 12 * DX], [24 * DX, 20 * DX]);
+  s.dt = Math.min(1.5e-3, 0.8 * maxStableDt(s));
+  return s;
+}
+
+/** A 10 x 10 cloth hanging from two corners. */
+function clothScene(): SpringScene {
+  const n = 10;
+  const mesh = clothGrid({ nx: n, ny: n, size: [0.6, 0.6], origin: [0.3, 0.7, 0.3], plane: 'xz', density: 0.2 });
+  const [a, b] = clothCorners(n, n);
+  return {
+    kind: 'shell', name: 'grab-cloth', dim: 3, dt: 1e-3, steps: 200, gravity: [0, -9.8, 0], damping: 1, extent: [1.2, 1, 1.2],
+    materials: [{ name: 'cotton', stiffness: 1, damping: 0, mu: 20, lambda: 10, bending: 2e-5 }],
+    vertices: mesh.vertices, triangles: mesh.triangles, pinned: [a, b],
+  };
+}
+
+async function openFile(name: string, json: string): Promise<void> {
+  await h.page.setInputFiles('#file', { name: `${name}.json`, mimeType: 'application/json', buffer: Buffer.from(json) });
+  await expect.poll(() => h.page.evaluate(() => torsion.stats().scene), { timeout: 60_000 }).toBe(name);
+}
+
+async function positions(): Promise<number[]> {
+  return h.page.evaluate(async () => Array.from(await torsion.readPositions()));
+}
+
+function mean(x: number[], dim: number, axis: number): number {
+  let s = 0;
+  for (let i = axis; i < x.length; i += dim) s += x[i];
+  return s / (x.length / dim);
+}
+
+describe('pointer and demos', () => {
+  it('a finger dragged through the jelly pushes the particles near its path', async () => {
+    await openPage('scene=spring-robot-2d&paused'); // a cheap scene to start from
+    await openFile('poke-jelly', exportSceneJson(jellyScene()));
+    const x0 = await positions();
+    await h.page.evaluate(() => torsion.step(60));
+    const still = await positions();
+    await h.page.click('#reset');
+    const at = (cx: number, cy: number) => h.page.evaluate(([x, y]) => torsion.toClient([x, y]), [cx * DX, cy * DX]);
+    const [sx, sy] = await at(4, 16);
+    await h.page.mouse.move(sx, sy);
+    await h.page.mouse.down();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: 'finger', grabs: 1 });
+    const [ex, ey] = await at(30, 16);
+    await h.page.mouse.move(ex, ey, { steps: 4 });
+    await h.page.evaluate(() => torsion.step(60));
+    const g = await h.page.evaluate(() => torsion.grabState());
+    expect(g.at[0] / DX, 'finger x (cells): half a cell per step towards the pointer').toBeGreaterThan(20);
+    expect(Math.abs(g.at[1] / DX - 16)).toBeLessThan(0.5);
+    const dragged = await positions();
+    // the particles that started within two cells of the path's height
+    const near: number[] = [];
+    for (let p = 0; p < x0.length / 2; p++) if (Math.abs(x0[2 * p + 1] / DX - 16) < 2) near.push(p);
+    const moved = (x: number[]) => near.reduce((s, p) => s + x[2 * p] - x0[2 * p], 0) / near.length / DX;
+    console.log(`finger: ${near.length} particles near the path moved ${moved(dragged).toFixed(2)} cells in x (undragged ${moved(still).toFixed(3)})`);
+    expect(Math.abs(moved(still)), 'cells moved without the finger').toBeLessThan(0.05);
+    expect(moved(dragged), 'cells moved right by the finger').toBeGreaterThan(1);
+    saveArtifact('interact-finger.png', await h.page.locator('#view').screenshot());
+    await h.page.mouse.up();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: '' });
+    expect(await h.page.evaluate(() => torsion.stats().blowUp)).toBeNull();
+  });
+
+  it('a grabbed cloth vertex follows the pointer (Shift-drag in 3D)', async () => {
+    await openFile('grab-cloth', JSON.stringify(clothScene()));
+    await h.page.evaluate(() => torsion.step(20));
+    const corner = clothCorners(10, 10)[3];
+    const p = (await positions()).slice(3 * corner, 3 * corner + 3);
+    const [cx, cy] = await h.page.evaluate((q) => torsion.toClient(q), p);
+    await h.page.mouse.move(cx, cy);
+    await h.page.keyboard.down('Shift');
+    await h.page.mouse.down();
+    await h.page.keyboard.up('Shift');
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: 'hand', vertex: corner });
+    await h.page.mouse.move(cx, cy - 80, { steps: 4 }); // 80 px up the screen
+    await h.page.evaluate(() => torsion.step(150));
+    const q = (await positions()).slice(3 * corner, 3 * corner + 3);
+    const [qx, qy] = await h.page.evaluate((v) => torsion.toClient(v), q);
+    console.log(`hand: vertex ${corner} from (${cx.toFixed(0)}, ${cy.toFixed(0)}) px to (${qx.toFixed(1)}, ${qy.toFixed(1)}), pointer at (${cx.toFixed(0)}, ${(cy - 80).toFixed(0)}); rise ${(q[1] - p[1]).toFixed(3)}`);
+    expect(Math.hypot(qx - cx, qy - (cy - 80)), 'px from the pointer (80 at the grab)').toBeLessThan(8);
+    expect(q[1] - p[1], 'rise of the vertex').toBeGreaterThan(0.05);
+    saveArtifact('interact-cloth.png', await h.page.locator('#view').screenshot());
+    await h.page.mouse.up();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: '' });
+    await h.page.evaluate(() => torsion.step(10));
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'grab-cloth', blowUp: null });
+  });
+});
+
+/** Walker demo: commands (m/s), steps to settle after a change, steps measured over. */
+const WALKER_SLOW = 0.05, WALKER_FAST = 0.2;
+const WALKER_SETTLE = 300, WALKER_STEPS = 800;
+
+/**
+ * MPC demo: the goal, 0.1 m behind the walker (`torsion mpc` with this goal: 0.07 m towards it by step
+ * 200, then within 0.015 of it), and the world's steps to wait for (one plan per 50).
+ */
+const MPC_GOAL = -0.1, MPC_STEPS = 250;
+
+describe('demos', () => {
+  it("the walker demo's speed slider changes the walker's speed", async () => {
+    await openPage('scene=spring-robot-2d&paused');
+    await h.page.evaluate(() => torsion.demo.start('walker'));
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'spring-walker-demo-2d', playing: true });
+    await h.page.click('#play'); // pause, to step it here
+    const slider = h.page.locator('.lil-controller', { hasText: 'commanded speed' }).locator('input').first();
+    const speedAt = async (command: number) => {
+      await slider.fill(String(command));
+      await slider.press('Enter');
+      expect(await h.page.evaluate(() => torsion.demo.state().command)).toBe(command);
+      await h.page.evaluate((n) => torsion.step(n), WALKER_SETTLE);
+      const a = mean(await positions(), 2, 0);
+      await h.page.evaluate((n) => torsion.step(n), WALKER_STEPS);
+      return (mean(await positions(), 2, 0) - a) / (WALKER_STEPS * 1e-3);
+    };
+    const slow = await speedAt(WALKER_SLOW);
+    const fast = await speedAt(WALKER_FAST);
+    console.log(`walker demo: commanded ${WALKER_SLOW} -> ${slow.toFixed(3)} m/s, ${WALKER_FAST} -> ${fast.toFixed(3)} m/s`);
+    expect(fast - slow, 'm/s faster at the higher command').toBeGreaterThan(0.5 * (WALKER_FAST - WALKER_SLOW));
+    saveArtifact('walker-demo.png', await h.page.screenshot());
+  });
+
+  it('the MPC demo walks the robot towards the goal', async () => {
+    await openPage('scene=spring-robot-2d&paused');
+    // the goal given before the first plan: a goal moved later waits for the plan in progress
+    const com0 = (buildScene('robot-chase-mpc-2d') as SpringScene).mpc!.goal[0][1];
+    await h.page.evaluate((x) => torsion.demo.start('mpc', { goal: [x, 0] }), com0 + MPC_GOAL);
+    const x0 = mean(await positions(), 2, 0);
+    const t0 = Date.now();
+    // the world runs at most a few dozen steps past the state each plan starts from
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().step), { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(MPC_STEPS);
+    const s = await h.page.evaluate(() => ({ demo: torsion.demo.state(), step: torsion.stats().step }));
+    const moved = mean(await positions(), 2, 0) - x0;
+    console.log(`mpc demo: ${s.demo.replans} plans in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${s.step} steps; centre moved ${moved.toFixed(3)} m, the goal at ${MPC_GOAL}; distance at the last plan ${s.demo.distance?.toFixed(3)}`);
+    expect(moved, 'm moved (backwards, towards the goal; standing: 0)').toBeLessThan(-0.05);
+    expect(s.demo.distance!).toBeLessThan(0.06);
+    expect(await h.page.evaluate(() => torsion.errorText())).toBe('');
+    saveArtifact('mpc-demo.png', await h.page.screenshot());
+    await h.page.evaluate(() => torsion.demo.stop());
   });
 });

@@ -21,18 +21,21 @@ const OUT_WORDS = 4096;
 
 /** Runs `body` (WGSL statements in `main`, writing `out: array<u32>`) with the simulator's params, step `step`, model and ctrl bound. */
 async function readBack(sim: MpmSim, label: string, body: string, step: number): Promise<Uint32Array> {
-  const code = composeMpm(sim.dim, { body: `@group(0) @binding(4) var<storage, read_write> out: array<u32>;
+  // binding 4 is the particle order (model.wgsl), unread here (SORTED false): a placeholder
+  const code = composeMpm(sim.dim, { body: `const SORTED: bool = false;
+@group(0) @binding(5) var<storage, read_write> out: array<u32>;
 @compute @workgroup_size(1)
 fn main() {
 ${body}
 }`, particles: [] });
-  const kern = await sim.cache.computeAsync(`test.records.${label}${sim.dim}d`, code, ['uniform', 'uniform-dynamic', 'read', 'read', 'rw']);
+  const kern = await sim.cache.computeAsync(`test.records.${label}${sim.dim}d`, code, ['uniform', 'uniform-dynamic', 'read', 'read', 'read', 'rw']);
   const steps = packSteps(step + 1, sim.packed.horizon);
   const stepBuf = createBuffer(gpu.device, 'test.records.steps', steps.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, steps);
   const out = createBuffer(gpu.device, 'test.records.out', OUT_WORDS * 4);
+  const order = createBuffer(gpu.device, 'test.records.order', 16);
   try {
     const group = sim.cache.bindGroup('test.records.bind', kern.layout,
-      [sim.paramsBuf, { buffer: stepBuf, offset: 0, size: 16 }, sim.modelBuf, sim.ctrlBuf, out]);
+      [sim.paramsBuf, { buffer: stepBuf, offset: 0, size: 16 }, sim.modelBuf, sim.ctrlBuf, order, out]);
     const enc = gpu.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     pass.setPipeline(kern.pipeline);
@@ -45,6 +48,7 @@ ${body}
   } finally {
     stepBuf.destroy();
     out.destroy();
+    order.destroy();
   }
 }
 
@@ -120,7 +124,7 @@ for (const dim of [2, 3] as const) {
     for (var i = 0u; i < 4u; i++) { out[k + 11u + i] = bitcast<u32>(col.o[i]); out[k + 15u + i] = bitcast<u32>(col.w[i]); }
     k += 19u;
   }
-  for (var p = 0u; p < ${n}u; p++) { out[k + 2u * p] = particle_group(p); out[k + 2u * p + 1u] = bitcast<u32>(particle_vol(p)); }`;
+  for (var p = 0u; p < ${n}u; p++) { out[k + 2u * p] = particle_group(0u, p); out[k + 2u * p + 1u] = bitcast<u32>(particle_vol(0u, p)); }`;
         expect(B * (G * 12 + 19) + 2 * n).toBeLessThan(OUT_WORDS);
         const got = await readBack(sim, `loads.${where === 'storage' ? 'storage' : 'uniform'}`, body, step);
         const gotF = new Float32Array(got.buffer);

@@ -10,17 +10,17 @@
 // scatter: adds those node gradients into grid_acc with fixed-point atomics, at a scale from the
 //   step's largest contribution (adj_max). It visits the stencils p2g does, of the same particles,
 //   so it is done in p2g's replay for the step adjoint (p2g.wgsl), one pass for both.
-@group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> state_out: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> g_state_out: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> g_local: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> adj_max: array<atomic<u32>>;
+@group(0) @binding(5) var<storage, read> state_in: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> state_out: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> g_state_out: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> g_local: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
 
 @compute @workgroup_size(PARTICLE_WG)
 fn local(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let id = particle_id(gid, nwg);
   if (!id.ok) { return; }
-  let t = g2p_adj_terms(load_group(id.b, particle_group(id.p)), load_state_in(id.i), load_state_out(id.i), load_g_state_out(id.i));
+  let t = g2p_adj_terms(load_group(id.b, particle_group(id.b, id.p)), load_state_in(id.i), load_state_out(id.i), load_g_state_out(id.i));
   store_g_local(id.i, t.rec);
   max_adj_bound(id.b, step.step, t.bound);
 }

@@ -4,17 +4,17 @@
 //   F' = projection((I + dt C') F)  (a fluid's record: F' - I, see material.wgsl)
 // x' is clamped to the interior of the grid (counted in status[0]); a non-finite value or
 // |v'| > v_limit records the step in status[1] (atomicMin), so blow-ups are reported, not hidden.
-@group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> grid_v: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> state_out: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> status: array<atomic<u32>>;
+@group(0) @binding(5) var<storage, read> state_in: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> grid_v: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> state_out: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> status: array<atomic<u32>>;
 
 @compute @workgroup_size(PARTICLE_WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let id = particle_id(gid, nwg);
   if (!id.ok) { return; }
   let P = load_state_in(id.i);
-  let g = load_group(id.b, particle_group(id.p));
+  let g = load_group(id.b, particle_group(id.b, id.p));
   let st = stencil_at(P.x, params.inv_dx);
   var v = vecD(0.0);
   var B: matD;

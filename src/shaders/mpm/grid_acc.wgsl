@@ -1,9 +1,9 @@
 // Reading P2G's accumulator: the grid update and its adjoint both turn a node's fixed-point sums
 // into its mass and velocity (the adjoint recomputes the update from the accumulator rather than
 // reading a stored one). Included before the body of those two kernels: grid_acc is their
-// binding 4. Layout per node: [mv_hi (DIM), m, mv_lo (DIM)] (ACC_STRIDE, params.wgsl); in a step
+// binding 5. Layout per node: [mv_hi (DIM), m, mv_lo (DIM)] (ACC_STRIDE, params.wgsl); in a step
 // adjoint, after p2g's replay: [mv (DIM), m, dL/dv (DIM)] (p2g.wgsl), read by take_node_adj.
-@group(0) @binding(4) var<storage, read_write> grid_acc: array<atomic<i32>>;
+@group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
 
 // Reads an accumulator and leaves it zero for the next p2g. Most nodes of a grid are empty: a load
 // is much cheaper than an atomic exchange on a CPU driver, so only a non-zero word is exchanged.

@@ -1,5 +1,5 @@
 // Adjoint of grid_update (per batch copy and node), with the update itself recomputed: it takes
-// grid_acc (grid_acc.wgsl, binding 4) as p2g's replay of this step just filled it (p2g.wgsl):
+// grid_acc (grid_acc.wgsl, binding 5) as p2g's replay of this step just filled it (p2g.wgsl):
 // the step's mass and momentum, and dL/dv_i from g2p adjoint's scatter, each word left zero for
 // the next p2g. So a step adjoint needs no separate grid update, and the grid before contacts is
 // never written.
@@ -15,11 +15,11 @@
 // the velocity, and p2g's adjoint sums m_p (dL/dmv_i . (v_p - v_i' + dt g) + dgm_i), the same
 // value without the cancellation. A particle whose stencil no contact touches then needs only
 // dL/dmv_i and v_i' (adj_pack, dim2.wgsl).
-@group(0) @binding(5) var<storage, read> adj_max: array<u32>;
-@group(0) @binding(6) var<storage, read> p2g_bound: array<u32>;
-@group(0) @binding(7) var<storage, read_write> adj_node: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> g_col_node: array<f32>;
-@group(0) @binding(9) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
+@group(0) @binding(6) var<storage, read> adj_max: array<u32>;
+@group(0) @binding(7) var<storage, read> p2g_bound: array<u32>;
+@group(0) @binding(8) var<storage, read_write> adj_node: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read_write> g_col_node: array<f32>;
+@group(0) @binding(10) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
 
 // Collider k's gradients at node ni of copy b: position, velocity, orientation, angular velocity.
 fn store_col_node(b: u32, k: u32, ni: u32, gc: vecD, gu: vecD, go: vec4<f32>, gw: vec4<f32>) {

@@ -1,5 +1,5 @@
 // grid_update: momentum to velocity, gravity, colliders, walls (per batch copy and node).
-// Reads and then clears grid_acc (grid_acc.wgsl, binding 4), so it is zero again for the next p2g.
+// Reads and then clears grid_acc (grid_acc.wgsl, binding 5), so it is zero again for the next p2g.
 // Writes grid_v (velocity after contacts, and mass: one node record, node_rec in dim2.wgsl) in the
 // tiles a particle reaches this step (tiles.wgsl): elsewhere it keeps older values, which no
 // kernel reads (g2p gathers only nodes of particle stencils), and grid_acc is already zero.
@@ -7,10 +7,10 @@
 // while the sums are still below 2^31 and so still exact.
 // One invocation per batch copy also moves p2g's momentum bound to this step's record (p2g_bound,
 // params.wgsl), for the replay of this step in its adjoint.
-@group(0) @binding(5) var<storage, read_write> grid_v: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> status: array<atomic<u32>>;
-@group(0) @binding(7) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
-@group(0) @binding(8) var<storage, read_write> p2g_bound: array<u32>;
+@group(0) @binding(6) var<storage, read_write> grid_v: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> status: array<atomic<u32>>;
+@group(0) @binding(8) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
+@group(0) @binding(9) var<storage, read_write> p2g_bound: array<u32>;
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

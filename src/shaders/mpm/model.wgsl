@@ -3,6 +3,10 @@
 // and codes (MAT_*, NO_ACTUATOR) are generated from src/mpm/records.ts (composeMpm).
 @group(0) @binding(2) var<storage, read> model: array<f32>;
 @group(0) @binding(3) var<storage, read> ctrl: array<f32>;
+// [B][N]: the scene's index of the particle at each place of a copy's state, where the simulator
+// re-sorts its particles (MpmSim's sortEvery, docs/design.md "Particle order"); read only when
+// SORTED (a constant of the kernel's source: unsorted kernels bind a placeholder).
+@group(0) @binding(4) var<storage, read> order: array<u32>;
 
 struct Group {
   material: u32,
@@ -20,11 +24,17 @@ struct Group {
 // Integer codes are stored as float values (exact below 2^24), not as bit patterns: a driver may
 // flush the subnormals or canonicalise the NaNs that small integers and 0xffffffff would be as f32.
 // With one group the index is a constant, so load_group's loads are the same for every lane.
-fn particle_group(p: u32) -> u32 {
-  if (params.n_groups == 1u) { return 0u; }
-  return u32(model[p * PARTICLE_MODEL_STRIDE + PARTICLE_MODEL_GROUP]);
+// The scene's index of the particle at place p of copy b's state: its model record (group, volume)
+// and its per-particle gradients (g_particle) stay in the scene's order while the state is sorted.
+fn particle_index(b: u32, p: u32) -> u32 {
+  if (!SORTED) { return p; }
+  return order[b * params.n_particles + p];
 }
-fn particle_vol(p: u32) -> f32 { return model[p * PARTICLE_MODEL_STRIDE + PARTICLE_MODEL_VOL]; }
+fn particle_group(b: u32, p: u32) -> u32 {
+  if (params.n_groups == 1u) { return 0u; }
+  return u32(model[particle_index(b, p) * PARTICLE_MODEL_STRIDE + PARTICLE_MODEL_GROUP]);
+}
+fn particle_vol(b: u32, p: u32) -> f32 { return model[particle_index(b, p) * PARTICLE_MODEL_STRIDE + PARTICLE_MODEL_VOL]; }
 
 // The group records come from the params uniform where they fit there (params.group_recs): a CPU
 // driver (lavapipe) loads a uniform at an address the same for all lanes once, but a storage

@@ -16,13 +16,13 @@
 // s - 1's record after reading step s's (each invocation only its own particle's record). It does
 // not write g_state_in: dL/d(state s) goes straight into those terms, and no later kernel reads it
 // (the adjoint of step s - 1 skips g2p's local pass).
-@group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> adj_node: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> g_local: array<vec4<f32>>; // a particle record: see g2p_adj_terms.wgsl
-@group(0) @binding(7) var<storage, read_write> g_state_in: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> g_particle: array<f32>;
-@group(0) @binding(9) var<storage, read_write> adj_max: array<atomic<u32>>;
-@group(0) @binding(10) var<storage, read> state_prev: array<vec4<f32>>; // fused only
+@group(0) @binding(5) var<storage, read> state_in: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> adj_node: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> g_local: array<vec4<f32>>; // a particle record: see g2p_adj_terms.wgsl
+@group(0) @binding(8) var<storage, read_write> g_state_in: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read_write> g_particle: array<f32>;
+@group(0) @binding(10) var<storage, read_write> adj_max: array<atomic<u32>>;
+@group(0) @binding(11) var<storage, read> state_prev: array<vec4<f32>>; // fused only
 
 // This lane's stencil records from the node window (node-window.ts): the lanes load the window at
 // wb (the subgroup's least stencil base) between them, WIN_LOADS nodes each, and d = base - wb
@@ -94,7 +94,7 @@ fn stencil_adj(b: u32, st: Stencil, mass: f32, A: matD, vg: vecD, ga: vecD, Bm: 
 fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool) -> Particle {
   let i = b * params.n_particles + p;
   if (p == 0u) { atomicStore(&adj_max[adj_slot(b, step.step)], 0u); }
-  let vol = particle_vol(p);
+  let vol = particle_vol(b, p);
   let mass = g.density * vol;
   let a = group_actuation(b, g);
   let ctau = stress_impulse_scale(vol);
@@ -134,10 +134,12 @@ fn p2g_adj_particle(p: u32, b: u32, P: Particle, g: Group, store: bool, ok: bool
   if (!ok) { return Q; }
   if (store) { store_g_state_in(i, Q); }
   let N = params.n_particles;
-  g_particle[(b * 3u) * N + p] += sa.gE;
-  g_particle[(b * 3u + 1u) * N + p] += sa.gnu;
+  // in the scene's order (particle_index), where MpmSim sums them per group
+  let q = particle_index(b, p);
+  g_particle[(b * 3u) * N + q] += sa.gE;
+  g_particle[(b * 3u + 1u) * N + q] += sa.gnu;
   // dL/da is read per group with an actuator only (MpmSim's actuation segments)
-  if (g.actuator != NO_ACTUATOR) { g_particle[(b * 3u + 2u) * N + p] = sa.ga; }
+  if (g.actuator != NO_ACTUATOR) { g_particle[(b * 3u + 2u) * N + q] = sa.ga; }
   return Q;
 }
 
@@ -153,14 +155,14 @@ fn lane_particle(gid: vec3<u32>, nwg: vec3<u32>) -> ParticleId {
 @compute @workgroup_size(PARTICLE_WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let id = lane_particle(gid, nwg);
-  _ = p2g_adj_particle(id.p, id.b, load_state_in(id.i), load_group(id.b, particle_group(id.p)), true, id.ok);
+  _ = p2g_adj_particle(id.p, id.b, load_state_in(id.i), load_group(id.b, particle_group(id.b, id.p)), true, id.ok);
 }
 
 @compute @workgroup_size(PARTICLE_WG)
 fn fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let id = lane_particle(gid, nwg);
   let P = load_state_in(id.i);
-  let g = load_group(id.b, particle_group(id.p));
+  let g = load_group(id.b, particle_group(id.b, id.p));
   let G = p2g_adj_particle(id.p, id.b, P, g, false, id.ok);
   if (!id.ok) { return; }
   let t = g2p_adj_terms(g, load_state_prev(id.i), P, G);

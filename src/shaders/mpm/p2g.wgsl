@@ -17,12 +17,12 @@
 //
 // main also records the step's largest per-particle momentum term (p2g_bound, params.wgsl), which
 // sets the scale of `replay`: a step adjoint's p2g, fused with g2p adjoint's scatter (below).
-@group(0) @binding(4) var<storage, read> state_in: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
-@group(0) @binding(6) var<storage, read_write> tile_stamp: array<u32>;
-@group(0) @binding(7) var<storage, read_write> p2g_bound: array<atomic<u32>>;
-@group(0) @binding(8) var<storage, read> g_local: array<vec4<f32>>; // replay only
-@group(0) @binding(9) var<storage, read> adj_max: array<u32>; // replay only
+@group(0) @binding(5) var<storage, read> state_in: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> grid_acc: array<atomic<i32>>;
+@group(0) @binding(7) var<storage, read_write> tile_stamp: array<u32>;
+@group(0) @binding(8) var<storage, read_write> p2g_bound: array<atomic<u32>>;
+@group(0) @binding(9) var<storage, read> g_local: array<vec4<f32>>; // replay only
+@group(0) @binding(10) var<storage, read> adj_max: array<u32>; // replay only
 
 // The run's particles (offsets from run.p0) in order of stencil base node, then offset: once a
 // body moves, the 2^DIM particles around a node no longer all share a base, and in index order
@@ -61,8 +61,8 @@ struct P2gParticle { st: Stencil, mass: f32, mv: vecD, A: matD }
 
 fn p2g_particle(b: u32, p: u32) -> P2gParticle {
   let P = load_state_in(b * params.n_particles + p);
-  let g = load_group(b, particle_group(p));
-  let vol = particle_vol(p);
+  let g = load_group(b, particle_group(b, p));
+  let vol = particle_vol(b, p);
   let mass = g.density * vol;
   let a = group_actuation(b, g);
   let A = kirchhoff(g, P.F, P.C, a, stress_rot(g, P.F)) * stress_impulse_scale(vol) + P.C * mass;

@@ -10,6 +10,9 @@
 //   bucket:  idx[b][starts[k] .. starts[k + 1]) in increasing order (insertion sort); counts to 0
 //   gather:  out[b][i] = in[b][idx[b][i]] for the record (x, v, C, F); perm = idx
 //   scatter: out[b][perm[b][i]] = in[b][i], gather's inverse and adjoint (targets are distinct)
+//   follow:  order_out[b][i] = order_in[b][perm[b][i]]: the scene's index of the particle now at i
+//   start:   order_out[b][i] = perm[b][i] (the first sort: its input was in the scene's order)
+// gather and scatter also move records by any permutation bound as perm (MpmSim's orders).
 // Header (sort.ts): DIM, PSTRIDE (floats per particle record), WG, SCAN_WG.
 struct SortParams { n: u32, keys: u32, inv_dx: f32, _pad: u32, res: vec4<u32> }
 
@@ -20,6 +23,8 @@ struct SortParams { n: u32, keys: u32, inv_dx: f32, _pad: u32, res: vec4<u32> }
 @group(0) @binding(4) var<storage, read_write> starts: array<u32>;
 @group(0) @binding(5) var<storage, read_write> perm: array<u32>;
 @group(0) @binding(6) var<storage, read_write> rec_out: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> order_in: array<u32>;
+@group(0) @binding(8) var<storage, read_write> order_out: array<u32>;
 
 const V4: u32 = PSTRIDE / 4u;
 
@@ -118,4 +123,20 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= sp.n) { return; }
   let p = perm[b * sp.n + i];
   for (var w = 0u; w < V4; w++) { rec_out[(b * sp.n + p) * V4 + w] = rec_in[(b * sp.n + i) * V4 + w]; }
+}
+
+@compute @workgroup_size(WG)
+fn follow(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  let b = gid.z;
+  if (i >= sp.n) { return; }
+  order_out[b * sp.n + i] = order_in[b * sp.n + perm[b * sp.n + i]];
+}
+
+@compute @workgroup_size(WG)
+fn start(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  let b = gid.z;
+  if (i >= sp.n) { return; }
+  order_out[b * sp.n + i] = perm[b * sp.n + i];
 }

@@ -14,6 +14,22 @@ var<workgroup> terms: array<f32, TERM_WORDS>;
 fn lam_base(b: u32, i: u32) -> u32 { return i * 3u * DIM; }
 fn term_index(b: u32, q: u32, i: u32) -> u32 { return q * TW + i; }
 
+// The elements and the self-contact neighbours, recomputed per vertex (a few dozen vertices: no
+// per-element passes, no lists kept); the split path reads them from its per-element passes
+// (shell.adj.wgsl's functions either way, so the same bits).
+fn shell_force(b: u32, e: u32) -> vecD {
+  let a = adj_entry(e);
+  if (a.kind == 1u) { return tri_force(b, a.k, a.slot); }
+  return hinge_force(b, a.k, a.slot);
+}
+fn shell_share(b: u32, e: u32, a: AdjEntry) -> ShellShare {
+  if (a.kind == 1u) { return tri_share(b, a.k, a.slot); }
+  return hinge_share(b, a.k, a.slot);
+}
+fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {}
+fn keep_neighbour_count(b: u32, i: u32, n: u32) {}
+fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vv_contact(b, i, x, true); }
+
 /** Control entry of term q in one copy's vector at step row `row` (SpringSim's segment targets). */
 fn term_target(q: u32, row: u32) -> u32 {
   if (q < term_act()) { return q; }

@@ -8,9 +8,11 @@
 //   the elastic forces along lam, the damping transpose written out), dL/dv_i likewise, and the
 //   material and actuation terms lam_i . df_i/dtheta.
 // The gather reads the lam of i's neighbours, so every lambda half comes before any gather. Where
-// lam and terms live is the entry points' business (lam_base, term_index): adjoint.split.wgsl
-// (storage buffers, one pass per half, the Reducer sums the terms) or adjoint.fused.wgsl
-// (workgroup memory, one workgroup per batch copy).
+// lam and terms live, and where the elements' shares come from, is the entry points' business
+// (lam_base, term_index, shell_force, shell_share, vv_contact_adjoint): adjoint.split.wgsl (storage
+// buffers, one pass per half, each triangle and hinge computed once per pass into per-entry slots,
+// the Reducer sums the terms) or adjoint.fused.wgsl (workgroup memory, one workgroup per batch
+// copy, the elements recomputed per vertex).
 // terms[term_index(b, q, i)]: vertex i's share of control entry q (see SpringSim), summed in
 // vertex order afterwards.
 
@@ -53,8 +55,8 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) {
     let v = v_at(b, i);
     // replay: the velocity entering each contact
     var ws: array<vecD, MAX_CONTACTS>;
-    var dropped = 0u;
-    var w = p.decay * (v + p.dt * (vinv_mass(i) * vertex_force(b, i, x, v, row, &dropped) + gravity()));
+    var skipped = 0u;
+    var w = p.decay * (v + p.dt * (vinv_mass(i) * vertex_force(b, i, x, v, row, &skipped) + gravity()));
     var k = 0u;
     if (p.has_ground != 0u) {
       ws[k] = w;
@@ -101,6 +103,24 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) {
   }
 }
 
+/**
+ * A triangle's or hinge's share of its vertex's gather at adjacency entry e: g into dL/dx, and its
+ * material m's terms t (mu, lambda, bending: fields 2, 3, 4; zero where the element has none, an
+ * exact no-op on a sum that starts at +0) from shell_share (adjoint.split.wgsl: the per-element
+ * pass's slots; adjoint.fused.wgsl: recomputed).
+ */
+struct ShellShare { g: vecD, m: u32, t: vec3<f32> }
+const NO_MAT: u32 = 0xffffffffu;
+fn shell_terms_load(b: u32, i: u32, m: u32) -> vec3<f32> {
+  var t: vec3<f32>;
+  for (var f = 0u; f < 3u; f++) { t[f] = terms[term_index(b, m * 5u + 2u + f, i)]; }
+  return t;
+}
+fn shell_terms_store(b: u32, i: u32, m: u32, t: vec3<f32>) {
+  if (m == NO_MAT) { return; }
+  for (var f = 0u; f < 3u; f++) { terms[term_index(b, m * 5u + 2u + f, i)] = t[f]; }
+}
+
 /** Vertex i of copy b (gi = b n + i): dL/d(x, v) into g_in, the material and actuation terms. */
 fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
   let o = lam_base(b, i);
@@ -112,6 +132,8 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
   let x = x_at(b, i);
   let v = v_at(b, i);
   let range = vadj(i);
+  var sm = NO_MAT;
+  var st = vec3<f32>(0.0);
   for (var e = range.x; e < range.y; e++) {
     let a = adj_entry(e);
     let slot = a.slot;
@@ -133,22 +155,22 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
       if (sv.chan >= 0) {
         terms[term_index(b, term_act() + u32(sv.chan), i)] += lf * (-sv.k * sv.l / (sv.L * sv.L) * sv.rest0 * p.act_strength);
       }
-    } else if (a.kind == 1u) {
-      gx += tri_adjoint(b, k, slot, li, i);
     } else {
-      gx += hinge_adjoint(b, k, slot, li);
+      // a triangle's or hinge's share; its terms summed in registers over a run of entries of one material
+      let sh = shell_share(b, e, a);
+      gx += sh.g;
+      if (sh.m != sm) {
+        shell_terms_store(b, i, sm, st);
+        sm = sh.m;
+        st = shell_terms_load(b, i, sm);
+      }
+      st += sh.t;
     }
   }
+  shell_terms_store(b, i, sm, st);
   if (p.self_contact != 0u) { gx += self_contact_adjoint(b, i, x); }
   for (var a = 0u; a < DIM; a++) {
     g_in[gi * STRIDE + a] = gx[a];
     g_in[gi * STRIDE + DIM + a] = gv[a];
   }
-}
-
-/** A triangle's or hinge's force on its vertex at adjacency entry e, recomputed from x (forces.wgsl vertex_force). */
-fn shell_force(b: u32, e: u32) -> vecD {
-  let a = adj_entry(e);
-  if (a.kind == 1u) { return tri_force(b, a.k, a.slot); }
-  return hinge_force(b, a.k, a.slot);
 }

@@ -29,11 +29,16 @@ fn pair_force_jvp(rv: vecD, dr: vecD) -> vecD {
   return p.sc_stiff * ((p.sc_thick - r) / r * (dr - a * rh) - a * rh);
 }
 
+/** d(pair_force) of vertex i at x from neighbour j, along lam_i - lam_j (li: lam_i). */
+fn vv_pair_jvp(b: u32, x: vecD, li: vecD, j: u32) -> vecD { return pair_force_jvp(x - x_at(b, j), li - contact_lam(b, j)); }
+
 /**
  * Vertex-vertex: the penalties on vertex i of copy b (at x) from the vertices within h, or with
  * `jvp` their derivative along the adjoint vectors (contact_lam). Cells are over twice the
  * thickness, so along each axis the neighbours lie in x's cell and the one on the side of x's
- * nearer face: 2^dim cells.
+ * nearer face: 2^dim cells. Without `jvp` it hands each neighbour, in the order it adds them, and
+ * then their count to keep_neighbour and keep_neighbour_count (no-ops but in the split adjoint's
+ * replay, whose gather adds the same pairs in the same order from the kept list: adjoint.split.wgsl).
  */
 fn vv_contact(b: u32, i: u32, x: vecD, jvp: bool) -> vecD {
   var f = vecD(0.0);
@@ -42,6 +47,7 @@ fn vv_contact(b: u32, i: u32, x: vecD, jvp: bool) -> vecD {
   let side = select(vecDi(1), vecDi(-1), q - floor(q) < vecD(0.5));
   var li = vecD(0.0);
   if (jvp) { li = contact_lam(b, i); }
+  var n = 0u;
   for (var k = 0u; k < (1u << DIM); k++) {
     var c = c0;
     for (var a = 0u; a < DIM; a++) { if (((k >> a) & 1u) != 0u) { c[a] += side[a]; } }
@@ -53,8 +59,15 @@ fn vv_contact(b: u32, i: u32, x: vecD, jvp: bool) -> vecD {
       if (!in_cell(xj, c)) { continue; }
       let rv = x - xj;
       if (dot(rv, rv) >= p.sc_thick * p.sc_thick) { continue; }
-      if (jvp) { f += pair_force_jvp(rv, li - contact_lam(b, j)); } else { f += pair_force(rv); }
+      if (jvp) {
+        f += vv_pair_jvp(b, x, li, j);
+      } else {
+        f += pair_force(rv);
+        keep_neighbour(b, i, n, j);
+      }
+      n++;
     }
   }
+  if (!jvp) { keep_neighbour_count(b, i, n); }
   return f;
 }

@@ -20,8 +20,10 @@ fn spring_force(sv: SpringView) -> vecD {
 /**
  * The total force on vertex i of copy b at (x, v); `skipped` counts self-contact searches left out
  * (contact.tri.wgsl MAX_SPAN).
- * A triangle's or hinge's share comes from shell_force(b, e) (adjacency entry e): the forward step reads what the
- * per-element pass wrote for adjacency entry e (step.wgsl), the adjoint recomputes it (adjoint.wgsl).
+ * A triangle's or hinge's share comes from shell_force(b, e) (adjacency entry e): the forward step and the split
+ * adjoint read what the per-element pass wrote for entry e (slots.wgsl), the fused adjoint recomputes it
+ * (adjoint.fused.wgsl). The vertex-vertex search keeps its neighbours for the split adjoint's gather (contact.wgsl
+ * keep_neighbour).
  */
 fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, skipped: ptr<function, u32>) -> vecD {
   var f = vecD(0.0);

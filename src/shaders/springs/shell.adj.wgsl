@@ -1,57 +1,76 @@
-// Triangle and hinge adjoints (3D). A triangle's share of vertex i (its `slot`): the JVP of the
-// membrane force along lam, and lam_i . d f/d(mu), d f/d(lambda).
-/** d(force on slot) along the vertices' adjoint vectors lam (the JVP = the transposed Jacobian's product). */
-fn tri_force_jvp(b: u32, k: u32, slot: u32) -> vecD {
+// Triangle and hinge adjoints (3D), one element at a time: for each corner c, (df/dx_c)^T lam (the
+// JVP of the element's forces along its corners' adjoint vectors lam, the transposed Jacobian's
+// product since the Hessian is symmetric) and lam_c . df_c/d(material field). The split path's
+// per-element pass (elements.adj.wgsl) computes them once per element; the fused path's gather
+// picks its corner (tri_share, hinge_share): the same function, so the same bits.
+
+/** A triangle's share per corner: g[c] into dL/dx_c, tmu[c] and tla[c] into dL/d(mu), dL/d(lambda). */
+struct TriAdj { g: array<vec3<f32>, 3>, tmu: array<f32, 3>, tla: array<f32, 3> }
+fn tri_element_adjoint(b: u32, k: u32) -> TriAdj {
   let t = tri_rec(k);
   let F = tri_F(b, t);
   let mu = mat(b, t.mat, 2u);
   let la = mat(b, t.mat, 3u);
-  let l0 = lam_at(b, t.v.x);
-  let dF = mat2x3<f32>(lam_at(b, t.v.y) - l0, lam_at(b, t.v.z) - l0) * t.D;
+  let l = array<vec3<f32>, 3>(lam_at(b, t.v.x), lam_at(b, t.v.y), lam_at(b, t.v.z));
+  // d(force) along lam: dP = dF S(E) + F S(dE)
+  let dF = mat2x3<f32>(l[1] - l[0], l[2] - l[0]) * t.D;
   let dE = 0.5 * (transpose(dF) * F + transpose(F) * dF);
-  let dP = dF * stvk_S(green(F), mu, la) + F * stvk_S(dE, mu, la);
-  return slot_force(-t.area * dP * transpose(t.D), slot);
-}
-/** lam . d(force on slot)/d(mu) and /d(lambda). */
-fn tri_param_terms(b: u32, k: u32, slot: u32, li: vecD) -> vec2<f32> {
-  let t = tri_rec(k);
-  let F = tri_F(b, t);
   let E = green(F);
+  let dP = dF * stvk_S(E, mu, la) + F * stvk_S(dE, mu, la);
+  let H = -t.area * dP * transpose(t.D);
+  // d(force)/d(mu) and /d(lambda): S's derivatives 2E and tr(E) I
   let tr = E[0][0] + E[1][1];
-  let fmu = slot_force(tri_H(F, 2.0 * E, t), slot);
-  let fla = slot_force(tri_H(F, mat2x2<f32>(tr, 0.0, 0.0, tr), t), slot);
-  return vec2<f32>(dot(li, fmu), dot(li, fla));
+  let Hmu = tri_H(F, 2.0 * E, t);
+  let Hla = tri_H(F, mat2x2<f32>(tr, 0.0, 0.0, tr), t);
+  var r: TriAdj;
+  for (var c = 0u; c < 3u; c++) {
+    r.g[c] = slot_force(H, c);
+    r.tmu[c] = dot(l[c], slot_force(Hmu, c));
+    r.tla[c] = dot(l[c], slot_force(Hla, c));
+  }
+  return r;
 }
 
-fn tri_adjoint(b: u32, k: u32, slot: u32, li: vecD, i: u32) -> vecD {
-  let m = tri_rec(k).mat;
-  let tt = tri_param_terms(b, k, slot, li);
-  terms[term_index(b, m * 5u + 2u, i)] += tt.x;
-  terms[term_index(b, m * 5u + 3u, i)] += tt.y;
-  return tri_force_jvp(b, k, slot);
+/** The fused gather's share of corner `slot` of triangle k. */
+fn tri_share(b: u32, k: u32, slot: u32) -> ShellShare {
+  let r = tri_element_adjoint(b, k);
+  return ShellShare(r.g[slot], tri_rec(k).mat, vec3<f32>(r.tmu[slot], r.tla[slot], 0.0));
 }
 
-// Hinge adjoints: the gather's share of vertex `slot` of hinge k, and dL/d(rest angle).
-// f_q = -kb w (theta - rest) u_q, so along lam: d f_q = -kb w ((sum_p u_p . lam_p) u_q + (theta - rest) d u_q).
-fn hinge_adjoint(b: u32, k: u32, slot: u32, li: vecD) -> vecD {
+// Hinges: f_q = -kb w (theta - rest) u_q, so along lam: d f_q = -kb w ((sum_p u_p . lam_p) u_q + (theta - rest) d u_q);
+// lam_q . df_q/d(kb) = lam_q . (-w (theta - rest) u_q). Plastic: where the hinge yields, rest' = theta - const
+// follows x, adding dL/d(rest') u_q.
+/** A hinge's share per corner: g[c] into dL/dx_c, t[c] into dL/d(bending). */
+struct HingeAdj { g: array<vec3<f32>, 4>, t: array<f32, 4> }
+fn hinge_element_adjoint(b: u32, k: u32) -> HingeAdj {
   let h = hinge_rec(k);
   let x = hinge_x(b, h);
   let l = array<vec3<f32>, 4>(lam_at(b, h.v.x), lam_at(b, h.v.y), lam_at(b, h.v.z), lam_at(b, h.v.w));
+  let u = hinge_u4(x);
   var dtheta = 0.0;
-  for (var q = 0u; q < 4u; q++) { dtheta += dot(hinge_u(x, q), l[q]); }
-  let du = hinge_u_dual(array<Dv, 4>(Dv(x[0], l[0]), Dv(x[1], l[1]), Dv(x[2], l[2]), Dv(x[3], l[3])), slot);
+  for (var q = 0u; q < 4u; q++) { dtheta += dot(u[q], l[q]); }
+  let du = hinge_u_dual4(array<Dv, 4>(Dv(x[0], l[0]), Dv(x[1], l[1]), Dv(x[2], l[2]), Dv(x[3], l[3])));
   let th = hinge_theta(x);
   let rest = hinge_rest(b, k, h);
   let kb = mat(b, h.mat, 4u);
-  var gx = (-FAULT * kb * h.w) * (dtheta * du.v + (th - rest) * du.d);
-  let i = h.v[slot];
-  terms[term_index(b, h.mat * 5u + 4u, i)] += dot(li, (-h.w * (th - rest)) * du.v);
-  // plastic: where the hinge yields, rest' = theta - const follows x
+  var yielded = false;
   if (p.plastic != 0u) {
     let Y = mf(p.hinge_off + k * HINGE_WORDS + 7u);
-    if (Y > 0.0 && abs(th - rest) > Y) { gx += g_out[p.tail_off + b * p.n_hinges + k] * du.v; }
+    yielded = Y > 0.0 && abs(th - rest) > Y;
   }
-  return gx;
+  var r: HingeAdj;
+  for (var c = 0u; c < 4u; c++) {
+    r.g[c] = (-FAULT * kb * h.w) * (dtheta * du[c].v + (th - rest) * du[c].d);
+    if (yielded) { r.g[c] += g_out[p.tail_off + b * p.n_hinges + k] * du[c].v; }
+    r.t[c] = dot(l[c], (-h.w * (th - rest)) * du[c].v);
+  }
+  return r;
+}
+
+/** The fused gather's share of corner `slot` of hinge k. */
+fn hinge_share(b: u32, k: u32, slot: u32) -> ShellShare {
+  let r = hinge_element_adjoint(b, k);
+  return ShellShare(r.g[slot], hinge_rec(k).mat, vec3<f32>(0.0, 0.0, r.t[slot]));
 }
 
 @compute @workgroup_size(64)

@@ -68,8 +68,8 @@ fn ds_mul(a: Ds, b: Ds) -> Ds { return Ds(a.v * b.v, a.d * b.v + a.v * b.d); }
 fn ds_div(a: Ds, b: Ds) -> Ds { return Ds(a.v / b.v, (a.d * b.v - a.v * b.d) / (b.v * b.v)); }
 fn ds_sqrt(a: Ds) -> Ds { let r = sqrt(a.v); return Ds(r, a.d / (2.0 * r)); }
 
-/** u_slot = d(theta)/d(x_slot) and its derivative along the tangents of x (dual numbers). */
-fn hinge_u_dual(x: array<Dv, 4>, slot: u32) -> Dv {
+/** u_q = d(theta)/d(x_q) for the four corners and their derivatives along the tangents of x (dual numbers). */
+fn hinge_u_dual4(x: array<Dv, 4>) -> array<Dv, 4> {
   let e = dv_sub(x[1], x[0]);
   let l = ds_sqrt(dv_dot(e, e));
   let n1 = dv_cross(e, dv_sub(x[2], x[0]));
@@ -77,16 +77,15 @@ fn hinge_u_dual(x: array<Dv, 4>, slot: u32) -> Dv {
   let one = Ds(1.0, 0.0);
   let m1 = dv_scale(n1, ds_div(one, dv_dot(n1, n1)));
   let m2 = dv_scale(n2, ds_div(one, dv_dot(n2, n2)));
-  if (slot == 2u) { return dv_scale(m1, l); }
-  if (slot == 3u) { return dv_scale(m2, l); }
-  if (slot == 0u) {
-    return dv_add(dv_scale(m1, ds_div(dv_dot(dv_sub(x[2], x[1]), e), l)), dv_scale(m2, ds_div(dv_dot(dv_sub(x[3], x[1]), e), l)));
-  }
   let a = dv_scale(m1, ds_div(dv_dot(dv_sub(x[2], x[0]), e), l));
   let c = dv_scale(m2, ds_div(dv_dot(dv_sub(x[3], x[0]), e), l));
-  return Dv(-(a.v + c.v), -(a.d + c.d));
+  return array<Dv, 4>(
+    dv_add(dv_scale(m1, ds_div(dv_dot(dv_sub(x[2], x[1]), e), l)), dv_scale(m2, ds_div(dv_dot(dv_sub(x[3], x[1]), e), l))),
+    Dv(-(a.v + c.v), -(a.d + c.d)),
+    dv_scale(m1, l),
+    dv_scale(m2, l));
 }
-/** hinge_u_dual's values alone, all four slots from one set of edges and normals (no tangents to carry). */
+/** hinge_u_dual4's values alone, all four slots from one set of edges and normals (no tangents to carry). */
 fn hinge_u4(x: array<vec3<f32>, 4>) -> array<vec3<f32>, 4> {
   let e = x[1] - x[0];
   let l = length(e);

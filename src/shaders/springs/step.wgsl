@@ -6,16 +6,11 @@
 // out (a box over MAX_SPAN cells, contact.tri.wgsl), status[2]: the first step that left one out.
 const BLOW_UP: f32 = 1e7;
 
-/** A triangle's or hinge's force on its vertex at adjacency entry e, as the per-element pass wrote it (elements.wgsl). */
-fn shell_force(b: u32, e: u32) -> vecD {
-  let o = (b * p.n_adj + e) * DIM;
-  var r: vecD;
-  for (var c = 0u; c < DIM; c++) { r[c] = ef[o + c]; }
-  return r;
-}
-
 /** The forward has no adjoint vectors (contact.wgsl's jvp gathers run in the adjoint only). */
 fn contact_lam(b: u32, i: u32) -> vecD { return vecD(0.0); }
+/** The forward keeps no self-contact neighbour lists (the split adjoint does: adjoint.split.wgsl). */
+fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {}
+fn keep_neighbour_count(b: u32, i: u32, n: u32) {}
 
 @compute @workgroup_size(64)
 fn step(@builtin(global_invocation_id) gid: vec3<u32>) {

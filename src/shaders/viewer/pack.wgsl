@@ -1,15 +1,49 @@
 // pack.wgsl: what three.js draws, written from a simulator's state on the GPU (src/viewer/three-view.ts).
 // Reads: params (uniform), state = [B][items][stride] f32 records (copy 0 is drawn; the position is
-// `dim` floats at pos_offset, the velocity `dim` floats at vel_offset), attrs = [items][group, volume] f32
-// (Simulator.itemAttributes).
-// Writes: draw[i] = (x, y, z, radius), z = 0 in 2D; tint[i] = (rgb, 1), by group or by speed. Both are
-// buffers three.js owns and binds as vertex and storage attributes, so no frame goes through the CPU.
-// draw-params.wgsl (the Params struct) is prepended.
+// `dim` floats at pos_offset, the velocity `dim` floats at vel_offset, F dim x dim at f_offset),
+// attrs = [items][group, volume] f32 (Simulator.itemAttributes), act = the simulator's control record
+// (actuation row act_row at act_offset), aux = [n + 1] CSR offsets, then each item's actuation
+// channels, then per-group flags at flags_offset.
+// Writes: draw[i] = (x, y, z, radius), z = 0 in 2D; tint[i] = (rgb, 1): by group, by speed, by strain
+// (|E|_F / strain_max, E = (F^T F - I) / 2 the Green strain; a fluid's record holds F - I), or by
+// actuation (the mean activation of the item's channels / act_max). Both are buffers three.js owns
+// and binds as vertex and storage attributes, so no frame goes through the CPU.
+// draw-params.wgsl (the Params struct) and colors.wgsl are prepended.
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> state: array<f32>;
 @group(0) @binding(2) var<storage, read> attrs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> draw: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> tint: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> act: array<f32>;
+@group(0) @binding(4) var<storage, read> aux: array<u32>;
+@group(0) @binding(5) var<storage, read_write> draw: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> tint: array<vec4<f32>>;
+
+const NONE: u32 = 0xffffffffu;
+
+// |E|_F of the Green strain E = (F^T F - I) / 2.
+fn green_strain(base: u32, fluid: bool) -> f32 {
+  let d = params.dim;
+  var F = mat3x3<f32>();
+  for (var r = 0u; r < d; r++) {
+    for (var c = 0u; c < d; c++) {
+      F[c][r] = state[base + params.f_offset + r * d + c] + select(0.0, 1.0, fluid && r == c);
+    }
+  }
+  if (d == 2u) { F[2][2] = 1.0; }
+  let E = 0.5 * (transpose(F) * F - mat3x3<f32>(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0));
+  return sqrt(dot(E[0], E[0]) + dot(E[1], E[1]) + dot(E[2], E[2]));
+}
+
+// The mean activation of item i's channels, scaled to [-1, 1]; 2.0: none drives it.
+fn activation(i: u32) -> f32 {
+  let k0 = aux[i];
+  let k1 = aux[i + 1u];
+  if (k1 == k0 || params.act_channels == 0u) { return 2.0; }
+  var s = 0.0;
+  for (var k = k0; k < k1; k++) {
+    s += act[params.act_offset + params.act_row * params.act_channels + aux[params.n + 1u + k]];
+  }
+  return clamp(s / (f32(k1 - k0) * params.act_max), -1.0, 1.0);
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -20,13 +54,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var v = vec3<f32>(0.0);
   for (var k = 0u; k < params.dim; k++) {
     x[k] = state[base + params.pos_offset + k];
-    if (params.vel_offset != 0xffffffffu) { v[k] = state[base + params.vel_offset + k]; }
+    if (params.vel_offset != NONE) { v[k] = state[base + params.vel_offset + k]; }
   }
   let group = u32(attrs[2u * i]);
   let spacing = pow(max(attrs[2u * i + 1u], 0.0), 1.0 / f32(params.dim));
   let r = select(params.radius_scale * spacing, params.radius_fixed, params.radius_fixed > 0.0);
   draw[i] = vec4<f32>(x, r);
   var palette = GROUP_COLORS; // a var: runtime indexing of a const array is not portable
-  let t = clamp(length(v) / params.speed_max, 0.0, 1.0);
-  tint[i] = vec4<f32>(select(palette[group % 6u], speed_color(t), params.color_mode == 1u), 1.0);
+  var c = palette[group % 6u];
+  let mode = params.color_mode;
+  if (mode == 1u) {
+    c = speed_color(clamp(length(v) / params.speed_max, 0.0, 1.0));
+  } else if (mode == 2u && params.f_offset != NONE) {
+    let fluid = aux[params.flags_offset + group] == 1u;
+    c = strain_color(clamp(green_strain(base, fluid) / params.strain_max, 0.0, 1.0));
+  } else if (mode == 3u) {
+    let s = activation(i);
+    c = select(actuation_color(s), PASSIVE_COLOR, s > 1.5);
+  }
+  tint[i] = vec4<f32>(c, 1.0);
 }

@@ -1,0 +1,37 @@
+// The per-element pass of the split step adjoint (3D), between adj_lambda and adj_gather: each
+// triangle and hinge computes its local adjoint once (shell.adj.wgsl tri_element_adjoint,
+// hinge_element_adjoint) and writes each corner's share into that corner's adjacency entry of
+// `ef` (slots.wgsl, EA_WORDS per entry: DIM words into dL/dx, then the material terms: mu and
+// lambda for a triangle, bending for a hinge); adj_gather adds them in adjacency order. The fused
+// path runs the same functions per vertex, so both give the same bits.
+
+fn put_ea(b: u32, e: u32, g: vec3<f32>, t0: f32, t1: f32) {
+  let o = (b * p.n_adj + e) * EA_WORDS;
+  ef[o] = g.x;
+  ef[o + 1u] = g.y;
+  ef[o + 2u] = g.z;
+  ef[o + 3u] = t0;
+  ef[o + 4u] = t1;
+}
+
+@compute @workgroup_size(64)
+fn adj_tri_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n_tris * p.batch) { return; }
+  let b = gi / p.n_tris;
+  let k = gi - b * p.n_tris;
+  let r = tri_element_adjoint(b, k);
+  let o = p.tri_off + k * TRI_WORDS + 9u;
+  for (var c = 0u; c < 3u; c++) { put_ea(b, model[o + c], r.g[c], r.tmu[c], r.tla[c]); }
+}
+
+@compute @workgroup_size(64)
+fn adj_hinge_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n_hinges * p.batch) { return; }
+  let b = gi / p.n_hinges;
+  let k = gi - b * p.n_hinges;
+  let r = hinge_element_adjoint(b, k);
+  let o = p.hslot_off + 4u * k;
+  for (var c = 0u; c < 4u; c++) { put_ea(b, model[o + c], r.g[c], r.t[c], 0.0); }
+}

@@ -1,0 +1,15 @@
+// Per-entry element slots `ef`, one per adjacency entry of every copy ([B][n_adj]): a per-element
+// pass writes each element corner's share into that corner's entry, and the vertex pass adds its
+// entries in adjacency order: the same sums in the same order as recomputing every element per
+// vertex, with no atomics. The forward's pass (elements.wgsl) writes a force, DIM words per entry;
+// the step adjoint's (elements.adj.wgsl) later overwrites the same buffer, once adj_lambda has read
+// those forces, with each corner's local adjoint, EA_WORDS per entry.
+const EA_WORDS: u32 = DIM + 2u;
+
+/** A triangle's or hinge's force on its vertex at adjacency entry e, as the per-element pass wrote it (elements.wgsl). */
+fn shell_force(b: u32, e: u32) -> vecD {
+  let o = (b * p.n_adj + e) * DIM;
+  var r: vecD;
+  for (var c = 0u; c < DIM; c++) { r[c] = ef[o + c]; }
+  return r;
+}

@@ -1,0 +1,95 @@
+// What the views need to know about a scene besides its state: which channels drive each item (for
+// actuation colours), the loss targets and goals to draw, the grippers' anchors, the ground. Pure
+// functions of the scene data (no GPU), so they are tested without a browser.
+import type { LossDesc } from '../core/loss';
+import type { Scene } from '../simulators';
+import type { TargetMark } from './scene-view';
+
+/**
+ * Per item, the actuation channels that drive it, as CSR ([n + 1] offsets, then channels): an MPM
+ * particle its group's actuator channel; a mass-spring vertex the channels of its actuated springs
+ * (one entry per spring). Null where nothing is actuated.
+ */
+export function actuationMap(scene: Scene, n: number): Uint32Array | null {
+  const lists: number[][] = Array.from({ length: n }, () => []);
+  if ('particles' in scene) {
+    const channel = scene.groups.map((g) => g.actuator?.channel ?? -1);
+    scene.particles.group.forEach((g, p) => { if (channel[g] >= 0) lists[p].push(channel[g]); });
+  } else {
+    const sp = scene.springs;
+    sp?.actuator?.forEach((c, s) => {
+      if (c < 0) return;
+      lists[sp.pairs[2 * s]].push(c);
+      lists[sp.pairs[2 * s + 1]].push(c);
+    });
+  }
+  const total = lists.reduce((a, l) => a + l.length, 0);
+  if (total === 0) return null;
+  const out = new Uint32Array(n + 1 + total);
+  let k = 0;
+  lists.forEach((l, i) => {
+    out[i] = k;
+    for (const c of l) out[n + 1 + k++] = c;
+  });
+  out[n] = k;
+  return out;
+}
+
+/** The activation at the ends of the colour ramp: a controller's output scale, else the largest open-loop value (1 if all are 0). */
+export function actuationMax(scene: Scene): number {
+  if (scene.controller) return scene.controller.scale ?? 1;
+  let m = 0;
+  for (const a of scene.actuation?.values ?? []) m = Math.max(m, Math.abs(a));
+  return m > 0 ? m : 1;
+}
+
+/**
+ * What the scene's loss and its MPC goal point at: a region-fraction's box, a com-target's point,
+ * the MPC goal's waypoints (a track of [step, x, y(, z)] rows). Losses with no place in space
+ * (travel, speed, pairs, per-item matches, control costs) give none.
+ */
+export function targetMarks(scene: Scene): TargetMark[] {
+  const out: TargetMark[] = [];
+  const visit = (d: LossDesc, name: string): void => {
+    if (d.kind === 'weighted-sum') d.terms.forEach((t, i) => visit(t.loss, `${name}.terms[${i}]`));
+    else if (d.kind === 'region-fraction') out.push({ shape: 'box', name, min: d.target.min.slice(), max: d.target.max.slice() });
+    else if (d.kind === 'com-target') out.push({ shape: 'point', name, at: d.target.slice() });
+  };
+  if (scene.loss) visit(scene.loss, 'loss');
+  if (scene.mpc) out.push({ shape: 'point', name: 'mpc.goal', track: scene.mpc.goal.map((r) => r.slice()) });
+  return out;
+}
+
+/** Where a moving point is at `step`: linear between its [step, ...position] waypoints, held outside them. */
+export function trackAt(track: number[][], step: number): number[] {
+  if (step <= track[0][0]) return track[0].slice(1);
+  for (let k = 1; k < track.length; k++) {
+    const [s1] = track[k];
+    if (step <= s1) {
+      const s0 = track[k - 1][0];
+      const u = s1 > s0 ? (step - s0) / (s1 - s0) : 1;
+      return track[k].slice(1).map((x, i) => track[k - 1][i + 1] + u * (x - track[k - 1][i + 1]));
+    }
+  }
+  return track[track.length - 1].slice(1);
+}
+
+/** Each gripper's track and the offset of its held vertices' centroid from the track's row 0. */
+export function gripperMarks(scene: Scene): { name: string; position: number[][]; offset: number[] }[] {
+  if ('particles' in scene) return [];
+  const d = scene.dim, x = scene.vertices.x;
+  return (scene.grippers ?? []).map((g) => {
+    const c = new Array<number>(d).fill(0);
+    for (const v of g.vertices) for (let i = 0; i < d; i++) c[i] += x[v * d + i] / g.vertices.length;
+    return { name: g.name, position: g.position, offset: c.map((ci, i) => ci - g.position[0][i]) };
+  });
+}
+
+/** Height of the ground (axis 1): a spring scene's plane, or the top of an MPM floor with friction (its wall band); null without one. */
+export function groundHeight(scene: Scene): number | null {
+  if ('particles' in scene) {
+    const b = scene.boundary;
+    return b.groundFriction === undefined ? null : (b.boundCells ?? 3) * scene.grid.dx;
+  }
+  return scene.ground ? scene.ground.height : null;
+}

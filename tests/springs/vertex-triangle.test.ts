@@ -117,6 +117,29 @@ test('gradcheck fails on a deliberately wrong vertex-triangle adjoint (its deriv
   expect((await check(patchAndPoints(14, 1), 1, true)).ok).toBe(false);
 }, COMPILE_S * 1e3);
 
+test('the split adjoint (per-element passes, the kept neighbour list) gives the fused adjoint\'s bytes with vertex-triangle contact', async () => {
+  // the gradchecks above take the fused path (23 vertices); the split path is what a cloth of any size runs
+  const T = 12, scene = patchAndPoints(14, T);
+  const grads = [];
+  for (const adjoint of ['fused', 'split'] as const) {
+    const sim = await SpringSim.create(gpu, scene, { adjoint });
+    expect(sim.adjointPath).toBe(adjoint);
+    const w = new Float32Array(sim.stateBytes / 4).map((_, k) => Math.sin(0.37 * k + 1));
+    const ro = new Rollout(sim, T, 'auto');
+    expect((await ro.forward()).badStep).toBeNull();
+    const gFinal = sim.createState('w', w);
+    const g0 = await readF32(gpu.device, await ro.backward(gFinal));
+    grads.push({ g0, gc: await readF32(gpu.device, sim.paramGrad) });
+    gFinal.destroy();
+    ro.destroy();
+    sim.destroy();
+  }
+  const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+  expect(grads[0].gc.some((y) => y !== 0)).toBe(true);
+  expect(bytes(grads[1].g0)).toBe(bytes(grads[0].g0));
+  expect(bytes(grads[1].gc)).toBe(bytes(grads[0].gc));
+}, COMPILE_S * 1e3);
+
 test('a crowded cloud (about 40 neighbours a vertex) gives the same bytes every run and in every batch copy, with every neighbour counted', async () => {
   const r = mulberry32(3), n = 48, h = 0.02;
   const x: number[] = [];

@@ -22,7 +22,7 @@ afterAll(() => gpu?.destroy());
 
 const H = 0.02, CROWD = 40, LINE = 16;
 
-/** CROWD vertices in a ball of radius 0.4 H around a grid corner, and LINE vertices 0.6 H apart in a line well away. */
+/** CROWD vertices in a ball of radius 0.4 H around a grid corner, and LINE vertices 0.6 H apart in a line well away; one of each pinned. */
 function crowdAndLine(steps: number): SpringScene {
   const r = mulberry32(11), c = 10 * SC_CELL * H;
   const x: number[] = [], v: number[] = [];
@@ -37,6 +37,8 @@ function crowdAndLine(steps: number): SpringScene {
     kind: 'springs', name: 'crowd-and-line', dim: 3, dt: 1e-4, steps, gravity: [0, 0, 0], extent: [1, 1, 1],
     materials: [{ name: 'none', stiffness: 1, damping: 0 }],
     vertices: { x, v, mass: new Array(n).fill(1e-2) },
+    // a pinned vertex keeps its list outside the replay (adj_lambda), in the crowd and in the line
+    pinned: [0, CROWD],
     selfContact: { thickness: H, stiffness: 100 },
   };
 }

@@ -171,8 +171,8 @@ function comX(state: Float32Array, sim: Simulator): number {
 class WalkerDemo implements Demo {
   readonly name = 'walker' as const;
   readonly scene: SpringScene;
-  // the fastest command: the trained walker walks backwards at the slow ones (heldSpeeds in its file)
-  private readonly values = { speed: TRAIN_SPEEDS[TRAIN_SPEEDS.length - 1], measured: '-' };
+  // the middle of the trained range (the speeds it holds: heldSpeeds in its file)
+  private readonly values = { speed: TRAIN_SPEEDS[Math.floor(TRAIN_SPEEDS.length / 2)], measured: '-' };
   private busy = false;
   private last: { step: number; x: number } | null = null;
   private measured: number | null = null;

@@ -1,5 +1,6 @@
 // Where a cloth's forward step spends its time: each of its dispatches timed alone on the wall
-// clock, N of them per command buffer, and the whole step, with self-contact on and off.
+// clock, N of them per command buffer, and the whole step, with self-contact on (vertex-vertex, and
+// vertex-triangle too) and off.
 //
 //   npx vite-node scripts/profile-spring-forward.ts [n = 64] [N = 64]
 import './v8-flags';
@@ -29,7 +30,11 @@ async function time(body: (pass: GPUComputePassEncoder, k: number) => void): Pro
   return (best / N) * 1e3;
 }
 const full = benchCloth(size);
-const variants = { 'self-contact': full, 'no self-contact': { ...full, selfContact: undefined } };
+const variants = {
+  'self-contact': full,
+  'self-contact with triangles': { ...full, selfContact: { ...full.selfContact!, triangles: true } },
+  'no self-contact': { ...full, selfContact: undefined },
+};
 for (const [label, scene] of Object.entries(variants)) {
   const sim = await SpringSim.create(gpu, scene);
   sim.ensureSteps(N + 1);

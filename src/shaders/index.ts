@@ -77,6 +77,11 @@ import springAdjointWgsl from './springs/adjoint.wgsl?raw';
 import springAdjointSplitWgsl from './springs/adjoint.split.wgsl?raw';
 import springAdjointFusedWgsl from './springs/adjoint.fused.wgsl?raw';
 import springGridWgsl from './springs/grid.wgsl?raw';
+import springContactWgsl from './springs/contact.wgsl?raw';
+import springContactTriWgsl from './springs/contact.tri.wgsl?raw';
+import springContactElementsWgsl from './springs/contact.elements.wgsl?raw';
+import springContactAdjWgsl from './springs/contact.adj.wgsl?raw';
+import springContactTriAdjWgsl from './springs/contact.tri.adj.wgsl?raw';
 
 export const springShaders = {
   params: springParamsWgsl,
@@ -94,6 +99,11 @@ export const springShaders = {
   adjointSplit: springAdjointSplitWgsl,
   adjointFused: springAdjointFusedWgsl,
   grid: springGridWgsl,
+  contact: springContactWgsl,
+  contactTri: springContactTriWgsl,
+  contactElements: springContactElementsWgsl,
+  contactAdj: springContactAdjWgsl,
+  contactTriAdj: springContactTriAdjWgsl,
 };
 
 import controlFeaturesWgsl from './control/features.wgsl?raw';

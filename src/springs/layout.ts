@@ -6,6 +6,8 @@ const VERT_WORDS = 8, SPRING_WORDS = 4, TRI_WORDS = 12, HINGE_WORDS = 8, COL_WOR
 export const PARAMS_BYTES = 192;
 /** The self-contact grid's cell size over the thickness. */
 export const SC_CELL = 2.25;
+/** Cells per axis a self-contact search box may span (contact.tri.wgsl MAX_SPAN). */
+export const MAX_SPAN_CELLS = 8;
 
 /** Floats of the per-vertex terms of one copy's control entries (adjoint.wgsl `terms`). */
 export function termLayout(m: SpringModel): { mat: number; act: number; col: number; grip: number; count: number } {
@@ -20,16 +22,27 @@ export function hashSize(n: number): number {
   return h;
 }
 
+/**
+ * Words of one copy's self-contact grid (grid.wgsl): hash_size counts, hash_size + 1 bucket starts,
+ * n vertices by bucket, then the triangles' reach from their anchors (f32 bits, contact.tri.wgsl).
+ */
+export function gridStride(n: number): number {
+  return 2 * hashSize(n) + 1 + n + 1;
+}
+
 export interface PackedModel {
   words: Uint32Array;
   /** hslot: per hinge, the adjacency entries of its 4 corners (a triangle's 3 are words 9-11 of its record). */
-  offsets: { vert: number; spring: number; tri: number; hinge: number; adj: number; col: number; hslot: number };
+  /** excl, anchor: self-contact's per-vertex excluded and anchored triangles, each n + 1 absolute word offsets then the lists (model.ts). */
+  offsets: { vert: number; spring: number; tri: number; hinge: number; adj: number; col: number; hslot: number; excl: number; anchor: number };
 }
 
 export function packModel(m: SpringModel): PackedModel {
   const n = m.n, S = m.springRest.length, T = m.triArea.length, H = m.hingeWeight.length, C = m.colliders.length;
   const vert = 0, spring = vert + n * VERT_WORDS, tri = spring + S * SPRING_WORDS, hinge = tri + T * TRI_WORDS;
-  const adj = hinge + H * HINGE_WORDS, col = adj + m.adj.length, hslot = col + C * COL_WORDS, end = hslot + 4 * H;
+  const adj = hinge + H * HINGE_WORDS, col = adj + m.adj.length, hslot = col + C * COL_WORDS, excl = hslot + 4 * H;
+  const sc = m.selfContact, nExcl = sc?.triangles ? n + 1 + sc.excl.length : 0, anchor = excl + nExcl;
+  const end = anchor + (sc?.triangles ? n + 1 + sc.anchor.length : 0);
   const words = new Uint32Array(Math.max(end, 4));
   const f = new Float32Array(words.buffer);
   for (let i = 0; i < n; i++) {
@@ -77,7 +90,13 @@ export function packModel(m: SpringModel): PackedModel {
     f.set(c.halfExtents, o + 4);
     f.set(c.rot, o + 8);
   });
-  return { words, offsets: { vert, spring, tri, hinge, adj, col, hslot } };
+  if (sc?.triangles) {
+    for (let i = 0; i <= n; i++) words[excl + i] = excl + n + 1 + sc.exclStart[i];
+    words.set(sc.excl, excl + n + 1);
+    for (let i = 0; i <= n; i++) words[anchor + i] = anchor + n + 1 + sc.anchorStart[i];
+    words.set(sc.anchor, anchor + n + 1);
+  }
+  return { words, offsets: { vert, spring, tri, hinge, adj, col, hslot, excl, anchor } };
 }
 
 /** The Params uniform for `batch` copies. */
@@ -92,13 +111,13 @@ export function packParams(m: SpringModel, packed: PackedModel, batch: number): 
     m.ctrl.gripOff, +m.plastic, +!!m.ground, +!!m.selfContact,
     o.vert, o.spring, o.tri, o.hinge,
     o.adj, o.col, t.count, batch * m.n * 2 * m.dim,
-    hs, 2 * hs + 1 + m.n, t.mat, t.col,
+    hs, gridStride(m.n), t.mat, t.col,
   ]);
   f.set([m.dt, m.decay, m.actuationStrength, m.colliderSoftness], 28);
   f.set(m.gravity, 32);
   f.set([m.ground?.height ?? 0, m.ground?.friction ?? 0, m.ground?.softness ?? 0, m.selfContact?.thickness ?? 1], 36);
   // cells a little over twice the thickness: a vertex's neighbours lie in the 2^dim cells nearest it (forces.wgsl neighbours)
   f.set([m.selfContact?.stiffness ?? 0, SC_CELL * (m.selfContact?.thickness ?? 1)], 40);
-  u.set([t.grip, o.hslot, m.adj.length], 42);
+  u.set([t.grip, o.hslot, m.adj.length, +!!m.selfContact?.triangles, o.excl, o.anchor], 42);
   return buf;
 }

@@ -5,6 +5,7 @@
 // schema (schema.ts) has checked types, ranges and lengths.
 import type { SpringScene } from './scene';
 import { fmt, fmtUp, fmtDown, sceneError, show } from '../core/scene-error';
+import { MAX_SPAN_CELLS, SC_CELL } from './layout';
 
 /** A triangle whose area is at most this times its longest edge squared is degenerate. */
 export const MIN_TRIANGLE_SHAPE = 1e-12;
@@ -138,10 +139,17 @@ export function checkVertexSets(s: SpringScene): void {
   });
 }
 
+/** Longest rest edge, in thicknesses, vertex-triangle contact takes (a triangle may stretch about 15% past it before a search is skipped). */
+export const MAX_TRI_EDGE = 6;
+
 /** Self-contact repels vertices closer than `thickness`: thicker than a rest edge, it would push an element's own ends apart. */
 export function checkSelfContact(s: SpringScene): void {
   const sc = s.selfContact;
   if (!sc) return;
+  if (sc.triangles && !(s.triangles?.indices.length)) {
+    throw sceneError('selfContact.triangles', 'true', `asks for vertex-triangle contact, but the scene has no triangles${s.dim === 2 ? ' (a 2D scene has none)' : ''}`,
+      'false or absent, or triangles in a 3D scene');
+  }
   const x = s.vertices.x;
   let shortest = Infinity, where = '';
   const sp = s.springs;
@@ -156,6 +164,22 @@ export function checkSelfContact(s: SpringScene): void {
       const i = tr.indices[3 * t + e], j = tr.indices[3 * t + ((e + 1) % 3)];
       const L = distance(x, 3, i, j);
       if (L < shortest) [shortest, where] = [L, `triangle ${t}, edge ${i}-${j}`];
+    }
+  }
+  if (sc.triangles) {
+    // the vertex side's search box spans (thickness + reach) / cell per side, reach the longest edge
+    // from a triangle's anchor: within MAX_SPAN_CELLS cells per axis up to about 6.9 thicknesses
+    let longest = 0, at = '';
+    for (let t = 0; t < tr!.indices.length / 3; t++) {
+      for (let e = 0; e < 3; e++) {
+        const i = tr!.indices[3 * t + e], j = tr!.indices[3 * t + ((e + 1) % 3)];
+        const L = distance(x, 3, i, j);
+        if (L > longest) [longest, at] = [L, `triangle ${t}, edge ${i}-${j}`];
+      }
+    }
+    if (longest > MAX_TRI_EDGE * sc.thickness) {
+      throw sceneError('selfContact.triangles', 'true', `with thickness ${show(sc.thickness)}: the rest length ${fmt(longest)} of ${at} is more than ${MAX_TRI_EDGE} thicknesses (the contact search spans at most ${MAX_SPAN_CELLS} cells of ${SC_CELL} thicknesses per axis)`,
+        `false, or a thickness of at least ${fmtUp(longest / MAX_TRI_EDGE)}, or a finer mesh`);
     }
   }
   if (sc.thickness > shortest) {

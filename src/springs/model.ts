@@ -66,7 +66,16 @@ export interface SpringModel {
   ground: { height: number; friction: number; softness: number } | null;
   colliders: ColliderModel[];
   colliderSoftness: number;
-  selfContact: { thickness: number; stiffness: number } | null;
+  /**
+   * Self-contact: thickness and stiffness of the penalty; `triangles`: vertex-triangle pairs too (3D
+   * with triangles), each vertex p leaving out the triangles listed in excl[exclStart[p] ..
+   * exclStart[p + 1]) (sorted: the triangles of p and of its edge neighbours, near in the mesh).
+   */
+  selfContact: {
+    thickness: number; stiffness: number; triangles: boolean; exclStart: Uint32Array; excl: Uint32Array;
+    /** Triangles anchored at vertex j: anchor[anchorStart[j] .. anchorStart[j + 1]) (the vertex side finds a triangle through its anchor corner). */
+    anchorStart: Uint32Array; anchor: Uint32Array;
+  } | null;
   nMaterials: number;
   nChannels: number;
   nGrippers: number;
@@ -79,6 +88,43 @@ export interface SpringModel {
 }
 
 const f32 = Math.fround;
+
+/**
+ * Vertex-triangle self-contact's lists: per vertex p, the triangles it leaves out, those of p and of
+ * p's edge neighbours, sorted (a flat mesh's next triangles lie closer than one edge, under the
+ * thickness); and per vertex, the triangles anchored at it.
+ */
+type ContactLists = Pick<NonNullable<SpringModel['selfContact']>, 'triangles' | 'exclStart' | 'excl' | 'anchorStart' | 'anchor'>;
+function contactLists(n: number, triIdx: Uint32Array, x: number[], triangles: boolean): ContactLists {
+  const exclStart = new Uint32Array(n + 1), anchorStart = new Uint32Array(n + 1);
+  if (!triangles) return { triangles, exclStart, excl: new Uint32Array(0), anchorStart, anchor: new Uint32Array(0) };
+  const T = triIdx.length / 3, tris: number[][] = Array.from({ length: n }, () => []), nb: Set<number>[] = Array.from({ length: n }, () => new Set());
+  for (let t = 0; t < T; t++) {
+    for (let s = 0; s < 3; s++) {
+      const i = triIdx[3 * t + s];
+      tris[i].push(t);
+      for (let r = 0; r < 3; r++) nb[i].add(triIdx[3 * t + r]);
+    }
+  }
+  const out: number[] = [];
+  for (let p = 0; p < n; p++) {
+    const set = new Set<number>();
+    for (const q of nb[p]) for (const t of tris[q]) set.add(t);
+    for (const t of tris[p]) set.add(t);
+    out.push(...[...set].sort((a, b) => a - b));
+    exclStart[p + 1] = out.length;
+  }
+  // each triangle's anchor: the corner nearest its farthest other corner (the right angle of a grid's half quad)
+  const at = (i: number, j: number) => Math.hypot(x[3 * i] - x[3 * j], x[3 * i + 1] - x[3 * j + 1], x[3 * i + 2] - x[3 * j + 2]);
+  const anchored: number[][] = Array.from({ length: n }, () => []);
+  for (let t = 0; t < T; t++) {
+    const c = [0, 1, 2].map((q) => triIdx[3 * t + q]);
+    const reach = c.map((i, q) => Math.max(at(i, c[(q + 1) % 3]), at(i, c[(q + 2) % 3])));
+    anchored[c[reach.indexOf(Math.min(...reach))]].push(t);
+  }
+  for (let p = 0; p < n; p++) anchorStart[p + 1] = anchorStart[p] + anchored[p].length;
+  return { triangles, exclStart, excl: Uint32Array.from(out), anchorStart, anchor: Uint32Array.from(anchored.flat()) };
+}
 
 export function packAdj(kind: number, slot: number, index: number): number {
   return ((kind << 30) | (slot << 28) | index) >>> 0;
@@ -262,7 +308,7 @@ export function compileSpringScene(s: SpringScene): SpringModel {
     adjStart, adj,
     ground: s.ground ? { height: f32(s.ground.height), friction: f32(s.ground.friction), softness: f32(s.ground.softness) } : null,
     colliders, colliderSoftness: f32(s.colliderSoftness ?? 0),
-    selfContact: s.selfContact ? { thickness: f32(s.selfContact.thickness), stiffness: f32(s.selfContact.stiffness) } : null,
+    selfContact: s.selfContact ? { thickness: f32(s.selfContact.thickness), stiffness: f32(s.selfContact.stiffness), ...contactLists(n, triIdx, s.vertices.x, T > 0 && (s.selfContact.triangles ?? false)) } : null,
     nMaterials: M, nChannels: A, nGrippers: grips.length,
     ctrl: { actOff, colOff, gripOff, size }, ctrl0,
     state0,

@@ -1,5 +1,5 @@
 // The float64 reference of one SpringSim step, function for function with the WGSL (forces.wgsl,
-// contact.wgsl, step.wgsl): the oracle of the forward tests and of gradcheck's central differences.
+// contact.wgsl, contact.tri.wgsl, step.wgsl): the oracle of the forward tests and of gradcheck's central differences.
 // Elements are summed by scattering to their vertices (the GPU gathers); that differs only in rounding.
 import { FLAG_FREE, FLAG_GRIPPER, FLAG_PINNED, MAT_STRIDE, type SpringModel } from './model';
 
@@ -58,6 +58,45 @@ export function hingeRef(xa: V, xb: V, xc: V, xd: V): { theta: number; u: V[] } 
   return { theta, u: [ua, ub, uc, ud] };
 }
 
+/** Closest point of triangle (a, b, c) to x and its weights (contact.tri.wgsl pt_tri, Ericson 2005). */
+export function ptTriRef(x: V, a: V, b: V, c: V): { q: V; w: V } {
+  const ab = sub(b, a), ac = sub(c, a), ap = sub(x, a);
+  const d1 = dot(ab, ap), d2 = dot(ac, ap);
+  if (d1 <= 0 && d2 <= 0) return { q: a, w: [1, 0, 0] };
+  const bp = sub(x, b), d3 = dot(ab, bp), d4 = dot(ac, bp);
+  if (d3 >= 0 && d4 <= d3) return { q: b, w: [0, 1, 0] };
+  const vc = d1 * d4 - d3 * d2;
+  if (vc <= 0 && d1 >= 0 && d3 <= 0) { const v = d1 / (d1 - d3); return { q: add(a, scale(ab, v)), w: [1 - v, v, 0] }; }
+  const cp = sub(x, c), d5 = dot(ab, cp), d6 = dot(ac, cp);
+  if (d6 >= 0 && d5 <= d6) return { q: c, w: [0, 0, 1] };
+  const vb = d5 * d2 - d1 * d6;
+  if (vb <= 0 && d2 >= 0 && d6 <= 0) { const w = d2 / (d2 - d6); return { q: add(a, scale(ac, w)), w: [1 - w, 0, w] }; }
+  const va = d3 * d6 - d5 * d4;
+  if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0) { const w = (d4 - d3) / (d4 - d3 + d5 - d6); return { q: add(b, scale(sub(c, b), w)), w: [0, 1 - w, w] }; }
+  const den = 1 / (va + vb + vc), v = vb * den, w = vc * den;
+  return { q: add(a, add(scale(ab, v), scale(ac, w))), w: [1 - v - w, v, w] };
+}
+
+/** Vertex-triangle self-contact (contact.tri.wgsl): f_p = kc (h - d) (p - q) / d, corner k takes -w_k f_p. */
+function vertexTriangleRef(m: SpringModel, x: V[], f: V[]): void {
+  const { thickness: hc, stiffness: kc, exclStart, excl } = m.selfContact!;
+  const T = m.triArea.length;
+  for (let t = 0; t < T; t++) {
+    const k = [0, 1, 2].map((s) => m.triIdx[3 * t + s]);
+    const lo = [0, 1, 2].map((a) => Math.min(x[k[0]][a], x[k[1]][a], x[k[2]][a]) - hc);
+    const hi = [0, 1, 2].map((a) => Math.max(x[k[0]][a], x[k[1]][a], x[k[2]][a]) + hc);
+    for (let p = 0; p < m.n; p++) {
+      if (k.includes(p) || x[p].some((y, a) => y < lo[a] || y > hi[a])) continue;
+      const { q, w } = ptTriRef(x[p], x[k[0]], x[k[1]], x[k[2]]);
+      const r = sub(x[p], q), d = norm(r);
+      if (d >= hc || d === 0 || excl.subarray(exclStart[p], exclStart[p + 1]).includes(t)) continue;
+      const fp = scale(r, (kc * (hc - d)) / d);
+      f[p] = add(f[p], fp);
+      for (let s = 0; s < 3; s++) f[k[s]] = sub(f[k[s]], scale(fp, w[s]));
+    }
+  }
+}
+
 /** Forces on every vertex [n][dim] at state (x, v) with control vector ctrl and rest angles `rest`. */
 export function forcesRef(m: SpringModel, x: V[], v: V[], ctrl: ArrayLike<number>, row: number, rest: ArrayLike<number>): V[] {
   const d = m.dim, f: V[] = x.map(() => new Array(d).fill(0));
@@ -108,6 +147,7 @@ export function forcesRef(m: SpringModel, x: V[], v: V[], ctrl: ArrayLike<number
         f[j] = sub(f[j], fi);
       }
     }
+    if (m.selfContact.triangles) vertexTriangleRef(m, x, f);
   }
   return f;
 }

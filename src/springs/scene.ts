@@ -90,6 +90,12 @@ export interface SelfContactDesc {
   thickness: number;
   /** Penalty stiffness (> 0): energy stiffness (thickness - r)^2 / 2 per pair. */
   stiffness: number;
+  /**
+   * Also repel a vertex from a triangle closer than the thickness (3D, scenes with triangles), r being
+   * the distance to the triangle's closest point; pairs near in the mesh (a triangle of the vertex or of
+   * one of its edge neighbours) are left out. Default false (it costs: docs/performance.md).
+   */
+  triangles?: boolean;
 }
 
 /** A Torsion mass-spring ('springs') or thin-shell ('shell') scene; both run on SpringSim. */

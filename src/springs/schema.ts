@@ -6,7 +6,7 @@ import type * as v from 'valibot';
 import type { SpringScene } from './scene';
 import { MAX_COLLIDERS } from '../mpm/layout';
 import {
-  arrayOf, colliderSchema, dimSchema, f32, int, lossSchema, nonNegative, object, oneOf, opt, optimizeSchema, mpcSchema, perAxis, positive,
+  arrayOf, bool, colliderSchema, dimSchema, f32, int, lossSchema, nonNegative, object, oneOf, opt, optimizeSchema, mpcSchema, perAxis, positive,
   str, track, MAX_CHANNELS, MAX_DESCRIPTION, MAX_NAME, MAX_STEPS, type AllFields, type Length, type Same,
 } from '../mpm/schema';
 import { controllerSchema } from '../control/schema';
@@ -94,7 +94,7 @@ export function springSceneSchema(c: SpringSchemaContext = {}) {
     }), { max: MAX_GRIPPERS })),
     ground: opt(object({ height: f32, friction: nonNegative, softness: nonNegative })),
     colliders: opt(arrayOf(colliderSchema(c), { max: MAX_COLLIDERS })),
-    selfContact: opt(object({ thickness: positive, stiffness: positive })),
+    selfContact: opt(object({ thickness: positive, stiffness: positive, triangles: opt(bool) })),
     actuation: opt(object({
       channels: int(1, MAX_CHANNELS),
       values: arrayOf(f32, { min: 1, max: MAX_CHANNELS * MAX_STEPS }),

@@ -13,23 +13,31 @@ import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
 import { compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
 import { materialFieldUsed } from './param-names';
-import { hashSize, packModel, packParams, PARAMS_BYTES, termLayout } from './layout';
+import { gridStride, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYTES, SC_CELL, termLayout } from './layout';
 
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
 const WG = 64;
-/** Self-contact neighbours kept per vertex (model.wgsl MAX_NEIGHBOURS). */
-const MAX_NEIGHBOURS = 16;
+/**
+ * Self-contact neighbours the split step adjoint's replay keeps per vertex for its gather
+ * (adjoint.split.wgsl KEPT_NEIGHBOURS); a vertex with more is searched for again, so no contact is left out.
+ */
+export const KEPT_NEIGHBOURS = 16;
 /** Most vertices the fused step adjoint takes (one workgroup per batch copy, a lane per vertex). */
 export const FUSED_MAX_VERTICES = 64;
 const UNIFORM = 0x40, COPY_DST = 0x08;
 
 export interface SpringStatus extends SimStatus {
-  /** Self-contact neighbours beyond MAX_NEIGHBOURS (forces.wgsl) that were left out, summed over vertex-steps. */
-  neighboursDropped: number;
+  /**
+   * Self-contact searches left out because their box spanned more than MAX_SPAN cells per axis
+   * (contact.tri.wgsl: a triangle or the triangles' reach stretched far past the thickness), summed
+   * over vertex- and triangle-steps; `contactSkippedStep` the first step that left one out.
+   */
+  contactSkipped: number;
+  contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
@@ -61,7 +69,7 @@ const bindings = (names: Decl[]) => names.map((d, i) => `@group(0) @binding(${i}
 
 const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid', 'ef'];
 const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid', 'ef'];
-const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw'];
+const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw', 'model'];
 const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid'];
 
 // the adjoint's element functions in 2D, where there are no triangles or hinges
@@ -71,26 +79,35 @@ fn hinge_force(b: u32, k: u32, slot: u32) -> vecD { return vecD(0.0); }
 fn tri_share(b: u32, k: u32, slot: u32) -> ShellShare { return ShellShare(vecD(0.0), 0u, vec3<f32>(0.0)); }
 fn hinge_share(b: u32, k: u32, slot: u32) -> ShellShare { return ShellShare(vecD(0.0), 0u, vec3<f32>(0.0)); }
 `;
+/** Without vertex-triangle contact (2D, or not asked for) its code is left out: it is slow to compile. */
+const NO_VT = `
+fn vt_contact(b: u32, i: u32, x: vecD, skipped: ptr<function, u32>) -> vecD { return vecD(0.0); }
+fn vt_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vecD(0.0); }
+`;
 
 type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
 
 /** The fused adjoint's shape: lanes per workgroup (a power of two >= n) and parameter terms. */
 interface FusedShape { tw: number; terms: number }
 
-function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null): Record<ModuleName, string> {
+function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean, keptNeighbours: number): Record<ModuleName, string> {
   const s = springShaders;
-  const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces];
-  const step = dim === 3 ? [s.slots, s.shell, s.step, s.plastic, s.elements] : [s.slots, s.step];
+  const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces, s.contact];
+  const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT], vtAdj = vt ? [s.contactTri, s.contactTriAdj] : [NO_VT];
+  const step = dim === 3 ? [s.slots, s.shell, s.step, s.plastic, s.elements, ...vtStep] : [s.slots, NO_VT, s.step];
   const shellAdj = dim === 3 ? [s.shell, s.shellAdj] : [STUBS_2D];
-  // the split path reads the elements' forces and local adjoints from per-entry slots, the fused path recomputes them per vertex
-  const split = [...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, s.adjointSplit];
-  // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending) for tests that must see gradcheck fail
+  const contactAdj = [s.contactAdj, ...(dim === 3 ? vtAdj : [NO_VT])];
+  // the split path reads the elements' forces and local adjoints from per-entry slots and the
+  // vertex-vertex neighbours from the list its replay kept; the fused path recomputes them per vertex
+  const kept = `const KEPT_NEIGHBOURS: u32 = ${keptNeighbours}u;`;
+  const split = [kept, ...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, ...contactAdj, s.adjointSplit];
+  // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending, vertex-triangle contact) for tests that must see gradcheck fail
   const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
     adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), faultConst, ...shared, ...split].join('\n')),
-    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...shellAdj, s.adjoint, s.adjointFused].join('\n')),
+    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...shellAdj, s.adjoint, ...contactAdj, s.adjointFused].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
   };
 }
@@ -121,9 +138,13 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   plastic: ['step', STEP_BINDINGS],
   tri_elements: ['step', STEP_BINDINGS],
   hinge_elements: ['step', STEP_BINDINGS],
+  tri_contact: ['step', STEP_BINDINGS],
+  vertex_contact: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
   grid_scan: ['grid', GRID_BINDINGS],
   grid_scatter: ['grid', GRID_BINDINGS],
+  grid_sort: ['grid', GRID_BINDINGS],
+  grid_reach: ['grid', GRID_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
   adj_tri_elements: ['adjoint', ADJ_BINDINGS],
   adj_hinge_elements: ['adjoint', ADJ_BINDINGS],
@@ -182,8 +203,11 @@ export class SpringSim implements Simulator<SpringStatus> {
   private readonly status: GPUBuffer;
   private readonly grid: GPUBuffer;
   /**
-   * Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl), or in the
-   * split step adjoint that corner's local adjoint (elements.adj.wgsl; slots.wgsl); a stand-in without shells.
+   * Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl),
+   * then with vertex-triangle contact, per copy and entry, its triangle's contact force, then per
+   * copy and vertex its vertex side (contact.elements.wgsl); or in the split step adjoint, once
+   * adj_lambda has read the forces, each corner's local adjoint (elements.adj.wgsl; slots.wgsl);
+   * a stand-in without shells.
    */
   private readonly elemForces: GPUBuffer;
   private readonly lam: GPUBuffer;
@@ -199,7 +223,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   private stepCapacity = 0;
 
   private constructor(readonly gpu: GpuContext, readonly scene: SpringScene, readonly model: SpringModel, readonly batch: number,
-    readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>, readonly adjointPath: 'split' | 'fused') {
+    readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>, readonly adjointPath: 'split' | 'fused', keptNeighbours: number) {
     const dev = (this.device = gpu.device);
     const m = model, d = (this.dim = m.dim), n = m.n, B = batch;
     this.kind = scene.kind;
@@ -234,14 +258,16 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.ctrl = createBuffer(dev, 'springs.ctrl', Math.max(16, this.paramValues.byteLength), undefined, this.paramValues);
     this.paramGrad = createBuffer(dev, 'springs.g_ctrl', Math.max(16, this.paramValues.byteLength));
     this.status = createBuffer(dev, 'springs.status', 16);
-    const hs = hashSize(n);
-    this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * (2 * hs + 1 + n) * 4 : 16);
+    this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * gridStride(n) * 4 : 16);
     const shells = m.triArea.length + m.hingeWeight.length > 0;
     const split = adjointPath === 'split';
-    // a force (d words) per entry in the forward, a local adjoint (d + 2, slots.wgsl EA_WORDS) in the split adjoint
-    this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, B * m.adj.length * (split ? d + 2 : d) * 4) : 16);
-    // lam, then the self-contact neighbours each vertex found (1 + MAX_NEIGHBOURS words; adjoint.split.wgsl)
-    this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + MAX_NEIGHBOURS : 0)) * 4 : 16);
+    // the forward: a force (d words) per entry, and with vertex-triangle contact a contact force per entry and
+    // per vertex; the split adjoint: a local adjoint (d + 2, slots.wgsl EA_WORDS) per entry
+    const forward = (m.selfContact?.triangles ? 2 * m.adj.length + n : m.adj.length) * d;
+    const words = B * Math.max(forward, split ? m.adj.length * (d + 2) : 0);
+    this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, words * 4) : 16);
+    // lam, then each vertex's self-contact neighbour count and list (1 + keptNeighbours words; adjoint.split.wgsl)
+    this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + keptNeighbours : 0)) * 4 : 16);
     const t = termLayout(m);
     this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * t.count * n * 4) : 16);
     this.unused = createBuffer(dev, 'springs.unused', 16);
@@ -271,7 +297,11 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.resetStatus();
   }
 
-  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath } = {}): Promise<SpringSim> {
+  /**
+   * keptNeighbours: the split adjoint's neighbour list capacity (KEPT_NEIGHBOURS by default); tests set
+   * it to show that a vertex past it gets the same bits from the grid search as one within it.
+   */
+  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number } = {}): Promise<SpringSim> {
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const model = compileSpringScene(scene);
     const want = opts.adjoint ?? 'auto';
@@ -279,18 +309,23 @@ export class SpringSim implements Simulator<SpringStatus> {
     const refusal = want === 'split' ? null : fusedAdjointRefusal(model, gpu.device.limits.maxComputeWorkgroupStorageSize);
     if (want === 'fused' && refusal) throw new RangeError(`adjoint = 'fused': scene '${scene.name}' does not fit one workgroup: ${refusal}`);
     const path = want === 'split' || refusal ? 'split' : 'fused';
-    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null);
+    const vt = !!model.selfContact?.triangles;
+    const kept = opts.keptNeighbours ?? KEPT_NEIGHBOURS;
+    if (!Number.isInteger(kept) || kept < 0 || kept > 256) throw new RangeError(`keptNeighbours = ${kept}: allowed an integer 0 to 256`);
+    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
+    const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact'];
     const splitOnly: KernelName[] = ['adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge'];
-    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e))
+    const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
       && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
-      return cache.computeAsync(`springs.${model.dim}d.${e}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
+      const keptTag = mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '';
+      return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
-    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path);
+    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept);
     await sim.reducer.ready();
     return sim;
   }
@@ -334,10 +369,14 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   private encodeGrid(pass: GPUComputePassEncoder, s: GPUBuffer): void {
-    if (!this.model.selfContact) return;
-    this.run(pass, 'grid_count', 0, [s, this.grid], this.vertexGroups);
-    this.run(pass, 'grid_scan', 0, [s, this.grid], this.batch);
-    this.run(pass, 'grid_scatter', 0, [s, this.grid], this.vertexGroups);
+    const sc = this.model.selfContact;
+    if (!sc) return;
+    const bufs = [s, this.grid, this.modelBuf];
+    this.run(pass, 'grid_count', 0, bufs, this.vertexGroups);
+    this.run(pass, 'grid_scan', 0, bufs, this.batch);
+    this.run(pass, 'grid_scatter', 0, bufs, this.vertexGroups);
+    this.run(pass, 'grid_sort', 0, bufs, Math.ceil((hashSize(this.model.n) * this.batch) / WG));
+    if (sc.triangles) this.run(pass, 'grid_reach', 0, bufs, this.vertexGroups);
   }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
@@ -353,6 +392,10 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, sIn)]);
     const bufs = [this.modelBuf, this.ctrl, sIn, sOut, this.status, this.model.selfContact ? this.grid : this.unusedRead, this.elemForces];
     out.push(...this.elementDispatches(bufs, step));
+    if (this.model.selfContact?.triangles) {
+      out.push(['tri_contact', (pass) => this.run(pass, 'tri_contact', step, bufs, this.triGroups)]);
+      out.push(['vertex_contact', (pass) => this.run(pass, 'vertex_contact', step, bufs, this.vertexGroups)]);
+    }
     out.push(['step', (pass) => this.run(pass, 'step', step, bufs, this.vertexGroups)]);
     if (this.model.plastic) out.push(['plastic', (pass) => this.run(pass, 'plastic', step, bufs, this.hingeGroups)]);
     return out;
@@ -407,11 +450,11 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.paramVersion++;
   }
 
-  resetStatus(): void { writeBuffer(this.device, this.status, Uint32Array.of(NONE, 0, 0, 0)); }
+  resetStatus(): void { writeBuffer(this.device, this.status, Uint32Array.of(NONE, 0, NONE, 0)); }
 
   async readStatus(): Promise<SpringStatus> {
-    const s = await readU32(this.device, this.status, 0, 2);
-    return { badStep: s[0] === NONE ? null : s[0], neighboursDropped: s[1] };
+    const s = await readU32(this.device, this.status, 0, 3);
+    return { badStep: s[0] === NONE ? null : s[0], contactSkipped: s[1], contactSkippedStep: s[2] === NONE ? null : s[2] };
   }
 
   blowUpMessage(s: SpringStatus): string {
@@ -419,7 +462,9 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   describeStatus(s: SpringStatus): string {
-    return s.neighboursDropped > 0 ? `, ${s.neighboursDropped} self-contact neighbours beyond 16 per vertex left out` : '';
+    return s.contactSkipped > 0
+      ? `, ${s.contactSkipped} self-contact searches left out from step ${s.contactSkippedStep} on (a triangle stretched past ${MAX_SPAN_CELLS} cells of ${SC_CELL} thicknesses: its contacts were not computed)`
+      : '';
   }
 
   actuationTarget(): ActuationTarget | null {

@@ -275,6 +275,18 @@ describe('selfContact', () => {
   it('stiffness > 0', () => {
     expectSceneError(check((s) => { s.selfContact.stiffness = 0; }), 'selfContact.stiffness', '0', '[1.176e-38');
   });
+
+  it('triangles: only where the scene has triangles', () => {
+    const e = expectSceneError(check2d((s) => { s.selfContact = { thickness: 0.02, stiffness: 1, triangles: true }; }), 'selfContact.triangles', 'true',
+      'false or absent, or triangles in a 3D scene');
+    expect(e.message).toContain('a 2D scene has none');
+  });
+
+  it('triangles: edges at most 6 thicknesses long, naming the longest', () => {
+    const e = expectSceneError(check((s) => { s.selfContact = { thickness: 0.01, stiffness: 1, triangles: true }; }), 'selfContact.triangles', 'true',
+      'a thickness of at least');
+    expect(e.message).toContain('is more than 6 thicknesses');
+  });
 });
 
 describe('actuation, loss, optimize', () => {

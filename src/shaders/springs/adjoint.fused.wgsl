@@ -26,8 +26,9 @@ fn shell_share(b: u32, e: u32, a: AdjEntry) -> ShellShare {
   if (a.kind == 1u) { return tri_share(b, a.k, a.slot); }
   return hinge_share(b, a.k, a.slot);
 }
-fn keep_neighbours(b: u32, i: u32, nb: Neighbours) {}
-fn gather_neighbours(b: u32, i: u32, x: vecD) -> Neighbours { return neighbours(b, i, x); }
+fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {}
+fn keep_neighbour_count(b: u32, i: u32, n: u32) {}
+fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vv_contact(b, i, x, true); }
 
 /** Control entry of term q in one copy's vector at step row `row` (SpringSim's segment targets). */
 fn term_target(q: u32, row: u32) -> u32 {

@@ -4,26 +4,31 @@
 // (the replay in adj_lambda reads their forces, slots.wgsl), and the per-element adjoint passes
 // between the halves (elements.adj.wgsl), so each triangle and hinge is computed once per pass.
 //   lam[(b n + i) 3 DIM ..]: lam_i, the direct dL/dx and dL/dv of vertex i of copy b; then, with
-//     self-contact, lam[B n 3 DIM + (b n + i) NB_WORDS ..]: the neighbours adj_lambda found for
-//     vertex i (count, indices as bits), which the gather uses instead of searching again
+//     self-contact, lam[B n 3 DIM + (b n + i) NB_WORDS ..]: how many vertex-vertex neighbours
+//     adj_lambda's replay found for vertex i, then the first KEPT_NEIGHBOURS of them (indices as
+//     bits) in the order the search added them, which the gather reads instead of searching again
 //   terms[(b n_terms + q) n + i]: vertex i's share of control entry q
 
 fn lam_base(b: u32, i: u32) -> u32 { return (b * p.n + i) * 3u * DIM; }
 fn term_index(b: u32, q: u32, i: u32) -> u32 { return (b * p.n_terms + q) * p.n + i; }
 
-const NB_WORDS: u32 = 1u + MAX_NEIGHBOURS;
+// KEPT_NEIGHBOURS (the host prepends it: SpringSim) is the list's capacity, not a cap on the
+// contacts: a vertex with more neighbours keeps its count only, and its gather searches the grid
+// as the replay did (vv_contact: the same pairs in the same order, so the same bits either way).
+const NB_WORDS: u32 = 1u + KEPT_NEIGHBOURS;
 fn nb_base(b: u32, i: u32) -> u32 { return p.n * p.batch * 3u * DIM + (b * p.n + i) * NB_WORDS; }
-fn keep_neighbours(b: u32, i: u32, nb: Neighbours) {
-  let o = nb_base(b, i);
-  lam[o] = bitcast<f32>(nb.n);
-  for (var q = 0u; q < nb.n; q++) { lam[o + 1u + q] = bitcast<f32>(nb.j[q]); }
+fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {
+  if (q < KEPT_NEIGHBOURS) { lam[nb_base(b, i) + 1u + q] = bitcast<f32>(j); }
 }
-fn gather_neighbours(b: u32, i: u32, x: vecD) -> Neighbours {
+fn keep_neighbour_count(b: u32, i: u32, n: u32) { lam[nb_base(b, i)] = bitcast<f32>(n); }
+fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD {
   let o = nb_base(b, i);
-  var r: Neighbours;
-  r.n = bitcast<u32>(lam[o]);
-  for (var q = 0u; q < r.n; q++) { r.j[q] = bitcast<u32>(lam[o + 1u + q]); }
-  return r;
+  let n = bitcast<u32>(lam[o]);
+  if (n > KEPT_NEIGHBOURS) { return vv_contact(b, i, x, true); }
+  let li = lam_at(b, i);
+  var f = vecD(0.0);
+  for (var q = 0u; q < n; q++) { f += vv_pair_jvp(b, x, li, bitcast<u32>(lam[o + 1u + q])); }
+  return f;
 }
 
 /** Entry e's share of its vertex's gather, as the per-element adjoint pass wrote it (elements.adj.wgsl). */
@@ -45,7 +50,7 @@ fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gi - b * p.n;
   adj_lambda_vertex(b, i, gi, st.row);
   // a free vertex kept its neighbours in its replay (vertex_force); the gather needs every vertex's
-  if (p.self_contact != 0u && vflag(i) != FLAG_FREE) { keep_neighbours(b, i, neighbours(b, i, x_at(b, i))); }
+  if (p.self_contact != 0u && vflag(i) != FLAG_FREE) { _ = vv_contact(b, i, x_at(b, i), false); }
 }
 
 @compute @workgroup_size(64)

@@ -9,7 +9,7 @@
 //   material and actuation terms lam_i . df_i/dtheta.
 // The gather reads the lam of i's neighbours, so every lambda half comes before any gather. Where
 // lam and terms live, and where the elements' shares come from, is the entry points' business
-// (lam_base, term_index, shell_force, shell_share, gather_neighbours): adjoint.split.wgsl (storage
+// (lam_base, term_index, shell_force, shell_share, vv_contact_adjoint): adjoint.split.wgsl (storage
 // buffers, one pass per half, each triangle and hinge computed once per pass into per-entry slots,
 // the Reducer sums the terms) or adjoint.fused.wgsl (workgroup memory, one workgroup per batch
 // copy, the elements recomputed per vertex).
@@ -55,8 +55,8 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) {
     let v = v_at(b, i);
     // replay: the velocity entering each contact
     var ws: array<vecD, MAX_CONTACTS>;
-    var dropped = 0u;
-    var w = p.decay * (v + p.dt * (vinv_mass(i) * vertex_force(b, i, x, v, row, &dropped) + gravity()));
+    var skipped = 0u;
+    var w = p.decay * (v + p.dt * (vinv_mass(i) * vertex_force(b, i, x, v, row, &skipped) + gravity()));
     var k = 0u;
     if (p.has_ground != 0u) {
       ws[k] = w;
@@ -168,13 +168,7 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
     }
   }
   shell_terms_store(b, i, sm, st);
-  if (p.self_contact != 0u) {
-    let nb = gather_neighbours(b, i, x);
-    for (var q = 0u; q < nb.n; q++) {
-      let j = nb.j[q];
-      gx += pair_force_jvp(x - x_at(b, j), li - lam_at(b, j));
-    }
-  }
+  if (p.self_contact != 0u) { gx += self_contact_adjoint(b, i, x); }
   for (var a = 0u; a < DIM; a++) {
     g_in[gi * STRIDE + a] = gx[a];
     g_in[gi * STRIDE + DIM + a] = gv[a];

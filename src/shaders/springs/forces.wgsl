@@ -18,64 +18,14 @@ fn spring_force(sv: SpringView) -> vecD {
 }
 
 /**
- * Self-contact: the vertices of copy b within the thickness of x (vertex i excluded), sorted, no repeats.
- * Cells are over twice the thickness, so along each axis the neighbours lie in x's cell and the one on
- * the side of x's nearer face: 2^dim cells.
- */
-struct Neighbours { n: u32, j: array<u32, MAX_NEIGHBOURS>, overflow: u32 }
-fn neighbours(b: u32, i: u32, x: vecD) -> Neighbours {
-  var r: Neighbours;
-  let base = b * p.grid_stride;
-  let c0 = cell_of(x);
-  let q = x / p.sc_cell;
-  let side = select(vecDi(1), vecDi(-1), q - floor(q) < vecD(0.5));
-  for (var k = 0u; k < (1u << DIM); k++) {
-    var o = vecDi(0);
-    for (var a = 0u; a < DIM; a++) { if (((k >> a) & 1u) != 0u) { o[a] = side[a]; } }
-    let h = cell_hash(c0 + o);
-    let lo = grid[base + p.hash_size + h];
-    let hi = grid[base + p.hash_size + h + 1u];
-    for (var e = lo; e < hi; e++) {
-      let j = grid[base + 2u * p.hash_size + 1u + e];
-      if (j == i) { continue; }
-      let r2 = x - x_at(b, j);
-      if (dot(r2, r2) >= p.sc_thick * p.sc_thick) { continue; }
-      // insert j in order, once (two cells may share a hash)
-      var pos = r.n;
-      var dup = false;
-      for (var q = 0u; q < r.n; q++) { if (r.j[q] == j) { dup = true; } }
-      if (dup) { continue; }
-      if (r.n == MAX_NEIGHBOURS) { r.overflow++; continue; }
-      while (pos > 0u && r.j[pos - 1u] > j) { r.j[pos] = r.j[pos - 1u]; pos--; }
-      r.j[pos] = j;
-      r.n++;
-    }
-  }
-  return r;
-}
-
-/** Penalty of a pair closer than the thickness h: f_i = kc (h - r) r^, r = x_i - x_j. */
-fn pair_force(rv: vecD) -> vecD {
-  let r = length(rv);
-  if (r <= 0.0) { return vecD(0.0); }
-  return (p.sc_stiff * (p.sc_thick - r) / r) * rv;
-}
-/** d(pair_force) along dr = lambda_i - lambda_j: kc ((h - r)/r (dr - (r^.dr) r^) - (r^.dr) r^). */
-fn pair_force_jvp(rv: vecD, dr: vecD) -> vecD {
-  let r = length(rv);
-  if (r <= 0.0) { return vecD(0.0); }
-  let rh = rv / r;
-  let a = dot(rh, dr);
-  return p.sc_stiff * ((p.sc_thick - r) / r * (dr - a * rh) - a * rh);
-}
-
-/**
- * The total force on vertex i of copy b at (x, v); `dropped` counts self-contact neighbours left out.
+ * The total force on vertex i of copy b at (x, v); `skipped` counts self-contact searches left out
+ * (contact.tri.wgsl MAX_SPAN).
  * A triangle's or hinge's share comes from shell_force(b, e) (adjacency entry e): the forward step and the split
  * adjoint read what the per-element pass wrote for entry e (slots.wgsl), the fused adjoint recomputes it
- * (adjoint.fused.wgsl). keep_neighbours lets the split adjoint keep the self-contact neighbours for its gather.
+ * (adjoint.fused.wgsl). The vertex-vertex search keeps its neighbours for the split adjoint's gather (contact.wgsl
+ * keep_neighbour).
  */
-fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, dropped: ptr<function, u32>) -> vecD {
+fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, skipped: ptr<function, u32>) -> vecD {
   var f = vecD(0.0);
   let range = vadj(i);
   // a vertex's springs come first in its adjacency (model.ts), then its triangles and hinges
@@ -87,10 +37,8 @@ fn vertex_force(b: u32, i: u32, x: vecD, v: vecD, row: u32, dropped: ptr<functio
   }
   for (; e < range.y; e++) { f += shell_force(b, e); }
   if (p.self_contact != 0u) {
-    let nb = neighbours(b, i, x);
-    keep_neighbours(b, i, nb);
-    *dropped = nb.overflow;
-    for (var q = 0u; q < nb.n; q++) { f += pair_force(x - x_at(b, nb.j[q])); }
+    f += vv_contact(b, i, x, false);
+    if (p.sc_tris != 0u) { f += vt_contact(b, i, x, skipped); }
   }
   return f;
 }

@@ -1,9 +1,12 @@
 // The self-contact grid of copy b, rebuilt from s_in every step (and again in its adjoint):
 // grid[b * grid_stride + ...] = [hash_size] counts, [hash_size + 1] bucket starts, [n] vertices
-// by bucket. Counts are integer atomics (order-free); the order of vertices inside a bucket is not
-// fixed, so the force gather sorts the neighbours it finds (forces.wgsl `neighbours`).
+// by bucket, [1] the triangles' reach (3D vertex-triangle contact: the longest edge from a
+// triangle's anchor corner, model.ts contactLists; f32 bits). Counts are integer atomics (order-free).
 // count: counts[h] += 1 per vertex; scan: starts = exclusive prefix sums (one workgroup per copy);
-// scatter: slot = --counts[h], which also leaves the counts at zero for the next step.
+// scatter: slot = --counts[h], which also leaves the counts at zero for the next step; the order
+// the atomics gave a bucket is not fixed, so sort: each bucket by vertex index (one lane per
+// bucket), and every gather then visits a cell's vertices in one order (contact.wgsl);
+// reach: atomicMax over the triangles (a max is order-free; non-negative floats order as their bits).
 
 fn grid_x(b: u32, i: u32) -> vecD {
   let o = (b * p.n + i) * 2u * DIM;
@@ -47,6 +50,7 @@ fn grid_scan(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     run += atomicLoad(&grid[base + h]);
   }
   if (t == SCAN_WG - 1u) { atomicStore(&grid[base + 2u * p.hash_size], run); }
+  if (t == 0u) { atomicStore(&grid[base + 2u * p.hash_size + 1u + p.n], 0u); }
 }
 
 @compute @workgroup_size(64)
@@ -60,4 +64,44 @@ fn grid_scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   let slot = atomicSub(&grid[base + h], 1u) - 1u;
   let start = atomicLoad(&grid[base + p.hash_size + h]);
   atomicStore(&grid[base + 2u * p.hash_size + 1u + start + slot], i);
+}
+
+@compute @workgroup_size(64)
+fn grid_sort(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.hash_size * p.batch) { return; }
+  let b = gi / p.hash_size;
+  let h = gi - b * p.hash_size;
+  let base = b * p.grid_stride;
+  let v0 = base + 2u * p.hash_size + 1u;
+  let lo = v0 + atomicLoad(&grid[base + p.hash_size + h]);
+  let hi = v0 + atomicLoad(&grid[base + p.hash_size + h + 1u]);
+  // insertion sort: a bucket holds about n / hash_size <= 1/2 vertices, a crowded one a few dozen
+  for (var e = lo + 1u; e < hi; e++) {
+    let j = atomicLoad(&grid[e]);
+    var q = e;
+    while (q > lo && atomicLoad(&grid[q - 1u]) > j) {
+      atomicStore(&grid[q], atomicLoad(&grid[q - 1u]));
+      q--;
+    }
+    atomicStore(&grid[q], j);
+  }
+}
+
+const TRI_WORDS_G: u32 = 12u; // model.wgsl TRI_WORDS (the grid module does not include model.wgsl)
+
+@compute @workgroup_size(64)
+fn grid_reach(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n * p.batch) { return; }
+  let b = gi / p.n;
+  let j = gi - b * p.n;
+  let xj = grid_x(b, j);
+  var r = 0.0;
+  for (var e = model[p.anchor_off + j]; e < model[p.anchor_off + j + 1u]; e++) {
+    let o = p.tri_off + model[e] * TRI_WORDS_G;
+    for (var c = 0u; c < 3u; c++) { r = max(r, length(grid_x(b, model[o + c]) - xj)); }
+  }
+  // a NaN or infinite reach is the step's blow-up check's business; the search caps its span (contact.tri.wgsl)
+  if (r > 0.0 && r < 3.0e38) { atomicMax(&grid[b * p.grid_stride + 2u * p.hash_size + 1u + p.n], bitcast<u32>(r)); }
 }

@@ -13,9 +13,6 @@ const FLAG_FREE: u32 = 0u;
 const FLAG_PINNED: u32 = 1u;
 const FLAG_GRIPPER: u32 = 2u;
 const CONTACT_ETA: f32 = 1e-6;
-// Self-contact: neighbours closer than the thickness kept per vertex (sorted by index, so the sum
-// has one order); more are counted in status[1] and left out.
-const MAX_NEIGHBOURS: u32 = 16u;
 
 fn mf(k: u32) -> f32 { return bitcast<f32>(model[k]); }
 

@@ -3,12 +3,12 @@
 // a cell face, one step on the GPU against the float64 reference's all-pairs sum.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
-import { readF32 } from '../../src/gpu/buffers';
+import { readF32, readU32 } from '../../src/gpu/buffers';
 import { Rollout } from '../../src/core/rollout';
 import { SpringSim } from '../../src/springs/simulator';
 import { compileSpringScene } from '../../src/springs/model';
 import { rolloutRef } from '../../src/springs/reference';
-import { SC_CELL } from '../../src/springs/layout';
+import { SC_CELL, gridStride, hashSize } from '../../src/springs/layout';
 import type { SpringScene } from '../../src/springs/scene';
 
 let gpu: GpuContext;
@@ -69,3 +69,26 @@ for (const [dim, n, side] of [[3, 200, 0.12], [2, 150, 0.2]] as const) {
     expect(maxErr).toBeLessThan(1e-4 * scale);
   });
 }
+
+test('blown-up vertices stay out of the contact grid, so a failed rollout reports its step without a quadratic search', async () => {
+  // NaN, infinite and runaway positions would all fall into one cell, and every later step's bucket
+  // sort and search would visit them all against each other.
+  const n = 120, scene = cloud(3, n, 0.12, 0.02);
+  const sim = await SpringSim.create(gpu, scene);
+  const x0 = Float32Array.from(sim.state0 as Float32Array);
+  const bad = new Set<number>();
+  for (let i = 0; i < n; i += 3) {
+    bad.add(i);
+    x0[i * 6 + (i % 3)] = [Number.NaN, Number.POSITIVE_INFINITY, 3e7][(i / 3) % 3];
+  }
+  const r = new Rollout(sim, 1, 'full');
+  await expect(r.forward(x0)).rejects.toThrow(/step 0/);
+  const words = await readU32(gpu.device, (sim as unknown as { grid: GPUBuffer }).grid, 0, gridStride(n));
+  const hs = hashSize(n);
+  // the bucket starts end at the number of vertices gridded: the finite ones, each listed once
+  expect(words[2 * hs]).toBe(n - bad.size);
+  const listed = Array.from(words.subarray(2 * hs + 1, 2 * hs + 1 + n - bad.size)).sort((a, b) => a - b);
+  expect(listed).toEqual([...Array(n).keys()].filter((i) => !bad.has(i)));
+  r.destroy();
+  sim.destroy();
+});

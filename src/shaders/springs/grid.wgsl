@@ -15,13 +15,24 @@ fn grid_x(b: u32, i: u32) -> vecD {
   return r;
 }
 
+// A blown-up vertex (NaN, infinite, or past the step's runaway bound) stays out of the grid: such
+// positions all land in one cell, and every step's search and bucket sort would turn quadratic
+// over them, so a rollout that has already failed would take minutes a step before it reports.
+fn gridded(x: vecD) -> bool {
+  for (var a = 0u; a < DIM; a++) {
+    if ((bitcast<u32>(x[a]) & 0x7f800000u) == 0x7f800000u || abs(x[a]) > 1e7) { return false; }
+  }
+  return true;
+}
+
 @compute @workgroup_size(64)
 fn grid_count(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = gid.x;
   if (gi >= p.n * p.batch) { return; }
   let b = gi / p.n;
-  let h = cell_hash(cell_of(grid_x(b, gi - b * p.n)));
-  atomicAdd(&grid[b * p.grid_stride + h], 1u);
+  let x = grid_x(b, gi - b * p.n);
+  if (!gridded(x)) { return; }
+  atomicAdd(&grid[b * p.grid_stride + cell_hash(cell_of(x))], 1u);
 }
 
 const SCAN_WG: u32 = 256u;
@@ -60,7 +71,9 @@ fn grid_scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = gi / p.n;
   let i = gi - b * p.n;
   let base = b * p.grid_stride;
-  let h = cell_hash(cell_of(grid_x(b, i)));
+  let x = grid_x(b, i);
+  if (!gridded(x)) { return; }
+  let h = cell_hash(cell_of(x));
   let slot = atomicSub(&grid[base + h], 1u) - 1u;
   let start = atomicLoad(&grid[base + p.hash_size + h]);
   atomicStore(&grid[base + 2u * p.hash_size + 1u + start + slot], i);

@@ -45,8 +45,9 @@ export function actuationMax(scene: Scene): number {
 
 /**
  * What the scene's loss and its MPC goal point at: a region-fraction's box, a com-target's point,
- * the MPC goal's waypoints (a track of [step, x, y(, z)] rows). Losses with no place in space
- * (travel, speed, pairs, per-item matches, control costs) give none.
+ * the MPC goal's waypoints (a track of [step, x, y(, z)] rows), a match-positions' observed
+ * positions, a match-pairs' pairs (drawn as lines between the items). Losses with no place in space
+ * (travel, speed, control costs) give none.
  */
 export function targetMarks(scene: Scene): TargetMark[] {
   const out: TargetMark[] = [];
@@ -54,6 +55,8 @@ export function targetMarks(scene: Scene): TargetMark[] {
     if (d.kind === 'weighted-sum') d.terms.forEach((t, i) => visit(t.loss, `${name}.terms[${i}]`));
     else if (d.kind === 'region-fraction') out.push({ shape: 'box', name, min: d.target.min.slice(), max: d.target.max.slice() });
     else if (d.kind === 'com-target') out.push({ shape: 'point', name, at: d.target.slice() });
+    else if (d.kind === 'match-positions') out.push({ shape: 'points', name, points: d.target.map((p) => p.slice()) });
+    else if (d.kind === 'match-pairs') out.push({ shape: 'pairs', name, pairs: d.pairs.flat() });
   };
   if (scene.loss) visit(scene.loss, 'loss');
   if (scene.mpc) out.push({ shape: 'point', name: 'mpc.goal', track: scene.mpc.goal.map((r) => r.slice()) });

@@ -21,9 +21,15 @@ export interface ActuationSource {
   max: number;
 }
 
-/** A loss target or goal drawn in the scene: a box, or a point (a moving one follows its track's steps). */
+/**
+ * A loss target or goal drawn in the scene: a box, or a point (a moving one follows its track's
+ * steps), observed positions (match-positions' targets), or lines joining items wherever they are
+ * (match-pairs' pairs, [P * 2] item indices).
+ */
 export type TargetMark =
   | { shape: 'box'; name: string; min: number[]; max: number[] }
+  | { shape: 'points'; name: string; points: number[][] }
+  | { shape: 'pairs'; name: string; pairs: number[] }
   | { shape: 'point'; name: string; at: number[] }
   | { shape: 'point'; name: string; track: number[][] };
 

@@ -161,7 +161,7 @@ export class ThreeView implements SceneView {
     this.colliders = src.colliders.map((desc) => ({ mesh: colliderMesh(desc, src.dim), desc }));
     for (const c of this.colliders) this.content.add(c.mesh);
     this.placeColliders(0);
-    this.marks = new Marks(src);
+    this.marks = new Marks(src, draw);
     this.content.add(this.marks.group);
     this.camera = src.dim === 3 ? this.persp : this.ortho;
     this.controls.enabled = src.dim === 3;

@@ -3,7 +3,7 @@
 // Views read the state buffer on the GPU, never a CPU copy.
 import type { ColliderDesc } from '../mpm/scene';
 
-/** By material group, by speed, by strain (MPM: Green strain of F), by current actuation (soft robots). */
+/** By material group, by speed, by strain (MPM: Green strain of F; springs: |l / L - 1|; shells: in-plane Green strain), by current actuation (soft robots). */
 export type ColorMode = 'group' | 'speed' | 'strain' | 'actuation';
 
 /**
@@ -67,8 +67,10 @@ export interface DrawSource extends PointsSource {
   fOffset: number;
   /** Per material group, 1 where its F record holds F - I (MPM fluids), else 0. */
   groupFlags: Uint32Array;
-  /** Green strain at the top of the strain ramp. */
+  /** Green strain at the top of the strain ramp (springs: |l / L - 1|). */
   strainMax: number;
+  /** Mass-spring and shell scenes: each vertex's springs or triangles (draw-source.ts strainMap); null: none (MPM uses F). */
+  strain: { kind: 'springs' | 'triangles'; map: Uint32Array } | null;
   /** Actuation colours' source, or null for a scene without actuated items. */
   actuation: ActuationSource | null;
   /** Loss targets and goals (marks.ts draws them). */
@@ -81,7 +83,7 @@ export interface DrawSource extends PointsSource {
 export function colorModes(src: DrawSource): ColorMode[] {
   const out: ColorMode[] = ['group'];
   if (src.velOffset >= 0) out.push('speed');
-  if (src.fOffset >= 0) out.push('strain');
+  if (src.fOffset >= 0 || src.strain) out.push('strain');
   if (src.actuation) out.push('actuation');
   return out;
 }

@@ -1,12 +1,13 @@
 // The resolution knob over the registry: every MPM scene (particles per cell) and every cloth or
 // paper scene (quads per side) has one, except where the scene's data is tied to the item count
 // (jelly-sysid-2d's observations are per particle); spring robots have no size parameter in their
-// builders. Each scene with the knob rebuilds, validated, with another item count at its smallest
-// value, and refuses a value out of range naming the field and the allowed integers.
+// builders. Each scene with the knob rebuilds as the panel does (panel.ts withResolution: validated,
+// edits kept) with another item count at its smallest value, and refuses a value out of range naming the field and the allowed integers.
 import { describe, expect, it } from 'vitest';
 import { buildScene, sceneNames, sceneResolution } from '../../scenes/index';
 import { SceneError } from '../../src/core/scene-error';
 import type { Scene } from '../../src/simulators';
+import { withResolution } from '../../src/viewer/panel';
 
 /** Registered scenes without the knob, and why. */
 const WITHOUT: Record<string, string> = {
@@ -30,8 +31,10 @@ describe('resolution knob over the registry', () => {
     const r = sceneResolution(name)!;
     const base = buildScene(name);
     expect(items(buildScene(name, { resolution: r.default }))).toBe(items(base));
-    const small = buildScene(name, { resolution: r.min });
+    // as the panel rebuilds it: the scene's builder at the new value, edited parameters carried over
+    const small = withResolution(name, r.min, { ...base, gravity: base.gravity.map((g) => g / 2) } as Scene);
     expect(small.name).toBe(base.name);
+    expect(small.gravity).toEqual(base.gravity.map((g) => g / 2));
     expect(items(small), `${name} at ${r.min} ${r.label}`).toBeLessThan(items(base));
     let err: unknown = null;
     try { buildScene(name, { resolution: r.max + 1 }); } catch (e) { err = e; }

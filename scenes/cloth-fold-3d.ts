@@ -6,11 +6,13 @@
 // its partner ('match-pairs'). `build({ track: 'fold' })` carries the corners along hand-made half
 // circles instead, the fold the physics tests check.
 import type { SpringScene } from '../src/springs/scene';
+import type { BuildOptions, ResolutionSpec } from './index';
 import { clothGrid, clothVertex } from './spring-builders';
 
 export const description = 'a 24 x 24 cloth to fold in half: optimize two grippers\' tracks to carry its corners onto the opposite ones (3D thin shell, self-contact)';
 
-const N = 24;
+/** Quads per side (the page's resolution knob); at most 30: the contact distance must not exceed an edge (0.6 / 30). */
+export const resolution: ResolutionSpec = { label: 'quads per side', default: 24, min: 8, max: 30 };
 const SIZE = 0.6;
 const DT = 1e-3;
 const STEPS = 900;
@@ -28,13 +30,14 @@ const SINK = 1e-4;
 /** Solved when each grasped corner lies within 5% of the cloth size of its partner: the mean of two squared distances at most 0.03^2 / 2. */
 const THRESHOLD = (0.05 * SIZE) ** 2 / 2;
 
-export interface FoldOptions {
+export interface FoldOptions extends BuildOptions {
   /** 'lift' (default): the grippers lift their corners and hold, the optimizer's start; 'fold': hand-made half circles onto the partners. */
   track?: 'lift' | 'fold';
 }
 
 export function build(o: FoldOptions = {}): SpringScene {
   const origin: [number, number, number] = [0.2, FLOOR - SINK, 0.2];
+  const N = o.resolution ?? resolution.default;
   const mesh = clothGrid({ nx: N, ny: N, size: [SIZE, SIZE], origin, plane: 'xz', density: 0.2 });
   const corners = [clothVertex(N, 0, 0), clothVertex(N, N, 0)];
   const partners = [clothVertex(N, 0, N), clothVertex(N, N, N)];

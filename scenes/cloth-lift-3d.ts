@@ -2,19 +2,23 @@
 // it, carries it over the ledge and lays it down there, the cloth dragging after it over the edge.
 // The loss asks the cloth's centre of mass onto the ledge; the gripper's track is what to optimize.
 import type { SpringScene } from '../src/springs/scene';
+import type { BuildOptions, ResolutionSpec } from './index';
 import { clothGrid, clothVertex } from './spring-builders';
 
 export const description = 'a 16 x 16 cloth lifted by one gripper onto a ledge (3D thin shell and a box collider)';
 
-const N = 16;
+/** Quads per side (the page's resolution knob). */
+export const resolution: ResolutionSpec = { label: 'quads per side', default: 16, min: 8, max: 32 };
 const SIZE = 0.4;
 const DT = 1e-3;
 const STEPS = 1500;
 const FLOOR = 0.05;
 
-export function build(): SpringScene {
+export function build(o: BuildOptions = {}): SpringScene {
+  const N = o.resolution ?? resolution.default;
+  const mid = Math.floor(N / 2);
   const mesh = clothGrid({ nx: N, ny: N, size: [SIZE, SIZE], origin: [0.1, FLOOR + 0.002, 0.3], plane: 'xz', density: 0.2 });
-  const grasp = [clothVertex(N, N, N / 2 - 1), clothVertex(N, N, N / 2), clothVertex(N, N, N / 2 + 1)];
+  const grasp = [clothVertex(N, N, mid - 1), clothVertex(N, N, mid), clothVertex(N, N, mid + 1)];
   const x = mesh.vertices.x;
   const start = [x[3 * grasp[1]], x[3 * grasp[1] + 1], x[3 * grasp[1] + 2]];
   // waypoints: up, over the ledge, down onto it; linear in between, then held

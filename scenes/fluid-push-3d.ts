@@ -18,6 +18,7 @@
 // push, which in a water-thin fluid of this sound speed (c = 10) compress it out of the fixed-point
 // range, and slows the slump.
 import type { MpmScene } from '../src/mpm/scene';
+import type { BuildOptions, ResolutionSpec } from './index';
 import { addCollider, addGroup, fillBox, gravity, linearTrack, sceneBase } from './builders';
 
 export const description = 'a paddle pushes a pool of viscous fluid into a target at the far end of a tank; optimize its track (3D, 32x16x16 grid)';
@@ -27,7 +28,10 @@ const DT = 1.5e-3;
 const STEPS = 160;
 const CREEP = 0.4; // the default track's speed along x
 
-export function build(): MpmScene {
+/** Particles per cell along each axis (the page's resolution knob). */
+export const resolution: ResolutionSpec = { label: 'particles per cell (per axis)', default: 2, min: 1, max: 3 };
+
+export function build(o: BuildOptions = {}): MpmScene {
   const dx = 1 / RES[0];
   const scene = sceneBase({
     name: 'fluid-push-3d', description, dim: 3, res: RES, dt: DT, steps: STEPS,
@@ -38,7 +42,7 @@ export function build(): MpmScene {
   // 9 x 5 x 8 cells on the floor (2,880 particles), against the paddle's face at 3.5 cells, and in z
   // clear of both walls' bands (nodes 0-2 and 13-15), so no particle's stencil starts on a wall's
   // switch (see dam-break-2d.ts; touching the far band, gradcheck's C0 is 1.3% off, one-sided)
-  fillBox(scene, water, [3.5 * dx, 3 * dx, 3.5 * dx], [12.5 * dx, 8 * dx, 11.5 * dx]);
+  fillBox(scene, water, [3.5 * dx, 3 * dx, 3.5 * dx], [12.5 * dx, 8 * dx, 11.5 * dx], { ppc: o.resolution ?? resolution.default });
   // 2 cells thick, 24 cells tall and wide around the tank's centre line. Its faces are flat, so its
   // position track carries no gradient; the waypoints reach the loss through the velocity track.
   const start = [2.5 * dx, 8 * dx, 8 * dx];

@@ -3,11 +3,15 @@
 // target below is hit by v0 ~ (4.04, 1.55); the scene starts at (2, 0.5) so Adam has work to do.
 // The jelly stays clear of the walls and the ground for the whole flight, for either velocity.
 import type { MpmScene } from '../src/mpm/scene';
+import type { BuildOptions, ResolutionSpec } from './index';
 import { addGroup, fillBox, gravity, sceneBase } from './builders';
 
 export const description = 'a jelly thrown at a target; optimize its initial velocity (2D, 64^2 grid)';
 
-export function build(): MpmScene {
+/** Particles per cell along each axis (the page's resolution knob). */
+export const resolution: ResolutionSpec = { label: 'particles per cell (per axis)', default: 2, min: 1, max: 4 };
+
+export function build(o: BuildOptions = {}): MpmScene {
   const res = 64;
   const dx = 1 / res;
   const scene = sceneBase({
@@ -16,7 +20,7 @@ export function build(): MpmScene {
   });
   const jelly = addGroup(scene, { name: 'jelly', material: 'elastic', E: 1e3, nu: 0.2, density: 1 });
   // 16 x 16 cells, centre of mass at (0.1875, 0.375).
-  fillBox(scene, jelly, [4 * dx, 16 * dx], [20 * dx, 32 * dx], { velocity: [2, 0.5] });
+  fillBox(scene, jelly, [4 * dx, 16 * dx], [20 * dx, 32 * dx], { velocity: [2, 0.5], ppc: o.resolution ?? resolution.default });
   scene.loss = { kind: 'com-target', group: jelly, target: [0.43, 0.45] };
   // Adam moves each component by about lr per iteration: the velocity is ~2 off.
   // solved when the centre lands within 2% of the domain (of size 1) of the target: loss <= 0.02^2

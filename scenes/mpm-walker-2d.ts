@@ -5,6 +5,7 @@
 // Soft (E = 20) under diffmpm's gravity of 3.8: the body sags about 5% and the legs bend visibly
 // (at 9.8 it slumps into an arch before it takes a step).
 import type { MpmScene } from '../src/mpm/scene';
+import type { BuildOptions, ResolutionSpec } from './index';
 import { addGroup, fillBox, sceneBase, setActuation } from './builders';
 
 export const description = 'a soft walker (torso, two legs of two muscles each, ~2.9k particles) learning an open-loop periodic gait (2D, 128^2 grid)';
@@ -15,7 +16,10 @@ const DT = 4e-4;
 const E = 20;
 const PERIOD = 400; // steps: 6.25 Hz and its harmonics, two periods in the rollout
 
-export function build(): MpmScene {
+/** Particles per cell along each axis (the page's resolution knob). */
+export const resolution: ResolutionSpec = { label: 'particles per cell (per axis)', default: 2, min: 1, max: 4 };
+
+export function build(o: BuildOptions = {}): MpmScene {
   const dx = 1 / RES;
   const scene = sceneBase({
     name: 'mpm-walker-2d', description, dim: 2, res: [RES, RES], dt: DT, steps: STEPS,
@@ -26,7 +30,7 @@ export function build(): MpmScene {
   const muscle = (name: string, channel: number) => addGroup(scene, {
     name, material: 'elastic', E, nu: 0.2, density: 1, actuator: { channel, strength: 0.3 * E, fiber: [0, 1] },
   });
-  const box = (g: number, lo: number[], hi: number[]) => fillBox(scene, g, lo.map((c) => c * dx), hi.map((c) => c * dx));
+  const box = (g: number, lo: number[], hi: number[]) => fillBox(scene, g, lo.map((c) => c * dx), hi.map((c) => c * dx), { ppc: o.resolution ?? resolution.default });
   // legs 10 cells wide (two 5-cell muscles) and 12 tall, 20 cells apart; a 40 x 12 torso on top
   box(torso, [x0, y0 + 12], [x0 + 40, y0 + 24]);
   box(muscle('back-leg-back', 0), [x0, y0], [x0 + 5, y0 + 12]);

@@ -6,7 +6,11 @@
 // is the mean over them of (the torso's mean speed over the rollout - the commanded speed)^2
 // ('com-speed'). scripts/controller-eval.ts then commands a speed it was not trained on.
 import type { MpmScene } from '../src/mpm/scene';
-import { build as buildWalker } from './mpm-walker-2d';
+import type { BuildOptions } from './index';
+import { build as buildWalker, resolution as walkerResolution } from './mpm-walker-2d';
+
+/** mpm-walker-2d's particles per cell (the page's resolution knob): the controller's inputs do not depend on the count. */
+export const resolution = walkerResolution;
 
 export const description = 'the soft MPM walker (~2.9k particles) with an MLP controller trained on four commanded speeds (closed loop, shared weights; 2D, 128^2 grid)';
 
@@ -15,8 +19,8 @@ export const TRAIN_SPEEDS = [0.03, 0.06, 0.09, 0.12];
 const STEPS = 400;
 const GAIT = 0.16; // s: mpm-walker-2d's 400-step period at dt 4e-4
 
-export function build(): MpmScene {
-  const scene = buildWalker();
+export function build(o: BuildOptions = {}): MpmScene {
+  const scene = buildWalker(o);
   const torso = scene.groups.findIndex((g) => g.name === 'torso');
   scene.name = 'mpm-walker-mlp-2d';
   scene.description = description;

@@ -3,12 +3,13 @@
 // hinges are plastic: where the fold bends them past the yield angle their rest angle follows, so
 // the strip keeps a crease (ThinShellLab's paper). Self-contact keeps the layers apart.
 import type { SpringScene } from '../src/springs/scene';
+import type { BuildOptions, ResolutionSpec } from './index';
 import { clothGrid, clothVertex } from './spring-builders';
 
 export const description = 'a paper strip folded over and creased by a gripper: plastic bending (3D thin shell)';
 
-const NX = 24;
-const NZ = 6;
+/** Quads along the strip (the page's resolution knob); a quarter as many across it. */
+export const resolution: ResolutionSpec = { label: 'quads along the strip', default: 24, min: 8, max: 48 };
 const LEN = 0.6;
 const WIDTH = 0.15;
 const DT = 5e-4;
@@ -17,7 +18,9 @@ const MOVE = 1500;
 const FLOOR = 0.05;
 const THICK = 0.02;
 
-export function build(): SpringScene {
+export function build(o: BuildOptions = {}): SpringScene {
+  const NX = o.resolution ?? resolution.default;
+  const NZ = Math.round(NX / 4);
   const origin: [number, number, number] = [0.2, FLOOR + 0.002, 0.4];
   const mesh = clothGrid({ nx: NX, ny: NZ, size: [LEN, WIDTH], origin, plane: 'xz', density: 0.8 });
   const edge = (i: number) => Array.from({ length: NZ + 1 }, (_, j) => clothVertex(NX, i, j));

@@ -6,11 +6,15 @@
 // position[t] = start + t dt velocity and orientation[t] = the twist by t dt 4 after the tilt, as
 // the GPU reads collider tracks.
 import type { MpmScene } from '../src/mpm/scene';
+import type { BuildOptions, ResolutionSpec } from './index';
 import { addCollider, addGroup, axisAngle, fillBox, gravity, linearTrack, sceneBase, turningTrack } from './builders';
 
 export const description = 'a tilted, twisting box collider presses a dent into a block of plasticine (3D, 32^3 grid)';
 
-export function build(): MpmScene {
+/** Particles per cell along each axis (the page's resolution knob). */
+export const resolution: ResolutionSpec = { label: 'particles per cell (per axis)', default: 2, min: 1, max: 3 };
+
+export function build(o: BuildOptions = {}): MpmScene {
   const res = 32;
   const dx = 1 / res;
   const dt = 2.5e-4;
@@ -25,7 +29,7 @@ export function build(): MpmScene {
     plastic: { thetaC: 0.025, thetaS: 0.0045 },
   });
   // 10 x 6 x 10 cells resting on the ground (3 cells thick), centred at x = z = 0.5.
-  fillBox(scene, clay, [11 * dx, 3 * dx, 11 * dx], [21 * dx, 9 * dx, 21 * dx]);
+  fillBox(scene, clay, [11 * dx, 3 * dx, 11 * dx], [21 * dx, 9 * dx, 21 * dx], { ppc: o.resolution ?? resolution.default });
   const velocity = [0, -4, 0];
   // 6 x 2 x 6 cells, its underside at 10 cells: one cell above the block's top at 9.
   const start = [16 * dx, 11 * dx, 16 * dx];

@@ -10,7 +10,7 @@ import type { ColorMode, DrawSource } from './scene-view';
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;
 const STORAGE = 0x80;
-const PARAMS_BYTES = 64;
+const PARAMS_BYTES = 80;
 const WORKGROUP = 64;
 const NO_FIELD = 0xffffffff;
 
@@ -37,16 +37,22 @@ export function vertexTriangles(n: number, tris: Uint32Array): Uint32Array {
 /** Colour modes as pack.wgsl numbers them. */
 const MODE_CODE: Record<ColorMode, number> = { group: 0, speed: 1, strain: 2, actuation: 3 };
 
+/** pack.wgsl's strain sources: 0 F (MPM), 1 springs, 2 triangles. */
+const STRAIN_CODE = { springs: 1, triangles: 2 } as const;
+
 /**
  * pack.wgsl's aux buffer: the per-item actuation channel lists (CSR, [n + 1] offsets then the
- * channels; empty lists without actuation), then the per-group flags. Returns it and where the flags start.
+ * channels; empty lists without actuation), then the per-group flags, then a spring or shell
+ * scene's strain lists (draw-source.ts strainMap). Returns it and where the flags and strain lists start.
  */
-export function packAux(src: DrawSource): { aux: Uint32Array; flagsOffset: number } {
+export function packAux(src: DrawSource): { aux: Uint32Array; flagsOffset: number; strainOffset: number } {
   const map = src.actuation?.map ?? new Uint32Array(src.n + 1);
-  const aux = new Uint32Array(map.length + src.groupFlags.length);
+  const strain = src.strain?.map ?? new Uint32Array(0);
+  const aux = new Uint32Array(map.length + src.groupFlags.length + strain.length);
   aux.set(map);
   aux.set(src.groupFlags, map.length);
-  return { aux, flagsOffset: map.length };
+  aux.set(strain, map.length + src.groupFlags.length);
+  return { aux, flagsOffset: map.length, strainOffset: map.length + src.groupFlags.length };
 }
 
 export class DrawKernels {
@@ -57,6 +63,7 @@ export class DrawKernels {
   private readonly adj: GPUBuffer | null = null;
   private readonly aux: GPUBuffer;
   private readonly flagsOffset: number;
+  private readonly strainOffset: number;
   /** The control record the actuation colours read, or a placeholder. */
   private readonly act: GPUBuffer;
   private readonly ownAct: boolean;
@@ -72,7 +79,8 @@ export class DrawKernels {
     const io = ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw'] as const;
     this.pack = cache.compute('viewer.pack', viewerShaders.pack, [...io]);
     this.params = createBuffer(device, 'viewer.draw.params', PARAMS_BYTES, UNIFORM | COPY_DST);
-    const { aux, flagsOffset } = packAux(src);
+    const { aux, flagsOffset, strainOffset } = packAux(src);
+    this.strainOffset = strainOffset;
     this.aux = createBuffer(device, 'viewer.draw.aux', Math.max(16, aux.byteLength), STORAGE | COPY_DST, aux);
     this.flagsOffset = flagsOffset;
     this.ownAct = !src.actuation;
@@ -95,6 +103,7 @@ export class DrawKernels {
     f.set([s.speedMax, this.radiusScale, s.pointRadius], 6);
     u.set([s.fOffset < 0 ? NO_FIELD : s.fOffset, a?.offset ?? 0, a?.channels ?? 0, this.row, this.flagsOffset], 9);
     f.set([s.strainMax, a?.max ?? 1], 14);
+    u.set([s.strain ? STRAIN_CODE[s.strain.kind] : 0, this.strainOffset], 16);
     writeBuffer(this.device, this.params, this.raw);
   }
 

@@ -1,5 +1,6 @@
 // The things three-view.ts draws besides the simulated items: loss targets and goals (translucent
-// boxes, spheres in 3D and rings in 2D), grippers at the centroid of what they hold, and the ground
+// boxes, spheres in 3D and rings in 2D; a match-positions' observed positions as small dots; a
+// match-pairs' pairs as lines between the items, read from the draw buffer on the GPU), grippers at the centroid of what they hold, and the ground
 // (a plane in 3D, a filled band in 2D). Built once per source from the scene data; moving ones are
 // placed per step on the CPU from their tracks (a few numbers, no read-back).
 import * as THREE from 'three/webgpu';
@@ -18,6 +19,8 @@ function translucent(color: THREE.Color, opacity: number): THREE.MeshBasicNodeMa
   return new THREE.MeshBasicNodeMaterial({ color, transparent: true, opacity, depthWrite: false, side: THREE.DoubleSide });
 }
 
+const scratch = new THREE.Matrix4();
+
 /** A moving mark and where it is at a step. */
 interface Moving { object: THREE.Object3D; at(step: number): number[] }
 
@@ -25,7 +28,8 @@ export class Marks {
   readonly group = new THREE.Group();
   private readonly moving: Moving[] = [];
 
-  constructor(private readonly src: DrawSource) {
+  /** `draw`: the items' positions (three-view.ts's storage attribute), for lines between items; without it pairs are not drawn. */
+  constructor(private readonly src: DrawSource, private readonly draw: THREE.BufferAttribute | null = null) {
     const size = Math.max(...src.extent);
     for (const t of src.targets) this.addTarget(t, 0.02 * size);
     for (const g of src.grippers) {
@@ -40,6 +44,8 @@ export class Marks {
 
   private addTarget(t: TargetMark, r: number): void {
     const d = this.src.dim;
+    if (t.shape === 'points') { this.addDots(t.name, t.points, 0.3 * r); return; }
+    if (t.shape === 'pairs') { this.addPairs(t.name, t.pairs); return; }
     if (t.shape === 'box') {
       const lo = [...t.min, 0].slice(0, 3), hi = [...t.max, 0].slice(0, 3);
       const geometry = d === 3 ? new THREE.BoxGeometry(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]) : new THREE.PlaneGeometry(hi[0] - lo[0], hi[1] - lo[1]);
@@ -56,6 +62,32 @@ export class Marks {
     mark.name = `target ${t.name}`;
     if ('at' in t) this.moving.push({ object: mark, at: () => t.at });
     else this.moving.push({ object: mark, at: (step) => trackAt(t.track, step) });
+  }
+
+  // Fixed points as one instanced mesh of small discs (2D) or spheres (3D).
+  private addDots(name: string, points: number[][], r: number): void {
+    const geometry = this.src.dim === 3 ? new THREE.SphereGeometry(r, 12, 6) : new THREE.CircleGeometry(r, 16);
+    const dots = new THREE.InstancedMesh(geometry, translucent(TARGET_COLOR, 0.9), points.length);
+    points.forEach((p, k) => {
+      scratch.makeTranslation(p[0], p[1], this.src.dim === 3 ? p[2] : Z_BEHIND);
+      dots.setMatrixAt(k, scratch);
+    });
+    dots.frustumCulled = false;
+    dots.name = `target ${name}`;
+    this.group.add(dots);
+  }
+
+  // Lines between the items of each pair where they are (the draw buffer), over everything: a guide.
+  private addPairs(name: string, pairs: number[]): void {
+    if (!this.draw) return;
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute('position', this.draw);
+    geometry.setIndex(new THREE.BufferAttribute(Uint32Array.from(pairs), 1));
+    const lines = new THREE.LineSegments(geometry, new THREE.LineBasicNodeMaterial({ color: TARGET_COLOR, depthTest: false, depthWrite: false }));
+    lines.frustumCulled = false;
+    lines.renderOrder = 2;
+    lines.name = `target ${name}`;
+    this.group.add(lines);
   }
 
   private ball(r: number, color: THREE.Color, opacity: number): THREE.Mesh {

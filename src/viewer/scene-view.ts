@@ -3,7 +3,7 @@
 // Views read the state buffer on the GPU, never a CPU copy.
 import type { ColliderDesc } from '../mpm/scene';
 
-/** By material group, by speed, by strain (MPM: Green strain of F), by current actuation (soft robots). */
+/** By material group, by speed, by strain (MPM: Green strain of F; springs: |l / L - 1|; shells: in-plane Green strain), by current actuation (soft robots). */
 export type ColorMode = 'group' | 'speed' | 'strain' | 'actuation';
 
 /**
@@ -21,9 +21,15 @@ export interface ActuationSource {
   max: number;
 }
 
-/** A loss target or goal drawn in the scene: a box, or a point (a moving one follows its track's steps). */
+/**
+ * A loss target or goal drawn in the scene: a box, or a point (a moving one follows its track's
+ * steps), observed positions (match-positions' targets), or lines joining items wherever they are
+ * (match-pairs' pairs, [P * 2] item indices).
+ */
 export type TargetMark =
   | { shape: 'box'; name: string; min: number[]; max: number[] }
+  | { shape: 'points'; name: string; points: number[][] }
+  | { shape: 'pairs'; name: string; pairs: number[] }
   | { shape: 'point'; name: string; at: number[] }
   | { shape: 'point'; name: string; track: number[][] };
 
@@ -61,8 +67,10 @@ export interface DrawSource extends PointsSource {
   fOffset: number;
   /** Per material group, 1 where its F record holds F - I (MPM fluids), else 0. */
   groupFlags: Uint32Array;
-  /** Green strain at the top of the strain ramp. */
+  /** Green strain at the top of the strain ramp (springs: |l / L - 1|). */
   strainMax: number;
+  /** Mass-spring and shell scenes: each vertex's springs or triangles (draw-source.ts strainMap); null: none (MPM uses F). */
+  strain: { kind: 'springs' | 'triangles'; map: Uint32Array } | null;
   /** Actuation colours' source, or null for a scene without actuated items. */
   actuation: ActuationSource | null;
   /** Loss targets and goals (marks.ts draws them). */
@@ -75,7 +83,7 @@ export interface DrawSource extends PointsSource {
 export function colorModes(src: DrawSource): ColorMode[] {
   const out: ColorMode[] = ['group'];
   if (src.velOffset >= 0) out.push('speed');
-  if (src.fOffset >= 0) out.push('strain');
+  if (src.fOffset >= 0 || src.strain) out.push('strain');
   if (src.actuation) out.push('actuation');
   return out;
 }

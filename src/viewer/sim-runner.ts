@@ -8,7 +8,7 @@ import { createSimulator, type Scene } from '../simulators';
 import type { PipelineCache } from '../gpu/pipeline-cache';
 import { ControlledSim } from '../control/controlled-sim';
 import type { DrawSource } from './scene-view';
-import { actuationMap, actuationMax, gripperMarks, groundHeight, targetMarks } from './draw-source';
+import { actuationMap, actuationMax, gripperMarks, groundHeight, strainMap, targetMarks } from './draw-source';
 
 /** Green strain at the top of the strain colour ramp. */
 const STRAIN_MAX = 0.1;
@@ -77,6 +77,7 @@ export class SimRunner {
       fOffset: F ? F.offset : -1,
       groupFlags: Uint32Array.from('groups' in scene ? scene.groups.map((g) => (g.material === 'fluid' ? 1 : 0)) : [0]),
       strainMax: STRAIN_MAX,
+      strain: strainMap(scene, state0, state.stride, posOffset),
       actuation: this.actuation(),
       targets: targetMarks(scene), grippers: gripperMarks(scene),
     };

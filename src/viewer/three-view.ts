@@ -141,6 +141,10 @@ export class ThreeView implements SceneView {
   }
 
   setSource(src: DrawSource): void {
+    // the same domain (a finger or hand added, a reset, a parameter edited): the camera stays where
+    // the user put it, and a drag keeps meaning the place it pointed at
+    const prev = this.src;
+    const sameDomain = !!prev && prev.dim === src.dim && prev.extent.every((e, i) => e === src.extent[i]);
     this.clear();
     this.src = src;
     const n = src.n;
@@ -161,12 +165,12 @@ export class ThreeView implements SceneView {
     this.colliders = src.colliders.map((desc) => ({ mesh: colliderMesh(desc, src.dim), desc }));
     for (const c of this.colliders) this.content.add(c.mesh);
     this.placeColliders(0);
-    this.marks = new Marks(src);
+    this.marks = new Marks(src, draw);
     this.content.add(this.marks.group);
     this.camera = src.dim === 3 ? this.persp : this.ortho;
     this.controls.enabled = src.dim === 3;
     this.fitCanvas(true);
-    if (src.dim === 3) this.aim3d(src);
+    if (src.dim === 3 && !sameDomain) this.aim3d(src);
   }
 
   // Sprites at the items' positions: discs in 2D, shaded spheres in 3D (impostors: one quad each).

@@ -128,9 +128,12 @@ export class Viewer {
     if (!this.runner) return;
     replayState(replay, 0, this.runner.sim.state0, this.runner.sim.state); // a mismatched scene throws here
     this.replay = { r: replay, frame: 0 };
-    // a replay holds positions only: F stays the scene's initial one, so strain would show none
-    this.colorModes = this.colorModes.filter((m) => m !== 'strain');
-    if (this.view.colorMode === 'strain') this.view.colorMode = 'group';
+    // a replay holds positions only: an MPM scene's F stays its initial one, so strain would show
+    // none; spring and shell strain comes from the positions and stays
+    if ('particles' in scene) {
+      this.colorModes = this.colorModes.filter((m) => m !== 'strain');
+      if (this.view.colorMode === 'strain') this.view.colorMode = 'group';
+    }
     this.showFrame(0);
   }
 

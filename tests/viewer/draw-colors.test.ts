@@ -1,16 +1,22 @@
 // The draw kernel's colours by strain and by actuation (src/shaders/viewer/pack.wgsl), on the real
 // device, against the same ramps computed here in float64: a particle with a known F gets the strain
 // colour of its Green strain (a fluid's record holding F - I), and a robot's muscles the actuation
-// colour of their channel's value at the row of the step shown; passive items their grey.
+// colour of their channel's value at the row of the step shown; passive items their grey. A
+// mass-spring vertex gets the colour of the mean |l / L - 1| of its springs, a shell vertex that of
+// the mean in-plane Green strain of its triangles (computed here from the rest and current metrics,
+// E = (Ds^T Ds - Dm^T Dm) / 2 in the edge basis, |E|^2 = tr(E M^-1 E M^-1), M = Dm^T Dm: no frame).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { createBuffer, readF32 } from '../../src/gpu/buffers';
 import { PipelineCache } from '../../src/gpu/pipeline-cache';
 import { SimRunner } from '../../src/viewer/sim-runner';
+import { positionField } from '../../src/core/simulator';
 import { DrawKernels } from '../../src/viewer/draw-kernels';
 import type { ColorMode } from '../../src/viewer/scene-view';
 import { buildMpmScene, buildScene } from '../../scenes/index';
 import type { MpmScene } from '../../src/mpm/scene';
+import type { SpringScene } from '../../src/springs/scene';
+import { clothGrid } from '../../scenes/spring-builders';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -111,5 +117,87 @@ describe('draw kernels: colour modes', () => {
       expectColor(t, i, actuationColor(Math.max(-1, Math.min(1, mean / sr.source().actuation!.max))), `vertex ${i}`);
     }
     sr.destroy();
+  });
+
+  it('colours mass-spring vertices by the mean |l / L - 1| of their springs', async () => {
+    const scene = buildScene('spring-robot-2d') as SpringScene;
+    const runner = await SimRunner.create(gpu, scene, new PipelineCache(gpu.device));
+    const { state } = runner.sim;
+    const off = positionField(state).offset;
+    const rec = runner.sim.state0.slice();
+    const x0 = scene.vertices.x;
+    // vertex 0 moved 3% of the domain right and vertex 1 up: its springs stretch or shorten
+    rec[0 * state.stride + off] += 0.03;
+    rec[1 * state.stride + off + 1] += 0.02;
+    runner.showState(rec, 0);
+    const t = await tints(runner, 'strain', 0);
+    const n = state.items, sp = scene.springs!;
+    const at = (v: number) => [rec[v * state.stride + off], rec[v * state.stride + off + 1]];
+    const sum = new Float64Array(n), count = new Float64Array(n);
+    for (let k = 0; k < sp.pairs.length / 2; k++) {
+      const [i, j] = [sp.pairs[2 * k], sp.pairs[2 * k + 1]];
+      const L = sp.restLength?.[k] ?? Math.hypot(x0[2 * i] - x0[2 * j], x0[2 * i + 1] - x0[2 * j + 1]);
+      const e = Math.abs(Math.hypot(at(i)[0] - at(j)[0], at(i)[1] - at(j)[1]) / L - 1);
+      for (const v of [i, j]) { sum[v] += e; count[v]++; }
+    }
+    const max = runner.source().strainMax;
+    let strained = 0;
+    for (let v = 0; v < n; v++) {
+      const e = count[v] ? sum[v] / count[v] : 0;
+      if (e > 1e-3) strained++;
+      expectColor(t, v, strainColor(Math.min(e / max, 1)), `vertex ${v} (mean strain ${e.toFixed(4)})`);
+    }
+    expect(strained).toBeGreaterThan(2);
+    runner.destroy();
+  });
+
+  it('colours shell vertices by the mean in-plane Green strain of their triangles', async () => {
+    const mesh = clothGrid({ nx: 4, ny: 4, size: [0.4, 0.4], origin: [0.3, 0.5, 0.3], plane: 'xz', density: 0.2 });
+    const scene: SpringScene = {
+      kind: 'shell', name: 'strain-cloth', dim: 3, dt: 1e-3, steps: 10, gravity: [0, -9.8, 0], extent: [1, 1, 1],
+      materials: [{ name: 'cotton', stiffness: 1, damping: 0, mu: 20, lambda: 10, bending: 2e-5 }],
+      vertices: mesh.vertices, triangles: mesh.triangles,
+    };
+    const runner = await SimRunner.create(gpu, scene, new PipelineCache(gpu.device));
+    const { state } = runner.sim;
+    const off = positionField(state).offset;
+    const rec = runner.sim.state0.slice();
+    const n = state.items;
+    // stretched 4% along x, sheared (z moves with x), and one vertex lifted out of the plane
+    for (let v = 0; v < n; v++) {
+      const b = v * state.stride + off, x = rec[b] - 0.3;
+      rec[b] = 0.3 + 1.04 * x;
+      rec[b + 2] += 0.05 * x;
+    }
+    rec[7 * state.stride + off + 1] += 0.03;
+    runner.showState(rec, 0);
+    const t = await tints(runner, 'strain', 0);
+    const x0 = scene.vertices.x, tris = scene.triangles!.indices;
+    const cur = (v: number) => [0, 1, 2].map((k) => rec[v * state.stride + off + k]);
+    const rest = (v: number) => [0, 1, 2].map((k) => x0[3 * v + k]);
+    const gram = (p: (v: number) => number[], a: number, b: number, c: number) => {
+      const e1 = p(b).map((q, k) => q - p(a)[k]), e2 = p(c).map((q, k) => q - p(a)[k]);
+      const d = (u: number[], w: number[]) => u[0] * w[0] + u[1] * w[1] + u[2] * w[2];
+      return [[d(e1, e1), d(e1, e2)], [d(e1, e2), d(e2, e2)]];
+    };
+    const mul = (A: number[][], B: number[][]) => A.map((r) => [0, 1].map((j) => r[0] * B[0][j] + r[1] * B[1][j]));
+    const sum = new Float64Array(n), count = new Float64Array(n);
+    for (let k = 0; k < tris.length; k += 3) {
+      const [a, b, c] = [tris[k], tris[k + 1], tris[k + 2]];
+      const M = gram(rest, a, b, c), G = gram(cur, a, b, c);
+      const det = M[0][0] * M[1][1] - M[0][1] * M[1][0];
+      const Mi = [[M[1][1] / det, -M[0][1] / det], [-M[1][0] / det, M[0][0] / det]];
+      const E = G.map((r, i) => r.map((g, j) => (g - M[i][j]) / 2));
+      const P = mul(mul(mul(E, Mi), E), Mi);
+      const e = Math.sqrt(P[0][0] + P[1][1]);
+      for (const v of [a, b, c]) { sum[v] += e; count[v]++; }
+    }
+    const max = runner.source().strainMax;
+    for (let v = 0; v < n; v++) expectColor(t, v, strainColor(Math.min(sum[v] / count[v] / max, 1)), `vertex ${v} (mean strain ${(sum[v] / count[v]).toFixed(4)})`);
+    // at rest: the bottom of the ramp everywhere
+    runner.showState(runner.sim.state0, 0);
+    const r = await tints(runner, 'strain', 0);
+    for (let v = 0; v < n; v++) expectColor(r, v, strainColor(0), `vertex ${v} at rest`);
+    runner.destroy();
   });
 });

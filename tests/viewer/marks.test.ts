@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildScene, sceneResolution } from '../../scenes/index';
 import { actuationMap, actuationMax, gripperMarks, groundHeight, targetMarks, trackAt } from '../../src/viewer/draw-source';
+import * as THREE from 'three/webgpu';
 import { Marks } from '../../src/viewer/marks';
 import { withResolution } from '../../src/viewer/panel';
 import type { DrawSource } from '../../src/viewer/scene-view';
@@ -65,6 +66,29 @@ describe('marks', () => {
     expect(ring.position.z).toBeLessThan(0);
   });
 
+  it("draws match-positions' observed positions as dots and match-pairs' pairs as lines on the items' draw buffer", () => {
+    const sysid = buildScene('jelly-sysid-2d');
+    const observed = targetMarks(sysid).filter((t) => t.shape === 'points');
+    expect(observed.length).toBeGreaterThan(0);
+    const marks = new Marks(source('jelly-sysid-2d'));
+    const first = observed[0] as { name: string; points: number[][] };
+    const dots = marks.group.getObjectByName(`target ${first.name}`) as THREE.InstancedMesh;
+    expect(dots.count).toBe(first.points.length);
+    const m = new THREE.Matrix4();
+    dots.getMatrixAt(3, m);
+    const at = new THREE.Vector3().setFromMatrixPosition(m);
+    expect(at.x).toBeCloseTo(first.points[3][0], 6);
+    expect(at.y).toBeCloseTo(first.points[3][1], 6);
+
+    const fold = buildScene('cloth-fold-3d') as SpringScene;
+    expect(targetMarks(fold)).toEqual([{ shape: 'pairs', name: 'loss', pairs: (fold.loss as { pairs: number[][] }).pairs.flat() }]);
+    const draw = new THREE.StorageBufferAttribute(fold.vertices.mass.length, 4);
+    const lines = new Marks(source('cloth-fold-3d'), draw).group.getObjectByName('target loss') as THREE.LineSegments;
+    expect(lines.geometry.getAttribute('position')).toBe(draw);
+    expect(Array.from(lines.geometry.getIndex()!.array)).toEqual((fold.loss as { pairs: number[][] }).pairs.flat());
+    expect(new Marks(source('cloth-fold-3d')).group.getObjectByName('target loss')).toBeUndefined(); // no draw buffer, no lines
+  });
+
   it('moves grippers along their tracks (the centroid of what they hold) and the MPC goal along its waypoints', () => {
     const scene = buildScene('cloth-fold-3d') as SpringScene;
     const g = scene.grippers![0];
@@ -100,6 +124,6 @@ describe('resolution', () => {
     expect(cloth.vertices.mass.length).toBe(17 * 17);
     expect(() => buildScene('jelly-drop-2d', { resolution: 9 })).toThrow(/scene\.resolution = 9 is out of range: allowed integers in \[1, 4\]/);
     expect(() => buildScene('jelly-drop-2d', { resolution: 1.5 })).toThrow(/resolution = 1\.5/);
-    expect(() => buildScene('fluid-push-3d', { resolution: 2 })).toThrow(/fluid-push-3d has no resolution knob/);
+    expect(() => buildScene('spring-robot-2d', { resolution: 2 })).toThrow(/spring-robot-2d has no resolution knob/);
   });
 });

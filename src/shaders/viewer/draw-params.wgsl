@@ -17,4 +17,6 @@ struct Params {
   flags_offset: u32,    // where aux[] holds the per-group flags (1: F record holds F - I)
   strain_max: f32,      // Green strain at the top of the strain ramp
   act_max: f32,         // activation at the ends of the actuation ramp
+  strain_kind: u32,     // strain from 0: F (f_offset), 1: springs, 2: triangles (aux lists at strain_offset)
+  strain_offset: u32,   // where aux[] holds the per-vertex spring or triangle lists (CSR)
 }

@@ -46,11 +46,10 @@ fn hinge_element_adjoint(b: u32, k: u32) -> HingeAdj {
   let h = hinge_rec(k);
   let x = hinge_x(b, h);
   let l = array<vec3<f32>, 4>(lam_at(b, h.v.x), lam_at(b, h.v.y), lam_at(b, h.v.z), lam_at(b, h.v.w));
-  let u = hinge_u4(x);
+  let j = hinge_jvp(x, l);
   var dtheta = 0.0;
-  for (var q = 0u; q < 4u; q++) { dtheta += dot(u[q], l[q]); }
-  let du = hinge_u_dual4(array<Dv, 4>(Dv(x[0], l[0]), Dv(x[1], l[1]), Dv(x[2], l[2]), Dv(x[3], l[3])));
-  let th = hinge_theta(x);
+  for (var q = 0u; q < 4u; q++) { dtheta += dot(j.u[q], l[q]); }
+  let th = j.theta;
   let rest = hinge_rest(b, k, h);
   let kb = mat(b, h.mat, 4u);
   var yielded = false;
@@ -60,9 +59,9 @@ fn hinge_element_adjoint(b: u32, k: u32) -> HingeAdj {
   }
   var r: HingeAdj;
   for (var c = 0u; c < 4u; c++) {
-    r.g[c] = (-FAULT * kb * h.w) * (dtheta * du[c].v + (th - rest) * du[c].d);
-    if (yielded) { r.g[c] += g_out[p.tail_off + b * p.n_hinges + k] * du[c].v; }
-    r.t[c] = dot(l[c], (-h.w * (th - rest)) * du[c].v);
+    r.g[c] = (-FAULT * kb * h.w) * (dtheta * j.u[c] + (th - rest) * j.du[c]);
+    if (yielded) { r.g[c] += g_out[p.tail_off + b * p.n_hinges + k] * j.u[c]; }
+    r.t[c] = dot(l[c], (-h.w * (th - rest)) * j.u[c]);
   }
   return r;
 }
@@ -87,7 +86,8 @@ fn adj_hinge(@builtin(global_invocation_id) gid: vec3<u32>) {
   var g = g_out[p.tail_off + gi];
   if (Y > 0.0 && abs(th - rest) > Y) { g = 0.0; }
   let c = mat(b, h.mat, 4u) * h.w;
-  g += c * (dot(lam_at(b, h.v.x), hinge_u(x, 0u)) + dot(lam_at(b, h.v.y), hinge_u(x, 1u))
-          + dot(lam_at(b, h.v.z), hinge_u(x, 2u)) + dot(lam_at(b, h.v.w), hinge_u(x, 3u)));
+  let u = hinge_u4(x);
+  g += c * (dot(lam_at(b, h.v.x), u[0]) + dot(lam_at(b, h.v.y), u[1])
+          + dot(lam_at(b, h.v.z), u[2]) + dot(lam_at(b, h.v.w), u[3]));
   g_in[p.tail_off + gi] = g;
 }

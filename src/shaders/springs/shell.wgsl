@@ -56,7 +56,8 @@ fn hinge_theta(x: array<vec3<f32>, 4>) -> f32 {
   return atan2(dot(cross(n2, n1), e) / length(e), dot(n1, n2));
 }
 
-// Forward-mode (dual) numbers for the derivative of u_q along lam.
+// Forward-mode (dual) numbers: vertex-triangle contact's adjoint (contact.tri.adj.wgsl) takes its
+// derivatives along lam with these.
 struct Dv { v: vec3<f32>, d: vec3<f32> }
 struct Ds { v: f32, d: f32 }
 fn dv_sub(a: Dv, b: Dv) -> Dv { return Dv(a.v - b.v, a.d - b.d); }
@@ -68,24 +69,51 @@ fn ds_mul(a: Ds, b: Ds) -> Ds { return Ds(a.v * b.v, a.d * b.v + a.v * b.d); }
 fn ds_div(a: Ds, b: Ds) -> Ds { return Ds(a.v / b.v, (a.d * b.v - a.v * b.d) / (b.v * b.v)); }
 fn ds_sqrt(a: Ds) -> Ds { let r = sqrt(a.v); return Ds(r, a.d / (2.0 * r)); }
 
-/** u_q = d(theta)/d(x_q) for the four corners and their derivatives along the tangents of x (dual numbers). */
-fn hinge_u_dual4(x: array<Dv, 4>) -> array<Dv, 4> {
-  let e = dv_sub(x[1], x[0]);
-  let l = ds_sqrt(dv_dot(e, e));
-  let n1 = dv_cross(e, dv_sub(x[2], x[0]));
-  let n2 = dv_cross(dv_sub(x[0], x[1]), dv_sub(x[3], x[1]));
-  let one = Ds(1.0, 0.0);
-  let m1 = dv_scale(n1, ds_div(one, dv_dot(n1, n1)));
-  let m2 = dv_scale(n2, ds_div(one, dv_dot(n2, n2)));
-  let a = dv_scale(m1, ds_div(dv_dot(dv_sub(x[2], x[0]), e), l));
-  let c = dv_scale(m2, ds_div(dv_dot(dv_sub(x[3], x[0]), e), l));
-  return array<Dv, 4>(
-    dv_add(dv_scale(m1, ds_div(dv_dot(dv_sub(x[2], x[1]), e), l)), dv_scale(m2, ds_div(dv_dot(dv_sub(x[3], x[1]), e), l))),
-    Dv(-(a.v + c.v), -(a.d + c.d)),
-    dv_scale(m1, l),
-    dv_scale(m2, l));
+/** A hinge's angle, its gradients u_q = d(theta)/d(x_q) and their derivatives du_q along the corners' tangents l. */
+struct HingeJvp { theta: f32, u: array<vec3<f32>, 4>, du: array<vec3<f32>, 4> }
+/**
+ * hinge_u4's closed form, differentiated by hand along l with each edge and normal formed once:
+ * with e = x1 - x0, n1 = e x (x2 - x0), n2 = -e x (x3 - x1), m_i = n_i / |n_i|^2,
+ * a2 = (x2 - x0).e / |e| and a3 = (x3 - x1).e / |e|, the wings take u2 = |e| m1, u3 = |e| m2 and the
+ * edge u0 = (a2 - |e|) m1 + a3 m2, u1 = -(a2 m1 + (a3 + |e|) m2); d(m) = (dn - 2 (m . dn) n) / |n|^2.
+ * theta is hinge_theta's expression on the same e, n1, n2 (x0 - x1 is -e exactly), so the same bits.
+ */
+fn hinge_jvp(x: array<vec3<f32>, 4>, l: array<vec3<f32>, 4>) -> HingeJvp {
+  let e = x[1] - x[0];
+  let p2 = x[2] - x[0];
+  let p3 = x[3] - x[1];
+  let n1 = cross(e, p2);
+  let n2 = cross(-e, p3);
+  let len = length(e);
+  let theta = atan2(dot(cross(n2, n1), e) / len, dot(n1, n2));
+  let de = l[1] - l[0];
+  let dp2 = l[2] - l[0];
+  let dp3 = l[3] - l[1];
+  let dn1 = cross(de, p2) + cross(e, dp2);
+  let dn2 = cross(p3, de) - cross(e, dp3);
+  let s1 = 1.0 / dot(n1, n1);
+  let s2 = 1.0 / dot(n2, n2);
+  let m1 = n1 * s1;
+  let m2 = n2 * s2;
+  let dm1 = (dn1 - (2.0 * dot(m1, dn1)) * n1) * s1;
+  let dm2 = (dn2 - (2.0 * dot(m2, dn2)) * n2) * s2;
+  let il = 1.0 / len;
+  let dl = dot(e, de) * il;
+  let a2 = dot(p2, e) * il;
+  let a3 = dot(p3, e) * il;
+  let da2 = (dot(dp2, e) + dot(p2, de) - a2 * dl) * il;
+  let da3 = (dot(dp3, e) + dot(p3, de) - a3 * dl) * il;
+  var r: HingeJvp;
+  r.theta = theta;
+  r.u = array<vec3<f32>, 4>((a2 - len) * m1 + a3 * m2, -(a2 * m1 + (a3 + len) * m2), len * m1, len * m2);
+  r.du = array<vec3<f32>, 4>(
+    (a2 - len) * dm1 + (da2 - dl) * m1 + a3 * dm2 + da3 * m2,
+    -(a2 * dm1 + da2 * m1 + (a3 + len) * dm2 + (da3 + dl) * m2),
+    len * dm1 + dl * m1,
+    len * dm2 + dl * m2);
+  return r;
 }
-/** hinge_u_dual4's values alone, all four slots from one set of edges and normals (no tangents to carry). */
+/** u_q for all four slots from one set of edges and normals (the forward's; hinge_jvp adds the tangents). */
 fn hinge_u4(x: array<vec3<f32>, 4>) -> array<vec3<f32>, 4> {
   let e = x[1] - x[0];
   let l = length(e);

@@ -37,7 +37,7 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_elements_replay' | 'hinge_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
@@ -62,6 +62,7 @@ const decl = {
   g_in: 'var<storage, read_write> g_in: array<f32>;',
   terms: 'var<storage, read_write> terms: array<f32>;',
   grad: 'var<storage, read_write> grad: array<f32>;',
+  s_next: 'var<storage, read> s_next: array<f32>;',
 } as const;
 type Decl = keyof typeof decl;
 const kindOf = (d: Decl): BindingKind => (d === 'p' ? 'uniform' : d === 'st' ? 'uniform-dynamic' : decl[d].includes('read_write') ? 'rw' : 'read');
@@ -70,7 +71,7 @@ const bindings = (names: Decl[]) => names.map((d, i) => `@group(0) @binding(${i}
 const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid', 'ef'];
 const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid', 'ef'];
 const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw', 'model'];
-const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid'];
+const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid', 's_next'];
 
 // the adjoint's element functions in 2D, where there are no triangles or hinges
 const STUBS_2D = `
@@ -138,6 +139,8 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   plastic: ['step', STEP_BINDINGS],
   tri_elements: ['step', STEP_BINDINGS],
   hinge_elements: ['step', STEP_BINDINGS],
+  tri_elements_replay: ['step', STEP_BINDINGS],
+  hinge_elements_replay: ['step', STEP_BINDINGS],
   tri_contact: ['step', STEP_BINDINGS],
   vertex_contact: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
@@ -145,6 +148,7 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   grid_scatter: ['grid', GRID_BINDINGS],
   grid_sort: ['grid', GRID_BINDINGS],
   grid_reach: ['grid', GRID_BINDINGS],
+  adj_near: ['adjoint', ADJ_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
   adj_tri_elements: ['adjoint', ADJ_BINDINGS],
   adj_hinge_elements: ['adjoint', ADJ_BINDINGS],
@@ -262,9 +266,10 @@ export class SpringSim implements Simulator<SpringStatus> {
     const shells = m.triArea.length + m.hingeWeight.length > 0;
     const split = adjointPath === 'split';
     // the forward: a force (d words) per entry, and with vertex-triangle contact a contact force per entry and
-    // per vertex; the split adjoint: a local adjoint (d + 2, slots.wgsl EA_WORDS) per entry
+    // per vertex; the split adjoint: a local adjoint (d + 2, slots.wgsl EA_WORDS) per entry, and
+    // before those its replay's forces then a flag per vertex (slots.wgsl replay_flag_index)
     const forward = (m.selfContact?.triangles ? 2 * m.adj.length + n : m.adj.length) * d;
-    const words = B * Math.max(forward, split ? m.adj.length * (d + 2) : 0);
+    const words = B * Math.max(forward, split ? Math.max(m.adj.length * (d + 2), m.adj.length * d + n) : 0);
     this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, words * 4) : 16);
     // lam, then each vertex's self-contact neighbour count and list (1 + keptNeighbours words; adjoint.split.wgsl)
     this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + keptNeighbours : 0)) * 4 : 16);
@@ -314,9 +319,9 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (!Number.isInteger(kept) || kept < 0 || kept > 256) throw new RangeError(`keptNeighbours = ${kept}: allowed an integer 0 to 256`);
     const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
     const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact'];
-    const splitOnly: KernelName[] = ['adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge'];
+    const splitOnly: KernelName[] = ['tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge'];
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
       && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
@@ -414,18 +419,25 @@ export class SpringSim implements Simulator<SpringStatus> {
    * The dispatches of one step adjoint, named, in order: encodeStepAdjoint encodes them all
    * (scripts/profile-spring-adjoint.ts times each alone).
    */
-  adjointDispatches(io: Omit<StepAdjointIO, 'sOut' | 'sPrev'>): [string, (pass: GPUComputePassEncoder) => void][] {
+  adjointDispatches(io: Omit<StepAdjointIO, 'sPrev'>): [string, (pass: GPUComputePassEncoder) => void][] {
     const out: [string, (pass: GPUComputePassEncoder) => void][] = [];
     if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, io.sIn)]);
     const grid = this.model.selfContact ? this.grid : this.unusedRead;
     const base = [this.modelBuf, this.ctrl, io.sIn, io.gOut];
     if (this.adjointPath === 'fused') {
-      out.push(['adj_fused', (pass) => this.run(pass, 'adj_fused', io.step, [...base, io.gIn, this.paramGrad, grid], this.batch)]);
+      out.push(['adj_fused', (pass) => this.run(pass, 'adj_fused', io.step, [...base, io.gIn, this.paramGrad, grid, io.sOut], this.batch)]);
       return out;
     }
-    // the replay's element forces (the forward's passes; s_out unused), lam, each element's local adjoint, the gather
-    out.push(...this.elementDispatches([this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces], io.step));
-    const own = [...base, this.lam, this.unused, this.terms, grid, this.elemForces];
+    // which vertices replay their forces (their contacts acted), the replay's element forces for
+    // those (the forward's element functions; s_out unused), lam, each element's local adjoint, the gather.
+    // adj_near and adj_lambda read the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v)
+    const own = [...base, this.lam, io.sOut, this.terms, grid, this.elemForces];
+    if (this.shells) {
+      const bufs = [this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces];
+      out.push(['adj_near', (pass) => this.run(pass, 'adj_near', io.step, own, this.vertexGroups)]);
+      out.push(['tri_elements_replay', (pass) => this.run(pass, 'tri_elements_replay', io.step, bufs, this.triGroups)]);
+      out.push(['hinge_elements_replay', (pass) => this.run(pass, 'hinge_elements_replay', io.step, bufs, this.hingeGroups)]);
+    }
     out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, own, this.vertexGroups)]);
     if (this.shells) {
       out.push(['adj_tri_elements', (pass) => this.run(pass, 'adj_tri_elements', io.step, own, this.triGroups)]);

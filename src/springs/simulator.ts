@@ -91,7 +91,15 @@ type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
 /** The fused adjoint's shape: lanes per workgroup (a power of two >= n) and parameter terms. */
 interface FusedShape { tw: number; terms: number }
 
-function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean, keptNeighbours: number): Record<ModuleName, string> {
+/**
+ * Which free vertices' step adjoints skip the replay (adjoint.wgsl contacts_idle): 'idle' those no
+ * contact acted on (the default); 'never' replays every vertex, and 'loose' also skips lightly acting
+ * contacts, which is wrong: tests compare the three.
+ */
+export type ReplaySkip = 'idle' | 'never' | 'loose';
+const SKIP_CODE: Record<ReplaySkip, number> = { never: 0, idle: 1, loose: 2 };
+
+function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces, s.contact];
   const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT], vtAdj = vt ? [s.contactTri, s.contactTriAdj] : [NO_VT];
@@ -103,7 +111,7 @@ function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boole
   const kept = `const KEPT_NEIGHBOURS: u32 = ${keptNeighbours}u;`;
   const split = [kept, ...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, ...contactAdj, s.adjointSplit];
   // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending, vertex-triangle contact) for tests that must see gradcheck fail
-  const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`;
+  const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};\nconst REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
@@ -306,7 +314,7 @@ export class SpringSim implements Simulator<SpringStatus> {
    * keptNeighbours: the split adjoint's neighbour list capacity (KEPT_NEIGHBOURS by default); tests set
    * it to show that a vertex past it gets the same bits from the grid search as one within it.
    */
-  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number } = {}): Promise<SpringSim> {
+  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number; replaySkip?: ReplaySkip } = {}): Promise<SpringSim> {
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const model = compileSpringScene(scene);
     const want = opts.adjoint ?? 'auto';
@@ -317,7 +325,9 @@ export class SpringSim implements Simulator<SpringStatus> {
     const vt = !!model.selfContact?.triangles;
     const kept = opts.keptNeighbours ?? KEPT_NEIGHBOURS;
     if (!Number.isInteger(kept) || kept < 0 || kept > 256) throw new RangeError(`keptNeighbours = ${kept}: allowed an integer 0 to 256`);
-    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept);
+    const skip = opts.replaySkip ?? 'idle';
+    if (!(skip in SKIP_CODE)) throw new RangeError(`replaySkip = ${String(skip)}: allowed 'idle', 'never' or 'loose'`);
+    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept, skip);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
     const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
     const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact'];
@@ -326,7 +336,7 @@ export class SpringSim implements Simulator<SpringStatus> {
       && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
-      const keptTag = mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '';
+      const keptTag = (mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '') + (skip !== 'idle' && (mod === 'adjoint' || mod === 'fused') ? `.${skip}` : '');
       return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;

@@ -43,6 +43,7 @@ const SEARCH_AGAIN: u32 = 0xffffffffu;
  * soft_contact_adj is then the identity (delta = 0, soft_grad = 0) but for the sign of zeros.
  */
 fn contacts_idle(b: u32, x: vecD, vn: vecD, row: u32) -> bool {
+  if (REPLAY_SKIP == 0u) { return false; }
   if (p.has_ground != 0u && !gap_clear(x[1] - p.ground_h, vn, vecD(0.0), ground_normal(), p.ground_soft)) { return false; }
   for (var c = 0u; c < p.n_col; c++) {
     let col = collider(c);
@@ -53,6 +54,7 @@ fn contacts_idle(b: u32, x: vecD, vn: vecD, row: u32) -> bool {
 }
 fn gap_clear(phi: f32, vn: vecD, V: vecD, n: vecD, kappa: f32) -> bool {
   let u = vn - V;
+  if (REPLAY_SKIP == 2u) { return phi + p.dt * dot(u, n) > -kappa; }
   return phi + p.dt * dot(u, n) > kappa + 1e-5 * (abs(phi) + p.dt * length(u));
 }
 

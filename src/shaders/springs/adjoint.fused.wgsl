@@ -51,7 +51,7 @@ fn adj_fused(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
   let row = st.row;
   let live = i < p.n;
   if (live) {
-    adj_lambda_vertex(b, i, gi, row);
+    _ = adj_lambda_vertex(b, i, gi, row);
   }
   workgroupBarrier();
   if (live) {

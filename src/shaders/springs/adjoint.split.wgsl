@@ -70,9 +70,9 @@ fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (gi >= p.n * p.batch) { return; }
   let b = gi / p.n;
   let i = gi - b * p.n;
-  adj_lambda_vertex(b, i, gi, st.row);
-  // a free vertex kept its neighbours in its replay (vertex_force); the gather needs every vertex's
-  if (p.self_contact != 0u && vflag(i) != FLAG_FREE) { _ = vv_contact(b, i, x_at(b, i), false); }
+  let replayed = adj_lambda_vertex(b, i, gi, st.row);
+  // a replay kept the vertex's neighbours (vertex_force); the gather needs every vertex's
+  if (p.self_contact != 0u && !replayed) { _ = vv_contact(b, i, x_at(b, i), false); }
 }
 
 @compute @workgroup_size(64)

@@ -31,8 +31,6 @@ fn term_act() -> u32 { return 5u * p.n_mat; }
 
 
 const MAX_CONTACTS: u32 = 5u; // the ground and up to four colliders
-/** A neighbour count past any list's capacity: the gather searches the grid itself. */
-const SEARCH_AGAIN: u32 = 0xffffffffu;
 
 /**
  * Whether no contact acted on free vertex i in the forward step, judged from x and the velocity
@@ -58,8 +56,9 @@ fn gap_clear(phi: f32, vn: vecD, V: vecD, n: vecD, kappa: f32) -> bool {
   return phi + p.dt * dot(u, n) > kappa + 1e-5 * (abs(phi) + p.dt * length(u));
 }
 
-/** Vertex i of copy b (gi = b n + i): lam, the direct gradients and the track terms. */
-fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) {
+/** Vertex i of copy b (gi = b n + i): lam, the direct gradients and the track terms; whether it replayed the step. */
+fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) -> bool {
+  var replayed = false;
   let fl = vflag(i);
   let gx1 = gout(gi, 0u);
   let gv1 = gout(gi, 1u);
@@ -81,8 +80,8 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) {
     let G = gv1 + p.dt * gx1;
     lam_i = (p.decay * p.dt * vinv_mass(i)) * G;
     gv = p.decay * G;
-    keep_neighbour_count(b, i, SEARCH_AGAIN);
   } else if (fl == FLAG_FREE) {
+    replayed = true;
     let x = x_at(b, i);
     let v = v_at(b, i);
     // replay: the velocity entering each contact
@@ -133,6 +132,7 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) {
     lam[o + DIM + a] = gx[a];
     lam[o + 2u * DIM + a] = gv[a];
   }
+  return replayed;
 }
 
 /**

@@ -42,9 +42,9 @@ for (const [label, sim] of Object.entries(sims)) {
   const a = sim.createState('a', sim.state0), b = sim.createState('b'), ga = sim.createState('ga'), gb = sim.createState('gb');
   const row: string[] = [];
   row.push(`step ${(await time(sim, (pass, k) => sim.encodeStep(pass, a, b, k))).toFixed(1)}`);
-  const names = sim.adjointDispatches({ sIn: a, gOut: ga, gIn: gb, step: 0 }).map(([p]) => p);
+  const names = sim.adjointDispatches({ sIn: a, sOut: b, gOut: ga, gIn: gb, step: 0 }).map(([p]) => p);
   for (const [j, p] of names.entries()) {
-    row.push(`${p} ${(await time(sim, (pass, k) => sim.adjointDispatches({ sIn: a, gOut: ga, gIn: gb, step: k })[j][1](pass))).toFixed(1)}`);
+    row.push(`${p} ${(await time(sim, (pass, k) => sim.adjointDispatches({ sIn: a, sOut: b, gOut: ga, gIn: gb, step: k })[j][1](pass))).toFixed(1)}`);
   }
   row.push(`whole step adjoint ${(await time(sim, (pass, k) => sim.encodeStepAdjoint(pass, { sIn: a, sOut: b, gOut: ga, gIn: gb, step: k, sPrev: null }))).toFixed(1)}`);
   console.log(`${label.padEnd(6)} (${sim.adjointPath}) ${row.join('  ')}`);

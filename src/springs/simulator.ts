@@ -37,7 +37,7 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_elements_replay' | 'hinge_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
@@ -62,6 +62,7 @@ const decl = {
   g_in: 'var<storage, read_write> g_in: array<f32>;',
   terms: 'var<storage, read_write> terms: array<f32>;',
   grad: 'var<storage, read_write> grad: array<f32>;',
+  s_next: 'var<storage, read> s_next: array<f32>;',
 } as const;
 type Decl = keyof typeof decl;
 const kindOf = (d: Decl): BindingKind => (d === 'p' ? 'uniform' : d === 'st' ? 'uniform-dynamic' : decl[d].includes('read_write') ? 'rw' : 'read');
@@ -70,7 +71,7 @@ const bindings = (names: Decl[]) => names.map((d, i) => `@group(0) @binding(${i}
 const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid', 'ef'];
 const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid', 'ef'];
 const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw', 'model'];
-const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid'];
+const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid', 's_next'];
 
 // the adjoint's element functions in 2D, where there are no triangles or hinges
 const STUBS_2D = `
@@ -90,7 +91,15 @@ type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
 /** The fused adjoint's shape: lanes per workgroup (a power of two >= n) and parameter terms. */
 interface FusedShape { tw: number; terms: number }
 
-function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean, keptNeighbours: number): Record<ModuleName, string> {
+/**
+ * Which free vertices' step adjoints skip the replay (adjoint.wgsl contacts_idle): 'idle' those no
+ * contact acted on (the default); 'never' replays every vertex, and 'loose' also skips lightly acting
+ * contacts, which is wrong: tests compare the three.
+ */
+export type ReplaySkip = 'idle' | 'never' | 'loose';
+const SKIP_CODE: Record<ReplaySkip, number> = { never: 0, idle: 1, loose: 2 };
+
+function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces, s.contact];
   const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT], vtAdj = vt ? [s.contactTri, s.contactTriAdj] : [NO_VT];
@@ -102,7 +111,7 @@ function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boole
   const kept = `const KEPT_NEIGHBOURS: u32 = ${keptNeighbours}u;`;
   const split = [kept, ...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, ...contactAdj, s.adjointSplit];
   // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending, vertex-triangle contact) for tests that must see gradcheck fail
-  const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};`;
+  const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};\nconst REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
@@ -138,6 +147,8 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   plastic: ['step', STEP_BINDINGS],
   tri_elements: ['step', STEP_BINDINGS],
   hinge_elements: ['step', STEP_BINDINGS],
+  tri_elements_replay: ['step', STEP_BINDINGS],
+  hinge_elements_replay: ['step', STEP_BINDINGS],
   tri_contact: ['step', STEP_BINDINGS],
   vertex_contact: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
@@ -145,6 +156,7 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   grid_scatter: ['grid', GRID_BINDINGS],
   grid_sort: ['grid', GRID_BINDINGS],
   grid_reach: ['grid', GRID_BINDINGS],
+  adj_near: ['adjoint', ADJ_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
   adj_tri_elements: ['adjoint', ADJ_BINDINGS],
   adj_hinge_elements: ['adjoint', ADJ_BINDINGS],
@@ -262,9 +274,10 @@ export class SpringSim implements Simulator<SpringStatus> {
     const shells = m.triArea.length + m.hingeWeight.length > 0;
     const split = adjointPath === 'split';
     // the forward: a force (d words) per entry, and with vertex-triangle contact a contact force per entry and
-    // per vertex; the split adjoint: a local adjoint (d + 2, slots.wgsl EA_WORDS) per entry
+    // per vertex; the split adjoint: a local adjoint (d + 2, slots.wgsl EA_WORDS) per entry, and
+    // before those its replay's forces then a flag per vertex (slots.wgsl replay_flag_index)
     const forward = (m.selfContact?.triangles ? 2 * m.adj.length + n : m.adj.length) * d;
-    const words = B * Math.max(forward, split ? m.adj.length * (d + 2) : 0);
+    const words = B * Math.max(forward, split ? Math.max(m.adj.length * (d + 2), m.adj.length * d + n) : 0);
     this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, words * 4) : 16);
     // lam, then each vertex's self-contact neighbour count and list (1 + keptNeighbours words; adjoint.split.wgsl)
     this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + keptNeighbours : 0)) * 4 : 16);
@@ -301,7 +314,7 @@ export class SpringSim implements Simulator<SpringStatus> {
    * keptNeighbours: the split adjoint's neighbour list capacity (KEPT_NEIGHBOURS by default); tests set
    * it to show that a vertex past it gets the same bits from the grid search as one within it.
    */
-  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number } = {}): Promise<SpringSim> {
+  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number; replaySkip?: ReplaySkip } = {}): Promise<SpringSim> {
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const model = compileSpringScene(scene);
     const want = opts.adjoint ?? 'auto';
@@ -312,16 +325,18 @@ export class SpringSim implements Simulator<SpringStatus> {
     const vt = !!model.selfContact?.triangles;
     const kept = opts.keptNeighbours ?? KEPT_NEIGHBOURS;
     if (!Number.isInteger(kept) || kept < 0 || kept > 256) throw new RangeError(`keptNeighbours = ${kept}: allowed an integer 0 to 256`);
-    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept);
+    const skip = opts.replaySkip ?? 'idle';
+    if (!(skip in SKIP_CODE)) throw new RangeError(`replaySkip = ${String(skip)}: allowed 'idle', 'never' or 'loose'`);
+    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept, skip);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
     const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact'];
-    const splitOnly: KernelName[] = ['adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge'];
+    const splitOnly: KernelName[] = ['tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge'];
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
       && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
-      const keptTag = mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '';
+      const keptTag = (mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '') + (skip !== 'idle' && (mod === 'adjoint' || mod === 'fused') ? `.${skip}` : '');
       return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
@@ -414,18 +429,25 @@ export class SpringSim implements Simulator<SpringStatus> {
    * The dispatches of one step adjoint, named, in order: encodeStepAdjoint encodes them all
    * (scripts/profile-spring-adjoint.ts times each alone).
    */
-  adjointDispatches(io: Omit<StepAdjointIO, 'sOut' | 'sPrev'>): [string, (pass: GPUComputePassEncoder) => void][] {
+  adjointDispatches(io: Omit<StepAdjointIO, 'sPrev'>): [string, (pass: GPUComputePassEncoder) => void][] {
     const out: [string, (pass: GPUComputePassEncoder) => void][] = [];
     if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, io.sIn)]);
     const grid = this.model.selfContact ? this.grid : this.unusedRead;
     const base = [this.modelBuf, this.ctrl, io.sIn, io.gOut];
     if (this.adjointPath === 'fused') {
-      out.push(['adj_fused', (pass) => this.run(pass, 'adj_fused', io.step, [...base, io.gIn, this.paramGrad, grid], this.batch)]);
+      out.push(['adj_fused', (pass) => this.run(pass, 'adj_fused', io.step, [...base, io.gIn, this.paramGrad, grid, io.sOut], this.batch)]);
       return out;
     }
-    // the replay's element forces (the forward's passes; s_out unused), lam, each element's local adjoint, the gather
-    out.push(...this.elementDispatches([this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces], io.step));
-    const own = [...base, this.lam, this.unused, this.terms, grid, this.elemForces];
+    // which vertices replay their forces (their contacts acted), the replay's element forces for
+    // those (the forward's element functions; s_out unused), lam, each element's local adjoint, the gather.
+    // adj_near and adj_lambda read the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v)
+    const own = [...base, this.lam, io.sOut, this.terms, grid, this.elemForces];
+    if (this.shells) {
+      const bufs = [this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces];
+      out.push(['adj_near', (pass) => this.run(pass, 'adj_near', io.step, own, this.vertexGroups)]);
+      out.push(['tri_elements_replay', (pass) => this.run(pass, 'tri_elements_replay', io.step, bufs, this.triGroups)]);
+      out.push(['hinge_elements_replay', (pass) => this.run(pass, 'hinge_elements_replay', io.step, bufs, this.hingeGroups)]);
+    }
     out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, own, this.vertexGroups)]);
     if (this.shells) {
       out.push(['adj_tri_elements', (pass) => this.run(pass, 'adj_tri_elements', io.step, own, this.triGroups)]);

@@ -26,6 +26,12 @@ fn shell_share(b: u32, e: u32, a: AdjEntry) -> ShellShare {
   if (a.kind == 1u) { return tri_share(b, a.k, a.slot); }
   return hinge_share(b, a.k, a.slot);
 }
+fn next_v(b: u32, i: u32) -> vecD {
+  let o = (b * p.n + i) * STRIDE + DIM;
+  var r: vecD;
+  for (var a = 0u; a < DIM; a++) { r[a] = s_next[o + a]; }
+  return r;
+}
 fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {}
 fn keep_neighbour_count(b: u32, i: u32, n: u32) {}
 fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vv_contact(b, i, x, true); }
@@ -45,7 +51,7 @@ fn adj_fused(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
   let row = st.row;
   let live = i < p.n;
   if (live) {
-    adj_lambda_vertex(b, i, gi, row);
+    _ = adj_lambda_vertex(b, i, gi, row);
   }
   workgroupBarrier();
   if (live) {

@@ -31,6 +31,17 @@ fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD {
   return f;
 }
 
+/**
+ * Vertex i's velocity after the step, for contacts_idle: adj_lambda binds the step's output state
+ * where the gather binds g_in (adj_lambda writes none), keeping the pass within 9 storage buffers.
+ */
+fn next_v(b: u32, i: u32) -> vecD {
+  let o = (b * p.n + i) * STRIDE + DIM;
+  var r: vecD;
+  for (var a = 0u; a < DIM; a++) { r[a] = g_in[o + a]; }
+  return r;
+}
+
 /** Entry e's share of its vertex's gather, as the per-element adjoint pass wrote it (elements.adj.wgsl). */
 fn shell_share(b: u32, e: u32, a: AdjEntry) -> ShellShare {
   let o = (b * p.n_adj + e) * EA_WORDS;
@@ -42,15 +53,26 @@ fn shell_share(b: u32, e: u32, a: AdjEntry) -> ShellShare {
   return ShellShare(g, model[p.hinge_off + a.k * HINGE_WORDS + 4u], vec3<f32>(0.0, 0.0, ef[o + DIM]));
 }
 
+// 3D shells: which free vertices' replays need their forces, for the replay's element passes.
+@compute @workgroup_size(64)
+fn adj_near(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n * p.batch) { return; }
+  let b = gi / p.n;
+  let i = gi - b * p.n;
+  let near = vflag(i) == FLAG_FREE && !contacts_idle(b, x_at(b, i), next_v(b, i), st.row);
+  ef[replay_flag_index(b, i)] = select(0.0, 1.0, near);
+}
+
 @compute @workgroup_size(64)
 fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = gid.x;
   if (gi >= p.n * p.batch) { return; }
   let b = gi / p.n;
   let i = gi - b * p.n;
-  adj_lambda_vertex(b, i, gi, st.row);
-  // a free vertex kept its neighbours in its replay (vertex_force); the gather needs every vertex's
-  if (p.self_contact != 0u && vflag(i) != FLAG_FREE) { _ = vv_contact(b, i, x_at(b, i), false); }
+  let replayed = adj_lambda_vertex(b, i, gi, st.row);
+  // a replay kept the vertex's neighbours (vertex_force); the gather needs every vertex's
+  if (p.self_contact != 0u && !replayed) { _ = vv_contact(b, i, x_at(b, i), false); }
 }
 
 @compute @workgroup_size(64)

@@ -10,12 +10,7 @@ fn put_ef(b: u32, e: u32, f: vec3<f32>) {
   ef[o + 2u] = f.z;
 }
 
-@compute @workgroup_size(64)
-fn tri_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n_tris * p.batch) { return; }
-  let b = gi / p.n_tris;
-  let k = gi - b * p.n_tris;
+fn tri_element_forces(b: u32, k: u32) {
   let t = tri_rec(k);
   let F = tri_F(b, t);
   let H = tri_H(F, stvk_S(green(F), mat(b, t.mat, 2u), mat(b, t.mat, 3u)), t);
@@ -25,16 +20,49 @@ fn tri_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
   put_ef(b, model[o + 2u], slot_force(H, 2u));
 }
 
-@compute @workgroup_size(64)
-fn hinge_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n_hinges * p.batch) { return; }
-  let b = gi / p.n_hinges;
-  let k = gi - b * p.n_hinges;
+fn hinge_element_forces(b: u32, k: u32) {
   let h = hinge_rec(k);
   let x = hinge_x(b, h);
   let s = hinge_scale(b, k, h, x);
   let u = hinge_u4(x);
   let o = p.hslot_off + 4u * k;
   for (var c = 0u; c < 4u; c++) { put_ef(b, model[o + c], s * u[c]); }
+}
+
+@compute @workgroup_size(64)
+fn tri_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n_tris * p.batch) { return; }
+  let b = gi / p.n_tris;
+  tri_element_forces(b, gi - b * p.n_tris);
+}
+
+@compute @workgroup_size(64)
+fn hinge_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n_hinges * p.batch) { return; }
+  let b = gi / p.n_hinges;
+  hinge_element_forces(b, gi - b * p.n_hinges);
+}
+
+// The step adjoint's replay needs the forces of the vertices whose contacts acted only
+// (adjoint.wgsl contacts_idle, the flags adj_near set): elements with no such corner are skipped.
+@compute @workgroup_size(64)
+fn tri_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n_tris * p.batch) { return; }
+  let b = gi / p.n_tris;
+  let k = gi - b * p.n_tris;
+  let v = tri_rec(k).v;
+  if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z)) { tri_element_forces(b, k); }
+}
+
+@compute @workgroup_size(64)
+fn hinge_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= p.n_hinges * p.batch) { return; }
+  let b = gi / p.n_hinges;
+  let k = gi - b * p.n_hinges;
+  let v = hinge_rec(k).v;
+  if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z) || replays(b, v.w)) { hinge_element_forces(b, k); }
 }

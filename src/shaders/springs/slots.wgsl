@@ -13,3 +13,12 @@ fn shell_force(b: u32, e: u32) -> vecD {
   for (var c = 0u; c < DIM; c++) { r[c] = ef[o + c]; }
   return r;
 }
+
+/**
+ * The step adjoint's replay flags, past the forces (one word per vertex of every copy): adj_near sets
+ * 1 where a free vertex's contacts acted, so its replay needs its forces, and the replay's element
+ * passes skip elements with no such corner. Dead once adj_lambda has run (the local adjoints may
+ * overwrite them).
+ */
+fn replay_flag_index(b: u32, i: u32) -> u32 { return p.batch * p.n_adj * DIM + b * p.n + i; }
+fn replays(b: u32, i: u32) -> bool { return ef[replay_flag_index(b, i)] != 0.0; }

@@ -1,0 +1,90 @@
+// The step adjoint skips the replay of a free vertex no contact acted on (adjoint.wgsl
+// contacts_idle): its contacts' adjoints are then the identity, so its gradients must equal those of
+// replaying every vertex, value for value (the skip may differ only in the sign of a zero), on
+// rollouts where vertices land on, rest on and leave the ground and a collider. A looser judgement,
+// which also skips contacts that acted lightly, must be caught.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requestGpu, type GpuContext } from '../../src/gpu/device';
+import { readF32 } from '../../src/gpu/buffers';
+import { Rollout } from '../../src/core/rollout';
+import { SpringSim, type AdjointPath, type ReplaySkip } from '../../src/springs/simulator';
+import { chain2d, clothPatch } from '../helpers/spring-scenes';
+import type { SpringScene } from '../../src/springs/scene';
+
+let gpu: GpuContext;
+beforeAll(async () => { gpu = await requestGpu(); });
+afterAll(() => gpu?.destroy());
+
+interface Run { g0: Float32Array; gc: Float32Array; acted: number; idle: number }
+
+/**
+ * dL/dstate0 and dL/dctrl of a checkpointed rollout with fixed final-state weights, and how many
+ * free vertex-steps the ground acted on and how many it clearly left alone (judged from the states).
+ */
+async function run(scene: SpringScene, path: AdjointPath, skip: ReplaySkip): Promise<Run> {
+  const sim = await SpringSim.create(gpu, scene, { adjoint: path, replaySkip: skip });
+  const T = scene.steps, d = scene.dim, S = 2 * d;
+  const w = new Float32Array(sim.stateBytes / 4);
+  for (let k = 0; k < w.length; k++) w[k] = Math.sin(0.37 * k + 1);
+  const r = new Rollout(sim, T, 'auto');
+  await r.forward(sim.state0, { keep: Array.from({ length: T + 1 }, (_, t) => t) });
+  const states: Float32Array[] = [];
+  for (let t = 0; t <= T; t++) states.push(await readF32(gpu.device, r.kept(t)));
+  const fixed = new Set([...(scene.pinned ?? []), ...(scene.grippers ?? []).flatMap((g) => g.vertices)]);
+  const h = scene.ground!.height, kappa = scene.ground!.softness ?? 0;
+  let acted = 0, idle = 0;
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < sim.model.n; i++) {
+      if (fixed.has(i)) continue;
+      const gap = states[t][i * S + 1] - h + scene.dt * states[t + 1][i * S + d + 1];
+      if (gap < 0) acted++;
+      else if (gap > 2 * kappa) idle++;
+    }
+  }
+  const gFinal = sim.createState('w', w);
+  const g0 = await readF32(gpu.device, await r.backward(gFinal));
+  const gc = await readF32(gpu.device, sim.paramGrad);
+  gFinal.destroy();
+  r.destroy();
+  sim.destroy();
+  return { g0, gc, acted, idle };
+}
+
+/** Index of the first entry where a and b differ as numbers (+0 equals -0), or -1. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return k;
+  return -1;
+}
+
+const cases: [string, () => SpringScene, AdjointPath][] = [
+  ['2D chain on the ground past a ball, fused path', () => chain2d({ steps: 80 }), 'fused'],
+  ['2D chain on the ground past a ball, split path', () => chain2d({ steps: 80 }), 'split'],
+  ['3D cloth with self-contact landing on the ground and a block (element passes only for replayed corners)',
+    () => ({ ...clothPatch({ nx: 8, ny: 8, steps: 40, selfContact: true }), name: 'cloth-idle' }), 'split'],
+];
+
+for (const [name, make, path] of cases) {
+  test(`${name}: skipping idle vertices' replays gives the gradients of replaying them all`, async () => {
+    const all = await run(make(), path, 'never');
+    const skip = await run(make(), path, 'idle');
+    console.log(`${name}: ground acted on ${all.acted} free vertex-steps, clearly idle at ${all.idle}`);
+    // the rollout must exercise both sides of the judgement
+    expect(all.acted).toBeGreaterThan(20);
+    expect(all.idle).toBeGreaterThan(20);
+    expect(all.gc.some((x) => x !== 0)).toBe(true);
+    expect(firstDifference(skip.g0, all.g0)).toBe(-1);
+    expect(firstDifference(skip.gc, all.gc)).toBe(-1);
+  });
+}
+
+test('the check can fail: skipping contacts that acted lightly changes the gradients', async () => {
+  const scene = chain2d({ steps: 80 });
+  const all = await run(scene, 'split', 'never');
+  const loose = await run(scene, 'split', 'loose');
+  expect(firstDifference(loose.g0, all.g0)).toBeGreaterThanOrEqual(0);
+});
+
+test('replaySkip is checked by name', async () => {
+  await expect(SpringSim.create(gpu, chain2d(), { replaySkip: 'sometimes' as ReplaySkip })).rejects.toThrow("replaySkip = sometimes: allowed 'idle', 'never' or 'loose'");
+});

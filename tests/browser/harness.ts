@@ -2,7 +2,8 @@
 // app as `npm run build` makes it, served as static files (what a user deploys), or, for the test
 // fixtures that import TypeScript, the sources through a Vite dev server.
 // Never downloads a browser: playwright-core only drives /usr/bin/chromium.
-import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build, createServer } from 'vite';
+import { inject } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -82,19 +84,86 @@ function staticServer(dir: string): Server {
 
 interface PageServer { url: string; close(): Promise<void> }
 
-/** `npm run build` into a fresh folder, served statically on 127.0.0.1 (port 0: the OS picks a free one). */
+// What `vite build` reads from the repository (node_modules through package-lock.json).
+const SITE_INPUTS = ['index.html', 'vite.config.ts', 'tsconfig.json', 'package-lock.json', 'src', 'scenes', 'public'];
+
+/** A hash of every file the site build reads, so a build is reused only for the same sources. */
+function siteInputsHash(): string {
+  const h = createHash('sha256');
+  const add = (rel: string): void => {
+    const abs = join(repoRoot, rel);
+    if (!existsSync(abs)) return;
+    if (statSync(abs).isDirectory()) {
+      for (const name of readdirSync(abs).sort()) add(join(rel, name));
+      return;
+    }
+    h.update(`${rel}\0`).update(readFileSync(abs)).update('\0');
+  };
+  SITE_INPUTS.forEach(add);
+  return h.digest('hex').slice(0, 16);
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** Whether the process that holds the build lock still runs (true while it has not written its pid yet). */
+function builderAlive(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    return true;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * `npm run build` into this run's scratch folder (tests/setup/run-dir.ts), once per run and source
+ * state: a vite build costs 5-20 s on two busy cores, and every browser test file serves the same
+ * site. Worker processes take turns through a lock folder; a failed build leaves no lock behind, so
+ * the next file builds again and reports its own error.
+ */
+async function sharedSite(): Promise<string> {
+  const out = join(inject('torsionRunDir'), `site-${siteInputsHash()}`);
+  const done = join(out, '.built'), lock = `${out}.lock`;
+  for (;;) {
+    if (existsSync(done)) return out;
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (!builderAlive(lock)) rmSync(lock, { recursive: true, force: true }); // its process died
+      else await sleep(200); // another file is building it
+      continue;
+    }
+    try {
+      if (existsSync(done)) return out;
+      await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+      writeFileSync(done, '');
+      return out;
+    } catch (e) {
+      rmSync(out, { recursive: true, force: true });
+      throw e;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The site as `npm run build` makes it (built once per run), served statically on 127.0.0.1 (port 0: the OS picks a free one). */
 async function builtSite(): Promise<PageServer> {
-  const out = await mkdtemp(join(tmpdir(), 'torsion-site-'));
-  await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+  const out = await sharedSite();
   const server = staticServer(out);
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    async close() {
-      await new Promise<void>((done) => server.close(() => done()));
-      await rm(out, { recursive: true, force: true });
-    },
+    close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }
 

@@ -104,7 +104,7 @@ async function check(scene: SpringScene, steps: number, wrongAdjoint = false) {
 
 // Lavapipe compiles a 3D adjoint with vertex-triangle contact in one to three minutes the first time
 // (a shader cache keeps it after), and the wrong adjoint is a second one.
-const COMPILE_S = 400;
+const COMPILE_S = 600;
 
 for (const steps of [1, 12]) {
   test(`the adjoint over ${steps} step${steps > 1 ? 's' : ''} matches float64 central differences`, async () => {

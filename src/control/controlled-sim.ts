@@ -136,6 +136,8 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   private readonly model: GPUBuffer;
   /** Where the inner simulator reorders its items: [B][N] u32 identity, the order of a state in the user's. */
   private readonly identity: GPUBuffer | null;
+  /** The inner simulator's, its bytes with the identity order's. */
+  readonly itemOrder?: ItemOrder;
   private steps: GPUBuffer | null = null;
   private stepCapacity = 0;
   private goals: number[][];
@@ -186,7 +188,17 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
     model.set(this.massFraction);
     model.set(this.com0, N);
     this.model = createBuffer(dev, 'control.model', model.byteLength, undefined, model);
-    this.identity = inner.itemOrder ? createBuffer(dev, 'control.identity_order', B * N * 4, undefined, Uint32Array.from({ length: B * N }, (_, q) => q % N)) : null;
+    const order = inner.itemOrder;
+    this.identity = order ? createBuffer(dev, 'control.identity_order', B * N * 4, undefined, Uint32Array.from({ length: B * N }, (_, q) => q % N)) : null;
+    if (order) {
+      this.itemOrder = {
+        isUserOrder: (t) => order.isUserOrder(t),
+        stateOrder: (t) => order.stateOrder(t),
+        encodeToUser: (pass, src, dst, t) => order.encodeToUser(pass, src, dst, t),
+        encodeFromUser: (pass, src, dst, t) => order.encodeFromUser(pass, src, dst, t),
+        bytes: () => order.bytes() + B * N * 4,
+      };
+    }
     this.weights = createBuffer(dev, 'control.weights', B * W * 4, undefined, this.paramValues.subarray(Li));
     this.goals = Array.from({ length: B }, (_, b) => goalOf(spec, lay, b));
     this.goal = createBuffer(dev, 'control.goal', B * lay.goalLength * 4);
@@ -228,7 +240,6 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   get horizon(): number { return this.inner.horizon; }
   get itemAttributes(): GPUBuffer { return this.inner.itemAttributes; }
   get extent(): number[] { return this.inner.extent; }
-  get itemOrder(): ItemOrder | undefined { return this.inner.itemOrder; }
 
   createState(label: string, init?: Float32Array): GPUBuffer { return this.inner.createState(label, init); }
 

@@ -60,7 +60,6 @@ export function sceneKind(scene: Scene): SceneKind {
  */
 export async function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptions = {}): Promise<Simulator> {
   if (opts.sortEvery && sceneKind(scene) !== 'mpm') throw new RangeError(`sortEvery = ${opts.sortEvery}: allowed 0 for a ${sceneKind(scene)} scene (only MPM particles are sorted)`);
-  if (opts.sortEvery && scene.controller) throw new RangeError(`sortEvery = ${opts.sortEvery}: allowed 0 for a scene with a controller (its features read the particles in the scene's order: not yet sorted)`);
   const sim = await families[sceneKind(scene)].create(gpu, scene, opts);
   return scene.controller ? ControlledSim.create(sim, scene.controller, { dt: scene.dt, steps: scene.steps }) : sim;
 }

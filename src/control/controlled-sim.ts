@@ -8,12 +8,18 @@
 // weights' gradient and dL/d(features), and features.adj.wgsl adds dL/d(features) d(features)/d(state)
 // to dL/d(state at step). No weights or states are read back; no float atomics.
 //
+// Where the inner simulator reorders its items (MPM's sortEvery: Simulator.itemOrder), the state at
+// step t holds them in an order of its own: the feature kernels and their adjoint bind that order
+// (itemOrder.stateOrder(t), or an identity order for a state in the user's order) and read item
+// p's mass fraction at the user's index order[b][p]. The sums then run in another order than an
+// unsorted rollout's, so features agree with its to float32 rounding, not bit for bit.
+//
 // The control vector of a copy is the inner simulator's (its actuation entries, which the
 // controller overwrites, in no block) followed by the copy's weights (block 'controller').
 import { createBuffer, readF32, writeBuffer } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import type { BindingKind, BufferBinding, ComputeKernel, PipelineCache } from '../gpu/pipeline-cache';
-import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
+import type { ActuationTarget, ItemOrder, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
 import { positionField } from '../core/simulator';
 import { controlShaders } from '../shaders/index';
 import { controllerLayout, goalOf, initialWeights, type ControllerLayout, type ControllerSpec } from './controller';
@@ -28,6 +34,7 @@ type KernelName = 'features' | 'features_adj' | 'mlp_forward' | 'mlp_adjoint' | 
 const decl: Record<string, string> = {
   st: 'var<uniform> st: Step;',
   model: 'var<storage, read> model: array<f32>;',
+  order: 'var<storage, read> order: array<u32>;',
   s_in: 'var<storage, read> s_in: array<f32>;',
   goal: 'var<storage, read> goal: array<f32>;',
   feat_rw: 'var<storage, read_write> feat: array<f32>;',
@@ -51,6 +58,19 @@ const KERNELS: Record<KernelName, { bind: string[]; src: string[] }> = {
   mlp_adjoint: { bind: ['st', 'weights', 'feat', 'g_ctrl', 'g_w', 'g_feat_rw'], src: [controlShaders.mlpCommon, controlShaders.mlpAdj] },
   copy_grad: { bind: ['src', 'dst'], src: [controlShaders.copy] },
 };
+
+/**
+ * A kernel's bindings and source: the feature kernels read m_i / M through `mass_fraction`, which
+ * also reads the state's order (bound after the model) where the inner simulator reorders items.
+ */
+function kernelOf(name: KernelName, sorted: boolean): { bind: string[]; src: string[] } {
+  const { bind, src } = KERNELS[name];
+  if (!name.startsWith('features')) return { bind, src };
+  const fraction = sorted
+    ? 'fn mass_fraction(b: u32, p: u32) -> f32 { return model[order[b * N + p]]; } // the user\'s item order[b][p]'
+    : 'fn mass_fraction(b: u32, p: u32) -> f32 { return model[p]; }';
+  return { bind: sorted ? bind.flatMap((x) => (x === 'model' ? [x, 'order'] : [x])) : bind, src: [fraction, ...src] };
+}
 
 const f32 = (x: number) => `${Math.fround(x)}`;
 const u32s = (a: number[]) => `array<u32, ${a.length}>(${a.map((x) => `${x}u`).join(', ')})`;
@@ -114,6 +134,10 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   private readonly feat: GPUBuffer;
   private readonly gFeat: GPUBuffer;
   private readonly model: GPUBuffer;
+  /** Where the inner simulator reorders its items: [B][N] u32 identity, the order of a state in the user's. */
+  private readonly identity: GPUBuffer | null;
+  /** The inner simulator's, its bytes with the identity order's. */
+  readonly itemOrder?: ItemOrder;
   private steps: GPUBuffer | null = null;
   private stepCapacity = 0;
   private goals: number[][];
@@ -164,6 +188,17 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
     model.set(this.massFraction);
     model.set(this.com0, N);
     this.model = createBuffer(dev, 'control.model', model.byteLength, undefined, model);
+    const order = inner.itemOrder;
+    this.identity = order ? createBuffer(dev, 'control.identity_order', B * N * 4, undefined, Uint32Array.from({ length: B * N }, (_, q) => q % N)) : null;
+    if (order) {
+      this.itemOrder = {
+        isUserOrder: (t) => order.isUserOrder(t),
+        stateOrder: (t) => order.stateOrder(t),
+        encodeToUser: (pass, src, dst, t) => order.encodeToUser(pass, src, dst, t),
+        encodeFromUser: (pass, src, dst, t) => order.encodeFromUser(pass, src, dst, t),
+        bytes: () => order.bytes() + B * N * 4,
+      };
+    }
     this.weights = createBuffer(dev, 'control.weights', B * W * 4, undefined, this.paramValues.subarray(Li));
     this.goals = Array.from({ length: B }, (_, b) => goalOf(spec, lay, b));
     this.goal = createBuffer(dev, 'control.goal', B * lay.goalLength * 4);
@@ -175,8 +210,6 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
 
   /** Wraps `inner` (which must have actuation channels) with the controller `spec` (validated: controller.ts). */
   static async create<S extends SimStatus>(inner: Simulator<S>, spec: ControllerSpec, o: ControlledOptions): Promise<ControlledSim<S>> {
-    // its features and their adjoint read items in the user's order (massFraction, com0)
-    if (inner.itemOrder) throw new RangeError(`controller: the ${inner.kind} simulator reorders its items (sortEvery): allowed sortEvery = 0 with a controller`);
     const act = inner.actuationTarget?.() ?? null;
     if (!act) throw new Error(`controller: the ${inner.kind} simulator has no actuation channels to drive`);
     const lay = controllerLayout(spec, { dim: inner.dim, channels: act.channels, dt: o.dt, duration: o.steps * o.dt });
@@ -184,12 +217,13 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
     const units = lay.sizes.reduce((a, w) => a + w, 0);
     if (2 * units * 4 > 16384) throw new Error(`controller: ${units} units (features, hidden, outputs) need ${2 * units * 4} bytes of workgroup memory, more than 16384`);
     if (lay.vel >= 0 && !inner.state.fields.some((f) => f.name === 'v')) throw new Error(`controller: the ${inner.kind} state has no velocity field 'v'`);
+    const sorted = !!inner.itemOrder;
     const head = constants({ lay, batch: inner.batch, state: inner.state, act, gradOffset: inner.paramValues.length, fault: !!o.wrongAdjoint });
     const names = Object.keys(KERNELS) as KernelName[];
     const ks = await Promise.all(names.map((name) => {
-      const { bind, src } = KERNELS[name];
+      const { bind, src } = kernelOf(name, sorted);
       const code = [head, bind.map((b, i) => `@group(0) @binding(${i}) ${decl[b]}`).join('\n'), ...src].join('\n');
-      return inner.cache.computeAsync(`control.${name}${o.wrongAdjoint ? '.wrong' : ''}`, code, bind.map(kindOf), name);
+      return inner.cache.computeAsync(`control.${name}${sorted ? '.sorted' : ''}${o.wrongAdjoint ? '.wrong' : ''}`, code, bind.map(kindOf), name);
     }));
     return new ControlledSim(inner, spec, lay, act, Object.fromEntries(names.map((n, i) => [n, ks[i]])) as Record<KernelName, ComputeKernel>);
   }
@@ -232,7 +266,7 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   /** The features of state sIn at `step` and the actuation row they give, for the inner step to read. */
   encodeController(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
     const B = this.batch;
-    this.run(pass, 'features', step, [this.model, sIn, this.goal, this.feat], B);
+    this.run(pass, 'features', step, [this.model, ...this.orderOf(step), sIn, this.goal, this.feat], B);
     this.run(pass, 'mlp_forward', step, [this.weights, this.feat, this.act.buffer], B);
   }
 
@@ -242,7 +276,13 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
    */
   encodeControllerAdjoint(pass: GPUComputePassEncoder, gIn: GPUBuffer, step: number): void {
     this.run(pass, 'mlp_adjoint', step, [this.weights, this.feat, this.inner.paramGrad, this.paramGrad, this.gFeat], this.batch);
-    this.run(pass, 'features_adj', step, [this.model, this.gFeat, gIn], Math.ceil((this.batch * this.state.items) / WG));
+    this.run(pass, 'features_adj', step, [this.model, ...this.orderOf(step), this.gFeat, gIn], Math.ceil((this.batch * this.state.items) / WG));
+  }
+
+  /** The order binding of the feature kernels for the state at `step` (none where the inner simulator never reorders). */
+  private orderOf(step: number): GPUBuffer[] {
+    const o = this.inner.itemOrder;
+    return o ? [o.stateOrder(step) ?? this.identity!] : [];
   }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
@@ -310,6 +350,7 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
 
   destroy(): void {
     for (const b of [this.weights, this.goal, this.feat, this.gFeat, this.model, this.paramGrad]) b.destroy();
+    this.identity?.destroy();
     this.steps?.destroy();
     this.inner.destroy();
   }

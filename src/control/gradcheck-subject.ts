@@ -42,8 +42,9 @@ export async function controlledSpringSubject(gpu: GpuContext, scene: SpringScen
   });
 }
 
-export async function controlledMpmSubject(gpu: GpuContext, scene: MpmScene, spec: ControllerSpec, o: { wrongAdjoint?: boolean } = {}): Promise<GradcheckSubject> {
-  const inner = await MpmSim.create(gpu, scene);
+/** o.sortEvery: MpmSim's particle sort (default 0: none); the reference never sorts. */
+export async function controlledMpmSubject(gpu: GpuContext, scene: MpmScene, spec: ControllerSpec, o: { wrongAdjoint?: boolean; sortEvery?: number } = {}): Promise<GradcheckSubject> {
+  const inner = await MpmSim.create(gpu, scene, { sortEvery: o.sortEvery });
   const sim = await ControlledSim.create(inner, spec, { dt: scene.dt, steps: scene.steps, wrongAdjoint: o.wrongAdjoint });
   const model = refModel(inner.packed, 0);
   const stepper = new RefStepper(model);

@@ -110,6 +110,12 @@ export interface ItemOrder {
   encodeToUser(pass: GPUComputePassEncoder, src: GPUBuffer, dst: GPUBuffer, t: number): void;
   /** dst = src (in the user's order) in the simulator's order of the state after t steps; src and dst differ. */
   encodeFromUser(pass: GPUComputePassEncoder, src: GPUBuffer, dst: GPUBuffer, t: number): void;
+  /**
+   * The order of the state after t steps: [batch][items] u32, the user's index of the item at each
+   * place (copy b's place p at b * items + p), or null where it is the user's order. For kernels
+   * outside the simulator that read per-item data of a reordered state (a controller's features).
+   */
+  stateOrder(t: number): GPUBuffer | null;
   /** Bytes the reordering keeps (its order records, scratch states), for the tape's memory account. */
   bytes(): number;
 }

@@ -227,6 +227,7 @@ export class MpmSim implements Simulator<MpmStatus> {
       this.ensureOrders();
       this.itemOrder = {
         isUserOrder: (t) => this.stateOrder(t) === null,
+        stateOrder: (t) => this.stateOrder(t),
         encodeToUser: (pass, src, dst, t) => this.encodeReorder(pass, 'scatter', src, dst, t),
         encodeFromUser: (pass, src, dst, t) => this.encodeReorder(pass, 'gather', src, dst, t),
         bytes: () => this.sortBytes(),

@@ -56,11 +56,18 @@ async function run(sim: MpmSim, mode: 'full' | number, state0 = sim.packed.state
 }
 
 describe('sorted MPM rollouts (2D, sortEvery = 4)', () => {
-  test('sortEvery is checked: an integer >= 0, MPM only, no controller', async () => {
+  test('sortEvery is checked: an integer >= 0; a controlled scene sorts too (tests/control/sorted.test.ts)', async () => {
     await expect(MpmSim.create(gpu, scene, { sortEvery: -1 })).rejects.toThrow('sortEvery = -1: allowed an integer >= 0');
     await expect(MpmSim.create(gpu, scene, { sortEvery: 2.5 })).rejects.toThrow('sortEvery = 2.5: allowed an integer >= 0');
     const controlled = { ...scene, controller: { hidden: [4], inputs: ['com' as const] } } as MpmScene;
-    await expect(createSimulator(gpu, controlled, { sortEvery: 4 })).rejects.toThrow(/sortEvery = 4: allowed 0 for a scene with a controller/);
+    await expect(createSimulator(gpu, controlled, { sortEvery: -1 })).rejects.toThrow('sortEvery = -1: allowed an integer >= 0');
+    const sim = await createSimulator(gpu, controlled, { sortEvery: 4 });
+    try {
+      expect(sim.itemOrder?.isUserOrder(0)).toBe(true);
+      expect(sim.itemOrder?.isUserOrder(1)).toBe(false);
+    } finally {
+      sim.destroy();
+    }
   });
 
   test('user order at the API; checkpointed = full tape bit for bit; close to unsorted; B = 2 = two B = 1 runs', async () => {

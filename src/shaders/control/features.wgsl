@@ -1,8 +1,9 @@
 // Controller features of each batch copy (controlled-sim.ts writes the constants and bindings).
 // features: reads s_in (items' x and v), the mass fractions and initial centre of mass (model),
-// the goal; writes feat[b][NF]: com - com0, mass-weighted mean velocity, sin and cos of
-// 2 pi fract(t dt / period) per period, the goal scaled as (goal - GOAL_SHIFT) GOAL_SCALE
-// (controller.ts's goalNorm). One workgroup per copy; the mass-weighted sums run in a fixed order
+// the goal, and where the inner simulator reorders its items the state's order (`mass_fraction`
+// reads item p's fraction at the user's index order[b][p]: controlled-sim.ts); writes feat[b][NF]:
+// com - com0, mass-weighted mean velocity, sin and cos of 2 pi fract(t dt / period) per period,
+// the goal scaled as (goal - GOAL_SHIFT) GOAL_SCALE (controller.ts's goalNorm). One workgroup per copy; the mass-weighted sums run in a fixed order
 // (a strided loop per invocation, then a tree), so a copy's features are the same bytes whatever
 // the batch.
 
@@ -16,7 +17,7 @@ fn features(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
   if (b >= B) { return; } // uniform per workgroup
   var acc: array<f32, 6>;
   for (var i = lid; i < N; i += WG) {
-    let w = model[i];
+    let w = mass_fraction(b, i);
     let o = (b * N + i) * STRIDE;
     for (var a = 0u; a < DIM; a++) {
       acc[a] += w * s_in[o + X_OFF + a];

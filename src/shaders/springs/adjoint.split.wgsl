@@ -42,6 +42,12 @@ fn next_v(b: u32, i: u32) -> vecD {
   return r;
 }
 
+/** Whether free vertex i skips its replay: in 3D adj_near has judged it already (its flag), else judged here. */
+fn vertex_idle(b: u32, i: u32, row: u32) -> bool {
+  if (p.n_tris + p.n_hinges > 0u) { return !replays(b, i); }
+  return contacts_idle(b, x_at(b, i), next_v(b, i), row);
+}
+
 /** Entry e's share of its vertex's gather, as the per-element adjoint pass wrote it (elements.adj.wgsl). */
 fn shell_share(b: u32, e: u32, a: AdjEntry) -> ShellShare {
   let o = (b * p.n_adj + e) * EA_WORDS;

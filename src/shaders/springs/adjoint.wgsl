@@ -75,7 +75,7 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) -> bool {
     let g = fl - FLAG_GRIPPER;
     for (var a = 0u; a < DIM; a++) { terms[term_index(b, p.term_grip + g * DIM + a, i)] = gx1[a] + gv1[a] / p.dt; }
     gx = -gv1 / p.dt;
-  } else if (fl == FLAG_FREE && contacts_idle(b, x_at(b, i), next_v(b, i), row)) {
+  } else if (fl == FLAG_FREE && vertex_idle(b, i, row)) {
     // no contact acted: their adjoints are the identity, so v* and the forces are not needed
     let G = gv1 + p.dt * gx1;
     lam_i = (p.decay * p.dt * vinv_mass(i)) * G;

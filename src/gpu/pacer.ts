@@ -64,9 +64,17 @@ export class GpuPacer {
     const end = performance.now();
     const actual = end - this.start;
     if (unknownUnits > 0) {
-      // Known kinds keep their estimates; the unknown ones share what is left.
+      // Known kinds keep their estimates; the unknown ones share what is left. A kind's first wait
+      // also holds its pipelines' compilation (lavapipe compiles at the first dispatch: a minute on
+      // a cold cache), so the next wait measures afresh instead of sleeping on this figure.
       const rest = actual - known;
-      if (rest > 0) for (const [kind, u] of work) if (!this.ms.has(kind)) this.ms.set(kind, rest / unknownUnits);
+      if (rest > 0) {
+        for (const [kind] of work) {
+          if (this.ms.has(kind)) continue;
+          this.ms.set(kind, rest / unknownUnits);
+          this.probe.add(kind);
+        }
+      }
       return;
     }
     // One kind learns per wait: the one with most of the predicted time. The others keep their

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { NoAdapterError } from '../gpu/device';
+import { GpuPacer } from '../gpu/pacer';
 import { RolloutError } from '../core/rollout';
 import { SceneError, exportSceneJson } from '../mpm/validate';
 import { defaultScene, sceneNames } from '../../scenes/index';
@@ -60,6 +61,11 @@ function adjointArg(v: string | undefined): AdjointPath | undefined {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  GpuPacer.slowFirstWait = {
+    afterMs: 8000,
+    notify: () => process.stderr.write('\n(the driver is compiling kernels at their first use: on a CPU adapter such as lavapipe this takes up to'
+      + ' a minute or two per scene, and Mesa caches them for later runs)\n'),
+  };
   try {
     const { values: a, positionals } = parseArgs({
       args: rest,

@@ -22,6 +22,13 @@ export class GpuPacer {
    */
   static readonly SLEEP_FRACTION = 0.7;
 
+  /**
+   * Told once per process, while a first wait for some kind of work runs past `afterMs`: the
+   * driver compiles a pipeline at its first dispatch, which on a CPU adapter can take minutes with
+   * no output (the CLI explains this to its user; null: nobody is told).
+   */
+  static slowFirstWait: { afterMs: number; notify: () => void } | null = null;
+
   constructor(private readonly queue: GPUQueue) {}
 
   /** The learned milliseconds per unit of `kind`, or undefined before its first wait. */
@@ -59,7 +66,17 @@ export class GpuPacer {
       }
     }
     const woke = performance.now();
-    await this.queue.onSubmittedWorkDone();
+    const notice = unknownUnits > 0 ? GpuPacer.slowFirstWait : null;
+    const timer = notice ? setTimeout(() => {
+      if (GpuPacer.slowFirstWait !== notice) return;
+      GpuPacer.slowFirstWait = null;
+      notice.notify();
+    }, notice.afterMs) : undefined;
+    try {
+      await this.queue.onSubmittedWorkDone();
+    } finally {
+      clearTimeout(timer);
+    }
     if (!work.length) return;
     const end = performance.now();
     const actual = end - this.start;

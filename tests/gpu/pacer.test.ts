@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32, writeBuffer } from '../../src/gpu/buffers';
+import { GpuPacer } from '../../src/gpu/pacer';
 import { MpmSim } from '../../src/mpm/simulator';
 import { Rollout } from '../../src/core/rollout';
 import { tinyScene } from '../helpers/tiny-scenes';
@@ -87,3 +88,24 @@ test("a kind's first wait (which holds its pipelines' compilation) is not slept 
   sim.destroy();
 });
 
+
+test('a first wait that runs long tells slowFirstWait once per process (the CLI explains first-use compilation)', async () => {
+  const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', seed: 5 }));
+  sim.ensureSteps(81);
+  const a = sim.createState('a', sim.packed.state0), b = sim.createState('b');
+  let told = 0;
+  GpuPacer.slowFirstWait = { afterMs: 1, notify: () => { told++; } };
+  try {
+    submitSteps(sim, a, b, 80, 'test.notice.a');
+    await gpu.pacer.idle();
+    expect(told).toBe(1);
+    expect(GpuPacer.slowFirstWait).toBeNull();
+    submitSteps(sim, a, b, 80, 'test.notice.b');
+    await gpu.pacer.idle();
+    expect(told).toBe(1);
+  } finally {
+    GpuPacer.slowFirstWait = null;
+  }
+  a.destroy(); b.destroy();
+  sim.destroy();
+});

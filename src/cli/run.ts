@@ -40,11 +40,11 @@ export async function itemsMoved(sim: Simulator, steps: number): Promise<number 
   return moved;
 }
 
-/** ", sorted every K steps (M of N items away from their scene index at the end)", or '' for a run that did not sort. */
+/** ", sorted every K steps: M of N particles away from their scene index at the end; ...", or '' for a run that did not sort. */
 function sortNote(scene: Scene, moved: number | null, items: number): string {
   const k = 'particles' in scene ? scene.sortEvery ?? 0 : 0;
   if (!k || moved === null) return '';
-  return `, sorted every ${k} steps, ${moved} of ${items} particles away from their scene index at the end (written in the scene's order)`;
+  return `, sorted every ${k} steps: ${moved} of ${items} particles away from their scene index at the end; the files hold the scene's order`;
 }
 
 export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: string; moved: number | null }> {

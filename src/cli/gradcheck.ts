@@ -1,4 +1,5 @@
-// `torsion gradcheck <scene> [--seed S] [--steps N] [--json]`
+// `torsion gradcheck <scene> [--seed S] [--steps N] [--sort-every K] [--json]`: the GPU adjoint sorts
+// as the scene's sortEvery says; the float64 reference never does.
 import { requestGpu } from '../gpu/device';
 import { gradcheck as check, NOISE_FLOOR, F32_SPREADS, type GradcheckProgress } from '../core/gradcheck';
 import { gradcheckSubject, type Scene } from '../simulators';

@@ -1,6 +1,8 @@
-// `torsion run <scene> [--steps N] [--out DIR] [--every K]`: a forward rollout. Writes the final
-// particle state (state.bin + state.json describing it) and a replay of positions every K steps
-// (replay.bin + replay.json), which the browser viewer and replays read.
+// `torsion run <scene> [--steps N] [--out DIR] [--every K] [--sort-every K]`: a forward rollout.
+// Writes the final particle state (state.bin + state.json describing it) and a replay of positions
+// every K steps (replay.bin + replay.json), which the browser viewer and replays read. An MPM scene
+// with sortEvery (or --sort-every) re-sorts its particles during the rollout; both files are in the
+// scene's order all the same.
 import { join } from 'node:path';
 import { requestGpu } from '../gpu/device';
 import { readU32 } from '../gpu/buffers';

@@ -1,6 +1,7 @@
 // Small argument helpers shared by the commands.
 import { readFileSync, statSync } from 'node:fs';
-import type { Scene } from '../simulators';
+import { sceneKind, withSortEvery, type Scene } from '../simulators';
+import { SORT_EVERY_ALLOWED } from '../mpm/schema';
 import { buildScene, sceneNames } from '../../scenes/index';
 import { parseSceneJson, validateScene, SceneError } from '../mpm/validate';
 
@@ -20,6 +21,21 @@ export function numArg(v: string | undefined, name: string, def: number, min = -
   const n = Number(v);
   if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} = ${v}: allowed a number in [${min}, ${max}]`);
   return n;
+}
+
+/** --sort-every K: steps between particle sorts (0: never), or undefined where not given. */
+export function sortEveryArg(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!(Number.isInteger(n) && n >= 0)) throw new UsageError(`--sort-every = ${v}: allowed ${SORT_EVERY_ALLOWED}`);
+  return n;
+}
+
+/** The scene with --sort-every's value in place of its own sortEvery; a spring or shell scene takes only 0. */
+export function applySortEvery(scene: Scene, k: number | undefined): Scene {
+  if (k === undefined) return scene;
+  if (k > 0 && sceneKind(scene) !== 'mpm') throw new UsageError(`--sort-every = ${k}: allowed 0 for a ${sceneKind(scene)} scene (only MPM particles are sorted)`);
+  return withSortEvery(scene, k);
 }
 
 const MAX_SCENE_FILE = 512 * 2 ** 20;

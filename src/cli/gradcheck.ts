@@ -1,4 +1,5 @@
-// `torsion gradcheck <scene> [--seed S] [--steps N] [--json]`
+// `torsion gradcheck <scene> [--seed S] [--steps N] [--sort-every K] [--json]`: the GPU adjoint sorts
+// as the scene's sortEvery says; the float64 reference never does.
 import { requestGpu } from '../gpu/device';
 import { gradcheck as check, NOISE_FLOOR, F32_SPREADS, type GradcheckProgress } from '../core/gradcheck';
 import { gradcheckSubject, type Scene } from '../simulators';
@@ -20,7 +21,8 @@ function progressLine(p: GradcheckProgress): void {
 export async function gradcheck(scene: Scene, o: { seed: number; steps?: number; json: boolean }): Promise<number> {
   const gpu = await requestGpu();
   try {
-    console.error(`gradcheck: ${scene.name}, the adjoint on the GPU first, then the reference rollouts`);
+    const k = 'particles' in scene ? scene.sortEvery ?? 0 : 0;
+    console.error(`gradcheck: ${scene.name}, the adjoint on the GPU first${k ? ` (particles sorted every ${k} steps)` : ''}, then the reference rollouts${k ? ' (which never sort)' : ''}`);
     const subject = await gradcheckSubject(gpu, scene);
     const rep = await check(subject, { seed: o.seed, steps: o.steps ?? Math.min(scene.steps, 20), onProgress: progressLine }).finally(() => subject.destroy?.());
     console.log(`gradcheck ${rep.scene}: ${rep.steps} steps, seed ${rep.seed}, adjoint (GPU, float32) vs central differences (CPU, float64)`);

@@ -16,33 +16,40 @@ import { OptimizeError } from '../opt/loop';
 import { gradcheck } from './gradcheck';
 import { view } from './view';
 import { bench, benchBatchCmd, benchSpringsCmd } from './bench';
-import { intArg, loadScene, numArg, UsageError } from './args';
+import { applySortEvery, intArg, loadScene, numArg, sortEveryArg, UsageError } from './args';
+import type { Scene } from '../simulators';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { AdjointPath } from '../springs/simulator';
 
 const HELP = `torsion: differentiable MLS-MPM on WebGPU
 
   torsion doctor                          the WebGPU adapter and limits, or how to get one
-  torsion run <scene> [--steps N] [--out DIR] [--every K]
+  torsion run <scene> [--steps N] [--out DIR] [--every K] [--sort-every K]
                                           forward rollout; final state + replay in DIR
   torsion list [--json]                   the scenes, their kinds and what they optimize
   torsion optimize [<scene>] [--iters N] [--optimizer adam|gd|cem|spsa|hybrid] [--lr X] [--batch B] [--seed S]
-                   [--steps N] [--params A,B] [--clip X | --normalize] [--window W] [--sigma X] [--checkpoint auto|full|K] [--out DIR] [--json]
+                   [--steps N] [--params A,B] [--clip X | --normalize] [--window W] [--sigma X] [--checkpoint auto|full|K] [--sort-every K] [--out DIR] [--json]
   torsion optimize --resume DIR [--iters N]
                                           minimise the scene's loss over its parameters (or --params: initialVelocity,
                                           groups[0].E, actuation, colliders[0].velocity, ...): adam/gd through the
                                           checkpointed adjoint, cem/spsa over B batch copies, hybrid = cem then adam.
                                           Ctrl-C saves; --resume DIR continues (default scene: ${defaultScene})
   torsion mpc <scene> [--out DIR] [--json]  model-predictive control: re-plan every few steps to chase the scene's moving goal
-  torsion gradcheck <scene> [--seed S] [--steps N] [--json]
+  torsion gradcheck <scene> [--seed S] [--steps N] [--sort-every K] [--json]
                                           adjoint vs float64 finite differences, every parameter kind
   torsion bench mpm [--json] [--quick] [--only TEXT] [--sort-every K]
   torsion bench springs [--json] [--quick] [--only TEXT] [--adjoint auto|split|fused]
   torsion bench batch [--json] [--quick] [--adjoint auto|split|fused]
                                           B = 1, 8, 32, 128 copies of the 2D spring walker in the same dispatches
                                           forward/backward speed, checkpoint memory (rows whose label contains TEXT)
-  torsion export <scene> [--out FILE]     the scene as JSON (any command takes --scene-file FILE instead of a name)
+  torsion export <scene> [--out FILE] [--sort-every K]
+                                          the scene as JSON (any command takes --scene-file FILE instead of a name)
   torsion view <run-dir|scene> [--port P] serve the browser page with a run's replay or a scene loaded
+
+  --sort-every K                          MPM scenes: re-sort the particles by grid cell on the GPU every K steps
+                                          (0: never), in place of the scene's sortEvery; results stay in the scene's
+                                          order and agree with an unsorted run to float32 rounding. Faster on mixing
+                                          3D scenes (docs/performance.md). run, optimize, gradcheck, export, bench mpm
 
 scenes: ${sceneNames.join(', ')}`;
 
@@ -57,6 +64,12 @@ function checkpointArg(v: string | undefined): CheckpointMode | undefined {
 function adjointArg(v: string | undefined): AdjointPath | undefined {
   if (v === undefined || v === 'auto' || v === 'split' || v === 'fused') return v;
   throw new UsageError(`--adjoint = ${v}: allowed auto, split or fused`);
+}
+
+/** Whether a command builds an MPM simulator whose particle sort --sort-every sets. */
+function takesSortEvery(cmd: string | undefined, sub: string | undefined): boolean {
+  if (cmd === 'bench') return sub === undefined || sub === 'mpm';
+  return cmd === 'run' || cmd === 'optimize' || cmd === 'gradcheck' || cmd === 'export';
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -82,6 +95,12 @@ export async function main(argv: string[]): Promise<number> {
     if (a.help && cmd !== undefined) { console.log(HELP); return 0; }
     const sceneArg = positionals[0];
     const file = a['scene-file'];
+    // --sort-every sets the scene's sortEvery, so a run folder's scene.json (and --resume) keep it
+    const sortEvery = sortEveryArg(a['sort-every']);
+    if (sortEvery !== undefined && !takesSortEvery(cmd, sceneArg)) {
+      throw new UsageError(`--sort-every: '${[cmd, cmd === 'bench' ? sceneArg : undefined].filter(Boolean).join(' ')}' does not sort particles (run, optimize, gradcheck, export and bench mpm take it)`);
+    }
+    const load = (name: string | undefined, f: string | undefined): Scene => applySortEvery(loadScene(name, f), sortEvery);
     switch (cmd) {
       case undefined: case 'help': case '--help': case '-h':
         console.log(HELP);
@@ -89,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'doctor':
         return await doctor();
       case 'run':
-        await runScene(loadScene(sceneArg, file), { steps: intArg(a.steps, 'steps', 0, 1) || undefined, out: a.out, every: a.every ? intArg(a.every, 'every', 1) : undefined });
+        await runScene(load(sceneArg, file), { steps: intArg(a.steps, 'steps', 0, 1) || undefined, out: a.out, every: a.every ? intArg(a.every, 'every', 1) : undefined });
         return 0;
       case 'list':
         return listScenes(!!a.json);
@@ -97,7 +116,8 @@ export async function main(argv: string[]): Promise<number> {
         return await mpcScene(loadScene(sceneArg, file), { out: a.out, json: !!a.json });
       case 'optimize': {
         if (a.resume !== undefined && (sceneArg !== undefined || file !== undefined)) throw new UsageError('--resume DIR takes the scene from DIR: give no scene');
-        const scene = a.resume !== undefined ? undefined : loadScene(file ? undefined : sceneArg ?? defaultScene, file);
+        if (a.resume !== undefined && sortEvery !== undefined) throw new UsageError('--resume continues a run as it was configured: --sort-every cannot change (only --iterations)');
+        const scene = a.resume !== undefined ? undefined : load(file ? undefined : sceneArg ?? defaultScene, file);
         if (a.iters !== undefined && a.iterations !== undefined) throw new UsageError('give --iters or --iterations, not both');
         const iters = a.iters ?? a.iterations;
         if (a.optimizer !== undefined && !(optimizerNames as readonly string[]).includes(a.optimizer)) throw new UsageError(`--optimizer = ${a.optimizer}: allowed ${optimizerNames.join(', ')}`);
@@ -119,18 +139,18 @@ export async function main(argv: string[]): Promise<number> {
         return r.summary.interrupted ? 130 : 0;
       }
       case 'gradcheck':
-        return await gradcheck(loadScene(sceneArg, file), {
+        return await gradcheck(load(sceneArg, file), {
           seed: intArg(a.seed, 'seed', 1, 0, 2 ** 31), steps: a.steps ? intArg(a.steps, 'steps', 1, 1, 10000) : undefined, json: !!a.json,
         });
       case 'bench':
         if (sceneArg === 'springs') return await benchSpringsCmd({ json: !!a.json, quick: !!a.quick, only: a.only, adjoint: adjointArg(a.adjoint) });
         if (sceneArg === 'batch') return await benchBatchCmd({ json: !!a.json, quick: !!a.quick, adjoint: adjointArg(a.adjoint) });
         if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm', 'bench springs' or 'bench batch'`);
-        return await bench({ json: !!a.json, quick: !!a.quick, only: a.only, sortEvery: a['sort-every'] !== undefined ? intArg(a['sort-every'], 'sort-every', 0, 0, 1_000_000) : undefined });
+        return await bench({ json: !!a.json, quick: !!a.quick, only: a.only, sortEvery });
       case 'view':
         return await view(sceneArg, intArg(a.port, 'port', 5173, 0, 65535));
       case 'export': {
-        const scene = file ? loadScene(undefined, file) : loadScene(sceneArg, undefined);
+        const scene = file ? load(undefined, file) : load(sceneArg, undefined);
         const text = exportSceneJson(scene);
         if (a.out) { writeFileSync(a.out, text); console.log(`wrote ${a.out}`); } else process.stdout.write(text);
         return 0;

@@ -147,7 +147,8 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
 
     const memory = objective.rollout.memory();
     const sampling = config.optimizer === 'cem' || config.optimizer === 'spsa' || config.optimizer === 'hybrid';
-    out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${objective.size} values); ${objective.sim.state.items} items, ${config.steps} steps, lr ${config.lr}${sampling ? `, ${config.population} points per iteration as batch copies` : ''}, ${config.iterations} iterations${saved ? ` (from iteration ${loop.iteration})` : ''}`);
+    const sortEvery = 'particles' in scene ? scene.sortEvery ?? 0 : 0;
+    out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${objective.size} values); ${objective.sim.state.items} items, ${config.steps} steps${sortEvery ? ` (particles sorted every ${sortEvery})` : ''}, lr ${config.lr}${sampling ? `, ${config.population} points per iteration as batch copies` : ''}, ${config.iterations} iterations${saved ? ` (from iteration ${loop.iteration})` : ''}`);
     if (objective.shared > 1) {
       out(objective.o.draws
         ? `shared: ${objective.shared} batch copies run each point; each gradient commands them goals drawn stratified over the range of the controller's ${JSON.stringify(objective.o.goals)}, the loss is at those listed goals; both are means over the copies`

@@ -1,8 +1,11 @@
-// `torsion run <scene> [--steps N] [--out DIR] [--every K]`: a forward rollout. Writes the final
-// particle state (state.bin + state.json describing it) and a replay of positions every K steps
-// (replay.bin + replay.json), which the browser viewer and replays read.
+// `torsion run <scene> [--steps N] [--out DIR] [--every K] [--sort-every K]`: a forward rollout.
+// Writes the final particle state (state.bin + state.json describing it) and a replay of positions
+// every K steps (replay.bin + replay.json), which the browser viewer and replays read. An MPM scene
+// with sortEvery (or --sort-every) re-sorts its particles during the rollout; both files are in the
+// scene's order all the same.
 import { join } from 'node:path';
 import { requestGpu } from '../gpu/device';
+import { readU32 } from '../gpu/buffers';
 import type { Simulator } from '../core/simulator';
 import { recordFrames } from '../core/record';
 import { createSimulator, type Scene } from '../simulators';
@@ -24,7 +27,29 @@ export function writeReplay(dir: string, scene: Scene, sim: Simulator, frames: F
     ...('particles' in scene ? { group: scene.particles.group } : { triangles: scene.triangles?.indices ?? [], springs: scene.springs?.pairs ?? [] }) });
 }
 
-export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: string }> {
+/**
+ * Where the simulator re-sorts its items (an MPM scene's sortEvery): how many of the state after
+ * `steps` steps are away from their scene index, as the simulator holds it (what is written is
+ * converted to the scene's order). Null where it keeps the scene's order throughout.
+ */
+export async function itemsMoved(sim: Simulator, steps: number): Promise<number | null> {
+  const order = sim.itemOrder?.stateOrder(steps);
+  if (!order) return null;
+  const n = sim.state.items;
+  const at = await readU32(sim.device, order, 0, sim.batch * n);
+  let moved = 0;
+  for (let i = 0; i < at.length; i++) if (at[i] !== i % n) moved++;
+  return moved;
+}
+
+/** ", sorted every K steps: M of N particles away from their scene index at the end; ...", or '' for a run that did not sort. */
+function sortNote(scene: Scene, moved: number | null, items: number): string {
+  const k = 'particles' in scene ? scene.sortEvery ?? 0 : 0;
+  if (!k || moved === null) return '';
+  return `, sorted every ${k} steps: ${moved} of ${items} particles away from their scene index at the end; the files hold the scene's order`;
+}
+
+export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: string; moved: number | null }> {
   const steps = o.steps ?? scene.steps;
   const every = o.every ?? Math.max(1, Math.round(steps / 100));
   const dir = makeRunDir(o.out, 'run', scene.name);
@@ -36,6 +61,7 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
     const seconds = (performance.now() - t0) / 1000;
     process.stdout.write('\n');
     if (status.badStep !== null) throw new RolloutError(sim.blowUpMessage(status), status.badStep);
+    const moved = await itemsMoved(sim, steps);
     const d = sim.dim;
     writeAtomic(join(dir, 'state.bin'), floatBytes(final));
     writeJson(join(dir, 'state.json'), {
@@ -46,9 +72,9 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
     });
     writeReplay(dir, scene, sim, frames, every);
     writeJson(join(dir, 'scene.json'), scene);
-    console.log(`${steps} steps of ${scene.name} in ${seconds.toFixed(2)} s (${sim.state.items} items${sim.describeStatus(status)})`);
+    console.log(`${steps} steps of ${scene.name} in ${seconds.toFixed(2)} s (${sim.state.items} items${sim.describeStatus(status)}${sortNote(scene, moved, sim.batch * sim.state.items)})`);
     console.log(`results: ${dir}`);
-    return { dir };
+    return { dir, moved };
   } finally {
     sim.destroy();
     gpu.destroy();

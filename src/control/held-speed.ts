@@ -19,7 +19,8 @@ export interface HeldSpeeds {
 export async function heldSpeeds(gpu: GpuContext, scene: Scene, theta: ArrayLike<number>, speeds: number[], o: { steps: number; from: number; every?: number }): Promise<HeldSpeeds> {
   const every = o.every ?? 250;
   if (o.steps % every || o.from % every) throw new RangeError(`heldSpeeds: steps ${o.steps} and from ${o.from} must be multiples of every (${every})`);
-  const sim = await createSimulator(gpu, scene, { batch: speeds.length });
+  // unsorted whatever the scene says: the states are stepped and read here, in the scene's order
+  const sim = await createSimulator(gpu, scene, { batch: speeds.length, sortEvery: 0 });
   try {
     if (!(sim instanceof ControlledSim)) throw new Error(`heldSpeeds: scene '${scene.name}' has no controller`);
     const pv = new ParameterVector(sim, ['controller']);

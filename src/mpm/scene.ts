@@ -137,6 +137,14 @@ export interface MpmScene {
   mpc?: MpcDesc;
   /** A closed-loop MLP controller that sets every actuation channel each step from the state (src/control/controller.ts); its weights are the parameter block 'controller'. */
   controller?: ControllerSpec;
+  /**
+   * Steps between re-sorts of the particles by grid cell on the GPU (docs/design.md, "Particle
+   * order"), an integer >= 0; absent or 0: never. What a user sees stays in the scene's order and
+   * the results agree with an unsorted run to float32 rounding; it speeds up mixing 3D scenes
+   * (docs/performance.md). `torsion run`, `optimize` and `gradcheck` honour it (`--sort-every K`
+   * overrides it); the browser viewer and `torsion mpc` ignore it.
+   */
+  sortEvery?: number;
   /** The kind of scene; absent means 'mpm' (files written before kinds existed have none). */
   kind?: 'mpm';
   /** Where an editor finds the JSON Schema of this format (schemas/scene.schema.json); ignored by Torsion. */

@@ -354,6 +354,12 @@ export function gridSchema(c: SchemaContext) {
   });
 }
 
+/** What sortEvery allows, in words (the simulator's option says the same: checkSortEvery in simulator.ts). */
+export const SORT_EVERY_ALLOWED = 'an integer >= 0 (steps between particle sorts; 0: never sort)';
+// No upper bound: a period longer than the rollout sorts once, before step 0.
+const SORT_EVERY = described(v.pipe(
+  v.number(SORT_EVERY_ALLOWED), v.integer(SORT_EVERY_ALLOWED), v.minValue(0, SORT_EVERY_ALLOWED)), SORT_EVERY_ALLOWED);
+
 /** An MPM scene (MpmScene in scene.ts). */
 export function mpmSceneSchema(c: SchemaContext = {}) {
   return object({
@@ -380,6 +386,7 @@ export function mpmSceneSchema(c: SchemaContext = {}) {
     optimize: opt(optimizeSchema()),
     mpc: opt(mpcSchema()),
     controller: opt(controllerSchema()),
+    sortEvery: opt(SORT_EVERY),
     kind: opt(described(v.literal('mpm', KINDS_ALLOWED), KINDS_ALLOWED)),
     $schema: opt(str(MAX_DESCRIPTION)),
   });

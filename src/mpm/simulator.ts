@@ -8,7 +8,7 @@ import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
 import { buildMpmKernels, type MpmKernels } from './kernels';
 import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, packSteps, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
-import { SceneError } from './schema';
+import { SceneError, SORT_EVERY_ALLOWED } from './schema';
 import { GROUP_CTRL, PARTICLE_WG, STEP_INFO } from './records';
 import { packTargeted, Reducer, targetLayers, type TargetedSegment } from '../gpu/reduce';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
@@ -122,7 +122,7 @@ interface SegmentLayer { buffer: GPUBuffer; count: number }
 /** Refuses a sortEvery that is not an integer >= 0, naming the field, the value and the range. */
 export function checkSortEvery(sortEvery: number): void {
   if (!(Number.isInteger(sortEvery) && sortEvery >= 0)) {
-    throw new RangeError(`sortEvery = ${sortEvery}: allowed an integer >= 0 (steps between particle sorts; 0: never sort)`);
+    throw new RangeError(`sortEvery = ${sortEvery}: allowed ${SORT_EVERY_ALLOWED}`);
   }
 }
 

@@ -86,7 +86,8 @@ export class MpcPlanner {
 
   /** A planner for `scene` (validated, with actuation), on its own simulator (batch 1). */
   static async create(gpu: GpuContext, scene: Scene, o: MpcOptions): Promise<MpcPlanner> {
-    return new MpcPlanner(await createSimulator(gpu, { ...scene, steps: o.horizon, loss: undefined }), o);
+    // unsorted whatever the scene says: the world reads a state mid-rollout (stateAt), which a sorting simulator cannot give
+    return new MpcPlanner(await createSimulator(gpu, { ...scene, steps: o.horizon, loss: undefined }, { sortEvery: 0 }), o);
   }
 
   // a per-step plan, or a periodic gait whose clock is the world's (so a shifted plan keeps its phase)

@@ -6,7 +6,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { GpuContext } from '../gpu/device';
 import { OptimizeSession } from '../opt/session';
-import type { Scene } from '../simulators';
+import { withSortEvery, type Scene } from '../simulators';
 import type { Viewer } from './viewer';
 
 export interface OptimizeResult {
@@ -82,7 +82,8 @@ export class OptimizePanel {
     this.text.textContent = `starting: ${scene.name} (${scene.optimize?.optimizer ?? 'adam'})`;
     let session: OptimizeSession | null = null;
     try {
-      session = await OptimizeSession.create(this.gpu, scene, { iterations, ...(steps !== undefined ? { steps } : {}) });
+      // the page does not sort particles (docs/design.md, "Particle order"): a scene's sortEvery is ignored
+      session = await OptimizeSession.create(this.gpu, withSortEvery(scene, 0), { iterations, ...(steps !== undefined ? { steps } : {}) });
       const s = session;
       this.resetPlot();
       let shownBest = Infinity;

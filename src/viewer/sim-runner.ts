@@ -41,7 +41,8 @@ export class SimRunner {
   }
 
   static async create(gpu: GpuContext, scene: Scene, cache: PipelineCache): Promise<SimRunner> {
-    return new SimRunner(await createSimulator(gpu, scene, { cache }), scene);
+    // sortEvery 0 whatever the scene says: an endless rollout and draw kernels in the scene's order (docs/design.md, "Particle order")
+    return new SimRunner(await createSimulator(gpu, scene, { cache, sortEvery: 0 }), scene);
   }
 
   get particles(): number { return this.sim.state.items; }

@@ -114,9 +114,9 @@ describe('index.html', () => {
     expect(h.logs.filter((l) => l.startsWith('pageerror')), h.logs.join('\n')).toEqual([]);
   });
 
-  it('opens a valid scene file and runs it', async () => {
+  it('opens a valid scene file and runs it (its particle sort ignored: the page does not sort)', async () => {
     await openPage();
-    const scene = { ...buildMpmScene('jelly-drop-2d'), name: 'my-jelly' };
+    const scene = { ...buildMpmScene('jelly-drop-2d'), name: 'my-jelly', sortEvery: 2 };
     await h.page.setInputFiles('#file', fileOf('my-jelly.json', exportSceneJson(scene)));
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('my-jelly');
     expect(await h.page.locator('#scene').inputValue()).toBe('file:my-jelly');

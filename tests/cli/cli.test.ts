@@ -67,6 +67,71 @@ test('a bad scene file is refused before any GPU work, naming field, value and r
   expect(r2.err).toMatch(/JSON/i);
 });
 
+test('particle sorting: export --sort-every writes the field, a run sorts by it to the unsorted final state, --sort-every overrides it; bad values refused', async () => {
+  // main() in this process: two short GPU runs, the rest is refused before any GPU work
+  const logs: string[] = [], errors: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((m: unknown) => { logs.push(String(m)); });
+  const err = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
+  const dir = tmp();
+  const file = join(dir, 'sorted.json');
+  const runLine = () => logs.find((l) => /^12 steps of jelly-throw-2d/.test(l)) ?? '';
+  try {
+    expect(await main(['export', 'jelly-throw-2d', '--sort-every', '4', '--out', file])).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).sortEvery).toBe(4);
+    const run = ['run', '--scene-file', file, '--steps', '12', '--every', '4'];
+    expect(await main([...run, '--out', join(dir, 'sorted')]), errors.join('\n')).toBe(0);
+    const sortedLine = runLine();
+    logs.length = 0;
+    expect(await main([...run, '--sort-every', '0', '--out', join(dir, 'plain')]), errors.join('\n')).toBe(0);
+    // the sort did reorder the particles (the simulator's order at the end), and the flag turned it off
+    const moved = /sorted every 4 steps: (\d+) of (\d+) particles away from their scene index/.exec(sortedLine);
+    expect(moved, sortedLine).not.toBeNull();
+    expect(Number(moved![1])).toBeGreaterThan(Number(moved![2]) / 10);
+    expect(runLine()).not.toMatch(/sorted/);
+    expect(JSON.parse(readFileSync(join(dir, 'sorted', 'scene.json'), 'utf8')).sortEvery).toBe(4);
+    expect(JSON.parse(readFileSync(join(dir, 'plain', 'scene.json'), 'utf8')).sortEvery).toBe(0);
+    // what is written is in the scene's order: the unsorted run's, to float32 rounding (as in
+    // tests/mpm/sorted-rollout.test.ts), each field against its own scale: C (about 0 in free flight,
+    // its rounding about ulp(v) / dx) against the largest speed over a cell
+    const floats = (r: string, f: string) => { const buf = readFileSync(join(dir, r, f)); return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4); };
+    const [a, b] = ['sorted', 'plain'].map((r) => floats(r, 'state.bin'));
+    const { record, particles } = JSON.parse(readFileSync(join(dir, 'plain', 'state.json'), 'utf8'));
+    const field = (s: Float32Array, k: string) => Float32Array.from({ length: particles * record[k][1] }, (_, j) => s[Math.floor(j / record[k][1]) * record.stride + record[k][0] + (j % record[k][1])]);
+    const maxAbs = (s: Float32Array) => s.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const sub = (s: Float32Array, t: Float32Array) => s.map((x, i) => x - t[i]);
+    const diff = (k: string) => maxAbs(sub(field(a, k), field(b, k)));
+    expect(a.length).toBe(b.length);
+    for (const k of ['x', 'v', 'F']) expect(diff(k) / maxAbs(field(b, k)), k).toBeLessThan(1e-5);
+    expect(diff('C') / (maxAbs(field(b, 'v')) / JSON.parse(readFileSync(file, 'utf8')).grid.dx), 'C').toBeLessThan(1e-5);
+    const [ra, rb] = ['sorted', 'plain'].map((r) => floats(r, 'replay.bin'));
+    expect(ra.length).toBe(rb.length);
+    expect(maxAbs(sub(ra, rb)) / maxAbs(rb), 'replay').toBeLessThan(1e-5);
+    const bad = { ...JSON.parse(readFileSync(file, 'utf8')), sortEvery: -1 };
+    writeFileSync(file, JSON.stringify(bad));
+    const allowed = 'allowed an integer >= 0 \\(steps between particle sorts; 0: never sort\\)';
+    const cases: [string[], RegExp][] = [
+      [['run', '--scene-file', file], new RegExp(`scene\\.sortEvery = -1 is out of range: ${allowed}`)],
+      [['run', 'jelly-throw-2d', '--sort-every=-1'], new RegExp(`--sort-every = -1: ${allowed}`)],
+      [['gradcheck', 'jelly-throw-2d', '--sort-every', '2.5'], new RegExp(`--sort-every = 2.5: ${allowed}`)],
+      [['optimize', 'jelly-throw-2d', '--sort-every', ''], new RegExp(`--sort-every = : ${allowed}`)],
+      [['run', 'spring-robot-2d', '--sort-every', '4'], /--sort-every = 4: allowed 0 for a springs scene \(only MPM particles are sorted\)/],
+      [['mpc', 'robot-chase-mpc-2d', '--sort-every', '4'], /--sort-every: 'mpc' does not sort particles/],
+      [['bench', 'springs', '--sort-every', '4'], /--sort-every: 'bench springs' does not sort particles/],
+      [['optimize', '--resume', tmp(), '--sort-every', '4'], /--sort-every cannot change/],
+    ];
+    for (const [args, message] of cases) {
+      errors.length = 0;
+      const out = join(tmp(), 'never');
+      expect(await main([...args, '--out', out]), args.join(' ')).toBe(2);
+      expect(errors.join('\n')).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+  }
+});
+
 test('unknown scene, bad option values and unknown commands are usage errors', () => {
   const unknown = torsion(['run', 'no-such-scene']);
   expect(unknown.code).toBe(2);

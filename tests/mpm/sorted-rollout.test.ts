@@ -9,10 +9,13 @@ import { MpmSim } from '../../src/mpm/simulator';
 import { Rollout } from '../../src/core/rollout';
 import { recordFrames } from '../../src/core/record';
 import { createLoss } from '../../src/core/loss';
-import { gradcheckScene } from '../../src/mpm/gradcheck-subject';
-import { createSimulator } from '../../src/simulators';
+import { gradcheck } from '../../src/core/gradcheck';
+import { PipelineCache } from '../../src/gpu/pipeline-cache';
+import { createSimulator, gradcheckSubject, withSortEvery } from '../../src/simulators';
+import { SimRunner } from '../../src/viewer/sim-runner';
 import type { MpmScene } from '../../src/mpm/scene';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { chain2d } from '../helpers/spring-scenes';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -68,6 +71,31 @@ describe('sorted MPM rollouts (2D, sortEvery = 4)', () => {
     } finally {
       sim.destroy();
     }
+  });
+
+  test('a scene\'s sortEvery is createSimulator\'s default, an explicit option wins, and the page never sorts', async () => {
+    const cache = new PipelineCache(gpu.device);
+    const fielded: MpmScene = { ...scene, sortEvery: K };
+    const sims = [
+      await createSimulator(gpu, fielded, { cache }),
+      await createSimulator(gpu, fielded, { cache, sortEvery: 0 }),
+      await createSimulator(gpu, scene, { cache, sortEvery: K }),
+    ];
+    const page = await SimRunner.create(gpu, fielded, cache);
+    try {
+      expect(sims.map((s) => s.itemOrder?.isUserOrder(1) ?? true)).toEqual([false, true, false]);
+      expect(page.sim.itemOrder).toBeUndefined();
+    } finally {
+      for (const s of sims) s.destroy();
+      page.destroy();
+    }
+    // what --sort-every does to a scene: sets the field (a spring scene takes only 0, and stays as it is)
+    expect(withSortEvery(scene, K)).toEqual(fielded);
+    expect(withSortEvery(fielded, K)).toBe(fielded);
+    expect(withSortEvery(fielded, 0).sortEvery).toBe(0);
+    const springs = chain2d();
+    expect(withSortEvery(springs, 0)).toBe(springs);
+    expect(() => withSortEvery(springs, 2)).toThrow('sortEvery = 2: allowed 0 for a springs scene (only MPM particles are sorted)');
   });
 
   test('user order at the API; checkpointed = full tape bit for bit; close to unsorted; B = 2 = two B = 1 runs', async () => {
@@ -139,9 +167,10 @@ describe('sorted MPM rollouts (2D, sortEvery = 4)', () => {
   });
 
   test('gradcheck with sorting: the GPU adjoint against float64 central differences', async () => {
-    // a smaller block (36 particles) over 6 steps, sorted before steps 0, 2 and 4
-    const small: MpmScene = { ...tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true, res: 16, lo: 0.3, hi: 0.48 }), steps: 6 };
-    const rep = await gradcheckScene(gpu, small, { seed: 3, steps: 6, sortEvery: 2 });
+    // a smaller block (36 particles) over 6 steps, sorted before steps 0, 2 and 4: the scene's field, as `torsion gradcheck` reads it
+    const small: MpmScene = { ...tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true, res: 16, lo: 0.3, hi: 0.48 }), steps: 6, sortEvery: 2 };
+    const subject = await gradcheckSubject(gpu, small);
+    const rep = await gradcheck(subject, { seed: 3, steps: 6 }).finally(() => subject.destroy?.());
     for (const c of rep.checks) console.log(`sorted ${c.param}: ${c.analytic.toExponential(4)} vs ${c.numeric.toExponential(4)} rel ${c.relError.toExponential(2)}`);
     // the per-group sums of per-particle gradients (read through the order) are checked, not zeros
     for (const p of ['groups[0].E', 'groups[1].E', 'actuation']) expect(rep.checks.find((c) => c.param === p)?.analytic, p).not.toBe(0);

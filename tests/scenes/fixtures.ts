@@ -23,6 +23,7 @@ export function tinyScene(): MpmScene {
   setActuation(s, 1, [0, 0.5, 1, 0.5]);
   s.loss = { kind: 'com-target', group: a, target: [0.5, 0.5] };
   s.optimize = { param: 'initialVelocity', learningRate: 0.1, iterations: 3 };
+  s.sortEvery = 2;
   return finalizeScene(s);
 }
 

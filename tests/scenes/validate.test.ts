@@ -27,7 +27,7 @@ describe('validateScene accepts', () => {
 
   it('a scene without the optional fields', () => {
     expect(() => validateScene(check((s) => {
-      delete s.description; delete s.actuation; delete s.loss; delete s.optimize;
+      delete s.description; delete s.actuation; delete s.loss; delete s.optimize; delete s.sortEvery;
       s.colliders = [];
       delete s.groups[0].actuator; delete s.groups[1].viscosity;
       delete s.boundary.groundFriction; delete s.boundary.boundCells;
@@ -146,6 +146,16 @@ describe('ranges', () => {
     expectSceneError(check((s) => { s.dt = -1e-3; }), 'dt', '-0.001', '[1.176e-38, 3.402e+38]');
     expectSceneError(check((s) => { s.steps = 0; }), 'steps', '0', 'integers in [1, 100000]');
     expectSceneError(check((s) => { s.steps = 100001; }), 'steps', '100001', 'integers in [1, 100000]');
+  });
+
+  it('sortEvery: an integer >= 0 (0: never sort), any size', () => {
+    const allowed = 'an integer >= 0 (steps between particle sorts; 0: never sort)';
+    for (const k of [0, 1, 1e9]) expect(() => check((s) => { s.sortEvery = k; })()).not.toThrow();
+    const e = expectSceneError(check((s) => { s.sortEvery = -1; }), 'sortEvery', '-1', allowed);
+    expect(e.message).toBe(`scene.sortEvery = -1 is out of range: allowed ${allowed}`);
+    expectSceneError(check((s) => { s.sortEvery = 2.5; }), 'sortEvery', '2.5', allowed);
+    expectSceneError(check((s) => { s.sortEvery = '4'; }), 'sortEvery', '"4"', allowed);
+    expectSceneError(check((s) => { s.sortEvery = NaN; }), 'sortEvery', 'NaN', allowed);
   });
 
   it('boundary cells that leave no interior', () => {

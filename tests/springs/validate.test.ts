@@ -55,6 +55,8 @@ describe('scene-wide fields', () => {
   it('not an object; unknown or missing fields; unknown kind', () => {
     expectSceneError(() => validateSpringScene([1]), '', '[1]', 'an object');
     expectSceneError(check((s) => { s.stiffness = 3; }), 'stiffness', '3', 'the fields kind, name');
+    // MPM-only fields are unknown here, the particle sort as the grid (only MPM particles are sorted)
+    expectSceneError(check((s) => { s.sortEvery = 4; }), 'sortEvery', '4', 'the fields kind, name');
     expectSceneError(check((s) => { delete s.extent; }), 'extent', 'undefined', 'an array');
     expectSceneError(check((s) => { s.kind = 'cloth'; }), 'kind', '"cloth"', '"springs", "shell"');
     expectSceneError(() => validateScene({ ...tinyShellScene(), kind: 'cloth' }), 'kind', '"cloth"', '"mpm", "springs", "shell"');

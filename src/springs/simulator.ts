@@ -444,7 +444,8 @@ export class SpringSim implements Simulator<SpringStatus> {
       return out;
     }
     // which vertices replay their forces (their contacts acted), the replay's element forces for
-    // those (the forward's element functions; s_out unused), lam, each element's local adjoint, the gather.
+    // those (the forward's element functions; s_out unused), lam, each element's local adjoint (and
+    // with vertex-triangle contact each triangle's contact rows), the gather.
     // adj_near and adj_lambda read the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v)
     const own = [...base, this.lam, io.sOut, this.terms, grid, this.elemForces];
     if (this.shells) {

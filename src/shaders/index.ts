@@ -82,6 +82,8 @@ import springContactTriWgsl from './springs/contact.tri.wgsl?raw';
 import springContactElementsWgsl from './springs/contact.elements.wgsl?raw';
 import springContactAdjWgsl from './springs/contact.adj.wgsl?raw';
 import springContactTriAdjWgsl from './springs/contact.tri.adj.wgsl?raw';
+import springContactElementsAdjWgsl from './springs/contact.elements.adj.wgsl?raw';
+import springContactTriFusedWgsl from './springs/contact.tri.fused.wgsl?raw';
 
 export const springShaders = {
   params: springParamsWgsl,
@@ -104,6 +106,8 @@ export const springShaders = {
   contactElements: springContactElementsWgsl,
   contactAdj: springContactAdjWgsl,
   contactTriAdj: springContactTriAdjWgsl,
+  contactElementsAdj: springContactElementsAdjWgsl,
+  contactTriFused: springContactTriFusedWgsl,
 };
 
 import controlFeaturesWgsl from './control/features.wgsl?raw';

@@ -37,7 +37,7 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_elements_replay' | 'hinge_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_elements_replay' | 'hinge_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
@@ -102,21 +102,22 @@ const SKIP_CODE: Record<ReplaySkip, number> = { never: 0, idle: 1, loose: 2 };
 function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces, s.contact];
-  const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT], vtAdj = vt ? [s.contactTri, s.contactTriAdj] : [NO_VT];
+  // the split path's triangles write their contacts' corner rows in a pass of their own, the fused path's corners recompute them
+  const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT];
+  const vtAdj = (rows: string) => (dim === 3 && vt ? [s.contactTri, s.contactTriAdj, rows] : [NO_VT]);
   const step = dim === 3 ? [s.slots, s.shell, s.step, s.plastic, s.elements, ...vtStep] : [s.slots, NO_VT, s.step];
   const shellAdj = dim === 3 ? [s.shell, s.shellAdj] : [STUBS_2D];
-  const contactAdj = [s.contactAdj, ...(dim === 3 ? vtAdj : [NO_VT])];
   // the split path reads the elements' forces and local adjoints from per-entry slots and the
   // vertex-vertex neighbours from the list its replay kept; the fused path recomputes them per vertex
   const kept = `const KEPT_NEIGHBOURS: u32 = ${keptNeighbours}u;`;
-  const split = [kept, ...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, ...contactAdj, s.adjointSplit];
+  const split = [kept, ...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, s.contactAdj, ...vtAdj(s.contactElementsAdj), s.adjointSplit];
   // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending, vertex-triangle contact) for tests that must see gradcheck fail
   const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};\nconst REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
     adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), faultConst, ...shared, ...split].join('\n')),
-    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...shellAdj, s.adjoint, ...contactAdj, s.adjointFused].join('\n')),
+    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...shellAdj, s.adjoint, s.contactAdj, ...vtAdj(s.contactTriFused), s.adjointFused].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
   };
 }
@@ -162,6 +163,7 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   adj_hinge_elements: ['adjoint', ADJ_BINDINGS],
   adj_gather: ['adjoint', ADJ_BINDINGS],
   adj_hinge: ['adjoint', ADJ_BINDINGS],
+  adj_tri_contact: ['adjoint', ADJ_BINDINGS],
   adj_fused: ['fused', FUSED_BINDINGS],
 };
 
@@ -275,9 +277,12 @@ export class SpringSim implements Simulator<SpringStatus> {
     const split = adjointPath === 'split';
     // the forward: a force (d words) per entry, and with vertex-triangle contact a contact force per entry and
     // per vertex; the split adjoint: a local adjoint (d + 2, slots.wgsl EA_WORDS) per entry, and
-    // before those its replay's forces then a flag per vertex (slots.wgsl replay_flag_index)
-    const forward = (m.selfContact?.triangles ? 2 * m.adj.length + n : m.adj.length) * d;
-    const words = B * Math.max(forward, split ? Math.max(m.adj.length * (d + 2), m.adj.length * d + n) : 0);
+    // before those its replay's forces then a flag per vertex (slots.wgsl replay_flag_index), and with
+    // vertex-triangle contact, past the local adjoints, each triangle's corner rows of its contacts'
+    // derivative (contact.elements.adj.wgsl, 3 d words a triangle)
+    const vtTris = m.selfContact?.triangles ? m.triArea.length : 0;
+    const forward = (vtTris ? 2 * m.adj.length + n : m.adj.length) * d;
+    const words = B * Math.max(forward, split ? Math.max(m.adj.length * (d + 2) + vtTris * 3 * d, m.adj.length * d + n) : 0);
     this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, words * 4) : 16);
     // lam, then each vertex's self-contact neighbour count and list (1 + keptNeighbours words; adjoint.split.wgsl)
     this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + keptNeighbours : 0)) * 4 : 16);
@@ -329,9 +334,9 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (!(skip in SKIP_CODE)) throw new RangeError(`replaySkip = ${String(skip)}: allowed 'idle', 'never' or 'loose'`);
     const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept, skip);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge'];
-    const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact'];
-    const splitOnly: KernelName[] = ['tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge'];
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge', 'adj_tri_contact'];
+    const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact', 'adj_tri_contact'];
+    const splitOnly: KernelName[] = ['tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact'];
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
       && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
@@ -439,7 +444,8 @@ export class SpringSim implements Simulator<SpringStatus> {
       return out;
     }
     // which vertices replay their forces (their contacts acted), the replay's element forces for
-    // those (the forward's element functions; s_out unused), lam, each element's local adjoint, the gather.
+    // those (the forward's element functions; s_out unused), lam, each element's local adjoint (and
+    // with vertex-triangle contact each triangle's contact rows), the gather.
     // adj_near and adj_lambda read the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v)
     const own = [...base, this.lam, io.sOut, this.terms, grid, this.elemForces];
     if (this.shells) {
@@ -452,6 +458,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (this.shells) {
       out.push(['adj_tri_elements', (pass) => this.run(pass, 'adj_tri_elements', io.step, own, this.triGroups)]);
       out.push(['adj_hinge_elements', (pass) => this.run(pass, 'adj_hinge_elements', io.step, own, this.hingeGroups)]);
+      if (this.model.selfContact?.triangles) out.push(['adj_tri_contact', (pass) => this.run(pass, 'adj_tri_contact', io.step, own, this.triGroups)]);
     }
     const gather = [...base, this.lam, io.gIn, this.terms, grid, this.elemForces];
     out.push(['adj_gather', (pass) => this.run(pass, 'adj_gather', io.step, gather, this.vertexGroups)]);

@@ -140,6 +140,27 @@ test('the split adjoint (per-element passes, the kept neighbour list) gives the 
   expect(bytes(grads[1].gc)).toBe(bytes(grads[0].gc));
 }, COMPILE_S * 1e3);
 
+test('each batch copy of the split adjoint with vertex-triangle contact gives its single run\'s bytes (adj_tri_contact writes per copy)', async () => {
+  const T = 3, scene = patchAndPoints(14, T);
+  const grads: Float32Array[][] = [];
+  for (const batch of [1, 2]) {
+    const sim = await SpringSim.create(gpu, scene, { adjoint: 'split', batch });
+    const per = sim.stateBytes / 4 / batch;
+    const w = new Float32Array(sim.stateBytes / 4).map((_, k) => Math.sin(0.37 * (k % per) + 1));
+    const ro = new Rollout(sim, T, 'full');
+    expect((await ro.forward()).badStep).toBeNull();
+    const gFinal = sim.createState('w', w);
+    const g0 = await readF32(gpu.device, await ro.backward(gFinal));
+    grads.push(Array.from({ length: batch }, (_, b) => g0.slice(b * per, (b + 1) * per)));
+    gFinal.destroy();
+    ro.destroy();
+    sim.destroy();
+  }
+  const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+  expect(grads[0][0].some((y) => y !== 0)).toBe(true);
+  for (const g of grads[1]) expect(bytes(g)).toBe(bytes(grads[0][0]));
+}, COMPILE_S * 1e3);
+
 test('a crowded cloud (about 40 neighbours a vertex) gives the same bytes every run and in every batch copy, with every neighbour counted', async () => {
   const r = mulberry32(3), n = 48, h = 0.02;
   const x: number[] = [];

@@ -35,7 +35,7 @@ fn contact_corner_force(b: u32, e: u32) -> vec3<f32> {
   return vec3<f32>(ef[o], ef[o + 1u], ef[o + 2u]);
 }
 /** The forward has no adjoint vectors (contact.tri.adj.wgsl has the real one). */
-fn vt_pair_jvp(b: u32, pv: u32, x: vec3<f32>, t: TriRec, xs: array<vec3<f32>, 3>, region: u32) -> array<vec3<f32>, 4> {
+fn vt_pair_jvp(b: u32, pv: u32, x: vec3<f32>, t: TriRec, xs: array<vec3<f32>, 3>, pt: PtTri) -> array<vec3<f32>, 4> {
   return array<vec3<f32>, 4>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0));
 }
 

@@ -106,7 +106,7 @@ fn vt_vertex_side(b: u32, i: u32, x: vec3<f32>, jvp: bool, skipped: ptr<function
             let pt = pt_tri(x, xs[0], xs[1], xs[2]);
             let d = x - pt.q;
             if (dot(d, d) >= p.sc_thick * p.sc_thick || excluded(i, k)) { continue; }
-            if (jvp) { f += vt_pair_jvp(b, i, x, t, xs, pt.region)[0]; } else { f += vt_force(x, pt.q); }
+            if (jvp) { f += vt_pair_jvp(b, i, x, t, xs, pt)[0]; } else { f += vt_force(x, pt.q); }
           }
         }
       }
@@ -141,7 +141,7 @@ fn vt_triangle_side(b: u32, k: u32, jvp: bool, skipped: ptr<function, u32>) -> a
           let d = x - pt.q;
           if (dot(d, d) >= p.sc_thick * p.sc_thick || excluded(pv, k)) { continue; }
           if (jvp) {
-            let g4 = vt_pair_jvp(b, pv, x, t, xs, pt.region);
+            let g4 = vt_pair_jvp(b, pv, x, t, xs, pt);
             F[0] += g4[1];
             F[1] += g4[2];
             F[2] += g4[3];

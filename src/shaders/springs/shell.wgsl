@@ -56,19 +56,6 @@ fn hinge_theta(x: array<vec3<f32>, 4>) -> f32 {
   return atan2(dot(cross(n2, n1), e) / length(e), dot(n1, n2));
 }
 
-// Forward-mode (dual) numbers: vertex-triangle contact's adjoint (contact.tri.adj.wgsl) takes its
-// derivatives along lam with these.
-struct Dv { v: vec3<f32>, d: vec3<f32> }
-struct Ds { v: f32, d: f32 }
-fn dv_sub(a: Dv, b: Dv) -> Dv { return Dv(a.v - b.v, a.d - b.d); }
-fn dv_add(a: Dv, b: Dv) -> Dv { return Dv(a.v + b.v, a.d + b.d); }
-fn dv_cross(a: Dv, b: Dv) -> Dv { return Dv(cross(a.v, b.v), cross(a.d, b.v) + cross(a.v, b.d)); }
-fn dv_dot(a: Dv, b: Dv) -> Ds { return Ds(dot(a.v, b.v), dot(a.d, b.v) + dot(a.v, b.d)); }
-fn dv_scale(a: Dv, s: Ds) -> Dv { return Dv(a.v * s.v, a.d * s.v + a.v * s.d); }
-fn ds_mul(a: Ds, b: Ds) -> Ds { return Ds(a.v * b.v, a.d * b.v + a.v * b.d); }
-fn ds_div(a: Ds, b: Ds) -> Ds { return Ds(a.v / b.v, (a.d * b.v - a.v * b.d) / (b.v * b.v)); }
-fn ds_sqrt(a: Ds) -> Ds { let r = sqrt(a.v); return Ds(r, a.d / (2.0 * r)); }
-
 /** A hinge's angle, its gradients u_q = d(theta)/d(x_q) and their derivatives du_q along the corners' tangents l. */
 struct HingeJvp { theta: f32, u: array<vec3<f32>, 4>, du: array<vec3<f32>, 4> }
 /**

@@ -3,7 +3,8 @@
 // entries in adjacency order: the same sums in the same order as recomputing every element per
 // vertex, with no atomics. The forward's pass (elements.wgsl) writes a force, DIM words per entry;
 // the step adjoint's (elements.adj.wgsl) later overwrites the same buffer, once adj_lambda has read
-// those forces, with each corner's local adjoint, EA_WORDS per entry.
+// those forces, with each corner's local adjoint, EA_WORDS per entry; with vertex-triangle
+// contact each triangle's corner rows of its contacts' derivative follow (contact.elements.adj.wgsl).
 const EA_WORDS: u32 = DIM + 2u;
 
 /** A triangle's or hinge's force on its vertex at adjacency entry e, as the per-element pass wrote it (elements.wgsl). */

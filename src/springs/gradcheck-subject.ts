@@ -7,14 +7,16 @@ import type { SpringScene } from './scene';
 import { SpringSim, type AdjointPath } from './simulator';
 import { compileSpringScene } from './model';
 import { rolloutRef } from './reference';
+import type { PipelineCache } from '../gpu/pipeline-cache';
 
 const TOL = 1e-2;
 
 /**
  * `wrongAdjoint`: the adjoint with a few terms scaled by 1.05 (tests that gradcheck can fail);
- * `adjoint`: which step adjoint runs (SpringSim's AdjointPath).
+ * `adjoint`: which step adjoint runs (SpringSim's AdjointPath); `cache`: pipelines to share with
+ * other simulators of the same code (lavapipe compiles a pipeline object at its first dispatch).
  */
-export async function springGradcheckSubject(gpu: GpuContext, scene: SpringScene, o: { wrongAdjoint?: boolean; adjoint?: AdjointPath } = {}): Promise<GradcheckSubject> {
+export async function springGradcheckSubject(gpu: GpuContext, scene: SpringScene, o: { wrongAdjoint?: boolean; adjoint?: AdjointPath; cache?: PipelineCache } = {}): Promise<GradcheckSubject> {
   const sim = await SpringSim.create(gpu, scene, o);
   const model = compileSpringScene(scene);
   const len = Math.max(...scene.extent);

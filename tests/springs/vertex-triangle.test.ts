@@ -14,9 +14,13 @@ import { compileSpringScene } from '../../src/springs/model';
 import { ptTriRef, rolloutRef } from '../../src/springs/reference';
 import { springGradcheckSubject } from '../../src/springs/gradcheck-subject';
 import type { SpringScene } from '../../src/springs/scene';
+import { PipelineCache } from '../../src/gpu/pipeline-cache';
 
 let gpu: GpuContext;
-beforeAll(async () => { gpu = await requestGpu(); });
+// one cache for every simulator here: lavapipe compiles a pipeline object at its first dispatch,
+// minutes for these adjoints on a cold shader cache, so the tests share the objects
+let cache: PipelineCache;
+beforeAll(async () => { gpu = await requestGpu(); cache = new PipelineCache(gpu.device); });
 afterAll(() => gpu?.destroy());
 
 const H = 0.03;
@@ -66,7 +70,7 @@ test('one step finds every vertex-triangle pair (faces, edges, corners) as the f
   expect(regions.face).toBeGreaterThan(3);
   expect(regions.edge).toBeGreaterThan(3);
   expect(regions.corner).toBeGreaterThan(0);
-  const sim = await SpringSim.create(gpu, scene);
+  const sim = await SpringSim.create(gpu, scene, { cache });
   const r = new Rollout(sim, 1, 'full');
   expect((await r.forward()).badStep).toBeNull();
   expect((await sim.readStatus()).contactSkipped).toBe(0);
@@ -92,7 +96,7 @@ test('one step finds every vertex-triangle pair (faces, edges, corners) as the f
 });
 
 async function check(scene: SpringScene, steps: number, wrongAdjoint = false) {
-  const subject = await springGradcheckSubject(gpu, scene, { wrongAdjoint });
+  const subject = await springGradcheckSubject(gpu, scene, { wrongAdjoint, cache });
   try {
     const r = await gradcheck(subject, { steps, seed: 3 });
     console.log(`${scene.name} ${steps} steps${wrongAdjoint ? ' (wrong adjoint)' : ''}: max rel ${r.maxRelError.toExponential(2)}`, r.checks.map((c) => `${c.param}:${c.verdict}:${c.relError?.toExponential(1)}`).join(' '));
@@ -122,7 +126,7 @@ test('the split adjoint (per-element passes, the kept neighbour list) gives the 
   const T = 12, scene = patchAndPoints(14, T);
   const grads = [];
   for (const adjoint of ['fused', 'split'] as const) {
-    const sim = await SpringSim.create(gpu, scene, { adjoint });
+    const sim = await SpringSim.create(gpu, scene, { adjoint, cache });
     expect(sim.adjointPath).toBe(adjoint);
     const w = new Float32Array(sim.stateBytes / 4).map((_, k) => Math.sin(0.37 * k + 1));
     const ro = new Rollout(sim, T, 'auto');
@@ -144,7 +148,7 @@ test('each batch copy of the split adjoint with vertex-triangle contact gives it
   const T = 3, scene = patchAndPoints(14, T);
   const grads: Float32Array[][] = [];
   for (const batch of [1, 2]) {
-    const sim = await SpringSim.create(gpu, scene, { adjoint: 'split', batch });
+    const sim = await SpringSim.create(gpu, scene, { adjoint: 'split', batch, cache });
     const per = sim.stateBytes / 4 / batch;
     const w = new Float32Array(sim.stateBytes / 4).map((_, k) => Math.sin(0.37 * (k % per) + 1));
     const ro = new Rollout(sim, T, 'full');
@@ -173,7 +177,7 @@ test('a crowded cloud (about 40 neighbours a vertex) gives the same bytes every 
   };
   const runs: Float32Array[] = [];
   for (let k = 0; k < 2; k++) {
-    const sim = await SpringSim.create(gpu, scene, { batch: 3 });
+    const sim = await SpringSim.create(gpu, scene, { batch: 3, cache });
     const ro = new Rollout(sim, 1, 'full');
     expect((await ro.forward()).badStep).toBeNull();
     const out = await readF32(gpu.device, ro.final.buf);
@@ -204,7 +208,7 @@ test('a triangle stretched past the search\'s 8 cells is reported with its step,
   const base = patchAndPoints(14, 4), x0 = base.vertices.x.slice(0, 3);
   // the gripper holds vertex 0 where it is (row 0), then carries it 3 away (row 1 on)
   const scene = { ...base, grippers: [{ name: 'yank', vertices: [0], position: [x0, [x0[0] + 3, x0[1], x0[2]]] }] };
-  const sim = await SpringSim.create(gpu, scene);
+  const sim = await SpringSim.create(gpu, scene, { cache });
   const r = new Rollout(sim, 4, 'full');
   const s = await r.forward();
   r.destroy();

@@ -3,7 +3,7 @@
 import type { SpringModel } from './model';
 
 const VERT_WORDS = 8, SPRING_WORDS = 4, TRI_WORDS = 12, HINGE_WORDS = 8, COL_WORDS = 20;
-export const PARAMS_BYTES = 192;
+export const PARAMS_BYTES = 208;
 /** The self-contact grid's cell size over the thickness. */
 export const SC_CELL = 2.25;
 /** Cells per axis a self-contact search box may span (contact.tri.wgsl MAX_SPAN). */
@@ -99,8 +99,11 @@ export function packModel(m: SpringModel): PackedModel {
   return { words, offsets: { vert, spring, tri, hinge, adj, col, hslot, excl, anchor } };
 }
 
-/** The Params uniform for `batch` copies. */
-export function packParams(m: SpringModel, packed: PackedModel, batch: number): ArrayBuffer {
+/**
+ * The Params uniform for `batch` copies. `wrongAdjoint` scales a few adjoint terms by 1.05 (fault:
+ * tests that gradcheck can fail); a uniform, not a constant, so a wrong twin runs the compiled code.
+ */
+export function packParams(m: SpringModel, packed: PackedModel, batch: number, wrongAdjoint = false): ArrayBuffer {
   const buf = new ArrayBuffer(PARAMS_BYTES);
   const u = new Uint32Array(buf), f = new Float32Array(buf);
   const t = termLayout(m), o = packed.offsets, hs = hashSize(m.n);
@@ -119,5 +122,6 @@ export function packParams(m: SpringModel, packed: PackedModel, batch: number): 
   // cells a little over twice the thickness: a vertex's neighbours lie in the 2^dim cells nearest it (forces.wgsl neighbours)
   f.set([m.selfContact?.stiffness ?? 0, SC_CELL * (m.selfContact?.thickness ?? 1)], 40);
   u.set([t.grip, o.hslot, m.adj.length, +!!m.selfContact?.triangles, o.excl, o.anchor], 42);
+  f[48] = wrongAdjoint ? 1.05 : 1;
   return buf;
 }

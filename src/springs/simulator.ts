@@ -99,7 +99,7 @@ interface FusedShape { tw: number; terms: number }
 export type ReplaySkip = 'idle' | 'never' | 'loose';
 const SKIP_CODE: Record<ReplaySkip, number> = { never: 0, idle: 1, loose: 2 };
 
-function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
+function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
   const s = springShaders;
   const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces, s.contact];
   // the split path's triangles write their contacts' corner rows in a pass of their own, the fused path's corners recompute them
@@ -111,8 +111,7 @@ function sources(dim: 2 | 3, fault: boolean, fused: FusedShape | null, vt: boole
   // vertex-vertex neighbours from the list its replay kept; the fused path recomputes them per vertex
   const kept = `const KEPT_NEIGHBOURS: u32 = ${keptNeighbours}u;`;
   const split = [kept, ...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, s.contactAdj, ...vtAdj(s.contactElementsAdj), s.adjointSplit];
-  // FAULT scales a few adjoint terms (spring elasticity, collider normals, bending, vertex-triangle contact) for tests that must see gradcheck fail
-  const faultConst = `const FAULT: f32 = ${fault ? '1.05' : '1.0'};\nconst REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
+  const faultConst = `const REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
@@ -237,7 +236,8 @@ export class SpringSim implements Simulator<SpringStatus> {
   private stepCapacity = 0;
 
   private constructor(readonly gpu: GpuContext, readonly scene: SpringScene, readonly model: SpringModel, readonly batch: number,
-    readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>, readonly adjointPath: 'split' | 'fused', keptNeighbours: number) {
+    readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>, readonly adjointPath: 'split' | 'fused', keptNeighbours: number,
+    wrongAdjoint: boolean) {
     const dev = (this.device = gpu.device);
     const m = model, d = (this.dim = m.dim), n = m.n, B = batch;
     this.kind = scene.kind;
@@ -267,7 +267,7 @@ export class SpringSim implements Simulator<SpringStatus> {
       },
     };
     const packed = packModel(m);
-    this.uniform = createBuffer(dev, 'springs.params', PARAMS_BYTES, UNIFORM | COPY_DST, packParams(m, packed, B));
+    this.uniform = createBuffer(dev, 'springs.params', PARAMS_BYTES, UNIFORM | COPY_DST, packParams(m, packed, B, wrongAdjoint));
     this.modelBuf = createBuffer(dev, 'springs.model', packed.words.byteLength, undefined, packed.words);
     this.ctrl = createBuffer(dev, 'springs.ctrl', Math.max(16, this.paramValues.byteLength), undefined, this.paramValues);
     this.paramGrad = createBuffer(dev, 'springs.g_ctrl', Math.max(16, this.paramValues.byteLength));
@@ -332,7 +332,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (!Number.isInteger(kept) || kept < 0 || kept > 256) throw new RangeError(`keptNeighbours = ${kept}: allowed an integer 0 to 256`);
     const skip = opts.replaySkip ?? 'idle';
     if (!(skip in SKIP_CODE)) throw new RangeError(`replaySkip = ${String(skip)}: allowed 'idle', 'never' or 'loose'`);
-    const src = sources(model.dim, !!opts.wrongAdjoint, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept, skip);
+    const src = sources(model.dim, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept, skip);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
     const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge', 'adj_tri_contact'];
     const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact', 'adj_tri_contact'];
@@ -342,10 +342,10 @@ export class SpringSim implements Simulator<SpringStatus> {
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
       const keptTag = (mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '') + (skip !== 'idle' && (mod === 'adjoint' || mod === 'fused') ? `.${skip}` : '');
-      return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}${opts.wrongAdjoint ? '.wrong' : ''}`, src[mod], b.map(kindOf), e);
+      return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
-    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept);
+    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept, !!opts.wrongAdjoint);
     await sim.reducer.ready();
     return sim;
   }

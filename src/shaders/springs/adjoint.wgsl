@@ -110,7 +110,7 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) -> bool {
       let pos = col_pos(b, c, row);
       let s = collider_sdf(col, x, pos);
       let r = soft_contact_adj(ws[k], col_vel(b, c, row), s.phi, s.n, col.mu, p.col_soft, G);
-      let gxc = FAULT * (r.gphi * s.n + transpose(s.dn) * r.gn);
+      let gxc = p.fault * (r.gphi * s.n + transpose(s.dn) * r.gn);
       gx += gxc;
       for (var a = 0u; a < DIM; a++) {
         terms[term_index(b, p.term_col + c * STRIDE + a, i)] = -gxc[a];
@@ -176,7 +176,7 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
       let mu = lam_at(b, sv.other) - li;
       let dh = sv.d / sv.l;
       // elastic: K mu, K = k ((1/L - 1/l) I + d d^T / l^3) (symmetric)
-      gx += FAULT * sv.k * ((1.0 / sv.L - 1.0 / sv.l) * mu + (dot(sv.d, mu) / (sv.l * sv.l * sv.l)) * sv.d);
+      gx += p.fault * sv.k * ((1.0 / sv.L - 1.0 / sv.l) * mu + (dot(sv.d, mu) / (sv.l * sv.l * sv.l)) * sv.d);
       // damping c (dv . d^) d^: its d-Jacobian transposed, Q = I - d^ d^T
       let dvn = dot(sv.dv, dh);
       gx += (sv.c / sv.l) * (dot(dh, mu) * (sv.dv - dvn * dh) + dvn * (mu - dot(dh, mu) * dh));

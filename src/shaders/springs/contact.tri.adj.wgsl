@@ -55,7 +55,7 @@ fn vt_pair_tangents(x: array<vec3<f32>, 4>, l: array<vec3<f32>, 4>, pt: PtTri, k
 fn vt_pair_jvp(b: u32, pv: u32, x: vec3<f32>, t: TriRec, xs: array<vec3<f32>, 3>, pt: PtTri) -> array<vec3<f32>, 4> {
   let l = array<vec3<f32>, 4>(contact_lam(b, pv), contact_lam(b, t.v.x), contact_lam(b, t.v.y), contact_lam(b, t.v.z));
   let j = vt_pair_tangents(array<vec3<f32>, 4>(x, xs[0], xs[1], xs[2]), l, pt, p.sc_stiff, p.sc_thick);
-  return array<vec3<f32>, 4>(FAULT * j[0], FAULT * j[1], FAULT * j[2], FAULT * j[3]);
+  return array<vec3<f32>, 4>(p.fault * j[0], p.fault * j[1], p.fault * j[2], p.fault * j[3]);
 }
 
 /** Vertex i's vertex side, recomputed (the forward's vertex_contact pass stored it). */

@@ -12,6 +12,9 @@ struct Params {
   ground_h: f32, ground_mu: f32, ground_soft: f32, sc_thick: f32,
   sc_stiff: f32, sc_cell: f32, term_grip: u32, hslot_off: u32,
   n_adj: u32, sc_tris: u32, excl_off: u32, anchor_off: u32,
+  // scales a few adjoint terms (spring elasticity, collider normals, bending, vertex-triangle
+  // contact): 1, or 1.05 for tests that must see gradcheck fail
+  fault: f32, pad0: u32, pad1: u32, pad2: u32,
 }
 struct Step { t: u32, row: u32 }
 

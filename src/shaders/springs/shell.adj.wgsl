@@ -59,7 +59,7 @@ fn hinge_element_adjoint(b: u32, k: u32) -> HingeAdj {
   }
   var r: HingeAdj;
   for (var c = 0u; c < 4u; c++) {
-    r.g[c] = (-FAULT * kb * h.w) * (dtheta * j.u[c] + (th - rest) * j.du[c]);
+    r.g[c] = (-p.fault * kb * h.w) * (dtheta * j.u[c] + (th - rest) * j.du[c]);
     if (yielded) { r.g[c] += g_out[p.tail_off + b * p.n_hinges + k] * j.u[c]; }
     r.t[c] = dot(l[c], (-h.w * (th - rest)) * j.u[c]);
   }

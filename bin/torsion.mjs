@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `torsion` command: runs src/cli/main.ts (TypeScript that imports WGSL with Vite's `?raw`)
 // through vite-node, so the CLI, the tests and the browser share the same sources.
+// TORSION_CLI_MODULE=<file.mjs> runs a prebuilt bundle of main.ts instead (what the tests build once
+// per run, tests/setup/cli-bundle.ts): no Vite, no transform, everything else the same.
 import { setFlagsFromString } from 'node:v8';
 
 // First, before anything loads Dawn: with V8's top tier on, Dawn crashes Node 20 at random
@@ -16,7 +18,14 @@ const { existsSync } = await import('node:fs');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = join(root, 'src', 'cli', 'main.ts');
 
+const exitCode = (code) => (Number.isInteger(code) ? code : 0);
+
 async function run() {
+  const bundle = process.env.TORSION_CLI_MODULE;
+  if (bundle) {
+    const { pathToFileURL } = await import('node:url');
+    return exitCode(await (await import(pathToFileURL(bundle).href)).main(process.argv.slice(2)));
+  }
   if (!existsSync(entry)) {
     console.error(`torsion: ${entry} is missing; the CLI has no commands yet`);
     return 1;
@@ -50,8 +59,7 @@ async function run() {
       console.error(`torsion: ${entry} must export async function main(argv: string[]): Promise<number>`);
       return 1;
     }
-    const code = await mod.main(process.argv.slice(2));
-    return Number.isInteger(code) ? code : 0;
+    return exitCode(await mod.main(process.argv.slice(2)));
   } finally {
     await server.close();
   }

@@ -1,22 +1,33 @@
-// The torsion command as a user runs it: a child process through bin/torsion.mjs.
+// The torsion command as a user runs it: a child process through bin/torsion.mjs, which runs the CLI
+// bundled once for this file (tests/helpers/cli-bundle.ts); the first test runs it from the sources.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test, vi } from 'vitest';
+import { beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { main } from '../../src/cli/main';
 import { optimizeScene } from '../../src/cli/optimize';
 import { loadScene } from '../../src/cli/args';
+import { buildCliBundle } from '../helpers/cli-bundle';
 
 const root = join(__dirname, '..', '..');
-function torsion(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'torsion.mjs'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
+let bundle = '';
+beforeAll(async () => { bundle = await buildCliBundle(mkdtempSync(join(inject('torsionRunDir'), 'cli-'))); });
+
+/** The environment of a `torsion` process: the bundle, unless `sources`. */
+function cliEnv(env: Record<string, string> = {}, sources = false): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, TORSION_CLI_MODULE: bundle, ...env };
+  if (sources) delete e.TORSION_CLI_MODULE;
+  return e;
+}
+function torsion(args: string[], env: Record<string, string> = {}, sources = false) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'torsion.mjs'), ...args], { cwd: root, encoding: 'utf8', env: cliEnv(env, sources), timeout: 240_000 });
   return { code: r.status, out: r.stdout, err: r.stderr, all: `${r.stdout}\n${r.stderr}` };
 }
 const tmp = () => mkdtempSync(join(tmpdir(), 'torsion-cli-'));
 
-test('doctor prints the adapter and limits', () => {
-  const r = torsion(['doctor']);
+test('doctor prints the adapter and limits (from the sources, through vite-node)', () => {
+  const r = torsion(['doctor'], {}, true);
   expect(r.code, r.all).toBe(0);
   expect(r.out).toMatch(/WebGPU adapter: /);
   expect(r.out).toMatch(/maxStorageBufferBindingSize/);
@@ -214,7 +225,7 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     for (const k of ['initialLoss', 'finalLoss', 'bestLoss']) expect(typeof summary[k]).toBe('number');
     // the same run, interrupted as soon as its first iteration is written
     const cut = tmp();
-    const child = spawn(process.execPath, [join(root, 'bin', 'torsion.mjs'), ...base, '--iters', '6', '--out', cut], { cwd: root });
+    const child = spawn(process.execPath, [join(root, 'bin', 'torsion.mjs'), ...base, '--iters', '6', '--out', cut], { cwd: root, env: cliEnv() });
     let err = '';
     child.stderr.on('data', (d) => { err += d; });
     const code = await new Promise<number | null>((resolve) => {
@@ -339,7 +350,7 @@ test('bench batch --json: a row per batch size with every field', () => {
 test('view serves the page with a run folder\'s replay, until Ctrl-C; a bad target is refused', async () => {
   const dir = tmp();
   expect(torsion(['run', 'jelly-drop-2d', '--steps', '4', '--every', '2', '--out', dir]).code).toBe(0);
-  const child = spawn(process.execPath, [join(root, 'bin', 'torsion.mjs'), 'view', dir, '--port', '0'], { cwd: root });
+  const child = spawn(process.execPath, [join(root, 'bin', 'torsion.mjs'), 'view', dir, '--port', '0'], { cwd: root, env: cliEnv() });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });

@@ -10,6 +10,7 @@ import { ctrlGroupIndex, refModel } from '../../src/mpm/reference/ref-model';
 import { packMpm } from '../../src/mpm/layout';
 import { rng } from '../../src/core/finite-diff';
 import { tinyScene, type TinyOptions } from '../helpers/tiny-scenes';
+import { memoSubject } from '../helpers/memo-subject';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -149,7 +150,7 @@ describe('gradcheck fails a wrong MPM adjoint', () => {
     c.shape = 'sphere';
     delete c.halfExtents;
     c.radius = 0.06;
-    const subject = await mpmGradcheckSubject(gpu, scene);
+    const subject = memoSubject(await mpmGradcheckSubject(gpu, scene));
     const lay = refModel(packMpm(scene, 1)).ctrlLayout, steps = 40;
     const orient = (i: number) => i >= lay.colOff && i < lay.colOff + steps * TRACK_STRIDE && (i - lay.colOff) % TRACK_STRIDE === TRACK_SLOT.orientation;
     try {
@@ -179,11 +180,12 @@ describe('gradcheck fails a wrong MPM adjoint', () => {
   });
 
   // One subject (scene, GPU buffers, reference workers), its adjoint handed to the check right,
-  // then wrong in one block at a time: only that block may fail.
+  // then wrong in one block at a time: only that block may fail. The reruns reuse the honest run's
+  // rollouts and adjoints (memoSubject): only the check is under test there.
   for (const dim of [2, 3] as const) {
     test(`${dim}D elastic with a turning collider`, async () => {
       const scene = tinyScene({ dim, material: 'elastic', collider: true, actuated: dim === 2, seed: 11 });
-      const subject = await mpmGradcheckSubject(gpu, scene);
+      const subject = memoSubject(await mpmGradcheckSubject(gpu, scene));
       const model = refModel(packMpm(scene, 1));
       const lay = model.ctrlLayout, ps = particleStride(dim), steps = 40;
       type Grad = { gState: Float32Array; gCtrl: Float32Array };

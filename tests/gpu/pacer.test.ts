@@ -12,14 +12,14 @@ let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
 afterAll(() => gpu?.destroy());
 
-/** Encodes `steps` forward steps from state a (ping-pong with b) and tells the pacer. */
-function submitSteps(sim: MpmSim, a: GPUBuffer, b: GPUBuffer, steps: number, kind: string): void {
+/** Submits `steps` forward steps from state a (ping-pong with b) and tells the pacer they are `units` of `kind`. */
+function submitSteps(sim: MpmSim, a: GPUBuffer, b: GPUBuffer, steps: number, kind: string, units = steps): void {
   const enc = gpu.device.createCommandEncoder();
   const pass = enc.beginComputePass();
   for (let k = 0; k < steps; k++) sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k);
   pass.end();
   gpu.device.queue.submit([enc.finish()]);
-  gpu.pacer.submitted(kind, steps);
+  gpu.pacer.submitted(kind, units);
 }
 
 test('idle() resolves after the work, however wrong its estimate; estimates are learned per kind and follow shorter runs', async () => {
@@ -68,12 +68,7 @@ test("a kind's first wait (which holds its pipelines' compilation) is not slept 
   const a = sim.createState('a', sim.packed.state0), b = sim.createState('b');
   const kind = 'test.first-wait';
   // a first wait 80 times longer than its units' work, as a cold compile makes it
-  const enc = gpu.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  for (let k = 0; k < 80; k++) sim.encodeStep(pass, k % 2 ? b : a, k % 2 ? a : b, k);
-  pass.end();
-  gpu.device.queue.submit([enc.finish()]);
-  gpu.pacer.submitted(kind, 1);
+  submitSteps(sim, a, b, 80, kind, 1);
   await gpu.pacer.idle();
   const first = gpu.pacer.estimate(kind)!;
   submitSteps(sim, a, b, 1, kind);
@@ -87,7 +82,6 @@ test("a kind's first wait (which holds its pipelines' compilation) is not slept 
   a.destroy(); b.destroy();
   sim.destroy();
 });
-
 
 test('a first wait that runs long tells slowFirstWait once per process (the CLI explains first-use compilation)', async () => {
   const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', seed: 5 }));

@@ -2,7 +2,7 @@
 // The `torsion` command: runs src/cli/main.ts (TypeScript that imports WGSL with Vite's `?raw`)
 // through vite-node, so the CLI, the tests and the browser share the same sources.
 // TORSION_CLI_MODULE=<file.mjs> runs a prebuilt bundle of main.ts instead (what the tests build once
-// per run, tests/setup/cli-bundle.ts): no Vite, no transform, everything else the same.
+// per CLI test file, tests/helpers/cli-bundle.ts): no Vite, no transform, everything else the same.
 import { setFlagsFromString } from 'node:v8';
 
 // First, before anything loads Dawn: with V8's top tier on, Dawn crashes Node 20 at random

@@ -17,6 +17,7 @@ import { controlledMpmSubject } from '../../src/control/gradcheck-subject';
 import type { ControllerSpec } from '../../src/control/controller';
 import type { MpmScene } from '../../src/mpm/scene';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { expectCopiesMatch, relDiff, same } from '../helpers/batch-checks';
 
 let gpu: GpuContext;
 let cache: PipelineCache;
@@ -29,13 +30,6 @@ const K = 4; // sorts before steps 0, 4 and 8
 const unequal = (s: MpmScene, steps: number): MpmScene => ({ ...s, steps, particles: { ...s.particles, vol: s.particles.vol.map((v, i) => v * (1 + 0.5 * Math.sin(1.7 * i))) } });
 const scene = unequal(tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true, res: 16, lo: 0.25, hi: 0.55 }), T);
 const spec: ControllerSpec = { hidden: [8], inputs: ['com', 'velocity', 'phase', 'goal'], periods: [0.004], goal: [[0.3], [-0.2]], scale: 1, seed: 2 };
-const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-/** Largest |a - b| over the largest |b|. */
-const relDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return d / m;
-};
 
 async function make(sortEvery: number, batch = 1): Promise<ControlledSim> {
   return ControlledSim.create(await MpmSim.create(gpu, scene, { sortEvery, batch, cache }), spec, { dt: scene.dt, steps: T });
@@ -110,13 +104,7 @@ describe('a controller around a sorted MPM rollout (2D, sortEvery = 4)', () => {
         both.set(sorted.state0, 0);
         both.set(s1, s1.length);
         const two = await run(pair, 4, both);
-        const half = s1.length;
-        expect(same(two.final.subarray(0, half), full.final)).toBe(true);
-        expect(same(two.final.subarray(half), one.final)).toBe(true);
-        expect(same(two.g.subarray(0, half), full.g)).toBe(true);
-        expect(same(two.g.subarray(half), one.g)).toBe(true);
-        expect(Array.from(pair.params.unpack(two.gc, 0))).toEqual(Array.from(sorted.params.unpack(full.gc, 0)));
-        expect(Array.from(pair.params.unpack(two.gc, 1))).toEqual(Array.from(sorted.params.unpack(one.gc, 0)));
+        expectCopiesMatch(two, full, one, pair.params, sorted.params);
         expect(same(two.gc, (await run(pair, 'full', both)).gc), 'repeated: the same bytes').toBe(true);
       } finally {
         pair.destroy();

@@ -15,6 +15,7 @@ import { createSimulator, gradcheckSubject, withSortEvery } from '../../src/simu
 import { SimRunner } from '../../src/viewer/sim-runner';
 import type { MpmScene } from '../../src/mpm/scene';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { expectCopiesMatch, relDiff, same } from '../helpers/batch-checks';
 import { chain2d } from '../helpers/spring-scenes';
 
 let gpu: GpuContext;
@@ -25,13 +26,6 @@ const T = 12;
 const K = 4; // sorts before steps 0, 4 and 8
 // two groups (one actuated) whose particles the sort interleaves, a collider, 16 x 16 grid
 const scene: MpmScene = { ...tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true, res: 16, lo: 0.25, hi: 0.55 }), steps: T };
-const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-/** Largest |a - b| over the largest |b|. */
-const relDiff = (a: Float32Array, b: Float32Array) => {
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return d / m;
-};
 
 interface Run { final: Float32Array; kept: Float32Array; g: Float32Array; gc: Float32Array; L: number[] }
 
@@ -150,13 +144,7 @@ describe('sorted MPM rollouts (2D, sortEvery = 4)', () => {
         both.set(sorted.packed.state0, 0);
         both.set(s1, s1.length);
         const two = await run(pair, 4, both);
-        const half = s1.length;
-        expect(same(two.final.subarray(0, half), full.final)).toBe(true);
-        expect(same(two.final.subarray(half), one.final)).toBe(true);
-        expect(same(two.g.subarray(0, half), full.g)).toBe(true);
-        expect(same(two.g.subarray(half), one.g)).toBe(true);
-        expect(Array.from(pair.params.unpack(two.gc, 0))).toEqual(Array.from(sorted.params.unpack(full.gc, 0)));
-        expect(Array.from(pair.params.unpack(two.gc, 1))).toEqual(Array.from(sorted.params.unpack(one.gc, 0)));
+        expectCopiesMatch(two, full, one, pair.params, sorted.params);
       } finally {
         pair.destroy();
       }

@@ -58,7 +58,7 @@ const decl = {
   ef: 'var<storage, read_write> ef: array<f32>;',
   grid_rw: 'var<storage, read_write> grid: array<atomic<u32>>;',
   g_out: 'var<storage, read> g_out: array<f32>;',
-  lam: 'var<storage, read_write> lam: array<f32>;',
+  lam: 'var<storage, read_write> lam: array<u32>;',
   g_in: 'var<storage, read_write> g_in: array<f32>;',
   terms: 'var<storage, read_write> terms: array<f32>;',
   grad: 'var<storage, read_write> grad: array<f32>;',

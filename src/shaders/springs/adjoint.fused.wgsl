@@ -12,6 +12,8 @@ var<workgroup> lam: array<f32, LAM_WORDS>;
 var<workgroup> terms: array<f32, TERM_WORDS>;
 
 fn lam_base(b: u32, i: u32) -> u32 { return i * 3u * DIM; }
+fn lam_word(k: u32) -> f32 { return lam[k]; }
+fn set_lam_word(k: u32, v: f32) { lam[k] = v; }
 fn term_index(b: u32, q: u32, i: u32) -> u32 { return q * TW + i; }
 
 // The elements and the self-contact neighbours, recomputed per vertex (a few dozen vertices: no

@@ -3,13 +3,17 @@
 // in a fixed order (SpringSim.encodeStepAdjoint). In 3D the forward's per-element passes run first
 // (the replay in adj_lambda reads their forces, slots.wgsl), and the per-element adjoint passes
 // between the halves (elements.adj.wgsl), so each triangle and hinge is computed once per pass.
-//   lam[(b n + i) 3 DIM ..]: lam_i, the direct dL/dx and dL/dv of vertex i of copy b; then, with
-//     self-contact, lam[B n 3 DIM + (b n + i) NB_WORDS ..]: how many vertex-vertex neighbours
-//     adj_lambda's replay found for vertex i, then the first KEPT_NEIGHBOURS of them (indices as
-//     bits) in the order the search added them, which the gather reads instead of searching again
+//   lam[(b n + i) 3 DIM ..]: lam_i, the direct dL/dx and dL/dv of vertex i of copy b (as bits);
+//     then, with self-contact, lam[B n 3 DIM + (b n + i) NB_WORDS ..]: how many vertex-vertex
+//     neighbours adj_lambda's replay found for vertex i, then the first KEPT_NEIGHBOURS of them in
+//     the order the search added them, which the gather reads instead of searching again
 //   terms[(b n_terms + q) n + i]: vertex i's share of control entry q
 
 fn lam_base(b: u32, i: u32) -> u32 { return (b * p.n + i) * 3u * DIM; }
+// lam is u32 words: the neighbour list's indices stay integers, and the floats pass as their bits.
+// An index bit-cast to f32 is a subnormal, which a driver that flushes them may turn into zero.
+fn lam_word(k: u32) -> f32 { return bitcast<f32>(lam[k]); }
+fn set_lam_word(k: u32, v: f32) { lam[k] = bitcast<u32>(v); }
 fn term_index(b: u32, q: u32, i: u32) -> u32 { return (b * p.n_terms + q) * p.n + i; }
 
 // KEPT_NEIGHBOURS (the host prepends it: SpringSim) is the list's capacity, not a cap on the
@@ -18,16 +22,16 @@ fn term_index(b: u32, q: u32, i: u32) -> u32 { return (b * p.n_terms + q) * p.n 
 const NB_WORDS: u32 = 1u + KEPT_NEIGHBOURS;
 fn nb_base(b: u32, i: u32) -> u32 { return p.n * p.batch * 3u * DIM + (b * p.n + i) * NB_WORDS; }
 fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {
-  if (q < KEPT_NEIGHBOURS) { lam[nb_base(b, i) + 1u + q] = bitcast<f32>(j); }
+  if (q < KEPT_NEIGHBOURS) { lam[nb_base(b, i) + 1u + q] = j; }
 }
-fn keep_neighbour_count(b: u32, i: u32, n: u32) { lam[nb_base(b, i)] = bitcast<f32>(n); }
+fn keep_neighbour_count(b: u32, i: u32, n: u32) { lam[nb_base(b, i)] = n; }
 fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD {
   let o = nb_base(b, i);
-  let n = bitcast<u32>(lam[o]);
+  let n = lam[o];
   if (n > KEPT_NEIGHBOURS) { return vv_contact(b, i, x, true); }
   let li = lam_at(b, i);
   var f = vecD(0.0);
-  for (var q = 0u; q < n; q++) { f += vv_pair_jvp(b, x, li, bitcast<u32>(lam[o + 1u + q])); }
+  for (var q = 0u; q < n; q++) { f += vv_pair_jvp(b, x, li, lam[o + 1u + q]); }
   return f;
 }
 

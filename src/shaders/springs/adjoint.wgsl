@@ -19,7 +19,7 @@
 fn lam_at(b: u32, i: u32) -> vecD {
   let o = lam_base(b, i);
   var r: vecD;
-  for (var a = 0u; a < DIM; a++) { r[a] = lam[o + a]; }
+  for (var a = 0u; a < DIM; a++) { r[a] = lam_word(o + a); }
   return r;
 }
 fn gout(gi: u32, part: u32) -> vecD {
@@ -128,9 +128,9 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) -> bool {
   }
   let o = lam_base(b, i);
   for (var a = 0u; a < DIM; a++) {
-    lam[o + a] = lam_i[a];
-    lam[o + DIM + a] = gx[a];
-    lam[o + 2u * DIM + a] = gv[a];
+    set_lam_word(o + a, lam_i[a]);
+    set_lam_word(o + DIM + a, gx[a]);
+    set_lam_word(o + 2u * DIM + a, gv[a]);
   }
   return replayed;
 }
@@ -159,7 +159,7 @@ fn adj_gather_vertex(b: u32, i: u32, gi: u32, row: u32) {
   var li: vecD;
   var gx: vecD;
   var gv: vecD;
-  for (var a = 0u; a < DIM; a++) { li[a] = lam[o + a]; gx[a] = lam[o + DIM + a]; gv[a] = lam[o + 2u * DIM + a]; }
+  for (var a = 0u; a < DIM; a++) { li[a] = lam_word(o + a); gx[a] = lam_word(o + DIM + a); gv[a] = lam_word(o + 2u * DIM + a); }
   for (var q = 0u; q < term_act() + p.n_chan; q++) { terms[term_index(b, q, i)] = 0.0; }
   let x = x_at(b, i);
   let v = v_at(b, i);

@@ -13,6 +13,8 @@ import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
 import { compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
 import { materialFieldUsed } from './param-names';
+import { stabilityLimit } from './stability';
+import { fmt } from '../core/scene-error';
 import { gridStride, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYTES, SC_CELL, termLayout } from './layout';
 
 const STEP_STRIDE = 256;
@@ -487,7 +489,10 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   blowUpMessage(s: SpringStatus): string {
-    return `${this.scene.name}: a vertex's position or velocity became non-finite or left |x| < 1e7 at step ${s.badStep} (stiffness too high for dt ${this.scene.dt}? reduce dt or the stiffnesses)`;
+    // the limit below which a rest shape can be stable at all (stability.ts), for scale
+    const limit = stabilityLimit(this.model).dtMax;
+    const near = Number.isFinite(limit) ? `, ${fmt(this.scene.dt / limit)} of the ${fmt(limit)} s past which the scene's materials are unstable at rest for certain` : '';
+    return `${this.scene.name}: a vertex's position or velocity became non-finite or left |x| < 1e7 at step ${s.badStep} (stiffness too high for dt ${this.scene.dt}${near}? reduce dt or the stiffnesses)`;
   }
 
   describeStatus(s: SpringStatus): string {

@@ -10,7 +10,9 @@ import type { SceneLimits } from '../mpm/validate';
 import type { SpringScene } from './scene';
 import { checkSchema, describe, dimSchema, MAX_STEPS } from '../mpm/schema';
 import { checkColliderOrientation, checkColliderShape } from '../mpm/collider-checks';
-import { sceneError, show } from '../core/scene-error';
+import { fmt, fmtDown, sceneError, show } from '../core/scene-error';
+import { compileSpringScene } from './model';
+import { stabilityLimit } from './stability';
 import { springSceneSchema, type SpringSchemaContext } from './schema';
 import { springParamNames } from './param-names';
 import { checkSelfContact, checkSprings, checkTriangles, checkVertexSets } from './mesh-checks';
@@ -53,12 +55,23 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkVertexSets(s);
   checkColliders(s);
   checkSelfContact(s);
+  checkTimeStep(s);
   // A spring scene's items are its vertices, all in one group.
   if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps });
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   checkGoalDraws(s.optimize?.goals, s.controller);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
   return s;
+}
+
+// An explicit step past the limit of stability.ts grows the scene's stiffest vertex's own mode from
+// its rest shape: a certain blow-up, refused here rather than reported a few steps into the rollout.
+function checkTimeStep(s: SpringScene): void {
+  const l = stabilityLimit(compileSpringScene(s));
+  if (s.dt > l.dtMax) {
+    throw sceneError('dt', show(s.dt), 'is above the stability limit of the explicit step for these materials and masses',
+      `< ${fmtDown(l.dtMax)} (vertex ${l.vertex}, mass ${fmt(l.mass)}, held by ${l.by} of stiffness ${fmt(l.stiffness)} N/m at rest; a smaller dt, softer materials or heavier vertices)`);
+  }
 }
 
 function checkField<T>(obj: Record<string, unknown>, key: string, schema: GenericSchema<T>): T {

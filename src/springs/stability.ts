@@ -1,17 +1,23 @@
 // The time step past which a spring or shell scene's explicit step cannot be stable, known before
 // any GPU work. Linearised at its rest shape, the step is symplectic Euler with the velocity
 // decay d = exp(-damping dt) on M x'' = -K x: a mode of frequency w has trace 1 + d - dt^2 d w^2
-// and determinant d, so it grows once dt^2 d w^2 > 2 (1 + d). The highest w^2 is at least any
-// Rayleigh quotient u^T K u / u^T M u; with u one free vertex moved alone, that is the largest
-// eigenvalue of the vertex's own 3x3 block of K over its mass. So a dt past the limit computed
-// from those blocks is unstable for certain; one under it may still be (the bound is from below),
-// and the rollout then reports the step where it blew up.
+// and determinant d, so it grows once dt^2 d w^2 > 2 (1 + d). The top w^2 is at least the
+// Rayleigh quotient u^T K u / u^T M u of any displacement u of the free vertices, so a dt past the
+// limit of any such quotient is unstable for certain; one under it may still be (the bound is from
+// below), and the rollout then reports the step where it blew up.
+//
+// Which u: each candidate vertex moved alone along its block of K's top eigenvector, then, from
+// the worst, power iteration on a patch of vertices around it (the quotients rise towards the
+// patch's top mode, which spreads over neighbours as a lattice's top mode does). Both are built
+// from the adjacency, so the cost is bounded whatever the mesh size; the CLI runs JavaScript
+// without V8's optimising tier (the Dawn workaround), where a pass over a 256x256 cloth's elements
+// costs seconds.
 import { FLAG_FREE, MAT_STRIDE, type SpringModel } from './model';
 
 export interface StabilityLimit {
-  /** The largest dt at which the worst vertex's own mode is stable (Infinity: none limits it). */
+  /** The largest dt at which the modes found are stable (Infinity: nothing limits it). */
   dtMax: number;
-  /** That vertex and what stiffens it most: 'springs', 'membrane' or 'bending'. */
+  /** The vertex whose own mode is worst, and what stiffens it most. */
   vertex: number;
   by: 'springs' | 'membrane' | 'bending';
   /** Its mass and the largest eigenvalue of its block of K (N/m). */
@@ -20,112 +26,266 @@ export interface StabilityLimit {
 }
 
 type V3 = [number, number, number];
-type Block = Float64Array; // symmetric 3x3, row-major
 
 const KINDS = ['springs', 'membrane', 'bending'] as const;
+/** Vertices whose own block is computed: all of them up to this many, else a stride plus the lightest. */
+const CANDIDATES = 512;
+/** The patch around the worst vertex, and the power iterations on it. */
+const PATCH = 128;
+const ITERATIONS = 40;
 
 /** The stability limit of model m's time step (materials from its initial control vector). */
 export function stabilityLimit(m: SpringModel): StabilityLimit {
-  const n = m.n, d = m.dim;
-  // per vertex and kind, the block of K at the rest shape
-  const blocks = KINDS.map(() => new Float64Array(9 * n));
-  const x = (i: number): V3 => [m.state0[i * 2 * d], m.state0[i * 2 * d + 1], d === 3 ? m.state0[i * 2 * d + 2] : 0];
-  const mat = (k: number, field: number) => m.ctrl0[k * MAT_STRIDE + field];
-  const addOuter = (b: Block, i: number, u: V3, s: number) => {
-    for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) b[9 * i + 3 * r + c] += s * u[r] * u[c];
-  };
-
-  // a spring at its rest length: k / L along its axis (the tension's transverse term is zero there)
-  for (let s = 0; s < m.springRest.length; s++) {
-    const i = m.springPairs[2 * s], j = m.springPairs[2 * s + 1];
-    const e = sub(x(j), x(i)), l = norm(e);
-    if (l === 0) continue;
-    const k = Math.abs(mat(m.springMat[s], 0)) / m.springRest[s];
-    addOuter(blocks[0], i, scale(e, 1 / l), k);
-    addOuter(blocks[0], j, scale(e, 1 / l), k);
-  }
-  // a triangle at rest (F = R, 3x2 orthonormal): corner a's block is A (mu |g|^2 R R^T + (mu + lambda) (R g)(R g)^T),
-  // g its shape gradient in the rest frame, from St. Venant-Kirchhoff's energy mu E:E + lambda/2 tr(E)^2
-  for (let t = 0; t < m.triArea.length; t++) {
-    const q = [m.triIdx[3 * t], m.triIdx[3 * t + 1], m.triIdx[3 * t + 2]];
-    const D = m.triDmInv.subarray(4 * t, 4 * t + 4);
-    const e1 = sub(x(q[1]), x(q[0])), e2 = sub(x(q[2]), x(q[0]));
-    const F0 = add(scale(e1, D[0]), scale(e2, D[1])), F1 = add(scale(e1, D[2]), scale(e2, D[3]));
-    const mu = Math.abs(mat(m.triMat[t], 2)), la = Math.abs(mat(m.triMat[t], 3)), A = m.triArea[t];
-    const gj: [number, number] = [D[0], D[2]], gk: [number, number] = [D[1], D[3]];
-    const g = [[-gj[0] - gk[0], -gj[1] - gk[1]], gj, gk];
-    for (let c = 0; c < 3; c++) {
-      const g2 = g[c][0] ** 2 + g[c][1] ** 2;
-      addOuter(blocks[1], q[c], F0, A * mu * g2);
-      addOuter(blocks[1], q[c], F1, A * mu * g2);
-      addOuter(blocks[1], q[c], add(scale(F0, g[c][0]), scale(F1, g[c][1])), A * (mu + la));
+  const el = new RestElements(m);
+  let worst = { w2: 0, vertex: -1, by: 0, stiffness: 0, block: new Float64Array(9) };
+  const kinds = [new Float64Array(9), new Float64Array(9), new Float64Array(9)], sum = new Float64Array(9);
+  for (const i of candidates(m)) {
+    sum.fill(0);
+    for (let k = 0; k < 3; k++) {
+      kinds[k].fill(0);
     }
-  }
-  // a hinge at its rest angle: k w u_q u_q^T, u_q the angle's gradient at corner q
-  for (let h = 0; h < m.hingeWeight.length; h++) {
-    const q = [0, 1, 2, 3].map((s) => m.hingeIdx[4 * h + s]);
-    const u = hingeGradients(x(q[0]), x(q[1]), x(q[2]), x(q[3]));
-    const kw = Math.abs(mat(m.hingeMat[h], 4)) * m.hingeWeight[h];
-    for (let s = 0; s < 4; s++) addOuter(blocks[2], q[s], u[s], kw);
-  }
-
-  let worst = { w2: 0, vertex: 0, by: 0, stiffness: 0 };
-  const sum = new Float64Array(9);
-  for (let i = 0; i < n; i++) {
-    if (m.flag[i] !== FLAG_FREE) continue;
-    for (let r = 0; r < 9; r++) sum[r] = blocks[0][9 * i + r] + blocks[1][9 * i + r] + blocks[2][9 * i + r];
-    const k = maxEigen(sum);
-    const w2 = k * m.invMass[i];
+    el.vertexBlocks(i, kinds);
+    for (let q = 0; q < 9; q++) sum[q] = kinds[0][q] + kinds[1][q] + kinds[2][q];
+    const k = maxEigen(sum), w2 = k * m.invMass[i];
     if (w2 > worst.w2) {
-      const each = blocks.map((b) => maxEigen(b.subarray(9 * i, 9 * i + 9)));
-      worst = { w2, vertex: i, by: each.indexOf(Math.max(...each)), stiffness: k };
+      const each = kinds.map((b) => maxEigen(b));
+      worst = { w2, vertex: i, by: each.indexOf(Math.max(...each)), stiffness: k, block: sum.slice() };
     }
   }
+  if (worst.vertex < 0) return { dtMax: Infinity, vertex: 0, by: 'springs', mass: 1 / m.invMass[0], stiffness: 0 };
+  const w2 = Math.max(worst.w2, patchIteration(m, el, worst.vertex, topVector(worst.block)));
   const gamma = -Math.log(m.decay) / m.dt;
-  return { dtMax: limitDt(worst.w2, gamma), vertex: worst.vertex, by: KINDS[worst.by], mass: 1 / m.invMass[worst.vertex], stiffness: worst.stiffness };
+  return { dtMax: limitDt(w2, gamma), vertex: worst.vertex, by: KINDS[worst.by], mass: 1 / m.invMass[worst.vertex], stiffness: worst.stiffness };
+}
+
+/** The free vertices to try alone: all, or every k-th and the CANDIDATES / 16 lightest. */
+function candidates(m: SpringModel): number[] {
+  const free: number[] = [];
+  for (let i = 0; i < m.n; i++) if (m.flag[i] === FLAG_FREE) free.push(i);
+  if (free.length <= CANDIDATES) return free;
+  const stride = Math.ceil(free.length / CANDIDATES);
+  const picked = new Set(free.filter((_, k) => k % stride === 0));
+  const lightest = free.slice().sort((a, b) => m.invMass[b] - m.invMass[a] || a - b).slice(0, CANDIDATES / 16);
+  for (const i of lightest) picked.add(i);
+  return [...picked];
+}
+
+/**
+ * Power iteration of M^-1 K on the free vertices of a patch around `start` (breadth first over the
+ * adjacency), the rest held at zero: each Rayleigh quotient is one of the whole system's, so a lower
+ * bound on its top w^2, and they rise (K is positive semi-definite).
+ */
+function patchIteration(m: SpringModel, el: RestElements, start: number, dir: V3): number {
+  const patch = [start], index = new Map([[start, 0]]);
+  for (let k = 0; k < patch.length && patch.length < PATCH; k++) {
+    for (const j of el.neighbours(patch[k])) {
+      if (index.has(j) || m.flag[j] !== FLAG_FREE || patch.length >= PATCH) continue;
+      index.set(j, patch.length);
+      patch.push(j);
+    }
+  }
+  let u = new Float64Array(3 * patch.length), ku = new Float64Array(3 * patch.length);
+  u.set(dir, 0);
+  const K = el.patchStiffness(patch, index);
+  let best = 0;
+  for (let it = 0; it < ITERATIONS; it++) {
+    K(u, ku);
+    let uku = 0, umu = 0;
+    for (let p = 0; p < patch.length; p++) {
+      const mass = 1 / m.invMass[patch[p]];
+      for (let a = 0; a < 3; a++) { uku += u[3 * p + a] * ku[3 * p + a]; umu += u[3 * p + a] * u[3 * p + a] * mass; }
+    }
+    if (!(umu > 0)) break;
+    best = Math.max(best, uku / umu);
+    // u <- M^-1 K u, scaled to unit M-norm
+    let size = 0;
+    for (let p = 0; p < patch.length; p++) {
+      const w = m.invMass[patch[p]];
+      for (let a = 0; a < 3; a++) { const z = ku[3 * p + a] * w; ku[3 * p + a] = z; size += (z * z) / w; }
+    }
+    if (!(size > 0)) break;
+    const s = 1 / Math.sqrt(size);
+    for (let q = 0; q < ku.length; q++) ku[q] *= s;
+    [u, ku] = [ku, u];
+  }
+  return best;
+}
+
+/** The elements at the rest shape, read through the model's per-vertex adjacency. */
+class RestElements {
+  private readonly X: Float64Array;
+  constructor(private readonly m: SpringModel) {
+    const d = m.dim;
+    this.X = new Float64Array(3 * m.n);
+    for (let i = 0; i < m.n; i++) for (let a = 0; a < d; a++) this.X[3 * i + a] = m.state0[i * 2 * d + a];
+  }
+
+  private mat(k: number, field: number): number { return Math.abs(this.m.ctrl0[k * MAT_STRIDE + field]); }
+  private x(i: number): V3 { return [this.X[3 * i], this.X[3 * i + 1], this.X[3 * i + 2]]; }
+
+  /** Vertex i's adjacency entries: kind (0 spring, 1 triangle, 2 hinge), its slot, the element. */
+  *entries(i: number): Generator<[number, number, number]> {
+    const { adj, adjStart } = this.m;
+    for (let e = adjStart[i]; e < adjStart[i + 1]; e++) yield [adj[e] >>> 30, (adj[e] >>> 28) & 3, adj[e] & 0x0fffffff];
+  }
+
+  /** The vertices of the elements around vertex i. */
+  *neighbours(i: number): Generator<number> {
+    for (const [kind, , k] of this.entries(i)) {
+      const vs = kind === 0 ? this.m.springPairs.subarray(2 * k, 2 * k + 2) : kind === 1 ? this.m.triIdx.subarray(3 * k, 3 * k + 3) : this.m.hingeIdx.subarray(4 * k, 4 * k + 4);
+      yield* vs;
+    }
+  }
+
+  /**
+   * Vertex i's blocks of K by kind, at the rest shape: a spring's `k / L n n^T` (its tension's
+   * transverse term is zero at rest length); a triangle's corner `A (mu |g|^2 R R^T + (mu + lambda)
+   * (R g)(R g)^T)` from St. Venant-Kirchhoff's `mu E:E + lambda/2 tr(E)^2`, R = F at rest and g the
+   * corner's shape gradient; a hinge's `k w u u^T`, u the angle's gradient at the corner.
+   */
+  vertexBlocks(i: number, out: Float64Array[]): void {
+    for (const [kind, slot, k] of this.entries(i)) {
+      if (kind === 0) {
+        const s = this.spring(k);
+        addOuter(out[0], s.n, s.k);
+      } else if (kind === 1) {
+        const t = this.triangle(k);
+        const g0 = slot === 0 ? -t.D[0] - t.D[1] : t.D[slot - 1], g1 = slot === 0 ? -t.D[2] - t.D[3] : t.D[slot + 1];
+        const g2 = g0 * g0 + g1 * g1;
+        addOuter(out[1], t.F0, t.A * t.mu * g2);
+        addOuter(out[1], t.F1, t.A * t.mu * g2);
+        addOuter(out[1], [t.F0[0] * g0 + t.F1[0] * g1, t.F0[1] * g0 + t.F1[1] * g1, t.F0[2] * g0 + t.F1[2] * g1], t.A * (t.mu + t.la));
+      } else {
+        const h = this.hinge(k);
+        addOuter(out[2], h.u[slot], h.kw);
+      }
+    }
+  }
+
+  /**
+   * u -> K u over the patch (u zero outside it): the linearised elastic forces of displacement u,
+   * negated, on the patch. Each element touching the patch once, its rest data gathered once.
+   */
+  patchStiffness(patch: number[], index: Map<number, number>): (u: Float64Array, ku: Float64Array) => void {
+    const m = this.m, at = (v: number) => index.get(v) ?? -1;
+    const springs: { a: number; b: number; n: V3; k: number }[] = [];
+    const tris: { v: number[]; F0: V3; F1: V3; D: number[]; A: number; mu: number; la: number }[] = [];
+    const hinges: { v: number[]; u: V3[]; kw: number }[] = [];
+    const seen = new Set<number>();
+    for (const i of patch) {
+      for (const [kind, , k] of this.entries(i)) {
+        if (seen.has(4 * k + kind)) continue;
+        seen.add(4 * k + kind);
+        if (kind === 0) springs.push({ a: at(m.springPairs[2 * k]), b: at(m.springPairs[2 * k + 1]), ...this.spring(k) });
+        else if (kind === 1) tris.push({ v: [0, 1, 2].map((c) => at(m.triIdx[3 * k + c])), ...this.triangle(k) });
+        else hinges.push({ v: [0, 1, 2, 3].map((c) => at(m.hingeIdx[4 * k + c])), ...this.hinge(k) });
+      }
+    }
+    return (u, ku) => {
+      ku.fill(0);
+      const get = (p: number): V3 => (p < 0 ? [0, 0, 0] : [u[3 * p], u[3 * p + 1], u[3 * p + 2]]);
+      const put = (p: number, f: V3, s: number) => { if (p >= 0) for (let a = 0; a < 3; a++) ku[3 * p + a] += s * f[a]; };
+      for (const e of springs) {
+        const c = e.k * dot(e.n, sub(get(e.a), get(e.b)));
+        put(e.a, e.n, c);
+        put(e.b, e.n, -c);
+      }
+      for (const t of tris) {
+        const x0 = get(t.v[0]), d1 = sub(get(t.v[1]), x0), d2 = sub(get(t.v[2]), x0);
+        const [D0, D1, D2, D3] = t.D;
+        const G0 = add(scale(d1, D0), scale(d2, D1)), G1 = add(scale(d1, D2), scale(d2, D3));
+        // dE = sym(R^T dF), dS = 2 mu dE + lambda tr(dE) I, dP = R dS, and A dP D^T per corner (forcesRef's pattern)
+        const E00 = dot(t.F0, G0), E11 = dot(t.F1, G1), E01 = (dot(t.F0, G1) + dot(t.F1, G0)) / 2, tr = E00 + E11;
+        const S00 = 2 * t.mu * E00 + t.la * tr, S11 = 2 * t.mu * E11 + t.la * tr, S01 = 2 * t.mu * E01;
+        const P0 = add(scale(t.F0, S00), scale(t.F1, S01)), P1 = add(scale(t.F0, S01), scale(t.F1, S11));
+        const kj = add(scale(P0, D0), scale(P1, D2)), kk = add(scale(P0, D1), scale(P1, D3));
+        put(t.v[1], kj, t.A);
+        put(t.v[2], kk, t.A);
+        put(t.v[0], add(kj, kk), -t.A);
+      }
+      for (const h of hinges) {
+        let c = 0;
+        for (let s = 0; s < 4; s++) c += dot(h.u[s], get(h.v[s]));
+        for (let s = 0; s < 4; s++) put(h.v[s], h.u[s], h.kw * c);
+      }
+    };
+  }
+
+  private spring(k: number): { n: V3; k: number } {
+    const e = sub(this.x(this.m.springPairs[2 * k + 1]), this.x(this.m.springPairs[2 * k])), l = Math.sqrt(dot(e, e));
+    return l > 0 ? { n: scale(e, 1 / l), k: this.mat(this.m.springMat[k], 0) / this.m.springRest[k] } : { n: [0, 0, 0], k: 0 };
+  }
+
+  private triangle(k: number): { F0: V3; F1: V3; D: number[]; A: number; mu: number; la: number } {
+    const m = this.m, D = Array.from(m.triDmInv.subarray(4 * k, 4 * k + 4));
+    const x0 = this.x(m.triIdx[3 * k]), e1 = sub(this.x(m.triIdx[3 * k + 1]), x0), e2 = sub(this.x(m.triIdx[3 * k + 2]), x0);
+    return {
+      F0: add(scale(e1, D[0]), scale(e2, D[1])), F1: add(scale(e1, D[2]), scale(e2, D[3])), D,
+      A: m.triArea[k], mu: this.mat(m.triMat[k], 2), la: this.mat(m.triMat[k], 3),
+    };
+  }
+
+  /** The dihedral angle's gradients at a, b, c, d (Bridson et al. 2003; reference.ts hingeRef) and k w. */
+  private hinge(k: number): { u: V3[]; kw: number } {
+    const m = this.m, [xa, xb, xc, xd] = [0, 1, 2, 3].map((s) => this.x(m.hingeIdx[4 * k + s]));
+    const e = sub(xb, xa), l = Math.sqrt(dot(e, e));
+    const n1 = cross(e, sub(xc, xa)), n2 = cross(sub(xa, xb), sub(xd, xb));
+    const m1 = scale(n1, 1 / dot(n1, n1)), m2 = scale(n2, 1 / dot(n2, n2));
+    return {
+      u: [
+        add(scale(m1, dot(sub(xc, xb), e) / l), scale(m2, dot(sub(xd, xb), e) / l)),
+        add(scale(m1, -dot(sub(xc, xa), e) / l), scale(m2, -dot(sub(xd, xa), e) / l)),
+        scale(m1, l),
+        scale(m2, l),
+      ],
+      kw: this.mat(m.hingeMat[k], 4) * m.hingeWeight[k],
+    };
+  }
+}
+
+function addOuter(b: Float64Array, u: V3, s: number): void {
+  for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) b[3 * p + q] += s * u[p] * u[q];
 }
 
 /** The dt where dt^2 d w^2 = 2 (1 + d), d = exp(-gamma dt): bisection below 2 / gamma, where dt^2 d peaks. */
 function limitDt(w2: number, gamma: number): number {
   if (!(w2 > 0)) return Infinity;
+  if (!(gamma > 0)) return 2 / Math.sqrt(w2);
   const grows = (t: number) => { const d = Math.exp(-gamma * t); return t * t * d * w2 > 2 * (1 + d); };
-  let hi = gamma > 0 ? 2 / gamma : Infinity;
-  if (hi === Infinity) return 2 / Math.sqrt(w2);
+  let lo = 0, hi = 2 / gamma;
   if (!grows(hi)) return Infinity;
-  let lo = 0;
   for (let k = 0; k < 100; k++) { const mid = (lo + hi) / 2; if (grows(mid)) hi = mid; else lo = mid; }
   return lo;
 }
 
 /** The largest eigenvalue of a symmetric positive semi-definite 3x3 block (the trigonometric closed form). */
 export function maxEigen(a: ArrayLike<number>): number {
-  const p1 = a[1] ** 2 + a[2] ** 2 + a[5] ** 2;
+  const p1 = a[1] * a[1] + a[2] * a[2] + a[5] * a[5];
   const q = (a[0] + a[4] + a[8]) / 3;
   if (p1 === 0) return Math.max(a[0], a[4], a[8]);
-  const p2 = (a[0] - q) ** 2 + (a[4] - q) ** 2 + (a[8] - q) ** 2 + 2 * p1;
-  const p = Math.sqrt(p2 / 6);
-  const b = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => (a[k] - (k % 4 === 0 ? q : 0)) / p);
-  const det = b[0] * (b[4] * b[8] - b[5] * b[7]) - b[1] * (b[3] * b[8] - b[5] * b[6]) + b[2] * (b[3] * b[7] - b[4] * b[6]);
+  const b0 = a[0] - q, b4 = a[4] - q, b8 = a[8] - q;
+  const p = Math.sqrt((b0 * b0 + b4 * b4 + b8 * b8 + 2 * p1) / 6);
+  // det((A - q I) / p) / 2
+  const det = (b0 * (b4 * b8 - a[5] * a[7]) - a[1] * (a[3] * b8 - a[5] * a[6]) + a[2] * (a[3] * a[7] - b4 * a[6])) / (p * p * p);
   const phi = Math.acos(Math.min(1, Math.max(-1, det / 2))) / 3;
   return q + 2 * p * Math.cos(phi);
 }
 
-/** The dihedral angle's gradients at a, b, c, d (Bridson et al. 2003; reference.ts hingeRef). */
-function hingeGradients(xa: V3, xb: V3, xc: V3, xd: V3): V3[] {
-  const e = sub(xb, xa), l = norm(e);
-  const n1 = cross(e, sub(xc, xa)), n2 = cross(sub(xa, xb), sub(xd, xb));
-  const m1 = scale(n1, 1 / dot(n1, n1)), m2 = scale(n2, 1 / dot(n2, n2));
-  return [
-    add(scale(m1, dot(sub(xc, xb), e) / l), scale(m2, dot(sub(xd, xb), e) / l)),
-    add(scale(m1, -dot(sub(xc, xa), e) / l), scale(m2, -dot(sub(xd, xa), e) / l)),
-    scale(m1, l),
-    scale(m2, l),
-  ];
+/** A unit eigenvector of a symmetric positive semi-definite 3x3 block for its largest eigenvalue. */
+function topVector(a: ArrayLike<number>): V3 {
+  const l = maxEigen(a);
+  // the rows of A - l I span the eigenvector's orthogonal complement: their largest cross product
+  const r = [0, 1, 2].map((k): V3 => [a[3 * k] - (k === 0 ? l : 0), a[3 * k + 1] - (k === 1 ? l : 0), a[3 * k + 2] - (k === 2 ? l : 0)]);
+  let best: V3 = [1, 0, 0], size = 0;
+  for (const [p, q] of [[0, 1], [0, 2], [1, 2]]) {
+    const c = cross(r[p], r[q]), s = Math.sqrt(dot(c, c));
+    if (s > size) { size = s; best = scale(c, 1 / s); }
+  }
+  return size > 1e-12 * Math.max(1, l * l) ? best : [1, 0, 0];
 }
 
 const sub = (a: V3, b: V3): V3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 const add = (a: V3, b: V3): V3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 const scale = (a: V3, s: number): V3 => [a[0] * s, a[1] * s, a[2] * s];
 const dot = (a: V3, b: V3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const norm = (a: V3) => Math.sqrt(dot(a, a));
 const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];

@@ -18,6 +18,16 @@ const SEARCH_SLACK: f32 = 1.001;
 
 fn tri_reach(b: u32) -> f32 { return bitcast<f32>(grid[b * p.grid_stride + 2u * p.hash_size + 1u + p.n]); }
 
+/**
+ * x lies within h of the triangle's bounding box, the search box's slack included: a cheap test that
+ * every pair closer than h passes, so it changes no pair, only how many reach pt_tri. Written as
+ * "not outside" so that a NaN passes, as it did before the test.
+ */
+fn near_tri_box(x: vec3<f32>, xs: array<vec3<f32>, 3>) -> bool {
+  let g = vec3<f32>(p.sc_thick * SEARCH_SLACK);
+  return !(any(x < min(min(xs[0], xs[1]), xs[2]) - g) || any(x > max(max(xs[0], xs[1]), xs[2]) + g));
+}
+
 /** Vertex pv leaves out triangle k (pv's excluded list is sorted). */
 fn excluded(pv: u32, k: u32) -> bool {
   let hi = model[p.excl_off + pv + 1u];
@@ -103,6 +113,7 @@ fn vt_vertex_side(b: u32, i: u32, x: vec3<f32>, jvp: bool, skipped: ptr<function
             let t = tri_rec(k);
             if (any(t.v == vec3<u32>(i))) { continue; }
             let xs = tri_xs(b, t);
+            if (!near_tri_box(x, xs)) { continue; }
             let pt = pt_tri(x, xs[0], xs[1], xs[2]);
             let d = x - pt.q;
             if (dot(d, d) >= p.sc_thick * p.sc_thick || excluded(i, k)) { continue; }
@@ -136,7 +147,7 @@ fn vt_triangle_side(b: u32, k: u32, jvp: bool, skipped: ptr<function, u32>) -> a
           let pv = grid[e];
           if (any(t.v == vec3<u32>(pv))) { continue; }
           let x = x_at(b, pv);
-          if (!in_cell(x, c)) { continue; }
+          if (!in_cell(x, c) || !near_tri_box(x, xs)) { continue; }
           let pt = pt_tri(x, xs[0], xs[1], xs[2]);
           let d = x - pt.q;
           if (dot(d, d) >= p.sc_thick * p.sc_thick || excluded(pv, k)) { continue; }

@@ -24,10 +24,11 @@ export function hashSize(n: number): number {
 
 /**
  * Words of one copy's self-contact grid (grid.wgsl): hash_size counts, hash_size + 1 bucket starts,
- * n vertices by bucket, then the triangles' reach from their anchors (f32 bits, contact.tri.wgsl).
+ * n vertices by bucket, then the triangles' reach from their anchors and n per-anchor reaches (f32
+ * bits, contact.tri.wgsl).
  */
 export function gridStride(n: number): number {
-  return 2 * hashSize(n) + 1 + n + 1;
+  return 2 * hashSize(n) + 1 + n + 1 + n;
 }
 
 export interface PackedModel {

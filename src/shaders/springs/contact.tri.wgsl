@@ -6,8 +6,9 @@
 // continuous as d crosses h and across the closest point's regions (face, edge, corner); a pair at
 // an edge or a corner counts once per triangle sharing it.
 // Two gathers find the pairs from the one grid, with the same tests, so they agree:
-//  the vertex side: p visits the vertices within h + reach of it (reach: the longest edge from a
-//   triangle's anchor corner, grid_reach) and the triangles anchored at them (model.ts contactLists);
+//  the vertex side: p visits the vertices j within h + reach_j of it (reach_j: the longest edge from
+//   j to a corner of a triangle anchored at it, grid_reach) and the triangles anchored at them
+//   (model.ts contactLists);
 //  the triangle side: a triangle visits the vertices in the cells of its box grown by h, and writes
 //   its corners' sums into their adjacency entries (contact.elements.wgsl), which each vertex adds.
 
@@ -17,6 +18,8 @@ const MAX_SPAN: i32 = 8;
 const SEARCH_SLACK: f32 = 1.001;
 
 fn tri_reach(b: u32) -> f32 { return bitcast<f32>(grid[b * p.grid_stride + 2u * p.hash_size + 1u + p.n]); }
+/** The reach of the triangles anchored at vertex j (grid_reach). */
+fn anchor_reach(b: u32, j: u32) -> f32 { return bitcast<f32>(grid[b * p.grid_stride + 2u * p.hash_size + 2u + p.n + j]); }
 
 /**
  * x lies within h of the triangle's bounding box, the search box's slack included: a cheap test that
@@ -99,14 +102,25 @@ fn vt_vertex_side(b: u32, i: u32, x: vec3<f32>, jvp: bool, skipped: ptr<function
   let lo = cell_of(x - vec3<f32>(R));
   let hi = cell_of(x + vec3<f32>(R));
   if (any(hi - lo >= vec3<i32>(MAX_SPAN))) { *skipped += 1u; return f; }
+  // The box is sized for the longest reach of the copy; two tests drop candidates no pair can come
+  // from, so the pairs and their order stay those of the whole box: a cell farther than h + reach
+  // from x, an anchor farther than h + its own reach (q lies within h of x and within the anchor's
+  // reach of the anchor, being a mean of the corners).
   for (var cz = lo.z; cz <= hi.z; cz++) {
     for (var cy = lo.y; cy <= hi.y; cy++) {
       for (var cx = lo.x; cx <= hi.x; cx++) {
         let c = vec3<i32>(cx, cy, cz);
+        let c0 = vec3<f32>(c) * p.sc_cell;
+        let gap = max(max(c0 - x, x - (c0 + vec3<f32>(p.sc_cell))), vec3<f32>(0.0));
+        if (dot(gap, gap) > R * R) { continue; }
         let r = grid_bucket(b, c);
         for (var e = r.x; e < r.y; e++) {
           let j = grid[e];
-          if (!in_cell(x_at(b, j), c)) { continue; }
+          let xj = x_at(b, j);
+          if (!in_cell(xj, c)) { continue; }
+          let Rj = (p.sc_thick + anchor_reach(b, j)) * SEARCH_SLACK;
+          let dj = x - xj;
+          if (dot(dj, dj) > Rj * Rj) { continue; }
           let last = model[p.anchor_off + j + 1u];
           for (var ee = model[p.anchor_off + j]; ee < last; ee++) {
             let k = model[ee];

@@ -1,12 +1,14 @@
 // The self-contact grid of copy b, rebuilt from s_in every step (and again in its adjoint):
 // grid[b * grid_stride + ...] = [hash_size] counts, [hash_size + 1] bucket starts, [n] vertices
 // by bucket, [1] the triangles' reach (3D vertex-triangle contact: the longest edge from a
-// triangle's anchor corner, model.ts contactLists; f32 bits). Counts are integer atomics (order-free).
+// triangle's anchor corner, model.ts contactLists; f32 bits), [n] each vertex's reach over the
+// triangles anchored at it (f32 bits). Counts are integer atomics (order-free).
 // count: counts[h] += 1 per vertex; scan: starts = exclusive prefix sums (one workgroup per copy);
 // scatter: slot = --counts[h], which also leaves the counts at zero for the next step; the order
 // the atomics gave a bucket is not fixed, so sort: each bucket by vertex index (one lane per
 // bucket), and every gather then visits a cell's vertices in one order (contact.wgsl);
-// reach: atomicMax over the triangles (a max is order-free; non-negative floats order as their bits).
+// reach: each vertex's own, and atomicMax of those over the copy (a max is order-free; non-negative
+// floats order as their bits).
 
 fn grid_x(b: u32, i: u32) -> vecD {
   let o = (b * p.n + i) * 2u * DIM;
@@ -115,6 +117,7 @@ fn grid_reach(@builtin(global_invocation_id) gid: vec3<u32>) {
     let o = p.tri_off + model[e] * TRI_WORDS_G;
     for (var c = 0u; c < 3u; c++) { r = max(r, length(grid_x(b, model[o + c]) - xj)); }
   }
+  atomicStore(&grid[b * p.grid_stride + 2u * p.hash_size + 2u + p.n + j], bitcast<u32>(r));
   // a NaN or infinite reach is the step's blow-up check's business; the search caps its span (contact.tri.wgsl)
   if (r > 0.0 && r < 3.0e38) { atomicMax(&grid[b * p.grid_stride + 2u * p.hash_size + 1u + p.n], bitcast<u32>(r)); }
 }

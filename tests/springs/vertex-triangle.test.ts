@@ -52,8 +52,19 @@ function patchAndPoints(free = 14, steps = 1): SpringScene {
   };
 }
 
-test('one step finds every vertex-triangle pair (faces, edges, corners) as the float64 reference does, and the pairs\' forces balance', async () => {
-  const scene = patchAndPoints();
+/** The patch with its far corner pulled out along the diagonal: its triangles' reach sets the copy's, about twice the others'. */
+function stretchedCorner(): SpringScene {
+  const s = patchAndPoints();
+  const x = s.vertices.x.slice();
+  x[3 * 8] += 0.08;
+  x[3 * 8 + 2] += 0.08;
+  return { ...s, vertices: { ...s.vertices, x } };
+}
+
+// the stretched corner: the vertex side's box is sized for the longest reach, and its cell and
+// anchor tests (contact.tri.wgsl) must still leave every pair the triangle side finds
+test.each([['', patchAndPoints], [' with one corner stretched', stretchedCorner]] as const)('one step%s finds every vertex-triangle pair (faces, edges, corners) as the float64 reference does, and the pairs\' forces balance', async (_, make) => {
+  const scene = make();
   const m = compileSpringScene(scene);
   const x = (i: number) => Array.from(m.state0.subarray(6 * i, 6 * i + 3), Number);
   const regions = { face: 0, edge: 0, corner: 0 };

@@ -24,11 +24,16 @@ export function hashSize(n: number): number {
 
 /**
  * Words of one copy's self-contact grid (grid.wgsl): hash_size counts, hash_size + 1 bucket starts,
- * n vertices by bucket, then the triangles' reach from their anchors and n per-anchor reaches (f32
- * bits, contact.tri.wgsl).
+ * n vertices by bucket, then the triangles' reach from their anchors, n per-anchor reaches and, with
+ * vertex-triangle contact (vtTris triangles), each triangle's bounding box (f32 bits, contact.tri.wgsl).
  */
-export function gridStride(n: number): number {
-  return 2 * hashSize(n) + 1 + n + 1 + n;
+export function gridStride(n: number, vtTris = 0): number {
+  return 2 * hashSize(n) + 1 + n + 1 + n + 6 * vtTris;
+}
+
+/** The triangles the self-contact grid keeps boxes of: all of them with vertex-triangle contact. */
+export function gridTris(m: SpringModel): number {
+  return m.selfContact?.triangles ? m.triArea.length : 0;
 }
 
 export interface PackedModel {
@@ -115,7 +120,7 @@ export function packParams(m: SpringModel, packed: PackedModel, batch: number, w
     m.ctrl.gripOff, +m.plastic, +!!m.ground, +!!m.selfContact,
     o.vert, o.spring, o.tri, o.hinge,
     o.adj, o.col, t.count, batch * m.n * 2 * m.dim,
-    hs, gridStride(m.n), t.mat, t.col,
+    hs, gridStride(m.n, gridTris(m)), t.mat, t.col,
   ]);
   f.set([m.dt, m.decay, m.actuationStrength, m.colliderSoftness], 28);
   f.set(m.gravity, 32);

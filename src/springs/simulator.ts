@@ -15,7 +15,7 @@ import { compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './
 import { materialFieldUsed } from './param-names';
 import { stabilityLimit } from './stability';
 import { fmt } from '../core/scene-error';
-import { gridStride, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYTES, SC_CELL, termLayout } from './layout';
+import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYTES, SC_CELL, termLayout } from './layout';
 
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
@@ -274,7 +274,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.ctrl = createBuffer(dev, 'springs.ctrl', Math.max(16, this.paramValues.byteLength), undefined, this.paramValues);
     this.paramGrad = createBuffer(dev, 'springs.g_ctrl', Math.max(16, this.paramValues.byteLength));
     this.status = createBuffer(dev, 'springs.status', 16);
-    this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * gridStride(n) * 4 : 16);
+    this.grid = createBuffer(dev, 'springs.grid', m.selfContact ? B * gridStride(n, gridTris(m)) * 4 : 16);
     const shells = m.triArea.length + m.hingeWeight.length > 0;
     const split = adjointPath === 'split';
     // the forward: a force (d words) per entry, and with vertex-triangle contact a contact force per entry and

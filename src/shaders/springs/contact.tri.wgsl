@@ -20,16 +20,24 @@ const SEARCH_SLACK: f32 = 1.001;
 fn tri_reach(b: u32) -> f32 { return bitcast<f32>(grid[b * p.grid_stride + 2u * p.hash_size + 1u + p.n]); }
 /** The reach of the triangles anchored at vertex j (grid_reach). */
 fn anchor_reach(b: u32, j: u32) -> f32 { return bitcast<f32>(grid[b * p.grid_stride + 2u * p.hash_size + 2u + p.n + j]); }
+/** x's near_box test against triangle k's box as grid_reach kept it: 6 words instead of its record and 9 corner words. */
+fn near_kept_box(b: u32, k: u32, x: vec3<f32>) -> bool {
+  let o = b * p.grid_stride + 2u * p.hash_size + 2u + 2u * p.n + k * 6u;
+  let lo = vec3<f32>(bitcast<f32>(grid[o]), bitcast<f32>(grid[o + 1u]), bitcast<f32>(grid[o + 2u]));
+  let hi = vec3<f32>(bitcast<f32>(grid[o + 3u]), bitcast<f32>(grid[o + 4u]), bitcast<f32>(grid[o + 5u]));
+  return near_box(x, lo, hi);
+}
 
 /**
  * x lies within h of the triangle's bounding box, the search box's slack included: a cheap test that
  * every pair closer than h passes, so it changes no pair, only how many reach pt_tri. Written as
  * "not outside" so that a NaN passes, as it did before the test.
  */
-fn near_tri_box(x: vec3<f32>, xs: array<vec3<f32>, 3>) -> bool {
+fn near_box(x: vec3<f32>, lo: vec3<f32>, hi: vec3<f32>) -> bool {
   let g = vec3<f32>(p.sc_thick * SEARCH_SLACK);
-  return !(any(x < min(min(xs[0], xs[1]), xs[2]) - g) || any(x > max(max(xs[0], xs[1]), xs[2]) + g));
+  return !(any(x < lo - g) || any(x > hi + g));
 }
+fn near_tri_box(x: vec3<f32>, xs: array<vec3<f32>, 3>) -> bool { return near_box(x, min(min(xs[0], xs[1]), xs[2]), max(max(xs[0], xs[1]), xs[2])); }
 
 /** Vertex pv leaves out triangle k (pv's excluded list is sorted). */
 fn excluded(pv: u32, k: u32) -> bool {
@@ -124,10 +132,10 @@ fn vt_vertex_side(b: u32, i: u32, x: vec3<f32>, jvp: bool, skipped: ptr<function
           let last = model[p.anchor_off + j + 1u];
           for (var ee = model[p.anchor_off + j]; ee < last; ee++) {
             let k = model[ee];
+            if (!near_kept_box(b, k, x)) { continue; }
             let t = tri_rec(k);
             if (any(t.v == vec3<u32>(i))) { continue; }
             let xs = tri_xs(b, t);
-            if (!near_tri_box(x, xs)) { continue; }
             let pt = pt_tri(x, xs[0], xs[1], xs[2]);
             let d = x - pt.q;
             if (dot(d, d) >= p.sc_thick * p.sc_thick || excluded(i, k)) { continue; }

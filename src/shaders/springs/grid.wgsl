@@ -2,12 +2,12 @@
 // grid[b * grid_stride + ...] = [hash_size] counts, [hash_size + 1] bucket starts, [n] vertices
 // by bucket, [1] the triangles' reach (3D vertex-triangle contact: the longest edge from a
 // triangle's anchor corner, model.ts contactLists; f32 bits), [n] each vertex's reach over the
-// triangles anchored at it (f32 bits). Counts are integer atomics (order-free).
+// triangles anchored at it, [triangles][lo, hi] each triangle's bounding box (f32 bits). Counts are integer atomics (order-free).
 // count: counts[h] += 1 per vertex; scan: starts = exclusive prefix sums (one workgroup per copy);
 // scatter: slot = --counts[h], which also leaves the counts at zero for the next step; the order
 // the atomics gave a bucket is not fixed, so sort: each bucket by vertex index (one lane per
 // bucket), and every gather then visits a cell's vertices in one order (contact.wgsl);
-// reach: each vertex's own, and atomicMax of those over the copy (a max is order-free; non-negative
+// reach: each vertex's own and its triangles' boxes, and atomicMax of those over the copy (a max is order-free; non-negative
 // floats order as their bits).
 
 fn grid_x(b: u32, i: u32) -> vecD {
@@ -114,8 +114,17 @@ fn grid_reach(@builtin(global_invocation_id) gid: vec3<u32>) {
   let xj = grid_x(b, j);
   var r = 0.0;
   for (var e = model[p.anchor_off + j]; e < model[p.anchor_off + j + 1u]; e++) {
-    let o = p.tri_off + model[e] * TRI_WORDS_G;
-    for (var c = 0u; c < 3u; c++) { r = max(r, length(grid_x(b, model[o + c]) - xj)); }
+    let k = model[e];
+    let o = p.tri_off + k * TRI_WORDS_G;
+    let xs = array<vecD, 3>(grid_x(b, model[o]), grid_x(b, model[o + 1u]), grid_x(b, model[o + 2u]));
+    for (var c = 0u; c < 3u; c++) { r = max(r, length(xs[c] - xj)); }
+    let bo = b * p.grid_stride + 2u * p.hash_size + 2u + 2u * p.n + k * 2u * DIM;
+    let lo = min(min(xs[0], xs[1]), xs[2]);
+    let hi = max(max(xs[0], xs[1]), xs[2]);
+    for (var a = 0u; a < DIM; a++) {
+      atomicStore(&grid[bo + a], bitcast<u32>(lo[a]));
+      atomicStore(&grid[bo + DIM + a], bitcast<u32>(hi[a]));
+    }
   }
   atomicStore(&grid[b * p.grid_stride + 2u * p.hash_size + 2u + p.n + j], bitcast<u32>(r));
   // a NaN or infinite reach is the step's blow-up check's business; the search caps its span (contact.tri.wgsl)

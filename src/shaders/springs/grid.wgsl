@@ -2,13 +2,14 @@
 // grid[b * grid_stride + ...] = [hash_size] counts, [hash_size + 1] bucket starts, [n] vertices
 // by bucket, [1] the triangles' reach (3D vertex-triangle contact: the longest edge from a
 // triangle's anchor corner, model.ts contactLists; f32 bits), [n] each vertex's reach over the
-// triangles anchored at it, [triangles][lo, hi] each triangle's bounding box (f32 bits). Counts are integer atomics (order-free).
+// triangles anchored at it, [triangles][lo, hi] each triangle's bounding box (f32 bits). Counts
+// are integer atomics (order-free).
 // count: counts[h] += 1 per vertex; scan: starts = exclusive prefix sums (one workgroup per copy);
 // scatter: slot = --counts[h], which also leaves the counts at zero for the next step; the order
 // the atomics gave a bucket is not fixed, so sort: each bucket by vertex index (one lane per
 // bucket), and every gather then visits a cell's vertices in one order (contact.wgsl);
-// reach: each vertex's own and its triangles' boxes, and atomicMax of those over the copy (a max is order-free; non-negative
-// floats order as their bits).
+// reach: each vertex's own and its triangles' boxes, and atomicMax of those over the copy (a max is
+// order-free; non-negative floats order as their bits).
 
 fn grid_x(b: u32, i: u32) -> vecD {
   let o = (b * p.n + i) * 2u * DIM;

@@ -1,8 +1,8 @@
 // The GPU layout of a SpringModel: the `model` u32 buffer (model.wgsl's sections) and the Params
 // uniform (params.wgsl), word for word. The one place that knows both sides' offsets.
-import type { SpringModel } from './model';
+import { colliderRow, type SpringModel } from './model';
 
-const VERT_WORDS = 8, SPRING_WORDS = 4, TRI_WORDS = 12, HINGE_WORDS = 8, COL_WORDS = 20;
+const VERT_WORDS = 8, SPRING_WORDS = 4, TRI_WORDS = 12, HINGE_WORDS = 8, COL_WORDS = 8;
 export const PARAMS_BYTES = 208;
 /** The self-contact grid's cell size over the thickness. */
 export const SC_CELL = 2.25;
@@ -11,7 +11,7 @@ export const MAX_SPAN_CELLS = 8;
 
 /** Floats of the per-vertex terms of one copy's control entries (adjoint.wgsl `terms`). */
 export function termLayout(m: SpringModel): { mat: number; act: number; col: number; grip: number; count: number } {
-  const d = m.dim, mat = 0, act = 5 * m.nMaterials, col = act + m.nChannels, grip = col + m.colliders.length * 2 * d;
+  const d = m.dim, mat = 0, act = 5 * m.nMaterials, col = act + m.nChannels, grip = col + m.colliders.length * colliderRow(d).width;
   return { mat, act, col, grip, count: grip + m.nGrippers * d };
 }
 
@@ -94,7 +94,6 @@ export function packModel(m: SpringModel): PackedModel {
     f[o + 1] = c.friction;
     f[o + 2] = c.radius;
     f.set(c.halfExtents, o + 4);
-    f.set(c.rot, o + 8);
   });
   if (sc?.triangles) {
     for (let i = 0; i <= n; i++) words[excl + i] = excl + n + 1 + sc.exclStart[i];

@@ -3,6 +3,7 @@
 // control vector (materials, actuation, collider and gripper tracks). Rest lengths, triangle rest
 // frames and hinge weights are rounded to float32 here, once, so GPU and reference share them.
 import type { SpringScene } from './scene';
+import { identityOrientation, orientComps, spinComps } from '../mpm/layout';
 
 /** What an adjacency entry points at; packed into one u32 as kind << 30 | slot << 28 | index. */
 export const ELEM_SPRING = 0;
@@ -24,8 +25,14 @@ export interface ColliderModel {
   halfExtents: [number, number, number];
   radius: number;
   friction: number;
-  /** Fixed rotation, column-major 3x3 (the orientation track's first row). */
-  rot: number[];
+}
+
+/**
+ * A collider's per-step row in the control vector: position (dim), velocity (dim), orientation (an
+ * angle in 2D, a quaternion in 3D) and angular velocity (a scalar in 2D, a vector in 3D), as MPM's.
+ */
+export function colliderRow(dim: number): { pos: number; vel: number; orient: number; spin: number; width: number } {
+  return { pos: 0, vel: dim, orient: 2 * dim, spin: 2 * dim + orientComps(dim), width: 2 * dim + orientComps(dim) + spinComps(dim) };
 }
 
 export interface SpringModel {
@@ -140,22 +147,6 @@ function rows(track: number[][], H: number, width: number): number[] {
   return out;
 }
 
-function quatToRot(q: number[]): number[] {
-  const l = Math.hypot(q[0], q[1], q[2], q[3]) || 1;
-  const [x, y, z, w] = q.map((c) => c / l);
-  // column-major
-  return [
-    1 - 2 * (y * y + z * z), 2 * (x * y + z * w), 2 * (x * z - y * w),
-    2 * (x * y - z * w), 1 - 2 * (x * x + z * z), 2 * (y * z + x * w),
-    2 * (x * z + y * w), 2 * (y * z - x * w), 1 - 2 * (x * x + y * y),
-  ];
-}
-
-function angleToRot(a: number): number[] {
-  const c = Math.cos(a), s = Math.sin(a);
-  return [c, s, 0, -s, c, 0, 0, 0, 1];
-}
-
 type V3 = [number, number, number];
 const sub = (a: V3, b: V3): V3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 const dot = (a: V3, b: V3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
@@ -255,7 +246,8 @@ export function compileSpringScene(s: SpringScene): SpringModel {
 
   // control vector: materials, actuation rows, collider rows (position, velocity), gripper rows
   const M = s.materials.length, A = s.actuation?.channels ?? 0, cols = s.colliders ?? [], grips = s.grippers ?? [];
-  const actOff = M * MAT_STRIDE, colOff = actOff + H * A, gripOff = colOff + H * cols.length * 2 * d;
+  const cr = colliderRow(d);
+  const actOff = M * MAT_STRIDE, colOff = actOff + H * A, gripOff = colOff + H * cols.length * cr.width;
   const size = gripOff + H * grips.length * d;
   const ctrl0 = new Float32Array(size);
   s.materials.forEach((m, k) => ctrl0.set([m.stiffness, m.damping, m.mu ?? 0, m.lambda ?? 0, m.bending ?? 0], k * MAT_STRIDE));
@@ -264,10 +256,14 @@ export function compileSpringScene(s: SpringScene): SpringModel {
     for (let t = 0; t < H; t++) for (let c = 0; c < A; c++) ctrl0[actOff + t * A + c] = s.actuation!.values[Math.min(t, T0 - 1) * A + c];
   }
   cols.forEach((c, k) => {
+    const O = orientComps(d), W = spinComps(d);
     const p = rows(c.position, H, d), v = rows(c.velocity, H, d);
+    const o4 = rows(c.orientation ?? [identityOrientation(d)], H, O), w = rows(c.angularVelocity ?? [new Array(W).fill(0)], H, W);
     for (let t = 0; t < H; t++) {
-      const o = colOff + (t * cols.length + k) * 2 * d;
-      for (let a = 0; a < d; a++) { ctrl0[o + a] = p[t * d + a]; ctrl0[o + d + a] = v[t * d + a]; }
+      const o = colOff + (t * cols.length + k) * cr.width;
+      for (let a = 0; a < d; a++) { ctrl0[o + cr.pos + a] = p[t * d + a]; ctrl0[o + cr.vel + a] = v[t * d + a]; }
+      for (let a = 0; a < O; a++) ctrl0[o + cr.orient + a] = o4[t * O + a];
+      for (let a = 0; a < W; a++) ctrl0[o + cr.spin + a] = w[t * W + a];
     }
   });
   grips.forEach((g, k) => {
@@ -288,13 +284,11 @@ export function compileSpringScene(s: SpringScene): SpringModel {
 
   const colliders: ColliderModel[] = cols.map((c) => {
     const he = c.halfExtents ?? [];
-    const o = c.orientation?.[0];
     return {
       shape: c.shape === 'box' ? 0 : c.shape === 'sphere' ? 1 : 2,
       halfExtents: [f32(he[0] ?? 0), f32(he[1] ?? 0), f32(he[2] ?? 0)],
       radius: f32(c.radius ?? 0),
       friction: f32(c.friction),
-      rot: (o ? (d === 2 ? angleToRot(o[0]) : quatToRot(o)) : [1, 0, 0, 0, 1, 0, 0, 0, 1]).map(f32),
     };
   });
 

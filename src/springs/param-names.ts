@@ -16,14 +16,15 @@ export function materialFieldUsed(scene: SpringScene, k: number, f: number): boo
 
 /**
  * 'initialVelocity', `materials[k].<field>` for each material and field in use,
- * 'actuation' when the scene has channels, and each collider's position and velocity track and
+ * 'actuation' when the scene has channels, and each collider's position, velocity, orientation and
+ * angular velocity track and
  * each gripper's position track.
  */
 export function springParamNames(scene: SpringScene): string[] {
   const names = ['initialVelocity'];
   scene.materials.forEach((_, k) => MATERIAL_PARAMS.forEach((f, i) => { if (materialFieldUsed(scene, k, i)) names.push(`materials[${k}].${f}`); }));
   if ((scene.actuation?.channels ?? 0) > 0) names.push('actuation', 'actuation.periodic');
-  (scene.colliders ?? []).forEach((_, k) => names.push(`colliders[${k}].position`, `colliders[${k}].velocity`, `colliders[${k}].waypoints`));
+  (scene.colliders ?? []).forEach((_, k) => names.push(`colliders[${k}].position`, `colliders[${k}].velocity`, `colliders[${k}].orientation`, `colliders[${k}].angularVelocity`, `colliders[${k}].waypoints`));
   (scene.grippers ?? []).forEach((_, k) => names.push(`grippers[${k}].position`, `grippers[${k}].waypoints`));
   return scene.controller ? withControllerNames(names) : names;
 }

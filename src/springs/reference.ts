@@ -1,7 +1,7 @@
 // The float64 reference of one SpringSim step, function for function with the WGSL (forces.wgsl,
 // contact.wgsl, contact.tri.wgsl, step.wgsl): the oracle of the forward tests and of gradcheck's central differences.
 // Elements are summed by scattering to their vertices (the GPU gathers); that differs only in rounding.
-import { FLAG_FREE, FLAG_GRIPPER, FLAG_PINNED, MAT_STRIDE, type SpringModel } from './model';
+import { colliderRow, FLAG_FREE, FLAG_GRIPPER, FLAG_PINNED, MAT_STRIDE, type SpringModel } from './model';
 
 type V = number[];
 const sub = (a: V, b: V): V => a.map((x, i) => x - b[i]);
@@ -184,11 +184,16 @@ export function stepRef(m: SpringModel, state: Float64Array, ctrl: ArrayLike<num
         w = contactRef(w, new Array(d).fill(0), x[i][1] - m.ground.height, nrm, m.ground.friction, m.ground.softness, dt);
       }
       m.colliders.forEach((c, k) => {
-        const o = m.ctrl.colOff + (row * m.colliders.length + k) * 2 * d;
-        const p = Array.from({ length: d }, (_, a) => ctrl[o + a]);
-        const V = Array.from({ length: d }, (_, a) => ctrl[o + d + a]);
-        const R = (r: number, cc: number) => c.rot[cc * 3 + r];
+        const cr = colliderRow(d), o = m.ctrl.colOff + (row * m.colliders.length + k) * cr.width;
+        const p = Array.from({ length: d }, (_, a) => ctrl[o + cr.pos + a]);
         const rel = sub(x[i], p);
+        // the surface's velocity V + w x rel (2D: w (-rel_y, rel_x)), the body frame's rotation
+        const om = Array.from({ length: cr.width - cr.spin }, (_, a) => ctrl[o + cr.spin + a]);
+        const spin = d === 2 ? [-om[0] * rel[1], om[0] * rel[0]] : [om[1] * rel[2] - om[2] * rel[1], om[2] * rel[0] - om[0] * rel[2], om[0] * rel[1] - om[1] * rel[0]];
+        const V = Array.from({ length: d }, (_, a) => ctrl[o + cr.vel + a] + spin[a]);
+        const orient = Array.from({ length: cr.spin - cr.orient }, (_, a) => ctrl[o + cr.orient + a]);
+        const rot = d === 2 ? angleToRot(orient[0]) : quatToRot(orient);
+        const R = (r: number, cc: number) => rot[cc * 3 + r];
         // local = R^T rel
         const loc = Array.from({ length: d }, (_, a) => rel.reduce((s, y, b) => s + R(b, a) * y, 0));
         const h = c.shape === 1 ? [0, 0, 0] : c.halfExtents;
@@ -218,4 +223,21 @@ export function rolloutRef(m: SpringModel, state0: ArrayLike<number>, ctrl: Arra
   let s: Float64Array = Float64Array.from(state0);
   for (let t = 0; t < steps; t++) s = stepRef(m, s, ctrl, t);
   return s;
+}
+
+/** The rotation of a quaternion (x, y, z, w), normalised as dim3.wgsl rotation() does; column-major 3x3. */
+function quatToRot(q: number[]): number[] {
+  const l = Math.max(Math.hypot(q[0], q[1], q[2], q[3]), 1e-30);
+  const [x, y, z, w] = q.map((c) => c / l);
+  return [
+    1 - 2 * (y * y + z * z), 2 * (x * y + z * w), 2 * (x * z - y * w),
+    2 * (x * y - z * w), 1 - 2 * (x * x + z * z), 2 * (y * z + x * w),
+    2 * (x * z + y * w), 2 * (y * z - x * w), 1 - 2 * (x * x + y * y),
+  ];
+}
+
+/** The rotation by angle a (dim2.wgsl rotation()), as a column-major 3x3. */
+function angleToRot(a: number): number[] {
+  const c = Math.cos(a), s = Math.sin(a);
+  return [c, s, 0, -s, c, 0, 0, 0, 1];
 }

@@ -128,7 +128,7 @@ export interface SpringScene {
   /** Kinematic grippers that carry vertices along position tracks. */
   grippers?: GripperDesc[];
   ground?: GroundDesc;
-  /** Kinematic colliders (at most 4), as in MPM scenes; the orientation track is held at its first row. */
+  /** Kinematic colliders (at most 4), as in MPM scenes: position, velocity, orientation and angular velocity tracks. */
   colliders?: ColliderDesc[];
   selfContact?: SelfContactDesc;
   /** Actuation a[t][channel], flattened [T * channels]; T rows (last row held after). */

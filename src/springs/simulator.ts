@@ -11,7 +11,7 @@ import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, Sta
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
-import { compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
+import { colliderRow, compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
 import { materialFieldUsed } from './param-names';
 import { stabilityLimit } from './stability';
 import { fmt } from '../core/scene-error';
@@ -187,9 +187,13 @@ function paramBlocks(m: SpringModel, scene: SpringScene): ParamBlock[] {
   const H = m.horizon, d = m.dim, C = m.colliders.length, G = m.nGrippers;
   if (m.nChannels > 0) out.push({ name: 'actuation', kind: 'actuation', indices: range(m.ctrl.actOff, H, m.nChannels, m.nChannels), rowLength: m.nChannels, eps: 1e-6 });
   const len = Math.max(...scene.extent);
+  const cr = colliderRow(d), O = cr.spin - cr.orient, W = cr.width - cr.spin;
   for (let c = 0; c < C; c++) {
-    out.push({ name: `colliders[${c}].position`, kind: 'track', indices: range(m.ctrl.colOff + c * 2 * d, H, C * 2 * d, d), rowLength: d, eps: 1e-6 * len });
-    out.push({ name: `colliders[${c}].velocity`, kind: 'track', indices: range(m.ctrl.colOff + c * 2 * d + d, H, C * 2 * d, d), rowLength: d, eps: 1e-6 });
+    const o = m.ctrl.colOff + c * cr.width, stride = C * cr.width;
+    out.push({ name: `colliders[${c}].position`, kind: 'track', indices: range(o + cr.pos, H, stride, d), rowLength: d, eps: 1e-6 * len });
+    out.push({ name: `colliders[${c}].velocity`, kind: 'track', indices: range(o + cr.vel, H, stride, d), rowLength: d, eps: 1e-6 });
+    out.push({ name: `colliders[${c}].orientation`, kind: 'track', indices: range(o + cr.orient, H, stride, O), rowLength: O, eps: 1e-5 });
+    out.push({ name: `colliders[${c}].angularVelocity`, kind: 'track', indices: range(o + cr.spin, H, stride, W), rowLength: W, eps: 1e-5 });
   }
   for (let g = 0; g < G; g++) {
     out.push({ name: `grippers[${g}].position`, kind: 'track', indices: range(m.ctrl.gripOff + g * d, H, G * d, d), rowLength: d, eps: 1e-6 * len });
@@ -302,7 +306,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     const target = (q: number): [number, number] => {
       if (q < t.act) return [q, 0];
       if (q < t.col) return [m.ctrl.actOff + q - t.act, m.nChannels];
-      if (q < t.grip) return [m.ctrl.colOff + q - t.col, C * 2 * d];
+      if (q < t.grip) return [m.ctrl.colOff + q - t.col, C * colliderRow(d).width];
       return [m.ctrl.gripOff + q - t.grip, G * d];
     };
     this.segments = [];

@@ -163,12 +163,6 @@ function checkColliders(s: SpringScene): void {
     const f = `colliders[${k}]`;
     checkColliderShape(c, f);
     checkColliderOrientation(c, f, s.dim);
-    c.angularVelocity?.forEach((w, t) => {
-      if (w.some((e) => e !== 0)) {
-        throw sceneError(`${f}.angularVelocity[${t}]`, show(w), 'is not supported for spring scenes (their colliders do not spin)',
-          'absent, or all zeros');
-      }
-    });
   });
 }
 

@@ -58,3 +58,18 @@ export function clothPatch(o: { nx?: number; ny?: number; steps?: number; plasti
     ...(o.selfContact ? { selfContact: { thickness: 0.8 * spacing, stiffness: 50 } } : {}),
   };
 }
+
+/** The scene's collider made a box that turns along its orientation track and spins (angular velocity). */
+export function turningCollider(s: SpringScene): SpringScene {
+  const c = s.colliders![0], d = s.dim, rows = s.steps;
+  const angle = (t: number) => 0.4 + 0.03 * t;
+  return {
+    ...s,
+    name: `${s.name}-turning`,
+    colliders: [{
+      ...c, shape: 'box', halfExtents: d === 2 ? [0.05, 0.02] : [0.05, 0.05, 0.05], radius: 0.01,
+      orientation: Array.from({ length: rows }, (_, t) => (d === 2 ? [angle(t)] : [0, Math.sin(angle(t) / 2), 0.1, Math.cos(angle(t) / 2)])),
+      angularVelocity: [d === 2 ? [3] : [0.5, 3, 0]],
+    }],
+  };
+}

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { gradcheck } from '../../src/core/gradcheck';
 import { springGradcheckSubject } from '../../src/springs/gradcheck-subject';
-import { chain2d, clothPatch } from '../helpers/spring-scenes';
+import { chain2d, clothPatch, turningCollider } from '../helpers/spring-scenes';
 import type { SpringScene } from '../../src/springs/scene';
 
 let gpu: GpuContext;
@@ -26,6 +26,8 @@ async function check(scene: SpringScene, steps: number, seed = 1) {
 
 const cases: [string, () => SpringScene, number[]][] = [
   ['2D chain robot', () => chain2d(), [3, 40]],
+  ['2D chain robot, a turning and spinning box', () => turningCollider(chain2d()), [3, 40]],
+  ['3D cloth, a turning and spinning box', () => turningCollider(clothPatch({})), [3, 25]],
   ['3D cloth, self-contact', () => clothPatch({ selfContact: true }), [3, 25]],
   ['3D plastic strip', () => clothPatch({ plastic: true }), [3, 25]],
 ];

@@ -6,7 +6,7 @@ import { Rollout } from '../../src/core/rollout';
 import { SpringSim } from '../../src/springs/simulator';
 import { compileSpringScene } from '../../src/springs/model';
 import { rolloutRef } from '../../src/springs/reference';
-import { chain2d, clothPatch } from '../helpers/spring-scenes';
+import { chain2d, clothPatch, turningCollider } from '../helpers/spring-scenes';
 import type { SpringScene } from '../../src/springs/scene';
 
 let gpu: GpuContext;
@@ -28,6 +28,8 @@ const cases: [string, () => SpringScene, number][] = [
   ['2D chain robot (springs, actuation, soft ground, sphere)', () => chain2d({ steps: 120 }), 120],
   ['3D cloth (membrane, bending, pin, gripper, box, ground, self-contact)', () => clothPatch({ steps: 100, selfContact: true }), 100],
   ['3D plastic strip', () => clothPatch({ steps: 100, plastic: true }), 100],
+  ['2D chain robot against a turning, spinning box', () => turningCollider(chain2d({ steps: 120 })), 120],
+  ['3D cloth against a turning, spinning box', () => turningCollider(clothPatch({ steps: 100 })), 100],
 ];
 
 for (const [name, make, steps] of cases) {

@@ -249,10 +249,9 @@ describe('ground, colliders', () => {
       'a quaternion [x, y, z, w] of norm >= 0.001');
   });
 
-  it('angularVelocity: absent or all zeros, saying it is not supported', () => {
-    const e = expectSceneError(check((s) => { s.colliders[0].angularVelocity = [[0, 0, 0], [0, 1, 0]]; }), 'colliders[0].angularVelocity[1]',
-      '[0, 1, 0]', 'absent, or all zeros');
-    expect(e.message).toContain('is not supported for spring scenes');
+  it('angularVelocity: rows of 3 finite numbers, as in MPM scenes', () => {
+    expect(() => check((s) => { s.colliders[0].angularVelocity = [[0, 0, 0], [0, 1, 0]]; })()).not.toThrow();
+    expectSceneError(check((s) => { s.colliders[0].angularVelocity = [[0, 1]]; }), 'colliders[0].angularVelocity[0]', '[0, 1]', 'exactly 3 items');
   });
 
   it('colliderSoftness >= 0', () => {
@@ -323,7 +322,7 @@ describe('springParamNames', () => {
       'initialVelocity',
       'materials[0].mu', 'materials[0].lambda', 'materials[0].bending',
       'materials[1].stiffness', 'materials[1].damping',
-      'actuation', 'actuation.periodic', 'colliders[0].position', 'colliders[0].velocity', 'colliders[0].waypoints', 'grippers[0].position', 'grippers[0].waypoints',
+      'actuation', 'actuation.periodic', 'colliders[0].position', 'colliders[0].velocity', 'colliders[0].orientation', 'colliders[0].angularVelocity', 'colliders[0].waypoints', 'grippers[0].position', 'grippers[0].waypoints',
     ]);
     const bare: SpringScene = { ...tinySpringScene(), actuation: undefined };
     expect(springParamNames(bare)).toEqual(['initialVelocity', 'materials[0].stiffness', 'materials[0].damping']);

@@ -43,7 +43,7 @@ fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vv_contact(b, i,
 fn term_target(q: u32, row: u32) -> u32 {
   if (q < term_act()) { return q; }
   if (q < p.term_col) { return p.act_off + q - term_act() + row * p.n_chan; }
-  if (q < p.term_grip) { return p.col_off + q - p.term_col + row * p.n_col * STRIDE; }
+  if (q < p.term_grip) { return p.col_off + q - p.term_col + row * p.n_col * COL_ROW; }
   return p.grip_off + q - p.term_grip + row * p.n_grip * DIM;
 }
 

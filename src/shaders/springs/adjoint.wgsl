@@ -44,9 +44,8 @@ fn contacts_idle(b: u32, x: vecD, vn: vecD, row: u32) -> bool {
   if (REPLAY_SKIP == 0u) { return false; }
   if (p.has_ground != 0u && !gap_clear(x[1] - p.ground_h, vn, vecD(0.0), ground_normal(), p.ground_soft)) { return false; }
   for (var c = 0u; c < p.n_col; c++) {
-    let col = collider(c);
-    let s = collider_sdf(col, x, col_pos(b, c, row));
-    if (!gap_clear(s.phi, vn, col_vel(b, c, row), s.n, p.col_soft)) { return false; }
+    let s = collider_sdf(collider(b, c, row), x);
+    if (!gap_clear(s.phi, vn, s.vs, s.n, p.col_soft)) { return false; }
   }
   return true;
 }
@@ -66,7 +65,7 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) -> bool {
   var gx = gx1;
   var gv = vecD(0.0);
   for (var c = 0u; c < p.n_col; c++) {
-    for (var a = 0u; a < STRIDE; a++) { terms[term_index(b, p.term_col + c * STRIDE + a, i)] = 0.0; }
+    for (var a = 0u; a < COL_ROW; a++) { terms[term_index(b, p.term_col + c * COL_ROW + a, i)] = 0.0; }
   }
   for (var g = 0u; g < p.n_grip; g++) {
     for (var a = 0u; a < DIM; a++) { terms[term_index(b, p.term_grip + g * DIM + a, i)] = 0.0; }
@@ -97,25 +96,33 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) -> bool {
     for (var c = 0u; c < p.n_col; c++) {
       ws[k] = w;
       k++;
-      let col = collider(c);
-      let s = collider_sdf(col, x, col_pos(b, c, row));
-      w = soft_contact(w, col_vel(b, c, row), s.phi, s.n, col.mu, p.col_soft);
+      let col = collider(b, c, row);
+      let s = collider_sdf(col, x);
+      w = soft_contact(w, s.vs, s.phi, s.n, col.mu, p.col_soft);
     }
     // backwards through the contacts
     var G = gv1 + p.dt * gx1;
     for (var cc = p.n_col; cc > 0u; cc--) {
       let c = cc - 1u;
       k--;
-      let col = collider(c);
-      let pos = col_pos(b, c, row);
-      let s = collider_sdf(col, x, pos);
-      let r = soft_contact_adj(ws[k], col_vel(b, c, row), s.phi, s.n, col.mu, p.col_soft, G);
-      let gxc = p.fault * (r.gphi * s.n + transpose(s.dn) * r.gn);
+      let col = collider(b, c, row);
+      let s = collider_sdf(col, x);
+      let r = soft_contact_adj(ws[k], s.vs, s.phi, s.n, col.mu, p.col_soft, G);
+      // the surface velocity vel + w x d (d = x - pos); phi and n = R n_l through the body-frame
+      // point R^T d: dL/dR = gn n_l^T + d gp^T (MPM's grid_contacts_adj)
+      let d = x - col.pos;
+      let sa = spin_adj(col.w, d, r.gV);
+      let gp = r.gphi * s.body.n + transpose(s.body.dn) * (transpose(col.rot) * r.gn);
+      let gxc = p.fault * (col.rot * gp + sa.gr);
       gx += gxc;
+      let go = rotation_adj(col.o, outer(r.gn, s.body.n) + outer(d, gp));
+      let t = p.term_col + c * COL_ROW;
       for (var a = 0u; a < DIM; a++) {
-        terms[term_index(b, p.term_col + c * STRIDE + a, i)] = -gxc[a];
-        terms[term_index(b, p.term_col + c * STRIDE + DIM + a, i)] = r.gV[a];
+        terms[term_index(b, t + a, i)] = -gxc[a];
+        terms[term_index(b, t + DIM + a, i)] = r.gV[a];
       }
+      for (var a = 0u; a < ORIENT_COMPS; a++) { terms[term_index(b, t + 2u * DIM + a, i)] = go[a]; }
+      for (var a = 0u; a < SPIN_COMPS; a++) { terms[term_index(b, t + 2u * DIM + ORIENT_COMPS + a, i)] = sa.gw[a]; }
       G = r.gw;
     }
     if (p.has_ground != 0u) {

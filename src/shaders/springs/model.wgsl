@@ -8,7 +8,9 @@ const VERT_WORDS: u32 = 8u;
 const SPRING_WORDS: u32 = 4u;
 const TRI_WORDS: u32 = 12u;
 const HINGE_WORDS: u32 = 8u;
-const COL_WORDS: u32 = 20u;
+const COL_WORDS: u32 = 8u;
+// A collider's per-step control row: position, velocity, orientation, angular velocity (model.ts colliderRow).
+const COL_ROW: u32 = 2u * DIM + ORIENT_COMPS + SPIN_COMPS;
 const FLAG_FREE: u32 = 0u;
 const FLAG_PINNED: u32 = 1u;
 const FLAG_GRIPPER: u32 = 2u;
@@ -48,16 +50,30 @@ fn v_at(b: u32, i: u32) -> vecD {
 /** Material field f (0 stiffness, 1 damping, 2 mu, 3 lambda, 4 bending) of copy b. */
 fn mat(b: u32, m: u32, f: u32) -> f32 { return ctrl[b * p.ctrl_size + m * 5u + f]; }
 fn act(b: u32, ch: u32, row: u32) -> f32 { return ctrl[b * p.ctrl_size + p.act_off + row * p.n_chan + ch]; }
+fn col_row(b: u32, c: u32, row: u32) -> u32 { return b * p.ctrl_size + p.col_off + (row * p.n_col + c) * COL_ROW; }
 fn col_pos(b: u32, c: u32, row: u32) -> vecD {
-  let o = b * p.ctrl_size + p.col_off + (row * p.n_col + c) * STRIDE;
+  let o = col_row(b, c, row);
   var r: vecD;
   for (var a = 0u; a < DIM; a++) { r[a] = ctrl[o + a]; }
   return r;
 }
 fn col_vel(b: u32, c: u32, row: u32) -> vecD {
-  let o = b * p.ctrl_size + p.col_off + (row * p.n_col + c) * STRIDE + DIM;
+  let o = col_row(b, c, row) + DIM;
   var r: vecD;
   for (var a = 0u; a < DIM; a++) { r[a] = ctrl[o + a]; }
+  return r;
+}
+/** The orientation (dimN.wgsl rotation()'s o) and angular velocity (spin()'s w) of collider c at row. */
+fn col_orient(b: u32, c: u32, row: u32) -> vec4<f32> {
+  let o = col_row(b, c, row) + 2u * DIM;
+  var r = vec4<f32>(0.0);
+  for (var a = 0u; a < ORIENT_COMPS; a++) { r[a] = ctrl[o + a]; }
+  return r;
+}
+fn col_spin(b: u32, c: u32, row: u32) -> vec4<f32> {
+  let o = col_row(b, c, row) + 2u * DIM + ORIENT_COMPS;
+  var r = vec4<f32>(0.0);
+  for (var a = 0u; a < SPIN_COMPS; a++) { r[a] = ctrl[o + a]; }
   return r;
 }
 fn grip_pos(b: u32, g: u32, row: u32) -> vecD {
@@ -80,8 +96,9 @@ fn spring_rest(b: u32, s: SpringRec, row: u32) -> f32 {
   return s.rest * (1.0 + p.act_strength * act(b, u32(s.chan), row));
 }
 
-struct Collider { shape: u32, mu: f32, radius: f32, h: vecD, rot: matD }
-fn collider(c: u32) -> Collider {
+/** Collider c of copy b at a step: its shape (static) and its pose and motion (the step's row). */
+struct Collider { shape: u32, mu: f32, radius: f32, h: vecD, pos: vecD, vel: vecD, o: vec4<f32>, w: vec4<f32>, rot: matD }
+fn collider(b: u32, c: u32, row: u32) -> Collider {
   let o = p.col_static_off + c * COL_WORDS;
   var r: Collider;
   r.shape = model[o];
@@ -89,8 +106,12 @@ fn collider(c: u32) -> Collider {
   r.radius = mf(o + 2u);
   for (var a = 0u; a < DIM; a++) {
     if (r.shape != 1u) { r.h[a] = mf(o + 4u + a); }
-    for (var q = 0u; q < DIM; q++) { r.rot[a][q] = mf(o + 8u + a * 3u + q); }
   }
+  r.pos = col_pos(b, c, row);
+  r.vel = col_vel(b, c, row);
+  r.o = col_orient(b, c, row);
+  r.w = col_spin(b, c, row);
+  r.rot = rotation(r.o);
   return r;
 }
 
@@ -157,11 +178,14 @@ fn soft_contact_adj(w: vecD, V: vecD, phi: f32, n: vecD, mu: f32, kappa: f32, G:
   return ContactGrad(g_u, G - g_u, g_gap, g_n);
 }
 
-/** Signed distance and world normal (and the normal's Jacobian in world axes) of collider c at x. */
-struct WorldSdf { phi: f32, n: vecD, dn: matD }
-fn collider_sdf(c: Collider, x: vecD, pos: vecD) -> WorldSdf {
-  let s = rounded_box_sdf(transpose(c.rot) * (x - pos), c.h, c.radius);
-  return WorldSdf(s.phi, c.rot * s.n, c.rot * s.dn * transpose(c.rot));
+/**
+ * Signed distance, world normal (and its Jacobian in world axes) of collider c at x, and the
+ * velocity of its surface there, V + w x (x - pos); `body` keeps the body-frame sdf for the adjoint.
+ */
+struct WorldSdf { phi: f32, n: vecD, dn: matD, vs: vecD, body: Sdf }
+fn collider_sdf(c: Collider, x: vecD) -> WorldSdf {
+  let s = rounded_box_sdf(transpose(c.rot) * (x - c.pos), c.h, c.radius);
+  return WorldSdf(s.phi, c.rot * s.n, c.rot * s.dn * transpose(c.rot), c.vel + spin(c.w, x - c.pos), s);
 }
 
 fn gravity() -> vecD {
@@ -177,9 +201,9 @@ fn contacts(b: u32, x: vecD, w0: vecD, row: u32) -> vecD {
   var w = w0;
   if (p.has_ground != 0u) { w = soft_contact(w, vecD(0.0), x[1] - p.ground_h, ground_normal(), p.ground_mu, p.ground_soft); }
   for (var c = 0u; c < p.n_col; c++) {
-    let col = collider(c);
-    let s = collider_sdf(col, x, col_pos(b, c, row));
-    w = soft_contact(w, col_vel(b, c, row), s.phi, s.n, col.mu, p.col_soft);
+    let col = collider(b, c, row);
+    let s = collider_sdf(col, x);
+    w = soft_contact(w, s.vs, s.phi, s.n, col.mu, p.col_soft);
   }
   return w;
 }

@@ -26,10 +26,11 @@ export async function gradcheck(scene: Scene, o: { seed: number; steps?: number;
     const subject = await gradcheckSubject(gpu, scene);
     const rep = await check(subject, { seed: o.seed, steps: o.steps ?? Math.min(scene.steps, 20), onProgress: progressLine }).finally(() => subject.destroy?.());
     console.log(`gradcheck ${rep.scene}: ${rep.steps} steps, seed ${rep.seed}, adjoint (GPU, float32) vs central differences (CPU, float64)`);
+    const width = Math.max(26, ...rep.checks.map((c) => c.param.length));
     for (const c of rep.checks) {
       const finer = (c.numericFiner !== undefined ? `  (step/4: ${c.numericFiner.toExponential(6)})` : '')
         + (c.spread !== undefined ? `  (spread ${c.spread.toExponential(1)})` : '');
-      console.log(`  ${c.verdict.padEnd(5)} ${c.param.padEnd(26)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}  noise ${(c.fdNoise + c.floor).toExponential(1)}${finer}`);
+      console.log(`  ${c.verdict.padEnd(5)} ${c.param.padEnd(width)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}  noise ${(c.fdNoise + c.floor).toExponential(1)}${finer}`);
     }
     for (const [v, text] of Object.entries(LEGEND)) if (rep.checks.some((c) => c.verdict === v)) console.log(`  ${v}: ${text}`);
     const s = rep.seconds;

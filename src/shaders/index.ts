@@ -64,6 +64,7 @@ export const viewerShaders = { points: `${colorsWgsl}\n${pointsWgsl}`, pack: `${
 
 import springParamsWgsl from './springs/params.wgsl?raw';
 import springModelWgsl from './springs/model.wgsl?raw';
+import springIdleWgsl from './springs/idle.wgsl?raw';
 import springHashWgsl from './springs/hash.wgsl?raw';
 import springForcesWgsl from './springs/forces.wgsl?raw';
 import springShellWgsl from './springs/shell.wgsl?raw';
@@ -88,6 +89,7 @@ import springContactTriFusedWgsl from './springs/contact.tri.fused.wgsl?raw';
 export const springShaders = {
   params: springParamsWgsl,
   model: springModelWgsl,
+  idle: springIdleWgsl,
   hash: springHashWgsl,
   forces: springForcesWgsl,
   shell: springShellWgsl,

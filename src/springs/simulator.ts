@@ -92,7 +92,7 @@ type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
 interface FusedShape { tw: number; terms: number }
 
 /**
- * Which free vertices' step adjoints skip the replay (adjoint.wgsl contacts_idle): 'idle' those no
+ * Which free vertices' step adjoints skip the replay (idle.wgsl contacts_idle): 'idle' those no
  * contact acted on (the default); 'never' replays every vertex, and 'loose' also skips lightly acting
  * contacts, which is wrong: tests compare the three.
  */
@@ -101,7 +101,8 @@ const SKIP_CODE: Record<ReplaySkip, number> = { never: 0, idle: 1, loose: 2 };
 
 function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
   const s = springShaders;
-  const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces, s.contact];
+  const skipConst = `const REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
+  const shared = [skipConst, mpmShaders.contact, s.params, s.model, s.idle, s.hash, s.forces, s.contact];
   // the split path's triangles write their contacts' corner rows in a pass of their own, the fused path's corners recompute them
   const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT];
   const vtAdj = (rows: string) => (dim === 3 && vt ? [s.contactTri, s.contactTriAdj, rows] : [NO_VT]);
@@ -111,12 +112,11 @@ function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbou
   // vertex-vertex neighbours from the list its replay kept; the fused path recomputes them per vertex
   const kept = `const KEPT_NEIGHBOURS: u32 = ${keptNeighbours}u;`;
   const split = [kept, ...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, s.contactAdj, ...vtAdj(s.contactElementsAdj), s.adjointSplit];
-  const faultConst = `const REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
-    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), faultConst, ...shared, ...split].join('\n')),
-    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...shellAdj, s.adjoint, s.contactAdj, ...vtAdj(s.contactTriFused), s.adjointFused].join('\n')),
+    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), ...shared, ...split].join('\n')),
+    fused: composePlain(dim, [bindings(FUSED_BINDINGS), shape, ...shared, ...shellAdj, s.adjoint, s.contactAdj, ...vtAdj(s.contactTriFused), s.adjointFused].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
   };
 }
@@ -156,7 +156,7 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   grid_scatter: ['grid', GRID_BINDINGS],
   grid_sort: ['grid', GRID_BINDINGS],
   grid_reach: ['grid', GRID_BINDINGS],
-  adj_near: ['adjoint', ADJ_BINDINGS],
+  adj_near: ['step', STEP_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
   adj_tri_elements: ['adjoint', ADJ_BINDINGS],
   adj_hinge_elements: ['adjoint', ADJ_BINDINGS],
@@ -341,7 +341,7 @@ export class SpringSim implements Simulator<SpringStatus> {
       && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
-      const keptTag = (mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '') + (skip !== 'idle' && (mod === 'adjoint' || mod === 'fused') ? `.${skip}` : '');
+      const keptTag = (mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '') + (skip !== 'idle' && mod !== 'grid' ? `.${skip}` : '');
       return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
@@ -446,11 +446,13 @@ export class SpringSim implements Simulator<SpringStatus> {
     // which vertices replay their forces (their contacts acted), the replay's element forces for
     // those (the forward's element functions; s_out unused), lam, each element's local adjoint (and
     // with vertex-triangle contact each triangle's contact rows), the gather.
-    // adj_near and adj_lambda read the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v)
+    // adj_lambda reads the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v),
+    // adj_near (a step module kernel, for the status word it tags) where the step writes s_out
     const own = [...base, this.lam, io.sOut, this.terms, grid, this.elemForces];
     if (this.shells) {
+      const near = [this.modelBuf, this.ctrl, io.sIn, io.sOut, this.status, grid, this.elemForces];
       const bufs = [this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces];
-      out.push(['adj_near', (pass) => this.run(pass, 'adj_near', io.step, own, this.vertexGroups)]);
+      out.push(['adj_near', (pass) => this.run(pass, 'adj_near', io.step, near, this.vertexGroups)]);
       out.push(['tri_elements_replay', (pass) => this.run(pass, 'tri_elements_replay', io.step, bufs, this.triGroups)]);
       out.push(['hinge_elements_replay', (pass) => this.run(pass, 'hinge_elements_replay', io.step, bufs, this.hingeGroups)]);
     }

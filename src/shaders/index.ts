@@ -77,6 +77,8 @@ import springPlasticWgsl from './springs/plastic.wgsl?raw';
 import springAdjointWgsl from './springs/adjoint.wgsl?raw';
 import springAdjointSplitWgsl from './springs/adjoint.split.wgsl?raw';
 import springAdjointFusedWgsl from './springs/adjoint.fused.wgsl?raw';
+import springAdjointTermsWgsl from './springs/adjoint.terms.wgsl?raw';
+import springTermsWgsl from './springs/terms.wgsl?raw';
 import springGridWgsl from './springs/grid.wgsl?raw';
 import springContactWgsl from './springs/contact.wgsl?raw';
 import springContactTriWgsl from './springs/contact.tri.wgsl?raw';
@@ -102,6 +104,8 @@ export const springShaders = {
   adjoint: springAdjointWgsl,
   adjointSplit: springAdjointSplitWgsl,
   adjointFused: springAdjointFusedWgsl,
+  adjointTerms: springAdjointTermsWgsl,
+  terms: springTermsWgsl,
   grid: springGridWgsl,
   contact: springContactWgsl,
   contactTri: springContactTriWgsl,

@@ -38,7 +38,7 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_elements_replay' | 'hinge_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_term_partials' | 'adj_term_sums' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'shell_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_shell_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_term_partials' | 'adj_term_sums' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in passes (lambda, gather, the sums of the parameter terms) for
@@ -150,8 +150,7 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   plastic: ['step', STEP_BINDINGS],
   tri_elements: ['step', STEP_BINDINGS],
   hinge_elements: ['step', STEP_BINDINGS],
-  tri_elements_replay: ['step', STEP_BINDINGS],
-  hinge_elements_replay: ['step', STEP_BINDINGS],
+  shell_elements_replay: ['step', STEP_BINDINGS],
   tri_contact: ['step', STEP_BINDINGS],
   vertex_contact: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
@@ -161,8 +160,7 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   grid_reach: ['grid', GRID_BINDINGS],
   adj_near: ['step', STEP_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
-  adj_tri_elements: ['adjoint', ADJ_BINDINGS],
-  adj_hinge_elements: ['adjoint', ADJ_BINDINGS],
+  adj_shell_elements: ['adjoint', ADJ_BINDINGS],
   adj_gather: ['adjoint', ADJ_BINDINGS],
   adj_hinge: ['adjoint', ADJ_BINDINGS],
   adj_tri_contact: ['adjoint', ADJ_BINDINGS],
@@ -317,9 +315,9 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (!(skip in SKIP_CODE)) throw new RangeError(`replaySkip = ${String(skip)}: allowed 'idle', 'never' or 'loose'`);
     const src = sources(model.dim, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept, skip);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge', 'adj_tri_contact'];
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'shell_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_shell_elements', 'adj_hinge', 'adj_tri_contact'];
     const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact', 'adj_tri_contact'];
-    const splitOnly: KernelName[] = ['tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact', 'adj_term_partials', 'adj_term_sums'];
+    const splitOnly: KernelName[] = ['shell_elements_replay', 'adj_near', 'adj_lambda', 'adj_shell_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact', 'adj_term_partials', 'adj_term_sums'];
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
       && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
@@ -358,6 +356,8 @@ export class SpringSim implements Simulator<SpringStatus> {
   private get vertexGroups(): number { return Math.ceil((this.model.n * this.batch) / WG); }
   private get hingeGroups(): number { return Math.ceil((this.model.hingeWeight.length * this.batch) / WG); }
   private get triGroups(): number { return Math.ceil((this.model.triArea.length * this.batch) / WG); }
+  /** Triangles then hinges of every copy, one lane each (the step adjoint's element passes). */
+  private get shellGroups(): number { return Math.ceil(((this.model.triArea.length + this.model.hingeWeight.length) * this.batch) / WG); }
   private get shells(): boolean { return this.model.triArea.length + this.model.hingeWeight.length > 0; }
 
   /** The forward's per-element force passes (elements.wgsl), with the step module's bindings. */
@@ -434,13 +434,11 @@ export class SpringSim implements Simulator<SpringStatus> {
       const near = [this.modelBuf, this.ctrl, io.sIn, io.sOut, this.status, grid, this.elemForces];
       const bufs = [this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces];
       out.push(['adj_near', (pass) => this.run(pass, 'adj_near', io.step, near, this.vertexGroups)]);
-      out.push(['tri_elements_replay', (pass) => this.run(pass, 'tri_elements_replay', io.step, bufs, this.triGroups)]);
-      out.push(['hinge_elements_replay', (pass) => this.run(pass, 'hinge_elements_replay', io.step, bufs, this.hingeGroups)]);
+      out.push(['shell_elements_replay', (pass) => this.run(pass, 'shell_elements_replay', io.step, bufs, this.shellGroups)]);
     }
     out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, own, this.vertexGroups)]);
     if (this.shells) {
-      out.push(['adj_tri_elements', (pass) => this.run(pass, 'adj_tri_elements', io.step, own, this.triGroups)]);
-      out.push(['adj_hinge_elements', (pass) => this.run(pass, 'adj_hinge_elements', io.step, own, this.hingeGroups)]);
+      out.push(['adj_shell_elements', (pass) => this.run(pass, 'adj_shell_elements', io.step, own, this.shellGroups)]);
       if (this.model.selfContact?.triangles) out.push(['adj_tri_contact', (pass) => this.run(pass, 'adj_tri_contact', io.step, own, this.triGroups)]);
     }
     const gather = [...base, this.lam, io.gIn, this.terms, grid, this.elemForces];

@@ -74,22 +74,21 @@ fn adj_near(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (near) { atomicStore(&status[REPLAY_TAG], st.t + 1u); }
 }
 
+// Both kinds in one dispatch, as adj_shell_elements: the triangles of every copy, then the hinges.
 @compute @workgroup_size(64)
-fn tri_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn shell_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = gid.x;
-  if (gi >= p.n_tris * p.batch || !replay_step()) { return; }
-  let b = gi / p.n_tris;
-  let k = gi - b * p.n_tris;
-  let v = tri_rec(k).v;
-  if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z)) { tri_element_forces(b, k); }
-}
-
-@compute @workgroup_size(64)
-fn hinge_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n_hinges * p.batch || !replay_step()) { return; }
-  let b = gi / p.n_hinges;
-  let k = gi - b * p.n_hinges;
+  let nt = p.n_tris * p.batch;
+  if (gi >= nt + p.n_hinges * p.batch || !replay_step()) { return; }
+  if (gi < nt) {
+    let b = gi / p.n_tris;
+    let k = gi - b * p.n_tris;
+    let v = tri_rec(k).v;
+    if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z)) { tri_element_forces(b, k); }
+    return;
+  }
+  let b = (gi - nt) / p.n_hinges;
+  let k = gi - nt - b * p.n_hinges;
   let v = hinge_rec(k).v;
   if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z) || replays(b, v.w)) { hinge_element_forces(b, k); }
 }

@@ -64,6 +64,7 @@ export const viewerShaders = { points: `${colorsWgsl}\n${pointsWgsl}`, pack: `${
 
 import springParamsWgsl from './springs/params.wgsl?raw';
 import springModelWgsl from './springs/model.wgsl?raw';
+import springIdleWgsl from './springs/idle.wgsl?raw';
 import springHashWgsl from './springs/hash.wgsl?raw';
 import springForcesWgsl from './springs/forces.wgsl?raw';
 import springShellWgsl from './springs/shell.wgsl?raw';
@@ -76,6 +77,8 @@ import springPlasticWgsl from './springs/plastic.wgsl?raw';
 import springAdjointWgsl from './springs/adjoint.wgsl?raw';
 import springAdjointSplitWgsl from './springs/adjoint.split.wgsl?raw';
 import springAdjointFusedWgsl from './springs/adjoint.fused.wgsl?raw';
+import springAdjointTermsWgsl from './springs/adjoint.terms.wgsl?raw';
+import springTermsWgsl from './springs/terms.wgsl?raw';
 import springGridWgsl from './springs/grid.wgsl?raw';
 import springContactWgsl from './springs/contact.wgsl?raw';
 import springContactTriWgsl from './springs/contact.tri.wgsl?raw';
@@ -88,6 +91,7 @@ import springContactTriFusedWgsl from './springs/contact.tri.fused.wgsl?raw';
 export const springShaders = {
   params: springParamsWgsl,
   model: springModelWgsl,
+  idle: springIdleWgsl,
   hash: springHashWgsl,
   forces: springForcesWgsl,
   shell: springShellWgsl,
@@ -100,6 +104,8 @@ export const springShaders = {
   adjoint: springAdjointWgsl,
   adjointSplit: springAdjointSplitWgsl,
   adjointFused: springAdjointFusedWgsl,
+  adjointTerms: springAdjointTermsWgsl,
+  terms: springTermsWgsl,
   grid: springGridWgsl,
   contact: springContactWgsl,
   contactTri: springContactTriWgsl,

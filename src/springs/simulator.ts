@@ -1,12 +1,11 @@
 // The mass-spring / thin-shell simulator on the Simulator interface (src/core/simulator.ts): the
 // Model (compiled once: model.ts, layout.ts), per-step kernels (step.wgsl, plastic.wgsl, grid.wgsl)
-// and their adjoints (adjoint.wgsl, shell.adj.wgsl), with the control vector's gradient summed by the
-// one Reducer, or for a small system in one fused dispatch (adjoint.fused.wgsl). 2D and 3D from one
+// and their adjoints (adjoint.wgsl, shell.adj.wgsl), with the control vector's gradient summed over
+// the vertices (terms.wgsl), or for a small system in one fused dispatch (adjoint.fused.wgsl). 2D and 3D from one
 // source; triangles and hinges exist in 3D only.
 import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
-import { Reducer, packTargeted, targetLayers, type TargetedSegment } from '../gpu/reduce';
 import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
@@ -20,6 +19,8 @@ import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, 
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
 const WG = 64;
+/** Partial sums per parameter term in the split step adjoint (terms.wgsl TERM_LANES). */
+const TERM_LANES = 64;
 /**
  * Self-contact neighbours the split step adjoint's replay keeps per vertex for its gather
  * (adjoint.split.wgsl KEPT_NEIGHBOURS); a vertex with more is searched for again, so no contact is left out.
@@ -39,11 +40,11 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'tri_elements_replay' | 'hinge_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_tri_elements' | 'adj_hinge_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'shell_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_shell_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_term_partials' | 'adj_term_sums' | 'adj_fused';
 
 /**
- * How a step adjoint runs: 'split' in three passes (lambda, gather, the Reducer's sum of the
- * parameter terms) for any size; 'fused' in one dispatch with a workgroup per batch copy
+ * How a step adjoint runs: 'split' in passes (lambda, gather, the sums of the parameter terms) for
+ * any size; 'fused' in one dispatch with a workgroup per batch copy
  * (adjoint.fused.wgsl) for a small system; 'auto' fused wherever it fits. Both give the same bits.
  */
 export type AdjointPath = 'auto' | 'split' | 'fused';
@@ -74,6 +75,7 @@ const STEP_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'sta
 const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam', 'g_in', 'terms', 'grid', 'ef'];
 const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw', 'model'];
 const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid', 's_next'];
+const TERMS_BINDINGS: Decl[] = ['p', 'st', 'terms', 'grad'];
 
 // the adjoint's element functions in 2D, where there are no triangles or hinges
 const STUBS_2D = `
@@ -88,13 +90,13 @@ fn vt_contact(b: u32, i: u32, x: vecD, skipped: ptr<function, u32>) -> vecD { re
 fn vt_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vecD(0.0); }
 `;
 
-type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid';
+type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid' | 'terms';
 
 /** The fused adjoint's shape: lanes per workgroup (a power of two >= n) and parameter terms. */
 interface FusedShape { tw: number; terms: number }
 
 /**
- * Which free vertices' step adjoints skip the replay (adjoint.wgsl contacts_idle): 'idle' those no
+ * Which free vertices' step adjoints skip the replay (idle.wgsl contacts_idle): 'idle' those no
  * contact acted on (the default); 'never' replays every vertex, and 'loose' also skips lightly acting
  * contacts, which is wrong: tests compare the three.
  */
@@ -103,7 +105,8 @@ const SKIP_CODE: Record<ReplaySkip, number> = { never: 0, idle: 1, loose: 2 };
 
 function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
   const s = springShaders;
-  const shared = [mpmShaders.contact, s.params, s.model, s.hash, s.forces, s.contact];
+  const skipConst = `const REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
+  const shared = [skipConst, mpmShaders.contact, s.params, s.model, s.idle, s.hash, s.forces, s.contact];
   // the split path's triangles write their contacts' corner rows in a pass of their own, the fused path's corners recompute them
   const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT];
   const vtAdj = (rows: string) => (dim === 3 && vt ? [s.contactTri, s.contactTriAdj, rows] : [NO_VT]);
@@ -113,13 +116,13 @@ function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbou
   // vertex-vertex neighbours from the list its replay kept; the fused path recomputes them per vertex
   const kept = `const KEPT_NEIGHBOURS: u32 = ${keptNeighbours}u;`;
   const split = [kept, ...shellAdj, ...(dim === 3 ? [s.elementsAdj] : []), s.slots, s.adjoint, s.contactAdj, ...vtAdj(s.contactElementsAdj), s.adjointSplit];
-  const faultConst = `const REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
   const shape = fused ? `const TW: u32 = ${fused.tw}u;\nconst N_TERMS: u32 = ${fused.terms}u;\nconst TERM_WORDS: u32 = ${Math.max(1, fused.terms) * fused.tw}u;` : '';
   return {
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
-    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), faultConst, ...shared, ...split].join('\n')),
-    fused: composePlain(dim, [bindings(FUSED_BINDINGS), faultConst, shape, ...shared, ...shellAdj, s.adjoint, s.contactAdj, ...vtAdj(s.contactTriFused), s.adjointFused].join('\n')),
+    adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), ...shared, ...split].join('\n')),
+    fused: composePlain(dim, [bindings(FUSED_BINDINGS), shape, ...shared, ...shellAdj, s.adjoint, s.contactAdj, ...vtAdj(s.contactTriFused), s.terms, s.adjointFused].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
+    terms: composePlain(dim, [bindings(TERMS_BINDINGS), s.params, s.adjointTerms, s.terms].join('\n')),
   };
 }
 
@@ -149,8 +152,7 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   plastic: ['step', STEP_BINDINGS],
   tri_elements: ['step', STEP_BINDINGS],
   hinge_elements: ['step', STEP_BINDINGS],
-  tri_elements_replay: ['step', STEP_BINDINGS],
-  hinge_elements_replay: ['step', STEP_BINDINGS],
+  shell_elements_replay: ['step', STEP_BINDINGS],
   tri_contact: ['step', STEP_BINDINGS],
   vertex_contact: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
@@ -158,13 +160,14 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   grid_scatter: ['grid', GRID_BINDINGS],
   grid_sort: ['grid', GRID_BINDINGS],
   grid_reach: ['grid', GRID_BINDINGS],
-  adj_near: ['adjoint', ADJ_BINDINGS],
+  adj_near: ['step', STEP_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
-  adj_tri_elements: ['adjoint', ADJ_BINDINGS],
-  adj_hinge_elements: ['adjoint', ADJ_BINDINGS],
+  adj_shell_elements: ['adjoint', ADJ_BINDINGS],
   adj_gather: ['adjoint', ADJ_BINDINGS],
   adj_hinge: ['adjoint', ADJ_BINDINGS],
   adj_tri_contact: ['adjoint', ADJ_BINDINGS],
+  adj_term_partials: ['terms', TERMS_BINDINGS],
+  adj_term_sums: ['terms', TERMS_BINDINGS],
   adj_fused: ['fused', FUSED_BINDINGS],
 };
 
@@ -234,10 +237,6 @@ export class SpringSim implements Simulator<SpringStatus> {
   private readonly unused: GPUBuffer;
   /** A second stand-in: one pass must not bind one buffer both writable and read-only. */
   private readonly unusedRead: GPUBuffer;
-  private readonly reducer: Reducer;
-  private readonly segments: TargetedSegment[];
-  /** The segments on the GPU, packed once: a per-step call then costs no JS-side checks. */
-  private readonly segmentBuf: GPUBuffer;
   private steps: GPUBuffer | null = null;
   private stepCapacity = 0;
 
@@ -292,32 +291,14 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, words * 4) : 16);
     // lam, then each vertex's self-contact neighbour count and list (1 + keptNeighbours words; adjoint.split.wgsl)
     this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + keptNeighbours : 0)) * 4 : 16);
-    const t = termLayout(m);
-    this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * t.count * n * 4) : 16);
+    // per copy and term, each vertex's share, then TERM_LANES partial sums (adjoint.terms.wgsl)
+    this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * termLayout(m).count * (n + TERM_LANES) * 4) : 16);
     this.unused = createBuffer(dev, 'springs.unused', 16);
     this.unusedRead = createBuffer(dev, 'springs.unused_read', 16);
     const attrs = new Float32Array(2 * n);
     for (let i = 0; i < n; i++) attrs[2 * i + 1] = 1 / m.invMass[i];
     this.itemAttributes = createBuffer(dev, 'springs.attributes', attrs.byteLength, undefined, attrs);
     this.extent = scene.extent.slice();
-    this.reducer = new Reducer(dev, cache);
-    // control entry of each term: materials (constant), actuation, collider and gripper rows (per step)
-    const C = m.colliders.length, G = m.nGrippers;
-    const target = (q: number): [number, number] => {
-      if (q < t.act) return [q, 0];
-      if (q < t.col) return [m.ctrl.actOff + q - t.act, m.nChannels];
-      if (q < t.grip) return [m.ctrl.colOff + q - t.col, C * colliderRow(d).width];
-      return [m.ctrl.gripOff + q - t.grip, G * d];
-    };
-    this.segments = [];
-    for (let b = 0; b < B; b++) {
-      for (let q = 0; q < t.count; q++) {
-        const [tg, rowStep] = target(q);
-        this.segments.push({ offset: (b * t.count + q) * n, count: n, target: b * P + tg, rowStep });
-      }
-    }
-    if (targetLayers(this.segments).length > 1) throw new Error('springs: two parameter terms share an output');
-    this.segmentBuf = createBuffer(dev, 'springs.term_segments', Math.max(16, this.segments.length * 16), undefined, packTargeted(this.segments));
     this.resetStatus();
   }
 
@@ -340,20 +321,18 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (!(skip in SKIP_CODE)) throw new RangeError(`replaySkip = ${String(skip)}: allowed 'idle', 'never' or 'loose'`);
     const src = sources(model.dim, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept, skip);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_tri_elements', 'adj_hinge_elements', 'adj_hinge', 'adj_tri_contact'];
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'shell_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_shell_elements', 'adj_hinge', 'adj_tri_contact'];
     const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact', 'adj_tri_contact'];
-    const splitOnly: KernelName[] = ['tri_elements_replay', 'hinge_elements_replay', 'adj_near', 'adj_lambda', 'adj_tri_elements', 'adj_hinge_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact'];
+    const splitOnly: KernelName[] = ['shell_elements_replay', 'adj_near', 'adj_lambda', 'adj_shell_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact', 'adj_term_partials', 'adj_term_sums'];
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
       && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
-      const keptTag = (mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '') + (skip !== 'idle' && (mod === 'adjoint' || mod === 'fused') ? `.${skip}` : '');
+      const keptTag = (mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '') + (skip !== 'idle' && mod !== 'grid' ? `.${skip}` : '');
       return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
-    const sim = new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept, !!opts.wrongAdjoint);
-    await sim.reducer.ready();
-    return sim;
+    return new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept, !!opts.wrongAdjoint);
   }
 
   createState(label: string, init?: Float32Array): GPUBuffer {
@@ -383,6 +362,8 @@ export class SpringSim implements Simulator<SpringStatus> {
   private get vertexGroups(): number { return Math.ceil((this.model.n * this.batch) / WG); }
   private get hingeGroups(): number { return Math.ceil((this.model.hingeWeight.length * this.batch) / WG); }
   private get triGroups(): number { return Math.ceil((this.model.triArea.length * this.batch) / WG); }
+  /** Triangles then hinges of every copy, one lane each (the step adjoint's element passes). */
+  private get shellGroups(): number { return Math.ceil(((this.model.triArea.length + this.model.hingeWeight.length) * this.batch) / WG); }
   private get shells(): boolean { return this.model.triArea.length + this.model.hingeWeight.length > 0; }
 
   /** The forward's per-element force passes (elements.wgsl), with the step module's bindings. */
@@ -452,26 +433,28 @@ export class SpringSim implements Simulator<SpringStatus> {
     // which vertices replay their forces (their contacts acted), the replay's element forces for
     // those (the forward's element functions; s_out unused), lam, each element's local adjoint (and
     // with vertex-triangle contact each triangle's contact rows), the gather.
-    // adj_near and adj_lambda read the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v)
+    // adj_lambda reads the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v),
+    // adj_near (a step module kernel, for the status word it tags) where the step writes s_out
     const own = [...base, this.lam, io.sOut, this.terms, grid, this.elemForces];
     if (this.shells) {
+      const near = [this.modelBuf, this.ctrl, io.sIn, io.sOut, this.status, grid, this.elemForces];
       const bufs = [this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces];
-      out.push(['adj_near', (pass) => this.run(pass, 'adj_near', io.step, own, this.vertexGroups)]);
-      out.push(['tri_elements_replay', (pass) => this.run(pass, 'tri_elements_replay', io.step, bufs, this.triGroups)]);
-      out.push(['hinge_elements_replay', (pass) => this.run(pass, 'hinge_elements_replay', io.step, bufs, this.hingeGroups)]);
+      out.push(['adj_near', (pass) => this.run(pass, 'adj_near', io.step, near, this.vertexGroups)]);
+      out.push(['shell_elements_replay', (pass) => this.run(pass, 'shell_elements_replay', io.step, bufs, this.shellGroups)]);
     }
     out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, own, this.vertexGroups)]);
     if (this.shells) {
-      out.push(['adj_tri_elements', (pass) => this.run(pass, 'adj_tri_elements', io.step, own, this.triGroups)]);
-      out.push(['adj_hinge_elements', (pass) => this.run(pass, 'adj_hinge_elements', io.step, own, this.hingeGroups)]);
+      out.push(['adj_shell_elements', (pass) => this.run(pass, 'adj_shell_elements', io.step, own, this.shellGroups)]);
       if (this.model.selfContact?.triangles) out.push(['adj_tri_contact', (pass) => this.run(pass, 'adj_tri_contact', io.step, own, this.triGroups)]);
     }
     const gather = [...base, this.lam, io.gIn, this.terms, grid, this.elemForces];
     out.push(['adj_gather', (pass) => this.run(pass, 'adj_gather', io.step, gather, this.vertexGroups)]);
     if (this.model.plastic) out.push(['adj_hinge', (pass) => this.run(pass, 'adj_hinge', io.step, gather, this.hingeGroups)]);
-    if (this.segments.length > 0) {
-      out.push(['reduce', (pass) => this.reducer.encodeTargetedSum(pass, this.terms, { buffer: this.segmentBuf, count: this.segments.length }, this.paramGrad,
-        { accumulate: true, row: { buffer: this.steps!, offset: io.step * STEP_STRIDE, word: 1 }, maxRow: this.horizon - 1 })]);
+    const nTerms = termLayout(this.model).count * this.batch;
+    if (nTerms > 0) {
+      const sums = [this.terms, this.paramGrad];
+      out.push(['adj_term_partials', (pass) => this.run(pass, 'adj_term_partials', io.step, sums, Math.ceil((nTerms * TERM_LANES) / WG))]);
+      out.push(['adj_term_sums', (pass) => this.run(pass, 'adj_term_sums', io.step, sums, Math.ceil(nTerms / WG))]);
     }
     return out;
   }
@@ -515,7 +498,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   destroy(): void {
-    for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.unusedRead, this.segmentBuf, this.itemAttributes]) b.destroy();
+    for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.unusedRead, this.itemAttributes]) b.destroy();
     this.elemForces.destroy();
     this.steps?.destroy();
   }

@@ -1,10 +1,9 @@
 // The step adjoint of a small system in one dispatch: one workgroup per batch copy, one lane per
 // vertex (n <= TW lanes), both halves of adjoint.wgsl with a barrier between them, lam and the
-// terms in workgroup memory. Each term is then summed over the vertices by the same pairwise tree
-// as the Reducer's (reduce.wgsl: every lane starts from 0 + its element, zeros past n, strides
-// halving to 1; the Reducer's wider tree only adds zeros first), and added to
-// grad[b ctrl_size + target] as the split path's targeted sum does: same terms, same order, so
-// the same bits. No float atomics; a copy reads and writes only its own entries.
+// terms in workgroup memory. Each term is then summed over the vertices as the split path's term
+// passes sum it (terms.wgsl: the same partials in the same order, one lane a term) and added to
+// grad[b ctrl_size + target]: same terms, same order, so the same bits. No float atomics; a copy
+// reads and writes only its own entries.
 // The host prepends TW (a power of two >= n), N_TERMS (p.n_terms) and TERM_WORDS (max(N_TERMS, 1) TW).
 
 const LAM_WORDS: u32 = TW * 3u * DIM;
@@ -39,14 +38,6 @@ fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {}
 fn keep_neighbour_count(b: u32, i: u32, n: u32) {}
 fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vv_contact(b, i, x, true); }
 
-/** Control entry of term q in one copy's vector at step row `row` (SpringSim's segment targets). */
-fn term_target(q: u32, row: u32) -> u32 {
-  if (q < term_act()) { return q; }
-  if (q < p.term_col) { return p.act_off + q - term_act() + row * p.n_chan; }
-  if (q < p.term_grip) { return p.col_off + q - p.term_col + row * p.n_col * COL_ROW; }
-  return p.grip_off + q - p.term_grip + row * p.n_grip * DIM;
-}
-
 @compute @workgroup_size(TW)
 fn adj_fused(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) i: u32) {
   let b = wg.x;
@@ -60,20 +51,11 @@ fn adj_fused(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
   if (live) {
     adj_gather_vertex(b, i, gi, row);
   }
-  // as the Reducer's lanes: 0 + element (so a -0 term enters as +0), 0 past the last vertex
-  for (var q = 0u; q < N_TERMS; q++) {
-    let k = term_index(b, q, i);
-    terms[k] = select(0.0, 0.0 + terms[k], live);
-  }
-  for (var s = TW / 2u; s > 0u; s /= 2u) {
-    workgroupBarrier();
-    if (i < s) {
-      for (var q = 0u; q < N_TERMS; q++) { terms[q * TW + i] = terms[q * TW + i] + terms[q * TW + i + s]; }
-    }
-  }
   workgroupBarrier();
   for (var q = i; q < N_TERMS; q += TW) {
+    var s = 0.0;
+    for (var j = 0u; j < TERM_LANES; j++) { s += term_partial(b, q, j); }
     let o = b * p.ctrl_size + term_target(q, row);
-    grad[o] = grad[o] + terms[q * TW];
+    grad[o] = grad[o] + s;
   }
 }

@@ -63,17 +63,6 @@ fn shell_share(b: u32, e: u32, a: AdjEntry) -> ShellShare {
   return ShellShare(g, model[p.hinge_off + a.k * HINGE_WORDS + 4u], vec3<f32>(0.0, 0.0, ef[o + DIM]));
 }
 
-// 3D shells: which free vertices' replays need their forces, for the replay's element passes.
-@compute @workgroup_size(64)
-fn adj_near(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n * p.batch) { return; }
-  let b = gi / p.n;
-  let i = gi - b * p.n;
-  let near = vflag(i) == FLAG_FREE && !contacts_idle(b, x_at(b, i), next_v(b, i), st.row);
-  ef[replay_flag_index(b, i)] = select(0.0, 1.0, near);
-}
-
 @compute @workgroup_size(64)
 fn adj_lambda(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = gid.x;

@@ -32,29 +32,6 @@ fn term_act() -> u32 { return 5u * p.n_mat; }
 
 const MAX_CONTACTS: u32 = 5u; // the ground and up to four colliders
 
-/**
- * Whether no contact acted on free vertex i in the forward step, judged from x and the velocity
- * vn it left with (next_v), so that its adjoint can skip the replay. A contact acts only where its
- * gap phi + dt (w - V).n is below zero, and then leaves the gap at most zero (soft(z) < z for z > 0);
- * the contacts after the last one to act change w by rounding only. So gaps at vn all clear of
- * zero, by the contact's softness plus a margin over that rounding, mean none acted: each
- * soft_contact_adj is then the identity (delta = 0, soft_grad = 0) but for the sign of zeros.
- */
-fn contacts_idle(b: u32, x: vecD, vn: vecD, row: u32) -> bool {
-  if (REPLAY_SKIP == 0u) { return false; }
-  if (p.has_ground != 0u && !gap_clear(x[1] - p.ground_h, vn, vecD(0.0), ground_normal(), p.ground_soft)) { return false; }
-  for (var c = 0u; c < p.n_col; c++) {
-    let s = collider_sdf(collider(b, c, row), x);
-    if (!gap_clear(s.phi, vn, s.vs, s.n, p.col_soft)) { return false; }
-  }
-  return true;
-}
-fn gap_clear(phi: f32, vn: vecD, V: vecD, n: vecD, kappa: f32) -> bool {
-  let u = vn - V;
-  if (REPLAY_SKIP == 2u) { return phi + p.dt * dot(u, n) > -kappa; }
-  return phi + p.dt * dot(u, n) > kappa + 1e-5 * (abs(phi) + p.dt * length(u));
-}
-
 /** Vertex i of copy b (gi = b n + i): lam, the direct gradients and the track terms; whether it replayed the step. */
 fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) -> bool {
   var replayed = false;

@@ -14,24 +14,31 @@ fn put_ea(b: u32, e: u32, g: vec3<f32>, t0: f32, t1: f32) {
   ef[o + 4u] = t1;
 }
 
-@compute @workgroup_size(64)
-fn adj_tri_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n_tris * p.batch) { return; }
-  let b = gi / p.n_tris;
-  let k = gi - b * p.n_tris;
+fn adj_tri_element(b: u32, k: u32) {
   let r = tri_element_adjoint(b, k);
   let o = p.tri_off + k * TRI_WORDS + 9u;
   for (var c = 0u; c < 3u; c++) { put_ea(b, model[o + c], r.g[c], r.tmu[c], r.tla[c]); }
 }
 
-@compute @workgroup_size(64)
-fn adj_hinge_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n_hinges * p.batch) { return; }
-  let b = gi / p.n_hinges;
-  let k = gi - b * p.n_hinges;
+fn adj_hinge_element(b: u32, k: u32) {
   let r = hinge_element_adjoint(b, k);
   let o = p.hslot_off + 4u * k;
   for (var c = 0u; c < 4u; c++) { put_ea(b, model[o + c], r.g[c], r.t[c], 0.0); }
+}
+
+// Both kinds in one dispatch (one pass fewer to wait for): lanes [0, B n_tris) the triangles of
+// every copy, then the hinges.
+@compute @workgroup_size(64)
+fn adj_shell_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  let nt = p.n_tris * p.batch;
+  if (gi < nt) {
+    let b = gi / p.n_tris;
+    adj_tri_element(b, gi - b * p.n_tris);
+    return;
+  }
+  let gh = gi - nt;
+  if (gh >= p.n_hinges * p.batch) { return; }
+  let b = gh / p.n_hinges;
+  adj_hinge_element(b, gh - b * p.n_hinges);
 }

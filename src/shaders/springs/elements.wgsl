@@ -46,23 +46,49 @@ fn hinge_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 // The step adjoint's replay needs the forces of the vertices whose contacts acted only
-// (adjoint.wgsl contacts_idle, the flags adj_near set): elements with no such corner are skipped.
-@compute @workgroup_size(64)
-fn tri_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n_tris * p.batch) { return; }
-  let b = gi / p.n_tris;
-  let k = gi - b * p.n_tris;
-  let v = tri_rec(k).v;
-  if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z)) { tri_element_forces(b, k); }
+// (idle.wgsl contacts_idle): adj_near flags them (slots.wgsl replay_flag_index), and where any is
+// flagged it tags the step in status[REPLAY_TAG] (t + 1, every such lane storing the same value).
+// The replay's element passes run on a tagged step only, and then skip elements with no flagged
+// corner: in a cloth in the air a lane reads one word instead of its corners and their flags. A
+// tag left by an earlier adjoint of the same step costs the flag reads, never a replay: the flags
+// are this step's.
+const REPLAY_TAG: u32 = 3u;
+fn replay_step() -> bool { return atomicLoad(&status[REPLAY_TAG]) == st.t + 1u; }
+
+/** Vertex i's velocity after the step: the step adjoint binds the step's output state as s_out. */
+fn next_v(b: u32, i: u32) -> vecD {
+  let o = (b * p.n + i) * STRIDE + DIM;
+  var r: vecD;
+  for (var a = 0u; a < DIM; a++) { r[a] = s_out[o + a]; }
+  return r;
 }
 
 @compute @workgroup_size(64)
-fn hinge_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn adj_near(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = gid.x;
-  if (gi >= p.n_hinges * p.batch) { return; }
-  let b = gi / p.n_hinges;
-  let k = gi - b * p.n_hinges;
+  if (gi >= p.n * p.batch) { return; }
+  let b = gi / p.n;
+  let i = gi - b * p.n;
+  let near = vflag(i) == FLAG_FREE && !contacts_idle(b, x_at(b, i), next_v(b, i), st.row);
+  ef[replay_flag_index(b, i)] = select(0.0, 1.0, near);
+  if (near) { atomicStore(&status[REPLAY_TAG], st.t + 1u); }
+}
+
+// Both kinds in one dispatch, as adj_shell_elements: the triangles of every copy, then the hinges.
+@compute @workgroup_size(64)
+fn shell_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  let nt = p.n_tris * p.batch;
+  if (gi >= nt + p.n_hinges * p.batch || !replay_step()) { return; }
+  if (gi < nt) {
+    let b = gi / p.n_tris;
+    let k = gi - b * p.n_tris;
+    let v = tri_rec(k).v;
+    if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z)) { tri_element_forces(b, k); }
+    return;
+  }
+  let b = (gi - nt) / p.n_hinges;
+  let k = gi - nt - b * p.n_hinges;
   let v = hinge_rec(k).v;
   if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z) || replays(b, v.w)) { hinge_element_forces(b, k); }
 }

@@ -9,8 +9,6 @@ const SPRING_WORDS: u32 = 4u;
 const TRI_WORDS: u32 = 12u;
 const HINGE_WORDS: u32 = 8u;
 const COL_WORDS: u32 = 8u;
-// A collider's per-step control row: position, velocity, orientation, angular velocity (model.ts colliderRow).
-const COL_ROW: u32 = 2u * DIM + ORIENT_COMPS + SPIN_COMPS;
 const FLAG_FREE: u32 = 0u;
 const FLAG_PINNED: u32 = 1u;
 const FLAG_GRIPPER: u32 = 2u;

@@ -18,3 +18,5 @@ struct Params {
 }
 struct Step { t: u32, row: u32 }
 
+// A collider's per-step control row: position, velocity, orientation, angular velocity (model.ts colliderRow).
+const COL_ROW: u32 = 2u * DIM + ORIENT_COMPS + SPIN_COMPS;

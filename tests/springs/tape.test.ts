@@ -10,7 +10,7 @@ import { SpringSim } from '../../src/springs/simulator';
 import { springGradcheckSubject } from '../../src/springs/gradcheck-subject';
 import { compileSpringScene } from '../../src/springs/model';
 import { rolloutRef } from '../../src/springs/reference';
-import { chain2d, clothPatch } from '../helpers/spring-scenes';
+import { chain2d, clothPatch, turningCollider } from '../helpers/spring-scenes';
 import type { SpringScene } from '../../src/springs/scene';
 
 let gpu: GpuContext;
@@ -104,6 +104,20 @@ test('a wrong adjoint (spring elasticity, collider normal and bending terms scal
       subject.destroy?.();
       if (r.ok === wrong) console.log(make().name, wrong, r.checks.map((c) => `${c.param}:${c.verdict}:${c.relError?.toExponential(1)}`).join(" "));
       expect(r.ok).toBe(!wrong);
+    }
+  }
+});
+
+test('a wrong adjoint fails the turning collider orientation and angular velocity blocks; the honest one passes them', async () => {
+  for (const wrong of [false, true]) {
+    const subject = await springGradcheckSubject(gpu, turningCollider(clothPatch({})), { wrongAdjoint: wrong, adjoint: 'split' });
+    const r = await gradcheck(subject, { steps: 3, seed: 1 });
+    subject.destroy?.();
+    for (const block of ['colliders[0].orientation', 'colliders[0].angularVelocity']) {
+      // along the block's gradient the 5% scale shows in full (a random direction may nearly cancel)
+      const c = r.checks.find((k) => k.param === `${block}@gradient`)!;
+      expect(c.verdict, `${block} ${wrong ? 'wrong' : 'honest'}: ${c.relError}`).toBe(wrong ? 'FAIL' : 'ok');
+      if (!wrong) expect(r.checks.find((k) => k.param === block)!.verdict).toMatch(/^ok/);
     }
   }
 });

@@ -92,14 +92,14 @@ fn adj_lambda_vertex(b: u32, i: u32, gi: u32, row: u32) -> bool {
       let gp = r.gphi * s.body.n + transpose(s.body.dn) * (transpose(col.rot) * r.gn);
       let gxc = p.fault * (col.rot * gp + sa.gr);
       gx += gxc;
-      let go = rotation_adj(col.o, outer(r.gn, s.body.n) + outer(d, gp));
+      let go = p.fault * rotation_adj(col.o, outer(r.gn, s.body.n) + outer(d, gp));
       let t = p.term_col + c * COL_ROW;
       for (var a = 0u; a < DIM; a++) {
         terms[term_index(b, t + a, i)] = -gxc[a];
         terms[term_index(b, t + DIM + a, i)] = r.gV[a];
       }
       for (var a = 0u; a < ORIENT_COMPS; a++) { terms[term_index(b, t + 2u * DIM + a, i)] = go[a]; }
-      for (var a = 0u; a < SPIN_COMPS; a++) { terms[term_index(b, t + 2u * DIM + ORIENT_COMPS + a, i)] = sa.gw[a]; }
+      for (var a = 0u; a < SPIN_COMPS; a++) { terms[term_index(b, t + 2u * DIM + ORIENT_COMPS + a, i)] = p.fault * sa.gw[a]; }
       G = r.gw;
     }
     if (p.has_ground != 0u) {

@@ -13,6 +13,7 @@
 // without V8's optimising tier (the Dawn workaround), where a pass over a 256x256 cloth's elements
 // costs seconds.
 import { FLAG_FREE, MAT_STRIDE, type SpringModel } from './model';
+import { hingeRef } from './reference';
 
 export interface StabilityLimit {
   /** The largest dt at which the modes found are stable (Infinity: nothing limits it). */
@@ -225,21 +226,10 @@ class RestElements {
     };
   }
 
-  /** The dihedral angle's gradients at a, b, c, d (Bridson et al. 2003; reference.ts hingeRef) and k w. */
+  /** The dihedral angle's gradients at a, b, c, d (the reference's) and k w. */
   private hinge(k: number): { u: V3[]; kw: number } {
     const m = this.m, [xa, xb, xc, xd] = [0, 1, 2, 3].map((s) => this.x(m.hingeIdx[4 * k + s]));
-    const e = sub(xb, xa), l = Math.sqrt(dot(e, e));
-    const n1 = cross(e, sub(xc, xa)), n2 = cross(sub(xa, xb), sub(xd, xb));
-    const m1 = scale(n1, 1 / dot(n1, n1)), m2 = scale(n2, 1 / dot(n2, n2));
-    return {
-      u: [
-        add(scale(m1, dot(sub(xc, xb), e) / l), scale(m2, dot(sub(xd, xb), e) / l)),
-        add(scale(m1, -dot(sub(xc, xa), e) / l), scale(m2, -dot(sub(xd, xa), e) / l)),
-        scale(m1, l),
-        scale(m2, l),
-      ],
-      kw: this.mat(m.hingeMat[k], 4) * m.hingeWeight[k],
-    };
+    return { u: hingeRef(xa, xb, xc, xd).u as V3[], kw: this.mat(m.hingeMat[k], 4) * m.hingeWeight[k] };
   }
 }
 

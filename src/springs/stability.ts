@@ -41,10 +41,7 @@ export function stabilityLimit(m: SpringModel): StabilityLimit {
   let worst = { w2: 0, vertex: -1, by: 0, stiffness: 0, block: new Float64Array(9) };
   const kinds = [new Float64Array(9), new Float64Array(9), new Float64Array(9)], sum = new Float64Array(9);
   for (const i of candidates(m)) {
-    sum.fill(0);
-    for (let k = 0; k < 3; k++) {
-      kinds[k].fill(0);
-    }
+    for (const b of kinds) b.fill(0);
     el.vertexBlocks(i, kinds);
     for (let q = 0; q < 9; q++) sum[q] = kinds[0][q] + kinds[1][q] + kinds[2][q];
     const k = maxEigen(sum), w2 = k * m.invMass[i];

@@ -57,12 +57,13 @@ export class GpuPacer {
     // Sleep only on a full prediction (an unknown kind might be most of the work) that no oversleep
     // has put in doubt.
     const measure = work.some(([kind]) => this.probe.has(kind));
-    let slept = false;
+    let slept = 0;
     if (work.length && unknownUnits === 0 && !measure) {
       const left = this.start + GpuPacer.SLEEP_FRACTION * known - performance.now();
       if (left > 2) {
+        const t0 = performance.now();
         await new Promise((resolve) => setTimeout(resolve, left));
-        slept = true;
+        slept = performance.now() - t0;
       }
     }
     const woke = performance.now();
@@ -108,9 +109,11 @@ export class GpuPacer {
       // a wait without sleep: the time is the work's own
       this.ms.set(kind, per);
       for (const [k] of work) this.probe.delete(k);
-    } else if (slept && end - woke < 1) {
+    } else if (slept > 0 && end - woke < Math.max(1, 0.1 * slept)) {
       // Done before we woke: the work took less than we slept, by an unknown amount. Halve the
-      // estimate and measure on the next wait: one oversleep at most.
+      // estimate and measure on the next wait: one oversleep at most. "Before" allows for the
+      // driver's completion callback, which can come a few milliseconds after a long sleep; a
+      // right estimate leaves about 0.4 of the sleep still to wait (SLEEP_FRACTION 0.7).
       this.ms.set(kind, est * Math.min(0.5, per / est));
       this.probe.add(kind);
     } else {

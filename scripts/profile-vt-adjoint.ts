@@ -9,24 +9,22 @@
 // A root is a checkout of this repository inside this one (vite serves no files outside it; out/ is
 // ignored), default this one; its simulator compiles its shaders.
 import './v8-flags';
-import { resolve } from 'node:path';
 import { requestGpu } from '../src/gpu/device';
 import { benchCloth } from '../scenes/bench-scenes';
 import { timed } from '../src/bench/timing';
 import type { SpringScene } from '../src/springs/scene';
 import type { SpringSim } from '../src/springs/simulator';
+import { clothStart, loadSpringSim } from './vt-cloth';
 
 const [mode = 'time', nArg = '32', ...rest] = process.argv.slice(2);
 const n = Number(nArg);
 const gpu = await requestGpu();
 const base = benchCloth(n);
 const cloth: SpringScene = { ...base, name: `bench-cloth-${n}-vt`, selfContact: { ...base.selfContact!, triangles: true } };
-type Sim = typeof SpringSim;
-const load = async (root: string): Promise<Sim> => (await import(resolve(root, 'src/springs/simulator.ts'))).SpringSim as Sim;
 
 if (mode === 'compile') {
   const root = rest[0] ?? '.';
-  const Sim = await load(root);
+  const Sim = await loadSpringSim(root);
   const small = benchCloth(4);
   const patch: SpringScene = { ...small, name: 'bench-cloth-4-vt', selfContact: { ...small.selfContact!, triangles: true } };
   for (const [label, scene, adjoint] of [[`cloth ${n}x${n} split`, cloth, 'split'], ['cloth 4x4 fused', patch, 'fused']] as const) {
@@ -66,20 +64,13 @@ if (mode === 'compile') {
   }
 } else {
   const N = Number(rest[0] ?? 16), rounds = Number(rest[1] ?? 5), roots = rest.length > 2 ? rest.slice(2) : ['.'];
-  // FOLD=1: the cloth's far half (x > 0.6) folded back over the near half, half a thickness above
-  // it, so that every vertex of it has vertex-triangle pairs acting (the flat cloth has none)
+  // FOLD=1: the cloth folded over itself (vt-cloth.ts clothStart)
   const fold = process.env.FOLD === '1';
-  const h = cloth.selfContact!.thickness;
-  const start = (s0: Float32Array) => {
-    const s = s0.slice();
-    if (fold) for (let i = 0; i < s.length / 6; i++) if (s[6 * i] > 0.6) { s[6 * i] = 1.2 - s[6 * i]; s[6 * i + 1] += 0.5 * h; }
-    return s;
-  };
   const sims: { root: string; sim: SpringSim; bufs: GPUBuffer[]; step: number; adj: number }[] = [];
   for (const root of roots) {
-    const sim = await (await load(root)).create(gpu, cloth, { adjoint: 'split' });
+    const sim = await (await loadSpringSim(root)).create(gpu, cloth, { adjoint: 'split' });
     sim.ensureSteps(N + 1);
-    const bufs = ['a', 'b', 'ga', 'gb'].map((l) => sim.createState(l, l === 'a' ? start(sim.state0) : new Float32Array(sim.stateBytes / 4).fill(1e-3)));
+    const bufs = ['a', 'b', 'ga', 'gb'].map((l) => sim.createState(l, l === 'a' ? clothStart(sim.state0, cloth.selfContact!.thickness) : new Float32Array(sim.stateBytes / 4).fill(1e-3)));
     sims.push({ root, sim, bufs, step: Infinity, adj: Infinity });
   }
   const time = (body: (pass: GPUComputePassEncoder, k: number) => void) => timed(gpu, () => {

@@ -7,12 +7,12 @@
 //   npx vite-node scripts/profile-vt-forward.ts [n = 64] [N = 64] [rounds = 5] [vv|-] [root ...]
 // A root is a checkout of this repository inside this one (out/ is ignored), default this one.
 import './v8-flags';
-import { resolve } from 'node:path';
 import { requestGpu } from '../src/gpu/device';
 import { benchCloth } from '../scenes/bench-scenes';
 import { median, timed } from '../src/bench/timing';
 import type { SpringScene } from '../src/springs/scene';
 import type { SpringSim } from '../src/springs/simulator';
+import { clothStart, loadSpringSim } from './vt-cloth';
 
 const [nArg = '64', NArg = '64', roundsArg = '5', vv = '-', ...rest] = process.argv.slice(2);
 const n = Number(nArg), N = Number(NArg), rounds = Number(roundsArg), roots = rest.length ? rest : ['.'];
@@ -20,21 +20,13 @@ const gpu = await requestGpu();
 const base = benchCloth(n);
 const cloth: SpringScene = { ...base, name: `bench-cloth-${n}-vt`, selfContact: { ...base.selfContact!, triangles: true } };
 const fold = process.env.FOLD === '1';
-const h = cloth.selfContact!.thickness;
-const start = (s0: Float32Array) => {
-  const s = s0.slice();
-  if (fold) for (let i = 0; i < s.length / 6; i++) if (s[6 * i] > 0.6) { s[6 * i] = 1.2 - s[6 * i]; s[6 * i + 1] += 0.5 * h; }
-  return s;
-};
-type Sim = typeof SpringSim;
-const load = async (root: string): Promise<Sim> => (await import(resolve(root, 'src/springs/simulator.ts'))).SpringSim as Sim;
 const runs: { label: string; sim: SpringSim; a: GPUBuffer; b: GPUBuffer; ms: Map<string, number[]> }[] = [];
 const cases: [string, string, SpringScene][] = roots.map((r) => [r, r, cloth]);
 if (vv === 'vv') cases.push([`${roots[0]} vertex-vertex only`, roots[0], base]);
 for (const [label, root, scene] of cases) {
-  const sim = await (await load(root)).create(gpu, scene);
+  const sim = await (await loadSpringSim(root)).create(gpu, scene);
   sim.ensureSteps(N + 1);
-  runs.push({ label, sim, a: sim.createState('a', start(sim.state0)), b: sim.createState('b'), ms: new Map() });
+  runs.push({ label, sim, a: sim.createState('a', clothStart(sim.state0, cloth.selfContact!.thickness)), b: sim.createState('b'), ms: new Map() });
 }
 const time = async (body: (pass: GPUComputePassEncoder, k: number) => void) => (await timed(gpu, () => {
   const enc = gpu.device.createCommandEncoder();

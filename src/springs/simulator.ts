@@ -477,9 +477,12 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   blowUpMessage(s: SpringStatus): string {
     // the limit below which a rest shape can be stable at all (stability.ts), for scale
-    const limit = stabilityLimit(this.model).dtMax;
-    const near = Number.isFinite(limit) ? `, ${fmt(this.scene.dt / limit)} of the ${fmt(limit)} s past which the scene's materials are unstable at rest for certain` : '';
-    return `${this.scene.name}: a vertex's position or velocity became non-finite or left |x| < 1e7 at step ${s.badStep} (stiffness too high for dt ${this.scene.dt}${near}? reduce dt or the stiffnesses)`;
+    const l = stabilityLimit(this.model), dt = this.scene.dt;
+    const near = Number.isFinite(l.dtMax) ? `, ${fmt(dt / l.dtMax)} of the ${fmt(l.dtMax)} s past which the scene's materials are unstable at rest for certain` : '';
+    // explicit dashpots lower it: named where they do, with what to change
+    const damped = l.dtDamped < 0.98 * l.dtMax ? ` and ${fmt(dt / l.dtDamped)} of about ${fmt(l.dtDamped)} s with the springs' damping` : '';
+    const what = damped ? 'stiffness or spring damping' : 'stiffness';
+    return `${this.scene.name}: a vertex's position or velocity became non-finite or left |x| < 1e7 at step ${s.badStep} (${what} too high for dt ${dt}${near}${damped}? reduce dt or the ${damped ? 'stiffnesses or the springs\' damping' : 'stiffnesses'})`;
   }
 
   describeStatus(s: SpringStatus): string {

@@ -6,6 +6,11 @@
 // limit of any such quotient is unstable for certain; one under it may still be (the bound is from
 // below), and the rollout then reports the step where it blew up.
 //
+// The springs' dashpots are explicit too: with c's quotient g = u^T C u / u^T M u, one mode's step
+// has determinant d (1 - dt g) and grows once dt^2 d w^2 + 2 d dt g > 2 (1 + d). The dashpots need
+// not share K's modes, so the same quotients give only an estimate there (dtDamped), which the
+// blow-up message names; the refusal stays with the certain limit.
+//
 // Which u: each candidate vertex moved alone along its block of K's top eigenvector, then, from
 // the worst, power iteration on a patch of vertices around it (the quotients rise towards the
 // patch's top mode, which spreads over neighbours as a lattice's top mode does). Both are built
@@ -24,6 +29,8 @@ export interface StabilityLimit {
   /** Its mass and the largest eigenvalue of its block of K (N/m). */
   mass: number;
   stiffness: number;
+  /** The limit estimated with the springs' dashpots too (<= dtMax; dtMax without dashpots): not a bound. */
+  dtDamped: number;
 }
 
 type V3 = [number, number, number];
@@ -38,8 +45,10 @@ const ITERATIONS = 40;
 /** The stability limit of model m's time step (materials from its initial control vector). */
 export function stabilityLimit(m: SpringModel): StabilityLimit {
   const el = new RestElements(m);
+  const gamma = -Math.log(m.decay) / m.dt;
   let worst = { w2: 0, vertex: -1, by: 0, stiffness: 0, block: new Float64Array(9) };
-  const kinds = [new Float64Array(9), new Float64Array(9), new Float64Array(9)], sum = new Float64Array(9);
+  const kinds = [new Float64Array(9), new Float64Array(9), new Float64Array(9)], sum = new Float64Array(9), C = new Float64Array(9);
+  let dtDamped = Infinity;
   for (const i of candidates(m)) {
     for (const b of kinds) b.fill(0);
     el.vertexBlocks(i, kinds);
@@ -49,11 +58,20 @@ export function stabilityLimit(m: SpringModel): StabilityLimit {
       const each = kinds.map((b) => maxEigen(b));
       worst = { w2, vertex: i, by: each.indexOf(Math.max(...each)), stiffness: k, block: sum.slice() };
     }
+    if (el.dashpots) {
+      C.fill(0);
+      el.vertexDamping(i, C);
+      dtDamped = Math.min(dtDamped, dampedLimitDt(sum, C, m.invMass[i], gamma, limitDt(w2, gamma)));
+    }
   }
-  if (worst.vertex < 0) return { dtMax: Infinity, vertex: 0, by: 'springs', mass: 1 / m.invMass[0], stiffness: 0 };
-  const w2 = Math.max(worst.w2, patchIteration(m, el, worst.vertex, topVector(worst.block)));
-  const gamma = -Math.log(m.decay) / m.dt;
-  return { dtMax: limitDt(w2, gamma), vertex: worst.vertex, by: KINDS[worst.by], mass: 1 / m.invMass[worst.vertex], stiffness: worst.stiffness };
+  if (worst.vertex < 0) return { dtMax: Infinity, vertex: 0, by: 'springs', mass: 1 / m.invMass[0], stiffness: 0, dtDamped };
+  const patch = patchIteration(m, el, worst.vertex, topVector(worst.block));
+  const dtMax = limitDt(Math.max(worst.w2, patch.w2), gamma);
+  if (el.dashpots && patch.w2 > 0) {
+    const K = [patch.w2, 0, 0, 0, 0, 0, 0, 0, 0], G = [patch.g2, 0, 0, 0, 0, 0, 0, 0, 0];
+    dtDamped = Math.min(dtDamped, dampedLimitDt(K, G, 1, gamma, limitDt(patch.w2, gamma)));
+  }
+  return { dtMax, vertex: worst.vertex, by: KINDS[worst.by], mass: 1 / m.invMass[worst.vertex], stiffness: worst.stiffness, dtDamped: Math.min(dtMax, dtDamped) };
 }
 
 /** The free vertices to try alone: all, or every k-th and the CANDIDATES / 16 lightest. */
@@ -71,9 +89,10 @@ function candidates(m: SpringModel): number[] {
 /**
  * Power iteration of M^-1 K on the free vertices of a patch around `start` (breadth first over the
  * adjacency), the rest held at zero: each Rayleigh quotient is one of the whole system's, so a lower
- * bound on its top w^2, and they rise (K is positive semi-definite).
+ * bound on its top w^2, and they rise (K is positive semi-definite). g2: the dashpots' quotient at
+ * the best u.
  */
-function patchIteration(m: SpringModel, el: RestElements, start: number, dir: V3): number {
+function patchIteration(m: SpringModel, el: RestElements, start: number, dir: V3): { w2: number; g2: number } {
   const patch = [start], index = new Map([[start, 0]]);
   for (let k = 0; k < patch.length && patch.length < PATCH; k++) {
     for (const j of el.neighbours(patch[k])) {
@@ -84,8 +103,8 @@ function patchIteration(m: SpringModel, el: RestElements, start: number, dir: V3
   }
   let u = new Float64Array(3 * patch.length), ku = new Float64Array(3 * patch.length);
   u.set(dir, 0);
-  const K = el.patchStiffness(patch, index);
-  let best = 0;
+  const K = el.patchStiffness(patch, index), C = el.patchStiffness(patch, index, true);
+  let best = 0, bestU = u.slice();
   for (let it = 0; it < ITERATIONS; it++) {
     K(u, ku);
     let uku = 0, umu = 0;
@@ -94,7 +113,7 @@ function patchIteration(m: SpringModel, el: RestElements, start: number, dir: V3
       for (let a = 0; a < 3; a++) { uku += u[3 * p + a] * ku[3 * p + a]; umu += u[3 * p + a] * u[3 * p + a] * mass; }
     }
     if (!(umu > 0)) break;
-    best = Math.max(best, uku / umu);
+    if (uku / umu > best) { best = uku / umu; bestU = Float64Array.from(u, (z) => z / Math.sqrt(umu)); }
     // u <- M^-1 K u, scaled to unit M-norm
     let size = 0;
     for (let p = 0; p < patch.length; p++) {
@@ -106,14 +125,21 @@ function patchIteration(m: SpringModel, el: RestElements, start: number, dir: V3
     for (let q = 0; q < ku.length; q++) ku[q] *= s;
     [u, ku] = [ku, u];
   }
-  return best;
+  if (!el.dashpots || best === 0) return { w2: best, g2: 0 };
+  C(bestU, ku);
+  let ucu = 0;
+  for (let q = 0; q < ku.length; q++) ucu += bestU[q] * ku[q];
+  return { w2: best, g2: ucu };
 }
 
 /** The elements at the rest shape, read through the model's per-vertex adjacency. */
 class RestElements {
   private readonly X: Float64Array;
+  /** Whether any spring has a dashpot (c > 0). */
+  readonly dashpots: boolean;
   constructor(private readonly m: SpringModel) {
     const d = m.dim;
+    this.dashpots = Array.from(m.springMat).some((k) => this.mat(k, 1) > 0);
     this.X = new Float64Array(3 * m.n);
     for (let i = 0; i < m.n; i++) for (let a = 0; a < d; a++) this.X[3 * i + a] = m.state0[i * 2 * d + a];
   }
@@ -160,11 +186,17 @@ class RestElements {
     }
   }
 
+  /** Vertex i's block of the dashpots' C: each spring's `c n n^T`. */
+  vertexDamping(i: number, out: Float64Array): void {
+    for (const [kind, , k] of this.entries(i)) if (kind === 0) addOuter(out, this.spring(k).n, this.mat(this.m.springMat[k], 1));
+  }
+
   /**
    * u -> K u over the patch (u zero outside it): the linearised elastic forces of displacement u,
    * negated, on the patch. Each element touching the patch once, its rest data gathered once.
+   * With `dashpots`, u -> C u instead: the springs' dashpots alone.
    */
-  patchStiffness(patch: number[], index: Map<number, number>): (u: Float64Array, ku: Float64Array) => void {
+  patchStiffness(patch: number[], index: Map<number, number>, dashpots = false): (u: Float64Array, ku: Float64Array) => void {
     const m = this.m, at = (v: number) => index.get(v) ?? -1;
     const springs: { a: number; b: number; n: V3; k: number }[] = [];
     const tris: { v: number[]; F0: V3; F1: V3; D: number[]; A: number; mu: number; la: number }[] = [];
@@ -174,7 +206,10 @@ class RestElements {
       for (const [kind, , k] of this.entries(i)) {
         if (seen.has(4 * k + kind)) continue;
         seen.add(4 * k + kind);
-        if (kind === 0) springs.push({ a: at(m.springPairs[2 * k]), b: at(m.springPairs[2 * k + 1]), ...this.spring(k) });
+        if (kind === 0) {
+          const s = this.spring(k);
+          springs.push({ a: at(m.springPairs[2 * k]), b: at(m.springPairs[2 * k + 1]), n: s.n, k: dashpots ? this.mat(m.springMat[k], 1) : s.k });
+        } else if (dashpots) continue;
         else if (kind === 1) tris.push({ v: [0, 1, 2].map((c) => at(m.triIdx[3 * k + c])), ...this.triangle(k) });
         else hinges.push({ v: [0, 1, 2, 3].map((c) => at(m.hingeIdx[4 * k + c])), ...this.hinge(k) });
       }
@@ -242,6 +277,26 @@ function limitDt(w2: number, gamma: number): number {
   let lo = 0, hi = 2 / gamma;
   if (!grows(hi)) return Infinity;
   for (let k = 0; k < 100; k++) { const mid = (lo + hi) / 2; if (grows(mid)) hi = mid; else lo = mid; }
+  return lo;
+}
+
+/**
+ * The dt where the worst direction u of one vertex's blocks K and C (or one mode's quotients, as
+ * diagonal blocks) grows with the dashpots: dt^2 d u^T K u + 2 d dt u^T C u > 2 (1 + d) m, or
+ * d (dt u^T C u / m - 1) > 1; bisection below `hi`, the limit without them.
+ */
+function dampedLimitDt(K: ArrayLike<number>, C: ArrayLike<number>, invMass: number, gamma: number, hi: number): number {
+  if (!(maxEigen(C) > 0)) return hi;
+  const top = maxEigen(C) * invMass, H = new Float64Array(9);
+  const grows = (t: number) => {
+    const d = Math.exp(-gamma * t);
+    for (let q = 0; q < 9; q++) H[q] = t * t * K[q] + 2 * t * C[q];
+    return d * maxEigen(H) * invMass > 2 * (1 + d) || d * (t * top - 1) > 1;
+  };
+  let lo = 0;
+  if (!Number.isFinite(hi)) { hi = 4 / top; while (!grows(hi)) { lo = hi; hi *= 2; if (hi > 1e6) return Infinity; } }
+  if (!grows(hi)) return hi;
+  for (let k = 0; k < 60; k++) { const mid = (lo + hi) / 2; if (grows(mid)) hi = mid; else lo = mid; }
   return lo;
 }
 

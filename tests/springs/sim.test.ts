@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32 } from '../../src/gpu/buffers';
-import { Rollout } from '../../src/core/rollout';
+import { Rollout, RolloutError } from '../../src/core/rollout';
 import { SpringSim } from '../../src/springs/simulator';
 import { compileSpringScene } from '../../src/springs/model';
 import { rolloutRef } from '../../src/springs/reference';
@@ -44,3 +44,29 @@ for (const [name, make, steps] of cases) {
     expect(maxErr).toBeLessThan(1e-4 * Math.max(1, scale));
   });
 }
+
+test("a blow-up under the certain limit names the step and, where the springs' dashpots lower the limit, their damping", async () => {
+  // a 2 x 6 truss whose dashpots, explicit like the springs, make dt = 2 ms unstable though the stiffnesses alone allow 2.2 ms
+  const x: number[] = [], pairs: number[] = [];
+  for (let j = 0; j < 2; j++) for (let i = 0; i < 6; i++) x.push(0.2 + 0.05 * i, 0.1 + 0.05 * j);
+  for (let i = 0; i < 6; i++) {
+    if (i < 5) pairs.push(i, i + 1, i + 6, i + 7, i, i + 7, i + 1, i + 6);
+    pairs.push(i, i + 6);
+  }
+  const S = pairs.length / 2;
+  const scene: SpringScene = {
+    kind: 'springs', name: 'damped-truss', dim: 2, dt: 0.002, steps: 100, gravity: [0, -9.8], damping: 2, extent: [1, 0.5],
+    materials: [{ name: 'm', stiffness: 400, damping: 5 }],
+    vertices: { x, v: new Array(x.length).fill(0), mass: new Array(12).fill(0.05) },
+    springs: { pairs, material: new Array(S).fill(0) },
+    ground: { height: 0.1, friction: 1, softness: 0.002 },
+  };
+  const sim = await SpringSim.create(gpu, scene);
+  const r = new Rollout(sim, 100, 'full');
+  const err = await r.forward().then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(RolloutError);
+  const step = (err as RolloutError).step;
+  expect((err as Error).message).toMatch(new RegExp(`at step ${step} \\(stiffness or spring damping too high for dt 0.002, 0.9\\d+ of the .* for certain and 1.\\d+ of about [0-9.]+ s with the springs' damping`));
+  r.destroy();
+  sim.destroy();
+});

@@ -101,3 +101,21 @@ test('validation refuses a dt past the limit, naming dt, its value and the limit
     expect(() => validateSpringScene(bad)).toThrow(/dt = .* is above the stability limit of the explicit step .*< [0-9.e-]+ \(vertex \d+, mass/);
   }
 });
+
+test("one vertex held by a damped spring: the dashpot's estimate is exact there, and only an estimate on a whole robot", () => {
+  // the vertex alone along its spring is a one-degree-of-freedom system, so the damped limit is its own
+  const s = { ...single.spring, materials: [material({ stiffness: 40, damping: 1 })] };
+  const limit = stabilityLimit(compileSpringScene(s));
+  expect(limit.dtDamped).toBeLessThan(0.9 * limit.dtMax);
+  expect(growth(still(s, 0.98 * limit.dtDamped), 3000)).toBeLessThan(1e-5);
+  expect(growth(still(s, 1.02 * limit.dtDamped), 3000)).toBe(Infinity);
+  // without dashpots the estimate is the certain limit
+  const bare = stabilityLimit(compileSpringScene(single.spring));
+  expect(bare.dtDamped).toBe(bare.dtMax);
+  // the walker's dashpots lower its estimate; its certain limit stays the refusal's
+  const walker = buildScene('spring-robot-2d') as SpringScene;
+  const stiff = { ...walker, materials: walker.materials.map((m) => ({ ...m, damping: 20 * Math.max(m.damping, 0.05) })) };
+  const w = stabilityLimit(compileSpringScene(stiff));
+  expect(w.dtDamped).toBeLessThan(w.dtMax);
+  expect(w.dtMax).toBe(stabilityLimit(compileSpringScene(walker)).dtMax);
+});

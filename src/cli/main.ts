@@ -21,7 +21,7 @@ import type { Scene } from '../simulators';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { AdjointPath } from '../springs/simulator';
 
-const HELP = `torsion: differentiable MLS-MPM on WebGPU
+const HELP = `torsion: differentiable MLS-MPM, mass-spring systems and thin shells on WebGPU
 
   torsion doctor                          the WebGPU adapter and limits, or how to get one
   torsion run <scene> [--steps N] [--out DIR] [--every K] [--sort-every K]

@@ -147,7 +147,7 @@ export interface Length {
 export function arrayOf<T extends v.GenericSchema>(item: T, length: Length = {}): v.GenericSchema<v.InferOutput<T>[]> {
   const why = length.why ? ` (${length.why})` : '';
   const checks: v.GenericValidation<unknown[]>[] = [];
-  if (length.exactly !== undefined) checks.push(v.length(length.exactly, `exactly ${length.exactly} items${why}`));
+  if (length.exactly !== undefined) checks.push(v.length(length.exactly, `exactly ${length.exactly} ${length.exactly === 1 ? 'item' : 'items'}${why}`));
   if (length.min !== undefined) checks.push(v.minLength(length.min, `at least ${length.min}`));
   if (length.max !== undefined) checks.push(v.maxLength(length.max, `at most ${length.max}${why}`));
   const base = v.array(item, `an array of ${describe(item)}`);

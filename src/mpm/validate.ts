@@ -349,7 +349,7 @@ export function parseSceneJson(text: string, limits?: SceneLimits, batch = 1): A
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw sceneError('', undefined, `is not valid JSON (${(e as Error).message})`, 'a JSON object in the format of src/mpm/scene.ts');
+    throw sceneError('', undefined, `is not valid JSON (${(e as Error).message})`, 'a JSON object in the format of src/mpm/scene.ts or src/springs/scene.ts');
   }
   return validateScene(data, limits, batch);
 }

@@ -292,8 +292,8 @@ describe('groups, actuation and colliders', () => {
 
   it('a collider orientation or angular velocity of the wrong size, or a quaternion that is not a rotation', () => {
     expectSceneError(check((s) => { s.colliders[0].orientation = [[0, 0, 0, 1]]; }), 'colliders[0].orientation[0]', '[0, 0, 0, 1]',
-      'exactly 1 items ([angle] in 2D, a quaternion [x, y, z, w] in 3D)');
-    expectSceneError(check((s) => { s.colliders[0].angularVelocity = [[0, 0, 1]]; }), 'colliders[0].angularVelocity[0]', '[0, 0, 1]', 'exactly 1 items');
+      'exactly 1 item ([angle] in 2D, a quaternion [x, y, z, w] in 3D)');
+    expectSceneError(check((s) => { s.colliders[0].angularVelocity = [[0, 0, 1]]; }), 'colliders[0].angularVelocity[0]', '[0, 0, 1]', 'exactly 1 item');
     const s3 = sceneBase({ name: 'tiny-3d', dim: 3, res: [16, 16, 16], dt: 1e-3, steps: 2, gravity: [0, -9.8, 0], boundary: { walls: 'slip' } });
     const g = addGroup(s3, { name: 'a', material: 'elastic', E: 100, nu: 0.2, density: 1 });
     fillBox(s3, g, [0.3, 0.3, 0.3], [0.4, 0.4, 0.4]);

@@ -29,7 +29,7 @@ const WG = 64;
 const COPY_GROUPS = 64;
 const UNIFORM = 0x40, COPY_DST = 0x08;
 
-type KernelName = 'features' | 'features_adj' | 'mlp_forward' | 'mlp_adjoint' | 'copy_grad';
+type KernelName = 'control_forward' | 'control_adjoint' | 'copy_grad';
 
 const decl: Record<string, string> = {
   st: 'var<uniform> st: Step;',
@@ -43,8 +43,6 @@ const decl: Record<string, string> = {
   ctrl: 'var<storage, read_write> ctrl: array<f32>;',
   g_ctrl: 'var<storage, read_write> g_ctrl: array<f32>;',
   g_w: 'var<storage, read_write> g_w: array<f32>;',
-  g_feat_rw: 'var<storage, read_write> g_feat: array<f32>;',
-  g_feat: 'var<storage, read> g_feat: array<f32>;',
   g_in: 'var<storage, read_write> g_in: array<f32>;',
   src: 'var<storage, read> src: array<f32>;',
   dst: 'var<storage, read_write> dst: array<f32>;',
@@ -52,20 +50,18 @@ const decl: Record<string, string> = {
 const kindOf = (d: string): BindingKind => (d === 'st' ? 'uniform-dynamic' : decl[d].includes('read_write') ? 'rw' : 'read');
 
 const KERNELS: Record<KernelName, { bind: string[]; src: string[] }> = {
-  features: { bind: ['st', 'model', 's_in', 'goal', 'feat_rw'], src: [controlShaders.features] },
-  features_adj: { bind: ['model', 'g_feat', 'g_in'], src: [controlShaders.featuresAdj] },
-  mlp_forward: { bind: ['st', 'weights', 'feat', 'ctrl'], src: [controlShaders.mlpCommon, controlShaders.mlp] },
-  mlp_adjoint: { bind: ['st', 'weights', 'feat', 'g_ctrl', 'g_w', 'g_feat_rw'], src: [controlShaders.mlpCommon, controlShaders.mlpAdj] },
+  control_forward: { bind: ['st', 'model', 's_in', 'goal', 'weights', 'feat_rw', 'ctrl'], src: [controlShaders.mlpCommon, controlShaders.features, controlShaders.mlp] },
+  control_adjoint: { bind: ['st', 'model', 's_in', 'goal', 'weights', 'g_ctrl', 'g_w', 'g_in'], src: [controlShaders.mlpCommon, controlShaders.features, controlShaders.mlpAdj] },
   copy_grad: { bind: ['src', 'dst'], src: [controlShaders.copy] },
 };
 
 /**
- * A kernel's bindings and source: the feature kernels read m_i / M through `mass_fraction`, which
+ * A kernel's bindings and source: the controller's kernels read m_i / M through `mass_fraction`, which
  * also reads the state's order (bound after the model) where the inner simulator reorders items.
  */
 function kernelOf(name: KernelName, sorted: boolean): { bind: string[]; src: string[] } {
   const { bind, src } = KERNELS[name];
-  if (!name.startsWith('features')) return { bind, src };
+  if (name === 'copy_grad') return { bind, src };
   const fraction = sorted
     ? 'fn mass_fraction(b: u32, p: u32) -> f32 { return model[order[b * N + p]]; } // the user\'s item order[b][p]'
     : 'fn mass_fraction(b: u32, p: u32) -> f32 { return model[p]; }';
@@ -132,7 +128,6 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   private readonly weights: GPUBuffer;
   private readonly goal: GPUBuffer;
   private readonly feat: GPUBuffer;
-  private readonly gFeat: GPUBuffer;
   private readonly model: GPUBuffer;
   /** Where the inner simulator reorders its items: [B][N] u32 identity, the order of a state in the user's. */
   private readonly identity: GPUBuffer | null;
@@ -204,7 +199,6 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
     this.goal = createBuffer(dev, 'control.goal', B * lay.goalLength * 4);
     this.writeGoals();
     this.feat = createBuffer(dev, 'control.features', B * lay.features * 4);
-    this.gFeat = createBuffer(dev, 'control.g_features', B * lay.features * 4);
     this.paramGrad = createBuffer(dev, 'control.g_ctrl', this.paramValues.byteLength);
   }
 
@@ -214,8 +208,9 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
     if (!act) throw new Error(`controller: the ${inner.kind} simulator has no actuation channels to drive`);
     const lay = controllerLayout(spec, { dim: inner.dim, channels: act.channels, dt: o.dt, duration: o.steps * o.dt });
     if (lay.features === 0) throw new Error('controller: no inputs');
-    const units = lay.sizes.reduce((a, w) => a + w, 0);
-    if (2 * units * 4 > 16384) throw new Error(`controller: ${units} units (features, hidden, outputs) need ${2 * units * 4} bytes of workgroup memory, more than 16384`);
+    // workgroup memory: z and d (mlp_common.wgsl, mlp.adj.wgsl), the feature sums' 384 floats (features.wgsl)
+    const units = lay.sizes.reduce((a, w) => a + w, 0), bytes = (2 * units + 384) * 4;
+    if (bytes > 16384) throw new Error(`controller: ${units} units (features, hidden, outputs) need ${bytes} bytes of workgroup memory, more than 16384`);
     if (lay.vel >= 0 && !inner.state.fields.some((f) => f.name === 'v')) throw new Error(`controller: the ${inner.kind} state has no velocity field 'v'`);
     const sorted = !!inner.itemOrder;
     const head = constants({ lay, batch: inner.batch, state: inner.state, act, gradOffset: inner.paramValues.length, fault: !!o.wrongAdjoint });
@@ -265,18 +260,15 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
 
   /** The features of state sIn at `step` and the actuation row they give, for the inner step to read. */
   encodeController(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
-    const B = this.batch;
-    this.run(pass, 'features', step, [this.model, ...this.orderOf(step), sIn, this.goal, this.feat], B);
-    this.run(pass, 'mlp_forward', step, [this.weights, this.feat, this.act.buffer], B);
+    this.run(pass, 'control_forward', step, [this.model, ...this.orderOf(step), sIn, this.goal, this.weights, this.feat, this.act.buffer], this.batch);
   }
 
   /**
-   * After the inner step adjoint of `step` (and encodeController of the same step): the actuation
-   * row's gradient into the weights' (and zeroed), dL/d(features) d(features)/d(state) added to gIn.
+   * After the inner step adjoint of `step`, whose input state was sIn: the actuation row's gradient
+   * into the weights' (and zeroed), dL/d(features) d(features)/d(state) added to gIn.
    */
-  encodeControllerAdjoint(pass: GPUComputePassEncoder, gIn: GPUBuffer, step: number): void {
-    this.run(pass, 'mlp_adjoint', step, [this.weights, this.feat, this.inner.paramGrad, this.paramGrad, this.gFeat], this.batch);
-    this.run(pass, 'features_adj', step, [this.model, ...this.orderOf(step), this.gFeat, gIn], Math.ceil((this.batch * this.state.items) / WG));
+  encodeControllerAdjoint(pass: GPUComputePassEncoder, sIn: GPUBuffer, gIn: GPUBuffer, step: number): void {
+    this.run(pass, 'control_adjoint', step, [this.model, ...this.orderOf(step), sIn, this.goal, this.weights, this.inner.paramGrad, this.paramGrad, gIn], this.batch);
   }
 
   /** The order binding of the feature kernels for the state at `step` (none where the inner simulator never reorders). */
@@ -296,14 +288,16 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   }
 
   /**
-   * The row is recomputed first: past the horizon steps share it, and the inner adjoint reads it.
-   * The inner simulator gets no sPrev and no hint: a fused adjoint (MPM's) would use dL/d(state at
-   * step) before the controller's term is added to it.
+   * The inner adjoint reads step's actuation row, which the forward wrote: a tape runs (or reruns)
+   * step's forward before its adjoint, and no other step writes that row before the horizon's last
+   * one. From there on the steps share the last row, so it is recomputed first. The inner
+   * simulator gets no sPrev and no hint: a fused adjoint (MPM's) would use dL/d(state at step)
+   * before the controller's term is added to it.
    */
   encodeStepAdjoint(pass: GPUComputePassEncoder, io: StepAdjointIO): unknown {
-    this.encodeController(pass, io.sIn, io.step);
+    if (io.step >= this.horizon - 1) this.encodeController(pass, io.sIn, io.step);
     this.inner.encodeStepAdjoint(pass, { ...io, sPrev: null }, undefined);
-    this.encodeControllerAdjoint(pass, io.gIn, io.step);
+    this.encodeControllerAdjoint(pass, io.sIn, io.gIn, io.step);
     return undefined;
   }
 
@@ -349,7 +343,7 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   selection(group?: number): { start: number; count: number; weights: Float32Array } { return this.inner.selection(group); }
 
   destroy(): void {
-    for (const b of [this.weights, this.goal, this.feat, this.gFeat, this.model, this.paramGrad]) b.destroy();
+    for (const b of [this.weights, this.goal, this.feat, this.model, this.paramGrad]) b.destroy();
     this.identity?.destroy();
     this.steps?.destroy();
     this.inner.destroy();

@@ -117,7 +117,6 @@ export const springShaders = {
 };
 
 import controlFeaturesWgsl from './control/features.wgsl?raw';
-import controlFeaturesAdjWgsl from './control/features.adj.wgsl?raw';
 import controlMlpCommonWgsl from './control/mlp_common.wgsl?raw';
 import controlMlpWgsl from './control/mlp.wgsl?raw';
 import controlMlpAdjWgsl from './control/mlp.adj.wgsl?raw';
@@ -125,7 +124,6 @@ import controlCopyWgsl from './control/copy.wgsl?raw';
 
 export const controlShaders = {
   features: controlFeaturesWgsl,
-  featuresAdj: controlFeaturesAdjWgsl,
   mlpCommon: controlMlpCommonWgsl,
   mlp: controlMlpWgsl,
   mlpAdj: controlMlpAdjWgsl,

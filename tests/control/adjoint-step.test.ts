@@ -49,7 +49,7 @@ async function check(inner: Simulator, dt: number, T: number) {
     const enc2 = sim.device.createCommandEncoder();
     const pass = enc2.beginComputePass();
     sim.encodeController(pass, s, t);
-    sim.encodeControllerAdjoint(pass, gIn, t);
+    sim.encodeControllerAdjoint(pass, s, gIn, t);
     pass.end();
     sim.device.queue.submit([enc2.finish()]);
     const gState = await readF32(sim.device, gIn);

@@ -1,5 +1,5 @@
 // The controller's MLP, shared by its forward and adjoint: one workgroup per batch copy computes
-// every layer's pre-activations z into workgroup memory, layer after layer,
+// every layer's pre-activations z into workgroup memory, layer after layer (z[0..NF): the features),
 //   z_{l+1} = W_l h_l + b_l,   h_0 = features,   h_l = sin(z_l) for the hidden layers,
 // (sin activations as in Complex Locomotion, Fang et al. 2022) and the actuation
 // a = SCALE tanh(z_L). Weights of copy b: weights[b * NW + W_OFF[l] ..], [out][in] row-major, then
@@ -20,9 +20,8 @@ fn tanh_safe(x: f32) -> f32 {
   return sign(x) * ((1.0 - e) / (1.0 + e));
 }
 
-fn forward_z(b: u32, lid: u32) {
-  for (var i = lid; i < NF; i += MWG) { z[i] = feat[b * NF + i]; }
-  workgroupBarrier();
+/** The layers after the features, which z[0..NF) holds (features.wgsl features_into_z). */
+fn forward_layers(b: u32, lid: u32) {
   for (var l = 0u; l < NL; l++) {
     let nin = SIZES[l];
     let nout = SIZES[l + 1u];

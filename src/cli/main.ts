@@ -34,6 +34,7 @@ const HELP = `torsion: differentiable MLS-MPM, mass-spring systems and thin shel
                                           groups[0].E, actuation, colliders[0].velocity, ...): adam/gd through the
                                           checkpointed adjoint, cem/spsa over B batch copies, hybrid = cem then adam.
                                           Ctrl-C saves; --resume DIR continues (default scene: ${defaultScene})
+                                          --checkpoint auto (default): a full tape where it fits in 64 MiB, else about sqrt(2T) checkpoints
   torsion mpc <scene> [--out DIR] [--json]  model-predictive control: re-plan every few steps to chase the scene's moving goal
   torsion gradcheck <scene> [--seed S] [--steps N] [--sort-every K] [--json]
                                           adjoint vs float64 finite differences, every parameter kind

@@ -16,6 +16,19 @@
 
 export type CheckpointMode = 'auto' | 'full' | number;
 
+/** Bytes of states up to which an optimizer's 'auto' keeps every state (optimizerCheckpoint). */
+export const FULL_TAPE_BYTES = 64 * 2 ** 20;
+
+/**
+ * The tape of an optimizer's or planner's rollout: 'auto' keeps every state where T + 1 of them fit
+ * in FULL_TAPE_BYTES, and the schedule below elsewhere. An optimizer waits on its gradients and the
+ * recomputed forward is a third of each; a small scene's full tape costs little memory (a 22-mass
+ * robot's 681 steps: 0.2 MiB). Gradients are the same bytes either way.
+ */
+export function optimizerCheckpoint(mode: CheckpointMode, stateBytes: number, steps: number): CheckpointMode {
+  return mode === 'auto' && (steps + 1) * stateBytes <= FULL_TAPE_BYTES ? 'full' : mode;
+}
+
 export interface CheckpointSchedule {
   mode: CheckpointMode;
   steps: number;

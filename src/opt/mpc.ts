@@ -9,6 +9,7 @@ import type { GpuContext } from '../gpu/device';
 import { readF32 } from '../gpu/buffers';
 import { createLoss } from '../core/loss';
 import { Rollout } from '../core/rollout';
+import { optimizerCheckpoint } from '../core/checkpoint-schedule';
 import { positionField, type Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
 import type { MpcDesc } from '../mpm/scene';
@@ -80,7 +81,7 @@ export class MpcPlanner {
     this.axes = o.axes ?? Array.from({ length: sim.dim }, (_, i) => i);
     this.periodic = o.period !== undefined;
     this.params = this.paramsAt(0);
-    this.rollout = new Rollout(sim, o.horizon, 'auto');
+    this.rollout = new Rollout(sim, o.horizon, optimizerCheckpoint('auto', sim.stateBytes, o.horizon));
     this.theta = this.periodic ? this.params.initial() : this.params.initial().fill(0);
   }
 

@@ -16,7 +16,7 @@ import type { GpuContext } from '../gpu/device';
 import { readF32 } from '../gpu/buffers';
 import { createLoss, type Loss, type LossDesc, type LossValue } from '../core/loss';
 import { firstNonFiniteAdjoint, Rollout, RolloutError, type NonFiniteAdjoint } from '../core/rollout';
-import type { CheckpointMode } from '../core/checkpoint-schedule';
+import { optimizerCheckpoint, type CheckpointMode } from '../core/checkpoint-schedule';
 import type { Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
 import { ControlledSim } from '../control/controlled-sim';
@@ -105,7 +105,7 @@ export class SceneObjective {
       }
       const params = new ParameterVector(sim, o.params, o.shape);
       const loss = await createLoss(sim, scene.loss!, { duration: o.steps * scene.dt, steps: o.steps });
-      return { sim, params, loss, rollout: new Rollout(sim, o.steps, o.checkpoint ?? 'auto') };
+      return { sim, params, loss, rollout: new Rollout(sim, o.steps, optimizerCheckpoint(o.checkpoint ?? 'auto', sim.stateBytes, o.steps)) };
     } catch (e) {
       sim.destroy();
       throw e;

@@ -43,7 +43,7 @@ test('adjointStepRatio: the median of timed forward/adjoint pairs, a step adjoin
   const start = sim.createState('start', sim.packed.state0);
   // Several steps per pass: a pass of one tiny step can read a single tick of lavapipe's clock on a
   // loaded machine, and then forward and adjoint read the same.
-  const ratio = await adjointStepRatio(sim, start, { pairs: 5, rounds: 2, perPass: 6 });
+  const ratio = await adjointStepRatio(sim, start, { pairs: 5, rounds: 2, perPass: 24 });
   console.log(`step adjoint / step on the GPU clock: ${ratio?.toFixed(2)}`);
   expect(ratio).not.toBeNull();
   expect(ratio!).toBeGreaterThan(1);

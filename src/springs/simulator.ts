@@ -19,8 +19,13 @@ import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, 
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
 const WG = 64;
-/** Partial sums per parameter term in the split step adjoint (terms.wgsl TERM_LANES). */
-const TERM_LANES = 64;
+/** Workgroups of the split step adjoint's term sums, at most (a workgroup per copy and term; adjoint.terms.wgsl). */
+const MAX_TERM_GROUPS = 65535;
+/**
+ * Workgroups of the replay's element pass, at most (elements.wgsl shell_elements_replay loops over
+ * the elements): enough for both cores when it runs, few to launch on the steps where it returns at once.
+ */
+const REPLAY_GROUPS = 16;
 /**
  * Self-contact neighbours the split step adjoint's replay keeps per vertex for its gather
  * (adjoint.split.wgsl KEPT_NEIGHBOURS); a vertex with more is searched for again, so no contact is left out.
@@ -40,7 +45,7 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'shell_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_shell_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_term_partials' | 'adj_term_sums' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'shell_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_shell_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_term_sums' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in passes (lambda, gather, the sums of the parameter terms) for
@@ -166,7 +171,6 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   adj_gather: ['adjoint', ADJ_BINDINGS],
   adj_hinge: ['adjoint', ADJ_BINDINGS],
   adj_tri_contact: ['adjoint', ADJ_BINDINGS],
-  adj_term_partials: ['terms', TERMS_BINDINGS],
   adj_term_sums: ['terms', TERMS_BINDINGS],
   adj_fused: ['fused', FUSED_BINDINGS],
 };
@@ -291,8 +295,8 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, words * 4) : 16);
     // lam, then each vertex's self-contact neighbour count and list (1 + keptNeighbours words; adjoint.split.wgsl)
     this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + keptNeighbours : 0)) * 4 : 16);
-    // per copy and term, each vertex's share, then TERM_LANES partial sums (adjoint.terms.wgsl)
-    this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * termLayout(m).count * (n + TERM_LANES) * 4) : 16);
+    // per copy and term, each vertex's share (adjoint.split.wgsl)
+    this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * termLayout(m).count * n * 4) : 16);
     this.unused = createBuffer(dev, 'springs.unused', 16);
     this.unusedRead = createBuffer(dev, 'springs.unused_read', 16);
     const attrs = new Float32Array(2 * n);
@@ -323,7 +327,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
     const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'shell_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_shell_elements', 'adj_hinge', 'adj_tri_contact'];
     const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact', 'adj_tri_contact'];
-    const splitOnly: KernelName[] = ['shell_elements_replay', 'adj_near', 'adj_lambda', 'adj_shell_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact', 'adj_term_partials', 'adj_term_sums'];
+    const splitOnly: KernelName[] = ['shell_elements_replay', 'adj_near', 'adj_lambda', 'adj_shell_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact', 'adj_term_sums'];
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
       && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
     const ks = await Promise.all(names.map((e) => {
@@ -440,7 +444,7 @@ export class SpringSim implements Simulator<SpringStatus> {
       const near = [this.modelBuf, this.ctrl, io.sIn, io.sOut, this.status, grid, this.elemForces];
       const bufs = [this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces];
       out.push(['adj_near', (pass) => this.run(pass, 'adj_near', io.step, near, this.vertexGroups)]);
-      out.push(['shell_elements_replay', (pass) => this.run(pass, 'shell_elements_replay', io.step, bufs, this.shellGroups)]);
+      out.push(['shell_elements_replay', (pass) => this.run(pass, 'shell_elements_replay', io.step, bufs, Math.min(this.shellGroups, REPLAY_GROUPS))]);
     }
     out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, own, this.vertexGroups)]);
     if (this.shells) {
@@ -453,8 +457,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     const nTerms = termLayout(this.model).count * this.batch;
     if (nTerms > 0) {
       const sums = [this.terms, this.paramGrad];
-      out.push(['adj_term_partials', (pass) => this.run(pass, 'adj_term_partials', io.step, sums, Math.ceil((nTerms * TERM_LANES) / WG))]);
-      out.push(['adj_term_sums', (pass) => this.run(pass, 'adj_term_sums', io.step, sums, Math.ceil(nTerms / WG))]);
+      out.push(['adj_term_sums', (pass) => this.run(pass, 'adj_term_sums', io.step, sums, Math.min(nTerms, MAX_TERM_GROUPS))]);
     }
     return out;
   }

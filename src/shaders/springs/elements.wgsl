@@ -74,12 +74,12 @@ fn adj_near(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (near) { atomicStore(&status[REPLAY_TAG], st.t + 1u); }
 }
 
-// Both kinds in one dispatch, as adj_shell_elements: the triangles of every copy, then the hinges.
-@compute @workgroup_size(64)
-fn shell_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
+// Both kinds in one dispatch, as adj_shell_elements: the triangles of every copy, then the hinges,
+// each lane taking every (lanes)-th element. The host dispatches a few workgroups only: on an
+// untagged step (most of a cloth's fall) each returns at once, where a lane per element cost a
+// workgroup launch per 64 elements to read one word.
+fn replay_element(gi: u32) {
   let nt = p.n_tris * p.batch;
-  if (gi >= nt + p.n_hinges * p.batch || !replay_step()) { return; }
   if (gi < nt) {
     let b = gi / p.n_tris;
     let k = gi - b * p.n_tris;
@@ -91,4 +91,11 @@ fn shell_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = gi - nt - b * p.n_hinges;
   let v = hinge_rec(k).v;
   if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z) || replays(b, v.w)) { hinge_element_forces(b, k); }
+}
+
+@compute @workgroup_size(64)
+fn shell_elements_replay(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  if (!replay_step()) { return; }
+  let all = (p.n_tris + p.n_hinges) * p.batch;
+  for (var gi = gid.x; gi < all; gi += nwg.x * 64u) { replay_element(gi); }
 }

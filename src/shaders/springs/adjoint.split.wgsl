@@ -46,7 +46,7 @@ fn next_v(b: u32, i: u32) -> vecD {
   return r;
 }
 
-/** Whether free vertex i skips its replay: in 3D adj_near has judged it already (its flag), else judged here. */
+/** Whether free vertex i skips its replay: with shells adj_grid_count_near has judged it already (its flag), else judged here. */
 fn vertex_idle(b: u32, i: u32, row: u32) -> bool {
   if (p.n_tris + p.n_hinges > 0u) { return !replays(b, i); }
   return contacts_idle(b, x_at(b, i), next_v(b, i), row);

@@ -19,8 +19,13 @@ import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, 
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
 const WG = 64;
-/** Workgroups of the split step adjoint's term sums, at most (a workgroup per copy and term; adjoint.terms.wgsl). */
+/** Workgroups of the split step adjoint's grouped term sums, at most (a workgroup per copy and term; adjoint.terms.wgsl). */
 const MAX_TERM_GROUPS = 65535;
+/**
+ * Most vertices for which the split step adjoint sums each term in one lane (adjoint.terms.wgsl
+ * adj_term_sums); past it a workgroup per term (adj_term_sums_grouped). Both give the same bits.
+ */
+export const LANE_TERM_SUM_MAX_VERTICES = 8192;
 /**
  * Workgroups of the replay's element forces, at most (adjoint.pre.wgsl adj_grid_sort_replay loops
  * over the elements): enough for both cores when it runs, few to launch on the steps where it returns at once.
@@ -45,7 +50,7 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'adj_grid_count_near' | 'adj_grid_sort_replay' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_shell_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_term_sums' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'adj_grid_count_near' | 'adj_grid_sort_replay' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_shell_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_term_sums' | 'adj_term_sums_grouped' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in passes (lambda, gather, the sums of the parameter terms) for
@@ -107,6 +112,9 @@ interface FusedShape { tw: number; terms: number }
  * contacts, which is wrong: tests compare the three.
  */
 export type ReplaySkip = 'idle' | 'never' | 'loose';
+
+/** How the split step adjoint sums the parameter terms: 'auto' by size (LANE_TERM_SUM_MAX_VERTICES), or either way by name (tests compare them). */
+export type TermSums = 'auto' | 'lane' | 'grouped';
 const SKIP_CODE: Record<ReplaySkip, number> = { never: 0, idle: 1, loose: 2 };
 
 function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
@@ -175,6 +183,7 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   adj_hinge: ['adjoint', ADJ_BINDINGS],
   adj_tri_contact: ['adjoint', ADJ_BINDINGS],
   adj_term_sums: ['terms', TERMS_BINDINGS],
+  adj_term_sums_grouped: ['terms', TERMS_BINDINGS],
   adj_fused: ['fused', FUSED_BINDINGS],
 };
 
@@ -249,7 +258,7 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   private constructor(readonly gpu: GpuContext, readonly scene: SpringScene, readonly model: SpringModel, readonly batch: number,
     readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>, readonly adjointPath: 'split' | 'fused', keptNeighbours: number,
-    wrongAdjoint: boolean) {
+    wrongAdjoint: boolean, private readonly termSums: 'lane' | 'grouped') {
     const dev = (this.device = gpu.device);
     const m = model, d = (this.dim = m.dim), n = m.n, B = batch;
     this.kind = scene.kind;
@@ -313,7 +322,7 @@ export class SpringSim implements Simulator<SpringStatus> {
    * keptNeighbours: the split adjoint's neighbour list capacity (KEPT_NEIGHBOURS by default); tests set
    * it to show that a vertex past it gets the same bits from the grid search as one within it.
    */
-  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number; replaySkip?: ReplaySkip } = {}): Promise<SpringSim> {
+  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number; replaySkip?: ReplaySkip; termSums?: TermSums } = {}): Promise<SpringSim> {
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const model = compileSpringScene(scene);
     const want = opts.adjoint ?? 'auto';
@@ -330,16 +339,19 @@ export class SpringSim implements Simulator<SpringStatus> {
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
     const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'adj_grid_count_near', 'adj_grid_sort_replay', 'tri_contact', 'vertex_contact', 'adj_shell_elements', 'adj_hinge', 'adj_tri_contact'];
     const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact', 'adj_tri_contact'];
-    const splitOnly: KernelName[] = ['adj_grid_count_near', 'adj_grid_sort_replay', 'adj_lambda', 'adj_shell_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact', 'adj_term_sums'];
+    const wantSums = opts.termSums ?? 'auto';
+    if (!['auto', 'lane', 'grouped'].includes(wantSums)) throw new RangeError(`termSums = ${String(wantSums)}: allowed 'auto', 'lane' or 'grouped'`);
+    const sums = wantSums === 'auto' ? (model.n <= LANE_TERM_SUM_MAX_VERTICES ? 'lane' : 'grouped') : wantSums;
+    const splitOnly: KernelName[] = ['adj_grid_count_near', 'adj_grid_sort_replay', 'adj_lambda', 'adj_shell_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact', 'adj_term_sums', 'adj_term_sums_grouped'];
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
-      && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
+      && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused') && e !== (sums === 'lane' ? 'adj_term_sums_grouped' : 'adj_term_sums'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
       const keptTag = (mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '') + (skip !== 'idle' && mod !== 'grid' ? `.${skip}` : '');
       return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
-    return new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept, !!opts.wrongAdjoint);
+    return new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept, !!opts.wrongAdjoint, sums);
   }
 
   createState(label: string, init?: Float32Array): GPUBuffer {
@@ -455,7 +467,8 @@ export class SpringSim implements Simulator<SpringStatus> {
     const nTerms = termLayout(this.model).count * this.batch;
     if (nTerms > 0) {
       const sums = [this.terms, this.paramGrad];
-      out.push(['adj_term_sums', (pass) => this.run(pass, 'adj_term_sums', io.step, sums, Math.min(nTerms, MAX_TERM_GROUPS))]);
+      if (this.termSums === 'lane') out.push(['adj_term_sums', (pass) => this.run(pass, 'adj_term_sums', io.step, sums, Math.ceil(nTerms / WG))]);
+      else out.push(['adj_term_sums_grouped', (pass) => this.run(pass, 'adj_term_sums_grouped', io.step, sums, Math.min(nTerms, MAX_TERM_GROUPS))]);
     }
     return out;
   }

@@ -67,6 +67,7 @@ test('the split adjoint\'s two ways of summing the terms (a lane or a workgroup 
   const grouped = await gradients(make(), 'split', T, 3, 'grouped');
   expect(lane.gc.some((x) => x !== 0)).toBe(true);
   expect(bytes(lane.gc).equals(bytes(grouped.gc))).toBe(true);
+  await expect(SpringSim.create(gpu, make(), { termSums: 'tree' as TermSums })).rejects.toThrow("termSums = tree: allowed 'auto', 'lane' or 'grouped'");
 });
 
 test('a batch of 3 copies: the fused adjoint gives the split adjoint\'s bytes', async () => {

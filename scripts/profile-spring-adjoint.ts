@@ -20,7 +20,9 @@ const scene = cloth ? benchCloth(Number(cloth[1])) : (buildScene(name) as Spring
 const split = await SpringSim.create(gpu, scene, { adjoint: 'split', batch });
 const sims: Record<string, SpringSim> = cloth ? { split } : { split, fused: await SpringSim.create(gpu, scene, { adjoint: 'auto', batch }) };
 const perSubmit = Math.min(64, N);
-async function time(sim: SpringSim, body: (pass: GPUComputePassEncoder, k: number) => void): Promise<number> {
+// each timing tells the pacer its own kind: one kind for dispatches of very different cost made
+// its sleep before the wait a guess from another dispatch
+async function time(sim: SpringSim, kind: string, body: (pass: GPUComputePassEncoder, k: number) => void): Promise<number> {
   let best = Infinity;
   for (let r = 0; r < 4; r++) {
     best = Math.min(best, await timed(gpu, () => {
@@ -30,7 +32,7 @@ async function time(sim: SpringSim, body: (pass: GPUComputePassEncoder, k: numbe
         for (let k = k0; k < k0 + perSubmit; k++) body(pass, k);
         pass.end();
         gpu.device.queue.submit([enc.finish()]);
-        gpu.pacer.submitted('profile', perSubmit);
+        gpu.pacer.submitted(`profile.${kind}`, perSubmit);
       }
     }));
   }
@@ -41,12 +43,12 @@ for (const [label, sim] of Object.entries(sims)) {
   sim.ensureSteps(N + 1);
   const a = sim.createState('a', sim.state0), b = sim.createState('b'), ga = sim.createState('ga'), gb = sim.createState('gb');
   const row: string[] = [];
-  row.push(`step ${(await time(sim, (pass, k) => sim.encodeStep(pass, a, b, k))).toFixed(1)}`);
+  row.push(`step ${(await time(sim, `${label}.step`, (pass, k) => sim.encodeStep(pass, a, b, k))).toFixed(1)}`);
   const names = sim.adjointDispatches({ sIn: a, sOut: b, gOut: ga, gIn: gb, step: 0 }).map(([p]) => p);
   for (const [j, p] of names.entries()) {
-    row.push(`${p} ${(await time(sim, (pass, k) => sim.adjointDispatches({ sIn: a, sOut: b, gOut: ga, gIn: gb, step: k })[j][1](pass))).toFixed(1)}`);
+    row.push(`${p} ${(await time(sim, `${label}.${p}`, (pass, k) => sim.adjointDispatches({ sIn: a, sOut: b, gOut: ga, gIn: gb, step: k })[j][1](pass))).toFixed(1)}`);
   }
-  row.push(`whole step adjoint ${(await time(sim, (pass, k) => sim.encodeStepAdjoint(pass, { sIn: a, sOut: b, gOut: ga, gIn: gb, step: k, sPrev: null }))).toFixed(1)}`);
+  row.push(`whole step adjoint ${(await time(sim, `${label}.adjoint`, (pass, k) => sim.encodeStepAdjoint(pass, { sIn: a, sOut: b, gOut: ga, gIn: gb, step: k, sPrev: null }))).toFixed(1)}`);
   console.log(`${label.padEnd(6)} (${sim.adjointPath}) ${row.join('  ')}`);
   for (const x of [a, b, ga, gb]) x.destroy();
 }

@@ -78,6 +78,7 @@ import springAdjointWgsl from './springs/adjoint.wgsl?raw';
 import springAdjointSplitWgsl from './springs/adjoint.split.wgsl?raw';
 import springAdjointFusedWgsl from './springs/adjoint.fused.wgsl?raw';
 import springAdjointTermsWgsl from './springs/adjoint.terms.wgsl?raw';
+import springAdjointPreWgsl from './springs/adjoint.pre.wgsl?raw';
 import springTermsWgsl from './springs/terms.wgsl?raw';
 import springGridWgsl from './springs/grid.wgsl?raw';
 import springContactWgsl from './springs/contact.wgsl?raw';
@@ -105,6 +106,7 @@ export const springShaders = {
   adjointSplit: springAdjointSplitWgsl,
   adjointFused: springAdjointFusedWgsl,
   adjointTerms: springAdjointTermsWgsl,
+  adjointPre: springAdjointPreWgsl,
   terms: springTermsWgsl,
   grid: springGridWgsl,
   contact: springContactWgsl,

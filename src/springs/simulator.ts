@@ -19,8 +19,18 @@ import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, 
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
 const WG = 64;
-/** Partial sums per parameter term in the split step adjoint (terms.wgsl TERM_LANES). */
-const TERM_LANES = 64;
+/** Workgroups of the split step adjoint's grouped term sums, at most (a workgroup per copy and term; adjoint.terms.wgsl). */
+const MAX_TERM_GROUPS = 65535;
+/**
+ * Most vertices for which the split step adjoint sums each term in one lane (adjoint.terms.wgsl
+ * adj_term_sums); past it a workgroup per term (adj_term_sums_grouped). Both give the same bits.
+ */
+export const LANE_TERM_SUM_MAX_VERTICES = 8192;
+/**
+ * Workgroups of the replay's element forces, at most (adjoint.pre.wgsl adj_grid_sort_replay loops
+ * over the elements): enough for both cores when it runs, few to launch on the steps where it returns at once.
+ */
+const REPLAY_GROUPS = 16;
 /**
  * Self-contact neighbours the split step adjoint's replay keeps per vertex for its gather
  * (adjoint.split.wgsl KEPT_NEIGHBOURS); a vertex with more is searched for again, so no contact is left out.
@@ -40,7 +50,7 @@ export interface SpringStatus extends SimStatus {
   contactSkippedStep: number | null;
 }
 
-type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'shell_elements_replay' | 'adj_near' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_shell_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_term_partials' | 'adj_term_sums' | 'adj_fused';
+type KernelName = 'step' | 'plastic' | 'tri_elements' | 'hinge_elements' | 'adj_grid_count_near' | 'adj_grid_sort_replay' | 'tri_contact' | 'vertex_contact' | 'grid_count' | 'grid_scan' | 'grid_scatter' | 'grid_sort' | 'grid_reach' | 'adj_lambda' | 'adj_shell_elements' | 'adj_gather' | 'adj_hinge' | 'adj_tri_contact' | 'adj_term_sums' | 'adj_term_sums_grouped' | 'adj_fused';
 
 /**
  * How a step adjoint runs: 'split' in passes (lambda, gather, the sums of the parameter terms) for
@@ -76,6 +86,7 @@ const ADJ_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'lam'
 const GRID_BINDINGS: Decl[] = ['p', 's_in', 'grid_rw', 'model'];
 const FUSED_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 'g_out', 'g_in', 'grad', 'grid', 's_next'];
 const TERMS_BINDINGS: Decl[] = ['p', 'st', 'terms', 'grad'];
+const PRE_BINDINGS: Decl[] = ['p', 'st', 'model', 'ctrl', 's_in', 's_out', 'status', 'grid_rw', 'ef'];
 
 // the adjoint's element functions in 2D, where there are no triangles or hinges
 const STUBS_2D = `
@@ -90,7 +101,7 @@ fn vt_contact(b: u32, i: u32, x: vecD, skipped: ptr<function, u32>) -> vecD { re
 fn vt_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vecD(0.0); }
 `;
 
-type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid' | 'terms';
+type ModuleName = 'step' | 'adjoint' | 'fused' | 'grid' | 'terms' | 'pre';
 
 /** The fused adjoint's shape: lanes per workgroup (a power of two >= n) and parameter terms. */
 interface FusedShape { tw: number; terms: number }
@@ -101,6 +112,9 @@ interface FusedShape { tw: number; terms: number }
  * contacts, which is wrong: tests compare the three.
  */
 export type ReplaySkip = 'idle' | 'never' | 'loose';
+
+/** How the split step adjoint sums the parameter terms: 'auto' by size (LANE_TERM_SUM_MAX_VERTICES), or either way by name (tests compare them). */
+export type TermSums = 'auto' | 'lane' | 'grouped';
 const SKIP_CODE: Record<ReplaySkip, number> = { never: 0, idle: 1, loose: 2 };
 
 function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
@@ -123,6 +137,8 @@ function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbou
     fused: composePlain(dim, [bindings(FUSED_BINDINGS), shape, ...shared, ...shellAdj, s.adjoint, s.contactAdj, ...vtAdj(s.contactTriFused), s.terms, s.adjointFused].join('\n')),
     grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
     terms: composePlain(dim, [bindings(TERMS_BINDINGS), s.params, s.adjointTerms, s.terms].join('\n')),
+    // the split adjoint's flags and replay within the grid rebuild's passes (3D with shells only)
+    pre: composePlain(dim, [bindings(PRE_BINDINGS), skipConst, mpmShaders.contact, s.params, s.model, s.idle, s.hash, s.slots, s.shell, s.elements, s.grid, s.adjointPre].join('\n')),
   };
 }
 
@@ -152,7 +168,8 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   plastic: ['step', STEP_BINDINGS],
   tri_elements: ['step', STEP_BINDINGS],
   hinge_elements: ['step', STEP_BINDINGS],
-  shell_elements_replay: ['step', STEP_BINDINGS],
+  adj_grid_count_near: ['pre', PRE_BINDINGS],
+  adj_grid_sort_replay: ['pre', PRE_BINDINGS],
   tri_contact: ['step', STEP_BINDINGS],
   vertex_contact: ['step', STEP_BINDINGS],
   grid_count: ['grid', GRID_BINDINGS],
@@ -160,14 +177,13 @@ const KERNELS: Record<KernelName, [ModuleName, Decl[]]> = {
   grid_scatter: ['grid', GRID_BINDINGS],
   grid_sort: ['grid', GRID_BINDINGS],
   grid_reach: ['grid', GRID_BINDINGS],
-  adj_near: ['step', STEP_BINDINGS],
   adj_lambda: ['adjoint', ADJ_BINDINGS],
   adj_shell_elements: ['adjoint', ADJ_BINDINGS],
   adj_gather: ['adjoint', ADJ_BINDINGS],
   adj_hinge: ['adjoint', ADJ_BINDINGS],
   adj_tri_contact: ['adjoint', ADJ_BINDINGS],
-  adj_term_partials: ['terms', TERMS_BINDINGS],
   adj_term_sums: ['terms', TERMS_BINDINGS],
+  adj_term_sums_grouped: ['terms', TERMS_BINDINGS],
   adj_fused: ['fused', FUSED_BINDINGS],
 };
 
@@ -242,7 +258,7 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   private constructor(readonly gpu: GpuContext, readonly scene: SpringScene, readonly model: SpringModel, readonly batch: number,
     readonly cache: PipelineCache, private readonly k: Record<KernelName, ComputeKernel>, readonly adjointPath: 'split' | 'fused', keptNeighbours: number,
-    wrongAdjoint: boolean) {
+    wrongAdjoint: boolean, private readonly termSums: 'lane' | 'grouped') {
     const dev = (this.device = gpu.device);
     const m = model, d = (this.dim = m.dim), n = m.n, B = batch;
     this.kind = scene.kind;
@@ -291,8 +307,8 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.elemForces = createBuffer(dev, 'springs.elem_forces', shells ? Math.max(16, words * 4) : 16);
     // lam, then each vertex's self-contact neighbour count and list (1 + keptNeighbours words; adjoint.split.wgsl)
     this.lam = createBuffer(dev, 'springs.lam', split ? B * n * (3 * d + (m.selfContact ? 1 + keptNeighbours : 0)) * 4 : 16);
-    // per copy and term, each vertex's share, then TERM_LANES partial sums (adjoint.terms.wgsl)
-    this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * termLayout(m).count * (n + TERM_LANES) * 4) : 16);
+    // per copy and term, each vertex's share (adjoint.split.wgsl)
+    this.terms = createBuffer(dev, 'springs.terms', split ? Math.max(16, B * termLayout(m).count * n * 4) : 16);
     this.unused = createBuffer(dev, 'springs.unused', 16);
     this.unusedRead = createBuffer(dev, 'springs.unused_read', 16);
     const attrs = new Float32Array(2 * n);
@@ -306,7 +322,7 @@ export class SpringSim implements Simulator<SpringStatus> {
    * keptNeighbours: the split adjoint's neighbour list capacity (KEPT_NEIGHBOURS by default); tests set
    * it to show that a vertex past it gets the same bits from the grid search as one within it.
    */
-  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number; replaySkip?: ReplaySkip } = {}): Promise<SpringSim> {
+  static async create(gpu: GpuContext, scene: SpringScene, opts: { batch?: number; cache?: PipelineCache; wrongAdjoint?: boolean; adjoint?: AdjointPath; keptNeighbours?: number; replaySkip?: ReplaySkip; termSums?: TermSums } = {}): Promise<SpringSim> {
     const cache = opts.cache ?? new PipelineCache(gpu.device);
     const model = compileSpringScene(scene);
     const want = opts.adjoint ?? 'auto';
@@ -321,18 +337,21 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (!(skip in SKIP_CODE)) throw new RangeError(`replaySkip = ${String(skip)}: allowed 'idle', 'never' or 'loose'`);
     const src = sources(model.dim, path === 'fused' ? { tw: fusedWidth(model.n), terms: termLayout(model).count } : null, vt, kept, skip);
     // plastic, the element passes and adj_hinge exist in 3D only (triangles, hinges); a scene compiles one adjoint path
-    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'shell_elements_replay', 'adj_near', 'tri_contact', 'vertex_contact', 'adj_shell_elements', 'adj_hinge', 'adj_tri_contact'];
+    const only3d: KernelName[] = ['plastic', 'tri_elements', 'hinge_elements', 'adj_grid_count_near', 'adj_grid_sort_replay', 'tri_contact', 'vertex_contact', 'adj_shell_elements', 'adj_hinge', 'adj_tri_contact'];
     const vtOnly: KernelName[] = ['tri_contact', 'vertex_contact', 'adj_tri_contact'];
-    const splitOnly: KernelName[] = ['shell_elements_replay', 'adj_near', 'adj_lambda', 'adj_shell_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact', 'adj_term_partials', 'adj_term_sums'];
+    const wantSums = opts.termSums ?? 'auto';
+    if (!['auto', 'lane', 'grouped'].includes(wantSums)) throw new RangeError(`termSums = ${String(wantSums)}: allowed 'auto', 'lane' or 'grouped'`);
+    const sums = wantSums === 'auto' ? (model.n <= LANE_TERM_SUM_MAX_VERTICES ? 'lane' : 'grouped') : wantSums;
+    const splitOnly: KernelName[] = ['adj_grid_count_near', 'adj_grid_sort_replay', 'adj_lambda', 'adj_shell_elements', 'adj_gather', 'adj_hinge', 'adj_tri_contact', 'adj_term_sums', 'adj_term_sums_grouped'];
     const names = (Object.keys(KERNELS) as KernelName[]).filter((e) => (model.dim === 3 || !only3d.includes(e)) && (vt || !vtOnly.includes(e))
-      && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused'));
+      && (path === 'fused' ? !splitOnly.includes(e) : e !== 'adj_fused') && e !== (sums === 'lane' ? 'adj_term_sums_grouped' : 'adj_term_sums'));
     const ks = await Promise.all(names.map((e) => {
       const [mod, b] = KERNELS[e];
       const keptTag = (mod === 'adjoint' && kept !== KEPT_NEIGHBOURS ? `.kept${kept}` : '') + (skip !== 'idle' && mod !== 'grid' ? `.${skip}` : '');
       return cache.computeAsync(`springs.${model.dim}d.${e}${vt ? '.vt' : ''}${keptTag}`, src[mod], b.map(kindOf), e);
     }));
     const k = Object.fromEntries(names.map((e, i) => [e, ks[i]])) as Record<KernelName, ComputeKernel>;
-    return new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept, !!opts.wrongAdjoint);
+    return new SpringSim(gpu, scene, model, opts.batch ?? 1, cache, k, path, kept, !!opts.wrongAdjoint, sums);
   }
 
   createState(label: string, init?: Float32Array): GPUBuffer {
@@ -423,25 +442,20 @@ export class SpringSim implements Simulator<SpringStatus> {
    */
   adjointDispatches(io: Omit<StepAdjointIO, 'sPrev'>): [string, (pass: GPUComputePassEncoder) => void][] {
     const out: [string, (pass: GPUComputePassEncoder) => void][] = [];
-    if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, io.sIn)]);
     const grid = this.model.selfContact ? this.grid : this.unusedRead;
     const base = [this.modelBuf, this.ctrl, io.sIn, io.gOut];
     if (this.adjointPath === 'fused') {
+      if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, io.sIn)]);
       out.push(['adj_fused', (pass) => this.run(pass, 'adj_fused', io.step, [...base, io.gIn, this.paramGrad, grid, io.sOut], this.batch)]);
       return out;
     }
     // which vertices replay their forces (their contacts acted), the replay's element forces for
-    // those (the forward's element functions; s_out unused), lam, each element's local adjoint (and
-    // with vertex-triangle contact each triangle's contact rows), the gather.
-    // adj_lambda reads the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v),
-    // adj_near (a step module kernel, for the status word it tags) where the step writes s_out
+    // those (the forward's element functions), both within the grid rebuild's passes (adjoint.pre.wgsl),
+    // lam, each element's local adjoint (and with vertex-triangle contact each triangle's contact rows), the gather.
+    // adj_lambda reads the step's output velocities where the gather writes g_in (adjoint.split.wgsl next_v)
     const own = [...base, this.lam, io.sOut, this.terms, grid, this.elemForces];
-    if (this.shells) {
-      const near = [this.modelBuf, this.ctrl, io.sIn, io.sOut, this.status, grid, this.elemForces];
-      const bufs = [this.modelBuf, this.ctrl, io.sIn, this.unused, this.status, grid, this.elemForces];
-      out.push(['adj_near', (pass) => this.run(pass, 'adj_near', io.step, near, this.vertexGroups)]);
-      out.push(['shell_elements_replay', (pass) => this.run(pass, 'shell_elements_replay', io.step, bufs, this.shellGroups)]);
-    }
+    if (this.shells) out.push([this.model.selfContact ? 'grid_replay' : 'replay', (pass) => this.encodeGridReplay(pass, io)]);
+    else if (this.model.selfContact) out.push(['grid', (pass) => this.encodeGrid(pass, io.sIn)]);
     out.push(['adj_lambda', (pass) => this.run(pass, 'adj_lambda', io.step, own, this.vertexGroups)]);
     if (this.shells) {
       out.push(['adj_shell_elements', (pass) => this.run(pass, 'adj_shell_elements', io.step, own, this.shellGroups)]);
@@ -453,10 +467,30 @@ export class SpringSim implements Simulator<SpringStatus> {
     const nTerms = termLayout(this.model).count * this.batch;
     if (nTerms > 0) {
       const sums = [this.terms, this.paramGrad];
-      out.push(['adj_term_partials', (pass) => this.run(pass, 'adj_term_partials', io.step, sums, Math.ceil((nTerms * TERM_LANES) / WG))]);
-      out.push(['adj_term_sums', (pass) => this.run(pass, 'adj_term_sums', io.step, sums, Math.ceil(nTerms / WG))]);
+      if (this.termSums === 'lane') out.push(['adj_term_sums', (pass) => this.run(pass, 'adj_term_sums', io.step, sums, Math.ceil(nTerms / WG))]);
+      else out.push(['adj_term_sums_grouped', (pass) => this.run(pass, 'adj_term_sums_grouped', io.step, sums, Math.min(nTerms, MAX_TERM_GROUPS))]);
     }
     return out;
+  }
+
+  /**
+   * The split step adjoint's grid rebuild (3D with shells) with the replay flags in its count pass
+   * and the replay's element forces in its sort pass (adjoint.pre.wgsl); without self-contact those
+   * two passes do the flags and the replay only. One entry of adjointDispatches: its passes timed
+   * one at a time would leave the grid's counts unbalanced.
+   */
+  private encodeGridReplay(pass: GPUComputePassEncoder, io: Omit<StepAdjointIO, 'sPrev'>): void {
+    const sc = this.model.selfContact;
+    const pre = [this.modelBuf, this.ctrl, io.sIn, io.sOut, this.status, sc ? this.grid : this.unused, this.elemForces];
+    const gridBufs = [io.sIn, this.grid, this.modelBuf];
+    const sortGroups = sc ? Math.ceil((hashSize(this.model.n) * this.batch) / WG) : 0;
+    this.run(pass, 'adj_grid_count_near', io.step, pre, this.vertexGroups);
+    if (sc) {
+      this.run(pass, 'grid_scan', 0, gridBufs, this.batch);
+      this.run(pass, 'grid_scatter', 0, gridBufs, this.vertexGroups);
+    }
+    this.run(pass, 'adj_grid_sort_replay', io.step, pre, sortGroups + Math.min(this.shellGroups, REPLAY_GROUPS));
+    if (sc?.triangles) this.run(pass, 'grid_reach', 0, gridBufs, this.vertexGroups);
   }
 
   encodeFinishAdjoint(): void {}

@@ -7,7 +7,7 @@ import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32 } from '../../src/gpu/buffers';
 import { Rollout } from '../../src/core/rollout';
 import { gradcheck } from '../../src/core/gradcheck';
-import { SpringSim, type AdjointPath } from '../../src/springs/simulator';
+import { SpringSim, type AdjointPath, type TermSums } from '../../src/springs/simulator';
 import { springGradcheckSubject } from '../../src/springs/gradcheck-subject';
 import { buildScene } from '../../scenes/index';
 import { chain2d, clothPatch } from '../helpers/spring-scenes';
@@ -20,8 +20,8 @@ afterAll(() => gpu?.destroy());
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** dL/dstate0 and dL/dctrl of a checkpointed T-step rollout with fixed final-state weights. */
-async function gradients(scene: SpringScene, path: AdjointPath, T: number, batch = 1) {
-  const sim = await SpringSim.create(gpu, scene, { adjoint: path, batch });
+async function gradients(scene: SpringScene, path: AdjointPath, T: number, batch = 1, termSums: TermSums = 'auto') {
+  const sim = await SpringSim.create(gpu, scene, { adjoint: path, batch, termSums });
   const w = new Float32Array(sim.stateBytes / 4);
   for (let k = 0; k < w.length; k++) w[k] = Math.sin(0.37 * k + 1);
   const r = new Rollout(sim, T, 'auto');
@@ -53,6 +53,22 @@ for (const [name, make, T] of cases) {
     expect(bytes(fused.gc).equals(bytes(split.gc))).toBe(true);
   });
 }
+
+test('the split adjoint\'s two ways of summing the terms (a lane or a workgroup per term) give the fused adjoint\'s bytes', async () => {
+  const [make, T] = [() => chain2d(), 30] as const;
+  const fused = await gradients(make(), 'fused', T);
+  for (const way of ['lane', 'grouped'] as const) {
+    const split = await gradients(make(), 'split', T, 1, way);
+    expect(bytes(fused.gc).equals(bytes(split.gc))).toBe(true);
+    expect(bytes(fused.g0).equals(bytes(split.g0))).toBe(true);
+  }
+  // a batch of 3: the grouped sums' workgroups take copy-major (copy, term) pairs as the lanes do
+  const lane = await gradients(make(), 'split', T, 3, 'lane');
+  const grouped = await gradients(make(), 'split', T, 3, 'grouped');
+  expect(lane.gc.some((x) => x !== 0)).toBe(true);
+  expect(bytes(lane.gc).equals(bytes(grouped.gc))).toBe(true);
+  await expect(SpringSim.create(gpu, make(), { termSums: 'tree' as TermSums })).rejects.toThrow("termSums = tree: allowed 'auto', 'lane' or 'grouped'");
+});
 
 test('a batch of 3 copies: the fused adjoint gives the split adjoint\'s bytes', async () => {
   // each copy against its own single run: tape.test.ts (auto takes the fused path there)

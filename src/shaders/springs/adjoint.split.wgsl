@@ -1,7 +1,7 @@
 // The step adjoint for any size: one pass per half of adjoint.wgsl (every lambda before any
-// gather), lam and terms in storage buffers; the Reducer then sums each term over the vertices
-// in a fixed order (SpringSim.encodeStepAdjoint). In 3D the forward's per-element passes run first
-// (the replay in adj_lambda reads their forces, slots.wgsl), and the per-element adjoint passes
+// gather), lam and terms in storage buffers; adjoint.terms.wgsl then sums each term over the
+// vertices in a fixed order (SpringSim.adjointDispatches). In 3D the replaying vertices' element
+// forces are recomputed first (adjoint.pre.wgsl; adj_lambda's replay reads them, slots.wgsl), and the per-element adjoint passes
 // between the halves (elements.adj.wgsl), so each triangle and hinge is computed once per pass.
 //   lam[(b n + i) 3 DIM ..]: lam_i, the direct dL/dx and dL/dv of vertex i of copy b (as bits);
 //     then, with self-contact, lam[B n 3 DIM + (b n + i) NB_WORDS ..]: how many vertex-vertex
@@ -46,7 +46,7 @@ fn next_v(b: u32, i: u32) -> vecD {
   return r;
 }
 
-/** Whether free vertex i skips its replay: in 3D adj_near has judged it already (its flag), else judged here. */
+/** Whether free vertex i skips its replay: with shells adj_grid_count_near has judged it already (its flag), else judged here. */
 fn vertex_idle(b: u32, i: u32, row: u32) -> bool {
   if (p.n_tris + p.n_hinges > 0u) { return !replays(b, i); }
   return contacts_idle(b, x_at(b, i), next_v(b, i), row);

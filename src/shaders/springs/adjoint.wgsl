@@ -11,7 +11,7 @@
 // lam and terms live, and where the elements' shares come from, is the entry points' business
 // (lam_base, term_index, shell_force, shell_share, vv_contact_adjoint): adjoint.split.wgsl (storage
 // buffers, one pass per half, each triangle and hinge computed once per pass into per-entry slots,
-// the Reducer sums the terms) or adjoint.fused.wgsl (workgroup memory, one workgroup per batch
+// adjoint.terms.wgsl sums the terms) or adjoint.fused.wgsl (workgroup memory, one workgroup per batch
 // copy, the elements recomputed per vertex).
 // terms[term_index(b, q, i)]: vertex i's share of control entry q (see SpringSim), summed in
 // vertex order afterwards.

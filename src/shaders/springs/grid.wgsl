@@ -28,14 +28,18 @@ fn gridded(x: vecD) -> bool {
   return true;
 }
 
-@compute @workgroup_size(64)
-fn grid_count(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.n * p.batch) { return; }
+/** Vertex gi (of every copy's) into its bucket's count. */
+fn grid_count_vertex(gi: u32) {
   let b = gi / p.n;
   let x = grid_x(b, gi - b * p.n);
   if (!gridded(x)) { return; }
   atomicAdd(&grid[b * p.grid_stride + cell_hash(cell_of(x))], 1u);
+}
+
+@compute @workgroup_size(64)
+fn grid_count(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= p.n * p.batch) { return; }
+  grid_count_vertex(gid.x);
 }
 
 const SCAN_WG: u32 = 256u;
@@ -82,10 +86,8 @@ fn grid_scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   atomicStore(&grid[base + 2u * p.hash_size + 1u + start + slot], i);
 }
 
-@compute @workgroup_size(64)
-fn grid_sort(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let gi = gid.x;
-  if (gi >= p.hash_size * p.batch) { return; }
+/** Bucket gi (of every copy's) sorted by vertex index. */
+fn grid_sort_bucket(gi: u32) {
   let b = gi / p.hash_size;
   let h = gi - b * p.hash_size;
   let base = b * p.grid_stride;
@@ -102,6 +104,12 @@ fn grid_sort(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     atomicStore(&grid[q], j);
   }
+}
+
+@compute @workgroup_size(64)
+fn grid_sort(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= p.hash_size * p.batch) { return; }
+  grid_sort_bucket(gid.x);
 }
 
 const TRI_WORDS_G: u32 = 12u; // model.wgsl TRI_WORDS (the grid module does not include model.wgsl)

@@ -1,5 +1,5 @@
-// Which free vertices' step adjoints skip the replay: the adjoint module's adj_lambda and, in 3D,
-// the step module's adj_near (elements.wgsl) judge with the same function. The host prepends
+// Which free vertices' step adjoints skip the replay: the adjoint module's adj_lambda and, with
+// triangles or hinges, adj_grid_count_near (adjoint.pre.wgsl) judge with the same function. The host prepends
 // REPLAY_SKIP (SpringSim ReplaySkip: 0 never, 1 idle vertices, 2 also lightly acting ones: wrong).
 
 /**

@@ -16,9 +16,9 @@ fn shell_force(b: u32, e: u32) -> vecD {
 }
 
 /**
- * The step adjoint's replay flags, past the forces (one word per vertex of every copy): adj_near sets
- * 1 where a free vertex's contacts acted, so its replay needs its forces, and the replay's element
- * passes skip elements with no such corner. Dead once adj_lambda has run (the local adjoints may
+ * The step adjoint's replay flags, past the forces (one word per vertex of every copy):
+ * adj_grid_count_near (adjoint.pre.wgsl) sets 1 where a free vertex's contacts acted, so its replay
+ * needs its forces, and the replay's element forces skip elements with no such corner. Dead once adj_lambda has run (the local adjoints may
  * overwrite them).
  */
 fn replay_flag_index(b: u32, i: u32) -> u32 { return p.batch * p.n_adj * DIM + b * p.n + i; }

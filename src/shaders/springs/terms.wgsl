@@ -1,8 +1,8 @@
 // The parameter terms' sum over the vertices, one order for both step adjoint paths: TERM_LANES
 // partial sums, lane j folding vertices j, j + TERM_LANES, ... in order onto 0, then the partials
-// folded in lane order and added to the copy's control entry. No barrier and no atomic: the split
-// path runs the two levels as two passes of plain lanes (adjoint.terms.wgsl), the fused path in its
-// workgroup; a workgroup tree, as the Reducer's, costs lavapipe a barrier a level per workgroup.
+// folded in lane order and added to the copy's control entry. No atomic and no tree: the split
+// path runs the partials in a workgroup per term and one barrier (adjoint.terms.wgsl), the fused
+// path a lane per term; a workgroup tree, as the Reducer's, costs lavapipe a barrier a level.
 // The including module defines `terms` and term_index (where vertex i's share of term q lies).
 const TERM_LANES: u32 = 64u;
 

@@ -11,10 +11,9 @@
 import './v8-flags';
 import { requestGpu } from '../src/gpu/device';
 import { benchCloth } from '../scenes/bench-scenes';
-import { timed } from '../src/bench/timing';
 import type { SpringScene } from '../src/springs/scene';
 import type { SpringSim } from '../src/springs/simulator';
-import { clothStart, loadSpringSim } from './vt-cloth';
+import { clothStart, loadSpringSim, timePass } from './vt-cloth';
 
 const [mode = 'time', nArg = '32', ...rest] = process.argv.slice(2);
 const n = Number(nArg);
@@ -73,14 +72,7 @@ if (mode === 'compile') {
     const bufs = ['a', 'b', 'ga', 'gb'].map((l) => sim.createState(l, l === 'a' ? clothStart(sim.state0, cloth.selfContact!.thickness) : new Float32Array(sim.stateBytes / 4).fill(1e-3)));
     sims.push({ root, sim, bufs, step: Infinity, adj: Infinity });
   }
-  const time = (body: (pass: GPUComputePassEncoder, k: number) => void) => timed(gpu, () => {
-    const enc = gpu.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    for (let k = 0; k < N; k++) body(pass, k);
-    pass.end();
-    gpu.device.queue.submit([enc.finish()]);
-    gpu.pacer.submitted('profile', N);
-  });
+  const time = (body: (pass: GPUComputePassEncoder, k: number) => void) => timePass(gpu, N, body);
   for (let r = 0; r < rounds; r++) {
     for (const s of sims) {
       const [a, b, ga, gb] = s.bufs;

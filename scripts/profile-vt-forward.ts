@@ -9,10 +9,10 @@
 import './v8-flags';
 import { requestGpu } from '../src/gpu/device';
 import { benchCloth } from '../scenes/bench-scenes';
-import { median, timed } from '../src/bench/timing';
+import { median } from '../src/bench/timing';
 import type { SpringScene } from '../src/springs/scene';
 import type { SpringSim } from '../src/springs/simulator';
-import { clothStart, loadSpringSim } from './vt-cloth';
+import { clothStart, loadSpringSim, timePass } from './vt-cloth';
 
 const [nArg = '64', NArg = '64', roundsArg = '5', vv = '-', ...rest] = process.argv.slice(2);
 const n = Number(nArg), N = Number(NArg), rounds = Number(roundsArg), roots = rest.length ? rest : ['.'];
@@ -28,14 +28,7 @@ for (const [label, root, scene] of cases) {
   sim.ensureSteps(N + 1);
   runs.push({ label, sim, a: sim.createState('a', clothStart(sim.state0, cloth.selfContact!.thickness)), b: sim.createState('b'), ms: new Map() });
 }
-const time = async (body: (pass: GPUComputePassEncoder, k: number) => void) => (await timed(gpu, () => {
-  const enc = gpu.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  for (let k = 0; k < N; k++) body(pass, k);
-  pass.end();
-  gpu.device.queue.submit([enc.finish()]);
-  gpu.pacer.submitted('profile', N);
-})) / N * 1e3;
+const time = async (body: (pass: GPUComputePassEncoder, k: number) => void) => (await timePass(gpu, N, body)) / N * 1e3;
 for (let r = 0; r < rounds; r++) {
   for (const s of runs) {
     const add = (name: string, v: number) => s.ms.set(name, [...(s.ms.get(name) ?? []), v]);

@@ -96,7 +96,8 @@ export class SceneObjective {
     return new SceneObjective(gpu, scene as Scene & { loss: LossDesc }, oo, one);
   }
 
-  private static async bind(gpu: GpuContext, scene: Scene, o: ObjectiveOptions, batch: number): Promise<Bound> {
+  /** A simulator, loss and rollout for `batch` copies; a forward-only population's rollout keeps the sqrt schedule's few slots. */
+  private static async bind(gpu: GpuContext, scene: Scene, o: ObjectiveOptions, batch: number, forwardOnly = false): Promise<Bound> {
     const sim = await createSimulator(gpu, scene, { batch });
     try {
       if (o.goals) {
@@ -105,7 +106,7 @@ export class SceneObjective {
       }
       const params = new ParameterVector(sim, o.params, o.shape);
       const loss = await createLoss(sim, scene.loss!, { duration: o.steps * scene.dt, steps: o.steps });
-      return { sim, params, loss, rollout: new Rollout(sim, o.steps, optimizerCheckpoint(o.checkpoint ?? 'auto', sim.stateBytes, o.steps)) };
+      return { sim, params, loss, rollout: new Rollout(sim, o.steps, forwardOnly ? 'auto' : optimizerCheckpoint(o.checkpoint ?? 'auto', sim.stateBytes, o.steps)) };
     } catch (e) {
       sim.destroy();
       throw e;
@@ -201,7 +202,7 @@ export class SceneObjective {
   async losses(thetas: Float64Array[], batch = thetas.length): Promise<number[]> {
     const S = this.shared;
     if (this.population && this.population.sim.batch < thetas.length * S) throw new RangeError(`a population of ${thetas.length}: this objective holds ${this.population.sim.batch / S} points`);
-    this.population ??= await SceneObjective.bind(this.gpu, this.scene, { ...this.o, checkpoint: 'auto' }, Math.max(batch, thetas.length) * S);
+    this.population ??= await SceneObjective.bind(this.gpu, this.scene, this.o, Math.max(batch, thetas.length) * S, true);
     const { sim, params, loss, rollout } = this.population;
     // point p on copies p S .. p S + S - 1, which the goals cycle through
     const padded = Array.from({ length: sim.batch }, (_, b) => thetas[Math.min(Math.floor(b / S), thetas.length - 1)]);

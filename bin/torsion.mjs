@@ -21,8 +21,18 @@ const entry = join(root, 'src', 'cli', 'main.ts');
 const exitCode = (code) => (Number.isInteger(code) ? code : 0);
 
 async function run() {
+  const [command, script, ...scriptArgs] = process.argv.slice(2);
+  const exec = command === 'exec';
+  if (exec && (script === undefined || script === '--help' || script === '-h')) {
+    console.error('usage: torsion exec <file.ts|file.js> [args...]: runs your own program with `torsion` importable (docs/library.md)');
+    return script === undefined ? 2 : 0;
+  }
+  if (exec && !existsSync(script)) {
+    console.error(`torsion exec: ${script}: no such file`);
+    return 2;
+  }
   const bundle = process.env.TORSION_CLI_MODULE;
-  if (bundle) {
+  if (bundle && !exec) {
     const { pathToFileURL } = await import('node:url');
     return exitCode(await (await import(pathToFileURL(bundle).href)).main(process.argv.slice(2)));
   }
@@ -44,6 +54,11 @@ async function run() {
     logLevel: 'silent',
     server: { hmr: false, watch: null, middlewareMode: true, fs: { strict: false } },
     optimizeDeps: { noDiscovery: true, include: [] },
+    // `torsion exec`: a user's program imports the package by name, wherever the program lives
+    resolve: { alias: [
+      { find: /^torsion$/, replacement: join(root, 'src', 'index.ts') },
+      { find: /^torsion\/node$/, replacement: join(root, 'src', 'node.ts') },
+    ] },
   });
   try {
     const node = new ViteNodeServer(server);
@@ -54,6 +69,7 @@ async function run() {
       fetchModule: (id) => node.fetchModule(id),
       resolveId: (id, importer) => node.resolveId(id, importer),
     });
+    if (exec) return await execScript(runner, script, scriptArgs);
     const mod = await runner.executeFile(entry);
     if (typeof mod.main !== 'function') {
       console.error(`torsion: ${entry} must export async function main(argv: string[]): Promise<number>`);
@@ -63,6 +79,24 @@ async function run() {
   } finally {
     await server.close();
   }
+}
+
+// Exit codes as the commands have them: 2 a bad scene, 3 no WebGPU adapter, 4 a blow-up, else 1.
+const EXIT_CODES = { SceneError: 2, NoAdapterError: 3, RolloutError: 4 };
+
+/** Runs the user's program as the main module (process.argv = [node, file, ...args]). */
+async function execScript(runner, script, args) {
+  const { resolve } = await import('node:path');
+  const file = resolve(script);
+  process.argv = [process.argv[0], file, ...args];
+  try {
+    await runner.executeFile(file);
+  } catch (e) {
+    const code = e instanceof Error ? EXIT_CODES[e.name] : undefined;
+    console.error(code ? `${e.name}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : e);
+    return code ?? 1;
+  }
+  return exitCode(process.exitCode);
 }
 
 try {

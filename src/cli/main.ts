@@ -46,6 +46,7 @@ const HELP = `torsion: differentiable MLS-MPM, mass-spring systems and thin shel
   torsion export <scene> [--out FILE] [--sort-every K]
                                           the scene as JSON (any command takes --scene-file FILE instead of a name)
   torsion view <run-dir|scene> [--port P] serve the browser page with a run's replay or a scene loaded
+  torsion exec <file.ts> [args...]        run your own program with \`import { ... } from 'torsion'\` (docs/library.md)
 
   --sort-every K                          MPM scenes: re-sort the particles by grid cell on the GPU every K steps
                                           (0: never), in place of the scene's sortEvery; results stay in the scene's

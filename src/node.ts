@@ -1,0 +1,18 @@
+// Torsion's Node-only API (`import { ... } from 'torsion/node'`): what writes files. A replay
+// saved here opens with `npx torsion view <dir>`, like one from `torsion run`.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Scene } from './simulators';
+import type { Simulator } from './core/simulator';
+import { writeReplay } from './cli/run';
+import { writeJson } from './cli/results';
+
+/**
+ * Writes replay.json + replay.bin (frames of positions every `every` steps, as recordFrames
+ * returns them) and scene.json to `dir`, creating it: `npx torsion view <dir>` plays it.
+ */
+export function saveReplay(dir: string, scene: Scene, sim: Simulator, frames: Float32Array[], every: number): void {
+  mkdirSync(dir, { recursive: true });
+  writeReplay(dir, scene, sim, frames, every);
+  writeJson(join(dir, 'scene.json'), scene);
+}

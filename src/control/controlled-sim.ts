@@ -277,6 +277,9 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
     return o ? [o.stateOrder(step) ?? this.identity!] : [];
   }
 
+  /** The inner simulator's count: each of this one's steps is one of its. */
+  get stepsEncoded(): number { return this.inner.stepsEncoded; }
+
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
     this.encodeController(pass, sIn, step);
     this.inner.encodeStep(pass, sIn, sOut, step);

@@ -125,6 +125,13 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   private readonly grads: GPUBuffer[];
   /** sim.paramVersion at the last forward: the backward must see the same controls. */
   private paramVersion = -1;
+  /**
+   * sim.stepsEncoded after the last step this rollout encoded: a step records what its adjoint reads
+   * (MPM's momentum bound and particle order, a controller's actuation row) in the simulator, so
+   * steps anyone else ran since (another rollout, recordFrames, a viewer) make the backward refuse
+   * instead of reading their records (Warp's tape reads overwritten arrays silently: warp#1350).
+   */
+  private stepMark = -1;
   /** Steps encoded per command buffer: many substeps per submit keeps dispatch overhead low. */
   stepsPerSubmit = 32;
   /** Where submits go; a benchmark may wrap it to time passes or interleave work (src/bench). */
@@ -283,6 +290,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
       }
       this.submit(enc, { steps: Math.min(this.steps, t0 + this.stepsPerSubmit) - t0, adjoints: 0 });
     }
+    this.stepMark = sim.stepsEncoded;
     await this.queue.idle();
     const status = (await sim.readStatus()) as StatusOf<S>;
     if (status.badStep !== null) throw new RolloutError(sim.blowUpMessage(status), status.badStep);
@@ -334,6 +342,9 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
         ? 'tape: backward before forward'
         : 'tape: the controls (sim.writeParams) were written since the forward; run forward again');
     }
+    if (sim.stepsEncoded !== this.stepMark) {
+      throw new Error(`tape: the simulator ran ${sim.stepsEncoded - this.stepMark} steps of other work (another rollout, recordFrames, a viewer) since this rollout's forward, and a step keeps records its adjoint reads; run forward again`);
+    }
     const [gA, gB] = this.gradBuffers();
     const dev = sim.device;
     const inject = o.inject ?? new Map<number, GPUBuffer>();
@@ -376,6 +387,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
         const dst = this.slotFor(k, t);
         if (dst.holds === t) continue; // the full tape, or the forward's, not overwritten since
         sim.encodeStep(pass, this.slotFor(k, t - 1).buf, dst.buf, t - 1);
+        this.stepMark++;
         dst.holds = t;
         steps++;
       }

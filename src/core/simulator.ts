@@ -148,6 +148,12 @@ export interface Simulator<Status extends SimStatus = SimStatus> {
   createState(label: string, init?: Float32Array): GPUBuffer;
   /** The step table holds steps 0..n-1 after this. */
   ensureSteps(n: number): void;
+  /**
+   * Steps encoded so far, by anyone. A step may write records the step adjoint reads later (MPM's
+   * momentum bound and particle order, a controller's actuation row), so a rollout refuses a
+   * backward when steps it did not encode ran in between (rollout.ts).
+   */
+  readonly stepsEncoded: number;
   /** One step: state sIn at `step` -> sOut at step + 1. */
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void;
 

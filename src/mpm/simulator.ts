@@ -159,6 +159,7 @@ export class MpmSim implements Simulator<MpmStatus> {
   private p2gBoundBuf: GPUBuffer;
   /** Counts writeParams calls, so a rollout can tell that its forward ran with other controls. */
   paramVersion = 0;
+  stepsEncoded = 0;
   readonly state: StateLayout;
   readonly params: ParamSpace;
   /** The packed control record as last written (writeParams). */
@@ -391,6 +392,7 @@ export class MpmSim implements Simulator<MpmStatus> {
    * (sortsAt), it first sorts sIn into a scratch state and records the new order; sOut is in it.
    */
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    this.stepsEncoded++;
     let src = sIn;
     if (this.sort && this.sortsAt(step)) {
       const { sorter, orders, every, sorted } = this.sort;

@@ -232,6 +232,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   paramValues: Float32Array;
   readonly paramGrad: GPUBuffer;
   paramVersion = 0;
+  stepsEncoded = 0;
   readonly workKind: { step: string; adjoint: string };
   readonly itemAttributes: GPUBuffer;
   readonly extent: number[];
@@ -406,6 +407,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    this.stepsEncoded++;
     for (const [, encode] of this.forwardDispatches(sIn, sOut, step)) encode(pass);
   }
 

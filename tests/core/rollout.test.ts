@@ -4,6 +4,7 @@ import { MpmSim } from '../../src/mpm/simulator';
 import { Rollout } from '../../src/core/rollout';
 import { createLoss, type Loss } from '../../src/core/loss';
 import { readF32 } from '../../src/gpu/buffers';
+import { recordFrames } from '../../src/core/record';
 import { tinyScene } from '../helpers/tiny-scenes';
 
 let gpu: GpuContext;
@@ -99,6 +100,33 @@ test('a reused rollout recomputes every state of the new forward, and refuses a 
   sim.writeParams(sim.packed.ctrl);
   await expect(r.backward(loss.grad)).rejects.toThrow(/controls .* were written since the forward/);
   r.destroy();
+  loss.destroy();
+  sim.destroy();
+});
+
+test('a backward refuses once other steps ran on its simulator since its forward (they rewrote per-step records); a new forward is exact again', async () => {
+  // MPM keeps each step's momentum bound (and, sorting, its particle order) in the simulator; a
+  // faster rollout in between left its own there, which a backward read silently before
+  const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true }));
+  const loss = await createLoss(sim, { kind: 'com-target', target: [0.5, 0.3] });
+  const T = 24;
+  const kicked = sim.packed.state0.slice();
+  const ps = 2 * sim.dim + 2 * sim.dim * sim.dim;
+  for (let p = 0; p < sim.packed.n; p++) kicked[p * ps + sim.dim] += 2;
+  const clean = await gradient(sim, loss, T, 'auto');
+  const r = new Rollout(sim, T, 'auto');
+  await r.forward();
+  await loss.evaluate(r.final.buf);
+  const other = new Rollout(sim, T, 'full');
+  await other.forward(kicked);
+  await expect(r.backward(loss.grad)).rejects.toThrow(/ran 24 steps of other work .* since this rollout's forward.*run forward again/);
+  await recordFrames(sim, 5, 5);
+  await r.forward();
+  await loss.evaluate(r.final.buf);
+  const again = await readF32(gpu.device, await r.backward(loss.grad));
+  expect(Buffer.from(again.buffer).equals(Buffer.from(clean.g.buffer))).toBe(true);
+  r.destroy();
+  other.destroy();
   loss.destroy();
   sim.destroy();
 });

@@ -104,6 +104,7 @@ export class BallisticSim implements Simulator {
   paramValues: Float32Array;
   readonly paramGrad: GPUBuffer;
   paramVersion = 0;
+  stepsEncoded = 0;
   readonly workKind = { step: 'ballistic.step', adjoint: 'ballistic.adjoint' };
   readonly itemAttributes: GPUBuffer;
   readonly extent: number[];
@@ -184,6 +185,7 @@ export class BallisticSim implements Simulator {
   private get threads(): number { return Math.ceil((this.state.items * this.batch) / 64); }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    this.stepsEncoded++;
     this.run(pass, this.k.step, step, [sIn, sOut, this.unused, this.terms, this.status], this.threads);
   }
 

@@ -18,7 +18,7 @@
 // paced and observed is its queue's business (RolloutQueue), so a benchmark wraps the queue
 // rather than reaching into the tape.
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
-import type { Simulator, SimStatus } from './simulator';
+import { checkStateLength, type Simulator, type SimStatus } from './simulator';
 import { readF32, writeBuffer } from '../gpu/buffers';
 import type { ComputeKernel } from '../gpu/pipeline-cache';
 
@@ -138,6 +138,8 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   queue: RolloutQueue;
   /** States the forward copied aside (its keep option), by step. */
   private readonly keptStates = new Map<number, GPUBuffer>();
+  /** The steps the last forward kept (an earlier forward's kept states may linger in keptStates). */
+  private keptNow = new Set<number>();
   /** Where the simulator reorders its items: the final state in the user's order, and a scratch gradient. */
   private finalUser: Slot | null = null;
   private injectScratch: GPUBuffer | null = null;
@@ -238,6 +240,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   async forward(state0: Float32Array | GPUBuffer = this.sim.state0, o: { keep?: number[] } = {}): Promise<StatusOf<S>> {
     const sim = this.sim;
     const keep = new Set(o.keep ?? []);
+    this.keptNow = keep;
     for (const t of keep) {
       if (!(Number.isInteger(t) && t >= 0 && t <= this.steps)) throw new RangeError(`keep: step ${t} is not a step of this rollout: allowed integers in [0, ${this.steps}]`);
       if (!this.keptStates.has(t)) this.keptStates.set(t, sim.createState(`kept${t}`));
@@ -247,8 +250,11 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     for (const s of this.slots) s.holds = -1;
     this.paramVersion = sim.paramVersion;
     const s0 = this.slots[0];
-    if (state0 instanceof Float32Array) writeBuffer(sim.device, s0.buf, state0);
-    else {
+    if (state0 instanceof Float32Array) {
+      checkStateLength('forward: state0', state0.length, sim.stateBytes);
+      writeBuffer(sim.device, s0.buf, state0);
+    } else {
+      if (state0.size < sim.stateBytes) throw new RangeError(`forward: state0 '${state0.label}' has ${state0.size} bytes, expected a state of ${sim.stateBytes}`);
       const e = sim.device.createCommandEncoder();
       e.copyBufferToBuffer(state0, 0, s0.buf, 0, sim.stateBytes);
       sim.device.queue.submit([e.finish()]);
@@ -310,7 +316,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
 
   /** State t as the last forward kept it aside (its `keep` option). */
   kept(t: number): GPUBuffer {
-    const b = this.keptStates.get(t);
+    const b = this.keptNow.has(t) ? this.keptStates.get(t) : undefined;
     if (!b) throw new Error(`tape: step ${t} was not kept; pass it in forward's keep option`);
     return b;
   }
@@ -341,6 +347,9 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
       throw new Error(this.paramVersion < 0
         ? 'tape: backward before forward'
         : 'tape: the controls (sim.writeParams) were written since the forward; run forward again');
+    }
+    for (const [what, b] of [['gFinal', gFinal], ...[...(o.inject ?? [])].map(([t, g]) => [`inject at step ${t}`, g] as const)] as const) {
+      if (b.size < sim.stateBytes) throw new RangeError(`backward: ${what} '${b.label}' has ${b.size} bytes, expected dL/d(state) of ${sim.stateBytes} (sim.createState)`);
     }
     if (sim.stepsEncoded !== this.stepMark) {
       throw new Error(`tape: the simulator ran ${sim.stepsEncoded - this.stepMark} steps of other work (another rollout, recordFrames, a viewer) since this rollout's forward, and a step keeps records its adjoint reads; run forward again`);

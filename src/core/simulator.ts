@@ -192,6 +192,11 @@ export interface Simulator<Status extends SimStatus = SimStatus> {
   destroy(): void;
 }
 
+/** A state's floats must fill the state: a shorter array would leave the rest as it was (zeros) without a word. */
+export function checkStateLength(what: string, floats: number, stateBytes: number): void {
+  if (floats !== stateBytes / 4) throw new RangeError(`${what}: ${floats} floats, expected ${stateBytes / 4} (a whole state: batch x items x stride, then the tail)`);
+}
+
 /** The state layout's position field (offset and length). */
 export function positionField(s: StateLayout): StateField {
   const f = s.fields.find((x) => x.name === s.position);

@@ -3,6 +3,7 @@
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
 import type { ActuationTarget, ItemOrder, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
+import { checkStateLength } from '../core/simulator';
 import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
@@ -273,6 +274,7 @@ export class MpmSim implements Simulator<MpmStatus> {
   get stateBytes(): number { return this.stateFloats * 4; }
 
   createState(label: string, init?: Float32Array): GPUBuffer {
+    if (init) checkStateLength(`createState '${label}'`, init.length, this.stateBytes);
     return createBuffer(this.device, `mpm.state.${label}`, this.stateBytes, undefined, init);
   }
 

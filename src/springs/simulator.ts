@@ -7,6 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
+import { checkStateLength } from '../core/simulator';
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
@@ -356,6 +357,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   createState(label: string, init?: Float32Array): GPUBuffer {
+    if (init) checkStateLength(`createState '${label}'`, init.length, this.stateBytes);
     return createBuffer(this.device, `springs.state.${label}`, this.stateBytes, undefined, init);
   }
 

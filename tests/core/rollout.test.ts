@@ -130,3 +130,20 @@ test('a backward refuses once other steps ran on its simulator since its forward
   loss.destroy();
   sim.destroy();
 });
+
+test('states of the wrong size are refused by name, and a step kept by an earlier forward only is not handed out', async () => {
+  const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic' }));
+  const r = new Rollout(sim, 6, 'auto');
+  const n = sim.stateBytes / 4;
+  await expect(r.forward(new Float32Array(n - 1))).rejects.toThrow(`forward: state0: ${n - 1} floats, expected ${n}`);
+  expect(() => sim.createState('dL/dfinal', new Float32Array(3))).toThrow(`createState 'dL/dfinal': 3 floats, expected ${n}`);
+  await r.forward(sim.packed.state0, { keep: [2] });
+  const small = sim.device.createBuffer({ label: 'small', size: 64, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  await expect(r.backward(small)).rejects.toThrow(`backward: gFinal 'small' has 64 bytes, expected dL/d(state) of ${sim.stateBytes}`);
+  expect(r.kept(2)).toBeDefined();
+  await r.forward();
+  expect(() => r.kept(2)).toThrow(/step 2 was not kept/);
+  small.destroy();
+  r.destroy();
+  sim.destroy();
+});

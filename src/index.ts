@@ -44,13 +44,13 @@ export { paramNames, sceneKind, type CreateOptions, type Scene, type SceneKind }
 
 // The contract every simulator keeps, and the tape written once against it
 export { positionField, type Simulator, type SimStatus, type StateLayout, type StateField, type ParamBlock, type ParamSpace } from './core/simulator';
-export { Rollout, RolloutError, type BackwardOptions, type TapeMemory } from './core/rollout';
+export { Rollout, RolloutError, firstNonFiniteAdjoint, type BackwardOptions, type NonFiniteAdjoint, type TapeMemory } from './core/rollout';
 export { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './core/checkpoint-schedule';
 export { recordFrames, positionsOf } from './core/record';
 
 // Losses on the GPU, gradient checks, optimizers
 export { createLoss, type Loss, type LossDesc, type LossValue } from './core/loss';
-export { gradcheck, simulatorSubject, type GradCheckReport, type GradcheckOptions, type GradcheckSubject } from './core/gradcheck';
+export { gradcheck, simulatorSubject, type GradCheckEntry, type GradCheckReport, type GradcheckOptions, type GradcheckSubject } from './core/gradcheck';
 export { ParameterVector, type ShapeOptions } from './opt/parameters';
 export type { SceneObjective, ObjectiveOptions, PointValue } from './opt/objective';
 export { Adam, type AdamOptions } from './opt/adam';
@@ -59,7 +59,7 @@ export { createOptimizer, optimizerNames, type Optimizer, type OptimizerName, ty
 // Scenes: the registry, the builders, checks and JSON
 export { buildScene, sceneNames, sceneList } from '../scenes/index';
 export { sceneBase, addGroup, fillBox, fillSphere, addCollider, linearTrack, turningTrack, axisAngle, quatMul, setActuation, finalizeScene, gravity, GRAVITY } from '../scenes/builders';
-export { robotFromCells2d, robotFromVoxels3d, clothGrid, clothVertex, clothCorners, triangleMesh, lumpedMasses, type ShellMesh, type ClothOptions, type LatticeRobot } from '../scenes/spring-builders';
+export { robotFromCells2d, robotFromVoxels3d, clothGrid, clothVertex, clothCorners, triangleMesh, lumpedMasses, type ShellMesh, type ClothOptions, type LatticeRobot, type LatticeOptions } from '../scenes/spring-builders';
 export { parseObj, ObjError, type ObjMesh } from './springs/obj';
 export { validateScene, parseSceneJson, exportSceneJson, SceneError, type SceneLimits } from './mpm/validate';
 export type { MpmScene, GroupDesc, ColliderDesc, ParticlesDesc, Dim } from './mpm/scene';

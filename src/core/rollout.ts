@@ -132,6 +132,8 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
    * instead of reading their records (Warp's tape reads overwritten arrays silently: warp#1350).
    */
   private stepMark = -1;
+  /** A checkpointed backward recomputes into the slots of the checkpoints it used: once per forward. */
+  private consumed = false;
   /** Steps encoded per command buffer: many substeps per submit keeps dispatch overhead low. */
   stepsPerSubmit = 32;
   /** Where submits go; a benchmark may wrap it to time passes or interleave work (src/bench). */
@@ -241,6 +243,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     const sim = this.sim;
     const keep = new Set(o.keep ?? []);
     this.keptNow = keep;
+    this.consumed = false;
     for (const t of keep) {
       if (!(Number.isInteger(t) && t >= 0 && t <= this.steps)) throw new RangeError(`keep: step ${t} is not a step of this rollout: allowed integers in [0, ${this.steps}]`);
       if (!this.keptStates.has(t)) this.keptStates.set(t, sim.createState(`kept${t}`));
@@ -351,10 +354,14 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     for (const [what, b] of [['gFinal', gFinal], ...[...(o.inject ?? [])].map(([t, g]) => [`inject at step ${t}`, g] as const)] as const) {
       if (b.size < sim.stateBytes) throw new RangeError(`backward: ${what} '${b.label}' has ${b.size} bytes, expected dL/d(state) of ${sim.stateBytes} (sim.createState)`);
     }
+    if (this.consumed) {
+      throw new Error('tape: a checkpointed backward recomputes states into the slots of the checkpoints it has used, so it runs once per forward: run forward again (a full tape, checkpoint \'full\', can be reversed again)');
+    }
     if (sim.stepsEncoded !== this.stepMark) {
       throw new Error(`tape: the simulator ran ${sim.stepsEncoded - this.stepMark} steps of other work (another rollout, recordFrames, a viewer) since this rollout's forward, and a step keeps records its adjoint reads; run forward again`);
     }
     const [gA, gB] = this.gradBuffers();
+    this.consumed = !this.full;
     const dev = sim.device;
     const inject = o.inject ?? new Map<number, GPUBuffer>();
     for (const t of inject.keys()) if (!(Number.isInteger(t) && t >= 0 && t < this.steps)) throw new RangeError(`inject: step ${t}: allowed integers in [0, ${this.steps - 1}] (step ${this.steps}'s gradient is gFinal)`);

@@ -192,6 +192,27 @@ export interface Simulator<Status extends SimStatus = SimStatus> {
   destroy(): void;
 }
 
+/**
+ * Every entry of a packed control record finite and inside its block's range (ParamBlock min, max),
+ * for each batch copy: a RangeError names the block, the copy, the entry and the value. A negative
+ * stiffness or a NaN from a host program would otherwise surface as a blow-up at step 0.
+ */
+export function checkParamValues(space: ParamSpace, packed: Float32Array, batch: number): void {
+  for (let b = 0; b < batch; b++) {
+    const v = space.unpack(packed, b);
+    for (const blk of space.blocks) {
+      const lo = blk.min ?? -Infinity, hi = blk.max ?? Infinity;
+      for (let k = 0; k < blk.indices.length; k++) {
+        const x = v[blk.indices[k]];
+        if (Number.isFinite(x) && x >= lo && x <= hi) continue;
+        const at = blk.indices.length > 1 ? `[${k}]` : '';
+        const allowed = `${lo === Number.MIN_VALUE ? '> 0' : lo === -Infinity ? 'finite' : `>= ${lo}`}${hi === Infinity ? '' : ` and <= ${hi}`}`;
+        throw new RangeError(`writeParams: ${blk.name}${at} = ${x}${batch > 1 ? ` in batch copy ${b}` : ''}: allowed ${allowed}`);
+      }
+    }
+  }
+}
+
 /** A state's floats must fill the state: a shorter array would leave the rest as it was (zeros) without a word. */
 export function checkStateLength(what: string, floats: number, stateBytes: number): void {
   if (floats !== stateBytes / 4) throw new RangeError(`${what}: ${floats} floats, expected ${stateBytes / 4} (a whole state: batch x items x stride, then the tail)`);

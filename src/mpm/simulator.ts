@@ -3,7 +3,7 @@
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
 import type { ActuationTarget, ItemOrder, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkStateLength } from '../core/simulator';
+import { checkParamValues, checkStateLength } from '../core/simulator';
 import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
@@ -161,6 +161,7 @@ export class MpmSim implements Simulator<MpmStatus> {
   /** Counts writeParams calls, so a rollout can tell that its forward ran with other controls. */
   paramVersion = 0;
   stepsEncoded = 0;
+  private destroyed = false;
   readonly state: StateLayout;
   readonly params: ParamSpace;
   /** The packed control record as last written (writeParams). */
@@ -394,6 +395,7 @@ export class MpmSim implements Simulator<MpmStatus> {
    * (sortsAt), it first sorts sIn into a scratch state and records the new order; sOut is in it.
    */
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    if (this.destroyed) throw new Error(`${this.scene.name}: its simulator was destroyed (destroy()); create another`);
     this.stepsEncoded++;
     let src = sIn;
     if (this.sort && this.sortsAt(step)) {
@@ -564,6 +566,7 @@ export class MpmSim implements Simulator<MpmStatus> {
   /** Replaces the control record (group params, actuation, collider tracks) of all batch copies. */
   writeParams(ctrl: Float32Array): void {
     if (ctrl.length !== this.packed.ctrl.length) throw new RangeError(`ctrl has ${ctrl.length} floats, expected ${this.packed.ctrl.length}`);
+    checkParamValues(this.params, ctrl, this.batch);
     writeBuffer(this.device, this.ctrlBuf, ctrl);
     // the params uniform's copy of the group records (load_group in model.wgsl) follows
     const { nGroups, batch, ctrlLayout: lay } = this.packed;
@@ -575,6 +578,7 @@ export class MpmSim implements Simulator<MpmStatus> {
   }
 
   resetStatus(): void {
+    if (this.destroyed) throw new Error(`${this.scene.name}: its simulator was destroyed (destroy()); create another`);
     writeBuffer(this.device, this.statusBuf, new Uint32Array([0, 0xffffffff, 0, 0]));
   }
 
@@ -605,6 +609,7 @@ export class MpmSim implements Simulator<MpmStatus> {
   }
 
   destroy(): void {
+    this.destroyed = true;
     for (const b of this.owned) b.destroy();
     this.reducer.destroy();
     this.sort?.sorter.destroy();

@@ -183,7 +183,7 @@ function checkActuation(s: MpmScene): void {
   const act = s.actuation;
   if (!act) return;
   if (act.values.length % act.channels !== 0) {
-    throw sceneError('actuation.values', show(act.values), `has ${act.values.length} values, not whole rows`,
+    throw sceneError('actuation.values', show(act.values), 'is not made of whole rows',
       `a multiple of actuation.channels = ${act.channels} (rows [T][channels], flattened)`);
   }
   const rows = act.values.length / act.channels;

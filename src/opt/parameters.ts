@@ -239,6 +239,7 @@ export class ParameterVector {
   /** The initial state and packed control record with copy b set from thetas[b] (copies beyond keep the scene's). */
   inputsBatch(thetas: Float64Array[]): { state0: Float32Array; ctrl: Float32Array } {
     if (thetas.length > this.sim.batch) throw new RangeError(`${thetas.length} points for ${this.sim.batch} batch copies`);
+    thetas.forEach((t, b) => this.checkTheta(t, thetas.length > 1 ? `thetas[${b}]` : 'theta'));
     const state0 = this.sim.state0.slice();
     const ctrl = this.sim.paramValues.slice();
     const copyFloats = this.sim.state.items * this.sim.state.stride;
@@ -256,6 +257,8 @@ export class ParameterVector {
    * such as 'actuation.periodic'), from the gradients of the whole batch's initial state and control record.
    */
   gradient(gState: Float32Array, gCtrlPacked: Float32Array, theta?: Float64Array, copy = 0): Float64Array {
+    if (!(Number.isInteger(copy) && copy >= 0 && copy < this.sim.batch)) throw new RangeError(`copy = ${copy}: allowed an integer in [0, ${this.sim.batch - 1}] (the simulator's batch copies)`);
+    if (theta) this.checkTheta(theta, 'theta');
     const gc = this.sim.params.unpack(gCtrlPacked, copy);
     const copyFloats = this.sim.state.items * this.sim.state.stride;
     const gs = gState.subarray(copy * copyFloats, (copy + 1) * copyFloats);
@@ -276,7 +279,14 @@ export class ParameterVector {
   }
 
   clamp(theta: Float64Array): void {
+    this.checkTheta(theta, 'theta');
     this.each(theta, (p, slice) => p.clamp(slice));
+  }
+
+  private checkTheta(theta: ArrayLike<number>, what: string): void {
+    if (theta.length !== this.size) {
+      throw new RangeError(`${what} has ${theta.length} numbers, expected ${this.size} (${this.parts.map((p) => `${p.name}: ${p.size}`).join(', ')})`);
+    }
   }
 
   /** theta's entries by parameter name, in the units of the scene, for results files. */

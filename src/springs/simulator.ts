@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkStateLength } from '../core/simulator';
+import { checkParamValues, checkStateLength } from '../core/simulator';
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
@@ -234,6 +234,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   readonly paramGrad: GPUBuffer;
   paramVersion = 0;
   stepsEncoded = 0;
+  private destroyed = false;
   readonly workKind: { step: string; adjoint: string };
   readonly itemAttributes: GPUBuffer;
   readonly extent: number[];
@@ -409,6 +410,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
+    if (this.destroyed) throw new Error(`${this.scene.name}: its simulator was destroyed (destroy()); create another`);
     this.stepsEncoded++;
     for (const [, encode] of this.forwardDispatches(sIn, sOut, step)) encode(pass);
   }
@@ -501,12 +503,16 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   writeParams(values: Float32Array): void {
     if (values.length !== this.paramValues.length) throw new RangeError(`control record has ${values.length} floats, expected ${this.paramValues.length}`);
+    checkParamValues(this.params, values, this.batch);
     writeBuffer(this.device, this.ctrl, values);
     this.paramValues = values.slice();
     this.paramVersion++;
   }
 
-  resetStatus(): void { writeBuffer(this.device, this.status, Uint32Array.of(NONE, 0, NONE, 0)); }
+  resetStatus(): void {
+    if (this.destroyed) throw new Error(`${this.scene.name}: its simulator was destroyed (destroy()); create another`);
+    writeBuffer(this.device, this.status, Uint32Array.of(NONE, 0, NONE, 0));
+  }
 
   async readStatus(): Promise<SpringStatus> {
     const s = await readU32(this.device, this.status, 0, 3);
@@ -514,13 +520,36 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   blowUpMessage(s: SpringStatus): string {
-    // the limit below which a rest shape can be stable at all (stability.ts), for scale
-    const l = stabilityLimit(this.model), dt = this.scene.dt;
-    const near = Number.isFinite(l.dtMax) ? `, ${fmt(dt / l.dtMax)} of the ${fmt(l.dtMax)} s past which the scene's materials are unstable at rest for certain` : '';
+    // the limit below which a rest shape can be stable at all (stability.ts), for scale, at the
+    // materials last written (an optimizer's or a host program's, not only the scene's)
+    const l = this.writtenLimit(), dt = this.scene.dt;
+    const whose = l.written ? 'the materials last written (writeParams)' : 'the scene\'s materials';
+    const near = Number.isFinite(l.dtMax) ? `, ${fmt(dt / l.dtMax)} of the ${fmt(l.dtMax)} s past which ${whose} are unstable at rest for certain` : '';
     // explicit dashpots lower it: named where they do, with what to change
     const damped = l.dtDamped < 0.98 * l.dtMax ? ` and ${fmt(dt / l.dtDamped)} of about ${fmt(l.dtDamped)} s with the springs' damping` : '';
     const what = damped ? 'stiffness or spring damping' : 'stiffness';
     return `${this.scene.name}: a vertex's position or velocity became non-finite or left |x| < 1e7 at step ${s.badStep} (${what} too high for dt ${dt}${near}${damped}? reduce dt or the ${damped ? 'stiffnesses or the springs\' damping' : 'stiffnesses'})`;
+  }
+
+  /** The stability limit of the material values now in the control record: the least over the copies. */
+  private writtenLimit(): { dtMax: number; dtDamped: number; written: boolean } {
+    const own = stabilityLimit(this.model);
+    let best: { dtMax: number; dtDamped: number; written: boolean } | null = null;
+    for (let b = 0; b < this.batch; b++) {
+      const v = this.params.values(b);
+      const materials = this.scene.materials.map((m) => ({ ...m }));
+      let changed = false;
+      for (const blk of this.params.blocks) {
+        const f = blk.kind === 'material' ? /^materials\[(\d+)\]\.(\w+)$/.exec(blk.name) : null;
+        if (!f) continue;
+        const m = materials[Number(f[1])] as unknown as Record<string, number>;
+        const x = v[blk.indices[0]];
+        if (m[f[2]] !== x && Math.fround(m[f[2]] ?? 0) !== x) { m[f[2]] = x; changed = true; }
+      }
+      const l = changed ? { ...stabilityLimit(compileSpringScene({ ...this.scene, materials })), written: true } : { ...own, written: false };
+      if (!best || l.dtMax < best.dtMax) best = l;
+    }
+    return best ?? { ...own, written: false };
   }
 
   describeStatus(s: SpringStatus): string {
@@ -539,6 +568,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   destroy(): void {
+    this.destroyed = true;
     for (const b of [this.uniform, this.modelBuf, this.ctrl, this.paramGrad, this.status, this.grid, this.lam, this.terms, this.unused, this.unusedRead, this.itemAttributes]) b.destroy();
     this.elemForces.destroy();
     this.steps?.destroy();

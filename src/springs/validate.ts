@@ -46,6 +46,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   const dim = checkField(obj, 'dim', dimSchema);
   const context = countElements(obj, dim);
   checkSizes({ n: context.n ?? 0, springs: context.springs ?? 0, triangles: context.triangles ?? 0 }, limits, batch);
+  checkMassCount(obj, dim);
   const s = checkSchema(springSceneSchema(context), obj);
   checkActuation(s);
   if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0);
@@ -62,6 +63,16 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkGoalDraws(s.optimize?.goals, s.controller);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
   return s;
+}
+
+// The vertex count is read from vertices.mass; where x holds whole vertices of another count, the
+// message names mass and says what x holds, rather than calling x the wrong length.
+function checkMassCount(obj: Record<string, unknown>, dim: number): void {
+  const v = obj.vertices as { x?: unknown; mass?: unknown } | undefined;
+  const x = v?.x, mass = v?.mass;
+  if (!Array.isArray(x) || !Array.isArray(mass) || x.length % dim !== 0 || x.length / dim === mass.length) return;
+  throw sceneError('vertices.mass', show(mass), 'has the wrong length',
+    `exactly ${x.length / dim} items (one per vertex: vertices.x holds ${x.length} numbers, ${x.length / dim} vertices of dim ${dim})`);
 }
 
 // An explicit step past the limit of stability.ts grows the scene's stiffest vertex's own mode from
@@ -141,7 +152,7 @@ function checkActuation(s: SpringScene): void {
   const act = s.actuation;
   if (!act) return;
   if (act.values.length % act.channels !== 0) {
-    throw sceneError('actuation.values', show(act.values), `has ${act.values.length} values, not whole rows`,
+    throw sceneError('actuation.values', show(act.values), 'is not made of whole rows',
       `a positive multiple of actuation.channels = ${act.channels} (rows [T][channels], flattened)`);
   }
   const rows = act.values.length / act.channels;

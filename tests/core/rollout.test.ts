@@ -143,6 +143,17 @@ test('states of the wrong size are refused by name, and a step kept by an earlie
   expect(r.kept(2)).toBeDefined();
   await r.forward();
   expect(() => r.kept(2)).toThrow(/step 2 was not kept/);
+  // a checkpointed backward uses up its tape; a full tape can be reversed again, to the same bytes
+  const g = sim.createState('g', new Float32Array(n).fill(0.1));
+  await r.backward(g);
+  await expect(r.backward(g)).rejects.toThrow(/runs once per forward: run forward again/);
+  const full = new Rollout(sim, 6, 'full');
+  await full.forward();
+  const once = await readF32(gpu.device, await full.backward(g));
+  const twice = await readF32(gpu.device, await full.backward(g));
+  expect(Buffer.from(twice.buffer).equals(Buffer.from(once.buffer))).toBe(true);
+  full.destroy();
+  g.destroy();
   small.destroy();
   r.destroy();
   sim.destroy();

@@ -149,3 +149,15 @@ test('<body>.waypoints: knots are clamped into the track box, the domain by defa
   expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt: 1e-3, trackBounds: { min: [0, 0, 0], max: [1, 1, 1] } })).toThrow(/trackBounds: min and max need 2 numbers/);
   sim.destroy();
 });
+
+test('a theta of the wrong length, or a copy the simulator does not have, is refused by name', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic' }), { batch: 2 });
+  const p = new ParameterVector(sim, ['initialVelocity', 'groups[0].E']);
+  expect(() => p.inputs(new Float64Array(2))).toThrow('theta has 2 numbers, expected 3 (initialVelocity: 2, groups[0].E: 1)');
+  expect(() => p.inputsBatch([p.initial(), new Float64Array(4)])).toThrow('thetas[1] has 4 numbers, expected 3');
+  expect(() => p.clamp(new Float64Array(1))).toThrow('theta has 1 numbers, expected 3');
+  const g = new Float32Array(sim.stateBytes / 4), gc = new Float32Array(sim.paramValues.length);
+  expect(p.gradient(g, gc, p.initial(), 1)).toHaveLength(3);
+  expect(() => p.gradient(g, gc, p.initial(), 2)).toThrow('copy = 2: allowed an integer in [0, 1]');
+  sim.destroy();
+});

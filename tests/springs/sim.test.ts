@@ -70,3 +70,29 @@ test("a blow-up under the certain limit names the step and, where the springs' d
   r.destroy();
   sim.destroy();
 });
+
+test('controls written later: out-of-range and non-finite values refused by name; a blow-up gives the limit at the materials written; a destroyed simulator says so', async () => {
+  const scene = chain2d({ steps: 60 });
+  const sim = await SpringSim.create(gpu, scene);
+  const stiff = sim.params.blocks.find((b) => b.name === 'materials[0].stiffness')!;
+  const write = (x: number) => {
+    const v = sim.params.values(0);
+    v[stiff.indices[0]] = x;
+    const packed = sim.paramValues.slice();
+    sim.params.pack(packed, 0, v);
+    sim.writeParams(packed);
+  };
+  expect(() => write(-1)).toThrow('writeParams: materials[0].stiffness = -1: allowed > 0');
+  expect(() => write(NaN)).toThrow('writeParams: materials[0].stiffness = NaN: allowed > 0');
+  const k0 = scene.materials[0].stiffness;
+  write(k0 * 400); // 20x the stiffness's stable dt ratio: certainly unstable
+  const r = new Rollout(sim, 60, 'full');
+  const err = await r.forward().then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(RolloutError);
+  const m = /, ([0-9.]+) of the [0-9.e-]+ s past which the materials last written \(writeParams\) are unstable/.exec((err as Error).message);
+  expect(m, (err as Error).message).not.toBeNull();
+  expect(Number(m![1])).toBeGreaterThan(1);
+  r.destroy();
+  sim.destroy();
+  await expect(new Rollout(sim, 5, 'full').forward()).rejects.toThrow(/its simulator was destroyed/);
+});

@@ -89,6 +89,8 @@ describe('vertices', () => {
   it('x and v of length N * dim, mass of length N >= 1', () => {
     expectSceneError(check((s) => { s.vertices.x.pop(); }), 'vertices.x', 'an array of 26 items', 'exactly 27 items (dim x vertex count');
     expectSceneError(check2d((s) => { s.vertices.v.push(0); }), 'vertices.v', 'an array of 9 items', 'exactly 8 items');
+    // x holds whole vertices of another count than mass: mass is named, with what x holds
+    expectSceneError(check((s) => { s.vertices.mass.pop(); }), 'vertices.mass', 'an array of 8 items', 'exactly 9 items (one per vertex: vertices.x holds 27 numbers, 9 vertices of dim 3)');
     expectSceneError(check((s) => { s.vertices = { x: [], v: [], mass: [] }; }), 'vertices.mass', '[]', 'at least 1 vertex');
   });
 

@@ -213,6 +213,11 @@ export function checkParamValues(space: ParamSpace, packed: Float32Array, batch:
   }
 }
 
+/** What a destroyed simulator says when it is asked to step (rather than WebGPU's errors about destroyed buffers). */
+export function destroyedError(scene: string): Error {
+  return new Error(`${scene}: its simulator was destroyed (destroy()); create another`);
+}
+
 /** A state's floats must fill the state: a shorter array would leave the rest as it was (zeros) without a word. */
 export function checkStateLength(what: string, floats: number, stateBytes: number): void {
   if (floats !== stateBytes / 4) throw new RangeError(`${what}: ${floats} floats, expected ${stateBytes / 4} (a whole state: batch x items x stride, then the tail)`);

@@ -3,7 +3,7 @@
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
 import type { ActuationTarget, ItemOrder, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamValues, checkStateLength } from '../core/simulator';
+import { checkParamValues, checkStateLength, destroyedError } from '../core/simulator';
 import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
@@ -395,7 +395,7 @@ export class MpmSim implements Simulator<MpmStatus> {
    * (sortsAt), it first sorts sIn into a scratch state and records the new order; sOut is in it.
    */
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
-    if (this.destroyed) throw new Error(`${this.scene.name}: its simulator was destroyed (destroy()); create another`);
+    if (this.destroyed) throw destroyedError(this.scene.name);
     this.stepsEncoded++;
     let src = sIn;
     if (this.sort && this.sortsAt(step)) {
@@ -578,7 +578,7 @@ export class MpmSim implements Simulator<MpmStatus> {
   }
 
   resetStatus(): void {
-    if (this.destroyed) throw new Error(`${this.scene.name}: its simulator was destroyed (destroy()); create another`);
+    if (this.destroyed) throw destroyedError(this.scene.name);
     writeBuffer(this.device, this.statusBuf, new Uint32Array([0, 0xffffffff, 0, 0]));
   }
 

@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamValues, checkStateLength } from '../core/simulator';
+import { checkParamValues, checkStateLength, destroyedError } from '../core/simulator';
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
@@ -410,7 +410,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   encodeStep(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
-    if (this.destroyed) throw new Error(`${this.scene.name}: its simulator was destroyed (destroy()); create another`);
+    if (this.destroyed) throw destroyedError(this.scene.name);
     this.stepsEncoded++;
     for (const [, encode] of this.forwardDispatches(sIn, sOut, step)) encode(pass);
   }
@@ -510,7 +510,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   }
 
   resetStatus(): void {
-    if (this.destroyed) throw new Error(`${this.scene.name}: its simulator was destroyed (destroy()); create another`);
+    if (this.destroyed) throw destroyedError(this.scene.name);
     writeBuffer(this.device, this.status, Uint32Array.of(NONE, 0, NONE, 0));
   }
 

@@ -51,7 +51,7 @@ export { recordFrames, positionsOf } from './core/record';
 // Losses on the GPU, gradient checks, optimizers
 export { createLoss, type Loss, type LossDesc, type LossValue } from './core/loss';
 export { gradcheck, simulatorSubject, type GradCheckEntry, type GradCheckReport, type GradcheckOptions, type GradcheckSubject } from './core/gradcheck';
-export { ParameterVector, type ShapeOptions } from './opt/parameters';
+export { ParameterVector, type Parameter, type ShapeOptions } from './opt/parameters';
 export type { SceneObjective, ObjectiveOptions, PointValue } from './opt/objective';
 export { Adam, type AdamOptions } from './opt/adam';
 export { createOptimizer, optimizerNames, type Optimizer, type OptimizerName, type OptimizerOptions } from './opt/optimizers';

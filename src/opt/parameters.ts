@@ -205,20 +205,38 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
   };
 }
 
+/** A host program's own Parameter, checked before it is used. */
+function checkParameter(p: Parameter, k: number): void {
+  const what = `parameters[${k}]${typeof p?.name === 'string' ? ` ('${p.name}')` : ''}`;
+  if (typeof p?.name !== 'string' || !p.name) throw new RangeError(`${what}: a Parameter needs a name`);
+  if (!(Number.isInteger(p.size) && p.size >= 1)) throw new RangeError(`${what}: size = ${p.size}: allowed an integer >= 1`);
+  if (!(p.initial instanceof Float64Array) || p.initial.length !== p.size) throw new RangeError(`${what}: initial must be a Float64Array of size ${p.size}`);
+  for (const f of ['apply', 'gradient', 'clamp'] as const) if (typeof p[f] !== 'function') throw new RangeError(`${what}: ${f} must be a function`);
+}
+
 /** The named parameters of `sim`, concatenated into one theta. */
 export class ParameterVector {
   readonly parts: Parameter[];
   readonly size: number;
 
-  constructor(readonly sim: Simulator, names: string[], shape: ShapeOptions = {}) {
-    if (names.length === 0) throw new RangeError('optimize.params: name at least one parameter');
+  /**
+   * `names` are the parameter names above, or Parameter objects of a host program's own (a basis of
+   * its own for the actuation, one scale shared by several materials): apply() writes theta into the
+   * initial state and the control vector, gradient() maps the rollout's gradients back.
+   */
+  constructor(readonly sim: Simulator, parameters: (string | Parameter)[], shape: ShapeOptions = {}) {
+    if (parameters.length === 0) throw new RangeError('optimize.params: name at least one parameter');
+    parameters.forEach((p, k) => { if (typeof p !== 'string') checkParameter(p, k); });
+    const names = parameters.map((p) => (typeof p === 'string' ? p : p.name));
+    const dup = names.find((n, k) => names.indexOf(n) !== k);
+    if (dup !== undefined) throw new RangeError(`optimize.params: '${dup}' is named twice`);
     if (names.includes('actuation') && names.includes('actuation.periodic')) throw new RangeError(`optimize.params: 'actuation' and 'actuation.periodic' both set the actuation: name one`);
     for (const n of names.filter((x) => x.endsWith('.waypoints'))) {
       const body = n.slice(0, -'.waypoints'.length);
       const clash = names.find((x) => x === `${body}.position` || x === `${body}.velocity`);
       if (clash) throw new RangeError(`optimize.params: '${n}' and '${clash}' both set ${body}'s track: name one`);
     }
-    this.parts = names.map((n) => (n === 'initialVelocity' ? initialVelocity(sim)
+    this.parts = parameters.map((n) => (typeof n !== 'string' ? n : n === 'initialVelocity' ? initialVelocity(sim)
       : n === 'actuation.periodic' ? periodicActuation(sim, shape)
         : n.endsWith('.waypoints') ? waypoints(sim, n.slice(0, -'.waypoints'.length), shape)
           : block(sim, n)));

@@ -2,7 +2,7 @@
 // vector and the rollout's gradients back onto theta, for any simulator (MPM here).
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
-import { ParameterVector } from '../../src/opt/parameters';
+import { ParameterVector, type Parameter } from '../../src/opt/parameters';
 import { createSimulator } from '../../src/simulators';
 import { tinyScene } from '../helpers/tiny-scenes';
 
@@ -159,5 +159,37 @@ test('a theta of the wrong length, or a copy the simulator does not have, is ref
   const g = new Float32Array(sim.stateBytes / 4), gc = new Float32Array(sim.paramValues.length);
   expect(p.gradient(g, gc, p.initial(), 1)).toHaveLength(3);
   expect(() => p.gradient(g, gc, p.initial(), 2)).toThrow('copy = 2: allowed an integer in [0, 1]');
+  sim.destroy();
+});
+
+test("a host program's own Parameter: one scale shared by two materials, its gradient the chain rule of the blocks'", async () => {
+  const scene = tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true });
+  const sim = await createSimulator(gpu, scene);
+  const E = [0, 1].map((g) => sim.params.blocks.find((b) => b.name === `groups[${g}].E`)!.indices[0]);
+  const E0 = E.map((i) => sim.params.values(0)[i]);
+  const shared: Parameter = {
+    name: 'stiffness scale', size: 1, initial: Float64Array.of(1),
+    apply(theta, _items, ctrl) { E.forEach((i, g) => { ctrl[i] = theta[0] * E0[g]; }); },
+    gradient(_g, gCtrl, out) { out[0] = E.reduce((s, i, g) => s + gCtrl[i] * E0[g], 0); },
+    clamp(theta) { theta[0] = Math.max(1e-3, theta[0]); },
+  };
+  const p = new ParameterVector(sim, ['initialVelocity', shared]);
+  const both = new ParameterVector(sim, ['initialVelocity', 'groups[0].E', 'groups[1].E']);
+  const theta = p.initial();
+  theta[2] = 1.5;
+  const c = sim.params.unpack(p.inputs(theta).ctrl, 0);
+  expect(c[E[0]]).toBeCloseTo(1.5 * E0[0], 3);
+  expect(c[E[1]]).toBeCloseTo(1.5 * E0[1], 3);
+  const gState = new Float32Array(sim.stateBytes / 4);
+  const gc = new Float64Array(sim.params.size);
+  gc[E[0]] = 2;
+  gc[E[1]] = -3;
+  const packed = new Float32Array(sim.paramValues.length);
+  sim.params.pack(packed, 0, gc);
+  const g = p.gradient(gState, packed, theta), gb = both.gradient(gState, packed);
+  expect(g[2]).toBeCloseTo(gb[2] + gb[3], 6);
+  expect(p.partOf(2)).toBe('stiffness scale');
+  expect(() => new ParameterVector(sim, [{ ...shared, initial: new Float64Array(2) }])).toThrow("parameters[0] ('stiffness scale'): initial must be a Float64Array of size 1");
+  expect(() => new ParameterVector(sim, [shared, shared])).toThrow("'stiffness scale' is named twice");
   sim.destroy();
 });

@@ -45,10 +45,10 @@ try {
   // The hidden track: the right hand moves in, up and towards the viewer; the target is where the corner ends.
   const hidden = Float64Array.of(-0.02, 0.02, 0.03, -0.04, 0.04, 0.06, -0.05, 0.05, 0.1);
   const finalState = async (theta: Float64Array) => {
-    const { state0, ctrl } = params.inputs(theta);
-    sim.writeParams(ctrl);
-    await rollout.forward(state0); // throws RolloutError naming the step if the cloth blows up
-    return { state0, final: await readF32(gpu.device, rollout.final.buf) };
+    // theta's controls to the simulator and its initial state to the rollout; throws RolloutError
+    // naming the step if the cloth blows up
+    await rollout.forward(params.write(theta));
+    return { final: await readF32(gpu.device, rollout.final.buf) };
   };
   const target = cornerOf((await finalState(hidden)).final);
 
@@ -93,8 +93,7 @@ try {
 
   if (args.out) {
     // the best track's rollout as a replay: `npx torsion view <DIR>`
-    const { state0, ctrl } = params.inputs(best.theta);
-    sim.writeParams(ctrl);
+    const state0 = params.write(best.theta);
     const every = 5;
     saveReplay(args.out, scene, sim, (await recordFrames(sim, STEPS, every, state0)).frames, every);
     console.log(`replay: npx torsion view ${args.out}`);

@@ -249,6 +249,16 @@ export class ParameterVector {
     return t;
   }
 
+  /**
+   * Writes theta's controls to the simulator (sim.writeParams) and returns its initial state, for
+   * `rollout.forward(params.write(theta))`: both halves of theta in one call (copy 0).
+   */
+  write(theta: Float64Array): Float32Array {
+    const { state0, ctrl } = this.inputs(theta);
+    this.sim.writeParams(ctrl);
+    return state0;
+  }
+
   /** The initial state and packed control record for theta (copy 0; the others keep the scene's). */
   inputs(theta: Float64Array): { state0: Float32Array; ctrl: Float32Array } {
     return this.inputsBatch([theta]);

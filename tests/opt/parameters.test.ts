@@ -193,3 +193,16 @@ test("a host program's own Parameter: one scale shared by two materials, its gra
   expect(() => new ParameterVector(sim, [shared, shared])).toThrow("'stiffness scale' is named twice");
   sim.destroy();
 });
+
+test('write(theta): the controls to the simulator and the initial state back, as inputs() gives them', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic' }));
+  const p = new ParameterVector(sim, ['initialVelocity', 'groups[0].E']);
+  const theta = Float64Array.of(0.3, -0.2, 1.5);
+  const version = sim.paramVersion;
+  const state0 = p.write(theta);
+  const want = p.inputs(theta);
+  expect(sim.paramVersion).toBe(version + 1);
+  expect(Array.from(sim.paramValues)).toEqual(Array.from(want.ctrl));
+  expect(Array.from(state0)).toEqual(Array.from(want.state0));
+  sim.destroy();
+});

@@ -537,15 +537,16 @@ export class SpringSim implements Simulator<SpringStatus> {
     let best: { dtMax: number; dtDamped: number; written: boolean } | null = null;
     for (let b = 0; b < this.batch; b++) {
       const v = this.params.values(b);
-      const materials = this.scene.materials.map((m) => ({ ...m }));
+      // material k's field f is entry k * MAT_STRIDE + f of a copy's vector (paramBlocks)
       let changed = false;
-      for (const blk of this.params.blocks) {
-        const f = blk.kind === 'material' ? /^materials\[(\d+)\]\.(\w+)$/.exec(blk.name) : null;
-        if (!f) continue;
-        const m = materials[Number(f[1])] as unknown as Record<string, number>;
-        const x = v[blk.indices[0]];
-        if (m[f[2]] !== x && Math.fround(m[f[2]] ?? 0) !== x) { m[f[2]] = x; changed = true; }
-      }
+      const materials = this.scene.materials.map((m0, k) => {
+        const m = { ...m0 } as unknown as Record<string, number>;
+        MAT_FIELDS.forEach((name, f) => {
+          const x = v[k * MAT_STRIDE + f];
+          if (Math.fround(m[name] ?? 0) !== x) { m[name] = x; changed = true; }
+        });
+        return m as unknown as SpringScene['materials'][number];
+      });
       const l = changed ? { ...stabilityLimit(compileSpringScene({ ...this.scene, materials })), written: true } : { ...own, written: false };
       if (!best || l.dtMax < best.dtMax) best = l;
     }

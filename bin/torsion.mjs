@@ -81,10 +81,11 @@ async function run() {
   }
 }
 
-// Exit codes as the commands have them: 2 a bad scene, 3 no WebGPU adapter, 4 a blow-up, else 1.
-const EXIT_CODES = { SceneError: 2, NoAdapterError: 3, RolloutError: 4 };
-
-/** Runs the user's program as the main module (process.argv = [node, file, ...args]). */
+/**
+ * Runs the user's program as the main module (process.argv = [node, file, ...args]); a failure the
+ * commands report without a stack trace exits as they do (src/cli/exit-code.ts, loaded by the same
+ * runner, so its classes are the program's).
+ */
 async function execScript(runner, script, args) {
   const { resolve } = await import('node:path');
   const file = resolve(script);
@@ -92,7 +93,8 @@ async function execScript(runner, script, args) {
   try {
     await runner.executeFile(file);
   } catch (e) {
-    const code = e instanceof Error ? EXIT_CODES[e.name] : undefined;
+    const { exitCodeOf } = await runner.executeFile(join(root, 'src', 'cli', 'exit-code.ts'));
+    const code = exitCodeOf(e);
     console.error(code ? `${e.name}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : e);
     return code ?? 1;
   }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { Scene } from './simulators';
 import type { Simulator } from './core/simulator';
 import { writeReplay } from './cli/run';
-import { writeJson } from './cli/results';
+import { writeAtomic } from './cli/results';
+import { exportSceneJson } from './mpm/validate';
 
 /**
  * Writes replay.json + replay.bin (frames of positions every `every` steps, as recordFrames
@@ -14,5 +15,5 @@ import { writeJson } from './cli/results';
 export function saveReplay(dir: string, scene: Scene, sim: Simulator, frames: Float32Array[], every: number): void {
   mkdirSync(dir, { recursive: true });
   writeReplay(dir, scene, sim, frames, every);
-  writeJson(join(dir, 'scene.json'), scene);
+  writeAtomic(join(dir, 'scene.json'), exportSceneJson(scene)); // as optimize and mpc write it
 }

@@ -1,10 +1,8 @@
 // The `torsion` command line. bin/torsion.mjs sets the V8 flag Dawn needs and runs this module.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import { NoAdapterError } from '../gpu/device';
 import { GpuPacer } from '../gpu/pacer';
-import { RolloutError } from '../core/rollout';
-import { SceneError, exportSceneJson } from '../mpm/validate';
+import { exportSceneJson } from '../mpm/validate';
 import { defaultScene, sceneNames } from '../../scenes/index';
 import { doctor } from './doctor';
 import { runScene } from './run';
@@ -12,7 +10,7 @@ import { optimizeScene } from './optimize';
 import { listScenes } from './list';
 import { mpcScene } from './mpc';
 import { optimizerNames, type OptimizerName } from '../opt/optimizers';
-import { OptimizeError } from '../opt/loop';
+import { exitCodeOf } from './exit-code';
 import { gradcheck } from './gradcheck';
 import { view } from './view';
 import { bench, benchBatchCmd, benchSpringsCmd } from './bench';
@@ -161,9 +159,8 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${cmd}'\n\n${HELP}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof SceneError) { console.error(`error: ${e.message}`); return 2; }
-    if (e instanceof NoAdapterError) { console.error(e.message); return 3; }
-    if (e instanceof RolloutError || e instanceof OptimizeError) { console.error(`error: ${e.message}`); return 4; }
+    const code = e instanceof UsageError ? 2 : exitCodeOf(e);
+    if (code !== null) { console.error(code === 3 ? (e as Error).message : `error: ${(e as Error).message}`); return code; }
     if (e instanceof Error && e.name === 'TypeError' && /parseArgs|Unknown option/.test(`${e.stack}`)) { console.error(`error: ${e.message}\n\n${HELP}`); return 2; }
     throw e;
   }

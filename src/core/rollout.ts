@@ -351,9 +351,11 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
         ? 'tape: backward before forward'
         : 'tape: the controls (sim.writeParams) were written since the forward; run forward again');
     }
-    for (const [what, b] of [['gFinal', gFinal], ...[...(o.inject ?? [])].map(([t, g]) => [`inject at step ${t}`, g] as const)] as const) {
+    const wholeState = (what: string, b: GPUBuffer) => {
       if (b.size < sim.stateBytes) throw new RangeError(`backward: ${what} '${b.label}' has ${b.size} bytes, expected dL/d(state) of ${sim.stateBytes} (sim.createState)`);
-    }
+    };
+    wholeState('gFinal', gFinal);
+    for (const [t, g] of o.inject ?? []) wholeState(`inject at step ${t}`, g);
     if (this.consumed) {
       throw new Error('tape: a checkpointed backward recomputes states into the slots of the checkpoints it has used, so it runs once per forward: run forward again (a full tape, checkpoint \'full\', can be reversed again)');
     }

@@ -25,10 +25,11 @@ export function hashSize(n: number): number {
 /**
  * Words of one copy's self-contact grid (grid.wgsl): hash_size counts, hash_size + 1 bucket starts,
  * n vertices by bucket, then the triangles' reach from their anchors, n per-anchor reaches and, with
- * vertex-triangle contact (vtTris triangles), each triangle's bounding box (f32 bits, contact.tri.wgsl).
+ * vertex-triangle contact (vtTris triangles), each triangle's bounding box (f32 bits, contact.tri.wgsl),
+ * and last the copy's quiet word (nonzero where a quiet step's adjoint left the grid unbuilt, hash.wgsl).
  */
 export function gridStride(n: number, vtTris = 0): number {
-  return 2 * hashSize(n) + 1 + n + 1 + n + 6 * vtTris;
+  return 2 * hashSize(n) + 1 + n + 1 + n + 6 * vtTris + 1;
 }
 
 /** The triangles the self-contact grid keeps boxes of: all of them with vertex-triangle contact. */

@@ -110,7 +110,8 @@ interface FusedShape { tw: number; terms: number }
 /**
  * Which free vertices' step adjoints skip the replay (idle.wgsl contacts_idle): 'idle' those no
  * contact acted on (the default); 'never' replays every vertex, and 'loose' also skips lightly acting
- * contacts, which is wrong: tests compare the three.
+ * contacts, which is wrong: tests compare the three. All but 'never' also skip the self-contact grid
+ * on a quiet step (hash.wgsl contact records).
  */
 export type ReplaySkip = 'idle' | 'never' | 'loose';
 
@@ -241,7 +242,8 @@ export class SpringSim implements Simulator<SpringStatus> {
   private readonly uniform: GPUBuffer;
   private readonly modelBuf: GPUBuffer;
   private readonly ctrl: GPUBuffer;
-  private readonly status: GPUBuffer;
+  /** [0..3] the rollout's status (step.wgsl, adjoint.pre.wgsl), then with self-contact per step and copy the contact records (hash.wgsl). */
+  private status: GPUBuffer;
   private readonly grid: GPUBuffer;
   /**
    * Per copy and adjacency entry, the force its triangle or hinge puts on the vertex (elements.wgsl),
@@ -369,6 +371,15 @@ export class SpringSim implements Simulator<SpringStatus> {
     for (let t = 0; t < n; t++) data.set([t, Math.min(t, this.horizon - 1)], (t * STEP_STRIDE) / 4);
     this.steps = createBuffer(this.device, 'springs.steps', data.byteLength, UNIFORM | COPY_DST, data);
     this.stepCapacity = n;
+    if (this.model.selfContact) {
+      // a record per step and copy; new ones start at zero ("search")
+      const status = createBuffer(this.device, 'springs.status', (4 + n * this.batch) * 4);
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(this.status, 0, status, 0, 16);
+      this.device.queue.submit([enc.finish()]);
+      this.status.destroy();
+      this.status = status;
+    }
   }
 
   private run(pass: GPUComputePassEncoder, name: KernelName, step: number, bufs: BufferBinding[], groups: number): void {

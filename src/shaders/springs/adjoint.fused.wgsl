@@ -36,6 +36,7 @@ fn next_v(b: u32, i: u32) -> vecD {
 fn vertex_idle(b: u32, i: u32, row: u32) -> bool { return contacts_idle(b, x_at(b, i), next_v(b, i), row); }
 fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {}
 fn keep_neighbour_count(b: u32, i: u32, n: u32) {}
+fn note_pairs(b: u32) {}
 fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD { return vv_contact(b, i, x, true); }
 
 @compute @workgroup_size(TW)

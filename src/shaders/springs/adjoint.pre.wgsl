@@ -44,11 +44,18 @@ fn replay_element(gi: u32) {
   if (replays(b, v.x) || replays(b, v.y) || replays(b, v.z) || replays(b, v.w)) { hinge_element_forces(b, k); }
 }
 
+// A copy whose forward found no self-contact pair at this step (hash.wgsl contact records) builds
+// no grid: vertex 0's lane sets the copy's quiet word, and the grid passes after this one and
+// every search return at once. replaySkip 'never' (the tests' reference) builds and searches always.
 @compute @workgroup_size(64)
 fn adj_grid_count_near(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (gid.x >= p.n * p.batch) { return; }
   near_vertex(gid.x);
-  if (p.self_contact != 0u) { grid_count_vertex(gid.x); }
+  if (p.self_contact == 0u) { return; }
+  let b = gid.x / p.n;
+  let quiet = REPLAY_SKIP != 0u && atomicLoad(&status[contact_record(st.t, b)]) == QUIET;
+  if (gid.x % p.n == 0u) { atomicStore(&grid[quiet_word(b)], select(0u, 1u, quiet)); }
+  if (!quiet) { grid_count_vertex(gid.x); }
 }
 
 // The first ceil(B hash_size / 64) workgroups sort (none without self-contact), the rest replay,

@@ -25,6 +25,8 @@ fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {
   if (q < KEPT_NEIGHBOURS) { lam[nb_base(b, i) + 1u + q] = j; }
 }
 fn keep_neighbour_count(b: u32, i: u32, n: u32) { lam[nb_base(b, i)] = n; }
+/** Only the forward keeps contact records (step.wgsl). */
+fn note_pairs(b: u32) {}
 fn vv_contact_adjoint(b: u32, i: u32, x: vecD) -> vecD {
   let o = nb_base(b, i);
   let n = lam[o];

@@ -106,6 +106,7 @@ fn tri_xs(b: u32, t: TriRec) -> array<vec3<f32>, 3> { return array<vec3<f32>, 3>
  */
 fn vt_vertex_side(b: u32, i: u32, x: vec3<f32>, jvp: bool, skipped: ptr<function, u32>) -> vec3<f32> {
   var f = vec3<f32>(0.0);
+  if (grid_quiet(b)) { return f; }
   let R = (p.sc_thick + tri_reach(b)) * SEARCH_SLACK;
   let lo = cell_of(x - vec3<f32>(R));
   let hi = cell_of(x + vec3<f32>(R));
@@ -139,7 +140,7 @@ fn vt_vertex_side(b: u32, i: u32, x: vec3<f32>, jvp: bool, skipped: ptr<function
             let pt = pt_tri(x, xs[0], xs[1], xs[2]);
             let d = x - pt.q;
             if (dot(d, d) >= p.sc_thick * p.sc_thick || excluded(i, k)) { continue; }
-            if (jvp) { f += vt_pair_jvp(b, i, x, t, xs, pt)[0]; } else { f += vt_force(x, pt.q); }
+            if (jvp) { f += vt_pair_jvp(b, i, x, t, xs, pt)[0]; } else { f += vt_force(x, pt.q); note_pairs(b); }
           }
         }
       }
@@ -154,6 +155,7 @@ fn vt_vertex_side(b: u32, i: u32, x: vec3<f32>, jvp: bool, skipped: ptr<function
  */
 fn vt_triangle_side(b: u32, k: u32, jvp: bool, skipped: ptr<function, u32>) -> array<vec3<f32>, 3> {
   var F = array<vec3<f32>, 3>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0));
+  if (grid_quiet(b)) { return F; }
   let t = tri_rec(k);
   let xs = tri_xs(b, t);
   let g = vec3<f32>(p.sc_thick * SEARCH_SLACK);
@@ -179,6 +181,7 @@ fn vt_triangle_side(b: u32, k: u32, jvp: bool, skipped: ptr<function, u32>) -> a
             F[1] += g4[2];
             F[2] += g4[3];
           } else {
+            note_pairs(b);
             let fp = vt_force(x, pt.q);
             F[0] -= pt.w.x * fp;
             F[1] -= pt.w.y * fp;

@@ -13,6 +13,8 @@ fn grid_bucket(b: u32, c: vecDi) -> vec2<u32> {
   return vec2<u32>(v0 + grid[base + p.hash_size + h], v0 + grid[base + p.hash_size + h + 1u]);
 }
 fn in_cell(x: vecD, c: vecDi) -> bool { return all(cell_of(x) == c); }
+/** Copy b's grid was left unbuilt: its step is quiet (hash.wgsl contact records), no search finds a pair. */
+fn grid_quiet(b: u32) -> bool { return grid[quiet_word(b)] != 0u; }
 
 /** Penalty of a pair closer than the thickness h: f_i = kc (h - r) r^, r = x_i - x_j. */
 fn pair_force(rv: vecD) -> vecD {
@@ -42,6 +44,10 @@ fn vv_pair_jvp(b: u32, x: vecD, li: vecD, j: u32) -> vecD { return pair_force_jv
  */
 fn vv_contact(b: u32, i: u32, x: vecD, jvp: bool) -> vecD {
   var f = vecD(0.0);
+  if (grid_quiet(b)) {
+    if (!jvp) { keep_neighbour_count(b, i, 0u); }
+    return f;
+  }
   let c0 = cell_of(x);
   let q = x / p.sc_cell;
   let side = select(vecDi(1), vecDi(-1), q - floor(q) < vecD(0.5));
@@ -68,6 +74,9 @@ fn vv_contact(b: u32, i: u32, x: vecD, jvp: bool) -> vecD {
       n++;
     }
   }
-  if (!jvp) { keep_neighbour_count(b, i, n); }
+  if (!jvp) {
+    keep_neighbour_count(b, i, n);
+    if (n > 0u) { note_pairs(b); }
+  }
   return f;
 }

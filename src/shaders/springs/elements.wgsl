@@ -29,11 +29,22 @@ fn hinge_element_forces(b: u32, k: u32) {
   for (var c = 0u; c < 4u; c++) { put_ef(b, model[o + c], s * u[c]); }
 }
 
+/**
+ * Step t's contact record of copy b starts quiet here, in the forward's first passes (hash.wgsl
+ * contact records): the contact passes and the step after them clear it where they find a pair.
+ * Only a run of step t writes its record, so a checkpointed backward's recompute, which stops short
+ * of a segment's last step, leaves that step's record as its forward wrote it.
+ */
+fn open_contact_record(b: u32) {
+  if (p.self_contact != 0u) { atomicStore(&status[contact_record(st.t, b)], QUIET); }
+}
+
 @compute @workgroup_size(64)
 fn tri_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = gid.x;
   if (gi >= p.n_tris * p.batch) { return; }
   let b = gi / p.n_tris;
+  if (gi == b * p.n_tris) { open_contact_record(b); }
   tri_element_forces(b, gi - b * p.n_tris);
 }
 
@@ -42,5 +53,6 @@ fn hinge_elements(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = gid.x;
   if (gi >= p.n_hinges * p.batch) { return; }
   let b = gi / p.n_hinges;
+  if (gi == b * p.n_hinges) { open_contact_record(b); }
   hinge_element_forces(b, gi - b * p.n_hinges);
 }

@@ -2,14 +2,18 @@
 // grid[b * grid_stride + ...] = [hash_size] counts, [hash_size + 1] bucket starts, [n] vertices
 // by bucket, [1] the triangles' reach (3D vertex-triangle contact: the longest edge from a
 // triangle's anchor corner, model.ts contactLists; f32 bits), [n] each vertex's reach over the
-// triangles anchored at it, [triangles][lo, hi] each triangle's bounding box (f32 bits). Counts
-// are integer atomics (order-free).
+// triangles anchored at it, [triangles][lo, hi] each triangle's bounding box (f32 bits), [1] the
+// quiet word (below). Counts are integer atomics (order-free).
 // count: counts[h] += 1 per vertex; scan: starts = exclusive prefix sums (one workgroup per copy);
 // scatter: slot = --counts[h], which also leaves the counts at zero for the next step; the order
 // the atomics gave a bucket is not fixed, so sort: each bucket by vertex index (one lane per
 // bucket), and every gather then visits a cell's vertices in one order (contact.wgsl);
 // reach: each vertex's own and its triangles' boxes, and atomicMax of those over the copy (a max is
 // order-free; non-negative floats order as their bits).
+// A quiet step's adjoint leaves its copy's grid unbuilt (hash.wgsl contact records): its count pass
+// sets the copy's quiet word and the passes after it return; grid_count, which the forward and the
+// other adjoints run, clears it.
+fn quiet_grid(b: u32) -> bool { return atomicLoad(&grid[quiet_word(b)]) != 0u; }
 
 fn grid_x(b: u32, i: u32) -> vecD {
   let o = (b * p.n + i) * 2u * DIM;
@@ -39,14 +43,19 @@ fn grid_count_vertex(gi: u32) {
 @compute @workgroup_size(64)
 fn grid_count(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (gid.x >= p.n * p.batch) { return; }
+  if (gid.x % p.n == 0u) { atomicStore(&grid[quiet_word(gid.x / p.n)], 0u); }
   grid_count_vertex(gid.x);
 }
 
 const SCAN_WG: u32 = 256u;
 var<workgroup> sums: array<u32, SCAN_WG>;
+var<workgroup> scan_quiet: u32;
 
 @compute @workgroup_size(256)
 fn grid_scan(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  // the workgroup's barriers need one verdict for all its lanes
+  if (t == 0u) { scan_quiet = select(0u, 1u, quiet_grid(wid.x)); }
+  if (workgroupUniformLoad(&scan_quiet) != 0u) { return; }
   let base = wid.x * p.grid_stride;
   let chunk = p.hash_size / SCAN_WG;
   var s = 0u;
@@ -77,6 +86,7 @@ fn grid_scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (gi >= p.n * p.batch) { return; }
   let b = gi / p.n;
   let i = gi - b * p.n;
+  if (quiet_grid(b)) { return; }
   let base = b * p.grid_stride;
   let x = grid_x(b, i);
   if (!gridded(x)) { return; }
@@ -90,6 +100,7 @@ fn grid_scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
 fn grid_sort_bucket(gi: u32) {
   let b = gi / p.hash_size;
   let h = gi - b * p.hash_size;
+  if (quiet_grid(b)) { return; }
   let base = b * p.grid_stride;
   let v0 = base + 2u * p.hash_size + 1u;
   let lo = v0 + atomicLoad(&grid[base + p.hash_size + h]);
@@ -120,6 +131,7 @@ fn grid_reach(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (gi >= p.n * p.batch) { return; }
   let b = gi / p.n;
   let j = gi - b * p.n;
+  if (quiet_grid(b)) { return; }
   let xj = grid_x(b, j);
   var r = 0.0;
   for (var e = model[p.anchor_off + j]; e < model[p.anchor_off + j + 1u]; e++) {

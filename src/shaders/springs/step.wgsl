@@ -11,6 +11,8 @@ fn contact_lam(b: u32, i: u32) -> vecD { return vecD(0.0); }
 /** The forward keeps no self-contact neighbour lists (the split adjoint does: adjoint.split.wgsl). */
 fn keep_neighbour(b: u32, i: u32, q: u32, j: u32) {}
 fn keep_neighbour_count(b: u32, i: u32, n: u32) {}
+/** A self-contact pair found in copy b: this step is not quiet (hash.wgsl contact records). */
+fn note_pairs(b: u32) { atomicStore(&status[contact_record(st.t, b)], 0u); }
 
 @compute @workgroup_size(64)
 fn step(@builtin(global_invocation_id) gid: vec3<u32>) {

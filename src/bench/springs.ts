@@ -23,6 +23,11 @@ export interface SpringBenchRow {
   /** Seconds of one gradient (forward + backward over T steps), the optimiser's iteration. */
   gradientSeconds: number;
   checkpointMemoryRatio: number;
+  /**
+   * Steps of the rollout at which self-contact pairs acted (SpringSim.contactPairSteps); the step
+   * adjoints of the others skip the contact grid. Null without self-contact records.
+   */
+  contactPairSteps: number | null;
   horizon: number;
   /** The step adjoint that ran (SpringSim's adjointPath). */
   adjointPath: 'split' | 'fused';
@@ -59,6 +64,7 @@ export async function benchSprings(gpu: GpuContext, label: string, scene: Spring
       ratios.push(g / f);
     }
     const memory = rollout.memory();
+    const contactPairSteps = await sim.contactPairSteps(T);
     rollout.destroy();
     const m = sim.model;
     return {
@@ -69,6 +75,7 @@ export async function benchSprings(gpu: GpuContext, label: string, scene: Spring
       gradientForwardRatio: median(ratios),
       gradientSeconds: gradT,
       checkpointMemoryRatio: memory.ratio,
+      contactPairSteps,
       horizon: T,
       adjointPath: sim.adjointPath,
     };

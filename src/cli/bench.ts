@@ -55,7 +55,8 @@ export async function benchSpringsCmd(o: { json: boolean; quick: boolean; only?:
       console.log(`${c.label.padEnd(16)} ${String(row.vertices).padStart(6)} vertices ${String(row.springs + row.triangles).padStart(7)} springs+triangles`
         + `  ${row.stepsPerSec.toFixed(0).padStart(6)} steps/s  ${(row.vertexStepsPerSec / 1e6).toFixed(2).padStart(6)} M vertex-steps/s`
         + `  backward/forward ${row.backwardForwardRatio.toFixed(2)}  gradient/forward (T=${row.horizon}) ${row.gradientForwardRatio.toFixed(2)}`
-        + `  gradient ${row.gradientSeconds.toFixed(2)} s  checkpoint memory ${(100 * row.checkpointMemoryRatio).toFixed(1)}%  (${row.adjointPath} adjoint)`);
+        + `  gradient ${row.gradientSeconds.toFixed(2)} s  checkpoint memory ${(100 * row.checkpointMemoryRatio).toFixed(1)}%  (${row.adjointPath} adjoint`
+        + `${row.contactPairSteps === null ? '' : `; self-contact pairs at ${row.contactPairSteps} of ${row.horizon} steps`})`);
     }
     if (!o.quick && (!o.only || 'robot'.includes(o.only) || o.only.includes('robot'))) {
       const c = springBenchCases()[0];

@@ -19,6 +19,9 @@ import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, 
 
 const STEP_STRIDE = 256;
 const NONE = 0xffffffff;
+/** The status buffer's per-step contact records start at this word; QUIET: no self-contact pair (hash.wgsl). */
+export const CONTACT_RECORDS = 4;
+export const QUIET = 1;
 const WG = 64;
 /** Workgroups of the split step adjoint's grouped term sums, at most (a workgroup per copy and term; adjoint.terms.wgsl). */
 const MAX_TERM_GROUPS = 65535;
@@ -373,7 +376,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.stepCapacity = n;
     if (this.model.selfContact) {
       // a record per step and copy; new ones start at zero ("search")
-      const status = createBuffer(this.device, 'springs.status', (4 + n * this.batch) * 4);
+      const status = createBuffer(this.device, 'springs.status', (CONTACT_RECORDS + n * this.batch) * 4);
       const enc = this.device.createCommandEncoder();
       enc.copyBufferToBuffer(this.status, 0, status, 0, 16);
       this.device.queue.submit([enc.finish()]);
@@ -528,6 +531,19 @@ export class SpringSim implements Simulator<SpringStatus> {
   async readStatus(): Promise<SpringStatus> {
     const s = await readU32(this.device, this.status, 0, 3);
     return { badStep: s[0] === NONE ? null : s[0], contactSkipped: s[1], contactSkippedStep: s[2] === NONE ? null : s[2] };
+  }
+
+  /**
+   * How many of steps 0 .. steps - 1 found a self-contact pair in copy 0 when last run forward
+   * (hash.wgsl contact records); null where none are kept (no self-contact, or no triangles or hinges).
+   */
+  async contactPairSteps(steps: number): Promise<number | null> {
+    if (!this.model.selfContact || !this.shells) return null;
+    if (!Number.isInteger(steps) || steps < 0 || steps > this.stepCapacity) throw new RangeError(`steps = ${steps}: allowed an integer 0 to ${this.stepCapacity} (the step table)`);
+    const rec = await readU32(this.device, this.status, CONTACT_RECORDS, steps * this.batch);
+    let pairs = 0;
+    for (let t = 0; t < steps; t++) if (rec[t * this.batch] !== QUIET) pairs++;
+    return pairs;
   }
 
   blowUpMessage(s: SpringStatus): string {

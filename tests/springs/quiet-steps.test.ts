@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32, readU32, writeBuffer } from '../../src/gpu/buffers';
 import { Rollout } from '../../src/core/rollout';
-import { SpringSim } from '../../src/springs/simulator';
+import { CONTACT_RECORDS, QUIET, SpringSim } from '../../src/springs/simulator';
 import { clothPatch } from '../helpers/spring-scenes';
 import { compileSpringScene } from '../../src/springs/model';
 import type { SpringScene } from '../../src/springs/scene';
@@ -18,8 +18,6 @@ import type { SpringScene } from '../../src/springs/scene';
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
 afterAll(() => gpu?.destroy());
-
-const CONTACT_RECORDS = 4, QUIET = 1;
 
 /**
  * A patch whose columns move towards its middle, so that its vertices come within the thickness
@@ -52,6 +50,7 @@ async function run(scene: SpringScene, records: 'kept' | 'search' | 'quiet', o: 
   const rec = await readU32(gpu.device, status, CONTACT_RECORDS, T * B);
   const quiet: number[] = [], loud: number[] = [];
   for (let t = 0; t < T; t++) (rec[t * B] === QUIET ? quiet : loud).push(t);
+  expect(await sim.contactPairSteps(T)).toBe(loud.length);
   if (records !== 'kept') writeBuffer(gpu.device, status, new Uint32Array(T * B).fill(records === 'quiet' ? QUIET : 0), CONTACT_RECORDS * 4);
   const gFinal = sim.createState('w', w);
   const g0 = await readF32(gpu.device, await r.backward(gFinal));

@@ -133,8 +133,11 @@ fn deformation_update_adj(g: Group, dC: matD, Fs: matD, G: matD) -> matD {
 // The return map of the solids (a fluid's is in deformation_update).
 fn projection(g: Group, F: matD) -> matD {
   if (g.material == MAT_PLASTIC) {
-    let d = svd(F);
     let lh = plastic_bounds(g);
+    // the identity there, as its adjoint takes it (projection_adj): U S V^T would add the SVD's
+    // rounding to F at every step, which a free-falling block's E gradient picked up as noise
+    if (clamp_free(F, lh)) { return F; }
+    let d = svd(F);
     return svd_compose(d, clamp(d.s, vecD(lh.x), vecD(lh.y)));
   }
   return F;

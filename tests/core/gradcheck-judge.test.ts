@@ -99,6 +99,17 @@ describe('gradcheck judging', () => {
     expect(await verdicts([large, within, beyond, single, along])).toEqual(['ok', 'ok~', 'FAIL', 'FAIL', 'FAIL']);
   });
 
+  it('a derivative zero in float64 whose analytic value is within the adjoint\'s float32 spread is f32; beyond it, FAIL', async () => {
+    // an unstrained body's material parameter: float32 rounding is all its strain, and the
+    // adjoint rerun from states an ulp away moves the value by as much as the value itself
+    const spread = (s: number) => ({ spread: async () => s });
+    const rounding = entry({ block: 'E', analytic: 1.2e-5, numeric: 0, ...spread(1e-5) }, 0);
+    const [e] = await judgeChecks([rounding], TOL);
+    expect([e.verdict, e.ok, e.spread]).toEqual(['f32', true, 1e-5]);
+    // the same value with a spread 100 times smaller is a wrong adjoint, not rounding
+    expect(await verdicts([entry({ block: 'E', analytic: 1.2e-5, numeric: 0, ...spread(1e-7) }, 0)])).toEqual(['FAIL']);
+  });
+
   it('a step too coarse for the curvature: the check passes when the finer step agrees with the analytic value', async () => {
     const [e] = await judgeChecks([entry({ analytic: 1, numeric: 1.05 }, 1.003)], TOL);
     expect([e.verdict, e.numericFiner]).toEqual(['ok', 1.003]);

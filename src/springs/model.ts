@@ -160,6 +160,9 @@ export function hingeAngle(xa: V3, xb: V3, xc: V3, xd: V3): number {
   return Math.atan2(dot(cross(n2, n1), e) / Math.sqrt(dot(e, e)), dot(n1, n2));
 }
 
+/** An actuated spring's rest length is rest (1 + actuationStrength x value); the scene's default strength. */
+export const DEFAULT_ACTUATION_STRENGTH = 0.2;
+
 export function compileSpringScene(s: SpringScene): SpringModel {
   const d = s.dim, n = s.vertices.mass.length, H = s.steps;
   const pos = (i: number): V3 => [s.vertices.x[i * d], s.vertices.x[i * d + 1], d === 3 ? s.vertices.x[i * d + 2] : 0];
@@ -295,7 +298,7 @@ export function compileSpringScene(s: SpringScene): SpringModel {
   return {
     dim: d, n, dt: f32(s.dt), gravity: [0, 1, 2].map((a) => f32(s.gravity[a] ?? 0)).slice(0, d), decay: f32(Math.exp(-(s.damping ?? 0) * s.dt)), horizon: H,
     flag, invMass, gripOffset,
-    springPairs, springRest, springMat, springChan, actuationStrength: f32(sp?.actuationStrength ?? 0.2),
+    springPairs, springRest, springMat, springChan, actuationStrength: f32(sp?.actuationStrength ?? DEFAULT_ACTUATION_STRENGTH),
     triIdx, triMat, triDmInv, triArea,
     hingeIdx: Uint32Array.from(hinges), hingeMat: Uint32Array.from(hMat), hingeWeight: Float32Array.from(hW), hingeRest0,
     plastic, yieldAngle,

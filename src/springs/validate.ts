@@ -11,13 +11,14 @@ import type { SpringScene } from './scene';
 import { checkSchema, describe, dimSchema, MAX_STEPS } from '../mpm/schema';
 import { checkColliderOrientation, checkColliderShape } from '../mpm/collider-checks';
 import { fmt, fmtDown, sceneError, show } from '../core/scene-error';
-import { compileSpringScene } from './model';
+import { compileSpringScene, DEFAULT_ACTUATION_STRENGTH } from './model';
 import { stabilityLimit } from './stability';
 import { springSceneSchema, type SpringSchemaContext } from './schema';
 import { springParamNames } from './param-names';
 import { checkSelfContact, checkSprings, checkTriangles, checkVertexSets } from './mesh-checks';
 import { commandedGoals, validateController } from '../control/controller';
 import { checkGoalDraws } from '../opt/goal-draw';
+import { paramNameConflict } from '../opt/param-conflicts';
 
 /** Vertices per batch copy, by default: 4,000,000 / batch (limits.maxParticles overrides it). */
 export const DEFAULT_MAX_VERTICES = 4_000_000;
@@ -49,6 +50,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkMassCount(obj, dim);
   const s = checkSchema(springSceneSchema(context), obj);
   checkActuation(s);
+  checkPositions(s);
   if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0);
   checkGrippers(s);
   checkSprings(s);
@@ -157,6 +159,26 @@ function checkActuation(s: SpringScene): void {
   }
   const rows = act.values.length / act.channels;
   if (rows > MAX_STEPS) throw sceneError('actuation.values', show(act.values), `has ${rows} rows`, `at most ${MAX_STEPS}`);
+  // an actuated spring rests at rest (1 + strength a): past -1 it has no length, and far past 1 the
+  // robot is thrown out of its scene in a step (explicit springs cannot follow such a jump)
+  const strength = s.springs?.actuationStrength ?? DEFAULT_ACTUATION_STRENGTH;
+  act.values.forEach((a, k) => {
+    if (!(strength * a > -1 && strength * a <= MAX_STRETCH)) {
+      throw sceneError(`actuation.values[${k}]`, show(a), 'makes an actuated spring\'s rest length rest (1 + springs.actuationStrength x value) leave its range',
+        `values in (${fmt(-1 / strength)}, ${fmt(MAX_STRETCH / strength)}] with springs.actuationStrength ${strength}: rest lengths between 0 and ${1 + MAX_STRETCH} times the spring's own`);
+    }
+  });
+}
+
+/** How far an actuated rest length may grow past the spring's own, in its lengths. */
+const MAX_STRETCH = 9;
+/** Vertex positions, per coordinate: a step reports a vertex past 1e7 as a blow-up (step.wgsl BLOW_UP). */
+const MAX_COORD = 1e6;
+
+function checkPositions(s: SpringScene): void {
+  s.vertices.x.forEach((c, k) => {
+    if (!(Math.abs(c) <= MAX_COORD)) throw sceneError(`vertices.x[${k}]`, show(c), 'is out of range', `|x| <= ${MAX_COORD} (a rollout stops a vertex past 1e7 as a blow-up)`);
+  });
 }
 
 // A gripper's track is read per step of the rollout: rows past `steps` would never be used.
@@ -184,4 +206,6 @@ export function checkParamNames(s: SpringScene, names: string[] | undefined, fie
   names.forEach((name, k) => {
     if (!known.includes(name)) throw sceneError(`${field}[${k}]`, show(name), 'is not a parameter of this scene', `one of ${known.join(', ')}`);
   });
+  const conflict = paramNameConflict(names);
+  if (conflict) throw sceneError(field, show(names), conflict, 'each name once, and one way to set each control');
 }

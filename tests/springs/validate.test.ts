@@ -162,6 +162,19 @@ describe('springs', () => {
   it('actuationStrength finite', () => {
     expectSceneError(check((s) => { s.springs.actuationStrength = NaN; }), 'springs.actuationStrength', 'NaN', 'a finite number');
   });
+
+  it('actuation values keep an actuated rest length between 0 and 10 times its own', () => {
+    expectSceneError(check((s) => { s.actuation.values[1] = 1e6; }), 'actuation.values[1]', '1000000',
+      'values in (-5, 45] with springs.actuationStrength 0.2: rest lengths between 0 and 10 times the spring\'s own');
+    expectSceneError(check((s) => { s.actuation.values[0] = -5; }), 'actuation.values[0]', '-5',
+      'values in (-5, 45] with springs.actuationStrength 0.2: rest lengths between 0 and 10 times the spring\'s own');
+    expectSceneError(check((s) => { s.springs.actuationStrength = 0.5; s.actuation.values[2] = -3; }), 'actuation.values[2]', '-3',
+      'values in (-2, 18] with springs.actuationStrength 0.5: rest lengths between 0 and 10 times the spring\'s own');
+  });
+
+  it('vertex positions within 1e6 of the origin', () => {
+    expectSceneError(check((s) => { s.vertices.x[4] = 1e30; }), 'vertices.x[4]', '1e+30', '|x| <= 1000000 (a rollout stops a vertex past 1e7 as a blow-up)');
+  });
 });
 
 describe('triangles', () => {

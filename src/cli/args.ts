@@ -5,9 +5,8 @@ import { SORT_EVERY_ALLOWED } from '../mpm/schema';
 import { buildScene, sceneNames } from '../../scenes/index';
 import { parseSceneJson, validateScene, SceneError } from '../mpm/validate';
 
-export class UsageError extends Error {
-  constructor(message: string) { super(message); this.name = 'UsageError'; }
-}
+export { UsageError } from './usage-error';
+import { UsageError } from './usage-error';
 
 export function intArg(v: string | undefined, name: string, def: number, min = 1, max = 10_000_000): number {
   if (v === undefined) return def;
@@ -45,7 +44,9 @@ export function loadScene(name: string | undefined, file: string | undefined, li
   if (file !== undefined) {
     if (name !== undefined) throw new UsageError(`give a scene name or --scene-file, not both (got '${name}' and '${file}')`);
     let size: number;
-    try { size = statSync(file).size; } catch { throw new UsageError(`--scene-file ${file}: no such file`); }
+    let folder = false;
+    try { const st = statSync(file); size = st.size; folder = st.isDirectory(); } catch { throw new UsageError(`--scene-file ${file}: no such file`); }
+    if (folder) throw new UsageError(`--scene-file ${file}: a folder, not a scene file (a run folder's scene is its scene.json)`);
     if (size > MAX_SCENE_FILE) throw new SceneError('file', `${size} bytes`, `at most ${MAX_SCENE_FILE} bytes`);
     return parseSceneJson(readFileSync(file, 'utf8'), limits);
   }

@@ -7,14 +7,22 @@ import { benchScene, type BenchRow } from '../bench/mpm';
 import { benchCases, springBenchCases } from '../../scenes/bench-scenes';
 import { benchSprings, type SpringBenchRow } from '../bench/springs';
 import type { AdjointPath } from '../springs/simulator';
+import { UsageError } from './usage-error';
+
+/** The rows whose label contains --only's text; refused when none does, before any GPU work. */
+function onlyCases<C extends { label: string }>(all: C[], only: string | undefined): C[] {
+  const cases = all.filter((c) => !only || c.label.includes(only));
+  if (cases.length === 0) throw new UsageError(`--only ${JSON.stringify(only)}: no row's label contains it (rows: ${all.map((c) => c.label).join(', ')})`);
+  return cases;
+}
 
 export async function bench(o: { json: boolean; quick: boolean; only?: string; sortEvery?: number }): Promise<number> {
   // GPU timestamps, where the adapter has them, time the step adjoint against the step (src/bench/mpm.ts)
+  const cases = onlyCases(benchCases(), o.only);
   const gpu = await requestGpu({ optionalFeatures: ['timestamp-query'] });
   const rows: BenchRow[] = [];
   try {
     console.log(`adapter: ${gpu.adapterName}`);
-    const cases = benchCases().filter((c) => !o.only || c.label.includes(o.only));
     for (const c of cases) {
       const row = await benchScene(gpu, c.scene, c.material, { horizon: o.quick ? 100 : 1000, stepSamples: o.quick ? 10 : 100, sortEvery: o.sortEvery });
       rows.push(row);
@@ -41,11 +49,11 @@ export async function bench(o: { json: boolean; quick: boolean; only?: string; s
  * in docs/performance.md.
  */
 export async function benchSpringsCmd(o: { json: boolean; quick: boolean; only?: string; adjoint?: AdjointPath }): Promise<number> {
+  const cases = onlyCases(springBenchCases(), o.only);
   const gpu = await requestGpu();
   const rows: SpringBenchRow[] = [];
   try {
     console.log(`adapter: ${gpu.adapterName}`);
-    const cases = springBenchCases().filter((c) => !o.only || c.label.includes(o.only));
     for (const c of cases) {
       // the forward rate of a cloth over 10k vertices comes from a shorter rollout (T = 200, or 50 past 50k vertices)
       const nv = c.scene.vertices.mass.length, big = nv > 10_000, huge = nv > 50_000;

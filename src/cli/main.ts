@@ -66,6 +66,54 @@ function adjointArg(v: string | undefined): AdjointPath | undefined {
   throw new UsageError(`--adjoint = ${v}: allowed auto, split or fused`);
 }
 
+/** The options each command takes (help aside): any other is refused, not ignored. */
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  doctor: [],
+  list: ['json'],
+  run: ['steps', 'out', 'every', 'sort-every', 'scene-file'],
+  optimize: ['iters', 'iterations', 'optimizer', 'lr', 'batch', 'seed', 'steps', 'params', 'clip', 'normalize', 'window', 'sigma', 'checkpoint', 'sort-every', 'out', 'json', 'resume', 'scene-file'],
+  mpc: ['out', 'json', 'scene-file'],
+  gradcheck: ['seed', 'steps', 'sort-every', 'json', 'scene-file'],
+  bench: ['json', 'quick', 'only', 'sort-every', 'adjoint'],
+  view: ['port'],
+  export: ['out', 'sort-every', 'scene-file'],
+};
+/** Positional arguments each command takes at most (a scene, a run folder or a benchmark suite). */
+const COMMAND_POSITIONALS: Record<string, number> = { doctor: 0, list: 0, run: 1, optimize: 1, mpc: 1, gradcheck: 1, bench: 1, view: 1, export: 1 };
+
+/**
+ * `--steps -3` as `--steps=-3`: parseArgs reads a value that starts with '-' as an option and
+ * refuses it as ambiguous; joined, the value reaches the option's own range check.
+ */
+function joinNegativeValues(args: string[], stringOptions: Set<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--([a-z-]+)$/.exec(args[i]);
+    if (m && stringOptions.has(m[1]) && i + 1 < args.length && /^-[\d.]/.test(args[i + 1])) { out.push(`${args[i]}=${args[i + 1]}`); i++; } else out.push(args[i]);
+  }
+  return out;
+}
+
+/** Refuses an option given twice, one the command does not take, and extra positional arguments. */
+function checkCommandArgs(cmd: string, args: string[], positionals: string[]): void {
+  const seen = new Set<string>();
+  for (const t of args) {
+    const m = /^--([a-z-]+)(=|$)/.exec(t);
+    if (!m) continue;
+    if (seen.has(m[1])) throw new UsageError(`--${m[1]} is given twice: give it once`);
+    seen.add(m[1]);
+  }
+  const takes = COMMAND_OPTIONS[cmd];
+  if (!takes) return;
+  for (const name of seen) {
+    if (name === 'help' || takes.includes(name)) continue;
+    if (cmd === 'view' && name === 'scene-file') throw new UsageError('--scene-file: view shows a run folder or a registered scene; run the file first (torsion run --scene-file FILE --out DIR) and view DIR, or open the file in the page');
+    throw new UsageError(`--${name}: '${cmd}' does not take it (it takes ${takes.length ? takes.map((o) => `--${o}`).join(', ') : 'no options'})`);
+  }
+  const most = COMMAND_POSITIONALS[cmd] ?? 1;
+  if (positionals.length > most) throw new UsageError(`'${cmd}' takes ${most === 0 ? 'no arguments' : 'one argument'}, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
+}
+
 /** Whether a command builds an MPM simulator whose particle sort --sort-every sets. */
 function takesSortEvery(cmd: string | undefined, sub: string | undefined): boolean {
   if (cmd === 'bench') return sub === undefined || sub === 'mpm';
@@ -80,17 +128,15 @@ export async function main(argv: string[]): Promise<number> {
       + ' a minute or two per scene, and Mesa caches them for later runs)\n'),
   };
   try {
-    const { values: a, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        steps: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' }, iterations: { type: 'string' },
-        lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
-        checkpoint: { type: 'string' }, params: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-        iters: { type: 'string' }, optimizer: { type: 'string' }, batch: { type: 'string' }, resume: { type: 'string' }, clip: { type: 'string' }, normalize: { type: 'boolean' }, sigma: { type: 'string' }, window: { type: 'string' },
-        adjoint: { type: 'string' }, port: { type: 'string' }, 'sort-every': { type: 'string' },
-      },
-    });
+    const options = {
+      steps: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' }, iterations: { type: 'string' },
+      lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' },
+      checkpoint: { type: 'string' }, params: { type: 'string' }, 'scene-file': { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      iters: { type: 'string' }, optimizer: { type: 'string' }, batch: { type: 'string' }, resume: { type: 'string' }, clip: { type: 'string' }, normalize: { type: 'boolean' }, sigma: { type: 'string' }, window: { type: 'string' },
+      adjoint: { type: 'string' }, port: { type: 'string' }, 'sort-every': { type: 'string' },
+    } as const;
+    const args = joinNegativeValues(rest, new Set(Object.entries(options).filter(([, o]) => o.type === 'string').map(([k]) => k)));
+    const { values: a, positionals } = parseArgs({ args, allowPositionals: true, options });
     // `torsion <command> --help` prints the help and runs nothing
     if (a.help && cmd !== undefined) { console.log(HELP); return 0; }
     const sceneArg = positionals[0];
@@ -100,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
     if (sortEvery !== undefined && !takesSortEvery(cmd, sceneArg)) {
       throw new UsageError(`--sort-every: '${[cmd, cmd === 'bench' ? sceneArg : undefined].filter(Boolean).join(' ')}' does not sort particles (run, optimize, gradcheck, export and bench mpm take it)`);
     }
+    if (cmd !== undefined) checkCommandArgs(cmd, args, positionals);
     const load = (name: string | undefined, f: string | undefined): Scene => applySortEvery(loadScene(name, f), sortEvery);
     switch (cmd) {
       case undefined: case 'help': case '--help': case '-h':
@@ -143,16 +190,22 @@ export async function main(argv: string[]): Promise<number> {
           seed: intArg(a.seed, 'seed', 1, 0, 2 ** 31), steps: a.steps ? intArg(a.steps, 'steps', 1, 1, 10000) : undefined, json: !!a.json,
         });
       case 'bench':
+        if (sceneArg === undefined) throw new UsageError(`bench: name a suite: 'bench mpm', 'bench springs' or 'bench batch'`);
         if (sceneArg === 'springs') return await benchSpringsCmd({ json: !!a.json, quick: !!a.quick, only: a.only, adjoint: adjointArg(a.adjoint) });
+        if (sceneArg === 'batch' && a.only !== undefined) throw new UsageError(`--only: 'bench batch' has one scene (it takes --only for 'bench mpm' and 'bench springs')`);
         if (sceneArg === 'batch') return await benchBatchCmd({ json: !!a.json, quick: !!a.quick, adjoint: adjointArg(a.adjoint) });
-        if (sceneArg !== undefined && sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm', 'bench springs' or 'bench batch'`);
+        if (sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm', 'bench springs' or 'bench batch'`);
+        if (a.adjoint !== undefined) throw new UsageError(`--adjoint: 'bench mpm' has one step adjoint (it takes --adjoint for 'bench springs' and 'bench batch')`);
         return await bench({ json: !!a.json, quick: !!a.quick, only: a.only, sortEvery });
       case 'view':
         return await view(sceneArg, intArg(a.port, 'port', 5173, 0, 65535));
       case 'export': {
         const scene = file ? load(undefined, file) : load(sceneArg, undefined);
         const text = exportSceneJson(scene);
-        if (a.out) { writeFileSync(a.out, text); console.log(`wrote ${a.out}`); } else process.stdout.write(text);
+        if (a.out) {
+          try { writeFileSync(a.out, text); } catch (e) { throw new UsageError(`--out ${a.out}: cannot write the scene there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
+          console.log(`wrote ${a.out}`);
+        } else process.stdout.write(text);
         return 0;
       }
       default:

@@ -8,14 +8,15 @@ import { exportSceneJson } from '../mpm/validate';
 import { runMpc } from '../opt/mpc';
 import type { Scene } from '../simulators';
 import { UsageError } from './args';
-import { appendJsonLine, floatBytes, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
+import { appendJsonLine, ensureDir, floatBytes, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
 
 export async function mpcScene(scene: Scene, o: { out?: string; json?: boolean }): Promise<number> {
   const mpc = scene.mpc;
   if (!mpc) throw new UsageError(`scene '${scene.name}' has no mpc field: nothing to control (see robot-chase-mpc-2d)`);
   const out = o.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
+  const dir = makeRunDir(o.out, 'mpc', scene.name, { create: false });
   const gpu = await requestGpu();
-  const dir = makeRunDir(o.out, 'mpc', scene.name);
+  ensureDir(dir);
   writeAtomic(join(dir, 'scene.json'), exportSceneJson(scene));
   out(`mpc ${scene.name}: re-plan ${mpc.horizon} steps every ${mpc.every} (${mpc.iterations} Adam iterations, lr ${mpc.learningRate}), ${scene.steps} steps; results: ${dir}`);
   const stop = onInterrupt();
@@ -38,10 +39,12 @@ export async function mpcScene(scene: Scene, o: { out?: string; json?: boolean }
     const summary = {
       scene: scene.name, steps: run.frames.at(-1)?.step ?? 0, replans: run.frames.length, interrupted: stop.stop,
       meanDistance: distances.reduce((a, b) => a + b, 0) / Math.max(1, distances.length), maxDistanceAfterWarmup: run.maxDistanceAfterWarmup,
-      tolerance: mpc.tolerance, warmup: mpc.warmup, success: run.success, seconds: (performance.now() - t0) / 1000, dir,
+      // an interrupted run is not judged: the goal may have been lost in the steps it did not run
+      tolerance: mpc.tolerance, warmup: mpc.warmup, success: run.success && !stop.stop, seconds: (performance.now() - t0) / 1000, dir,
     };
     writeJson(join(dir, 'summary.json'), summary);
-    out(`largest distance after step ${mpc.warmup}: ${run.maxDistanceAfterWarmup.toFixed(4)} (tolerance ${mpc.tolerance}: ${run.success ? 'held' : 'not held'}); ${summary.seconds.toFixed(1)} s`);
+    const verdict = stop.stop ? `interrupted at step ${summary.steps} of ${scene.steps}: not judged` : run.success ? 'held' : 'not held';
+    out(`largest distance after step ${mpc.warmup}: ${run.maxDistanceAfterWarmup.toFixed(4)} (tolerance ${mpc.tolerance}: ${verdict}); ${summary.seconds.toFixed(1)} s`);
     if (o.json) console.log(JSON.stringify(summary));
     return stop.stop ? 130 : 0;
   } finally {

@@ -99,6 +99,7 @@ function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene
   if (o.out !== undefined && ['run.json', 'progress.jsonl', 'summary.json'].some((f) => existsSync(join(o.out!, f)))) {
     throw new UsageError(`--out ${o.out} holds an optimization already: continue it with --resume ${o.out}, or choose another folder`);
   }
+  makeRunDir(o.out, 'optimize', scene.name, { create: false });
   return { scene, config, dir: '', state: null };
 }
 
@@ -115,7 +116,10 @@ function loadState(dir: string): Saved | null {
 /** Keeps the progress lines of iterations before `upTo` (a crash may have left one past the saved state). */
 function trimProgress(path: string, upTo: number): IterationRecord[] {
   if (!existsSync(path)) return [];
-  const kept = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as IterationRecord).filter((r) => r.iteration <= upTo);
+  // a line cut off by a kill during its write is dropped with the lines past the saved state
+  const kept = readFileSync(path, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+    try { return [JSON.parse(l) as IterationRecord]; } catch { return []; }
+  }).filter((r) => r.iteration <= upTo);
   writeAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   return kept;
 }
@@ -148,6 +152,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     const memory = objective.rollout.memory();
     const sampling = config.optimizer === 'cem' || config.optimizer === 'spsa' || config.optimizer === 'hybrid';
     const sortEvery = 'particles' in scene ? scene.sortEvery ?? 0 : 0;
+    if (resumeDir && !saved) out(`resuming ${resumeDir}: it stopped before its first iteration was saved, so this starts from the first`);
     out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${objective.size} values); ${objective.sim.state.items} items, ${config.steps} steps${sortEvery ? ` (particles sorted every ${sortEvery})` : ''}, lr ${config.lr}${sampling ? `, ${config.population} points per iteration as batch copies` : ''}, ${config.iterations} iterations${saved ? ` (from iteration ${loop.iteration})` : ''}`);
     if (objective.shared > 1) {
       out(objective.o.draws

@@ -9,7 +9,7 @@ import { readU32 } from '../gpu/buffers';
 import type { Simulator } from '../core/simulator';
 import { recordFrames } from '../core/record';
 import { createSimulator, type Scene } from '../simulators';
-import { floatBytes, makeRunDir, writeAtomic, writeJson } from './results';
+import { ensureDir, floatBytes, makeRunDir, writeAtomic, writeJson } from './results';
 import { RolloutError } from '../core/rollout';
 
 export { recordFrames };
@@ -52,17 +52,21 @@ function sortNote(scene: Scene, moved: number | null, items: number): string {
 export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: string; moved: number | null }> {
   const steps = o.steps ?? scene.steps;
   const every = o.every ?? Math.max(1, Math.round(steps / 100));
-  const dir = makeRunDir(o.out, 'run', scene.name);
+  // checked now, made once the rollout has run: a run that fails leaves no empty folder
+  const dir = makeRunDir(o.out, 'run', scene.name, { create: false });
   const gpu = await requestGpu();
   const sim = await createSimulator(gpu, scene);
   try {
     const t0 = performance.now();
-    const { frames, final, status } = await recordFrames(sim, steps, every, sim.state0, (t) => process.stdout.write(`\rstep ${t}/${steps}`));
+    // a counter in place on a terminal; a log file gets the result line only
+    const tty = process.stdout.isTTY;
+    const { frames, final, status } = await recordFrames(sim, steps, every, sim.state0, (t) => { if (tty) process.stdout.write(`\rstep ${t}/${steps}`); });
     const seconds = (performance.now() - t0) / 1000;
-    process.stdout.write('\n');
+    if (tty) process.stdout.write('\n');
     if (status.badStep !== null) throw new RolloutError(sim.blowUpMessage(status), status.badStep);
     const moved = await itemsMoved(sim, steps);
     const d = sim.dim;
+    ensureDir(dir);
     writeAtomic(join(dir, 'state.bin'), floatBytes(final));
     writeJson(join(dir, 'state.json'), {
       scene: scene.name, step: steps, dim: d, particles: sim.state.items, batch: sim.batch, dtype: 'float32', littleEndian: true,

@@ -23,6 +23,7 @@ import type { SpringScene } from '../springs/scene';
 import { validateSpringScene } from '../springs/validate';
 import { commandedGoals, validateController } from '../control/controller';
 import { checkGoalDraws } from '../opt/goal-draw';
+import { paramNameConflict } from '../opt/param-conflicts';
 
 export { SceneError } from '../core/scene-error';
 export type { AnyScene } from './any-scene';
@@ -242,6 +243,8 @@ export function checkParamNames(s: MpmScene, names: string[] | undefined, field:
   names.forEach((name, k) => {
     if (!known.includes(name)) throw sceneError(`${field}[${k}]`, show(name), 'is not a parameter of this scene', `one of ${known.join(', ')}`);
   });
+  const conflict = paramNameConflict(names);
+  if (conflict) throw sceneError(field, show(names), conflict, 'each name once, and one way to set each control');
 }
 
 // Group indices, contiguity (one [start, count] range per group on the GPU), positions inside the

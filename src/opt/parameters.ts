@@ -7,6 +7,7 @@
 // moving together; theta starts at their mean). Material blocks are tuned relative to their
 // initial value (theta = value / value0), so one learning rate suits E ~ 1e5 and nu ~ 0.3 alike.
 import type { Simulator } from '../core/simulator';
+import { paramNameConflict } from './param-conflicts';
 
 export interface Parameter {
   name: string;
@@ -228,14 +229,8 @@ export class ParameterVector {
     if (parameters.length === 0) throw new RangeError('optimize.params: name at least one parameter');
     parameters.forEach((p, k) => { if (typeof p !== 'string') checkParameter(p, k); });
     const names = parameters.map((p) => (typeof p === 'string' ? p : p.name));
-    const dup = names.find((n, k) => names.indexOf(n) !== k);
-    if (dup !== undefined) throw new RangeError(`optimize.params: '${dup}' is named twice`);
-    if (names.includes('actuation') && names.includes('actuation.periodic')) throw new RangeError(`optimize.params: 'actuation' and 'actuation.periodic' both set the actuation: name one`);
-    for (const n of names.filter((x) => x.endsWith('.waypoints'))) {
-      const body = n.slice(0, -'.waypoints'.length);
-      const clash = names.find((x) => x === `${body}.position` || x === `${body}.velocity`);
-      if (clash) throw new RangeError(`optimize.params: '${n}' and '${clash}' both set ${body}'s track: name one`);
-    }
+    const conflict = paramNameConflict(names);
+    if (conflict) throw new RangeError(`optimize.params: ${conflict}`);
     this.parts = parameters.map((n) => (typeof n !== 'string' ? n : n === 'initialVelocity' ? initialVelocity(sim)
       : n === 'actuation.periodic' ? periodicActuation(sim, shape)
         : n.endsWith('.waypoints') ? waypoints(sim, n.slice(0, -'.waypoints'.length), shape)

@@ -11,6 +11,7 @@ import { initialLoopState, iterate, type IterationRecord, type LoopState } from 
 import { SceneObjective } from './objective';
 import { createOptimizer, optimizerNames, type Optimizer, type OptimizerName } from './optimizers';
 import { shapeOptions } from './parameters';
+import { paramNameConflict } from './param-conflicts';
 
 /** Every option that shapes a run's numbers (what the CLI's run.json holds). */
 export interface RunConfig {
@@ -61,8 +62,16 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   if (names.length === 0) throw new ConfigError('--params: name at least one parameter');
   const known = paramNames(scene);
   for (const n of names) if (!known.includes(n)) throw new ConfigError(`'${n}' is not a parameter of this scene: allowed ${known.join(', ')}`);
+  const conflict = paramNameConflict(names);
+  if (conflict) throw new ConfigError(`${o.params ? '--params' : 'optimize.params'}: ${conflict}`);
   const optimizer = o.optimizer ?? so?.optimizer ?? 'adam';
   if (!optimizerNames.includes(optimizer)) throw new ConfigError(`--optimizer = ${optimizer}: allowed ${optimizerNames.join(', ')}`);
+  // a population's size and spread mean nothing to a method that follows one gradient
+  if (optimizer === 'adam' || optimizer === 'gd') {
+    for (const [flag, v] of [['--batch', o.batch], ['--sigma', o.sigma]] as const) {
+      if (v !== undefined) throw new ConfigError(`${flag} sets the population of cem, spsa and hybrid; ${optimizer} runs one rollout per iteration (add --optimizer cem, spsa or hybrid)`);
+    }
+  }
   const config: RunConfig = {
     scene: scene.name, params: names, optimizer,
     iterations: o.iterations ?? so?.iterations ?? 30,

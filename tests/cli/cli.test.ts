@@ -1,7 +1,7 @@
 // The torsion command as a user runs it: a child process through bin/torsion.mjs, which runs the CLI
 // bundled once for this file (tests/helpers/cli-bundle.ts); the first test runs it from the sources.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, test, vi } from 'vitest';
@@ -143,6 +143,53 @@ test('particle sorting: export --sort-every writes the field, a run sorts by it 
   }
 });
 
+test('options a command does not take, repeated or negative values, and folders that are not the command\'s are refused before any GPU work', async () => {
+  const errors: string[] = [];
+  const err = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
+  const dir = tmp();
+  // an optimization's folder (what --resume reads) and a user's own file
+  const opt = join(dir, 'opt');
+  mkdirSync(opt);
+  for (const f of ['run.json', 'state.json', 'progress.jsonl']) writeFileSync(join(opt, f), '{}\n');
+  const mine = join(dir, 'mine');
+  mkdirSync(mine);
+  writeFileSync(join(mine, 'notes.txt'), 'keep me');
+  try {
+    const cases: [string[], RegExp][] = [
+      [['mpc', 'robot-chase-mpc-2d', '--steps', '100'], /--steps: 'mpc' does not take it \(it takes --out, --json, --scene-file\)/],
+      [['run', 'jelly-throw-2d', '--iters', '3'], /--iters: 'run' does not take it/],
+      [['list', 'extra'], /'list' takes no arguments, got "extra"/],
+      [['run', 'jelly-throw-2d', 'more'], /'run' takes one argument/],
+      [['run', 'jelly-throw-2d', '--steps', '5', '--steps', '6'], /--steps is given twice/],
+      [['run', 'jelly-throw-2d', '--steps', '-3'], /--steps = -3: allowed an integer in \[1, 10000000\]/],
+      [['optimize', 'jelly-throw-2d', '--seed', '-1'], /--seed = -1: allowed an integer in \[0, 2147483648\]/],
+      [['run', 'jelly-throw-2d', '--steps', '5', '--out', opt], /--out .*opt holds files 'run' does not write \(progress.jsonl, run.json\)/],
+      [['run', 'jelly-throw-2d', '--steps', '5', '--out', mine], /holds files 'run' does not write \(notes.txt\): choose another folder; nothing there was changed/],
+      [['run', 'jelly-throw-2d', '--out', join(mine, 'notes.txt')], /a file is there, not a folder/],
+      [['optimize', 'jelly-throw-2d', '--out', mine], /holds files 'optimize' does not write \(notes.txt\)/],
+      [['run', '--scene-file', dir], /--scene-file .*: a folder, not a scene file/],
+      [['export', 'jelly-throw-2d', '--out', join(dir, 'no', 'such', 'x.json')], /--out .*x.json: cannot write the scene there \(ENOENT\)/],
+      [['optimize', 'jelly-throw-2d', '--params', 'initialVelocity,initialVelocity'], /--params: 'initialVelocity' is named twice/],
+      [['optimize', 'mpm-walker-2d', '--params', 'actuation,actuation.periodic'], /'actuation' and 'actuation.periodic' both set the actuation/],
+      [['optimize', 'jelly-throw-2d', '--batch', '8'], /--batch sets the population of cem, spsa and hybrid; adam runs one rollout per iteration/],
+      [['bench'], /bench: name a suite/],
+      [['bench', 'springs', '--only', 'no-such-row'], /--only "no-such-row": no row's label contains it \(rows: 2D spring robot, cloth 64x64/],
+      [['bench', 'mpm', '--adjoint', 'split'], /--adjoint: 'bench mpm' has one step adjoint/],
+      [['view', '--scene-file', join(dir, 'x.json')], /--scene-file: view shows a run folder or a registered scene/],
+    ];
+    for (const [args, message] of cases) {
+      errors.length = 0;
+      expect(await main(args), args.join(' ')).toBe(2);
+      expect(errors.join('\n'), args.join(' ')).toMatch(message);
+      expect(errors.join('\n')).not.toMatch(/ at .*\.(ts|js|mjs):\d+/);
+    }
+    expect(readFileSync(join(mine, 'notes.txt'), 'utf8')).toBe('keep me');
+    expect(readFileSync(join(opt, 'run.json'), 'utf8')).toBe('{}\n');
+  } finally {
+    err.mockRestore();
+  }
+});
+
 test('unknown scene, bad option values and unknown commands are usage errors', () => {
   const unknown = torsion(['run', 'no-such-scene']);
   expect(unknown.code).toBe(2);
@@ -265,10 +312,11 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
   }, 120_000);
 
   test('spsa, gd and hybrid run and keep the best point', async () => {
-    // in this process (the command line's parsing is covered above): three runs, no process starts
+    // in this process (the command line's parsing is covered above): three runs, no process starts;
+    // gd takes no population (a usage error)
     for (const opt of ['spsa', 'gd', 'hybrid'] as const) {
       const dir = join(tmp(), 'run');
-      const r = await optimizeScene(loadScene('spring-robot-2d', undefined), { steps: 60, optimizer: opt, batch: 5, iterations: 3, lr: 0.02, clip: 1, out: dir, quiet: true });
+      const r = await optimizeScene(loadScene('spring-robot-2d', undefined), { steps: 60, optimizer: opt, ...(opt === 'gd' ? {} : { batch: 5 }), iterations: 3, lr: 0.02, clip: 1, out: dir, quiet: true });
       expect(r.summary.optimizer).toBe(opt);
       expect(r.summary.bestLoss!).toBeLessThanOrEqual(r.summary.initialLoss!);
       expect(progress(dir)).toHaveLength(3);

@@ -124,12 +124,16 @@ async function openReplay(header: string, bin: ArrayBuffer, sceneText: string | 
     ui.showError(`The replay ${from} could not be opened: ${errorText(e)}`);
     throw e;
   }
+  optimizer?.stop();
   ui.showError(null);
   ui.setColorModes(need().colorModes, need().view.colorMode);
+  // the replay's scene, its parameters fixed: an edit would leave the replay for a live run
+  panel?.show(scene, need().colorModes, need().view.colorMode, { replay: true });
   fileScenes.set(scene.name, scene);
   ui.selectFileScene(scene.name);
   need().setPlaying(false);
   ui.setFrame(need().replayFrame);
+  optimizer?.sceneChanged(need().scene);
 }
 
 async function openReplayUrl(url: string): Promise<void> {
@@ -138,10 +142,17 @@ async function openReplayUrl(url: string): Promise<void> {
     const r = await fetch(base + name);
     if (r.ok) return r;
     if (optional && r.status === 404) return null;
-    throw new ReplayError(`${base}${name}: HTTP ${r.status}`);
+    throw new ReplayError(`${name}: HTTP ${r.status}`);
   };
-  const [h, b, sc] = await Promise.all([get('replay.json'), get('replay.bin'), get('scene.json', true)]);
-  await openReplay(await h!.text(), await b!.arrayBuffer(), sc ? await sc.text() : null, `at ${base}`);
+  let parts: [string, ArrayBuffer, string | null];
+  try {
+    const [h, b, sc] = await Promise.all([get('replay.json'), get('replay.bin'), get('scene.json', true)]);
+    parts = [await h!.text(), await b!.arrayBuffer(), sc ? await sc.text() : null];
+  } catch (e) {
+    ui.showError(`The replay at ${base} could not be opened: ${errorText(e)}`);
+    throw e;
+  }
+  await openReplay(...parts, `at ${base}`);
 }
 
 async function openFiles(files: File[]): Promise<void> {

@@ -174,7 +174,7 @@ export class TrackDriver {
     } else {
       const delta = this.target.map((t, a) => t - this.current[a]);
       const dist = Math.hypot(...delta);
-      const shared = step + count > rows - 1; // some of these steps read the last row
+      const shared = step + count > rows; // steps from rows - 1 on all read the last row
       const reach = Math.min(dist, this.maxStep * count, shared ? this.maxJump : Infinity);
       vel = dist > 0 ? delta.map((x) => (x / dist) * (reach / (count * this.dt))) : vel;
     }

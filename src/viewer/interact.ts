@@ -65,7 +65,7 @@ export class Interaction {
     const d = this.grab?.driver;
     if (d && d.sim === sim) {
       d.write(step, count);
-      this.showFinger(d.current);
+      if (this.grab!.kind === 'finger') this.showFinger(d.current); else this.showHand(d.current);
     }
   }
 
@@ -184,6 +184,14 @@ export class Interaction {
     const s = this.scene();
     const k = s ? fingerIndex(s) : -1;
     if (k >= 0) s!.colliders![k].position = [p.slice()];
+  }
+
+  // The hand's gripper in the scene data follows the driver too. Its mark (marks.ts) holds the
+  // track's array and its offset from row 0 (zero: withHand), so the row is replaced in place.
+  private showHand(p: number[]): void {
+    const s = this.scene();
+    const g = s && 'grippers' in s ? s.grippers?.find((x) => x.name === HAND) : undefined;
+    if (g) g.position[0] = p.slice();
   }
 
   private pickable(): Pickable | null {

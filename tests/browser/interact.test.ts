@@ -12,7 +12,7 @@ import { clothCorners, clothGrid } from '../../scenes/spring-builders';
 import { exportSceneJson, maxStableDt } from '../../src/mpm/validate';
 import type { SpringScene } from '../../src/springs/scene';
 import type { TorsionPageApi } from '../../src/viewer/main';
-import { saveArtifact, startBrowser, type BrowserHarness } from './harness';
+import { decodePng, saveArtifact, startBrowser, type BrowserHarness } from './harness';
 
 let h: BrowserHarness;
 beforeAll(async () => { h = await startBrowser(); });
@@ -149,6 +149,37 @@ describe('pointer and demos', () => {
     await h.page.mouse.up();
     await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: '' });
     expect(await h.page.evaluate(() => torsion.stats().blowUp)).toBeNull();
+  });
+
+  it('a grabbed 2D robot vertex follows the pointer, and the hand is drawn at it', async () => {
+    await openPage('scene=spring-robot-2d&paused');
+    const v0 = (await positions()).slice(0, 2);
+    const [cx, cy] = await h.page.evaluate((q) => torsion.toClient(q), v0);
+    await h.page.mouse.move(cx, cy);
+    await h.page.mouse.down();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: 'hand', vertex: 0 });
+    await h.page.mouse.move(cx + 40, cy - 100, { steps: 4 });
+    await h.page.evaluate(() => torsion.step(200));
+    const g = await h.page.evaluate(() => torsion.grabState());
+    const v = (await positions()).slice(0, 2);
+    const [vx, vy] = await h.page.evaluate((q) => torsion.toClient(q), v);
+    const png = await h.page.locator('#view').screenshot();
+    saveArtifact('interact-hand-2d.png', png);
+    const img = decodePng(png), box = (await h.page.locator('#view').boundingBox())!;
+    // marks.ts's gripper orange (translucent over the background): redder and greener than blue
+    let sx = 0, sy = 0, n = 0;
+    for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) {
+      const o = 4 * (y * img.width + x);
+      const [r, gr, b] = [img.data[o], img.data[o + 1], img.data[o + 2]];
+      if (r > 110 && gr > 70 && r > b + 60 && gr > b + 30) { sx += x; sy += y; n++; }
+    }
+    const hand = [box.x + sx / n, box.y + sy / n];
+    console.log(`2D hand: vertex 0 at (${vx.toFixed(0)}, ${vy.toFixed(0)}) px, hand at ${g.at.map((a) => a.toFixed(3))}, its mark drawn at (${hand[0].toFixed(0)}, ${hand[1].toFixed(0)}) px over ${n} px`);
+    expect(cy - vy, 'px the vertex rose towards the pointer (100 px above the grab)').toBeGreaterThan(40);
+    expect(n).toBeGreaterThan(20);
+    expect(Math.hypot(hand[0] - vx, hand[1] - vy), 'px from the hand mark to the vertex').toBeLessThan(6);
+    await h.page.mouse.up();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: '' });
   });
 
   it('a grabbed cloth vertex follows the pointer (Shift-drag in 3D)', async () => {

@@ -184,7 +184,8 @@ export class Viewer {
     this.rateSteps = 0;
     this.rateFrames = 0;
     this.rateStart = performance.now();
-    if (!on) { this.stepsPerSecond = 0; this.framesPerSecond = 0; }
+    // paused: draw the state reached, which a throttled draw while playing may not have shown
+    if (!on) { this.stepsPerSecond = 0; this.framesPerSecond = 0; this.dirty = true; }
     this.events.playing(on);
   }
 

@@ -235,6 +235,7 @@ describe('demos', () => {
       return { ...s, after: torsion.stats() };
     });
     expect(started).toMatchObject({ scene: 'spring-walker-demo-2d', playing: true, after: { playing: false, step: 0 } });
+    expect(await h.page.locator('#scene option:checked').textContent(), 'the scene list shows the demo scene').toBe('spring-walker-demo-2d (demo)');
     const slider = h.page.locator('.lil-controller', { hasText: 'commanded speed' }).locator('input').first();
     const speedAt = async (command: number) => {
       await slider.fill(String(command));
@@ -269,6 +270,7 @@ describe('demos', () => {
     expect(moved, 'm moved (backwards, towards the goal; standing: 0)').toBeLessThan(-0.05);
     expect(s.demo.distance!).toBeLessThan(0.06);
     expect(await h.page.evaluate(() => torsion.errorText())).toBe('');
+    expect(await h.page.locator('#scene').inputValue(), 'the scene list shows the demo scene').toBe('robot-chase-mpc-2d');
     saveArtifact('mpc-demo.png', await h.page.screenshot());
     await h.page.evaluate(() => torsion.demo.stop());
   });

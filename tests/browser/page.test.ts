@@ -114,12 +114,26 @@ describe('index.html', () => {
     expect(h.logs.filter((l) => l.startsWith('pageerror')), h.logs.join('\n')).toEqual([]);
   });
 
+  it('names URL options it cannot use, with what is allowed, and runs the defaults', async () => {
+    await openPage('paused&scene=nope&spf=abc&view=bogus');
+    const text = await h.page.locator('#error').textContent();
+    expect(text).toMatch(/\?scene=nope: no such scene; showing dam-break-2d/);
+    expect(text).toMatch(/\?spf=abc: allowed a whole number of steps per frame from 1 to 500; using 10/);
+    expect(text).toMatch(/\?view=bogus: allowed 'three' or 'points'; using three/);
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'dam-break-2d', view: 'three' });
+    expect(await h.page.locator('#spf').inputValue()).toBe('10');
+    expect(new URL(h.page.url()).searchParams.get('scene')).toBeNull();
+    // the replay slider belongs to replays only
+    expect(await h.page.locator('#frame-label').isVisible()).toBe(false);
+  });
+
   it('opens a valid scene file and runs it (its particle sort ignored: the page does not sort)', async () => {
-    await openPage();
+    await openPage('paused&scene=jelly-drop-2d');
     const scene = { ...buildMpmScene('jelly-drop-2d'), name: 'my-jelly', sortEvery: 2 };
     await h.page.setInputFiles('#file', fileOf('my-jelly.json', exportSceneJson(scene)));
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('my-jelly');
     expect(await h.page.locator('#scene').inputValue()).toBe('file:my-jelly');
+    expect(new URL(h.page.url()).searchParams.get('scene'), 'the URL names no scene: a reload would not show this one').toBeNull();
     await h.page.evaluate(() => torsion.step(5));
     expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ step: 5, particles: scene.particles.group.length, blowUp: null });
     expect(await h.page.locator('#error').isHidden()).toBe(true);

@@ -280,7 +280,7 @@ async function start(): Promise<void> {
     file: (f) => { openFiles(f).catch((e) => ui.showError(errorText(e))); },
     frame: (k) => { v.showFrame(k); v.setPlaying(false); refreshStatus(); },
   });
-  panel = new Panel(undefined, {
+  panel = new Panel(document.getElementById('panel') ?? undefined, {
     apply: (scene) => loadScene(scene, { edit: true }),
     error: (text) => ui.showError(text),
     step: () => { v.advance(1).then(refreshStatus, (e) => ui.showError(errorText(e))); },

@@ -127,6 +127,24 @@ describe('index.html', () => {
     expect(await h.page.locator('#frame-label').isVisible()).toBe(false);
   });
 
+  it('lays the parameter panel beside or below the controls and the canvas, never over them', async () => {
+    await openPage('paused&view=points'); // the longest scene names in the list
+    const rects = () => h.page.evaluate(() => {
+      const r = (e: Element) => { const b = e.getBoundingClientRect(); return { l: b.left, r: b.right, t: b.top, b: b.bottom }; };
+      const controls = Array.from(document.querySelectorAll('#bar > *, #view, #opt-bar > *')).filter((e) => (e as HTMLElement).offsetParent !== null);
+      return { panel: r(document.querySelector('#panel > .lil-gui')!), controls: controls.map(r) };
+    });
+    for (const width of [1000, 1280, 800]) {
+      await h.page.setViewportSize({ width, height: 900 });
+      const { panel, controls } = await rects();
+      const over = controls.filter((c) => c.l < panel.r && panel.l < c.r && c.t < panel.b && panel.t < c.b);
+      expect(over, `${width} px: controls under the panel (${JSON.stringify(panel)})`).toEqual([]);
+      expect(panel.r - panel.l, `${width} px: the panel's width`).toBeGreaterThan(250);
+      saveArtifact(`layout-${width}.png`, await h.page.screenshot());
+    }
+    await h.page.setViewportSize({ width: 1280, height: 720 }); // playwright's default, the other tests'
+  });
+
   it('opens a valid scene file and runs it (its particle sort ignored: the page does not sort)', async () => {
     await openPage('paused&scene=jelly-drop-2d');
     const scene = { ...buildMpmScene('jelly-drop-2d'), name: 'my-jelly', sortEvery: 2 };

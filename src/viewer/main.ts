@@ -196,7 +196,7 @@ function refreshStatus(): void {
   ui.setFrame(rp);
   const sps = v.stepsPerSecond;
   const live = sps > 0 ? `${sps.toFixed(0)} steps/s (${(1000 / sps).toPrecision(2)} ms/step)` : 'measuring';
-  const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${live} · ${v.framesPerSecond.toFixed(0)} fps` : 'paused';
+  const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${live} · ${v.framesPerSecond.toFixed(0)} draws/s` : 'paused';
   panel?.updateStats(v.stepsPerSecond);
   ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
 }

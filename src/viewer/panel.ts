@@ -111,7 +111,8 @@ export class Panel {
   constructor(container: HTMLElement | undefined, private readonly hooks: PanelHooks, private readonly limits?: SceneLimits) {
     this.gui = new GUI({ container, title: 'Parameters', width: 300 });
     this.gui.add({ step: () => hooks.step() }, 'step').name('step once');
-    this.gui.add(this.readout, 'fps').name('frames/s').disable().listen();
+    // the browser's animation frames, drawn or not (the status line counts the draws)
+    this.gui.add(this.readout, 'fps').name('animation frames/s').disable().listen();
     this.gui.add(this.readout, 'stepTime').name('step time').disable().listen();
     this.demos = this.gui.addFolder('Demos');
     const tick = () => { this.frames++; requestAnimationFrame(tick); };

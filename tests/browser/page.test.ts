@@ -88,7 +88,7 @@ describe('index.html', () => {
     await openPage();
     await h.page.click('#play');
     await h.page.waitForFunction(() => torsion.stats().step >= 40 && torsion.stats().stepsPerSecond > 0, null, { timeout: 30_000 });
-    await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/\d+ steps\/s \([\d.e+]+ ms\/step\) · \d+ fps/);
+    await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/\d+ steps\/s \([\d.e+]+ ms\/step\) · \d+ draws\/s/);
     await h.page.click('#play');
     const s = await h.page.evaluate(() => torsion.stats());
     expect(s.playing).toBe(false);

@@ -187,7 +187,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
         const line = `iter ${String(loop.iteration).padStart(String(config.iterations).length)}/${config.iterations}  loss ${rec.loss.toExponential(4)}  best ${rec.bestLoss.toExponential(4)}`
           + `  |grad| ${rec.gradientNorm === null ? '-' : rec.gradientNorm.toExponential(2)}${rec.report === null ? '' : `  metric ${rec.report.toPrecision(4)}`}  ${rate.toFixed(2)} it/s  ETA ${fmtTime(eta)}  (${rec.optimizer})`;
         if (tty) process.stdout.write(`\r${line}\x1b[K`); else out(line);
-        if (rec.warning) { if (tty) process.stdout.write('\n'); console.error(`warning: ${rec.warning}`); }
+        if (rec.warning) { if (tty) process.stdout.write('\n'); console.error(`warning: ${rec.warning}${rec.cliAdvice ? `; ${rec.cliAdvice}` : ''}`); }
       }
     } catch (e) {
       if (!(e instanceof RolloutError || e instanceof OptimizeError)) throw e;

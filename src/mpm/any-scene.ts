@@ -14,6 +14,6 @@ export type AnyScene = MpmScene | SpringScene;
 
 /** A scene file of any kind, for either dim and any size (the published schema). A new kind adds its member here. */
 export function sceneSchema() {
-  const message: Message = (i) => (i.path ? KINDS_ALLOWED : 'an object in the format of src/mpm/scene.ts or src/springs/scene.ts');
+  const message: Message = (i) => (i.path ? KINDS_ALLOWED : 'an object as `npx torsion export <scene>` writes one (schemas/scene.schema.json)');
   return v.variant('kind', [mpmSceneSchema(), springSceneSchema()], message);
 }

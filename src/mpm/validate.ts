@@ -66,7 +66,7 @@ export function validateScene(scene: unknown, limits?: SceneLimits, batch?: numb
 export function validateScene(scene: unknown, limits: SceneLimits = {}, batch = 1): AnyScene {
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`validateScene: batch = ${batch} must be a positive integer`);
   if (typeof scene !== 'object' || scene === null || Array.isArray(scene)) {
-    throw sceneError('', show(scene), 'has the wrong type', 'an object in the format of src/mpm/scene.ts');
+    throw sceneError('', show(scene), 'has the wrong type', 'an object as `npx torsion export <scene>` writes one (schemas/scene.schema.json)');
   }
   const raw = scene as Record<string, unknown>;
   return VALIDATORS[sceneKind(raw)](raw, limits, batch);
@@ -352,7 +352,7 @@ export function parseSceneJson(text: string, limits?: SceneLimits, batch = 1): A
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw sceneError('', undefined, `is not valid JSON (${(e as Error).message})`, 'a JSON object in the format of src/mpm/scene.ts or src/springs/scene.ts');
+    throw sceneError('', undefined, `is not valid JSON (${(e as Error).message})`, 'a JSON object as `npx torsion export <scene>` writes one (schemas/scene.schema.json)');
   }
   return validateScene(data, limits, batch);
 }

@@ -37,6 +37,8 @@ export interface IterationRecord {
   seconds: number;
   /** Set on the iteration where the gradient norm first grew 1000x past the first one's. */
   warning?: string;
+  /** What to try about the warning with the CLI's options (the page, which has none of them, says its own). */
+  cliAdvice?: string;
 }
 
 export interface Iteration {
@@ -107,13 +109,16 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
   // a loop, not Math.hypot(...grad): a per-step control track can have more entries than a call takes arguments
   let gradientNorm: number | null = null;
   if (grad) { let s2 = 0; for (const g of grad) s2 += g * g; gradientNorm = Math.sqrt(s2); }
-  let warning: string | undefined;
+  let warning: { warning: string; cliAdvice: string } | undefined;
   if (gradientNorm !== null) {
     state.firstGradientNorm ??= gradientNorm;
     if (!state.warnedGrowth && state.firstGradientNorm > 0 && gradientNorm > GROWTH_WARNING * state.firstGradientNorm) {
       state.warnedGrowth = true;
-      warning = `the gradient norm grew ${(gradientNorm / state.firstGradientNorm).toExponential(1)}x since the first iteration: `
-        + 'the rollout may be chaotic here (gradients explode with the horizon); try --clip, a shorter --steps, or a sampling optimizer (cem, spsa)';
+      warning = {
+        warning: `the gradient norm grew ${(gradientNorm / state.firstGradientNorm).toExponential(1)}x since the first iteration: `
+          + 'the rollout may be chaotic here (gradients explode with the horizon)',
+        cliAdvice: 'try --clip, a shorter --steps, or a sampling optimizer (cem, spsa)',
+      };
     }
   }
   opt.tell(losses, grad);
@@ -122,7 +127,7 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
     point: thetas[0],
     record: {
       iteration: state.iteration, loss: L, bestLoss: state.best.loss, gradientNorm, evaluations: thetas.length, com, report,
-      optimizer: opt.describe(), seconds: (performance.now() - t0) / 1000, ...(warning ? { warning } : {}),
+      optimizer: opt.describe(), seconds: (performance.now() - t0) / 1000, ...warning,
     },
   };
 }

@@ -41,7 +41,7 @@ interface Counts {
 export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batch = 1): SpringScene {
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`validateSpringScene: batch = ${batch} must be a positive integer`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw sceneError('', show(raw), 'has the wrong type', 'an object in the format of src/springs/scene.ts');
+    throw sceneError('', show(raw), 'has the wrong type', 'an object as `npx torsion export <scene>` writes one (schemas/scene.schema.json)');
   }
   const obj = raw as Record<string, unknown>;
   const dim = checkField(obj, 'dim', dimSchema);

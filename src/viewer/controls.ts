@@ -17,6 +17,8 @@ export interface ControlHandlers {
 export const MAX_STEPS_PER_FRAME = 500;
 /** Prefix of the scene list's values for scenes opened from files. */
 export const FILE_SCENE = 'file:';
+/** Prefix of the scene list's values for demos whose scene is not a registered one (choosing it starts the demo). */
+export const DEMO_SCENE = 'demo:';
 
 function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const el = document.getElementById(id);
@@ -54,12 +56,16 @@ export class Controls {
 
   /** Adds (or reuses) the list entry of a scene opened from a file and selects it. */
   selectFileScene(name: string): void {
-    const value = FILE_SCENE + name;
-    let o = Array.from(this.sceneSelect.options).find((x) => x.value === value);
-    if (!o) {
-      o = new Option(`${name} (file)`, value);
-      this.sceneSelect.add(o);
-    }
+    this.selectEntry(FILE_SCENE + name, `${name} (file)`);
+  }
+
+  /** Adds (or reuses) the list entry of demo `demo`, whose scene is `scene`, and selects it. */
+  selectDemoScene(demo: string, scene: string): void {
+    this.selectEntry(DEMO_SCENE + demo, `${scene} (demo)`);
+  }
+
+  private selectEntry(value: string, label: string): void {
+    if (!Array.from(this.sceneSelect.options).some((x) => x.value === value)) this.sceneSelect.add(new Option(label, value));
     this.sceneSelect.value = value;
   }
 

@@ -97,6 +97,21 @@ export function groundHeight(scene: Scene): number | null {
   return scene.ground ? scene.ground.height : null;
 }
 
+/** How far below the ground the drawn floor lies, beyond the contact's softness, as a fraction of the domain's largest side. */
+const GROUND_DRAW_GAP = 0.003;
+
+/**
+ * Height the ground's surface is drawn at: below groundHeight by the contact's softness (how deep a
+ * body at rest sinks into a soft floor) and a little more, so a cloth lying on the floor is drawn
+ * over it, not hidden in it.
+ */
+export function groundDrawHeight(scene: Scene, extent: number[]): number | null {
+  const h = groundHeight(scene);
+  if (h === null) return null;
+  const softness = 'particles' in scene ? 0 : scene.ground?.softness ?? 0;
+  return h - softness - GROUND_DRAW_GAP * Math.max(...extent);
+}
+
 /** Floats (u32 words) per entry of strainMap's lists: a spring's other end and rest length; a triangle's vertices and inverse rest shape. */
 export const STRAIN_ENTRY = { springs: 2, triangles: 7 } as const;
 

@@ -12,7 +12,8 @@ import type { Scene } from '../simulators';
 import type { Simulator } from '../core/simulator';
 import type { Viewer } from './viewer';
 import {
-  FINGER, HAND, PARKED, TrackDriver, fingerIndex, freeVertices, nearestPoint, nearestToRay, withFinger, withHand, withoutHand,
+  FINGER, HAND, PARKED, TrackDriver, clampToBox, fingerBounds, fingerIndex, fingerMaxStep, freeVertices, nearestPoint, nearestToRay,
+  withFinger, withHand, withoutHand,
 } from './user-bodies';
 
 /** What a 3D view offers for picking (three-view.ts). */
@@ -35,7 +36,11 @@ export interface InteractionHost {
   error(text: string): void;
 }
 
-type Grab = { kind: 'finger' | 'hand'; driver: TrackDriver | null; plane: { point: number[]; normal: number[] } | null; vertex: number; released: boolean };
+type Grab = {
+  kind: 'finger' | 'hand'; driver: TrackDriver | null; plane: { point: number[]; normal: number[] } | null; vertex: number; released: boolean;
+  /** Where the body may go (the finger: clear of the walls; the hand: the domain). */
+  box: { lo: number[]; hi: number[] } | null;
+};
 
 export class Interaction {
   mouseMode: MouseMode = 'orbit';
@@ -60,7 +65,7 @@ export class Interaction {
     const d = this.grab?.driver;
     if (d && d.sim === sim) {
       d.write(step, count);
-      this.showFinger(d.current);
+      if (this.grab!.kind === 'finger') this.showFinger(d.current); else this.showHand(d.current);
     }
   }
 
@@ -87,7 +92,7 @@ export class Interaction {
     e.preventDefault();
     this.host.canvas.setPointerCapture(e.pointerId);
     const s = this.scene()!;
-    const grab: Grab = { kind: 'particles' in s ? 'finger' : 'hand', driver: null, plane: null, vertex: -1, released: false };
+    const grab: Grab = { kind: 'particles' in s ? 'finger' : 'hand', driver: null, plane: null, vertex: -1, released: false, box: null };
     this.grab = grab;
     const ndc = this.ndc(e);
     this.busy = this.busy.then(() => (grab.kind === 'finger' ? this.startFinger(grab, ndc) : this.startHand(grab, ndc)))
@@ -101,7 +106,7 @@ export class Interaction {
     const g = this.grab;
     if (!g?.driver || !g.plane) return;
     const p = this.onPlane(this.ndc(e), g.plane);
-    if (p) g.driver.target = this.clampToDomain(p);
+    if (p) g.driver.target = clampToBox(p, g.box ?? this.domain());
   }
 
   private up(e: PointerEvent): void {
@@ -122,10 +127,10 @@ export class Interaction {
     const sim = this.host.viewer.sim!;
     const centre = s.grid.res.map((r) => (r * s.grid.dx) / 2);
     g.plane = this.planeThrough(centre);
-    const start = this.clampToDomain(this.onPlane(ndc, g.plane) ?? centre);
-    const dx = s.grid.dx;
-    // half a cell per step: the collider never skips over material (validation allows a cell)
-    const driver = new TrackDriver(sim, `colliders[${fingerIndex(s)}]`, start, s.dt, 0.5 * dx);
+    g.box = fingerBounds(s);
+    const start = clampToBox(this.onPlane(ndc, g.plane) ?? centre, g.box);
+    // past the horizon a submission's move is one jump: at most a cell, what validation allows a collider per step
+    const driver = new TrackDriver(sim, `colliders[${fingerIndex(s)}]`, start, s.dt, fingerMaxStep(s), s.grid.dx);
     driver.place(start);
     g.driver = driver;
     this.showFinger(start);
@@ -181,6 +186,14 @@ export class Interaction {
     if (k >= 0) s!.colliders![k].position = [p.slice()];
   }
 
+  // The hand's gripper in the scene data follows the driver too. Its mark (marks.ts) holds the
+  // track's array and its offset from row 0 (zero: withHand), so the row is replaced in place.
+  private showHand(p: number[]): void {
+    const s = this.scene();
+    const g = s && 'grippers' in s ? s.grippers?.find((x) => x.name === HAND) : undefined;
+    if (g) g.position[0] = p.slice();
+  }
+
   private pickable(): Pickable | null {
     const v = this.host.viewer.view as unknown as Partial<Pickable>;
     return typeof v.ray === 'function' && typeof v.project === 'function' ? (v as Pickable) : null;
@@ -224,9 +237,9 @@ export class Interaction {
     return t > 0 ? origin.map((o, a) => o + t * dir[a]) : null;
   }
 
-  private clampToDomain(p: number[]): number[] {
+  private domain(): { lo: number[]; hi: number[] } {
     const e = this.extent();
-    return p.map((x, a) => Math.min(e[a], Math.max(0, x)));
+    return { lo: e.map(() => 0), hi: e };
   }
 
   /** The domain point under a client position (2D; 3D: on the plane through the domain's centre facing the camera). */

@@ -7,7 +7,7 @@ import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
 import { parseSceneJson, SceneError } from '../mpm/validate';
-import { Controls, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
+import { Controls, DEMO_SCENE, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
 import { parseReplay, ReplayError } from './replay';
 import { OptimizePanel, type OptimizeResult } from './optimize-panel';
@@ -97,6 +97,8 @@ async function loadScene(scene: Scene, o: { edit?: boolean } = {}): Promise<void
   try {
     await v.load(scene);
     ui.showError(null);
+    // a registered scene the list did not choose (a demo's) is shown there too; a file's scene is selected by openFile
+    if (!o.edit && scenes.some((s) => s.name === scene.name)) ui.sceneSelect.value = scene.name;
     ui.setColorModes(v.colorModes, v.view.colorMode);
     panel?.show(scene, v.colorModes, v.view.colorMode);
     if (o.edit) await demos?.reapply(); else demos?.sceneChanged(scene);
@@ -124,12 +126,16 @@ async function openReplay(header: string, bin: ArrayBuffer, sceneText: string | 
     ui.showError(`The replay ${from} could not be opened: ${errorText(e)}`);
     throw e;
   }
+  optimizer?.stop();
   ui.showError(null);
   ui.setColorModes(need().colorModes, need().view.colorMode);
+  // the replay's scene, its parameters fixed: an edit would leave the replay for a live run
+  panel?.show(scene, need().colorModes, need().view.colorMode, { replay: true });
   fileScenes.set(scene.name, scene);
   ui.selectFileScene(scene.name);
   need().setPlaying(false);
   ui.setFrame(need().replayFrame);
+  optimizer?.sceneChanged(need().scene);
 }
 
 async function openReplayUrl(url: string): Promise<void> {
@@ -138,10 +144,17 @@ async function openReplayUrl(url: string): Promise<void> {
     const r = await fetch(base + name);
     if (r.ok) return r;
     if (optional && r.status === 404) return null;
-    throw new ReplayError(`${base}${name}: HTTP ${r.status}`);
+    throw new ReplayError(`${name}: HTTP ${r.status}`);
   };
-  const [h, b, sc] = await Promise.all([get('replay.json'), get('replay.bin'), get('scene.json', true)]);
-  await openReplay(await h!.text(), await b!.arrayBuffer(), sc ? await sc.text() : null, `at ${base}`);
+  let parts: [string, ArrayBuffer, string | null];
+  try {
+    const [h, b, sc] = await Promise.all([get('replay.json'), get('replay.bin'), get('scene.json', true)]);
+    parts = [await h!.text(), await b!.arrayBuffer(), sc ? await sc.text() : null];
+  } catch (e) {
+    ui.showError(`The replay at ${base} could not be opened: ${errorText(e)}`);
+    throw e;
+  }
+  await openReplay(...parts, `at ${base}`);
 }
 
 async function openFiles(files: File[]): Promise<void> {
@@ -153,7 +166,8 @@ async function openFiles(files: File[]): Promise<void> {
   if (header || bin) {
     if (!header || !bin) { ui.showError('To open a replay, choose replay.json and replay.bin together (and scene.json if its scene is not a registered one).'); return; }
     const sceneFile = jsons.find((j) => j !== header);
-    await openReplay(header.text, await bin.arrayBuffer(), sceneFile?.text ?? null, files.map((f) => f.name).join(' + ')).catch(() => undefined);
+    await openReplay(header.text, await bin.arrayBuffer(), sceneFile?.text ?? null, files.map((f) => f.name).join(' + '))
+      .then(() => linkScene(null), () => undefined);
     return;
   }
   if (jsons.length) await openFile(jsons[0].f);
@@ -172,6 +186,7 @@ async function openFile(file: File): Promise<void> {
   await loadScene(scene);
   fileScenes.set(scene.name, scene);
   ui.selectFileScene(scene.name);
+  linkScene(null); // a reload must not show the scene named before
 }
 
 function refreshStatus(): void {
@@ -181,7 +196,7 @@ function refreshStatus(): void {
   ui.setFrame(rp);
   const sps = v.stepsPerSecond;
   const live = sps > 0 ? `${sps.toFixed(0)} steps/s (${(1000 / sps).toPrecision(2)} ms/step)` : 'measuring';
-  const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${live} · ${v.framesPerSecond.toFixed(0)} fps` : 'paused';
+  const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${live} · ${v.framesPerSecond.toFixed(0)} draws/s` : 'paused';
   panel?.updateStats(v.stepsPerSecond);
   ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
 }
@@ -200,25 +215,61 @@ function setColorMode(mode: ColorMode): void {
   panel?.setColorMode(v.view.colorMode);
 }
 
+/**
+ * The URL's options, checked: a value the page cannot use is replaced by the default and named in
+ * `notices` (shown once the first scene runs), with what is allowed.
+ */
+function urlOptions(): { scene: string; spf: number; view: 'three' | 'points'; replay: string | null; notices: string[] } {
+  const notices: string[] = [];
+  const wanted = params.get('scene');
+  let scene = wanted ?? DEFAULT_SCENE;
+  if (!scenes.some((s) => s.name === scene)) {
+    notices.push(`?scene=${wanted}: no such scene; showing ${DEFAULT_SCENE} (the scenes are in the list)`);
+    scene = DEFAULT_SCENE;
+    const q = new URLSearchParams(location.search);
+    q.delete('scene');
+    history.replaceState(null, '', `${location.pathname}${q.size ? `?${q}` : ''}${location.hash}`);
+  }
+  const defaultSpf = Number(ui.spfInput.value);
+  let spf = defaultSpf;
+  const rawSpf = params.get('spf');
+  if (rawSpf !== null) {
+    const n = Number(rawSpf);
+    if (rawSpf.trim() === '' || !Number.isInteger(n) || n < 1) notices.push(`?spf=${rawSpf}: allowed a whole number of steps per frame from 1 to ${MAX_STEPS_PER_FRAME}; using ${defaultSpf}`);
+    else if (n > MAX_STEPS_PER_FRAME) { spf = MAX_STEPS_PER_FRAME; notices.push(`?spf=${rawSpf}: at most ${MAX_STEPS_PER_FRAME} steps per frame; using ${spf}`); }
+    else spf = n;
+  }
+  const rawView = params.get('view');
+  if (rawView !== null && rawView !== 'three' && rawView !== 'points') notices.push(`?view=${rawView}: allowed 'three' or 'points'; using three`);
+  const replay = params.get('replay');
+  if (replay !== null && replay.trim() === '') notices.push(`?replay= is empty: give a run folder's URL (npx torsion view <folder> prints one)`);
+  return { scene, spf, view: rawView === 'points' ? 'points' : 'three', replay: replay?.trim() ? replay : null, notices };
+}
+
 async function start(): Promise<void> {
   ui.setEnabled(false);
-  const wanted = params.get('scene') ?? DEFAULT_SCENE;
-  const first = scenes.some((s) => s.name === wanted) ? wanted : DEFAULT_SCENE;
+  const opts = urlOptions();
+  const first = opts.scene;
   ui.setScenes(scenes, first);
-  const spf = Math.min(MAX_STEPS_PER_FRAME, Math.max(1, Math.round(Number(params.get('spf') ?? ui.spfInput.value)) || 1));
+  const spf = opts.spf;
   ui.spfInput.value = String(spf);
   gpu = await requestGpu();
   const v = (viewer = await Viewer.create(gpu, ui.canvas, {
     blowUp: (b) => ui.showError(`Stopped: ${b.message}. Press Reset to start again.`),
     gpuErrors: (m) => ui.showError(`WebGPU error: ${m.join('\n')}`),
     playing: (on) => ui.setPlaying(on),
-  }, params.get('view') === 'points' ? 'points' : 'three'));
+  }, opts.view));
   if (v.view.name === 'points') ui.setScenes(scenes, first, true);
   optimizer = new OptimizePanel(gpu, v, (m) => ui.showError(m), () => { ui.setPlaying(v.playing); refreshStatus(); });
   v.stepsPerFrame = spf;
   v.drawing = params.get('draw') !== 'off';
   ui.wire({
     scene: (value) => {
+      if (value.startsWith(DEMO_SCENE)) {
+        const name = value.slice(DEMO_SCENE.length);
+        demos?.start(name).catch((e) => ui.showError(`The ${name} demo did not start: ${errorText(e)}`));
+        return;
+      }
       const fromFile = value.startsWith(FILE_SCENE) ? fileScenes.get(value.slice(FILE_SCENE.length)) : undefined;
       loadScene(fromFile ?? registered(value)).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
     },
@@ -229,7 +280,7 @@ async function start(): Promise<void> {
     file: (f) => { openFiles(f).catch((e) => ui.showError(errorText(e))); },
     frame: (k) => { v.showFrame(k); v.setPlaying(false); refreshStatus(); },
   });
-  panel = new Panel(undefined, {
+  panel = new Panel(document.getElementById('panel') ?? undefined, {
     apply: (scene) => loadScene(scene, { edit: true }),
     error: (text) => ui.showError(text),
     step: () => { v.advance(1).then(refreshStatus, (e) => ui.showError(errorText(e))); },
@@ -244,7 +295,11 @@ async function start(): Promise<void> {
   panel.gui.add(it, 'mouseMode', ['orbit', 'grab']).name('3D drag (Shift: grab)');
   const d = (demos = new Demos({
     viewer: v, gpu, ui, panel, interaction: it,
-    load: (scene) => loadScene(scene),
+    load: async (scene) => {
+      await loadScene(scene);
+      // loadScene selects a registered scene; a demo's own one gets an entry of its own
+      if (!scenes.some((s) => s.name === scene.name) && demos?.active) ui.selectDemoScene(demos.active, scene.name);
+    },
     urlChanged: () => linkScene(v.scene?.name ?? null),
   }));
   v.beforeSteps = (sim, step, count) => {
@@ -253,8 +308,7 @@ async function start(): Promise<void> {
   };
   setInterval(() => d.tick(), 250);
   await loadScene(registered(first));
-  const replayUrl = params.get('replay');
-  if (replayUrl !== null) await openReplayUrl(new URL(replayUrl, location.href).href).catch(() => undefined);
+  if (opts.replay !== null) await openReplayUrl(new URL(opts.replay, location.href).href).catch(() => undefined);
   v.start();
   v.setPlaying(!params.has('paused'));
   ui.setPlaying(v.playing);
@@ -263,6 +317,8 @@ async function start(): Promise<void> {
   await v.advance(0);
   const demo = params.get('demo');
   if (demo) await d.start(demo).catch((e) => ui.showError(`The ${demo} demo did not start: ${errorText(e)}`));
+  // after the loads above, which clear the box when they succeed
+  if (opts.notices.length) ui.showError([ui.error.hidden ? '' : ui.error.textContent, ...opts.notices].filter(Boolean).join('\n'));
 }
 
 /** What a person in a browser without WebGPU can do (NoAdapterError's own hint is for Node and the CLI). */

@@ -18,6 +18,14 @@ export interface OptimizeResult {
   error: string | null;
 }
 
+/**
+ * What a person at the page can do about exploding gradients: the page runs a scene's own task
+ * settings (as `torsion optimize` does without options), and a scene file can change them.
+ */
+const PAGE_ADVICE = 'The page runs the scene\'s own optimize settings. To clip or normalize the gradient, shorten the horizon '
+  + 'or sample instead, open the scene as a file with optimize.clip, optimize.normalize or optimize.optimizer ("cem", "spsa") set, '
+  + 'or a smaller steps; the best point so far keeps playing.';
+
 function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const el = document.getElementById(id);
   if (!(el instanceof type)) throw new Error(`index.html: #${id} is missing or not a ${type.name}`);
@@ -98,7 +106,7 @@ export class OptimizePanel {
         this.text.textContent = `iteration ${rec.iteration}/${iterations} · loss ${rec.loss.toExponential(3)} · best ${rec.bestLoss.toExponential(3)}`
           + ` · |grad| ${rec.gradientNorm === null ? '-' : rec.gradientNorm.toExponential(2)}${metric} · ${rec.seconds.toFixed(1)} s`
           + (s.config.threshold !== null && rec.bestLoss <= s.config.threshold ? ' · solved' : '');
-        if (rec.warning) this.showError(`warning: ${rec.warning}`);
+        if (rec.warning) this.showError(`warning: ${rec.warning}${rec.cliAdvice ? `. ${PAGE_ADVICE}` : ''}`);
         if (rec.bestLoss < shownBest) {
           shownBest = rec.bestLoss;
           await this.showBest(s, scene);
@@ -148,8 +156,9 @@ export class OptimizePanel {
         ],
         axes: [
           { stroke: '#c8cad0', grid: { stroke: '#2a2d34' } },
-          { scale: 'loss', stroke: '#4d99ff', grid: { stroke: '#2a2d34' }, size: 70 },
-          { scale: 'grad', side: 1, stroke: '#ffb14d', grid: { show: false }, size: 60 },
+          { scale: 'loss', stroke: '#4d99ff', grid: { stroke: '#2a2d34' }, size: 70, values: (_u, vals) => vals.map(expLabel) },
+          // exponent form: long decimals of a gradient that grew by decades did not fit the axis
+          { scale: 'grad', side: 1, stroke: '#ffb14d', grid: { show: false }, size: 60, values: (_u, vals) => vals.map(expLabel) },
         ],
       }, [[], [], []], this.plotBox);
     }
@@ -157,4 +166,11 @@ export class OptimizePanel {
     const d: (number | null)[][] = [[...xs, it], [...ls, Number.isFinite(loss) ? loss : null], [...gs, grad !== null && grad > 0 ? grad : null]];
     this.plot.setData(d as uPlot.AlignedData);
   }
+}
+
+/** An axis label short enough for the plot's margin at any magnitude: 0.25, 1.5e-3, 1e+9. */
+function expLabel(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  return a === 0 || (a >= 1e-2 && a < 1e4) ? String(Number(v.toPrecision(3))) : Number(v.toPrecision(2)).toExponential().replace('.0e', 'e');
 }

@@ -103,13 +103,16 @@ export class Panel {
   /** Scenes built from the registry, and those derived from them by the panel: their name and resolution. */
   private readonly built = new WeakMap<Scene, { name: string; resolution: number }>();
   private current: Scene | null = null;
+  /** Whether `current` is a replay's scene, shown with its parameters fixed. */
+  private replay = false;
   private frames = 0;
   private since = performance.now();
 
   constructor(container: HTMLElement | undefined, private readonly hooks: PanelHooks, private readonly limits?: SceneLimits) {
     this.gui = new GUI({ container, title: 'Parameters', width: 300 });
     this.gui.add({ step: () => hooks.step() }, 'step').name('step once');
-    this.gui.add(this.readout, 'fps').name('frames/s').disable().listen();
+    // the browser's animation frames, drawn or not (the status line counts the draws)
+    this.gui.add(this.readout, 'fps').name('animation frames/s').disable().listen();
     this.gui.add(this.readout, 'stepTime').name('step time').disable().listen();
     this.demos = this.gui.addFolder('Demos');
     const tick = () => { this.frames++; requestAnimationFrame(tick); };
@@ -139,10 +142,11 @@ export class Panel {
    * Shows the parameters of `scene`, the one now running, and the colour modes its view can show
    * (the mode shown becomes `mode`).
    */
-  show(scene: Scene, modes: ColorMode[], mode: ColorMode): void {
+  show(scene: Scene, modes: ColorMode[], mode: ColorMode, o: { replay?: boolean } = {}): void {
     this.folder?.destroy();
     this.current = scene;
-    const f = (this.folder = this.gui.addFolder(scene.name));
+    this.replay = o.replay ?? false;
+    const f = (this.folder = this.gui.addFolder(this.replay ? `${scene.name} (replay: fixed)` : scene.name));
     this.colour.mode = mode;
     const cm = f.add(this.colour, 'mode', modes).name('colour');
     cm.domElement.dataset.param = 'colour';
@@ -156,6 +160,7 @@ export class Panel {
       const box = { value: p.get(scene) };
       const c = f.add(box, 'value').name(p.label);
       c.domElement.dataset.param = p.key;
+      if (this.replay) { c.disable(); continue; }
       c.onFinishChange((v: number) => {
         void this.set(p.key, Number(v)).then((err) => {
           if (err === null || !this.current) return;
@@ -180,6 +185,11 @@ export class Panel {
   async set(key: string, value: number): Promise<string | null> {
     const from = this.current;
     if (!from) return 'no scene is loaded';
+    if (this.replay) {
+      const text = `a replay is shown: its scene's parameters are what the run used (choose a scene in the list to run one live)`;
+      this.hooks.error(text);
+      return text;
+    }
     const built = this.built.get(from);
     let next: Scene;
     try {

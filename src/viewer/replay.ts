@@ -25,6 +25,8 @@ function posInt(h: Record<string, unknown>, key: string, max: number): number {
 /** Checks replay.json's header against the bytes of replay.bin. */
 export function parseReplay(jsonText: string, bin: ArrayBuffer): Replay {
   let h: unknown;
+  // a server that answers every path with its index page: say so rather than quote the parser
+  if (/^\s*</.test(jsonText)) throw new ReplayError('replay.json is a web page, not a replay: is the run folder\'s URL right?');
   try { h = JSON.parse(jsonText); } catch (e) { throw new ReplayError(`replay.json is not JSON: ${(e as Error).message}`); }
   if (typeof h !== 'object' || h === null || Array.isArray(h)) throw new ReplayError('replay.json: expected an object');
   const r = h as Record<string, unknown>;

@@ -59,7 +59,7 @@ export interface DrawSource extends PointsSource {
   triangles: Uint32Array | null;
   /** [S * 2] vertex pairs of springs, or null. */
   lines: Uint32Array | null;
-  /** Height of the ground plane (axis 1), or null. */
+  /** Height the ground's surface is drawn at (axis 1; groundDrawHeight: a little below the physical one), or null. */
   ground: number | null;
   /** The scene's kinematic colliders, drawn where their tracks put them at the step shown. */
   colliders: ColliderDesc[];

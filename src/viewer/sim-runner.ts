@@ -8,7 +8,7 @@ import { createSimulator, type Scene } from '../simulators';
 import type { PipelineCache } from '../gpu/pipeline-cache';
 import { ControlledSim } from '../control/controlled-sim';
 import type { DrawSource } from './scene-view';
-import { actuationMap, actuationMax, gripperMarks, groundHeight, strainMap, targetMarks } from './draw-source';
+import { actuationMap, actuationMax, gripperMarks, groundDrawHeight, strainMap, targetMarks } from './draw-source';
 
 /** Green strain at the top of the strain colour ramp. */
 const STRAIN_MAX = 0.1;
@@ -74,7 +74,7 @@ export class SimRunner {
       dim, n: state.items, stride: state.stride, extent, model: this.sim.itemAttributes, speedMax,
       posOffset, velOffset: v ? v.offset : -1,
       pointRadius: spring ? vertexRadius(state0, state.stride, posOffset, dim, lines, extent) : 0,
-      triangles, lines, ground: groundHeight(scene), colliders: scene.colliders ?? [],
+      triangles, lines, ground: groundDrawHeight(scene, extent), colliders: scene.colliders ?? [],
       fOffset: F ? F.offset : -1,
       groupFlags: Uint32Array.from('groups' in scene ? scene.groups.map((g) => (g.material === 'fluid' ? 1 : 0)) : [0]),
       strainMax: STRAIN_MAX,

@@ -9,6 +9,7 @@ import type { ParamBlock, Simulator } from '../core/simulator';
 import type { ColliderDesc, MpmScene } from '../mpm/scene';
 import type { SpringScene } from '../springs/scene';
 import type { Scene } from '../simulators';
+import { waveSpeed } from '../mpm/validate';
 
 export const FINGER = 'finger';
 export const HAND = 'hand';
@@ -18,6 +19,38 @@ export const PARKED = 1000;
 /** The finger's radius: 4% of the domain's largest side. */
 export function fingerRadius(scene: MpmScene): number {
   return 0.04 * Math.max(...scene.grid.res) * scene.grid.dx;
+}
+
+/**
+ * The finger's fastest speed as a fraction of the slowest wave speed among the scene's materials. A
+ * collider pushing at a good fraction of the sound speed compresses the material ahead of it faster
+ * than pressure can carry it away; dam-break-2d's water blew up under a finger at 0.9 c, and held
+ * at 0.25 c along every drag tests/viewer/finger-drag.test.ts makes (0.4 c did not, into a corner).
+ */
+const FINGER_MACH = 0.25;
+
+/**
+ * How far the finger may move in one step: FINGER_MACH of the slowest wave speed, and at most half a
+ * cell, so it never skips over material (validation allows a collider a cell per step).
+ */
+export function fingerMaxStep(scene: MpmScene): number {
+  const c = Math.min(...scene.groups.map((g) => waveSpeed(g, scene.dim)));
+  return Math.min(0.5 * scene.grid.dx, FINGER_MACH * c * scene.dt);
+}
+
+/**
+ * Where the finger's centre may go: a cell clear of the wall bands by its radius. Closer, it would
+ * squeeze material into a wall or corner with nowhere to flow, which no speed limit makes stable.
+ */
+export function fingerBounds(scene: MpmScene): { lo: number[]; hi: number[] } {
+  const { res, dx } = scene.grid;
+  const gap = ((scene.boundary?.boundCells ?? 3) + 1) * dx + fingerRadius(scene);
+  return { lo: res.map(() => gap), hi: res.map((r) => Math.max(gap, r * dx - gap)) };
+}
+
+/** `p` moved into the box { lo, hi }. */
+export function clampToBox(p: number[], box: { lo: number[]; hi: number[] }): number[] {
+  return p.map((x, a) => Math.min(box.hi[a], Math.max(box.lo[a], x)));
 }
 
 /** `scene` with a parked finger collider added (it must have room: at most 3 colliders). */
@@ -90,7 +123,9 @@ export function nearestToRay(x: ArrayLike<number>, origin: number[], dir: number
 /**
  * Drives a body along the pointer through its track rows. Each submission's steps move it from where
  * it is towards `target` at no more than `maxStep` per step, in a straight line at constant
- * velocity (the velocity block, when the body has one, gets that velocity).
+ * velocity (the velocity block, when the body has one, gets that velocity). Past the horizon every
+ * step reads the last row, so the body jumps to the submission's end point in its first step: there
+ * the move per submission is at most `maxJump` as well.
  */
 export class TrackDriver {
   target: number[];
@@ -99,7 +134,8 @@ export class TrackDriver {
   private readonly vel: ParamBlock | null;
   private snapTo: number[] | null = null;
 
-  constructor(readonly sim: Simulator, readonly body: string, start: number[], private readonly dt: number, private readonly maxStep: number) {
+  constructor(readonly sim: Simulator, readonly body: string, start: number[], private readonly dt: number, private readonly maxStep: number,
+    private readonly maxJump = Infinity) {
     const find = (name: string) => sim.params.blocks.find((b) => b.name === name) ?? null;
     const pos = find(`${body}.position`);
     if (!pos) throw new Error(`the simulator has no track ${body}.position`);
@@ -138,7 +174,8 @@ export class TrackDriver {
     } else {
       const delta = this.target.map((t, a) => t - this.current[a]);
       const dist = Math.hypot(...delta);
-      const reach = Math.min(dist, this.maxStep * count);
+      const shared = step + count > rows; // steps from rows - 1 on all read the last row
+      const reach = Math.min(dist, this.maxStep * count, shared ? this.maxJump : Infinity);
       vel = dist > 0 ? delta.map((x) => (x / dist) * (reach / (count * this.dt))) : vel;
     }
     const start = this.current;

@@ -103,11 +103,13 @@ export class Viewer {
    * from the current state and step instead (the same state layout: e.g. the scene with a collider
    * or gripper added).
    */
-  async load(scene: Scene, o: { carry?: boolean } = {}): Promise<void> {
-    this.replay = null;
+  async load(scene: Scene, o: { carry?: boolean; accept?: (sim: Simulator) => void } = {}): Promise<void> {
     const gen = ++this.generation;
     const runner = await SimRunner.create(this.gpu, scene, this.cache);
     if (gen !== this.generation) { runner.destroy(); return; } // a later load won
+    // refused (it throws): the simulation shown goes on, as if this load had not been asked for
+    try { o.accept?.(runner.sim); } catch (e) { runner.destroy(); throw e; }
+    this.replay = null;
     if (o.carry && this.runner) runner.adopt(this.runner);
     runner.wrap = this.stepWrap;
     this.runner?.destroy();
@@ -124,9 +126,9 @@ export class Viewer {
    * moves one frame per animation frame and loops; reset goes back to frame 0.
    */
   async loadReplay(scene: Scene, replay: Replay): Promise<void> {
-    await this.load(scene);
-    if (!this.runner) return;
-    replayState(replay, 0, this.runner.sim.state0, this.runner.sim.state); // a mismatched scene throws here
+    // a scene that does not fit the replay throws before it replaces the simulation shown
+    await this.load(scene, { accept: (sim) => replayState(replay, 0, sim.state0, sim.state) });
+    if (!this.runner || this.runner.scene !== scene) return; // a later load won
     this.replay = { r: replay, frame: 0 };
     // a replay holds positions only: an MPM scene's F stays its initial one, so strain would show
     // none; spring and shell strain comes from the positions and stays
@@ -182,7 +184,8 @@ export class Viewer {
     this.rateSteps = 0;
     this.rateFrames = 0;
     this.rateStart = performance.now();
-    if (!on) { this.stepsPerSecond = 0; this.framesPerSecond = 0; }
+    // paused: draw the state reached, which a throttled draw while playing may not have shown
+    if (!on) { this.stepsPerSecond = 0; this.framesPerSecond = 0; this.dirty = true; }
     this.events.playing(on);
   }
 

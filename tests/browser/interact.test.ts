@@ -12,7 +12,7 @@ import { clothCorners, clothGrid } from '../../scenes/spring-builders';
 import { exportSceneJson, maxStableDt } from '../../src/mpm/validate';
 import type { SpringScene } from '../../src/springs/scene';
 import type { TorsionPageApi } from '../../src/viewer/main';
-import { saveArtifact, startBrowser, type BrowserHarness } from './harness';
+import { decodePng, saveArtifact, startBrowser, type BrowserHarness } from './harness';
 
 let h: BrowserHarness;
 beforeAll(async () => { h = await startBrowser(); });
@@ -75,10 +75,15 @@ describe('parameter panel', () => {
 
 const RES = 32;
 const DX = 1 / RES;
+/** Steps the finger is dragged for (and the jelly left alone for, to compare). */
+const DRAG_STEPS = 200;
 
-/** A 16 x 8-cell elastic block at rest in a 32^2 grid, without gravity: undragged, it stays put. */
+/**
+ * A 16 x 8-cell elastic block at rest in a 32^2 grid, without gravity: undragged, it stays put. Its
+ * horizon holds the drag's steps (past it the finger moves a cell per submission at most).
+ */
 function jellyScene() {
-  const s = sceneBase({ name: 'poke-jelly', dim: 2, res: [RES, RES], dt: 1e-3, steps: 100, gravity: [0, 0], boundary: { walls: 'separate', boundCells: 3 } });
+  const s = sceneBase({ name: 'poke-jelly', dim: 2, res: [RES, RES], dt: 1e-3, steps: 400, gravity: [0, 0], boundary: { walls: 'separate', boundCells: 3 } });
   const g = addGroup(s, { name: 'jelly', material: 'elastic', E: 50, nu: 0.2, density: 1 });
   fillBox(s, g, [8 * DX, 12 * DX], [24 * DX, 20 * DX]);
   s.dt = Math.min(1.5e-3, 0.8 * maxStableDt(s));
@@ -117,7 +122,7 @@ describe('pointer and demos', () => {
     await openPage('scene=spring-robot-2d&paused'); // a cheap scene to start from
     await openFile('poke-jelly', exportSceneJson(jellyScene()));
     const x0 = await positions();
-    await h.page.evaluate(() => torsion.step(60));
+    await h.page.evaluate((n) => torsion.step(n), DRAG_STEPS);
     const still = await positions();
     await h.page.click('#reset');
     const at = (cx: number, cy: number) => h.page.evaluate(([x, y]) => torsion.toClient([x, y]), [cx * DX, cy * DX]);
@@ -127,9 +132,10 @@ describe('pointer and demos', () => {
     await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: 'finger', grabs: 1 });
     const [ex, ey] = await at(30, 16);
     await h.page.mouse.move(ex, ey, { steps: 4 });
-    await h.page.evaluate(() => torsion.step(60));
+    await h.page.evaluate((n) => torsion.step(n), DRAG_STEPS);
     const g = await h.page.evaluate(() => torsion.grabState());
-    expect(g.at[0] / DX, 'finger x (cells): half a cell per step towards the pointer').toBeGreaterThan(20);
+    // from x = 5.3 (held a cell clear of the wall band), at a quarter of the jelly's wave speed: 0.09 cell per step
+    expect(g.at[0] / DX, 'finger x (cells): at its speed limit towards the pointer').toBeGreaterThan(20);
     expect(Math.abs(g.at[1] / DX - 16)).toBeLessThan(0.5);
     const dragged = await positions();
     // the particles that started within two cells of the path's height
@@ -143,6 +149,37 @@ describe('pointer and demos', () => {
     await h.page.mouse.up();
     await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: '' });
     expect(await h.page.evaluate(() => torsion.stats().blowUp)).toBeNull();
+  });
+
+  it('a grabbed 2D robot vertex follows the pointer, and the hand is drawn at it', async () => {
+    await openPage('scene=spring-robot-2d&paused');
+    const v0 = (await positions()).slice(0, 2);
+    const [cx, cy] = await h.page.evaluate((q) => torsion.toClient(q), v0);
+    await h.page.mouse.move(cx, cy);
+    await h.page.mouse.down();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: 'hand', vertex: 0 });
+    await h.page.mouse.move(cx + 40, cy - 100, { steps: 4 });
+    await h.page.evaluate(() => torsion.step(200));
+    const g = await h.page.evaluate(() => torsion.grabState());
+    const v = (await positions()).slice(0, 2);
+    const [vx, vy] = await h.page.evaluate((q) => torsion.toClient(q), v);
+    const png = await h.page.locator('#view').screenshot();
+    saveArtifact('interact-hand-2d.png', png);
+    const img = decodePng(png), box = (await h.page.locator('#view').boundingBox())!;
+    // marks.ts's gripper orange (translucent over the background): redder and greener than blue
+    let sx = 0, sy = 0, n = 0;
+    for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) {
+      const o = 4 * (y * img.width + x);
+      const [r, gr, b] = [img.data[o], img.data[o + 1], img.data[o + 2]];
+      if (r > 110 && gr > 70 && r > b + 60 && gr > b + 30) { sx += x; sy += y; n++; }
+    }
+    const hand = [box.x + sx / n, box.y + sy / n];
+    console.log(`2D hand: vertex 0 at (${vx.toFixed(0)}, ${vy.toFixed(0)}) px, hand at ${g.at.map((a) => a.toFixed(3))}, its mark drawn at (${hand[0].toFixed(0)}, ${hand[1].toFixed(0)}) px over ${n} px`);
+    expect(cy - vy, 'px the vertex rose towards the pointer (100 px above the grab)').toBeGreaterThan(40);
+    expect(n).toBeGreaterThan(20);
+    expect(Math.hypot(hand[0] - vx, hand[1] - vy), 'px from the hand mark to the vertex').toBeLessThan(6);
+    await h.page.mouse.up();
+    await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: '' });
   });
 
   it('a grabbed cloth vertex follows the pointer (Shift-drag in 3D)', async () => {
@@ -198,6 +235,7 @@ describe('demos', () => {
       return { ...s, after: torsion.stats() };
     });
     expect(started).toMatchObject({ scene: 'spring-walker-demo-2d', playing: true, after: { playing: false, step: 0 } });
+    expect(await h.page.locator('#scene option:checked').textContent(), 'the scene list shows the demo scene').toBe('spring-walker-demo-2d (demo)');
     const slider = h.page.locator('.lil-controller', { hasText: 'commanded speed' }).locator('input').first();
     const speedAt = async (command: number) => {
       await slider.fill(String(command));
@@ -232,6 +270,7 @@ describe('demos', () => {
     expect(moved, 'm moved (backwards, towards the goal; standing: 0)').toBeLessThan(-0.05);
     expect(s.demo.distance!).toBeLessThan(0.06);
     expect(await h.page.evaluate(() => torsion.errorText())).toBe('');
+    expect(await h.page.locator('#scene').inputValue(), 'the scene list shows the demo scene').toBe('robot-chase-mpc-2d');
     saveArtifact('mpc-demo.png', await h.page.screenshot());
     await h.page.evaluate(() => torsion.demo.stop());
   });

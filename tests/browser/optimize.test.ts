@@ -32,6 +32,18 @@ describe('Optimize in the page', () => {
     expect(await h.page.locator('#optimize').isEnabled()).toBe(true);
   }, 120_000);
 
+  it("says what the page can do when spring-robot-2d's gradient explodes (no CLI options)", async () => {
+    await h.page.goto(`${h.url}index.html?paused&scene=spring-robot-2d`);
+    await h.page.evaluate(() => torsion.ready);
+    const r = await h.page.evaluate(() => torsion.optimize(3));
+    expect(r.error).toBeNull();
+    const text = await h.page.evaluate(() => torsion.errorText());
+    expect(text).toMatch(/^warning: the gradient norm grew .*x since the first iteration/);
+    expect(text).toMatch(/open the scene as a file with optimize\.clip/);
+    expect(text).not.toMatch(/--/);
+    saveArtifact('optimize-spring-robot-2d-plot.png', await h.page.locator('#optimize-plot').screenshot());
+  }, 120_000);
+
   it('stops when asked, and has no Optimize on a scene without a task', async () => {
     await h.page.goto(`${h.url}index.html?paused&scene=jelly-throw-2d`);
     await h.page.evaluate(() => torsion.ready);

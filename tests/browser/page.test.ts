@@ -88,7 +88,7 @@ describe('index.html', () => {
     await openPage();
     await h.page.click('#play');
     await h.page.waitForFunction(() => torsion.stats().step >= 40 && torsion.stats().stepsPerSecond > 0, null, { timeout: 30_000 });
-    await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/\d+ steps\/s \([\d.e+]+ ms\/step\) · \d+ fps/);
+    await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/\d+ steps\/s \([\d.e+]+ ms\/step\) · \d+ draws\/s/);
     await h.page.click('#play');
     const s = await h.page.evaluate(() => torsion.stats());
     expect(s.playing).toBe(false);
@@ -114,12 +114,44 @@ describe('index.html', () => {
     expect(h.logs.filter((l) => l.startsWith('pageerror')), h.logs.join('\n')).toEqual([]);
   });
 
+  it('names URL options it cannot use, with what is allowed, and runs the defaults', async () => {
+    await openPage('paused&scene=nope&spf=abc&view=bogus');
+    const text = await h.page.locator('#error').textContent();
+    expect(text).toMatch(/\?scene=nope: no such scene; showing dam-break-2d/);
+    expect(text).toMatch(/\?spf=abc: allowed a whole number of steps per frame from 1 to 500; using 10/);
+    expect(text).toMatch(/\?view=bogus: allowed 'three' or 'points'; using three/);
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'dam-break-2d', view: 'three' });
+    expect(await h.page.locator('#spf').inputValue()).toBe('10');
+    expect(new URL(h.page.url()).searchParams.get('scene')).toBeNull();
+    // the replay slider belongs to replays only
+    expect(await h.page.locator('#frame-label').isVisible()).toBe(false);
+  });
+
+  it('lays the parameter panel beside or below the controls and the canvas, never over them', async () => {
+    await openPage('paused&view=points'); // the longest scene names in the list
+    const rects = () => h.page.evaluate(() => {
+      const r = (e: Element) => { const b = e.getBoundingClientRect(); return { l: b.left, r: b.right, t: b.top, b: b.bottom }; };
+      const controls = Array.from(document.querySelectorAll('#bar > *, #view, #opt-bar > *')).filter((e) => (e as HTMLElement).offsetParent !== null);
+      return { panel: r(document.querySelector('#panel > .lil-gui')!), controls: controls.map(r) };
+    });
+    for (const width of [1000, 1280, 800]) {
+      await h.page.setViewportSize({ width, height: 900 });
+      const { panel, controls } = await rects();
+      const over = controls.filter((c) => c.l < panel.r && panel.l < c.r && c.t < panel.b && panel.t < c.b);
+      expect(over, `${width} px: controls under the panel (${JSON.stringify(panel)})`).toEqual([]);
+      expect(panel.r - panel.l, `${width} px: the panel's width`).toBeGreaterThan(250);
+      saveArtifact(`layout-${width}.png`, await h.page.screenshot());
+    }
+    await h.page.setViewportSize({ width: 1280, height: 720 }); // playwright's default, the other tests'
+  });
+
   it('opens a valid scene file and runs it (its particle sort ignored: the page does not sort)', async () => {
-    await openPage();
+    await openPage('paused&scene=jelly-drop-2d');
     const scene = { ...buildMpmScene('jelly-drop-2d'), name: 'my-jelly', sortEvery: 2 };
     await h.page.setInputFiles('#file', fileOf('my-jelly.json', exportSceneJson(scene)));
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('my-jelly');
     expect(await h.page.locator('#scene').inputValue()).toBe('file:my-jelly');
+    expect(new URL(h.page.url()).searchParams.get('scene'), 'the URL names no scene: a reload would not show this one').toBeNull();
     await h.page.evaluate(() => torsion.step(5));
     expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ step: 5, particles: scene.particles.group.length, blowUp: null });
     expect(await h.page.locator('#error').isHidden()).toBe(true);

@@ -57,6 +57,10 @@ describe('replays', () => {
     await expectFrames();
     await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/replay frame 2\/4/);
     expect(await h.page.locator('#frame-label').isVisible()).toBe(true);
+    // The panel shows the replay's scene with its parameters fixed; an edit is refused and the replay stays.
+    expect(await h.page.evaluate(() => (document.querySelector('[data-param="gravity"] input') as HTMLInputElement).disabled)).toBe(true);
+    expect(await h.page.evaluate(() => torsion.setParam('gravity', -5))).toMatch(/a replay is shown/);
+    expect(await h.page.evaluate(() => torsion.showFrame(1))).toEqual({ frame: 1, frames: 4 });
     saveArtifact('replay-jelly-drop-2d.png', await h.page.locator('#view').screenshot());
     // Play loops through the frames without stepping a simulation.
     await h.page.click('#play');
@@ -76,5 +80,22 @@ describe('replays', () => {
     // A replay.bin of the wrong size is refused with both sizes named.
     await h.page.setInputFiles('#file', [{ name: 'replay.json', mimeType: 'application/json', buffer: readFileSync(join(dir, 'replay.json')) }, { name: 'replay.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(12) }]);
     await expect.poll(() => h.page.locator('#error').textContent()).toMatch(/replay\.bin holds 12 bytes; replay\.json says 4 frames/);
+  });
+
+  it('a replay that cannot be opened is named in the page, and the simulation running goes on', async () => {
+    await h.page.goto(`${h.url}index.html?paused&scene=spring-robot-2d&replay=test-artifacts/no-such-run/`);
+    await h.page.evaluate(() => torsion.ready);
+    await expect.poll(() => h.page.locator('#error').textContent()).toMatch(/The replay at .*no-such-run\/ could not be opened: replay\.json: HTTP 404/);
+    await h.page.evaluate(() => torsion.step(5));
+    // The replay's files with another scene's scene.json: refused, and spring-robot-2d goes on from step 5.
+    const other = JSON.stringify({ ...buildScene('spring-robot-2d'), name: 'robot-copy' });
+    await h.page.setInputFiles('#file', [
+      ...['replay.json', 'replay.bin'].map((f) => ({ name: f, mimeType: 'application/octet-stream', buffer: readFileSync(join(dir, f)) })),
+      { name: 'scene.json', mimeType: 'application/json', buffer: Buffer.from(other) },
+    ]);
+    await expect.poll(() => h.page.locator('#error').textContent(), { timeout: 60_000 }).toMatch(/particles per copy/);
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'spring-robot-2d', step: 5 });
+    await h.page.evaluate(() => torsion.step(1));
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'spring-robot-2d', step: 6, blowUp: null });
   });
 });

@@ -2,7 +2,9 @@
 // masses, 55 springs), every spring of a leg or a body half driven by one of four channels, open
 // loop with sinusoids a quarter period apart so the feet push off the rough, slightly soft ground
 // in turn. The loss asks the centre of mass to travel 0.3 to the right: `torsion optimize` tunes
-// the actuation per step.
+// a periodic gait (a bias and harmonics per channel). Tuning the actuation per step (--params
+// actuation) follows gradients that explode over the 600 steps of contact: |grad| 1e11 by the
+// third iteration, the loss stuck at two thirds of its start; the gait's 20 numbers reach 4%.
 import type { SpringScene } from '../src/springs/scene';
 import { robotFromCells2d } from './spring-builders';
 
@@ -29,6 +31,6 @@ export function build(): SpringScene {
     actuation: { channels: 4, values },
     ground: { height: GROUND, friction: 1, softness: 0.001 },
     loss: { kind: 'com-target', target: [com + 0.3, GROUND + 0.08] },
-    optimize: { params: ['actuation'], learningRate: 0.1, iterations: 30 },
+    optimize: { params: ['actuation.periodic'], learningRate: 0.2, iterations: 30 },
   };
 }

@@ -1,7 +1,7 @@
 // The torsion command as a user runs it: a child process through bin/torsion.mjs, which runs the CLI
 // bundled once for this file (tests/helpers/cli-bundle.ts); the first test runs it from the sources.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, test, vi } from 'vitest';
@@ -285,6 +285,8 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     const stopped = JSON.parse(readFileSync(join(cut, 'summary.json'), 'utf8'));
     expect(stopped.interrupted).toBe(true);
     expect(stopped.iters).toBeLessThan(6);
+    // what a kill during a progress line's write leaves: the resume drops the cut-off line
+    appendFileSync(join(cut, 'progress.jsonl'), '{"iteration": 5, "loss": 1.2');
     const r = torsion(['optimize', '--resume', cut]);
     expect(r.code, r.all).toBe(0);
     expect(r.out).toMatch(/resuming spring-robot-2d/);

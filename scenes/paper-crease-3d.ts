@@ -43,7 +43,10 @@ export function build(o: BuildOptions = {}): SpringScene {
     grippers: [{ name: 'hand', vertices: held, position: rows }],
     ground: { height: FLOOR, friction: 0.6, softness: 0.002 },
     selfContact: { thickness: THICK, stiffness: 50 },
-    loss: { kind: 'com-target', target: [origin[0] + LEN / 4, FLOOR + THICK, origin[2] + WIDTH / 2] },
-    optimize: { params: ['grippers[0].position'], learningRate: 0.002, iterations: 20 },
+    // the task: lay the folded strip 3 cm further along than the track above does (whose fold
+    // puts it at LEN / 4, where the loss started solved and every step on the track made it worse),
+    // through the gripper's waypoints, sampled and then refined by gradients (hybrid)
+    loss: { kind: 'com-target', target: [origin[0] + LEN / 4 + 0.03, FLOOR + THICK, origin[2] + WIDTH / 2] },
+    optimize: { params: ['grippers[0].waypoints'], optimizer: 'hybrid', population: 12, sigma: 0.02, learningRate: 0.002, iterations: 10 },
   };
 }

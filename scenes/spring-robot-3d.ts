@@ -1,6 +1,9 @@
 // A voxel quadruped of masses and springs: a 4 x 1 x 2-voxel body on four one-voxel legs (42
 // masses), each leg its own actuation channel, driven by sinusoids in a trot (diagonal legs in
-// phase) on rough ground. The loss asks the centre of mass to travel 0.3 along +x.
+// phase) on rough ground. The loss asks the centre of mass to travel 0.3 along +x: a periodic
+// gait, sampled (cem) and then refined by gradients (hybrid). Adam on the actuation per step, or on
+// the gait alone, made the loss worse or barely better (0.089 to 0.074 in 8 iterations): the
+// gradient of 600 steps of feet on rough ground is sharp at any step size; hybrid reaches 0.013.
 import type { SpringScene } from '../src/springs/scene';
 import { robotFromVoxels3d } from './spring-builders';
 
@@ -30,6 +33,6 @@ export function build(): SpringScene {
     actuation: { channels: 4, values },
     ground: { height: GROUND, friction: 1, softness: 0.001 },
     loss: { kind: 'com-target', target: [mean(0) + 0.3, mean(1), mean(2)] },
-    optimize: { params: ['actuation'], learningRate: 0.1, iterations: 30 },
+    optimize: { params: ['actuation.periodic'], optimizer: 'hybrid', population: 16, sigma: 0.3, learningRate: 0.05, iterations: 20 },
   };
 }

@@ -361,7 +361,7 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
       writeFileSync(join(used, 'state.json'), JSON.stringify(state));
       const foreign = await run(['optimize', '--resume', used, '--iters', '2']);
       expect(foreign.code).toBe(2);
-      expect(foreign.err).toMatch(/saved parameters have \d+ values, this scene's actuation have \d+/);
+      expect(foreign.err).toMatch(/saved parameters have \d+ values, this scene's actuation.periodic have \d+/);
       expect(readFileSync(join(used, 'progress.jsonl'), 'utf8')).toBe(before);
       // a step size that throws the jelly at 1e6: the second iteration's rollout blows up, which
       // names its step, and Adam steps back to its best point at half the rate; the third blow-up

@@ -9,6 +9,7 @@ import { readF32 } from '../../src/gpu/buffers';
 import { Rollout } from '../../src/core/rollout';
 import { SpringSim, type AdjointPath, type ReplaySkip } from '../../src/springs/simulator';
 import { chain2d, clothPatch } from '../helpers/spring-scenes';
+import { finalWeightGradients, firstDifference } from '../helpers/spring-gradients';
 import type { SpringScene } from '../../src/springs/scene';
 
 let gpu: GpuContext;
@@ -41,20 +42,8 @@ async function run(scene: SpringScene, path: AdjointPath, skip: ReplaySkip): Pro
       else if (gap > 2 * kappa) idle++;
     }
   }
-  const gFinal = sim.createState('w', w);
-  const g0 = await readF32(gpu.device, await r.backward(gFinal));
-  const gc = await readF32(gpu.device, sim.paramGrad);
-  gFinal.destroy();
-  r.destroy();
-  sim.destroy();
+  const { g0, gc } = await finalWeightGradients(gpu, sim, r, w);
   return { g0, gc, acted, idle };
-}
-
-/** Index of the first entry where a and b differ as numbers (+0 equals -0), or -1. */
-function firstDifference(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return k;
-  return -1;
 }
 
 const cases: [string, () => SpringScene, AdjointPath][] = [

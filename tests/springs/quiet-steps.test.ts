@@ -8,9 +8,10 @@
 // set of compiled kernels: 'never' compiles every module again, a minute and more cold.)
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
-import { readF32, readU32, writeBuffer } from '../../src/gpu/buffers';
+import { readU32, writeBuffer } from '../../src/gpu/buffers';
 import { Rollout } from '../../src/core/rollout';
 import { CONTACT_RECORDS, QUIET, SpringSim } from '../../src/springs/simulator';
+import { finalWeightGradients, firstDifference } from '../helpers/spring-gradients';
 import { clothPatch } from '../helpers/spring-scenes';
 import { compileSpringScene } from '../../src/springs/model';
 import type { SpringScene } from '../../src/springs/scene';
@@ -52,20 +53,8 @@ async function run(scene: SpringScene, records: 'kept' | 'search' | 'quiet', o: 
   for (let t = 0; t < T; t++) (rec[t * B] === QUIET ? quiet : loud).push(t);
   expect(await sim.contactPairSteps(T)).toBe(loud.length);
   if (records !== 'kept') writeBuffer(gpu.device, status, new Uint32Array(T * B).fill(records === 'quiet' ? QUIET : 0), CONTACT_RECORDS * 4);
-  const gFinal = sim.createState('w', w);
-  const g0 = await readF32(gpu.device, await r.backward(gFinal));
-  const gc = await readF32(gpu.device, sim.paramGrad);
-  gFinal.destroy();
-  r.destroy();
-  sim.destroy();
+  const { g0, gc } = await finalWeightGradients(gpu, sim, r, w);
   return { g0, gc, quiet, loud };
-}
-
-/** Index of the first entry where a and b differ as numbers (+0 equals -0), or -1. */
-function firstDifference(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return k;
-  return -1;
 }
 
 for (const triangles of [false, true]) {

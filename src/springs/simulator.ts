@@ -125,7 +125,9 @@ const SKIP_CODE: Record<ReplaySkip, number> = { never: 0, idle: 1, loose: 2 };
 function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbours: number, skip: ReplaySkip): Record<ModuleName, string> {
   const s = springShaders;
   const skipConst = `const REPLAY_SKIP: u32 = ${SKIP_CODE[skip]}u;`;
-  const shared = [skipConst, mpmShaders.contact, s.params, s.model, s.idle, s.hash, s.forces, s.contact];
+  // the contact records' layout, from the constants the host reads them by (contactPairSteps)
+  const hash = `const CONTACT_RECORDS: u32 = ${CONTACT_RECORDS}u;\nconst QUIET: u32 = ${QUIET}u;\n${s.hash}`;
+  const shared = [skipConst, mpmShaders.contact, s.params, s.model, s.idle, hash, s.forces, s.contact];
   // the split path's triangles write their contacts' corner rows in a pass of their own, the fused path's corners recompute them
   const vtStep = vt ? [s.contactTri, s.contactElements] : [NO_VT];
   const vtAdj = (rows: string) => (dim === 3 && vt ? [s.contactTri, s.contactTriAdj, rows] : [NO_VT]);
@@ -140,10 +142,10 @@ function sources(dim: 2 | 3, fused: FusedShape | null, vt: boolean, keptNeighbou
     step: composePlain(dim, [bindings(STEP_BINDINGS), ...shared, ...step].join('\n')),
     adjoint: composePlain(dim, [bindings(ADJ_BINDINGS), ...shared, ...split].join('\n')),
     fused: composePlain(dim, [bindings(FUSED_BINDINGS), shape, ...shared, ...shellAdj, s.adjoint, s.contactAdj, ...vtAdj(s.contactTriFused), s.terms, s.adjointFused].join('\n')),
-    grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, s.hash, s.grid].join('\n')),
+    grid: composePlain(dim, [bindings(GRID_BINDINGS), s.params, hash, s.grid].join('\n')),
     terms: composePlain(dim, [bindings(TERMS_BINDINGS), s.params, s.adjointTerms, s.terms].join('\n')),
     // the split adjoint's flags and replay within the grid rebuild's passes (3D with shells only)
-    pre: composePlain(dim, [bindings(PRE_BINDINGS), skipConst, mpmShaders.contact, s.params, s.model, s.idle, s.hash, s.slots, s.shell, s.elements, s.grid, s.adjointPre].join('\n')),
+    pre: composePlain(dim, [bindings(PRE_BINDINGS), skipConst, mpmShaders.contact, s.params, s.model, s.idle, hash, s.slots, s.shell, s.elements, s.grid, s.adjointPre].join('\n')),
   };
 }
 

@@ -14,9 +14,8 @@ fn cell_of(x: vecD) -> vecDi { return vecDi(floor(x / p.sc_cell)); }
 // clears it (step.wgsl note_pairs). Zero, the buffer's first state, means "search". A record can
 // be wrong only for an adjoint of states the forward did not step from, which the rollout refuses
 // (Simulator.stepsEncoded). A quiet step's adjoint builds no grid and searches nothing: its search
-// would find no pair, so every contact term is zero either way.
-const CONTACT_RECORDS: u32 = 4u;
-const QUIET: u32 = 1u;
+// would find no pair, so every contact term is zero either way. CONTACT_RECORDS and QUIET come from
+// the host (SpringSim), which reads the records by them.
 fn contact_record(t: u32, b: u32) -> u32 { return CONTACT_RECORDS + t * p.batch + b; }
 /** The last word of copy b's grid: nonzero where this step's grid was left unbuilt (a quiet step's adjoint). */
 fn quiet_word(b: u32) -> u32 { return b * p.grid_stride + p.grid_stride - 1u; }

@@ -85,6 +85,11 @@ function linkScene(name: string | null): void {
   if (name && scenes.some((s) => s.name === name)) q.set('scene', name); else q.delete('scene');
   q.delete('replay');
   if (demos?.active) q.set('demo', demos.active); else q.delete('demo');
+  replaceQuery(q);
+}
+
+/** The page's URL with query `q`, in place (no history entry). */
+function replaceQuery(q: URLSearchParams): void {
   const search = q.toString();
   history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
 }
@@ -228,7 +233,7 @@ function urlOptions(): { scene: string; spf: number; view: 'three' | 'points'; r
     scene = DEFAULT_SCENE;
     const q = new URLSearchParams(location.search);
     q.delete('scene');
-    history.replaceState(null, '', `${location.pathname}${q.size ? `?${q}` : ''}${location.hash}`);
+    replaceQuery(q);
   }
   const defaultSpf = Number(ui.spfInput.value);
   let spf = defaultSpf;

@@ -4,6 +4,7 @@ import type { SpringScene } from '../src/springs/scene';
 import { addGroup, fillBox, gravity, sceneBase } from './builders';
 import { clothGrid } from './spring-builders';
 import { build as springRobot2d } from './spring-robot-2d';
+import { checkDeviceLimits } from '../src/mpm/simulator';
 
 export interface BenchCase {
   label: string;
@@ -11,8 +12,8 @@ export interface BenchCase {
   scene: MpmScene;
 }
 
-function plastic2d(name: string, res: number, lo: number[], hi: number[]): MpmScene {
-  const s = sceneBase({ name, dim: 2, res: [res, res], dt: 1e-4, steps: 1000, gravity: gravity(2),
+function plastic2d(name: string, res: number, lo: number[], hi: number[], dt = 1e-4): MpmScene {
+  const s = sceneBase({ name, dim: 2, res: [res, res], dt, steps: 1000, gravity: gravity(2),
     boundary: { walls: 'separate', groundFriction: 0.5 } });
   const g = addGroup(s, { name: 'plasticine', material: 'elastoplastic', E: 3e3, nu: 0.3, density: 1, plastic: { thetaC: 0.025, thetaS: 0.0045 } });
   fillBox(s, g, lo, hi, { velocity: [0.5, -0.5] });
@@ -41,6 +42,54 @@ export function benchCases(): BenchCase[] {
     { label: '3D fluid 70k', material: 'fluid', scene: fluid },
     { label: '3D elastic 32k', material: 'elastic', scene: elastic },
   ];
+}
+
+/**
+ * `torsion bench scale`: the 2D and 3D fluid rows of `bench mpm` grown to millions of particles, for
+ * a GPU. Each is the largest of a few sizes whose buffers this device's limits hold (checkDeviceLimits:
+ * lavapipe binds at most 128 MiB), dt shrunk with dx so that waves cross a cell as often.
+ */
+export interface ScaleSize {
+  label: string;
+  material: string;
+  dim: 2 | 3;
+  res: number[];
+  /** Particles the scene will have. */
+  n: number;
+  build: () => MpmScene;
+}
+
+/** Each row's sizes, largest first. */
+export function scaleSizes(): ScaleSize[][] {
+  // 2D: a square block of 4 particles per cell, half the grid's side
+  const plastic = [2048, 1536, 1024, 512].map((r): ScaleSize => ({
+    label: '2D elastoplastic', material: 'elastoplastic', dim: 2, res: [r, r], n: r * r,
+    build: () => plastic2d(`bench-2d-${r}`, r, [0.25, 0.25], [0.75, 0.75], 1e-4 * 128 / r),
+  }));
+  // 3D fluid: the 70k row's box k times finer (k x 40 x 30 x 60 cells, a k x 26 x 14 x 24-cell block, 8 per cell)
+  const fluid = [4, 3, 2, 1].map((k): ScaleSize => ({
+    label: '3D fluid', material: 'fluid', dim: 3, res: [40 * k, 30 * k, 60 * k], n: 26 * 14 * 24 * 8 * k ** 3,
+    build: () => {
+      const s = sceneBase({ name: `bench-3d-fluid-${k}`, dim: 3, res: [40 * k, 30 * k, 60 * k], dx: 1 / (40 * k), dt: 5e-4 / k, steps: 1000,
+        gravity: gravity(3), boundary: { walls: 'separate' } });
+      const w = addGroup(s, { name: 'water', material: 'fluid', E: 60, nu: 0.4, density: 1, viscosity: 0 });
+      const d = 1 / (40 * k);
+      fillBox(s, w, [3 * k * d, 3 * k * d, 3 * k * d], [29 * k * d, 17 * k * d, 27 * k * d]);
+      return s;
+    },
+  }));
+  return [plastic, fluid];
+}
+
+/** The largest size of each row whose buffers these limits hold (checked from its shape: the particles are made only for the one chosen). */
+export function scaleChoice(limits: Record<string, number>): ScaleSize[] {
+  return scaleSizes().map((sizes) => sizes.find(({ dim, res, n }) => {
+    try { checkDeviceLimits({ dim, grid: { res }, particles: { group: { length: n } }, colliders: [] }, 1, limits); return true; } catch { return false; }
+  }) ?? sizes[sizes.length - 1]);
+}
+
+export function scaleCases(limits: Record<string, number>): BenchCase[] {
+  return scaleChoice(limits).map((c) => ({ label: `${c.label} ${(c.n / 1e6).toFixed(1)}M`, material: c.material, scene: c.build() }));
 }
 
 /** The scenes `torsion bench springs` measures: the 2D walker and square cloths with bending and self-contact. */

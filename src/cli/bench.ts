@@ -4,7 +4,9 @@ import { benchBatch, type BatchBenchRow } from '../bench/batch';
 import { buildScene } from '../../scenes/index';
 import { requestGpu } from '../gpu/device';
 import { benchScene, type BenchRow } from '../bench/mpm';
-import { benchCases, springBenchCases } from '../../scenes/bench-scenes';
+import { benchCases, benchCloth, scaleCases, springBenchCases } from '../../scenes/bench-scenes';
+import { copyBandwidth } from '../bench/bandwidth';
+import { particleStride } from '../mpm/layout';
 import { benchSprings, type SpringBenchRow } from '../bench/springs';
 import type { AdjointPath } from '../springs/simulator';
 import { UsageError } from './usage-error';
@@ -39,6 +41,53 @@ export async function bench(o: { json: boolean; quick: boolean; only?: string; s
     gpu.destroy();
   }
   if (o.json) console.log(JSON.stringify(rows));
+  return 0;
+}
+
+/**
+ * `torsion bench scale [--json] [--quick] [--only TEXT]`: MPM rows of millions of particles and cloths
+ * of 256 and 512 quads a side, for a GPU (issue 20's last point): particle-steps/s set against the
+ * device's bandwidth as a copy kernel measures it. The state traffic counted is the particle records
+ * read and written once per step, a lower bound (the grid's traffic and P2G's atomics come on top).
+ * T = 200 (100 for the cloths; --quick: 10); on a CPU driver a row takes minutes.
+ */
+export async function benchScaleCmd(o: { json: boolean; quick: boolean; only?: string }): Promise<number> {
+  const families = ['2D elastoplastic', '3D fluid', 'cloth 256x256', 'cloth 512x512'];
+  if (o.only !== undefined && !families.some((f) => f.includes(o.only!) || o.only!.startsWith(f))) {
+    throw new UsageError(`--only ${JSON.stringify(o.only)}: no row's label contains it (rows: ${families.join(', ')})`);
+  }
+  const gpu = await requestGpu({ optionalFeatures: ['timestamp-query'] });
+  // the MPM rows' sizes depend on the device's limits
+  const mpm = scaleCases(gpu.limits).filter((c) => !o.only || c.label.includes(o.only));
+  const cloths = [256, 512].map((n) => ({ label: `cloth ${n}x${n}`, scene: benchCloth(n) })).filter((c) => !o.only || c.label.includes(o.only));
+  const out: { adapter: string; copyBytesPerSec: number; mpm: (BenchRow & { label: string; stateBytesPerSec: number })[]; springs: SpringBenchRow[] } = { adapter: gpu.adapterName, copyBytesPerSec: 0, mpm: [], springs: [] };
+  try {
+    console.log(`adapter: ${gpu.adapterName}`);
+    const bw = await copyBandwidth(gpu);
+    out.copyBytesPerSec = bw.bytesPerSec;
+    const GB = (x: number) => (x / 1e9).toFixed(x < 1e10 ? 2 : 0);
+    console.log(`copy kernel: ${GB(bw.bytesPerSec)} GB/s read + written (two arrays of ${(bw.arrayBytes / 2 ** 20).toFixed(0)} MiB)`);
+    for (const c of mpm) {
+      const row = await benchScene(gpu, c.scene, c.material, { horizon: o.quick ? 10 : 200, stepSamples: o.quick ? 4 : 32 });
+      // x, v, C, F read and written once a step, plus the particle's group and volume
+      const stateBytes = row.wallRolloutParticleStepsPerSec * (2 * particleStride(c.scene.dim) * 4 + 8);
+      out.mpm.push({ ...row, label: c.label, stateBytesPerSec: stateBytes });
+      const M = (x: number) => (x / 1e6).toFixed(2).padStart(7);
+      console.log(`${c.label.padEnd(20)} ${String(row.particles).padStart(8)} particles  grid ${row.grid.join('x').padEnd(11)}`
+        + `  wall clock, T=${row.horizon}: forward ${M(row.wallRolloutParticleStepsPerSec)} M particle-steps/s, gradient ${M(row.wallGradientParticleStepsPerSec)} M`
+        + `  |  from the initial state ${M(row.particleStepsPerSec)} M  gradient/forward ${row.gradientForwardRatio.toFixed(2)}  checkpoint memory ${(100 * row.checkpointMemoryRatio).toFixed(1)}%`
+        + `  |  state traffic ${GB(stateBytes)} GB/s, ${(100 * stateBytes / bw.bytesPerSec).toFixed(1)}% of the copy kernel's`);
+    }
+    for (const c of cloths) {
+      const row = await benchSprings(gpu, c.label, c.scene, { horizon: o.quick ? 10 : 100, stepSamples: o.quick ? 4 : 32, pairs: 1 });
+      out.springs.push(row);
+      console.log(`${c.label.padEnd(20)} ${String(row.vertices).padStart(8)} vertices  ${(row.vertexStepsPerSec / 1e6).toFixed(2).padStart(7)} M vertex-steps/s`
+        + `  backward/forward ${row.backwardForwardRatio.toFixed(2)}  gradient/forward (T=${row.horizon}) ${row.gradientForwardRatio.toFixed(2)}  gradient ${row.gradientSeconds.toFixed(2)} s`);
+    }
+  } finally {
+    gpu.destroy();
+  }
+  if (o.json) console.log(JSON.stringify(out));
   return 0;
 }
 

@@ -13,7 +13,7 @@ import { optimizerNames, type OptimizerName } from '../opt/optimizers';
 import { exitCodeOf } from './exit-code';
 import { gradcheck } from './gradcheck';
 import { view } from './view';
-import { bench, benchBatchCmd, benchSpringsCmd } from './bench';
+import { bench, benchBatchCmd, benchScaleCmd, benchSpringsCmd } from './bench';
 import { applySortEvery, intArg, loadScene, numArg, sortEveryArg, UsageError } from './args';
 import type { Scene } from '../simulators';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
@@ -41,6 +41,9 @@ const HELP = `torsion: differentiable MLS-MPM, mass-spring systems and thin shel
   torsion bench batch [--json] [--quick] [--adjoint auto|split|fused]
                                           B = 1, 8, 32, 128 copies of the 2D spring walker in the same dispatches
                                           forward/backward speed, checkpoint memory (rows whose label contains TEXT)
+  torsion bench scale [--json] [--quick] [--only TEXT]
+                                          millions of particles and 512x512 cloths, against a copy kernel's bandwidth:
+                                          for a GPU (on a CPU adapter a row takes many minutes)
   torsion export <scene> [--out FILE] [--sort-every K]
                                           the scene as JSON (any command takes --scene-file FILE instead of a name)
   torsion view <run-dir|scene> [--port P] serve the browser page with a run's replay or a scene loaded
@@ -190,11 +193,13 @@ export async function main(argv: string[]): Promise<number> {
           seed: intArg(a.seed, 'seed', 1, 0, 2 ** 31), steps: a.steps ? intArg(a.steps, 'steps', 1, 1, 10000) : undefined, json: !!a.json,
         });
       case 'bench':
-        if (sceneArg === undefined) throw new UsageError(`bench: name a suite: 'bench mpm', 'bench springs' or 'bench batch'`);
+        if (sceneArg === undefined) throw new UsageError(`bench: name a suite: 'bench mpm', 'bench springs', 'bench batch' or 'bench scale'`);
         if (sceneArg === 'springs') return await benchSpringsCmd({ json: !!a.json, quick: !!a.quick, only: a.only, adjoint: adjointArg(a.adjoint) });
         if (sceneArg === 'batch' && a.only !== undefined) throw new UsageError(`--only: 'bench batch' has one scene (it takes --only for 'bench mpm' and 'bench springs')`);
+        if (sceneArg === 'scale' && a.adjoint !== undefined) throw new UsageError(`--adjoint: 'bench scale' runs each row's default step adjoint (it takes --adjoint for 'bench springs' and 'bench batch')`);
+        if (sceneArg === 'scale') return await benchScaleCmd({ json: !!a.json, quick: !!a.quick, only: a.only });
         if (sceneArg === 'batch') return await benchBatchCmd({ json: !!a.json, quick: !!a.quick, adjoint: adjointArg(a.adjoint) });
-        if (sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm', 'bench springs' or 'bench batch'`);
+        if (sceneArg !== 'mpm') throw new UsageError(`bench ${sceneArg}: allowed 'bench mpm', 'bench springs', 'bench batch' or 'bench scale'`);
         if (a.adjoint !== undefined) throw new UsageError(`--adjoint: 'bench mpm' has one step adjoint (it takes --adjoint for 'bench springs' and 'bench batch')`);
         return await bench({ json: !!a.json, quick: !!a.quick, only: a.only, sortEvery });
       case 'view':

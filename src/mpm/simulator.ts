@@ -51,12 +51,20 @@ export function particleRows(groups: number, batch: number, maxPerDim: number): 
   return [Math.ceil(groups / rows), rows, batch];
 }
 
+/** What of a scene its buffer sizes depend on (a size can be checked before its particles exist). */
+export interface DeviceShape {
+  dim: MpmScene['dim'];
+  grid: { res: number[] };
+  particles: { group: { length: number } };
+  colliders: { length: number };
+}
+
 /**
  * Refuses, before any buffer exists, a scene whose buffers or dispatches this device cannot hold,
  * naming the field, the size and the device's limit. Particle dispatches fold a batch copy's
  * workgroups into rows (particleRows), so buffer sizes, not the dispatch, bound the particles.
  */
-export function checkDeviceLimits(scene: MpmScene, batch: number, limits: Record<string, number>): void {
+export function checkDeviceLimits(scene: DeviceShape, batch: number, limits: Record<string, number>): void {
   const d = scene.dim;
   const n = scene.particles.group.length;
   const nodes = scene.grid.res.reduce((a, r) => a * r, 1);

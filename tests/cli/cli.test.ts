@@ -175,6 +175,9 @@ test('options a command does not take, repeated or negative values, and folders 
       [['bench'], /bench: name a suite/],
       [['bench', 'springs', '--only', 'no-such-row'], /--only "no-such-row": no row's label contains it \(rows: 2D spring robot, cloth 64x64/],
       [['bench', 'mpm', '--adjoint', 'split'], /--adjoint: 'bench mpm' has one step adjoint/],
+      [['bench', 'scale', '--only', 'no-such-row'], /--only "no-such-row": no row's label contains it \(rows: 2D elastoplastic, 3D fluid, cloth 256x256/],
+      [['bench', 'scale', '--adjoint', 'split'], /--adjoint: 'bench scale' runs each row's default step adjoint/],
+      [['bench', 'scale', '--sort-every', '5'], /--sort-every: 'bench scale' does not sort particles/],
       [['view', '--scene-file', join(dir, 'x.json')], /--scene-file: view shows a run folder or a registered scene/],
     ];
     for (const [args, message] of cases) {

@@ -2,12 +2,13 @@
 // on the wall clock, N of them per command buffer, against the forward step.
 //
 //   npx vite-node scripts/profile-spring-adjoint.ts [scene = spring-robot-2d | cloth-<n>] [N = 2048] [batch = 1]
-// cloth-<n> is bench springs' n x n cloth (scenes/bench-scenes.ts benchCloth); it runs the split path only.
+// cloth-<n> is bench springs' n x n cloth (scenes/bench-scenes.ts benchCloth), cloth-<n>-folded the same folded in
+// half on the ground (foldedBenchCloth: self-contact pairs at every step); they run the split path only.
 import './v8-flags';
 import { requestGpu } from '../src/gpu/device';
 import { SpringSim } from '../src/springs/simulator';
 import { buildScene } from '../scenes/index';
-import { benchCloth } from '../scenes/bench-scenes';
+import { benchCloth, foldedBenchCloth } from '../scenes/bench-scenes';
 import type { SpringScene } from '../src/springs/scene';
 import { timed } from '../src/bench/timing';
 
@@ -15,8 +16,8 @@ const name = process.argv[2] ?? 'spring-robot-2d';
 const N = Number(process.argv[3] ?? 2048);
 const batch = Number(process.argv[4] ?? 1);
 const gpu = await requestGpu();
-const cloth = /^cloth-(\d+)$/.exec(name);
-const scene = cloth ? benchCloth(Number(cloth[1])) : (buildScene(name) as SpringScene);
+const cloth = /^cloth-(\d+)(-folded)?$/.exec(name);
+const scene = cloth ? (cloth[2] ? foldedBenchCloth : benchCloth)(Number(cloth[1])) : (buildScene(name) as SpringScene);
 const split = await SpringSim.create(gpu, scene, { adjoint: 'split', batch });
 const sims: Record<string, SpringSim> = cloth ? { split } : { split, fused: await SpringSim.create(gpu, scene, { adjoint: 'auto', batch }) };
 const perSubmit = Math.min(64, N);

@@ -205,6 +205,11 @@ l 1 2
     expect(() => validateSpringScene(sceneOf(3, shell))).not.toThrow();
   });
 
+  it('skips the vertex colours after x y z that MeshLab and scanners write', () => {
+    const m = parseObj('v 0 0 0 1 0 0\nv 1 0 0 0 1 0\nv 0 1 0 0 0 1 0.5\nv -1 -1 0 1.0\nf 1 2 3 4\n');
+    expect(m.vertices).toEqual([[0, 0, 0], [1, 0, 0], [0, 1, 0], [-1, -1, 0]]);
+  });
+
   it('accepts CRLF line ends and faces that name later vertices', () => {
     expect(parseObj('f 1 2 3\r\nv 0 0 0\r\nv 1 0 0\r\nv 0 1 0\r\n')).toEqual({ vertices: [[0, 0, 0], [1, 0, 0], [0, 1, 0]], faces: [[0, 1, 2]] });
   });
@@ -218,8 +223,11 @@ l 1 2
       expect((err as ObjError).message).toContain(`OBJ line ${line}: ${what}`);
     };
     const head = 'v 0 0 0\nv 1 0 0\nv 0 1 0\n';
-    bad(`${head}v 1 2\n`, 4, 'a vertex needs 3 finite coordinates');
-    bad(`${head}v 1 2 x\n`, 4, 'a vertex needs 3 finite coordinates');
+    bad(`${head}v 1 2\n`, 4, 'a vertex needs 3 finite decimal coordinates');
+    bad(`${head}v 1 2 x\n`, 4, 'a vertex needs 3 finite decimal coordinates');
+    bad(`${head}v 0x1 0 0\n`, 4, 'a vertex needs 3 finite decimal coordinates');
+    bad(`${head}v 1e999 0 0\n`, 4, 'a vertex needs 3 finite decimal coordinates');
+    bad(`${head}v 1 2 3 0.1 0.2 0.3 1 9\n`, 4, 'a vertex needs 3 finite decimal coordinates');
     bad(`${head}\nf 1 2\n`, 5, 'a face needs at least 3 corners, this one has 2');
     bad(`${head}f 1 2 a\n`, 4, 'face corner "a" is not v, v/vt, v//vn or v/vt/vn');
     bad(`${head}f 0 1 2\n`, 4, 'face corner "0"');

@@ -4,6 +4,7 @@
 // the indices a scene needs; a scene module adds materials, contact and a loss. Pure functions,
 // deterministic, nothing touches the GPU or the file system.
 import type { SpringsDesc, TrianglesDesc, VerticesDesc } from '../src/springs/scene';
+import { MIN_TRIANGLE_SHAPE } from '../src/springs/mesh-checks';
 
 /** A robot's vertices and springs, and the vertices of each cell. */
 export interface LatticeRobot {
@@ -170,10 +171,11 @@ export function clothGrid(o: ClothOptions): ShellMesh {
 }
 
 /**
- * A shell from a polygon mesh (parseObj's output, say): polygons fan-triangulated from their
- * first corner (exact for convex ones), each vertex weighing density x (area of its triangles) / 3.
- * Throws for a face of fewer than 3 corners, an index out of range, or a vertex in no face (it
- * would have no mass).
+ * A shell from a polygon mesh (parseObj's output, say): each polygon fanned from its first corner
+ * whose fan neither folds nor collapses (seen along the polygon's normal): any convex polygon, also
+ * one with collinear corners, and any star-shaped from a corner. Each vertex weighs density x (area
+ * of its triangles) / 3. Throws for a face of fewer than 3 corners, an index out of range, a polygon
+ * no fan triangulates (split it), or a vertex in no face or only in zero-area ones (it would have no mass).
  */
 export function triangleMesh(vertices: number[][], faces: number[][], opts: { density: number; material?: number }): ShellMesh {
   const x: number[] = [];
@@ -186,12 +188,48 @@ export function triangleMesh(vertices: number[][], faces: number[][], opts: { de
     if (f.length < 3) throw new Error(`triangleMesh: face ${k} has ${f.length} corners, expected at least 3`);
     const bad = f.find((i) => !Number.isInteger(i) || i < 0 || i >= vertices.length);
     if (bad !== undefined) throw new Error(`triangleMesh: face ${k} names vertex ${bad}, but there are ${vertices.length} vertices`);
-    for (let c = 1; c + 1 < f.length; c++) indices.push(f[0], f[c], f[c + 1]);
+    const apex = f.length === 3 ? 0 : fanApex(vertices, f);
+    if (apex < 0) {
+      throw new Error(`triangleMesh: face ${k} [${f.join(', ')}] has no corner to fan it from whose triangles neither fold over nor collapse (a polygon that is not star-shaped from a corner): split it into triangles or convex polygons`);
+    }
+    for (let c = 1; c + 1 < f.length; c++) indices.push(f[apex], f[(apex + c) % f.length], f[(apex + c + 1) % f.length]);
   });
   const mesh = shell(x, indices, opts.density, opts.material ?? 0);
   const lonely = mesh.vertices.mass.findIndex((m) => m === 0);
-  if (lonely >= 0) throw new Error(`triangleMesh: vertex ${lonely} is in no face, so it would have no mass`);
+  if (lonely >= 0) {
+    const face = faces.findIndex((f) => f.includes(lonely));
+    throw new Error(face < 0 ? `triangleMesh: vertex ${lonely} is in no face, so it would have no mass`
+      : `triangleMesh: vertex ${lonely} is only in faces of zero area (face ${face} [${faces[face].join(', ')}]), so it would have no mass`);
+  }
   return mesh;
+}
+
+// The first corner of polygon f whose fan has every triangle turning the polygon's way (Newell's
+// normal) with an area above the scene check's floor (MIN_TRIANGLE_SHAPE); -1 if none has.
+function fanApex(p: number[][], f: number[]): number {
+  const n = [0, 0, 0];
+  let longest = 0;
+  f.forEach((i, c) => {
+    const a = p[i], b = p[f[(c + 1) % f.length]];
+    n[0] += (a[1] - b[1]) * (a[2] + b[2]);
+    n[1] += (a[2] - b[2]) * (a[0] + b[0]);
+    n[2] += (a[0] - b[0]) * (a[1] + b[1]);
+    longest = Math.max(longest, Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]));
+  });
+  const len = Math.hypot(...n);
+  if (!(len > 0)) return -1;
+  const floor = MIN_TRIANGLE_SHAPE * longest ** 2;
+  const turnsOnward = (a: number[], b: number[], c: number[]) => {
+    const u = [0, 1, 2].map((k) => b[k] - a[k]), w = [0, 1, 2].map((k) => c[k] - a[k]);
+    const cross = [u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]];
+    return (0.5 * (cross[0] * n[0] + cross[1] * n[1] + cross[2] * n[2])) / len > floor;
+  };
+  for (let apex = 0; apex < f.length; apex++) {
+    let ok = true;
+    for (let c = 1; ok && c + 1 < f.length; c++) ok = turnsOnward(p[f[apex]], p[f[(apex + c) % f.length]], p[f[(apex + c + 1) % f.length]]);
+    if (ok) return apex;
+  }
+  return -1;
 }
 
 function shell(x: number[], indices: number[], density: number, material: number): ShellMesh {

@@ -161,6 +161,33 @@ describe('triangleMesh', () => {
     expect(lumpedMasses(m.vertices.x, m.triangles.indices, 2)).toEqual(m.vertices.mass);
   });
 
+  it('fans a concave polygon from a corner that sees all the others, and one with collinear corners from where none collapses', () => {
+    const ccw = (m: { vertices: { x: number[] }; triangles: { indices: number[] } }) => {
+      const { x } = m.vertices, t = m.triangles.indices;
+      return Array.from({ length: t.length / 3 }, (_, k) => {
+        const [a, b, c] = [t[3 * k], t[3 * k + 1], t[3 * k + 2]];
+        return (x[3 * b] - x[3 * a]) * (x[3 * c + 1] - x[3 * a + 1]) - (x[3 * b + 1] - x[3 * a + 1]) * (x[3 * c] - x[3 * a]);
+      });
+    };
+    // a dart: corner 3 is reflex, so a fan from corner 0 folds; area 2.5
+    const dart = triangleMesh([[0, 0, 0], [2, 0, 0], [2, 2, 0], [1, 0.5, 0], [0, 2, 0]], [[0, 1, 2, 3, 4]], { density: 1 });
+    expect(dart.triangles.indices.slice(0, 3)).toEqual([3, 4, 0]);
+    expect(ccw(dart).every((c) => c > 0)).toBe(true);
+    expect(dart.vertices.mass.reduce((a, b) => a + b, 0)).toBeCloseTo(2.5, 12);
+    // a rectangle with a corner in the middle of an edge (a T-junction): area 2
+    const tee = triangleMesh([[0, 0, 0], [1, 0, 0], [2, 0, 0], [2, 1, 0], [0, 1, 0]], [[0, 1, 2, 3, 4]], { density: 1 });
+    expect(ccw(tee).every((c) => c > 0)).toBe(true);
+    expect(tee.vertices.mass.reduce((a, b) => a + b, 0)).toBeCloseTo(2, 12);
+    expect(() => validateSpringScene(sceneOf(3, tee))).not.toThrow();
+  });
+
+  it('refuses a polygon no fan triangulates, and names a vertex only in zero-area faces', () => {
+    const v = [[0, 0, 0], [1, 1, 0], [1, 0, 0], [0, 1, 0]];
+    expect(() => triangleMesh(v, [[0, 1, 2, 3]], { density: 1 })).toThrow('face 0 [0, 1, 2, 3] has no corner to fan it from');
+    const line = [[0, 0, 0], [1, 0, 0], [2, 0, 0], [0, 1, 0]];
+    expect(() => triangleMesh(line, [[0, 1, 2], [0, 2, 3]], { density: 1 })).toThrow('vertex 1 is only in faces of zero area (face 0 [0, 1, 2])');
+  });
+
   it('refuses short faces, indices out of range, and vertices in no face', () => {
     const v = [[0, 0, 0], [1, 0, 0], [0, 1, 0], [5, 5, 5]];
     expect(() => triangleMesh(v, [[0, 1]], { density: 1 })).toThrow('face 0 has 2 corners');

@@ -74,6 +74,11 @@ export function validateScene(scene: unknown, limits: SceneLimits = {}, batch = 
 
 /** The scene's kind; a scene without one is 'mpm' (every scene written before kinds existed). */
 function sceneKind(raw: Record<string, unknown>): SceneKind {
+  // a springs or shell file that forgot its kind would otherwise be told MPM's grid is missing
+  if (raw.kind === undefined && raw.vertices !== undefined && raw.particles === undefined && raw.grid === undefined) {
+    throw sceneError('kind', undefined, 'is missing, and the scene has vertices, not particles and a grid (absent means "mpm")',
+      '"springs" (mass-spring systems) or "shell" (triangles: cloth, paper) for a scene with vertices');
+  }
   const kind = raw.kind ?? 'mpm';
   if (!(SCENE_KINDS as readonly unknown[]).includes(kind)) {
     throw sceneError('kind', show(raw.kind), 'is not a known scene kind', KINDS_ALLOWED);

@@ -469,6 +469,13 @@ describe('scene kinds', () => {
     expect(e.message).toContain('is not a known scene kind');
     expectSceneError(check((s) => { s.kind = 2; }), 'kind', '2', '"mpm"');
   });
+
+  it('a scene with vertices and no kind is told to name springs or shell, not that MPM\'s grid is missing', () => {
+    const springs = { name: 's', dim: 2, dt: 1e-4, steps: 2, gravity: [0, 0], extent: [1, 1], materials: [{ name: 'm', stiffness: 1, damping: 0 }],
+      vertices: { x: [0, 0, 1, 0], v: [0, 0, 0, 0], mass: [1, 1] }, springs: { pairs: [0, 1], material: [0] } };
+    const e = expectSceneError(() => validateScene(springs), 'kind', 'undefined', '"springs" (mass-spring systems) or "shell"');
+    expect(e.message).toContain('scene.kind is missing, and the scene has vertices');
+  });
 });
 
 function bspline(fx: number): number[] {

@@ -15,7 +15,7 @@ import {
   sceneError, checkSchema, describe, dimSchema, gridSchema, mpmSceneSchema, show, KINDS_ALLOWED, MAX_STEPS, SCENE_KINDS,
   type SceneKind,
 } from './schema';
-import { fmt, fmtDown } from '../core/scene-error';
+import { fmt, fmtDown, misspelling } from '../core/scene-error';
 import { checkFloatRanges } from './float-ranges';
 import { checkColliderOrientation, checkColliderShape } from './collider-checks';
 import type { AnyScene } from './any-scene';
@@ -108,7 +108,7 @@ function validateMpmScene(raw: Record<string, unknown>, limits: SceneLimits, bat
 }
 
 function checkField<T>(obj: Record<string, unknown>, key: string, schema: GenericSchema<T>): T {
-  if (obj[key] === undefined) throw sceneError(key, undefined, 'is missing', describe(schema));
+  if (obj[key] === undefined) throw sceneError(key, undefined, `is missing${misspelling(obj, key)}`, describe(schema));
   return checkSchema(schema, obj[key], key);
 }
 

@@ -10,7 +10,7 @@ import type { SceneLimits } from '../mpm/validate';
 import type { SpringScene } from './scene';
 import { checkSchema, describe, dimSchema, MAX_STEPS } from '../mpm/schema';
 import { checkColliderOrientation, checkColliderShape } from '../mpm/collider-checks';
-import { fmt, fmtDown, sceneError, show } from '../core/scene-error';
+import { fmt, fmtDown, misspelling, sceneError, show } from '../core/scene-error';
 import { compileSpringScene, DEFAULT_ACTUATION_STRENGTH } from './model';
 import { stabilityLimit } from './stability';
 import { springSceneSchema, type SpringSchemaContext } from './schema';
@@ -88,7 +88,7 @@ function checkTimeStep(s: SpringScene): void {
 }
 
 function checkField<T>(obj: Record<string, unknown>, key: string, schema: GenericSchema<T>): T {
-  if (obj[key] === undefined) throw sceneError(key, undefined, 'is missing', describe(schema));
+  if (obj[key] === undefined) throw sceneError(key, undefined, `is missing${misspelling(obj, key)}`, describe(schema));
   return checkSchema(schema, obj[key], key);
 }
 

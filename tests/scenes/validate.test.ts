@@ -458,6 +458,22 @@ describe('float32 and fixed-point ranges', () => {
   });
 });
 
+describe('a missing field beside a misspelling of it', () => {
+  it('names the misspelt key, at the top and inside, for MPM and spring scenes', () => {
+    let e = expectSceneError(check((s) => { s.gird = s.grid; delete s.grid; }), 'grid', 'undefined', 'the fields res, dx');
+    expect(e.message).toContain('scene.grid is missing (the object has "gird": misspelt?)');
+    e = expectSceneError(check((s) => { s.groups[0].Density = s.groups[0].density; delete s.groups[0].density; }), 'groups[0].density', 'undefined', 'number');
+    expect(e.message).toContain('is missing (the object has "Density": misspelt?)');
+    const springs = { kind: 'springs', name: 's', dim: 2, dt: 1e-4, steps: 2, gravity: [0, 0], extent: [1, 1], materails: [{ name: 'm', stiffness: 1, damping: 0 }],
+      vertices: { x: [0, 0, 1, 0], v: [0, 0, 0, 0], mass: [1, 1] }, springs: { pairs: [0, 1], material: [0] } };
+    e = expectSceneError(() => validateScene(springs), 'materials', 'undefined', 'an array');
+    expect(e.message).toContain('(the object has "materails": misspelt?)');
+    // far from every key present: nothing guessed ("dt" is two edits from "dim", too far for a short name)
+    e = expectSceneError(check((s) => { delete s.dim; }), 'dim', 'undefined', '2, 3');
+    expect(e.message).not.toContain('misspelt');
+  });
+});
+
 describe('scene kinds', () => {
   it('a scene without kind is an MPM scene; kind "mpm" is the same', () => {
     expect(check((s) => { delete s.kind; })).not.toThrow();

@@ -42,11 +42,18 @@ function initialVelocity(sim: Simulator): Parameter {
   };
 }
 
+/** Every name the constructor takes for `sim`: the blocks, and the shaped ones they allow. */
+function knownNames(sim: Simulator): string[] {
+  const blocks = sim.params.blocks;
+  const bodies = blocks.filter((x) => x.kind === 'track' && x.name.endsWith('.position')).map((x) => `${x.name.slice(0, -'.position'.length)}.waypoints`);
+  const periodic = blocks.some((x) => x.kind === 'actuation' && x.rowLength > 0) ? ['actuation.periodic'] : [];
+  return ['initialVelocity', ...blocks.map((x) => x.name), ...periodic, ...bodies];
+}
+
 function block(sim: Simulator, name: string): Parameter {
   const b = sim.params.blocks.find((x) => x.name === name);
   if (!b) {
-    const known = ['initialVelocity', ...sim.params.blocks.map((x) => x.name)].join(', ');
-    throw new RangeError(`optimize.params: '${name}' is not a parameter of this scene: allowed ${known}`);
+    throw new RangeError(`optimize.params: '${name}' is not a parameter of this scene: allowed ${knownNames(sim).join(', ')}`);
   }
   const values = sim.params.values(0);
   const n = b.indices.length;

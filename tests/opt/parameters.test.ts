@@ -56,6 +56,18 @@ test('an unknown parameter name is refused, listing the allowed ones', async () 
   sim.destroy();
 });
 
+test('an unknown name\'s list of allowed ones includes the shaped names the scene has (actuation.periodic, waypoints)', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true }));
+  try {
+    let message = '';
+    try { new ParameterVector(sim, ['actuation.periodc']); } catch (e) { message = (e as Error).message; }
+    expect(message).toMatch(/'actuation\.periodc' is not a parameter of this scene: allowed initialVelocity, .*actuation\.periodic/);
+    expect(message).toMatch(/colliders\[0\]\.waypoints/);
+  } finally {
+    sim.destroy();
+  }
+});
+
 test('actuation.periodic: tanh of a bias and harmonics per channel, bounded, with the chain-rule gradient', async () => {
   const scene = tinyScene({ dim: 2, material: 'elastic', actuated: true });
   const sim = await createSimulator(gpu, scene);

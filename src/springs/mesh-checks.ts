@@ -75,7 +75,26 @@ export function checkTriangles(s: SpringScene): void {
     }
     checkMaterial(`triangles.material[${t}]`, tr.material[t], `triangle ${t}`, nMat);
   }
+  checkDuplicates(s);
   checkManifold(s);
+}
+
+// The same three corners twice (in either winding: exporters write both sides of a two-sided
+// face) would double the membrane there, and a hinge between a triangle and its copy never bends.
+function checkDuplicates(s: SpringScene): void {
+  const tr = s.triangles!, n = s.vertices.mass.length;
+  // triangles by their two lowest corners, then compared on the third
+  const byEdge = new Map<number, number[]>();
+  for (let t = 0; t < tr.indices.length / 3; t++) {
+    const [a, b, c] = tr.indices.slice(3 * t, 3 * t + 3).sort((p, q) => p - q);
+    const key = a * n + b, seen = byEdge.get(key);
+    const twin = seen?.find((u) => Math.max(...tr.indices.slice(3 * u, 3 * u + 3)) === c);
+    if (twin !== undefined) {
+      throw sceneError(`triangles.indices[${3 * t}..${3 * t + 2}]`, `${show(tr.indices.slice(3 * t, 3 * t + 3))} (triangle ${t})`,
+        `has the same corners as triangle ${twin} (${show(tr.indices.slice(3 * twin, 3 * twin + 3))}): a duplicate face`, 'each triangle once (one side of a two-sided face)');
+    }
+    if (seen) seen.push(t); else byEdge.set(key, [t]);
+  }
 }
 
 function triangleArea(x: number[], a: number, b: number, c: number): number {

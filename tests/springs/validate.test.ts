@@ -216,6 +216,15 @@ describe('triangles', () => {
       'edge 0-4 (shared by 3 triangles, triangle 0 among them)', 'at most 2 triangles per edge where a triangle bends (materials[0].bending = 0.01)');
     expect(e.message).toContain('non-manifold');
   });
+
+  it('a triangle listed twice, in either winding, bending or not, naming both', () => {
+    // triangle 0 is [0, 1, 4]
+    for (const [copy, bending] of [[[0, 1, 4], 0.01], [[4, 1, 0], 0.01], [[1, 0, 4], 0]] as const) {
+      const e = expectSceneError(check((s) => { s.triangles.indices.push(...copy); s.triangles.material.push(0); s.materials[0].bending = bending; s.materials[1].bending = bending; }),
+        'triangles.indices[24..26]', `[${copy.join(', ')}] (triangle 8)`, 'each triangle once');
+      expect(e.message).toContain('has the same corners as triangle 0 ([0, 1, 4]): a duplicate face');
+    }
+  });
 });
 
 describe('pinned and grippers', () => {

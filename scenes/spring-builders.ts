@@ -50,7 +50,20 @@ export function robotFromVoxels3d(voxels: [number, number, number][], opts: Latt
   return latticeRobot(3, voxels, opts);
 }
 
+/** Throws `${who}: ${name} = ${value}: expected ${what}` unless ok: a builder's options checked where they are given. */
+function expectOption(ok: boolean, who: string, name: string, value: unknown, what: string): void {
+  if (!ok) throw new Error(`${who}: ${name} = ${JSON.stringify(value) ?? String(value)}: expected ${what}`);
+}
+
+const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+const finiteVector = (p: unknown, n: number) => Array.isArray(p) && p.length === n && p.every((c) => typeof c === 'number' && Number.isFinite(c));
+
 function latticeRobot(dim: 2 | 3, cells: number[][], opts: LatticeOptions<number[]>): LatticeRobot {
+  const who = dim === 2 ? 'robotFromCells2d' : 'robotFromVoxels3d';
+  expectOption(cells.length > 0, who, 'cells', cells, 'at least one cell');
+  expectOption(positive(opts.cell), who, 'cell', opts.cell, 'a finite edge length > 0');
+  expectOption(finiteVector(opts.origin, dim), who, 'origin', opts.origin, `${dim} finite coordinates`);
+  expectOption(opts.mass === undefined || positive(opts.mass), who, 'mass', opts.mass, 'a finite mass > 0 per vertex');
   const channelOf = cellChannels(cells.length, opts.actuated);
   const x: number[] = [];
   const vertexAt = new Map<string, number>();
@@ -148,6 +161,10 @@ export function clothGrid(o: ClothOptions): ShellMesh {
   if (!(Number.isInteger(o.nx) && o.nx >= 1 && Number.isInteger(o.ny) && o.ny >= 1)) {
     throw new Error(`clothGrid: nx = ${o.nx}, ny = ${o.ny}: expected integers >= 1`);
   }
+  expectOption(finiteVector(o.size, 2) && o.size.every(positive), 'clothGrid', 'size', o.size, 'two finite side lengths > 0');
+  expectOption(finiteVector(o.origin, 3), 'clothGrid', 'origin', o.origin, '3 finite coordinates');
+  expectOption(o.plane === 'xz' || o.plane === 'xy', 'clothGrid', 'plane', o.plane, '"xz" (horizontal) or "xy" (vertical)');
+  expectOption(positive(o.density), 'clothGrid', 'density', o.density, 'a finite mass per unit area > 0');
   const [w, h] = o.size;
   const x: number[] = [];
   for (let j = 0; j <= o.ny; j++) {
@@ -178,6 +195,7 @@ export function clothGrid(o: ClothOptions): ShellMesh {
  * no fan triangulates (split it), or a vertex in no face or only in zero-area ones (it would have no mass).
  */
 export function triangleMesh(vertices: number[][], faces: number[][], opts: { density: number; material?: number }): ShellMesh {
+  expectOption(positive(opts.density), 'triangleMesh', 'density', opts.density, 'a finite mass per unit area > 0');
   const x: number[] = [];
   vertices.forEach((p, i) => {
     if (p.length !== 3) throw new Error(`triangleMesh: vertex ${i} has ${p.length} coordinates, expected 3`);

@@ -62,6 +62,13 @@ describe('robotFromCells2d', () => {
     expect(() => validateSpringScene(sceneOf(2, r, 2))).not.toThrow();
   });
 
+  it('refuses no cells, a cell size, origin or mass that would collapse or misplace the robot, naming the option', () => {
+    expect(() => robotFromCells2d([], { cell: 0.1, origin: [0, 0] })).toThrow('robotFromCells2d: cells = []: expected at least one cell');
+    expect(() => robotFromCells2d([[0, 0]], { cell: 0, origin: [0, 0] })).toThrow('robotFromCells2d: cell = 0: expected a finite edge length > 0');
+    expect(() => robotFromCells2d([[0, 0]], { cell: 0.1, origin: [0] as never })).toThrow('robotFromCells2d: origin = [0]: expected 2 finite coordinates');
+    expect(() => robotFromVoxels3d([[0, 0, 0]], { cell: 0.1, origin: [0, 0, 0], mass: -1 })).toThrow('robotFromVoxels3d: mass = -1: expected a finite mass > 0 per vertex');
+  });
+
   it('refuses a cell twice, a cell in two channels, or an actuated cell that does not exist', () => {
     expect(() => robotFromCells2d([[0, 0], [0, 0]], { cell: 1, origin: [0, 0] })).toThrow('cell 1 = [0,0] appears twice');
     expect(() => robotFromCells2d([[0, 0]], { cell: 1, origin: [0, 0], actuated: [[0], [0]] })).toThrow('cell 0 is in channels 0 and 1');
@@ -147,6 +154,17 @@ describe('clothGrid', () => {
   it('refuses a grid without quads', () => {
     expect(() => clothGrid({ nx: 0, ny: 2, size: [1, 1], origin: [0, 0, 0], plane: 'xz', density: 1 })).toThrow('expected integers >= 1');
   });
+
+  it('refuses sizes, an origin, a plane or a density that would make a folded, massless or misplaced cloth, naming the option', () => {
+    const ok = { nx: 2, ny: 2, size: [1, 1] as [number, number], origin: [0, 0, 0] as [number, number, number], plane: 'xz' as const, density: 1 };
+    const bad = (edit: Record<string, unknown>, message: string) => expect(() => clothGrid({ ...ok, ...edit } as never)).toThrow(message);
+    bad({ size: [-1, 1] }, 'clothGrid: size = [-1,1]: expected two finite side lengths > 0');
+    bad({ size: [0, 1] }, 'clothGrid: size = [0,1]');
+    bad({ origin: [0, 0] }, 'clothGrid: origin = [0,0]: expected 3 finite coordinates');
+    bad({ plane: 'yz' }, 'clothGrid: plane = "yz": expected "xz" (horizontal) or "xy" (vertical)');
+    bad({ density: 0 }, 'clothGrid: density = 0: expected a finite mass per unit area > 0');
+    bad({ density: NaN }, 'clothGrid: density = null');
+  });
 });
 
 describe('triangleMesh', () => {
@@ -194,6 +212,7 @@ describe('triangleMesh', () => {
     expect(() => triangleMesh(v, [[0, 1, 4]], { density: 1 })).toThrow('face 0 names vertex 4, but there are 4 vertices');
     expect(() => triangleMesh(v, [[0, 1, 2]], { density: 1 })).toThrow('vertex 3 is in no face');
     expect(() => triangleMesh([[0, 0]], [], { density: 1 })).toThrow('vertex 0 has 2 coordinates');
+    expect(() => triangleMesh(v, [[0, 1, 2]], { density: -1 })).toThrow('triangleMesh: density = -1: expected a finite mass per unit area > 0');
   });
 });
 

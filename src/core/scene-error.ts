@@ -58,6 +58,8 @@ export function fmtUp(x: number): string {
 
 function round4(x: number, dir: (y: number) => number): string {
   if (!Number.isFinite(x) || x === 0) return String(x);
+  // already 4 digits (0.1875): x itself, not the next 4-digit number the quotient's rounding error would reach
+  if (Number(x.toPrecision(4)) === x) return short(x);
   const p = 10 ** (Math.floor(Math.log10(Math.abs(x))) - 3);
   // Division by p is exact enough for 4 digits; toPrecision drops the float noise of the product.
   return short(Number((dir(x / p) * p).toPrecision(4)));

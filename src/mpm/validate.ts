@@ -15,7 +15,7 @@ import {
   sceneError, checkSchema, describe, dimSchema, gridSchema, mpmSceneSchema, show, KINDS_ALLOWED, MAX_STEPS, SCENE_KINDS,
   type SceneKind,
 } from './schema';
-import { fmt, fmtDown, misspelling } from '../core/scene-error';
+import { fmt, fmtDown, fmtUp, misspelling } from '../core/scene-error';
 import { checkFloatRanges } from './float-ranges';
 import { checkColliderOrientation, checkColliderShape } from './collider-checks';
 import type { AnyScene } from './any-scene';
@@ -281,8 +281,10 @@ function checkParticles(s: MpmScene): void {
     for (let i = 0; i < dim; i++) {
       const c = x[p * dim + i];
       if (!(c >= lo[i] && c <= hi[i])) {
+        // below 1 and 2 wall cells, g2p's clamp sets the interior: said, or boundCells 0 would not explain it
+        const why = bc >= 2 ? `boundCells = ${bc} cells from each side` : `boundCells = ${bc}, but at least the 1 cell below and 2 above that g2p keeps particles from`;
         throw sceneError(`particles.x[${p * dim + i}]`, `${show(c)} (particle ${p}, axis ${AXES[i]})`, 'is outside the grid interior',
-          `[${lo[i]}, ${hi[i]}] (boundCells = ${bc} cells from each side of the ${res[i]}-node grid, dx = ${dx})`);
+          `[${fmtUp(lo[i])}, ${fmtDown(hi[i])}] (${why}, of the ${res[i]}-node grid, dx = ${dx})`);
       }
     }
     let v2 = 0;

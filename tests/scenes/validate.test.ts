@@ -180,7 +180,18 @@ describe('particles', () => {
     expectSceneError(check((s) => { s.particles.x[0] = 0.1; }), 'particles.x[0]', '0.1 (particle 0, axis x)', '[0.1875, 0.8125]');
     // Fewer wall cells, larger interior; but never past the g2p clamp [dx, (res - 2) dx].
     expect(check((s) => { s.boundary.boundCells = 1; s.particles.x[0] = 0.07; })).not.toThrow();
-    expectSceneError(check((s) => { s.boundary.boundCells = 0; s.particles.x[0] = 0.9; }), 'particles.x[0]', '0.9', '[0.0625, 0.875]');
+    const e0 = expectSceneError(check((s) => { s.boundary.boundCells = 0; s.particles.x[0] = 0.9; }), 'particles.x[0]', '0.9', '[0.0625, 0.875]');
+    expect(e0.allowed).toContain('boundCells = 0, but at least the 1 cell below and 2 above that g2p keeps particles from');
+  });
+
+  it('outside the domain: the interior shown rounded inwards to 4 digits (3 x 0.025 is a hair above 0.075), not as 0.07500000000000001', () => {
+    const s = sceneBase({ name: 'odd', dim: 2, res: [24, 40], dt: 1e-4, steps: 2, gravity: [0, 0], boundary: { walls: 'sticky', groundFriction: 0, boundCells: 3 } });
+    s.grid.dx = 0.025;
+    const g = addGroup(s, { name: 'j', material: 'elastic', E: 100, nu: 0.2, density: 1 });
+    fillBox(s, g, [0.3, 0.3], [0.35, 0.35]);
+    s.particles.x[0] = 2;
+    const e = expectSceneError(() => validateScene(s), 'particles.x[0]', '2 (particle 0, axis x)', '[0.07501, 0.525] (boundCells = 3 cells from each side, of the 24-node grid, dx = 0.025)');
+    expect(e.message).not.toContain('0.07500000000000001');
   });
 
   it('no particles at all', () => {

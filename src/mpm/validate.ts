@@ -6,7 +6,7 @@
 // alone, before any per-particle loop, so an absurd scene is refused at once. Every error is a
 // SceneError naming the field, the value and what is allowed.
 import { checkMpc } from '../opt/mpc-checks';
-import { checkLossRules } from '../core/loss-checks';
+import { checkLossRules, controlBlockNames } from '../core/loss-checks';
 import { mpmParamNames } from './param-space';
 import type { GenericSchema } from 'valibot';
 import type { GroupDesc, MpmScene } from './scene';
@@ -234,7 +234,7 @@ function checkLoss(s: MpmScene): void {
   if (s.loss) {
     const sizes = new Array<number>(s.groups.length).fill(0);
     for (const g of s.particles.group) if (g < sizes.length) sizes[g]++;
-    checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g], goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps }, 'loss');
+    checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g], goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps, controlBlocks: controlBlockNames(mpmParamNames(s)), controlled: !!s.controller }, 'loss');
   }
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   checkGoalDraws(s.optimize?.goals, s.controller);

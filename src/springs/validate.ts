@@ -4,7 +4,7 @@
 // then the rules that relate fields, one pass over each element array (mesh-checks.ts). Every
 // error is a SceneError naming the field, the value and what is allowed.
 import { checkMpc } from '../opt/mpc-checks';
-import { checkLossRules } from '../core/loss-checks';
+import { checkLossRules, controlBlockNames } from '../core/loss-checks';
 import type { GenericSchema } from 'valibot';
 import type { SceneLimits } from '../mpm/validate';
 import type { SpringScene } from './scene';
@@ -60,7 +60,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkSelfContact(s);
   checkTimeStep(s);
   // A spring scene's items are its vertices, all in one group.
-  if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps });
+  if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps, controlBlocks: controlBlockNames(springParamNames(s)), controlled: !!s.controller });
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   checkGoalDraws(s.optimize?.goals, s.controller);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);

@@ -469,6 +469,14 @@ describe('float32 and fixed-point ranges', () => {
   });
 });
 
+describe('control losses', () => {
+  it('effort and smoothness name a per-step control block of the scene, before any GPU work', () => {
+    expect(check((s) => { s.loss = { kind: 'effort' }; })).not.toThrow();
+    const e = expectSceneError(check((s) => { s.loss = { kind: 'smoothness', block: 'colliders[9].position' }; }), 'loss.block', '"colliders[9].position"', 'one of "actuation"');
+    expect(e.message).toContain('is not a per-step control block of this scene');
+  });
+});
+
 describe('a missing field beside a misspelling of it', () => {
   it('names the misspelt key, at the top and inside, for MPM and spring scenes', () => {
     let e = expectSceneError(check((s) => { s.gird = s.grid; delete s.grid; }), 'grid', 'undefined', 'the fields res, dx');

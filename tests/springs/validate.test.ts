@@ -325,6 +325,16 @@ describe('actuation, loss, optimize', () => {
     expectSceneError(check((s) => { s.actuation.values[2] = NaN; }), 'actuation.values[2]', 'NaN', 'a finite number');
   });
 
+  it('effort and smoothness read a per-step control block the scene has, checked before any GPU work', () => {
+    expect(check((s) => { s.loss = { kind: 'weighted-sum', terms: [{ weight: 1, loss: s.loss }, { weight: 0.1, loss: { kind: 'smoothness', block: 'grippers[0].position' } }] }; })).not.toThrow();
+    expect(check((s) => { s.loss = { kind: 'effort' }; })).not.toThrow();
+    let e = expectSceneError(check((s) => { s.loss = { kind: 'effort', block: 'grippers[3].position' }; }), 'loss.block', '"grippers[3].position"',
+      'one of "actuation", "colliders[0].position"');
+    expect(e.message).toContain('is not a per-step control block of this scene');
+    e = expectSceneError(check((s) => { delete s.actuation; s.springs.actuator.fill(-1); delete s.optimize; delete s.grippers; delete s.colliders; s.loss = { kind: 'smoothness' }; }),
+      'loss.block', '"actuation" (the default)', 'none: the scene has no actuation, collider or gripper tracks');
+  });
+
   it('loss target: one entry per axis', () => {
     expectSceneError(check((s) => { s.loss.target = [0, 1]; }), 'loss.target', '[0, 1]', 'exactly 3 items');
   });

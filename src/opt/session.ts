@@ -87,6 +87,11 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
     threshold: so?.threshold ?? null,
   };
   if (config.steps > scene.steps) throw new ConfigError(`--steps = ${config.steps}: allowed at most the scene's ${scene.steps}`);
+  // a loss term that observes a step the shortened rollout never reaches
+  const terms = scene.loss.kind === 'weighted-sum' ? scene.loss.terms.map((t, i) => ({ loss: t.loss, field: `loss.terms[${i}].loss.step` })) : [{ loss: scene.loss, field: 'loss.step' }];
+  const late = terms.map(({ loss, field }) => ({ field, step: 'step' in loss ? loss.step : undefined })).filter((t) => t.step !== undefined && t.step > config.steps)
+    .sort((a, b) => b.step! - a.step!)[0];
+  if (late) throw new ConfigError(`--steps = ${config.steps} ends before the scene's ${late.field} = ${late.step}, which the loss observes: allowed ${late.step! < scene.steps ? `${late.step} to ${scene.steps}` : `${late.step} only (the scene's steps)`}`);
   if (config.population < 3) throw new ConfigError(`--batch = ${config.population}: allowed at least 3`);
   if (o.normalize && o.clip !== undefined) throw new ConfigError('--normalize and --clip both shape the gradient: give one');
   return config;

@@ -23,6 +23,7 @@ import type { SpringScene } from '../springs/scene';
 import { validateSpringScene } from '../springs/validate';
 import { commandedGoals, validateController } from '../control/controller';
 import { checkGoalDraws } from '../opt/goal-draw';
+import { checkTrackBounds } from '../opt/optimize-checks';
 import { paramNameConflict } from '../opt/param-conflicts';
 
 export { SceneError } from '../core/scene-error';
@@ -238,6 +239,7 @@ function checkLoss(s: MpmScene): void {
   }
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   checkGoalDraws(s.optimize?.goals, s.controller);
+  checkTrackBounds(s.optimize, s.dim);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
 }
 

@@ -18,6 +18,7 @@ import { springParamNames } from './param-names';
 import { checkSelfContact, checkSprings, checkTriangles, checkVertexSets } from './mesh-checks';
 import { commandedGoals, validateController } from '../control/controller';
 import { checkGoalDraws } from '../opt/goal-draw';
+import { checkTrackBounds } from '../opt/optimize-checks';
 import { paramNameConflict } from '../opt/param-conflicts';
 
 /** Vertices per batch copy, by default: 4,000,000 / batch (limits.maxParticles overrides it). */
@@ -63,6 +64,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps, controlBlocks: controlBlockNames(springParamNames(s)), controlled: !!s.controller });
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   checkGoalDraws(s.optimize?.goals, s.controller);
+  checkTrackBounds(s.optimize, s.dim);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
   return s;
 }

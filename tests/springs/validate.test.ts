@@ -339,6 +339,12 @@ describe('actuation, loss, optimize', () => {
     expectSceneError(check((s) => { s.loss.target = [0, 1]; }), 'loss.target', '[0, 1]', 'exactly 3 items');
   });
 
+  it('optimize.trackBounds: one bound per axis, each min at most its max', () => {
+    expect(check((s) => { s.optimize.trackBounds = { min: [0, 0, 0], max: [1, 1, 1] }; })).not.toThrow();
+    expectSceneError(check((s) => { s.optimize.trackBounds = { min: [0, 0], max: [1, 1] }; }), 'optimize.trackBounds.min', '[0, 0]', 'exactly 3 items');
+    expectSceneError(check((s) => { s.optimize.trackBounds = { min: [0, 1, 0], max: [1, 0.5, 1] }; }), 'optimize.trackBounds.max[1]', '0.5', '>= 1 (optimize.trackBounds.min[1])');
+  });
+
   it('optimize.params: only the names springParamNames gives', () => {
     const e = expectSceneError(check((s) => { s.optimize.params = ['actuation', 'groups[0].E']; }), 'optimize.params[1]', '"groups[0].E"',
       'one of initialVelocity, materials[0].mu');

@@ -317,6 +317,13 @@ export class ParameterVector {
     if (theta.length !== this.size) {
       throw new RangeError(`${what} has ${theta.length} numbers, expected ${this.size} (${this.parts.map((p) => `${p.name}: ${p.size}`).join(', ')})`);
     }
+    // a NaN would reach the initial state unchecked and show up as a blow-up at step 0
+    for (let k = 0; k < theta.length; k++) {
+      if (Number.isFinite(theta[k])) continue;
+      let o = 0;
+      const part = this.parts.find((p) => (o += p.size) > k)!;
+      throw new RangeError(`${what}[${k}] = ${theta[k]} (${part.name}[${k - (o - part.size)}]) is not finite: allowed finite numbers`);
+    }
   }
 
   /** theta's entries by parameter name, in the units of the scene, for results files. */

@@ -56,6 +56,17 @@ test('an unknown parameter name is refused, listing the allowed ones', async () 
   sim.destroy();
 });
 
+test('a non-finite theta is refused by entry and parameter before it reaches the initial state (not a blow-up at step 0)', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic' }), { batch: 2 });
+  try {
+    const p = new ParameterVector(sim, ['groups[0].E', 'initialVelocity']);
+    expect(() => p.inputs(Float64Array.of(1, 0, NaN))).toThrow('theta[2] = NaN (initialVelocity[1]) is not finite: allowed finite numbers');
+    expect(() => p.inputsBatch([Float64Array.of(1, 0, 0), Float64Array.of(Infinity, 0, 0)])).toThrow('thetas[1][0] = Infinity (groups[0].E[0]) is not finite');
+  } finally {
+    sim.destroy();
+  }
+});
+
 test('an unknown name\'s list of allowed ones includes the shaped names the scene has (actuation.periodic, waypoints)', async () => {
   const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true }));
   try {

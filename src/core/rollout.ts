@@ -18,7 +18,7 @@
 // paced and observed is its queue's business (RolloutQueue), so a benchmark wraps the queue
 // rather than reaching into the tape.
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
-import { checkStateLength, type Simulator, type SimStatus } from './simulator';
+import { checkStateFinite, checkStateLength, type Simulator, type SimStatus } from './simulator';
 import { readF32, writeBuffer } from '../gpu/buffers';
 import type { ComputeKernel } from '../gpu/pipeline-cache';
 
@@ -255,6 +255,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     const s0 = this.slots[0];
     if (state0 instanceof Float32Array) {
       checkStateLength('forward: state0', state0.length, sim.stateBytes);
+      checkStateFinite('forward: state0', state0, sim.state, sim.batch);
       writeBuffer(sim.device, s0.buf, state0);
     } else {
       if (state0.size < sim.stateBytes) throw new RangeError(`forward: state0 '${state0.label}' has ${state0.size} bytes, expected a state of ${sim.stateBytes}`);

@@ -228,6 +228,9 @@ function paramBlocks(m: SpringModel, scene: SpringScene): ParamBlock[] {
   return out;
 }
 
+/** A dt below this fraction of the stability limit makes the materials an unlikely cause of a blow-up. */
+const FAR_BELOW = 0.25;
+
 export class SpringSim implements Simulator<SpringStatus> {
   readonly kind: 'springs' | 'shell';
   readonly device: GPUDevice;
@@ -562,6 +565,11 @@ export class SpringSim implements Simulator<SpringStatus> {
     // below the materials' limit, a gripper jumping further than an edge in a step is the likelier cause
     const grip = s.badStep !== null && dt < l.dtMax ? fastGripper(this.scene, this.params, this.batch, s.badStep) : null;
     if (grip) return `${head} (${grip})`;
+    // well inside the limit the materials are an unlikely cause: say so, and what else blows a rollout up
+    const limit = Math.min(l.dtMax, l.dtDamped);
+    if (Number.isFinite(limit) && dt < FAR_BELOW * limit) {
+      return `${head} (dt ${dt} is ${fmt(dt / limit)} of the ${fmt(limit)} s past which ${whose} are unstable at rest, so they are an unlikely cause: look for vertices that coincide or cross in the initial state, a track that jumps, or a violent impact; a smaller dt otherwise)`;
+    }
     return `${head} (${what} too high for dt ${dt}${near}${damped}? reduce dt or the ${damped ? 'stiffnesses or the springs\' damping' : 'stiffnesses'})`;
   }
 

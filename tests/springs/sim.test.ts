@@ -92,6 +92,21 @@ test('a blow-up after a gripper jumps further than an edge in a step names the g
   sim.destroy();
 });
 
+test('a blow-up at a dt far inside the materials\' limit does not blame the stiffness: an initial state of coincident vertices', async () => {
+  const scene = chain2d({ steps: 10 });
+  scene.dt /= 10; // about 0.05 of its stability limit
+  const sim = await SpringSim.create(gpu, scene);
+  const r = new Rollout(sim, 10, 'full');
+  const zeros = sim.createState('zeros'); // every vertex at the origin: springs of length 0
+  const err = await r.forward(zeros).then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(RolloutError);
+  expect((err as Error).message).toMatch(/at step 0 \(dt [0-9.e-]+ is [0-9.e-]+ of the [0-9.e-]+ s past which the scene's materials are unstable at rest, so they are an unlikely cause: look for vertices that coincide or cross in the initial state/);
+  expect((err as Error).message).not.toContain('too high');
+  zeros.destroy();
+  r.destroy();
+  sim.destroy();
+});
+
 test('controls written later: out-of-range and non-finite values refused by name; a blow-up gives the limit at the materials written; a destroyed simulator says so', async () => {
   const scene = chain2d({ steps: 60 });
   const sim = await SpringSim.create(gpu, scene);

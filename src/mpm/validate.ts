@@ -276,7 +276,7 @@ function checkParticles(s: MpmScene): void {
     if (p > 0 && g !== group[p - 1]) {
       if (seen[g]) {
         throw sceneError(`particles.group[${p}]`, show(g), `restarts group ${g} after group ${group[p - 1]}`,
-          'the particles of each group in one contiguous run (build with finalizeScene() from scenes/builders.ts, which sorts them)');
+          'the particles of each group in one contiguous run (call finalizeScene(scene), from \'torsion\' or scenes/builders.ts, after the last fill: it sorts them)');
       }
     }
     seen[g] = 1;

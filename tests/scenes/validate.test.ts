@@ -211,7 +211,7 @@ describe('particles', () => {
   it('groups that are not contiguous: points to finalizeScene', () => {
     const e = expectSceneError(check((s) => { s.particles.group[1] = 1; }), 'particles.group[2]', '0', 'contiguous run');
     expect(e.message).toContain('restarts group 0 after group 1');
-    expect(e.message).toContain('finalizeScene()');
+    expect(e.message).toContain("call finalizeScene(scene), from 'torsion' or scenes/builders.ts, after the last fill");
   });
 
   it('initial speeds over a cell per step', () => {

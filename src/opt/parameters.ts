@@ -53,7 +53,7 @@ function knownNames(sim: Simulator): string[] {
 function block(sim: Simulator, name: string): Parameter {
   const b = sim.params.blocks.find((x) => x.name === name);
   if (!b) {
-    throw new RangeError(`optimize.params: '${name}' is not a parameter of this scene: allowed ${knownNames(sim).join(', ')}`);
+    throw new RangeError(`params: '${name}' is not a parameter of this scene: allowed ${knownNames(sim).join(', ')}`);
   }
   const values = sim.params.values(0);
   const n = b.indices.length;
@@ -155,7 +155,7 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
   const pos = sim.params.blocks.find((x) => x.name === `${body}.position` && x.kind === 'track');
   if (!pos) {
     const known = sim.params.blocks.filter((x) => x.kind === 'track' && x.name.endsWith('.position')).map((x) => `${x.name.slice(0, -'.position'.length)}.waypoints`);
-    throw new RangeError(`optimize.params: '${body}.waypoints' names no body with a position track in this scene: allowed ${known.join(', ') || 'none'}`);
+    throw new RangeError(`params: '${body}.waypoints' names no body with a position track in this scene: allowed ${known.join(', ') || 'none'}`);
   }
   const vel = sim.params.blocks.find((x) => x.name === `${body}.velocity` && x.kind === 'track');
   const W = o.waypoints ?? 4, d = pos.rowLength, rows = pos.indices.length / d;
@@ -233,11 +233,11 @@ export class ParameterVector {
    * initial state and the control vector, gradient() maps the rollout's gradients back.
    */
   constructor(readonly sim: Simulator, parameters: (string | Parameter)[], shape: ShapeOptions = {}) {
-    if (parameters.length === 0) throw new RangeError('optimize.params: name at least one parameter');
+    if (parameters.length === 0) throw new RangeError('params: name at least one parameter');
     parameters.forEach((p, k) => { if (typeof p !== 'string') checkParameter(p, k); });
     const names = parameters.map((p) => (typeof p === 'string' ? p : p.name));
     const conflict = paramNameConflict(names);
-    if (conflict) throw new RangeError(`optimize.params: ${conflict}`);
+    if (conflict) throw new RangeError(`params: ${conflict}`);
     this.parts = parameters.map((n) => (typeof n !== 'string' ? n : n === 'initialVelocity' ? initialVelocity(sim)
       : n === 'actuation.periodic' ? periodicActuation(sim, shape)
         : n.endsWith('.waypoints') ? waypoints(sim, n.slice(0, -'.waypoints'.length), shape)

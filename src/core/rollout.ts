@@ -253,6 +253,11 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     for (const s of this.slots) s.holds = -1;
     this.paramVersion = sim.paramVersion;
     const s0 = this.slots[0];
+    // untyped callers (a .js host program) get a message, not Dawn's "no overload matched"
+    if (!(state0 instanceof Float32Array) && typeof (state0 as { size?: unknown } | null)?.size !== 'number') {
+      const hint = state0 !== null && typeof state0 === 'object' && 'state0' in state0 ? ': this looks like params.inputs(theta), whose .state0 is the state (or use params.write(theta))' : '';
+      throw new RangeError(`forward: state0 is ${state0 === null ? 'null' : typeof state0}, expected a Float32Array or a GPUBuffer of a whole state${hint}`);
+    }
     if (state0 instanceof Float32Array) {
       checkStateLength('forward: state0', state0.length, sim.stateBytes);
       checkStateFinite('forward: state0', state0, sim.state, sim.batch);

@@ -261,6 +261,15 @@ describe('ground, colliders', () => {
     expectSceneError(check((s) => { s.ground.height = Infinity; }), 'ground.height', 'Infinity', 'a finite number');
   });
 
+  it('free vertices start above the ground less its softness; pinned and gripped ones may start below', () => {
+    // the shell's vertices lie at height 1; vertex 0 is pinned, vertex 2 gripped
+    const e = expectSceneError(check((s) => { s.ground.height = 1.05; }), 'vertices.x[4]', '1 (vertex 1, axis y)', '>= 1.04 (the ground\'s height less its softness 0.01)');
+    expect(e.message).toContain('starts 0.05 below the ground (ground.height = 1.05)');
+    expect(check((s) => { s.ground.height = 1.005; })).not.toThrow();
+    expect(check((s) => { s.ground.height = 1.05; s.pinned = [0, 1, 3, 4, 5, 6, 7, 8]; })).not.toThrow();
+    expectSceneError(check2d((s) => { s.ground.height = 0.5; }), 'vertices.x[1]', '0 (vertex 0, axis y)', '>= 0.5');
+  });
+
   it('at most 4 colliders, with the MPM checks of shape, size, friction, tracks and orientation', () => {
     expectSceneError(check((s) => { s.colliders = new Array(5).fill(s.colliders[0]); }), 'colliders', 'an array of 5 items', 'at most 4');
     expectSceneError(check((s) => { s.colliders[0].shape = 'torus'; }), 'colliders[0].shape', '"torus"', '"box", "sphere", "capsule"');

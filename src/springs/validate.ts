@@ -11,7 +11,8 @@ import type { SpringScene } from './scene';
 import { checkSchema, describe, dimSchema, MAX_STEPS } from '../mpm/schema';
 import { checkColliderOrientation, checkColliderShape } from '../mpm/collider-checks';
 import { fmt, fmtDown, fmtUp, misspelling, sceneError, show } from '../core/scene-error';
-import { compileSpringScene, DEFAULT_ACTUATION_STRENGTH } from './model';
+import { compileSpringScene, DEFAULT_ACTUATION_STRENGTH, type SpringModel } from './model';
+import { colliderAt } from './reference';
 import { stabilityLimit } from './stability';
 import { springSceneSchema, type SpringSchemaContext } from './schema';
 import { springParamNames } from './param-names';
@@ -60,7 +61,9 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkVertexSets(s);
   checkColliders(s);
   checkSelfContact(s);
-  checkTimeStep(s);
+  const model = compileSpringScene(s);
+  checkTimeStep(s, model);
+  checkCollidersClear(s, model);
   // A spring scene's items are its vertices, all in one group.
   if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps, controlBlocks: controlBlockNames(springParamNames(s)), controlled: !!s.controller });
   checkParamNames(s, s.optimize?.params, 'optimize.params');
@@ -82,8 +85,8 @@ function checkMassCount(obj: Record<string, unknown>, dim: number): void {
 
 // An explicit step past the limit of stability.ts grows the scene's stiffest vertex's own mode from
 // its rest shape: a certain blow-up, refused here rather than reported a few steps into the rollout.
-function checkTimeStep(s: SpringScene): void {
-  const l = stabilityLimit(compileSpringScene(s));
+function checkTimeStep(s: SpringScene, model: SpringModel): void {
+  const l = stabilityLimit(model);
   if (s.dt > l.dtMax) {
     throw sceneError('dt', show(s.dt), 'is above the stability limit of the explicit step for these materials and masses',
       `< ${fmtDown(l.dtMax)} (vertex ${l.vertex}, mass ${fmt(l.mass)}, held by ${l.by} of stiffness ${fmt(l.stiffness)} N/m at rest; a smaller dt, softer materials or heavier vertices)`);
@@ -196,6 +199,23 @@ function checkGround(s: SpringScene): void {
     if (y >= floor || held.has(i)) continue;
     throw sceneError(`vertices.x[${i * s.dim + 1}]`, `${show(y)} (vertex ${i}, axis y)`, `starts ${fmt(g.height - y)} below the ground (ground.height = ${show(g.height)}): the first step would throw it out at that depth / dt`,
       `>= ${fmtUp(floor)} (the ground's height less its softness ${show(g.softness)}), or the vertex pinned or held by a gripper`);
+  }
+}
+
+// Inside a collider at its first row, a free vertex is thrown out as from below the ground.
+function checkCollidersClear(s: SpringScene, m: SpringModel): void {
+  if (!s.colliders?.length) return;
+  const held = new Set([...(s.pinned ?? []), ...(s.grippers ?? []).flatMap((gr) => gr.vertices)]);
+  const soft = s.colliderSoftness ?? 0;
+  for (let i = 0; i < s.vertices.mass.length; i++) {
+    if (held.has(i)) continue;
+    const xi = s.vertices.x.slice(i * s.dim, (i + 1) * s.dim);
+    s.colliders.forEach((c, k) => {
+      const { phi } = colliderAt(m, m.ctrl0, 0, k, xi);
+      if (phi >= -soft) return;
+      throw sceneError(`vertices.x[${i * s.dim}..${(i + 1) * s.dim - 1}]`, `${show(xi)} (vertex ${i})`, `starts ${fmt(-phi)} inside colliders[${k}] "${c.name}" (a ${c.shape}, at its first position): the first step would throw it out at that depth / dt`,
+        `outside the collider, or at most its softness ${show(soft)} inside (colliderSoftness), or the vertex pinned or held by a gripper`);
+    });
   }
 }
 

@@ -270,6 +270,14 @@ describe('ground, colliders', () => {
     expectSceneError(check2d((s) => { s.ground.height = 0.5; }), 'vertices.x[1]', '0 (vertex 0, axis y)', '>= 0.5');
   });
 
+  it('free vertices start outside every collider (less colliderSoftness) at its first position', () => {
+    // a ball of radius 0.1 centred on vertex 4 (0.1, 1, 0.1): its neighbours touch it, vertex 4 is 0.1 inside
+    const e = expectSceneError(check((s) => { s.colliders[0].position = [[0.1, 1, 0.1]]; }), 'vertices.x[12..14]', '[0.1, 1, 0.1] (vertex 4)', 'outside the collider, or at most its softness 0.01 inside (colliderSoftness)');
+    expect(e.message).toContain('starts 0.1 inside colliders[0] "ball" (a sphere, at its first position)');
+    expect(check((s) => { s.colliders[0].position = [[0.1, 1, 0.1]]; s.colliderSoftness = 0.11; })).not.toThrow();
+    expect(check((s) => { s.colliders[0].position = [[0.1, 1, 0.1]]; s.pinned = [0, 4]; })).not.toThrow();
+  });
+
   it('at most 4 colliders, with the MPM checks of shape, size, friction, tracks and orientation', () => {
     expectSceneError(check((s) => { s.colliders = new Array(5).fill(s.colliders[0]); }), 'colliders', 'an array of 5 items', 'at most 4');
     expectSceneError(check((s) => { s.colliders[0].shape = 'torus'; }), 'colliders[0].shape', '"torus"', '"box", "sphere", "capsule"');

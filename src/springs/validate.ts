@@ -206,11 +206,16 @@ function checkGround(s: SpringScene): void {
 function checkCollidersClear(s: SpringScene, m: SpringModel): void {
   if (!s.colliders?.length) return;
   const held = new Set([...(s.pinned ?? []), ...(s.grippers ?? []).flatMap((gr) => gr.vertices)]);
-  const soft = s.colliderSoftness ?? 0;
+  const soft = s.colliderSoftness ?? 0, x = s.vertices.x, d = s.dim;
+  // a vertex farther from a collider's centre than its bounding sphere is outside: only the others need its frame
+  const bound2 = s.colliders.map((c) => (Math.hypot(...(c.shape === 'sphere' ? [] : c.halfExtents ?? [])) + (c.radius ?? 0)) ** 2);
   for (let i = 0; i < s.vertices.mass.length; i++) {
     if (held.has(i)) continue;
-    const xi = s.vertices.x.slice(i * s.dim, (i + 1) * s.dim);
     s.colliders.forEach((c, k) => {
+      let r2 = 0;
+      for (let a = 0; a < d; a++) r2 += (x[i * d + a] - c.position[0][a]) ** 2;
+      if (r2 > bound2[k]) return;
+      const xi = x.slice(i * d, (i + 1) * d);
       const { phi } = colliderAt(m, m.ctrl0, 0, k, xi);
       if (phi >= -soft) return;
       throw sceneError(`vertices.x[${i * s.dim}..${(i + 1) * s.dim - 1}]`, `${show(xi)} (vertex ${i})`, `starts ${fmt(-phi)} inside colliders[${k}] "${c.name}" (a ${c.shape}, at its first position): the first step would throw it out at that depth / dt`,

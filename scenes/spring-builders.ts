@@ -191,7 +191,7 @@ export function clothGrid(o: ClothOptions): ShellMesh {
  * A shell from a polygon mesh (parseObj's output, say): each polygon fanned from its first corner
  * whose fan neither folds nor collapses (seen along the polygon's normal): any convex polygon, also
  * one with collinear corners, and any star-shaped from a corner. Each vertex weighs density x (area
- * of its triangles) / 3. Throws for a face of fewer than 3 corners, an index out of range, a polygon
+ * of its triangles) / 3. Throws for a face of fewer than 3 corners, an index out of range or repeated, a polygon
  * no fan triangulates (split it), or a vertex in no face or only in zero-area ones (it would have no mass).
  */
 export function triangleMesh(vertices: number[][], faces: number[][], opts: { density: number; material?: number }): ShellMesh {
@@ -206,6 +206,8 @@ export function triangleMesh(vertices: number[][], faces: number[][], opts: { de
     if (f.length < 3) throw new Error(`triangleMesh: face ${k} has ${f.length} corners, expected at least 3`);
     const bad = f.find((i) => !Number.isInteger(i) || i < 0 || i >= vertices.length);
     if (bad !== undefined) throw new Error(`triangleMesh: face ${k} names vertex ${bad}, but there are ${vertices.length} vertices`);
+    const twice = f.find((i, c) => f.indexOf(i) !== c);
+    if (twice !== undefined) throw new Error(`triangleMesh: face ${k} [${f.join(', ')}] names vertex ${twice} twice: a polygon's corners are distinct vertices`);
     const apex = f.length === 3 ? 0 : fanApex(vertices, f);
     if (apex < 0) {
       throw new Error(`triangleMesh: face ${k} [${f.join(', ')}] has no corner to fan it from whose triangles neither fold over nor collapse (a polygon that is not star-shaped from a corner): split it into triangles or convex polygons`);

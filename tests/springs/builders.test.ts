@@ -210,6 +210,7 @@ describe('triangleMesh', () => {
     const v = [[0, 0, 0], [1, 0, 0], [0, 1, 0], [5, 5, 5]];
     expect(() => triangleMesh(v, [[0, 1]], { density: 1 })).toThrow('face 0 has 2 corners');
     expect(() => triangleMesh(v, [[0, 1, 4]], { density: 1 })).toThrow('face 0 names vertex 4, but there are 4 vertices');
+    expect(() => triangleMesh(v, [[0, 1, 1, 2]], { density: 1 })).toThrow('face 0 [0, 1, 1, 2] names vertex 1 twice');
     expect(() => triangleMesh(v, [[0, 1, 2]], { density: 1 })).toThrow('vertex 3 is in no face');
     expect(() => triangleMesh([[0, 0]], [], { density: 1 })).toThrow('vertex 0 has 2 coordinates');
     expect(() => triangleMesh(v, [[0, 1, 2]], { density: -1 })).toThrow('triangleMesh: density = -1: expected a finite mass per unit area > 0');

@@ -4,6 +4,7 @@
 // the indices a scene needs; a scene module adds materials, contact and a loss. Pure functions,
 // deterministic, nothing touches the GPU or the file system.
 import type { SpringsDesc, TrianglesDesc, VerticesDesc } from '../src/springs/scene';
+import { MIN_TRIANGLE_SHAPE } from '../src/springs/mesh-checks';
 
 /** A robot's vertices and springs, and the vertices of each cell. */
 export interface LatticeRobot {
@@ -49,7 +50,20 @@ export function robotFromVoxels3d(voxels: [number, number, number][], opts: Latt
   return latticeRobot(3, voxels, opts);
 }
 
+/** Throws `${who}: ${name} = ${value}: expected ${what}` unless ok: a builder's options checked where they are given. */
+function expectOption(ok: boolean, who: string, name: string, value: unknown, what: string): void {
+  if (!ok) throw new Error(`${who}: ${name} = ${JSON.stringify(value) ?? String(value)}: expected ${what}`);
+}
+
+const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+const finiteVector = (p: unknown, n: number) => Array.isArray(p) && p.length === n && p.every((c) => typeof c === 'number' && Number.isFinite(c));
+
 function latticeRobot(dim: 2 | 3, cells: number[][], opts: LatticeOptions<number[]>): LatticeRobot {
+  const who = dim === 2 ? 'robotFromCells2d' : 'robotFromVoxels3d';
+  expectOption(cells.length > 0, who, 'cells', cells, 'at least one cell');
+  expectOption(positive(opts.cell), who, 'cell', opts.cell, 'a finite edge length > 0');
+  expectOption(finiteVector(opts.origin, dim), who, 'origin', opts.origin, `${dim} finite coordinates`);
+  expectOption(opts.mass === undefined || positive(opts.mass), who, 'mass', opts.mass, 'a finite mass > 0 per vertex');
   const channelOf = cellChannels(cells.length, opts.actuated);
   const x: number[] = [];
   const vertexAt = new Map<string, number>();
@@ -147,6 +161,10 @@ export function clothGrid(o: ClothOptions): ShellMesh {
   if (!(Number.isInteger(o.nx) && o.nx >= 1 && Number.isInteger(o.ny) && o.ny >= 1)) {
     throw new Error(`clothGrid: nx = ${o.nx}, ny = ${o.ny}: expected integers >= 1`);
   }
+  expectOption(finiteVector(o.size, 2) && o.size.every(positive), 'clothGrid', 'size', o.size, 'two finite side lengths > 0');
+  expectOption(finiteVector(o.origin, 3), 'clothGrid', 'origin', o.origin, '3 finite coordinates');
+  expectOption(o.plane === 'xz' || o.plane === 'xy', 'clothGrid', 'plane', o.plane, '"xz" (horizontal) or "xy" (vertical)');
+  expectOption(positive(o.density), 'clothGrid', 'density', o.density, 'a finite mass per unit area > 0');
   const [w, h] = o.size;
   const x: number[] = [];
   for (let j = 0; j <= o.ny; j++) {
@@ -170,12 +188,14 @@ export function clothGrid(o: ClothOptions): ShellMesh {
 }
 
 /**
- * A shell from a polygon mesh (parseObj's output, say): polygons fan-triangulated from their
- * first corner (exact for convex ones), each vertex weighing density x (area of its triangles) / 3.
- * Throws for a face of fewer than 3 corners, an index out of range, or a vertex in no face (it
- * would have no mass).
+ * A shell from a polygon mesh (parseObj's output, say): each polygon fanned from its first corner
+ * whose fan neither folds nor collapses (seen along the polygon's normal): any convex polygon, also
+ * one with collinear corners, and any star-shaped from a corner. Each vertex weighs density x (area
+ * of its triangles) / 3. Throws for a face of fewer than 3 corners, an index out of range or repeated, a polygon
+ * no fan triangulates (split it), or a vertex in no face or only in zero-area ones (it would have no mass).
  */
 export function triangleMesh(vertices: number[][], faces: number[][], opts: { density: number; material?: number }): ShellMesh {
+  expectOption(positive(opts.density), 'triangleMesh', 'density', opts.density, 'a finite mass per unit area > 0');
   const x: number[] = [];
   vertices.forEach((p, i) => {
     if (p.length !== 3) throw new Error(`triangleMesh: vertex ${i} has ${p.length} coordinates, expected 3`);
@@ -186,12 +206,50 @@ export function triangleMesh(vertices: number[][], faces: number[][], opts: { de
     if (f.length < 3) throw new Error(`triangleMesh: face ${k} has ${f.length} corners, expected at least 3`);
     const bad = f.find((i) => !Number.isInteger(i) || i < 0 || i >= vertices.length);
     if (bad !== undefined) throw new Error(`triangleMesh: face ${k} names vertex ${bad}, but there are ${vertices.length} vertices`);
-    for (let c = 1; c + 1 < f.length; c++) indices.push(f[0], f[c], f[c + 1]);
+    const twice = f.find((i, c) => f.indexOf(i) !== c);
+    if (twice !== undefined) throw new Error(`triangleMesh: face ${k} [${f.join(', ')}] names vertex ${twice} twice: a polygon's corners are distinct vertices`);
+    const apex = f.length === 3 ? 0 : fanApex(vertices, f);
+    if (apex < 0) {
+      throw new Error(`triangleMesh: face ${k} [${f.join(', ')}] has no corner to fan it from whose triangles neither fold over nor collapse (a polygon that is not star-shaped from a corner): split it into triangles or convex polygons`);
+    }
+    for (let c = 1; c + 1 < f.length; c++) indices.push(f[apex], f[(apex + c) % f.length], f[(apex + c + 1) % f.length]);
   });
   const mesh = shell(x, indices, opts.density, opts.material ?? 0);
   const lonely = mesh.vertices.mass.findIndex((m) => m === 0);
-  if (lonely >= 0) throw new Error(`triangleMesh: vertex ${lonely} is in no face, so it would have no mass`);
+  if (lonely >= 0) {
+    const face = faces.findIndex((f) => f.includes(lonely));
+    throw new Error(face < 0 ? `triangleMesh: vertex ${lonely} is in no face, so it would have no mass`
+      : `triangleMesh: vertex ${lonely} is only in faces of zero area (face ${face} [${faces[face].join(', ')}]), so it would have no mass`);
+  }
   return mesh;
+}
+
+// The first corner of polygon f whose fan has every triangle turning the polygon's way (Newell's
+// normal) with an area above the scene check's floor (MIN_TRIANGLE_SHAPE); -1 if none has.
+function fanApex(p: number[][], f: number[]): number {
+  const n = [0, 0, 0];
+  let longest = 0;
+  f.forEach((i, c) => {
+    const a = p[i], b = p[f[(c + 1) % f.length]];
+    n[0] += (a[1] - b[1]) * (a[2] + b[2]);
+    n[1] += (a[2] - b[2]) * (a[0] + b[0]);
+    n[2] += (a[0] - b[0]) * (a[1] + b[1]);
+    longest = Math.max(longest, Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]));
+  });
+  const len = Math.hypot(...n);
+  if (!(len > 0)) return -1;
+  const floor = MIN_TRIANGLE_SHAPE * longest ** 2;
+  const turnsOnward = (a: number[], b: number[], c: number[]) => {
+    const u = [0, 1, 2].map((k) => b[k] - a[k]), w = [0, 1, 2].map((k) => c[k] - a[k]);
+    const cross = [u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]];
+    return (0.5 * (cross[0] * n[0] + cross[1] * n[1] + cross[2] * n[2])) / len > floor;
+  };
+  for (let apex = 0; apex < f.length; apex++) {
+    let ok = true;
+    for (let c = 1; ok && c + 1 < f.length; c++) ok = turnsOnward(p[f[apex]], p[f[(apex + c) % f.length]], p[f[(apex + c + 1) % f.length]]);
+    if (ok) return apex;
+  }
+  return -1;
 }
 
 function shell(x: number[], indices: number[], density: number, material: number): ShellMesh {

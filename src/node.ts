@@ -9,11 +9,11 @@ import { writeAtomic } from './cli/results';
 import { exportSceneJson } from './mpm/validate';
 
 /**
- * Writes replay.json + replay.bin (frames of positions every `every` steps, as recordFrames
- * returns them) and scene.json to `dir`, creating it: `npx torsion view <dir>` plays it.
+ * Writes replay.json + replay.bin (frames of positions every `every` steps: recordFrames' result,
+ * or its `frames`) and scene.json to `dir`, creating it: `npx torsion view <dir>` plays it.
  */
-export function saveReplay(dir: string, scene: Scene, sim: Simulator, frames: Float32Array[], every: number): void {
+export function saveReplay(dir: string, scene: Scene, sim: Simulator, frames: Float32Array[] | { frames: Float32Array[] }, every: number): void {
   mkdirSync(dir, { recursive: true });
-  writeReplay(dir, scene, sim, frames, every);
+  writeReplay(dir, scene, sim, Array.isArray(frames) ? frames : frames.frames, every);
   writeAtomic(join(dir, 'scene.json'), exportSceneJson(scene)); // as optimize and mpc write it
 }

@@ -5,7 +5,7 @@
 // and call checkLossRules.
 import { checkSchema, lossSchema } from '../mpm/schema';
 import { sceneError, show } from './scene-error';
-import { isControlLoss, type LossDesc, type StateLossDesc, type TermLossDesc } from './loss';
+import { isControlLoss, type ControlLossDesc, type LossDesc, type StateLossDesc, type TermLossDesc } from './loss';
 
 /** What the rules need to know of the scene. */
 export interface LossContext {
@@ -20,6 +20,15 @@ export interface LossContext {
   goalLength?: number;
   /** The scene's steps, where known: a term's `step` is at most this. */
   steps?: number;
+  /** The per-step open-loop control blocks effort and smoothness may read (controlBlockNames), where known. */
+  controlBlocks?: string[];
+  /** Whether a controller writes the actuation every step. */
+  controlled?: boolean;
+}
+
+/** The per-step open-loop control blocks among a scene's parameter names: its actuation, collider and gripper tracks. */
+export function controlBlockNames(paramNames: string[]): string[] {
+  return paramNames.filter((n) => n === 'actuation' || /^(colliders|grippers)\[\d+\]\.(position|velocity|orientation|angularVelocity)$/.test(n));
 }
 
 /** Checks a loss's shape and its rules; `field` is where it sits in a scene. */
@@ -38,7 +47,11 @@ export function checkLossRules(desc: LossDesc, ctx: LossContext, field = 'loss')
 }
 
 function checkTerm(desc: TermLossDesc, ctx: LossContext, f: string): void {
-  if (isControlLoss(desc)) return; // its block is checked against the simulator's controls (createLoss)
+  if (isControlLoss(desc)) {
+    // where the scene's blocks are not known here, createLoss checks against the simulator's
+    if (ctx.controlBlocks) checkControlBlock(desc, ctx.controlBlocks, !!ctx.controlled, f);
+    return;
+  }
   if ('step' in desc && desc.step !== undefined && ctx.steps !== undefined && desc.step > ctx.steps) {
     throw sceneError(`${f}.step`, show(desc.step), "is past the scene's last step", `integers in [0, ${ctx.steps}]`);
   }
@@ -108,4 +121,15 @@ export function lossItems(desc: StateLossDesc, selection: (g?: number) => { star
   }
   const s = selection('group' in desc ? desc.group ?? 0 : 0);
   return { items: Uint32Array.from({ length: s.count }, (_, k) => s.start + k), weights: s.weights };
+}
+
+function checkControlBlock(desc: ControlLossDesc, blocks: string[], controlled: boolean, f: string): void {
+  const name = desc.block ?? 'actuation';
+  if (blocks.includes(name)) return;
+  const value = desc.block === undefined ? `${show(name)} (the default)` : show(name);
+  const allowed = blocks.length > 0 ? `one of ${blocks.map((b) => show(b)).join(', ')}` : 'none: the scene has no actuation, collider or gripper tracks for it to read (add one, or drop the term)';
+  if (controlled && name === 'actuation') {
+    throw sceneError(`${f}.block`, value, `is written by the scene's controller every step: ${desc.kind} applies to open-loop controls`, allowed);
+  }
+  throw sceneError(`${f}.block`, value, 'is not a per-step control block of this scene', allowed);
 }

@@ -18,7 +18,7 @@
 // paced and observed is its queue's business (RolloutQueue), so a benchmark wraps the queue
 // rather than reaching into the tape.
 import { planCheckpoints, type CheckpointMode, type CheckpointSchedule } from './checkpoint-schedule';
-import { checkStateLength, type Simulator, type SimStatus } from './simulator';
+import { checkStateFinite, checkStateLength, type Simulator, type SimStatus } from './simulator';
 import { readF32, writeBuffer } from '../gpu/buffers';
 import type { ComputeKernel } from '../gpu/pipeline-cache';
 
@@ -253,8 +253,14 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     for (const s of this.slots) s.holds = -1;
     this.paramVersion = sim.paramVersion;
     const s0 = this.slots[0];
+    // untyped callers (a .js host program) get a message, not Dawn's "no overload matched"
+    if (!(state0 instanceof Float32Array) && typeof (state0 as { size?: unknown } | null)?.size !== 'number') {
+      const hint = state0 !== null && typeof state0 === 'object' && 'state0' in state0 ? ': this looks like params.inputs(theta), whose .state0 is the state (or use params.write(theta))' : '';
+      throw new RangeError(`forward: state0 is ${state0 === null ? 'null' : typeof state0}, expected a Float32Array or a GPUBuffer of a whole state${hint}`);
+    }
     if (state0 instanceof Float32Array) {
       checkStateLength('forward: state0', state0.length, sim.stateBytes);
+      checkStateFinite('forward: state0', state0, sim.state, sim.batch);
       writeBuffer(sim.device, s0.buf, state0);
     } else {
       if (state0.size < sim.stateBytes) throw new RangeError(`forward: state0 '${state0.label}' has ${state0.size} bytes, expected a state of ${sim.stateBytes}`);

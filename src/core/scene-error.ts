@@ -58,6 +58,8 @@ export function fmtUp(x: number): string {
 
 function round4(x: number, dir: (y: number) => number): string {
   if (!Number.isFinite(x) || x === 0) return String(x);
+  // already 4 digits (0.1875): x itself, not the next 4-digit number the quotient's rounding error would reach
+  if (Number(x.toPrecision(4)) === x) return short(x);
   const p = 10 ** (Math.floor(Math.log10(Math.abs(x))) - 3);
   // Division by p is exact enough for 4 digits; toPrecision drops the float noise of the product.
   return short(Number((dir(x / p) * p).toPrecision(4)));
@@ -67,4 +69,32 @@ function round4(x: number, dir: (y: number) => number): string {
 function short(r: number): string {
   if (!(Math.abs(r) >= 1e9)) return String(r);
   return r.toExponential(3).replace(/\.?0+e/, 'e');
+}
+
+/**
+ * For a missing field: ` (the object has "materails": misspelt?)` where the object holds a key that
+ * differs from it in case only, or by one edit (two for names of 5 letters or more), else ''. A
+ * hand-written file's typo then shows where it is, not only what is absent.
+ */
+export function misspelling(obj: unknown, key: string): string {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return '';
+  const keys = Object.keys(obj).filter((k) => k !== key);
+  const reach = key.length >= 5 ? 2 : 1;
+  const near = keys.find((k) => k.toLowerCase() === key.toLowerCase())
+    ?? keys.map((k) => ({ k, d: editDistance(k, key) })).filter((e) => e.d <= reach).sort((a, b) => a.d - b.d)[0]?.k;
+  return near === undefined ? '' : ` (the object has ${JSON.stringify(near)}: misspelt?)`;
+}
+
+/** Insertions, deletions, substitutions and swaps of neighbours that turn a into b (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }

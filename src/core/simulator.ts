@@ -223,6 +223,21 @@ export function checkStateLength(what: string, floats: number, stateBytes: numbe
   if (floats !== stateBytes / 4) throw new RangeError(`${what}: ${floats} floats, expected ${stateBytes / 4} (a whole state: batch x items x stride, then the tail)`);
 }
 
+/** Refuses a state holding a NaN or an infinity, naming the float (copy, item, field): one would surface as a blow-up at step 0. */
+export function checkStateFinite(what: string, state: Float32Array, s: StateLayout, batch: number): void {
+  for (let k = 0; k < state.length; k++) {
+    if (Number.isFinite(state[k])) continue;
+    const records = batch * s.items * s.stride;
+    let where = 'the tail, after the item records';
+    if (k < records) {
+      const r = Math.floor(k / s.stride), o = k % s.stride;
+      const f = s.fields.find((x) => o >= x.offset && o < x.offset + x.length);
+      where = `copy ${Math.floor(r / s.items)}, item ${r % s.items}, ${f ? `field ${f.name}[${o - f.offset}]` : `padding float ${o}`}`;
+    }
+    throw new RangeError(`${what}[${k}] = ${state[k]} (${where}) is not finite: allowed finite numbers`);
+  }
+}
+
 /** The state layout's position field (offset and length). */
 export function positionField(s: StateLayout): StateField {
   const f = s.fields.find((x) => x.name === s.position);

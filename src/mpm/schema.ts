@@ -13,7 +13,7 @@ import * as v from 'valibot';
 import type { MpmScene } from './scene';
 import { MAX_COLLIDERS } from './layout';
 import { F32_MAX, F32_MIN_NORMAL } from './float32';
-import { SceneError, fmtDown, fmtUp, sceneError, show } from '../core/scene-error';
+import { SceneError, fmtDown, fmtUp, misspelling, sceneError, show } from '../core/scene-error';
 import { controllerSchema } from '../control/schema';
 
 export { SceneError, sceneError, show };
@@ -422,7 +422,9 @@ export function toSceneError(issue: Issue, field = ''): SceneError {
   if (issue.kind === 'schema' && issue.expected === 'never') {
     return sceneError(path, show(last?.value), 'is not a known field', issue.message);
   }
-  if (issue.kind === 'schema' && issue.input === undefined) return sceneError(path, undefined, 'is missing', issue.message);
+  if (issue.kind === 'schema' && issue.input === undefined) {
+    return sceneError(path, undefined, `is missing${last ? misspelling(last.input, String(last.key)) : ''}`, issue.message);
+  }
   return sceneError(path, show(issue.input), problem(issue, field), issue.message);
 }
 

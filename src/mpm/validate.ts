@@ -6,7 +6,7 @@
 // alone, before any per-particle loop, so an absurd scene is refused at once. Every error is a
 // SceneError naming the field, the value and what is allowed.
 import { checkMpc } from '../opt/mpc-checks';
-import { checkLossRules } from '../core/loss-checks';
+import { checkLossRules, controlBlockNames } from '../core/loss-checks';
 import { mpmParamNames } from './param-space';
 import type { GenericSchema } from 'valibot';
 import type { GroupDesc, MpmScene } from './scene';
@@ -15,7 +15,7 @@ import {
   sceneError, checkSchema, describe, dimSchema, gridSchema, mpmSceneSchema, show, KINDS_ALLOWED, MAX_STEPS, SCENE_KINDS,
   type SceneKind,
 } from './schema';
-import { fmt, fmtDown } from '../core/scene-error';
+import { fmt, fmtDown, fmtUp, misspelling } from '../core/scene-error';
 import { checkFloatRanges } from './float-ranges';
 import { checkColliderOrientation, checkColliderShape } from './collider-checks';
 import type { AnyScene } from './any-scene';
@@ -23,6 +23,7 @@ import type { SpringScene } from '../springs/scene';
 import { validateSpringScene } from '../springs/validate';
 import { commandedGoals, validateController } from '../control/controller';
 import { checkGoalDraws } from '../opt/goal-draw';
+import { checkTrackBounds } from '../opt/optimize-checks';
 import { paramNameConflict } from '../opt/param-conflicts';
 
 export { SceneError } from '../core/scene-error';
@@ -74,6 +75,11 @@ export function validateScene(scene: unknown, limits: SceneLimits = {}, batch = 
 
 /** The scene's kind; a scene without one is 'mpm' (every scene written before kinds existed). */
 function sceneKind(raw: Record<string, unknown>): SceneKind {
+  // a springs or shell file that forgot its kind would otherwise be told MPM's grid is missing
+  if (raw.kind === undefined && raw.vertices !== undefined && raw.particles === undefined && raw.grid === undefined) {
+    throw sceneError('kind', undefined, 'is missing, and the scene has vertices, not particles and a grid (absent means "mpm")',
+      '"springs" (mass-spring systems) or "shell" (triangles: cloth, paper) for a scene with vertices');
+  }
   const kind = raw.kind ?? 'mpm';
   if (!(SCENE_KINDS as readonly unknown[]).includes(kind)) {
     throw sceneError('kind', show(raw.kind), 'is not a known scene kind', KINDS_ALLOWED);
@@ -103,7 +109,7 @@ function validateMpmScene(raw: Record<string, unknown>, limits: SceneLimits, bat
 }
 
 function checkField<T>(obj: Record<string, unknown>, key: string, schema: GenericSchema<T>): T {
-  if (obj[key] === undefined) throw sceneError(key, undefined, 'is missing', describe(schema));
+  if (obj[key] === undefined) throw sceneError(key, undefined, `is missing${misspelling(obj, key)}`, describe(schema));
   return checkSchema(schema, obj[key], key);
 }
 
@@ -229,10 +235,11 @@ function checkLoss(s: MpmScene): void {
   if (s.loss) {
     const sizes = new Array<number>(s.groups.length).fill(0);
     for (const g of s.particles.group) if (g < sizes.length) sizes[g]++;
-    checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g], goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps }, 'loss');
+    checkLossRules(s.loss, { dim: s.dim, items: s.particles.group.length, groups: s.groups.length, groupSize: (g) => sizes[g], goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps, controlBlocks: controlBlockNames(mpmParamNames(s)), controlled: !!s.controller }, 'loss');
   }
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   checkGoalDraws(s.optimize?.goals, s.controller);
+  checkTrackBounds(s.optimize, s.dim);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
 }
 
@@ -269,15 +276,17 @@ function checkParticles(s: MpmScene): void {
     if (p > 0 && g !== group[p - 1]) {
       if (seen[g]) {
         throw sceneError(`particles.group[${p}]`, show(g), `restarts group ${g} after group ${group[p - 1]}`,
-          'the particles of each group in one contiguous run (build with finalizeScene() from scenes/builders.ts, which sorts them)');
+          'the particles of each group in one contiguous run (call finalizeScene(scene), from \'torsion\' or scenes/builders.ts, after the last fill: it sorts them)');
       }
     }
     seen[g] = 1;
     for (let i = 0; i < dim; i++) {
       const c = x[p * dim + i];
       if (!(c >= lo[i] && c <= hi[i])) {
+        // below 1 and 2 wall cells, g2p's clamp sets the interior: said, or boundCells 0 would not explain it
+        const why = bc >= 2 ? `boundCells = ${bc} cells from each side` : `boundCells = ${bc}, but at least the 1 cell below and 2 above that g2p keeps particles from`;
         throw sceneError(`particles.x[${p * dim + i}]`, `${show(c)} (particle ${p}, axis ${AXES[i]})`, 'is outside the grid interior',
-          `[${lo[i]}, ${hi[i]}] (boundCells = ${bc} cells from each side of the ${res[i]}-node grid, dx = ${dx})`);
+          `[${fmtUp(lo[i])}, ${fmtDown(hi[i])}] (${why}, of the ${res[i]}-node grid, dx = ${dx})`);
       }
     }
     let v2 = 0;

@@ -42,11 +42,18 @@ function initialVelocity(sim: Simulator): Parameter {
   };
 }
 
+/** Every name the constructor takes for `sim`: the blocks, and the shaped ones they allow. */
+function knownNames(sim: Simulator): string[] {
+  const blocks = sim.params.blocks;
+  const bodies = blocks.filter((x) => x.kind === 'track' && x.name.endsWith('.position')).map((x) => `${x.name.slice(0, -'.position'.length)}.waypoints`);
+  const periodic = blocks.some((x) => x.kind === 'actuation' && x.rowLength > 0) ? ['actuation.periodic'] : [];
+  return ['initialVelocity', ...blocks.map((x) => x.name), ...periodic, ...bodies];
+}
+
 function block(sim: Simulator, name: string): Parameter {
   const b = sim.params.blocks.find((x) => x.name === name);
   if (!b) {
-    const known = ['initialVelocity', ...sim.params.blocks.map((x) => x.name)].join(', ');
-    throw new RangeError(`optimize.params: '${name}' is not a parameter of this scene: allowed ${known}`);
+    throw new RangeError(`params: '${name}' is not a parameter of this scene: allowed ${knownNames(sim).join(', ')}`);
   }
   const values = sim.params.values(0);
   const n = b.indices.length;
@@ -148,7 +155,7 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
   const pos = sim.params.blocks.find((x) => x.name === `${body}.position` && x.kind === 'track');
   if (!pos) {
     const known = sim.params.blocks.filter((x) => x.kind === 'track' && x.name.endsWith('.position')).map((x) => `${x.name.slice(0, -'.position'.length)}.waypoints`);
-    throw new RangeError(`optimize.params: '${body}.waypoints' names no body with a position track in this scene: allowed ${known.join(', ') || 'none'}`);
+    throw new RangeError(`params: '${body}.waypoints' names no body with a position track in this scene: allowed ${known.join(', ') || 'none'}`);
   }
   const vel = sim.params.blocks.find((x) => x.name === `${body}.velocity` && x.kind === 'track');
   const W = o.waypoints ?? 4, d = pos.rowLength, rows = pos.indices.length / d;
@@ -226,11 +233,11 @@ export class ParameterVector {
    * initial state and the control vector, gradient() maps the rollout's gradients back.
    */
   constructor(readonly sim: Simulator, parameters: (string | Parameter)[], shape: ShapeOptions = {}) {
-    if (parameters.length === 0) throw new RangeError('optimize.params: name at least one parameter');
+    if (parameters.length === 0) throw new RangeError('params: name at least one parameter');
     parameters.forEach((p, k) => { if (typeof p !== 'string') checkParameter(p, k); });
     const names = parameters.map((p) => (typeof p === 'string' ? p : p.name));
     const conflict = paramNameConflict(names);
-    if (conflict) throw new RangeError(`optimize.params: ${conflict}`);
+    if (conflict) throw new RangeError(`params: ${conflict}`);
     this.parts = parameters.map((n) => (typeof n !== 'string' ? n : n === 'initialVelocity' ? initialVelocity(sim)
       : n === 'actuation.periodic' ? periodicActuation(sim, shape)
         : n.endsWith('.waypoints') ? waypoints(sim, n.slice(0, -'.waypoints'.length), shape)
@@ -309,6 +316,13 @@ export class ParameterVector {
   private checkTheta(theta: ArrayLike<number>, what: string): void {
     if (theta.length !== this.size) {
       throw new RangeError(`${what} has ${theta.length} numbers, expected ${this.size} (${this.parts.map((p) => `${p.name}: ${p.size}`).join(', ')})`);
+    }
+    // a NaN would reach the initial state unchecked and show up as a blow-up at step 0
+    for (let k = 0; k < theta.length; k++) {
+      if (Number.isFinite(theta[k])) continue;
+      let o = 0;
+      const part = this.parts.find((p) => (o += p.size) > k)!;
+      throw new RangeError(`${what}[${k}] = ${theta[k]} (${part.name}[${k - (o - part.size)}]) is not finite: allowed finite numbers`);
     }
   }
 

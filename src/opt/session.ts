@@ -7,6 +7,7 @@ import { recordFrames, type RecordedTrajectory } from '../core/record';
 import type { GpuContext } from '../gpu/device';
 import { optimizeParams } from '../mpm/scene';
 import { paramNames, type Scene } from '../simulators';
+import { sceneHorizon } from '../mpm/layout';
 import { initialLoopState, iterate, type IterationRecord, type LoopState } from './loop';
 import { SceneObjective } from './objective';
 import { createOptimizer, optimizerNames, type Optimizer, type OptimizerName } from './optimizers';
@@ -87,6 +88,17 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
     threshold: so?.threshold ?? null,
   };
   if (config.steps > scene.steps) throw new ConfigError(`--steps = ${config.steps}: allowed at most the scene's ${scene.steps}`);
+  // a loss term that observes a step the shortened rollout never reaches
+  const terms = scene.loss.kind === 'weighted-sum' ? scene.loss.terms.map((t, i) => ({ loss: t.loss, field: `loss.terms[${i}].loss.step` })) : [{ loss: scene.loss, field: 'loss.step' }];
+  const late = terms.map(({ loss, field }) => ({ field, step: 'step' in loss ? loss.step : undefined })).filter((t) => t.step !== undefined && t.step > config.steps)
+    .sort((a, b) => b.step! - a.step!)[0];
+  if (late) throw new ConfigError(`--steps = ${config.steps} ends before the scene's ${late.field} = ${late.step}, which the loss observes: allowed ${late.step! < scene.steps ? `${late.step} to ${scene.steps}` : `${late.step} only (the scene's steps)`}`);
+  // a body's knots sit on whole rows of its track, after the first: the track's rows bound their count
+  const body = names.find((n) => n.endsWith('.waypoints'));
+  const knots = so?.waypoints ?? 4, rows = 'particles' in scene ? sceneHorizon(scene) : scene.steps;
+  if (body && knots > rows - 1) {
+    throw new ConfigError(`optimize.waypoints = ${knots}${so?.waypoints === undefined ? ' (the default)' : ''}: '${body}' shapes a track of ${rows} rows, room for at most ${rows - 1} knots after its start`);
+  }
   if (config.population < 3) throw new ConfigError(`--batch = ${config.population}: allowed at least 3`);
   if (o.normalize && o.clip !== undefined) throw new ConfigError('--normalize and --clip both shape the gradient: give one');
   return config;

@@ -75,7 +75,34 @@ export function checkTriangles(s: SpringScene): void {
     }
     checkMaterial(`triangles.material[${t}]`, tr.material[t], `triangle ${t}`, nMat);
   }
+  checkDuplicates(s);
   checkManifold(s);
+}
+
+// The same three corners twice (in either winding: exporters write both sides of a two-sided
+// face) would double the membrane there, and a hinge between a triangle and its copy never bends.
+function checkDuplicates(s: SpringScene): void {
+  const idx = s.triangles!.indices, n = s.vertices.mass.length;
+  // triangles by their two lowest corners (a * n + b), then compared on the third: the first one
+  // per pair in `first`, any others in `more` (an edge is rarely the lowest pair of many triangles)
+  const first = new Map<number, number>(), more = new Map<number, number[]>();
+  const third = new Int32Array(idx.length / 3);
+  for (let t = 0; t < idx.length / 3; t++) {
+    let a = idx[3 * t], b = idx[3 * t + 1], c = idx[3 * t + 2];
+    if (a > b) [a, b] = [b, a];
+    if (b > c) [b, c] = [c, b];
+    if (a > b) [a, b] = [b, a];
+    third[t] = c;
+    const key = a * n + b, u0 = first.get(key);
+    if (u0 === undefined) { first.set(key, t); continue; }
+    const twin = [u0, ...(more.get(key) ?? [])].find((u) => third[u] === c);
+    if (twin !== undefined) {
+      throw sceneError(`triangles.indices[${3 * t}..${3 * t + 2}]`, `${show(idx.slice(3 * t, 3 * t + 3))} (triangle ${t})`,
+        `has the same corners as triangle ${twin} (${show(idx.slice(3 * twin, 3 * twin + 3))}): a duplicate face`, 'each triangle once (one side of a two-sided face)');
+    }
+    const list = more.get(key);
+    if (list) list.push(t); else more.set(key, [t]);
+  }
 }
 
 function triangleArea(x: number[], a: number, b: number, c: number): number {

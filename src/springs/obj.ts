@@ -1,5 +1,5 @@
 // A Wavefront OBJ reader for shell meshes: vertex positions (`v`) and polygon faces (`f`), nothing
-// else (normals, texture coordinates, groups and materials are skipped). Faces keep their polygons;
+// else (normals, texture coordinates, vertex colours, groups and materials are skipped). Faces keep their polygons;
 // triangleMesh (scenes/spring-builders.ts) triangulates them.
 
 export interface ObjMesh {
@@ -18,7 +18,7 @@ export class ObjError extends Error {
 }
 
 /**
- * Reads `v` and `f` lines. A face corner is `v`, `v/vt`, `v//vn` or `v/vt/vn`, 1-based, or negative
+ * Reads `v` and `f` lines (a `v` line's weight or colours after x y z are skipped). A face corner is `v`, `v/vt`, `v//vn` or `v/vt/vn`, 1-based, or negative
  * (relative: -1 is the last vertex read so far). Throws ObjError naming the line for a malformed
  * `v` or `f` line or an index out of range.
  */
@@ -33,11 +33,11 @@ export function parseObj(text: string): ObjMesh {
     if (body === '') return;
     const [key, ...args] = body.split(/\s+/);
     if (key === 'v') {
-      const xyz = args.slice(0, 3).map(Number);
-      if (args.length < 3 || args.length > 4 || !xyz.every(Number.isFinite) || (args.length === 4 && !Number.isFinite(Number(args[3])))) {
-        throw new ObjError(line, 'a vertex needs 3 finite coordinates (and an optional weight)', raw);
+      // x y z, then a weight (the standard) or colours r g b [a] (MeshLab, scanners): read, then dropped
+      if (args.length < 3 || args.length > 7 || !args.every((a) => DECIMAL.test(a) && Number.isFinite(Number(a)))) {
+        throw new ObjError(line, 'a vertex needs 3 finite decimal coordinates (then an optional weight, or colours r g b [a])', raw);
       }
-      vertices.push(xyz);
+      vertices.push(args.slice(0, 3).map(Number));
     } else if (key === 'f') {
       if (args.length < 3) throw new ObjError(line, `a face needs at least 3 corners, this one has ${args.length}`, raw);
       const face = args.map((corner) => faceIndex(corner, vertices.length, line, raw));
@@ -51,6 +51,9 @@ export function parseObj(text: string): ObjMesh {
   }
   return { vertices, faces };
 }
+
+/** A decimal number as OBJ writers print one (Number() alone would also take "0x1f", "Infinity" or ""). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function faceIndex(corner: string, count: number, line: number, raw: string): number {
   const m = /^(-?\d+)(\/(-?\d+)?(\/(-?\d+)?)?)?$/.exec(corner);

@@ -184,22 +184,8 @@ export function stepRef(m: SpringModel, state: Float64Array, ctrl: ArrayLike<num
         w = contactRef(w, new Array(d).fill(0), x[i][1] - m.ground.height, nrm, m.ground.friction, m.ground.softness, dt);
       }
       m.colliders.forEach((c, k) => {
-        const cr = colliderRow(d), o = m.ctrl.colOff + (row * m.colliders.length + k) * cr.width;
-        const p = Array.from({ length: d }, (_, a) => ctrl[o + cr.pos + a]);
-        const rel = sub(x[i], p);
-        // the surface's velocity V + w x rel (2D: w (-rel_y, rel_x)), the body frame's rotation
-        const om = Array.from({ length: cr.width - cr.spin }, (_, a) => ctrl[o + cr.spin + a]);
-        const spin = d === 2 ? [-om[0] * rel[1], om[0] * rel[0]] : [om[1] * rel[2] - om[2] * rel[1], om[2] * rel[0] - om[0] * rel[2], om[0] * rel[1] - om[1] * rel[0]];
-        const V = Array.from({ length: d }, (_, a) => ctrl[o + cr.vel + a] + spin[a]);
-        const orient = Array.from({ length: cr.spin - cr.orient }, (_, a) => ctrl[o + cr.orient + a]);
-        const rot = d === 2 ? angleToRot(orient[0]) : quatToRot(orient);
-        const R = (r: number, cc: number) => rot[cc * 3 + r];
-        // local = R^T rel
-        const loc = Array.from({ length: d }, (_, a) => rel.reduce((s, y, b) => s + R(b, a) * y, 0));
-        const h = c.shape === 1 ? [0, 0, 0] : c.halfExtents;
-        const sdf = roundedBoxRef(loc, h.slice(0, d), c.radius);
-        const nw = Array.from({ length: d }, (_, a) => sdf.n.reduce((s, y, b) => s + R(a, b) * y, 0));
-        w = contactRef(w, V, sdf.phi, nw, c.friction, m.colliderSoftness, dt);
+        const { phi, n: nw, V } = colliderAt(m, ctrl, row, k, x[i]);
+        w = contactRef(w, V, phi, nw, c.friction, m.colliderSoftness, dt);
       });
       vn = w;
       xn = add(x[i], scale(vn, dt));
@@ -216,6 +202,27 @@ export function stepRef(m: SpringModel, state: Float64Array, ctrl: ArrayLike<num
     }
   }
   return out;
+}
+
+/** Collider k at control row `row` seen from point xi: its signed distance, outward normal and surface velocity there. */
+export function colliderAt(m: SpringModel, ctrl: ArrayLike<number>, row: number, k: number, xi: V): { phi: number; n: V; V: V } {
+  const d = m.dim, c = m.colliders[k];
+  const cr = colliderRow(d), o = m.ctrl.colOff + (row * m.colliders.length + k) * cr.width;
+  const p = Array.from({ length: d }, (_, a) => ctrl[o + cr.pos + a]);
+  const rel = sub(xi, p);
+  // the surface's velocity V + w x rel (2D: w (-rel_y, rel_x)), the body frame's rotation
+  const om = Array.from({ length: cr.width - cr.spin }, (_, a) => ctrl[o + cr.spin + a]);
+  const spin = d === 2 ? [-om[0] * rel[1], om[0] * rel[0]] : [om[1] * rel[2] - om[2] * rel[1], om[2] * rel[0] - om[0] * rel[2], om[0] * rel[1] - om[1] * rel[0]];
+  const V = Array.from({ length: d }, (_, a) => ctrl[o + cr.vel + a] + spin[a]);
+  const orient = Array.from({ length: cr.spin - cr.orient }, (_, a) => ctrl[o + cr.orient + a]);
+  const rot = d === 2 ? angleToRot(orient[0]) : quatToRot(orient);
+  const R = (r: number, cc: number) => rot[cc * 3 + r];
+  // local = R^T rel
+  const loc = Array.from({ length: d }, (_, a) => rel.reduce((s, y, b) => s + R(b, a) * y, 0));
+  const h = c.shape === 1 ? [0, 0, 0] : c.halfExtents;
+  const sdf = roundedBoxRef(loc, h.slice(0, d), c.radius);
+  const n = Array.from({ length: d }, (_, a) => sdf.n.reduce((s, y, b) => s + R(a, b) * y, 0));
+  return { phi: sdf.phi, n, V };
 }
 
 /** `steps` steps from state0 (one copy) with control vector ctrl: the final state. */

@@ -54,7 +54,7 @@ export interface SpringsDesc {
 
 /** A triangle mesh (3D only): membrane elements, and hinges on every edge shared by two triangles. */
 export interface TrianglesDesc {
-  /** [T * 3] vertex indices, counter-clockwise seen from the front. */
+  /** [T * 3] vertex indices, counter-clockwise seen from the front; each triangle once (in either winding). */
   indices: number[];
   /** [T] material index per triangle; a hinge takes its first triangle's material. */
   material: number[];

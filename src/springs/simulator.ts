@@ -13,6 +13,7 @@ import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
 import { colliderRow, compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
 import { materialFieldUsed } from './param-names';
+import { fastGripper } from './fast-grippers';
 import { stabilityLimit } from './stability';
 import { fmt } from '../core/scene-error';
 import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYTES, SC_CELL, termLayout } from './layout';
@@ -226,6 +227,9 @@ function paramBlocks(m: SpringModel, scene: SpringScene): ParamBlock[] {
   }
   return out;
 }
+
+/** A dt below this fraction of the stability limit makes the materials an unlikely cause of a blow-up. */
+const FAR_BELOW = 0.25;
 
 export class SpringSim implements Simulator<SpringStatus> {
   readonly kind: 'springs' | 'shell';
@@ -557,7 +561,16 @@ export class SpringSim implements Simulator<SpringStatus> {
     // explicit dashpots lower it: named where they do, with what to change
     const damped = l.dtDamped < 0.98 * l.dtMax ? ` and ${fmt(dt / l.dtDamped)} of about ${fmt(l.dtDamped)} s with the springs' damping` : '';
     const what = damped ? 'stiffness or spring damping' : 'stiffness';
-    return `${this.scene.name}: a vertex's position or velocity became non-finite or left |x| < 1e7 at step ${s.badStep} (${what} too high for dt ${dt}${near}${damped}? reduce dt or the ${damped ? 'stiffnesses or the springs\' damping' : 'stiffnesses'})`;
+    const head = `${this.scene.name}: a vertex's position or velocity became non-finite or left |x| < 1e7 at step ${s.badStep}`;
+    // below the materials' limit, a gripper jumping further than an edge in a step is the likelier cause
+    const grip = s.badStep !== null && dt < l.dtMax ? fastGripper(this.scene, this.params, this.batch, s.badStep) : null;
+    if (grip) return `${head} (${grip})`;
+    // well inside the limit the materials are an unlikely cause: say so, and what else blows a rollout up
+    const limit = Math.min(l.dtMax, l.dtDamped);
+    if (Number.isFinite(limit) && dt < FAR_BELOW * limit) {
+      return `${head} (dt ${dt} is ${fmt(dt / limit)} of the ${fmt(limit)} s past which ${whose} are unstable at rest, so they are an unlikely cause: look for vertices that coincide or cross in the initial state, a track that jumps, or a violent impact; a smaller dt otherwise)`;
+    }
+    return `${head} (${what} too high for dt ${dt}${near}${damped}? reduce dt or the ${damped ? 'stiffnesses or the springs\' damping' : 'stiffnesses'})`;
   }
 
   /** The stability limit of the material values now in the control record: the least over the copies. */

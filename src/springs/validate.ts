@@ -4,20 +4,22 @@
 // then the rules that relate fields, one pass over each element array (mesh-checks.ts). Every
 // error is a SceneError naming the field, the value and what is allowed.
 import { checkMpc } from '../opt/mpc-checks';
-import { checkLossRules } from '../core/loss-checks';
+import { checkLossRules, controlBlockNames } from '../core/loss-checks';
 import type { GenericSchema } from 'valibot';
 import type { SceneLimits } from '../mpm/validate';
 import type { SpringScene } from './scene';
 import { checkSchema, describe, dimSchema, MAX_STEPS } from '../mpm/schema';
 import { checkColliderOrientation, checkColliderShape } from '../mpm/collider-checks';
-import { fmt, fmtDown, sceneError, show } from '../core/scene-error';
-import { compileSpringScene, DEFAULT_ACTUATION_STRENGTH } from './model';
+import { fmt, fmtDown, fmtUp, misspelling, sceneError, show } from '../core/scene-error';
+import { compileSpringScene, DEFAULT_ACTUATION_STRENGTH, type SpringModel } from './model';
+import { colliderAt } from './reference';
 import { stabilityLimit } from './stability';
 import { springSceneSchema, type SpringSchemaContext } from './schema';
 import { springParamNames } from './param-names';
 import { checkSelfContact, checkSprings, checkTriangles, checkVertexSets } from './mesh-checks';
 import { commandedGoals, validateController } from '../control/controller';
 import { checkGoalDraws } from '../opt/goal-draw';
+import { checkTrackBounds } from '../opt/optimize-checks';
 import { paramNameConflict } from '../opt/param-conflicts';
 
 /** Vertices per batch copy, by default: 4,000,000 / batch (limits.maxParticles overrides it). */
@@ -51,6 +53,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   const s = checkSchema(springSceneSchema(context), obj);
   checkActuation(s);
   checkPositions(s);
+  checkGround(s);
   if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0);
   checkGrippers(s);
   checkSprings(s);
@@ -58,11 +61,14 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkVertexSets(s);
   checkColliders(s);
   checkSelfContact(s);
-  checkTimeStep(s);
+  const model = compileSpringScene(s);
+  checkTimeStep(s, model);
+  checkCollidersClear(s, model);
   // A spring scene's items are its vertices, all in one group.
-  if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps });
+  if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps, controlBlocks: controlBlockNames(springParamNames(s)), controlled: !!s.controller });
   checkParamNames(s, s.optimize?.params, 'optimize.params');
   checkGoalDraws(s.optimize?.goals, s.controller);
+  checkTrackBounds(s.optimize, s.dim);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
   return s;
 }
@@ -79,8 +85,8 @@ function checkMassCount(obj: Record<string, unknown>, dim: number): void {
 
 // An explicit step past the limit of stability.ts grows the scene's stiffest vertex's own mode from
 // its rest shape: a certain blow-up, refused here rather than reported a few steps into the rollout.
-function checkTimeStep(s: SpringScene): void {
-  const l = stabilityLimit(compileSpringScene(s));
+function checkTimeStep(s: SpringScene, model: SpringModel): void {
+  const l = stabilityLimit(model);
   if (s.dt > l.dtMax) {
     throw sceneError('dt', show(s.dt), 'is above the stability limit of the explicit step for these materials and masses',
       `< ${fmtDown(l.dtMax)} (vertex ${l.vertex}, mass ${fmt(l.mass)}, held by ${l.by} of stiffness ${fmt(l.stiffness)} N/m at rest; a smaller dt, softer materials or heavier vertices)`);
@@ -88,7 +94,7 @@ function checkTimeStep(s: SpringScene): void {
 }
 
 function checkField<T>(obj: Record<string, unknown>, key: string, schema: GenericSchema<T>): T {
-  if (obj[key] === undefined) throw sceneError(key, undefined, 'is missing', describe(schema));
+  if (obj[key] === undefined) throw sceneError(key, undefined, `is missing${misspelling(obj, key)}`, describe(schema));
   return checkSchema(schema, obj[key], key);
 }
 
@@ -179,6 +185,43 @@ function checkPositions(s: SpringScene): void {
   s.vertices.x.forEach((c, k) => {
     if (!(Math.abs(c) <= MAX_COORD)) throw sceneError(`vertices.x[${k}]`, show(c), 'is out of range', `|x| <= ${MAX_COORD} (a rollout stops a vertex past 1e7 as a blow-up)`);
   });
+}
+
+// A free vertex that starts below the ground is projected out in the first step and leaves at
+// depth / dt (2000 m/s for 0.2 below at dt 1e-4): never what a scene means. Its softness may be sunk into.
+function checkGround(s: SpringScene): void {
+  const g = s.ground;
+  if (!g) return;
+  const held = new Set([...(s.pinned ?? []), ...(s.grippers ?? []).flatMap((gr) => gr.vertices)]);
+  const floor = g.height - g.softness;
+  for (let i = 0; i < s.vertices.mass.length; i++) {
+    const y = s.vertices.x[i * s.dim + 1];
+    if (y >= floor || held.has(i)) continue;
+    throw sceneError(`vertices.x[${i * s.dim + 1}]`, `${show(y)} (vertex ${i}, axis y)`, `starts ${fmt(g.height - y)} below the ground (ground.height = ${show(g.height)}): the first step would throw it out at that depth / dt`,
+      `>= ${fmtUp(floor)} (the ground's height less its softness ${show(g.softness)}), or the vertex pinned or held by a gripper`);
+  }
+}
+
+// Inside a collider at its first row, a free vertex is thrown out as from below the ground.
+function checkCollidersClear(s: SpringScene, m: SpringModel): void {
+  if (!s.colliders?.length) return;
+  const held = new Set([...(s.pinned ?? []), ...(s.grippers ?? []).flatMap((gr) => gr.vertices)]);
+  const soft = s.colliderSoftness ?? 0, x = s.vertices.x, d = s.dim;
+  // a vertex farther from a collider's centre than its bounding sphere is outside: only the others need its frame
+  const bound2 = s.colliders.map((c) => (Math.hypot(...(c.shape === 'sphere' ? [] : c.halfExtents ?? [])) + (c.radius ?? 0)) ** 2);
+  for (let i = 0; i < s.vertices.mass.length; i++) {
+    if (held.has(i)) continue;
+    s.colliders.forEach((c, k) => {
+      let r2 = 0;
+      for (let a = 0; a < d; a++) r2 += (x[i * d + a] - c.position[0][a]) ** 2;
+      if (r2 > bound2[k]) return;
+      const xi = x.slice(i * d, (i + 1) * d);
+      const { phi } = colliderAt(m, m.ctrl0, 0, k, xi);
+      if (phi >= -soft) return;
+      throw sceneError(`vertices.x[${i * s.dim}..${(i + 1) * s.dim - 1}]`, `${show(xi)} (vertex ${i})`, `starts ${fmt(-phi)} inside colliders[${k}] "${c.name}" (a ${c.shape}, at its first position): the first step would throw it out at that depth / dt`,
+        `outside the collider, or at most its softness ${show(soft)} inside (colliderSoftness), or the vertex pinned or held by a gripper`);
+    });
+  }
 }
 
 // A gripper's track is read per step of the rollout: rows past `steps` would never be used.

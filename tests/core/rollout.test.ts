@@ -136,6 +136,13 @@ test('states of the wrong size are refused by name, and a step kept by an earlie
   const r = new Rollout(sim, 6, 'auto');
   const n = sim.stateBytes / 4;
   await expect(r.forward(new Float32Array(n - 1))).rejects.toThrow(`forward: state0: ${n - 1} floats, expected ${n}`);
+  // what params.inputs(theta) returns, handed over whole by an untyped (JavaScript) host program
+  await expect(r.forward({ state0: sim.packed.state0, ctrl: new Float32Array(1) } as never)).rejects.toThrow('forward: state0 is object, expected a Float32Array or a GPUBuffer of a whole state: this looks like params.inputs(theta), whose .state0 is the state');
+  // a NaN in the initial state is named (copy, item, field), not reported as a blow-up at step 0
+  const bad = sim.packed.state0.slice();
+  const { stride, fields } = sim.state, v = fields.find((f) => f.name === 'v')!;
+  bad[3 * stride + v.offset + 1] = NaN;
+  await expect(r.forward(bad)).rejects.toThrow(`forward: state0[${3 * stride + v.offset + 1}] = NaN (copy 0, item 3, field v[1]) is not finite: allowed finite numbers`);
   expect(() => sim.createState('dL/dfinal', new Float32Array(3))).toThrow(`createState 'dL/dfinal': 3 floats, expected ${n}`);
   await r.forward(sim.packed.state0, { keep: [2] });
   const small = sim.device.createBuffer({ label: 'small', size: 64, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });

@@ -51,9 +51,33 @@ test('theta -> inputs and gradients -> theta, for initialVelocity, a material bl
 
 test('an unknown parameter name is refused, listing the allowed ones', async () => {
   const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic' }));
-  expect(() => new ParameterVector(sim, ['groups[7].E'])).toThrow(/'groups\[7\]\.E' is not a parameter of this scene: allowed initialVelocity, groups\[0\]\.E, groups\[0\]\.nu/);
+  // named as the host program wrote them (params), not as the scene's optimize.params it never set
+  expect(() => new ParameterVector(sim, ['groups[7].E'])).toThrow(/^params: 'groups\[7\]\.E' is not a parameter of this scene: allowed initialVelocity, groups\[0\]\.E, groups\[0\]\.nu/);
   expect(() => new ParameterVector(sim, [])).toThrow(/at least one/);
   sim.destroy();
+});
+
+test('a non-finite theta is refused by entry and parameter before it reaches the initial state (not a blow-up at step 0)', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic' }), { batch: 2 });
+  try {
+    const p = new ParameterVector(sim, ['groups[0].E', 'initialVelocity']);
+    expect(() => p.inputs(Float64Array.of(1, 0, NaN))).toThrow('theta[2] = NaN (initialVelocity[1]) is not finite: allowed finite numbers');
+    expect(() => p.inputsBatch([Float64Array.of(1, 0, 0), Float64Array.of(Infinity, 0, 0)])).toThrow('thetas[1][0] = Infinity (groups[0].E[0]) is not finite');
+  } finally {
+    sim.destroy();
+  }
+});
+
+test('an unknown name\'s list of allowed ones includes the shaped names the scene has (actuation.periodic, waypoints)', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true }));
+  try {
+    let message = '';
+    try { new ParameterVector(sim, ['actuation.periodc']); } catch (e) { message = (e as Error).message; }
+    expect(message).toMatch(/'actuation\.periodc' is not a parameter of this scene: allowed initialVelocity, .*actuation\.periodic/);
+    expect(message).toMatch(/colliders\[0\]\.waypoints/);
+  } finally {
+    sim.destroy();
+  }
 });
 
 test('actuation.periodic: tanh of a bias and harmonics per channel, bounded, with the chain-rule gradient', async () => {

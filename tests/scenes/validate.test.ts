@@ -180,7 +180,18 @@ describe('particles', () => {
     expectSceneError(check((s) => { s.particles.x[0] = 0.1; }), 'particles.x[0]', '0.1 (particle 0, axis x)', '[0.1875, 0.8125]');
     // Fewer wall cells, larger interior; but never past the g2p clamp [dx, (res - 2) dx].
     expect(check((s) => { s.boundary.boundCells = 1; s.particles.x[0] = 0.07; })).not.toThrow();
-    expectSceneError(check((s) => { s.boundary.boundCells = 0; s.particles.x[0] = 0.9; }), 'particles.x[0]', '0.9', '[0.0625, 0.875]');
+    const e0 = expectSceneError(check((s) => { s.boundary.boundCells = 0; s.particles.x[0] = 0.9; }), 'particles.x[0]', '0.9', '[0.0625, 0.875]');
+    expect(e0.allowed).toContain('boundCells = 0, but at least the 1 cell below and 2 above that g2p keeps particles from');
+  });
+
+  it('outside the domain: the interior shown rounded inwards to 4 digits (3 x 0.025 is a hair above 0.075), not as 0.07500000000000001', () => {
+    const s = sceneBase({ name: 'odd', dim: 2, res: [24, 40], dt: 1e-4, steps: 2, gravity: [0, 0], boundary: { walls: 'sticky', groundFriction: 0, boundCells: 3 } });
+    s.grid.dx = 0.025;
+    const g = addGroup(s, { name: 'j', material: 'elastic', E: 100, nu: 0.2, density: 1 });
+    fillBox(s, g, [0.3, 0.3], [0.35, 0.35]);
+    s.particles.x[0] = 2;
+    const e = expectSceneError(() => validateScene(s), 'particles.x[0]', '2 (particle 0, axis x)', '[0.07501, 0.525] (boundCells = 3 cells from each side, of the 24-node grid, dx = 0.025)');
+    expect(e.message).not.toContain('0.07500000000000001');
   });
 
   it('no particles at all', () => {
@@ -200,7 +211,7 @@ describe('particles', () => {
   it('groups that are not contiguous: points to finalizeScene', () => {
     const e = expectSceneError(check((s) => { s.particles.group[1] = 1; }), 'particles.group[2]', '0', 'contiguous run');
     expect(e.message).toContain('restarts group 0 after group 1');
-    expect(e.message).toContain('finalizeScene()');
+    expect(e.message).toContain("call finalizeScene(scene), from 'torsion' or scenes/builders.ts, after the last fill");
   });
 
   it('initial speeds over a cell per step', () => {
@@ -458,6 +469,30 @@ describe('float32 and fixed-point ranges', () => {
   });
 });
 
+describe('control losses', () => {
+  it('effort and smoothness name a per-step control block of the scene, before any GPU work', () => {
+    expect(check((s) => { s.loss = { kind: 'effort' }; })).not.toThrow();
+    const e = expectSceneError(check((s) => { s.loss = { kind: 'smoothness', block: 'colliders[9].position' }; }), 'loss.block', '"colliders[9].position"', 'one of "actuation"');
+    expect(e.message).toContain('is not a per-step control block of this scene');
+  });
+});
+
+describe('a missing field beside a misspelling of it', () => {
+  it('names the misspelt key, at the top and inside, for MPM and spring scenes', () => {
+    let e = expectSceneError(check((s) => { s.gird = s.grid; delete s.grid; }), 'grid', 'undefined', 'the fields res, dx');
+    expect(e.message).toContain('scene.grid is missing (the object has "gird": misspelt?)');
+    e = expectSceneError(check((s) => { s.groups[0].Density = s.groups[0].density; delete s.groups[0].density; }), 'groups[0].density', 'undefined', 'number');
+    expect(e.message).toContain('is missing (the object has "Density": misspelt?)');
+    const springs = { kind: 'springs', name: 's', dim: 2, dt: 1e-4, steps: 2, gravity: [0, 0], extent: [1, 1], materails: [{ name: 'm', stiffness: 1, damping: 0 }],
+      vertices: { x: [0, 0, 1, 0], v: [0, 0, 0, 0], mass: [1, 1] }, springs: { pairs: [0, 1], material: [0] } };
+    e = expectSceneError(() => validateScene(springs), 'materials', 'undefined', 'an array');
+    expect(e.message).toContain('(the object has "materails": misspelt?)');
+    // far from every key present: nothing guessed ("dt" is two edits from "dim", too far for a short name)
+    e = expectSceneError(check((s) => { delete s.dim; }), 'dim', 'undefined', '2, 3');
+    expect(e.message).not.toContain('misspelt');
+  });
+});
+
 describe('scene kinds', () => {
   it('a scene without kind is an MPM scene; kind "mpm" is the same', () => {
     expect(check((s) => { delete s.kind; })).not.toThrow();
@@ -468,6 +503,13 @@ describe('scene kinds', () => {
     const e = expectSceneError(check((s) => { s.kind = 'sph'; s.dim = 7; }), 'kind', '"sph"', 'one of "mpm", "springs", "shell" (absent means "mpm")');
     expect(e.message).toContain('is not a known scene kind');
     expectSceneError(check((s) => { s.kind = 2; }), 'kind', '2', '"mpm"');
+  });
+
+  it('a scene with vertices and no kind is told to name springs or shell, not that MPM\'s grid is missing', () => {
+    const springs = { name: 's', dim: 2, dt: 1e-4, steps: 2, gravity: [0, 0], extent: [1, 1], materials: [{ name: 'm', stiffness: 1, damping: 0 }],
+      vertices: { x: [0, 0, 1, 0], v: [0, 0, 0, 0], mass: [1, 1] }, springs: { pairs: [0, 1], material: [0] } };
+    const e = expectSceneError(() => validateScene(springs), 'kind', 'undefined', '"springs" (mass-spring systems) or "shell"');
+    expect(e.message).toContain('scene.kind is missing, and the scene has vertices');
   });
 });
 

@@ -62,6 +62,13 @@ describe('robotFromCells2d', () => {
     expect(() => validateSpringScene(sceneOf(2, r, 2))).not.toThrow();
   });
 
+  it('refuses no cells, a cell size, origin or mass that would collapse or misplace the robot, naming the option', () => {
+    expect(() => robotFromCells2d([], { cell: 0.1, origin: [0, 0] })).toThrow('robotFromCells2d: cells = []: expected at least one cell');
+    expect(() => robotFromCells2d([[0, 0]], { cell: 0, origin: [0, 0] })).toThrow('robotFromCells2d: cell = 0: expected a finite edge length > 0');
+    expect(() => robotFromCells2d([[0, 0]], { cell: 0.1, origin: [0] as never })).toThrow('robotFromCells2d: origin = [0]: expected 2 finite coordinates');
+    expect(() => robotFromVoxels3d([[0, 0, 0]], { cell: 0.1, origin: [0, 0, 0], mass: -1 })).toThrow('robotFromVoxels3d: mass = -1: expected a finite mass > 0 per vertex');
+  });
+
   it('refuses a cell twice, a cell in two channels, or an actuated cell that does not exist', () => {
     expect(() => robotFromCells2d([[0, 0], [0, 0]], { cell: 1, origin: [0, 0] })).toThrow('cell 1 = [0,0] appears twice');
     expect(() => robotFromCells2d([[0, 0]], { cell: 1, origin: [0, 0], actuated: [[0], [0]] })).toThrow('cell 0 is in channels 0 and 1');
@@ -147,6 +154,17 @@ describe('clothGrid', () => {
   it('refuses a grid without quads', () => {
     expect(() => clothGrid({ nx: 0, ny: 2, size: [1, 1], origin: [0, 0, 0], plane: 'xz', density: 1 })).toThrow('expected integers >= 1');
   });
+
+  it('refuses sizes, an origin, a plane or a density that would make a folded, massless or misplaced cloth, naming the option', () => {
+    const ok = { nx: 2, ny: 2, size: [1, 1] as [number, number], origin: [0, 0, 0] as [number, number, number], plane: 'xz' as const, density: 1 };
+    const bad = (edit: Record<string, unknown>, message: string) => expect(() => clothGrid({ ...ok, ...edit } as never)).toThrow(message);
+    bad({ size: [-1, 1] }, 'clothGrid: size = [-1,1]: expected two finite side lengths > 0');
+    bad({ size: [0, 1] }, 'clothGrid: size = [0,1]');
+    bad({ origin: [0, 0] }, 'clothGrid: origin = [0,0]: expected 3 finite coordinates');
+    bad({ plane: 'yz' }, 'clothGrid: plane = "yz": expected "xz" (horizontal) or "xy" (vertical)');
+    bad({ density: 0 }, 'clothGrid: density = 0: expected a finite mass per unit area > 0');
+    bad({ density: NaN }, 'clothGrid: density = null');
+  });
 });
 
 describe('triangleMesh', () => {
@@ -161,12 +179,41 @@ describe('triangleMesh', () => {
     expect(lumpedMasses(m.vertices.x, m.triangles.indices, 2)).toEqual(m.vertices.mass);
   });
 
+  it('fans a concave polygon from a corner that sees all the others, and one with collinear corners from where none collapses', () => {
+    const ccw = (m: { vertices: { x: number[] }; triangles: { indices: number[] } }) => {
+      const { x } = m.vertices, t = m.triangles.indices;
+      return Array.from({ length: t.length / 3 }, (_, k) => {
+        const [a, b, c] = [t[3 * k], t[3 * k + 1], t[3 * k + 2]];
+        return (x[3 * b] - x[3 * a]) * (x[3 * c + 1] - x[3 * a + 1]) - (x[3 * b + 1] - x[3 * a + 1]) * (x[3 * c] - x[3 * a]);
+      });
+    };
+    // a dart: corner 3 is reflex, so a fan from corner 0 folds; area 2.5
+    const dart = triangleMesh([[0, 0, 0], [2, 0, 0], [2, 2, 0], [1, 0.5, 0], [0, 2, 0]], [[0, 1, 2, 3, 4]], { density: 1 });
+    expect(dart.triangles.indices.slice(0, 3)).toEqual([3, 4, 0]);
+    expect(ccw(dart).every((c) => c > 0)).toBe(true);
+    expect(dart.vertices.mass.reduce((a, b) => a + b, 0)).toBeCloseTo(2.5, 12);
+    // a rectangle with a corner in the middle of an edge (a T-junction): area 2
+    const tee = triangleMesh([[0, 0, 0], [1, 0, 0], [2, 0, 0], [2, 1, 0], [0, 1, 0]], [[0, 1, 2, 3, 4]], { density: 1 });
+    expect(ccw(tee).every((c) => c > 0)).toBe(true);
+    expect(tee.vertices.mass.reduce((a, b) => a + b, 0)).toBeCloseTo(2, 12);
+    expect(() => validateSpringScene(sceneOf(3, tee))).not.toThrow();
+  });
+
+  it('refuses a polygon no fan triangulates, and names a vertex only in zero-area faces', () => {
+    const v = [[0, 0, 0], [1, 1, 0], [1, 0, 0], [0, 1, 0]];
+    expect(() => triangleMesh(v, [[0, 1, 2, 3]], { density: 1 })).toThrow('face 0 [0, 1, 2, 3] has no corner to fan it from');
+    const line = [[0, 0, 0], [1, 0, 0], [2, 0, 0], [0, 1, 0]];
+    expect(() => triangleMesh(line, [[0, 1, 2], [0, 2, 3]], { density: 1 })).toThrow('vertex 1 is only in faces of zero area (face 0 [0, 1, 2])');
+  });
+
   it('refuses short faces, indices out of range, and vertices in no face', () => {
     const v = [[0, 0, 0], [1, 0, 0], [0, 1, 0], [5, 5, 5]];
     expect(() => triangleMesh(v, [[0, 1]], { density: 1 })).toThrow('face 0 has 2 corners');
     expect(() => triangleMesh(v, [[0, 1, 4]], { density: 1 })).toThrow('face 0 names vertex 4, but there are 4 vertices');
+    expect(() => triangleMesh(v, [[0, 1, 1, 2]], { density: 1 })).toThrow('face 0 [0, 1, 1, 2] names vertex 1 twice');
     expect(() => triangleMesh(v, [[0, 1, 2]], { density: 1 })).toThrow('vertex 3 is in no face');
     expect(() => triangleMesh([[0, 0]], [], { density: 1 })).toThrow('vertex 0 has 2 coordinates');
+    expect(() => triangleMesh(v, [[0, 1, 2]], { density: -1 })).toThrow('triangleMesh: density = -1: expected a finite mass per unit area > 0');
   });
 });
 
@@ -205,6 +252,11 @@ l 1 2
     expect(() => validateSpringScene(sceneOf(3, shell))).not.toThrow();
   });
 
+  it('skips the vertex colours after x y z that MeshLab and scanners write', () => {
+    const m = parseObj('v 0 0 0 1 0 0\nv 1 0 0 0 1 0\nv 0 1 0 0 0 1 0.5\nv -1 -1 0 1.0\nf 1 2 3 4\n');
+    expect(m.vertices).toEqual([[0, 0, 0], [1, 0, 0], [0, 1, 0], [-1, -1, 0]]);
+  });
+
   it('accepts CRLF line ends and faces that name later vertices', () => {
     expect(parseObj('f 1 2 3\r\nv 0 0 0\r\nv 1 0 0\r\nv 0 1 0\r\n')).toEqual({ vertices: [[0, 0, 0], [1, 0, 0], [0, 1, 0]], faces: [[0, 1, 2]] });
   });
@@ -218,8 +270,11 @@ l 1 2
       expect((err as ObjError).message).toContain(`OBJ line ${line}: ${what}`);
     };
     const head = 'v 0 0 0\nv 1 0 0\nv 0 1 0\n';
-    bad(`${head}v 1 2\n`, 4, 'a vertex needs 3 finite coordinates');
-    bad(`${head}v 1 2 x\n`, 4, 'a vertex needs 3 finite coordinates');
+    bad(`${head}v 1 2\n`, 4, 'a vertex needs 3 finite decimal coordinates');
+    bad(`${head}v 1 2 x\n`, 4, 'a vertex needs 3 finite decimal coordinates');
+    bad(`${head}v 0x1 0 0\n`, 4, 'a vertex needs 3 finite decimal coordinates');
+    bad(`${head}v 1e999 0 0\n`, 4, 'a vertex needs 3 finite decimal coordinates');
+    bad(`${head}v 1 2 3 0.1 0.2 0.3 1 9\n`, 4, 'a vertex needs 3 finite decimal coordinates');
     bad(`${head}\nf 1 2\n`, 5, 'a face needs at least 3 corners, this one has 2');
     bad(`${head}f 1 2 a\n`, 4, 'face corner "a" is not v, v/vt, v//vn or v/vt/vn');
     bad(`${head}f 0 1 2\n`, 4, 'face corner "0"');

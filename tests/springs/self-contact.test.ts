@@ -82,7 +82,10 @@ test('blown-up vertices stay out of the contact grid, so a failed rollout report
     x0[i * 6 + (i % 3)] = [Number.NaN, Number.POSITIVE_INFINITY, 3e7][(i / 3) % 3];
   }
   const r = new Rollout(sim, 1, 'full');
-  await expect(r.forward(x0)).rejects.toThrow(/step 0/);
+  // as a GPU buffer: forward refuses a non-finite Float32Array before it reaches the GPU
+  const x0Buf = sim.createState('x0', x0);
+  await expect(r.forward(x0Buf)).rejects.toThrow(/step 0/);
+  x0Buf.destroy();
   const words = await readU32(gpu.device, (sim as unknown as { grid: GPUBuffer }).grid, 0, gridStride(n));
   const hs = hashSize(n);
   // the bucket starts end at the number of vertices gridded: the finite ones, each listed once

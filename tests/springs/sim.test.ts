@@ -71,6 +71,42 @@ test("a blow-up under the certain limit names the step and, where the springs' d
   sim.destroy();
 });
 
+test('a blow-up after a gripper jumps further than an edge in a step names the gripper and the step, not the stiffness', async () => {
+  // a strip of 4 quads, its first vertex held by a gripper that leaps across the domain in step 2
+  const x: number[] = [], indices: number[] = [];
+  for (let i = 0; i <= 4; i++) x.push(0.3 + 0.05 * i, 0.5, 0.4, 0.3 + 0.05 * i, 0.5, 0.45);
+  for (let i = 0; i < 4; i++) indices.push(2 * i, 2 * i + 2, 2 * i + 1, 2 * i + 1, 2 * i + 2, 2 * i + 3);
+  const scene: SpringScene = {
+    kind: 'shell', name: 'leap', dim: 3, dt: 1e-4, steps: 10, gravity: [0, -9.8, 0], extent: [1, 1, 1],
+    materials: [{ name: 'm', stiffness: 1, damping: 0, mu: 10, lambda: 5, bending: 1e-3 }],
+    vertices: { x, v: new Array(x.length).fill(0), mass: new Array(10).fill(0.01) },
+    triangles: { indices, material: new Array(8).fill(0) },
+    grippers: [{ name: 'hand', vertices: [0], position: [[0.3, 0.5, 0.4], [0.3, 0.5, 0.4], [9e5, 0.5, 0.4]] }],
+  };
+  const sim = await SpringSim.create(gpu, scene);
+  const r = new Rollout(sim, 10, 'full');
+  const err = await r.forward().then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(RolloutError);
+  expect((err as Error).message).toContain('at step 3 (grippers[0] "hand" moves 900000 in step 2, more than half the 0.05 rest length of the shortest edge at a vertex it holds: a slower track)');
+  r.destroy();
+  sim.destroy();
+});
+
+test('a blow-up at a dt far inside the materials\' limit does not blame the stiffness: an initial state of coincident vertices', async () => {
+  const scene = chain2d({ steps: 10 });
+  scene.dt /= 10; // about 0.05 of its stability limit
+  const sim = await SpringSim.create(gpu, scene);
+  const r = new Rollout(sim, 10, 'full');
+  const zeros = sim.createState('zeros'); // every vertex at the origin: springs of length 0
+  const err = await r.forward(zeros).then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(RolloutError);
+  expect((err as Error).message).toMatch(/at step 0 \(dt [0-9.e-]+ is [0-9.e-]+ of the [0-9.e-]+ s past which the scene's materials are unstable at rest, so they are an unlikely cause: look for vertices that coincide or cross in the initial state/);
+  expect((err as Error).message).not.toContain('too high');
+  zeros.destroy();
+  r.destroy();
+  sim.destroy();
+});
+
 test('controls written later: out-of-range and non-finite values refused by name; a blow-up gives the limit at the materials written; a destroyed simulator says so', async () => {
   const scene = chain2d({ steps: 60 });
   const sim = await SpringSim.create(gpu, scene);

@@ -216,6 +216,15 @@ describe('triangles', () => {
       'edge 0-4 (shared by 3 triangles, triangle 0 among them)', 'at most 2 triangles per edge where a triangle bends (materials[0].bending = 0.01)');
     expect(e.message).toContain('non-manifold');
   });
+
+  it('a triangle listed twice, in either winding, bending or not, naming both', () => {
+    // triangle 0 is [0, 1, 4]
+    for (const [copy, bending] of [[[0, 1, 4], 0.01], [[4, 1, 0], 0.01], [[1, 0, 4], 0]] as const) {
+      const e = expectSceneError(check((s) => { s.triangles.indices.push(...copy); s.triangles.material.push(0); s.materials[0].bending = bending; s.materials[1].bending = bending; }),
+        'triangles.indices[24..26]', `[${copy.join(', ')}] (triangle 8)`, 'each triangle once');
+      expect(e.message).toContain('has the same corners as triangle 0 ([0, 1, 4]): a duplicate face');
+    }
+  });
 });
 
 describe('pinned and grippers', () => {
@@ -250,6 +259,23 @@ describe('ground, colliders', () => {
     expectSceneError(check((s) => { s.ground.friction = -0.1; }), 'ground.friction', '-0.1', '[0, 3.402e+38]');
     expectSceneError(check((s) => { s.ground.softness = -1; }), 'ground.softness', '-1', '[0, 3.402e+38]');
     expectSceneError(check((s) => { s.ground.height = Infinity; }), 'ground.height', 'Infinity', 'a finite number');
+  });
+
+  it('free vertices start above the ground less its softness; pinned and gripped ones may start below', () => {
+    // the shell's vertices lie at height 1; vertex 0 is pinned, vertex 2 gripped
+    const e = expectSceneError(check((s) => { s.ground.height = 1.05; }), 'vertices.x[4]', '1 (vertex 1, axis y)', '>= 1.04 (the ground\'s height less its softness 0.01)');
+    expect(e.message).toContain('starts 0.05 below the ground (ground.height = 1.05)');
+    expect(check((s) => { s.ground.height = 1.005; })).not.toThrow();
+    expect(check((s) => { s.ground.height = 1.05; s.pinned = [0, 1, 3, 4, 5, 6, 7, 8]; })).not.toThrow();
+    expectSceneError(check2d((s) => { s.ground.height = 0.5; }), 'vertices.x[1]', '0 (vertex 0, axis y)', '>= 0.5');
+  });
+
+  it('free vertices start outside every collider (less colliderSoftness) at its first position', () => {
+    // a ball of radius 0.1 centred on vertex 4 (0.1, 1, 0.1): its neighbours touch it, vertex 4 is 0.1 inside
+    const e = expectSceneError(check((s) => { s.colliders[0].position = [[0.1, 1, 0.1]]; }), 'vertices.x[12..14]', '[0.1, 1, 0.1] (vertex 4)', 'outside the collider, or at most its softness 0.01 inside (colliderSoftness)');
+    expect(e.message).toContain('starts 0.1 inside colliders[0] "ball" (a sphere, at its first position)');
+    expect(check((s) => { s.colliders[0].position = [[0.1, 1, 0.1]]; s.colliderSoftness = 0.11; })).not.toThrow();
+    expect(check((s) => { s.colliders[0].position = [[0.1, 1, 0.1]]; s.pinned = [0, 4]; })).not.toThrow();
   });
 
   it('at most 4 colliders, with the MPM checks of shape, size, friction, tracks and orientation', () => {
@@ -316,8 +342,24 @@ describe('actuation, loss, optimize', () => {
     expectSceneError(check((s) => { s.actuation.values[2] = NaN; }), 'actuation.values[2]', 'NaN', 'a finite number');
   });
 
+  it('effort and smoothness read a per-step control block the scene has, checked before any GPU work', () => {
+    expect(check((s) => { s.loss = { kind: 'weighted-sum', terms: [{ weight: 1, loss: s.loss }, { weight: 0.1, loss: { kind: 'smoothness', block: 'grippers[0].position' } }] }; })).not.toThrow();
+    expect(check((s) => { s.loss = { kind: 'effort' }; })).not.toThrow();
+    let e = expectSceneError(check((s) => { s.loss = { kind: 'effort', block: 'grippers[3].position' }; }), 'loss.block', '"grippers[3].position"',
+      'one of "actuation", "colliders[0].position"');
+    expect(e.message).toContain('is not a per-step control block of this scene');
+    e = expectSceneError(check((s) => { delete s.actuation; s.springs.actuator.fill(-1); delete s.optimize; delete s.grippers; delete s.colliders; s.loss = { kind: 'smoothness' }; }),
+      'loss.block', '"actuation" (the default)', 'none: the scene has no actuation, collider or gripper tracks');
+  });
+
   it('loss target: one entry per axis', () => {
     expectSceneError(check((s) => { s.loss.target = [0, 1]; }), 'loss.target', '[0, 1]', 'exactly 3 items');
+  });
+
+  it('optimize.trackBounds: one bound per axis, each min at most its max', () => {
+    expect(check((s) => { s.optimize.trackBounds = { min: [0, 0, 0], max: [1, 1, 1] }; })).not.toThrow();
+    expectSceneError(check((s) => { s.optimize.trackBounds = { min: [0, 0], max: [1, 1] }; }), 'optimize.trackBounds.min', '[0, 0]', 'exactly 3 items');
+    expectSceneError(check((s) => { s.optimize.trackBounds = { min: [0, 1, 0], max: [1, 0.5, 1] }; }), 'optimize.trackBounds.max[1]', '0.5', '>= 1 (optimize.trackBounds.min[1])');
   });
 
   it('optimize.params: only the names springParamNames gives', () => {

@@ -1,0 +1,53 @@
+// A blow-up's likely cause when it is not the materials: a gripper whose track jumps further in one
+// step than the rest length of an edge at a vertex it holds. The held vertex is moved that far at
+// once and its neighbours, integrated explicitly, cannot follow. Only run after a blow-up.
+import type { ParamSpace } from '../core/simulator';
+import type { SpringScene } from './scene';
+import { fmt } from '../core/scene-error';
+
+/** Jumps past this fraction of the shortest edge at a held vertex are named. */
+const JUMP_FRACTION = 0.5;
+
+/** Shortest initial length of an edge (spring or triangle side) between a vertex held by `held` and one it does not hold. */
+function shortestEdgeOut(s: SpringScene, held: Set<number>): number {
+  const x = s.vertices.x, d = s.dim;
+  let shortest = Infinity;
+  const edge = (i: number, j: number) => {
+    if (held.has(i) === held.has(j)) return;
+    let r2 = 0;
+    for (let a = 0; a < d; a++) r2 += (x[i * d + a] - x[j * d + a]) ** 2;
+    shortest = Math.min(shortest, Math.sqrt(r2));
+  };
+  const p = s.springs?.pairs ?? [];
+  for (let k = 0; k < p.length; k += 2) edge(p[k], p[k + 1]);
+  const t = s.triangles?.indices ?? [];
+  for (let k = 0; k < t.length; k += 3) { edge(t[k], t[k + 1]); edge(t[k + 1], t[k + 2]); edge(t[k + 2], t[k]); }
+  return shortest;
+}
+
+/**
+ * The first gripper (over the batch copies) whose track, as written in the control record, moves
+ * more than half the shortest edge at its vertices in one of steps 1..badStep, said for a message;
+ * null if none does.
+ */
+export function fastGripper(s: SpringScene, params: ParamSpace, batch: number, badStep: number): string | null {
+  for (const [g, grip] of (s.grippers ?? []).entries()) {
+    const block = params.blocks.find((b) => b.name === `grippers[${g}].position`);
+    if (!block) continue;
+    const edge = shortestEdgeOut(s, new Set(grip.vertices));
+    if (!Number.isFinite(edge)) continue;
+    const d = block.rowLength, rows = block.indices.length / d;
+    for (let b = 0; b < batch; b++) {
+      const v = params.values(b);
+      for (let t = 1; t <= Math.min(badStep, rows - 1); t++) {
+        let r2 = 0;
+        for (let a = 0; a < d; a++) r2 += (v[block.indices[t * d + a]] - v[block.indices[(t - 1) * d + a]]) ** 2;
+        const jump = Math.sqrt(r2);
+        if (jump > JUMP_FRACTION * edge) {
+          return `grippers[${g}] "${grip.name}" moves ${fmt(jump)} in step ${t}${batch > 1 ? ` (copy ${b})` : ''}, more than half the ${fmt(edge)} rest length of the shortest edge at a vertex it holds: a slower track`;
+        }
+      }
+    }
+  }
+  return null;
+}

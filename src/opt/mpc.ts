@@ -16,6 +16,7 @@ import type { MpcDesc } from '../mpm/scene';
 import { Adam } from './adam';
 import { ParameterVector } from './parameters';
 import { shapeGradient } from './optimizers';
+import { checkMpcPlannable } from './mpc-checks';
 
 /** What a scene's `mpc` field says. */
 export type MpcOptions = MpcDesc;
@@ -87,6 +88,7 @@ export class MpcPlanner {
 
   /** A planner for `scene` (validated, with actuation), on its own simulator (batch 1). */
   static async create(gpu: GpuContext, scene: Scene, o: MpcOptions): Promise<MpcPlanner> {
+    checkMpcPlannable(scene);
     // unsorted whatever the scene says: the world reads a state mid-rollout (stateAt), which a sorting simulator cannot give
     return new MpcPlanner(await createSimulator(gpu, { ...scene, steps: o.horizon, loss: undefined }, { sortEvery: 0 }), o);
   }

@@ -1,11 +1,16 @@
 // Model-predictive control: the goal's track, the checks of a scene's mpc field, and a short
 // chase on the GPU that re-plans, holds the walker near a still goal, and repeats to the byte.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { goalAt, runMpc } from '../../src/opt/mpc';
 import { validateScene } from '../../src/mpm/validate';
 import { buildScene } from '../../scenes/index';
 import type { SpringScene } from '../../src/springs/scene';
+import { SceneError } from '../../src/core/scene-error';
+import { mpcScene } from '../../src/cli/mpc';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -28,6 +33,18 @@ test('a bad mpc field is refused naming the field, the value and the allowed ran
   expect(bad({ axes: [2] })).toThrow(/scene\.mpc\.axes\[0\] = 2 is not an axis of the scene: allowed 0 to 1/);
   const still = { ...base, actuation: undefined, springs: { ...base.springs!, actuator: base.springs!.actuator!.map(() => -1) } };
   expect(() => validateScene(still)).toThrow(/scene\.mpc = present needs actuation to plan/);
+});
+
+test('a scene with a controller and an mpc field is refused naming mpc, before a folder or a simulator', async () => {
+  const walker = buildScene('spring-walker-2d') as SpringScene;
+  const chase = buildScene('robot-chase-mpc-2d') as SpringScene;
+  const scene = validateScene({ ...walker, mpc: { ...chase.mpc!, horizon: 100, every: 50, goal: [[0, 0.4, 0.1]], warmup: 100 } });
+  const message = /scene\.mpc = present plans open-loop actuation, which the scene's controller writes every step/;
+  await expect(runMpc(gpu, scene, scene.mpc!)).rejects.toThrow(SceneError);
+  await expect(runMpc(gpu, scene, scene.mpc!)).rejects.toThrow(message);
+  const out = join(mkdtempSync(join(tmpdir(), 'torsion-mpc-')), 'run');
+  await expect(mpcScene(scene, { out })).rejects.toThrow(message);
+  expect(existsSync(out)).toBe(false);
 });
 
 test('a short chase re-plans every 50 steps, keeps the walker by a still goal, and repeats to the byte', async () => {

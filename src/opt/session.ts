@@ -3,6 +3,7 @@
 // and (for the page) a session that runs one iteration at a time and records the best point's
 // trajectory. Portable: nothing here touches Node.
 import type { CheckpointMode } from '../core/checkpoint-schedule';
+import type { LossDesc } from '../core/loss';
 import { recordFrames, type RecordedTrajectory } from '../core/record';
 import type { GpuContext } from '../gpu/device';
 import { optimizeParams } from '../mpm/scene';
@@ -87,9 +88,18 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
     threshold: so?.threshold ?? null,
   };
   if (config.steps > scene.steps) throw new ConfigError(`--steps = ${config.steps}: allowed at most the scene's ${scene.steps}`);
+  // a term that observes a step the shortened rollout never reaches has nothing to read
+  const observed = observedSteps(scene.loss).filter((o) => o.step > config.steps).sort((a, b) => b.step - a.step)[0];
+  if (observed) throw new ConfigError(`--steps = ${config.steps}: ${observed.field} = ${observed.step} observes a later step; allowed at least ${observed.step} (at most the scene's ${scene.steps})`);
   if (config.population < 3) throw new ConfigError(`--batch = ${config.population}: allowed at least 3`);
   if (o.normalize && o.clip !== undefined) throw new ConfigError('--normalize and --clip both shape the gradient: give one');
   return config;
+}
+
+/** The steps a loss's terms observe (their `step`), each with its field. */
+function observedSteps(loss: LossDesc): { field: string; step: number }[] {
+  const terms = loss.kind === 'weighted-sum' ? loss.terms.map((t, i) => ({ field: `loss.terms[${i}].loss.step`, loss: t.loss })) : [{ field: 'loss.step', loss }];
+  return terms.flatMap((t) => ('step' in t.loss && t.loss.step !== undefined ? [{ field: t.field, step: t.loss.step }] : []));
 }
 
 /** The objective and the optimizer of a configured run, at the scene's initial point. */

@@ -86,7 +86,12 @@ function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene
     const config = readJson<RunConfig>(join(dir, 'run.json'), 'the run\'s options');
     if (o.iterations !== undefined) config.iterations = o.iterations;
     const s = loadScene(undefined, join(dir, 'scene.json'));
-    return { scene: s, config, dir, state: loadState(dir) };
+    const state = loadState(dir);
+    // --iters is the total a resumed run goes to, not a number more
+    if (o.iterations !== undefined && state && o.iterations < state.loop.iteration) {
+      throw new UsageError(`--iters = ${o.iterations}: ${o.resume} has done ${state.loop.iteration} iterations already, and --iters is the total to reach: allowed at least ${state.loop.iteration}`);
+    }
+    return { scene: s, config, dir, state };
   }
   if (!scene) throw new UsageError('a scene is required');
   let config: RunConfig;

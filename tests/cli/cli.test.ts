@@ -352,17 +352,20 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
       expect((await run(['optimize', '--resume', tmp()])).err).toMatch(/no run\.json there/);
       expect((await run(['optimize', 'spring-robot-2d', '--resume', tmp()])).err).toMatch(/--resume DIR takes the scene from DIR/);
       const used = join(tmp(), 'run');
-      await optimizeScene(loadScene('spring-robot-2d', undefined), { steps: 20, iterations: 1, out: used, quiet: true });
+      await optimizeScene(loadScene('spring-robot-2d', undefined), { steps: 20, iterations: 2, out: used, quiet: true });
       const before = readFileSync(join(used, 'progress.jsonl'), 'utf8');
       const again = await run(['optimize', 'spring-robot-2d', '--steps', '20', '--iters', '1', '--out', used]);
       expect(again.code).toBe(2);
       expect(again.err).toMatch(/holds an optimization already: continue it with --resume/);
       expect((await run(['optimize', '--resume', used, '--lr', '0.5'])).err).toMatch(/--lr cannot change/);
+      const fewer = await run(['optimize', '--resume', used, '--iters', '1']);
+      expect(fewer.code).toBe(2);
+      expect(fewer.err).toMatch(/--iters = 1: .* has done 2 iterations already, and --iters is the total to reach: allowed at least 2/);
       // a folder whose saved parameters no longer fit the scene
       const state = JSON.parse(readFileSync(join(used, 'state.json'), 'utf8'));
       state.loop.best.theta.pop();
       writeFileSync(join(used, 'state.json'), JSON.stringify(state));
-      const foreign = await run(['optimize', '--resume', used, '--iters', '2']);
+      const foreign = await run(['optimize', '--resume', used, '--iters', '3']);
       expect(foreign.code).toBe(2);
       expect(foreign.err).toMatch(/saved parameters have \d+ values, this scene's actuation.periodic have \d+/);
       expect(readFileSync(join(used, 'progress.jsonl'), 'utf8')).toBe(before);

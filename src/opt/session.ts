@@ -73,6 +73,13 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
       if (v !== undefined) throw new ConfigError(`${flag} sets the population of cem, spsa and hybrid; ${optimizer} runs one rollout per iteration (add --optimizer cem, spsa or hybrid)`);
     }
   }
+  // and a step's size, shape and truncation mean nothing to a method that takes no gradient step (cem) or no backward (spsa)
+  const stepFlags = [['--lr', o.lr], ['--clip', o.clip], ['--normalize', o.normalize], ['--window', o.window]] as const;
+  for (const [flag, v] of optimizer === 'cem' ? stepFlags : optimizer === 'spsa' ? stepFlags.slice(3) : []) {
+    if (v !== undefined) {
+      throw new ConfigError(`${flag} shapes ${flag === '--window' ? 'the backward through the rollout' : 'a gradient step'}, which ${optimizer} ${optimizer === 'cem' ? 'does not take (it refits a Gaussian to its best samples)' : 'does not run (it estimates the gradient from forward rollouts)'}; add --optimizer adam, gd or hybrid`);
+    }
+  }
   const config: RunConfig = {
     scene: scene.name, params: names, optimizer,
     iterations: o.iterations ?? so?.iterations ?? 30,

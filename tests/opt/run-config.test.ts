@@ -12,3 +12,15 @@ test('--steps shorter than a step the loss observes is refused, naming the term 
   expect(runConfig(scene, { steps: 300 }).steps).toBe(300);
   expect(runConfig(buildScene('jelly-throw-2d'), { steps: 10 }).steps).toBe(10);
 });
+
+test('step options a sampling optimizer would ignore are refused: cem takes no step, spsa runs no backward', () => {
+  const scene = buildScene('jelly-throw-2d');
+  for (const [o, flag] of [[{ lr: 0.5 }, '--lr'], [{ clip: 1 }, '--clip'], [{ normalize: true }, '--normalize'], [{ window: 10 }, '--window']] as const) {
+    expect(() => runConfig(scene, { optimizer: 'cem', ...o })).toThrow(new RegExp(`^${flag} shapes .*, which cem does not take .*; add --optimizer adam, gd or hybrid`));
+  }
+  expect(() => runConfig(scene, { optimizer: 'spsa', window: 10 })).toThrow(/^--window shapes the backward through the rollout, which spsa does not run/);
+  expect(runConfig(scene, { optimizer: 'spsa', lr: 0.5, clip: 1 })).toMatchObject({ lr: 0.5, clip: 1 });
+  expect(runConfig(scene, { optimizer: 'hybrid', lr: 0.5, window: 10 })).toMatchObject({ lr: 0.5, window: 10 });
+  // a scene's own learning rate under cem (the schema asks for one) is no error
+  expect(runConfig(buildScene('cloth-drape-3d')).optimizer).toBe('cem');
+});

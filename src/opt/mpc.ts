@@ -41,9 +41,13 @@ export function goalAt(goal: number[][], step: number): number[] {
   return goal[goal.length - 1].slice(1);
 }
 
-/** The mass-weighted centre of the simulator's items in `state` (copy 0). */
+/**
+ * The mass-weighted centre of the items the plan's com-target loss reads in `state` (copy 0): an
+ * MPM scene's group 0, a spring or shell scene's every vertex. The chase is judged on the same
+ * centre the planner steers.
+ */
 export function centreOfMass(sim: Simulator, state: Float32Array): number[] {
-  const { start, count, weights } = sim.selection();
+  const { start, count, weights } = sim.selection(0);
   const { stride } = sim.state, off = positionField(sim.state).offset;
   const c = new Array(sim.dim).fill(0);
   let m = 0;

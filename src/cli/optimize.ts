@@ -226,6 +226,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     writeJson(join(dir, 'summary.json'), summary);
     if (failure) {
       out(`stopped at iteration ${loop.iteration + 1}; the results of the ${loop.iteration} before are in ${dir}`);
+      if (o.json) console.log(JSON.stringify({ ...summary, best: undefined })); // with its error, as --json promises a last line
       throw failure;
     }
     out(`${stop.stop ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}${bestMetric === null ? '' : ` (metric ${bestMetric.toPrecision(4)})`}`

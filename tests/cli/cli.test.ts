@@ -331,8 +331,10 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
   test('bad options, a foreign or used folder: a clear message, exit 2, nothing written', async () => {
     // main() in this process: a usage error is refused before any GPU work or file
     const errors: string[] = [];
+    const logged: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
-    const run = async (args: string[]) => { errors.length = 0; const code = await main(args); return { code, err: errors.join('\n') }; };
+    const logSpy = vi.spyOn(console, 'log').mockImplementation((m: unknown) => { logged.push(String(m)); });
+    const run = async (args: string[]) => { errors.length = 0; logged.length = 0; const code = await main(args); return { code, err: errors.join('\n'), out: logged }; };
     try {
       const cases: [string[], RegExp][] = [
         [['--optimizer', 'newton'], /--optimizer = newton: allowed adam, gd, cem, spsa, hybrid/],
@@ -373,15 +375,18 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
       // names its step, and Adam steps back to its best point at half the rate; the third blow-up
       // without a better point (still 2.5e5) stops the run: exit 4, and the results so far stay
       const wild = join(tmp(), 'run');
-      const blown = await run(['optimize', 'jelly-throw-2d', '--steps', '30', '--iters', '8', '--lr', '1e6', '--out', wild]);
+      const blown = await run(['optimize', 'jelly-throw-2d', '--steps', '30', '--iters', '8', '--lr', '1e6', '--out', wild, '--json']);
       expect(blown.code, blown.err).toBe(4);
       expect(blown.err).toMatch(/warning: rollout blew up at step \d+.*back to the best point at half the rate \(1 of 2/);
       expect(blown.err).toMatch(/error: rollout blew up at step \d+/);
       expect(progress(wild).map((l) => l.loss === null)).toEqual([false, true, false, true, false]);
       for (const f of ['best.json', 'state.json', 'replay.bin']) expect(existsSync(join(wild, f)), f).toBe(true);
       expect(JSON.parse(readFileSync(join(wild, 'summary.json'), 'utf8'))).toMatchObject({ iters: 5, success: false, error: expect.stringMatching(/blew up at step/) });
+      // --json still ends with the summary line, its error included
+      expect(JSON.parse(blown.out.at(-1) ?? 'null')).toMatchObject({ iters: 5, success: false, error: expect.stringMatching(/blew up at step/) });
     } finally {
       spy.mockRestore();
+      logSpy.mockRestore();
     }
   }, 120_000);
 });

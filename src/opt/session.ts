@@ -96,7 +96,7 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   };
   if (config.steps > scene.steps) throw new ConfigError(`--steps = ${config.steps}: allowed at most the scene's ${scene.steps}`);
   // a term that observes a step the shortened rollout never reaches has nothing to read
-  const observed = observedSteps(scene.loss).filter((o) => o.step > config.steps).sort((a, b) => b.step - a.step)[0];
+  const observed = observedSteps(scene.loss).filter((t) => t.step > config.steps).sort((a, b) => b.step - a.step)[0];
   if (observed) throw new ConfigError(`--steps = ${config.steps}: ${observed.field} = ${observed.step} observes a later step; allowed at least ${observed.step} (at most the scene's ${scene.steps})`);
   if (config.population < 3) throw new ConfigError(`--batch = ${config.population}: allowed at least 3`);
   if (o.normalize && o.clip !== undefined) throw new ConfigError('--normalize and --clip both shape the gradient: give one');

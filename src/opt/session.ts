@@ -115,12 +115,19 @@ export async function openRun(gpu: GpuContext, scene: Scene, config: RunConfig):
     params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, shape: shapeOptions(scene.optimize, scene.dt),
     ...(scene.optimize?.goals === 'stratified' ? { draws: { seed: config.seed } } : {}),
   });
-  const theta0 = objective.initial();
-  const opt = createOptimizer(config.optimizer, theta0, {
-    lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, normalize: config.normalize,
-    patience: scene.optimize?.patience, refine: scene.optimize?.refine,
-  }, objective.clamp);
-  return { objective, opt, theta0 };
+  try {
+    const theta0 = objective.initial();
+    const opt = createOptimizer(config.optimizer, theta0, {
+      lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, normalize: config.normalize,
+      patience: scene.optimize?.patience, refine: scene.optimize?.refine,
+    }, objective.clamp);
+    // a population's batch copies now, not at the first iteration: one the device cannot hold stops the run before it starts
+    if (opt.points !== undefined) await objective.preparePopulation(config.population);
+    return { objective, opt, theta0 };
+  } catch (e) {
+    objective.destroy();
+    throw e;
+  }
 }
 
 /** An optimization run one iteration at a time (the page's Optimize button). */

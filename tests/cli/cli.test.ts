@@ -351,6 +351,12 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
         expect(r.err).toMatch(message);
         expect(existsSync(out)).toBe(false);
       }
+      // batch copies the device cannot hold: refused before the folder is made (the population used to be made at the first iteration)
+      const big = join(tmp(), 'never');
+      const huge = await run(['optimize', 'mpm-walker-2d', '--optimizer', 'cem', '--batch', '4096', '--steps', '5', '--out', big]);
+      expect(huge.code, huge.err).toBe(2);
+      expect(huge.err).toMatch(/x 4096 copies .* allowed at most \d+ bytes per buffer/);
+      expect(existsSync(big)).toBe(false);
       expect((await run(['optimize', '--resume', tmp()])).err).toMatch(/no run\.json there/);
       expect((await run(['optimize', 'spring-robot-2d', '--resume', tmp()])).err).toMatch(/--resume DIR takes the scene from DIR/);
       const used = join(tmp(), 'run');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { requestGpu } from '../gpu/device';
 import { exportSceneJson } from '../mpm/validate';
 import { runMpc } from '../opt/mpc';
+import { checkMpcPlannable } from '../opt/mpc-checks';
 import type { Scene } from '../simulators';
 import { UsageError } from './args';
 import { appendJsonLine, ensureDir, floatBytes, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
@@ -13,6 +14,7 @@ import { appendJsonLine, ensureDir, floatBytes, makeRunDir, onInterrupt, writeAt
 export async function mpcScene(scene: Scene, o: { out?: string; json?: boolean }): Promise<number> {
   const mpc = scene.mpc;
   if (!mpc) throw new UsageError(`scene '${scene.name}' has no mpc field: nothing to control (see robot-chase-mpc-2d)`);
+  checkMpcPlannable(scene); // before the folder and the GPU
   const out = o.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
   const dir = makeRunDir(o.out, 'mpc', scene.name, { create: false });
   const gpu = await requestGpu();

@@ -86,7 +86,12 @@ function configure(scene: Scene | undefined, o: OptimizeOptions): { scene: Scene
     const config = readJson<RunConfig>(join(dir, 'run.json'), 'the run\'s options');
     if (o.iterations !== undefined) config.iterations = o.iterations;
     const s = loadScene(undefined, join(dir, 'scene.json'));
-    return { scene: s, config, dir, state: loadState(dir) };
+    const state = loadState(dir);
+    // --iters is the total a resumed run goes to, not a number more
+    if (o.iterations !== undefined && state && o.iterations < state.loop.iteration) {
+      throw new UsageError(`--iters = ${o.iterations}: ${o.resume} has done ${state.loop.iteration} iterations already, and --iters is the total to reach: allowed at least ${state.loop.iteration}`);
+    }
+    return { scene: s, config, dir, state };
   }
   if (!scene) throw new UsageError('a scene is required');
   let config: RunConfig;
@@ -153,7 +158,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     const sampling = config.optimizer === 'cem' || config.optimizer === 'spsa' || config.optimizer === 'hybrid';
     const sortEvery = 'particles' in scene ? scene.sortEvery ?? 0 : 0;
     if (resumeDir && !saved) out(`resuming ${resumeDir}: it stopped before its first iteration was saved, so this starts from the first`);
-    out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${objective.size} values); ${objective.sim.state.items} items, ${config.steps} steps${sortEvery ? ` (particles sorted every ${sortEvery})` : ''}, lr ${config.lr}${sampling ? `, ${config.population} points per iteration as batch copies` : ''}, ${config.iterations} iterations${saved ? ` (from iteration ${loop.iteration})` : ''}`);
+    out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${objective.size} values); ${objective.sim.state.items} items, ${config.steps} steps${sortEvery ? ` (particles sorted every ${sortEvery})` : ''}${config.optimizer === 'cem' ? '' : `, lr ${config.lr}`}${sampling ? `, ${opt.points ?? config.population} points per iteration as batch copies${opt.points !== undefined && opt.points < config.population ? ` (spsa: the current point and ${(opt.points - 1) / 2} antithetic pair${opt.points === 3 ? '' : 's'})` : ''}` : ''}, ${config.iterations} iterations${saved ? ` (from iteration ${loop.iteration})` : ''}`);
     if (objective.shared > 1) {
       out(objective.o.draws
         ? `shared: ${objective.shared} batch copies run each point; each gradient commands them goals drawn stratified over the range of the controller's ${JSON.stringify(objective.o.goals)}, the loss is at those listed goals; both are means over the copies`
@@ -221,6 +226,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     writeJson(join(dir, 'summary.json'), summary);
     if (failure) {
       out(`stopped at iteration ${loop.iteration + 1}; the results of the ${loop.iteration} before are in ${dir}`);
+      if (o.json) console.log(JSON.stringify({ ...summary, best: undefined })); // with its error, as --json promises a last line
       throw failure;
     }
     out(`${stop.stop ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}${bestMetric === null ? '' : ` (metric ${bestMetric.toPrecision(4)})`}`

@@ -21,7 +21,9 @@ const OWN_FILES: Record<ResultsCommand, string[]> = {
  */
 export function makeRunDir(out: string | undefined, command: ResultsCommand, scene: string, o: { create?: boolean } = {}): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const dir = resolve(out ?? join('runs', `${command}-${scene}-${stamp}`));
+  // a scene file's name is any text: one path component of it, so '../x' or 'a/b' stays under runs/
+  const name = scene.replace(/[^A-Za-z0-9._-]+/g, '-');
+  const dir = resolve(out ?? join('runs', `${command}-${name}-${stamp}`));
   if (out !== undefined && existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${out}: a file is there, not a folder`);
     const own = new Set(OWN_FILES[command]);

@@ -11,6 +11,7 @@ import type { ComputeKernel } from '../gpu/pipeline-cache';
 import { Reducer } from '../gpu/reduce';
 import { positionField, type Simulator } from './simulator';
 import { checkLoss, lossItems } from './loss-checks';
+import { sceneError, show } from './scene-error';
 
 /** Squared distance of a group's centre of mass to `target` at the final step. */
 export interface ComTargetLossDesc {
@@ -216,10 +217,12 @@ function controlBlock(sim: Simulator, d: ControlLossDesc, field: string) {
   const controlled = sim.params.blocks.some((x) => x.kind === 'controller');
   if (!controlled) open.unshift(...sim.params.blocks.filter((b) => b.rowLength > 0 && b.kind === 'actuation'));
   const b = open.find((x) => x.name === name);
+  // SceneErrors: the loss is the scene's, and the command line says so without a stack (exit 2)
+  const allowed = open.map((x) => `'${x.name}'`).join(', ') || 'none';
   if (!b && controlled && name === 'actuation') {
-    throw new RangeError(`${field}: '${name}' is written by the scene's controller every step, not open-loop: ${d.kind} applies to open-loop controls`);
+    throw sceneError(`${field}.block`, show(name), `is written by the scene's controller every step, not open-loop: ${d.kind} applies to open-loop controls`, open.length ? `a block the controller does not write: ${allowed}` : `no ${d.kind} term in this scene (it has no open-loop per-step controls)`);
   }
-  if (!b) throw new RangeError(`${field}.block = '${name}' is not a per-step control block of this scene: allowed ${open.map((x) => `'${x.name}'`).join(', ') || 'none'}`);
+  if (!b) throw sceneError(`${field}.block`, show(name), 'is not a per-step control block of this scene', allowed);
   return b;
 }
 

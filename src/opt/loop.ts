@@ -78,7 +78,7 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
         record: {
           iteration: state.iteration, loss: Infinity, bestLoss: state.best.loss, gradientNorm: null, evaluations: 1, com: null, report: null,
           optimizer: opt.describe(), seconds: (performance.now() - t0) / 1000,
-          warning: `${e.message}; back to the best point at half the rate (${state.blowUps} of ${BLOW_UPS - 1} such steps back before it improves)`,
+          warning: `${e.message.replace(/\.$/, '')}; back to the best point at half the rate (${state.blowUps} of ${BLOW_UPS - 1} such steps back before it improves)`,
         },
       };
     }

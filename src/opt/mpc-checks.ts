@@ -2,6 +2,7 @@
 // every scene kind: run by the validators before any GPU work.
 import { sceneError, show } from '../core/scene-error';
 import type { MpcDesc } from '../mpm/scene';
+import type { Scene } from '../simulators';
 
 export function checkMpc(mpc: MpcDesc | undefined, dim: number, steps: number, channels: number): void {
   if (!mpc) return;
@@ -14,4 +15,14 @@ export function checkMpc(mpc: MpcDesc | undefined, dim: number, steps: number, c
   });
   mpc.axes?.forEach((a, k) => { if (a >= dim) throw sceneError(`mpc.axes[${k}]`, show(a), 'is not an axis of the scene', `0 to ${dim - 1}`); });
   if (mpc.warmup >= steps) throw sceneError('mpc.warmup', show(mpc.warmup), 'leaves nothing to judge', `< the scene's ${steps} steps`);
+}
+
+/**
+ * What the planner needs of the scene beyond its mpc field: it plans open-loop actuation, which a
+ * scene's controller would overwrite every step (and then no 'actuation' parameter exists).
+ */
+export function checkMpcPlannable(scene: Scene): void {
+  if (scene.mpc && scene.controller) {
+    throw sceneError('mpc', 'present', "plans open-loop actuation, which the scene's controller writes every step", 'a scene without a controller (remove one of mpc and controller)');
+  }
 }

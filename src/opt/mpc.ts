@@ -16,6 +16,7 @@ import type { MpcDesc } from '../mpm/scene';
 import { Adam } from './adam';
 import { ParameterVector } from './parameters';
 import { shapeGradient } from './optimizers';
+import { checkMpcPlannable } from './mpc-checks';
 
 /** What a scene's `mpc` field says. */
 export type MpcOptions = MpcDesc;
@@ -40,9 +41,13 @@ export function goalAt(goal: number[][], step: number): number[] {
   return goal[goal.length - 1].slice(1);
 }
 
-/** The mass-weighted centre of the simulator's items in `state` (copy 0). */
+/**
+ * The mass-weighted centre of the items the plan's com-target loss reads in `state` (copy 0): an
+ * MPM scene's group 0, a spring or shell scene's every vertex. The chase is judged on the same
+ * centre the planner steers.
+ */
 export function centreOfMass(sim: Simulator, state: Float32Array): number[] {
-  const { start, count, weights } = sim.selection();
+  const { start, count, weights } = sim.selection(0);
   const { stride } = sim.state, off = positionField(sim.state).offset;
   const c = new Array(sim.dim).fill(0);
   let m = 0;
@@ -87,6 +92,7 @@ export class MpcPlanner {
 
   /** A planner for `scene` (validated, with actuation), on its own simulator (batch 1). */
   static async create(gpu: GpuContext, scene: Scene, o: MpcOptions): Promise<MpcPlanner> {
+    checkMpcPlannable(scene);
     // unsorted whatever the scene says: the world reads a state mid-rollout (stateAt), which a sorting simulator cannot give
     return new MpcPlanner(await createSimulator(gpu, { ...scene, steps: o.horizon, loss: undefined }, { sortEvery: 0 }), o);
   }

@@ -61,6 +61,8 @@ export interface Optimizer {
   backOff?(): boolean;
   /** A short state for the progress line: the rate, the sampling width, the phase. */
   describe(): string;
+  /** Points a sampling iteration evaluates (cem: the population; spsa: the current point and its antithetic pairs, so one fewer for an even population); absent for adam and gd. */
+  readonly points?: number;
   save(): unknown;
   load(state: unknown): void;
 }
@@ -163,8 +165,10 @@ class Cem implements Optimizer {
     this.bestTheta = theta0.slice();
     this.std = new Float64Array(theta0.length).fill(o.sigma ?? 0.1);
     this.rand = new Random(o.seed);
-    this.pop = Math.max(4, o.population ?? 16);
+    this.pop = o.population ?? 16;
   }
+
+  get points(): number { return this.pop; }
 
   ask(): Proposal {
     const out = [this.mean.slice()];
@@ -224,6 +228,8 @@ class Spsa implements Optimizer {
     this.pairs = Math.max(1, Math.floor(((o.population ?? 16) - 1) / 2));
   }
 
+  get points(): number { return 1 + 2 * this.pairs; }
+
   private get sigma(): number { return this.o.sigma ?? 0.1; }
 
   ask(): Proposal {
@@ -274,6 +280,8 @@ class Hybrid implements Optimizer {
   }
 
   private get sampling(): boolean { return this.descent === null; }
+
+  get points(): number { return this.cem.points; }
 
   ask(): Proposal {
     if (this.sampling && (this.iterations >= (this.o.sampleIterations ?? 10) || this.cem.stalls >= 3)) {

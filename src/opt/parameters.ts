@@ -8,6 +8,9 @@
 // initial value (theta = value / value0), so one learning rate suits E ~ 1e5 and nu ~ 0.3 alike.
 import type { Simulator } from '../core/simulator';
 import { paramNameConflict } from './param-conflicts';
+// the shape options are the scene's optimize block's (a scene file's, for the command line): a
+// SceneError names the field, and the command line shows it without a stack
+import { sceneError, show } from '../core/scene-error';
 
 export interface Parameter {
   name: string;
@@ -106,8 +109,8 @@ function periodicActuation(sim: Simulator, o: ShapeOptions): Parameter {
   if (!b || b.rowLength === 0) throw new RangeError(`'actuation.periodic': this scene has no actuation channels`);
   const A = b.rowLength, rows = b.indices.length / A;
   const P = o.period ?? Math.max(2, Math.round(rows / 4)), K = o.harmonics ?? 2;
-  if (!(P > 0)) throw new RangeError(`optimize.period = ${P}: allowed > 0 steps`);
-  if (!(Number.isInteger(K) && K >= 1 && K <= 16)) throw new RangeError(`optimize.harmonics = ${K}: allowed an integer in [1, 16]`);
+  if (!(P > 0)) throw sceneError('optimize.period', show(P), 'is out of range', '> 0 steps');
+  if (!(Number.isInteger(K) && K >= 1 && K <= 16)) throw sceneError('optimize.harmonics', show(K), 'is out of range', 'an integer in [1, 16]');
   const per = 1 + 2 * K;
   // basis[t][j]: 1, sin(2 pi t / P), cos(2 pi t / P), sin(4 pi t / P), ...
   const basis = Array.from({ length: rows }, (_, t) => {
@@ -159,9 +162,9 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
   }
   const vel = sim.params.blocks.find((x) => x.name === `${body}.velocity` && x.kind === 'track');
   const W = o.waypoints ?? 4, d = pos.rowLength, rows = pos.indices.length / d;
-  if (!(Number.isInteger(W) && W >= 1 && W <= 1024)) throw new RangeError(`optimize.waypoints = ${W}: allowed an integer in [1, 1024]`);
+  if (!(Number.isInteger(W) && W >= 1 && W <= 1024)) throw sceneError('optimize.waypoints', show(W), 'is out of range', 'an integer in [1, 1024]');
   if (vel && !(o.dt !== undefined && o.dt > 0)) throw new RangeError(`'${body}.waypoints': its velocity track needs the step's dt (> 0), got ${o.dt}`);
-  if (W > rows - 1) throw new RangeError(`optimize.waypoints = ${W}: '${body}' has a track of ${rows} rows, room for at most ${Math.max(0, rows - 1)} knots after its start`);
+  if (W > rows - 1) throw sceneError('optimize.waypoints', show(W), `is more knots than the track of '${body}' (${rows} rows) has room for after its start`, `at most ${Math.max(0, rows - 1)}`);
   // knots on whole rows, so each step's position change is its velocity times dt exactly; row t
   // lies in segment j between knots j and j + 1, at weight a of knot j + 1
   const knotRows = Array.from({ length: W + 1 }, (_, k) => Math.round((k * (rows - 1)) / W));
@@ -177,8 +180,10 @@ function waypoints(sim: Simulator, body: string, o: ShapeOptions): Parameter {
   // knot k (1..W) is theta[(k - 1) d ..]; knot 0 is zero
   const knot = (theta: Float64Array, k: number, c: number) => (k === 0 ? 0 : theta[(k - 1) * d + c]);
   const box = o.trackBounds ?? { min: sim.extent.map(() => 0), max: sim.extent };
-  if (box.min.length !== d || box.max.length !== d) throw new RangeError(`optimize.trackBounds: min and max need ${d} numbers each (one per axis), got ${box.min.length} and ${box.max.length}`);
-  box.min.forEach((lo, c) => { if (!(lo <= box.max[c])) throw new RangeError(`optimize.trackBounds.max[${c}] = ${box.max[c]}: allowed >= min[${c}] = ${lo}`); });
+  for (const end of ['min', 'max'] as const) {
+    if (box[end].length !== d) throw sceneError(`optimize.trackBounds.${end}`, show(box[end]), 'has the wrong length', `${d} numbers, one per axis of the track of '${body}'`);
+  }
+  box.min.forEach((lo, c) => { if (!(lo <= box.max[c])) throw sceneError(`optimize.trackBounds.max[${c}]`, show(box.max[c]), 'is below trackBounds.min', `>= min[${c}] = ${lo}`); });
   const knotRow = (k: number) => knotRows[k];
   const addKnot = (out: Float64Array, k: number, c: number, g: number) => { if (k > 0) out[(k - 1) * d + c] += g; };
   return {

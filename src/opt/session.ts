@@ -3,6 +3,7 @@
 // and (for the page) a session that runs one iteration at a time and records the best point's
 // trajectory. Portable: nothing here touches Node.
 import type { CheckpointMode } from '../core/checkpoint-schedule';
+import type { LossDesc } from '../core/loss';
 import { recordFrames, type RecordedTrajectory } from '../core/record';
 import type { GpuContext } from '../gpu/device';
 import { optimizeParams } from '../mpm/scene';
@@ -73,6 +74,13 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
       if (v !== undefined) throw new ConfigError(`${flag} sets the population of cem, spsa and hybrid; ${optimizer} runs one rollout per iteration (add --optimizer cem, spsa or hybrid)`);
     }
   }
+  // and a step's size, shape and truncation mean nothing to a method that takes no gradient step (cem) or no backward (spsa)
+  const stepFlags = [['--lr', o.lr], ['--clip', o.clip], ['--normalize', o.normalize], ['--window', o.window]] as const;
+  for (const [flag, v] of optimizer === 'cem' ? stepFlags : optimizer === 'spsa' ? stepFlags.slice(3) : []) {
+    if (v !== undefined) {
+      throw new ConfigError(`${flag} shapes ${flag === '--window' ? 'the backward through the rollout' : 'a gradient step'}, which ${optimizer} ${optimizer === 'cem' ? 'does not take (it refits a Gaussian to its best samples)' : 'does not run (it estimates the gradient from forward rollouts)'}; add --optimizer adam, gd or hybrid`);
+    }
+  }
   const config: RunConfig = {
     scene: scene.name, params: names, optimizer,
     iterations: o.iterations ?? so?.iterations ?? 30,
@@ -88,11 +96,9 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
     threshold: so?.threshold ?? null,
   };
   if (config.steps > scene.steps) throw new ConfigError(`--steps = ${config.steps}: allowed at most the scene's ${scene.steps}`);
-  // a loss term that observes a step the shortened rollout never reaches
-  const terms = scene.loss.kind === 'weighted-sum' ? scene.loss.terms.map((t, i) => ({ loss: t.loss, field: `loss.terms[${i}].loss.step` })) : [{ loss: scene.loss, field: 'loss.step' }];
-  const late = terms.map(({ loss, field }) => ({ field, step: 'step' in loss ? loss.step : undefined })).filter((t) => t.step !== undefined && t.step > config.steps)
-    .sort((a, b) => b.step! - a.step!)[0];
-  if (late) throw new ConfigError(`--steps = ${config.steps} ends before the scene's ${late.field} = ${late.step}, which the loss observes: allowed ${late.step! < scene.steps ? `${late.step} to ${scene.steps}` : `${late.step} only (the scene's steps)`}`);
+  // a term that observes a step the shortened rollout never reaches has nothing to read
+  const observed = observedSteps(scene.loss).filter((t) => t.step > config.steps).sort((a, b) => b.step - a.step)[0];
+  if (observed) throw new ConfigError(`--steps = ${config.steps}: ${observed.field} = ${observed.step} observes a later step; allowed at least ${observed.step} (at most the scene's ${scene.steps})`);
   // a body's knots sit on whole rows of its track, after the first: the track's rows bound their count
   const body = names.find((n) => n.endsWith('.waypoints'));
   const knots = so?.waypoints ?? 4, rows = 'particles' in scene ? sceneHorizon(scene) : scene.steps;
@@ -104,18 +110,31 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   return config;
 }
 
+/** The steps a loss's terms observe (their `step`), each with its field. */
+function observedSteps(loss: LossDesc): { field: string; step: number }[] {
+  const terms = loss.kind === 'weighted-sum' ? loss.terms.map((t, i) => ({ field: `loss.terms[${i}].loss.step`, loss: t.loss })) : [{ field: 'loss.step', loss }];
+  return terms.flatMap((t) => ('step' in t.loss && t.loss.step !== undefined ? [{ field: t.field, step: t.loss.step }] : []));
+}
+
 /** The objective and the optimizer of a configured run, at the scene's initial point. */
 export async function openRun(gpu: GpuContext, scene: Scene, config: RunConfig): Promise<{ objective: SceneObjective; opt: Optimizer; theta0: Float64Array }> {
   const objective = await SceneObjective.create(gpu, scene, {
     params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, shape: shapeOptions(scene.optimize, scene.dt),
     ...(scene.optimize?.goals === 'stratified' ? { draws: { seed: config.seed } } : {}),
   });
-  const theta0 = objective.initial();
-  const opt = createOptimizer(config.optimizer, theta0, {
-    lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, normalize: config.normalize,
-    patience: scene.optimize?.patience, refine: scene.optimize?.refine,
-  }, objective.clamp);
-  return { objective, opt, theta0 };
+  try {
+    const theta0 = objective.initial();
+    const opt = createOptimizer(config.optimizer, theta0, {
+      lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, normalize: config.normalize,
+      patience: scene.optimize?.patience, refine: scene.optimize?.refine,
+    }, objective.clamp);
+    // a population's batch copies now, not at the first iteration: one the device cannot hold stops the run before it starts
+    if (opt.points !== undefined) await objective.preparePopulation(config.population);
+    return { objective, opt, theta0 };
+  } catch (e) {
+    objective.destroy();
+    throw e;
+  }
 }
 
 /** An optimization run one iteration at a time (the page's Optimize button). */

@@ -331,8 +331,10 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
   test('bad options, a foreign or used folder: a clear message, exit 2, nothing written', async () => {
     // main() in this process: a usage error is refused before any GPU work or file
     const errors: string[] = [];
+    const logged: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
-    const run = async (args: string[]) => { errors.length = 0; const code = await main(args); return { code, err: errors.join('\n') }; };
+    const logSpy = vi.spyOn(console, 'log').mockImplementation((m: unknown) => { logged.push(String(m)); });
+    const run = async (args: string[]) => { errors.length = 0; logged.length = 0; const code = await main(args); return { code, err: errors.join('\n'), out: logged }; };
     try {
       const cases: [string[], RegExp][] = [
         [['--optimizer', 'newton'], /--optimizer = newton: allowed adam, gd, cem, spsa, hybrid/],
@@ -349,20 +351,29 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
         expect(r.err).toMatch(message);
         expect(existsSync(out)).toBe(false);
       }
+      // batch copies the device cannot hold: refused before the folder is made (the population used to be made at the first iteration)
+      const big = join(tmp(), 'never');
+      const huge = await run(['optimize', 'mpm-walker-2d', '--optimizer', 'cem', '--batch', '4096', '--steps', '5', '--out', big]);
+      expect(huge.code, huge.err).toBe(2);
+      expect(huge.err).toMatch(/x 4096 copies .* allowed at most \d+ bytes per buffer/);
+      expect(existsSync(big)).toBe(false);
       expect((await run(['optimize', '--resume', tmp()])).err).toMatch(/no run\.json there/);
       expect((await run(['optimize', 'spring-robot-2d', '--resume', tmp()])).err).toMatch(/--resume DIR takes the scene from DIR/);
       const used = join(tmp(), 'run');
-      await optimizeScene(loadScene('spring-robot-2d', undefined), { steps: 20, iterations: 1, out: used, quiet: true });
+      await optimizeScene(loadScene('spring-robot-2d', undefined), { steps: 20, iterations: 2, out: used, quiet: true });
       const before = readFileSync(join(used, 'progress.jsonl'), 'utf8');
       const again = await run(['optimize', 'spring-robot-2d', '--steps', '20', '--iters', '1', '--out', used]);
       expect(again.code).toBe(2);
       expect(again.err).toMatch(/holds an optimization already: continue it with --resume/);
       expect((await run(['optimize', '--resume', used, '--lr', '0.5'])).err).toMatch(/--lr cannot change/);
+      const fewer = await run(['optimize', '--resume', used, '--iters', '1']);
+      expect(fewer.code).toBe(2);
+      expect(fewer.err).toMatch(/--iters = 1: .* has done 2 iterations already, and --iters is the total to reach: allowed at least 2/);
       // a folder whose saved parameters no longer fit the scene
       const state = JSON.parse(readFileSync(join(used, 'state.json'), 'utf8'));
       state.loop.best.theta.pop();
       writeFileSync(join(used, 'state.json'), JSON.stringify(state));
-      const foreign = await run(['optimize', '--resume', used, '--iters', '2']);
+      const foreign = await run(['optimize', '--resume', used, '--iters', '3']);
       expect(foreign.code).toBe(2);
       expect(foreign.err).toMatch(/saved parameters have \d+ values, this scene's actuation.periodic have \d+/);
       expect(readFileSync(join(used, 'progress.jsonl'), 'utf8')).toBe(before);
@@ -370,15 +381,19 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
       // names its step, and Adam steps back to its best point at half the rate; the third blow-up
       // without a better point (still 2.5e5) stops the run: exit 4, and the results so far stay
       const wild = join(tmp(), 'run');
-      const blown = await run(['optimize', 'jelly-throw-2d', '--steps', '30', '--iters', '8', '--lr', '1e6', '--out', wild]);
+      const blown = await run(['optimize', 'jelly-throw-2d', '--steps', '30', '--iters', '8', '--lr', '1e6', '--out', wild, '--json']);
       expect(blown.code, blown.err).toBe(4);
       expect(blown.err).toMatch(/warning: rollout blew up at step \d+.*back to the best point at half the rate \(1 of 2/);
+      expect(blown.err).not.toMatch(/\.; back to/); // the blow-up's own sentence and the step back read as one
       expect(blown.err).toMatch(/error: rollout blew up at step \d+/);
       expect(progress(wild).map((l) => l.loss === null)).toEqual([false, true, false, true, false]);
       for (const f of ['best.json', 'state.json', 'replay.bin']) expect(existsSync(join(wild, f)), f).toBe(true);
       expect(JSON.parse(readFileSync(join(wild, 'summary.json'), 'utf8'))).toMatchObject({ iters: 5, success: false, error: expect.stringMatching(/blew up at step/) });
+      // --json still ends with the summary line, its error included
+      expect(JSON.parse(blown.out.at(-1) ?? 'null')).toMatchObject({ iters: 5, success: false, error: expect.stringMatching(/blew up at step/) });
     } finally {
       spy.mockRestore();
+      logSpy.mockRestore();
     }
   }, 120_000);
 });

@@ -8,6 +8,7 @@ import { Rollout } from '../../src/core/rollout';
 import { createSimulator } from '../../src/simulators';
 import { SceneObjective } from '../../src/opt/objective';
 import { buildScene } from '../../scenes/index';
+import { SceneError } from '../../src/core/scene-error';
 import { tinyScene } from '../helpers/tiny-scenes';
 
 let gpu: GpuContext;
@@ -51,13 +52,16 @@ test('effort and smoothness: values and gradients of the actuation track, weight
     expect(g[act.indices[k]]).toBeCloseTo((R(up) - R(dn)) / (2 * h), 5);
   }
   // blocks that are not per-step open-loop controls are refused, naming what is allowed
-  await expect(createLoss(sim, { kind: 'effort', block: 'groups[0].E' })).rejects.toThrow(/loss\.block = 'groups\[0\]\.E' is not a per-step control block of this scene: allowed 'actuation'/);
+  await expect(createLoss(sim, { kind: 'effort', block: 'groups[0].E' })).rejects.toThrow(/scene\.loss\.block = "groups\[0\]\.E" is not a per-step control block of this scene: allowed 'actuation'/);
   r.destroy();
   loss.destroy();
   sim.destroy();
   // a controller writes the actuation of the MLP walker: not open-loop
   const mlp = await createSimulator(gpu, buildScene('spring-walker-2d'));
-  await expect(createLoss(mlp, { kind: 'smoothness' })).rejects.toThrow(/written by the scene's controller every step/);
+  // a SceneError, which the command line shows without a stack (exit 2)
+  await expect(createLoss(mlp, { kind: 'smoothness' })).rejects.toThrow(SceneError);
+  await expect(createLoss(mlp, { kind: 'weighted-sum', terms: [{ weight: 1, loss: { kind: 'effort' } }] }))
+    .rejects.toThrow(/scene\.loss\.terms\[0\]\.loss\.block = "actuation" is written by the scene's controller every step, not open-loop/);
   mlp.destroy();
 });
 

@@ -1,11 +1,18 @@
 // Model-predictive control: the goal's track, the checks of a scene's mpc field, and a short
 // chase on the GPU that re-plans, holds the walker near a still goal, and repeats to the byte.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { goalAt, runMpc } from '../../src/opt/mpc';
 import { validateScene } from '../../src/mpm/validate';
 import { buildScene } from '../../scenes/index';
 import type { SpringScene } from '../../src/springs/scene';
+import type { MpmScene } from '../../src/mpm/scene';
+import { tinyScene } from '../helpers/tiny-scenes';
+import { SceneError } from '../../src/core/scene-error';
+import { mpcScene } from '../../src/cli/mpc';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -29,6 +36,30 @@ test('a bad mpc field is refused naming the field, the value and the allowed ran
   const still = { ...base, actuation: undefined, springs: { ...base.springs!, actuator: base.springs!.actuator!.map(() => -1) } };
   expect(() => validateScene(still)).toThrow(/scene\.mpc = present needs actuation to plan/);
 });
+
+test('a scene with a controller and an mpc field is refused naming mpc, before a folder or a simulator', async () => {
+  const walker = buildScene('spring-walker-2d') as SpringScene;
+  const chase = buildScene('robot-chase-mpc-2d') as SpringScene;
+  const scene = validateScene({ ...walker, mpc: { ...chase.mpc!, horizon: 100, every: 50, goal: [[0, 0.4, 0.1]], warmup: 100 } });
+  const message = /scene\.mpc = present plans open-loop actuation, which the scene's controller writes every step/;
+  await expect(runMpc(gpu, scene, scene.mpc!)).rejects.toThrow(SceneError);
+  await expect(runMpc(gpu, scene, scene.mpc!)).rejects.toThrow(message);
+  const out = join(mkdtempSync(join(tmpdir(), 'torsion-mpc-')), 'run');
+  await expect(mpcScene(scene, { out })).rejects.toThrow(message);
+  expect(existsSync(out)).toBe(false);
+});
+
+test('an MPM chase is judged on the centre the plan steers: group 0, which com-target reads, not every particle', async () => {
+  // two groups side by side: their centres lie apart along x
+  const base = tinyScene({ dim: 2, material: 'elastic', actuated: true, gravity: false, groundFriction: null });
+  const scene: MpmScene = { ...base, mpc: { horizon: 10, every: 10, iterations: 1, learningRate: 0.1, goal: [[0, 0.45, 0.4]], axes: [0], tolerance: 1, warmup: 0 } };
+  const run = await runMpc(gpu, scene, scene.mpc!);
+  const n0 = base.particles.group.filter((g) => g === 0).length, n = base.particles.group.length;
+  const meanX = (p: Float32Array, from: number, to: number) => { let s = 0; for (let i = from; i < to; i++) s += p[2 * i]; return s / (to - from); };
+  const last = run.positions.at(-1)!;
+  expect(Math.abs(meanX(last, 0, n0) - meanX(last, 0, n))).toBeGreaterThan(0.02); // the two centres differ
+  expect(run.frames.at(-1)!.com[0]).toBeCloseTo(meanX(last, 0, n0), 5); // equal masses per particle in group 0
+}, 120_000);
 
 test('a short chase re-plans every 50 steps, keeps the walker by a still goal, and repeats to the byte', async () => {
   const scene = { ...(buildScene('robot-chase-mpc-2d') as SpringScene), steps: 150 };

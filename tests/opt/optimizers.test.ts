@@ -80,6 +80,20 @@ test('the population of cem and spsa starts with the current point, and spsa pai
   expect(Array.from(cem.thetas[0])).toEqual([0.3, -0.2]);
 });
 
+test('a sampling iteration evaluates the population it is given: cem all of it, spsa the current point and whole antithetic pairs', () => {
+  const theta0 = Float64Array.of(0.3, -0.2), c = () => {};
+  const cem = createOptimizer('cem', theta0, { lr: 0.1, seed: 3, population: 3 }, c);
+  expect(cem.ask().thetas).toHaveLength(3);
+  expect(cem.points).toBe(3);
+  expect(createOptimizer('hybrid', theta0, { lr: 0.1, seed: 3, population: 3 }, c).points).toBe(3);
+  for (const [population, points] of [[4, 3], [5, 5], [16, 15]]) {
+    const spsa = createOptimizer('spsa', theta0, { lr: 0.1, seed: 3, population }, c);
+    expect(spsa.ask().thetas).toHaveLength(points);
+    expect(spsa.points).toBe(points);
+  }
+  expect(createOptimizer('adam', theta0, { lr: 0.1, seed: 3 }, c).points).toBeUndefined();
+});
+
 test('bad options are refused with the value and the allowed range', () => {
   const t = new Float64Array(2), c = () => {};
   expect(() => createOptimizer('adam', t, { lr: 0, seed: 1 }, c)).toThrow(/lr = 0: allowed > 0/);

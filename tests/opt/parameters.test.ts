@@ -5,6 +5,7 @@ import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { ParameterVector, type Parameter } from '../../src/opt/parameters';
 import { createSimulator } from '../../src/simulators';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { SceneError } from '../../src/core/scene-error';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -151,6 +152,9 @@ test('<body>.waypoints: a collider track by a few knots, its velocity the slope,
   expect(() => new ParameterVector(sim, ['colliders[3].waypoints'], { dt })).toThrow(/names no body with a position track.*allowed colliders\[0\]\.waypoints/);
   expect(() => new ParameterVector(sim, ['colliders[0].waypoints', 'colliders[0].velocity'], { dt })).toThrow(/both set colliders\[0\]'s track/);
   expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt, waypoints: 0 })).toThrow(/optimize.waypoints = 0/);
+  // a scene's optimize block asking for more knots than the track has rows: a SceneError, not a stack
+  expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt, waypoints: 1000 })).toThrow(SceneError);
+  expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt, waypoints: 1000 })).toThrow(/^scene\.optimize\.waypoints = 1000 is more knots than the track of 'colliders\[0\]' \(\d+ rows\) has room for after its start: allowed at most \d+$/);
   sim.destroy();
 });
 
@@ -170,7 +174,8 @@ test('<body>.waypoints: knots are clamped into the track box, the domain by defa
   boxed.clamp(t2);
   expect(last[0] + t2[2]).toBeCloseTo(0.4, 6);
   expect(last[1] + t2[3]).toBeCloseTo(0.3, 6);
-  expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt: 1e-3, trackBounds: { min: [0, 0, 0], max: [1, 1, 1] } })).toThrow(/trackBounds: min and max need 2 numbers/);
+  expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt: 1e-3, trackBounds: { min: [0, 0, 0], max: [1, 1, 1] } })).toThrow(/^scene\.optimize\.trackBounds\.min = \[0, 0, 0\] has the wrong length: allowed 2 numbers, one per axis/);
+  expect(() => new ParameterVector(sim, ['colliders[0].waypoints'], { dt: 1e-3, trackBounds: { min: [0.5, 0], max: [0.1, 1] } })).toThrow(SceneError);
   sim.destroy();
 });
 

@@ -1,19 +1,21 @@
-// An optimization's configuration is checked before any GPU work: a --steps that stops the rollout
-// before a step the loss observes is a clear error, not a stack trace from createLoss.
+// A run's configuration (src/opt/session.ts): the scene's task with the command line's overrides,
+// refused with a message naming the option before any GPU work.
 import { expect, test } from 'vitest';
 import { ConfigError, runConfig } from '../../src/opt/session';
 import { buildScene } from '../../scenes/index';
 import type { SpringScene } from '../../src/springs/scene';
 
-test('--steps shorter than a step the loss observes is refused, naming the term and the steps allowed', () => {
-  const sysid = buildScene('jelly-sysid-2d'); // match-positions terms observed at steps up to the scene's last
-  const last = sysid.steps;
-  expect(() => runConfig(sysid, { steps: 50 })).toThrow(ConfigError);
-  expect(() => runConfig(sysid, { steps: 50 })).toThrow(new RegExp(`--steps = 50 ends before the scene's loss\\.terms\\[\\d\\]\\.loss\\.step = ${last}, which the loss observes: allowed ${last} only`));
-  expect(() => runConfig(sysid, {})).not.toThrow();
+test('--steps shorter than a step the loss observes is refused, naming the term and the least allowed', () => {
+  // jelly-sysid-2d matches positions observed at steps 100, 200 and 300
+  const scene = buildScene('jelly-sysid-2d');
+  expect(() => runConfig(scene, { steps: 150 })).toThrow(ConfigError);
+  expect(() => runConfig(scene, { steps: 150 })).toThrow(/--steps = 150: loss\.terms\[2\]\.loss\.step = 300 observes a later step; allowed at least 300/);
+  expect(runConfig(scene, { steps: 300 }).steps).toBe(300);
+  expect(runConfig(buildScene('jelly-throw-2d'), { steps: 10 }).steps).toBe(10);
+  // a single (not weighted) term, on a spring scene
   const cloth = buildScene('cloth-fold-3d') as SpringScene;
   cloth.loss = { kind: 'match-pairs', step: 20, pairs: [[0, 1]] };
-  expect(() => runConfig(cloth, { steps: 10, params: ['grippers[0].waypoints'] })).toThrow(`--steps = 10 ends before the scene's loss.step = 20, which the loss observes: allowed 20 to ${cloth.steps}`);
+  expect(() => runConfig(cloth, { steps: 10, params: ['grippers[0].waypoints'] })).toThrow(/--steps = 10: loss\.step = 20 observes a later step; allowed at least 20/);
   expect(() => runConfig(cloth, { steps: 20, params: ['grippers[0].waypoints'] })).not.toThrow();
 });
 
@@ -28,4 +30,16 @@ test('more waypoints than a body\'s track has rows after its start is refused, f
   expect(() => runConfig(cloth, { params: ['grippers[1].waypoints'] })).toThrow("optimize.waypoints = 4 (the default): 'grippers[1].waypoints' shapes a track of 4 rows, room for at most 3 knots");
   cloth.steps = 5;
   expect(() => runConfig(cloth, { params: ['grippers[1].waypoints'] })).not.toThrow();
+});
+
+test('step options a sampling optimizer would ignore are refused: cem takes no step, spsa runs no backward', () => {
+  const scene = buildScene('jelly-throw-2d');
+  for (const [o, flag] of [[{ lr: 0.5 }, '--lr'], [{ clip: 1 }, '--clip'], [{ normalize: true }, '--normalize'], [{ window: 10 }, '--window']] as const) {
+    expect(() => runConfig(scene, { optimizer: 'cem', ...o })).toThrow(new RegExp(`^${flag} shapes .*, which cem does not take .*; add --optimizer adam, gd or hybrid`));
+  }
+  expect(() => runConfig(scene, { optimizer: 'spsa', window: 10 })).toThrow(/^--window shapes the backward through the rollout, which spsa does not run/);
+  expect(runConfig(scene, { optimizer: 'spsa', lr: 0.5, clip: 1 })).toMatchObject({ lr: 0.5, clip: 1 });
+  expect(runConfig(scene, { optimizer: 'hybrid', lr: 0.5, window: 10 })).toMatchObject({ lr: 0.5, window: 10 });
+  // a scene's own learning rate under cem (the schema asks for one) is no error
+  expect(runConfig(buildScene('cloth-drape-3d')).optimizer).toBe('cem');
 });

@@ -161,8 +161,8 @@ export interface OptimizeDesc {
   params?: string[];
   /** The older single-name form: the parameter tuned. */
   param?: 'initialVelocity';
-  /** The step size (> 0): of Adam and gradient descent, and of the Adam step SPSA takes. */
-  learningRate: number;
+  /** The step size (> 0): of Adam and gradient descent, and of the Adam step SPSA takes; absent: 0.1 (cem takes none). */
+  learningRate?: number;
   /** Number of iterations. */
   iterations: number;
   /** The optimizer `torsion optimize` uses by default (src/opt/optimizers.ts); absent: adam. */

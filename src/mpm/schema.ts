@@ -310,7 +310,7 @@ export function optimizeSchema() {
   return object({
     params: opt(arrayOf(str(MAX_NAME), { min: 1, max: 64 })),
     param: opt(oneOf(['initialVelocity'])),
-    learningRate: num({ min: 0, minOpen: true, max: F32_MAX }),
+    learningRate: opt(num({ min: 0, minOpen: true, max: F32_MAX })),
     iterations: int(1, 1_000_000),
     optimizer: opt(oneOf(['adam', 'gd', 'cem', 'spsa', 'hybrid'])),
     population: opt(int(3, 4096)),

@@ -56,6 +56,9 @@ export class ConfigError extends Error {
   constructor(message: string) { super(message); this.name = 'ConfigError'; }
 }
 
+/** The step size where neither the command line nor the scene's optimize block gives one. */
+export const DEFAULT_LEARNING_RATE = 0.1;
+
 /** The run's configuration: the scene's task with `o` on top, checked before any GPU work. */
 export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   if (!scene.loss) throw new ConfigError(`scene '${scene.name}' defines no loss: nothing to optimize`);
@@ -84,7 +87,7 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   const config: RunConfig = {
     scene: scene.name, params: names, optimizer,
     iterations: o.iterations ?? so?.iterations ?? 30,
-    lr: o.lr ?? so?.learningRate ?? 0.1,
+    lr: o.lr ?? so?.learningRate ?? DEFAULT_LEARNING_RATE,
     steps: o.steps ?? scene.steps,
     checkpoint: o.checkpoint ?? 'auto',
     population: o.batch ?? so?.population ?? 16,

@@ -8,6 +8,7 @@ import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { SceneObjective } from '../../src/opt/objective';
 import { createOptimizer } from '../../src/opt/optimizers';
 import { initialLoopState, iterate } from '../../src/opt/loop';
+import { DEFAULT_LEARNING_RATE } from '../../src/opt/session';
 import { optimizeParams } from '../../src/mpm/scene';
 import { buildScene } from '../../scenes/index';
 
@@ -22,7 +23,7 @@ async function run(name: string, iters: number, steps?: number): Promise<number[
   try {
     expect(obj.shared).toBe(4);
     const theta0 = obj.initial();
-    const opt = createOptimizer(so.optimizer ?? 'adam', theta0, { lr: so.learningRate, seed: 1, clip: so.clip, patience: so.patience }, obj.clamp);
+    const opt = createOptimizer(so.optimizer ?? 'adam', theta0, { lr: so.learningRate ?? DEFAULT_LEARNING_RATE, seed: 1, clip: so.clip, patience: so.patience }, obj.clamp);
     const state = initialLoopState(theta0);
     const losses: number[] = [];
     for (let k = 0; k < iters; k++) losses.push((await iterate(obj, opt, state, { population: 1 })).record.loss);

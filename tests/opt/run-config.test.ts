@@ -1,7 +1,8 @@
 // A run's configuration (src/opt/session.ts): the scene's task with the command line's overrides,
 // refused with a message naming the option before any GPU work.
 import { expect, test } from 'vitest';
-import { ConfigError, runConfig } from '../../src/opt/session';
+import { ConfigError, DEFAULT_LEARNING_RATE, runConfig } from '../../src/opt/session';
+import { parseSceneJson } from '../../src/mpm/validate';
 import { buildScene } from '../../scenes/index';
 import type { SpringScene } from '../../src/springs/scene';
 
@@ -42,4 +43,13 @@ test('step options a sampling optimizer would ignore are refused: cem takes no s
   expect(runConfig(scene, { optimizer: 'hybrid', lr: 0.5, window: 10 })).toMatchObject({ lr: 0.5, window: 10 });
   // a scene's own learning rate under cem (the schema asks for one) is no error
   expect(runConfig(buildScene('cloth-drape-3d')).optimizer).toBe('cem');
+});
+
+test('a scene file\'s optimize block may leave out learningRate (cem takes none): the step size is then the default', () => {
+  const scene = buildScene('cloth-drape-3d') as SpringScene;
+  delete scene.optimize!.learningRate;
+  const parsed = parseSceneJson(JSON.stringify(scene));
+  expect(parsed.optimize!.learningRate).toBeUndefined();
+  expect(runConfig(parsed).lr).toBe(DEFAULT_LEARNING_RATE);
+  expect(runConfig(parsed, { optimizer: 'adam', lr: 0.3 }).lr).toBe(0.3);
 });

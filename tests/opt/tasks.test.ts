@@ -7,6 +7,7 @@ import { SceneObjective } from '../../src/opt/objective';
 import { shapeOptions } from '../../src/opt/parameters';
 import { createOptimizer } from '../../src/opt/optimizers';
 import { initialLoopState, iterate } from '../../src/opt/loop';
+import { DEFAULT_LEARNING_RATE } from '../../src/opt/session';
 import { optimizeParams } from '../../src/mpm/scene';
 import { buildScene } from '../../scenes/index';
 
@@ -20,7 +21,7 @@ async function run(name: string, iters: number, steps?: number): Promise<{ losse
   const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: steps ?? scene.steps, shape: shapeOptions(so, scene.dt) });
   try {
     const theta0 = obj.initial();
-    const opt = createOptimizer(so.optimizer ?? 'adam', theta0, { lr: so.learningRate, seed: 1, population: so.population, sigma: so.sigma, clip: so.clip, patience: so.patience }, obj.clamp);
+    const opt = createOptimizer(so.optimizer ?? 'adam', theta0, { lr: so.learningRate ?? DEFAULT_LEARNING_RATE, seed: 1, population: so.population, sigma: so.sigma, clip: so.clip, patience: so.patience }, obj.clamp);
     const state = initialLoopState(theta0);
     const losses: number[] = [];
     for (let k = 0; k < iters; k++) losses.push((await iterate(obj, opt, state, { population: so.population ?? 16 })).record.loss);

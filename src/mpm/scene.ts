@@ -222,7 +222,7 @@ export interface MpcDesc {
   goal: number[][];
   /** The axes the chase is judged on and the plans aim along (default all; [0] for a walker chasing along the ground). */
   axes?: number[];
-  /** Solved when the centre of mass stays within this distance of the goal after `warmup` steps. */
+  /** Solved when the centre of mass the plans steer (an MPM scene's group 0, every vertex of a spring scene) stays within this distance of the goal after `warmup` steps. */
   tolerance: number;
   /** Steps before the distance is judged (the robot gets going). */
   warmup: number;

@@ -201,6 +201,8 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
       stop.dispose();
       if (tty) process.stdout.write('\n');
     }
+    // a Ctrl-C after the last iteration (while the replay is recorded, say) interrupted nothing
+    const interrupted = stop.stop && loop.iteration < config.iterations;
 
     // the best point's trajectory, for the viewer
     const best = Float64Array.from(loop.best.theta);
@@ -221,7 +223,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
       scene: scene.name, optimizer: config.optimizer, params: config.params, iters: loop.iteration,
       initialLoss: finiteOrNull(loop.initialLoss), finalLoss: finiteOrNull(losses.at(-1)), bestLoss, bestIteration: loop.best.iteration + 1,
       threshold: config.threshold, success: config.threshold !== null && bestLoss !== null && bestLoss <= config.threshold, bestMetric,
-      interrupted: stop.stop, seconds, dir, best: named, ...(failure ? { error: failure.message } : {}),
+      interrupted, seconds, dir, best: named, ...(failure ? { error: failure.message } : {}),
     };
     writeJson(join(dir, 'summary.json'), summary);
     if (failure) {
@@ -229,10 +231,10 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
       if (o.json) console.log(JSON.stringify({ ...summary, best: undefined })); // with its error, as --json promises a last line
       throw failure;
     }
-    out(`${stop.stop ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}${bestMetric === null ? '' : ` (metric ${bestMetric.toPrecision(4)})`}`
+    out(`${interrupted ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}${bestMetric === null ? '' : ` (metric ${bestMetric.toPrecision(4)})`}`
       + `${config.threshold !== null ? ` (threshold ${config.threshold.toPrecision(3)}: ${summary.success ? 'solved' : 'not reached'})` : ''}`);
     out(`results in ${dir}: summary.json, best.json, loss.svg, progress.jsonl, and the best trajectory in replay.json + replay.bin`);
-    if (stop.stop) out(`continue with: npx torsion optimize --resume ${dir}`);
+    if (interrupted) out(`continue with: npx torsion optimize --resume ${dir}`);
     if (o.json) console.log(JSON.stringify({ ...summary, best: undefined })); // the parameters are in best.json
     return { dir, losses, summary };
   } finally {

@@ -102,6 +102,13 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   // a term that observes a step the shortened rollout never reaches has nothing to read
   const observed = observedSteps(scene.loss).filter((t) => t.step > config.steps).sort((a, b) => b.step - a.step)[0];
   if (observed) throw new ConfigError(`--steps = ${config.steps}: ${observed.field} = ${observed.step} observes a later step; allowed at least ${observed.step} (at most the scene's ${scene.steps})`);
+  // a truncated backward starts at state T - W: a term observed there or before adds to the loss and
+  // nothing to the gradient, so the optimizer would chase a loss it cannot see
+  const early = config.window !== undefined && config.window < config.steps
+    ? observedSteps(scene.loss).filter((t) => t.step <= config.steps - config.window!).sort((a, b) => a.step - b.step)[0] : undefined;
+  if (early) {
+    throw new ConfigError(`--window = ${config.window}: ${early.field} = ${early.step} observes a step the last ${config.window} of ${config.steps} do not reach back to, so its gradient would be dropped; allowed at least ${config.steps - early.step + 1}`);
+  }
   // a body's knots sit on whole rows of its track, after the first: the track's rows bound their count
   const body = names.find((n) => n.endsWith('.waypoints'));
   const knots = so?.waypoints ?? 4, rows = 'particles' in scene ? sceneHorizon(scene) : scene.steps;

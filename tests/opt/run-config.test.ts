@@ -53,3 +53,12 @@ test('a scene file\'s optimize block may leave out learningRate (cem takes none)
   expect(runConfig(parsed).lr).toBe(DEFAULT_LEARNING_RATE);
   expect(runConfig(parsed, { optimizer: 'adam', lr: 0.3 }).lr).toBe(0.3);
 });
+
+test('--window shorter than the reach back to a step the loss observes is refused: that term\'s gradient would be dropped', () => {
+  // jelly-sysid-2d's terms observe steps 100, 200 and 300 of 300
+  const scene = buildScene('jelly-sysid-2d');
+  expect(() => runConfig(scene, { window: 150 })).toThrow(/^--window = 150: loss\.terms\[0\]\.loss\.step = 100 observes a step the last 150 of 300 do not reach back to, so its gradient would be dropped; allowed at least 201$/);
+  expect(runConfig(scene, { window: 201 }).window).toBe(201);
+  expect(runConfig(scene, { window: 500 }).window).toBe(500); // past the rollout: no truncation
+  expect(runConfig(buildScene('jelly-throw-2d'), { window: 5 }).window).toBe(5); // a loss of the final state only
+});

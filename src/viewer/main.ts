@@ -153,7 +153,11 @@ async function openReplayUrl(url: string): Promise<void> {
   };
   let parts: [string, ArrayBuffer, string | null];
   try {
-    const [h, b, sc] = await Promise.all([get('replay.json'), get('replay.bin'), get('scene.json', true)]);
+    // fetched together, a failure reported in the files' order (which request fails first is a race)
+    const got = await Promise.allSettled([get('replay.json'), get('replay.bin'), get('scene.json', true)]);
+    const failed = got.find((g) => g.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [h, b, sc] = got.map((g) => (g as PromiseFulfilledResult<Response | null>).value);
     parts = [await h!.text(), await b!.arrayBuffer(), sc ? await sc.text() : null];
   } catch (e) {
     ui.showError(`The replay at ${base} could not be opened: ${errorText(e)}`);

@@ -53,6 +53,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   const s = checkSchema(springSceneSchema(context), obj);
   checkActuation(s);
   checkPositions(s);
+  checkVelocities(s);
   checkGround(s);
   if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0);
   checkGrippers(s);
@@ -185,6 +186,21 @@ function checkPositions(s: SpringScene): void {
   s.vertices.x.forEach((c, k) => {
     if (!(Math.abs(c) <= MAX_COORD)) throw sceneError(`vertices.x[${k}]`, show(c), 'is out of range', `|x| <= ${MAX_COORD} (a rollout stops a vertex past 1e7 as a blow-up)`);
   });
+}
+
+// A vertex that crosses the whole scene in one step is a typo or a unit slip, and the rollout would
+// not stop it: its springs swing it back and forth at that amplitude, below the 1e7 past which a
+// step reports a blow-up.
+function checkVelocities(s: SpringScene): void {
+  const v = s.vertices.v, d = s.dim;
+  if (!v) return;
+  const reach = Math.max(...s.extent);
+  for (let i = 0; i < s.vertices.mass.length; i++) {
+    const vi = v.slice(i * d, (i + 1) * d), speed = Math.hypot(...vi);
+    if (!(speed * s.dt > reach)) continue;
+    throw sceneError(`vertices.v[${i * d}..${(i + 1) * d - 1}]`, `${show(vi)} (vertex ${i}, speed ${fmt(speed)})`, 'crosses the scene\'s extent in one step',
+      `speed <= max(extent) / dt = ${fmtDown(reach / s.dt)}`);
+  }
 }
 
 // A free vertex that starts below the ground is projected out in the first step and leaves at

@@ -270,6 +270,16 @@ describe('ground, colliders', () => {
     expectSceneError(check2d((s) => { s.ground.height = 0.5; }), 'vertices.x[1]', '0 (vertex 0, axis y)', '>= 0.5');
   });
 
+  it('a vertex that would cross the scene\'s extent in one step is refused, naming its speed and the bound', () => {
+    // extent's largest side over dt bounds a vertex's speed; its springs would swing it at that amplitude, unreported
+    const bound = (s: Untyped) => Math.max(...s.extent) / s.dt;
+    let limit = 0;
+    expect(check((s) => { limit = bound(s); s.vertices.v[3] = 0.99 * limit; })).not.toThrow();
+    const e = expectSceneError(check((s) => { s.vertices.v[3] = 1.01 * limit; }), 'vertices.v[3..5]', '(vertex 1, speed', `speed <= max(extent) / dt = `);
+    expect(e.message).toContain('crosses the scene\'s extent in one step');
+    expectSceneError(check2d((s) => { s.vertices.v[0] = 1e9; }), 'vertices.v[0..1]', '[1000000000, 0] (vertex 0', 'speed <= max(extent) / dt');
+  });
+
   it('free vertices start outside every collider (less colliderSoftness) at its first position', () => {
     // a ball of radius 0.1 centred on vertex 4 (0.1, 1, 0.1): its neighbours touch it, vertex 4 is 0.1 inside
     const e = expectSceneError(check((s) => { s.colliders[0].position = [[0.1, 1, 0.1]]; }), 'vertices.x[12..14]', '[0.1, 1, 0.1] (vertex 4)', 'outside the collider, or at most its softness 0.01 inside (colliderSoftness)');

@@ -4,7 +4,7 @@ import { benchBatch, type BatchBenchRow } from '../bench/batch';
 import { buildScene } from '../../scenes/index';
 import { requestGpu } from '../gpu/device';
 import { benchScene, type BenchRow } from '../bench/mpm';
-import { benchCases, benchCloth, scaleCases, springBenchCases } from '../../scenes/bench-scenes';
+import { benchCases, benchCloth, scaleCases, scaleSizes, springBenchCases } from '../../scenes/bench-scenes';
 import { copyBandwidth } from '../bench/bandwidth';
 import { particleStride } from '../mpm/layout';
 import { benchSprings, type SpringBenchRow } from '../bench/springs';
@@ -52,14 +52,16 @@ export async function bench(o: { json: boolean; quick: boolean; only?: string; s
  * T = 200 (100 for the cloths; --quick: 10); on a CPU driver a row takes minutes.
  */
 export async function benchScaleCmd(o: { json: boolean; quick: boolean; only?: string }): Promise<number> {
-  const families = ['2D elastoplastic', '3D fluid', 'cloth 256x256', 'cloth 512x512'];
+  const clothLabels = [256, 512].map((n) => ({ n, label: `cloth ${n}x${n}` }));
+  // the MPM rows' labels end in their size, known once the device is: --only is matched on the rest
+  const families = [...scaleSizes().map((sizes) => sizes[0].label), ...clothLabels.map((c) => c.label)];
   if (o.only !== undefined && !families.some((f) => f.includes(o.only!) || o.only!.startsWith(f))) {
     throw new UsageError(`--only ${JSON.stringify(o.only)}: no row's label contains it (rows: ${families.join(', ')})`);
   }
   const gpu = await requestGpu({ optionalFeatures: ['timestamp-query'] });
   // the MPM rows' sizes depend on the device's limits
   const mpm = scaleCases(gpu.limits).filter((c) => !o.only || c.label.includes(o.only));
-  const cloths = [256, 512].map((n) => ({ label: `cloth ${n}x${n}`, scene: benchCloth(n) })).filter((c) => !o.only || c.label.includes(o.only));
+  const cloths = clothLabels.filter((c) => !o.only || c.label.includes(o.only)).map((c) => ({ label: c.label, scene: benchCloth(c.n) }));
   const out: { adapter: string; copyBytesPerSec: number; mpm: (BenchRow & { label: string; stateBytesPerSec: number })[]; springs: SpringBenchRow[] } = { adapter: gpu.adapterName, copyBytesPerSec: 0, mpm: [], springs: [] };
   try {
     console.log(`adapter: ${gpu.adapterName}`);

@@ -203,12 +203,17 @@ function checkVelocities(s: SpringScene): void {
   }
 }
 
+/** Vertices the scene moves itself (pinned, or held by a gripper): exempt from the start-position checks. */
+function heldVertices(s: SpringScene): Set<number> {
+  return new Set([...(s.pinned ?? []), ...(s.grippers ?? []).flatMap((gr) => gr.vertices)]);
+}
+
 // A free vertex that starts below the ground is projected out in the first step and leaves at
 // depth / dt (2000 m/s for 0.2 below at dt 1e-4): never what a scene means. Its softness may be sunk into.
 function checkGround(s: SpringScene): void {
   const g = s.ground;
   if (!g) return;
-  const held = new Set([...(s.pinned ?? []), ...(s.grippers ?? []).flatMap((gr) => gr.vertices)]);
+  const held = heldVertices(s);
   const floor = g.height - g.softness;
   for (let i = 0; i < s.vertices.mass.length; i++) {
     const y = s.vertices.x[i * s.dim + 1];
@@ -221,7 +226,7 @@ function checkGround(s: SpringScene): void {
 // Inside a collider at its first row, a free vertex is thrown out as from below the ground.
 function checkCollidersClear(s: SpringScene, m: SpringModel): void {
   if (!s.colliders?.length) return;
-  const held = new Set([...(s.pinned ?? []), ...(s.grippers ?? []).flatMap((gr) => gr.vertices)]);
+  const held = heldVertices(s);
   const soft = s.colliderSoftness ?? 0, x = s.vertices.x, d = s.dim;
   // a vertex farther from a collider's centre than its bounding sphere is outside: only the others need its frame
   const bound2 = s.colliders.map((c) => (Math.hypot(...(c.shape === 'sphere' ? [] : c.halfExtents ?? [])) + (c.radius ?? 0)) ** 2);

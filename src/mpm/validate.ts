@@ -16,6 +16,7 @@ import {
   type SceneKind,
 } from './schema';
 import { fmt, fmtDown, fmtUp, misspelling } from '../core/scene-error';
+import { findDuplicateKey, keyPath } from '../core/json-keys';
 import { checkFloatRanges } from './float-ranges';
 import { checkColliderOrientation, checkColliderShape } from './collider-checks';
 import type { AnyScene } from './any-scene';
@@ -362,6 +363,10 @@ export function parseSceneJson(text: string, limits?: SceneLimits, batch = 1): A
     data = JSON.parse(text);
   } catch (e) {
     throw sceneError('', undefined, `is not valid JSON (${(e as Error).message})`, 'a JSON object as `npx torsion export <scene>` writes one (schemas/scene.schema.json)');
+  }
+  const twice = findDuplicateKey(text);
+  if (twice) {
+    throw sceneError(keyPath(twice), undefined, `is given twice in one object (lines ${twice.lines[0]} and ${twice.lines[1]}); JSON would keep the second silently`, 'each key once');
   }
   return validateScene(data, limits, batch);
 }

@@ -60,6 +60,23 @@ describe('parseSceneJson refuses', () => {
     expect(e.message).toMatch(/^scene is not valid JSON \(.+\): allowed a JSON object/);
   });
 
+  it('a key given twice in one object, naming it and both lines (JSON.parse keeps the second silently)', () => {
+    const text = exportSceneJson(tinyScene()).replace('"nu": ', '"E": 123,\n      "nu": ');
+    const e = sceneErrorOf(() => parseSceneJson(text));
+    expect(e.field).toBe('groups[0].E');
+    const lines = text.split('\n');
+    const at = lines.flatMap((l, i) => (l.includes('"E"') ? [i + 1] : []));
+    expect(at.length).toBeGreaterThanOrEqual(2); // the first group's two, then the others'
+    expect(e.message).toBe(`scene.groups[0].E is given twice in one object (lines ${at[0]} and ${at[1]}); JSON would keep the second silently: allowed each key once`);
+    // at the top, inside arrays of objects, and nested arrays of arrays before it
+    expect(sceneErrorOf(() => parseSceneJson('{"dt": 1, "a": [[1, 2], {"b": [3]}], "dt": 2}')).field).toBe('dt');
+    expect(sceneErrorOf(() => parseSceneJson('{"a": [[1], "x,]", {"k": 1}, {"k": 1, "k": 2}]}')).field).toBe('a[3].k');
+    // the same name in two objects, or as a string value, is no duplicate: these fail for other reasons
+    for (const ok of ['{"a": {"k": 1}, "b": {"k": 1}}', '{"k": "k", "j": ["k", "k"]}']) {
+      expect(sceneErrorOf(() => parseSceneJson(ok)).message).not.toMatch(/twice/);
+    }
+  });
+
   it('JSON that is not an object', () => {
     expectSceneError(() => parseSceneJson('[1, 2, 3]'), '', '[1, 2, 3]', 'an object');
     expectSceneError(() => parseSceneJson('"scene"'), '', '"scene"', 'an object');

@@ -19,7 +19,7 @@ import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { Scene } from '../simulators';
 import type { SceneObjective } from '../opt/objective';
 import type { OptimizerName } from '../opt/optimizers';
-import { ConfigError, openRun, runConfig, type RunConfig, type RunOverrides } from '../opt/session';
+import { ConfigError, idleShapeFields, openRun, runConfig, type RunConfig, type RunOverrides } from '../opt/session';
 import { initialLoopState, iterate, OptimizeError, type IterationRecord, type LoopState } from '../opt/loop';
 import { RolloutError } from '../core/rollout';
 import { UsageError, loadScene } from './args';
@@ -132,6 +132,7 @@ function trimProgress(path: string, upTo: number): IterationRecord[] {
 export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptions = {}): Promise<OptimizeResult> {
   const { scene, config, state: saved, dir: resumeDir } = configure(sceneIn, o);
   const out = o.json ? (s: string) => console.error(s) : (s: string) => { if (!o.quiet) console.log(s); };
+  for (const w of idleShapeFields(scene, config.params)) console.error(`warning: ${w}`);
   const gpu = await requestGpu();
   let objective: SceneObjective | undefined;
   try {

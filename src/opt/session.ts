@@ -120,6 +120,22 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   return config;
 }
 
+/**
+ * Fields of the scene's `optimize` that shape a parameter the run leaves alone (`period` and
+ * `harmonics` shape 'actuation.periodic', `waypoints` and `trackBounds` a body's waypoints), each
+ * as a warning: a scene file that sets them expects an effect they do not have.
+ */
+export function idleShapeFields(scene: Scene, params: string[]): string[] {
+  const so = scene.optimize;
+  if (!so) return [];
+  const shapes = [
+    { fields: ['period', 'harmonics'] as const, param: "'actuation.periodic'", used: params.includes('actuation.periodic') },
+    { fields: ['waypoints', 'trackBounds'] as const, param: "a body's '<body>.waypoints'", used: params.some((n) => n.endsWith('.waypoints')) },
+  ];
+  return shapes.flatMap((x) => (x.used ? [] : x.fields.filter((f) => so[f] !== undefined)
+    .map((f) => `optimize.${f} shapes ${x.param}, which this run does not optimize (params: ${params.join(', ')}): it has no effect`)));
+}
+
 /** The steps a loss's terms observe (their `step`), each with its field. */
 function observedSteps(loss: LossDesc): { field: string; step: number }[] {
   const terms = loss.kind === 'weighted-sum' ? loss.terms.map((t, i) => ({ field: `loss.terms[${i}].loss.step`, loss: t.loss })) : [{ field: 'loss.step', loss }];

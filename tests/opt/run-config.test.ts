@@ -1,7 +1,7 @@
 // A run's configuration (src/opt/session.ts): the scene's task with the command line's overrides,
 // refused with a message naming the option before any GPU work.
 import { expect, test } from 'vitest';
-import { ConfigError, DEFAULT_LEARNING_RATE, runConfig } from '../../src/opt/session';
+import { ConfigError, DEFAULT_LEARNING_RATE, idleShapeFields, runConfig } from '../../src/opt/session';
 import { parseSceneJson } from '../../src/mpm/validate';
 import { buildScene } from '../../scenes/index';
 import type { SpringScene } from '../../src/springs/scene';
@@ -61,4 +61,22 @@ test('--window shorter than the reach back to a step the loss observes is refuse
   expect(runConfig(scene, { window: 201 }).window).toBe(201);
   expect(runConfig(scene, { window: 500 }).window).toBe(500); // past the rollout: no truncation
   expect(runConfig(buildScene('jelly-throw-2d'), { window: 5 }).window).toBe(5); // a loss of the final state only
+});
+
+test('optimize fields that shape a parameter the run leaves alone are named as having no effect', () => {
+  const cloth = buildScene('cloth-fold-3d') as SpringScene;
+  expect(idleShapeFields(cloth, cloth.optimize!.params!)).toEqual([]);
+  // the file's waypoints and box, with the run on another parameter
+  expect(idleShapeFields(cloth, ['initialVelocity'])).toEqual([
+    "optimize.waypoints shapes a body's '<body>.waypoints', which this run does not optimize (params: initialVelocity): it has no effect",
+    "optimize.trackBounds shapes a body's '<body>.waypoints', which this run does not optimize (params: initialVelocity): it has no effect",
+  ]);
+  const walker = buildScene('mpm-walker-2d');
+  expect(idleShapeFields(walker, ['actuation.periodic'])).toEqual([]);
+  expect(idleShapeFields(walker, ['actuation'])).toEqual([
+    "optimize.period shapes 'actuation.periodic', which this run does not optimize (params: actuation): it has no effect",
+    "optimize.harmonics shapes 'actuation.periodic', which this run does not optimize (params: actuation): it has no effect",
+  ]);
+  delete walker.optimize;
+  expect(idleShapeFields(walker, ['actuation'])).toEqual([]);
 });

@@ -12,8 +12,8 @@
 // - spsa: antithetic pairs theta +- sigma eps estimate the gradient from forward rollouts only (the
 //   evolution strategies estimator), and Adam steps with it.
 // - hybrid: cem until it stalls (3 iterations without a better elite mean) or for sampleIterations
-//   (10), then adam (or gd) from its best point: sampling finds a basin, gradients refine it
-//   (ThinShellLab's finding). A run of 10 iterations or fewer may never reach the gradients.
+//   (10; a run gives half its iterations if fewer, hybridSampleIterations), then adam (or gd) from
+//   its best point: sampling finds a basin, gradients refine it (ThinShellLab's finding).
 import { Adam } from './adam';
 import { Random } from '../core/rng';
 

@@ -142,6 +142,11 @@ function observedSteps(loss: LossDesc): { field: string; step: number }[] {
   return terms.flatMap((t) => ('step' in t.loss && t.loss.step !== undefined ? [{ field: t.field, step: t.loss.step }] : []));
 }
 
+/** Iterations of cem a hybrid run of `iterations` takes at most: 10, or half the run if shorter. */
+export function hybridSampleIterations(iterations: number): number {
+  return Math.min(10, Math.ceil(iterations / 2));
+}
+
 /** The objective and the optimizer of a configured run, at the scene's initial point. */
 export async function openRun(gpu: GpuContext, scene: Scene, config: RunConfig): Promise<{ objective: SceneObjective; opt: Optimizer; theta0: Float64Array }> {
   const objective = await SceneObjective.create(gpu, scene, {
@@ -153,6 +158,8 @@ export async function openRun(gpu: GpuContext, scene: Scene, config: RunConfig):
     const opt = createOptimizer(config.optimizer, theta0, {
       lr: config.lr, seed: config.seed, population: config.population, sigma: config.sigma, clip: config.clip, normalize: config.normalize,
       patience: scene.optimize?.patience, refine: scene.optimize?.refine,
+      // hybrid samples for at most half the run, so that a short run still reaches its gradients
+      sampleIterations: hybridSampleIterations(config.iterations),
     }, objective.clamp);
     // a population's batch copies now, not at the first iteration: one the device cannot hold stops the run before it starts
     if (opt.points !== undefined) await objective.preparePopulation(config.population);

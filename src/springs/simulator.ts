@@ -13,7 +13,7 @@ import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
 import { colliderRow, compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
 import { materialFieldUsed } from './param-names';
-import { fastGripper } from './fast-grippers';
+import { fastFall, fastGripper } from './fast-grippers';
 import { stabilityLimit } from './stability';
 import { fmt } from '../core/scene-error';
 import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYTES, SC_CELL, termLayout } from './layout';
@@ -565,6 +565,8 @@ export class SpringSim implements Simulator<SpringStatus> {
     // below the materials' limit, a gripper jumping further than an edge in a step is the likelier cause
     const grip = s.badStep !== null && dt < l.dtMax ? fastGripper(this.scene, this.params, this.batch, s.badStep) : null;
     if (grip) return `${head} (${grip})`;
+    const fall = s.badStep !== null && dt < l.dtMax ? fastFall(this.scene, s.badStep) : null;
+    if (fall) return `${head} (${fall})`;
     // well inside the limit the materials are an unlikely cause: say so, and what else blows a rollout up
     const limit = Math.min(l.dtMax, l.dtDamped);
     if (Number.isFinite(limit) && dt < FAR_BELOW * limit) {

@@ -8,6 +8,7 @@ import { compileSpringScene } from '../../src/springs/model';
 import { rolloutRef } from '../../src/springs/reference';
 import { chain2d, clothPatch, turningCollider } from '../helpers/spring-scenes';
 import type { SpringScene } from '../../src/springs/scene';
+import { build as buildDrape } from '../../scenes/cloth-drape-3d';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -88,6 +89,20 @@ test('a blow-up after a gripper jumps further than an edge in a step names the g
   const err = await r.forward().then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(RolloutError);
   expect((err as Error).message).toContain('at step 3 (grippers[0] "hand" moves 900000 in step 2, more than half the 0.05 rest length of the shortest edge at a vertex it holds: a slower track)');
+  r.destroy();
+  sim.destroy();
+});
+
+test('a blow-up from a gravity given in the wrong units names gravity, not the stiffness', async () => {
+  // the drape's cloth (edges 1/32) under 9800 (mm/s^2 read as m/s^2) hits the ball at 150 m/s
+  const scene = buildDrape({ resolution: 32 });
+  scene.gravity = [0, -9800, 0];
+  scene.steps = 40;
+  const sim = await SpringSim.create(gpu, scene);
+  const r = new Rollout(sim, 40, 'full');
+  const err = await r.forward().then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(RolloutError);
+  expect((err as Error).message).toMatch(/at step (\d+) \(gravity \|g\| = 9800 brings a falling vertex to [0-9.]+ m\/s by step \1, [0-9.]+ a step, more than the 0.03125 rest length of the shortest edge: a smaller gravity \(in m\/s\^2\) or dt\)/);
   r.destroy();
   sim.destroy();
 });

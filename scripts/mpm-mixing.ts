@@ -80,9 +80,8 @@ async function p2gOnly(state: GPUBuffer): Promise<number> {
     const pass = enc.beginComputePass();
     for (let r = 0; r < p2gReps; r++) sim.encodeP2G(pass, state, 0);
     pass.end();
-    // leave the rollout as if these had not run: an empty accumulator and momentum bound
+    // leave the rollout as if these had not run: an empty accumulator
     enc.clearBuffer(sim.gridAcc);
-    enc.clearBuffer(sim.p2gBound, 0, 4 * sim.batch);
     sim.device.queue.submit([enc.finish()]);
     gpu.pacer.submitted(sim.workKind.step, p2gReps / 2);
   });

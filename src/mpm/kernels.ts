@@ -42,13 +42,13 @@ export async function buildMpmKernels(cache: PipelineCache, dim: Dim, subgroupSi
   // both fill adj_max (adj_bound.wgsl)
   const p2gAdjSrc = `${mpmShaders.adjBound}\n${mpmShaders.p2gAdj}`;
   const [p2g, p2gReplay, gridUpdate, g2p, g2pAdjLocal, gridUpdateAdj, p2gAdj, p2gAdjFused] = await Promise.all([
-    k('p2g', p2gSrc, p2gParts, ['read', 'rw', 'rw', 'rw']),
-    k('p2g.replay', p2gSrc, p2gParts, ['read', 'rw', 'rw', 'rw', 'read', 'read'], 'replay'),
+    k('p2g', p2gSrc, p2gParts, ['read', 'rw', 'rw']),
+    k('p2g.replay', p2gSrc, p2gParts, ['read', 'rw', 'rw', 'read', 'read'], 'replay'),
     // both read p2g's accumulator through grid_acc.wgsl (their binding 5), and skip tiles (tiles.wgsl)
-    k('grid_update', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdate}`, [], ['rw', 'rw', 'rw', 'rw', 'rw']),
+    k('grid_update', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdate}`, [], ['rw', 'rw', 'rw', 'rw']),
     k('g2p', mpmShaders.g2p, [['state_in', false], ['state_out', true]], ['read', 'read', 'rw', 'rw']),
     k('g2p_adj.local', `${mpmShaders.adjBound}\n${mpmShaders.g2pAdj}`, adjParts, g2pAdjOwn, 'local'),
-    k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'read', 'rw', 'rw', 'rw']),
+    k('grid_update_adj', `${mpmShaders.gridAcc}\n${mpmShaders.tiles}\n${mpmShaders.gridUpdateAdj}`, [], ['rw', 'read', 'rw', 'rw', 'rw']),
     k('p2g_adj', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'main', true),
     k('p2g_adj.fused', p2gAdjSrc, p2gAdjParts, p2gAdjOwn, 'fused', true),
   ]);

@@ -123,6 +123,13 @@ export function particleStride(dim: number): number {
 export function accStride(dim: number): number {
   return 2 * dim + 1;
 }
+/**
+ * Words of p2g's accumulator per node in all: a step adjoint adds dL/dv (DIM words per node) in a
+ * region after every node's ACC_STRIDE words (acc_grad_word in params.wgsl).
+ */
+export function accWords(dim: number): number {
+  return accStride(dim) + dim;
+}
 
 /** The WGSL declarations of every table above, for `dim`: constants, then the two uniform structs. */
 export function recordsWgsl(dim: number): string {

@@ -10,7 +10,7 @@ import type { MpmScene } from './scene';
 import { buildMpmKernels, type MpmKernels } from './kernels';
 import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, packSteps, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
 import { SceneError, SORT_EVERY_ALLOWED } from './schema';
-import { GROUP_CTRL, PARTICLE_WG, STEP_INFO } from './records';
+import { accWords, GROUP_CTRL, PARTICLE_WG, STEP_INFO } from './records';
 import { packTargeted, Reducer, targetLayers, type TargetedSegment } from '../gpu/reduce';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import { scatterRun } from '../shaders/compose';
@@ -74,7 +74,7 @@ export function checkDeviceLimits(scene: DeviceShape, batch: number, limits: Rec
   const gridRes = `[${scene.grid.res.join(', ')}] x ${batch} copies`;
   if (state > binding) throw new SceneError('particles', `${n} particles x ${batch} copies (${state} bytes of state)`, perBuffer);
   // the largest node buffers: p2g's accumulator, the adjoint's node records and collider terms
-  const grid = batch * nodes * (2 * d + 1) * 4;
+  const grid = batch * nodes * accWords(d) * 4;
   if (grid > binding) throw new SceneError('grid.res', `${gridRes} (${grid} bytes of grid)`, perBuffer);
   const adjNode = batch * nodes * 2 * NODE_FLOATS * 4;
   if (adjNode > binding) throw new SceneError('grid.res', `${gridRes} (${adjNode} bytes of adjoint node records)`, perBuffer);
@@ -165,7 +165,6 @@ export class MpmSim implements Simulator<MpmStatus> {
   readonly statusBuf: GPUBuffer;
   private stepBuf: GPUBuffer;
   /** p2g's per-step momentum bound: [B] accumulators, then [steps][B] records (params.wgsl). */
-  private p2gBoundBuf: GPUBuffer;
   /** Counts writeParams calls, so a rollout can tell that its forward ran with other controls. */
   paramVersion = 0;
   stepsEncoded = 0;
@@ -216,14 +215,13 @@ export class MpmSim implements Simulator<MpmStatus> {
     this.paramsBuf = mk('params', packed.params.byteLength, UNIFORM | COPY_DST, packed.params);
     this.modelBuf = mk('model', packed.model.byteLength, undefined, packed.model);
     this.ctrlBuf = mk('ctrl', packed.ctrl.byteLength, undefined, packed.ctrl);
-    this.gridAcc = mk('grid_acc', nodes * (2 * d + 1) * 4); // see ACC_STRIDE in params.wgsl
+    this.gridAcc = mk('grid_acc', nodes * accWords(d) * 4); // see ACC_STRIDE and acc_grad_word in params.wgsl
     // one vec4 per node (velocity in the first d floats, mass in the fourth): node_rec in dim2.wgsl
     this.gridV = mk('grid_v', nodes * NODE_FLOATS * 4);
     const [rx, ry, rz] = packed.res;
     this.tileStamp = mk('tile_stamp', packed.batch * Math.ceil(rx / NODE_WG) * Math.ceil(ry / NODE_WG) * rz * 4);
     this.statusBuf = mk('status', 16, undefined, new Uint32Array([0, 0xffffffff, 0, 0]));
     this.stepBuf = this.makeStepBuf(Math.max(packed.horizon, 1) + 1);
-    this.p2gBoundBuf = this.makeP2gBound(null);
     const dd = d * d;
     this.state = {
       items: packed.n, stride: particleStride(d), position: 'x',
@@ -279,7 +277,6 @@ export class MpmSim implements Simulator<MpmStatus> {
   get itemAttributes(): GPUBuffer { return this.modelBuf; }
   get extent(): number[] { return this.scene.grid.res.map((r) => r * this.scene.grid.dx); }
   /** p2g's per-step momentum bound (replaced when the step table grows, its records kept). */
-  get p2gBound(): GPUBuffer { return this.p2gBoundBuf; }
   get stateBytes(): number { return this.stateFloats * 4; }
 
   createState(label: string, init?: Float32Array): GPUBuffer {
@@ -292,7 +289,6 @@ export class MpmSim implements Simulator<MpmStatus> {
     if (n <= this.stepCapacity) return;
     this.stepBuf.destroy();
     this.stepBuf = this.makeStepBuf(Math.max(n, 2 * this.stepCapacity));
-    this.p2gBoundBuf = this.makeP2gBound(this.p2gBoundBuf);
     this.groups.clear();
     this.ensureOrders();
   }
@@ -339,17 +335,6 @@ export class MpmSim implements Simulator<MpmStatus> {
     return s ? s.orders.length * this.packed.batch * this.packed.n * 4 + this.stateBytes : 0;
   }
 
-  /** A p2g_bound buffer for the step table's capacity, holding what `old` held (the records of a forward a backward may still reverse). */
-  private makeP2gBound(old: GPUBuffer | null): GPUBuffer {
-    const buf = createBuffer(this.device, 'mpm.p2g_bound', this.packed.batch * (this.stepCapacity + 1) * 4);
-    if (old) {
-      const enc = this.device.createCommandEncoder();
-      enc.copyBufferToBuffer(old, 0, buf, 0, old.size);
-      this.device.queue.submit([enc.finish()]);
-      old.destroy();
-    }
-    return buf;
-  }
 
   private makeStepBuf(n: number): GPUBuffer {
     const data = packSteps(n, this.packed.horizon);
@@ -386,11 +371,11 @@ export class MpmSim implements Simulator<MpmStatus> {
   }
 
   encodeP2G(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
-    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc, this.tileStamp, this.p2gBound], step, 'runs');
+    this.dispatch(pass, this.kernels.p2g, 'p2g', [sIn, this.gridAcc, this.tileStamp], step, 'runs');
   }
 
   encodeGridUpdate(pass: GPUComputePassEncoder, step: number): void {
-    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridV, this.statusBuf, this.tileStamp, this.p2gBound], step, 'nodes');
+    this.dispatch(pass, this.kernels.gridUpdate, 'grid_update', [this.gridAcc, this.gridV, this.statusBuf, this.tileStamp], step, 'nodes');
   }
 
   encodeG2P(pass: GPUComputePassEncoder, sIn: GPUBuffer, sOut: GPUBuffer, step: number): void {
@@ -490,7 +475,7 @@ export class MpmSim implements Simulator<MpmStatus> {
    */
   encodeP2GReplay(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.p2gReplay, 'p2g.replay', [sIn, this.gridAcc, this.tileStamp, this.p2gBound, a.gLocal, a.adjMax], step, 'runs');
+    this.dispatch(pass, this.kernels.p2gReplay, 'p2g.replay', [sIn, this.gridAcc, this.tileStamp, a.gLocal, a.adjMax], step, 'runs');
   }
 
   /**
@@ -499,7 +484,7 @@ export class MpmSim implements Simulator<MpmStatus> {
    */
   encodeGridUpdateAdj(pass: GPUComputePassEncoder, step: number): void {
     const a = this.adjoint;
-    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridAcc, a.adjMax, this.p2gBound, a.adjNode, a.gColNode, this.tileStamp], step, 'nodes');
+    this.dispatch(pass, this.kernels.gridUpdateAdj, 'grid_update_adj', [this.gridAcc, a.adjMax, a.adjNode, a.gColNode, this.tileStamp], step, 'nodes');
   }
 
   /**
@@ -622,7 +607,6 @@ export class MpmSim implements Simulator<MpmStatus> {
     this.reducer.destroy();
     this.sort?.sorter.destroy();
     this.stepBuf.destroy();
-    this.p2gBoundBuf.destroy();
     this.groups.clear();
   }
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { MpmSim } from '../../src/mpm/simulator';
 import { orientComps, particleStride, spinComps, TRACK_SLOT, TRACK_STRIDE } from '../../src/mpm/layout';
-import { SIM_PARAMS } from '../../src/mpm/records';
+import { SIM_PARAMS, accStride } from '../../src/mpm/records';
 import { readF32, readU32, writeBuffer } from '../../src/gpu/buffers';
 import { adjointScale } from '../../src/mpm/fixed-point';
 import { ctrlTrackIndex, refModel, withCtrl, type RefModel } from '../../src/mpm/reference/ref-model';
@@ -150,7 +150,7 @@ for (const dim of [2, 3] as const) {
       run(sim, (pass) => { sim.encodeP2G(pass, sIn, STEP); sim.encodeGridUpdate(pass, STEP); });
       writeBuffer(gpu.device, sim.gridV, gvRec);
       run(sim, (pass) => { sim.encodeG2P(pass, sIn, sOut, STEP); sim.encodeG2PAdjLocal(pass, sIn, sOut, gOutBuf, STEP); sim.encodeP2GReplay(pass, sIn, STEP); });
-      // the replay leaves dL/dv_i in the accumulator's last DIM words per node (grid_acc.wgsl)
+      // the replay leaves dL/dv_i in the accumulator's region after every node's ACC_STRIDE words (acc_grad_word)
       const gridAcc = new Int32Array((await readF32(gpu.device, sim.gridAcc)).buffer);
       const maxBits = (await readU32(gpu.device, sim.adjoint.adjMax))[STEP & 1]; // copy 0's word for this step (adj_slot); p2g's adjoint resets it
       run(sim, (pass) => sim.encodeP2GAdj(pass, sIn, gInBuf, STEP));
@@ -169,7 +169,7 @@ for (const dim of [2, 3] as const) {
       let an = 0;
       for (let i = 0; i < dir.length; i++) {
         const node = Math.floor(i / dim);
-        an += (gridAcc[node * (2 * dim + 1) + dim + 1 + (i % dim)] / scale) * dir[i];
+        an += (gridAcc[model.nodes * accStride(dim) + node * dim + (i % dim)] / scale) * dir[i];
       }
       const eps = 1e-4;
       const num = (L(s64, gv64.map((x, i) => x + eps * dir[i])) - L(s64, gv64.map((x, i) => x - eps * dir[i]))) / (2 * eps);

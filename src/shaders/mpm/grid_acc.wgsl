@@ -2,7 +2,8 @@
 // into its mass and velocity (the adjoint recomputes the update from the accumulator rather than
 // reading a stored one). Included before the body of those two kernels: grid_acc is their
 // binding 5. Layout per node: [mv_hi (DIM), m, mv_lo (DIM)] (ACC_STRIDE, params.wgsl); in a step
-// adjoint, after p2g's replay: [mv (DIM), m, dL/dv (DIM)] (p2g.wgsl), read by take_node_adj.
+// adjoint p2g's replay writes the same words and dL/dv (DIM words per node, acc_grad_word), read
+// by take_node_adj.
 @group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
 
 // Reads an accumulator and leaves it zero for the next p2g. Most nodes of a grid are empty: a load
@@ -32,19 +33,13 @@ fn take_node(i: u32) -> NodeSum {
   return r;
 }
 
-// The adjoint's layout (p2g.wgsl, replay): momentum and dL/dv each in one word at the scales
-// sp and sg given as their inverses, mass as in the forward. Leaves every word zero.
+// After the replay (p2g.wgsl): the forward's node, and dL/dv in one word at the scale sg given as
+// its inverse. Leaves every word zero.
 struct NodeSumAdj { s: NodeSum, gv: vecD }
 
-fn take_node_adj(i: u32, inv_sp: f32, inv_sg: f32) -> NodeSumAdj {
-  let q = i * ACC_STRIDE;
+fn take_node_adj(i: u32, inv_sg: f32) -> NodeSumAdj {
   var r: NodeSumAdj;
-  var mv: vecD;
-  for (var d = 0u; d < DIM; d++) {
-    mv[d] = fp_decode(take_acc(q + d), inv_sp);
-    r.gv[d] = fp_decode(take_acc(q + DIM + 1u + d), inv_sg);
-  }
-  r.s.m = fp_decode(take_acc(acc_mass_word(i)), params.inv_fp_m);
-  if (r.s.m > 0.0) { r.s.v = mv / r.s.m + params.dt * gravity(); }
+  for (var d = 0u; d < DIM; d++) { r.gv[d] = fp_decode(take_acc(acc_grad_word(i, d)), inv_sg); }
+  r.s = take_node(i);
   return r;
 }

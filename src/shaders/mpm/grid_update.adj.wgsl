@@ -16,10 +16,9 @@
 // value without the cancellation. A particle whose stencil no contact touches then needs only
 // dL/dmv_i and v_i' (adj_pack, dim2.wgsl).
 @group(0) @binding(6) var<storage, read> adj_max: array<u32>;
-@group(0) @binding(7) var<storage, read> p2g_bound: array<u32>;
-@group(0) @binding(8) var<storage, read_write> adj_node: array<vec4<f32>>;
-@group(0) @binding(9) var<storage, read_write> g_col_node: array<f32>;
-@group(0) @binding(10) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
+@group(0) @binding(7) var<storage, read_write> adj_node: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> g_col_node: array<f32>;
+@group(0) @binding(9) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
 
 // Collider k's gradients at node ni of copy b: position, velocity, orientation, angular velocity.
 fn store_col_node(b: u32, k: u32, ni: u32, gc: vecD, gu: vecD, go: vec4<f32>, gw: vec4<f32>) {
@@ -103,9 +102,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     zero_col_node(b, ni);
     return;
   }
-  let inv_sp = 1.0 / adj_grid_scale(p2g_bound[p2g_bound_rec(b, step.step)]);
   let inv_sg = 1.0 / adj_grid_scale(adj_max[adj_slot(b, step.step)]);
-  let t = take_node_adj(i, inv_sp, inv_sg);
+  let t = take_node_adj(i, inv_sg);
   let s = t.s;
   let m = s.m;
   var v = vecD(0.0);

@@ -5,20 +5,12 @@
 // kernel reads (g2p gathers only nodes of particle stencils), and grid_acc is already zero.
 // A node outside the fixed-point range marks the step as a blow-up (status[1]) and sets status[2],
 // while the sums are still below 2^31 and so still exact.
-// One invocation per batch copy also moves p2g's momentum bound to this step's record (p2g_bound,
-// params.wgsl), for the replay of this step in its adjoint.
 @group(0) @binding(6) var<storage, read_write> grid_v: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> status: array<atomic<u32>>;
 @group(0) @binding(8) var<storage, read_write> tile_stamp: array<u32>; // tiles.wgsl (reads only)
-@group(0) @binding(9) var<storage, read_write> p2g_bound: array<u32>;
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  if (gid.x == 0u && gid.y == 0u && wid.z % params.res.z == 0u) {
-    let b = wid.z / params.res.z;
-    p2g_bound[p2g_bound_rec(b, step.step)] = p2g_bound[b];
-    p2g_bound[b] = 0u;
-  }
   if (!tile_active(wid)) { return; }
   let gn = grid_node(gid, wid);
   if (!gn.ok) { return; }

@@ -14,15 +14,12 @@
 // the runs is order-free, so results stay bitwise reproducible. Particles in any order are still
 // right, only slower (runs of one). Dispatched over runs (params.wgsl).
 // Each run also stamps every node tile its stencil reaches (tiles.wgsl), for the grid kernels.
-//
-// main also records the step's largest per-particle momentum term (p2g_bound, params.wgsl), which
-// sets the scale of `replay`: a step adjoint's p2g, fused with g2p adjoint's scatter (below).
+// `replay` is a step adjoint's p2g, fused with g2p adjoint's scatter (below).
 @group(0) @binding(5) var<storage, read> state_in: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> grid_acc: array<atomic<i32>>;
 @group(0) @binding(7) var<storage, read_write> tile_stamp: array<u32>;
-@group(0) @binding(8) var<storage, read_write> p2g_bound: array<atomic<u32>>;
-@group(0) @binding(9) var<storage, read> g_local: array<vec4<f32>>; // replay only
-@group(0) @binding(10) var<storage, read> adj_max: array<u32>; // replay only
+@group(0) @binding(8) var<storage, read> g_local: array<vec4<f32>>; // replay only
+@group(0) @binding(9) var<storage, read> adj_max: array<u32>; // replay only
 
 // The run's particles (offsets from run.p0) in order of stencil base node, then offset: once a
 // body moves, the 2^DIM particles around a node no longer all share a base, and in index order
@@ -69,17 +66,16 @@ fn p2g_particle(b: u32, p: u32) -> P2gParticle {
   return P2gParticle(stencil_at(P.x, params.inv_dx), mass, mass * P.v, A);
 }
 
-// The largest momentum component the particle adds to a node per unit weight (|x_i - x_p| is at
-// most 1.5 dx per axis), as float bits: a node's sum is at most this times sum_p w_ip.
-fn p2g_particle_bound(q: P2gParticle) -> u32 {
-  var u = 0.0;
-  for (var d = 0u; d < DIM; d++) {
-    var row = abs(q.mv[d]);
-    for (var j = 0u; j < DIM; j++) { row += 1.5 * params.dx * abs(q.A[j][d]); }
-    u = max(u, row);
-  }
-  if (non_finite(u)) { u = 3.0e38; }
-  return bitcast<u32>(u);
+// A run's mass at a node in whole quanta of the mass word (at least one where it has any), and
+// its momentum scaled to that mass: a node's velocity is then a weighted mean of its runs'
+// velocities even where its mass is a few quanta (a node a body is leaving), not a momentum over
+// a mass rounded apart from it, nor zero where the mass rounded away.
+struct RunSum { mq: i32, mv: vecD }
+
+fn run_sum(mv: vecD, m: f32) -> RunSum {
+  if (!(m > 0.0)) { return RunSum(0, vecD(0.0)); }
+  let mq = max(fp_encode(m, params.fp_m), 1);
+  return RunSum(mq, (mv / m) * (f32(mq) * params.inv_fp_m));
 }
 
 fn flush_run(b: u32, nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD, STENCIL>>, m: ptr<function, array<f32, STENCIL>>) {
@@ -87,12 +83,13 @@ fn flush_run(b: u32, nodes_base: u32, base: vecDi, mv: ptr<function, array<vecD,
   for (var k = 0u; k < STENCIL; k++) {
     let ni = nodes_base + node_index(base + stencil_offset(k));
     let a = ni * ACC_STRIDE;
+    let r = run_sum((*mv)[k], (*m)[k]);
     for (var d = 0u; d < DIM; d++) {
-      let q = fp_split((*mv)[k][d], params.fp_p);
+      let q = fp_split(r.mv[d], params.fp_p);
       atomicAdd(&grid_acc[a + d], q.x);
       atomicAdd(&grid_acc[a + DIM + 1u + d], q.y);
     }
-    atomicAdd(&grid_acc[acc_mass_word(ni)], fp_encode((*m)[k], params.fp_m));
+    atomicAdd(&grid_acc[acc_mass_word(ni)], r.mq);
     (*mv)[k] = vecD(0.0);
     (*m)[k] = 0.0;
   }
@@ -103,7 +100,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let run = scatter_run(gid, nwg);
   if (run.p0 == run.p1) { return; }
   let b = run.b;
-  var bound = 0u;
   var mv: array<vecD, STENCIL>;
   var m: array<f32, STENCIL>;
   var run_base: vecDi;
@@ -111,7 +107,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var j = 0u; j < SCATTER_RUN; j++) {
     if (order[j] == SCATTER_RUN) { break; }
     let q = p2g_particle(b, run.p0 + order[j]);
-    bound = max(bound, p2g_particle_bound(q));
     if (j > 0u && any(q.st.base != run_base)) { flush_run(b, run.nodes_base, run_base, &mv, &m); }
     run_base = q.st.base;
     for (var k = 0u; k < STENCIL; k++) {
@@ -122,36 +117,35 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
   flush_run(b, run.nodes_base, run_base, &mv, &m);
-  // The max is order-free. A load first, because once the step's larger bounds are in, most runs
-  // find theirs below and skip the atomic: one word for the whole copy would otherwise serialise
-  // every run of the step (a workgroup reduction would cost a barrier, dearer on a CPU driver).
-  // grid_update moves the word to this step's record.
-  if (bound > atomicLoad(&p2g_bound[b])) { atomicMax(&p2g_bound[b], bound); }
 }
 
 // replay: p2g of this step once more, for its adjoint (the grid is recomputed, never stored), in
 // the same pass as g2p adjoint's scatter, which visits the same stencils of the same particles.
-// Writes grid_acc in the adjoint's layout [mv (DIM), m, dL/dv (DIM)] (grid_acc.wgsl):
-// - mass in the forward's word and scale, so node masses are the forward's to the bit;
-// - momentum in one word, at the scale of adj_grid_scale from the step's p2g_bound record: a node
-//   sum is within sum_p w_ip <= m_bound / m_min times that bound, like every run's part of it,
-//   which leaves about 24 bits for the largest node (the forward's two words cover dx/dt instead);
+// Writes grid_acc (grid_acc.wgsl):
+// - mass and momentum as the forward writes them (run_sum, the same words and scales, in the same
+//   order), so the node masses and velocities are the forward's to the bit. A node the body is
+//   leaving holds a few quanta of mass; one momentum word at a coarser scale made its velocity
+//   noise, which the adjoint's weight gradients (whose weights shrink only as the square root of
+//   the node's mass) carried into dL/dx;
 // - dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)) with a_p, Bm_p from g_local (g2p_adj_terms.wgsl),
-//   at the scale of adj_grid_scale from the step's adj_max, with the same headroom.
-// A node's scale cannot depend on its own mass here (the mass sum is not complete until the pass
-// ends), hence the common headroom m_bound / m_min, which grid_update holds in every step that did
-// not blow up.
-fn flush_replay(b: u32, nodes_base: u32, base: vecDi, sp: f32, sg: f32, mv: ptr<function, array<vecD, STENCIL>>,
+//   in one word per node after every node's ACC_STRIDE words (acc_grad_word), at the scale of
+//   adj_grid_scale from the step's adj_max. A node's scale cannot depend on its own mass here (the
+//   mass sum is not complete until the pass ends), hence the common headroom m_bound / m_min,
+//   which grid_update holds in every step that did not blow up.
+fn flush_replay(b: u32, nodes_base: u32, base: vecDi, sg: f32, mv: ptr<function, array<vecD, STENCIL>>,
   m: ptr<function, array<f32, STENCIL>>, c: ptr<function, array<vecD, STENCIL>>) {
   stamp_tile(b, base);
   for (var k = 0u; k < STENCIL; k++) {
     let ni = nodes_base + node_index(base + stencil_offset(k));
     let a = ni * ACC_STRIDE;
+    let r = run_sum((*mv)[k], (*m)[k]);
     for (var d = 0u; d < DIM; d++) {
-      atomicAdd(&grid_acc[a + d], fp_encode((*mv)[k][d], sp));
-      atomicAdd(&grid_acc[a + DIM + 1u + d], fp_encode((*c)[k][d], sg));
+      let q = fp_split(r.mv[d], params.fp_p);
+      atomicAdd(&grid_acc[a + d], q.x);
+      atomicAdd(&grid_acc[a + DIM + 1u + d], q.y);
+      atomicAdd(&grid_acc[acc_grad_word(ni, d)], fp_encode((*c)[k][d], sg));
     }
-    atomicAdd(&grid_acc[acc_mass_word(ni)], fp_encode((*m)[k], params.fp_m));
+    atomicAdd(&grid_acc[acc_mass_word(ni)], r.mq);
     (*mv)[k] = vecD(0.0);
     (*m)[k] = 0.0;
     (*c)[k] = vecD(0.0);
@@ -163,7 +157,6 @@ fn replay(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let run = scatter_run(gid, nwg);
   if (run.p0 == run.p1) { return; }
   let b = run.b;
-  let sp = adj_grid_scale(atomicLoad(&p2g_bound[p2g_bound_rec(b, step.step)]));
   let sg = adj_grid_scale(adj_max[adj_slot(b, step.step)]);
   var mv: array<vecD, STENCIL>;
   var m: array<f32, STENCIL>;
@@ -175,7 +168,7 @@ fn replay(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let p = run.p0 + order[j];
     let q = p2g_particle(b, p);
     let R = load_g_local(b * params.n_particles + p); // v: a_p, C: Bm_p
-    if (j > 0u && any(q.st.base != run_base)) { flush_replay(b, run.nodes_base, run_base, sp, sg, &mv, &m, &c); }
+    if (j > 0u && any(q.st.base != run_base)) { flush_replay(b, run.nodes_base, run_base, sg, &mv, &m, &c); }
     run_base = q.st.base;
     for (var k = 0u; k < STENCIL; k++) {
       let o = stencil_offset(k);
@@ -186,5 +179,5 @@ fn replay(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       c[k] += w * (R.v + R.C * dpos);
     }
   }
-  flush_replay(b, run.nodes_base, run_base, sp, sg, &mv, &m, &c);
+  flush_replay(b, run.nodes_base, run_base, sg, &mv, &m, &c);
 }

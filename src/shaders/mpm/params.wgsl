@@ -8,6 +8,9 @@
 
 // The mass word of a node of the P2G accumulator ([mv_hi (DIM), m, mv_lo (DIM)]: ACC_STRIDE words).
 fn acc_mass_word(node: u32) -> u32 { return node * ACC_STRIDE + DIM; }
+// In a step adjoint, the replay's dL/dv_i: DIM words per node after all nodes' ACC_STRIDE words,
+// so the forward's accumulator keeps its stride.
+fn acc_grad_word(node: u32, d: u32) -> u32 { return params.batch * params.res.w * ACC_STRIDE + node * DIM + d; }
 
 // Particle state, array-of-structs in f32 (PSTRIDE floats): x (DIM), v (DIM), C (DIM², column-major),
 // F (DIM²; F - I for a fluid, see material.wgsl). Gradient buffers use the same record.
@@ -42,12 +45,6 @@ fn row_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * (nw
 // Two per copy, by the step's parity: p2g's adjoint of step s + 1 fills step s's word while that
 // same dispatch resets its own (see p2g.adj.wgsl).
 fn adj_slot(b: u32, s: u32) -> u32 { return 2u * b + (s & 1u); }
-
-// p2g_bound ([B] accumulators, then a record per step and copy): the forward p2g of a step takes
-// the max of its particles' momentum bounds into the copy's accumulator; grid_update moves it to
-// the step's record and zeroes the accumulator (as it leaves grid_acc zero). A step adjoint's
-// replay of p2g reads the record, written only by forward step s: no later step overwrites it.
-fn p2g_bound_rec(b: u32, s: u32) -> u32 { return (s + 1u) * params.batch + b; }
 
 // The adjoint grid's fixed-point scale for a step whose per-particle bound has these float bits
 // (fixed_point.wgsl: the headroom is the most stencil weight a node can sum, m_bound / m_min).

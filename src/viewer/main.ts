@@ -94,8 +94,11 @@ function replaceQuery(q: URLSearchParams): void {
   history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
 }
 
-/** Loads `scene` at step 0; `edit`: the running scene with a parameter changed (a demo on it goes on). */
-async function loadScene(scene: Scene, o: { edit?: boolean } = {}): Promise<void> {
+/**
+ * Loads `scene` at step 0; `edit`: the running scene with a parameter changed (a demo on it goes on);
+ * `file`: a scene opened from a file, whose list entry stays selected even where it has a registered scene's name.
+ */
+async function loadScene(scene: Scene, o: { edit?: boolean; file?: boolean } = {}): Promise<void> {
   const v = need();
   optimizer?.stop(); // an optimization of the scene left behind ends after its iteration
   ui.setEnabled(false);
@@ -103,7 +106,7 @@ async function loadScene(scene: Scene, o: { edit?: boolean } = {}): Promise<void
     await v.load(scene);
     ui.showError(null);
     // a registered scene the list did not choose (a demo's) is shown there too; a file's scene is selected by openFile
-    if (!o.edit && scenes.some((s) => s.name === scene.name)) ui.sceneSelect.value = scene.name;
+    if (!o.edit && !o.file && scenes.some((s) => s.name === scene.name)) ui.sceneSelect.value = scene.name;
     ui.setColorModes(v.colorModes, v.view.colorMode);
     panel?.show(scene, v.colorModes, v.view.colorMode);
     if (o.edit) await demos?.reapply(); else demos?.sceneChanged(scene);
@@ -192,7 +195,7 @@ async function openFile(file: File): Promise<void> {
     ui.showError(`${file.name} ${what}: ${errorText(e)}`);
     return;
   }
-  await loadScene(scene);
+  await loadScene(scene, { file: true });
   fileScenes.set(scene.name, scene);
   ui.selectFileScene(scene.name);
   linkScene(null); // a reload must not show the scene named before
@@ -280,7 +283,7 @@ async function start(): Promise<void> {
         return;
       }
       const fromFile = value.startsWith(FILE_SCENE) ? fileScenes.get(value.slice(FILE_SCENE.length)) : undefined;
-      loadScene(fromFile ?? registered(value)).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
+      loadScene(fromFile ?? registered(value), { file: !!fromFile }).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
     },
     playPause: () => v.setPlaying(!v.playing),
     reset: () => { v.reset(); ui.showError(null); },

@@ -163,6 +163,22 @@ describe('index.html', () => {
     await expect.poll(() => h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'my-jelly', step: 0 });
   });
 
+  it('keeps a file\'s entry selected when the file\'s scene has a registered name (an exported scene, edited)', async () => {
+    await openPage('paused&scene=jelly-throw-2d');
+    const scene = buildMpmScene('jelly-drop-2d');
+    const edited = { ...scene, groups: scene.groups.map((g) => ({ ...g, E: g.E / 2 })) };
+    await h.page.setInputFiles('#file', fileOf('jelly-drop-2d.json', exportSceneJson(edited)));
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-drop-2d');
+    expect(await h.page.locator('#scene').inputValue()).toBe('file:jelly-drop-2d');
+    await h.page.selectOption('#scene', 'jelly-throw-2d');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-throw-2d');
+    await h.page.selectOption('#scene', 'file:jelly-drop-2d');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-drop-2d');
+    // the list says the file's scene runs, not the registered one, and the address names no scene
+    expect(await h.page.locator('#scene').inputValue()).toBe('file:jelly-drop-2d');
+    expect(new URL(h.page.url()).searchParams.get('scene')).toBeNull();
+  });
+
   it('stops and names the step when the simulation blows up', async () => {
     await openPage('paused&spf=2');
     // Passes validation (actuator strength has no bound: what it does depends on the signal), but

@@ -82,6 +82,8 @@ describe('index.html', () => {
     expect(share(img, PARTICLE, [0.03, 0.2], [0.7, 0.97]), 'particle colour, lower left').toBeGreaterThan(0.5);
     expect(share(img, BACKGROUND, [0.5, 1], [0, 0.5]), 'background, upper right').toBeGreaterThan(0.99);
     expect(share(img, PARTICLE, [0, 1], [0, 0.5]), 'particle colour, upper half').toBe(0);
+    // nothing in the console a user would take for a fault (a missing favicon.ico was one)
+    expect(h.logs.filter((l) => /^(error|pageerror):/.test(l)), h.logs.join('\n')).toEqual([]);
   });
 
   it('plays and pauses from the buttons, reporting steps/s', async () => {

@@ -179,6 +179,9 @@ test('options a command does not take, repeated or negative values, and folders 
       [['bench', 'scale', '--adjoint', 'split'], /--adjoint: 'bench scale' runs each row's default step adjoint/],
       [['bench', 'scale', '--sort-every', '5'], /--sort-every: 'bench scale' does not sort particles/],
       [['view', '--scene-file', join(dir, 'x.json')], /--scene-file: view shows a run folder or a registered scene/],
+      // a scene name beside --scene-file is refused, not silently dropped for the file's scene
+      [['optimize', 'jelly-sysid-2d', '--scene-file', join(dir, 'x.json')], /give a scene name or --scene-file, not both \(got 'jelly-sysid-2d'/],
+      [['export', 'jelly-sysid-2d', '--scene-file', join(dir, 'x.json')], /give a scene name or --scene-file, not both \(got 'jelly-sysid-2d'/],
     ];
     for (const [args, message] of cases) {
       errors.length = 0;

@@ -301,6 +301,19 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(readFileSync(join(cut, 'replay.bin'))).toEqual(readFileSync(join(whole, 'replay.bin')));
   }, 120_000);
 
+  test('a Ctrl-C after the last iteration, while the best replay is recorded, still writes the replay and summary.json', async () => {
+    const dir = tmp();
+    const child = spawn(process.execPath, [join(root, 'bin', 'torsion.mjs'), 'optimize', 'jelly-throw-2d', '--iters', '1', '--out', dir], { cwd: root, env: cliEnv() });
+    let all = '';
+    child.stderr.on('data', (d) => { all += d; });
+    // the last iteration's line is printed just before the loop ends: the signal lands in the replay's rollout
+    child.stdout.on('data', (d) => { all += d; if (/iter 1\/1/.test(all)) child.kill('SIGINT'); });
+    const [code, signal] = await new Promise<[number | null, string | null]>((done) => child.on('exit', (c, s) => done([c, s])));
+    expect({ code, signal }, all).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toMatchObject({ iters: 1, interrupted: false });
+    expect(existsSync(join(dir, 'replay.bin'))).toBe(true);
+  }, 120_000);
+
   test('a loss that reports a metric (region-fraction: the exact fraction inside) has it in progress.jsonl and summary.json', async () => {
     const dir = join(tmp(), 'run');
     const r = await optimizeScene(loadScene('fluid-push-3d', undefined), { steps: 40, iterations: 2, out: dir, quiet: true });

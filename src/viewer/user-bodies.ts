@@ -10,6 +10,7 @@ import type { ColliderDesc, MpmScene } from '../mpm/scene';
 import type { SpringScene } from '../springs/scene';
 import type { Scene } from '../simulators';
 import { waveSpeed } from '../mpm/validate';
+import { shortestEdgeOut } from '../springs/fast-grippers';
 
 export const FINGER = 'finger';
 export const HAND = 'hand';
@@ -36,6 +37,21 @@ const FINGER_MACH = 0.25;
 export function fingerMaxStep(scene: MpmScene): number {
   const c = Math.min(...scene.groups.map((g) => waveSpeed(g, scene.dim)));
   return Math.min(0.5 * scene.grid.dx, FINGER_MACH * c * scene.dt);
+}
+
+/** How far the hand may move in one step: a fifth of the scene's shortest side per hundred steps (fast for a hand, slow enough for the springs). */
+export function handMaxStep(scene: SpringScene): number {
+  return 2e-3 * Math.min(...scene.extent);
+}
+
+/**
+ * How far the hand may move in the one step that takes a frame's whole way, past the scene's horizon
+ * (every step there reads the track's last row, TrackDriver.write): a quarter of the shortest rest
+ * edge at the held vertex. Half of it already blows a cloth up (src/springs/fast-grippers.ts).
+ */
+export function handMaxJump(scene: SpringScene, vertex: number): number {
+  const edge = shortestEdgeOut(scene, new Set([vertex]));
+  return Number.isFinite(edge) ? 0.25 * edge : handMaxStep(scene);
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Scene } from '../simulators';
 import type { Simulator } from '../core/simulator';
 import type { Viewer } from './viewer';
 import {
-  FINGER, HAND, PARKED, TrackDriver, clampToBox, fingerBounds, fingerIndex, fingerMaxStep, freeVertices, handMaxJump, handMaxStep, nearestPoint, nearestToRay,
+  FINGER, HAND, PARKED, TrackDriver, clampToBox, fingerBounds, fingerIndex, fingerMaxStep, freeVertices, handIndex, handMaxJump, handMaxStep, nearestPoint, nearestToRay,
   withFinger, withHand, withoutHand,
 } from './user-bodies';
 
@@ -188,7 +188,7 @@ export class Interaction {
   // track's array and its offset from row 0 (zero: withHand), so the row is replaced in place.
   private showHand(p: number[]): void {
     const s = this.scene();
-    const g = s && 'grippers' in s ? s.grippers?.find((x) => x.name === HAND) : undefined;
+    const g = s && 'grippers' in s ? s.grippers?.[handIndex(s)] : undefined;
     if (g) g.position[0] = p.slice();
   }
 

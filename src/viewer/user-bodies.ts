@@ -13,7 +13,8 @@ import { waveSpeed } from '../mpm/validate';
 import { shortestEdgeOut } from '../springs/fast-grippers';
 
 export const FINGER = 'finger';
-export const HAND = 'hand';
+/** The pointer's gripper: not 'hand', which scenes' own grippers are called (cloth-lift-3d, paper-crease-3d). */
+export const HAND = 'pointer hand';
 /** Where an idle finger waits: far outside any domain and the cameras' far planes. */
 export const PARKED = 1000;
 
@@ -99,9 +100,17 @@ export function withHand(scene: SpringScene, vertex: number): SpringScene {
   return { ...scene, grippers: [...(scene.grippers ?? []), { name: HAND, vertices: [vertex], position: [at] }] };
 }
 
-/** `scene` without the hand (the scene it was added to, data for data). */
+/** Index of the hand withHand added (the last gripper named HAND, should a scene use the name too), or -1. */
+export function handIndex(scene: SpringScene): number {
+  const g = scene.grippers ?? [];
+  for (let k = g.length - 1; k >= 0; k--) if (g[k].name === HAND) return k;
+  return -1;
+}
+
+/** `scene` without the hand (the scene it was added to, data for data; its own grippers kept, whatever their names). */
 export function withoutHand(scene: SpringScene): SpringScene {
-  const grippers = (scene.grippers ?? []).filter((g) => g.name !== HAND);
+  const k = handIndex(scene);
+  const grippers = (scene.grippers ?? []).filter((_, i) => i !== k);
   const out: SpringScene = { ...scene, grippers };
   if (!scene.grippers) delete out.grippers;
   return out;

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { PipelineCache } from '../../src/gpu/pipeline-cache';
 import { SimRunner, type BlowUp } from '../../src/viewer/sim-runner';
-import { TrackDriver, handMaxJump, handMaxStep, withHand } from '../../src/viewer/user-bodies';
+import { TrackDriver, handIndex, handMaxJump, handMaxStep, withHand, withoutHand } from '../../src/viewer/user-bodies';
+import { buildScene } from '../../scenes/index';
 import { clothCorners, clothGrid } from '../../scenes/spring-builders';
 import type { SpringScene } from '../../src/springs/scene';
 
@@ -65,4 +66,13 @@ test('a hand dragged past the horizon at its jump cap leaves the cloth finite', 
 
 test('uncapped, the same drag blows the cloth up (the cap is what holds it)', async () => {
   expect((await drag(() => Infinity)).blowUp).not.toBeNull();
+});
+
+test("the hand comes and goes without touching a scene's own gripper of the same name (cloth-lift-3d's 'hand')", () => {
+  const s = buildScene('cloth-lift-3d') as SpringScene;
+  expect(s.grippers!.map((g) => g.name)).toEqual(['hand']);
+  const held = withHand(s, 5);
+  expect(handIndex(held), 'the one the pointer holds is the one added').toBe(1);
+  expect(withoutHand(held).grippers).toEqual(s.grippers);
+  expect(handIndex(s), 'a scene the pointer does not hold').toBe(-1);
 });

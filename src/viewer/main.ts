@@ -210,7 +210,8 @@ function refreshStatus(): void {
   const live = sps > 0 ? `${sps.toFixed(0)} steps/s (${(1000 / sps).toPrecision(2)} ms/step)` : 'measuring';
   const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${live} · ${v.framesPerSecond.toFixed(0)} draws/s` : 'paused';
   panel?.updateStats(v.stepsPerSecond);
-  ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
+  // a spring or shell scene's items are its vertices
+  ui.setStatus(`step ${v.step} · ${v.particles} ${v.sim && v.sim.kind !== 'mpm' ? 'vertices' : 'particles'} · ${rate} · adapter: ${gpu.adapterName}`);
 }
 
 /** Registered scene `name`, built; the panel then offers its resolution knob. */

@@ -431,6 +431,22 @@ test('bench batch --json: a row per batch size with every field', () => {
   for (const row of rows) for (const k of ['batch', 'copyStepsPerSec', 'gradientCopyStepsPerSec', 'speedup']) expect(row[k], k).toBeGreaterThan(0);
 }, 120_000);
 
+test('view on a port already in use (npm run dev\'s 5173, say) says so and how to pick another, exit 2', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+  const port = (busy.address() as { port: number }).port;
+  const errors: string[] = [];
+  const err = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
+  try {
+    expect(await main(['view', 'jelly-throw-2d', '--port', String(port)])).toBe(2);
+    expect(errors.join('\n')).toMatch(new RegExp(`^error: --port ${port}: the port is in use .*--port 0`));
+  } finally {
+    err.mockRestore();
+    await new Promise((done) => busy.close(done));
+  }
+});
+
 test('view serves the page with a run folder\'s replay, until Ctrl-C; a bad target is refused', async () => {
   const dir = tmp();
   expect(torsion(['run', 'jelly-drop-2d', '--steps', '4', '--every', '2', '--out', dir]).code).toBe(0);

@@ -170,19 +170,25 @@ async function openReplayUrl(url: string): Promise<void> {
 }
 
 async function openFiles(files: File[]): Promise<void> {
-  const bin = files.find((f) => f.name.endsWith('.bin'));
-  const jsons = await Promise.all(files.filter((f) => !f.name.endsWith('.bin')).map(async (f) => ({ f, text: await f.text() })));
+  // A whole run folder may be chosen or dropped: its files are told apart by name first (state.bin,
+  // best.json, summary.json, mpc.jsonl sit beside the replay), in whatever order they come.
+  const named = <T extends { name: string }>(xs: T[], name: string): T | undefined => xs.find((x) => x.name === name);
+  const bins = files.filter((f) => f.name.endsWith('.bin'));
+  const bin = named(bins, 'replay.bin') ?? (bins.length === 1 ? bins[0] : undefined);
+  const jsons = await Promise.all(files.filter((f) => !f.name.endsWith('.bin')).map(async (f) => ({ f, name: f.name, text: await f.text() })));
   // replay.json is told from a scene by its frame count; a scene file has none.
   const isReplay = (t: string) => { try { const o = JSON.parse(t); return typeof o === 'object' && o !== null && 'frames' in o && 'particles' in o; } catch { return false; } };
-  const header = jsons.find((j) => isReplay(j.text));
-  if (header || bin) {
+  const header = named(jsons, 'replay.json') ?? jsons.find((j) => isReplay(j.text));
+  if (header || bins.length) {
     if (!header || !bin) { ui.showError('To open a replay, choose replay.json and replay.bin together (and scene.json if its scene is not a registered one).'); return; }
-    const sceneFile = jsons.find((j) => j !== header);
+    const others = jsons.filter((j) => j !== header);
+    const sceneFile = named(others, 'scene.json') ?? (others.length === 1 ? others[0] : undefined);
     await openReplay(header.text, await bin.arrayBuffer(), sceneFile?.text ?? null, files.map((f) => f.name).join(' + '))
       .then(() => linkScene(null), () => undefined);
     return;
   }
-  if (jsons.length) await openFile(jsons[0].f);
+  const scene = named(jsons, 'scene.json') ?? jsons[0];
+  if (scene) await openFile(scene.f);
 }
 
 async function openFile(file: File): Promise<void> {

@@ -45,7 +45,8 @@ const HELP = `torsion: differentiable MLS-MPM, mass-spring systems and thin shel
                                           millions of particles and 512x512 cloths, against a copy kernel's bandwidth:
                                           for a GPU (on a CPU adapter a row takes many minutes)
   torsion export <scene> [--out FILE] [--sort-every K]
-                                          the scene as JSON (any command takes --scene-file FILE instead of a name)
+                                          the scene as JSON (run, optimize, mpc, gradcheck and export take
+                                          --scene-file FILE in place of a scene name)
   torsion view <run-dir|scene> [--port P] serve the browser page with a run's replay or a scene loaded
   torsion exec <file.ts> [args...]        run your own program with \`import { ... } from 'torsion'\` (docs/library.md)
 
@@ -167,7 +168,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'optimize': {
         if (a.resume !== undefined && (sceneArg !== undefined || file !== undefined)) throw new UsageError('--resume DIR takes the scene from DIR: give no scene');
         if (a.resume !== undefined && sortEvery !== undefined) throw new UsageError('--resume continues a run as it was configured: --sort-every cannot change (only --iterations)');
-        const scene = a.resume !== undefined ? undefined : load(file ? undefined : sceneArg ?? defaultScene, file);
+        // a name beside --scene-file reaches loadScene, which refuses the pair
+        const scene = a.resume !== undefined ? undefined : load(file !== undefined ? sceneArg : sceneArg ?? defaultScene, file);
         if (a.iters !== undefined && a.iterations !== undefined) throw new UsageError('give --iters or --iterations, not both');
         const iters = a.iters ?? a.iterations;
         if (a.optimizer !== undefined && !(optimizerNames as readonly string[]).includes(a.optimizer)) throw new UsageError(`--optimizer = ${a.optimizer}: allowed ${optimizerNames.join(', ')}`);
@@ -205,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'view':
         return await view(sceneArg, intArg(a.port, 'port', 5173, 0, 65535));
       case 'export': {
-        const scene = file ? load(undefined, file) : load(sceneArg, undefined);
+        const scene = load(sceneArg, file);
         const text = exportSceneJson(scene);
         if (a.out) {
           try { writeFileSync(a.out, text); } catch (e) { throw new UsageError(`--out ${a.out}: cannot write the scene there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }

@@ -135,6 +135,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
   for (const w of idleShapeFields(scene, config.params)) console.error(`warning: ${w}`);
   const gpu = await requestGpu();
   let objective: SceneObjective | undefined;
+  let stop: ReturnType<typeof onInterrupt> | undefined;
   try {
     const opened = await openRun(gpu, scene, config);
     objective = opened.objective;
@@ -168,7 +169,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     out(`tape: ${memory.storedStates} stored states (${(memory.tapeBytes / 2 ** 20).toFixed(1)} MiB, ${(100 * memory.ratio).toFixed(1)}% of a full tape)`);
     out(`results: ${dir}`);
 
-    const stop = onInterrupt();
+    stop = onInterrupt();
     const tty = !o.json && !o.quiet && process.stdout.isTTY;
     const startIteration = loop.iteration;
     const t0 = performance.now();
@@ -199,10 +200,10 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
       if (!(e instanceof RolloutError || e instanceof OptimizeError)) throw e;
       failure = e;
     } finally {
-      stop.dispose();
       if (tty) process.stdout.write('\n');
     }
-    // a Ctrl-C after the last iteration (while the replay is recorded, say) interrupted nothing
+    // a Ctrl-C after the last iteration (while the replay is recorded, say) interrupted nothing; the
+    // handler stays until the end, so that one does not kill the process before the summary is written
     const interrupted = stop.stop && loop.iteration < config.iterations;
 
     // the best point's trajectory, for the viewer
@@ -239,6 +240,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     if (o.json) console.log(JSON.stringify({ ...summary, best: undefined })); // the parameters are in best.json
     return { dir, losses, summary };
   } finally {
+    stop?.dispose();
     objective?.destroy();
     gpu.destroy();
   }

@@ -70,7 +70,16 @@ export async function startView(target: ViewTarget, port: number): Promise<ViewS
       },
     }],
   });
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (e) {
+    await server.close();
+    // strictPort: Vite refuses a port in use (`npm run dev` holds 5173, the default) instead of moving on
+    if (/already in use/.test((e as Error).message)) {
+      throw new UsageError(`--port ${port}: the port is in use (by \`npm run dev\` or another \`torsion view\`?): give another with --port P, or --port 0 for any free one`);
+    }
+    throw e;
+  }
   const { port: bound } = server.httpServer!.address() as AddressInfo;
   return { url: `http://127.0.0.1:${bound}/${target.query}`, close: () => server.close() };
 }

@@ -109,6 +109,10 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   if (early) {
     throw new ConfigError(`--window = ${config.window}: ${early.field} = ${early.step} observes a step the last ${config.window} of ${config.steps} do not reach back to, so its gradient would be dropped; allowed at least ${config.steps - early.step + 1}`);
   }
+  // nor does it reach state 0: a parameter of the initial state would get a zero gradient
+  if (config.window !== undefined && config.window < config.steps && names.includes('initialVelocity')) {
+    throw new ConfigError(`--window = ${config.window}: 'initialVelocity' sets the initial state, which the last ${config.window} of ${config.steps} steps do not reach back to, so its gradient would be zero; allowed at least ${config.steps}`);
+  }
   // a body's knots sit on whole rows of its track, after the first: the track's rows bound their count
   const body = names.find((n) => n.endsWith('.waypoints'));
   const knots = so?.waypoints ?? 4, rows = 'particles' in scene ? sceneHorizon(scene) : scene.steps;

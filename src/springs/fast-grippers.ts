@@ -10,7 +10,7 @@ import { fmt } from '../core/scene-error';
 const JUMP_FRACTION = 0.5;
 
 /** Shortest initial length of an edge (spring or triangle side) between a vertex held by `held` and one it does not hold; of any edge without `held`. */
-function shortestEdge(s: SpringScene, held?: Set<number>): number {
+export function shortestEdge(s: SpringScene, held?: Set<number>): number {
   const x = s.vertices.x, d = s.dim;
   let shortest = Infinity;
   const edge = (i: number, j: number) => {

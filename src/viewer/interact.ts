@@ -12,7 +12,7 @@ import type { Scene } from '../simulators';
 import type { Simulator } from '../core/simulator';
 import type { Viewer } from './viewer';
 import {
-  FINGER, HAND, PARKED, TrackDriver, clampToBox, fingerBounds, fingerIndex, fingerMaxStep, freeVertices, nearestPoint, nearestToRay,
+  FINGER, HAND, PARKED, TrackDriver, clampToBox, fingerBounds, fingerIndex, fingerMaxStep, freeVertices, handIndex, handMaxJump, handMaxStep, nearestPoint, nearestToRay,
   withFinger, withHand, withoutHand,
 } from './user-bodies';
 
@@ -156,9 +156,7 @@ export class Interaction {
     await this.host.swap(withHand(s, v));
     const sim = this.host.viewer.sim!;
     const hand = (this.scene() as SpringScene).grippers!.length - 1;
-    // a fifth of the shortest side per hundred steps at most: fast for a hand, slow enough for the springs
-    const maxStep = 2e-3 * Math.min(...ext);
-    const driver = new TrackDriver(sim, `grippers[${hand}]`, at, s.dt, maxStep);
+    const driver = new TrackDriver(sim, `grippers[${hand}]`, at, s.dt, handMaxStep(s), handMaxJump(s, v));
     driver.place(at);
     g.vertex = v;
     g.plane = this.planeThrough(at);
@@ -190,7 +188,7 @@ export class Interaction {
   // track's array and its offset from row 0 (zero: withHand), so the row is replaced in place.
   private showHand(p: number[]): void {
     const s = this.scene();
-    const g = s && 'grippers' in s ? s.grippers?.find((x) => x.name === HAND) : undefined;
+    const g = s && 'grippers' in s ? s.grippers?.[handIndex(s)] : undefined;
     if (g) g.position[0] = p.slice();
   }
 

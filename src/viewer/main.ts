@@ -94,8 +94,11 @@ function replaceQuery(q: URLSearchParams): void {
   history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
 }
 
-/** Loads `scene` at step 0; `edit`: the running scene with a parameter changed (a demo on it goes on). */
-async function loadScene(scene: Scene, o: { edit?: boolean } = {}): Promise<void> {
+/**
+ * Loads `scene` at step 0; `edit`: the running scene with a parameter changed (a demo on it goes on);
+ * `file`: a scene opened from a file, whose list entry stays selected even where it has a registered scene's name.
+ */
+async function loadScene(scene: Scene, o: { edit?: boolean; file?: boolean } = {}): Promise<void> {
   const v = need();
   optimizer?.stop(); // an optimization of the scene left behind ends after its iteration
   ui.setEnabled(false);
@@ -103,7 +106,7 @@ async function loadScene(scene: Scene, o: { edit?: boolean } = {}): Promise<void
     await v.load(scene);
     ui.showError(null);
     // a registered scene the list did not choose (a demo's) is shown there too; a file's scene is selected by openFile
-    if (!o.edit && scenes.some((s) => s.name === scene.name)) ui.sceneSelect.value = scene.name;
+    if (!o.edit && !o.file && scenes.some((s) => s.name === scene.name)) ui.sceneSelect.value = scene.name;
     ui.setColorModes(v.colorModes, v.view.colorMode);
     panel?.show(scene, v.colorModes, v.view.colorMode);
     if (o.edit) await demos?.reapply(); else demos?.sceneChanged(scene);
@@ -167,19 +170,25 @@ async function openReplayUrl(url: string): Promise<void> {
 }
 
 async function openFiles(files: File[]): Promise<void> {
-  const bin = files.find((f) => f.name.endsWith('.bin'));
-  const jsons = await Promise.all(files.filter((f) => !f.name.endsWith('.bin')).map(async (f) => ({ f, text: await f.text() })));
+  // A whole run folder may be chosen or dropped: its files are told apart by name first (state.bin,
+  // best.json, summary.json, mpc.jsonl sit beside the replay), in whatever order they come.
+  const named = <T extends { name: string }>(xs: T[], name: string): T | undefined => xs.find((x) => x.name === name);
+  const bins = files.filter((f) => f.name.endsWith('.bin'));
+  const bin = named(bins, 'replay.bin') ?? (bins.length === 1 ? bins[0] : undefined);
+  const jsons = await Promise.all(files.filter((f) => !f.name.endsWith('.bin')).map(async (f) => ({ f, name: f.name, text: await f.text() })));
   // replay.json is told from a scene by its frame count; a scene file has none.
   const isReplay = (t: string) => { try { const o = JSON.parse(t); return typeof o === 'object' && o !== null && 'frames' in o && 'particles' in o; } catch { return false; } };
-  const header = jsons.find((j) => isReplay(j.text));
-  if (header || bin) {
+  const header = named(jsons, 'replay.json') ?? jsons.find((j) => isReplay(j.text));
+  if (header || bins.length) {
     if (!header || !bin) { ui.showError('To open a replay, choose replay.json and replay.bin together (and scene.json if its scene is not a registered one).'); return; }
-    const sceneFile = jsons.find((j) => j !== header);
+    const others = jsons.filter((j) => j !== header);
+    const sceneFile = named(others, 'scene.json') ?? (others.length === 1 ? others[0] : undefined);
     await openReplay(header.text, await bin.arrayBuffer(), sceneFile?.text ?? null, files.map((f) => f.name).join(' + '))
       .then(() => linkScene(null), () => undefined);
     return;
   }
-  if (jsons.length) await openFile(jsons[0].f);
+  const scene = named(jsons, 'scene.json') ?? jsons[0];
+  if (scene) await openFile(scene.f);
 }
 
 async function openFile(file: File): Promise<void> {
@@ -192,7 +201,7 @@ async function openFile(file: File): Promise<void> {
     ui.showError(`${file.name} ${what}: ${errorText(e)}`);
     return;
   }
-  await loadScene(scene);
+  await loadScene(scene, { file: true });
   fileScenes.set(scene.name, scene);
   ui.selectFileScene(scene.name);
   linkScene(null); // a reload must not show the scene named before
@@ -207,7 +216,8 @@ function refreshStatus(): void {
   const live = sps > 0 ? `${sps.toFixed(0)} steps/s (${(1000 / sps).toPrecision(2)} ms/step)` : 'measuring';
   const rate = rp ? `replay frame ${rp.frame + 1}/${rp.frames}` : v.playing ? `${live} · ${v.framesPerSecond.toFixed(0)} draws/s` : 'paused';
   panel?.updateStats(v.stepsPerSecond);
-  ui.setStatus(`step ${v.step} · ${v.particles} particles · ${rate} · adapter: ${gpu.adapterName}`);
+  // a spring or shell scene's items are its vertices
+  ui.setStatus(`step ${v.step} · ${v.particles} ${v.sim && v.sim.kind !== 'mpm' ? 'vertices' : 'particles'} · ${rate} · adapter: ${gpu.adapterName}`);
 }
 
 /** Registered scene `name`, built; the panel then offers its resolution knob. */
@@ -280,7 +290,7 @@ async function start(): Promise<void> {
         return;
       }
       const fromFile = value.startsWith(FILE_SCENE) ? fileScenes.get(value.slice(FILE_SCENE.length)) : undefined;
-      loadScene(fromFile ?? registered(value)).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
+      loadScene(fromFile ?? registered(value), { file: !!fromFile }).then(() => linkScene(fromFile ? null : value), (e) => ui.showError(errorText(e)));
     },
     playPause: () => v.setPlaying(!v.playing),
     reset: () => { v.reset(); ui.showError(null); },

@@ -13,7 +13,7 @@ import type { ColorMode } from './scene-view';
 
 /** One editable number of a scene: read from and written into a plain-data scene. */
 export interface SceneParam {
-  /** Stable key (also the ?param= URL name): 'gravity', 'damping', 'E.0', 'nu.0', 'stiffness.0', 'springDamping.0'. */
+  /** Stable key: 'gravity', 'damping', 'E.0', 'nu.0', 'stiffness.0', 'springDamping.0', 'mu.0', 'lambda.0', 'bending.0'. */
   key: string;
   label: string;
   get(scene: Scene): number;
@@ -36,11 +36,23 @@ export function sceneParams(scene: Scene): SceneParam[] {
       get: (x) => ((x as unknown as Loose).damping as number | undefined) ?? 0,
       set: (x, v) => { (x as unknown as Loose).damping = v; },
     });
+    // what a material does depends on what uses it: springs their stiffness and damping, triangles
+    // (cloth, paper) their membrane and the hinges between them their bending
+    const springs = ((s.springs as { pairs?: number[] } | undefined)?.pairs?.length ?? 0) > 0;
+    const triangles = ((s.triangles as { indices?: number[] } | undefined)?.indices?.length ?? 0) > 0;
     (s.materials as { name: string }[]).forEach((m, i) => {
-      out.push({ key: `stiffness.${i}`, label: `${m.name}: stiffness`,
-        get: (x) => mat(x, i).stiffness as number, set: (x, v) => { mat(x, i).stiffness = v; } });
-      out.push({ key: `springDamping.${i}`, label: `${m.name}: spring damping`,
-        get: (x) => mat(x, i).damping as number, set: (x, v) => { mat(x, i).damping = v; } });
+      if (springs) {
+        out.push({ key: `stiffness.${i}`, label: `${m.name}: stiffness`,
+          get: (x) => mat(x, i).stiffness as number, set: (x, v) => { mat(x, i).stiffness = v; } });
+        out.push({ key: `springDamping.${i}`, label: `${m.name}: spring damping`,
+          get: (x) => mat(x, i).damping as number, set: (x, v) => { mat(x, i).damping = v; } });
+      }
+      if (triangles) {
+        for (const [f, label] of [['mu', 'membrane mu'], ['lambda', 'membrane lambda'], ['bending', 'bending']] as const) {
+          out.push({ key: `${f}.${i}`, label: `${m.name}: ${label}`,
+            get: (x) => (mat(x, i)[f] as number | undefined) ?? 0, set: (x, v) => { mat(x, i)[f] = v; } });
+        }
+      }
     });
   }
   if (Array.isArray(s.groups)) {

@@ -19,7 +19,7 @@ const EXTRA_STEP_RECORDS = 4096;
 export interface BlowUp {
   /** First bad step when known exactly, else the last step known to be good. */
   step: number;
-  /** Human-readable, e.g. 'the simulation blew up at step 41 (NaN/Inf or |v| > 2 dx/dt)'. */
+  /** Human-readable: the simulator's blowUpMessage, or the steps between which it blew up. */
   message: string;
 }
 
@@ -157,16 +157,21 @@ export class SimRunner {
    */
   async checkBlowUp(): Promise<BlowUp | null> {
     const upTo = this.step;
-    const { badStep } = await this.sim.readStatus();
+    const status = await this.sim.readStatus();
+    const { badStep } = status;
     if (badStep === null) {
       this.goodThrough = Math.max(this.goodThrough, upTo);
       return null;
     }
-    const why = '(NaN/Inf or |v| > 2 dx/dt)';
+    // the simulator's own message names what it checks (MPM: a speed over dx/dt, a grid node's
+    // range; springs and shells: a vertex non-finite or far away) and what to change
     if (badStep < this.stepRecords - 1 && upTo < this.stepRecords) {
-      return { step: badStep, message: `the simulation blew up at step ${badStep} ${why}` };
+      return { step: badStep, message: this.sim.blowUpMessage(status).replace(/\.$/, '') };
     }
-    return { step: this.goodThrough, message: `the simulation blew up between steps ${this.goodThrough} and ${upTo} ${why}` };
+    // past the step table the step it names is a clamped record, so only the range is known
+    const why = this.sim.kind === 'mpm' ? 'a non-finite value, a speed over dx/dt or a grid node past its fixed-point range'
+      : 'a vertex position or velocity non-finite or past |x| = 1e7';
+    return { step: this.goodThrough, message: `the simulation blew up between steps ${this.goodThrough} and ${upTo} (${why})` };
   }
 
   /** The whole state of the step shown, every record and field (a read-back, for what a user asks for). */

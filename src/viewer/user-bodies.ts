@@ -10,9 +10,11 @@ import type { ColliderDesc, MpmScene } from '../mpm/scene';
 import type { SpringScene } from '../springs/scene';
 import type { Scene } from '../simulators';
 import { waveSpeed } from '../mpm/validate';
+import { shortestEdge } from '../springs/fast-grippers';
 
 export const FINGER = 'finger';
-export const HAND = 'hand';
+/** The pointer's gripper: not 'hand', which scenes' own grippers are called (cloth-lift-3d, paper-crease-3d). */
+export const HAND = 'pointer hand';
 /** Where an idle finger waits: far outside any domain and the cameras' far planes. */
 export const PARKED = 1000;
 
@@ -36,6 +38,21 @@ const FINGER_MACH = 0.25;
 export function fingerMaxStep(scene: MpmScene): number {
   const c = Math.min(...scene.groups.map((g) => waveSpeed(g, scene.dim)));
   return Math.min(0.5 * scene.grid.dx, FINGER_MACH * c * scene.dt);
+}
+
+/** How far the hand may move in one step: a fifth of the scene's shortest side per hundred steps (fast for a hand, slow enough for the springs). */
+export function handMaxStep(scene: SpringScene): number {
+  return 2e-3 * Math.min(...scene.extent);
+}
+
+/**
+ * How far the hand may move in the one step that takes a frame's whole way, past the scene's horizon
+ * (every step there reads the track's last row, TrackDriver.write): a quarter of the shortest rest
+ * edge at the held vertex. Half of it already blows a cloth up (src/springs/fast-grippers.ts).
+ */
+export function handMaxJump(scene: SpringScene, vertex: number): number {
+  const edge = shortestEdge(scene, new Set([vertex]));
+  return Number.isFinite(edge) ? 0.25 * edge : handMaxStep(scene);
 }
 
 /**
@@ -83,9 +100,17 @@ export function withHand(scene: SpringScene, vertex: number): SpringScene {
   return { ...scene, grippers: [...(scene.grippers ?? []), { name: HAND, vertices: [vertex], position: [at] }] };
 }
 
-/** `scene` without the hand (the scene it was added to, data for data). */
+/** Index of the hand withHand added (the last gripper named HAND, should a scene use the name too), or -1. */
+export function handIndex(scene: SpringScene): number {
+  const g = scene.grippers ?? [];
+  for (let k = g.length - 1; k >= 0; k--) if (g[k].name === HAND) return k;
+  return -1;
+}
+
+/** `scene` without the hand (the scene it was added to, data for data; its own grippers kept, whatever their names). */
 export function withoutHand(scene: SpringScene): SpringScene {
-  const grippers = (scene.grippers ?? []).filter((g) => g.name !== HAND);
+  const k = handIndex(scene);
+  const grippers = (scene.grippers ?? []).filter((_, i) => i !== k);
   const out: SpringScene = { ...scene, grippers };
   if (!scene.grippers) delete out.grippers;
   return out;

@@ -205,6 +205,9 @@ describe('pointer and demos', () => {
     await expect.poll(() => h.page.evaluate(() => torsion.grabState())).toMatchObject({ body: '' });
     await h.page.evaluate(() => torsion.step(10));
     expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'grab-cloth', blowUp: null });
+    // the page names a cloth's items as what they are, and not MPM alone in its title
+    expect(await h.page.locator('#status').textContent()).toMatch(/ · 121 vertices · /);
+    expect(await h.page.locator('h1').textContent()).not.toMatch(/MPM/);
   });
 });
 

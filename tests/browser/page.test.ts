@@ -82,6 +82,8 @@ describe('index.html', () => {
     expect(share(img, PARTICLE, [0.03, 0.2], [0.7, 0.97]), 'particle colour, lower left').toBeGreaterThan(0.5);
     expect(share(img, BACKGROUND, [0.5, 1], [0, 0.5]), 'background, upper right').toBeGreaterThan(0.99);
     expect(share(img, PARTICLE, [0, 1], [0, 0.5]), 'particle colour, upper half').toBe(0);
+    // nothing in the console a user would take for a fault (a missing favicon.ico was one)
+    expect(h.logs.filter((l) => /^(error|pageerror):/.test(l)), h.logs.join('\n')).toEqual([]);
   });
 
   it('plays and pauses from the buttons, reporting steps/s', async () => {
@@ -161,6 +163,22 @@ describe('index.html', () => {
     expect(new URL(h.page.url()).searchParams.get('scene')).toBe('robot-walk-2d'); // the address links the scene
     await h.page.selectOption('#scene', 'file:my-jelly');
     await expect.poll(() => h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'my-jelly', step: 0 });
+  });
+
+  it('keeps a file\'s entry selected when the file\'s scene has a registered name (an exported scene, edited)', async () => {
+    await openPage('paused&scene=jelly-throw-2d');
+    const scene = buildMpmScene('jelly-drop-2d');
+    const edited = { ...scene, groups: scene.groups.map((g) => ({ ...g, E: g.E / 2 })) };
+    await h.page.setInputFiles('#file', fileOf('jelly-drop-2d.json', exportSceneJson(edited)));
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-drop-2d');
+    expect(await h.page.locator('#scene').inputValue()).toBe('file:jelly-drop-2d');
+    await h.page.selectOption('#scene', 'jelly-throw-2d');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-throw-2d');
+    await h.page.selectOption('#scene', 'file:jelly-drop-2d');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-drop-2d');
+    // the list says the file's scene runs, not the registered one, and the address names no scene
+    expect(await h.page.locator('#scene').inputValue()).toBe('file:jelly-drop-2d');
+    expect(new URL(h.page.url()).searchParams.get('scene')).toBeNull();
   });
 
   it('stops and names the step when the simulation blows up', async () => {

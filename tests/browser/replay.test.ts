@@ -82,6 +82,20 @@ describe('replays', () => {
     await expect.poll(() => h.page.locator('#error').textContent()).toMatch(/replay\.bin holds 12 bytes; replay\.json says 4 frames/);
   });
 
+  it('opens a replay from every file of a run folder chosen together (an optimize or mpc folder\'s best.json, mpc.jsonl, state.bin beside it)', async () => {
+    await h.page.goto(`${h.url}index.html?paused`);
+    await h.page.evaluate(() => torsion.ready);
+    const json = (f: string, text: string) => ({ name: f, mimeType: 'application/json', buffer: Buffer.from(text) });
+    const file = (f: string) => ({ name: f, mimeType: 'application/octet-stream', buffer: readFileSync(join(dir, f)) });
+    await h.page.setInputFiles('#file', [
+      json('best.json', '{"scene": "jelly-drop-2d", "iteration": 1, "loss": 0, "params": {}}'), json('mpc.jsonl', '{"step": 50}\n{"step": 100}\n'),
+      file('state.bin'), file('replay.bin'), file('replay.json'), json('run.json', '{}'), file('scene.json'), file('state.json'), json('summary.json', '{}'),
+    ]);
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-drop-2d');
+    expect(await h.page.locator('#error').textContent()).toBe('');
+    await expectFrames();
+  });
+
   it('a replay that cannot be opened is named in the page, and the simulation running goes on', async () => {
     await h.page.goto(`${h.url}index.html?paused&scene=spring-robot-2d&replay=test-artifacts/no-such-run/`);
     await h.page.evaluate(() => torsion.ready);

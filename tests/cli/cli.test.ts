@@ -179,6 +179,9 @@ test('options a command does not take, repeated or negative values, and folders 
       [['bench', 'scale', '--adjoint', 'split'], /--adjoint: 'bench scale' runs each row's default step adjoint/],
       [['bench', 'scale', '--sort-every', '5'], /--sort-every: 'bench scale' does not sort particles/],
       [['view', '--scene-file', join(dir, 'x.json')], /--scene-file: view shows a run folder or a registered scene/],
+      // a scene name beside --scene-file is refused, not silently dropped for the file's scene
+      [['optimize', 'jelly-sysid-2d', '--scene-file', join(dir, 'x.json')], /give a scene name or --scene-file, not both \(got 'jelly-sysid-2d'/],
+      [['export', 'jelly-sysid-2d', '--scene-file', join(dir, 'x.json')], /give a scene name or --scene-file, not both \(got 'jelly-sysid-2d'/],
     ];
     for (const [args, message] of cases) {
       errors.length = 0;
@@ -296,6 +299,19 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(progress(cut).map((l) => l.loss)).toEqual(progress(whole).map((l) => l.loss));
     expect(readFileSync(join(cut, 'best.json'), 'utf8')).toBe(readFileSync(join(whole, 'best.json'), 'utf8'));
     expect(readFileSync(join(cut, 'replay.bin'))).toEqual(readFileSync(join(whole, 'replay.bin')));
+  }, 120_000);
+
+  test('a Ctrl-C after the last iteration, while the best replay is recorded, still writes the replay and summary.json', async () => {
+    const dir = tmp();
+    const child = spawn(process.execPath, [join(root, 'bin', 'torsion.mjs'), 'optimize', 'jelly-throw-2d', '--iters', '1', '--out', dir], { cwd: root, env: cliEnv() });
+    let all = '';
+    child.stderr.on('data', (d) => { all += d; });
+    // the last iteration's line is printed just before the loop ends: the signal lands in the replay's rollout
+    child.stdout.on('data', (d) => { all += d; if (/iter 1\/1/.test(all)) child.kill('SIGINT'); });
+    const [code, signal] = await new Promise<[number | null, string | null]>((done) => child.on('exit', (c, s) => done([c, s])));
+    expect({ code, signal }, all).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toMatchObject({ iters: 1, interrupted: false });
+    expect(existsSync(join(dir, 'replay.bin'))).toBe(true);
   }, 120_000);
 
   test('a loss that reports a metric (region-fraction: the exact fraction inside) has it in progress.jsonl and summary.json', async () => {
@@ -416,6 +432,22 @@ test('bench batch --json: a row per batch size with every field', () => {
   expect(rows.map((x: { batch: number }) => x.batch)).toEqual([1, 8]);
   for (const row of rows) for (const k of ['batch', 'copyStepsPerSec', 'gradientCopyStepsPerSec', 'speedup']) expect(row[k], k).toBeGreaterThan(0);
 }, 120_000);
+
+test('view on a port already in use (npm run dev\'s 5173, say) says so and how to pick another, exit 2', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+  const port = (busy.address() as { port: number }).port;
+  const errors: string[] = [];
+  const err = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
+  try {
+    expect(await main(['view', 'jelly-throw-2d', '--port', String(port)])).toBe(2);
+    expect(errors.join('\n')).toMatch(new RegExp(`^error: --port ${port}: the port is in use .*--port 0`));
+  } finally {
+    err.mockRestore();
+    await new Promise((done) => busy.close(done));
+  }
+});
 
 test('view serves the page with a run folder\'s replay, until Ctrl-C; a bad target is refused', async () => {
   const dir = tmp();

@@ -40,7 +40,7 @@ test('step options a sampling optimizer would ignore are refused: cem takes no s
   }
   expect(() => runConfig(scene, { optimizer: 'spsa', window: 10 })).toThrow(/^--window shapes the backward through the rollout, which spsa does not run/);
   expect(runConfig(scene, { optimizer: 'spsa', lr: 0.5, clip: 1 })).toMatchObject({ lr: 0.5, clip: 1 });
-  expect(runConfig(scene, { optimizer: 'hybrid', lr: 0.5, window: 10 })).toMatchObject({ lr: 0.5, window: 10 });
+  expect(runConfig(scene, { optimizer: 'hybrid', lr: 0.5, window: 10, params: ['groups[0].E'] })).toMatchObject({ lr: 0.5, window: 10 });
   // a scene's own learning rate under cem (the schema asks for one) is no error
   expect(runConfig(buildScene('cloth-drape-3d')).optimizer).toBe('cem');
 });
@@ -60,7 +60,14 @@ test('--window shorter than the reach back to a step the loss observes is refuse
   expect(() => runConfig(scene, { window: 150 })).toThrow(/^--window = 150: loss\.terms\[0\]\.loss\.step = 100 observes a step the last 150 of 300 do not reach back to, so its gradient would be dropped; allowed at least 201$/);
   expect(runConfig(scene, { window: 201 }).window).toBe(201);
   expect(runConfig(scene, { window: 500 }).window).toBe(500); // past the rollout: no truncation
-  expect(runConfig(buildScene('jelly-throw-2d'), { window: 5 }).window).toBe(5); // a loss of the final state only
+  expect(runConfig(buildScene('jelly-throw-2d'), { window: 5, params: ['groups[0].E'] }).window).toBe(5); // a loss of the final state only
+});
+
+test('--window shorter than the rollout is refused for initialVelocity: the truncated backward never reaches the initial state', () => {
+  const scene = buildScene('jelly-throw-2d'); // 240 steps, optimizes initialVelocity
+  expect(() => runConfig(scene, { window: 50 })).toThrow(/^--window = 50: 'initialVelocity' sets the initial state, which the last 50 of 240 steps do not reach back to, so its gradient would be zero; allowed at least 240$/);
+  expect(() => runConfig(scene, { window: 50, params: ['initialVelocity', 'groups[0].E'] })).toThrow(/^--window = 50: 'initialVelocity'/);
+  expect(runConfig(scene, { window: 240 }).window).toBe(240);
 });
 
 test('optimize fields that shape a parameter the run leaves alone are named as having no effect', () => {

@@ -2,7 +2,7 @@
 // paper scene (quads per side) has one, except where the scene's data is tied to the item count
 // (jelly-sysid-2d's observations are per particle); spring robots have no size parameter in their
 // builders. Each scene with the knob rebuilds as the panel does (panel.ts withResolution: validated,
-// edits kept) with another item count at its smallest value, and refuses a value out of range naming the field and the allowed integers.
+// edits kept) with another item count at its smallest value, builds at its largest value, and refuses a value out of range naming the field and the allowed integers.
 import { describe, expect, it } from 'vitest';
 import { buildScene, sceneNames, sceneResolution } from '../../scenes/index';
 import { SceneError } from '../../src/core/scene-error';
@@ -36,6 +36,9 @@ describe('resolution knob over the registry', () => {
     expect(small.name).toBe(base.name);
     expect(small.gravity).toEqual(base.gravity.map((g) => g / 2));
     expect(items(small), `${name} at ${r.min} ${r.label}`).toBeLessThan(items(base));
+    // its largest value builds too: what a finer mesh can fail (the time step's stability limit, a
+    // self-contact thickness above the shortest edge) only gets harder with the resolution
+    expect(() => buildScene(name, { resolution: r.max }), `${name} at ${r.max} ${r.label}`).not.toThrow();
     let err: unknown = null;
     try { buildScene(name, { resolution: r.max + 1 }); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(SceneError);

@@ -10,6 +10,7 @@ import type { MpmScene } from './scene';
 import { buildMpmKernels, type MpmKernels } from './kernels';
 import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, packSteps, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
 import { SceneError, SORT_EVERY_ALLOWED } from './schema';
+import { waveSpeed } from './validate';
 import { accWords, GROUP_CTRL, PARTICLE_WG, STEP_INFO } from './records';
 import { packTargeted, Reducer, targetLayers, type TargetedSegment } from '../gpu/reduce';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
@@ -33,11 +34,38 @@ export interface MpmStatus extends SimStatus {
 }
 
 /** The message for a rollout that blew up. */
-function blowUpMessage(status: MpmStatus, dx: number, dt: number): string {
+function blowUpMessage(status: MpmStatus, dx: number, dt: number, active: string | null): string {
   const why = status.fixedPointOverflow
     ? 'a grid node exceeded the fixed-point range (8x the rest mass of a cell, or that mass moving at dx/dt)'
     : `a particle velocity or deformation became non-finite or its speed exceeded dx/dt = ${(dx / dt).toPrecision(3)}`;
+  if (active) return `rollout blew up at step ${status.badStep}: ${why}. ${active}; else reduce dt, the stiffness or the speeds.`;
   return `rollout blew up at step ${status.badStep}: ${why}. Reduce dt, the stiffness or the speeds.`;
+}
+
+/**
+ * The actuated group whose active stress stiffens it most, where that exceeds its own material's
+ * stiffness (the actuator then, not E, is what outruns dt): 2 |a| strength |fiber|^2 against the
+ * P-wave modulus, at the largest |a| of its channel in steps 0 .. last of any copy's controls.
+ */
+function dominantActuator(scene: MpmScene, ctrl: (b: number) => Float64Array, batch: number, act: { indices: Uint32Array; rowLength: number } | undefined, last: number): string | null {
+  if (!act) return null;
+  const n = act.rowLength, rows = Math.min(act.indices.length / n, last + 1);
+  let best: { text: string; ratio: number } | null = null;
+  scene.groups.forEach((g, k) => {
+    if (!g.actuator) return;
+    const ch = g.actuator.channel;
+    let aMax = 0;
+    for (let b = 0; b < batch; b++) {
+      const v = ctrl(b);
+      for (let t = 0; t < rows; t++) aMax = Math.max(aMax, Math.abs(v[act.indices[t * n + ch]]));
+    }
+    const active = 2 * aMax * Math.abs(g.actuator.strength) * g.actuator.fiber.reduce((t, c) => t + c * c, 0);
+    const own = waveSpeed(g, scene.dim) ** 2 * g.density;
+    if (active > own && (!best || active / own > best.ratio)) {
+      best = { ratio: active / own, text: `The actuator of groups[${k}] "${g.name}" stiffens it ${active / own >= 10 ? Math.round(active / own) : (active / own).toFixed(1)}x beyond its material (strength ${g.actuator.strength} at |a| up to ${aMax.toPrecision(3)} in actuation channel ${ch}): lower the strength or the activations` };
+    }
+  });
+  return (best as { text: string } | null)?.text ?? null;
 }
 
 /**
@@ -581,7 +609,9 @@ export class MpmSim implements Simulator<MpmStatus> {
   }
 
   blowUpMessage(status: MpmStatus): string {
-    return blowUpMessage(status, this.scene.grid.dx, this.scene.dt);
+    const act = this.params.blocks.find((b) => b.name === 'actuation');
+    const active = dominantActuator(this.scene, (b) => this.params.values(b), this.batch, act, status.badStep ?? this.horizon);
+    return blowUpMessage(status, this.scene.grid.dx, this.scene.dt, active);
   }
 
   describeStatus(status: MpmStatus): string {

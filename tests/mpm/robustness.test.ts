@@ -79,6 +79,8 @@ for (const [name, opts] of blowUps) {
     expect(e.step!).toBeGreaterThanOrEqual(0);
     expect(e.step!).toBeLessThan(T);
     expect(e.message).toContain(`step ${e.step}`);
+    // no actuator outruns its material here: the advice is the stiffness, dt and the speeds
+    expect(e.message).not.toContain('actuator');
     // The first bad step: the rollout that stops just before it is clean, one step more is not.
     if (e.step! > 0) {
       const before = new Rollout(sim, e.step!, 'full');
@@ -99,6 +101,25 @@ for (const [name, opts] of blowUps) {
     sim.destroy();
   });
 }
+
+test('a blow-up driven by an actuator names the actuator, its strength and the activations, not only dt and E', async () => {
+  // the scene itself is sane (it validates); the controls written later (an optimizer's step, a host
+  // program) drive its muscle with activations of 1e4, whose active stress stiffens it thousands of times past E
+  const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true, seed: 74 }));
+  const act = sim.params.blocks.find((b) => b.name === 'actuation')!;
+  const ctrl = sim.params.values(0);
+  for (const i of act.indices) ctrl[i] = 1e4;
+  sim.writeParams(Float32Array.from(ctrl));
+  const roll = new Rollout(sim, 20, 'auto');
+  const err = await roll.forward().then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(RolloutError);
+  const msg = (err as RolloutError).message;
+  console.log(msg);
+  expect(msg).toContain(`step ${(err as RolloutError).step}`);
+  expect(msg).toMatch(/The actuator of groups\[1\] "muscle" stiffens it \d+x beyond its material \(strength 20 at \|a\| up to 1\.00e\+4 in actuation channel 0\): lower the strength or the activations/);
+  roll.destroy();
+  sim.destroy();
+});
 
 test('the tape refuses a second backward over states it has overwritten, and a new forward restores it', async () => {
   const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true, seed: 80 }));

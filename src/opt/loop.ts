@@ -111,6 +111,15 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
   if (grad) { let s2 = 0; for (const g of grad) s2 += g * g; gradientNorm = Math.sqrt(s2); }
   let warning: { warning: string; cliAdvice: string } | undefined;
   if (gradientNorm !== null) {
+    // the first gradient: a parameter it is exactly zero for is one the loss does not see at all
+    const dead = state.firstGradientNorm === null && grad ? zeroParts(objective.params.parts, grad) : [];
+    if (dead.length) {
+      warning = {
+        warning: `the gradient of ${dead.map((n) => `'${n}'`).join(', ')} is exactly zero: the loss does not depend on ${dead.length > 1 ? 'them' : 'it'} in this rollout `
+          + '(a collider or gripper that touches nothing, an actuator of a group the loss does not read, controls after the step the loss observes), so gradient steps leave it where it is',
+        cliAdvice: 'check what it moves against what the loss reads, and the horizon (--steps)',
+      };
+    }
     state.firstGradientNorm ??= gradientNorm;
     if (!state.warnedGrowth && state.firstGradientNorm > 0 && gradientNorm > GROWTH_WARNING * state.firstGradientNorm) {
       state.warnedGrowth = true;
@@ -130,6 +139,19 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
       optimizer: opt.describe(), seconds: (performance.now() - t0) / 1000, ...warning,
     },
   };
+}
+
+/** The parts (in order, `size` entries each) whose entries of grad are all exactly zero. */
+export function zeroParts(parts: readonly { name: string; size: number }[], grad: ArrayLike<number>): string[] {
+  const out: string[] = [];
+  let o = 0;
+  for (const p of parts) {
+    let zero = p.size > 0;
+    for (let i = o; i < o + p.size && zero; i++) zero = grad[i] === 0;
+    if (zero) out.push(p.name);
+    o += p.size;
+  }
+  return out;
 }
 
 /** Where a gradient went non-finite, in words: the step and state fields first, then the parameters' kinds. */

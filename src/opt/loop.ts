@@ -35,10 +35,15 @@ export interface IterationRecord {
   report: number | null;
   optimizer: string;
   seconds: number;
-  /** Set on the iteration where the gradient norm first grew 1000x past the first one's. */
+  /**
+   * Set on the iteration where the gradient norm first grew 1000x past the first one's, and on the
+   * first iteration with a gradient where a parameter's is exactly zero.
+   */
   warning?: string;
   /** What to try about the warning with the CLI's options (the page, which has none of them, says its own). */
   cliAdvice?: string;
+  /** What to try in the page, where it is not the page's advice on an exploding gradient. */
+  pageAdvice?: string;
 }
 
 export interface Iteration {
@@ -109,7 +114,7 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
   // a loop, not Math.hypot(...grad): a per-step control track can have more entries than a call takes arguments
   let gradientNorm: number | null = null;
   if (grad) { let s2 = 0; for (const g of grad) s2 += g * g; gradientNorm = Math.sqrt(s2); }
-  let warning: { warning: string; cliAdvice: string } | undefined;
+  let warning: { warning: string; cliAdvice: string; pageAdvice?: string } | undefined;
   if (gradientNorm !== null) {
     // the first gradient: a parameter it is exactly zero for is one the loss does not see at all
     const dead = state.firstGradientNorm === null && grad ? zeroParts(objective.params.parts, grad) : [];
@@ -118,6 +123,7 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
         warning: `the gradient of ${dead.map((n) => `'${n}'`).join(', ')} is exactly zero: the loss does not depend on ${dead.length > 1 ? 'them' : 'it'} in this rollout `
           + '(a collider or gripper that touches nothing, an actuator of a group the loss does not read, controls after the step the loss observes), so gradient steps leave it where it is',
         cliAdvice: 'check what it moves against what the loss reads, and the horizon (--steps)',
+        pageAdvice: 'Check what it moves against what the scene\'s loss reads; open the scene as a file with other optimize.params or steps to change them.',
       };
     }
     state.firstGradientNorm ??= gradientNorm;

@@ -106,7 +106,7 @@ export class OptimizePanel {
         this.text.textContent = `iteration ${rec.iteration}/${iterations} · loss ${rec.loss.toExponential(3)} · best ${rec.bestLoss.toExponential(3)}`
           + ` · |grad| ${rec.gradientNorm === null ? '-' : rec.gradientNorm.toExponential(2)}${metric} · ${rec.seconds.toFixed(1)} s`
           + (s.config.threshold !== null && rec.bestLoss <= s.config.threshold ? ' · solved' : '');
-        if (rec.warning) this.showError(`warning: ${rec.warning}${rec.cliAdvice ? `. ${PAGE_ADVICE}` : ''}`);
+        if (rec.warning) this.showError(`warning: ${rec.warning}${rec.cliAdvice ? `. ${rec.pageAdvice ?? PAGE_ADVICE}` : ''}`);
         if (rec.bestLoss < shownBest) {
           shownBest = rec.bestLoss;
           await this.showBest(s, scene);

@@ -23,11 +23,19 @@ export const NOISE_FLOOR = 1e-6;
 export const FD_NOISE = 1e-14;
 /** A difference within this many measured float32 spreads of the analytic value is accepted as 'f32'. */
 export const F32_SPREADS = 3;
+/**
+ * A random direction's derivative is about |g| / sqrt(entries): 'ok~' accepts a difference within
+ * this many tolerances of that, and at most the tolerance of |g| itself (small blocks). Against
+ * |g| alone the allowance grew with the block, and a transposed dL/dF or a tenth of dL/dv0 zeroed
+ * passed in blocks of thousands of entries.
+ */
+export const RANDOM_SLACK = 3;
 
 /**
  * ok: agrees within the tolerance (or within the noise); ok~: along a random direction over
- * several entries the derivative nearly cancels, and the difference is within the tolerance of the
- * block's gradient norm; noise: the finite difference and the analytic value are both at noise
+ * several entries the derivative nearly cancels, and the difference is within RANDOM_SLACK
+ * tolerances of a typical derivative along a random direction (|g| / sqrt(entries)), at most the
+ * tolerance of |g|; noise: the finite difference and the analytic value are both at noise
  * level (a derivative that is zero to the reference's resolution); kink: the finite differences at
  * two steps disagree though both stand above their noise (the loss is not smooth along that
  * direction), reported and not judged; f32: the difference is within F32_SPREADS of the analytic
@@ -118,7 +126,7 @@ async function judgeOne(m: Measured, tol: number, fdNoise: number, floor: number
   const allow = fdNoise + floor;
   if (Math.abs(n) <= fdNoise && Math.abs(a) <= allow) e.verdict = 'noise';
   else if (agrees(n, allow)) e.verdict = 'ok';
-  else if (!m.alongGradient && m.entries > 1 && Math.abs(a - n) <= tol * m.gradNorm) e.verdict = 'ok~';
+  else if (!m.alongGradient && m.entries > 1 && Math.abs(a - n) <= tol * m.gradNorm * Math.min(1, RANDOM_SLACK / Math.sqrt(m.entries))) e.verdict = 'ok~';
   else {
     const f = await m.finer();
     const noise4 = noise(f, m.eps / 4);

@@ -99,6 +99,16 @@ describe('gradcheck judging', () => {
     expect(await verdicts([large, within, beyond, single, along])).toEqual(['ok', 'ok~', 'FAIL', 'FAIL', 'FAIL']);
   });
 
+  it('ok~ over a large block is held to its typical random-direction derivative, |g| / sqrt(entries)', async () => {
+    // 10,000 entries, |g| = 1e-3: a random direction's derivative is about 1e-5, so ok~ allows
+    // 3 x 1e-2 x 1e-5 = 3e-7, not the 1e-5 that a bound by |g| alone would (which let a transposed
+    // dL/dF pass)
+    const random = { block: 'big', alongGradient: false, entries: 10000, gradNorm: 1e-3 };
+    const within = entry({ ...random, param: 'b1', analytic: 1.2e-6, numeric: 1e-6 });
+    const beyond = entry({ ...random, param: 'b2', analytic: 2e-6, numeric: 1e-6 }, 1e-6);
+    expect(await verdicts([within, beyond])).toEqual(['ok~', 'FAIL']);
+  });
+
   it('a derivative zero in float64 whose analytic value is within the adjoint\'s float32 spread is f32; beyond it, FAIL', async () => {
     // an unstrained body's material parameter: float32 rounding is all its strain, and the
     // adjoint rerun from states an ulp away moves the value by as much as the value itself

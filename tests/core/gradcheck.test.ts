@@ -213,6 +213,19 @@ describe('gradcheck fails a wrong MPM adjoint', () => {
         expect(failing(await run((g) => g.gState.forEach((x, i) => { if (F0(i)) g.gState[i] = 0.95 * x; })))).toEqual(['F0']);
         // E's gradient zeroed
         expect(failing(await run((g) => { g.gCtrl[ctrlGroupIndex(model, 0, 'E')] = 0; }))).toEqual(['groups[0].E']);
+        // F0's gradient transposed per particle, and v0's zeroed for a tenth of the particles: along
+        // the gradient both are second order, so the random direction must catch them
+        const n = model.n, F = (p: number, r: number, c: number) => p * ps + 2 * dim + dim * dim + r * dim + c;
+        const transposeF = (g: Grad) => {
+          for (let p = 0; p < n; p++) for (let r = 0; r < dim; r++) for (let c = r + 1; c < dim; c++) {
+            const x = g.gState[F(p, r, c)];
+            g.gState[F(p, r, c)] = g.gState[F(p, c, r)];
+            g.gState[F(p, c, r)] = x;
+          }
+        };
+        expect(failing(await run(transposeF))).toEqual(['F0']);
+        const zeroV = (g: Grad) => { for (let i = 0; i < Math.ceil(n / 10) * ps; i++) if (i % ps >= dim && i % ps < 2 * dim) g.gState[i] = 0; };
+        expect(failing(await run(zeroV))).toEqual(['v0']);
       } finally {
         subject.destroy?.();
       }

@@ -306,8 +306,10 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     const child = spawn(process.execPath, [join(root, 'bin', 'torsion.mjs'), 'optimize', 'jelly-throw-2d', '--iters', '1', '--out', dir], { cwd: root, env: cliEnv() });
     let all = '';
     child.stderr.on('data', (d) => { all += d; });
-    // the last iteration's line is printed just before the loop ends: the signal lands in the replay's rollout
-    child.stdout.on('data', (d) => { all += d; if (/iter 1\/1/.test(all)) child.kill('SIGINT'); });
+    // the last iteration's line is printed just before the loop ends: the signal lands in the replay's
+    // rollout. Once: a second Ctrl-C means "quit now", and later output would match again
+    let sent = false;
+    child.stdout.on('data', (d) => { all += d; if (!sent && /iter 1\/1/.test(all)) { sent = true; child.kill('SIGINT'); } });
     const [code, signal] = await new Promise<[number | null, string | null]>((done) => child.on('exit', (c, s) => done([c, s])));
     expect({ code, signal }, all).toEqual({ code: 0, signal: null });
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toMatchObject({ iters: 1, interrupted: false });

@@ -160,7 +160,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     const sampling = config.optimizer === 'cem' || config.optimizer === 'spsa' || config.optimizer === 'hybrid';
     const sortEvery = 'particles' in scene ? scene.sortEvery ?? 0 : 0;
     if (resumeDir && !saved) out(`resuming ${resumeDir}: it stopped before its first iteration was saved, so this starts from the first`);
-    out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${objective.size} values); ${objective.sim.state.items} items, ${config.steps} steps${sortEvery ? ` (particles sorted every ${sortEvery})` : ''}${config.optimizer === 'cem' ? '' : `, lr ${config.lr}`}${sampling ? `, ${opt.points ?? config.population} points per iteration as batch copies${opt.points !== undefined && opt.points < config.population ? ` (spsa: the current point and ${(opt.points - 1) / 2} antithetic pair${opt.points === 3 ? '' : 's'})` : ''}` : ''}, ${config.iterations} iterations${saved ? ` (from iteration ${loop.iteration})` : ''}`);
+    out(`${saved ? 'resuming' : 'optimizing'} ${scene.name} with ${config.optimizer}: ${config.params.join(', ')} (${plural(objective.size, 'value')}); ${objective.sim.state.items} items, ${config.steps} steps${sortEvery ? ` (particles sorted every ${sortEvery})` : ''}${config.optimizer === 'cem' ? '' : `, lr ${config.lr}`}${sampling ? `, ${opt.points ?? config.population} points per iteration as batch copies${opt.points !== undefined && opt.points < config.population ? ` (spsa: the current point and ${(opt.points - 1) / 2} antithetic pair${opt.points === 3 ? '' : 's'})` : ''}` : ''}, ${plural(config.iterations, 'iteration')}${saved ? ` (from iteration ${loop.iteration})` : ''}`);
     if (objective.shared > 1) {
       out(objective.o.draws
         ? `shared: ${objective.shared} batch copies run each point; each gradient commands them goals drawn stratified over the range of the controller's ${JSON.stringify(objective.o.goals)}, the loss is at those listed goals; both are means over the copies`
@@ -244,4 +244,9 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     objective?.destroy();
     gpu.destroy();
   }
+}
+
+/** `n thing` or `n things`. */
+function plural(n: number, thing: string): string {
+  return `${n} ${thing}${n === 1 ? '' : 's'}`;
 }

@@ -312,6 +312,7 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     child.stdout.on('data', (d) => { all += d; if (!sent && /iter 1\/1/.test(all)) { sent = true; child.kill('SIGINT'); } });
     const [code, signal] = await new Promise<[number | null, string | null]>((done) => child.on('exit', (c, s) => done([c, s])));
     expect({ code, signal }, all).toEqual({ code: 0, signal: null });
+    expect(all).toMatch(/initialVelocity \(2 values\);.*, 1 iteration\n/);
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toMatchObject({ iters: 1, interrupted: false });
     expect(existsSync(join(dir, 'replay.bin'))).toBe(true);
   }, 120_000);

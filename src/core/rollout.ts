@@ -127,7 +127,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   private paramVersion = -1;
   /**
    * sim.stepsEncoded after the last step this rollout encoded: a step records what its adjoint reads
-   * (MPM's momentum bound and particle order, a controller's actuation row) in the simulator, so
+   * (MPM's particle order when it sorts, a controller's actuation row) in the simulator, so
    * steps anyone else ran since (another rollout, recordFrames, a viewer) make the backward refuse
    * instead of reading their records (Warp's tape reads overwritten arrays silently: warp#1350).
    */

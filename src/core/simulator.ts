@@ -150,7 +150,7 @@ export interface Simulator<Status extends SimStatus = SimStatus> {
   ensureSteps(n: number): void;
   /**
    * Steps encoded so far, by anyone. A step may write records the step adjoint reads later (MPM's
-   * momentum bound and particle order, a controller's actuation row), so a rollout refuses a
+   * particle order when it sorts, a controller's actuation row), so a rollout refuses a
    * backward when steps it did not encode ran in between (rollout.ts).
    */
   readonly stepsEncoded: number;

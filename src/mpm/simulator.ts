@@ -192,7 +192,6 @@ export class MpmSim implements Simulator<MpmStatus> {
   readonly tileStamp: GPUBuffer;
   readonly statusBuf: GPUBuffer;
   private stepBuf: GPUBuffer;
-  /** p2g's per-step momentum bound: [B] accumulators, then [steps][B] records (params.wgsl). */
   /** Counts writeParams calls, so a rollout can tell that its forward ran with other controls. */
   paramVersion = 0;
   stepsEncoded = 0;
@@ -304,7 +303,6 @@ export class MpmSim implements Simulator<MpmStatus> {
   /** The model record's head is [N][group, vol] (model.wgsl). */
   get itemAttributes(): GPUBuffer { return this.modelBuf; }
   get extent(): number[] { return this.scene.grid.res.map((r) => r * this.scene.grid.dx); }
-  /** p2g's per-step momentum bound (replaced when the step table grows, its records kept). */
   get stateBytes(): number { return this.stateFloats * 4; }
 
   createState(label: string, init?: Float32Array): GPUBuffer {
@@ -498,8 +496,8 @@ export class MpmSim implements Simulator<MpmStatus> {
 
   /**
    * p2g of `step` replayed from sIn for its adjoint, with g2p adjoint's scatter of gLocal in the
-   * same pass (p2g.wgsl): fills gridAcc in the adjoint's layout. Needs the forward's p2g and grid
-   * update of this step to have run (they record its momentum bound) and g2p's local adjoint.
+   * same pass (p2g.wgsl): fills gridAcc with the forward's sums and dL/dv. Needs g2p's local
+   * adjoint of this step to have run.
    */
   encodeP2GReplay(pass: GPUComputePassEncoder, sIn: GPUBuffer, step: number): void {
     const a = this.adjoint;

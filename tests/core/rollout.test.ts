@@ -105,8 +105,9 @@ test('a reused rollout recomputes every state of the new forward, and refuses a 
 });
 
 test('a backward refuses once other steps ran on its simulator since its forward (they rewrote per-step records); a new forward is exact again', async () => {
-  // MPM keeps each step's momentum bound (and, sorting, its particle order) in the simulator; a
-  // faster rollout in between left its own there, which a backward read silently before
+  // a step may leave records its adjoint reads in the simulator (MPM's particle order when it
+  // sorts, a controller's actuation row); a rollout in between could leave its own, so any other
+  // steps since the forward make the backward refuse
   const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true }));
   const loss = await createLoss(sim, { kind: 'com-target', target: [0.5, 0.3] });
   const T = 24;

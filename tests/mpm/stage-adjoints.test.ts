@@ -145,8 +145,8 @@ for (const dim of [2, 3] as const) {
       // p2g's adjoint reads the grid velocities from adj_node, next to a (here zero) grid gradient.
       writeBuffer(gpu.device, sim.adjoint.adjNode, adjNodeRecords(model, new Float32Array(gvRec.length), gvRec));
       const gInBuf = sim.createState('gin');
-      // The scatter runs in p2g's replay of the step, which reads the momentum bound the forward
-      // p2g and grid update of this step record: run those first, then g2p on the reference grid.
+      // The scatter runs in p2g's replay of the step: first the forward p2g and grid update
+      // of this step, as in a rollout, then g2p on the reference grid.
       run(sim, (pass) => { sim.encodeP2G(pass, sIn, STEP); sim.encodeGridUpdate(pass, STEP); });
       writeBuffer(gpu.device, sim.gridV, gvRec);
       run(sim, (pass) => { sim.encodeG2P(pass, sIn, sOut, STEP); sim.encodeG2PAdjLocal(pass, sIn, sOut, gOutBuf, STEP); sim.encodeP2GReplay(pass, sIn, STEP); });

@@ -38,17 +38,20 @@ export async function mpcScene(scene: Scene, o: { out?: string; json?: boolean }
     writeJson(join(dir, 'replay.json'), { scene: scene.name, dim: scene.dim, particles: all.length / run.positions.length / scene.dim, batch: 1, frames: run.positions.length,
       stepsPerFrame: mpc.every, dt: scene.dt, layout: '[frame][batch][particle][dim] float32 positions' });
     const distances = run.frames.map((f) => f.distance);
+    // a Ctrl-C after the last re-plan (while the replay is written, say) cut nothing short
+    const steps = run.frames.at(-1)?.step ?? 0;
+    const interrupted = stop.stop && steps < scene.steps;
     const summary = {
-      scene: scene.name, steps: run.frames.at(-1)?.step ?? 0, replans: run.frames.length, interrupted: stop.stop,
+      scene: scene.name, steps, replans: run.frames.length, interrupted,
       meanDistance: distances.reduce((a, b) => a + b, 0) / Math.max(1, distances.length), maxDistanceAfterWarmup: run.maxDistanceAfterWarmup,
       // an interrupted run is not judged: the goal may have been lost in the steps it did not run
-      tolerance: mpc.tolerance, warmup: mpc.warmup, success: run.success && !stop.stop, seconds: (performance.now() - t0) / 1000, dir,
+      tolerance: mpc.tolerance, warmup: mpc.warmup, success: run.success && !interrupted, seconds: (performance.now() - t0) / 1000, dir,
     };
     writeJson(join(dir, 'summary.json'), summary);
-    const verdict = stop.stop ? `interrupted at step ${summary.steps} of ${scene.steps}: not judged` : run.success ? 'held' : 'not held';
+    const verdict = interrupted ? `interrupted at step ${summary.steps} of ${scene.steps}: not judged` : run.success ? 'held' : 'not held';
     out(`largest distance after step ${mpc.warmup}: ${run.maxDistanceAfterWarmup.toFixed(4)} (tolerance ${mpc.tolerance}: ${verdict}); ${summary.seconds.toFixed(1)} s`);
     if (o.json) console.log(JSON.stringify(summary));
-    return stop.stop ? 130 : 0;
+    return interrupted ? 130 : 0;
   } finally {
     stop.dispose();
     gpu.destroy();

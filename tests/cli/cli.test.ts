@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { main } from '../../src/cli/main';
 import { optimizeScene } from '../../src/cli/optimize';
+import { mpcScene } from '../../src/cli/mpc';
 import { loadScene } from '../../src/cli/args';
 import { buildCliBundle } from '../helpers/cli-bundle';
 
@@ -315,6 +316,28 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(all).toMatch(/initialVelocity \(2 values\);.*, 1 iteration\n/);
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toMatchObject({ iters: 1, interrupted: false });
     expect(existsSync(join(dir, 'replay.bin'))).toBe(true);
+  }, 120_000);
+
+  test('mpc: a Ctrl-C after the last re-plan interrupted nothing (exit 0, judged)', async () => {
+    // in this process, so the signal lands at a known point: as the last re-plan's line is printed
+    const dir = tmp();
+    const scene = loadScene('robot-chase-mpc-2d', undefined);
+    Object.assign(scene, { steps: 100 });
+    scene.mpc = { ...scene.mpc!, horizon: 50, every: 50, iterations: 1, warmup: 0, period: 50, goal: [[0, 0.4, 0.13], [100, 0.45, 0.13]] };
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => {
+      lines.push(s);
+      if (/^step +100\/100/.test(s)) process.emit('SIGINT');
+    });
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await mpcScene(scene, { out: join(dir, 'run') })).toBe(0);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+    expect(lines.join('\n')).not.toMatch(/interrupted/);
+    expect(JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'))).toMatchObject({ steps: 100, interrupted: false });
   }, 120_000);
 
   test('a loss that reports a metric (region-fraction: the exact fraction inside) has it in progress.jsonl and summary.json', async () => {

@@ -276,7 +276,12 @@ async function start(): Promise<void> {
   const v = (viewer = await Viewer.create(gpu, ui.canvas, {
     blowUp: (b) => ui.showError(`Stopped: ${b.message}. Press Reset to start again.`),
     gpuErrors: (m) => ui.showError(`WebGPU error: ${m.join('\n')}`),
-    playing: (on) => ui.setPlaying(on),
+    playing: (on) => {
+      ui.setPlaying(on);
+      // ?paused holds the first load only: once playing, a reload or a copied link plays too
+      const q = new URLSearchParams(location.search);
+      if (on && q.has('paused')) { q.delete('paused'); replaceQuery(q); }
+    },
   }, opts.view));
   if (v.view.name === 'points') ui.setScenes(scenes, first, true);
   optimizer = new OptimizePanel(gpu, v, (m) => ui.showError(m), () => { ui.setPlaying(v.playing); refreshStatus(); });

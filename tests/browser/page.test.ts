@@ -91,6 +91,8 @@ describe('index.html', () => {
     await h.page.click('#play');
     await h.page.waitForFunction(() => torsion.stats().step >= 40 && torsion.stats().stepsPerSecond > 0, null, { timeout: 30_000 });
     await expect.poll(() => h.page.locator('#status').textContent()).toMatch(/\d+ steps\/s \([\d.e+]+ ms\/step\) · \d+ draws\/s/);
+    // a reload (or a copied link) plays, as the page now does: ?paused only held the first load
+    expect(new URL(h.page.url()).searchParams.has('paused')).toBe(false);
     await h.page.click('#play');
     const s = await h.page.evaluate(() => torsion.stats());
     expect(s.playing).toBe(false);

@@ -2,6 +2,7 @@
 // appended line by line, so a crash or Ctrl-C never leaves a half-written result behind.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { jsonText } from '../core/json-text';
 import { UsageError } from './usage-error';
 
 export type ResultsCommand = 'run' | 'optimize' | 'mpc';
@@ -48,7 +49,7 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
 }
 
 export function writeJson(path: string, value: unknown): void {
-  writeAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeAtomic(path, `${jsonText(value)}\n`);
 }
 
 export function appendJsonLine(path: string, value: unknown): void {

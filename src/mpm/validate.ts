@@ -6,6 +6,7 @@
 // alone, before any per-particle loop, so an absurd scene is refused at once. Every error is a
 // SceneError naming the field, the value and what is allowed.
 import { checkMpc } from '../opt/mpc-checks';
+import { jsonText } from '../core/json-text';
 import { checkLossRules, controlBlockNames } from '../core/loss-checks';
 import { mpmParamNames } from './param-space';
 import type { GenericSchema } from 'valibot';
@@ -377,23 +378,6 @@ export function parseSceneJson(text: string, limits?: SceneLimits, batch = 1): A
  */
 export function exportSceneJson(scene: AnyScene): string {
   validateScene(scene, { maxParticles: Infinity, maxNodes: Infinity, maxSprings: Infinity, maxBufferSize: Infinity });
-  return `${toJson(scene, '')}\n`;
+  return `${jsonText(scene)}\n`;
 }
 
-function toJson(v: unknown, indent: string): string {
-  if (Array.isArray(v)) {
-    if (v.every((e) => e === null || typeof e !== 'object')) {
-      // Long arrays (particles) through the native serialiser, much faster on millions of numbers.
-      return v.length > 16 ? JSON.stringify(v) : `[${v.map((e) => JSON.stringify(e)).join(', ')}]`;
-    }
-    const inner = `${indent}  `;
-    return `[\n${v.map((e) => inner + toJson(e, inner)).join(',\n')}\n${indent}]`;
-  }
-  if (v !== null && typeof v === 'object') {
-    const inner = `${indent}  `;
-    const entries = Object.entries(v).filter(([, e]) => e !== undefined);
-    if (entries.length === 0) return '{}';
-    return `{\n${entries.map(([k, e]) => `${inner}${JSON.stringify(k)}: ${toJson(e, inner)}`).join(',\n')}\n${indent}}`;
-  }
-  return JSON.stringify(v);
-}

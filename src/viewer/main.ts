@@ -187,9 +187,19 @@ async function openFiles(files: File[]): Promise<void> {
       .then(() => linkScene(null), () => undefined);
     return;
   }
-  const scene = named(jsons, 'scene.json') ?? jsons[0];
-  if (scene) await openFile(scene.f);
+  const scene = named(jsons, 'scene.json') ?? jsons.find((j) => !RUN_FILES[j.name]);
+  if (scene) { await openFile(scene.f); return; }
+  if (jsons.length) {
+    const j = jsons[0];
+    ui.showError(`${j.name} is a run's ${RUN_FILES[j.name]}, not a scene: to watch the run, choose its replay.json and replay.bin together (or the whole folder); to run its scene, choose scene.json.`);
+  }
 }
+
+/** The files a run folder holds beside its scene and replay (src/cli/results.ts), by what they are. */
+const RUN_FILES: Record<string, string> = {
+  'state.json': 'final state (its header)', 'summary.json': 'summary', 'best.json': 'best parameters',
+  'run.json': 'options', 'progress.jsonl': 'progress log', 'mpc.jsonl': 're-plan log',
+};
 
 async function openFile(file: File): Promise<void> {
   let scene: Scene;

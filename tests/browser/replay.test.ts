@@ -73,6 +73,9 @@ describe('replays', () => {
     await h.page.evaluate(() => torsion.ready);
     await h.page.setInputFiles('#file', [join(dir, 'replay.json')]);
     await expect.poll(() => h.page.locator('#error').textContent()).toMatch(/choose replay\.json and replay\.bin together/);
+    // a run's other files are named for what they are, not read as a scene missing its grid
+    await h.page.setInputFiles('#file', [join(dir, 'state.json')]);
+    await expect.poll(() => h.page.locator('#error').textContent()).toMatch(/state\.json is a run's final state \(its header\), not a scene: .*replay\.json and replay\.bin.*scene\.json/);
     await h.page.setInputFiles('#file', ['replay.json', 'replay.bin', 'scene.json'].map((f) => join(dir, f)));
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-drop-2d');
     await expectFrames();

@@ -46,10 +46,24 @@ export function roundedBoxRef(p: V, h: V, r: number): { phi: number; n: V } {
   return { phi, n };
 }
 
+/**
+ * A hinge with a collapsed edge or wing (height under 1e-6 of the edge) bends nothing and a plastic
+ * one keeps its rest angle: shell.wgsl's hinge_collapsed.
+ */
+export function hingeCollapsed(xa: V, xb: V, xc: V, xd: V): boolean {
+  const e = sub(xb, xa);
+  return collapsed(e, cross(e, sub(xc, xa)), cross(sub(xa, xb), sub(xd, xb)));
+}
+function collapsed(e: V, n1: V, n2: V): boolean {
+  const ee = dot(e, e), floor = 1e-12 * ee * ee;
+  return !(ee > 0 && dot(n1, n1) > floor && dot(n2, n2) > floor);
+}
+
 /** The hinge's angle and its gradients u_q = d(theta)/d(x_q) (Bridson et al. 2003), q = a, b, c, d. */
 export function hingeRef(xa: V, xb: V, xc: V, xd: V): { theta: number; u: V[] } {
   const e = sub(xb, xa), l = norm(e);
   const n1 = cross(e, sub(xc, xa)), n2 = cross(sub(xa, xb), sub(xd, xb));
+  if (collapsed(e, n1, n2)) return { theta: 0, u: [0, 1, 2, 3].map(() => [0, 0, 0]) };
   const theta = Math.atan2(dot(cross(n2, n1), e) / l, dot(n1, n2));
   const m1 = scale(n1, 1 / dot(n1, n1)), m2 = scale(n2, 1 / dot(n2, n2));
   const uc = scale(m1, l), ud = scale(m2, l);
@@ -66,13 +80,14 @@ export function ptTriRef(x: V, a: V, b: V, c: V): { q: V; w: V } {
   const bp = sub(x, b), d3 = dot(ab, bp), d4 = dot(ac, bp);
   if (d3 >= 0 && d4 <= d3) return { q: b, w: [0, 1, 0] };
   const vc = d1 * d4 - d3 * d2;
-  if (vc <= 0 && d1 >= 0 && d3 <= 0) { const v = d1 / (d1 - d3); return { q: add(a, scale(ab, v)), w: [1 - v, v, 0] }; }
+  if (vc <= 0 && d1 >= 0 && d3 <= 0 && d1 - d3 > 0) { const v = d1 / (d1 - d3); return { q: add(a, scale(ab, v)), w: [1 - v, v, 0] }; }
   const cp = sub(x, c), d5 = dot(ab, cp), d6 = dot(ac, cp);
   if (d6 >= 0 && d5 <= d6) return { q: c, w: [0, 0, 1] };
   const vb = d5 * d2 - d1 * d6;
-  if (vb <= 0 && d2 >= 0 && d6 <= 0) { const w = d2 / (d2 - d6); return { q: add(a, scale(ac, w)), w: [1 - w, 0, w] }; }
+  if (vb <= 0 && d2 >= 0 && d6 <= 0 && d2 - d6 > 0) { const w = d2 / (d2 - d6); return { q: add(a, scale(ac, w)), w: [1 - w, 0, w] }; }
   const va = d3 * d6 - d5 * d4;
-  if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0) { const w = (d4 - d3) / (d4 - d3 + d5 - d6); return { q: add(b, scale(sub(c, b), w)), w: [0, 1 - w, w] }; }
+  if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0 && d4 - d3 + d5 - d6 > 0) { const w = (d4 - d3) / (d4 - d3 + d5 - d6); return { q: add(b, scale(sub(c, b), w)), w: [0, 1 - w, w] }; }
+  if (!(va + vb + vc > 0)) return { q: a, w: [1, 0, 0] }; // collapsed (pt_tri)
   const den = 1 / (va + vb + vc), v = vb * den, w = vc * den;
   return { q: add(a, add(scale(ab, v), scale(ac, w))), w: [1 - v - w, v, w] };
 }
@@ -198,7 +213,7 @@ export function stepRef(m: SpringModel, state: Float64Array, ctrl: ArrayLike<num
       const Y = m.yieldAngle[m.hingeMat[h]];
       const q = [0, 1, 2, 3].map((s) => x[m.hingeIdx[4 * h + s]]);
       const theta = hingeRef(q[0], q[1], q[2], q[3]).theta;
-      out[n * st + h] = Y > 0 ? theta - Math.min(Math.max(theta - rest[h], -Y), Y) : rest[h];
+      out[n * st + h] = Y > 0 && !hingeCollapsed(q[0], q[1], q[2], q[3]) ? theta - Math.min(Math.max(theta - rest[h], -Y), Y) : rest[h];
     }
   }
   return out;

@@ -58,6 +58,9 @@ const REGION_AB: u32 = 3u;
 const REGION_AC: u32 = 4u;
 const REGION_BC: u32 = 5u;
 const REGION_FACE: u32 = 6u;
+// A collapsed triangle (two corners carried onto each other, or onto a line) takes the regions whose
+// divisor is not zero: an edge of zero length is skipped for the others, and a face of zero area
+// leaves corner a (the reference's ptTriRef makes the same choices).
 fn pt_tri(x: vec3<f32>, a: vec3<f32>, b: vec3<f32>, c: vec3<f32>) -> PtTri {
   let ab = b - a;
   let ac = c - a;
@@ -70,7 +73,7 @@ fn pt_tri(x: vec3<f32>, a: vec3<f32>, b: vec3<f32>, c: vec3<f32>) -> PtTri {
   let d4 = dot(ac, bp);
   if (d3 >= 0.0 && d4 <= d3) { return PtTri(b, vec3<f32>(0.0, 1.0, 0.0), REGION_B); }
   let vc = d1 * d4 - d3 * d2;
-  if (vc <= 0.0 && d1 >= 0.0 && d3 <= 0.0) {
+  if (vc <= 0.0 && d1 >= 0.0 && d3 <= 0.0 && d1 - d3 > 0.0) {
     let v = d1 / (d1 - d3);
     return PtTri(a + v * ab, vec3<f32>(1.0 - v, v, 0.0), REGION_AB);
   }
@@ -79,15 +82,16 @@ fn pt_tri(x: vec3<f32>, a: vec3<f32>, b: vec3<f32>, c: vec3<f32>) -> PtTri {
   let d6 = dot(ac, cp);
   if (d6 >= 0.0 && d5 <= d6) { return PtTri(c, vec3<f32>(0.0, 0.0, 1.0), REGION_C); }
   let vb = d5 * d2 - d1 * d6;
-  if (vb <= 0.0 && d2 >= 0.0 && d6 <= 0.0) {
+  if (vb <= 0.0 && d2 >= 0.0 && d6 <= 0.0 && d2 - d6 > 0.0) {
     let w = d2 / (d2 - d6);
     return PtTri(a + w * ac, vec3<f32>(1.0 - w, 0.0, w), REGION_AC);
   }
   let va = d3 * d6 - d5 * d4;
-  if (va <= 0.0 && d4 - d3 >= 0.0 && d5 - d6 >= 0.0) {
+  if (va <= 0.0 && d4 - d3 >= 0.0 && d5 - d6 >= 0.0 && (d4 - d3) + (d5 - d6) > 0.0) {
     let w = (d4 - d3) / ((d4 - d3) + (d5 - d6));
     return PtTri(b + w * (c - b), vec3<f32>(0.0, 1.0 - w, w), REGION_BC);
   }
+  if (!(va + vb + vc > 0.0)) { return PtTri(a, vec3<f32>(1.0, 0.0, 0.0), REGION_A); }
   let den = 1.0 / (va + vb + vc);
   let v = vb * den;
   let w = vc * den;

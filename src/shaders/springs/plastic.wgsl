@@ -10,8 +10,9 @@ fn plastic(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = hinge_rest(b, k, h);
   let Y = mf(p.hinge_off + k * HINGE_WORDS + 7u);
   var out = r;
-  if (Y > 0.0) {
-    let th = hinge_theta(hinge_x(b, h));
+  let x = hinge_x(b, h);
+  if (Y > 0.0 && !hinge_collapsed(x)) {
+    let th = hinge_theta(x);
     out = th - clamp(th - r, -Y, Y);
   }
   s_out[p.tail_off + gi] = out;

@@ -55,7 +55,7 @@ fn hinge_element_adjoint(b: u32, k: u32) -> HingeAdj {
   var yielded = false;
   if (p.plastic != 0u) {
     let Y = mf(p.hinge_off + k * HINGE_WORDS + 7u);
-    yielded = Y > 0.0 && abs(th - rest) > Y;
+    yielded = Y > 0.0 && !hinge_collapsed(x) && abs(th - rest) > Y;
   }
   var r: HingeAdj;
   for (var c = 0u; c < 4u; c++) {
@@ -84,7 +84,7 @@ fn adj_hinge(@builtin(global_invocation_id) gid: vec3<u32>) {
   let rest = hinge_rest(b, k, h);
   let Y = mf(p.hinge_off + k * HINGE_WORDS + 7u);
   var g = g_out[p.tail_off + gi];
-  if (Y > 0.0 && abs(th - rest) > Y) { g = 0.0; }
+  if (Y > 0.0 && !hinge_collapsed(x) && abs(th - rest) > Y) { g = 0.0; }
   let c = mat(b, h.mat, 4u) * h.w;
   let u = hinge_u4(x);
   g += c * (dot(lam_at(b, h.v.x), u[0]) + dot(lam_at(b, h.v.y), u[1])

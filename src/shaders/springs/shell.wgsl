@@ -49,10 +49,24 @@ fn hinge_rest(b: u32, k: u32, h: HingeRec) -> f32 {
 fn hinge_x(b: u32, h: HingeRec) -> array<vec3<f32>, 4> {
   return array<vec3<f32>, 4>(x_at(b, h.v.x), x_at(b, h.v.y), x_at(b, h.v.z), x_at(b, h.v.w));
 }
+// A hinge whose edge or a wing has collapsed (a gripper carried a corner onto another, say) has no
+// angle, and its u_q grow as 1 / the wing's height: it bends nothing (theta 0, u 0) and a plastic
+// hinge keeps its rest angle. Collapsed: a wing's height under 1e-6 of the edge's length (the same
+// test in the reference, hingeCollapsed).
+fn hinge_collapsed_at(e: vec3<f32>, n1: vec3<f32>, n2: vec3<f32>) -> bool {
+  let ee = dot(e, e);
+  let floor = 1e-12 * ee * ee;
+  return !(ee > 0.0 && dot(n1, n1) > floor && dot(n2, n2) > floor);
+}
+fn hinge_collapsed(x: array<vec3<f32>, 4>) -> bool {
+  let e = x[1] - x[0];
+  return hinge_collapsed_at(e, cross(e, x[2] - x[0]), cross(x[0] - x[1], x[3] - x[1]));
+}
 fn hinge_theta(x: array<vec3<f32>, 4>) -> f32 {
   let e = x[1] - x[0];
   let n1 = cross(e, x[2] - x[0]);
   let n2 = cross(x[0] - x[1], x[3] - x[1]);
+  if (hinge_collapsed_at(e, n1, n2)) { return 0.0; }
   return atan2(dot(cross(n2, n1), e) / length(e), dot(n1, n2));
 }
 
@@ -71,6 +85,8 @@ fn hinge_jvp(x: array<vec3<f32>, 4>, l: array<vec3<f32>, 4>) -> HingeJvp {
   let p3 = x[3] - x[1];
   let n1 = cross(e, p2);
   let n2 = cross(-e, p3);
+  var r: HingeJvp;
+  if (hinge_collapsed_at(e, n1, n2)) { return r; }
   let len = length(e);
   let theta = atan2(dot(cross(n2, n1), e) / len, dot(n1, n2));
   let de = l[1] - l[0];
@@ -90,7 +106,6 @@ fn hinge_jvp(x: array<vec3<f32>, 4>, l: array<vec3<f32>, 4>) -> HingeJvp {
   let a3 = dot(p3, e) * il;
   let da2 = (dot(dp2, e) + dot(p2, de) - a2 * dl) * il;
   let da3 = (dot(dp3, e) + dot(p3, de) - a3 * dl) * il;
-  var r: HingeJvp;
   r.theta = theta;
   r.u = array<vec3<f32>, 4>((a2 - len) * m1 + a3 * m2, -(a2 * m1 + (a3 + len) * m2), len * m1, len * m2);
   r.du = array<vec3<f32>, 4>(
@@ -106,6 +121,7 @@ fn hinge_u4(x: array<vec3<f32>, 4>) -> array<vec3<f32>, 4> {
   let l = length(e);
   let n1 = cross(e, x[2] - x[0]);
   let n2 = cross(x[0] - x[1], x[3] - x[1]);
+  if (hinge_collapsed_at(e, n1, n2)) { return array<vec3<f32>, 4>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0)); }
   let m1 = n1 / dot(n1, n1);
   let m2 = n2 / dot(n2, n2);
   return array<vec3<f32>, 4>(

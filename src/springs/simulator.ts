@@ -557,7 +557,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     // materials last written (an optimizer's or a host program's, not only the scene's)
     const l = this.writtenLimit(), dt = this.scene.dt;
     const whose = l.written ? 'the materials last written (writeParams)' : 'the scene\'s materials';
-    const near = Number.isFinite(l.dtMax) ? `, ${fmt(dt / l.dtMax)} of the ${fmt(l.dtMax)} s past which ${whose} are unstable at rest for certain` : '';
+    const near = Number.isFinite(l.dtMax) ? ` dt is ${fmt(dt / l.dtMax)} of the ${fmt(l.dtMax)} s past which ${whose} are unstable at rest for certain` : '';
     // explicit dashpots lower it: named where they do, with what to change
     const damped = l.dtDamped < 0.98 * l.dtMax ? ` and ${fmt(dt / l.dtDamped)} of about ${fmt(l.dtDamped)} s with the springs' damping` : '';
     const what = damped ? 'stiffness or spring damping' : 'stiffness';
@@ -572,7 +572,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (Number.isFinite(limit) && dt < FAR_BELOW * limit) {
       return `${head} (dt ${dt} is ${fmt(dt / limit)} of the ${fmt(limit)} s past which ${whose} are unstable at rest, so they are an unlikely cause: look for vertices that coincide or cross in the initial state, a track that jumps, or a violent impact; a smaller dt otherwise)`;
     }
-    return `${head} (${what} too high for dt ${dt}${near}${damped}? reduce dt or the ${damped ? 'stiffnesses or the springs\' damping' : 'stiffnesses'})`;
+    return `${head} (is the ${what} too high for dt ${dt}?${near}${damped}${near ? ';' : ''} reduce dt or the ${damped ? 'stiffnesses or the springs\' damping' : 'stiffnesses'})`;
   }
 
   /** The stability limit of the material values now in the control record: the least over the copies. */

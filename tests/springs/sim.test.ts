@@ -67,7 +67,7 @@ test("a blow-up under the certain limit names the step and, where the springs' d
   const err = await r.forward().then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(RolloutError);
   const step = (err as RolloutError).step;
-  expect((err as Error).message).toMatch(new RegExp(`at step ${step} \\(stiffness or spring damping too high for dt 0.002, 0.9\\d+ of the .* for certain and 1.\\d+ of about [0-9.]+ s with the springs' damping`));
+  expect((err as Error).message).toMatch(new RegExp(`at step ${step} \\(is the stiffness or spring damping too high for dt 0.002\\? dt is 0.9\\d+ of the .* for certain and 1.\\d+ of about [0-9.]+ s with the springs' damping; reduce dt`));
   r.destroy();
   sim.destroy();
 });

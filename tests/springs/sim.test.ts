@@ -140,7 +140,7 @@ test('controls written later: out-of-range and non-finite values refused by name
   const r = new Rollout(sim, 60, 'full');
   const err = await r.forward().then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(RolloutError);
-  const m = /, ([0-9.]+) of the [0-9.e-]+ s past which the materials last written \(writeParams\) are unstable/.exec((err as Error).message);
+  const m = / dt is ([0-9.]+) of the [0-9.e-]+ s past which the materials last written \(writeParams\) are unstable/.exec((err as Error).message);
   expect(m, (err as Error).message).not.toBeNull();
   expect(Number(m![1])).toBeGreaterThan(1);
   r.destroy();

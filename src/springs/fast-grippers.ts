@@ -26,12 +26,15 @@ export function shortestEdge(s: SpringScene, held?: Set<number>): number {
   return shortest;
 }
 
+/** Jumps past this fraction are named beside the stiffness, as a possible cause. */
+export const JUMP_HINT_FRACTION = 0.25;
+
 /**
  * The first gripper (over the batch copies) whose track, as written in the control record, moves
- * more than half the shortest edge at its vertices in one of steps 1..badStep, said for a message;
- * null if none does.
+ * more than `fraction` of the shortest edge at its vertices in one of steps 1..badStep, said for a
+ * message; null if none does.
  */
-export function fastGripper(s: SpringScene, params: ParamSpace, batch: number, badStep: number): string | null {
+export function fastGripper(s: SpringScene, params: ParamSpace, batch: number, badStep: number, fraction = JUMP_FRACTION): string | null {
   for (const [g, grip] of (s.grippers ?? []).entries()) {
     const block = params.blocks.find((b) => b.name === `grippers[${g}].position`);
     if (!block) continue;
@@ -44,8 +47,9 @@ export function fastGripper(s: SpringScene, params: ParamSpace, batch: number, b
         let r2 = 0;
         for (let a = 0; a < d; a++) r2 += (v[block.indices[t * d + a]] - v[block.indices[(t - 1) * d + a]]) ** 2;
         const jump = Math.sqrt(r2);
-        if (jump > JUMP_FRACTION * edge) {
-          return `grippers[${g}] "${grip.name}" moves ${fmt(jump)} in step ${t}${batch > 1 ? ` (copy ${b})` : ''}, more than half the ${fmt(edge)} rest length of the shortest edge at a vertex it holds: a slower track`;
+        if (jump > fraction * edge) {
+          const share = fraction === 0.5 ? 'half' : `${fmt(fraction)} of`;
+          return `grippers[${g}] "${grip.name}" moves ${fmt(jump)} in step ${t}${batch > 1 ? ` (copy ${b})` : ''}, more than ${share} the ${fmt(edge)} rest length of the shortest edge at a vertex it holds: a slower track`;
         }
       }
     }

@@ -13,7 +13,7 @@ import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
 import { colliderRow, compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
 import { materialFieldUsed } from './param-names';
-import { fastFall, fastGripper } from './fast-grippers';
+import { fastFall, fastGripper, JUMP_HINT_FRACTION } from './fast-grippers';
 import { stabilityLimit } from './stability';
 import { fmt } from '../core/scene-error';
 import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYTES, SC_CELL, termLayout } from './layout';
@@ -567,12 +567,15 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (grip) return `${head} (${grip})`;
     const fall = s.badStep !== null && dt < l.dtMax ? fastFall(this.scene, s.badStep) : null;
     if (fall) return `${head} (${fall})`;
+    // a gripper moving a good part of an edge a step may have tipped a near-limit step over
+    const hint = s.badStep !== null ? fastGripper(this.scene, this.params, this.batch, s.badStep, JUMP_HINT_FRACTION) : null;
     // well inside the limit the materials are an unlikely cause: say so, and what else blows a rollout up
     const limit = Math.min(l.dtMax, l.dtDamped);
     if (Number.isFinite(limit) && dt < FAR_BELOW * limit) {
-      return `${head} (dt ${dt} is ${fmt(dt / limit)} of the ${fmt(limit)} s past which ${whose} are unstable at rest, so they are an unlikely cause: look for vertices that coincide or cross in the initial state, a track that jumps, or a violent impact; a smaller dt otherwise)`;
+      const other = hint ?? 'look for vertices that coincide or cross in the initial state, a track that jumps, or a violent impact; a smaller dt otherwise';
+      return `${head} (dt ${dt} is ${fmt(dt / limit)} of the ${fmt(limit)} s past which ${whose} are unstable at rest, so they are an unlikely cause: ${other})`;
     }
-    return `${head} (is the ${what} too high for dt ${dt}?${near}${damped}${near ? ';' : ''} reduce dt or the ${damped ? 'stiffnesses or the springs\' damping' : 'stiffnesses'})`;
+    return `${head} (is the ${what} too high for dt ${dt}?${near}${damped}${near ? ';' : ''} reduce dt or the ${damped ? 'stiffnesses or the springs\' damping' : 'stiffnesses'}${hint ? `; or: ${hint}` : ''})`;
   }
 
   /** The stability limit of the material values now in the control record: the least over the copies. */

@@ -7,6 +7,7 @@ import { gradcheck, type GradcheckProgress, type GradcheckSubject } from '../../
 import { gradcheckScene, mpmGradcheckSubject } from '../../src/mpm/gradcheck-subject';
 import { particleStride, TRACK_SLOT, TRACK_STRIDE } from '../../src/mpm/layout';
 import { ctrlGroupIndex, refModel } from '../../src/mpm/reference/ref-model';
+import { CONTACT_TIE } from '../../src/mpm/reference/contact';
 import { packMpm } from '../../src/mpm/layout';
 import { rng } from '../../src/core/finite-diff';
 import { tinyScene, type TinyOptions } from '../helpers/tiny-scenes';
@@ -124,10 +125,11 @@ test('gradcheck reports a sharp collider edge as a kink instead of failing', asy
   c.radius = 0;
   delete c.orientation; // axis-aligned and not turning, so that its bottom face can lie on a row of nodes
   delete c.angularVelocity;
-  // resting with its bottom face exactly on a row of grid nodes inside the body: any downward
-  // perturbation of its position pulls that whole row inside
+  // resting with its bottom face a hair below a row of grid nodes inside the body, at the depth
+  // where a collider starts to cover a node (CONTACT_TIE): any downward perturbation of its
+  // position pulls that whole row inside
   const dx = scene.grid.dx;
-  c.position = [[0.4, 15 * dx + c.halfExtents![1]]];
+  c.position = [[0.4, 15 * dx + c.halfExtents![1] - CONTACT_TIE * dx]];
   c.velocity = [[0.05, -0.2]];
   const rep = await gradcheckScene(gpu, scene, { seed: 9, steps: 20 });
   for (const k of rep.checks) console.log(`sharp collider ${k.param}: ${k.verdict} ${k.analytic.toExponential(4)} vs ${k.numeric.toExponential(4)} (step/4 ${k.numericFiner?.toExponential(4)}) noise ${k.fdNoise.toExponential(1)}`);

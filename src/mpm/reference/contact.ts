@@ -31,20 +31,31 @@ export function contact(v: Vec, n: Vec, mu: number): Vec {
   return contactInto(new Float64Array(v.length), v, n, mu, v.length);
 }
 
-/** Signed distance of p to a rounded box (half extents h, radius r); its outward normal into nOut; q: scratch. */
-export function sdfInto(p: Vec, h: Vec, r: number, nOut: Vec, q: Vec, d: number): number {
+/**
+ * A node is covered by a collider only where phi < -CONTACT_TIE dx, and inside the core a later face
+ * is the nearer only by more than that: grid_contacts.wgsl's constant, so that nodes exactly on a
+ * surface or between two faces (a collider at round numbers) take the GPU's side, not rounding's.
+ */
+export const CONTACT_TIE = 2 ** -10;
+
+/**
+ * Signed distance of p to a rounded box (half extents h, radius r); its outward normal into nOut; q:
+ * scratch. Inside the core, and within `tie` of it, the normal is along the nearest face, a later
+ * axis's face being the nearer only by more than `tie` (contact.wgsl rounded_box_sdf).
+ */
+export function sdfInto(p: Vec, h: Vec, r: number, nOut: Vec, q: Vec, d: number, tie = 0): number {
   let lm = 0, kmax = 0;
   for (let i = 0; i < d; i++) {
     q[i] = Math.abs(p[i]) - h[i];
     const m = Math.max(q[i], 0);
     lm += m * m;
-    if (i > 0 && q[i] > q[kmax]) kmax = i;
+    if (i > 0 && q[i] > q[kmax] + tie) kmax = i;
   }
   lm = Math.sqrt(lm);
   // Outside the core box the normal points from its nearest point; inside, along the nearest face.
   for (let i = 0; i < d; i++) {
     const sgn = p[i] >= 0 ? 1 : -1;
-    nOut[i] = lm > 1e-12 ? (sgn * Math.max(q[i], 0)) / lm : i === kmax ? sgn : 0;
+    nOut[i] = lm > Math.max(tie, 1e-12) ? (sgn * Math.max(q[i], 0)) / lm : i === kmax ? sgn : 0;
   }
   return lm + Math.min(q[kmax], 0) - r;
 }
@@ -112,12 +123,13 @@ export function contactScratch(dim: number): ContactScratch {
 /** Every contact of the node at integer coordinates `node` applied to v, in place. */
 export function nodeContacts(model: RefModel, frames: ColliderFrame[], node: ArrayLike<number>, v: Vec, ws: ContactScratch): void {
   const d = model.dim, { r, p, q, n, nw, ub } = ws;
+  const tie = CONTACT_TIE * model.dx;
   for (const f of frames) {
     const R = f.R;
     for (let i = 0; i < d; i++) r[i] = node[i] * model.dx - f.c[i];
     // The shape in its own frame (p = R^T r); the body's velocity at the node, u + w x r.
     for (let i = 0; i < d; i++) { let s = 0; for (let j = 0; j < d; j++) s += R[i * d + j] * r[j]; p[i] = s; }
-    if (!(sdfInto(p, f.h, f.r, n, q, d) < 0)) continue;
+    if (!(sdfInto(p, f.h, f.r, n, q, d, tie) < -tie)) continue;
     const w = f.w;
     if (d === 2) { ub[0] = f.u[0] + -w[0] * r[1]; ub[1] = f.u[1] + w[0] * r[0]; } else {
       ub[0] = f.u[0] + (w[1] * r[2] - w[2] * r[1]);

@@ -47,20 +47,24 @@ fn contact_adj(v: vecD, n: vecD, mu: f32, g: vecD) -> ContactAdj {
 }
 
 // Signed distance to a rounded box centred at the origin, its outward normal and the normal's
-// Jacobian (zero inside the core box, where the normal is piecewise constant).
+// Jacobian (zero inside the core box, where the normal is piecewise constant). Inside the core the
+// normal is along the nearest face, a later axis taking it only where it is nearer by more than
+// `tie`: two faces at the same distance (a node on the box's diagonal plane) then give the first
+// axis whatever the rounding; and so it is within `tie` outside the core, where the direction from
+// the core is rounding (a node at a sphere's centre).
 struct Sdf { phi: f32, n: vecD, dn: matD }
 
-fn rounded_box_sdf(p: vecD, h: vecD, r: f32) -> Sdf {
+fn rounded_box_sdf(p: vecD, h: vecD, r: f32, tie: f32) -> Sdf {
   var o: Sdf;
   let q = abs(p) - h;
   let m = max(q, vecD(0.0));
   let lm = length(m);
   var qmax = q[0];
   var kmax = 0u;
-  for (var i = 1u; i < DIM; i++) { if (q[i] > qmax) { qmax = q[i]; kmax = i; } }
+  for (var i = 1u; i < DIM; i++) { if (q[i] > qmax + tie) { qmax = q[i]; kmax = i; } }
   o.phi = lm + min(qmax, 0.0) - r;
   let sgn = select(vecD(-1.0), vecD(1.0), p >= vecD(0.0));
-  if (lm > 1e-12) {
+  if (lm > max(tie, 1e-12)) {
     o.n = sgn * m / lm;
     // dn/dp = (I - n n^T) diag(a) / |m|, a_i = d(sgn_i m_i)/dp_i: 1 outside the core's slab of
     // axis i (q_i > 0), 0 inside it. On an axis of zero extent (h_i = 0: a sphere, a capsule's

@@ -51,11 +51,22 @@ fn stencil_contact_free(base: vecDi) -> bool {
 // the world (R n), and the velocity of the body at the node, u + w x r; r = xn - c.
 struct ColliderAt { sd: Sdf, n: vecD, ub: vecD, r: vecD }
 
+// A collider placed at round numbers has nodes exactly on its surface (phi = 0) or at equal
+// distances from two faces, where float32 and float64 round either way: a node is covered only
+// where phi < -CONTACT_TIE dx, and a face is nearer only by more than that, so the GPU and the
+// float64 reference (reference/contact.ts, the same constant) take the same side, well clear of
+// float32 rounding on grids of any size allowed. The surface moves in by a thousandth of a cell.
+const CONTACT_TIE: f32 = 0.0009765625; // 2^-10: exact, so a face set at the threshold on a power-of-two grid is exact too
+
+fn contact_tie() -> f32 { return CONTACT_TIE * params.dx; }
+
 fn collider_at(col: Collider, xn: vecD) -> ColliderAt {
   let r = xn - col.c;
-  let sd = rounded_box_sdf(transpose(col.R) * r, col.h, col.r);
+  let sd = rounded_box_sdf(transpose(col.R) * r, col.h, col.r, contact_tie());
   return ColliderAt(sd, col.R * sd.n, col.u + spin(col.w, r), r);
 }
+
+fn covers(a: ColliderAt) -> bool { return a.sd.phi < -contact_tie(); }
 
 fn grid_contacts(b: u32, node: vecDi, v_in: vecD) -> vecD {
   if (contact_free(node)) { return v_in; }
@@ -64,7 +75,7 @@ fn grid_contacts(b: u32, node: vecDi, v_in: vecD) -> vecD {
   for (var k = 0u; k < params.n_colliders; k++) {
     let col = load_collider(b, k);
     let a = collider_at(col, xn);
-    if (a.sd.phi < 0.0) { v = a.ub + contact(v - a.ub, a.n, col.friction); }
+    if (covers(a)) { v = a.ub + contact(v - a.ub, a.n, col.friction); }
   }
   for (var d = 0u; d < DIM; d++) { v = wall_contact(v, wall_normal(node, d), d); }
   return v;

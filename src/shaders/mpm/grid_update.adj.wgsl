@@ -56,7 +56,7 @@ fn grid_contacts_adj(b: u32, node: vecDi, ni: u32, v_in: vecD, g_out: vecD) -> C
     vs[k] = v;
     let col = load_collider(b, k);
     let a = collider_at(col, xn);
-    if (a.sd.phi < 0.0) { v = a.ub + contact(v - a.ub, a.n, col.friction); }
+    if (covers(a)) { v = a.ub + contact(v - a.ub, a.n, col.friction); }
   }
   for (var d = 0u; d < DIM; d++) {
     vs[nc + d] = v;
@@ -67,12 +67,12 @@ fn grid_contacts_adj(b: u32, node: vecDi, ni: u32, v_in: vecD, g_out: vecD) -> C
     g = wall_contact_adj(vs[nc + d - 1u], wall_normal(node, d - 1u), d - 1u, g);
   }
   // Per collider in reverse: through the contact to the relative velocity, the body velocity
-  // ub = u + w x r and the world normal n = R n_l(R^T r); which nodes it covers (phi < 0) changes
+  // ub = u + w x r and the world normal n = R n_l(R^T r); which nodes it covers (covers) changes
   // in jumps and carries no gradient.
   for (var k = nc; k > 0u; k--) {
     let col = load_collider(b, k - 1u);
     let a = collider_at(col, xn);
-    if (a.sd.phi < 0.0) {
+    if (covers(a)) {
       let ca = contact_adj(vs[k - 1u] - a.ub, a.n, col.friction, g);
       let gub = g - ca.gv;
       let sa = spin_adj(col.w, a.r, gub);

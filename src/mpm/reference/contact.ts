@@ -55,7 +55,7 @@ export function sdfInto(p: Vec, h: Vec, r: number, nOut: Vec, q: Vec, d: number,
   // Outside the core box the normal points from its nearest point; inside, along the nearest face.
   for (let i = 0; i < d; i++) {
     const sgn = p[i] >= 0 ? 1 : -1;
-    nOut[i] = lm > Math.max(tie, 1e-12) ? (sgn * Math.max(q[i], 0)) / lm : i === kmax ? sgn : 0;
+    nOut[i] = lm > Math.max(tie, 1e-12) ? (sgn * Math.max(q[i], 0)) / lm : i === kmax ? (p[i] >= -tie ? 1 : -1) : 0;
   }
   return lm + Math.min(q[kmax], 0) - r;
 }

@@ -77,7 +77,8 @@ fn rounded_box_sdf(p: vecD, h: vecD, r: f32, tie: f32) -> Sdf {
     }
     o.dn = (ident() - outer(o.n, o.n)) * act * (1.0 / lm);
   } else {
-    o.n[kmax] = sgn[kmax];
+    // a coordinate within `tie` of 0 (a node at a sphere's centre) counts as positive, whatever the rounding
+    o.n[kmax] = select(-1.0, 1.0, p[kmax] >= -tie);
   }
   return o;
 }

@@ -69,11 +69,13 @@ fn rounded_box_sdf(p: vecD, h: vecD, r: f32, tie: f32) -> Sdf {
     // dn/dp = (I - n n^T) diag(a) / |m|, a_i = d(sgn_i m_i)/dp_i: 1 outside the core's slab of
     // axis i (q_i > 0), 0 inside it. On an axis of zero extent (h_i = 0: a sphere, a capsule's
     // round axes) sgn_i m_i = p_i is smooth through p_i = 0, so a_i = 1 there too: a node at local
-    // coordinate exactly 0 keeps its column. On a face of the core (q_i = 0 < h_i) the normal has
-    // a real kink; a_i = 1/2, the mean of its two sides, is what central differences see there.
+    // coordinate exactly 0 keeps its column. On a face of the core (q_i = 0 < h_i: a box's face, a
+    // capsule's seam) the normal has a real kink; a_i = 1/2, the mean of its two sides, is what
+    // central differences see there. Within `tie` of the face counts as on it: a collider at
+    // round numbers puts nodes there, on one side or the other as float32 rounds.
     var act: matD;
     for (var i = 0u; i < DIM; i++) {
-      if (q[i] > 0.0 || h[i] == 0.0) { act[i][i] = 1.0; } else if (q[i] == 0.0) { act[i][i] = 0.5; }
+      if (h[i] == 0.0 || q[i] > tie) { act[i][i] = 1.0; } else if (q[i] >= -tie) { act[i][i] = 0.5; }
     }
     o.dn = (ident() - outer(o.n, o.n)) * act * (1.0 / lm);
   } else {

@@ -37,8 +37,8 @@ export const RANDOM_SLACK = 3;
  * tolerances of a typical derivative along a random direction (|g| / sqrt(entries)), at most the
  * tolerance of |g|; noise: the finite difference and the analytic value are both at noise
  * level (a derivative that is zero to the reference's resolution); kink: the finite differences at
- * two steps disagree though both stand above their noise (the loss is not smooth along that
- * direction), reported and not judged; f32: the difference is within F32_SPREADS of the analytic
+ * two steps differ by more than half the tolerance though both stand above their noise (the loss
+ * is not smooth along that direction, or not to the tolerance), reported and not judged; f32: the difference is within F32_SPREADS of the analytic
  * value's measured float32 spread, reported and not judged on its relative error; FAIL: none of these.
  */
 export type Verdict = 'ok' | 'ok~' | 'noise' | 'kink' | 'f32' | 'FAIL';
@@ -140,7 +140,10 @@ async function judgeOne(m: Measured, tol: number, fdNoise: number, floor: number
         if (Math.abs(a) <= F32_SPREADS * e.spread + noise4) e.verdict = 'f32';
       }
     } else {
-      e.smooth = Math.abs(f.value - n) <= 0.1 * Math.max(Math.abs(f.value), Math.abs(n)) + fdNoise + noise4;
+      // smooth where a quarter of the step moves the difference by under half the tolerance: a
+      // difference that moves more does not resolve the derivative to the tolerance (a collider's
+      // position across nodes entering its cover, in jumps too small to show as a factor of 4)
+      e.smooth = Math.abs(f.value - n) <= 0.5 * tol * Math.max(Math.abs(f.value), Math.abs(n)) + fdNoise + noise4;
       if (agrees(f.value, noise4 + floor)) { e.verdict = 'ok'; e.relError = relErr(a, f.value); } // the step was too coarse
       else if (!e.smooth) e.verdict = 'kink';
       else if (m.spread) {

@@ -40,6 +40,16 @@ describe('gradcheck judging', () => {
     expect([e.verdict, e.ok, e.smooth, e.numericFiner]).toEqual(['kink', true, false, 2]);
   });
 
+  it('differences that a quarter step moves by more than half the tolerance are a kink; by less, a wrong value still fails', async () => {
+    // 1.00 then 0.97: the difference does not resolve the derivative to 1% (nodes entering a
+    // collider's cover in small jumps), so 1.02 is not judged against it
+    const [unresolved] = await judgeChecks([entry({ analytic: 1.02, numeric: 1 }, 0.97)], TOL);
+    expect([unresolved.verdict, unresolved.smooth]).toEqual(['kink', false]);
+    // 1.000 then 0.997 resolves it: 1.02 is 2% off both
+    const [wrong] = await judgeChecks([entry({ analytic: 1.02, numeric: 1 }, 0.997)], TOL);
+    expect([wrong.verdict, wrong.smooth]).toEqual(['FAIL', true]);
+  });
+
   it('differences that disagree at noise level are no kink: the derivative is zero, and a non-zero analytic value fails', async () => {
     // float64 noise at two steps (the finer one 4x noisier): they disagree by far more than 10%
     const wrong = entry({ analytic: 1e-3, numeric: 0.3 * NOISE }, -2 * NOISE);

@@ -205,6 +205,14 @@ function checkVelocities(s: SpringScene): void {
   }
 }
 
+/**
+ * Depth below a surface that the start-position checks take for rounding (1e-6 of the scene's
+ * extent): a vertex placed exactly on a collider at round numbers computes a few 1e-17 inside.
+ */
+function roundingDepth(s: SpringScene): number {
+  return 1e-6 * Math.max(...s.extent);
+}
+
 /** Vertices the scene moves itself (pinned, or held by a gripper): exempt from the start-position checks. */
 function heldVertices(s: SpringScene): Set<number> {
   return new Set([...(s.pinned ?? []), ...(s.grippers ?? []).flatMap((gr) => gr.vertices)]);
@@ -216,10 +224,10 @@ function checkGround(s: SpringScene): void {
   const g = s.ground;
   if (!g) return;
   const held = heldVertices(s);
-  const floor = g.height - g.softness;
+  const floor = g.height - g.softness, round = roundingDepth(s);
   for (let i = 0; i < s.vertices.mass.length; i++) {
     const y = s.vertices.x[i * s.dim + 1];
-    if (y >= floor || held.has(i)) continue;
+    if (y >= floor - round || held.has(i)) continue;
     throw sceneError(`vertices.x[${i * s.dim + 1}]`, `${show(y)} (vertex ${i}, axis y)`, `starts ${fmt(g.height - y)} below the ground (ground.height = ${show(g.height)}): the first step would throw it out at that depth / dt`,
       `>= ${fmtUp(floor)} (the ground's height less its softness ${show(g.softness)}), or the vertex pinned or held by a gripper`);
   }
@@ -229,7 +237,7 @@ function checkGround(s: SpringScene): void {
 function checkCollidersClear(s: SpringScene, m: SpringModel): void {
   if (!s.colliders?.length) return;
   const held = heldVertices(s);
-  const soft = s.colliderSoftness ?? 0, x = s.vertices.x, d = s.dim;
+  const soft = s.colliderSoftness ?? 0, x = s.vertices.x, d = s.dim, round = roundingDepth(s);
   // a vertex farther from a collider's centre than its bounding sphere is outside: only the others need its frame
   const bound2 = s.colliders.map((c) => (Math.hypot(...(c.shape === 'sphere' ? [] : c.halfExtents ?? [])) + (c.radius ?? 0)) ** 2);
   for (let i = 0; i < s.vertices.mass.length; i++) {
@@ -240,7 +248,7 @@ function checkCollidersClear(s: SpringScene, m: SpringModel): void {
       if (r2 > bound2[k]) return;
       const xi = x.slice(i * d, (i + 1) * d);
       const { phi } = colliderAt(m, m.ctrl0, 0, k, xi);
-      if (phi >= -soft) return;
+      if (phi >= -soft - round) return;
       throw sceneError(`vertices.x[${i * s.dim}..${(i + 1) * s.dim - 1}]`, `${show(xi)} (vertex ${i})`, `starts ${fmt(-phi)} inside colliders[${k}] "${c.name}" (a ${c.shape}, at its first position): the first step would throw it out at that depth / dt`,
         `outside the collider, or at most its softness ${show(soft)} inside (colliderSoftness), or the vertex pinned or held by a gripper`);
     });

@@ -288,6 +288,14 @@ describe('ground, colliders', () => {
     expect(check((s) => { s.colliders[0].position = [[0.1, 1, 0.1]]; s.pinned = [0, 4]; })).not.toThrow();
   });
 
+  it('a vertex placed exactly on a collider or the ground, rounding a hair inside, is accepted', () => {
+    // vertex 4 at (0.1, 1, 0.1) on a ball of radius 0.1 at (0.1, 0.9, 0.1): 1 - 0.9 rounds to 2.8e-17 short
+    expect(check((s) => { s.colliderSoftness = 0; s.colliders[0].position = [[0.1, 0.9, 0.1]]; })).not.toThrow();
+    expect(check((s) => { s.ground.softness = 0; s.ground.height = 1 + 1e-9; })).not.toThrow();
+    expectSceneError(check((s) => { s.colliderSoftness = 0; s.colliders[0].position = [[0.1, 0.901, 0.1]]; }), 'vertices.x[12..14]', '(vertex 4)', 'outside the collider');
+    expectSceneError(check((s) => { s.ground.softness = 0; s.ground.height = 1.001; }), 'vertices.x[4]', '(vertex 1, axis y)', '>= 1.001');
+  });
+
   it('at most 4 colliders, with the MPM checks of shape, size, friction, tracks and orientation', () => {
     expectSceneError(check((s) => { s.colliders = new Array(5).fill(s.colliders[0]); }), 'colliders', 'an array of 5 items', 'at most 4');
     expectSceneError(check((s) => { s.colliders[0].shape = 'torus'; }), 'colliders[0].shape', '"torus"', '"box", "sphere", "capsule"');

@@ -76,3 +76,19 @@ for (const kind of ['box', 'sphere', 'capsule'] as const) {
     expect(rep.checks.filter((c) => !c.ok).map((c) => c.param)).toEqual([]);
   }, 300_000);
 }
+
+test('a body at rest beside a static box face: its velocity track\'s derivative is the mean of the two sides at vn = 0', async () => {
+  // nodes beside the face move at (0, -g dt): no normal part, so the contact switches exactly at
+  // the box's velocity 0, and the central difference sees the mean of its two sides (contact_adj)
+  const s = sceneBase({ name: 'beside-box-2d', dim: 2, res: [40, 40], dt: 4e-4, steps: 1, gravity: [0, -9.8], boundary: { walls: 'separate', boundCells: 3 } });
+  const g = addGroup(s, { name: 'jelly', material: 'elastic', E: 300, nu: 0.3, density: 1 });
+  addCollider(s, { name: 'box', shape: 'box', halfExtents: [0.1, 0.1], friction: 0, position: [[0.5, 0.4]], velocity: [[0, 0]] });
+  fillBox(s, g, [0.27, 0.33], [0.41, 0.47], { velocity: [0, 0], jitter: 0.2, seed: 6 });
+  s.loss = { kind: 'com-target', group: 0, target: [0.5, 0.5] };
+  const rep = await gradcheckScene(gpu, s, { seed: 2, steps: 1 });
+  const vel = rep.checks.filter((c) => c.param.startsWith('colliders[0].velocity'));
+  for (const c of vel) console.log(`beside ${c.param}: ${c.verdict} ${c.analytic.toExponential(4)} vs ${c.numeric.toExponential(4)}`);
+  expect(vel.map((c) => c.verdict)).toEqual(['ok', 'ok']);
+  expect(rep.ok).toBe(true);
+}, 300_000);
+

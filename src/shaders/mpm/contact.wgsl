@@ -23,10 +23,20 @@ struct ContactAdj { gv: vecD, gn: vecD }
 //   d(vt) = dv - d(vn) n - vn dn,  d(vn) = n . dv + v . dn;
 // so with a = g . vt, g . d(out) = h . d(vt) + (a mu / |vt|) d(vn), h = s g - (a mu vn / |vt|^3) vt,
 // and collecting dv and dn: dL/dv = k n + h, dL/dn = k v - vn h, k = a mu / |vt| - h . n.
+// At vn = 0 exactly (a node at rest beside a static wall or collider face: gravity has no normal
+// part there) the output is v on both sides but its derivative is not: the mean of the two, which
+// is what central differences see, as for a normal's kink (rounded_box_sdf).
 fn contact_adj(v: vecD, n: vecD, mu: f32, g: vecD) -> ContactAdj {
+  let vn = dot(v, n);
+  if (vn > 0.0) { var r: ContactAdj; r.gv = g; return r; }
+  var r = contact_adj_approaching(v, n, mu, g);
+  if (vn == 0.0) { r.gv = 0.5 * (r.gv + g); r.gn = 0.5 * r.gn; }
+  return r;
+}
+
+fn contact_adj_approaching(v: vecD, n: vecD, mu: f32, g: vecD) -> ContactAdj {
   var r: ContactAdj;
   let vn = dot(v, n);
-  if (vn >= 0.0) { r.gv = g; return r; }
   let vt = v - vn * n;
   if (mu == 0.0) {
     // out = vt: the general case with s = 1, a mu = 0 (h = g), which would divide by |vt|

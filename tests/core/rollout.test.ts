@@ -166,3 +166,29 @@ test('states of the wrong size are refused by name, and a step kept by an earlie
   r.destroy();
   sim.destroy();
 });
+
+test('a long rollout waits for the GPU every stepsPerWait steps, forward and backward, and its gradient is unchanged', async () => {
+  // Dawn on lavapipe crashed the process (a segmentation fault) with some 70,000 spring-robot steps
+  // in flight: a 100,000-step rollout, the longest a scene may have, submitted them all at once
+  const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true }));
+  const loss = await createLoss(sim, { kind: 'com-target', target: [0.5, 0.3] });
+  const T = 40;
+  const whole = await gradient(sim, loss, T, 'auto');
+  const r = new Rollout(sim, T, 'auto');
+  r.stepsPerSubmit = 4;
+  r.stepsPerWait = 8;
+  const queue = r.queue;
+  let waits = 0;
+  r.queue = { ...queue, idle: () => { waits++; return queue.idle(); } };
+  await r.forward();
+  expect(waits).toBeGreaterThanOrEqual(T / 8);
+  await loss.evaluate(r.final.buf);
+  waits = 0;
+  const g = await readF32(gpu.device, await r.backward(loss.grad));
+  expect(waits).toBeGreaterThanOrEqual(T / 8);
+  expect(Buffer.from(g.buffer).equals(Buffer.from(whole.g.buffer))).toBe(true);
+  expect(Buffer.from((await readF32(gpu.device, sim.adjoint.gCtrl)).buffer).equals(Buffer.from(whole.gc.buffer))).toBe(true);
+  r.destroy();
+  loss.destroy();
+  sim.destroy();
+});

@@ -24,6 +24,9 @@ export const RECORD_STEPS_PER_SUBMIT = 128;
 /** Replay frames: positions every `every` steps of a rollout from state0 (the sim's controls as written). */
 export async function recordFrames(sim: Simulator, steps: number, every: number, state0: Float32Array = sim.state0, onStep?: (t: number) => void): Promise<{ frames: Float32Array[]; final: Float32Array; status: SimStatus }> {
   const dev = sim.device;
+  for (const [name, n, what] of [['steps', steps, ''], ['every', every, ' (steps per frame)']] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`recordFrames: ${name} = ${n}: allowed an integer >= 1${what}`);
+  }
   sim.ensureSteps(steps);
   const bufs = [sim.createState('a', state0), sim.createState('b')];
   // a simulator that reorders its items (Simulator.itemOrder): states read in the user's order

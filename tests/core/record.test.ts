@@ -34,3 +34,18 @@ test('a long frame is submitted in bounded command buffers with waits between, w
     sim.destroy();
   }
 });
+
+test('steps and every that are not whole numbers >= 1 are refused by name (every = 0 looped forever)', async () => {
+  const sim = await createSimulator(gpu, chain2d({ steps: 60 }));
+  try {
+    await expect(recordFrames(sim, 10, 0)).rejects.toThrow('recordFrames: every = 0: allowed an integer >= 1 (steps per frame)');
+    await expect(recordFrames(sim, 10, 2.5)).rejects.toThrow('recordFrames: every = 2.5: allowed an integer >= 1');
+    await expect(recordFrames(sim, 10, NaN)).rejects.toThrow('recordFrames: every = NaN: allowed an integer >= 1');
+    await expect(recordFrames(sim, -1, 1)).rejects.toThrow('recordFrames: steps = -1: allowed an integer >= 1');
+    await expect(recordFrames(sim, 0, 1)).rejects.toThrow('recordFrames: steps = 0: allowed an integer >= 1');
+    // the simulator is as it was
+    expect((await recordFrames(sim, 10, 5)).frames.length).toBe(3);
+  } finally {
+    sim.destroy();
+  }
+});

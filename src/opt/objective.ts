@@ -201,6 +201,7 @@ export class SceneObjective {
    * many; a smaller one is replaced.
    */
   async preparePopulation(points: number): Promise<Bound> {
+    if (!Number.isInteger(points) || points < 1) throw new RangeError(`preparePopulation: points = ${points}: allowed an integer >= 1`);
     if (this.population && this.population.sim.batch < points * this.shared) {
       const old = this.population;
       this.population = null;
@@ -218,6 +219,7 @@ export class SceneObjective {
    * the rest of its copies at the last point). A copy that blows up scores Infinity.
    */
   async losses(thetas: Float64Array[], batch = thetas.length): Promise<number[]> {
+    if (thetas.length === 0) throw new RangeError('losses: no points: allowed at least one theta');
     const S = this.shared;
     const { sim, params, loss, rollout } = await this.preparePopulation(Math.max(batch, thetas.length));
     // point p on copies p S .. p S + S - 1, which the goals cycle through

@@ -61,3 +61,16 @@ test('losses() at more points than an earlier call made room for makes a larger 
     obj.destroy();
   }
 });
+
+test('losses() at no points is refused by name, before a population of no copies is made', async () => {
+  // it made a batch of 0 copies: Dawn warned of dispatches of 0 workgroups, and [] came back
+  const scene: Scene = { ...chain2d({ steps: 10 }), loss: { kind: 'com-target', target: [0.4, 0.2] } };
+  const obj = await SceneObjective.create(gpu, scene, { params: ['materials[0].stiffness'], steps: scene.steps });
+  try {
+    await expect(obj.losses([])).rejects.toThrow('losses: no points: allowed at least one theta');
+    await expect(obj.preparePopulation(0)).rejects.toThrow('preparePopulation: points = 0: allowed an integer >= 1');
+    expect(await obj.losses([obj.initial()])).toEqual([(await obj.gradient(obj.initial())).loss]);
+  } finally {
+    obj.destroy();
+  }
+});

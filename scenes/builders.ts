@@ -3,6 +3,7 @@
 // (the builder owns it until it is returned); nothing here touches the GPU or the file system.
 import type { ColliderDesc, Dim, GroupDesc, MpmScene } from '../src/mpm/scene';
 import { mulberry32 } from '../src/core/rng';
+import { DEFAULT_MAX_PARTICLES } from '../src/mpm/validate';
 
 export interface SceneBaseOptions {
   name: string;
@@ -91,6 +92,11 @@ function fillLattice(
   // The small epsilon keeps a box whose side is a whole number of spacings from losing a row.
   const counts = lo.map((l, i) => Math.max(0, Math.floor((hi[i] - l) / h + 1e-6)));
   const total = counts.reduce((a, b) => a * b, 1);
+  // a sphere keeps more than half of its box's points (pi/4 in 2D, pi/6 in 3D): twice a scene's
+  // particles bounds every fill a scene can hold, and keeps a mistyped size from walking for ever
+  if (total > 2 * DEFAULT_MAX_PARTICLES) {
+    throw new Error(`fill: [${lo.join(', ')}] to [${hi.join(', ')}] at ppc ${ppc} spans ${total.toPrecision(4)} lattice points: allowed at most ${2 * DEFAULT_MAX_PARTICLES} (twice the ${DEFAULT_MAX_PARTICLES} particles a scene may have)`);
+  }
   const { x, v, group: g, vol: pv } = scene.particles;
   const p = new Array<number>(dim);
   const pts: number[][] = [];

@@ -65,11 +65,17 @@ export function fillBox(scene: MpmScene, group: number, lo: number[], hi: number
 export function fillSphere(
   scene: MpmScene, group: number, center: number[], radius: number, opts: FillOptions = {},
 ): number {
+  const finite = (a: unknown) => Array.isArray(a) && a.length === scene.dim && a.every(Number.isFinite);
+  if (!finite(center)) throw new Error(`fill: center = ${show(center)}: expected ${scene.dim} finite coordinates`);
+  if (!(Number.isFinite(radius) && radius > 0)) throw new Error(`fill: radius = ${radius}: expected a finite radius > 0`);
   const lo = center.map((c) => c - radius);
   const hi = center.map((c) => c + radius);
   const inside = (p: number[]) => p.reduce((s, pi, i) => s + (pi - center[i]) ** 2, 0) <= radius * radius;
   return fillLattice(scene, group, lo, hi, inside, opts);
 }
+
+/** [a, b] as a message shows a vector (NaN and Infinity as such, where JSON would print null). */
+const show = (p: unknown) => (Array.isArray(p) ? `[${p.map(String).join(', ')}]` : String(p));
 
 // Lattice points lo + (k + 1/2) h, h = dx / ppc, inside [lo, hi] and accepted by `keep` (tested
 // before jitter, so the count does not depend on the seed). Each particle gets volume h^DIM.
@@ -81,11 +87,18 @@ function fillLattice(
     throw new Error(`fill: group ${group} does not exist (the scene has ${scene.groups.length}; call addGroup first)`);
   }
   if (lo.length !== dim || hi.length !== dim) throw new Error(`fill: lo and hi need ${dim} coordinates`);
+  for (const [name, p] of [['lo', lo], ['hi', hi]] as const) {
+    if (!p.every(Number.isFinite)) throw new Error(`fill: ${name} = ${show(p)}: expected ${dim} finite coordinates`);
+  }
+  const flat = lo.findIndex((l, i) => !(hi[i] > l));
+  if (flat >= 0) throw new Error(`fill: hi = ${show(hi)} is not above lo = ${show(lo)} on axis ${flat}: expected hi > lo on every axis`);
   const ppc = opts.ppc ?? 2;
   if (!Number.isInteger(ppc) || ppc < 1) throw new Error(`fill: ppc = ${ppc} must be a positive integer`);
   const velocity = opts.velocity ?? new Array<number>(dim).fill(0);
   if (velocity.length !== dim) throw new Error(`fill: velocity needs ${dim} components`);
+  if (!velocity.every(Number.isFinite)) throw new Error(`fill: velocity = ${show(velocity)}: expected ${dim} finite components`);
   const jitter = opts.jitter ?? 0;
+  if (!(jitter >= 0 && jitter <= 1)) throw new Error(`fill: jitter = ${jitter}: expected a fraction of the lattice spacing in [0, 1]`);
   const rng = mulberry32(opts.seed ?? 1);
   const h = scene.grid.dx / ppc;
   const vol = h ** dim;

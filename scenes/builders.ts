@@ -3,6 +3,7 @@
 // (the builder owns it until it is returned); nothing here touches the GPU or the file system.
 import type { ColliderDesc, Dim, GroupDesc, MpmScene } from '../src/mpm/scene';
 import { mulberry32 } from '../src/core/rng';
+import { DEFAULT_MAX_PARTICLES } from '../src/mpm/validate';
 
 export interface SceneBaseOptions {
   name: string;
@@ -64,11 +65,17 @@ export function fillBox(scene: MpmScene, group: number, lo: number[], hi: number
 export function fillSphere(
   scene: MpmScene, group: number, center: number[], radius: number, opts: FillOptions = {},
 ): number {
+  const finite = (a: unknown) => Array.isArray(a) && a.length === scene.dim && a.every(Number.isFinite);
+  if (!finite(center)) throw new Error(`fill: center = ${show(center)}: expected ${scene.dim} finite coordinates`);
+  if (!(Number.isFinite(radius) && radius > 0)) throw new Error(`fill: radius = ${radius}: expected a finite radius > 0`);
   const lo = center.map((c) => c - radius);
   const hi = center.map((c) => c + radius);
   const inside = (p: number[]) => p.reduce((s, pi, i) => s + (pi - center[i]) ** 2, 0) <= radius * radius;
   return fillLattice(scene, group, lo, hi, inside, opts);
 }
+
+/** [a, b] as a message shows a vector (NaN and Infinity as such, where JSON would print null). */
+const show = (p: unknown) => (Array.isArray(p) ? `[${p.map(String).join(', ')}]` : String(p));
 
 // Lattice points lo + (k + 1/2) h, h = dx / ppc, inside [lo, hi] and accepted by `keep` (tested
 // before jitter, so the count does not depend on the seed). Each particle gets volume h^DIM.
@@ -80,17 +87,29 @@ function fillLattice(
     throw new Error(`fill: group ${group} does not exist (the scene has ${scene.groups.length}; call addGroup first)`);
   }
   if (lo.length !== dim || hi.length !== dim) throw new Error(`fill: lo and hi need ${dim} coordinates`);
+  for (const [name, p] of [['lo', lo], ['hi', hi]] as const) {
+    if (!p.every(Number.isFinite)) throw new Error(`fill: ${name} = ${show(p)}: expected ${dim} finite coordinates`);
+  }
+  const flat = lo.findIndex((l, i) => !(hi[i] > l));
+  if (flat >= 0) throw new Error(`fill: hi = ${show(hi)} is not above lo = ${show(lo)} on axis ${flat}: expected hi > lo on every axis`);
   const ppc = opts.ppc ?? 2;
   if (!Number.isInteger(ppc) || ppc < 1) throw new Error(`fill: ppc = ${ppc} must be a positive integer`);
   const velocity = opts.velocity ?? new Array<number>(dim).fill(0);
   if (velocity.length !== dim) throw new Error(`fill: velocity needs ${dim} components`);
+  if (!velocity.every(Number.isFinite)) throw new Error(`fill: velocity = ${show(velocity)}: expected ${dim} finite components`);
   const jitter = opts.jitter ?? 0;
+  if (!(jitter >= 0 && jitter <= 1)) throw new Error(`fill: jitter = ${jitter}: expected a fraction of the lattice spacing in [0, 1]`);
   const rng = mulberry32(opts.seed ?? 1);
   const h = scene.grid.dx / ppc;
   const vol = h ** dim;
   // The small epsilon keeps a box whose side is a whole number of spacings from losing a row.
   const counts = lo.map((l, i) => Math.max(0, Math.floor((hi[i] - l) / h + 1e-6)));
   const total = counts.reduce((a, b) => a * b, 1);
+  // a sphere keeps more than half of its box's points (pi/4 in 2D, pi/6 in 3D): twice a scene's
+  // particles bounds every fill a scene can hold, and keeps a mistyped size from walking for ever
+  if (total > 2 * DEFAULT_MAX_PARTICLES) {
+    throw new Error(`fill: [${lo.join(', ')}] to [${hi.join(', ')}] at ppc ${ppc} spans ${total.toPrecision(4)} lattice points: allowed at most ${2 * DEFAULT_MAX_PARTICLES} (twice the ${DEFAULT_MAX_PARTICLES} particles a scene may have)`);
+  }
   const { x, v, group: g, vol: pv } = scene.particles;
   const p = new Array<number>(dim);
   const pts: number[][] = [];

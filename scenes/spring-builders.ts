@@ -5,6 +5,7 @@
 // deterministic, nothing touches the GPU or the file system.
 import type { SpringsDesc, TrianglesDesc, VerticesDesc } from '../src/springs/scene';
 import { MIN_TRIANGLE_SHAPE } from '../src/springs/mesh-checks';
+import { DEFAULT_MAX_VERTICES } from '../src/springs/validate';
 
 /** A robot's vertices and springs, and the vertices of each cell. */
 export interface LatticeRobot {
@@ -160,6 +161,10 @@ export function clothCorners(nx: number, ny: number): [number, number, number, n
 export function clothGrid(o: ClothOptions): ShellMesh {
   if (!(Number.isInteger(o.nx) && o.nx >= 1 && Number.isInteger(o.ny) && o.ny >= 1)) {
     throw new Error(`clothGrid: nx = ${o.nx}, ny = ${o.ny}: expected integers >= 1`);
+  }
+  const n = (o.nx + 1) * (o.ny + 1);
+  if (n > DEFAULT_MAX_VERTICES) {
+    throw new Error(`clothGrid: nx = ${o.nx}, ny = ${o.ny} make ${n} vertices: allowed at most ${DEFAULT_MAX_VERTICES} ((nx + 1)(ny + 1), the vertices a scene may have)`);
   }
   expectOption(finiteVector(o.size, 2) && o.size.every(positive), 'clothGrid', 'size', o.size, 'two finite side lengths > 0');
   expectOption(finiteVector(o.origin, 3), 'clothGrid', 'origin', o.origin, '3 finite coordinates');

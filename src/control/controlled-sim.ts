@@ -241,10 +241,11 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   ensureSteps(n: number): void {
     this.inner.ensureSteps(n);
     if (n <= this.stepCapacity) return;
-    this.steps?.destroy();
     const data = new Uint32Array((n * STEP_STRIDE) / 4);
     for (let t = 0; t < n; t++) data.set([t, Math.min(t, this.horizon - 1)], (t * STEP_STRIDE) / 4);
-    this.steps = createBuffer(this.device, 'control.steps', data.byteLength, UNIFORM | COPY_DST, data);
+    const steps = createBuffer(this.device, 'control.steps', data.byteLength, UNIFORM | COPY_DST, data);
+    this.steps?.destroy();
+    this.steps = steps;
     this.stepCapacity = n;
   }
 

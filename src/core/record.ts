@@ -1,6 +1,7 @@
 // Replay frames of a rollout: positions every few steps, read back from the GPU. Portable (the CLI
 // writes them as replay.bin, the page plays them), so nothing here touches Node.
 import { readF32 } from '../gpu/buffers';
+import { STEPS_PER_WAIT } from './rollout';
 import { positionField, type SimStatus, type Simulator, type StateLayout } from './simulator';
 
 /** Items' positions (DIM floats each) of every copy in a state record. */
@@ -12,9 +13,20 @@ export function positionsOf(records: Float32Array, s: StateLayout, dim: number, 
   return x;
 }
 
+/**
+ * Steps encoded per command buffer, however many a frame spans; and every STEPS_PER_WAIT steps a
+ * wait for them to run: Dawn on lavapipe crashes the process (a segmentation fault, no error) with
+ * some 60,000 steps of a 12-vertex spring robot in flight, fewer of MPM, which
+ * `torsion run --steps 100000 --every 100000` used to submit in one command buffer.
+ */
+export const RECORD_STEPS_PER_SUBMIT = 128;
+
 /** Replay frames: positions every `every` steps of a rollout from state0 (the sim's controls as written). */
 export async function recordFrames(sim: Simulator, steps: number, every: number, state0: Float32Array = sim.state0, onStep?: (t: number) => void): Promise<{ frames: Float32Array[]; final: Float32Array; status: SimStatus }> {
   const dev = sim.device;
+  for (const [name, n, what] of [['steps', steps, ''], ['every', every, ' (steps per frame)']] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`recordFrames: ${name} = ${n}: allowed an integer >= 1${what}`);
+  }
   sim.ensureSteps(steps);
   const bufs = [sim.createState('a', state0), sim.createState('b')];
   // a simulator that reorders its items (Simulator.itemOrder): states read in the user's order
@@ -26,17 +38,25 @@ export async function recordFrames(sim: Simulator, steps: number, every: number,
     sim.resetStatus();
     let cur = 0;
     const readable = (t: number) => (order && !order.isUserOrder(t) ? user! : bufs[cur]);
+    let inFlight = 0; // steps submitted since the last wait (STEPS_PER_WAIT)
     for (let t = 0; t < steps; t += every) {
-      const enc = dev.createCommandEncoder({ label: 'run' });
-      const pass = enc.beginComputePass();
       const end = Math.min(steps, t + every);
-      for (let s = t; s < end; s++) {
-        sim.encodeStep(pass, bufs[cur], bufs[1 - cur], s);
-        cur = 1 - cur;
+      // a frame's steps in command buffers of at most RECORD_STEPS_PER_SUBMIT steps each
+      for (let c = t; c < end; c += RECORD_STEPS_PER_SUBMIT) {
+        const enc = dev.createCommandEncoder({ label: 'run' });
+        const pass = enc.beginComputePass();
+        const stop = Math.min(end, c + RECORD_STEPS_PER_SUBMIT);
+        for (let s = c; s < stop; s++) {
+          sim.encodeStep(pass, bufs[cur], bufs[1 - cur], s);
+          cur = 1 - cur;
+        }
+        if (stop === end && order && !order.isUserOrder(end)) order.encodeToUser(pass, bufs[cur], user!, end);
+        pass.end();
+        dev.queue.submit([enc.finish()]);
+        sim.gpu.pacer.submitted(sim.workKind.step, stop - c);
+        inFlight += stop - c;
+        if (inFlight >= STEPS_PER_WAIT) { await sim.gpu.pacer.idle(); inFlight = 0; }
       }
-      if (order && !order.isUserOrder(end)) order.encodeToUser(pass, bufs[cur], user!, end);
-      pass.end();
-      dev.queue.submit([enc.finish()]);
       frames.push(positionsOf(await readF32(dev, readable(end)), sim.state, sim.dim, sim.batch));
       onStep?.(Math.min(steps, t + every));
     }

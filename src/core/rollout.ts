@@ -22,6 +22,9 @@ import { checkStateFinite, checkStateLength, type Simulator, type SimStatus } fr
 import { readF32, writeBuffer } from '../gpu/buffers';
 import type { ComputeKernel } from '../gpu/pipeline-cache';
 
+/** Steps a rollout or recordFrames submits before it waits for the GPU to run them (Rollout.stepsPerWait). */
+export const STEPS_PER_WAIT = 4096;
+
 export class RolloutError extends Error {
   constructor(message: string, readonly step: number | null) {
     super(message);
@@ -136,6 +139,13 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   private consumed = false;
   /** Steps encoded per command buffer: many substeps per submit keeps dispatch overhead low. */
   stepsPerSubmit = 32;
+  /**
+   * Forward and adjoint steps submitted between waits for the queue to drain. Dawn on lavapipe
+   * crashes the process (a segmentation fault, no error) with some 70,000 steps of a 12-vertex spring
+   * robot in flight, fewer of MPM: a rollout of the longest horizon a scene may have (100,000 steps)
+   * used to submit them all before its one wait.
+   */
+  stepsPerWait = STEPS_PER_WAIT;
   /** Where submits go; a benchmark may wrap it to time passes or interleave work (src/bench). */
   queue: RolloutQueue;
   /** States the forward copied aside (its keep option), by step. */
@@ -282,6 +292,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     };
     if (this.reorders && !this.finalUser) this.finalUser = { buf: sim.createState('final'), holds: -1 };
     if (this.finalUser) this.finalUser.holds = -1;
+    let inFlight = 0; // steps submitted since the last wait
     for (let t0 = 0; t0 < this.steps; t0 += this.stepsPerSubmit) {
       const enc = sim.device.createCommandEncoder({ label: 'rollout.forward' });
       if (t0 === 0 && keep.has(0)) copyAside(enc, 0, s0.buf);
@@ -304,6 +315,8 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
         this.finalUser.holds = this.steps;
       }
       this.submit(enc, { steps: Math.min(this.steps, t0 + this.stepsPerSubmit) - t0, adjoints: 0 });
+      inFlight += Math.min(this.steps, t0 + this.stepsPerSubmit) - t0;
+      if (inFlight >= this.stepsPerWait) { await this.queue.idle(); inFlight = 0; }
     }
     this.stepMark = sim.stepsEncoded;
     await this.queue.idle();
@@ -390,6 +403,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     let encoded = 0;
     let steps = 0; // forward and adjoint steps encoded since the last submit, for the pacer
     let adjoints = 0;
+    let inFlight = 0; // forward and adjoint steps submitted since the last wait
     const { starts, lengths } = this.schedule;
     let hint: unknown;
     // Truncated backpropagation: only the last `window` steps are reversed (the returned buffer is
@@ -449,7 +463,9 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
         } else if (++encoded % this.stepsPerSubmit === 0) {
           pass.end();
           this.submit(enc, { steps, adjoints });
+          inFlight += steps + adjoints;
           steps = adjoints = 0;
+          if (inFlight >= this.stepsPerWait) { await this.queue.idle(); inFlight = 0; }
           enc = dev.createCommandEncoder({ label: 'rollout.backward' });
           pass = enc.beginComputePass(this.passDesc('rollout.adjoint'));
         }

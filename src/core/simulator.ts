@@ -218,6 +218,17 @@ export function destroyedError(scene: string): Error {
   return new Error(`${scene}: its simulator was destroyed (destroy()); create another`);
 }
 
+/**
+ * Refuses a step table of n records of `stride` bytes that no device buffer holds, by the step
+ * count (a rollout's or recordFrames' length); before anything is allocated or destroyed.
+ */
+export function checkStepTable(n: number, stride: number, maxBufferSize: number): void {
+  const most = Math.floor(maxBufferSize / stride);
+  if (n > most) {
+    throw new RangeError(`steps = ${n}: the step table takes ${stride} bytes a step, and this device's largest buffer (maxBufferSize ${maxBufferSize} bytes) holds ${most}: allowed at most ${most} steps`);
+  }
+}
+
 /** A state's floats must fill the state: a shorter array would leave the rest as it was (zeros) without a word. */
 export function checkStateLength(what: string, floats: number, stateBytes: number): void {
   if (floats !== stateBytes / 4) throw new RangeError(`${what}: ${floats} floats, expected ${stateBytes / 4} (a whole state: batch x items x stride, then the tail)`);

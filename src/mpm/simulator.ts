@@ -3,7 +3,7 @@
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
 import type { ActuationTarget, ItemOrder, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamValues, checkStateLength, destroyedError } from '../core/simulator';
+import { checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
 import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
@@ -313,8 +313,12 @@ export class MpmSim implements Simulator<MpmStatus> {
   /** Step records 0..n-1 exist after this (step k: {k, min(k, horizon - 1)}). */
   ensureSteps(n: number): void {
     if (n <= this.stepCapacity) return;
-    this.stepBuf.destroy();
-    this.stepBuf = this.makeStepBuf(Math.max(n, 2 * this.stepCapacity));
+    const most = Math.floor(this.gpu.limits.maxBufferSize / STEP_STRIDE);
+    checkStepTable(n, STEP_STRIDE, this.gpu.limits.maxBufferSize);
+    // the new table first: a failure leaves the old one in place
+    const old = this.stepBuf;
+    this.stepBuf = this.makeStepBuf(Math.min(most, Math.max(n, 2 * this.stepCapacity)));
+    old.destroy();
     this.groups.clear();
     this.ensureOrders();
   }
@@ -364,8 +368,9 @@ export class MpmSim implements Simulator<MpmStatus> {
 
   private makeStepBuf(n: number): GPUBuffer {
     const data = packSteps(n, this.packed.horizon);
+    const buf = createBuffer(this.device, 'mpm.steps', data.byteLength, UNIFORM | COPY_DST, data);
     this.stepCapacity = n;
-    return createBuffer(this.device, 'mpm.steps', data.byteLength, UNIFORM | COPY_DST, data);
+    return buf;
   }
 
   private bind(kernel: ComputeKernel, label: string, buffers: GPUBuffer[], order: GPUBuffer): GPUBindGroup {

@@ -49,7 +49,7 @@ export interface SceneLimits {
 export const CFL_SAFETY = 0.9;
 /** Longest scene JSON text accepted, in characters. */
 export const MAX_SCENE_JSON_CHARS = 512 * 2 ** 20;
-const DEFAULT_MAX_PARTICLES = 4_000_000;
+export const DEFAULT_MAX_PARTICLES = 4_000_000;
 const DEFAULT_MAX_NODES = 2 ** 24;
 const AXES = 'xyz';
 

@@ -197,20 +197,30 @@ export class SceneObjective {
 
   /**
    * Creates the simulator of losses() for `points` points now (it is otherwise made by the first
-   * call): a SceneError if the device cannot hold its batch copies. The one there if it exists.
+   * call): a SceneError if the device cannot hold its batch copies. The one there if it holds as
+   * many; a smaller one is replaced.
    */
   async preparePopulation(points: number): Promise<Bound> {
+    if (!Number.isInteger(points) || points < 1) throw new RangeError(`preparePopulation: points = ${points}: allowed an integer >= 1`);
+    if (this.population && this.population.sim.batch < points * this.shared) {
+      const old = this.population;
+      this.population = null;
+      old.rollout.destroy();
+      old.loss.destroy();
+      old.sim.destroy();
+    }
     this.population ??= await SceneObjective.bind(this.gpu, this.scene, this.o, points * this.shared, true);
     return this.population;
   }
 
   /**
    * Losses at several points in one batched rollout of `batch` copies (created on first use, or by
-   * preparePopulation; a later call may pass fewer points, never more). A copy that blows up scores Infinity.
+   * preparePopulation; a later call at more points than it holds makes a larger one, fewer leave
+   * the rest of its copies at the last point). A copy that blows up scores Infinity.
    */
   async losses(thetas: Float64Array[], batch = thetas.length): Promise<number[]> {
+    if (thetas.length === 0) throw new RangeError('losses: no points: allowed at least one theta');
     const S = this.shared;
-    if (this.population && this.population.sim.batch < thetas.length * S) throw new RangeError(`a population of ${thetas.length}: this objective holds ${this.population.sim.batch / S} points`);
     const { sim, params, loss, rollout } = await this.preparePopulation(Math.max(batch, thetas.length));
     // point p on copies p S .. p S + S - 1, which the goals cycle through
     const padded = Array.from({ length: sim.batch }, (_, b) => thetas[Math.min(Math.floor(b / S), thetas.length - 1)]);

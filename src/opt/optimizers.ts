@@ -317,10 +317,48 @@ export function createOptimizer(name: OptimizerName, theta0: Float64Array, o: Op
   if (o.sigma !== undefined && !(o.sigma > 0)) throw new RangeError(`sigma = ${o.sigma}: allowed > 0`);
   if (o.population !== undefined && !(Number.isInteger(o.population) && o.population >= 3)) throw new RangeError(`population = ${o.population}: allowed an integer >= 3`);
   switch (name) {
-    case 'adam': case 'gd': return new Descent(name, theta0, o, clamp);
-    case 'cem': return new Cem(theta0, o, clamp);
-    case 'spsa': return new Spsa(theta0, o, clamp);
-    case 'hybrid': return new Hybrid(theta0, o, clamp);
+    case 'adam': case 'gd': return new Told(new Descent(name, theta0, o, clamp), theta0.length);
+    case 'cem': return new Told(new Cem(theta0, o, clamp), theta0.length);
+    case 'spsa': return new Told(new Spsa(theta0, o, clamp), theta0.length);
+    case 'hybrid': return new Told(new Hybrid(theta0, o, clamp), theta0.length);
     default: throw new RangeError(`optimizer '${name as string}': allowed ${optimizerNames.join(', ')}`);
   }
+}
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : what.endsWith('s') ? 'es' : 's'}`;
+
+/**
+ * An optimizer whose tell() checks what it is told against its last ask(): one loss per point
+ * asked, in order, and a gradient of theta's length. Told too few losses, cem fitted its elites
+ * to the ones there were (and halved its mean) without a word.
+ */
+class Told implements Optimizer {
+  private asked: number | null = null;
+  constructor(private readonly inner: Optimizer, private readonly size: number) {}
+  get name(): OptimizerName { return this.inner.name; }
+  get points(): number | undefined { return this.inner.points; }
+
+  ask(): Proposal {
+    const p = this.inner.ask();
+    this.asked = p.thetas.length;
+    return p;
+  }
+
+  tell(losses: number[], gradient?: Float64Array): void {
+    const who = `${this.inner.name}: tell()`;
+    if (!Array.isArray(losses)) throw new RangeError(`${who} got ${typeof losses} for the losses: allowed an array of numbers, one per point of the last ask()`);
+    if (this.asked !== null && losses.length !== this.asked) {
+      throw new RangeError(`${who} got ${count(losses.length, 'loss')} for the ${count(this.asked, 'point')} of the last ask(): allowed one loss per point, in order`);
+    }
+    if (gradient !== undefined && gradient.length !== this.size) {
+      throw new RangeError(`${who} got a gradient of ${gradient.length} numbers: allowed ${this.size}, one per entry of theta`);
+    }
+    this.asked = null;
+    this.inner.tell(losses, gradient);
+  }
+
+  backOff(): boolean { return this.inner.backOff?.() ?? false; }
+  describe(): string { return this.inner.describe(); }
+  save(): unknown { return this.inner.save(); }
+  load(state: unknown): void { this.asked = null; this.inner.load(state); }
 }

@@ -319,6 +319,11 @@ export class ParameterVector {
   }
 
   private checkTheta(theta: ArrayLike<number>, what: string): void {
+    // untyped callers (a .js host program) get a message, not 'v.subarray is not a function' from deep inside
+    if (!(theta instanceof Float64Array)) {
+      const kind = theta === null ? 'null' : typeof theta !== 'object' ? typeof theta : Array.isArray(theta) ? 'an Array' : `a ${(theta as object).constructor?.name ?? 'object'}`;
+      throw new TypeError(`${what} is ${kind}: expected a Float64Array of ${this.size} numbers (Float64Array.from(${what}))`);
+    }
     if (theta.length !== this.size) {
       throw new RangeError(`${what} has ${theta.length} numbers, expected ${this.size} (${this.parts.map((p) => `${p.name}: ${p.size}`).join(', ')})`);
     }

@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamValues, checkStateLength, destroyedError } from '../core/simulator';
+import { checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
@@ -375,10 +375,12 @@ export class SpringSim implements Simulator<SpringStatus> {
 
   ensureSteps(n: number): void {
     if (n <= this.stepCapacity) return;
-    this.steps?.destroy();
+    checkStepTable(n, STEP_STRIDE, this.gpu.limits.maxBufferSize);
     const data = new Uint32Array((n * STEP_STRIDE) / 4);
     for (let t = 0; t < n; t++) data.set([t, Math.min(t, this.horizon - 1)], (t * STEP_STRIDE) / 4);
-    this.steps = createBuffer(this.device, 'springs.steps', data.byteLength, UNIFORM | COPY_DST, data);
+    const steps = createBuffer(this.device, 'springs.steps', data.byteLength, UNIFORM | COPY_DST, data);
+    this.steps?.destroy();
+    this.steps = steps;
     this.stepCapacity = n;
     if (this.model.selfContact) {
       // a record per step and copy; new ones start at zero ("search")

@@ -6,6 +6,8 @@ import { createLoss, type Loss } from '../../src/core/loss';
 import { readF32 } from '../../src/gpu/buffers';
 import { recordFrames } from '../../src/core/record';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { SpringSim } from '../../src/springs/simulator';
+import { chain2d } from '../helpers/spring-scenes';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -165,4 +167,47 @@ test('states of the wrong size are refused by name, and a step kept by an earlie
   small.destroy();
   r.destroy();
   sim.destroy();
+});
+
+test('a long rollout waits for the GPU every stepsPerWait steps, forward and backward, and its gradient is unchanged', async () => {
+  // Dawn on lavapipe crashed the process (a segmentation fault) with some 70,000 spring-robot steps
+  // in flight: a 100,000-step rollout, the longest a scene may have, submitted them all at once
+  const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true }));
+  const loss = await createLoss(sim, { kind: 'com-target', target: [0.5, 0.3] });
+  const T = 40;
+  const whole = await gradient(sim, loss, T, 'auto');
+  const r = new Rollout(sim, T, 'auto');
+  r.stepsPerSubmit = 4;
+  r.stepsPerWait = 8;
+  const queue = r.queue;
+  let waits = 0;
+  r.queue = { ...queue, idle: () => { waits++; return queue.idle(); } };
+  await r.forward();
+  expect(waits).toBeGreaterThanOrEqual(T / 8);
+  await loss.evaluate(r.final.buf);
+  waits = 0;
+  const g = await readF32(gpu.device, await r.backward(loss.grad));
+  expect(waits).toBeGreaterThanOrEqual(T / 8);
+  expect(Buffer.from(g.buffer).equals(Buffer.from(whole.g.buffer))).toBe(true);
+  expect(Buffer.from((await readF32(gpu.device, sim.adjoint.gCtrl)).buffer).equals(Buffer.from(whole.gc.buffer))).toBe(true);
+  r.destroy();
+  loss.destroy();
+  sim.destroy();
+});
+
+test('a rollout longer than the device can hold a step table for is refused by name, and leaves its simulator working', async () => {
+  // new Rollout(sim, 1e9, 'full') threw V8's 'Invalid typed array length: 256000000000' after
+  // destroying the simulator's step table: every later forward then failed on the GPU, no error thrown
+  for (const sim of [await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic' })), await SpringSim.create(gpu, chain2d())]) {
+    const r = new Rollout(sim, 10);
+    await r.forward();
+    const before = await readF32(gpu.device, r.final.buf);
+    const most = Math.floor(gpu.limits.maxBufferSize / 256);
+    expect(() => new Rollout(sim, 1e9, 'full')).toThrow(`steps = 1000000000: the step table takes 256 bytes a step, and this device's largest buffer (maxBufferSize ${gpu.limits.maxBufferSize} bytes) holds ${most}: allowed at most ${most} steps`);
+    await expect(recordFrames(sim, 1e9, 1e9)).rejects.toThrow('steps = 1000000000: the step table');
+    await r.forward();
+    expect(Buffer.from((await readF32(gpu.device, r.final.buf)).buffer).equals(Buffer.from(before.buffer))).toBe(true);
+    r.destroy();
+    sim.destroy();
+  }
 });

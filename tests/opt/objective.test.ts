@@ -44,3 +44,33 @@ for (const [name, build, params] of cases) {
     }
   });
 }
+
+test('losses() at more points than an earlier call made room for makes a larger population, with the same scores', async () => {
+  // the first losses() call sized the population for good: a later, larger one threw
+  // 'a population of 4: this objective holds 2 points' (docs/library.md promised many points)
+  const scene: Scene = { ...chain2d({ steps: 20 }), loss: { kind: 'com-target', target: [0.4, 0.2] } };
+  const obj = await SceneObjective.create(gpu, scene, { params: ['materials[0].stiffness'], steps: scene.steps });
+  try {
+    const at = (k: number) => Float64Array.of(1 + 0.1 * k);
+    const two = await obj.losses([at(0), at(1)]);
+    const four = await obj.losses([at(0), at(1), at(2), at(3)]);
+    expect(four.slice(0, 2)).toEqual(two);
+    expect(four[3]).toBe((await obj.gradient(at(3))).loss);
+    expect(await obj.losses([at(2)])).toEqual([four[2]]);
+  } finally {
+    obj.destroy();
+  }
+});
+
+test('losses() at no points is refused by name, before a population of no copies is made', async () => {
+  // it made a batch of 0 copies: Dawn warned of dispatches of 0 workgroups, and [] came back
+  const scene: Scene = { ...chain2d({ steps: 10 }), loss: { kind: 'com-target', target: [0.4, 0.2] } };
+  const obj = await SceneObjective.create(gpu, scene, { params: ['materials[0].stiffness'], steps: scene.steps });
+  try {
+    await expect(obj.losses([])).rejects.toThrow('losses: no points: allowed at least one theta');
+    await expect(obj.preparePopulation(0)).rejects.toThrow('preparePopulation: points = 0: allowed an integer >= 1');
+    expect(await obj.losses([obj.initial()])).toEqual([(await obj.gradient(obj.initial())).loss]);
+  } finally {
+    obj.destroy();
+  }
+});

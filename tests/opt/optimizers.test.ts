@@ -101,3 +101,22 @@ test('bad options are refused with the value and the allowed range', () => {
   expect(() => createOptimizer('spsa', t, { lr: 1, seed: 1, sigma: -1 }, c)).toThrow(/sigma = -1: allowed > 0/);
   expect(() => createOptimizer('newton' as OptimizerName, t, { lr: 1, seed: 1 }, c)).toThrow(/optimizer 'newton': allowed adam, gd, cem, spsa, hybrid/);
 });
+
+test('tell() refuses losses that do not match the points ask() gave, and a gradient of the wrong length, by name', () => {
+  // cem told one loss for its 24 points halved its mean without a word (its elites were 1 of 2)
+  const theta0 = Float64Array.of(0, 0, 0, 0);
+  const cem = createOptimizer('cem', theta0, options.cem, clampBox);
+  const before = cem.save();
+  cem.ask();
+  expect(() => cem.tell([1])).toThrow('cem: tell() got 1 loss for the 24 points of the last ask(): allowed one loss per point, in order');
+  cem.load(before);
+  expect(cem.save()).toEqual(before);
+  const adam = createOptimizer('adam', theta0, options.adam, clampBox);
+  adam.ask();
+  expect(() => adam.tell([1], new Float64Array(3))).toThrow('adam: tell() got a gradient of 3 numbers: allowed 4, one per entry of theta');
+  expect(() => adam.tell([1, 2], new Float64Array(4))).toThrow('adam: tell() got 2 losses for the 1 point of the last ask()');
+  const spsa = createOptimizer('spsa', theta0, options.spsa, clampBox);
+  const { thetas } = spsa.ask();
+  expect(() => spsa.tell(thetas.slice(1).map(loss))).toThrow(`spsa: tell() got ${thetas.length - 1} losses for the ${thetas.length} points`);
+  spsa.tell(thetas.map(loss)); // the right count goes through
+});

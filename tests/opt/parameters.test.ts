@@ -235,3 +235,18 @@ test('write(theta): the controls to the simulator and the initial state back, as
   expect(Array.from(state0)).toEqual(Array.from(want.state0));
   sim.destroy();
 });
+
+test('a theta that is not a Float64Array is refused by name (a plain array threw "v.subarray is not a function")', async () => {
+  const sim = await createSimulator(gpu, tinyScene({ dim: 2, material: 'elastic' }));
+  try {
+    const p = new ParameterVector(sim, ['groups[0].E', 'initialVelocity']);
+    const plain = [1, 0, 0] as unknown as Float64Array;
+    const msg = 'theta is an Array: expected a Float64Array of 3 numbers (Float64Array.from(theta))';
+    expect(() => p.write(plain)).toThrow(msg);
+    expect(() => p.clamp(plain)).toThrow(msg);
+    expect(() => p.gradient(new Float32Array(sim.stateBytes / 4), new Float32Array(sim.params.values(0).length), plain)).toThrow(msg);
+    expect(() => p.inputs(Float32Array.of(1, 0, 0) as unknown as Float64Array)).toThrow('theta is a Float32Array: expected a Float64Array');
+  } finally {
+    sim.destroy();
+  }
+});

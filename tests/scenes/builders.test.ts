@@ -254,3 +254,30 @@ describe('turning tracks', () => {
     rotation(3, quatMul(a, b)).forEach((x, i) => expect(x).toBeCloseTo(ab[i], 12));
   });
 });
+
+describe('fills too large for a scene', () => {
+  it('are refused before the lattice is walked (a box of 1e6 x 1e6 hung the host program)', { timeout: 5000 }, () => {
+    const s = base(2);
+    const g = addGroup(s, jelly);
+    expect(() => fillBox(s, g, [0, 0], [1e6, 1e6])).toThrow(/^fill: \[0, 0\] to \[1000000, 1000000\] at ppc 2 spans 4\.096e\+15 lattice points: allowed at most 8000000 \(twice the 4000000 particles a scene may have\)/);
+    expect(() => fillSphere(s, g, [0.5, 0.5], 1e4)).toThrow(/^fill: .* lattice points: allowed at most 8000000/);
+    expect(s.particles.x).toEqual([]);
+    // a large fill that fits goes through
+    expect(fillBox(s, g, [0.1, 0.1], [0.9, 0.9], { ppc: 4 })).toBe(Math.round(0.8 * 32 * 4) ** 2);
+  });
+});
+
+describe('fill arguments', () => {
+  it('that would place no particle or misplace them are refused by name', () => {
+    const s = base(2);
+    const g = addGroup(s, jelly);
+    // each of these returned 0 (or jittered particles out of their cells) without a word
+    expect(() => fillBox(s, g, [NaN, 0.5], [0.3, 0.6])).toThrow('fill: lo = [NaN, 0.5]: expected 2 finite coordinates');
+    expect(() => fillBox(s, g, [0.5, 0.5], [0.3, 0.6])).toThrow('fill: hi = [0.3, 0.6] is not above lo = [0.5, 0.5] on axis 0: expected hi > lo on every axis');
+    expect(() => fillSphere(s, g, [0.5, 0.5], -0.1)).toThrow('fill: radius = -0.1: expected a finite radius > 0');
+    expect(() => fillSphere(s, g, [0.5, Infinity], 0.1)).toThrow('fill: center = [0.5, Infinity]: expected 2 finite coordinates');
+    expect(() => fillBox(s, g, [0.3, 0.3], [0.4, 0.4], { jitter: 5 })).toThrow('fill: jitter = 5: expected a fraction of the lattice spacing in [0, 1]');
+    expect(() => fillBox(s, g, [0.3, 0.3], [0.4, 0.4], { velocity: [1, NaN] })).toThrow('fill: velocity = [1, NaN]: expected 2 finite components');
+    expect(s.particles.x).toEqual([]);
+  });
+});

@@ -155,6 +155,11 @@ describe('clothGrid', () => {
     expect(() => clothGrid({ nx: 0, ny: 2, size: [1, 1], origin: [0, 0, 0], plane: 'xz', density: 1 })).toThrow('expected integers >= 1');
   });
 
+  it('refuses a grid of more vertices than a scene may have, naming the count (it threw V8\'s "Invalid array length")', () => {
+    expect(() => clothGrid({ nx: 1e5, ny: 1e5, size: [1, 1], origin: [0, 0, 0], plane: 'xz', density: 1 }))
+      .toThrow('clothGrid: nx = 100000, ny = 100000 make 10000200001 vertices: allowed at most 4000000 ((nx + 1)(ny + 1), the vertices a scene may have)');
+  });
+
   it('refuses sizes, an origin, a plane or a density that would make a folded, massless or misplaced cloth, naming the option', () => {
     const ok = { nx: 2, ny: 2, size: [1, 1] as [number, number], origin: [0, 0, 0] as [number, number, number], plane: 'xz' as const, density: 1 };
     const bad = (edit: Record<string, unknown>, message: string) => expect(() => clothGrid({ ...ok, ...edit } as never)).toThrow(message);

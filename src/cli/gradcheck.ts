@@ -8,7 +8,7 @@ const LEGEND: Record<string, string> = {
   'ok~': 'along a random direction the derivative nearly cancels, so the difference is judged against a typical derivative along one (within 3 tolerances of the block\'s gradient norm over the square root of its entries, and at most the tolerance of that norm); the check along the gradient itself (@gradient) is judged on its own',
   noise: 'the central difference is at its rounding noise (a derivative that is zero to the reference\'s resolution) and so is the analytic value',
   f32: `the difference lies within ${F32_SPREADS} float32 spreads of the analytic value (the spread of the same derivative from adjoints rerun from initial states moved by an ulp, shown as spread): the derivative is as precise as float32 positions let it be, so its relative error is not judged`,
-  kink: 'the loss is not smooth along that direction (central differences at the step and a quarter of it differ by more than half the tolerance, above their noise), so nothing is compared',
+  kink: 'the loss is not smooth along that direction (at a quarter of the step the one-sided differences disagree, or the central difference moves by more than half the tolerance), so nothing is compared',
 };
 
 const clock = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;

@@ -60,8 +60,11 @@ export interface Measured {
   gradNorm: number;
   /** Sum of the magnitudes of the loss's terms (its rounding noise is FD_NOISE times this). */
   terms: number;
-  /** The central difference at step eps / 4 (two more rollouts; asked only when needed). */
-  finer: () => Promise<{ value: number; terms: number }>;
+  /**
+   * The central difference at step eps / 4 (two more rollouts; asked only when needed), and the
+   * forward and backward one-sided differences at that step where the unperturbed loss is known.
+   */
+  finer: () => Promise<{ value: number; terms: number; oneSided?: [number, number] }>;
   /**
    * The analytic value's float32 spread: the largest difference between it and the same derivative
    * of adjoints rerun from initial states moved by an ulp (asked only when needed; 0 if unmeasured).
@@ -144,6 +147,13 @@ async function judgeOne(m: Measured, tol: number, fdNoise: number, floor: number
       // difference that moves more does not resolve the derivative to the tolerance (a collider's
       // position across nodes entering its cover, in jumps too small to show as a factor of 4)
       e.smooth = Math.abs(f.value - n) <= 0.5 * tol * Math.max(Math.abs(f.value), Math.abs(n)) + fdNoise + noise4;
+      // a corner at the inputs themselves (a node moving exactly along a wall, a body at rest on
+      // one): central differences at any step straddle it alike and see the mean of its sides,
+      // while the one-sided differences keep them apart
+      if (f.oneSided) {
+        const [fw, bw] = f.oneSided;
+        if (Math.abs(fw - bw) > 0.5 * tol * Math.max(Math.abs(fw), Math.abs(bw)) + 4 * noise4) e.smooth = false;
+      }
       if (agrees(f.value, noise4 + floor)) { e.verdict = 'ok'; e.relError = relErr(a, f.value); } // the step was too coarse
       else if (!e.smooth) e.verdict = 'kink';
       else if (m.spread) {

@@ -151,8 +151,11 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
     const base = space === 'state' ? state0 : ctrl, g = space === 'state' ? gState : gCtrl;
     let input = 0;
     for (let i = 0; i < d.length; i++) if (d[i] !== 0) input += (g[i] * base[i]) ** 2;
-    return { value: (p.value - m.value) / (2 * h), terms: Math.max(p.terms, m.terms) + Math.sqrt(input), h };
+    return { value: (p.value - m.value) / (2 * h), terms: Math.max(p.terms, m.terms) + Math.sqrt(input), h, plus: p.value, minus: m.value };
   };
+  // the loss at the unperturbed inputs, for one-sided differences (one rollout, only if asked)
+  let atBase: Promise<{ value: number; terms: number }> | undefined;
+  const baseLoss = () => (atBase ??= loss('ctrl', new Float64Array(ctrl.length), 0));
 
   // the jittered adjoints, run once and only if some check asks for its spread
   let jittered: Promise<{ gState: Float32Array; gCtrl: Float32Array }[]> | undefined;
@@ -171,10 +174,11 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
     // a finer step, for a check that would fail at this one: 2 more rollouts, only when asked
     const finer = async () => {
       total++;
-      const f = await fd(space, d, eps / 4);
+      const [f, l0] = await Promise.all([fd(space, d, eps / 4), baseLoss()]);
       done++;
       progress(`${m.param} (step / 4)`);
-      return { value: f.value, terms: f.terms };
+      const h = eps / 4;
+      return { value: f.value, terms: Math.max(f.terms, l0.terms), oneSided: [(f.plus - l0.value) / h, (l0.value - f.minus) / h] as [number, number] };
     };
     const entry: Measured = { ...m, numeric: NaN, terms: NaN, finer, spread: spreadOf(m.analytic, space, d) };
     measured.push(entry);

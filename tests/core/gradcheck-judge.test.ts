@@ -6,7 +6,7 @@ import { FD_NOISE, NOISE_FLOOR, judgeChecks, type Measured, type Verdict } from 
 const TOL = 1e-2;
 
 /** A measured check; `terms` 1 and `eps` 1e-6 give a central-difference noise of FD_NOISE / 1e-6 = 1e-8. */
-function entry(o: Partial<Measured> & { analytic: number; numeric: number }, finer?: number): Measured & { asked: () => number } {
+function entry(o: Partial<Measured> & { analytic: number; numeric: number }, finer?: number, oneSided?: [number, number]): Measured & { asked: () => number } {
   let asked = 0;
   const m = {
     param: 'p', block: 'p', alongGradient: true, entries: 10, eps: 1e-6, gradNorm: Math.abs(o.analytic), terms: 1,
@@ -14,7 +14,7 @@ function entry(o: Partial<Measured> & { analytic: number; numeric: number }, fin
     finer: async () => {
       asked++;
       if (finer === undefined) throw new Error('this check was not to need a finer step');
-      return { value: finer, terms: 1 };
+      return { value: finer, terms: 1, oneSided };
     },
   };
   return Object.assign(m, { asked: () => asked });
@@ -47,6 +47,15 @@ describe('gradcheck judging', () => {
     expect([unresolved.verdict, unresolved.smooth]).toEqual(['kink', false]);
     // 1.000 then 0.997 resolves it: 1.02 is 2% off both
     const [wrong] = await judgeChecks([entry({ analytic: 1.02, numeric: 1 }, 0.997)], TOL);
+    expect([wrong.verdict, wrong.smooth]).toEqual(['FAIL', true]);
+  });
+
+  it('a corner at the inputs: one-sided differences that disagree make a kink though central ones agree at both steps', async () => {
+    // slopes 1 and 0.5 on the two sides: every central difference reads 0.75, the adjoint took a side
+    const [corner] = await judgeChecks([entry({ analytic: 1, numeric: 0.75 }, 0.75, [1, 0.5])], TOL);
+    expect([corner.verdict, corner.smooth]).toEqual(['kink', false]);
+    // one-sided differences that agree: smooth, and 1 against 0.75 fails
+    const [wrong] = await judgeChecks([entry({ analytic: 1, numeric: 0.75 }, 0.75, [0.7501, 0.7499])], TOL);
     expect([wrong.verdict, wrong.smooth]).toEqual(['FAIL', true]);
   });
 

@@ -13,7 +13,7 @@ import { RefPool, defaultWorkers } from './reference/pool';
 /**
  * One tolerance for every material: a fluid's record keeps J - 1 to float32 precision of itself
  * (material.wgsl). A body at rest exactly on a wall's band sits on a contact switch that no
- * tolerance fits (README, Known limits).
+ * tolerance fits: the judge's one-sided differences report it as a kink (README, Known limits).
  */
 const TOL = 1e-2;
 

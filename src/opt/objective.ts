@@ -88,6 +88,10 @@ export class SceneObjective {
 
   static async create(gpu: GpuContext, scene: Scene, o: ObjectiveOptions): Promise<SceneObjective> {
     if (!scene.loss) throw new RangeError(`scene '${scene.name}' defines no loss: nothing to optimize`);
+    if (!Array.isArray(o.params) || o.params.length === 0) {
+      throw new RangeError(`params = ${JSON.stringify(o.params)}: allowed a non-empty array of parameter names (paramNames(scene) lists them; a scene's own: scene.optimize?.params)`);
+    }
+    if (!Number.isInteger(o.steps) || o.steps < 1) throw new RangeError(`steps = ${o.steps}: allowed an integer >= 1 (the rollout's length; a scene's own: scene.steps)`);
     const goals = o.goals ?? sharedGoals(scene);
     if (goals && goals.length === 0) throw new RangeError('goals: name at least one');
     if (o.draws && !(goals && goals.length > 1)) throw new RangeError(`scene '${scene.name}': drawing goals needs several shared goals to draw between`);

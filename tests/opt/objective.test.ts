@@ -74,3 +74,13 @@ test('losses() at no points is refused by name, before a population of no copies
     obj.destroy();
   }
 });
+
+test('options without params or with a bad steps are refused by name, before any GPU work', async () => {
+  // without params a JavaScript caller got "Cannot read properties of undefined (reading 'map')"
+  const scene: Scene = { ...chain2d({ steps: 10 }), loss: { kind: 'com-target', target: [0.4, 0.2] } };
+  const bad = (o: unknown) => SceneObjective.create(gpu, scene, o as Parameters<typeof SceneObjective.create>[2]);
+  await expect(bad({ steps: 10 })).rejects.toThrow('params = undefined: allowed a non-empty array of parameter names');
+  await expect(bad({ params: [], steps: 10 })).rejects.toThrow('params = []: allowed a non-empty array');
+  await expect(bad({ params: ['materials[0].stiffness'] })).rejects.toThrow('steps = undefined: allowed an integer >= 1');
+  await expect(bad({ params: ['materials[0].stiffness'], steps: 2.5 })).rejects.toThrow('steps = 2.5: allowed an integer >= 1');
+});

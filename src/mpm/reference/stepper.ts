@@ -196,7 +196,7 @@ export class RefStepper {
  * Linearised at the GPU's states rather than at the reference's own, it is what an exact adjoint of
  * the GPU's rollout must agree with (src/core/gradcheck-judge.ts, 'path').
  */
-export function tangentAlong(stepper: RefStepper, model: RefModel, states: Float32Array, first: number, delta: Float64Array,
+export function tangentAlong(stepper: RefStepper, model: RefModel, states: Float32Array | Float64Array, first: number, delta: Float64Array,
   ctrl: Float64Array, dCtrl: Float64Array, h: number): Float64Array {
   const n = delta.length, count = states.length / n;
   const plus = withCtrl(model, ctrl.map((c, i) => c + h * dCtrl[i]));

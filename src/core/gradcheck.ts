@@ -245,6 +245,25 @@ export interface SimulatorSubjectOptions {
   destroy?(): void;
 }
 
+/**
+ * SimulatorSubjectOptions.tangentSteps for a family whose float64 step runs in this process: at each
+ * of `states` (the first at step `first`), a central difference of `step` along the tangent carried
+ * so far and the control direction dCtrl, with step h. Returns the tangent after the last of them.
+ */
+export function tangentBySteps(step: (state: Float64Array, ctrl: Float64Array, t: number) => Float64Array,
+  states: Float32Array | Float64Array, first: number, delta: Float64Array, ctrl: Float64Array, dCtrl: Float64Array, h: number): Float64Array {
+  const n = delta.length, count = states.length / n;
+  const plus = ctrl.map((c, i) => c + h * dCtrl[i]), minus = ctrl.map((c, i) => c - h * dCtrl[i]);
+  let d = Float64Array.from(delta);
+  for (let k = 0; k < count; k++) {
+    const a = new Float64Array(n), b = new Float64Array(n);
+    for (let i = 0; i < n; i++) { const x = states[k * n + i]; a[i] = x + h * d[i]; b[i] = x - h * d[i]; }
+    const pa = step(a, plus, first + k), pb = step(b, minus, first + k);
+    d = pa.map((x, i) => (x - pb[i]) / (2 * h));
+  }
+  return d;
+}
+
 /** GPU states a tangent holds at once (bytes): the forward is rerun once per this many of them. */
 const TANGENT_STATE_BYTES = 64 * 2 ** 20;
 

@@ -8,6 +8,7 @@ const LEGEND: Record<string, string> = {
   'ok~': 'along a random direction the derivative nearly cancels, so the difference is judged against a typical derivative along one (within 3 tolerances of the block\'s gradient norm over the square root of its entries, and at most the tolerance of that norm); the check along the gradient itself (@gradient) is judged on its own',
   noise: 'the central difference is at its rounding noise (a derivative that is zero to the reference\'s resolution) and so is the analytic value',
   f32: `the difference lies within ${F32_SPREADS} float32 spreads of the analytic value (the spread of the same derivative from adjoints rerun from initial states moved by an ulp, shown as spread): the derivative is as precise as float32 positions let it be, so its relative error is not judged`,
+  path: 'the analytic value agrees with the float64 derivative taken along the GPU forward\'s own float32 trajectory (shown as path: per step, a central difference of the reference step at the GPU\'s state): the adjoint is right for the rollout it differentiates, and the central difference differs because float32 moved that trajectory enough to change the derivative, so the relative error is not judged',
   kink: 'the loss is not smooth along that direction (at a quarter of the step the one-sided differences disagree, or the central difference moves by more than half the tolerance), so nothing is compared',
 };
 
@@ -29,7 +30,8 @@ export async function gradcheck(scene: Scene, o: { seed: number; steps?: number;
     const width = Math.max(26, ...rep.checks.map((c) => c.param.length));
     for (const c of rep.checks) {
       const finer = (c.numericFiner !== undefined ? `  (step/4: ${c.numericFiner.toExponential(6)})` : '')
-        + (c.spread !== undefined ? `  (spread ${c.spread.toExponential(1)})` : '');
+        + (c.spread !== undefined ? `  (spread ${c.spread.toExponential(1)})` : '')
+        + (c.tangent !== undefined ? `  (path ${c.tangent.toExponential(6)})` : '');
       console.log(`  ${c.verdict.padEnd(5)} ${c.param.padEnd(width)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}  noise ${(c.fdNoise + c.floor).toExponential(1)}${finer}`);
     }
     for (const [v, text] of Object.entries(LEGEND)) if (rep.checks.some((c) => c.verdict === v)) console.log(`  ${v}: ${text}`);

@@ -46,6 +46,15 @@ export interface GradcheckSubject {
    * be in flight at once (a subject that runs them in worker processes runs them in parallel).
    */
   referenceFinal(state0: Float64Array, ctrl: Float64Array, steps: number): Float64Array | Promise<Float64Array>;
+  /**
+   * The float64 reference's derivative of the final state along (dState0, dCtrl), linearised at the
+   * GPU forward's own float32 states rather than at the reference's: per step, a central difference
+   * (step h) of one reference step around the GPU's state, carrying the tangent. An exact adjoint of
+   * the GPU's rollout agrees with it even where float32 has moved the trajectory far enough to
+   * change the derivative itself (src/core/gradcheck-judge.ts, 'path'). Optional: without it such
+   * a check fails.
+   */
+  tangent?(dState0: Float64Array, dCtrl: Float64Array, steps: number, h: number): Promise<Float64Array>;
   destroy?(): void;
 }
 
@@ -168,6 +177,11 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
     const values = [analytic, ...(await jittered).map((g) => dot(space === 'state' ? g.gState : g.gCtrl, d))];
     return Math.max(...values) - Math.min(...values);
   };
+  const tangentOf = (space: CheckBlock['space'], d: Float64Array, h: number) => subject.tangent && (async () => {
+    const zeros = (n: number) => new Float64Array(n);
+    const fin = await subject.tangent!(space === 'state' ? d : zeros(state0.length), space === 'ctrl' ? d : zeros(ctrl.length), steps, h);
+    return dot(weights, fin);
+  });
   const measured: Measured[] = [];
   const tasks: (() => Promise<void>)[] = [];
   const add = (m: Omit<Measured, 'numeric' | 'terms' | 'finer'>, space: CheckBlock['space'], d: Float64Array, eps: number) => {
@@ -180,7 +194,7 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
       const h = eps / 4;
       return { value: f.value, terms: Math.max(f.terms, l0.terms), oneSided: [(f.plus - l0.value) / h, (l0.value - f.minus) / h] as [number, number] };
     };
-    const entry: Measured = { ...m, numeric: NaN, terms: NaN, finer, spread: spreadOf(m.analytic, space, d) };
+    const entry: Measured = { ...m, numeric: NaN, terms: NaN, finer, spread: spreadOf(m.analytic, space, d), tangent: tangentOf(space, d, eps) };
     measured.push(entry);
     tasks.push(async () => {
       const r = await fd(space, d, eps);
@@ -226,8 +240,36 @@ export interface SimulatorSubjectOptions {
   stateEps: Record<string, number>;
   /** The simulator's float64 reference: the final state (one copy) after `steps` from state0 with ctrl. */
   reference(state0: Float64Array, ctrl: Float64Array, steps: number): Float64Array | Promise<Float64Array>;
+  /**
+   * The reference's tangent carried across `states` (float32, one after another, the first at step
+   * `first`), from `delta` along the control direction dCtrl with step h: gives the subject a
+   * tangent() (GradcheckSubject) linearised at the GPU's trajectory.
+   */
+  tangentSteps?(states: Float32Array, first: number, delta: Float64Array, ctrl: Float64Array, dCtrl: Float64Array, h: number): Promise<Float64Array>;
   destroy?(): void;
 }
+
+/**
+ * SimulatorSubjectOptions.tangentSteps for a family whose float64 step runs in this process: at each
+ * of `states` (the first at step `first`), a central difference of `step` along the tangent carried
+ * so far and the control direction dCtrl, with step h. Returns the tangent after the last of them.
+ */
+export function tangentBySteps(step: (state: Float64Array, ctrl: Float64Array, t: number) => Float64Array,
+  states: Float32Array | Float64Array, first: number, delta: Float64Array, ctrl: Float64Array, dCtrl: Float64Array, h: number): Float64Array {
+  const n = delta.length, count = states.length / n;
+  const plus = ctrl.map((c, i) => c + h * dCtrl[i]), minus = ctrl.map((c, i) => c - h * dCtrl[i]);
+  let d = Float64Array.from(delta);
+  for (let k = 0; k < count; k++) {
+    const a = new Float64Array(n), b = new Float64Array(n);
+    for (let i = 0; i < n; i++) { const x = states[k * n + i]; a[i] = x + h * d[i]; b[i] = x - h * d[i]; }
+    const pa = step(a, plus, first + k), pb = step(b, minus, first + k);
+    d = pa.map((x, i) => (x - pb[i]) / (2 * h));
+  }
+  return d;
+}
+
+/** GPU states a tangent holds at once (bytes): the forward is rerun once per this many of them. */
+const TANGENT_STATE_BYTES = 64 * 2 ** 20;
 
 /**
  * The subject of any Simulator (batch 1): a block per state field (named `<field>0`) and one per
@@ -277,6 +319,25 @@ export function simulatorSubject(sim: Simulator, o: SimulatorSubjectOptions): Gr
       }
     },
     referenceFinal: (s0, c, steps) => o.reference(s0, c, steps),
+    tangent: o.tangentSteps && (async (dState0, dCtrl, steps, h) => {
+      // the GPU's states 0 .. steps - 1 (in the user's order), a chunk at a time: the forward is
+      // deterministic, so it is rerun for each chunk rather than holding every state at once
+      const n = state0.length, chunk = Math.max(1, Math.floor(TANGENT_STATE_BYTES / (4 * n)));
+      let delta: Float64Array = Float64Array.from(dState0);
+      for (let first = 0; first < steps; first += chunk) {
+        const last = Math.min(steps, first + chunk), states = new Float32Array((last - first) * n);
+        const r = new Rollout(sim, Math.max(last - 1, 1), 'auto');
+        try {
+          const keep = Array.from({ length: last - first }, (_, k) => first + k).filter((t) => t > 0);
+          if (keep.length > 0) await r.forward(sim.state0, { keep });
+          for (let t = first; t < last; t++) states.set(t === 0 ? sim.state0.subarray(0, n) : (await readF32(sim.device, r.kept(t))).subarray(0, n), (t - first) * n);
+        } finally {
+          r.destroy();
+        }
+        delta = await o.tangentSteps!(states, first, delta, ctrl, dCtrl, h);
+      }
+      return delta;
+    }),
     destroy() {
       o.destroy?.();
       sim.destroy();

@@ -7,7 +7,7 @@ import { gradcheck, simulatorSubject, type GradcheckOptions, type GradCheckRepor
 import type { MpmScene } from './scene';
 import { MpmSim } from './simulator';
 import { refModel, withCtrl } from './reference/ref-model';
-import { RefStepper } from './reference/stepper';
+import { RefStepper, tangentAlong } from './reference/stepper';
 import { RefPool, defaultWorkers } from './reference/pool';
 
 /**
@@ -40,6 +40,10 @@ export async function mpmGradcheckSubject(gpu: GpuContext, scene: MpmScene, o: M
       if (pool) return pool.finalState(s0, c, steps);
       local!.setModel(withCtrl(model, c));
       return Float64Array.from(local!.rollout(s0, steps));
+    },
+    async tangentSteps(states, first, delta, c, dc, h) {
+      if (pool) return pool.tangent(states, first, delta, c, dc, h);
+      return tangentAlong(local!, model, states, first, delta, c, dc, h);
     },
     destroy: () => pool?.close(),
   });

@@ -2,11 +2,11 @@
 // rollout against central differences of the float64 reference (reference.ts), run in this process
 // (a spring or shell scene's reference step is cheap next to MPM's).
 import type { GpuContext } from '../gpu/device';
-import { simulatorSubject, type GradcheckSubject } from '../core/gradcheck';
+import { simulatorSubject, tangentBySteps, type GradcheckSubject } from '../core/gradcheck';
 import type { SpringScene } from './scene';
 import { SpringSim, type AdjointPath } from './simulator';
 import { compileSpringScene } from './model';
-import { rolloutRef } from './reference';
+import { rolloutRef, stepRef } from './reference';
 import type { PipelineCache } from '../gpu/pipeline-cache';
 
 const TOL = 1e-2;
@@ -25,5 +25,6 @@ export async function springGradcheckSubject(gpu: GpuContext, scene: SpringScene
     tolerance: TOL,
     stateEps: { x: 1e-6 * len, v: 1e-6, restAngle: 1e-6 },
     reference: (s0, c, steps) => rolloutRef(model, s0, c, steps),
+    tangentSteps: async (states, first, delta, c, dc, h) => tangentBySteps((s, cc, t) => stepRef(model, s, cc, t), states, first, delta, c, dc, h),
   });
 }

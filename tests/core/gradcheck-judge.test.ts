@@ -139,6 +139,27 @@ describe('gradcheck judging', () => {
     expect(await verdicts([entry({ block: 'E', analytic: 1.2e-5, numeric: 0, ...spread(1e-7) }, 0)])).toEqual(['FAIL']);
   });
 
+  it('a derivative float32 has moved: path where the float64 derivative along the GPU\'s own trajectory agrees, FAIL where it does not', async () => {
+    // mpm-walker-2d's groups[2].E over 60 steps, seed 1: the adjoint 3.3% from the central
+    // difference, 3.7 measured spreads, and 0.24% from the float64 derivative at the GPU's states
+    let asked = 0;
+    const walker = (analytic: number) => entry({
+      block: 'E', entries: 1, analytic, numeric: -6.060027e-4, spread: async () => 5.4e-6,
+      tangent: async () => { asked++; return -6.275754e-4; },
+    }, -6.059969e-4);
+    const [e] = await judgeChecks([walker(-6.260665e-4)], TOL);
+    expect([e.verdict, e.ok, e.tangent, e.spread]).toEqual(['path', true, -6.275754e-4, 5.4e-6]);
+    // a wrong adjoint (this one 5% off) is as far from the trajectory's derivative: FAIL
+    expect(await verdicts([walker(1.05 * -6.260665e-4)])).toEqual(['FAIL']);
+    // and the same along a derivative that is zero in float64 (its noise branch)
+    const zero = entry({ block: 'z', analytic: 1e-3, numeric: 0, tangent: async () => 2e-3 }, 0);
+    expect(await verdicts([zero])).toEqual(['FAIL']);
+    // a check that passes on its own never asks for the trajectory's derivative
+    asked = 0;
+    expect(await verdicts([walker(-6.08e-4)])).toEqual(['ok']);
+    expect(asked).toBe(0);
+  });
+
   it('a step too coarse for the curvature: the check passes when the finer step agrees with the analytic value', async () => {
     const [e] = await judgeChecks([entry({ analytic: 1, numeric: 1.05 }, 1.003)], TOL);
     expect([e.verdict, e.numericFiner]).toEqual(['ok', 1.003]);

@@ -1,13 +1,17 @@
-// Float64 reference rollouts in child processes (worker.ts), for gradient checks that run dozens
-// of them. Two reasons: the children run with V8's optimizing tiers on (this process is capped for
-// Dawn), and several run at once on several cores. Node only.
+// Float64 reference rollouts, and tangents along given states (tangentAlong), in child processes
+// (worker.ts), for gradient checks that run dozens of them. Two reasons: the children run with
+// V8's optimizing tiers on (this process is capped for Dawn), and several run at once on several
+// cores. Node only.
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { RefModel } from './ref-model';
 import type { WorkerReply, WorkerRequest } from './worker';
 
-interface Task { id: number; state0: Float64Array; ctrl: Float64Array; steps: number; resolve: (f: Float64Array) => void; reject: (e: Error) => void }
+type Job = { type: 'run'; state0: Float64Array; ctrl: Float64Array; steps: number }
+  | { type: 'tangent'; states: Float32Array; first: number; delta: Float64Array; ctrl: Float64Array; dCtrl: Float64Array; h: number };
+
+interface Task { id: number; job: Job; resolve: (f: Float64Array) => void; reject: (e: Error) => void }
 
 interface Worker { proc: ChildProcess; ready: boolean; task?: Task }
 
@@ -39,9 +43,18 @@ export class RefPool {
 
   /** The state after `steps` steps from state0 with control ctrl (a copy, the caller's to keep). */
   finalState(state0: Float64Array, ctrl: Float64Array, steps: number): Promise<Float64Array> {
+    return this.submit({ type: 'run', state0, ctrl, steps });
+  }
+
+  /** tangentAlong (stepper.ts) in a worker: the tangent carried across `states` from step `first`. */
+  tangent(states: Float32Array, first: number, delta: Float64Array, ctrl: Float64Array, dCtrl: Float64Array, h: number): Promise<Float64Array> {
+    return this.submit({ type: 'tangent', states, first, delta, ctrl, dCtrl, h });
+  }
+
+  private submit(job: Job): Promise<Float64Array> {
     return new Promise((resolve, reject) => {
       if (this.failure) { reject(this.failure); return; }
-      this.queue.push({ id: this.nextId++, state0, ctrl, steps, resolve, reject });
+      this.queue.push({ id: this.nextId++, job, resolve, reject });
       this.dispatch();
     });
   }
@@ -69,7 +82,7 @@ export class RefPool {
       if (!w.ready || w.task || this.queue.length === 0) continue;
       const t = this.queue.shift()!;
       w.task = t;
-      w.proc.send({ type: 'run', id: t.id, state0: t.state0, ctrl: t.ctrl, steps: t.steps } satisfies WorkerRequest);
+      w.proc.send({ ...t.job, id: t.id } satisfies WorkerRequest);
     }
   }
 

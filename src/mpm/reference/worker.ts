@@ -3,12 +3,13 @@
 // (bin/torsion.mjs), runs this arithmetic about ten times slower.
 import type { RefModel } from './ref-model';
 import { withCtrl } from './ref-model';
-import { RefStepper } from './stepper';
+import { RefStepper, tangentAlong } from './stepper';
 
 /** Parent to child. */
 export type WorkerRequest =
   | { type: 'init'; model: RefModel }
-  | { type: 'run'; id: number; state0: Float64Array; ctrl: Float64Array; steps: number };
+  | { type: 'run'; id: number; state0: Float64Array; ctrl: Float64Array; steps: number }
+  | { type: 'tangent'; id: number; states: Float32Array; first: number; delta: Float64Array; ctrl: Float64Array; dCtrl: Float64Array; h: number };
 
 /** Child to parent. */
 export type WorkerReply =
@@ -27,6 +28,9 @@ function handle(msg: WorkerRequest): WorkerReply | undefined {
   }
   try {
     if (!model || !stepper) throw new Error('reference worker: run before init');
+    if (msg.type === 'tangent') {
+      return { type: 'done', id: msg.id, final: tangentAlong(stepper, model, msg.states, msg.first, msg.delta, msg.ctrl, msg.dCtrl, msg.h) };
+    }
     stepper.setModel(withCtrl(model, msg.ctrl));
     return { type: 'done', id: msg.id, final: Float64Array.from(stepper.rollout(msg.state0, msg.steps)) };
   } catch (e) {

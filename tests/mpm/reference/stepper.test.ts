@@ -3,7 +3,8 @@
 // floats of this process.
 import { describe, expect, it } from 'vitest';
 import { packMpm } from '../../../src/mpm/layout';
-import { RefStepper, ctrlGroupIndex, refModel, refState0, rollout, withCtrl } from '../../../src/mpm/reference';
+import { RefStepper, ctrlGroupIndex, refModel, refState0, rng, rollout, withCtrl } from '../../../src/mpm/reference';
+import { tangentAlong } from '../../../src/mpm/reference/stepper';
 import { RefPool } from '../../../src/mpm/reference/pool';
 import { tinyScene } from '../../helpers/tiny-scenes';
 
@@ -40,6 +41,36 @@ describe.each([2, 3] as const)('RefStepper %dD', (dim) => {
     const total = Array.from({ length: model.n }, (_, p) => model.particleVol[p] * model.ctrl[ctrlGroupIndex(model, model.particleGroup[p], 'density')]).reduce((a, b) => a + b);
     expect(Math.abs(mass - total) / total).toBeLessThan(1e-14);
     expect(() => s.setModel(refModel(packMpm(tinyScene({ dim, material: 'fluid', hi: 0.6 }), 1)))).toThrow(/particles/);
+  });
+});
+
+describe.each([2, 3] as const)('tangentAlong %dD', (dim) => {
+  // gradcheck's 'path' oracle: along the reference's own float64 trajectory it must be the
+  // derivative the reference's central differences give, for a control and a state direction
+  it('along the reference\'s own trajectory, equals the central difference of its rollout', () => {
+    const packed = packMpm(tinyScene({ dim, material: 'elastoplastic', actuated: true, collider: true, seed: 5 }), 1);
+    const model = refModel(packed), s0 = refState0(packed), steps = 10, n = s0.length;
+    const traj = rollout(model, s0, steps);
+    const states = new Float64Array(steps * n);
+    for (let t = 0; t < steps; t++) states.set(traj[t], t * n);
+    const rand = rng(9), w = s0.map(() => rand() - 0.5);
+    const dCtrl = new Float64Array(model.ctrl.length), dState = s0.map(() => 0);
+    dCtrl[ctrlGroupIndex(model, 0, 'E')] = model.ctrl[ctrlGroupIndex(model, 0, 'E')];
+    for (let i = 0; i < n; i++) dState[i] = 1e-3 * (rand() - 0.5);
+    const dot = (a: ArrayLike<number>) => { let r = 0; for (let i = 0; i < n; i++) r += w[i] * a[i]; return r; };
+    const stepper = new RefStepper(model);
+    for (const [ds, dc] of [[new Float64Array(n), dCtrl], [dState, new Float64Array(dCtrl.length)]] as const) {
+      const tangent = dot(tangentAlong(stepper, model, states, 0, ds, model.ctrl, dc, 1e-6));
+      // the same carried in two pieces (the GPU's states arrive in chunks)
+      const half = tangentAlong(stepper, model, states.subarray(0, 4 * n), 0, ds, model.ctrl, dc, 1e-6);
+      expect(dot(tangentAlong(stepper, model, states.subarray(4 * n), 4, half, model.ctrl, dc, 1e-6))).toBeCloseTo(tangent, 12);
+      const h = 1e-6, L = (sg: number) => {
+        stepper.setModel(withCtrl(model, model.ctrl.map((c, i) => c + sg * h * dc[i])));
+        return dot(stepper.rollout(s0.map((x, i) => x + sg * h * ds[i]), steps));
+      };
+      const fd = (L(1) - L(-1)) / (2 * h);
+      expect(Math.abs(tangent - fd)).toBeLessThan(1e-6 * Math.abs(fd));
+    }
   });
 });
 

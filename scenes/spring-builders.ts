@@ -204,6 +204,7 @@ export function triangleMesh(vertices: number[][], faces: number[][], opts: { de
   const x: number[] = [];
   vertices.forEach((p, i) => {
     if (p.length !== 3) throw new Error(`triangleMesh: vertex ${i} has ${p.length} coordinates, expected 3`);
+    if (!p.every(Number.isFinite)) throw new Error(`triangleMesh: vertex ${i} = [${p.join(', ')}]: allowed 3 finite coordinates`);
     x.push(...p);
   });
   const indices: number[] = [];

@@ -218,6 +218,7 @@ describe('triangleMesh', () => {
     expect(() => triangleMesh(v, [[0, 1, 1, 2]], { density: 1 })).toThrow('face 0 [0, 1, 1, 2] names vertex 1 twice');
     expect(() => triangleMesh(v, [[0, 1, 2]], { density: 1 })).toThrow('vertex 3 is in no face');
     expect(() => triangleMesh([[0, 0]], [], { density: 1 })).toThrow('vertex 0 has 2 coordinates');
+    expect(() => triangleMesh([[0, 0, 0], [1, NaN, 0], [0, 1, 0]], [[0, 1, 2]], { density: 1 })).toThrow('vertex 1 = [1, NaN, 0]: allowed 3 finite coordinates');
     expect(() => triangleMesh(v, [[0, 1, 2]], { density: -1 })).toThrow('triangleMesh: density = -1: expected a finite mass per unit area > 0');
   });
 });

@@ -41,6 +41,8 @@ export class OptimizePanel {
   private plot: uPlot | null = null;
   private stopRequested = false;
   private running: Promise<OptimizeResult> | null = null;
+  /** The scene the status line and the plot describe (null: they are empty). */
+  private shownFor: Scene | null = null;
 
   constructor(private readonly gpu: GpuContext, private readonly viewer: Viewer, private readonly showError: (m: string | null) => void,
     private readonly changed: () => void) {
@@ -55,7 +57,19 @@ export class OptimizePanel {
     const task = !!scene?.loss;
     this.button.disabled = !task || this.busy;
     this.button.title = task ? `minimise ${scene!.name}'s loss over ${scene!.optimize?.params?.join(', ') ?? 'its parameters'}` : 'this scene has no optimization task (no loss)';
-    if (!this.busy) this.itersInput.value = String(scene?.optimize?.iterations ?? 30);
+    if (this.busy) return;
+    this.itersInput.value = String(scene?.optimize?.iterations ?? 30);
+    // another scene, or this one edited: the last run's loss and plot would read as the new scene's
+    if (scene !== this.shownFor) this.clearResult();
+  }
+
+  /** Empties the status line and hides the plot. */
+  private clearResult(): void {
+    this.text.textContent = '';
+    this.plot?.destroy();
+    this.plot = null;
+    this.plotBox.hidden = true;
+    this.shownFor = null;
   }
 
   stop(): void {
@@ -76,6 +90,8 @@ export class OptimizePanel {
       this.running = null;
       this.button.disabled = false;
       this.stopButton.disabled = true;
+      // a scene chosen during the run (which stopped it) is not the one the numbers are about
+      if (this.viewer.scene?.name !== scene.name) this.sceneChanged(this.viewer.scene);
       this.changed();
     });
     return this.running;
@@ -87,6 +103,7 @@ export class OptimizePanel {
     this.stopButton.disabled = false;
     this.showError(null);
     const result: OptimizeResult = { iterations: 0, losses: [], gradientNorms: [], bestLoss: Infinity, stopped: false, error: null };
+    this.shownFor = scene;
     this.text.textContent = `starting: ${scene.name} (${scene.optimize?.optimizer ?? 'adam'})`;
     let session: OptimizeSession | null = null;
     try {

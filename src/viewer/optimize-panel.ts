@@ -43,6 +43,8 @@ export class OptimizePanel {
   private running: Promise<OptimizeResult> | null = null;
   /** The scene the status line and the plot describe (null: they are empty). */
   private shownFor: Scene | null = null;
+  /** The scene of the best point's replay last shown (its tracks are the point's). */
+  private bestShown: Scene | null = null;
 
   constructor(private readonly gpu: GpuContext, private readonly viewer: Viewer, private readonly showError: (m: string | null) => void,
     private readonly changed: () => void) {
@@ -141,14 +143,22 @@ export class OptimizePanel {
     return result;
   }
 
-  /** The best point's trajectory, playing in the view in place of the live simulation. */
+  /**
+   * The best point's trajectory, playing in the view in place of the live simulation, on the scene
+   * with that point's collider and gripper tracks (the bodies are drawn from their tracks).
+   */
   private async showBest(s: OptimizeSession, scene: Scene): Promise<void> {
-    if (this.viewer.scene !== scene) return; // the user moved on to another scene
+    const ours = () => this.viewer.scene === scene || (this.viewer.scene !== null && this.viewer.scene === this.bestShown);
+    if (!ours()) return; // the user moved on to another scene
     const t = await s.bestTrajectory(60);
     const replay = { scene: scene.name, ...t };
-    if (this.viewer.scene !== scene) return;
-    if (this.viewer.replayFrame) this.viewer.replaceReplay(replay);
-    else await this.viewer.loadReplay(scene, replay);
+    if (!ours()) return;
+    const frame = this.viewer.replayFrame?.frame ?? 0;
+    const best = s.bestScene();
+    await this.viewer.loadReplay(best, replay);
+    if (this.viewer.scene !== best) return; // a later load won
+    this.bestShown = best;
+    this.viewer.showFrame(frame);
     this.viewer.setPlaying(true);
     this.changed();
   }

@@ -92,8 +92,9 @@ export class OptimizePanel {
       this.running = null;
       this.button.disabled = false;
       this.stopButton.disabled = true;
-      // a scene chosen during the run (which stopped it) is not the one the numbers are about
-      if (this.viewer.scene?.name !== scene.name) this.sceneChanged(this.viewer.scene);
+      // a scene chosen or edited during the run (which stopped it) is not the one the numbers are about
+      const shown = this.viewer.scene;
+      if (shown !== scene && shown !== this.bestShown) this.sceneChanged(shown);
       this.changed();
     });
     return this.running;
@@ -106,6 +107,7 @@ export class OptimizePanel {
     this.showError(null);
     const result: OptimizeResult = { iterations: 0, losses: [], gradientNorms: [], bestLoss: Infinity, stopped: false, error: null };
     this.shownFor = scene;
+    this.bestShown = null;
     this.text.textContent = `starting: ${scene.name} (${scene.optimize?.optimizer ?? 'adam'})`;
     let session: OptimizeSession | null = null;
     try {

@@ -17,6 +17,7 @@ import { requestGpu } from '../gpu/device';
 import { exportSceneJson } from '../mpm/validate';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { Scene } from '../simulators';
+import { bodyTracks } from '../opt/scene-tracks';
 import type { SceneObjective } from '../opt/objective';
 import type { OptimizerName } from '../opt/optimizers';
 import { ConfigError, idleShapeFields, openRun, runConfig, type RunConfig, type RunOverrides } from '../opt/session';
@@ -213,7 +214,9 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     objective.sim.writeParams(inputs.ctrl);
     const every = Math.max(1, Math.round(config.steps / 100));
     const { frames } = await recordFrames(objective.sim, config.steps, every, inputs.state0);
-    writeReplay(dir, scene, objective.sim, frames, every);
+    // a tuned body's tracks, so the viewer draws it where it moved (scene.json keeps the start, for --resume)
+    const tuned = config.params.some((n) => /^(colliders|grippers)\[/.test(n));
+    writeReplay(dir, scene, objective.sim, frames, every, tuned ? bodyTracks(objective.sim.params, objective.sim.params.unpack(inputs.ctrl, 0)) : undefined);
 
     const bestLoss = finiteOrNull(loop.best.loss);
     let bestMetric: number | null = null;

@@ -9,6 +9,7 @@ import { readU32 } from '../gpu/buffers';
 import type { Simulator } from '../core/simulator';
 import { recordFrames } from '../core/record';
 import { createSimulator, type Scene } from '../simulators';
+import type { BodyTracks } from '../opt/scene-tracks';
 import { ensureDir, floatBytes, makeRunDir, writeAtomic, writeJson } from './results';
 import { RolloutError } from '../core/rollout';
 
@@ -17,14 +18,15 @@ export { recordFrames };
 export interface RunOptions { steps?: number; out?: string; every?: number }
 
 /** replay.bin + replay.json: what the browser viewer opens. */
-export function writeReplay(dir: string, scene: Scene, sim: Simulator, frames: Float32Array[], every: number): void {
+export function writeReplay(dir: string, scene: Scene, sim: Simulator, frames: Float32Array[], every: number, tracks?: BodyTracks): void {
   const all = new Float32Array(frames.reduce((a, f) => a + f.length, 0));
   let off = 0;
   for (const f of frames) { all.set(f, off); off += f.length; }
   writeAtomic(join(dir, 'replay.bin'), floatBytes(all));
   writeJson(join(dir, 'replay.json'), { scene: scene.name, dim: sim.dim, particles: sim.state.items, batch: sim.batch, frames: frames.length,
     stepsPerFrame: every, dt: scene.dt, layout: '[frame][batch][particle][dim] float32 positions',
-    ...('particles' in scene ? { group: scene.particles.group } : { triangles: scene.triangles?.indices ?? [], springs: scene.springs?.pairs ?? [] }) });
+    ...('particles' in scene ? { group: scene.particles.group } : { triangles: scene.triangles?.indices ?? [], springs: scene.springs?.pairs ?? [] }),
+    ...(tracks && Object.keys(tracks).length ? { tracks } : {}) });
 }
 
 /**

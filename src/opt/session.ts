@@ -14,6 +14,7 @@ import { SceneObjective } from './objective';
 import { createOptimizer, optimizerNames, type Optimizer, type OptimizerName } from './optimizers';
 import { shapeOptions } from './parameters';
 import { paramNameConflict } from './param-conflicts';
+import { withTracks } from './scene-tracks';
 
 /** Every option that shapes a run's numbers (what the CLI's run.json holds). */
 export interface RunConfig {
@@ -196,6 +197,13 @@ export class OptimizeSession {
   /** The best point's named parameters. */
   best(): Record<string, number[]> {
     return this.objective.params.named(Float64Array.from(this.loop.best.theta));
+  }
+
+  /** The scene with the best point's collider and gripper tracks (what its trajectory's bodies did), for drawing it. */
+  bestScene(): Scene {
+    const o = this.objective;
+    const { ctrl } = o.inputsAt(Float64Array.from(this.loop.best.theta));
+    return withTracks(this.scene, o.sim.params, o.sim.params.unpack(ctrl, 0));
   }
 
   /** The best point's trajectory, about `frames` frames of it (one more forward rollout). */

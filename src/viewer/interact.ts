@@ -88,6 +88,12 @@ export class Interaction {
 
   private down(e: PointerEvent): void {
     if (!this.wants(e) || this.grab) return;
+    if (this.host.viewer.replayFrame) {
+      // a replay is recorded positions: a body added to its scene would swap in a live run under
+      // the replay's fixed panel (and end an optimization's best replay)
+      this.host.error('A replay is a recording: the pointer moves nothing in it. To push or grab, choose the scene in the list and run it live.');
+      return;
+    }
     e.stopImmediatePropagation();
     e.preventDefault();
     this.host.canvas.setPointerCapture(e.pointerId);

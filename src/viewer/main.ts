@@ -10,6 +10,7 @@ import { parseSceneJson, SceneError } from '../mpm/validate';
 import { Controls, DEMO_SCENE, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
 import { parseReplay, ReplayError } from './replay';
+import { withBodyTracks } from '../opt/scene-tracks';
 import { OptimizePanel, type OptimizeResult } from './optimize-panel';
 import { Panel } from './panel';
 import type { ColorMode } from './scene-view';
@@ -124,6 +125,8 @@ async function openReplay(header: string, bin: ArrayBuffer, sceneText: string | 
     if (sceneText !== null) scene = parseSceneJson(sceneText, gpu?.limits);
     else if (scenes.some((s) => s.name === replay.scene)) scene = buildScene(replay.scene);
     else throw new ReplayError(`its scene '${replay.scene}' is not a registered one: open the scene.json written beside it too`);
+    // an optimize run's best point: its tuned bodies' tracks, so they are drawn where they moved
+    if (replay.tracks) scene = withBodyTracks(scene, replay.tracks);
     ui.setEnabled(false);
     try {
       await need().loadReplay(scene, replay);

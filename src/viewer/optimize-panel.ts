@@ -41,6 +41,10 @@ export class OptimizePanel {
   private plot: uPlot | null = null;
   private stopRequested = false;
   private running: Promise<OptimizeResult> | null = null;
+  /** The scene the status line and the plot describe (null: they are empty). */
+  private shownFor: Scene | null = null;
+  /** The scene of the best point's replay last shown (its tracks are the point's). */
+  private bestShown: Scene | null = null;
 
   constructor(private readonly gpu: GpuContext, private readonly viewer: Viewer, private readonly showError: (m: string | null) => void,
     private readonly changed: () => void) {
@@ -55,7 +59,19 @@ export class OptimizePanel {
     const task = !!scene?.loss;
     this.button.disabled = !task || this.busy;
     this.button.title = task ? `minimise ${scene!.name}'s loss over ${scene!.optimize?.params?.join(', ') ?? 'its parameters'}` : 'this scene has no optimization task (no loss)';
-    if (!this.busy) this.itersInput.value = String(scene?.optimize?.iterations ?? 30);
+    if (this.busy) return;
+    this.itersInput.value = String(scene?.optimize?.iterations ?? 30);
+    // another scene, or this one edited: the last run's loss and plot would read as the new scene's
+    if (scene !== this.shownFor) this.clearResult();
+  }
+
+  /** Empties the status line and hides the plot. */
+  private clearResult(): void {
+    this.text.textContent = '';
+    this.plot?.destroy();
+    this.plot = null;
+    this.plotBox.hidden = true;
+    this.shownFor = null;
   }
 
   stop(): void {
@@ -76,6 +92,9 @@ export class OptimizePanel {
       this.running = null;
       this.button.disabled = false;
       this.stopButton.disabled = true;
+      // a scene chosen or edited during the run (which stopped it) is not the one the numbers are about
+      const shown = this.viewer.scene;
+      if (shown !== scene && shown !== this.bestShown) this.sceneChanged(shown);
       this.changed();
     });
     return this.running;
@@ -87,6 +106,8 @@ export class OptimizePanel {
     this.stopButton.disabled = false;
     this.showError(null);
     const result: OptimizeResult = { iterations: 0, losses: [], gradientNorms: [], bestLoss: Infinity, stopped: false, error: null };
+    this.shownFor = scene;
+    this.bestShown = null;
     this.text.textContent = `starting: ${scene.name} (${scene.optimize?.optimizer ?? 'adam'})`;
     let session: OptimizeSession | null = null;
     try {
@@ -124,14 +145,22 @@ export class OptimizePanel {
     return result;
   }
 
-  /** The best point's trajectory, playing in the view in place of the live simulation. */
+  /**
+   * The best point's trajectory, playing in the view in place of the live simulation, on the scene
+   * with that point's collider and gripper tracks (the bodies are drawn from their tracks).
+   */
   private async showBest(s: OptimizeSession, scene: Scene): Promise<void> {
-    if (this.viewer.scene !== scene) return; // the user moved on to another scene
+    const ours = () => this.viewer.scene === scene || (this.viewer.scene !== null && this.viewer.scene === this.bestShown);
+    if (!ours()) return; // the user moved on to another scene
     const t = await s.bestTrajectory(60);
     const replay = { scene: scene.name, ...t };
-    if (this.viewer.scene !== scene) return;
-    if (this.viewer.replayFrame) this.viewer.replaceReplay(replay);
-    else await this.viewer.loadReplay(scene, replay);
+    if (!ours()) return;
+    const frame = this.viewer.replayFrame?.frame ?? 0;
+    const best = s.bestScene();
+    await this.viewer.loadReplay(best, replay);
+    if (this.viewer.scene !== best) return; // a later load won
+    this.bestShown = best;
+    this.viewer.showFrame(frame);
     this.viewer.setPlaying(true);
     this.changed();
   }

@@ -4,10 +4,13 @@
 // speed colouring); every other field stays the scene's initial value.
 import type { RecordedTrajectory } from '../core/record';
 import { positionField, type StateLayout } from '../core/simulator';
+import { BODY_TRACK, type BodyTracks } from '../opt/scene-tracks';
 
 /** A replay as the page plays it: the recorded frames and the name of their scene. */
 export interface Replay extends RecordedTrajectory {
   scene: string;
+  /** The recorded point's collider and gripper tracks where they differ from its scene.json's (an optimize run's best point). */
+  tracks?: BodyTracks;
 }
 
 export class ReplayError extends Error {
@@ -43,7 +46,19 @@ export function parseReplay(jsonText: string, bin: ArrayBuffer): Replay {
   if (bin.byteLength !== want) {
     throw new ReplayError(`replay.bin holds ${bin.byteLength} bytes; replay.json says ${frames} frames x ${batch} copies x ${particles} particles x ${dim} floats = ${want} bytes`);
   }
-  return { scene, dim, particles, batch, frames, stepsPerFrame, dt, positions: new Float32Array(bin) };
+  const tracks = r.tracks === undefined ? undefined : parseTracks(r.tracks);
+  return { scene, dim, particles, batch, frames, stepsPerFrame, dt, positions: new Float32Array(bin), ...(tracks ? { tracks } : {}) };
+}
+
+/** replay.json's `tracks`: rows of finite numbers by collider or gripper track name. */
+function parseTracks(t: unknown): BodyTracks {
+  if (typeof t !== 'object' || t === null || Array.isArray(t)) throw new ReplayError('replay.json: tracks must be an object of track rows by name');
+  for (const [name, rows] of Object.entries(t)) {
+    if (!BODY_TRACK.test(name)) throw new ReplayError(`replay.json: tracks.${name} is not a track name: allowed colliders[k] or grippers[k] .position or .velocity`);
+    const ok = Array.isArray(rows) && rows.length > 0 && rows.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number' && Number.isFinite(x)));
+    if (!ok) throw new ReplayError(`replay.json: tracks.${name} must be a non-empty list of rows of finite numbers`);
+  }
+  return t as BodyTracks;
 }
 
 /**

@@ -139,14 +139,6 @@ export class Viewer {
     this.showFrame(0);
   }
 
-  /** Swaps the replay being shown for another of the same scene (an optimization's new best), keeping the frame. */
-  replaceReplay(replay: Replay): void {
-    if (!this.replay || !this.runner) throw new Error('replaceReplay: no replay is shown (loadReplay first)');
-    replayState(replay, 0, this.runner.sim.state0, this.runner.sim.state);
-    this.replay = { r: replay, frame: Math.min(this.replay.frame, replay.frames - 1) };
-    this.showFrame(this.replay.frame);
-  }
-
   /** The replay's frame shown and its frame count, or null for a live simulation. */
   get replayFrame(): { frame: number; frames: number } | null {
     return this.replay ? { frame: this.replay.frame, frames: this.replay.r.frames } : null;

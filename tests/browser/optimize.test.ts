@@ -52,6 +52,39 @@ describe('Optimize in the page', () => {
     saveArtifact('optimize-spring-robot-2d-plot.png', await h.page.locator('#optimize-plot').screenshot());
   }, 120_000);
 
+  it("clears the last run's loss and plot when another scene is chosen, also during the run, or the scene is edited during it", async () => {
+    await h.page.goto(`${h.url}index.html?paused&scene=jelly-throw-2d`);
+    await h.page.evaluate(() => torsion.ready);
+    const r = await h.page.evaluate(() => torsion.optimize(1, 60));
+    expect(r.error).toBeNull();
+    expect(await h.page.locator('#optimize-status').textContent()).toMatch(/^iteration 1\/1 · loss /);
+    expect(await h.page.locator('#optimize-plot').isHidden()).toBe(false);
+    await h.page.selectOption('#scene', 'jelly-sysid-2d');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-sysid-2d');
+    // jelly-throw-2d's numbers under jelly-sysid-2d read as the new scene's loss
+    await expect.poll(() => h.page.locator('#optimize-status').textContent()).toBe('');
+    expect(await h.page.locator('#optimize-plot').isHidden()).toBe(true);
+    // chosen while a run is in flight: the run stops after its iteration and leaves nothing behind
+    await h.page.selectOption('#scene', 'jelly-throw-2d');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-throw-2d');
+    const running = h.page.evaluate(() => torsion.optimize(50, 60));
+    await expect.poll(() => h.page.locator('#optimize-status').textContent(), { timeout: 30_000 }).toMatch(/^iteration /);
+    await h.page.selectOption('#scene', 'jelly-sysid-2d');
+    expect((await running).stopped).toBe(true);
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-sysid-2d');
+    await expect.poll(() => h.page.locator('#optimize-status').textContent()).toBe('');
+    expect(await h.page.locator('#optimize-plot').isHidden()).toBe(true);
+    expect(await h.page.locator('#optimize').isEnabled()).toBe(true);
+    // a parameter edited during a run: the numbers were the unedited scene's
+    await h.page.selectOption('#scene', 'jelly-throw-2d');
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-throw-2d');
+    const edited = h.page.evaluate(() => torsion.optimize(50, 60));
+    await expect.poll(() => h.page.locator('#optimize-status').textContent(), { timeout: 30_000 }).toMatch(/^iteration /);
+    expect(await h.page.evaluate(() => torsion.setParam('gravity', -5))).toBeNull();
+    expect((await edited).stopped).toBe(true);
+    await expect.poll(() => h.page.locator('#optimize-status').textContent()).toBe('');
+  }, 120_000);
+
   it('stops when asked, and has no Optimize on a scene without a task', async () => {
     await h.page.goto(`${h.url}index.html?paused&scene=jelly-throw-2d`);
     await h.page.evaluate(() => torsion.ready);

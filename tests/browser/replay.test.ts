@@ -68,6 +68,22 @@ describe('replays', () => {
     await h.page.click('#play');
   });
 
+  it('a drag on a replay moves nothing and says why: the replay stays, with its parameters fixed', async () => {
+    await h.page.goto(`${h.url}index.html?paused&replay=${rel}`);
+    await h.page.evaluate(() => torsion.ready);
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('jelly-drop-2d');
+    await h.page.evaluate(() => torsion.showFrame(2));
+    const [x, y] = await h.page.evaluate(() => torsion.toClient([0.5, 0.3]));
+    await h.page.mouse.move(x, y);
+    await h.page.mouse.down();
+    await h.page.mouse.move(x + 40, y);
+    await h.page.mouse.up();
+    expect((await h.page.evaluate(() => torsion.grabState())).grabs).toBe(0);
+    // before: the finger's scene replaced the replay with a live run, under a panel still saying 'replay: fixed'
+    expect(await h.page.evaluate(() => torsion.showFrame(1))).toEqual({ frame: 1, frames: 4 });
+    expect(await h.page.evaluate(() => torsion.errorText())).toMatch(/replay/);
+  });
+
   it('opens replay.json + replay.bin + scene.json chosen together, and says what is missing', async () => {
     await h.page.goto(`${h.url}index.html?paused`);
     await h.page.evaluate(() => torsion.ready);

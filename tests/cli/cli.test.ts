@@ -9,6 +9,10 @@ import { main } from '../../src/cli/main';
 import { optimizeScene } from '../../src/cli/optimize';
 import { mpcScene } from '../../src/cli/mpc';
 import { loadScene } from '../../src/cli/args';
+import { parseReplay } from '../../src/viewer/replay';
+import { withBodyTracks } from '../../src/opt/scene-tracks';
+import { validateScene } from '../../src/mpm/validate';
+import type { MpmScene } from '../../src/mpm/scene';
 import { buildCliBundle } from '../helpers/cli-bundle';
 
 const root = join(__dirname, '..', '..');
@@ -348,6 +352,17 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(r.summary.bestMetric).toBeGreaterThanOrEqual(0);
     expect(r.summary.bestMetric).toBeLessThanOrEqual(1);
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).bestMetric).toBe(r.summary.bestMetric);
+    // The best replay carries the tuned paddle's tracks (scene.json keeps the start's, for --resume):
+    // the viewer drew the paddle on the start's track, a cell behind the fluid it pushed.
+    const replay = parseReplay(readFileSync(join(dir, 'replay.json'), 'utf8'), new Uint8Array(readFileSync(join(dir, 'replay.bin'))).slice().buffer);
+    const start = JSON.parse(readFileSync(join(dir, 'scene.json'), 'utf8')) as MpmScene;
+    const moved = replay.tracks?.['colliders[0].position'];
+    expect(moved, 'replay.json has tracks').toBeDefined();
+    const best = withBodyTracks(start, replay.tracks!) as MpmScene;
+    validateScene(best);
+    const last = (t: number[][]) => t[Math.min(39, t.length - 1)][0];
+    expect(last(best.colliders[0].position)).toBe(last(moved!));
+    expect(Math.abs(last(moved!) - last(start.colliders[0].position))).toBeGreaterThan(1e-4);
   }, 120_000);
 
   test('--normalize: gd steps exactly lr along the gradient, and run.json keeps it', async () => {

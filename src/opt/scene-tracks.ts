@@ -1,0 +1,42 @@
+// The position and velocity tracks of a scene's colliders and grippers read from a control vector
+// (what an optimized point's bodies do), and a scene with such tracks written in. Views draw the
+// bodies of a replay from its scene's tracks, so the best point's replay needs its own tracks, not
+// the start's: the page's Optimize hands it the scene with them, `torsion optimize` writes them in
+// replay.json (`tracks`) beside the start's scene.json (which --resume reads).
+import type { ParamSpace } from '../core/simulator';
+import type { Scene } from '../simulators';
+
+/** Track rows by block name: 'colliders[0].position', 'grippers[1].velocity', ... */
+export type BodyTracks = Record<string, number[][]>;
+
+/** The names bodyTracks gives: a collider's or gripper's position or velocity track. */
+export const BODY_TRACK = /^(colliders|grippers)\[(\d+)\]\.(position|velocity)$/;
+
+/** Every collider and gripper position and velocity track of `params`, read from `values` (one copy's control vector). */
+export function bodyTracks(params: ParamSpace, values: ArrayLike<number>): BodyTracks {
+  const out: BodyTracks = {};
+  for (const b of params.blocks) {
+    if (b.kind !== 'track' || b.rowLength === 0 || !BODY_TRACK.test(b.name)) continue;
+    const rows: number[][] = [];
+    for (let o = 0; o < b.indices.length; o += b.rowLength) rows.push(Array.from(b.indices.subarray(o, o + b.rowLength), (i) => values[i]));
+    out[b.name] = rows;
+  }
+  return out;
+}
+
+/** `scene` (a copy; the input is untouched) with `tracks` written in; a track naming a body or field the scene lacks throws. */
+export function withBodyTracks(scene: Scene, tracks: BodyTracks): Scene {
+  const out = structuredClone(scene) as Scene & { colliders?: Record<string, unknown>[]; grippers?: Record<string, unknown>[] };
+  for (const [name, rows] of Object.entries(tracks)) {
+    const m = BODY_TRACK.exec(name);
+    const body = m ? out[m[1] as 'colliders' | 'grippers']?.[Number(m[2])] : undefined;
+    if (!m || !body) throw new RangeError(`tracks: '${name}' is not a collider or gripper track of scene ${scene.name}`);
+    body[m[3]] = rows.map((r) => r.slice());
+  }
+  return out;
+}
+
+/** `scene` with every collider and gripper position and velocity track read from `values` (one copy's control vector of `params`). */
+export function withTracks(scene: Scene, params: ParamSpace, values: ArrayLike<number>): Scene {
+  return withBodyTracks(scene, bodyTracks(params, values));
+}

@@ -72,47 +72,43 @@ test("a blow-up under the certain limit names the step and, where the springs' d
   sim.destroy();
 });
 
-test('a blow-up after a gripper jumps further than an edge in a step names the gripper and the step, not the stiffness', async () => {
-  // a strip of 4 quads, its first vertex held by a gripper that leaps across the domain in step 2
+/** A strip of 4 quads (edges 0.05) whose first vertex a gripper named 'hand' carries along `track`; the rollout's error. */
+async function stripBlowUp(o: { name: string; dt: number; mu: number; lambda: number; track: number[][] }): Promise<unknown> {
   const x: number[] = [], indices: number[] = [];
   for (let i = 0; i <= 4; i++) x.push(0.3 + 0.05 * i, 0.5, 0.4, 0.3 + 0.05 * i, 0.5, 0.45);
   for (let i = 0; i < 4; i++) indices.push(2 * i, 2 * i + 2, 2 * i + 1, 2 * i + 1, 2 * i + 2, 2 * i + 3);
+  const steps = Math.max(10, o.track.length);
   const scene: SpringScene = {
-    kind: 'shell', name: 'leap', dim: 3, dt: 1e-4, steps: 10, gravity: [0, -9.8, 0], extent: [1, 1, 1],
-    materials: [{ name: 'm', stiffness: 1, damping: 0, mu: 10, lambda: 5, bending: 1e-3 }],
+    kind: 'shell', name: o.name, dim: 3, dt: o.dt, steps, gravity: [0, -9.8, 0], extent: [1, 1, 1],
+    materials: [{ name: 'm', stiffness: 1, damping: 0, mu: o.mu, lambda: o.lambda, bending: 1e-3 }],
     vertices: { x, v: new Array(x.length).fill(0), mass: new Array(10).fill(0.01) },
     triangles: { indices, material: new Array(8).fill(0) },
-    grippers: [{ name: 'hand', vertices: [0], position: [[0.3, 0.5, 0.4], [0.3, 0.5, 0.4], [9e5, 0.5, 0.4]] }],
+    grippers: [{ name: 'hand', vertices: [0], position: o.track }],
   };
   const sim = await SpringSim.create(gpu, scene);
-  const r = new Rollout(sim, 10, 'full');
-  const err = await r.forward().then(() => null, (e: unknown) => e);
+  const r = new Rollout(sim, steps, 'full');
+  try {
+    return await r.forward().then(() => null, (e: unknown) => e);
+  } finally {
+    r.destroy();
+    sim.destroy();
+  }
+}
+
+test('a blow-up after a gripper jumps further than an edge in a step names the gripper and the step, not the stiffness', async () => {
+  // the gripper leaps across the domain in step 2
+  const err = await stripBlowUp({ name: 'leap', dt: 1e-4, mu: 10, lambda: 5, track: [[0.3, 0.5, 0.4], [0.3, 0.5, 0.4], [9e5, 0.5, 0.4]] });
   expect(err).toBeInstanceOf(RolloutError);
   expect((err as Error).message).toContain('at step 3 (grippers[0] "hand" moves 900000 in step 2, more than half the 0.05 rest length of the shortest edge at a vertex it holds: a slower track)');
-  r.destroy();
-  sim.destroy();
 });
 
 test('a blow-up past the materials\' limit with a gripper moving a good part of an edge a step asks about the stiffness and names the gripper too', async () => {
-  // the strip above, stiff enough that dt = 1e-3 is past its certain limit, its gripper moving 0.02
-  // (0.4 of the 0.05 edge) a step: both may be to blame
-  const x: number[] = [], indices: number[] = [];
-  for (let i = 0; i <= 4; i++) x.push(0.3 + 0.05 * i, 0.5, 0.4, 0.3 + 0.05 * i, 0.5, 0.45);
-  for (let i = 0; i < 4; i++) indices.push(2 * i, 2 * i + 2, 2 * i + 1, 2 * i + 1, 2 * i + 2, 2 * i + 3);
-  const scene: SpringScene = {
-    kind: 'shell', name: 'stiff-strip', dim: 3, dt: 1e-3, steps: 30, gravity: [0, -9.8, 0], extent: [1, 1, 1],
-    materials: [{ name: 'm', stiffness: 1, damping: 0, mu: 1e4, lambda: 5e3, bending: 1e-3 }],
-    vertices: { x, v: new Array(x.length).fill(0), mass: new Array(10).fill(0.01) },
-    triangles: { indices, material: new Array(8).fill(0) },
-    grippers: [{ name: 'hand', vertices: [0], position: Array.from({ length: 30 }, (_, t) => [0.3, 0.5 + 0.02 * t, 0.4]) }],
-  };
-  const sim = await SpringSim.create(gpu, scene);
-  const r = new Rollout(sim, 30, 'full');
-  const err = await r.forward().then(() => null, (e: unknown) => e);
+  // stiff enough that dt = 1e-3 is past its certain limit, the gripper moving 0.02 (0.4 of the 0.05
+  // edge) a step: both may be to blame
+  const track = Array.from({ length: 30 }, (_, t) => [0.3, 0.5 + 0.02 * t, 0.4]);
+  const err = await stripBlowUp({ name: 'stiff-strip', dt: 1e-3, mu: 1e4, lambda: 5e3, track });
   expect(err).toBeInstanceOf(RolloutError);
   expect((err as Error).message).toMatch(/\(is the stiffness too high for dt 0.001\? dt is [0-9.]+ of the .* for certain; reduce dt or the stiffnesses; or: grippers\[0\] "hand" moves 0.02 in step 1, more than 0.25 of the 0.05 rest length of the shortest edge at a vertex it holds: a slower track\)$/);
-  r.destroy();
-  sim.destroy();
 });
 
 test('a blow-up from a gravity given in the wrong units names gravity, not the stiffness', async () => {

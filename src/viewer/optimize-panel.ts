@@ -6,6 +6,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { GpuContext } from '../gpu/device';
 import { OptimizeSession } from '../opt/session';
+import { optimizeParams } from '../mpm/scene';
 import { withSortEvery, type Scene } from '../simulators';
 import type { Viewer } from './viewer';
 
@@ -58,7 +59,7 @@ export class OptimizePanel {
   sceneChanged(scene: Scene | null): void {
     const task = !!scene?.loss;
     this.button.disabled = !task || this.busy;
-    this.button.title = task ? `minimise ${scene!.name}'s loss over ${scene!.optimize?.params?.join(', ') ?? 'its parameters'}` : 'this scene has no optimization task (no loss)';
+    this.button.title = task ? `minimise ${scene!.name}'s loss over ${optimizeParams(scene!.optimize).join(', ')}` : 'this scene has no optimization task (no loss)';
     if (this.busy) return;
     this.itersInput.value = String(scene?.optimize?.iterations ?? 30);
     // another scene, or this one edited: the last run's loss and plot would read as the new scene's
@@ -108,7 +109,7 @@ export class OptimizePanel {
     const result: OptimizeResult = { iterations: 0, losses: [], gradientNorms: [], bestLoss: Infinity, stopped: false, error: null };
     this.shownFor = scene;
     this.bestShown = null;
-    this.text.textContent = `starting: ${scene.name} (${scene.optimize?.optimizer ?? 'adam'})`;
+    this.text.textContent = `starting: ${scene.name} (${scene.optimize?.optimizer ?? 'adam'} over ${optimizeParams(scene.optimize).join(', ')})`;
     let session: OptimizeSession | null = null;
     try {
       // the page does not sort particles (docs/design.md, "Particle order"): a scene's sortEvery is ignored

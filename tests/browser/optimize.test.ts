@@ -35,6 +35,19 @@ describe('Optimize in the page', () => {
     expect(await h.page.locator('#optimize').isEnabled()).toBe(true);
   }, 120_000);
 
+  it('names what it tunes, also for a scene file that lists no parameters (the default initialVelocity)', async () => {
+    await h.page.goto(`${h.url}index.html?paused&scene=jelly-throw-2d`);
+    await h.page.waitForFunction(() => 'torsion' in window);
+    await h.page.evaluate(() => torsion.ready);
+    expect(await h.page.locator('#optimize').getAttribute('title')).toBe("minimise jelly-throw-2d's loss over initialVelocity");
+    const file = JSON.parse(exportSceneJson(buildScene('jelly-throw-2d')));
+    delete file.optimize;
+    file.name = 'no-task-list';
+    await h.page.setInputFiles('#file', [{ name: 'no-task-list.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) }]);
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('no-task-list');
+    expect(await h.page.locator('#optimize').getAttribute('title')).toBe("minimise no-task-list's loss over initialVelocity");
+  }, 120_000);
+
   it("says what the page can do when a gradient explodes (no CLI options)", async () => {
     // spring-robot-2d tuned per step (its own task tunes a periodic gait): |grad| grows 1e3-fold in two iterations
     await h.page.goto(`${h.url}index.html?paused&scene=spring-robot-2d`);

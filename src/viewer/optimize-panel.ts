@@ -139,6 +139,8 @@ export class OptimizePanel {
     } catch (e) {
       result.error = e instanceof Error ? e.message : String(e);
       this.showError(`Optimization stopped: ${result.error}`);
+      // a run that failed before its first iteration no longer says it is starting
+      if (result.iterations === 0) this.text.textContent = `${scene.name}: did not start (see the message above)`;
       if (session && session.loop.best.iteration >= 0) await this.showBest(session, scene).catch(() => undefined);
     } finally {
       session?.destroy();

@@ -48,6 +48,17 @@ describe('Optimize in the page', () => {
     expect(await h.page.locator('#optimize').getAttribute('title')).toBe("minimise no-task-list's loss over initialVelocity");
   }, 120_000);
 
+  it('a run that cannot start says so in its status line, not "starting"', async () => {
+    // jelly-sysid-2d's loss reads an observed step past 60: a 60-step run is refused before its first iteration
+    await h.page.goto(`${h.url}index.html?paused&scene=jelly-sysid-2d`);
+    await h.page.waitForFunction(() => 'torsion' in window);
+    await h.page.evaluate(() => torsion.ready);
+    const r = await h.page.evaluate(() => torsion.optimize(2, 60));
+    expect(r.error).not.toBeNull();
+    expect(r.iterations).toBe(0);
+    expect(await h.page.locator('#optimize-status').textContent()).toBe('jelly-sysid-2d: did not start (see the message above)');
+  }, 120_000);
+
   it("says what the page can do when a gradient explodes (no CLI options)", async () => {
     // spring-robot-2d tuned per step (its own task tunes a periodic gait): |grad| grows 1e3-fold in two iterations
     await h.page.goto(`${h.url}index.html?paused&scene=spring-robot-2d`);

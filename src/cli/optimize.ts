@@ -214,9 +214,12 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     objective.sim.writeParams(inputs.ctrl);
     const every = Math.max(1, Math.round(config.steps / 100));
     const { frames } = await recordFrames(objective.sim, config.steps, every, inputs.state0);
-    // a tuned body's tracks, so the viewer draws it where it moved (scene.json keeps the start, for --resume)
-    const tuned = config.params.some((n) => /^(colliders|grippers)\[/.test(n));
-    writeReplay(dir, scene, objective.sim, frames, every, tuned ? bodyTracks(objective.sim.params, objective.sim.params.unpack(inputs.ctrl, 0)) : undefined);
+    // a tuned body's tracks and tuned actuation rows, so the viewer draws the body where it moved and
+    // colours by the actuation that ran (scene.json keeps the start, for --resume)
+    const tunedBodies = config.params.some((n) => /^(colliders|grippers)\[/.test(n)), tunedAct = config.params.some((n) => /^actuation/.test(n));
+    const tracks = tunedBodies || tunedAct ? bodyTracks(objective.sim.params, objective.sim.params.unpack(inputs.ctrl, 0)) : undefined;
+    if (tracks) for (const k of Object.keys(tracks)) if (k === 'actuation' ? !tunedAct : !tunedBodies) delete tracks[k];
+    writeReplay(dir, scene, objective.sim, frames, every, tracks);
 
     const bestLoss = finiteOrNull(loop.best.loss);
     let bestMetric: number | null = null;

@@ -12,11 +12,15 @@ export type BodyTracks = Record<string, number[][]>;
 /** The names bodyTracks gives: a collider's or gripper's position or velocity track. */
 export const BODY_TRACK = /^(colliders|grippers)\[(\d+)\]\.(position|velocity)$/;
 
-/** Every collider and gripper position and velocity track of `params`, read from `values` (one copy's control vector). */
+/**
+ * Every collider and gripper position and velocity track of `params`, and the open-loop actuation
+ * rows ('actuation': what the actuation colours of a replay read), from `values` (one copy's control vector).
+ */
 export function bodyTracks(params: ParamSpace, values: ArrayLike<number>): BodyTracks {
   const out: BodyTracks = {};
   for (const b of params.blocks) {
-    if (b.kind !== 'track' || b.rowLength === 0 || !BODY_TRACK.test(b.name)) continue;
+    const body = b.kind === 'track' && BODY_TRACK.test(b.name), act = b.kind === 'actuation' && b.name === 'actuation';
+    if (b.rowLength === 0 || !(body || act)) continue;
     const rows: number[][] = [];
     for (let o = 0; o < b.indices.length; o += b.rowLength) rows.push(Array.from(b.indices.subarray(o, o + b.rowLength), (i) => values[i]));
     out[b.name] = rows;
@@ -28,6 +32,12 @@ export function bodyTracks(params: ParamSpace, values: ArrayLike<number>): BodyT
 export function withBodyTracks(scene: Scene, tracks: BodyTracks): Scene {
   const out = structuredClone(scene) as Scene & { colliders?: Record<string, unknown>[]; grippers?: Record<string, unknown>[] };
   for (const [name, rows] of Object.entries(tracks)) {
+    if (name === 'actuation') {
+      const a = out.actuation;
+      if (!a || rows.some((r) => r.length !== a.channels)) throw new RangeError(`tracks: 'actuation' rows do not match scene ${scene.name}'s ${a ? `${a.channels} channels` : 'lack of actuation'}`);
+      out.actuation = { ...a, values: rows.flat() };
+      continue;
+    }
     const m = BODY_TRACK.exec(name);
     const body = m ? out[m[1] as 'colliders' | 'grippers']?.[Number(m[2])] : undefined;
     if (!m || !body) throw new RangeError(`tracks: '${name}' is not a collider or gripper track of scene ${scene.name}`);
@@ -36,7 +46,7 @@ export function withBodyTracks(scene: Scene, tracks: BodyTracks): Scene {
   return out;
 }
 
-/** `scene` with every collider and gripper position and velocity track read from `values` (one copy's control vector of `params`). */
+/** `scene` with every collider and gripper position and velocity track, and its actuation rows, read from `values` (one copy's control vector of `params`). */
 export function withTracks(scene: Scene, params: ParamSpace, values: ArrayLike<number>): Scene {
   return withBodyTracks(scene, bodyTracks(params, values));
 }

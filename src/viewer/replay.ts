@@ -54,7 +54,7 @@ export function parseReplay(jsonText: string, bin: ArrayBuffer): Replay {
 function parseTracks(t: unknown): BodyTracks {
   if (typeof t !== 'object' || t === null || Array.isArray(t)) throw new ReplayError('replay.json: tracks must be an object of track rows by name');
   for (const [name, rows] of Object.entries(t)) {
-    if (!BODY_TRACK.test(name)) throw new ReplayError(`replay.json: tracks.${name} is not a track name: allowed colliders[k] or grippers[k] .position or .velocity`);
+    if (!BODY_TRACK.test(name) && name !== 'actuation') throw new ReplayError(`replay.json: tracks.${name} is not a track name: allowed colliders[k] or grippers[k] .position or .velocity, or actuation`);
     const ok = Array.isArray(rows) && rows.length > 0 && rows.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number' && Number.isFinite(x)));
     if (!ok) throw new ReplayError(`replay.json: tracks.${name} must be a non-empty list of rows of finite numbers`);
   }

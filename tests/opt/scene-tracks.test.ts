@@ -39,3 +39,23 @@ test.each([
     sim.destroy();
   }
 }, 60_000);
+
+test('mpm-walker-2d: a scene built from a moved periodic gait holds its actuation rows, which the page colours a replay by', async () => {
+  const scene = buildScene('mpm-walker-2d');
+  const sim = await createSimulator(gpu, scene);
+  const pv = new ParameterVector(sim, ['actuation.periodic'], shapeOptions(scene.optimize, scene.dt));
+  const theta = pv.initial().map((t, i) => t + 0.1 * Math.sin(i + 1));
+  const values = sim.params.unpack(pv.inputs(theta).ctrl, 0);
+  const moved = withTracks(scene, sim.params, values);
+  validateScene(moved);
+  const again = await createSimulator(gpu, moved);
+  try {
+    const b = sim.params.blocks.find((x) => x.name === 'actuation')!;
+    const got = again.params.values(0), start = sim.params.values(0);
+    expect(b.indices.some((i) => Math.abs(values[i] - start[i]) > 1e-3)).toBe(true); // the gait moved
+    for (const i of b.indices) expect(got[i], `actuation [${i}]`).toBeCloseTo(values[i], 5);
+  } finally {
+    again.destroy();
+    sim.destroy();
+  }
+}, 60_000);

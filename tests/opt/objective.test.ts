@@ -45,11 +45,14 @@ for (const [name, build, params] of cases) {
   });
 }
 
+/** A 2D spring chain with a com-target loss, over its `steps`. */
+const chainScene = (steps: number): Scene => ({ ...chain2d({ steps }), loss: { kind: 'com-target', target: [0.4, 0.2] } });
+const stiffnessObjective = (scene: Scene) => SceneObjective.create(gpu, scene, { params: ['materials[0].stiffness'], steps: scene.steps });
+
 test('losses() at more points than an earlier call made room for makes a larger population, with the same scores', async () => {
   // the first losses() call sized the population for good: a later, larger one threw
   // 'a population of 4: this objective holds 2 points' (docs/library.md promised many points)
-  const scene: Scene = { ...chain2d({ steps: 20 }), loss: { kind: 'com-target', target: [0.4, 0.2] } };
-  const obj = await SceneObjective.create(gpu, scene, { params: ['materials[0].stiffness'], steps: scene.steps });
+  const obj = await stiffnessObjective(chainScene(20));
   try {
     const at = (k: number) => Float64Array.of(1 + 0.1 * k);
     const two = await obj.losses([at(0), at(1)]);
@@ -64,8 +67,7 @@ test('losses() at more points than an earlier call made room for makes a larger 
 
 test('losses() at no points is refused by name, before a population of no copies is made', async () => {
   // it made a batch of 0 copies: Dawn warned of dispatches of 0 workgroups, and [] came back
-  const scene: Scene = { ...chain2d({ steps: 10 }), loss: { kind: 'com-target', target: [0.4, 0.2] } };
-  const obj = await SceneObjective.create(gpu, scene, { params: ['materials[0].stiffness'], steps: scene.steps });
+  const obj = await stiffnessObjective(chainScene(10));
   try {
     await expect(obj.losses([])).rejects.toThrow('losses: no points: allowed at least one theta');
     await expect(obj.preparePopulation(0)).rejects.toThrow('preparePopulation: points = 0: allowed an integer >= 1');
@@ -77,7 +79,7 @@ test('losses() at no points is refused by name, before a population of no copies
 
 test('options without params or with a bad steps are refused by name, before any GPU work', async () => {
   // without params a JavaScript caller got "Cannot read properties of undefined (reading 'map')"
-  const scene: Scene = { ...chain2d({ steps: 10 }), loss: { kind: 'com-target', target: [0.4, 0.2] } };
+  const scene = chainScene(10);
   const bad = (o: unknown) => SceneObjective.create(gpu, scene, o as Parameters<typeof SceneObjective.create>[2]);
   await expect(bad({ steps: 10 })).rejects.toThrow('params = undefined: allowed a non-empty array of parameter names');
   await expect(bad({ params: [], steps: 10 })).rejects.toThrow('params = []: allowed a non-empty array');

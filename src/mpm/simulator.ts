@@ -47,6 +47,11 @@ function blowUpMessage(status: MpmStatus, dx: number, dt: number, active: string
  * stiffness (the actuator then, not E, is what outruns dt): 2 |a| strength |fiber|^2 against the
  * P-wave modulus, at the largest |a| of its channel in steps 0 .. last of any copy's controls.
  */
+/** A ratio as a user reads it: 5.4, 540, 5.4e+29 (Math.round prints 17 digits past 1e21). */
+function timesText(r: number): string {
+  return r < 10 ? r.toFixed(1) : r < 1e6 ? String(Math.round(r)) : r.toExponential(1);
+}
+
 function dominantActuator(scene: MpmScene, ctrl: (b: number) => Float64Array, batch: number, act: { indices: Uint32Array; rowLength: number } | undefined, last: number): string | null {
   if (!act) return null;
   const n = act.rowLength, rows = Math.min(act.indices.length / n, last + 1);
@@ -62,7 +67,7 @@ function dominantActuator(scene: MpmScene, ctrl: (b: number) => Float64Array, ba
     const active = 2 * aMax * Math.abs(g.actuator.strength) * g.actuator.fiber.reduce((t, c) => t + c * c, 0);
     const own = waveSpeed(g, scene.dim) ** 2 * g.density;
     if (active > own && (!best || active / own > best.ratio)) {
-      best = { ratio: active / own, text: `The actuator of groups[${k}] "${g.name}" stiffens it ${active / own >= 10 ? Math.round(active / own) : (active / own).toFixed(1)}x beyond its material (strength ${g.actuator.strength} at |a| up to ${aMax.toPrecision(3)} in actuation channel ${ch}): lower the strength or the activations` };
+      best = { ratio: active / own, text: `The actuator of groups[${k}] "${g.name}" stiffens it ${timesText(active / own)}x beyond its material (strength ${g.actuator.strength} at |a| up to ${aMax.toPrecision(3)} in actuation channel ${ch}): lower the strength or the activations` };
     }
   });
   return (best as { text: string } | null)?.text ?? null;

@@ -117,6 +117,11 @@ test('a blow-up driven by an actuator names the actuator, its strength and the a
   console.log(msg);
   expect(msg).toContain(`step ${(err as RolloutError).step}`);
   expect(msg).toMatch(/The actuator of groups\[1\] "muscle" stiffens it \d+x beyond its material \(strength 20 at \|a\| up to 1\.00e\+4 in actuation channel 0\): lower the strength or the activations/);
+  // a ratio past a million reads in three figures, not Math.round's seventeen digits
+  for (const i of act.indices) ctrl[i] = 1e30;
+  sim.writeParams(Float32Array.from(ctrl));
+  const huge = await roll.forward().then(() => null, (e: unknown) => e);
+  expect((huge as RolloutError).message).toMatch(/stiffens it \d\.\de\+\d+x beyond its material/);
   roll.destroy();
   sim.destroy();
 });

@@ -159,8 +159,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'doctor':
         return await doctor();
       case 'run':
-        await runScene(load(sceneArg, file), { steps: intArg(a.steps, 'steps', 0, 1) || undefined, out: a.out, every: a.every ? intArg(a.every, 'every', 1) : undefined });
-        return 0;
+        return (await runScene(load(sceneArg, file), { steps: intArg(a.steps, 'steps', 0, 1) || undefined, out: a.out, every: a.every ? intArg(a.every, 'every', 1) : undefined })).interrupted ? 130 : 0;
       case 'list':
         return listScenes(!!a.json);
       case 'mpc':

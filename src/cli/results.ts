@@ -61,12 +61,12 @@ export function floatBytes(a: Float32Array): Uint8Array {
 }
 
 /** Sets a flag on the first Ctrl-C so a loop can stop cleanly after the current unit of work; a second Ctrl-C exits. */
-export function onInterrupt(): { readonly stop: boolean; dispose(): void } {
+export function onInterrupt(doing = 'finishing the current iteration and saving results'): { readonly stop: boolean; dispose(): void } {
   const state = { stop: false };
   const handler = () => {
     if (state.stop) process.exit(130);
     state.stop = true;
-    process.stderr.write('\nInterrupted: finishing the current iteration and saving results (Ctrl-C again to quit now)\n');
+    process.stderr.write(`\nInterrupted: ${doing} (Ctrl-C again to quit now)\n`);
   };
   process.on('SIGINT', handler);
   return { get stop() { return state.stop; }, dispose: () => { process.off('SIGINT', handler); } };

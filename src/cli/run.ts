@@ -2,7 +2,8 @@
 // Writes the final particle state (state.bin + state.json describing it) and a replay of positions
 // every K steps (replay.bin + replay.json), which the browser viewer and replays read. An MPM scene
 // with sortEvery (or --sort-every) re-sorts its particles during the rollout; both files are in the
-// scene's order all the same.
+// scene's order all the same. A Ctrl-C stops the rollout where it is and writes the same files for
+// the steps that ran.
 import { join } from 'node:path';
 import { requestGpu } from '../gpu/device';
 import { readU32 } from '../gpu/buffers';
@@ -10,7 +11,7 @@ import type { Simulator } from '../core/simulator';
 import { recordFrames } from '../core/record';
 import { createSimulator, type Scene } from '../simulators';
 import type { BodyTracks } from '../opt/scene-tracks';
-import { ensureDir, floatBytes, makeRunDir, writeAtomic, writeJson } from './results';
+import { ensureDir, floatBytes, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
 import { RolloutError } from '../core/rollout';
 
 export { recordFrames };
@@ -51,37 +52,42 @@ function sortNote(scene: Scene, moved: number | null, items: number): string {
   return `, sorted every ${k} steps: ${moved} of ${items} particles away from their scene index at the end; the files hold the scene's order`;
 }
 
-export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: string; moved: number | null }> {
+export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: string; moved: number | null; interrupted: boolean }> {
   const steps = o.steps ?? scene.steps;
   const every = o.every ?? Math.max(1, Math.round(steps / 100));
   // checked now, made once the rollout has run: a run that fails leaves no empty folder
   const dir = makeRunDir(o.out, 'run', scene.name, { create: false });
   const gpu = await requestGpu();
   const sim = await createSimulator(gpu, scene);
+  const stop = onInterrupt('stopping the rollout and saving the steps that ran');
   try {
     const t0 = performance.now();
     // a counter in place on a terminal; a log file gets the result line only
     const tty = process.stdout.isTTY;
-    const { frames, final, status } = await recordFrames(sim, steps, every, sim.state0, (t) => { if (tty) process.stdout.write(`\rstep ${t}/${steps}`); });
+    const rec = await recordFrames(sim, steps, every, sim.state0, (t) => { if (tty) process.stdout.write(`\rstep ${t}/${steps}`); }, () => stop.stop);
+    const { frames, final, status } = rec;
     const seconds = (performance.now() - t0) / 1000;
     if (tty) process.stdout.write('\n');
     if (status.badStep !== null) throw new RolloutError(sim.blowUpMessage(status), status.badStep);
-    const moved = await itemsMoved(sim, steps);
+    const interrupted = rec.steps < steps;
+    const moved = await itemsMoved(sim, rec.steps);
     const d = sim.dim;
     ensureDir(dir);
     writeAtomic(join(dir, 'state.bin'), floatBytes(final));
     writeJson(join(dir, 'state.json'), {
-      scene: scene.name, step: steps, dim: d, particles: sim.state.items, batch: sim.batch, dtype: 'float32', littleEndian: true,
+      scene: scene.name, step: rec.steps, dim: d, particles: sim.state.items, batch: sim.batch, dtype: 'float32', littleEndian: true,
       record: { stride: sim.state.stride, ...Object.fromEntries(sim.state.fields.map((f) => [f.name, [f.offset, f.length]])),
         ...('particles' in scene ? { matrixOrder: 'column-major', note: 'F holds F - I for particles of fluid groups (add I)' } : {}) },
       ...(sim.state.tail ? { tail: sim.state.tail, tailLayout: 'after all copies\' records, [batch][length] per entry' } : {}),
     });
     writeReplay(dir, scene, sim, frames, every);
     writeJson(join(dir, 'scene.json'), scene);
-    console.log(`${steps} steps of ${scene.name} in ${seconds.toFixed(2)} s (${sim.state.items} items${sim.describeStatus(status)}${sortNote(scene, moved, sim.batch * sim.state.items)})`);
-    console.log(`results: ${dir}`);
-    return { dir, moved };
+    const ran = interrupted ? `interrupted at step ${rec.steps} of ${steps}: ${rec.steps} steps` : `${steps} steps`;
+    console.log(`${ran} of ${scene.name} in ${seconds.toFixed(2)} s (${sim.state.items} items${sim.describeStatus(status)}${sortNote(scene, moved, sim.batch * sim.state.items)})`);
+    console.log(`results: ${dir}${interrupted ? ` (the state at step ${rec.steps}; the replay's ${frames.length} frame${frames.length === 1 ? '' : 's'} to step ${(frames.length - 1) * every})` : ''}`);
+    return { dir, moved, interrupted };
   } finally {
+    stop.dispose();
     sim.destroy();
     gpu.destroy();
   }

@@ -21,8 +21,14 @@ export function positionsOf(records: Float32Array, s: StateLayout, dim: number, 
  */
 export const RECORD_STEPS_PER_SUBMIT = 128;
 
-/** Replay frames: positions every `every` steps of a rollout from state0 (the sim's controls as written). */
-export async function recordFrames(sim: Simulator, steps: number, every: number, state0: Float32Array = sim.state0, onStep?: (t: number) => void): Promise<{ frames: Float32Array[]; final: Float32Array; status: SimStatus }> {
+/**
+ * Replay frames: positions every `every` steps of a rollout from state0 (the sim's controls as written).
+ * `halt`, asked after each command buffer, ends the rollout there (a Ctrl-C): `steps` then says how
+ * many ran, `final` is the state after them, and `frames` holds the whole frames before it.
+ */
+export async function recordFrames(
+  sim: Simulator, steps: number, every: number, state0: Float32Array = sim.state0, onStep?: (t: number) => void, halt?: () => boolean,
+): Promise<{ frames: Float32Array[]; final: Float32Array; status: SimStatus; steps: number }> {
   const dev = sim.device;
   for (const [name, n, what] of [['steps', steps, ''], ['every', every, ' (steps per frame)']] as const) {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`recordFrames: ${name} = ${n}: allowed an integer >= 1${what}`);
@@ -39,7 +45,8 @@ export async function recordFrames(sim: Simulator, steps: number, every: number,
     let cur = 0;
     const readable = (t: number) => (order && !order.isUserOrder(t) ? user! : bufs[cur]);
     let inFlight = 0; // steps submitted since the last wait (STEPS_PER_WAIT)
-    for (let t = 0; t < steps; t += every) {
+    let ran = 0;
+    frames: for (let t = 0; t < steps; t += every) {
       const end = Math.min(steps, t + every);
       // a frame's steps in command buffers of at most RECORD_STEPS_PER_SUBMIT steps each
       for (let c = t; c < end; c += RECORD_STEPS_PER_SUBMIT) {
@@ -50,18 +57,22 @@ export async function recordFrames(sim: Simulator, steps: number, every: number,
           sim.encodeStep(pass, bufs[cur], bufs[1 - cur], s);
           cur = 1 - cur;
         }
-        if (stop === end && order && !order.isUserOrder(end)) order.encodeToUser(pass, bufs[cur], user!, end);
+        const halted = stop < end && (halt?.() ?? false);
+        if ((stop === end || halted) && order && !order.isUserOrder(stop)) order.encodeToUser(pass, bufs[cur], user!, stop);
         pass.end();
         dev.queue.submit([enc.finish()]);
         sim.gpu.pacer.submitted(sim.workKind.step, stop - c);
+        ran = stop;
         inFlight += stop - c;
+        if (halted) { onStep?.(stop); break frames; }
         if (inFlight >= STEPS_PER_WAIT) { await sim.gpu.pacer.idle(); inFlight = 0; }
       }
       frames.push(positionsOf(await readF32(dev, readable(end)), sim.state, sim.dim, sim.batch));
-      onStep?.(Math.min(steps, t + every));
+      onStep?.(end);
+      if (end < steps && (halt?.() ?? false)) break;
     }
     const status = await sim.readStatus();
-    return { frames, final: await readF32(dev, readable(steps)), status };
+    return { frames, final: await readF32(dev, readable(ran)), status, steps: ran };
   } finally {
     for (const b of bufs) b.destroy();
   }

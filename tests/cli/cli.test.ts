@@ -8,6 +8,9 @@ import { beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { main } from '../../src/cli/main';
 import { optimizeScene } from '../../src/cli/optimize';
 import { mpcScene } from '../../src/cli/mpc';
+import { recordFrames, runScene } from '../../src/cli/run';
+import { requestGpu } from '../../src/gpu/device';
+import { createSimulator } from '../../src/simulators';
 import { loadScene } from '../../src/cli/args';
 import { parseReplay } from '../../src/viewer/replay';
 import { withBodyTracks } from '../../src/opt/scene-tracks';
@@ -342,6 +345,43 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     }
     expect(lines.join('\n')).not.toMatch(/interrupted/);
     expect(JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'))).toMatchObject({ steps: 100, interrupted: false });
+  }, 120_000);
+
+  test('run: a Ctrl-C stops the rollout and saves the state and replay of the steps that ran (exit 130)', async () => {
+    // before, a Ctrl-C killed `torsion run` and a long rollout left nothing behind
+    const dir = join(tmp(), 'run');
+    const scene = loadScene('spring-robot-2d', undefined);
+    const every = 500;
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => { lines.push(s); });
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const timer = setTimeout(() => process.emit('SIGINT'), 1500);
+    let r: Awaited<ReturnType<typeof runScene>>;
+    try {
+      r = await runScene(scene, { steps: 2_000_000, every, out: dir });
+    } finally {
+      clearTimeout(timer);
+      log.mockRestore();
+      err.mockRestore();
+    }
+    expect(r.interrupted).toBe(true);
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+    expect(state.step).toBeGreaterThan(0);
+    expect(state.step).toBeLessThan(2_000_000);
+    expect(lines.join('\n')).toContain(`interrupted at step ${state.step} of 2000000`);
+    const replay = JSON.parse(readFileSync(join(dir, 'replay.json'), 'utf8'));
+    expect(replay.frames).toBe(Math.floor(state.step / every) + 1);
+    // the saved state is the rollout's state at that step, byte for byte
+    const gpu = await requestGpu();
+    const sim = await createSimulator(gpu, scene);
+    try {
+      const whole = await recordFrames(sim, state.step, every);
+      expect(Buffer.from(readFileSync(join(dir, 'state.bin'))).equals(Buffer.from(whole.final.buffer, whole.final.byteOffset, whole.final.byteLength))).toBe(true);
+      expect(readFileSync(join(dir, 'replay.bin')).length).toBe(replay.frames * whole.frames[0].byteLength);
+    } finally {
+      sim.destroy();
+      gpu.destroy();
+    }
   }, 120_000);
 
   test('a loss that reports a metric (region-fraction: the exact fraction inside) has it in progress.jsonl and summary.json', async () => {

@@ -13,7 +13,7 @@ import { checkColliderOrientation, checkColliderShape } from '../mpm/collider-ch
 import { fmt, fmtDown, fmtUp, misspelling, sceneError, show } from '../core/scene-error';
 import { compileSpringScene, DEFAULT_ACTUATION_STRENGTH, type SpringModel } from './model';
 import { colliderAt } from './reference';
-import { stabilityLimit } from './stability';
+import { stabilityLimit, type StabilityLimit } from './stability';
 import { springSceneSchema, type SpringSchemaContext } from './schema';
 import { springParamNames } from './param-names';
 import { checkSelfContact, checkSprings, checkTriangles, checkVertexSets } from './mesh-checks';
@@ -41,6 +41,20 @@ interface Counts {
 
 /** Checks a spring or shell scene and returns it typed; throws SceneError at the first problem. */
 export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batch = 1): SpringScene {
+  return checkSpringScene(raw, limits, batch, true).scene;
+}
+
+/**
+ * The largest dt a spring or shell scene may take (validation refuses any dt above `dtMax`), for a
+ * scene built in code, whose mesh and materials set it. Everything else is checked as validation
+ * checks it (a problem throws SceneError); the scene's own dt enters only through its damping's decay
+ * per step.
+ */
+export function timeStepLimit(scene: SpringScene, limits: SceneLimits = {}): StabilityLimit {
+  return stabilityLimit(checkSpringScene(scene, limits, 1, false).model);
+}
+
+function checkSpringScene(raw: unknown, limits: SceneLimits, batch: number, timeStep: boolean): { scene: SpringScene; model: SpringModel } {
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`validateSpringScene: batch = ${batch} must be a positive integer`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw sceneError('', show(raw), 'has the wrong type', 'an object as `npx torsion export <scene>` writes one (schemas/scene.schema.json)');
@@ -63,7 +77,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkColliders(s);
   checkSelfContact(s);
   const model = compileSpringScene(s);
-  checkTimeStep(s, model);
+  if (timeStep) checkTimeStep(s, model);
   checkCollidersClear(s, model);
   // A spring scene's items are its vertices, all in one group.
   if (s.loss) checkLossRules(s.loss, { dim: s.dim, items: s.vertices.mass.length, groups: 1, groupSize: (g) => (g === 0 ? s.vertices.mass.length : undefined), goalLength: commandedGoals(s.controller)[0]?.length ?? 0, steps: s.steps, controlBlocks: controlBlockNames(springParamNames(s)), controlled: !!s.controller });
@@ -71,7 +85,7 @@ export function validateSpringScene(raw: unknown, limits: SceneLimits = {}, batc
   checkGoalDraws(s.optimize?.goals, s.controller);
   checkTrackBounds(s.optimize, s.dim);
   checkMpc(s.mpc, s.dim, s.steps, s.actuation?.channels ?? 0);
-  return s;
+  return { scene: s, model };
 }
 
 // The vertex count is read from vertices.mass; where x holds whole vertices of another count, the

@@ -31,6 +31,24 @@ test('cloth-reach: its own loss on the host, the adjoint agrees with a central d
   expect(JSON.parse(readFileSync(join(out, 'scene.json'), 'utf8')).kind).toBe('shell');
 });
 
+test('obj-drape: an OBJ mesh fitted into the box, run at half its own stable dt, rests on the ball without passing through', () => {
+  const out = mkdtempSync(join(tmpdir(), 'torsion-example-'));
+  const r = torsion(['exec', 'examples/obj-drape.ts', '--quick', '--out', out]);
+  expect(r.code, r.all).toBe(0);
+  // the napkin's centre vertex is in no face (the hole): dropped, 81 -> 80
+  expect(r.out).toMatch(/60 polygons -> 120 triangles, 80 vertices; stable up to dt \S+ s \(vertex \d+, held by membrane\)/);
+  expect(num(r.out, /(\d+) vertices on the ball/)).toBeGreaterThan(0);
+  expect(num(r.out, /deepest inside the ball (\S+) mm/)).toBeLessThan(3); // the contact's softness is 2 mm
+  const replay = JSON.parse(readFileSync(join(out, 'replay.json'), 'utf8'));
+  expect(replay.particles).toBe(80);
+  expect(readFileSync(join(out, 'replay.bin')).byteLength).toBe(replay.frames * 80 * 3 * 4);
+  const bad = join(out, 'bad.obj');
+  writeFileSync(bad, 'v 0 0 0\nv 1 0 0\nf 1 2 3\n');
+  const refused = torsion(['exec', 'examples/obj-drape.ts', '--obj', bad]);
+  expect(refused.code).toBe(2);
+  expect(refused.err).toContain('OBJ line 3: vertex 3 does not exist');
+});
+
 test('jelly-aim: a batched fan of throws, then Adam through the adjoint lands closer', () => {
   const r = torsion(['exec', 'examples/jelly-aim.ts', '--quick']);
   expect(r.code, r.all).toBe(0);

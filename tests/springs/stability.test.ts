@@ -5,7 +5,7 @@ import { expect, test } from 'vitest';
 import { compileSpringScene } from '../../src/springs/model';
 import { stepRef } from '../../src/springs/reference';
 import { maxEigen, stabilityLimit } from '../../src/springs/stability';
-import { validateSpringScene } from '../../src/springs/validate';
+import { timeStepLimit, validateSpringScene } from '../../src/springs/validate';
 import { SceneError } from '../../src/mpm/validate';
 import type { SpringScene } from '../../src/springs/scene';
 import { clothGrid } from '../../scenes/spring-builders';
@@ -118,4 +118,19 @@ test("one vertex held by a damped spring: the dashpot's estimate is exact there,
   const w = stabilityLimit(compileSpringScene(stiff));
   expect(w.dtDamped).toBeLessThan(w.dtMax);
   expect(w.dtMax).toBe(stabilityLimit(compileSpringScene(walker)).dtMax);
+});
+
+test('timeStepLimit gives a scene built in code the dt validation accepts, whatever dt it was built with', () => {
+  const mesh = clothGrid({ nx: 12, ny: 12, size: [0.3, 0.3], origin: [0.35, 0.5, 0.35], plane: 'xz', density: 0.05 });
+  const scene: SpringScene = {
+    kind: 'shell', name: 'fine', dim: 3, dt: 0.01, steps: 10, gravity: [0, -9.8, 0], damping: 1, extent: [1, 1, 1],
+    materials: [{ name: 'm', stiffness: 1, damping: 0, mu: 40, lambda: 20, bending: 1e-3 }], vertices: mesh.vertices, triangles: mesh.triangles,
+  };
+  expect(() => validateSpringScene(scene)).toThrow(/dt = 0.01 is above the stability limit/);
+  const limit = timeStepLimit(scene);
+  expect(() => validateSpringScene({ ...scene, dt: 0.99 * limit.dtMax })).not.toThrow();
+  expect(() => validateSpringScene({ ...scene, dt: 1.01 * limit.dtMax })).toThrow(/above the stability limit/);
+  expect(limit.by).toBe('membrane');
+  // everything but dt is checked as validation checks it
+  expect(() => timeStepLimit({ ...scene, materials: [{ ...scene.materials[0], mu: -1 }] })).toThrow(/materials\[0\]\.mu = -1/);
 });

@@ -61,6 +61,7 @@ export { buildScene, sceneNames, sceneList } from '../scenes/index';
 export { sceneBase, addGroup, fillBox, fillSphere, addCollider, linearTrack, turningTrack, axisAngle, quatMul, setActuation, finalizeScene, gravity, GRAVITY } from '../scenes/builders';
 export { robotFromCells2d, robotFromVoxels3d, clothGrid, clothVertex, clothCorners, triangleMesh, lumpedMasses, type ShellMesh, type ClothOptions, type LatticeRobot, type LatticeOptions } from '../scenes/spring-builders';
 export { parseObj, ObjError, type ObjMesh } from './springs/obj';
+export { objDrapeScene, DRAPE_BALL, type ObjDrapeOptions } from '../scenes/obj-drape';
 export { timeStepLimit } from './springs/validate';
 export type { StabilityLimit } from './springs/stability';
 export { validateScene, parseSceneJson, exportSceneJson, SceneError, type SceneLimits } from './mpm/validate';

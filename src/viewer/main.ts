@@ -1,5 +1,6 @@
-// The page (index.html): runs a registered scene, or one opened from a JSON file, on the same
-// simulator code as the CLI and draws it with three.js (three-view.ts). URL parameters: ?scene=<name>,
+// The page (index.html): runs a registered scene, or one opened from a JSON file (an OBJ mesh: draped
+// on a ball, scenes/obj-drape.ts), on the same simulator code as the CLI and draws it with three.js
+// (three-view.ts). URL parameters: ?scene=<name>,
 // ?paused, ?spf=<steps per frame>, ?view=points (the flat-disc view instead of three.js),
 // ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one), ?draw=off (step without drawing, to measure drawing's cost),
 // ?demo=walker|mpc (demos.ts). The pointer drags a finger or a hand through the scene (interact.ts). Exposes window.torsion for the browser tests.
@@ -7,6 +8,7 @@ import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
 import type { Scene } from '../simulators';
 import { parseSceneJson, SceneError } from '../mpm/validate';
+import { objDrapeScene } from '../../scenes/obj-drape';
 import { Controls, DEMO_SCENE, FILE_SCENE, MAX_STEPS_PER_FRAME } from './controls';
 import { Viewer } from './viewer';
 import { parseReplay, ReplayError } from './replay';
@@ -176,6 +178,8 @@ async function openFiles(files: File[]): Promise<void> {
   // A whole run folder may be chosen or dropped: its files are told apart by name first (state.bin,
   // best.json, summary.json, mpc.jsonl sit beside the replay), in whatever order they come.
   const named = <T extends { name: string }>(xs: T[], name: string): T | undefined => xs.find((x) => x.name === name);
+  const obj = files.find((f) => /\.obj$/i.test(f.name));
+  if (obj) { await openObj(obj); return; }
   const bins = files.filter((f) => f.name.endsWith('.bin'));
   const bin = named(bins, 'replay.bin') ?? (bins.length === 1 ? bins[0] : undefined);
   const jsons = await Promise.all(files.filter((f) => !f.name.endsWith('.bin')).map(async (f) => ({ f, name: f.name, text: await f.text() })));
@@ -214,6 +218,23 @@ async function openFile(file: File): Promise<void> {
     ui.showError(`${file.name} ${what}: ${errorText(e)}`);
     return;
   }
+  await showFileScene(scene);
+}
+
+/** An OBJ mesh, dropped as a cloth on a ball (scenes/obj-drape.ts), at the time step its fineness allows. */
+async function openObj(file: File): Promise<void> {
+  let scene: Scene;
+  try {
+    scene = objDrapeScene(await file.text(), { name: file.name.replace(/\.obj$/i, '') }).scene;
+  } catch (e) {
+    // the message names the OBJ line, or the face that does not triangulate
+    ui.showError(`${file.name} is not a mesh the page can drape: ${errorText(e)}`);
+    return;
+  }
+  await showFileScene(scene);
+}
+
+async function showFileScene(scene: Scene): Promise<void> {
   await loadScene(scene, { file: true });
   fileScenes.set(scene.name, scene);
   ui.selectFileScene(scene.name);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addGroup, fillBox, sceneBase } from '../../scenes/builders';
 import { clothGrid, clothVertex } from '../../scenes/spring-builders';
+import { DRAPE_BALL } from '../../scenes/obj-drape';
 import { exportSceneJson, maxStableDt } from '../../src/mpm/validate';
 import type { SpringScene } from '../../src/springs/scene';
 import type { TorsionPageApi } from '../../src/viewer/main';
@@ -188,6 +189,34 @@ describe('page drawing in 3D and per-item targets', () => {
     console.log(`cloth on the floor: ${(100 * cloth).toFixed(2)}% of the canvas`);
     // the whole cloth, seen from above at a slant, covers about 2% of the canvas (buried: a few tenths of a percent)
     expect(cloth).toBeGreaterThan(0.015);
+  });
+
+  it('an .obj file opened in the page drapes as a cloth on the ball; a malformed one is named by its line', async () => {
+    // a 6 x 6 napkin of quads, corners written as v/vt/vn as exporters do
+    const lines = ['vt 0 0', 'vn 0 1 0'];
+    for (let j = 0; j <= 6; j++) for (let i = 0; i <= 6; i++) lines.push(`v ${i / 6} 0 ${j / 6}`);
+    const id = (i: number, j: number) => j * 7 + i + 1;
+    for (let j = 0; j < 6; j++) for (let i = 0; i < 6; i++) lines.push(`f ${[id(i, j), id(i, j + 1), id(i + 1, j + 1), id(i + 1, j)].map((v) => `${v}/1/1`).join(' ')}`);
+    await h.page.setInputFiles('#file', { name: 'napkin.obj', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) });
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene), { timeout: 60_000 }).toBe('napkin');
+    const x0 = await positions();
+    expect(x0.length).toBe(49 * 3);
+    await h.page.evaluate(() => torsion.step(300));
+    const x = await positions();
+    const { centre, radius } = DRAPE_BALL;
+    let deepest = 0, lowest = Infinity;
+    for (let i = 0; i < 49; i++) {
+      deepest = Math.max(deepest, radius - Math.hypot(...[0, 1, 2].map((k) => x[3 * i + k] - centre[k])));
+      lowest = Math.min(lowest, x[3 * i + 1]);
+    }
+    saveArtifact('obj-drape.png', await h.page.locator('#view').screenshot());
+    console.log(`napkin.obj after 300 steps: lowest ${lowest.toFixed(3)}, deepest inside the ball ${(deepest * 1000).toFixed(2)} mm`);
+    expect(lowest, 'fell onto the ball and over it').toBeLessThan(Math.min(...x0.filter((_, k) => k % 3 === 1)) - 0.05);
+    expect(deepest, 'inside the ball').toBeLessThan(3e-3); // the contact's softness is 2 mm
+    expect(await h.page.evaluate(() => torsion.stats().blowUp)).toBeNull();
+    await h.page.setInputFiles('#file', { name: 'bad.obj', mimeType: 'text/plain', buffer: Buffer.from('v 0 0 0\nv 1 0 0\nf 1 2 3\n') });
+    await expect.poll(() => h.page.evaluate(() => torsion.errorText())).toMatch(/bad\.obj is not a mesh the page can drape: OBJ line 3: vertex 3 does not exist/);
+    expect(await h.page.evaluate(() => torsion.stats().scene)).toBe('napkin');
   });
 
   it('a Shift-drag drags a finger through a 3D jelly and pushes the particles near its path; a plain drag orbits', async () => {

@@ -1,0 +1,62 @@
+// A mesh someone has, as a cloth dropped on a ball: a Wavefront OBJ's polygons (parseObj,
+// triangleMesh) scaled into the unit box above a sphere and the ground. The mesh's fineness sets the
+// explicit step's stability limit, so the scene runs at half of what timeStepLimit finds (at most
+// 1 ms) rather than at a dt fixed in advance. Used by examples/obj-drape.ts and by the page, which
+// drapes an .obj file opened or dropped on it.
+import { parseObj } from '../src/springs/obj';
+import { timeStepLimit } from '../src/springs/validate';
+import type { SpringScene } from '../src/springs/scene';
+import type { StabilityLimit } from '../src/springs/stability';
+import { triangleMesh } from './spring-builders';
+
+export interface ObjDrapeOptions {
+  /** The scene's name. Default 'obj-drape'. */
+  name?: string;
+  /** The mesh's largest side after fitting, in domain units (the box is 1 a side). Default 0.5. */
+  size?: number;
+  /** Simulated time; the steps follow from the dt chosen. Default 0.6 s. */
+  seconds?: number;
+}
+
+export const DRAPE_BALL = { centre: [0.5, 0.3, 0.5], radius: 0.15 };
+/** Where the fitted mesh's lowest point starts. */
+const DROP_HEIGHT = 0.55;
+const MAX_DT = 1e-3;
+
+/**
+ * The drape scene of an OBJ file's text. Throws ObjError naming the line of a malformed `v` or `f`,
+ * and triangleMesh's errors for a face it cannot triangulate. Vertices no face uses are dropped (an
+ * OBJ may carry them), the faces keeping their order; `polygons` counts the file's faces.
+ */
+export function objDrapeScene(text: string, o: ObjDrapeOptions = {}): { scene: SpringScene; limit: StabilityLimit; polygons: number } {
+  const size = o.size ?? 0.5, seconds = o.seconds ?? 0.6;
+  if (!(size > 0 && size <= 1)) throw new RangeError(`objDrapeScene: size = ${size}: allowed a side in (0, 1] (the box is 1 a side)`);
+  if (!(seconds > 0 && seconds <= 100)) throw new RangeError(`objDrapeScene: seconds = ${seconds}: allowed a time in (0, 100]`);
+  const obj = parseObj(text);
+  if (obj.faces.length === 0) throw new RangeError('objDrapeScene: the file has no faces (f lines): a cloth needs polygons');
+  const used = [...new Set(obj.faces.flat())].sort((a, b) => a - b);
+  const index = new Map(used.map((v, k) => [v, k]));
+  const faces = obj.faces.map((f) => f.map((v) => index.get(v)!));
+  const pts = used.map((v) => obj.vertices[v]);
+  const lo = [0, 1, 2].map((a) => Math.min(...pts.map((p) => p[a]))), hi = [0, 1, 2].map((a) => Math.max(...pts.map((p) => p[a])));
+  const side = Math.max(...hi.map((h, a) => h - lo[a]));
+  if (!(side > 0)) throw new RangeError('objDrapeScene: every vertex of the faces is at one point');
+  const scale = size / side;
+  const c = DRAPE_BALL.centre;
+  const fitted = pts.map((p) => [c[0] + (p[0] - (lo[0] + hi[0]) / 2) * scale, DROP_HEIGHT + (p[1] - lo[1]) * scale, c[2] + (p[2] - (lo[2] + hi[2]) / 2) * scale]);
+  const mesh = triangleMesh(fitted, faces, { density: 0.2 });
+  const make = (dt: number): SpringScene => ({
+    kind: 'shell', name: o.name ?? 'obj-drape',
+    description: `an OBJ mesh (${fitted.length} vertices, ${obj.faces.length} polygons) dropped as a cloth on a ball`,
+    dim: 3, dt, steps: Math.max(1, Math.round(seconds / dt)), gravity: [0, -9.8, 0], damping: 1, extent: [1, 1, 1],
+    materials: [{ name: 'cloth', stiffness: 1, damping: 0, mu: 20, lambda: 10, bending: 1e-4 }],
+    vertices: mesh.vertices,
+    triangles: mesh.triangles,
+    ground: { height: 0.05, friction: 0.5, softness: 0.002 },
+    colliders: [{ name: 'ball', shape: 'sphere', radius: DRAPE_BALL.radius, friction: 0.4, position: [c], velocity: [[0, 0, 0]] }],
+    colliderSoftness: 0.002,
+  });
+  // everything but dt is checked here as validation checks it; dt enters only through damping
+  const limit = timeStepLimit(make(MAX_DT));
+  return { scene: make(Math.min(MAX_DT, limit.dtMax / 2)), limit, polygons: obj.faces.length };
+}

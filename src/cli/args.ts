@@ -1,5 +1,8 @@
 // Small argument helpers shared by the commands.
 import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { objDrapeScene } from '../../scenes/obj-drape';
+import { ObjError } from '../springs/obj';
 import { sceneKind, withSortEvery, type Scene } from '../simulators';
 import { SORT_EVERY_ALLOWED } from '../mpm/schema';
 import { buildScene, sceneNames } from '../../scenes/index';
@@ -39,6 +42,17 @@ export function applySortEvery(scene: Scene, k: number | undefined): Scene {
 
 const MAX_SCENE_FILE = 512 * 2 ** 20;
 
+/** An OBJ mesh as a scene: dropped as a cloth on a ball (scenes/obj-drape.ts), as the page does; `export` writes it out to edit. */
+function objScene(file: string, limits?: Record<string, number>): Scene {
+  try {
+    return validateScene(objDrapeScene(readFileSync(file, 'utf8'), { name: basename(file).replace(/\.obj$/i, '') }).scene, limits);
+  } catch (e) {
+    // the file's problems: ObjError names the line, triangleMesh the face; a SceneError passes as it is
+    if (e instanceof ObjError || e instanceof RangeError || (e instanceof Error && e.message.startsWith('triangleMesh:'))) throw new UsageError(`--scene-file ${file}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** The scene named on the command line, or read from --scene-file; validated before any GPU work. */
 export function loadScene(name: string | undefined, file: string | undefined, limits?: Record<string, number>): Scene {
   if (file !== undefined) {
@@ -48,6 +62,7 @@ export function loadScene(name: string | undefined, file: string | undefined, li
     try { const st = statSync(file); size = st.size; folder = st.isDirectory(); } catch { throw new UsageError(`--scene-file ${file}: no such file`); }
     if (folder) throw new UsageError(`--scene-file ${file}: a folder, not a scene file (a run folder's scene is its scene.json)`);
     if (size > MAX_SCENE_FILE) throw new SceneError('file', `${size} bytes`, `at most ${MAX_SCENE_FILE} bytes`);
+    if (/\.obj$/i.test(file)) return objScene(file, limits);
     return parseSceneJson(readFileSync(file, 'utf8'), limits);
   }
   if (name === undefined) throw new UsageError(`a scene is required: one of ${sceneNames.join(', ')}, or --scene-file FILE.json`);

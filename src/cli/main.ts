@@ -46,7 +46,8 @@ const HELP = `torsion: differentiable MLS-MPM, mass-spring systems and thin shel
                                           for a GPU (on a CPU adapter a row takes many minutes)
   torsion export <scene> [--out FILE] [--sort-every K]
                                           the scene as JSON (run, optimize, mpc, gradcheck and export take
-                                          --scene-file FILE in place of a scene name)
+                                          --scene-file FILE in place of a scene name: a scene's JSON, or an
+                                          OBJ mesh, dropped as a cloth on a ball)
   torsion view <run-dir|scene> [--port P] serve the browser page with a run's replay or a scene loaded
   torsion exec <file.ts> [args...]        run your own program with \`import { ... } from 'torsion'\` (docs/library.md)
 

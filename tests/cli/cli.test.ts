@@ -86,6 +86,32 @@ test('a bad scene file is refused before any GPU work, naming field, value and r
   expect(r2.err).toMatch(/JSON/i);
 });
 
+test('an OBJ mesh as --scene-file: run drapes it on a ball, export writes the scene to edit; a malformed one names its line', async () => {
+  const logs: string[] = [], errors: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((m: unknown) => { logs.push(String(m)); });
+  const err = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
+  const dir = tmp();
+  const mesh = join(dir, 'square.obj');
+  // a square fanned around its centre, faces written v//vn; vertex 6 is in no face
+  writeFileSync(mesh, 'v 0 0 0\nv 1 0 0\nv 1 0 1\nv 0 0 1\nv 0.5 0 0.5\nv 9 9 9\nvn 0 1 0\nf 1//1 2//1 5//1\nf 2//1 3//1 5//1\nf 3//1 4//1 5//1\nf 4//1 1//1 5//1\n');
+  try {
+    expect(await main(['run', '--scene-file', mesh, '--steps', '20', '--out', join(dir, 'run')]), errors.join('\n')).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'run', 'replay.json'), 'utf8'))).toMatchObject({ scene: 'square', particles: 5 });
+    const file = join(dir, 'square.json');
+    expect(await main(['export', '--scene-file', mesh, '--out', file])).toBe(0);
+    const scene = JSON.parse(readFileSync(file, 'utf8'));
+    expect(scene).toMatchObject({ kind: 'shell', name: 'square', colliders: [{ shape: 'sphere' }] });
+    expect(scene.triangles.indices.length).toBe(12);
+    writeFileSync(join(dir, 'bad.obj'), 'v 0 0 0\nv 1 0 0\nf 1 2 3\n');
+    errors.length = 0;
+    expect(await main(['run', '--scene-file', join(dir, 'bad.obj')])).toBe(2);
+    expect(errors.join('\n')).toMatch(/bad\.obj: OBJ line 3: vertex 3 does not exist/);
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+  }
+}, 120_000);
+
 test('particle sorting: export --sort-every writes the field, a run sorts by it to the unsorted final state, --sort-every overrides it; bad values refused', async () => {
   // main() in this process: two short GPU runs, the rest is refused before any GPU work
   const logs: string[] = [], errors: string[] = [];

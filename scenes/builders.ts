@@ -74,6 +74,115 @@ export function fillSphere(
   return fillLattice(scene, group, lo, hi, inside, opts);
 }
 
+/** Where fillMesh puts a mesh: its bounding box's centre, and its largest side after scaling. */
+export interface MeshPlacement {
+  center: number[];
+  size: number;
+}
+
+/**
+ * Fills the inside of a closed mesh with a particle lattice of `group` (a jelly bunny): in 3D a
+ * polygon mesh ({ vertices, faces }, e.g. parseObj's), in 2D one closed polygon (`faces` omitted, or
+ * [[0, 1, ..., n - 1]]: its corners in order). The mesh is scaled so that its bounding box's largest
+ * side is `place.size` and centred at `place.center`. A lattice point is inside where a ray from
+ * it along +x crosses the surface an odd number of times, so the mesh must be closed (watertight);
+ * points on the surface count on one side only. Returns the number of particles added.
+ */
+export function fillMesh(
+  scene: MpmScene, group: number, mesh: { vertices: number[][]; faces?: number[][] }, place: MeshPlacement, opts: FillOptions = {},
+): number {
+  const dim = scene.dim;
+  const { vertices } = mesh;
+  if (!Array.isArray(vertices) || vertices.length < dim + 1) throw new Error(`fillMesh: ${vertices?.length ?? 0} vertices: a closed ${dim === 2 ? 'polygon' : 'mesh'} needs at least ${dim + 1}`);
+  vertices.forEach((q, i) => {
+    if (!(Array.isArray(q) && q.length === dim && q.every(Number.isFinite))) throw new Error(`fillMesh: vertex ${i} = ${show(q)}: expected ${dim} finite coordinates`);
+  });
+  const faces = mesh.faces ?? [vertices.map((_, i) => i)];
+  if (dim === 2 && faces.length !== 1) throw new Error(`fillMesh: a 2D mesh is one closed polygon (faces [[0, 1, ..., n - 1]]), got ${faces.length} faces`);
+  faces.forEach((f, k) => {
+    if (!(Array.isArray(f) && f.length >= 3)) throw new Error(`fillMesh: face ${k} has ${Array.isArray(f) ? f.length : 0} corners, expected at least 3`);
+    const bad = f.find((i) => !(Number.isInteger(i) && i >= 0 && i < vertices.length));
+    if (bad !== undefined) throw new Error(`fillMesh: face ${k} names vertex ${bad}, but there are ${vertices.length} vertices`);
+  });
+  if (!(Array.isArray(place.center) && place.center.length === dim && place.center.every(Number.isFinite))) {
+    throw new Error(`fillMesh: center = ${show(place.center)}: expected ${dim} finite coordinates`);
+  }
+  if (!(Number.isFinite(place.size) && place.size > 0)) throw new Error(`fillMesh: size = ${place.size}: expected a finite side > 0`);
+  const used = [...new Set(faces.flat())];
+  const lo0 = Array.from({ length: dim }, (_, a) => Math.min(...used.map((i) => vertices[i][a])));
+  const hi0 = Array.from({ length: dim }, (_, a) => Math.max(...used.map((i) => vertices[i][a])));
+  const side = Math.max(...hi0.map((h, a) => h - lo0[a]));
+  if (!(side > 0)) throw new Error('fillMesh: every vertex of the faces is at one point');
+  const scale = place.size / side;
+  const at = vertices.map((q) => q.map((c, a) => place.center[a] + (c - (lo0[a] + hi0[a]) / 2) * scale));
+  const lo = place.center.map((c, a) => c - ((hi0[a] - lo0[a]) / 2) * scale), hi = place.center.map((c, a) => c + ((hi0[a] - lo0[a]) / 2) * scale);
+  const crossings = dim === 2 ? polygonCrossings(faces[0].map((i) => at[i])) : meshCrossings(faces, at, lo, hi);
+  // the lattice visits a row along x point after point: its crossings are found once per row
+  let rowKey = '', xs: number[] = [];
+  const keep = (q: number[]) => {
+    const k = q.slice(1).join(',');
+    if (k !== rowKey) { rowKey = k; xs = crossings(q.slice(1)); }
+    let n = 0;
+    for (const x of xs) if (x < q[0]) n++;
+    return n % 2 === 1;
+  };
+  return fillLattice(scene, group, lo, hi, keep, opts);
+}
+
+/** Where the line y = c crosses a closed polygon's edges (half-open in y, so a corner counts once). */
+function polygonCrossings(poly: number[][]): (yz: number[]) => number[] {
+  return ([y]) => {
+    const xs: number[] = [];
+    for (let i = 0; i < poly.length; i++) {
+      const a = poly[i], b = poly[(i + 1) % poly.length];
+      if ((a[1] <= y) !== (b[1] <= y)) xs.push(a[0] + ((y - a[1]) / (b[1] - a[1])) * (b[0] - a[0]));
+    }
+    return xs;
+  };
+}
+
+/**
+ * Where the line (t, y, z) crosses a mesh's faces (each polygon fanned into triangles), through a
+ * grid of the triangles' (y, z) boxes. A line through an edge or a corner of the projection counts
+ * in exactly one of the triangles sharing it (the edge tests break ties by the edge's direction).
+ */
+function meshCrossings(faces: number[][], at: number[][], lo: number[], hi: number[]): (yz: number[]) => number[] {
+  const tris: number[][][] = [];
+  for (const f of faces) for (let k = 1; k + 1 < f.length; k++) tris.push([at[f[0]], at[f[k]], at[f[k + 1]]]);
+  const bins = Math.max(1, Math.min(256, Math.ceil(Math.sqrt(tris.length))));
+  const cell = (v: number, a: number) => Math.min(bins - 1, Math.max(0, Math.floor(((v - lo[a]) / (hi[a] - lo[a] || 1)) * bins)));
+  const grid: number[][] = Array.from({ length: bins * bins }, () => []);
+  tris.forEach((t, i) => {
+    const y0 = cell(Math.min(t[0][1], t[1][1], t[2][1]), 1), y1 = cell(Math.max(t[0][1], t[1][1], t[2][1]), 1);
+    const z0 = cell(Math.min(t[0][2], t[1][2], t[2][2]), 2), z1 = cell(Math.max(t[0][2], t[1][2], t[2][2]), 2);
+    for (let y = y0; y <= y1; y++) for (let z = z0; z <= z1; z++) grid[y * bins + z].push(i);
+  });
+  // edge function of (p - a) against a -> b in the (y, z) plane; a zero is decided as if p were moved
+  // by (e^2, e), the same tiny move for every triangle, so a line through a shared edge or corner
+  // crosses exactly the triangles a line beside it would
+  const side = (a: number[], b: number[], y: number, z: number) => {
+    const e = (b[1] - a[1]) * (z - a[2]) - (b[2] - a[2]) * (y - a[1]);
+    if (e !== 0) return e > 0;
+    return b[1] - a[1] > 0 || (b[1] === a[1] && b[2] - a[2] < 0);
+  };
+  return ([y, z]) => {
+    const xs: number[] = [];
+    for (const i of grid[cell(y, 1) * bins + cell(z, 2)]) {
+      const [a, b, c] = tris[i];
+      const area = (b[1] - a[1]) * (c[2] - a[2]) - (b[2] - a[2]) * (c[1] - a[1]);
+      if (area === 0) continue; // edge-on: the neighbours' edges decide
+      const s0 = side(a, b, y, z), s1 = side(b, c, y, z), s2 = side(c, a, y, z);
+      if (!(s0 === s1 && s1 === s2 && s0 === area > 0)) continue;
+      // barycentric weights in the projection give the crossing's x: p - a = wb (b - a) + wc (c - a)
+      const dy = y - a[1], dz = z - a[2];
+      const wb = (dy * (c[2] - a[2]) - dz * (c[1] - a[1])) / area;
+      const wc = ((b[1] - a[1]) * dz - (b[2] - a[2]) * dy) / area;
+      xs.push(a[0] + wb * (b[0] - a[0]) + wc * (c[0] - a[0]));
+    }
+    return xs;
+  };
+}
+
 /** [a, b] as a message shows a vector (NaN and Infinity as such, where JSON would print null). */
 const show = (p: unknown) => (Array.isArray(p) ? `[${p.map(String).join(', ')}]` : String(p));
 

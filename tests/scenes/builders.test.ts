@@ -1,7 +1,7 @@
 // The builders place particles where and as many as they say, deterministically.
 import { describe, expect, it } from 'vitest';
 import {
-  addCollider, addGroup, axisAngle, fillBox, fillSphere, finalizeScene, gravity, linearTrack, quatMul, sceneBase, setActuation,
+  addCollider, addGroup, axisAngle, fillBox, fillMesh, fillSphere, finalizeScene, gravity, linearTrack, quatMul, sceneBase, setActuation,
   sortByStencilBase, turningTrack,
 } from '../../scenes/builders';
 import { scatterRun } from '../../src/shaders/compose';
@@ -183,6 +183,78 @@ describe('fillSphere', () => {
     fillSphere(s, addGroup(s, jelly), [0.5, 0.5, 0.5], 0.15);
     const vol = s.particles.vol.reduce((a, b) => a + b, 0);
     expect(vol / ((4 / 3) * Math.PI * 0.15 ** 3)).toBeCloseTo(1, 1);
+  });
+});
+
+describe('fillMesh', () => {
+  /** A cube of side 2 around the origin; `split`: each face as two triangles, else as a quad. */
+  function cube(split: boolean): { vertices: number[][]; faces: number[][] } {
+    const vertices = [[-1, -1, -1], [1, -1, -1], [1, 1, -1], [-1, 1, -1], [-1, -1, 1], [1, -1, 1], [1, 1, 1], [-1, 1, 1]];
+    // the x = -1 face from corner 0: split, its diagonal 0-7 runs along y = z, where lattice rows
+    // cross it (a crossing at the near face decides every point of the row)
+    const quads = [[0, 3, 2, 1], [4, 5, 6, 7], [0, 1, 5, 4], [1, 2, 6, 5], [2, 3, 7, 6], [0, 4, 7, 3]];
+    return { vertices, faces: split ? quads.flatMap(([a, b, c, d]) => [[a, b, c], [a, c, d]]) : quads };
+  }
+  const sorted = (s: MpmScene) => Array.from({ length: s.particles.vol.length }, (_, p) => s.particles.x.slice(3 * p, 3 * p + 3).join(',')).sort();
+
+  it('fills a cube as fillBox fills its box, also where lattice rows run exactly along the faces\' diagonals', () => {
+    const box = base(3);
+    const n = fillBox(box, addGroup(box, jelly), [0.4, 0.4, 0.4], [0.6, 0.6, 0.6]);
+    for (const split of [false, true]) {
+      // centred on the main diagonal, so rows with y = z lie on the split faces' shared diagonal edges
+      const s = base(3);
+      expect(fillMesh(s, addGroup(s, jelly), cube(split), { center: [0.5, 0.5, 0.5], size: 0.2 })).toBe(n);
+      expect(sorted(s)).toEqual(sorted(box));
+    }
+  });
+
+  it('fills a sphere mesh to within its polyhedron\'s volume, and leaves a torus\'s hole empty', () => {
+    const ring = (u: number, v: number, R: number, r: number) => [(R + r * Math.cos(v)) * Math.cos(u), r * Math.sin(v), (R + r * Math.cos(v)) * Math.sin(u)];
+    const grid = (nu: number, nv: number, at: (u: number, v: number) => number[], closeV: boolean) => {
+      const vertices: number[][] = [], faces: number[][] = [];
+      const rows = closeV ? nv : nv + 1;
+      for (let j = 0; j < rows; j++) for (let i = 0; i < nu; i++) vertices.push(at((2 * Math.PI * i) / nu, closeV ? (2 * Math.PI * j) / nv : Math.PI * (j / nv - 0.5)));
+      for (let j = 0; j < nv; j++) for (let i = 0; i < nu; i++) {
+        const a = j * nu + i, b = j * nu + ((i + 1) % nu), c = ((j + 1) % rows) * nu + ((i + 1) % nu), d = ((j + 1) % rows) * nu + i;
+        faces.push([a, b, c], [a, c, d]);
+      }
+      return { vertices, faces };
+    };
+    // a UV sphere of radius 1 (its poles are rings of coincident vertices: zero-area triangles, skipped)
+    const sphere = grid(48, 24, (u, v) => [Math.cos(v) * Math.cos(u), Math.sin(v), Math.cos(v) * Math.sin(u)], false);
+    const s = base(3);
+    const k = fillMesh(s, addGroup(s, jelly), sphere, { center: [0.5, 0.5, 0.5], size: 0.3 });
+    const vol = s.particles.vol.reduce((a, b) => a + b, 0);
+    expect(vol / ((4 / 3) * Math.PI * 0.15 ** 3)).toBeCloseTo(1, 1);
+    for (let p = 0; p < k; p++) expect(Math.hypot(...s.particles.x.slice(3 * p, 3 * p + 3).map((c) => c - 0.5))).toBeLessThan(0.15);
+    const t = base(3);
+    const torus = grid(48, 16, (u, v) => ring(u, v, 2, 0.7), true);
+    const m = fillMesh(t, addGroup(t, jelly), torus, { center: [0.5, 0.5, 0.5], size: 0.4 });
+    const x = t.particles.x;
+    const radial = Array.from({ length: m }, (_, p) => Math.hypot(x[3 * p] - 0.5, x[3 * p + 2] - 0.5) / (0.4 / 5.4));
+    expect(Math.min(...radial)).toBeGreaterThan(1.25); // the hole: R - r = 1.3 in the mesh's units
+    expect(Math.max(...radial)).toBeLessThan(2.7);
+    // the tube is 3.3 lattice spacings thick and a 16-gon (97% of the circle's area)
+    const exact = 2 * Math.PI ** 2 * 2 * 0.7 ** 2 * (0.4 / 5.4) ** 3;
+    const ratio = t.particles.vol.reduce((a, b) => a + b, 0) / exact;
+    expect(ratio).toBeGreaterThan(0.88);
+    expect(ratio).toBeLessThan(1.03);
+  });
+
+  it('fills a 2D polygon (an L) as the union of its two boxes, and refuses what it cannot fill', () => {
+    const boxes = base(2);
+    const g = addGroup(boxes, jelly);
+    const n = fillBox(boxes, g, [0.3, 0.3], [0.7, 0.4]) + fillBox(boxes, g, [0.3, 0.4], [0.4, 0.7]);
+    const s = base(2);
+    const L = [[0, 0], [4, 0], [4, 1], [1, 1], [1, 4], [0, 4]];
+    expect(fillMesh(s, addGroup(s, jelly), { vertices: L }, { center: [0.5, 0.5], size: 0.4 })).toBe(n);
+    expect(() => fillMesh(s, 0, { vertices: [[0, 0], [1, 1]] }, { center: [0.5, 0.5], size: 0.4 })).toThrow(/2 vertices: a closed polygon needs at least 3/);
+    expect(() => fillMesh(base(3), 0, cube(false), { center: [0.5, 0.5, 0.5], size: 0.2 })).toThrow(/group 0 does not exist/);
+    const c = base(3);
+    const j = addGroup(c, jelly);
+    expect(() => fillMesh(c, j, { ...cube(false), faces: [[0, 1, 9]] }, { center: [0.5, 0.5, 0.5], size: 0.2 })).toThrow(/face 0 names vertex 9, but there are 8 vertices/);
+    expect(() => fillMesh(c, j, cube(false), { center: [0.5, 0.5], size: 0.2 })).toThrow(/center = \[0.5, 0.5\]: expected 3 finite coordinates/);
+    expect(() => fillMesh(c, j, cube(false), { center: [0.5, 0.5, 0.5], size: NaN })).toThrow(/size = NaN/);
   });
 });
 

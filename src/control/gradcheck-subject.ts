@@ -1,9 +1,10 @@
 // A controlled scene as a gradient-check subject: the GPU adjoint of the controlled, checkpointed
 // rollout against central differences of the family's float64 step composed with the float64
 // controller (reference.ts). Every block: the weights, the initial state, materials, tracks. The
-// MPM step runs in this process (the composed rollout steps one at a time, controller between).
+// MPM step runs in this process (the composed rollout steps one at a time, controller between), as
+// does the tangent along the GPU's states that gradcheck's 'path' check asks for.
 import type { GpuContext } from '../gpu/device';
-import { simulatorSubject, type GradcheckSubject } from '../core/gradcheck';
+import { simulatorSubject, tangentBySteps, type GradcheckSubject } from '../core/gradcheck';
 import type { SpringScene } from '../springs/scene';
 import { SpringSim } from '../springs/simulator';
 import { compileSpringScene } from '../springs/model';
@@ -14,7 +15,7 @@ import { MpmSim } from '../mpm/simulator';
 import { refModel, withCtrl } from '../mpm/reference/ref-model';
 import { RefStepper } from '../mpm/reference/stepper';
 import { ControlledSim } from './controlled-sim';
-import { controlledRolloutRef, type ControlledReference } from './reference';
+import { controlledRolloutRef, controlledStepRef, type ControlledReference } from './reference';
 
 const TOL = 1e-2;
 
@@ -39,6 +40,7 @@ export async function controlledSpringSubject(gpu: GpuContext, scene: SpringScen
     tolerance: TOL,
     stateEps: { x: 1e-6 * len, v: 1e-6, restAngle: 1e-6 },
     reference: (s0, c, steps) => controlledRolloutRef(ref, s0, c, steps),
+    tangentSteps: async (states, first, delta, c, dc, h) => tangentBySteps((s, cc, t) => controlledStepRef(ref, s, cc, t), states, first, delta, c, dc, h),
   });
 }
 
@@ -59,5 +61,6 @@ export async function controlledMpmSubject(gpu: GpuContext, scene: MpmScene, spe
     tolerance: TOL,
     stateEps: { x: 1e-5 * scene.grid.dx, v: 1e-6, C: 1e-5, F: 1e-7 },
     reference: (s0, c, steps) => controlledRolloutRef(ref, s0, c, steps),
+    tangentSteps: async (states, first, delta, c, dc, h) => tangentBySteps((s, cc, t) => controlledStepRef(ref, s, cc, t), states, first, delta, c, dc, h),
   });
 }

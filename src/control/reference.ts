@@ -33,14 +33,25 @@ export function stateFeaturesRef(r: ControlledReference, s: ArrayLike<number>, t
 /** `steps` controlled steps from state0 with ctrl = inner control vector ++ weights: the final state. */
 export function controlledRolloutRef(r: ControlledReference, state0: ArrayLike<number>, ctrl: ArrayLike<number>, steps: number): Float64Array {
   const inner = Float64Array.from({ length: r.innerSize }, (_, i) => ctrl[i]);
+  let s: Float64Array = Float64Array.from(state0);
+  for (let t = 0; t < steps; t++) s = controlledStep(r, s, inner, ctrl, t);
+  return s;
+}
+
+/**
+ * One controlled step from state s (ctrl as above): the step gradcheck's 'path' check linearises
+ * along the GPU's states, so a controller's derivative is taken through the MLP at those states too.
+ */
+export function controlledStepRef(r: ControlledReference, s: Float64Array, ctrl: ArrayLike<number>, t: number): Float64Array {
+  return controlledStep(r, s, Float64Array.from({ length: r.innerSize }, (_, i) => ctrl[i]), ctrl, t);
+}
+
+/** The MLP's actuation at (s, t) written into `inner`'s row for step t, then the inner step. */
+function controlledStep(r: ControlledReference, s: Float64Array, inner: Float64Array, ctrl: ArrayLike<number>, t: number): Float64Array {
   const w = Float64Array.from({ length: r.lay.weights }, (_, i) => ctrl[r.innerSize + i]);
   const A = r.actuation.rowLength;
-  let s: Float64Array = Float64Array.from(state0);
-  for (let t = 0; t < steps; t++) {
-    const a = mlpRef(r.lay, w, stateFeaturesRef(r, s, t));
-    const row = Math.min(t, r.horizon - 1);
-    for (let c = 0; c < A; c++) inner[r.actuation.indices[row * A + c]] = a[c];
-    s = r.step(s, inner, t);
-  }
-  return s;
+  const a = mlpRef(r.lay, w, stateFeaturesRef(r, s, t));
+  const row = Math.min(t, r.horizon - 1);
+  for (let c = 0; c < A; c++) inner[r.actuation.indices[row * A + c]] = a[c];
+  return r.step(s, inner, t);
 }

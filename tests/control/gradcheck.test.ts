@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { gradcheck } from '../../src/core/gradcheck';
+import { rng } from '../../src/core/finite-diff';
 import { controlledMpmSubject, controlledSpringSubject } from '../../src/control/gradcheck-subject';
 import type { ControllerSpec } from '../../src/control/controller';
 import { chain2d } from '../helpers/spring-scenes';
@@ -57,3 +58,26 @@ test('controlled MPM (a tiny actuated jelly, 8 steps): every block passes, and t
     }
   }
 }, 120_000);
+
+test("the controlled subject's tangent (gradcheck's 'path'): the float64 derivative along the GPU's states, through the controller", async () => {
+  const subject = await controlledSpringSubject(gpu, chain2d({ steps: 40 }), spec);
+  try {
+    const steps = 30, h = 1e-6, n = subject.state0.length, rand = rng(9);
+    const weights = Float64Array.from({ length: n }, () => rand() - 0.5);
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => { let r = 0; for (let i = 0; i < a.length; i++) r += a[i] * b[i]; return r; };
+    const controller = subject.blocks(steps).find((b) => b.name === 'controller')!;
+    const dCtrl = subject.ctrl.map((_, i) => (controller.pick(i) ? rand() - 0.5 : 0));
+    const tangent = dot(weights, await subject.tangent!(new Float64Array(n), dCtrl, steps, h));
+    // over 30 steps the float32 states stay close to the float64 ones: the tangent along them is
+    // the reference's central difference, which it could not be without the MLP's dependence on the state
+    const L = async (sg: number) => dot(weights, await subject.referenceFinal(subject.state0, subject.ctrl.map((c, i) => c + sg * h * dCtrl[i]), steps));
+    const fd = ((await L(1)) - (await L(-1))) / (2 * h);
+    const { gCtrl } = await subject.gpuGradient(weights, steps);
+    const analytic = dot(gCtrl, dCtrl);
+    console.log(`controlled chain, 30 steps, a weights direction: tangent ${tangent.toExponential(6)} central difference ${fd.toExponential(6)} adjoint ${analytic.toExponential(6)}`);
+    expect(Math.abs(tangent - fd)).toBeLessThan(1e-3 * Math.abs(fd));
+    expect(Math.abs(analytic - tangent)).toBeLessThan(1e-2 * Math.abs(tangent));
+  } finally {
+    subject.destroy?.();
+  }
+});

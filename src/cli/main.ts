@@ -48,7 +48,9 @@ const HELP = `torsion: differentiable MLS-MPM, mass-spring systems and thin shel
                                           the scene as JSON (run, optimize, mpc, gradcheck and export take
                                           --scene-file FILE in place of a scene name: a scene's JSON, or an
                                           OBJ mesh, dropped as a cloth on a ball)
-  torsion view <run-dir|scene> [--port P] serve the browser page with a run's replay or a scene loaded
+  torsion view <run-dir|scene|file> [--port P]
+                                          serve the browser page with a run's replay, a scene, or a scene
+                                          file (.json, or an .obj mesh dropped as a cloth on a ball) loaded
   torsion exec <file.ts> [args...]        run your own program with \`import { ... } from 'torsion'\` (docs/library.md)
 
   --sort-every K                          MPM scenes: re-sort the particles by grid cell on the GPU every K steps

@@ -1,11 +1,12 @@
-// `torsion view <run-dir|scene> [--port P]`: serves the page (index.html through Vite, the same
-// sources as `npm run dev`) with a run folder's replay or a registered scene loaded, prints the URL
-// and serves until Ctrl-C. The run folder is served read-only under /run/, so the page fetches
-// replay.json, replay.bin and scene.json from it like from any static host.
+// `torsion view <run-dir|scene-file|scene> [--port P]`: serves the page (index.html through Vite, the
+// same sources as `npm run dev`) with a run folder's replay, a scene file or a registered scene
+// loaded, prints the URL and serves until Ctrl-C. The run folder is served read-only under /run/, so
+// the page fetches replay.json, replay.bin and scene.json from it like from any static host; a
+// scene file is served alone there, and the page opens it as if it were chosen.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sceneNames } from '../../scenes/index';
 import { UsageError } from './args';
@@ -13,15 +14,24 @@ import { UsageError } from './args';
 const RUN_FILES: Record<string, string> = { 'replay.json': 'application/json', 'replay.bin': 'application/octet-stream', 'scene.json': 'application/json' };
 
 export interface ViewTarget {
-  /** The page's query: `?replay=run/` or `?scene=<name>`. */
+  /** The page's query: `?replay=run/`, `?file=run/<name>` or `?scene=<name>`. */
   query: string;
-  /** The run folder served under /run/, if any. */
+  /** The folder served under /run/, if any. */
   runDir: string | null;
+  /** The files of runDir served, by name, with their content types (default: a run folder's replay files). */
+  files?: Record<string, string>;
 }
 
-/** What `torsion view` shows for `arg`: a run folder holding a replay, or a registered scene. */
+/** What `torsion view` shows for `arg`: a run folder holding a replay, a scene file (JSON or an OBJ mesh), or a registered scene. */
 export function viewTarget(arg: string | undefined): ViewTarget {
-  if (arg === undefined) throw new UsageError(`view: give a run folder (written by torsion run|optimize|mpc) or a scene: ${sceneNames.join(', ')}`);
+  if (arg === undefined) throw new UsageError(`view: give a run folder (written by torsion run|optimize|mpc), a scene file (.json, or an .obj mesh) or a scene: ${sceneNames.join(', ')}`);
+  if (existsSync(arg) && statSync(arg).isFile()) {
+    const name = basename(arg);
+    const type = /\.json$/i.test(name) ? 'application/json' : /\.obj$/i.test(name) ? 'text/plain' : null;
+    if (!type) throw new UsageError(`view ${arg}: a file the page cannot open: give a scene's .json, an .obj mesh, or a run folder`);
+    // the page opens it as a chosen file: a scene is checked there, an OBJ dropped as a cloth on a ball
+    return { query: `?file=run/${encodeURIComponent(name)}`, runDir: dirname(resolve(arg)), files: { [name]: type } };
+  }
   if (existsSync(arg) && statSync(arg).isDirectory()) {
     const missing = ['replay.json', 'replay.bin'].filter((f) => !existsSync(join(arg, f)));
     if (missing.length) throw new UsageError(`view ${arg}: not a run folder with a replay (no ${missing.join(' or ')}); torsion run, optimize and mpc write one`);
@@ -31,12 +41,12 @@ export function viewTarget(arg: string | undefined): ViewTarget {
   throw new UsageError(`view ${JSON.stringify(arg)}: no such folder, and not a scene; known scenes are ${sceneNames.join(', ')}`);
 }
 
-/** Serves GET /run/<file> from `dir` (only the replay's files); false when the path is not ours. */
-function serveRun(dir: string, req: IncomingMessage, res: ServerResponse): boolean {
+/** Serves GET /run/<file> from `dir` (only the files named in `files`); false when the path is not ours. */
+function serveRun(dir: string, files: Record<string, string>, req: IncomingMessage, res: ServerResponse): boolean {
   const path = (req.url ?? '').split('?')[0];
   if (!path.startsWith('/run/')) return false;
   const name = basename(decodeURIComponent(path.slice('/run/'.length)));
-  const type = RUN_FILES[name];
+  const type = Object.hasOwn(files, name) ? files[name] : undefined;
   const file = join(dir, name);
   if (!type || !file.startsWith(dir + sep) || !existsSync(file)) {
     res.statusCode = 404;
@@ -65,7 +75,8 @@ export async function startView(target: ViewTarget, port: number): Promise<ViewS
       configureServer(s) {
         if (target.runDir) {
           const dir = target.runDir;
-          s.middlewares.use((req, res, next) => { if (!serveRun(dir, req, res)) next(); });
+          const files = target.files ?? RUN_FILES;
+          s.middlewares.use((req, res, next) => { if (!serveRun(dir, files, req, res)) next(); });
         }
       },
     }],
@@ -87,7 +98,7 @@ export async function startView(target: ViewTarget, port: number): Promise<ViewS
 export async function view(arg: string | undefined, port: number): Promise<number> {
   const target = viewTarget(arg);
   const server = await startView(target, port);
-  console.log(`serving ${target.runDir ? `the replay in ${target.runDir}` : arg} at`);
+  console.log(`serving ${target.files ? arg : target.runDir ? `the replay in ${target.runDir}` : arg} at`);
   console.log(`  ${server.url}`);
   console.log('open it in a browser with WebGPU; Ctrl-C stops the server');
   await new Promise<void>((done) => process.once('SIGINT', () => done()));

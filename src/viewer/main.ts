@@ -2,7 +2,7 @@
 // on a ball, scenes/obj-drape.ts), on the same simulator code as the CLI and draws it with three.js
 // (three-view.ts). URL parameters: ?scene=<name>,
 // ?paused, ?spf=<steps per frame>, ?view=points (the flat-disc view instead of three.js),
-// ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one), ?draw=off (step without drawing, to measure drawing's cost),
+// ?replay=<folder URL> (a CLI run folder's replay; `torsion view` serves one), ?file=<URL> (a scene's .json or an .obj), ?draw=off (step without drawing, to measure drawing's cost),
 // ?demo=walker|mpc (demos.ts). The pointer drags a finger or a hand through the scene (interact.ts). Exposes window.torsion for the browser tests.
 import { buildScene, sceneList } from '../../scenes/index';
 import { NoAdapterError, requestGpu, type GpuContext } from '../gpu/device';
@@ -151,6 +151,21 @@ async function openReplay(header: string, bin: ArrayBuffer, sceneText: string | 
   optimizer?.sceneChanged(need().scene);
 }
 
+/** A scene file (.json, or an .obj mesh) at a URL, opened as if chosen (`torsion view <file>` serves one). */
+async function openFileUrl(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || 'scene.json';
+  let blob: Blob;
+  try {
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    blob = await r.blob();
+  } catch (e) {
+    ui.showError(`The scene file at ${url} could not be fetched: ${errorText(e)}`);
+    return;
+  }
+  await openFiles([new File([blob], name)]);
+}
+
 async function openReplayUrl(url: string): Promise<void> {
   const base = url.endsWith('/') ? url : `${url}/`;
   const get = async (name: string, optional = false): Promise<Response | null> => {
@@ -272,7 +287,7 @@ function setColorMode(mode: ColorMode): void {
  * The URL's options, checked: a value the page cannot use is replaced by the default and named in
  * `notices` (shown once the first scene runs), with what is allowed.
  */
-function urlOptions(): { scene: string; spf: number; view: 'three' | 'points'; replay: string | null; notices: string[] } {
+function urlOptions(): { scene: string; spf: number; view: 'three' | 'points'; replay: string | null; file: string | null; notices: string[] } {
   const notices: string[] = [];
   const wanted = params.get('scene');
   let scene = wanted ?? DEFAULT_SCENE;
@@ -296,7 +311,9 @@ function urlOptions(): { scene: string; spf: number; view: 'three' | 'points'; r
   if (rawView !== null && rawView !== 'three' && rawView !== 'points') notices.push(`?view=${rawView}: allowed 'three' or 'points'; using three`);
   const replay = params.get('replay');
   if (replay !== null && replay.trim() === '') notices.push(`?replay= is empty: give a run folder's URL (npx torsion view <folder> prints one)`);
-  return { scene, spf, view: rawView === 'points' ? 'points' : 'three', replay: replay?.trim() ? replay : null, notices };
+  const file = params.get('file');
+  if (file !== null && file.trim() === '') notices.push(`?file= is empty: give a scene file's URL (.json, or an .obj mesh; npx torsion view <file> prints one)`);
+  return { scene, spf, view: rawView === 'points' ? 'points' : 'three', replay: replay?.trim() ? replay : null, file: file?.trim() ? file : null, notices };
 }
 
 async function start(): Promise<void> {
@@ -367,6 +384,7 @@ async function start(): Promise<void> {
   setInterval(() => d.tick(), 250);
   await loadScene(registered(first));
   if (opts.replay !== null) await openReplayUrl(new URL(opts.replay, location.href).href).catch(() => undefined);
+  if (opts.file !== null) await openFileUrl(new URL(opts.file, location.href).href);
   v.start();
   v.setPlaying(!params.has('paused'));
   ui.setPlaying(v.playing);

@@ -1,7 +1,7 @@
 // A replay written by the CLI's run code opens in the page (from a run folder's URL, as
 // `torsion view` serves it, and from files chosen in the page) and shows, frame by frame, the
 // positions the CLI wrote, read back from the page's GPU state.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScene } from '../../scenes/index';
@@ -130,5 +130,22 @@ describe('replays', () => {
     expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'spring-robot-2d', step: 5 });
     await h.page.evaluate(() => torsion.step(1));
     expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'spring-robot-2d', step: 6, blowUp: null });
+  });
+
+  it('opens a scene file by URL (?file=, as `torsion view <file>` serves one): a scene\'s JSON, an OBJ mesh draped, a missing one named', async () => {
+    writeFileSync(join(dir, 'robot.json'), JSON.stringify({ ...buildScene('spring-robot-2d'), name: 'my-robot' }));
+    writeFileSync(join(dir, 'tri.obj'), 'v 0 0 0\nv 1 0 0\nv 0 0 1\nf 1 2 3\n');
+    for (const [file, scene] of [['robot.json', 'my-robot'], ['tri.obj', 'tri']]) {
+      await h.page.goto(`${h.url}index.html?paused&file=${rel}${file}`);
+      await h.page.waitForFunction(() => 'torsion' in window);
+      await h.page.evaluate(() => torsion.ready);
+      await expect.poll(() => h.page.evaluate(() => torsion.stats().scene), { timeout: 60_000 }).toBe(scene);
+      expect(await h.page.locator('#error').textContent()).toBe('');
+    }
+    expect((await h.page.evaluate(() => torsion.readPositions())).length).toBe(9);
+    await h.page.goto(`${h.url}index.html?paused&scene=spring-robot-2d&file=${rel}none.json`);
+    await h.page.evaluate(() => torsion.ready);
+    await expect.poll(() => h.page.locator('#error').textContent()).toMatch(/The scene file at .*none\.json could not be fetched: HTTP 404/);
+    expect(await h.page.evaluate(() => torsion.stats().scene)).toBe('spring-robot-2d');
   });
 });

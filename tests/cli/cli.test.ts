@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { main } from '../../src/cli/main';
 import { optimizeScene } from '../../src/cli/optimize';
 import { mpcScene } from '../../src/cli/mpc';
+import { startView, viewTarget } from '../../src/cli/view';
 import { recordFrames, runScene } from '../../src/cli/run';
 import { requestGpu } from '../../src/gpu/device';
 import { createSimulator } from '../../src/simulators';
@@ -555,6 +556,23 @@ test('view on a port already in use (npm run dev\'s 5173, say) says so and how t
     await new Promise((done) => busy.close(done));
   }
 });
+
+test('view serves a scene file alone (a scene\'s JSON, an OBJ mesh) for the page to open; another file is refused', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'mesh.obj'), 'v 0 0 0\nv 1 0 0\nv 0 0 1\nf 1 2 3\n');
+  writeFileSync(join(dir, 'secret.txt'), 'not served');
+  const target = viewTarget(join(dir, 'mesh.obj'));
+  expect(target.query).toBe('?file=run/mesh.obj');
+  const server = await startView(target, 0);
+  try {
+    const base = server.url.slice(0, server.url.indexOf('?'));
+    expect(await (await fetch(`${base}run/mesh.obj`)).text()).toBe(readFileSync(join(dir, 'mesh.obj'), 'utf8'));
+    expect((await fetch(`${base}run/secret.txt`)).status).toBe(404);
+  } finally {
+    await server.close();
+  }
+  expect(() => viewTarget(join(dir, 'secret.txt'))).toThrow(/a file the page cannot open: give a scene's \.json, an \.obj mesh, or a run folder/);
+}, 60_000);
 
 test('view serves the page with a run folder\'s replay, until Ctrl-C; a bad target is refused', async () => {
   const dir = tmp();

@@ -87,6 +87,7 @@ function linkScene(name: string | null): void {
   const q = new URLSearchParams(location.search);
   if (name && scenes.some((s) => s.name === name)) q.set('scene', name); else q.delete('scene');
   q.delete('replay');
+  q.delete('file');
   if (demos?.active) q.set('demo', demos.active); else q.delete('demo');
   replaceQuery(q);
 }
@@ -152,7 +153,7 @@ async function openReplay(header: string, bin: ArrayBuffer, sceneText: string | 
 }
 
 /** A scene file (.json, or an .obj mesh) at a URL, opened as if chosen (`torsion view <file>` serves one). */
-async function openFileUrl(url: string): Promise<void> {
+async function openFileUrl(url: string, asGiven: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || 'scene.json';
   let blob: Blob;
   try {
@@ -163,7 +164,10 @@ async function openFileUrl(url: string): Promise<void> {
     ui.showError(`The scene file at ${url} could not be fetched: ${errorText(e)}`);
     return;
   }
+  const before = viewer?.scene;
   await openFiles([new File([blob], name)]);
+  // opening it cleared the address's scene: a reload opens the file again
+  if (viewer?.scene !== before) { const q = new URLSearchParams(location.search); q.set('file', asGiven); replaceQuery(q); }
 }
 
 async function openReplayUrl(url: string): Promise<void> {
@@ -384,7 +388,7 @@ async function start(): Promise<void> {
   setInterval(() => d.tick(), 250);
   await loadScene(registered(first));
   if (opts.replay !== null) await openReplayUrl(new URL(opts.replay, location.href).href).catch(() => undefined);
-  if (opts.file !== null) await openFileUrl(new URL(opts.file, location.href).href);
+  if (opts.file !== null) await openFileUrl(new URL(opts.file, location.href).href, opts.file);
   v.start();
   v.setPlaying(!params.has('paused'));
   ui.setPlaying(v.playing);
@@ -392,7 +396,15 @@ async function start(): Promise<void> {
   refreshStatus();
   await v.advance(0);
   const demo = params.get('demo');
-  if (demo) await d.start(demo).catch((e) => ui.showError(`The ${demo} demo did not start: ${errorText(e)}`));
+  if (demo) {
+    await d.start(demo).catch((e) => {
+      ui.showError(`The ${demo} demo did not start: ${errorText(e)}`);
+      // a reload must not fail the same way
+      const q = new URLSearchParams(location.search);
+      q.delete('demo');
+      replaceQuery(q);
+    });
+  }
   // after the loads above, which clear the box when they succeed
   if (opts.notices.length) ui.showError([ui.error.hidden ? '' : ui.error.textContent, ...opts.notices].filter(Boolean).join('\n'));
 }

@@ -119,7 +119,9 @@ describe('index.html', () => {
   });
 
   it('names URL options it cannot use, with what is allowed, and runs the defaults', async () => {
-    await openPage('paused&scene=nope&spf=abc&view=bogus');
+    await openPage('paused&scene=nope&spf=abc&view=bogus&demo=bogus');
+    await expect.poll(() => h.page.locator('#error').textContent()).toMatch(/The bogus demo did not start/);
+    expect(new URL(h.page.url()).searchParams.get('demo'), 'a reload must not fail the same way').toBeNull();
     const text = await h.page.locator('#error').textContent();
     expect(text).toMatch(/\?scene=nope: no such scene; showing dam-break-2d/);
     expect(text).toMatch(/\?spf=abc: allowed a whole number of steps per frame from 1 to 500; using 10/);

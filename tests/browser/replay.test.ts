@@ -141,6 +141,8 @@ describe('replays', () => {
       await h.page.evaluate(() => torsion.ready);
       await expect.poll(() => h.page.evaluate(() => torsion.stats().scene), { timeout: 60_000 }).toBe(scene);
       expect(await h.page.locator('#error').textContent()).toBe('');
+      // a reload opens the file again
+      expect(new URL(h.page.url()).searchParams.get('file')).toBe(`${rel}${file}`);
     }
     expect((await h.page.evaluate(() => torsion.readPositions())).length).toBe(9);
     await h.page.goto(`${h.url}index.html?paused&scene=spring-robot-2d&file=${rel}none.json`);

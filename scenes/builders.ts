@@ -108,9 +108,7 @@ export function fillMesh(
     throw new Error(`fillMesh: center = ${show(place.center)}: expected ${dim} finite coordinates`);
   }
   if (!(Number.isFinite(place.size) && place.size > 0)) throw new Error(`fillMesh: size = ${place.size}: expected a finite side > 0`);
-  const used = [...new Set(faces.flat())];
-  const lo0 = Array.from({ length: dim }, (_, a) => Math.min(...used.map((i) => vertices[i][a])));
-  const hi0 = Array.from({ length: dim }, (_, a) => Math.max(...used.map((i) => vertices[i][a])));
+  const { lo: lo0, hi: hi0 } = boundingBox([...new Set(faces.flat())].map((i) => vertices[i]), dim);
   const side = Math.max(...hi0.map((h, a) => h - lo0[a]));
   if (!(side > 0)) throw new Error('fillMesh: every vertex of the faces is at one point');
   const scale = place.size / side;
@@ -127,6 +125,13 @@ export function fillMesh(
     return n % 2 === 1;
   };
   return fillLattice(scene, group, lo, hi, keep, opts);
+}
+
+/** The bounding box of points of `dim` coordinates (a loop: Math.min(...xs) overflows the stack on large meshes). */
+export function boundingBox(points: number[][], dim: number): { lo: number[]; hi: number[] } {
+  const lo = new Array<number>(dim).fill(Infinity), hi = new Array<number>(dim).fill(-Infinity);
+  for (const p of points) for (let a = 0; a < dim; a++) { lo[a] = Math.min(lo[a], p[a]); hi[a] = Math.max(hi[a], p[a]); }
+  return { lo, hi };
 }
 
 /** Where the line y = c crosses a closed polygon's edges (half-open in y, so a corner counts once). */

@@ -8,13 +8,15 @@ import { timeStepLimit } from '../src/springs/validate';
 import type { SpringScene } from '../src/springs/scene';
 import type { StabilityLimit } from '../src/springs/stability';
 import { triangleMesh } from './spring-builders';
+import { boundingBox } from './builders';
+import { MAX_STEPS } from '../src/mpm/schema';
 
 export interface ObjDrapeOptions {
   /** The scene's name. Default 'obj-drape'. */
   name?: string;
   /** The mesh's largest side after fitting, in domain units (the box is 1 a side). Default 0.5. */
   size?: number;
-  /** Simulated time; the steps follow from the dt chosen. Default 0.6 s. */
+  /** Simulated time; the steps follow from the dt chosen (at most MAX_STEPS: a fine mesh's is shorter). Default 0.6 s. */
   seconds?: number;
 }
 
@@ -38,7 +40,7 @@ export function objDrapeScene(text: string, o: ObjDrapeOptions = {}): { scene: S
   const index = new Map(used.map((v, k) => [v, k]));
   const faces = obj.faces.map((f) => f.map((v) => index.get(v)!));
   const pts = used.map((v) => obj.vertices[v]);
-  const lo = [0, 1, 2].map((a) => Math.min(...pts.map((p) => p[a]))), hi = [0, 1, 2].map((a) => Math.max(...pts.map((p) => p[a])));
+  const { lo, hi } = boundingBox(pts, 3);
   const side = Math.max(...hi.map((h, a) => h - lo[a]));
   if (!(side > 0)) throw new RangeError('objDrapeScene: every vertex of the faces is at one point');
   const scale = size / side;
@@ -48,7 +50,7 @@ export function objDrapeScene(text: string, o: ObjDrapeOptions = {}): { scene: S
   const make = (dt: number): SpringScene => ({
     kind: 'shell', name: o.name ?? 'obj-drape',
     description: `an OBJ mesh (${fitted.length} vertices, ${obj.faces.length} polygons) dropped as a cloth on a ball`,
-    dim: 3, dt, steps: Math.max(1, Math.round(seconds / dt)), gravity: [0, -9.8, 0], damping: 1, extent: [1, 1, 1],
+    dim: 3, dt, steps: Math.max(1, Math.min(MAX_STEPS, Math.round(seconds / dt))), gravity: [0, -9.8, 0], damping: 1, extent: [1, 1, 1],
     materials: [{ name: 'cloth', stiffness: 1, damping: 0, mu: 20, lambda: 10, bending: 1e-4 }],
     vertices: mesh.vertices,
     triangles: mesh.triangles,

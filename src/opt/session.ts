@@ -62,7 +62,7 @@ export const DEFAULT_LEARNING_RATE = 0.1;
 
 /** The run's configuration: the scene's task with `o` on top, checked before any GPU work. */
 export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
-  if (!scene.loss) throw new ConfigError(`scene '${scene.name}' defines no loss: nothing to optimize`);
+  if (!scene.loss) throw new ConfigError(`scene '${scene.name}' defines no loss: nothing to optimize (give its file a "loss": \`torsion export\` writes the scene to edit; the kinds are in the README, "What carries gradients")`);
   const so = scene.optimize;
   const names = o.params ?? optimizeParams(so);
   if (names.length === 0) throw new ConfigError('--params: name at least one parameter');

@@ -5,6 +5,7 @@ import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { ParameterVector, type Parameter } from '../../src/opt/parameters';
 import { createSimulator } from '../../src/simulators';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { chain2d } from '../helpers/spring-scenes';
 import { SceneError } from '../../src/core/scene-error';
 
 let gpu: GpuContext;
@@ -249,4 +250,19 @@ test('a theta that is not a Float64Array is refused by name (a plain array threw
   } finally {
     sim.destroy();
   }
+});
+
+test('a spring stiffness clamped at its lower bound stays a positive float32 that writeParams takes', async () => {
+  // the bound is Number.MIN_VALUE (stiffness > 0): a hair inside it used to underflow to 0, so a large
+  // Adam or CEM step wrote stiffness 0 and the optimization died on writeParams' RangeError
+  const sim = await createSimulator(gpu, chain2d());
+  const p = new ParameterVector(sim, ['materials[0].stiffness', 'materials[1].damping']);
+  const theta = Float64Array.of(-20, -20);
+  p.clamp(theta);
+  const values = p.named(theta);
+  expect(values['materials[0].stiffness'][0]).toBeGreaterThan(0);
+  expect(Math.fround(values['materials[0].stiffness'][0])).toBeGreaterThan(0);
+  expect(values['materials[1].damping'][0]).toBeGreaterThanOrEqual(0);
+  expect(() => p.write(theta)).not.toThrow();
+  sim.destroy();
 });

@@ -3,7 +3,7 @@
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
 import type { ActuationTarget, ItemOrder, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
+import { checkParamRecord, checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
 import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
@@ -612,7 +612,7 @@ export class MpmSim implements Simulator<MpmStatus> {
 
   /** Replaces the control record (group params, actuation, collider tracks) of all batch copies. */
   writeParams(ctrl: Float32Array): void {
-    if (ctrl.length !== this.packed.ctrl.length) throw new RangeError(`ctrl has ${ctrl.length} floats, expected ${this.packed.ctrl.length}`);
+    checkParamRecord(ctrl, this.packed.ctrl.length);
     checkParamValues(this.params, ctrl, this.batch);
     writeBuffer(this.device, this.ctrlBuf, ctrl);
     // the params uniform's copy of the group records (load_group in model.wgsl) follows

@@ -266,3 +266,17 @@ test('a spring stiffness clamped at its lower bound stays a positive float32 tha
   expect(() => p.write(theta)).not.toThrow();
   sim.destroy();
 });
+
+test('writeParams refuses a control record that is not a packed Float32Array, by name, for every simulator', async () => {
+  // sim.writeParams(sim.params.values(0)), a Float64Array of the packed length, passed the length check
+  // and overran the GPU buffer ("writeBuffer 'springs.ctrl': 19240 bytes at 0 overrun its 9620 bytes")
+  const scenes = [chain2d(), tinyScene({ dim: 2, material: 'elastic', actuated: true }), { ...chain2d(), controller: { hidden: [4], inputs: ['com' as const] } }];
+  for (const scene of scenes) {
+    const sim = await createSimulator(gpu, scene);
+    const n = sim.paramValues.length;
+    expect(() => sim.writeParams(new Float64Array(n) as unknown as Float32Array)).toThrow(`writeParams: the control record is a Float64Array of ${n}: allowed a Float32Array of ${n} floats`);
+    expect(() => sim.writeParams(new Float32Array(n + 1))).toThrow(`writeParams: the control record is a Float32Array of ${n + 1}: allowed a Float32Array of ${n} floats`);
+    expect(() => sim.writeParams(sim.paramValues.slice())).not.toThrow();
+    sim.destroy();
+  }
+});

@@ -80,7 +80,7 @@ function block(sim: Simulator, name: string): Parameter {
 
 /** How shaped parameters map their few numbers onto per-step rows (scene.optimize's period, harmonics, waypoints). */
 export interface ShapeOptions {
-  /** Steps per period (default: a quarter of the horizon). */
+  /** Steps per period (default: a quarter of the actuation block's rows, the scene's steps). */
   period?: number;
   /** Sine and cosine pairs per channel (default 2). */
   harmonics?: number;

@@ -367,6 +367,22 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'))).toMatchObject({ steps: 50, interrupted: true, maxDistanceAfterWarmup: null });
   }, 120_000);
 
+  test('an MLP controller run\'s replay holds the actuation rows its controller wrote, not the scene\'s it overwrote', async () => {
+    // the page colours a replay by the rows in its scene; a controller's scene.json keeps the open-loop
+    // rows it starts from, which never ran
+    const dir = join(tmp(), 'run');
+    const base = loadScene('spring-walker-2d', undefined);
+    const scene = { ...base, steps: 30, actuation: { channels: 4, values: base.actuation!.values.slice(0, 120) } };
+    await optimizeScene(scene, { steps: 30, iterations: 1, out: dir, quiet: true });
+    const replay = JSON.parse(readFileSync(join(dir, 'replay.json'), 'utf8')) as { tracks?: Record<string, number[][]> };
+    const rows = replay.tracks?.actuation;
+    expect(rows).toHaveLength(30);
+    const start = scene.actuation.values;
+    expect(rows!.flat().some((a, i) => Math.abs(a - start[i]) > 1e-3)).toBe(true);
+    // what the page draws: the scene with them written in, still a valid scene
+    expect(() => validateScene(withBodyTracks(loadScene(undefined, join(dir, 'scene.json')), replay.tracks!))).not.toThrow();
+  }, 120_000);
+
   test('a loss that reports a metric (region-fraction: the exact fraction inside) has it in progress.jsonl and summary.json', async () => {
     const dir = join(tmp(), 'run');
     const r = await optimizeScene(loadScene('fluid-push-3d', undefined), { steps: 40, iterations: 2, out: dir, quiet: true });

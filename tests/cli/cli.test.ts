@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { main } from '../../src/cli/main';
 import { optimizeScene } from '../../src/cli/optimize';
 import { mpcScene } from '../../src/cli/mpc';
+import { runScene } from '../../src/cli/run';
 import { loadScene } from '../../src/cli/args';
 import { parseReplay } from '../../src/viewer/replay';
 import { withBodyTracks } from '../../src/opt/scene-tracks';
@@ -381,6 +382,12 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(rows!.flat().some((a, i) => Math.abs(a - start[i]) > 1e-3)).toBe(true);
     // what the page draws: the scene with them written in, still a valid scene
     expect(() => validateScene(withBodyTracks(loadScene(undefined, join(dir, 'scene.json')), replay.tracks!))).not.toThrow();
+    // and a forward run's replay of the same scene
+    const runDir = join(tmp(), 'fwd');
+    await runScene(scene, { out: runDir });
+    const fwd = JSON.parse(readFileSync(join(runDir, 'replay.json'), 'utf8')) as { tracks?: Record<string, number[][]> };
+    expect(fwd.tracks?.actuation).toHaveLength(30);
+    expect(fwd.tracks!.actuation.flat().some((a, i) => Math.abs(a - start[i]) > 1e-3)).toBe(true);
   }, 120_000);
 
   test('a loss that reports a metric (region-fraction: the exact fraction inside) has it in progress.jsonl and summary.json', async () => {

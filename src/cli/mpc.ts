@@ -49,7 +49,9 @@ export async function mpcScene(scene: Scene, o: { out?: string; json?: boolean }
     };
     writeJson(join(dir, 'summary.json'), summary);
     const verdict = interrupted ? `interrupted at step ${summary.steps} of ${scene.steps}: not judged` : run.success ? 'held' : 'not held';
-    out(`largest distance after step ${mpc.warmup}: ${run.maxDistanceAfterWarmup.toFixed(4)} (tolerance ${mpc.tolerance}: ${verdict}); ${summary.seconds.toFixed(1)} s`);
+    // stopped before the warmup ended: no distance was judged (NaN in the run, null in summary.json)
+    const largest = Number.isFinite(run.maxDistanceAfterWarmup) ? run.maxDistanceAfterWarmup.toFixed(4) : 'none (no step after it ran)';
+    out(`largest distance after step ${mpc.warmup}: ${largest} (tolerance ${mpc.tolerance}: ${verdict}); ${summary.seconds.toFixed(1)} s`);
     if (o.json) console.log(JSON.stringify(summary));
     return interrupted ? 130 : 0;
   } finally {

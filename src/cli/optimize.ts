@@ -17,7 +17,7 @@ import { requestGpu } from '../gpu/device';
 import { exportSceneJson } from '../mpm/validate';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { Scene } from '../simulators';
-import { bodyTracks } from '../opt/scene-tracks';
+import { bodyTracks, controllerActuation } from '../opt/scene-tracks';
 import type { SceneObjective } from '../opt/objective';
 import type { OptimizerName } from '../opt/optimizers';
 import { ConfigError, idleShapeFields, openRun, runConfig, type RunConfig, type RunOverrides } from '../opt/session';
@@ -219,7 +219,9 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     const tunedBodies = config.params.some((n) => /^(colliders|grippers)\[/.test(n)), tunedAct = config.params.some((n) => /^actuation/.test(n));
     const tracks = tunedBodies || tunedAct ? bodyTracks(objective.sim.params, objective.sim.params.unpack(inputs.ctrl, 0)) : undefined;
     if (tracks) for (const k of Object.keys(tracks)) if (k === 'actuation' ? !tunedAct : !tunedBodies) delete tracks[k];
-    writeReplay(dir, scene, objective.sim, frames, every, tracks);
+    // a controller's: the rows its MLP wrote in that forward, not the scene's it overwrote
+    const ran = await controllerActuation(objective.sim);
+    writeReplay(dir, scene, objective.sim, frames, every, ran ? { ...tracks, ...ran } : tracks);
 
     const bestLoss = finiteOrNull(loop.best.loss);
     let bestMetric: number | null = null;

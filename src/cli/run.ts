@@ -10,7 +10,7 @@ import { readU32 } from '../gpu/buffers';
 import type { Simulator } from '../core/simulator';
 import { recordFrames } from '../core/record';
 import { createSimulator, type Scene } from '../simulators';
-import type { BodyTracks } from '../opt/scene-tracks';
+import { controllerActuation, type BodyTracks } from '../opt/scene-tracks';
 import { ensureDir, floatBytes, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
 import { RolloutError } from '../core/rollout';
 
@@ -80,7 +80,8 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
         ...('particles' in scene ? { matrixOrder: 'column-major', note: 'F holds F - I for particles of fluid groups (add I)' } : {}) },
       ...(sim.state.tail ? { tail: sim.state.tail, tailLayout: 'after all copies\' records, [batch][length] per entry' } : {}),
     });
-    writeReplay(dir, scene, sim, frames, every);
+    // a controller's rows as its MLP wrote them, which the page colours by (the scene's are its start)
+    writeReplay(dir, scene, sim, frames, every, (await controllerActuation(sim)) ?? undefined);
     writeJson(join(dir, 'scene.json'), scene);
     const ran = interrupted ? `interrupted at step ${rec.steps} of ${steps}: ${rec.steps} steps` : `${steps} steps`;
     console.log(`${ran} of ${scene.name} in ${seconds.toFixed(2)} s (${sim.state.items} items${sim.describeStatus(status)}${sortNote(scene, moved, sim.batch * sim.state.items)})`);

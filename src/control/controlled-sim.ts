@@ -20,7 +20,7 @@ import { createBuffer, readF32, writeBuffer } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import type { BindingKind, BufferBinding, ComputeKernel, PipelineCache } from '../gpu/pipeline-cache';
 import type { ActuationTarget, ItemOrder, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { positionField } from '../core/simulator';
+import { checkParamRecord, positionField } from '../core/simulator';
 import { controlShaders } from '../shaders/index';
 import { controllerLayout, goalOf, initialWeights, type ControllerLayout, type ControllerSpec } from './controller';
 
@@ -311,7 +311,7 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   }
 
   writeParams(values: Float32Array): void {
-    if (values.length !== this.paramValues.length) throw new RangeError(`control record has ${values.length} floats, expected ${this.paramValues.length}`);
+    checkParamRecord(values, this.paramValues.length);
     const Li = this.innerRecord;
     this.inner.writeParams(values.subarray(0, Li));
     writeBuffer(this.device, this.weights, values.subarray(Li));

@@ -193,6 +193,17 @@ export interface Simulator<Status extends SimStatus = SimStatus> {
 }
 
 /**
+ * A control record handed to writeParams: a Float32Array of the packed length (sim.paramValues,
+ * or params.inputs(theta).ctrl). A Float64Array such as params.values(b) of the same length would
+ * pass a length check and overrun the GPU buffer with twice the bytes.
+ */
+export function checkParamRecord(values: unknown, length: number): void {
+  if (values instanceof Float32Array && values.length === length) return;
+  const got = ArrayBuffer.isView(values) ? `a ${values.constructor.name} of ${(values as Float32Array).length}` : String(values);
+  throw new RangeError(`writeParams: the control record is ${got}: allowed a Float32Array of ${length} floats (the packed layout of sim.paramValues, as params.inputs(theta).ctrl makes it)`);
+}
+
+/**
  * Every entry of a packed control record finite and inside its block's range (ParamBlock min, max),
  * for each batch copy: a RangeError names the block, the copy, the entry and the value. A negative
  * stiffness or a NaN from a host program would otherwise surface as a blow-up at step 0.

@@ -177,7 +177,7 @@ export interface OptimizeDesc {
   normalize?: boolean;
   /** The task is solved when the best loss is at or below this (`success` in summary.json). */
   threshold?: number;
-  /** 'actuation.periodic': steps per period (default a quarter of the horizon). */
+  /** 'actuation.periodic': steps per period (default a quarter of the scene's steps, its actuation rows, whatever --steps). */
   period?: number;
   /** 'actuation.periodic': sine and cosine pairs per channel (default 2). */
   harmonics?: number;

@@ -3,14 +3,14 @@
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
 import type { ActuationTarget, ItemOrder, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
+import { checkParamRecord, checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
 import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
 import { buildMpmKernels, type MpmKernels } from './kernels';
 import { colliderGradSlots, GROUP_STRIDE, groupRecordsFit, packMpm, packSteps, paramsCtrlGroupsByte, particleStride, STEP_STRIDE, TRACK_STRIDE, type PackedMpm } from './layout';
 import { SceneError, SORT_EVERY_ALLOWED } from './schema';
-import { waveSpeed } from './validate';
+import { CFL_SAFETY, waveSpeed } from './validate';
 import { accWords, GROUP_CTRL, PARTICLE_WG, STEP_INFO } from './records';
 import { packTargeted, Reducer, targetLayers, type TargetedSegment } from '../gpu/reduce';
 import { PipelineCache, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
@@ -71,6 +71,29 @@ function dominantActuator(scene: MpmScene, ctrl: (b: number) => Float64Array, ba
     }
   });
   return (best as { text: string } | null)?.text ?? null;
+}
+
+/**
+ * The group whose material as written (sim.writeParams: an optimizer's E or nu, not the scene's)
+ * puts dt above its stability limit, 0.9 dx / c (validateScene's check, made at the scene's own
+ * materials): the likeliest cause of a blow-up while E is tuned.
+ */
+function unstableMaterial(scene: MpmScene, ctrl: (b: number) => Float64Array, batch: number, blocks: readonly { name: string; indices: Uint32Array }[]): string | null {
+  let worst: { text: string; dtMax: number } | null = null;
+  scene.groups.forEach((g, k) => {
+    const E = blocks.find((b) => b.name === `groups[${k}].E`), nu = blocks.find((b) => b.name === `groups[${k}].nu`);
+    if (!E || !nu) return;
+    for (let b = 0; b < batch; b++) {
+      const v = ctrl(b);
+      const w = { ...g, E: v[E.indices[0]], nu: v[nu.indices[0]] };
+      const dtMax = (CFL_SAFETY * scene.grid.dx) / waveSpeed(w, scene.dim);
+      if (scene.dt > dtMax && (!worst || dtMax < worst.dtMax)) {
+        const copy = batch > 1 ? ` in batch copy ${b}` : '';
+        worst = { dtMax, text: `groups[${k}] "${g.name}" as written (E = ${w.E.toPrecision(4)}, nu = ${w.nu.toPrecision(4)}${copy}) needs dt <= ${dtMax.toPrecision(3)}, below the scene's ${scene.dt} (the scene's own: E = ${g.E}, nu = ${g.nu}): lower E or nu, or dt` };
+      }
+    }
+  });
+  return (worst as { text: string } | null)?.text ?? null;
 }
 
 /**
@@ -594,7 +617,7 @@ export class MpmSim implements Simulator<MpmStatus> {
 
   /** Replaces the control record (group params, actuation, collider tracks) of all batch copies. */
   writeParams(ctrl: Float32Array): void {
-    if (ctrl.length !== this.packed.ctrl.length) throw new RangeError(`ctrl has ${ctrl.length} floats, expected ${this.packed.ctrl.length}`);
+    checkParamRecord(ctrl, this.packed.ctrl.length);
     checkParamValues(this.params, ctrl, this.batch);
     writeBuffer(this.device, this.ctrlBuf, ctrl);
     // the params uniform's copy of the group records (load_group in model.wgsl) follows
@@ -618,8 +641,10 @@ export class MpmSim implements Simulator<MpmStatus> {
 
   blowUpMessage(status: MpmStatus): string {
     const act = this.params.blocks.find((b) => b.name === 'actuation');
-    const active = dominantActuator(this.scene, (b) => this.params.values(b), this.batch, act, status.badStep ?? this.horizon);
-    return blowUpMessage(status, this.scene.grid.dx, this.scene.dt, active);
+    const ctrl = (b: number) => this.params.values(b);
+    const hints = [unstableMaterial(this.scene, ctrl, this.batch, this.params.blocks), dominantActuator(this.scene, ctrl, this.batch, act, status.badStep ?? this.horizon)];
+    const hint = hints.filter((h) => h !== null).join('; or: ');
+    return blowUpMessage(status, this.scene.grid.dx, this.scene.dt, hint || null);
   }
 
   describeStatus(status: MpmStatus): string {

@@ -92,6 +92,11 @@ export class SceneObjective {
       throw new RangeError(`params = ${JSON.stringify(o.params)}: allowed a non-empty array of parameter names (paramNames(scene) lists them; a scene's own: scene.optimize?.params)`);
     }
     if (!Number.isInteger(o.steps) || o.steps < 1) throw new RangeError(`steps = ${o.steps}: allowed an integer >= 1 (the rollout's length; a scene's own: scene.steps)`);
+    // the per-step controls and tracks the parameters write have scene.steps rows: past them the
+    // last row is held, so a periodic gait or a track's knots would stop acting (as --steps refuses)
+    if (o.steps > scene.steps) {
+      throw new RangeError(`steps = ${o.steps}: allowed at most the scene's ${scene.steps} (scene.steps: its per-step controls and tracks have that many rows; raise scene.steps to roll out longer)`);
+    }
     const goals = o.goals ?? sharedGoals(scene);
     if (goals && goals.length === 0) throw new RangeError('goals: name at least one');
     if (o.draws && !(goals && goals.length > 1)) throw new RangeError(`scene '${scene.name}': drawing goals needs several shared goals to draw between`);

@@ -221,6 +221,8 @@ class Spsa implements Optimizer {
   private readonly rand: Random;
   private readonly pairs: number;
   private eps: Float64Array[] = [];
+  /** Each pair's perturbation: sigma, or less where theta +- sigma eps leaves the valid range; 0: the pair is not used. */
+  private step: number[] = [];
 
   constructor(theta0: Float64Array, private readonly o: OptimizerOptions, private readonly clamp: Clamp) {
     this.theta = theta0.slice();
@@ -234,21 +236,38 @@ class Spsa implements Optimizer {
   private get sigma(): number { return this.o.sigma ?? 0.1; }
 
   ask(): Proposal {
-    // the points are not clamped: a clamped pair would bias the estimate
+    // the points are not clamped, a clamped pair would bias the estimate: a pair that would leave the
+    // valid range (a Poisson ratio past 0.5, which writeParams refuses) is shortened until it fits
     this.eps = Array.from({ length: this.pairs }, () => this.theta.map(() => this.rand.gauss()));
+    this.step = this.eps.map((e) => this.pairStep(e));
     const out = [this.theta.slice()];
-    for (const e of this.eps) {
-      out.push(this.theta.map((t, i) => t + this.sigma * e[i]));
-      out.push(this.theta.map((t, i) => t - this.sigma * e[i]));
-    }
+    this.eps.forEach((e, k) => {
+      const h = this.step[k];
+      out.push(this.theta.map((t, i) => t + h * e[i]));
+      out.push(this.theta.map((t, i) => t - h * e[i]));
+    });
     return { thetas: out, gradient: false };
   }
 
-  /** The estimate of the gradient from the last population's losses. */
+  /** sigma, halved (at most 20 times) until theta +- h eps both lie where the clamp leaves them; else 0. */
+  private pairStep(e: Float64Array): number {
+    const inside = (h: number) => {
+      const p = this.theta.map((t, i) => t + h * e[i]);
+      const c = p.slice();
+      this.clamp(c);
+      return c.every((x, i) => x === p[i]);
+    };
+    for (let h = this.sigma, k = 0; k <= 20; k++, h /= 2) if (inside(h) && inside(-h)) return h;
+    return 0;
+  }
+
+  /** The estimate of the gradient from the last population's losses: a central difference along each pair's direction. */
   estimate(losses: number[]): Float64Array {
     const g = new Float64Array(this.theta.length);
     this.eps.forEach((e, k) => {
-      const d = (losses[1 + 2 * k] - losses[2 + 2 * k]) / (2 * this.sigma * this.pairs);
+      const h = this.step[k] ?? this.sigma;
+      if (h === 0) return; // no room on both sides of theta along e: the pair says nothing
+      const d = (losses[1 + 2 * k] - losses[2 + 2 * k]) / (2 * h * this.pairs);
       if (Number.isFinite(d)) for (let i = 0; i < g.length; i++) g[i] += d * e[i];
     });
     return g;

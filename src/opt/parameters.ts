@@ -67,9 +67,10 @@ function block(sim: Simulator, name: string): Parameter {
     apply(theta, _s0, ctrl) { for (let k = 0; k < n; k++) ctrl[b.indices[k]] = theta[k] * scale[k]; },
     gradient(_g, gCtrl, out) { for (let k = 0; k < n; k++) out[k] = gCtrl[b.indices[k]] * scale[k]; },
     clamp(theta) {
-      // open bounds (E > 0, nu < 0.5) are kept a hair inside
+      // open bounds (E > 0, nu < 0.5) are kept a hair inside, a hair of the bound or, at a bound of
+      // zero or next to it (a stiffness's Number.MIN_VALUE, which float32 rounds to 0), of the value
       for (let k = 0; k < n; k++) {
-        const lo = b.min === undefined ? -Infinity : (b.min + 1e-6 * Math.abs(b.min || scale[k])) / scale[k];
+        const lo = b.min === undefined ? -Infinity : (b.min + 1e-6 * Math.max(Math.abs(b.min), scale[k])) / scale[k];
         const hi = b.max === undefined ? Infinity : (b.max - 1e-6 * Math.abs(b.max)) / scale[k];
         theta[k] = Math.min(hi, Math.max(lo, theta[k]));
       }
@@ -79,7 +80,7 @@ function block(sim: Simulator, name: string): Parameter {
 
 /** How shaped parameters map their few numbers onto per-step rows (scene.optimize's period, harmonics, waypoints). */
 export interface ShapeOptions {
-  /** Steps per period (default: a quarter of the horizon). */
+  /** Steps per period (default: a quarter of the actuation block's rows, the scene's steps). */
   period?: number;
   /** Sine and cosine pairs per channel (default 2). */
   harmonics?: number;

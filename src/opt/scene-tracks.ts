@@ -3,8 +3,10 @@
 // bodies of a replay from its scene's tracks, so the best point's replay needs its own tracks, not
 // the start's: the page's Optimize hands it the scene with them, `torsion optimize` writes them in
 // replay.json (`tracks`) beside the start's scene.json (which --resume reads).
-import type { ParamSpace } from '../core/simulator';
+import type { ParamSpace, Simulator } from '../core/simulator';
 import type { Scene } from '../simulators';
+import { readF32 } from '../gpu/buffers';
+import { ControlledSim } from '../control/controlled-sim';
 
 /** Track rows by block name: 'colliders[0].position', 'grippers[1].velocity', ... */
 export type BodyTracks = Record<string, number[][]>;
@@ -49,4 +51,17 @@ export function withBodyTracks(scene: Scene, tracks: BodyTracks): Scene {
 /** `scene` with every collider and gripper position and velocity track, and its actuation rows, read from `values` (one copy's control vector of `params`). */
 export function withTracks(scene: Scene, params: ParamSpace, values: ArrayLike<number>): Scene {
   return withBodyTracks(scene, bodyTracks(params, values));
+}
+
+/**
+ * The actuation rows a controller wrote in the simulator's last forward (copy 0's), read from its
+ * inner simulator's control record: what a replay of that forward ran, where the scene's own rows
+ * (scene.json's) are only the start the MLP overwrites. Null for a simulator without a controller.
+ */
+export async function controllerActuation(sim: Simulator): Promise<BodyTracks | null> {
+  if (!(sim instanceof ControlledSim) || !sim.inner.actuationTarget?.()) return null;
+  const { inner } = sim;
+  const rec = await readF32(sim.device, inner.actuationTarget!()!.buffer);
+  const rows = bodyTracks(inner.params, inner.params.unpack(rec.subarray(0, inner.paramValues.length), 0)).actuation;
+  return rows ? { actuation: rows } : null;
 }

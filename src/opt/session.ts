@@ -74,15 +74,15 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   if (!optimizerNames.includes(optimizer)) throw new ConfigError(`--optimizer = ${optimizer}: allowed ${optimizerNames.join(', ')}`);
   // a population's size and spread mean nothing to a method that follows one gradient
   if (optimizer === 'adam' || optimizer === 'gd') {
-    for (const [flag, v] of [['--batch', o.batch], ['--sigma', o.sigma]] as const) {
-      if (v !== undefined) throw new ConfigError(`${flag} sets the population of cem, spsa and hybrid; ${optimizer} runs one rollout per iteration (add --optimizer cem, spsa or hybrid)`);
+    for (const [flag, v, what] of [['--batch', o.batch, 'the population'], ['--sigma', o.sigma, 'the spread of the samples']] as const) {
+      if (v !== undefined) throw new ConfigError(`${flag} sets ${what} of cem, spsa and hybrid; ${optimizer} runs one rollout per iteration (add --optimizer cem, spsa or hybrid)`);
     }
   }
   // and a step's size, shape and truncation mean nothing to a method that takes no gradient step (cem) or no backward (spsa)
-  const stepFlags = [['--lr', o.lr], ['--clip', o.clip], ['--normalize', o.normalize], ['--window', o.window]] as const;
+  const stepFlags = [['--lr', o.lr], ['--clip', o.clip], ['--normalize', o.normalize], ['--window', o.window], ['--checkpoint', o.checkpoint]] as const;
   for (const [flag, v] of optimizer === 'cem' ? stepFlags : optimizer === 'spsa' ? stepFlags.slice(3) : []) {
     if (v !== undefined) {
-      throw new ConfigError(`${flag} shapes ${flag === '--window' ? 'the backward through the rollout' : 'a gradient step'}, which ${optimizer} ${optimizer === 'cem' ? 'does not take (it refits a Gaussian to its best samples)' : 'does not run (it estimates the gradient from forward rollouts)'}; add --optimizer adam, gd or hybrid`);
+      throw new ConfigError(`${flag} ${flag === '--checkpoint' ? 'sets the tape of the backward through the rollout' : flag === '--window' ? 'shapes the backward through the rollout' : 'shapes a gradient step'}, which ${optimizer} ${optimizer === 'cem' ? 'does not take (it refits a Gaussian to its best samples)' : 'does not run (it estimates the gradient from forward rollouts)'}; add --optimizer adam, gd or hybrid`);
     }
   }
   const config: RunConfig = {

@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
+import { checkParamRecord, checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
@@ -524,7 +524,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   encodeFinishAdjoint(): void {}
 
   writeParams(values: Float32Array): void {
-    if (values.length !== this.paramValues.length) throw new RangeError(`control record has ${values.length} floats, expected ${this.paramValues.length}`);
+    checkParamRecord(values, this.paramValues.length);
     checkParamValues(this.params, values, this.batch);
     writeBuffer(this.device, this.ctrl, values);
     this.paramValues = values.slice();

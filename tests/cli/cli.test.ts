@@ -411,6 +411,51 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     }
   }, 120_000);
 
+  test('mpc: a Ctrl-C before the warmup ends says no distance was judged, not NaN (exit 130)', async () => {
+    const dir = tmp();
+    const scene = loadScene('robot-chase-mpc-2d', undefined);
+    Object.assign(scene, { steps: 100 });
+    scene.mpc = { ...scene.mpc!, horizon: 50, every: 50, iterations: 1, warmup: 80, period: 50, goal: [[0, 0.4, 0.13], [100, 0.45, 0.13]] };
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => {
+      lines.push(s);
+      if (/^step +50\/100/.test(s)) process.emit('SIGINT');
+    });
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await mpcScene(scene, { out: join(dir, 'run') })).toBe(130);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+    const last = lines.at(-1)!;
+    expect(last).toMatch(/^largest distance after step 80: none \(no step after it ran\) \(tolerance 0\.06: interrupted at step 50 of 100: not judged\)/);
+    expect(last).not.toMatch(/NaN/);
+    expect(JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'))).toMatchObject({ steps: 50, interrupted: true, maxDistanceAfterWarmup: null });
+  }, 120_000);
+
+  test('an MLP controller run\'s replay holds the actuation rows its controller wrote, not the scene\'s it overwrote', async () => {
+    // the page colours a replay by the rows in its scene; a controller's scene.json keeps the open-loop
+    // rows it starts from, which never ran
+    const dir = join(tmp(), 'run');
+    const base = loadScene('spring-walker-2d', undefined);
+    const scene = { ...base, steps: 30, actuation: { channels: 4, values: base.actuation!.values.slice(0, 120) } };
+    await optimizeScene(scene, { steps: 30, iterations: 1, out: dir, quiet: true });
+    const replay = JSON.parse(readFileSync(join(dir, 'replay.json'), 'utf8')) as { tracks?: Record<string, number[][]> };
+    const rows = replay.tracks?.actuation;
+    expect(rows).toHaveLength(30);
+    const start = scene.actuation.values;
+    expect(rows!.flat().some((a, i) => Math.abs(a - start[i]) > 1e-3)).toBe(true);
+    // what the page draws: the scene with them written in, still a valid scene
+    expect(() => validateScene(withBodyTracks(loadScene(undefined, join(dir, 'scene.json')), replay.tracks!))).not.toThrow();
+    // and a forward run's replay of the same scene
+    const runDir = join(tmp(), 'fwd');
+    await runScene(scene, { out: runDir });
+    const fwd = JSON.parse(readFileSync(join(runDir, 'replay.json'), 'utf8')) as { tracks?: Record<string, number[][]> };
+    expect(fwd.tracks?.actuation).toHaveLength(30);
+    expect(fwd.tracks!.actuation.flat().some((a, i) => Math.abs(a - start[i]) > 1e-3)).toBe(true);
+  }, 120_000);
+
   test('a loss that reports a metric (region-fraction: the exact fraction inside) has it in progress.jsonl and summary.json', async () => {
     const dir = join(tmp(), 'run');
     const r = await optimizeScene(loadScene('fluid-push-3d', undefined), { steps: 40, iterations: 2, out: dir, quiet: true });

@@ -126,6 +126,25 @@ test('a blow-up driven by an actuator names the actuator, its strength and the a
   sim.destroy();
 });
 
+test('a blow-up from a Young\'s modulus written past the time step\'s limit names the group, E as written and the dt it needs', async () => {
+  // the scene validates at its own E; an optimizer tuning groups[0].E (a sysid run at a large rate)
+  // writes one 400x stiffer, whose waves outrun a cell per step
+  const scene = tinyScene({ dim: 2, material: 'elastic', seed: 74 });
+  const sim = await MpmSim.create(gpu, scene);
+  const E = sim.params.blocks.find((b) => b.name === 'groups[0].E')!;
+  const ctrl = sim.params.values(0);
+  ctrl[E.indices[0]] *= 400;
+  sim.writeParams(Float32Array.from(ctrl));
+  const roll = new Rollout(sim, 40, 'auto');
+  const err = await roll.forward().then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(RolloutError);
+  const msg = (err as RolloutError).message;
+  expect(msg).toContain(`step ${(err as RolloutError).step}`);
+  expect(msg).toMatch(new RegExp(`groups\\[0\\] "${scene.groups[0].name}" as written \\(E = [0-9.e+]+, nu = [0-9.]+\\) needs dt <= [0-9.e-]+, below the scene's ${scene.dt} \\(the scene's own: E = ${scene.groups[0].E}, nu = ${scene.groups[0].nu}\\): lower E or nu, or dt`));
+  roll.destroy();
+  sim.destroy();
+});
+
 test('the tape refuses a second backward over states it has overwritten, and a new forward restores it', async () => {
   const sim = await MpmSim.create(gpu, tinyScene({ dim: 2, material: 'elastic', actuated: true, seed: 80 }));
   const T = 10; // 'auto': segments of 4, 3, 2, 1 steps from 4 slots

@@ -85,4 +85,7 @@ test('options without params or with a bad steps are refused by name, before any
   await expect(bad({ params: [], steps: 10 })).rejects.toThrow('params = []: allowed a non-empty array');
   await expect(bad({ params: ['materials[0].stiffness'] })).rejects.toThrow('steps = undefined: allowed an integer >= 1');
   await expect(bad({ params: ['materials[0].stiffness'], steps: 2.5 })).rejects.toThrow('steps = 2.5: allowed an integer >= 1');
+  // past the scene's steps its per-step controls would hold their last row (a periodic gait stopped):
+  // refused as --steps is, where the library ran it
+  await expect(bad({ params: ['materials[0].stiffness'], steps: 11 })).rejects.toThrow("steps = 11: allowed at most the scene's 10 (scene.steps");
 });

@@ -120,3 +120,25 @@ test('tell() refuses losses that do not match the points ask() gave, and a gradi
   expect(() => spsa.tell(thetas.slice(1).map(loss))).toThrow(`spsa: tell() got ${thetas.length - 1} losses for the ${thetas.length} points`);
   spsa.tell(thetas.map(loss)); // the right count goes through
 });
+
+test('spsa keeps its pairs inside the valid range: near a bound a pair is shortened, not clamped, and the estimate is still the slope', () => {
+  // theta 0.95 of a parameter clamped to at most 1 (nu / nu0 under 0.5): the pairs at sigma 0.5 would
+  // cross it, and writeParams refused the whole population ("groups[0].nu = 1.41 ... allowed <= 0.5")
+  const clampTop = (t: Float64Array) => { for (let i = 0; i < t.length; i++) t[i] = Math.min(1, t[i]); };
+  const slope = Float64Array.of(3, -2);
+  const linear = (t: Float64Array) => t.reduce((s, x, i) => s + slope[i] * x, 0);
+  const spsa = createOptimizer('spsa', Float64Array.of(0.95, 0.2), { lr: 0.01, seed: 5, population: 41, sigma: 0.5 }, clampTop);
+  const { thetas } = spsa.ask();
+  for (const t of thetas) {
+    const c = t.slice();
+    clampTop(c);
+    expect(Array.from(c)).toEqual(Array.from(t)); // every point as asked: nothing left for a clamp to change
+  }
+  for (let k = 1; k < thetas.length; k += 2) thetas[k].forEach((x, i) => expect(x + thetas[k + 1][i]).toBeCloseTo(2 * thetas[0][i], 12));
+  // the estimate from the shortened pairs still points along the slope: Adam's first step is lr
+  // against its sign in each entry
+  spsa.tell(thetas.map(linear));
+  const next = spsa.ask().thetas[0];
+  expect(next[0]).toBeCloseTo(0.94, 6);
+  expect(next[1]).toBeCloseTo(0.21, 6);
+});

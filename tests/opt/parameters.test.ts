@@ -5,6 +5,7 @@ import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { ParameterVector, type Parameter } from '../../src/opt/parameters';
 import { createSimulator } from '../../src/simulators';
 import { tinyScene } from '../helpers/tiny-scenes';
+import { chain2d } from '../helpers/spring-scenes';
 import { SceneError } from '../../src/core/scene-error';
 
 let gpu: GpuContext;
@@ -247,6 +248,35 @@ test('a theta that is not a Float64Array is refused by name (a plain array threw
     expect(() => p.gradient(new Float32Array(sim.stateBytes / 4), new Float32Array(sim.params.values(0).length), plain)).toThrow(msg);
     expect(() => p.inputs(Float32Array.of(1, 0, 0) as unknown as Float64Array)).toThrow('theta is a Float32Array: expected a Float64Array');
   } finally {
+    sim.destroy();
+  }
+});
+
+test('a spring stiffness clamped at its lower bound stays a positive float32 that writeParams takes', async () => {
+  // the bound is Number.MIN_VALUE (stiffness > 0): a hair inside it used to underflow to 0, so a large
+  // Adam or CEM step wrote stiffness 0 and the optimization died on writeParams' RangeError
+  const sim = await createSimulator(gpu, chain2d());
+  const p = new ParameterVector(sim, ['materials[0].stiffness', 'materials[1].damping']);
+  const theta = Float64Array.of(-20, -20);
+  p.clamp(theta);
+  const values = p.named(theta);
+  expect(values['materials[0].stiffness'][0]).toBeGreaterThan(0);
+  expect(Math.fround(values['materials[0].stiffness'][0])).toBeGreaterThan(0);
+  expect(values['materials[1].damping'][0]).toBeGreaterThanOrEqual(0);
+  expect(() => p.write(theta)).not.toThrow();
+  sim.destroy();
+});
+
+test('writeParams refuses a control record that is not a packed Float32Array, by name, for every simulator', async () => {
+  // sim.writeParams(sim.params.values(0)), a Float64Array of the packed length, passed the length check
+  // and overran the GPU buffer ("writeBuffer 'springs.ctrl': 19240 bytes at 0 overrun its 9620 bytes")
+  const scenes = [chain2d(), tinyScene({ dim: 2, material: 'elastic', actuated: true }), { ...chain2d(), controller: { hidden: [4], inputs: ['com' as const] } }];
+  for (const scene of scenes) {
+    const sim = await createSimulator(gpu, scene);
+    const n = sim.paramValues.length;
+    expect(() => sim.writeParams(new Float64Array(n) as unknown as Float32Array)).toThrow(`writeParams: the control record is a Float64Array of ${n}: allowed a Float32Array of ${n} floats`);
+    expect(() => sim.writeParams(new Float32Array(n + 1))).toThrow(`writeParams: the control record is a Float32Array of ${n + 1}: allowed a Float32Array of ${n} floats`);
+    expect(() => sim.writeParams(sim.paramValues.slice())).not.toThrow();
     sim.destroy();
   }
 });

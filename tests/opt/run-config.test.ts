@@ -87,3 +87,15 @@ test('optimize fields that shape a parameter the run leaves alone are named as h
   delete walker.optimize;
   expect(idleShapeFields(walker, ['actuation'])).toEqual([]);
 });
+
+test('options a sampling optimizer would ignore are refused, each named for what it sets', () => {
+  const scene = buildScene('jelly-throw-2d');
+  expect(() => runConfig(scene, { sigma: 0.1 })).toThrow('--sigma sets the spread of the samples of cem, spsa and hybrid; adam runs one rollout per iteration');
+  expect(() => runConfig(scene, { batch: 8 })).toThrow('--batch sets the population of cem, spsa and hybrid; adam runs one rollout per iteration');
+  // cem and spsa run no backward: a tape for it means nothing
+  for (const optimizer of ['cem', 'spsa'] as const) {
+    expect(() => runConfig(scene, { optimizer, checkpoint: 'full' })).toThrow(`--checkpoint sets the tape of the backward through the rollout, which ${optimizer}`);
+  }
+  expect(runConfig(scene, { optimizer: 'hybrid', checkpoint: 'full' }).checkpoint).toBe('full');
+  expect(runConfig(scene, { optimizer: 'cem' }).checkpoint).toBe('auto');
+});

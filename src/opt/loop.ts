@@ -3,7 +3,7 @@
 // keep the best point seen. What the caller keeps between iterations is a LoopState, which holds
 // nothing but numbers, so a run can be saved after any iteration and resumed bit for bit.
 import type { Optimizer } from './optimizers';
-import type { NonFiniteReport, SceneObjective } from './objective';
+import type { NonFiniteReport, PointValue, SceneObjective } from './objective';
 import { RolloutError } from '../core/rollout';
 
 export interface LoopState {
@@ -64,15 +64,26 @@ export function initialLoopState(theta0: Float64Array): LoopState {
   return { iteration: 0, best: { iteration: -1, loss: Infinity, theta: Array.from(theta0) }, initialLoss: null, firstGradientNorm: null, warnedGrowth: false };
 }
 
+/**
+ * The best point's gradient, by run (kept beside its LoopState, which holds numbers only): after
+ * "back to the best point", adam and gd ask for that point again, and its rollout would give the
+ * same bytes (13-40% of the iterations of runs that back off several times). Not where a goal draw
+ * makes the gradient depend on the iteration; a resumed run starts without it and recomputes it.
+ */
+const bestGradients = new WeakMap<LoopState, { theta: Float64Array; value: PointValue }>();
+
+const sameTheta = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]));
+
 /** Runs one iteration and updates `state` in place. */
 export async function iterate(objective: SceneObjective, opt: Optimizer, state: LoopState, o: { population: number }): Promise<Iteration> {
   const t0 = performance.now();
   const { thetas, gradient } = opt.ask();
   let losses: number[], grad: Float64Array | undefined, com: number[] | null = null, nonFinite: NonFiniteReport | undefined, report: number | null = null;
   if (gradient) {
-    let v;
+    let v: PointValue;
+    const memo = bestGradients.get(state);
     try {
-      v = await objective.gradient(thetas[0], state.iteration); // the iteration seeds a goal draw
+      v = memo && sameTheta(memo.theta, thetas[0]) ? { ...memo.value, gradient: Float64Array.from(memo.value.gradient) } : await objective.gradient(thetas[0], state.iteration); // the iteration seeds a goal draw
     } catch (e) {
       // a trial point whose rollout blew up: back to the best point at half the rate, a few times
       if (!(e instanceof RolloutError) || (state.blowUps ?? 0) + 1 >= BLOW_UPS || !opt.backOff?.()) throw e;
@@ -87,6 +98,7 @@ export async function iterate(objective: SceneObjective, opt: Optimizer, state: 
         },
       };
     }
+    if (v.loss < state.best.loss && !v.drawn) bestGradients.set(state, { theta: Float64Array.from(thetas[0]), value: { ...v, gradient: Float64Array.from(v.gradient) } }); // the optimizer may clip its copy in place
     losses = [v.loss];
     grad = v.gradient;
     com = v.com;

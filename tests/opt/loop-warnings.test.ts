@@ -44,3 +44,34 @@ test('the first iteration names a parameter the loss does not depend on, and onl
   expect(r.pageAdvice).toContain('optimize.params');
   expect((await firstRecord(['initialVelocity'])).warning).toBeUndefined();
 });
+
+test("back at the best point, adam reuses that point's gradient: the same iterations, fewer rollouts", async () => {
+  // a large rate overshoots, so adam goes back to the best point (patience 1) several times
+  const scene = { ...tinyScene({ dim: 2, material: 'elastic', seed: 9 }), steps: 10, loss: { kind: 'com-target' as const, target: [0.45, 0.3] } };
+  const run = async (reuse: boolean) => {
+    const obj = await SceneObjective.create(gpu, scene, { params: ['initialVelocity'], steps: scene.steps });
+    let rollouts = 0;
+    const gradient = obj.gradient.bind(obj);
+    obj.gradient = (theta, iteration) => { rollouts++; return gradient(theta, iteration); };
+    try {
+      const theta0 = obj.initial();
+      const opt = createOptimizer('adam', theta0, { lr: 2, seed: 1 }, obj.clamp);
+      let state = initialLoopState(theta0);
+      const records = [];
+      for (let k = 0; k < 12; k++) {
+        // a copy of the state each iteration is a run that never kept the best point's gradient
+        if (!reuse) state = structuredClone(state);
+        const { seconds: _s, ...r } = (await iterate(obj, opt, state, { population: 1 })).record;
+        records.push(r);
+      }
+      return { records, rollouts };
+    } finally {
+      obj.destroy();
+    }
+  };
+  const kept = await run(true), fresh = await run(false);
+  console.log(`12 adam iterations: ${kept.rollouts} rollouts with the best point's gradient kept, ${fresh.rollouts} without`);
+  expect(kept.records).toEqual(fresh.records);
+  expect(fresh.rollouts).toBe(12);
+  expect(kept.rollouts).toBeLessThan(12);
+});

@@ -7,6 +7,8 @@ import type { Scene } from '../simulators';
 export function checkMpc(mpc: MpcDesc | undefined, dim: number, steps: number, channels: number): void {
   if (!mpc) return;
   if (channels === 0) throw sceneError('mpc', 'present', 'needs actuation to plan', 'a scene with actuation channels');
+  // a plan past the scene's end steers steps that never run, at the cost of simulating them
+  if (mpc.horizon > steps) throw sceneError('mpc.horizon', show(mpc.horizon), "plans past the scene's end", `at most the scene's ${steps} steps`);
   if (mpc.every > mpc.horizon) throw sceneError('mpc.every', show(mpc.every), 'is longer than the horizon', `at most mpc.horizon = ${mpc.horizon}`);
   mpc.goal.forEach((w, k) => {
     if (w.length !== 1 + dim) throw sceneError(`mpc.goal[${k}]`, show(w), 'has the wrong length', `[step, ${dim === 2 ? 'x, y' : 'x, y, z'}]`);

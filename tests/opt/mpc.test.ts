@@ -30,6 +30,7 @@ test('a bad mpc field is refused naming the field, the value and the allowed ran
   const base = buildScene('robot-chase-mpc-2d') as SpringScene;
   const bad = (mpc: Partial<NonNullable<SpringScene['mpc']>>) => () => validateScene({ ...base, mpc: { ...base.mpc!, ...mpc } });
   expect(bad({ every: 300 })).toThrow(/scene\.mpc\.every = 300 is longer than the horizon: allowed at most mpc\.horizon = 250/);
+  expect(bad({ horizon: 5000 })).toThrow(/scene\.mpc\.horizon = 5000 plans past the scene's end: allowed at most the scene's 1500 steps/);
   expect(bad({ goal: [[0, 0.3]] })).toThrow(/scene\.mpc\.goal\[0\]/);
   expect(bad({ goal: [[0, 0.3, 0.1], [0, 0.4, 0.1]] })).toThrow(/scene\.mpc\.goal\[1\]\[0\] = 0 does not come after the waypoint before/);
   expect(bad({ axes: [2] })).toThrow(/scene\.mpc\.axes\[0\] = 2 is not an axis of the scene: allowed 0 to 1/);

@@ -1,11 +1,12 @@
 // `torsion mpc <scene> [--out DIR] [--json]`: model-predictive control as the scene's `mpc` field
 // says (src/opt/mpc.ts). A line per re-plan (step, distance to the goal, the plan's loss); the
 // results folder holds mpc.jsonl (those lines), the world's replay and summary.json. Ctrl-C stops
-// after the current re-plan and keeps what ran.
+// after the current re-plan and keeps what ran; a blow-up keeps mpc.jsonl and says where in summary.json.
 import { join } from 'node:path';
 import { requestGpu } from '../gpu/device';
 import { exportSceneJson } from '../mpm/validate';
 import { runMpc } from '../opt/mpc';
+import { RolloutError } from '../core/rollout';
 import { checkMpcPlannable } from '../opt/mpc-checks';
 import type { Scene } from '../simulators';
 import { UsageError } from './args';
@@ -23,10 +24,12 @@ export async function mpcScene(scene: Scene, o: { out?: string; json?: boolean }
   out(`mpc ${scene.name}: re-plan ${mpc.horizon} steps every ${mpc.every} (${mpc.iterations} Adam iterations, lr ${mpc.learningRate}), ${scene.steps} steps; results: ${dir}`);
   const stop = onInterrupt();
   const t0 = performance.now();
+  const frames: { step: number; distance: number }[] = [];
   try {
     const run = await runMpc(gpu, scene, mpc, {
       shouldStop: () => stop.stop,
       onFrame: (f) => {
+        frames.push(f);
         appendJsonLine(join(dir, 'mpc.jsonl'), f);
         out(`step ${String(f.step).padStart(5)}/${scene.steps}  distance to goal ${f.distance.toFixed(4)}  plan loss ${f.planLoss.toExponential(3)}`);
       },
@@ -54,6 +57,17 @@ export async function mpcScene(scene: Scene, o: { out?: string; json?: boolean }
     out(`largest distance after step ${mpc.warmup}: ${largest} (tolerance ${mpc.tolerance}: ${verdict}); ${summary.seconds.toFixed(1)} s`);
     if (o.json) console.log(JSON.stringify(summary));
     return interrupted ? 130 : 0;
+  } catch (e) {
+    // a blow-up: what ran is in mpc.jsonl; summary.json (and --json) say where it stopped, as optimize's do
+    if (e instanceof RolloutError) {
+      const summary = {
+        scene: scene.name, steps: frames.at(-1)?.step ?? 0, replans: frames.length, interrupted: false, success: false,
+        tolerance: mpc.tolerance, warmup: mpc.warmup, seconds: (performance.now() - t0) / 1000, dir, error: e.message, blewUpAt: e.step,
+      };
+      writeJson(join(dir, 'summary.json'), summary);
+      if (o.json) console.log(JSON.stringify(summary));
+    }
+    throw e;
   } finally {
     stop.dispose();
     gpu.destroy();

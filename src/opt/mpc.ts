@@ -8,7 +8,7 @@
 import type { GpuContext } from '../gpu/device';
 import { readF32 } from '../gpu/buffers';
 import { createLoss } from '../core/loss';
-import { Rollout } from '../core/rollout';
+import { Rollout, RolloutError } from '../core/rollout';
 import { optimizerCheckpoint } from '../core/checkpoint-schedule';
 import { positionField, type Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
@@ -181,10 +181,16 @@ export async function runMpc(gpu: GpuContext, scene: Scene, o: MpcOptions, hooks
     let state: Float32Array = sim.state0.slice();
     positions.push(snapshot(state));
     for (let t0 = 0; t0 < scene.steps && !hooks.shouldStop?.(); t0 += K) {
-      const planLoss = await planner.plan(state, t0, goalAt(o.goal, t0 + o.horizon));
+      // both rollouts count their steps from t0: a blow-up is named by the world's step
+      const atWorld = (what: string) => (e: unknown) => {
+        if (!(e instanceof RolloutError)) throw e;
+        const from = t0 === 0 ? '' : ` from the world's step ${t0} (its step k is the world's step ${t0} + k)`;
+        throw new RolloutError(`${what}${from}: ${e.message}`, e.step === null ? null : t0 + e.step);
+      };
+      const planLoss = await planner.plan(state, t0, goalAt(o.goal, t0 + o.horizon)).catch(atWorld('the plan'));
       // run the plan's first K steps in the world (plan() left the plan's controls written)
       const steps = Math.min(K, scene.steps - t0);
-      await world.forward(state);
+      await world.forward(state).catch(atWorld("the world's rollout"));
       state = await readF32(gpu.device, world.stateAt(steps) ?? world.final.buf);
       positions.push(snapshot(state));
       const com = centreOfMass(sim, state), goal = goalAt(o.goal, t0 + steps);

@@ -1,9 +1,9 @@
 // Model-predictive control: the goal's track, the checks of a scene's mpc field, and a short
 // chase on the GPU that re-plans, holds the walker near a still goal, and repeats to the byte.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { goalAt, runMpc } from '../../src/opt/mpc';
 import { validateScene } from '../../src/mpm/validate';
@@ -13,6 +13,7 @@ import type { MpmScene } from '../../src/mpm/scene';
 import { tinyScene } from '../helpers/tiny-scenes';
 import { SceneError } from '../../src/core/scene-error';
 import { mpcScene } from '../../src/cli/mpc';
+import { RolloutError } from '../../src/core/rollout';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -72,4 +73,27 @@ test('a short chase re-plans every 50 steps, keeps the walker by a still goal, a
   const b = await runMpc(gpu, scene, mpc);
   expect(b.frames).toEqual(a.frames);
   expect(b.positions).toEqual(a.positions);
+}, 120_000);
+
+test('mpc: a plan that blows up stops the run naming the step; summary.json and --json say where', async () => {
+  // a learning rate that drives the muscle thousands of times past its material in the first plan
+  const base = tinyScene({ dim: 2, material: 'elastic', actuated: true, gravity: false, groundFriction: null });
+  const groups = base.groups.map(({ plastic: _p, ...g }) => g); // tinyScene's plastic fields, which an elastic group's file may not carry
+  const scene: MpmScene = { ...base, groups, steps: 40, mpc: { horizon: 10, every: 10, iterations: 2, learningRate: 1e4, goal: [[0, 0.9, 0.4]], axes: [0], tolerance: 1, warmup: 0 } };
+  const dir = join(mkdtempSync(join(tmpdir(), 'torsion-mpc-')), 'run');
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((m: unknown) => { lines.push(String(m)); });
+  const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    const e = await mpcScene(scene, { out: dir, json: true }).then(() => null, (x: unknown) => x);
+    expect(e).toBeInstanceOf(RolloutError);
+    expect((e as RolloutError).message).toMatch(/^the plan: rollout blew up at step 0: .*The actuator of groups\[1\] "muscle" stiffens it/);
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+  }
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  expect(summary).toMatchObject({ steps: 0, replans: 0, success: false, blewUpAt: 0 });
+  expect(summary.error).toMatch(/blew up at step 0/);
+  expect(JSON.parse(lines.at(-1)!)).toMatchObject({ blewUpAt: 0, success: false });
 }, 120_000);

@@ -382,12 +382,17 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     const lines: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((s: string) => { lines.push(s); });
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const timer = setTimeout(() => process.emit('SIGINT'), 1500);
+    // once run's handler is listening (a cold kernel compile may come first), and the rollout under way
+    const listening = process.listenerCount('SIGINT');
+    let sent = false;
+    const timer = setInterval(() => {
+      if (!sent && process.listenerCount('SIGINT') > listening) { sent = true; setTimeout(() => process.emit('SIGINT'), 500); }
+    }, 50);
     let r: Awaited<ReturnType<typeof runScene>>;
     try {
       r = await runScene(scene, { steps: 2_000_000, every, out: dir });
     } finally {
-      clearTimeout(timer);
+      clearInterval(timer);
       log.mockRestore();
       err.mockRestore();
     }

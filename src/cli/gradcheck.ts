@@ -14,7 +14,7 @@ const LEGEND: Record<string, string> = {
 
 const clock = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 
-/** One line per finished check on stderr, so that stdout holds the report (and --json's last line). */
+/** One line per finished check on stderr, so that stdout holds the report (with --json, the JSON line alone). */
 function progressLine(p: GradcheckProgress): void {
   console.error(`gradcheck: ${p.label} done, ${p.done}/${p.total} checks, ${clock(p.elapsedS)}`);
 }
@@ -26,21 +26,23 @@ export async function gradcheck(scene: Scene, o: { seed: number; steps?: number;
     console.error(`gradcheck: ${scene.name}, the adjoint on the GPU first${k ? ` (particles sorted every ${k} steps)` : ''}, then the reference rollouts${k ? ' (which never sort)' : ''}`);
     const subject = await gradcheckSubject(gpu, scene);
     const rep = await check(subject, { seed: o.seed, steps: o.steps ?? Math.min(scene.steps, 20), onProgress: progressLine }).finally(() => subject.destroy?.());
-    console.log(`gradcheck ${rep.scene}: ${rep.steps} steps, seed ${rep.seed}, adjoint (GPU, float32) vs central differences (CPU, float64)`);
+    // with --json, stdout holds the JSON line alone (as optimize's and mpc's): the table goes to stderr
+    const out = o.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+    out(`gradcheck ${rep.scene}: ${rep.steps} steps, seed ${rep.seed}, adjoint (GPU, float32) vs central differences (CPU, float64)`);
     const width = Math.max(26, ...rep.checks.map((c) => c.param.length));
     for (const c of rep.checks) {
       const finer = (c.numericFiner !== undefined ? `  (step/4: ${c.numericFiner.toExponential(6)})` : '')
         + (c.spread !== undefined ? `  (spread ${c.spread.toExponential(1)})` : '')
         + (c.tangent !== undefined ? `  (path ${c.tangent.toExponential(6)})` : '');
-      console.log(`  ${c.verdict.padEnd(5)} ${c.param.padEnd(width)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}  noise ${(c.fdNoise + c.floor).toExponential(1)}${finer}`);
+      out(`  ${c.verdict.padEnd(5)} ${c.param.padEnd(width)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}  noise ${(c.fdNoise + c.floor).toExponential(1)}${finer}`);
     }
-    for (const [v, text] of Object.entries(LEGEND)) if (rep.checks.some((c) => c.verdict === v)) console.log(`  ${v}: ${text}`);
+    for (const [v, text] of Object.entries(LEGEND)) if (rep.checks.some((c) => c.verdict === v)) out(`  ${v}: ${text}`);
     const s = rep.seconds;
     // an 'ok' past the tolerance passed on its absolute allowance: say so, or the PASS reads as a contradiction
     const within = rep.checks.filter((c) => c.verdict === 'ok' && c.relError > rep.tolerance).length;
     const allowance = within ? `; ${within} check${within > 1 ? 's' : ''} past the tolerance agree${within > 1 ? '' : 's'} within its noise, |analytic - numeric| <= noise` : '';
-    console.log(`max relative error ${rep.maxRelError.toExponential(2)} (tolerance ${rep.tolerance}; noise: the central difference's rounding plus ${NOISE_FLOOR} of the block's largest derivative${allowance}): ${rep.ok ? 'PASS' : 'FAIL'}`);
-    console.log(`time ${clock(s.total)} (GPU adjoint ${clock(s.gpu)}, reference rollouts ${clock(s.reference)})`);
+    out(`max relative error ${rep.maxRelError.toExponential(2)} (tolerance ${rep.tolerance}; noise: the central difference's rounding plus ${NOISE_FLOOR} of the block's largest derivative${allowance}): ${rep.ok ? 'PASS' : 'FAIL'}`);
+    out(`time ${clock(s.total)} (GPU adjoint ${clock(s.gpu)}, reference rollouts ${clock(s.reference)})`);
     if (o.json) console.log(JSON.stringify(rep));
     return rep.ok ? 0 : 1;
   } finally {

@@ -248,7 +248,10 @@ test('unknown scene, bad option values and unknown commands are usage errors', (
 test('gradcheck --json ends with one JSON object and passes', () => {
   const r = torsion(['gradcheck', 'jelly-throw-2d', '--steps', '8', '--json']);
   expect(r.code, r.all).toBe(0);
-  const last = JSON.parse(r.out.trim().split('\n').pop()!);
+  // stdout is the JSON line alone; the table went to stderr
+  expect(r.out.trim().split('\n')).toHaveLength(1);
+  expect(r.err).toMatch(/max relative error .*: PASS/);
+  const last = JSON.parse(r.out.trim());
   expect(last.scene).toBe('jelly-throw-2d');
   expect(last.checks.length).toBeGreaterThan(4);
   for (const c of last.checks) expect(Object.keys(c)).toEqual(expect.arrayContaining(['param', 'analytic', 'numeric', 'relError']));

@@ -361,7 +361,8 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
    * Backward from gFinal = dL/d(state at T). Returns the buffer holding dL/d(state at 0);
    * dL/d(controls) (the simulator's parameter space) is in sim.paramGrad. With `window`, only the
    * last `window` steps are reversed (truncated backpropagation through time, against gradients
-   * that explode over long chaotic rollouts).
+   * that explode over long chaotic rollouts) and the buffer holds dL/d(state at T - window), in the
+   * user's order as every state handed out.
    */
   async backward(gFinal: GPUBuffer, o: BackwardOptions = {}): Promise<GPUBuffer> {
     const sim = this.sim;
@@ -474,6 +475,12 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     }
     const pass = enc.beginComputePass(this.passDesc('rollout.param_grads'));
     sim.encodeFinishAdjoint(pass);
+    // a window ends at state lo, which a sorting simulator may hold in its own order (step 0's
+    // adjoint unsorts itself; no other step's does): hand it out in the user's, as kept(lo) is
+    if (order && !order.isUserOrder(lo)) {
+      order.encodeToUser(pass, gOut, gIn, lo);
+      [gOut, gIn] = [gIn, gOut];
+    }
     pass.end();
     this.submit(enc, { steps, adjoints });
     // callers read the gradient next: wait here

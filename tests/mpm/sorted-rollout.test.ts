@@ -154,6 +154,36 @@ describe('sorted MPM rollouts (2D, sortEvery = 4)', () => {
     }
   });
 
+  test('a window\'s gradient, dL/d(state at T - W), comes in the user\'s order: close to unsorted, checkpointed = full tape', async () => {
+    const plain = await MpmSim.create(gpu, scene);
+    const sorted = await MpmSim.create(gpu, scene, { sortEvery: K, cache: plain.cache });
+    const window = async (sim: MpmSim, mode: 'full' | number, W: number) => {
+      const r = new Rollout(sim, T, mode);
+      const g = sim.createState('test.g', Float32Array.from({ length: sim.stateBytes / 4 }, (_, i) => Math.sin(i * 0.7)));
+      try {
+        await r.forward();
+        return { g: await readF32(gpu.device, await r.backward(g, { window: W })), gc: await readF32(gpu.device, sim.adjoint.gCtrl) };
+      } finally {
+        g.destroy();
+        r.destroy();
+      }
+    };
+    try {
+      // the window starts at state 7 (after the sort at step 4) or 4 (after the one at step 0): neither in the user's order
+      for (const W of [5, 8]) {
+        expect(sorted.itemOrder!.isUserOrder(T - W)).toBe(false);
+        const ref = await window(plain, 'full', W);
+        const full = await window(sorted, 'full', W);
+        expect(relDiff(full.g, ref.g), `W = ${W}: dL/dstate${T - W}`).toBeLessThan(1e-3);
+        const ck = await window(sorted, 3, W);
+        expect(same(ck.g, full.g) && same(ck.gc, full.gc), `W = ${W}: checkpointed`).toBe(true);
+      }
+    } finally {
+      sorted.destroy();
+      plain.destroy();
+    }
+  });
+
   test('gradcheck with sorting: the GPU adjoint against float64 central differences', async () => {
     // a smaller block (36 particles) over 6 steps, sorted before steps 0, 2 and 4: the scene's field, as `torsion gradcheck` reads it
     const small: MpmScene = { ...tinyScene({ dim: 2, material: 'elastic', actuated: true, collider: true, res: 16, lo: 0.3, hi: 0.48 }), steps: 6, sortEvery: 2 };

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { readF32 } from '../../src/gpu/buffers';
-import { Rollout } from '../../src/core/rollout';
+import { Rollout, RolloutError } from '../../src/core/rollout';
 import { gradcheck } from '../../src/core/gradcheck';
 import { mulberry32 } from '../../src/core/rng';
 import { SpringSim } from '../../src/springs/simulator';
@@ -229,3 +229,19 @@ test('a triangle stretched past the search\'s 8 cells is reported with its step,
   expect(s.contactSkipped).toBeGreaterThan(0);
   expect(sim.describeStatus(s)).toContain('self-contact searches left out from step 2');
 });
+
+test('a triangle carried past the reach of i32 cells is left out too, not searched over 2^32 cells per axis', async () => {
+  const base = patchAndPoints(14, 4), x0 = base.vertices.x.slice(0, 3);
+  // 1e12 away its cells saturate in i32 (hi - lo wrapped negative and passed the span check: the step hung)
+  const scene = { ...base, grippers: [{ name: 'fling', vertices: [0], position: [x0, [x0[0] + 1e12, x0[1], x0[2]]] }] };
+  const sim = await SpringSim.create(gpu, scene, { cache });
+  const r = new Rollout(sim, 4, 'full');
+  try {
+    const s = await r.forward().catch((e: Error) => e);
+    if (s instanceof Error) expect(s).toBeInstanceOf(RolloutError);
+    else expect(s.contactSkippedStep).toBe(2);
+  } finally {
+    r.destroy();
+    sim.destroy();
+  }
+}, 60_000);

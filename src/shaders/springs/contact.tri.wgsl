@@ -14,6 +14,14 @@
 
 /** Cells per axis a search may span; a wider one is skipped and counted (status[1], the step in status[2]). */
 const MAX_SPAN: i32 = 8;
+/**
+ * Whether the box [a, b] spans MAX_SPAN cells or more along an axis, or is not finite. Counted in
+ * floats: after a blow-up a box can reach past i32, whose cells saturate, and hi - lo in i32 then
+ * wraps negative, so a box of 2^32 cells per axis would be searched (the step hangs).
+ */
+fn too_wide(a: vec3<f32>, b: vec3<f32>) -> bool {
+  return !all(floor(b / p.sc_cell) - floor(a / p.sc_cell) < vec3<f32>(f32(MAX_SPAN)));
+}
 /** Search boxes grow by this factor, so rounding cannot hide a pair the distance test would keep. */
 const SEARCH_SLACK: f32 = 1.001;
 
@@ -112,9 +120,9 @@ fn vt_vertex_side(b: u32, i: u32, x: vec3<f32>, jvp: bool, skipped: ptr<function
   var f = vec3<f32>(0.0);
   if (grid_quiet(b)) { return f; }
   let R = (p.sc_thick + tri_reach(b)) * SEARCH_SLACK;
+  if (too_wide(x - vec3<f32>(R), x + vec3<f32>(R))) { *skipped += 1u; return f; }
   let lo = cell_of(x - vec3<f32>(R));
   let hi = cell_of(x + vec3<f32>(R));
-  if (any(hi - lo >= vec3<i32>(MAX_SPAN))) { *skipped += 1u; return f; }
   // The box is sized for the longest reach of the copy; two tests drop candidates no pair can come
   // from, so the pairs and their order stay those of the whole box: a cell farther than h + reach
   // from x, an anchor farther than h + its own reach (q lies within h of x and within the anchor's
@@ -163,9 +171,11 @@ fn vt_triangle_side(b: u32, k: u32, jvp: bool, skipped: ptr<function, u32>) -> a
   let t = tri_rec(k);
   let xs = tri_xs(b, t);
   let g = vec3<f32>(p.sc_thick * SEARCH_SLACK);
-  let lo = cell_of(min(min(xs[0], xs[1]), xs[2]) - g);
-  let hi = cell_of(max(max(xs[0], xs[1]), xs[2]) + g);
-  if (any(hi - lo >= vec3<i32>(MAX_SPAN))) { *skipped += 1u; return F; }
+  let a = min(min(xs[0], xs[1]), xs[2]) - g;
+  let z = max(max(xs[0], xs[1]), xs[2]) + g;
+  if (too_wide(a, z)) { *skipped += 1u; return F; }
+  let lo = cell_of(a);
+  let hi = cell_of(z);
   for (var cz = lo.z; cz <= hi.z; cz++) {
     for (var cy = lo.y; cy <= hi.y; cy++) {
       for (var cx = lo.x; cx <= hi.x; cx++) {

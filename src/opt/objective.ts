@@ -68,6 +68,26 @@ export interface NonFiniteReport {
   initialState: boolean;
 }
 
+/** The steps a loss's terms observe (their `step`), each with its field. */
+export function observedSteps(loss: LossDesc): { field: string; step: number }[] {
+  const terms = loss.kind === 'weighted-sum' ? loss.terms.map((t, i) => ({ field: `loss.terms[${i}].loss.step`, loss: t.loss })) : [{ field: 'loss.step', loss }];
+  return terms.flatMap((t) => ('step' in t.loss && t.loss.step !== undefined ? [{ field: t.field, step: t.loss.step }] : []));
+}
+
+/**
+ * Why a truncated backward (the last `window` of `steps`) would lose a gradient the run needs, or
+ * null: it starts at state T - W, so a term observed there or before adds to the loss and nothing to
+ * the gradient (the optimizer would chase a loss it cannot see), and a parameter of the initial
+ * state gets none. The CLI's --window and the library's `window` refuse the same cases.
+ */
+export function windowProblem(loss: LossDesc, params: string[], steps: number, window: number | undefined): string | null {
+  if (window === undefined || window >= steps) return null;
+  const early = observedSteps(loss).filter((t) => t.step <= steps - window).sort((a, b) => a.step - b.step)[0];
+  if (early) return `${early.field} = ${early.step} observes a step the last ${window} of ${steps} do not reach back to, so its gradient would be dropped; allowed at least ${steps - early.step + 1}`;
+  if (params.includes('initialVelocity')) return `'initialVelocity' sets the initial state, which the last ${window} of ${steps} steps do not reach back to, so its gradient would be zero; allowed at least ${steps}`;
+  return null;
+}
+
 interface Bound { sim: Simulator; params: ParameterVector; loss: Loss; rollout: Rollout }
 
 /** The goals of the copies that share theta by default: the scene controller's, where it lists several. */
@@ -97,6 +117,9 @@ export class SceneObjective {
     if (o.steps > scene.steps) {
       throw new RangeError(`steps = ${o.steps}: allowed at most the scene's ${scene.steps} (scene.steps: its per-step controls and tracks have that many rows; raise scene.steps to roll out longer)`);
     }
+    if (o.window !== undefined && !(Number.isInteger(o.window) && o.window >= 1)) throw new RangeError(`window = ${o.window}: allowed an integer >= 1 (the steps the backward reverses)`);
+    const cut = windowProblem(scene.loss, o.params, o.steps, o.window);
+    if (cut) throw new RangeError(`window = ${o.window}: ${cut}`);
     const goals = o.goals ?? sharedGoals(scene);
     if (goals && goals.length === 0) throw new RangeError('goals: name at least one');
     if (o.draws && !(goals && goals.length > 1)) throw new RangeError(`scene '${scene.name}': drawing goals needs several shared goals to draw between`);

@@ -10,7 +10,7 @@ import { optimizeParams } from '../mpm/scene';
 import { paramNames, type Scene } from '../simulators';
 import { sceneHorizon } from '../mpm/layout';
 import { initialLoopState, iterate, type IterationRecord, type LoopState } from './loop';
-import { SceneObjective } from './objective';
+import { observedSteps, SceneObjective, windowProblem } from './objective';
 import { createOptimizer, optimizerNames, type Optimizer, type OptimizerName } from './optimizers';
 import { shapeOptions } from './parameters';
 import { paramNameConflict } from './param-conflicts';
@@ -103,17 +103,8 @@ export function runConfig(scene: Scene, o: RunOverrides = {}): RunConfig {
   // a term that observes a step the shortened rollout never reaches has nothing to read
   const observed = observedSteps(scene.loss).filter((t) => t.step > config.steps).sort((a, b) => b.step - a.step)[0];
   if (observed) throw new ConfigError(`--steps = ${config.steps}: ${observed.field} = ${observed.step} observes a later step; allowed at least ${observed.step} (at most the scene's ${scene.steps})`);
-  // a truncated backward starts at state T - W: a term observed there or before adds to the loss and
-  // nothing to the gradient, so the optimizer would chase a loss it cannot see
-  const early = config.window !== undefined && config.window < config.steps
-    ? observedSteps(scene.loss).filter((t) => t.step <= config.steps - config.window!).sort((a, b) => a.step - b.step)[0] : undefined;
-  if (early) {
-    throw new ConfigError(`--window = ${config.window}: ${early.field} = ${early.step} observes a step the last ${config.window} of ${config.steps} do not reach back to, so its gradient would be dropped; allowed at least ${config.steps - early.step + 1}`);
-  }
-  // nor does it reach state 0: a parameter of the initial state would get a zero gradient
-  if (config.window !== undefined && config.window < config.steps && names.includes('initialVelocity')) {
-    throw new ConfigError(`--window = ${config.window}: 'initialVelocity' sets the initial state, which the last ${config.window} of ${config.steps} steps do not reach back to, so its gradient would be zero; allowed at least ${config.steps}`);
-  }
+  const cut = windowProblem(scene.loss, names, config.steps, config.window);
+  if (cut) throw new ConfigError(`--window = ${config.window}: ${cut}`);
   // a body's knots sit on whole rows of its track, after the first: the track's rows bound their count
   const body = names.find((n) => n.endsWith('.waypoints'));
   const knots = so?.waypoints ?? 4, rows = 'particles' in scene ? sceneHorizon(scene) : scene.steps;
@@ -139,12 +130,6 @@ export function idleShapeFields(scene: Scene, params: string[]): string[] {
   ];
   return shapes.flatMap((x) => (x.used ? [] : x.fields.filter((f) => so[f] !== undefined)
     .map((f) => `optimize.${f} shapes ${x.param}, which this run does not optimize (params: ${params.join(', ')}): it has no effect`)));
-}
-
-/** The steps a loss's terms observe (their `step`), each with its field. */
-function observedSteps(loss: LossDesc): { field: string; step: number }[] {
-  const terms = loss.kind === 'weighted-sum' ? loss.terms.map((t, i) => ({ field: `loss.terms[${i}].loss.step`, loss: t.loss })) : [{ field: 'loss.step', loss }];
-  return terms.flatMap((t) => ('step' in t.loss && t.loss.step !== undefined ? [{ field: t.field, step: t.loss.step }] : []));
 }
 
 /** Iterations of cem a hybrid run of `iterations` takes at most: 10, or half the run if shorter. */

@@ -88,4 +88,10 @@ test('options without params or with a bad steps are refused by name, before any
   // past the scene's steps its per-step controls would hold their last row (a periodic gait stopped):
   // refused as --steps is, where the library ran it
   await expect(bad({ params: ['materials[0].stiffness'], steps: 11 })).rejects.toThrow("steps = 11: allowed at most the scene's 10 (scene.steps");
+  // a window short of the initial state or of an observed step would drop their gradient silently,
+  // where --window refuses (the same rule, windowProblem)
+  await expect(bad({ params: ['initialVelocity'], steps: 10, window: 4 })).rejects.toThrow("window = 4: 'initialVelocity' sets the initial state, which the last 4 of 10 steps do not reach back to");
+  const observed = { ...scene, loss: { kind: 'com-target' as const, target: [0.5, 0.5], step: 3 } };
+  await expect(SceneObjective.create(gpu, observed, { params: ['materials[0].stiffness'], steps: 10, window: 5 })).rejects.toThrow('window = 5: loss.step = 3 observes a step the last 5 of 10 do not reach back to, so its gradient would be dropped; allowed at least 8');
+  await expect(bad({ params: ['materials[0].stiffness'], steps: 10, window: 0 })).rejects.toThrow('window = 0: allowed an integer >= 1');
 });

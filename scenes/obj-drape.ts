@@ -21,7 +21,7 @@ export interface ObjDrapeOptions {
 }
 
 export const DRAPE_BALL = { centre: [0.5, 0.3, 0.5], radius: 0.15 };
-/** Where the fitted mesh's lowest point starts. */
+/** Where the fitted mesh's lowest point starts (a tall mesh's lower, down to 0.47). */
 const DROP_HEIGHT = 0.55;
 const MAX_DT = 1e-3;
 
@@ -45,7 +45,9 @@ export function objDrapeScene(text: string, o: ObjDrapeOptions = {}): { scene: S
   if (!(side > 0)) throw new RangeError('objDrapeScene: every vertex of the faces is at one point');
   const scale = size / side;
   const c = DRAPE_BALL.centre;
-  const fitted = pts.map((p) => [c[0] + (p[0] - (lo[0] + hi[0]) / 2) * scale, DROP_HEIGHT + (p[1] - lo[1]) * scale, c[2] + (p[2] - (lo[2] + hi[2]) / 2) * scale]);
+  // a tall mesh starts lower, to stay inside the drawn box, but above the ball's top (0.45)
+  const drop = Math.max(DROP_HEIGHT - 0.08, Math.min(DROP_HEIGHT, 0.98 - (hi[1] - lo[1]) * scale));
+  const fitted = pts.map((p) => [c[0] + (p[0] - (lo[0] + hi[0]) / 2) * scale, drop + (p[1] - lo[1]) * scale, c[2] + (p[2] - (lo[2] + hi[2]) / 2) * scale]);
   const mesh = triangleMesh(fitted, faces, { density: 0.2 });
   const make = (dt: number): SpringScene => ({
     kind: 'shell', name: o.name ?? 'obj-drape',

@@ -336,6 +336,12 @@ describe('selfContact', () => {
     expectSceneError(check((s) => { s.selfContact.stiffness = 0; }), 'selfContact.stiffness', '0', '[1.176e-38');
   });
 
+  it('triangles and optimize.normalize: a non-boolean is told "true or false", not valibot\'s own words', () => {
+    const e = expectSceneError(check((s) => { s.selfContact.triangles = 'yes'; }), 'selfContact.triangles', '"yes"', 'true or false');
+    expect(e.message).toBe('scene.selfContact.triangles = "yes" has the wrong type: allowed true or false');
+    expectSceneError(check((s) => { s.optimize = { iterations: 1, normalize: 1 }; }), 'optimize.normalize', '1', 'true or false');
+  });
+
   it('triangles: only where the scene has triangles', () => {
     const e = expectSceneError(check2d((s) => { s.selfContact = { thickness: 0.02, stiffness: 1, triangles: true }; }), 'selfContact.triangles', 'true',
       'false or absent, or triangles in a 3D scene');

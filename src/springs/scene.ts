@@ -21,9 +21,9 @@ export interface SpringMaterial {
   lambda?: number;
   /** Bending stiffness of the hinges (>= 0): energy kb (3 |e|^2 / (A1 + A2)) (theta - theta_rest)^2 / 2; absent: 0 (no bending); differentiable. */
   bending?: number;
-  /** Plastic bending: where |theta - theta_rest| exceeds yieldAngle (radians, > 0) the rest angle follows (paper creases). */
+  /** Plastic bending: where |theta - theta_rest| exceeds yieldAngle (radians, in (0, 2 pi)) the rest angle follows (paper creases). */
   plastic?: {
-    /** Bend beyond the rest angle (radians, > 0) past which the rest angle follows. */
+    /** Bend beyond the rest angle (radians, in (0, 2 pi): a larger one is never reached) past which the rest angle follows. */
     yieldAngle: number;
   };
 }

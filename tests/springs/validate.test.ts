@@ -119,6 +119,12 @@ describe('materials', () => {
   it('plastic.yieldAngle > 0', () => {
     expectSceneError(check((s) => { s.materials[0].plastic.yieldAngle = 0; }), 'materials[0].plastic.yieldAngle', '0', '[1.176e-38');
   });
+
+  it('plastic.yieldAngle below 2 pi, in radians: 30 (degrees, by mistake) would never yield and is refused saying so', () => {
+    const e = expectSceneError(check((s) => { s.materials[0].plastic.yieldAngle = 30; }), 'materials[0].plastic.yieldAngle', '30', '(0, 6.283) radians');
+    expect(e.message).toContain('30 degrees is 0.5236');
+    expect(() => check((s) => { s.materials[0].plastic.yieldAngle = 6.28; })()).not.toThrow();
+  });
 });
 
 describe('springs', () => {

@@ -69,7 +69,12 @@ export interface RegionFractionLossDesc {
   /** The step whose state the loss reads (absent: the last): an observation along the way. */
   step?: number;
   /** The target region, an axis-aligned box: its lowest and highest corner. */
-  target: { min: number[]; max: number[] };
+  target: {
+    /** The box's lowest corner, one coordinate per axis. */
+    min: number[];
+    /** The box's highest corner, one coordinate per axis (each above min's). */
+    max: number[];
+  };
   /** Length over which an item counts from 0 to 1 as it enters the box (a sigmoid of the signed distance over it). */
   width: number;
 }
@@ -130,7 +135,12 @@ export function isControlLoss(d: TermLossDesc): d is ControlLossDesc {
 export interface WeightedSumLossDesc {
   kind: 'weighted-sum';
   /** The terms in order, each a loss (not itself a sum) and its weight. */
-  terms: { weight: number; loss: TermLossDesc }[];
+  terms: {
+    /** The term's weight (any finite number; negative rewards the term). */
+    weight: number;
+    /** The term: a loss of any kind but a weighted sum. */
+    loss: TermLossDesc;
+  }[];
   /** Not used by this kind (com-target's field). */
   target?: never;
 }

@@ -17,8 +17,10 @@ interface Docs {
   description?: string;
   properties?: Record<string, Docs>;
   items?: Docs;
-  /** A union's members, in the order of the schema's oneOf (a loss's kinds). */
+  /** A union's members (a loss's kinds); matched to the schema's oneOf by their `kind`, else by order. */
   oneOf?: Docs[];
+  /** The values of an interface's `kind` field (string literals), which pick its oneOf member. */
+  kinds?: string[];
 }
 
 type Json = { [key: string]: unknown };
@@ -48,7 +50,22 @@ function annotate(node: Json, docs: Docs): void {
   for (const [key, d] of Object.entries(docs.properties ?? {})) if (props?.[key]) annotate(props[key], d);
   if (docs.items && node.items) annotate(node.items as Json, docs.items);
   const members = node.oneOf as Json[] | undefined;
-  docs.oneOf?.forEach((d, k) => { if (members?.[k]) annotate(members[k], d); });
+  // valibot lists a loss's kinds in its own order ('effort' and 'smoothness' apart), not the
+  // union's: match a member by the const of its kind, so each gets its own title and description.
+  members?.forEach((m, k) => {
+    const kind = ((m.properties as Record<string, Json> | undefined)?.kind?.const);
+    const d = typeof kind === 'string' ? docs.oneOf?.find((o) => o.kinds?.includes(kind)) : docs.oneOf?.[k];
+    if (d) annotate(m, d);
+  });
+}
+
+/** The string literals of an interface's `kind` field ('effort' | 'smoothness' gives both). */
+function kindsOf(decl: ts.InterfaceDeclaration): string[] | undefined {
+  const kind = decl.members.find((m) => ts.isPropertySignature(m) && m.name.getText() === 'kind') as ts.PropertySignature | undefined;
+  if (!kind?.type) return undefined;
+  const parts = ts.isUnionTypeNode(kind.type) ? kind.type.types : [kind.type];
+  const lits = parts.flatMap((t) => (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal) ? [t.literal.text] : []));
+  return lits.length > 0 ? lits : undefined;
 }
 
 type Declaration = ts.InterfaceDeclaration | ts.TypeAliasDeclaration;
@@ -84,7 +101,7 @@ function docsOf(type: ts.TypeNode, types: Map<string, Declaration>): Docs {
     const decl = types.get(type.typeName.text);
     if (!decl) return {};
     const own = { title: decl.name.text, description: docComment(decl) };
-    if (ts.isInterfaceDeclaration(decl)) return { ...own, properties: membersOf(decl.members, types) };
+    if (ts.isInterfaceDeclaration(decl)) return { ...own, kinds: kindsOf(decl), properties: membersOf(decl.members, types) };
     return { ...docsOf(decl.type, types), ...own };
   }
   return {};

@@ -52,18 +52,18 @@ export interface ColliderDesc {
   radius?: number;
   /** Coulomb friction with the material (>= 0). */
   friction: number;
-  /** Per-step position [T][DIM] (or one row: fixed); differentiable. */
+  /** Per-step position [T][DIM] (one row: fixed; fewer rows than steps: the last is held); differentiable. */
   position: number[][];
-  /** Per-step velocity [T][DIM] (or one row: held); differentiable. Keep it consistent with the position track. */
+  /** Per-step velocity [T][DIM] (one row, or the last of fewer than steps: held); differentiable. Keep it consistent with the position track. */
   velocity: number[][];
   /**
-   * Per-step orientation (or one row: fixed; absent: the identity), turning the shape's own frame
+   * Per-step orientation (one row, or the last of fewer than steps: held; absent: the identity), turning the shape's own frame
    * into the world's: [angle] in radians in 2D, a quaternion [x, y, z, w] in 3D (any non-zero one:
    * it is normalised). Differentiable.
    */
   orientation?: number[][];
   /**
-   * Per-step angular velocity (absent: zero): [omega] in 2D (counter-clockwise, rad/s), [wx, wy, wz]
+   * Per-step angular velocity (absent: zero; the last row held, as other tracks): [omega] in 2D (counter-clockwise, rad/s), [wx, wy, wz]
    * in 3D; the body moves at velocity + omega x (x - position). Differentiable. Like velocity, it is
    * its own track: keep it consistent with the orientation track if both describe one motion.
    */

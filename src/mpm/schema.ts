@@ -116,7 +116,15 @@ export const f32 = num({ min: -F32_MAX, max: F32_MAX });
 /** A positive parameter that multiplies others on the GPU (E, density, vol, dx, dt): a normal float32. */
 export const positive = num({ min: F32_MIN_NORMAL, max: F32_MAX });
 export const nonNegative = num({ min: 0, max: F32_MAX });
-export const bool = v.boolean();
+export const bool = described(v.boolean('true or false'), 'true or false');
+/**
+ * An angle in radians that a bend can exceed, in (0, 2 pi) (a shell's plastic yieldAngle): a bend
+ * differs from its rest angle by less than 2 pi, so a larger one never yields; it is most likely
+ * degrees, and the message says so.
+ */
+export const bendRadians = described(pipeOf<number>(positive, v.ltValue(2 * Math.PI,
+  `(0, ${fmtDown(2 * Math.PI)}) radians: a bend never exceeds its rest angle by 2 pi (degrees? 30 degrees is ${(Math.PI / 6).toFixed(4)})`)),
+`a number in (0, ${fmtDown(2 * Math.PI)}), radians`);
 const openUnit = num({ min: 0, max: 1, minOpen: true, maxOpen: true });
 export const int = (min: number, max?: number) => num({ integer: true, min, max });
 
@@ -323,7 +331,7 @@ export function optimizeSchema() {
     trackBounds: opt(object({ min: arrayOf(f32, { min: 2, max: 3 }), max: arrayOf(f32, { min: 2, max: 3 }) })),
     patience: opt(int(1, 1000)),
     refine: opt(oneOf(['adam', 'gd'])),
-    normalize: opt(v.boolean()),
+    normalize: opt(bool),
     goals: opt(oneOf(['listed', 'stratified'])),
   });
 }

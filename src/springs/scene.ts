@@ -15,15 +15,15 @@ export interface SpringMaterial {
   stiffness: number;
   /** Spring dashpot c (>= 0): f = c (relative velocity along the spring); differentiable. */
   damping: number;
-  /** Membrane Lame mu of the triangles (force per length, >= 0; StVK): resists stretch and shear; differentiable. */
+  /** Membrane Lame mu of the triangles (force per length, >= 0; StVK): resists stretch and shear; absent: 0 (no membrane: give mu or lambda to a shell's triangles); differentiable. */
   mu?: number;
-  /** Membrane Lame lambda of the triangles (>= 0): resists change of area; differentiable. */
+  /** Membrane Lame lambda of the triangles (>= 0): resists change of area; absent: 0; differentiable. */
   lambda?: number;
-  /** Bending stiffness of the hinges (>= 0): energy kb (3 |e|^2 / (A1 + A2)) (theta - theta_rest)^2 / 2; differentiable. */
+  /** Bending stiffness of the hinges (>= 0): energy kb (3 |e|^2 / (A1 + A2)) (theta - theta_rest)^2 / 2; absent: 0 (no bending); differentiable. */
   bending?: number;
-  /** Plastic bending: where |theta - theta_rest| exceeds yieldAngle (radians, > 0) the rest angle follows (paper creases). */
+  /** Plastic bending: where |theta - theta_rest| exceeds yieldAngle (radians, in (0, 2 pi)) the rest angle follows (paper creases). */
   plastic?: {
-    /** Bend beyond the rest angle (radians, > 0) past which the rest angle follows. */
+    /** Bend beyond the rest angle (radians, in (0, 2 pi): a larger one is never reached) past which the rest angle follows. */
     yieldAngle: number;
   };
 }
@@ -66,7 +66,7 @@ export interface GripperDesc {
   name: string;
   /** The vertices it holds (each in at most one gripper, not pinned). */
   vertices: number[];
-  /** Per-step position of the gripper at the end of each step [T][DIM] (or one row: held); differentiable. The held vertices keep their offsets from row 0. */
+  /** Per-step position of the gripper at the end of each step [T][DIM], at most steps rows (one row, or the last of fewer: held); differentiable. The held vertices keep their offsets from row 0. */
   position: number[][];
 }
 

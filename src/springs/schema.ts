@@ -6,7 +6,7 @@ import type * as v from 'valibot';
 import type { SpringScene } from './scene';
 import { MAX_COLLIDERS } from '../mpm/layout';
 import {
-  arrayOf, bool, colliderSchema, dimSchema, f32, int, lossSchema, nonNegative, object, oneOf, opt, optimizeSchema, mpcSchema, perAxis, positive,
+  arrayOf, bendRadians, bool, colliderSchema, dimSchema, f32, int, lossSchema, nonNegative, object, oneOf, opt, optimizeSchema, mpcSchema, perAxis, positive,
   str, track, MAX_CHANNELS, MAX_DESCRIPTION, MAX_NAME, MAX_STEPS, type AllFields, type Length, type Same,
 } from '../mpm/schema';
 import { controllerSchema } from '../control/schema';
@@ -38,7 +38,7 @@ function materialSchema() {
     mu: opt(nonNegative),
     lambda: opt(nonNegative),
     bending: opt(nonNegative),
-    plastic: opt(object({ yieldAngle: positive })),
+    plastic: opt(object({ yieldAngle: bendRadians })),
   });
 }
 

@@ -164,6 +164,27 @@ describe(`the JSON Schema (${SCENE_SCHEMA_FILE})`, () => {
     expect(e.maximum).toBe(3.4028234663852886e38);
   });
 
+  it("gives each loss kind its own title and description, the weighted sum's terms too (matched by kind, not by order)", () => {
+    const title: Record<string, string> = {
+      'com-target': 'ComTargetLossDesc', 'com-travel': 'ComTravelLossDesc', 'com-speed': 'ComSpeedLossDesc',
+      'region-fraction': 'RegionFractionLossDesc', 'match-positions': 'MatchPositionsLossDesc', 'match-pairs': 'MatchPairsLossDesc',
+      effort: 'ControlLossDesc', smoothness: 'ControlLossDesc', 'weighted-sum': 'WeightedSumLossDesc',
+    };
+    const titles = (union: JsonNode) => (union.oneOf as JsonNode[]).map((m) => {
+      const kind = (m.properties as Record<string, JsonNode>).kind.const as string;
+      return [kind, m.title, typeof m.description === 'string' && m.description !== ''];
+    });
+    for (const member of [mpm, springs]) {
+      const loss = (member.properties as Record<string, JsonNode>).loss;
+      expect(titles(loss).map(([k]) => k).sort()).toEqual(Object.keys(title).sort());
+      expect(titles(loss).filter(([k, t, d]) => t !== title[k as string] || !d)).toEqual([]);
+      const sum = (loss.oneOf as JsonNode[]).find((m) => (m.properties as Record<string, JsonNode>).kind.const === 'weighted-sum')!;
+      const terms = (sum.properties as Record<string, JsonNode>).terms.items as JsonNode;
+      const term = (terms.properties as Record<string, JsonNode>).loss;
+      expect(titles(term).filter(([k, t, d]) => t !== title[k as string] || !d)).toEqual([]);
+    }
+  });
+
   it('has a description on every field (a field added without a doc comment shows here)', () => {
     const missing: string[] = [];
     const walk = (node: JsonNode, path: string) => {

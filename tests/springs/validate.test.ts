@@ -119,6 +119,12 @@ describe('materials', () => {
   it('plastic.yieldAngle > 0', () => {
     expectSceneError(check((s) => { s.materials[0].plastic.yieldAngle = 0; }), 'materials[0].plastic.yieldAngle', '0', '[1.176e-38');
   });
+
+  it('plastic.yieldAngle below 2 pi, in radians: 30 (degrees, by mistake) would never yield and is refused saying so', () => {
+    const e = expectSceneError(check((s) => { s.materials[0].plastic.yieldAngle = 30; }), 'materials[0].plastic.yieldAngle', '30', '(0, 6.283) radians');
+    expect(e.message).toContain('30 degrees is 0.5236');
+    expect(() => check((s) => { s.materials[0].plastic.yieldAngle = 6.28; })()).not.toThrow();
+  });
 });
 
 describe('springs', () => {
@@ -334,6 +340,12 @@ describe('selfContact', () => {
 
   it('stiffness > 0', () => {
     expectSceneError(check((s) => { s.selfContact.stiffness = 0; }), 'selfContact.stiffness', '0', '[1.176e-38');
+  });
+
+  it('triangles and optimize.normalize: a non-boolean is told "true or false", not valibot\'s own words', () => {
+    const e = expectSceneError(check((s) => { s.selfContact.triangles = 'yes'; }), 'selfContact.triangles', '"yes"', 'true or false');
+    expect(e.message).toBe('scene.selfContact.triangles = "yes" has the wrong type: allowed true or false');
+    expectSceneError(check((s) => { s.optimize = { iterations: 1, normalize: 1 }; }), 'optimize.normalize', '1', 'true or false');
   });
 
   it('triangles: only where the scene has triangles', () => {

@@ -122,7 +122,7 @@ export interface MpmScene {
   particles: ParticlesDesc;
   /** Kinematic colliders (at most 4). */
   colliders: ColliderDesc[];
-  /** Actuation a[t][channel], flattened [T * channels]; T rows (last row held after). */
+  /** Actuation a[t][channel], flattened [T * channels]; T rows (last row held after; no rows: zero at every step, as a controller's scene may leave them). */
   actuation?: {
     /** Number of channels, in [1, 64]. */
     channels: number;

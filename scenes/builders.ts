@@ -85,8 +85,10 @@ export interface MeshPlacement {
  * polygon mesh ({ vertices, faces }, e.g. parseObj's), in 2D one closed polygon (`faces` omitted, or
  * [[0, 1, ..., n - 1]]: its corners in order). The mesh is scaled so that its bounding box's largest
  * side is `place.size` and centred at `place.center`. A lattice point is inside where a ray from
- * it along +x crosses the surface an odd number of times, so the mesh must be closed (watertight);
- * points on the surface count on one side only. Returns the number of particles added.
+ * it along +x crosses the surface an odd number of times, so the mesh must be closed (watertight):
+ * a lattice row that crosses it an odd number of times (an open mesh) or a flat mesh is refused. Winding does not matter,
+ * and a shell inside another is a cavity. Points on the surface count on one side only. Returns the
+ * number of particles added.
  */
 export function fillMesh(
   scene: MpmScene, group: number, mesh: { vertices: number[][]; faces?: number[][] }, place: MeshPlacement, opts: FillOptions = {},
@@ -111,6 +113,8 @@ export function fillMesh(
   const { lo: lo0, hi: hi0 } = boundingBox([...new Set(faces.flat())].map((i) => vertices[i]), dim);
   const side = Math.max(...hi0.map((h, a) => h - lo0[a]));
   if (!(side > 0)) throw new Error('fillMesh: every vertex of the faces is at one point');
+  const flat = hi0.findIndex((h, a) => !(h > lo0[a]));
+  if (flat >= 0) throw new Error(`fillMesh: the ${dim === 2 ? 'polygon' : 'mesh'} is flat: every vertex has ${'xyz'[flat]} = ${lo0[flat]}, so it encloses no ${dim === 2 ? 'area' : 'volume'}`);
   const scale = place.size / side;
   const at = vertices.map((q) => q.map((c, a) => place.center[a] + (c - (lo0[a] + hi0[a]) / 2) * scale));
   const lo = place.center.map((c, a) => c - ((hi0[a] - lo0[a]) / 2) * scale), hi = place.center.map((c, a) => c + ((hi0[a] - lo0[a]) / 2) * scale);
@@ -119,7 +123,14 @@ export function fillMesh(
   let rowKey = '', xs: number[] = [];
   const keep = (q: number[]) => {
     const k = q.slice(1).join(',');
-    if (k !== rowKey) { rowKey = k; xs = crossings(q.slice(1)); }
+    if (k !== rowKey) {
+      rowKey = k; xs = crossings(q.slice(1));
+      // a line enters and leaves a closed surface: an odd count is a hole or an edge of odd faces
+      if (xs.length % 2 === 1) {
+        const yz = q.slice(1).map((c, a) => (c - place.center[a + 1]) / scale + (lo0[a + 1] + hi0[a + 1]) / 2);
+        throw new Error(`fillMesh: the line along x at y = ${yz[0].toPrecision(6)}, z = ${yz[1].toPrecision(6)} (the mesh's own coordinates) crosses its faces ${xs.length} times: a closed mesh is crossed an even number of times (in, then out); this one is open there (a hole, a missing face, an edge of one or three faces), so it has no inside to fill`);
+      }
+    }
     let n = 0;
     for (const x of xs) if (x < q[0]) n++;
     return n % 2 === 1;

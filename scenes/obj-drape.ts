@@ -3,11 +3,12 @@
 // explicit step's stability limit, so the scene runs at half of what timeStepLimit finds (at most
 // 1 ms) rather than at a dt fixed in advance. Used by examples/obj-drape.ts and by the page, which
 // drapes an .obj file opened or dropped on it.
-import { parseObj } from '../src/springs/obj';
+import { ObjError, parseObj } from '../src/springs/obj';
 import { timeStepLimit } from '../src/springs/validate';
 import type { SpringScene } from '../src/springs/scene';
+import { SceneError } from '../src/core/scene-error';
 import type { StabilityLimit } from '../src/springs/stability';
-import { triangleMesh } from './spring-builders';
+import { MeshError, triangleMesh } from './spring-builders';
 import { boundingBox } from './builders';
 import { MAX_STEPS } from '../src/mpm/schema';
 
@@ -26,8 +27,9 @@ const DROP_HEIGHT = 0.55;
 const MAX_DT = 1e-3;
 
 /**
- * The drape scene of an OBJ file's text. Throws ObjError naming the line of a malformed `v` or `f`,
- * and triangleMesh's errors for a face it cannot triangulate. Vertices no face uses are dropped (an
+ * The drape scene of an OBJ file's text. Throws ObjError naming the line (and vertices by the file's
+ * numbers) of a malformed `v` or `f`, a face triangleMesh cannot triangulate or that leaves a vertex
+ * without mass, and an edge of more than two faces. Vertices no face uses are dropped (an
  * OBJ may carry them), the faces keeping their order; `polygons` counts the file's faces.
  */
 export function objDrapeScene(text: string, o: ObjDrapeOptions = {}): { scene: SpringScene; limit: StabilityLimit; polygons: number } {
@@ -48,7 +50,29 @@ export function objDrapeScene(text: string, o: ObjDrapeOptions = {}): { scene: S
   // a tall mesh starts lower, to stay inside the drawn box, but above the ball's top (0.45)
   const drop = Math.max(DROP_HEIGHT - 0.08, Math.min(DROP_HEIGHT, 0.98 - (hi[1] - lo[1]) * scale));
   const fitted = pts.map((p) => [c[0] + (p[0] - (lo[0] + hi[0]) / 2) * scale, drop + (p[1] - lo[1]) * scale, c[2] + (p[2] - (lo[2] + hi[2]) / 2) * scale]);
-  const mesh = triangleMesh(fitted, faces, { density: 0.2 });
+  const raw = text.split(/\r?\n/);
+  const fail = (k: number, problem: string) => new ObjError(obj.lines[k], problem, raw[obj.lines[k] - 1]);
+  // messages name vertices as the file numbers them (1-based, before unused ones were dropped)
+  const vertex = (i: number) => `vertex ${used[i] + 1}`;
+  const names = { vertex, face: (k: number) => `this face [${faces[k].map((i) => used[i] + 1).join(', ')}]` };
+  let mesh: ReturnType<typeof triangleMesh>;
+  try {
+    mesh = triangleMesh(fitted, faces, { density: 0.2, names });
+  } catch (e) {
+    if (e instanceof MeshError && e.face !== undefined) throw fail(e.face, e.problem);
+    throw e;
+  }
+  // a bending hinge joins two triangles: an edge of three faces is refused here, by its lines
+  const edgeFaces = new Map<string, number[]>();
+  faces.forEach((f, k) => f.forEach((a, c) => {
+    const b = f[(c + 1) % f.length], key = a < b ? `${a} ${b}` : `${b} ${a}`;
+    const list = edgeFaces.get(key) ?? [];
+    list.push(k);
+    edgeFaces.set(key, list);
+    if (list.length === 3) {
+      throw fail(k, `the edge from ${vertex(a)} to ${vertex(b)} is in 3 faces (lines ${list.map((j) => obj.lines[j]).join(', ')}): a cloth's edge joins at most 2 (its bending hinge bends a pair)`);
+    }
+  }));
   const make = (dt: number): SpringScene => ({
     kind: 'shell', name: o.name ?? 'obj-drape',
     description: `an OBJ mesh (${fitted.length} vertices, ${obj.faces.length} polygons) dropped as a cloth on a ball`,
@@ -61,6 +85,15 @@ export function objDrapeScene(text: string, o: ObjDrapeOptions = {}): { scene: S
     colliderSoftness: 0.002,
   });
   // everything but dt is checked here as validation checks it; dt enters only through damping
-  const limit = timeStepLimit(make(MAX_DT));
+  let limit: StabilityLimit;
+  try {
+    limit = timeStepLimit(make(MAX_DT));
+  } catch (e) {
+    // a triangle the scene check refuses (a duplicate face, one of zero area): named by its face's line
+    const t = e instanceof SceneError ? /^triangles\.indices\[(\d+)\./.exec(e.field) : null;
+    if (!t) throw e;
+    const faceOf = faces.flatMap((f, k) => new Array<number>(f.length - 2).fill(k));
+    throw fail(faceOf[Number(t[1]) / 3], `a triangle of this face is refused (vertices numbered from 0, unused ones dropped): ${(e as SceneError).message}`);
+  }
   return { scene: make(Math.min(MAX_DT, limit.dtMax / 2)), limit, polygons: obj.faces.length };
 }

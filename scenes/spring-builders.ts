@@ -192,31 +192,53 @@ export function clothGrid(o: ClothOptions): ShellMesh {
   return shell(x, indices, o.density, o.material ?? 0);
 }
 
+/** A mesh's problem from triangleMesh: `face` is the index of the face it is about, where there is one. */
+export class MeshError extends Error {
+  constructor(readonly problem: string, readonly face?: number) {
+    super(`triangleMesh: ${problem}`);
+    this.name = 'MeshError';
+  }
+}
+
+/** How triangleMesh's errors name a face and a vertex (parseObj's caller: the file's own numbers). */
+export interface MeshNames {
+  /** Default `face k [corners]`, 0-based. */
+  face?: (k: number) => string;
+  /** Default `vertex i`, 0-based. */
+  vertex?: (i: number) => string;
+}
+
 /**
  * A shell from a polygon mesh (parseObj's output, say): each polygon fanned from its first corner
  * whose fan neither folds nor collapses (seen along the polygon's normal): any convex polygon, also
  * one with collinear corners, and any star-shaped from a corner. Each vertex weighs density x (area
- * of its triangles) / 3. Throws for a face of fewer than 3 corners, an index out of range or repeated, a polygon
- * no fan triangulates (split it), or a vertex in no face or only in zero-area ones (it would have no mass).
+ * of its triangles) / 3. Throws MeshError for a face of fewer than 3 corners, an index out of range or repeated, a polygon
+ * no fan triangulates (split it), or a vertex in no face or only in zero-area ones (it would have no mass);
+ * `names` says how its message names a face and a vertex.
  */
-export function triangleMesh(vertices: number[][], faces: number[][], opts: { density: number; material?: number }): ShellMesh {
+export function triangleMesh(vertices: number[][], faces: number[][], opts: { density: number; material?: number; names?: MeshNames }): ShellMesh {
   expectOption(positive(opts.density), 'triangleMesh', 'density', opts.density, 'a finite mass per unit area > 0');
+  const vName = opts.names?.vertex ?? ((i: number) => `vertex ${i}`);
+  const fName = opts.names?.face ?? ((k: number) => `face ${k} [${faces[k].join(', ')}]`);
   const x: number[] = [];
   vertices.forEach((p, i) => {
-    if (p.length !== 3) throw new Error(`triangleMesh: vertex ${i} has ${p.length} coordinates, expected 3`);
-    if (!p.every(Number.isFinite)) throw new Error(`triangleMesh: vertex ${i} = [${p.join(', ')}]: allowed 3 finite coordinates`);
+    if (p.length !== 3) throw new MeshError(`${vName(i)} has ${p.length} coordinates, expected 3`);
+    if (!p.every(Number.isFinite)) throw new MeshError(`${vName(i)} = [${p.join(', ')}]: allowed 3 finite coordinates`);
     x.push(...p);
   });
   const indices: number[] = [];
   faces.forEach((f, k) => {
-    if (f.length < 3) throw new Error(`triangleMesh: face ${k} has ${f.length} corners, expected at least 3`);
+    if (f.length < 3) throw new MeshError(`face ${k} has ${f.length} corners, expected at least 3`, k);
     const bad = f.find((i) => !Number.isInteger(i) || i < 0 || i >= vertices.length);
-    if (bad !== undefined) throw new Error(`triangleMesh: face ${k} names vertex ${bad}, but there are ${vertices.length} vertices`);
+    if (bad !== undefined) throw new MeshError(`face ${k} names vertex ${bad}, but there are ${vertices.length} vertices`, k);
     const twice = f.find((i, c) => f.indexOf(i) !== c);
-    if (twice !== undefined) throw new Error(`triangleMesh: face ${k} [${f.join(', ')}] names vertex ${twice} twice: a polygon's corners are distinct vertices`);
+    if (twice !== undefined) throw new MeshError(`${fName(k)} names ${vName(twice)} twice: a polygon's corners are distinct vertices`, k);
     const apex = f.length === 3 ? 0 : fanApex(vertices, f);
     if (apex < 0) {
-      throw new Error(`triangleMesh: face ${k} [${f.join(', ')}] has no corner to fan it from whose triangles neither fold over nor collapse (a polygon that is not star-shaped from a corner): split it into triangles or convex polygons`);
+      const same = f.findIndex((i, c) => vertices[i].every((q, a) => q === vertices[f[(c + 1) % f.length]][a]));
+      throw new MeshError(same >= 0
+        ? `${fName(k)} has two corners at one point (${vName(f[same])} and ${vName(f[(same + 1) % f.length])}), so every fan of it has a triangle of zero area: weld the two (one vertex for both) or drop the repeated corner`
+        : `${fName(k)} has no corner to fan it from whose triangles neither fold over nor collapse (a polygon that is not star-shaped from a corner): split it into triangles or convex polygons`, k);
     }
     for (let c = 1; c + 1 < f.length; c++) indices.push(f[apex], f[(apex + c) % f.length], f[(apex + c + 1) % f.length]);
   });
@@ -224,8 +246,8 @@ export function triangleMesh(vertices: number[][], faces: number[][], opts: { de
   const lonely = mesh.vertices.mass.findIndex((m) => m === 0);
   if (lonely >= 0) {
     const face = faces.findIndex((f) => f.includes(lonely));
-    throw new Error(face < 0 ? `triangleMesh: vertex ${lonely} is in no face, so it would have no mass`
-      : `triangleMesh: vertex ${lonely} is only in faces of zero area (face ${face} [${faces[face].join(', ')}]), so it would have no mass`);
+    throw face < 0 ? new MeshError(`${vName(lonely)} is in no face, so it would have no mass`)
+      : new MeshError(`${vName(lonely)} is only in faces of zero area (${fName(face)}), so it would have no mass`, face);
   }
   return mesh;
 }

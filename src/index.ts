@@ -59,7 +59,7 @@ export { createOptimizer, optimizerNames, type Optimizer, type OptimizerName, ty
 // Scenes: the registry, the builders, checks and JSON
 export { buildScene, sceneNames, sceneList } from '../scenes/index';
 export { sceneBase, addGroup, fillBox, fillSphere, fillMesh, type MeshPlacement, addCollider, linearTrack, turningTrack, axisAngle, quatMul, setActuation, finalizeScene, gravity, GRAVITY } from '../scenes/builders';
-export { robotFromCells2d, robotFromVoxels3d, clothGrid, clothVertex, clothCorners, triangleMesh, lumpedMasses, type ShellMesh, type ClothOptions, type LatticeRobot, type LatticeOptions } from '../scenes/spring-builders';
+export { robotFromCells2d, robotFromVoxels3d, clothGrid, clothVertex, clothCorners, triangleMesh, lumpedMasses, MeshError, type MeshNames, type ShellMesh, type ClothOptions, type LatticeRobot, type LatticeOptions } from '../scenes/spring-builders';
 export { parseObj, ObjError, type ObjMesh } from './springs/obj';
 export { objDrapeScene, DRAPE_BALL, type ObjDrapeOptions } from '../scenes/obj-drape';
 export { timeStepLimit } from './springs/validate';

@@ -7,6 +7,8 @@ export interface ObjMesh {
   vertices: number[][];
   /** Polygons as 0-based vertex indices, in file order (3 or more each). */
   faces: number[][];
+  /** The 1-based line of each face, so that a later problem with a face can name its line. */
+  lines: number[];
 }
 
 /** An OBJ file's problem, with its 1-based line number. */
@@ -25,6 +27,7 @@ export class ObjError extends Error {
 export function parseObj(text: string): ObjMesh {
   const vertices: number[][] = [];
   const faces: number[][] = [];
+  const lines: number[] = [];
   // Positive indices may name vertices defined later in the file: checked once all are read.
   const pending: { line: number; text: string; face: number[] }[] = [];
   text.split(/\r?\n/).forEach((raw, k) => {
@@ -43,13 +46,14 @@ export function parseObj(text: string): ObjMesh {
       const face = args.map((corner) => faceIndex(corner, vertices.length, line, raw));
       pending.push({ line, text: raw, face });
       faces.push(face);
+      lines.push(line);
     }
   });
   for (const { line, text: raw, face } of pending) {
     const bad = face.find((i) => i >= vertices.length);
     if (bad !== undefined) throw new ObjError(line, `vertex ${bad + 1} does not exist (the file has ${vertices.length} vertices)`, raw);
   }
-  return { vertices, faces };
+  return { vertices, faces, lines };
 }
 
 /** A decimal number as OBJ writers print one (Number() alone would also take "0x1f", "Infinity" or ""). */

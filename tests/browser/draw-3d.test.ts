@@ -219,6 +219,20 @@ describe('page drawing in 3D and per-item targets', () => {
     expect(await h.page.evaluate(() => torsion.stats().scene)).toBe('napkin');
   });
 
+  it('a flat OBJ sheet whose normals face down falls flat: a hinge whose sine is -0 is at angle 0', async () => {
+    // quads wound clockwise seen from +y; SwiftShader's atan2(-0, c > 0) made such hinges bend by
+    // about pi, and every row of the sheet was kicked up or down in the first step
+    const n = 8, lines: string[] = [];
+    for (let j = 0; j <= n; j++) for (let i = 0; i <= n; i++) lines.push(`v ${i / n} 0 ${j / n}`);
+    const id = (i: number, j: number) => j * (n + 1) + i + 1;
+    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) lines.push(`f ${id(i, j)} ${id(i + 1, j)} ${id(i + 1, j + 1)} ${id(i, j + 1)}`);
+    await h.page.setInputFiles('#file', { name: 'down.obj', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) });
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene), { timeout: 60_000 }).toBe('down');
+    await h.page.evaluate(() => torsion.step(5));
+    const y = (await positions()).filter((_, k) => k % 3 === 1);
+    expect(Math.max(...y) - Math.min(...y), 'the sheet stays flat while it falls').toBe(0);
+  });
+
   it('a Shift-drag drags a finger through a 3D jelly and pushes the particles near its path; a plain drag orbits', async () => {
     await openFile('poke-jelly-3d', jelly3d());
     const x0 = await positions();

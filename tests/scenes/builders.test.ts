@@ -241,6 +241,20 @@ describe('fillMesh', () => {
     expect(ratio).toBeLessThan(1.03);
   });
 
+  it('refuses an open or flat mesh (no inside to fill), and fills a cube the same whichever way its faces wind', () => {
+    const c = base(3);
+    const j = addGroup(c, jelly);
+    const open = { ...cube(false), faces: cube(false).faces.slice(0, 5) };
+    expect(() => fillMesh(c, j, open, { center: [0.5, 0.5, 0.5], size: 0.2 })).toThrow(/fillMesh: the line along x at y = .*, z = .* \(the mesh's own coordinates\) crosses its faces 1 times: a closed mesh is crossed an even number of times/);
+    const sheet = { vertices: [[0, 0, 0], [1, 0, 0], [1, 0, 1], [0, 0, 1]], faces: [[0, 1, 2, 3], [0, 3, 2, 1]] };
+    expect(() => fillMesh(c, j, sheet, { center: [0.5, 0.5, 0.5], size: 0.2 })).toThrow('fillMesh: the mesh is flat: every vertex has y = 0, so it encloses no volume');
+    expect(c.particles.vol).toHaveLength(0);
+    const mixed = { ...cube(false), faces: cube(false).faces.map((f, k) => (k % 2 ? [...f].reverse() : f)) };
+    const box = base(3);
+    const n = fillBox(box, addGroup(box, jelly), [0.4, 0.4, 0.4], [0.6, 0.6, 0.6]);
+    expect(fillMesh(c, j, mixed, { center: [0.5, 0.5, 0.5], size: 0.2 })).toBe(n);
+  });
+
   it('fills a 2D polygon (an L) as the union of its two boxes, and refuses what it cannot fill', () => {
     const boxes = base(2);
     const g = addGroup(boxes, jelly);

@@ -264,7 +264,7 @@ l 1 2
   });
 
   it('accepts CRLF line ends and faces that name later vertices', () => {
-    expect(parseObj('f 1 2 3\r\nv 0 0 0\r\nv 1 0 0\r\nv 0 1 0\r\n')).toEqual({ vertices: [[0, 0, 0], [1, 0, 0], [0, 1, 0]], faces: [[0, 1, 2]] });
+    expect(parseObj('f 1 2 3\r\nv 0 0 0\r\nv 1 0 0\r\nv 0 1 0\r\n')).toEqual({ vertices: [[0, 0, 0], [1, 0, 0], [0, 1, 0]], faces: [[0, 1, 2]], lines: [1] });
   });
 
   it('names the line of a malformed v or f line', () => {

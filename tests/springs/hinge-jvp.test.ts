@@ -34,6 +34,7 @@ function wgslDecl(src: string, head: string): string {
 const KERNEL = `
 ${wgslDecl(springShaders.shell, 'struct HingeJvp')}
 ${wgslDecl(springShaders.shell, 'fn hinge_collapsed_at(')}
+${wgslDecl(springShaders.shell, 'fn hinge_atan2(')}
 ${wgslDecl(springShaders.shell, 'fn hinge_jvp(')}
 @group(0) @binding(0) var<storage, read> xl: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;

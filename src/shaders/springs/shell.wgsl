@@ -62,12 +62,17 @@ fn hinge_collapsed(x: array<vec3<f32>, 4>) -> bool {
   let e = x[1] - x[0];
   return hinge_collapsed_at(e, cross(e, x[2] - x[0]), cross(x[0] - x[1], x[3] - x[1]));
 }
+// atan2 with a zero sine read as +0: a flat hinge whose sine rounds to -0 is at angle 0, not -0 or
+// -pi as some atan2 implementations give for a -0 argument (SwiftShader: a flat OBJ sheet kicked).
+fn hinge_atan2(s: f32, c: f32) -> f32 {
+  return atan2(select(s, 0.0, s == 0.0), c);
+}
 fn hinge_theta(x: array<vec3<f32>, 4>) -> f32 {
   let e = x[1] - x[0];
   let n1 = cross(e, x[2] - x[0]);
   let n2 = cross(x[0] - x[1], x[3] - x[1]);
   if (hinge_collapsed_at(e, n1, n2)) { return 0.0; }
-  return atan2(dot(cross(n2, n1), e) / length(e), dot(n1, n2));
+  return hinge_atan2(dot(cross(n2, n1), e) / length(e), dot(n1, n2));
 }
 
 /** A hinge's angle, its gradients u_q = d(theta)/d(x_q) and their derivatives du_q along the corners' tangents l. */
@@ -88,7 +93,7 @@ fn hinge_jvp(x: array<vec3<f32>, 4>, l: array<vec3<f32>, 4>) -> HingeJvp {
   var r: HingeJvp;
   if (hinge_collapsed_at(e, n1, n2)) { return r; }
   let len = length(e);
-  let theta = atan2(dot(cross(n2, n1), e) / len, dot(n1, n2));
+  let theta = hinge_atan2(dot(cross(n2, n1), e) / len, dot(n1, n2));
   let de = l[1] - l[0];
   let dp2 = l[2] - l[0];
   let dp3 = l[3] - l[1];

@@ -1,7 +1,7 @@
 // A mesh you have, as a cloth: read a Wavefront OBJ file, scale it into the unit box, and drop it on
 // a ball (objDrapeScene, which the page uses for an .obj file too). The mesh's own fineness sets the
 // largest stable time step (timeStepLimit), so the scene runs at half of it rather than at a dt
-// guessed in advance; the program checks at the end that no vertex went through the ball. Without
+// guessed in advance; at the end it prints how far any vertex went into the ball. Without
 // --obj it makes a small OBJ of its own: a square napkin of quads around a diamond-shaped hole.
 //
 //   npx torsion exec examples/obj-drape.ts [--obj FILE.obj] [--size 0.5] [--seconds 0.6] [--quick] [--out DIR]

@@ -355,24 +355,32 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(existsSync(join(dir, 'replay.bin'))).toBe(true);
   }, 120_000);
 
-  test('mpc: a Ctrl-C after the last re-plan interrupted nothing (exit 0, judged)', async () => {
-    // in this process, so the signal lands at a known point: as the last re-plan's line is printed
-    const dir = tmp();
+  /**
+   * A 100-step chase re-planned every 50 steps, run in this process with a Ctrl-C sent as the line
+   * of step `at` is printed (a known point); its exit code and printed lines.
+   */
+  async function mpcInterruptedAt(at: number, warmup: number, dir: string): Promise<{ code: number; lines: string[] }> {
     const scene = loadScene('robot-chase-mpc-2d', undefined);
     Object.assign(scene, { steps: 100 });
-    scene.mpc = { ...scene.mpc!, horizon: 50, every: 50, iterations: 1, warmup: 0, period: 50, goal: [[0, 0.4, 0.13], [100, 0.45, 0.13]] };
+    scene.mpc = { ...scene.mpc!, horizon: 50, every: 50, iterations: 1, warmup, period: 50, goal: [[0, 0.4, 0.13], [100, 0.45, 0.13]] };
     const lines: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((s: string) => {
       lines.push(s);
-      if (/^step +100\/100/.test(s)) process.emit('SIGINT');
+      if (new RegExp(`^step +${at}/100`).test(s)) process.emit('SIGINT');
     });
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      expect(await mpcScene(scene, { out: join(dir, 'run') })).toBe(0);
+      return { code: await mpcScene(scene, { out: join(dir, 'run') }), lines };
     } finally {
       log.mockRestore();
       err.mockRestore();
     }
+  }
+
+  test('mpc: a Ctrl-C after the last re-plan interrupted nothing (exit 0, judged)', async () => {
+    const dir = tmp();
+    const { code, lines } = await mpcInterruptedAt(100, 0, dir);
+    expect(code).toBe(0);
     expect(lines.join('\n')).not.toMatch(/interrupted/);
     expect(JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'))).toMatchObject({ steps: 100, interrupted: false });
   }, 120_000);
@@ -421,21 +429,8 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
 
   test('mpc: a Ctrl-C before the warmup ends says no distance was judged, not NaN (exit 130)', async () => {
     const dir = tmp();
-    const scene = loadScene('robot-chase-mpc-2d', undefined);
-    Object.assign(scene, { steps: 100 });
-    scene.mpc = { ...scene.mpc!, horizon: 50, every: 50, iterations: 1, warmup: 80, period: 50, goal: [[0, 0.4, 0.13], [100, 0.45, 0.13]] };
-    const lines: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => {
-      lines.push(s);
-      if (/^step +50\/100/.test(s)) process.emit('SIGINT');
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      expect(await mpcScene(scene, { out: join(dir, 'run') })).toBe(130);
-    } finally {
-      log.mockRestore();
-      err.mockRestore();
-    }
+    const { code, lines } = await mpcInterruptedAt(50, 80, dir);
+    expect(code).toBe(130);
     const last = lines.at(-1)!;
     expect(last).toMatch(/^largest distance after step 80: none \(no step after it ran\) \(tolerance 0\.06: interrupted at step 50 of 100: not judged\)/);
     expect(last).not.toMatch(/NaN/);

@@ -35,6 +35,14 @@ function torsion(args: string[], env: Record<string, string> = {}, sources = fal
 }
 const tmp = () => mkdtempSync(join(tmpdir(), 'torsion-cli-'));
 
+/** console.log and console.error captured (main() in this process prints its results there); restore() puts them back. */
+function captureConsole(): { logs: string[]; errors: string[]; restore(): void } {
+  const logs: string[] = [], errors: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((m: unknown) => { logs.push(String(m)); });
+  const err = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
+  return { logs, errors, restore: () => { log.mockRestore(); err.mockRestore(); } };
+}
+
 test('doctor prints the adapter and limits (from the sources, through vite-node)', () => {
   const r = torsion(['doctor'], {}, true);
   expect(r.code, r.all).toBe(0);
@@ -88,9 +96,7 @@ test('a bad scene file is refused before any GPU work, naming field, value and r
 });
 
 test('an OBJ mesh as --scene-file: run drapes it on a ball, export writes the scene to edit; a malformed one names its line', async () => {
-  const logs: string[] = [], errors: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((m: unknown) => { logs.push(String(m)); });
-  const err = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
+  const { logs, errors, restore } = captureConsole();
   const dir = tmp();
   const mesh = join(dir, 'square.obj');
   // a square fanned around its centre, faces written v//vn; vertex 6 is in no face
@@ -108,16 +114,13 @@ test('an OBJ mesh as --scene-file: run drapes it on a ball, export writes the sc
     expect(await main(['run', '--scene-file', join(dir, 'bad.obj')])).toBe(2);
     expect(errors.join('\n')).toMatch(/bad\.obj: OBJ line 3: vertex 3 does not exist/);
   } finally {
-    log.mockRestore();
-    err.mockRestore();
+    restore();
   }
 }, 120_000);
 
 test('particle sorting: export --sort-every writes the field, a run sorts by it to the unsorted final state, --sort-every overrides it; bad values refused', async () => {
   // main() in this process: two short GPU runs, the rest is refused before any GPU work
-  const logs: string[] = [], errors: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((m: unknown) => { logs.push(String(m)); });
-  const err = vi.spyOn(console, 'error').mockImplementation((m: unknown) => { errors.push(String(m)); });
+  const { logs, errors, restore } = captureConsole();
   const dir = tmp();
   const file = join(dir, 'sorted.json');
   const runLine = () => logs.find((l) => /^12 steps of jelly-throw-2d/.test(l)) ?? '';
@@ -173,8 +176,7 @@ test('particle sorting: export --sort-every writes the field, a run sorts by it 
       expect(existsSync(out)).toBe(false);
     }
   } finally {
-    log.mockRestore();
-    err.mockRestore();
+    restore();
   }
 });
 

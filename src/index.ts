@@ -6,7 +6,7 @@ import { validateScene, type SceneLimits } from './mpm/validate';
 import { createSimulator as createUnchecked, gradcheckSubject as subjectUnchecked, type CreateOptions, type Scene } from './simulators';
 import type { Simulator } from './core/simulator';
 import type { GradcheckSubject } from './core/gradcheck';
-import { SceneObjective, type ObjectiveOptions } from './opt/objective';
+import { SceneObjective, sceneLoss as lossUnchecked, type ObjectiveOptions, type PointValue } from './opt/objective';
 
 // A WebGPU device (Dawn in Node, navigator.gpu in a page): requestGpu(); destroy() it when done.
 export { requestGpu, NoAdapterError, GpuError, type GpuContext, type RequestGpuOptions } from './gpu/device';
@@ -36,6 +36,14 @@ export function createObjective(gpu: GpuContext, scene: Scene, o: ObjectiveOptio
   return SceneObjective.create(gpu, checked(gpu, scene), o);
 }
 
+/**
+ * The scene's own loss at its own inputs over its steps (a controller's listed goals: their mean),
+ * one forward rollout: a tuned scene's score (tunedScene, best-scene.json). Checked first.
+ */
+export function sceneLoss(gpu: GpuContext, scene: Scene): Promise<Omit<PointValue, 'gradient'>> {
+  return lossUnchecked(gpu, checked(gpu, scene));
+}
+
 /** The simulator beside its float64 reference, for gradcheck(); the scene is checked first. */
 export function gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject> {
   return subjectUnchecked(gpu, checked(gpu, scene));
@@ -52,6 +60,7 @@ export { recordFrames, positionsOf } from './core/record';
 export { createLoss, type Loss, type LossDesc, type LossValue } from './core/loss';
 export { gradcheck, simulatorSubject, type GradCheckEntry, type GradCheckReport, type GradcheckOptions, type GradcheckSubject } from './core/gradcheck';
 export { ParameterVector, type Parameter, type ShapeOptions } from './opt/parameters';
+export { tunedScene } from './opt/tuned-scene';
 export type { SceneObjective, ObjectiveOptions, PointValue } from './opt/objective';
 export { Adam, type AdamOptions } from './opt/adam';
 export { createOptimizer, optimizerNames, type Optimizer, type OptimizerName, type OptimizerOptions } from './opt/optimizers';

@@ -8,6 +8,7 @@
 //   state.json     everything needed to continue after the last finished iteration
 //   progress.jsonl a line per iteration                      loss.svg    the loss curve
 //   best.json      the best loss and its parameters          replay.*    the best point's trajectory
+//   best-scene.json the scene with the best point written in (run, view or optimize it again)
 //   summary.json   the outcome (written at the end, and on Ctrl-C)
 // A resumed run reads run.json and state.json and continues as the uninterrupted run would: the
 // optimizers keep their random draws and moments in state.json and the GPU gives the same bytes.
@@ -18,6 +19,7 @@ import { exportSceneJson } from '../mpm/validate';
 import type { CheckpointMode } from '../core/checkpoint-schedule';
 import type { Scene } from '../simulators';
 import { bodyTracks, controllerActuation } from '../opt/scene-tracks';
+import { tunedScene } from '../opt/tuned-scene';
 import type { SceneObjective } from '../opt/objective';
 import type { OptimizerName } from '../opt/optimizers';
 import { ConfigError, idleShapeFields, openRun, runConfig, type RunConfig, type RunOverrides } from '../opt/session';
@@ -222,6 +224,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     // a controller's: the rows its MLP wrote in that forward, not the scene's it overwrote
     const ran = await controllerActuation(objective.sim);
     writeReplay(dir, scene, objective.sim, frames, every, ran ? { ...tracks, ...ran } : tracks);
+    writeAtomic(join(dir, 'best-scene.json'), exportSceneJson(tunedScene(scene, objective.params, best)));
 
     const bestLoss = finiteOrNull(loop.best.loss);
     let bestMetric: number | null = null;
@@ -243,7 +246,8 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     }
     out(`${interrupted ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}${bestMetric === null ? '' : ` (metric ${bestMetric.toPrecision(4)})`}`
       + `${config.threshold !== null ? ` (threshold ${config.threshold.toPrecision(3)}: ${summary.success ? 'solved' : 'not reached'})` : ''}`);
-    out(`results in ${dir}: summary.json, best.json, loss.svg, progress.jsonl, and the best trajectory in replay.json + replay.bin`);
+    out(`results in ${dir}: summary.json, best.json, loss.svg, progress.jsonl, the best trajectory in replay.json + replay.bin, and its scene in best-scene.json`
+      + ` (npx torsion run --scene-file ${join(dir, 'best-scene.json')} runs it and gives its loss)`);
     if (interrupted) out(`continue with: npx torsion optimize --resume ${dir}`);
     if (o.json) console.log(JSON.stringify({ ...summary, best: undefined })); // the parameters are in best.json
     return { dir, losses, summary };

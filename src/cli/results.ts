@@ -10,7 +10,7 @@ export type ResultsCommand = 'run' | 'optimize' | 'mpc';
 /** The files each command writes into its folder: an --out folder is reused only by the command that wrote everything in it. */
 const OWN_FILES: Record<ResultsCommand, string[]> = {
   run: ['state.bin', 'state.json', 'replay.bin', 'replay.json', 'scene.json'],
-  optimize: ['scene.json', 'run.json', 'progress.jsonl', 'state.json', 'loss.svg', 'best.json', 'summary.json', 'replay.bin', 'replay.json'],
+  optimize: ['scene.json', 'run.json', 'progress.jsonl', 'state.json', 'loss.svg', 'best.json', 'best-scene.json', 'summary.json', 'replay.bin', 'replay.json'],
   mpc: ['scene.json', 'mpc.jsonl', 'replay.bin', 'replay.json', 'summary.json'],
 };
 

@@ -11,6 +11,7 @@ import type { Simulator } from '../core/simulator';
 import { recordFrames } from '../core/record';
 import { createSimulator, type Scene } from '../simulators';
 import { controllerActuation, type BodyTracks } from '../opt/scene-tracks';
+import { sceneLoss } from '../opt/objective';
 import { ensureDir, floatBytes, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
 import { RolloutError } from '../core/rollout';
 
@@ -86,6 +87,13 @@ export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: stri
     const ran = interrupted ? `interrupted at step ${rec.steps} of ${steps}: ${rec.steps} steps` : `${steps} steps`;
     console.log(`${ran} of ${scene.name} in ${seconds.toFixed(2)} s (${sim.state.items} items${sim.describeStatus(status)}${sortNote(scene, moved, sim.batch * sim.state.items)})`);
     console.log(`results: ${dir}${interrupted ? ` (the state at step ${rec.steps}; the replay's ${frames.length} frame${frames.length === 1 ? '' : 's'} to step ${(frames.length - 1) * every})` : ''}`);
+    // the scene's own loss, where this run is its horizon: a tuned scene's score (best-scene.json)
+    if (scene.loss && !interrupted && steps === scene.steps) {
+      const L = await sceneLoss(gpu, scene);
+      const metric = L.report?.length ? `, metric ${(L.report.reduce((a, x) => a + x, 0) / L.report.length).toPrecision(4)}` : '';
+      const over = L.copies.length > 1 ? `, the mean over its ${L.copies.length} commanded goals` : '';
+      console.log(`loss ${L.loss.toExponential(4)} (${scene.loss.kind}${metric}${over}; a second rollout of the ${steps} steps)`);
+    }
     return { dir, moved, interrupted };
   } finally {
     stop.dispose();

@@ -22,7 +22,7 @@ import type { BindingKind, BufferBinding, ComputeKernel, PipelineCache } from '.
 import type { ActuationTarget, ItemOrder, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
 import { checkParamRecord, positionField } from '../core/simulator';
 import { controlShaders } from '../shaders/index';
-import { controllerLayout, goalOf, initialWeights, type ControllerLayout, type ControllerSpec } from './controller';
+import { controllerLayout, goalOf, initialWeights, weightsOf, type ControllerLayout, type ControllerSpec } from './controller';
 
 const STEP_STRIDE = 256;
 const WG = 64;
@@ -144,7 +144,7 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
     this.act = act;
     this.workKind = { step: `${inner.workKind.step}.mlp`, adjoint: `${inner.workKind.adjoint}.mlp` };
     const Li = (this.innerRecord = inner.paramValues.length), Pi = inner.params.size;
-    const w0 = initialWeights(lay, spec.seed ?? 1);
+    const w0 = spec.weights ? weightsOf(spec.weights, lay) : initialWeights(lay, spec.seed ?? 1);
     this.paramValues = new Float32Array(Li + B * W);
     this.paramValues.set(inner.paramValues);
     for (let b = 0; b < B; b++) this.paramValues.set(w0, Li + b * W);

@@ -5,6 +5,7 @@
 import { mulberry32 } from '../core/rng';
 import { sceneError } from '../core/scene-error';
 
+
 export const CONTROLLER_INPUTS = ['com', 'velocity', 'phase', 'goal'] as const;
 export type ControllerInput = (typeof CONTROLLER_INPUTS)[number];
 
@@ -29,6 +30,12 @@ export interface ControllerSpec {
   scale?: number;
   /** Seed of the initial weights. Default 1. */
   seed?: number;
+  /**
+   * The weights themselves, in place of seeded ones: every layer's [out][in] matrix row-major, then
+   * its biases, layer after layer (the parameter block 'controller', as a trained run's best.json
+   * and best-scene.json hold it). Rounded to float32.
+   */
+  weights?: number[];
 }
 
 /** Sizes and offsets shared by the kernels (controlled-sim.ts writes them as WGSL constants) and the reference. */
@@ -116,13 +123,13 @@ export function goalOf(spec: ControllerSpec, lay: ControllerLayout, b: number): 
 }
 
 /** Checks a scene's `controller` field; throws SceneError naming the field. `channels`: the scene's actuation channels. */
-export function validateController(raw: unknown, channels: number): ControllerSpec {
+export function validateController(raw: unknown, channels: number, dim?: number): ControllerSpec {
   const f = (k: string) => (k ? `controller.${k}` : 'controller');
   const show = (x: unknown) => JSON.stringify(x);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw sceneError(f(''), show(raw), 'has the wrong type', 'an object { hidden, inputs, periods, goal, scale, seed }');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw sceneError(f(''), show(raw), 'has the wrong type', 'an object { hidden, inputs, periods, goal, scale, seed, weights }');
   if (channels < 1) throw sceneError(f(''), 'present', 'needs actuation channels to drive', 'a scene with actuation.channels >= 1');
   const s = raw as Record<string, unknown>;
-  const known = ['hidden', 'inputs', 'periods', 'goal', 'scale', 'seed'];
+  const known = ['hidden', 'inputs', 'periods', 'goal', 'scale', 'seed', 'weights'];
   for (const k of Object.keys(s)) if (!known.includes(k)) throw sceneError(f(k), show(s[k]), 'is not a controller field', known.join(', '));
   const posInts = (k: string, max: number) => {
     const v = s[k];
@@ -152,7 +159,29 @@ export function validateController(raw: unknown, channels: number): ControllerSp
   const sizes = [...((s.hidden as number[] | undefined) ?? [32])];
   if (sizes.reduce((a, w) => a + w, 0) > MAX_HIDDEN_UNITS) throw sceneError(f('hidden'), show(s.hidden), 'has too many units', `at most ${MAX_HIDDEN_UNITS} hidden units in all (the layers live in 16 KiB of workgroup memory)`);
   if (channels > MAX_WIDTH) throw sceneError('actuation.channels', String(channels), 'is too many for a controller', `<= ${MAX_WIDTH}`);
+  if (s.weights !== undefined) checkWeights(s as ControllerSpec, channels, dim);
   return s as ControllerSpec;
+}
+
+/** A spec's own weights (the schema checked each is a float32 number): as many as its layers hold, where the scene's dim is known. */
+function checkWeights(s: ControllerSpec, channels: number, dim: number | undefined): void {
+  const w = s.weights!;
+  if (dim === undefined) return;
+  // the sizes do not depend on dt or the duration
+  const lay = controllerLayout(s, { dim, channels, dt: 1, duration: 1 });
+  if (w.length !== lay.weights) {
+    throw sceneError('controller.weights', `${w.length} numbers`, 'does not match the controller\'s layers',
+      `${lay.weights} numbers: layers ${lay.sizes.join(' -> ')} (features -> hidden -> channels), each matrix [out][in] row-major then its biases`);
+  }
+}
+
+/** A spec's own weights (`weights`) as one copy's block, checked against the layout. */
+export function weightsOf(weights: ArrayLike<number>, lay: ControllerLayout): Float32Array {
+  if (weights.length !== lay.weights) throw new RangeError(`controller.weights has ${weights.length} numbers, expected ${lay.weights} (layers ${lay.sizes.join(' -> ')})`);
+  const w = Float32Array.from(weights);
+  const bad = w.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new RangeError(`controller.weights[${bad}] = ${weights[bad]}: allowed finite float32 numbers`);
+  return w;
 }
 
 /** Seeded weights of one copy: uniform in +-sqrt(3 / fan-in) (variance 1 / fan-in), biases 0, rounded to float32. */

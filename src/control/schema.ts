@@ -7,6 +7,8 @@ import { arrayOf, f32, int, object, oneOf, opt, positive } from '../mpm/schema';
 import { CONTROLLER_INPUTS, type ControllerSpec } from './controller';
 
 export const MAX_CONTROLLER_WIDTH = 256;
+/** More than the largest controller holds (1,024 hidden units of at most 256 a layer). */
+const MAX_CONTROLLER_WEIGHTS = 1 << 20;
 
 export function controllerSchema() {
   const goalRow = arrayOf(f32, { min: 1, max: 16 });
@@ -17,6 +19,7 @@ export function controllerSchema() {
     goal: opt(v.union([goalRow, arrayOf(goalRow, { min: 1, max: 4096 })], 'a goal vector, or one per copy')),
     scale: opt(positive),
     seed: opt(int(0, 2 ** 32 - 1)),
+    weights: opt(arrayOf(f32, { min: 1, max: MAX_CONTROLLER_WEIGHTS })),
   });
 }
 

@@ -100,7 +100,7 @@ function validateMpmScene(raw: Record<string, unknown>, limits: SceneLimits, bat
   checkBoundary(s);
   s.groups.forEach((g, k) => checkGroup(s, g, k));
   checkActuation(s);
-  if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0);
+  if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0, s.dim);
   checkColliders(s);
   checkLoss(s);
   checkControlSize(s, limits, batch);

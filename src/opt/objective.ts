@@ -21,11 +21,12 @@ import type { Simulator } from '../core/simulator';
 import { createSimulator, type Scene } from '../simulators';
 import { ControlledSim } from '../control/controlled-sim';
 import { commandedGoals } from '../control/controller';
-import { ParameterVector, type ShapeOptions } from './parameters';
+import { ParameterVector, type Parameter, type ShapeOptions } from './parameters';
 import { stratifiedGoals } from './goal-draw';
 
 export interface ObjectiveOptions {
-  params: string[];
+  /** Parameter names (paramNames(scene)), or a host program's own Parameter objects (src/opt/parameters.ts). */
+  params: (string | Parameter)[];
   /** How shaped parameters ('actuation.periodic', '<body>.waypoints') map onto per-step rows. */
   shape?: ShapeOptions;
   steps: number;
@@ -118,7 +119,7 @@ export class SceneObjective {
       throw new RangeError(`steps = ${o.steps}: allowed at most the scene's ${scene.steps} (scene.steps: its per-step controls and tracks have that many rows; raise scene.steps to roll out longer)`);
     }
     if (o.window !== undefined && !(Number.isInteger(o.window) && o.window >= 1)) throw new RangeError(`window = ${o.window}: allowed an integer >= 1 (the steps the backward reverses)`);
-    const cut = windowProblem(scene.loss, o.params, o.steps, o.window);
+    const cut = windowProblem(scene.loss, o.params.map((p) => (typeof p === 'string' ? p : p?.name)), o.steps, o.window);
     if (cut) throw new RangeError(`window = ${o.window}: ${cut}`);
     const goals = o.goals ?? sharedGoals(scene);
     if (goals && goals.length === 0) throw new RangeError('goals: name at least one');
@@ -286,4 +287,24 @@ function meanOf(v: number[]): number {
 /** The gradients of the states a loss observes before the last, for the backward to add as it passes them. */
 function observedGrads(loss: Loss): Map<number, GPUBuffer> {
   return new Map(loss.observed.map((t) => [t, loss.gradAt(t)]));
+}
+
+/** A parameter that sets nothing: theta's one number leaves the scene's own inputs as they are. */
+const NOTHING: Parameter = {
+  name: 'nothing', size: 1, initial: new Float64Array(1),
+  apply() {}, gradient(_g, _c, out) { out.fill(0); }, clamp() {},
+};
+
+/**
+ * The scene's own loss at its own inputs over its steps, with optimize's copies (a controller's
+ * listed goals: the mean over them): the loss `torsion optimize` would start from, and what `torsion
+ * run` reports for a tuned scene (best-scene.json). One forward rollout.
+ */
+export async function sceneLoss(gpu: GpuContext, scene: Scene): Promise<Omit<PointValue, 'gradient'>> {
+  const o = await SceneObjective.create(gpu, scene, { params: [NOTHING], steps: scene.steps });
+  try {
+    return await o.value(o.initial());
+  } finally {
+    o.destroy();
+  }
 }

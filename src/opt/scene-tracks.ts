@@ -1,8 +1,9 @@
 // The position and velocity tracks of a scene's colliders and grippers read from a control vector
 // (what an optimized point's bodies do), and a scene with such tracks written in. Views draw the
 // bodies of a replay from its scene's tracks, so the best point's replay needs its own tracks, not
-// the start's: the page's Optimize hands it the scene with them, `torsion optimize` writes them in
-// replay.json (`tracks`) beside the start's scene.json (which --resume reads).
+// the start's: `torsion optimize` writes them in replay.json (`tracks`) beside the start's
+// scene.json (which --resume reads), and the page writes them into the replay's scene. (The page's
+// Optimize hands its replay the whole tuned scene: tuned-scene.ts.)
 import type { ParamSpace, Simulator } from '../core/simulator';
 import type { Scene } from '../simulators';
 import { readF32 } from '../gpu/buffers';
@@ -46,11 +47,6 @@ export function withBodyTracks(scene: Scene, tracks: BodyTracks): Scene {
     body[m[3]] = rows.map((r) => r.slice());
   }
   return out;
-}
-
-/** `scene` with every collider and gripper position and velocity track, and its actuation rows, read from `values` (one copy's control vector of `params`). */
-export function withTracks(scene: Scene, params: ParamSpace, values: ArrayLike<number>): Scene {
-  return withBodyTracks(scene, bodyTracks(params, values));
 }
 
 /**

@@ -14,7 +14,7 @@ import { observedSteps, SceneObjective, windowProblem } from './objective';
 import { createOptimizer, optimizerNames, type Optimizer, type OptimizerName } from './optimizers';
 import { shapeOptions } from './parameters';
 import { paramNameConflict } from './param-conflicts';
-import { withTracks } from './scene-tracks';
+import { tunedScene } from './tuned-scene';
 
 /** Every option that shapes a run's numbers (what the CLI's run.json holds). */
 export interface RunConfig {
@@ -184,11 +184,9 @@ export class OptimizeSession {
     return this.objective.params.named(Float64Array.from(this.loop.best.theta));
   }
 
-  /** The scene with the best point's collider and gripper tracks (what its trajectory's bodies did), for drawing it. */
+  /** The scene with the best point written in (tunedScene): its bodies' tracks, which a replay draws them from, its materials, actuation and controller. */
   bestScene(): Scene {
-    const o = this.objective;
-    const { ctrl } = o.inputsAt(Float64Array.from(this.loop.best.theta));
-    return withTracks(this.scene, o.sim.params, o.sim.params.unpack(ctrl, 0));
+    return tunedScene(this.scene, this.objective.params, Float64Array.from(this.loop.best.theta));
   }
 
   /** The best point's trajectory, about `frames` frames of it (one more forward rollout). */

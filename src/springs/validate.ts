@@ -69,7 +69,7 @@ function checkSpringScene(raw: unknown, limits: SceneLimits, batch: number, time
   checkPositions(s);
   checkVelocities(s);
   checkGround(s);
-  if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0);
+  if (s.controller) validateController(s.controller, s.actuation?.channels ?? 0, s.dim);
   checkGrippers(s);
   checkSprings(s);
   checkTriangles(s);

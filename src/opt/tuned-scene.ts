@@ -1,0 +1,78 @@
+// A scene with an optimized point written in: the scene file a user keeps from an optimization
+// (`torsion optimize` writes it as best-scene.json) and runs again, at the same horizon or a longer
+// one, in the page, or as the start of another optimization. Written as data, not as parameters:
+// material values, actuation rows, body tracks, a controller's weights and the initial state, each
+// as the simulator held it (float32), so a rollout of the file repeats the optimized one bit for bit.
+import type { Scene } from '../simulators';
+import type { ParameterVector } from './parameters';
+
+/** Block names that are scene paths: a material's field, or a body's track. */
+const MATERIAL = /^(groups|materials)\[(\d+)\]\.(\w+)$/;
+const TRACK = /^(colliders|grippers)\[(\d+)\]\.(position|velocity|orientation|angularVelocity)$/;
+
+/**
+ * `scene` (the one `params.sim` was built from, with `steps` its horizon; left untouched) with the
+ * parameters at `theta` written in. Only what the parameters set is written: the blocks of the
+ * control vector they touch, the initial state's fields they change. A controller's default phase
+ * periods are written out (they follow the scene's steps), so the file means the same controller
+ * at any `steps`.
+ */
+export function tunedScene(scene: Scene, params: ParameterVector, theta: Float64Array, steps = scene.steps): Scene {
+  const { sim } = params;
+  const { state0, ctrl } = params.inputs(theta);
+  const values = sim.params.unpack(ctrl, 0), start = sim.params.values(0);
+  // which control entries the parameters write: applied onto NaN, the ones they leave stay NaN
+  const probe = new Float64Array(sim.params.size).fill(NaN);
+  const items = state0.slice(0, sim.state.items * sim.state.stride);
+  let o = 0;
+  for (const p of params.parts) { p.apply(theta.subarray(o, o + p.size), items, probe); o += p.size; }
+  const out = structuredClone(scene) as Scene & Record<string, unknown>;
+  out.steps = steps;
+  for (const b of sim.params.blocks) {
+    if (!b.indices.some((i) => !Number.isNaN(probe[i]) || !Object.is(values[i], start[i]))) continue;
+    writeBlock(out, b.name, Array.from(b.indices, (i) => values[i]), b.rowLength);
+  }
+  writeState(out, sim.state.fields, sim.state.stride, sim.state0, items);
+  if (out.controller && !out.controller.periods && (out.controller.inputs ?? ['com', 'velocity', 'phase']).includes('phase')) {
+    out.controller = { ...out.controller, periods: [(steps * scene.dt) / 10] };
+  }
+  return out;
+}
+
+function rows(value: number[], width: number): number[][] {
+  const r: number[][] = [];
+  for (let k = 0; k < value.length; k += width) r.push(value.slice(k, k + width));
+  return r;
+}
+
+function writeBlock(out: Scene & Record<string, unknown>, name: string, value: number[], width: number): void {
+  const m = MATERIAL.exec(name), t = TRACK.exec(name);
+  if (m && value.length === 1) {
+    const owner = (out[m[1]] as Record<string, unknown>[] | undefined)?.[Number(m[2])];
+    if (owner) { owner[m[3]] = value[0]; return; }
+  } else if (t) {
+    const body = (out[t[1]] as Record<string, unknown>[] | undefined)?.[Number(t[2])];
+    if (body) { body[t[3]] = rows(value, width); return; }
+  } else if (name === 'actuation' && out.actuation) {
+    out.actuation = { ...out.actuation, values: value };
+    return;
+  } else if (name === 'controller' && out.controller) {
+    out.controller = { ...out.controller, weights: value };
+    return;
+  }
+  throw new RangeError(`tunedScene: the parameter block '${name}' has no place in scene ${out.name}`);
+}
+
+/** The initial state's position and velocity fields where theta changed them (per item, in the scene's order). */
+function writeState(out: Scene, fields: { name: string; offset: number; length: number }[], stride: number, before: Float32Array, after: Float32Array): void {
+  const owner = ('particles' in out ? out.particles : out.vertices) as unknown as Record<string, number[]>;
+  for (const f of fields) {
+    let changed = false;
+    for (let o = f.offset; o < after.length && !changed; o += stride) for (let i = 0; i < f.length; i++) changed ||= !Object.is(after[o + i], before[o + i]);
+    if (!changed) continue;
+    if (f.name !== 'x' && f.name !== 'v') throw new RangeError(`tunedScene: the initial state's field '${f.name}' was set, and a scene file has no place for it`);
+    const a: number[] = [];
+    for (let o = f.offset; o < after.length; o += stride) for (let i = 0; i < f.length; i++) a.push(after[o + i]);
+    owner[f.name] = a;
+  }
+}

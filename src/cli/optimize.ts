@@ -169,7 +169,10 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
         ? `shared: ${objective.shared} batch copies run each point; each gradient commands them goals drawn stratified over the range of the controller's ${JSON.stringify(objective.o.goals)}, the loss is at those listed goals; both are means over the copies`
         : `shared: ${objective.shared} batch copies run each point, commanded the controller's goals ${JSON.stringify(objective.o.goals)}; the loss and gradient are their means`);
     }
-    out(`tape: ${memory.storedStates} stored states (${(memory.tapeBytes / 2 ** 20).toFixed(1)} MiB, ${(100 * memory.ratio).toFixed(1)}% of a full tape)`);
+    const W = config.window;
+    const window = W === undefined || sampling && config.optimizer !== 'hybrid' ? ''
+      : W < config.steps ? `; each backward reverses the last ${W} of ${config.steps} steps (--window)` : `; --window ${W} reaches back past all ${config.steps} steps: each backward is the whole one`;
+    out(`tape: ${memory.storedStates} stored states (${(memory.tapeBytes / 2 ** 20).toFixed(1)} MiB, ${(100 * memory.ratio).toFixed(1)}% of a full tape)${window}`);
     out(`results: ${dir}`);
 
     stop = onInterrupt();

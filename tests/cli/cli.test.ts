@@ -461,6 +461,23 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     expect(fwd.tracks!.actuation.flat().some((a, i) => Math.abs(a - start[i]) > 1e-3)).toBe(true);
   }, 120_000);
 
+  test('best-scene.json is the best point as a scene file: run gives back its best loss; a --window past the steps is named', async () => {
+    const dir = join(tmp(), 'run');
+    const scene = { ...loadScene('jelly-throw-2d', undefined), steps: 30 } as MpmScene;
+    const { logs, restore } = captureConsole();
+    try {
+      const r = await optimizeScene(scene, { iterations: 3, window: 50, out: dir });
+      expect(logs.join('\n')).toMatch(/--window 50 reaches back past all 30 steps: each backward is the whole one/);
+      const tuned = loadScene(undefined, join(dir, 'best-scene.json')) as MpmScene;
+      expect(tuned.particles.v[0]).not.toBe(scene.particles.v[0]); // the tuned initial velocity
+      logs.length = 0;
+      await runScene(tuned, { out: join(tmp(), 'fwd') });
+      expect(logs.join('\n')).toContain(`loss ${r.summary.bestLoss!.toExponential(4)} (com-target; a second rollout of the 30 steps)`);
+    } finally {
+      restore();
+    }
+  }, 120_000);
+
   test('a loss that reports a metric (region-fraction: the exact fraction inside) has it in progress.jsonl and summary.json', async () => {
     const dir = join(tmp(), 'run');
     const r = await optimizeScene(loadScene('fluid-push-3d', undefined), { steps: 40, iterations: 2, out: dir, quiet: true });

@@ -249,8 +249,8 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     }
     out(`${interrupted ? 'interrupted; ' : ''}best loss ${bestLoss === null ? '-' : bestLoss.toExponential(4)} at iteration ${summary.bestIteration}${bestMetric === null ? '' : ` (metric ${bestMetric.toPrecision(4)})`}`
       + `${config.threshold !== null ? ` (threshold ${config.threshold.toPrecision(3)}: ${summary.success ? 'solved' : 'not reached'})` : ''}`);
-    out(`results in ${dir}: summary.json, best.json, loss.svg, progress.jsonl, the best trajectory in replay.json + replay.bin, and its scene in best-scene.json`
-      + ` (npx torsion run --scene-file ${join(dir, 'best-scene.json')} runs it and gives its loss)`);
+    out(`results in ${dir}: summary.json, best.json, loss.svg, progress.jsonl, the best trajectory in replay.json + replay.bin`
+      + ` (npx torsion view ${dir} plays it) and its scene in best-scene.json (npx torsion run --scene-file ${join(dir, 'best-scene.json')} runs it and gives its loss)`);
     if (interrupted) out(`continue with: npx torsion optimize --resume ${dir}`);
     if (o.json) console.log(JSON.stringify({ ...summary, best: undefined })); // the parameters are in best.json
     return { dir, losses, summary };

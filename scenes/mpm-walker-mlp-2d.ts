@@ -27,7 +27,7 @@ export function build(o: BuildOptions = {}): MpmScene {
   scene.steps = STEPS;
   // trained and measured under gravity 9.8 (mpm-walker-2d has since moved to diffmpm's 3.8)
   scene.gravity = [0, -9.8];
-  scene.actuation!.values = scene.actuation!.values.slice(0, STEPS * scene.actuation!.channels);
+  scene.actuation!.values = scene.actuation!.values!.slice(0, STEPS * scene.actuation!.channels);
   scene.controller = { hidden: [32], inputs: ['com', 'velocity', 'phase', 'goal'], periods: [GAIT, GAIT / 2], goal: TRAIN_SPEEDS.map((s) => [s]), seed: 1 };
   scene.loss = { kind: 'com-speed', group: torso, axis: 0 };
   // threshold 2e-4: an RMS speed error of 0.014, under a fifth of the mean command, and under a

@@ -27,7 +27,7 @@ export function build(): SpringScene {
   const A = robot.actuation!.channels;
   return {
     ...robot, name: 'spring-walker-2d', description, steps: STEPS,
-    actuation: { channels: A, values: robot.actuation!.values.slice(0, STEPS * A) }, // the controller writes every row
+    actuation: { channels: A, values: robot.actuation!.values!.slice(0, STEPS * A) }, // the controller writes every row
     controller: { hidden: [32], inputs: ['com', 'velocity', 'phase', 'goal'], periods: [0.25], goal: TRAIN_SPEEDS.map((s) => [s]), seed: 1 },
     loss: { kind: 'com-speed', axis: 0 },
     // threshold 1e-3: an RMS speed error of 0.03 m/s, a twelfth of the 1.25e-2 of a controller blind

@@ -19,7 +19,7 @@ const scene = buildScene(name);
 const so = scene.optimize;
 if (!so) throw new Error(`${name} optimizes nothing`);
 const gpu = await requestGpu();
-const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: scene.steps, shape: shapeOptions(so, scene.dt) });
+const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: scene.steps, shape: shapeOptions(scene) });
 try {
   const r = new Random(Number(seed));
   const points = Array.from({ length: Number(n) }, () => obj.initial().map(() => Number(sigma) * r.gauss()));

@@ -12,6 +12,7 @@ import { recordFrames } from '../core/record';
 import { createSimulator, type Scene } from '../simulators';
 import { controllerActuation, type BodyTracks } from '../opt/scene-tracks';
 import { sceneLoss } from '../opt/objective';
+import { validateScene } from '../mpm/validate';
 import { ensureDir, floatBytes, makeRunDir, onInterrupt, writeAtomic, writeJson } from './results';
 import { RolloutError } from '../core/rollout';
 
@@ -55,6 +56,8 @@ function sortNote(scene: Scene, moved: number | null, items: number): string {
 
 export async function runScene(scene: Scene, o: RunOptions): Promise<{ dir: string; moved: number | null; interrupted: boolean }> {
   const steps = o.steps ?? scene.steps;
+  // a periodic gait goes on for the whole run (rows past the scene's steps would hold the last)
+  if (steps > scene.steps && scene.actuation?.periodic) scene = validateScene({ ...scene, steps } as Scene);
   const every = o.every ?? Math.max(1, Math.round(steps / 100));
   // checked now, made once the rollout has run: a run that fails leaves no empty folder
   const dir = makeRunDir(o.out, 'run', scene.name, { create: false });

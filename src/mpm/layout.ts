@@ -1,6 +1,7 @@
 // Packs a scene into the buffers the MPM kernels read: the SimParams uniform, the model record
 // (static) and the control record (per batch copy, differentiable), by the layouts of records.ts
 // (from which the WGSL declarations are generated too).
+import { actuationValues } from '../core/periodic';
 import type { MpmScene } from './scene';
 import { forwardScales, speedLimit, type FixedPointScales } from './fixed-point';
 import {
@@ -97,7 +98,8 @@ export function ctrlLayout(batch: number, nGroups: number, horizon: number, nAct
 /** Horizon of the control tracks: the scene's steps, or the longest track given. */
 export function sceneHorizon(s: MpmScene): number {
   let h = s.steps;
-  if (s.actuation && s.actuation.channels > 0) h = Math.max(h, s.actuation.values.length / s.actuation.channels);
+  // a periodic actuation has rows for the steps
+  if (s.actuation && s.actuation.channels > 0 && s.actuation.values) h = Math.max(h, s.actuation.values.length / s.actuation.channels);
   for (const c of s.colliders) h = Math.max(h, c.position.length, c.velocity.length);
   return Math.max(1, h);
 }
@@ -166,6 +168,7 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
   });
   const lay = ctrlLayout(batch, nGroups, horizon, nAct, nColliders);
   const ctrl = new Float32Array(lay.size);
+  const vals = s.actuation ? actuationValues(s.actuation, horizon) : [];
   for (let b = 0; b < batch; b++) {
     s.groups.forEach((g, k) => {
       const o = lay.groupsOff + (b * nGroups + k) * GROUP_STRIDE;
@@ -175,7 +178,6 @@ export function packMpm(s: MpmScene, batch = 1): PackedMpm {
     });
     for (let t = 0; t < horizon; t++) {
       for (let ch = 0; ch < nAct; ch++) {
-        const vals = s.actuation!.values;
         const rows = vals.length / nAct;
         ctrl[lay.actOff + (b * horizon + t) * nAct + ch] = rows > 0 ? vals[Math.min(t, rows - 1) * nAct + ch] : 0;
       }

@@ -84,6 +84,7 @@ export interface ParticlesDesc {
 
 export type { LossDesc } from '../core/loss';
 import type { LossDesc } from '../core/loss';
+import type { PeriodicActuation } from '../core/periodic';
 import type { ControllerSpec } from '../control/controller';
 
 /** A Torsion MLS-MPM scene. */
@@ -126,8 +127,10 @@ export interface MpmScene {
   actuation?: {
     /** Number of channels, in [1, 64]. */
     channels: number;
-    /** Activations a[t][channel], row by row. */
-    values: number[];
+    /** Activations a[t][channel], row by row (or `periodic`, not both). */
+    values?: number[];
+    /** A periodic gait in place of `values`: tanh of a bias and harmonics per channel, rows for the scene's steps (src/core/periodic.ts; a tuned 'actuation.periodic' is saved so). */
+    periodic?: PeriodicActuation;
   };
   /** The loss `torsion optimize` minimises. */
   loss?: LossDesc;

@@ -15,6 +15,7 @@ import { MAX_COLLIDERS } from './layout';
 import { F32_MAX, F32_MIN_NORMAL } from './float32';
 import { SceneError, fmtDown, fmtUp, misspelling, sceneError, show } from '../core/scene-error';
 import { controllerSchema } from '../control/schema';
+import { MAX_HARMONICS } from '../core/periodic';
 
 export { SceneError, sceneError, show };
 
@@ -23,6 +24,14 @@ export const RES_MIN = 8;
 export const RES_MAX = 512;
 export const MAX_GROUPS = 256;
 export const MAX_CHANNELS = 64;
+
+/** `actuation.periodic`: steps per period, and 1 + 2K coefficients per channel (src/core/periodic.ts). */
+export function periodicSchema() {
+  return object({
+    period: positive,
+    coefficients: arrayOf(f32, { min: 3, max: MAX_CHANNELS * (1 + 2 * MAX_HARMONICS) }),
+  });
+}
 export const MAX_NAME = 256;
 export const MAX_DESCRIPTION = 4096;
 
@@ -388,7 +397,8 @@ export function mpmSceneSchema(c: SchemaContext = {}) {
     colliders: arrayOf(colliderSchema(c), { max: MAX_COLLIDERS }),
     actuation: opt(object({
       channels: int(1, MAX_CHANNELS),
-      values: arrayOf(f32, { max: MAX_CHANNELS * MAX_STEPS }),
+      values: opt(arrayOf(f32, { max: MAX_CHANNELS * MAX_STEPS })),
+      periodic: opt(periodicSchema()),
     })),
     loss: opt(lossSchema(c)),
     optimize: opt(optimizeSchema()),

@@ -6,6 +6,7 @@
 // alone, before any per-particle loop, so an absurd scene is refused at once. Every error is a
 // SceneError naming the field, the value and what is allowed.
 import { checkMpc } from '../opt/mpc-checks';
+import { checkActuationSource } from '../core/periodic';
 import { jsonText } from '../core/json-text';
 import { checkLossRules, controlBlockNames } from '../core/loss-checks';
 import { mpmParamNames } from './param-space';
@@ -191,6 +192,8 @@ function checkGroup(s: MpmScene, g: GroupDesc, k: number): void {
 function checkActuation(s: MpmScene): void {
   const act = s.actuation;
   if (!act) return;
+  checkActuationSource(act, false);
+  if (!act.values) return;
   if (act.values.length % act.channels !== 0) {
     throw sceneError('actuation.values', show(act.values), 'is not made of whole rows',
       `a multiple of actuation.channels = ${act.channels} (rows [T][channels], flattened)`);

@@ -7,6 +7,7 @@
 // moving together; theta starts at their mean). Material blocks are tuned relative to their
 // initial value (theta = value / value0), so one learning rate suits E ~ 1e5 and nu ~ 0.3 alike.
 import type { Simulator } from '../core/simulator';
+import { MAX_HARMONICS, periodicBasis, periodicValue, type PeriodicActuation } from '../core/periodic';
 import { paramNameConflict } from './param-conflicts';
 // the shape options are the scene's optimize block's (a scene file's, for the command line): a
 // SceneError names the field, and the command line shows it without a stack
@@ -80,9 +81,9 @@ function block(sim: Simulator, name: string): Parameter {
 
 /** How shaped parameters map their few numbers onto per-step rows (scene.optimize's period, harmonics, waypoints). */
 export interface ShapeOptions {
-  /** Steps per period (default: a quarter of the actuation block's rows, the scene's steps). */
+  /** Steps per period (default: the scene's periodic actuation's, else a quarter of the actuation block's rows, the scene's steps). */
   period?: number;
-  /** Sine and cosine pairs per channel (default 2). */
+  /** Sine and cosine pairs per channel (default: the scene's periodic actuation's, else 2). */
   harmonics?: number;
   /** The step the rollout's first step is in the periodic clock (a re-planning controller's time). */
   offset?: number;
@@ -92,45 +93,45 @@ export interface ShapeOptions {
   trackBounds?: { min: number[]; max: number[] };
   /** Seconds per step: '<body>.waypoints' sets a velocity track to its position track's slope. */
   dt?: number;
+  /** The scene's own periodic actuation: 'actuation.periodic' starts from its coefficients (at its period and harmonics). */
+  periodic?: PeriodicActuation;
 }
 
-/** The shape options a scene's optimize record names, with the scene's step. */
-export function shapeOptions(o: { period?: number; harmonics?: number; waypoints?: number; trackBounds?: { min: number[]; max: number[] } } | undefined, dt: number): ShapeOptions {
-  return { period: o?.period, harmonics: o?.harmonics, waypoints: o?.waypoints, trackBounds: o?.trackBounds, dt };
+/** The shape options of a scene: its optimize record's, its step, its periodic actuation. */
+export function shapeOptions(scene: { optimize?: { period?: number; harmonics?: number; waypoints?: number; trackBounds?: { min: number[]; max: number[] } }; dt: number; actuation?: { periodic?: PeriodicActuation } }): ShapeOptions {
+  const o = scene.optimize;
+  return { period: o?.period, harmonics: o?.harmonics, waypoints: o?.waypoints, trackBounds: o?.trackBounds, dt: scene.dt, periodic: scene.actuation?.periodic };
+}
+
+/** 'actuation.periodic', with the clock it was made with (tunedScene writes it back as the scene's `actuation.periodic`). */
+export interface PeriodicParameter extends Parameter {
+  periodic: { period: number; harmonics: number; offset: number; channels: number };
 }
 
 /**
  * 'actuation.periodic': every channel's actuation a periodic function of the step, as diffmpm's
- * controllers are: a_c(t) = tanh(b_c + sum_k alpha_ck sin(2 pi k t / P) + beta_ck cos(2 pi k t / P)).
- * A few numbers per channel instead of one per step, bounded by tanh to the actuation range [-1, 1];
- * the gradient is the per-step actuation gradient through the chain rule.
+ * controllers are (src/core/periodic.ts): a few numbers per channel instead of one per step,
+ * bounded by tanh to the actuation range [-1, 1]; the gradient is the per-step actuation gradient
+ * through the chain rule.
  */
-function periodicActuation(sim: Simulator, o: ShapeOptions): Parameter {
+function periodicActuation(sim: Simulator, o: ShapeOptions): PeriodicParameter {
   const b = sim.params.blocks.find((x) => x.kind === 'actuation');
   if (!b || b.rowLength === 0) throw new RangeError(`'actuation.periodic': this scene has no actuation channels`);
   const A = b.rowLength, rows = b.indices.length / A;
-  const P = o.period ?? Math.max(2, Math.round(rows / 4)), K = o.harmonics ?? 2;
+  const own = o.periodic, ownK = own ? (own.coefficients.length / A - 1) / 2 : undefined;
+  const P = o.period ?? own?.period ?? Math.max(2, Math.round(rows / 4)), K = o.harmonics ?? ownK ?? 2;
   if (!(P > 0)) throw sceneError('optimize.period', show(P), 'is out of range', '> 0 steps');
-  if (!(Number.isInteger(K) && K >= 1 && K <= 16)) throw sceneError('optimize.harmonics', show(K), 'is out of range', 'an integer in [1, 16]');
-  const per = 1 + 2 * K;
-  // basis[t][j]: 1, sin(2 pi t / P), cos(2 pi t / P), sin(4 pi t / P), ...
-  const basis = Array.from({ length: rows }, (_, t) => {
-    const r = new Float64Array(per);
-    r[0] = 1;
-    const tt = t + (o.offset ?? 0);
-    for (let k = 1; k <= K; k++) { r[2 * k - 1] = Math.sin((2 * Math.PI * k * tt) / P); r[2 * k] = Math.cos((2 * Math.PI * k * tt) / P); }
-    return r;
-  });
-  const act = (theta: Float64Array, t: number, c: number) => {
-    let z = 0;
-    for (let j = 0; j < per; j++) z += theta[c * per + j] * basis[t][j];
-    return Math.tanh(z);
-  };
-  // a small deterministic start: a zero start is a saddle for symmetric robots
+  if (!(Number.isInteger(K) && K >= 1 && K <= MAX_HARMONICS)) throw sceneError('optimize.harmonics', show(K), 'is out of range', `an integer in [1, ${MAX_HARMONICS}]`);
+  const per = 1 + 2 * K, offset = o.offset ?? 0;
+  const basis = Array.from({ length: rows }, (_, t) => periodicBasis(t + offset, P, K));
+  const act = (theta: Float64Array, t: number, c: number) => periodicValue(theta, basis[t], c);
+  // the scene's own gait where it has one at this clock; else a small deterministic start (a zero
+  // start is a saddle for symmetric robots)
   const initial = new Float64Array(A * per);
-  for (let i = 0; i < initial.length; i++) initial[i] = 0.1 * Math.sin(12.9898 * (i + 1)) * (i % per === 0 ? 0 : 1);
+  if (own && own.period === P && ownK === K) initial.set(own.coefficients);
+  else for (let i = 0; i < initial.length; i++) initial[i] = 0.1 * Math.sin(12.9898 * (i + 1)) * (i % per === 0 ? 0 : 1);
   return {
-    name: 'actuation.periodic', size: A * per, initial,
+    name: 'actuation.periodic', size: A * per, initial, periodic: { period: P, harmonics: K, offset, channels: A },
     apply(theta, _items, ctrl) {
       for (let t = 0; t < rows; t++) for (let c = 0; c < A; c++) ctrl[b.indices[t * A + c]] = act(theta, t, c);
     },

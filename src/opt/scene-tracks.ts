@@ -38,7 +38,7 @@ export function withBodyTracks(scene: Scene, tracks: BodyTracks): Scene {
     if (name === 'actuation') {
       const a = out.actuation;
       if (!a || rows.some((r) => r.length !== a.channels)) throw new RangeError(`tracks: 'actuation' rows do not match scene ${scene.name}'s ${a ? `${a.channels} channels` : 'lack of actuation'}`);
-      out.actuation = { ...a, values: rows.flat() };
+      out.actuation = { channels: a.channels, values: rows.flat() }; // rows in place of a periodic gait too
       continue;
     }
     const m = BODY_TRACK.exec(name);

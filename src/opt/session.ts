@@ -140,7 +140,7 @@ export function hybridSampleIterations(iterations: number): number {
 /** The objective and the optimizer of a configured run, at the scene's initial point. */
 export async function openRun(gpu: GpuContext, scene: Scene, config: RunConfig): Promise<{ objective: SceneObjective; opt: Optimizer; theta0: Float64Array }> {
   const objective = await SceneObjective.create(gpu, scene, {
-    params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, shape: shapeOptions(scene.optimize, scene.dt),
+    params: config.params, steps: config.steps, checkpoint: config.checkpoint, window: config.window, shape: shapeOptions(scene),
     ...(scene.optimize?.goals === 'stratified' ? { draws: { seed: config.seed } } : {}),
   });
   try {

@@ -1,10 +1,11 @@
 // A scene with an optimized point written in: the scene file a user keeps from an optimization
 // (`torsion optimize` writes it as best-scene.json) and runs again, at the same horizon or a longer
 // one, in the page, or as the start of another optimization. Written as data, not as parameters:
-// material values, actuation rows, body tracks, a controller's weights and the initial state, each
-// as the simulator held it (float32), so a rollout of the file repeats the optimized one bit for bit.
+// material values, actuation rows (a periodic gait's coefficients), body tracks, a controller's
+// weights and the initial state, each as the simulator held it, so a rollout of the file repeats
+// the optimized one bit for bit.
 import type { Scene } from '../simulators';
-import type { ParameterVector } from './parameters';
+import type { ParameterVector, PeriodicParameter } from './parameters';
 
 /** Block names that are scene paths: a material's field, or a body's track. */
 const MATERIAL = /^(groups|materials)\[(\d+)\]\.(\w+)$/;
@@ -32,6 +33,16 @@ export function tunedScene(scene: Scene, params: ParameterVector, theta: Float64
     if (!b.indices.some((i) => !Number.isNaN(probe[i]) || !Object.is(values[i], start[i]))) continue;
     writeBlock(out, b.name, Array.from(b.indices, (i) => values[i]), b.rowLength);
   }
+  // a periodic gait stays one: its coefficients, which give the same rows at the tuned steps and a
+  // gait at any other (its rows above would hold their last past the steps)
+  o = 0;
+  for (const p of params.parts) {
+    const clock = (p as Partial<PeriodicParameter>).periodic;
+    if (p.name === 'actuation.periodic' && clock && clock.offset === 0 && out.actuation) {
+      out.actuation = { channels: out.actuation.channels, periodic: { period: clock.period, coefficients: Array.from(theta.subarray(o, o + p.size)) } };
+    }
+    o += p.size;
+  }
   writeState(out, sim.state.fields, sim.state.stride, sim.state0, items);
   if (out.controller && !out.controller.periods && (out.controller.inputs ?? ['com', 'velocity', 'phase']).includes('phase')) {
     out.controller = { ...out.controller, periods: [(steps * scene.dt) / 10] };
@@ -54,7 +65,7 @@ function writeBlock(out: Scene & Record<string, unknown>, name: string, value: n
     const body = (out[t[1]] as Record<string, unknown>[] | undefined)?.[Number(t[2])];
     if (body) { body[t[3]] = rows(value, width); return; }
   } else if (name === 'actuation' && out.actuation) {
-    out.actuation = { ...out.actuation, values: value };
+    out.actuation = { channels: out.actuation.channels, values: value };
     return;
   } else if (name === 'controller' && out.controller) {
     out.controller = { ...out.controller, weights: value };

@@ -2,6 +2,7 @@
 // adjacency) that both the WGSL kernels and the float64 reference read, and the layout of the
 // control vector (materials, actuation, collider and gripper tracks). Rest lengths, triangle rest
 // frames and hinge weights are rounded to float32 here, once, so GPU and reference share them.
+import { actuationValues } from '../core/periodic';
 import type { SpringScene } from './scene';
 import { identityOrientation, orientComps, spinComps } from '../mpm/layout';
 
@@ -255,8 +256,8 @@ export function compileSpringScene(s: SpringScene): SpringModel {
   const ctrl0 = new Float32Array(size);
   s.materials.forEach((m, k) => ctrl0.set([m.stiffness, m.damping, m.mu ?? 0, m.lambda ?? 0, m.bending ?? 0], k * MAT_STRIDE));
   if (A > 0) {
-    const T0 = s.actuation!.values.length / A;
-    for (let t = 0; t < H; t++) for (let c = 0; c < A; c++) ctrl0[actOff + t * A + c] = s.actuation!.values[Math.min(t, T0 - 1) * A + c];
+    const values = actuationValues(s.actuation!, H), T0 = values.length / A;
+    for (let t = 0; t < H; t++) for (let c = 0; c < A; c++) ctrl0[actOff + t * A + c] = values[Math.min(t, T0 - 1) * A + c];
   }
   cols.forEach((c, k) => {
     const O = orientComps(d), W = spinComps(d);

@@ -5,6 +5,7 @@
 // or per radian of bend (bending).
 import type { ColliderDesc, Dim, MpcDesc, OptimizeDesc } from '../mpm/scene';
 import type { LossDesc } from '../core/loss';
+import type { PeriodicActuation } from '../core/periodic';
 import type { ControllerSpec } from '../control/controller';
 
 /** Parameters shared by the springs, triangles and hinges that name this material. */
@@ -135,8 +136,10 @@ export interface SpringScene {
   actuation?: {
     /** Number of channels, in [1, 64]. */
     channels: number;
-    /** Activations a[t][channel], row by row. */
-    values: number[];
+    /** Activations a[t][channel], row by row (or `periodic`, not both). */
+    values?: number[];
+    /** A periodic gait in place of `values`: tanh of a bias and harmonics per channel, rows for the scene's steps (src/core/periodic.ts; a tuned 'actuation.periodic' is saved so). */
+    periodic?: PeriodicActuation;
   };
   /** Contact softness and friction for colliders (the ground has its own); default 0. */
   colliderSoftness?: number;

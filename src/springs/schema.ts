@@ -7,7 +7,7 @@ import type { SpringScene } from './scene';
 import { MAX_COLLIDERS } from '../mpm/layout';
 import {
   arrayOf, bendRadians, bool, colliderSchema, dimSchema, f32, int, lossSchema, nonNegative, object, oneOf, opt, optimizeSchema, mpcSchema, perAxis, positive,
-  str, track, MAX_CHANNELS, MAX_DESCRIPTION, MAX_NAME, MAX_STEPS, type AllFields, type Length, type Same,
+  str, track, periodicSchema, MAX_CHANNELS, MAX_DESCRIPTION, MAX_NAME, MAX_STEPS, type AllFields, type Length, type Same,
 } from '../mpm/schema';
 import { controllerSchema } from '../control/schema';
 
@@ -97,7 +97,8 @@ export function springSceneSchema(c: SpringSchemaContext = {}) {
     selfContact: opt(object({ thickness: positive, stiffness: positive, triangles: opt(bool) })),
     actuation: opt(object({
       channels: int(1, MAX_CHANNELS),
-      values: arrayOf(f32, { min: 1, max: MAX_CHANNELS * MAX_STEPS }),
+      values: opt(arrayOf(f32, { min: 1, max: MAX_CHANNELS * MAX_STEPS })),
+      periodic: opt(periodicSchema()),
     })),
     colliderSoftness: opt(nonNegative),
     loss: opt(lossSchema(c)),

@@ -4,6 +4,7 @@
 // then the rules that relate fields, one pass over each element array (mesh-checks.ts). Every
 // error is a SceneError naming the field, the value and what is allowed.
 import { checkMpc } from '../opt/mpc-checks';
+import { checkActuationSource, periodicRows } from '../core/periodic';
 import { checkLossRules, controlBlockNames } from '../core/loss-checks';
 import type { GenericSchema } from 'valibot';
 import type { SceneLimits } from '../mpm/validate';
@@ -174,16 +175,28 @@ function checkSizes(c: Counts, limits: SceneLimits, batch: number): void {
 function checkActuation(s: SpringScene): void {
   const act = s.actuation;
   if (!act) return;
-  if (act.values.length % act.channels !== 0) {
-    throw sceneError('actuation.values', show(act.values), 'is not made of whole rows',
+  checkActuationSource(act, true);
+  const strength = s.springs?.actuationStrength ?? DEFAULT_ACTUATION_STRENGTH;
+  if (act.periodic) {
+    // tanh keeps a periodic gait in (-1, 1): its rows over the steps must keep the rest lengths positive
+    const rows = periodicRows(act.periodic, act.channels, s.steps);
+    const k = rows.findIndex((a) => !(strength * a > -1 && strength * a <= MAX_STRETCH));
+    if (k >= 0) {
+      throw sceneError('actuation.periodic', `${fmt(rows[k])} at step ${Math.floor(k / act.channels)}, channel ${k % act.channels}`, 'makes an actuated spring\'s rest length rest (1 + springs.actuationStrength x value) leave its range',
+        `values in (${fmt(-1 / strength)}, ${fmt(MAX_STRETCH / strength)}] with springs.actuationStrength ${strength}: a smaller bias or harmonics, or a smaller strength`);
+    }
+    return;
+  }
+  const values = act.values!;
+  if (values.length % act.channels !== 0) {
+    throw sceneError('actuation.values', show(values), 'is not made of whole rows',
       `a positive multiple of actuation.channels = ${act.channels} (rows [T][channels], flattened)`);
   }
-  const rows = act.values.length / act.channels;
-  if (rows > MAX_STEPS) throw sceneError('actuation.values', show(act.values), `has ${rows} rows`, `at most ${MAX_STEPS}`);
+  const rows = values.length / act.channels;
+  if (rows > MAX_STEPS) throw sceneError('actuation.values', show(values), `has ${rows} rows`, `at most ${MAX_STEPS}`);
   // an actuated spring rests at rest (1 + strength a): past -1 it has no length, and far past 1 the
   // robot is thrown out of its scene in a step (explicit springs cannot follow such a jump)
-  const strength = s.springs?.actuationStrength ?? DEFAULT_ACTUATION_STRENGTH;
-  act.values.forEach((a, k) => {
+  values.forEach((a, k) => {
     if (!(strength * a > -1 && strength * a <= MAX_STRETCH)) {
       throw sceneError(`actuation.values[${k}]`, show(a), 'makes an actuated spring\'s rest length rest (1 + springs.actuationStrength x value) leave its range',
         `values in (${fmt(-1 / strength)}, ${fmt(MAX_STRETCH / strength)}] with springs.actuationStrength ${strength}: rest lengths between 0 and ${1 + MAX_STRETCH} times the spring's own`);

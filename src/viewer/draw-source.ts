@@ -1,6 +1,7 @@
 // What the views need to know about a scene besides its state: which channels drive each item (for
 // actuation colours), the loss targets and goals to draw, the grippers' anchors, the ground. Pure
 // functions of the scene data (no GPU), so they are tested without a browser.
+import { actuationValues } from '../core/periodic';
 import type { LossDesc } from '../core/loss';
 import type { Scene } from '../simulators';
 import type { TargetMark } from './scene-view';
@@ -39,7 +40,7 @@ export function actuationMap(scene: Scene, n: number): Uint32Array | null {
 export function actuationMax(scene: Scene): number {
   if (scene.controller) return scene.controller.scale ?? 1;
   let m = 0;
-  for (const a of scene.actuation?.values ?? []) m = Math.max(m, Math.abs(a));
+  for (const a of scene.actuation ? actuationValues(scene.actuation, scene.steps) : []) m = Math.max(m, Math.abs(a));
   return m > 0 ? m : 1;
 }
 

@@ -191,7 +191,7 @@ describe('index.html', () => {
     // every muscle pulls at 1e12 from the first step.
     const robot = buildMpmScene('robot-walk-2d');
     const wild = { ...robot, name: 'heavy', groups: robot.groups.map((g) => ({ ...g, actuator: { ...g.actuator!, strength: 1e12 } })),
-      actuation: { ...robot.actuation!, values: robot.actuation!.values.map(() => 1) } };
+      actuation: { ...robot.actuation!, values: robot.actuation!.values!.map(() => 1) } };
     await h.page.setInputFiles('#file', fileOf('heavy.json', exportSceneJson(wild)));
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('heavy');
     await h.page.click('#play');

@@ -444,7 +444,7 @@ describe('optimize: resume, Ctrl-C, sampling optimizers, bad input', () => {
     // rows it starts from, which never ran
     const dir = join(tmp(), 'run');
     const base = loadScene('spring-walker-2d', undefined);
-    const scene = { ...base, steps: 30, actuation: { channels: 4, values: base.actuation!.values.slice(0, 120) } };
+    const scene = { ...base, steps: 30, actuation: { channels: 4, values: base.actuation!.values!.slice(0, 120) } };
     await optimizeScene(scene, { steps: 30, iterations: 1, out: dir, quiet: true });
     const replay = JSON.parse(readFileSync(join(dir, 'replay.json'), 'utf8')) as { tracks?: Record<string, number[][]> };
     const rows = replay.tracks?.actuation;

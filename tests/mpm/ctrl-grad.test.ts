@@ -21,7 +21,7 @@ const T = 10;
 function scene(bodyChannel: 0 | 1): MpmScene {
   const s = tinyScene({ dim: 2, material: 'elastic', actuated: true, seed: 8 });
   s.groups[0].actuator = { channel: bodyChannel, strength: 15, fiber: [1, 0] };
-  const one = s.actuation!.values;
+  const one = s.actuation!.values!;
   s.actuation = { channels: 2, values: one.flatMap((v) => [v, v]) };
   return s;
 }

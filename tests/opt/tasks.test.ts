@@ -18,7 +18,7 @@ afterAll(() => gpu?.destroy());
 async function run(name: string, iters: number, steps?: number): Promise<{ losses: number[]; best: number[] }> {
   const scene = buildScene(name);
   const so = scene.optimize!;
-  const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: steps ?? scene.steps, shape: shapeOptions(so, scene.dt) });
+  const obj = await SceneObjective.create(gpu, scene, { params: optimizeParams(so), steps: steps ?? scene.steps, shape: shapeOptions(scene) });
   try {
     const theta0 = obj.initial();
     const opt = createOptimizer(so.optimizer ?? 'adam', theta0, { lr: so.learningRate ?? DEFAULT_LEARNING_RATE, seed: 1, population: so.population, sigma: so.sigma, clip: so.clip, patience: so.patience }, obj.clamp);

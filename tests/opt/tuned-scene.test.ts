@@ -11,6 +11,7 @@ import { Rollout } from '../../src/core/rollout';
 import { ParameterVector, shapeOptions } from '../../src/opt/parameters';
 import { tunedScene } from '../../src/opt/tuned-scene';
 import { validateScene } from '../../src/mpm/validate';
+import type { SpringScene } from '../../src/springs/scene';
 
 let gpu: GpuContext;
 beforeAll(async () => { gpu = await requestGpu(); });
@@ -47,7 +48,7 @@ test.each([
   const sim = await createSimulator(gpu, scene);
   const sims: Simulator[] = [sim];
   try {
-    const pv = new ParameterVector(sim, params, shapeOptions(scene.optimize, scene.dt));
+    const pv = new ParameterVector(sim, params, shapeOptions(scene));
     const theta = pv.initial().map((t, i) => t * (1 + 0.05 * Math.sin(i + 1)) + 0.02 * Math.cos(3 * i + 1));
     pv.clamp(theta);
     const { state0, ctrl } = pv.inputs(theta);
@@ -73,6 +74,47 @@ test.each([
     for (const s of sims) s.destroy();
   }
 }, 120_000);
+
+test('a tuned periodic gait is saved as one: its rows go on past the tuned steps, and optimizing the file starts from it', async () => {
+  const scene = buildScene('spring-robot-2d');
+  const sim = await createSimulator(gpu, scene);
+  const sims: Simulator[] = [sim];
+  try {
+    const pv = new ParameterVector(sim, ['actuation.periodic'], shapeOptions(scene));
+    const theta = pv.initial().map((t, i) => t + 0.3 * Math.sin(2 * i + 1));
+    const tuned = tunedScene(scene, pv, theta);
+    expect(tuned.actuation!.values).toBeUndefined();
+    expect(tuned.actuation!.periodic!.coefficients).toEqual(Array.from(theta));
+    const longer = await createSimulator(gpu, validateScene(JSON.parse(JSON.stringify({ ...tuned, steps: 3 * scene.steps }))));
+    sims.push(longer);
+    const act = longer.params.blocks.find((b) => b.name === 'actuation')!, A = act.rowLength, v = longer.params.values(0);
+    const row = (t: number) => Array.from({ length: A }, (_, c) => v[act.indices[t * A + c]]);
+    const P = tuned.actuation!.periodic!.period;
+    expect(act.indices.length / A).toBe(3 * scene.steps);
+    // past the tuned steps the gait goes on: a period later, the same row (to rounding)
+    for (const t of [scene.steps + 7, 2 * scene.steps + 3]) row(t).forEach((a, c) => expect(a).toBeCloseTo(row(t - Math.round(P))[c], 5));
+    expect(row(2 * scene.steps).some((a, c) => Math.abs(a - row(scene.steps - 1)[c]) > 1e-3)).toBe(true);
+    // the file as the start of another optimization: theta starts at its gait
+    const again = new ParameterVector(longer, ['actuation.periodic'], shapeOptions(tuned));
+    expect(Array.from(again.initial())).toEqual(Array.from(theta));
+  } finally {
+    for (const s of sims) s.destroy();
+  }
+}, 60_000);
+
+test('a scene\'s periodic actuation is checked by name', () => {
+  const scene = buildScene('spring-robot-2d') as SpringScene;
+  const A = scene.actuation!.channels;
+  const periodic = (coefficients: number[], period = 50) => ({ ...scene, actuation: { channels: A, periodic: { period, coefficients } } });
+  expect(() => validateScene(periodic(new Array(3 * A).fill(0.1)))).not.toThrow();
+  expect(() => validateScene(periodic(new Array(2 * A).fill(0.1)))).toThrow(/actuation\.periodic\.coefficients = 8 numbers is not 4 channels of 1 \+ 2K/);
+  expect(() => validateScene(periodic(new Array(3 * A).fill(0.1), -2))).toThrow(/actuation\.periodic\.period/);
+  expect(() => validateScene({ ...scene, actuation: { ...scene.actuation!, periodic: { period: 50, coefficients: new Array(3 * A).fill(0) } } })).toThrow(/actuation = values and periodic gives both/);
+  expect(() => validateScene({ ...scene, actuation: { channels: A } })).toThrow(/actuation\.values is missing/);
+  // a bias that drives an actuated spring's rest length through zero (strength 2 x a of nearly -1)
+  const strong = { ...periodic(Array.from({ length: 3 * A }, (_, i) => (i % 3 === 0 ? -20 : 0))), springs: { ...scene.springs!, actuationStrength: 2 } };
+  expect(() => validateScene(strong)).toThrow(/actuation\.periodic = -1 at step 0, channel 0 makes an actuated spring's rest length/);
+});
 
 test('a wrong number of controller weights in a scene file is refused, naming the layers', () => {
   const scene = buildScene('mpm-walker-mlp-2d') as Scene & { controller: { weights?: number[] } };

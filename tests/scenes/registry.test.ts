@@ -163,7 +163,7 @@ describe('scene contents', () => {
     const channels = s.actuation!.channels;
     expect(s.groups.map((g) => g.actuator!.channel)).toEqual([...Array(channels).keys()]);
     expect(s.actuation!.values).toHaveLength(channels * s.steps);
-    expect(Math.max(...s.actuation!.values.map(Math.abs))).toBeLessThanOrEqual(1);
+    expect(Math.max(...s.actuation!.values!.map(Math.abs))).toBeLessThanOrEqual(1);
     expect(s.boundary.groundFriction).toBeGreaterThan(0);
   });
 

@@ -98,7 +98,7 @@ describe('draw kernels: colour modes', () => {
       // the first particle of each group (groups are contiguous; group g drives channel g)
       const first = scene.groups.map((_, g) => scene.particles.group.indexOf(g));
       first.forEach((p, g) => {
-        const a = scene.actuation!.values[(step - 1) * C + scene.groups[g].actuator!.channel];
+        const a = scene.actuation!.values![(step - 1) * C + scene.groups[g].actuator!.channel];
         expectColor(t, p, actuationColor(a / max), `step ${step}, group ${g}`);
       });
     }
@@ -113,7 +113,7 @@ describe('draw kernels: colour modes', () => {
     for (let i = 0; i < n; i++) {
       const ch = Array.from(map.subarray(n + 1 + map[i], n + 1 + map[i + 1]));
       if (ch.length === 0) { expectColor(t, i, PASSIVE, `vertex ${i}`); continue; }
-      const mean = ch.reduce((s, c) => s + sa!.values[4 * sa!.channels + c], 0) / ch.length;
+      const mean = ch.reduce((s, c) => s + sa!.values![4 * sa!.channels + c], 0) / ch.length;
       expectColor(t, i, actuationColor(Math.max(-1, Math.min(1, mean / sr.source().actuation!.max))), `vertex ${i}`);
     }
     sr.destroy();

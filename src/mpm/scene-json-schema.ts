@@ -1,7 +1,7 @@
 // The published JSON Schema of scene files, schemas/scene.schema.json: the valibot schema of
 // any-scene.ts (its published form, for either dim and any size) converted by
 // @valibot/to-json-schema, with a title and description on each field taken from the types and
-// doc comments of scene.ts and src/springs/scene.ts, so an editor completes and explains every field. `npm run schema`
+// doc comments of scene.ts, src/springs/scene.ts and the types they use, so an editor completes and explains every field. `npm run schema`
 // writes the file; a test fails when the file checked in is not what this gives. Node only (it
 // reads scene.ts); nothing that runs a scene imports it.
 import { readFileSync } from 'node:fs';
@@ -73,7 +73,7 @@ type Declaration = ts.InterfaceDeclaration | ts.TypeAliasDeclaration;
 /** The interfaces and type aliases of the scene files (and of the generic types they use), by name. */
 function sceneTypes(): Map<string, Declaration> {
   const types = new Map<string, Declaration>();
-  for (const rel of ['./scene.ts', '../springs/scene.ts', '../core/loss.ts', '../control/controller.ts']) {
+  for (const rel of ['./scene.ts', '../springs/scene.ts', '../core/loss.ts', '../control/controller.ts', '../core/periodic.ts']) {
     const file = ts.createSourceFile(rel, readFileSync(new URL(rel, import.meta.url), 'utf8'), ts.ScriptTarget.ES2022, true);
     for (const st of file.statements) {
       if (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) types.set(st.name.text, st);

@@ -8,6 +8,7 @@ import type { GpuContext } from '../gpu/device';
 import { OptimizeSession } from '../opt/session';
 import { optimizeParams } from '../mpm/scene';
 import { withSortEvery, type Scene } from '../simulators';
+import { exportSceneJson } from '../mpm/validate';
 import type { Viewer } from './viewer';
 
 export interface OptimizeResult {
@@ -36,6 +37,7 @@ function byId<T extends HTMLElement>(id: string, type: new () => T): T {
 export class OptimizePanel {
   private readonly button = byId('optimize', HTMLButtonElement);
   private readonly stopButton = byId('optimize-stop', HTMLButtonElement);
+  private readonly saveButton = byId('optimize-save', HTMLButtonElement);
   private readonly itersInput = byId('optimize-iters', HTMLInputElement);
   private readonly text = byId('optimize-status', HTMLElement);
   private readonly plotBox = byId('optimize-plot', HTMLElement);
@@ -51,6 +53,19 @@ export class OptimizePanel {
     private readonly changed: () => void) {
     this.button.addEventListener('click', () => { void this.run(Number(this.itersInput.value)).catch(() => undefined); });
     this.stopButton.addEventListener('click', () => this.stop());
+    this.saveButton.addEventListener('click', () => this.save());
+  }
+
+  /** Downloads the best point's scene (tunedScene), a scene file like any other. */
+  private save(): void {
+    const best = this.bestShown;
+    if (!best) return;
+    const url = URL.createObjectURL(new Blob([exportSceneJson(best)], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${best.name.replace(/[^A-Za-z0-9._-]+/g, '-')}-best.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 0);
   }
 
   get busy(): boolean { return this.running !== null; }
@@ -73,6 +88,7 @@ export class OptimizePanel {
     this.plot = null;
     this.plotBox.hidden = true;
     this.shownFor = null;
+    this.saveButton.disabled = true;
   }
 
   stop(): void {
@@ -109,6 +125,7 @@ export class OptimizePanel {
     const result: OptimizeResult = { iterations: 0, losses: [], gradientNorms: [], bestLoss: Infinity, stopped: false, error: null };
     this.shownFor = scene;
     this.bestShown = null;
+    this.saveButton.disabled = true;
     this.text.textContent = `starting: ${scene.name} (${scene.optimize?.optimizer ?? 'adam'} over ${optimizeParams(scene.optimize).join(', ')})`;
     let session: OptimizeSession | null = null;
     try {
@@ -163,6 +180,7 @@ export class OptimizePanel {
     await this.viewer.loadReplay(best, replay);
     if (this.viewer.scene !== best) return; // a later load won
     this.bestShown = best;
+    this.saveButton.disabled = false;
     this.viewer.showFrame(frame);
     this.viewer.setPlaying(true);
     this.changed();

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TorsionPageApi } from '../../src/viewer/main';
 import { saveArtifact, startBrowser, type BrowserHarness } from './harness';
 import { buildScene } from '../../scenes/index';
-import { exportSceneJson } from '../../src/mpm/validate';
+import { readFileSync } from 'node:fs';
+import { exportSceneJson, validateScene } from '../../src/mpm/validate';
+import type { MpmScene } from '../../src/mpm/scene';
 import type { SpringScene } from '../../src/springs/scene';
 
 declare const torsion: TorsionPageApi;
@@ -33,6 +35,13 @@ describe('Optimize in the page', () => {
     expect(f?.frames).toBe(61);
     saveArtifact('optimize-jelly-throw-2d.png', await h.page.screenshot());
     expect(await h.page.locator('#optimize').isEnabled()).toBe(true);
+    // Save best downloads the scene with the best point written in: a scene file with the tuned launch velocity
+    const [download] = await Promise.all([h.page.waitForEvent('download'), h.page.click('#optimize-save')]);
+    expect(download.suggestedFilename()).toBe('jelly-throw-2d-best.json');
+    const saved = validateScene(JSON.parse(readFileSync((await download.path())!, 'utf8'))) as MpmScene;
+    const start = buildScene('jelly-throw-2d') as MpmScene;
+    expect(saved.particles.v[0]).not.toBe(start.particles.v[0]);
+    expect(saved.particles.x).toEqual(start.particles.x);
   }, 120_000);
 
   it('names what it tunes, also for a scene file that lists no parameters (the default initialVelocity)', async () => {

@@ -12,13 +12,13 @@ const MATERIAL = /^(groups|materials)\[(\d+)\]\.(\w+)$/;
 const TRACK = /^(colliders|grippers)\[(\d+)\]\.(position|velocity|orientation|angularVelocity)$/;
 
 /**
- * `scene` (the one `params.sim` was built from, with `steps` its horizon; left untouched) with the
+ * `scene` (the one `params.sim` was built from; left untouched) with the
  * parameters at `theta` written in. Only what the parameters set is written: the blocks of the
  * control vector they touch, the initial state's fields they change. A controller's default phase
  * periods are written out (they follow the scene's steps), so the file means the same controller
  * at any `steps`.
  */
-export function tunedScene(scene: Scene, params: ParameterVector, theta: Float64Array, steps = scene.steps): Scene {
+export function tunedScene(scene: Scene, params: ParameterVector, theta: Float64Array): Scene {
   const { sim } = params;
   const { state0, ctrl } = params.inputs(theta);
   const values = sim.params.unpack(ctrl, 0), start = sim.params.values(0);
@@ -28,7 +28,6 @@ export function tunedScene(scene: Scene, params: ParameterVector, theta: Float64
   let o = 0;
   for (const p of params.parts) { p.apply(theta.subarray(o, o + p.size), items, probe); o += p.size; }
   const out = structuredClone(scene) as Scene & Record<string, unknown>;
-  out.steps = steps;
   for (const b of sim.params.blocks) {
     if (!b.indices.some((i) => !Number.isNaN(probe[i]) || !Object.is(values[i], start[i]))) continue;
     writeBlock(out, b.name, Array.from(b.indices, (i) => values[i]), b.rowLength);
@@ -45,7 +44,7 @@ export function tunedScene(scene: Scene, params: ParameterVector, theta: Float64
   }
   writeState(out, sim.state.fields, sim.state.stride, sim.state0, items);
   if (out.controller && !out.controller.periods && (out.controller.inputs ?? ['com', 'velocity', 'phase']).includes('phase')) {
-    out.controller = { ...out.controller, periods: [(steps * scene.dt) / 10] };
+    out.controller = { ...out.controller, periods: [(scene.steps * scene.dt) / 10] };
   }
   return out;
 }

@@ -9,7 +9,7 @@ const LEGEND: Record<string, string> = {
   noise: 'the central difference is at its rounding noise (a derivative that is zero to the reference\'s resolution) and so is the analytic value',
   f32: `the difference lies within ${F32_SPREADS} float32 spreads of the analytic value (the spread of the same derivative from adjoints rerun from initial states moved by an ulp, shown as spread): the derivative is as precise as float32 positions let it be, so its relative error is not judged`,
   path: 'the analytic value agrees with the float64 derivative taken along the GPU forward\'s own float32 trajectory (shown as path: per step, a central difference of the reference step at the GPU\'s state): the adjoint is right for the rollout it differentiates, and the central difference differs because float32 moved that trajectory enough to change the derivative, so the relative error is not judged',
-  kink: 'the loss is not smooth along that direction (at a quarter of the step the one-sided differences disagree, or the central difference moves by more than half the tolerance), so nothing is compared',
+  kink: 'the loss is not smooth along that direction (at a quarter of the step the one-sided differences disagree, or the central difference moves by more than half the tolerance; or the scene puts a kink within float32 rounding of the inputs, named below), so nothing is compared',
 };
 
 const clock = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
@@ -37,6 +37,11 @@ export async function gradcheck(scene: Scene, o: { seed: number; steps?: number;
       out(`  ${c.verdict.padEnd(5)} ${c.param.padEnd(width)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}  noise ${(c.fdNoise + c.floor).toExponential(1)}${finer}`);
     }
     for (const [v, text] of Object.entries(LEGEND)) if (rep.checks.some((c) => c.verdict === v)) out(`  ${v}: ${text}`);
+    // a kink a subject named (GradcheckSubject.kinks): where it is, once per sentence
+    for (const where of new Set(rep.checks.flatMap((c) => (c.kinkAt ? [c.kinkAt] : [])))) {
+      const params = rep.checks.filter((c) => c.kinkAt === where).map((c) => c.param).join(', ');
+      out(`  kink (${params}): ${where}`);
+    }
     const s = rep.seconds;
     // an 'ok' past the tolerance passed on its absolute allowance: say so, or the PASS reads as a contradiction
     const within = rep.checks.filter((c) => c.verdict === 'ok' && c.relError > rep.tolerance).length;

@@ -112,6 +112,8 @@ export interface GradCheckEntry {
   spread?: number;
   /** The float64 derivative along the GPU's trajectory, where the check needed it. */
   tangent?: number;
+  /** A kink within float32 rounding of the inputs that the check's block meets (GradcheckSubject.kinks), where one decided 'kink'. */
+  kinkAt?: string;
   verdict: Verdict;
   ok: boolean;
 }

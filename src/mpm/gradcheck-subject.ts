@@ -6,7 +6,8 @@ import type { GpuContext } from '../gpu/device';
 import { gradcheck, simulatorSubject, type GradcheckOptions, type GradCheckReport, type GradcheckSubject } from '../core/gradcheck';
 import type { MpmScene } from './scene';
 import { MpmSim } from './simulator';
-import { refModel, withCtrl } from './reference/ref-model';
+import { refModel, withCtrl, type RefModel } from './reference/ref-model';
+import { kinkNodesAt, type KinkNode } from './reference/kink-nodes';
 import { RefStepper, tangentAlong } from './reference/stepper';
 import { RefPool, defaultWorkers } from './reference/pool';
 
@@ -45,7 +46,38 @@ export async function mpmGradcheckSubject(gpu: GpuContext, scene: MpmScene, o: M
       if (pool) return pool.tangent(states, first, delta, c, dc, h);
       return tangentAlong(local!, model, states, first, delta, c, dc, h);
     },
+    kinks: async (steps) => describeKinks(kinkNodes(model, Float64Array.from(sim.state0), steps)),
     destroy: () => pool?.close(),
+  });
+}
+
+/** The kink nodes (kink-nodes.ts) of the reference's own rollout: at each step, its nodes with mass. */
+function kinkNodes(model: RefModel, state0: Float64Array, steps: number): KinkNode[] {
+  if (model.nColliders === 0) return [];
+  const stepper = new RefStepper(model), out: KinkNode[] = [];
+  const bufs = [new Float64Array(state0.length), new Float64Array(state0.length)];
+  let cur: Float64Array = state0;
+  for (let t = 0; t < steps; t++) {
+    const next = bufs[t & 1];
+    stepper.step(cur, next, t);
+    const live = Array.from(stepper.active.subarray(0, stepper.nActive)).filter((i) => stepper.m[i] > 0);
+    out.push(...kinkNodesAt(model, t, live));
+    cur = next;
+  }
+  return out;
+}
+
+/** Per collider, the blocks its kinks touch (the normal's Jacobian: position and orientation) and where they are. */
+function describeKinks(nodes: KinkNode[]): { blocks: string[]; where: string }[] {
+  const colliders = [...new Set(nodes.map((k) => k.collider))];
+  return colliders.map((c) => {
+    const at = nodes.filter((k) => k.collider === c);
+    const first = at.slice(0, 3).map((k) => `node (${k.node.join(', ')}) at step ${k.step}`).join(', ');
+    const more = at.length > 3 ? ` and ${at.length - 3} more` : '';
+    return {
+      blocks: [`colliders[${c}].position`, `colliders[${c}].orientation`],
+      where: `colliders[${c}] has a face of its core (a box's face, a capsule's seam) within float32 rounding of ${first}${more}, a node with mass in its rounded shell, where the normal has a kink: the adjoint takes the mean of its two sides, central differences see the mean, one side or a mix depending on their step`,
+    };
   });
 }
 

@@ -231,7 +231,7 @@ async function checkCase(c: Case, sim: MpmSim, seed: number) {
 
 /** The contact source with the former rule: a Jacobian column only where q_i > 0. */
 function formerContact(): string {
-  const rule = 'if (h[i] == 0.0 || q[i] > tie) { act[i][i] = 1.0; } else if (q[i] >= -tie) { act[i][i] = 0.5; }';
+  const rule = 'if (h[i] == 0.0 || q[i] > kink) { act[i][i] = 1.0; } else if (q[i] >= -kink) { act[i][i] = 0.5; }';
   expect(mpmShaders.contact).toContain(rule);
   return mpmShaders.contact.replace(rule, 'if (q[i] > 0.0) { act[i][i] = 1.0; }');
 }

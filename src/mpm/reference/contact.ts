@@ -39,6 +39,13 @@ export function contact(v: Vec, n: Vec, mu: number): Vec {
 export const CONTACT_TIE = 2 ** -10;
 
 /**
+ * The adjoint takes the mean of the normal's two sides at a node within KINK_ROUNDING (|x_node| +
+ * |c|, L1) of a face of a collider's core (grid_contacts.wgsl kink_band): float32's rounding of the
+ * node's local coordinates, within which it cannot tell the sides apart.
+ */
+export const KINK_ROUNDING = 2 ** -20;
+
+/**
  * Signed distance of p to a rounded box (half extents h, radius r); its outward normal into nOut; q:
  * scratch. Inside the core, and within `tie` of it, the normal is along the nearest face, a later
  * axis's face being the nearer only by more than `tie` (contact.wgsl rounded_box_sdf).

@@ -60,9 +60,18 @@ const CONTACT_TIE: f32 = 0.0009765625; // 2^-10: exact, so a face set at the thr
 
 fn contact_tie() -> f32 { return CONTACT_TIE * params.dx; }
 
+// Where the normal has a kink (a node on a box's face or a capsule's seam, q_i = 0), float32 puts
+// q = |R^T (xn - c)| - h within a few roundings of the coordinates it is made of, on either side;
+// float64 and central differences put it on the kink. The adjoint takes a node within this band
+// of a face as on it (rounded_box_sdf), and one further off as beside it, as float64 does: 2^-20
+// of |xn| + |c| (L1) is 16 roundings of either.
+const KINK_ROUNDING: f32 = 9.5367431640625e-7; // 2^-20
+
+fn kink_band(xn: vecD, c: vecD) -> f32 { return KINK_ROUNDING * (dot(abs(xn), vecD(1.0)) + dot(abs(c), vecD(1.0))); }
+
 fn collider_at(col: Collider, xn: vecD) -> ColliderAt {
   let r = xn - col.c;
-  let sd = rounded_box_sdf(transpose(col.R) * r, col.h, col.r, contact_tie());
+  let sd = rounded_box_sdf(transpose(col.R) * r, col.h, col.r, contact_tie(), kink_band(xn, col.c));
   return ColliderAt(sd, col.R * sd.n, col.u + spin(col.w, r), r);
 }
 

@@ -182,7 +182,7 @@ fn soft_contact_adj(w: vecD, V: vecD, phi: f32, n: vecD, mu: f32, kappa: f32, G:
  */
 struct WorldSdf { phi: f32, n: vecD, dn: matD, vs: vecD, body: Sdf }
 fn collider_sdf(c: Collider, x: vecD) -> WorldSdf {
-  let s = rounded_box_sdf(transpose(c.rot) * (x - c.pos), c.h, c.radius, 0.0);
+  let s = rounded_box_sdf(transpose(c.rot) * (x - c.pos), c.h, c.radius, 0.0, 0.0);
   return WorldSdf(s.phi, c.rot * s.n, c.rot * s.dn * transpose(c.rot), c.vel + spin(c.w, x - c.pos), s);
 }
 

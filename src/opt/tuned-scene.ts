@@ -55,16 +55,29 @@ function rows(value: number[], width: number): number[][] {
   return r;
 }
 
+/**
+ * The scene's own number where the simulator holds it unchanged (its float32 rounding is the value):
+ * a scene's 0.8 stays 0.8, not 0.800000011920929. What is derived from it in float64 (a gripper's
+ * held vertices' offsets from its first row) then comes out as from the original scene.
+ */
+const own = (scene: number | undefined, v: number) => (scene !== undefined && Math.fround(scene) === v ? scene : v);
+
 function writeBlock(out: Scene & Record<string, unknown>, name: string, value: number[], width: number): void {
   const m = MATERIAL.exec(name), t = TRACK.exec(name);
   if (m && value.length === 1) {
     const owner = (out[m[1]] as Record<string, unknown>[] | undefined)?.[Number(m[2])];
-    if (owner) { owner[m[3]] = value[0]; return; }
+    if (owner) { owner[m[3]] = own(owner[m[3]] as number | undefined, value[0]); return; }
   } else if (t) {
     const body = (out[t[1]] as Record<string, unknown>[] | undefined)?.[Number(t[2])];
-    if (body) { body[t[3]] = rows(value, width); return; }
+    if (body) {
+      // a track shorter than the horizon holds its last row
+      const was = (body[t[3]] as number[][] | undefined) ?? [];
+      body[t[3]] = rows(value, width).map((r, k) => r.map((v, c) => own(was[Math.min(k, was.length - 1)]?.[c], v)));
+      return;
+    }
   } else if (name === 'actuation' && out.actuation) {
-    out.actuation = { channels: out.actuation.channels, values: value };
+    const was = out.actuation.values ?? [];
+    out.actuation = { channels: out.actuation.channels, values: value.map((v, k) => own(was[k], v)) };
     return;
   } else if (name === 'controller' && out.controller) {
     out.controller = { ...out.controller, weights: value };
@@ -81,8 +94,8 @@ function writeState(out: Scene, fields: { name: string; offset: number; length: 
     for (let o = f.offset; o < after.length && !changed; o += stride) for (let i = 0; i < f.length; i++) changed ||= !Object.is(after[o + i], before[o + i]);
     if (!changed) continue;
     if (f.name !== 'x' && f.name !== 'v') throw new RangeError(`tunedScene: the initial state's field '${f.name}' was set, and a scene file has no place for it`);
-    const a: number[] = [];
-    for (let o = f.offset; o < after.length; o += stride) for (let i = 0; i < f.length; i++) a.push(after[o + i]);
+    const a: number[] = [], was = owner[f.name] ?? [];
+    for (let o = f.offset; o < after.length; o += stride) for (let i = 0; i < f.length; i++) a.push(own(was[a.length], after[o + i]));
     owner[f.name] = a;
   }
 }

@@ -38,6 +38,8 @@ test.each([
   ['fluid-push-3d', ['colliders[0].waypoints']],
   ['spring-robot-2d', ['actuation', 'initialVelocity']],
   ['cloth-fold-3d', ['grippers[1].waypoints', 'materials[0].bending']],
+  // its gripper starts at 0.8, not a float32: the file keeps 0.8, or the held vertices' offsets move
+  ['paper-crease-3d', ['grippers[0].waypoints']],
   ['mpm-walker-mlp-2d', ['controller']],
   ['mpm-walker-mlp-2d, default periods', ['controller']],
 ])('%s: the scene with %s written in rebuilds the tuned controls and state and rolls out to the same bytes', async (name, params) => {

@@ -295,6 +295,13 @@ export class ParameterVector {
   gradient(gState: Float32Array, gCtrlPacked: Float32Array, theta?: Float64Array, copy = 0): Float64Array {
     if (!(Number.isInteger(copy) && copy >= 0 && copy < this.sim.batch)) throw new RangeError(`copy = ${copy}: allowed an integer in [0, ${this.sim.batch - 1}] (the simulator's batch copies)`);
     if (theta) this.checkTheta(theta, 'theta');
+    // a dL/d(state) of another simulator (another batch) or a Float64Array would be read past its
+    // end or at the wrong floats: NaNs and zeros, without a word
+    const floats = this.sim.stateBytes / 4;
+    if (!(gState instanceof Float32Array && gState.length === floats)) {
+      const got = ArrayBuffer.isView(gState) ? `a ${gState.constructor.name} of ${(gState as Float32Array).length}` : gState === null ? 'null' : typeof gState;
+      throw new RangeError(`gradient: gState is ${got}: allowed a Float32Array of ${floats} floats (dL/d(initial state) of this simulator, all ${this.sim.batch} copies: rollout.backward's buffer read back)`);
+    }
     const gc = this.sim.params.unpack(gCtrlPacked, copy);
     const copyFloats = this.sim.state.items * this.sim.state.stride;
     const gs = gState.subarray(copy * copyFloats, (copy + 1) * copyFloats);

@@ -267,12 +267,16 @@ export class ParameterVector {
     return state0;
   }
 
-  /** The initial state and packed control record for theta (copy 0; the others keep the scene's). */
+  /** The initial state and packed control record for theta (copy 0; the others keep the scene's initial state and the controls written last: inputsBatch). */
   inputs(theta: Float64Array): { state0: Float32Array; ctrl: Float32Array } {
     return this.inputsBatch([theta]);
   }
 
-  /** The initial state and packed control record with copy b set from thetas[b] (copies beyond keep the scene's). */
+  /**
+   * The initial state and packed control record with copy b set from thetas[b]. Copies beyond keep
+   * the scene's initial state (sim.state0) but the controls the simulator holds now
+   * (sim.paramValues, as last written), as do the control entries no parameter names.
+   */
   inputsBatch(thetas: Float64Array[]): { state0: Float32Array; ctrl: Float32Array } {
     if (thetas.length > this.sim.batch) throw new RangeError(`${thetas.length} points for ${this.sim.batch} batch copies`);
     thetas.forEach((t, b) => this.checkTheta(t, thetas.length > 1 ? `thetas[${b}]` : 'theta'));

@@ -97,3 +97,15 @@ test('createSimulator and createObjective reject their promise on a bad scene (t
   await expect(p).rejects.toThrow(/scene.dt = -1/);
   await expect(createObjective(gpu, bad, { params: ['materials[0].stiffness'], steps: T })).rejects.toThrow(/scene.dt = -1/);
 });
+
+test('inputsBatch with fewer points than copies: the rest keep the scene\'s initial state and the controls last written (docs/library.md)', () => {
+  const p = new ParameterVector(four, ['materials[0].stiffness', 'initialVelocity']);
+  const k = four.params.blocks.find((b) => b.name === 'materials[0].stiffness')!.indices[0];
+  const scene = four.params.values(0)[k];
+  const saved = four.paramValues.slice();
+  four.writeParams(p.inputsBatch([2, 3, 4, 5].map((s) => Float64Array.of(s, 0.1, 0.2))).ctrl);
+  const { state0, ctrl } = p.inputsBatch([Float64Array.of(6, 0, 0)]);
+  expect([0, 1, 2, 3].map((b) => four.params.unpack(ctrl, b)[k] / scene)).toEqual([6, 3, 4, 5]);
+  expect(Buffer.from(state0.buffer, state0.byteOffset + one.stateBytes).equals(Buffer.from(four.state0.buffer, four.state0.byteOffset + one.stateBytes))).toBe(true);
+  four.writeParams(saved);
+});

@@ -96,6 +96,8 @@ test('createSimulator and createObjective reject their promise on a bad scene (t
   const p = createSimulator(gpu, bad);
   await expect(p).rejects.toThrow(/scene.dt = -1/);
   await expect(createObjective(gpu, bad, { params: ['materials[0].stiffness'], steps: T })).rejects.toThrow(/scene.dt = -1/);
+  // the batch option, by its name (it was 'validateSpringScene: batch = 0 must be a positive integer')
+  for (const batch of [0, 1.5, NaN]) await expect(createSimulator(gpu, chain2d({ steps: T }), { batch })).rejects.toThrow(`batch = ${batch}: allowed an integer >= 1 (the batch copies stepped together: createSimulator's batch option)`);
 });
 
 test('inputsBatch with fewer points than copies: the rest keep the scene\'s initial state and the controls last written (docs/library.md)', () => {

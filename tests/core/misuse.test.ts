@@ -10,6 +10,8 @@ import { Rollout } from '../../src/core/rollout';
 import { ParameterVector } from '../../src/opt/parameters';
 import type { Simulator } from '../../src/core/simulator';
 import { chain2d } from '../helpers/spring-scenes';
+import { gradcheck } from '../../src/core/gradcheck';
+import { gradcheckSubject } from '../../src/index';
 import { addGroup, fillBox, gravity, sceneBase } from '../../scenes/builders';
 
 let gpu: GpuContext;
@@ -110,4 +112,17 @@ test('inputsBatch with fewer points than copies: the rest keep the scene\'s init
   expect([0, 1, 2, 3].map((b) => four.params.unpack(ctrl, b)[k] / scene)).toEqual([6, 3, 4, 5]);
   expect(Buffer.from(state0.buffer, state0.byteOffset + one.stateBytes).equals(Buffer.from(four.state0.buffer, four.state0.byteOffset + one.stateBytes))).toBe(true);
   four.writeParams(saved);
+});
+
+test('gradcheck refuses options it cannot judge by, before any rollout (a tolerance of -1 passed every check)', async () => {
+  const subject = await gradcheckSubject(gpu, chain2d({ steps: T }));
+  try {
+    await expect(gradcheck(subject, { steps: 5, tolerance: -1 })).rejects.toThrow(`gradcheck: tolerance = -1: allowed a relative error > 0 (the subject's own: ${subject.tolerance})`);
+    await expect(gradcheck(subject, { steps: 5, tolerance: NaN })).rejects.toThrow('gradcheck: tolerance = NaN');
+    await expect(gradcheck(subject, { steps: 5, seed: NaN })).rejects.toThrow('gradcheck: seed = NaN: allowed an integer >= 0');
+    await expect(gradcheck(subject, { steps: 0 })).rejects.toThrow('gradcheck: steps = 0: allowed an integer >= 1');
+    await expect(gradcheck(subject, { steps: 5, concurrency: 0 })).rejects.toThrow('gradcheck: concurrency = 0');
+  } finally {
+    subject.destroy?.();
+  }
 });

@@ -281,7 +281,8 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     // untyped callers (a .js host program) get a message, not Dawn's "no overload matched"
     if (!(state0 instanceof Float32Array) && (ArrayBuffer.isView(state0) || typeof (state0 as { size?: unknown } | null)?.size !== 'number')) {
       const hint = state0 !== null && typeof state0 === 'object' && 'state0' in state0 ? ': this looks like params.inputs(theta), whose .state0 is the state (or use params.write(theta))' : '';
-      throw new RangeError(`forward: state0 is ${state0 === null ? 'null' : typeof state0}, expected a Float32Array or a GPUBuffer of a whole state${hint}`);
+      const got = state0 === null ? 'null' : ArrayBuffer.isView(state0) ? `a ${(state0 as object).constructor.name}` : typeof state0;
+      throw new RangeError(`forward: state0 is ${got}, expected a Float32Array or a GPUBuffer of a whole state${hint}`);
     }
     if (state0 instanceof Float32Array) {
       checkStateLength('forward: state0', state0.length, sim.stateBytes);
@@ -399,6 +400,10 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     const what = 'dL/d(state), made by sim.createState';
     checkStateBuffer('backward: gFinal', gFinal, sim.stateBytes, what);
     for (const [t, g] of o.inject ?? []) checkStateBuffer(`backward: inject at step ${t}`, g, sim.stateBytes, what);
+    // checked before the tape is marked used: a refused backward can be called again, corrected
+    for (const t of o.inject?.keys() ?? []) if (!(Number.isInteger(t) && t >= 0 && t < this.steps)) throw new RangeError(`inject: step ${t}: allowed integers in [0, ${this.steps - 1}] (step ${this.steps}'s gradient is gFinal)`);
+    const w = o.window;
+    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new RangeError(`window = ${w}: allowed an integer >= 1`);
     if (this.consumed) {
       throw new Error('tape: a checkpointed backward recomputes states into the slots of the checkpoints it has used, so it runs once per forward: run forward again (a full tape, checkpoint \'full\', can be reversed again)');
     }
@@ -409,7 +414,6 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     this.consumed = !this.full;
     const dev = sim.device;
     const inject = o.inject ?? new Map<number, GPUBuffer>();
-    for (const t of inject.keys()) if (!(Number.isInteger(t) && t >= 0 && t < this.steps)) throw new RangeError(`inject: step ${t}: allowed integers in [0, ${this.steps - 1}] (step ${this.steps}'s gradient is gFinal)`);
     const add = inject.size ? await this.addKernel() : null;
     let enc = dev.createCommandEncoder({ label: 'rollout.backward' });
     sim.clearAdjoint(enc);
@@ -432,8 +436,6 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     let hint: unknown;
     // Truncated backpropagation: only the last `window` steps are reversed (the returned buffer is
     // then dL/d(state at T - window), and block sums such as a material's collect those steps only).
-    const w = o.window;
-    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new RangeError(`window = ${w}: allowed an integer >= 1`);
     const lo = w === undefined ? 0 : Math.max(0, this.steps - w);
     for (let k = starts.length - 1; k >= 0; k--) {
       const c = starts[k];

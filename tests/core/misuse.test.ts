@@ -44,6 +44,10 @@ test('backward names gFinal or the injected step when it is not one state of thi
     // forward's state0 as a buffer: the same check
     await expect(r.forward(four.createState('s4'))).rejects.toThrow(/forward: state0 'springs.state.s4' has 384 bytes: allowed a state of this simulator, 96 bytes/);
   });
+  // a refused step or window does not use up the checkpointed tape (it did: 'runs once per forward')
+  await expect(r.backward(one.createState('g'), { inject: new Map([[T + 5, one.createState('h')]]) })).rejects.toThrow(`inject: step ${T + 5}: allowed integers in [0, ${T - 1}]`);
+  await expect(r.backward(one.createState('g'), { window: 0 })).rejects.toThrow('window = 0: allowed an integer >= 1');
+  await expect(r.forward(Float64Array.from(one.state0) as unknown as Float32Array)).rejects.toThrow('forward: state0 is a Float64Array, expected a Float32Array');
   // the refusals left the tape as the forward made it
   const back = await r.backward(one.createState('g'));
   expect(back.size).toBe(96);

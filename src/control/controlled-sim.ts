@@ -21,6 +21,7 @@ import type { GpuContext } from '../gpu/device';
 import type { BindingKind, BufferBinding, ComputeKernel, PipelineCache } from '../gpu/pipeline-cache';
 import type { ActuationTarget, ItemOrder, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
 import { checkedParamSpace, checkParamRecord, positionField } from '../core/simulator';
+import { show } from '../core/scene-error';
 import { controlShaders } from '../shaders/index';
 import { controllerLayout, goalOf, initialWeights, type ControllerLayout, type ControllerSpec } from './controller';
 
@@ -323,7 +324,13 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   setGoals(goals: number[][]): void {
     const n = this.layout.goalLength;
     if (n === 0) throw new Error("controller: no 'goal' input");
-    if (!goals.length || goals.some((g) => g.length !== n)) throw new RangeError(`controller: goals must be vectors of ${n}`);
+    if (!Array.isArray(goals) || !goals.length) throw new RangeError(`goals = ${show(goals)}: allowed at least one goal, a vector of ${n}`);
+    goals.forEach((g, k) => {
+      // a NaN goal reached the MLP's input and came back as a NaN loss, named nowhere
+      if (!Array.isArray(g) || g.length !== n || !g.every(Number.isFinite)) {
+        throw new RangeError(`goals[${k}] = ${show(g)}: allowed a vector of ${n} finite number${n > 1 ? 's' : ''} (the controller's goal input)`);
+      }
+    });
     this.goals = Array.from({ length: this.batch }, (_, b) => goals[b % goals.length].slice());
     this.writeGoals();
     this.paramVersion++;

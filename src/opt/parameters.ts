@@ -107,7 +107,11 @@ export function shapeOptions(o: { period?: number; harmonics?: number; waypoints
  */
 function periodicActuation(sim: Simulator, o: ShapeOptions): Parameter {
   const b = sim.params.blocks.find((x) => x.kind === 'actuation');
-  if (!b || b.rowLength === 0) throw new RangeError(`'actuation.periodic': this scene has no actuation channels`);
+  if (!b || b.rowLength === 0) {
+    // a controlled scene has channels, but its controller writes them every step
+    const why = sim.params.blocks.some((x) => x.kind === 'controller') ? 'this scene\'s controller sets its actuation every step: tune \'controller\'' : 'this scene has no actuation channels';
+    throw new RangeError(`'actuation.periodic': ${why}`);
+  }
   const A = b.rowLength, rows = b.indices.length / A;
   const P = o.period ?? Math.max(2, Math.round(rows / 4)), K = o.harmonics ?? 2;
   if (!(P > 0)) throw sceneError('optimize.period', show(P), 'is out of range', '> 0 steps');

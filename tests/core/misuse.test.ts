@@ -13,6 +13,8 @@ import { chain2d } from '../helpers/spring-scenes';
 import { gradcheck } from '../../src/core/gradcheck';
 import { gradcheckSubject } from '../../src/index';
 import { addGroup, fillBox, gravity, sceneBase } from '../../scenes/builders';
+import { buildScene } from '../../scenes/index';
+import type { SpringScene } from '../../src/springs/scene';
 
 let gpu: GpuContext;
 let one: Simulator, four: Simulator;
@@ -128,5 +130,19 @@ test('gradcheck refuses options it cannot judge by, before any rollout (a tolera
     await expect(gradcheck(subject, { steps: 5, concurrency: 0 })).rejects.toThrow('gradcheck: concurrency = 0');
   } finally {
     subject.destroy?.();
+  }
+});
+
+test('a controller scene: a goal that is not a finite vector of the goal input\'s length, and actuation.periodic, are refused by what they are', async () => {
+  const scene = { ...(buildScene('spring-walker-2d') as SpringScene), steps: 20 };
+  // a NaN goal went through to the MLP and came back as a NaN loss
+  await expect(createObjective(gpu, scene, { params: ['controller'], steps: 20, goals: [[0.2], [NaN]] })).rejects.toThrow("goals[1] = [NaN]: allowed a vector of 1 finite number (the controller's goal input)");
+  await expect(createObjective(gpu, scene, { params: ['controller'], steps: 20, goals: [[0.1, 0.2]] })).rejects.toThrow('goals[0] = [0.1, 0.2]: allowed a vector of 1 finite number');
+  // it said 'this scene has no actuation channels' of a scene with four
+  const sim = await createSimulator(gpu, scene);
+  try {
+    expect(() => new ParameterVector(sim, ['actuation.periodic'])).toThrow("'actuation.periodic': this scene's controller sets its actuation every step: tune 'controller'");
+  } finally {
+    sim.destroy();
   }
 });

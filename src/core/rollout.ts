@@ -70,7 +70,8 @@ export interface NonFiniteAdjoint {
 /**
  * Runs `rollout` forward from state0 again and backward from gFinal step by step, reading
  * dL/d(state) after every step adjoint, and returns the first step (in the backward's order, the
- * latest) whose adjoint left a non-finite entry, with the fields it lies in; null when none did.
+ * latest) whose adjoint left a non-finite entry, with the fields it lies in (step T: gFinal itself
+ * is not finite); null when none did.
  * For a message after a backward came out non-finite, not for every iteration.
  */
 export async function firstNonFiniteAdjoint<S extends Simulator>(rollout: Rollout<S>, state0: Float32Array, gFinal: GPUBuffer,

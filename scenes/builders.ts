@@ -332,12 +332,19 @@ export function addCollider(scene: MpmScene, c: ColliderOptions): number {
 
 /** Positions of a body moving at constant velocity: row t is start + t * dt * velocity, t < steps. */
 export function linearTrack(start: number[], velocity: number[], steps: number, dt: number): number[][] {
+  // a velocity of another dimension was read as far as start went, without a word
+  if (start.length !== velocity.length) throw new Error(`linearTrack: start has ${start.length} coordinates and velocity ${velocity.length}: expected one per axis each`);
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`linearTrack: steps = ${steps}: expected an integer >= 1`);
   return Array.from({ length: steps }, (_, t) => start.map((s, i) => s + t * dt * velocity[i]));
 }
 
-/** The quaternion [x, y, z, w] of a turn by `angle` radians about the unit 3D `axis`. */
+/** The quaternion [x, y, z, w] of a turn by `angle` radians about the 3D `axis` (any length but zero). */
 export function axisAngle(axis: number[], angle: number): number[] {
-  const s = Math.sin(angle / 2);
+  // normalised here: a longer axis gave a quaternion that the scene's normalisation turned into
+  // another angle ([0, 0, 2] and 1 rad became 1.48 rad)
+  const n = Math.hypot(...axis);
+  if (axis.length !== 3 || !(n > 0 && Number.isFinite(n))) throw new Error(`axisAngle: axis = [${axis.join(', ')}]: expected 3 finite coordinates, not all zero`);
+  const s = Math.sin(angle / 2) / n;
   return [axis[0] * s, axis[1] * s, axis[2] * s, Math.cos(angle / 2)];
 }
 
@@ -363,6 +370,7 @@ export function turningTrack(start: number[], omega: number[], steps: number, dt
 /** Sets the actuation a[t][channel]; `values` flat [T * channels] or as rows [T][channels]. */
 export function setActuation(scene: MpmScene, channels: number, values: number[] | number[][]): void {
   const flat = values.length > 0 && Array.isArray(values[0]) ? (values as number[][]).flat() : [...(values as number[])];
+  if (!(Number.isInteger(channels) && channels >= 1)) throw new Error(`setActuation: channels = ${channels}: expected an integer >= 1`);
   if (flat.length % channels !== 0) {
     throw new Error(`setActuation: ${flat.length} values is not a whole number of rows of ${channels} channels`);
   }

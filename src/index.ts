@@ -14,6 +14,9 @@ export { createBuffer, readF32, readU32, writeBuffer } from './gpu/buffers';
 
 /** The scene checked against the device's limits: a bad field throws SceneError (field, value, allowed range). */
 function checked(gpu: GpuContext, scene: Scene, batch = 1): Scene {
+  // Dawn would hand out buffers and pipelines of the destroyed device, and the first forward would
+  // fail with an empty DOMException
+  if (gpu?.destroyed) throw new Error('gpu: this GpuContext was destroyed (gpu.destroy()); requestGpu() another');
   const limits: SceneLimits = { maxBufferSize: gpu.limits.maxBufferSize, maxStorageBufferBindingSize: gpu.limits.maxStorageBufferBindingSize };
   return validateScene(scene, limits, batch) as Scene;
 }
@@ -21,9 +24,10 @@ function checked(gpu: GpuContext, scene: Scene, batch = 1): Scene {
 /**
  * The simulator of any scene (MPM, springs, shell; wrapped in its controller where it has one),
  * `batch` copies stepped in the same dispatches. The scene is checked first: a bad field throws a
- * SceneError naming the field, the value and the allowed range, before any GPU work.
+ * SceneError naming the field, the value and the allowed range, before any GPU work (as a
+ * rejection of the promise, like every other error here).
  */
-export function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptions = {}): Promise<Simulator> {
+export async function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptions = {}): Promise<Simulator> {
   return createUnchecked(gpu, checked(gpu, scene, opts.batch ?? 1), opts);
 }
 
@@ -32,7 +36,7 @@ export function createSimulator(gpu: GpuContext, scene: Scene, opts: CreateOptio
  * gradient at a point through the checkpointed adjoint, values at many points as batch copies.
  * The scene is checked first, as by createSimulator.
  */
-export function createObjective(gpu: GpuContext, scene: Scene, o: ObjectiveOptions): Promise<SceneObjective> {
+export async function createObjective(gpu: GpuContext, scene: Scene, o: ObjectiveOptions): Promise<SceneObjective> {
   return SceneObjective.create(gpu, checked(gpu, scene), o);
 }
 
@@ -45,7 +49,7 @@ export function sceneLoss(gpu: GpuContext, scene: Scene): Promise<Omit<PointValu
 }
 
 /** The simulator beside its float64 reference, for gradcheck(); the scene is checked first. */
-export function gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject> {
+export async function gradcheckSubject(gpu: GpuContext, scene: Scene): Promise<GradcheckSubject> {
   return subjectUnchecked(gpu, checked(gpu, scene));
 }
 export { paramNames, sceneKind, type CreateOptions, type Scene, type SceneKind } from './simulators';

@@ -20,7 +20,8 @@ import { createBuffer, readF32, writeBuffer } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import type { BindingKind, BufferBinding, ComputeKernel, PipelineCache } from '../gpu/pipeline-cache';
 import type { ActuationTarget, ItemOrder, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamRecord, positionField } from '../core/simulator';
+import { checkedParamSpace, checkParamRecord, positionField } from '../core/simulator';
+import { show } from '../core/scene-error';
 import { controlShaders } from '../shaders/index';
 import { controllerLayout, goalOf, initialWeights, weightsOf, type ControllerLayout, type ControllerSpec } from './controller';
 
@@ -151,7 +152,7 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
     const blocks: ParamBlock[] = inner.params.blocks.filter((bl) => bl.kind !== 'actuation');
     blocks.push({ name: 'controller', kind: 'controller', indices: Uint32Array.from({ length: W }, (_, i) => Pi + i), rowLength: 0, eps: 1e-6 });
     const innerParams = inner.params;
-    this.params = {
+    this.params = checkedParamSpace({
       size: Pi + W, blocks,
       values: (b) => this.params.unpack(this.paramValues, b),
       unpack: (rec, b) => {
@@ -165,7 +166,7 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
         innerParams.pack(rec.subarray(0, Li), b, Array.prototype.slice.call(v, 0, Pi));
         for (let i = 0; i < W; i++) rec[Li + b * W + i] = v[Pi + i];
       },
-    };
+    }, B, () => this.paramValues.length);
     // mass fractions and the initial centre of mass, float64 then rounded once
     const m = inner.selection().weights;
     const M = m.reduce((s, x) => s + x, 0);
@@ -323,7 +324,13 @@ export class ControlledSim<Status extends SimStatus = SimStatus> implements Simu
   setGoals(goals: number[][]): void {
     const n = this.layout.goalLength;
     if (n === 0) throw new Error("controller: no 'goal' input");
-    if (!goals.length || goals.some((g) => g.length !== n)) throw new RangeError(`controller: goals must be vectors of ${n}`);
+    if (!Array.isArray(goals) || !goals.length) throw new RangeError(`goals = ${show(goals)}: allowed at least one goal, a vector of ${n}`);
+    goals.forEach((g, k) => {
+      // a NaN goal reached the MLP's input and came back as a NaN loss, named nowhere
+      if (!Array.isArray(g) || g.length !== n || !g.every(Number.isFinite)) {
+        throw new RangeError(`goals[${k}] = ${show(g)}: allowed a vector of ${n} finite number${n > 1 ? 's' : ''} (the controller's goal input)`);
+      }
+    });
     this.goals = Array.from({ length: this.batch }, (_, b) => goals[b % goals.length].slice());
     this.writeGoals();
     this.paramVersion++;

@@ -139,6 +139,11 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
   const t0 = performance.now();
   const seed = o.seed ?? 1, steps = o.steps;
   const tolerance = o.tolerance ?? subject.tolerance;
+  // checked before any rollout: a tolerance of -1 or NaN let every check through on its noise terms
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`gradcheck: steps = ${steps}: allowed an integer >= 1`);
+  if (!(Number.isInteger(seed) && seed >= 0)) throw new RangeError(`gradcheck: seed = ${seed}: allowed an integer >= 0`);
+  if (!(Number.isFinite(tolerance) && tolerance > 0)) throw new RangeError(`gradcheck: tolerance = ${tolerance}: allowed a relative error > 0 (the subject's own: ${subject.tolerance})`);
+  if (o.concurrency !== undefined && !(Number.isInteger(o.concurrency) && o.concurrency >= 1)) throw new RangeError(`gradcheck: concurrency = ${o.concurrency}: allowed an integer >= 1`);
   const rand = rng(seed);
   const { state0, ctrl } = subject;
   const weights = new Float64Array(state0.length).map(() => gauss(rand) / Math.sqrt(state0.length));

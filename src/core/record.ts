@@ -2,7 +2,7 @@
 // writes them as replay.bin, the page plays them), so nothing here touches Node.
 import { readF32 } from '../gpu/buffers';
 import { STEPS_PER_WAIT } from './rollout';
-import { positionField, type SimStatus, type Simulator, type StateLayout } from './simulator';
+import { checkStateFinite, checkStateLength, positionField, type SimStatus, type Simulator, type StateLayout } from './simulator';
 
 /** Items' positions (DIM floats each) of every copy in a state record. */
 export function positionsOf(records: Float32Array, s: StateLayout, dim: number, batch: number): Float32Array {
@@ -28,11 +28,15 @@ export const RECORD_STEPS_PER_SUBMIT = 128;
  */
 export async function recordFrames(
   sim: Simulator, steps: number, every: number, state0: Float32Array = sim.state0, onStep?: (t: number) => void, halt?: () => boolean,
-): Promise<{ frames: Float32Array[]; final: Float32Array; status: SimStatus; steps: number }> {
+): Promise<{ frames: Float32Array[]; final: Float32Array; status: SimStatus; steps: number; every: number }> {
   const dev = sim.device;
   for (const [name, n, what] of [['steps', steps, ''], ['every', every, ' (steps per frame)']] as const) {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`recordFrames: ${name} = ${n}: allowed an integer >= 1${what}`);
   }
+  // as Rollout.forward checks it: a NaN would otherwise come back as a blow-up at step 0
+  if (!(state0 instanceof Float32Array)) throw new RangeError(`recordFrames: state0 is ${ArrayBuffer.isView(state0) ? `a ${(state0 as object).constructor.name}` : typeof state0}: allowed a Float32Array of a whole state (sim.state0, params.write(theta))`);
+  checkStateLength('recordFrames: state0', state0.length, sim.stateBytes);
+  checkStateFinite('recordFrames: state0', state0, sim.state, sim.batch);
   sim.ensureSteps(steps);
   const bufs = [sim.createState('a', state0), sim.createState('b')];
   // a simulator that reorders its items (Simulator.itemOrder): states read in the user's order
@@ -72,7 +76,7 @@ export async function recordFrames(
       if (end < steps && (halt?.() ?? false)) break;
     }
     const status = await sim.readStatus();
-    return { frames, final: await readF32(dev, readable(ran)), status, steps: ran };
+    return { frames, final: await readF32(dev, readable(ran)), status, steps: ran, every };
   } finally {
     for (const b of bufs) b.destroy();
   }

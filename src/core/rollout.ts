@@ -44,6 +44,23 @@ export interface BackwardOptions {
   inspect?: (t: number, g: GPUBuffer) => Promise<boolean>;
 }
 
+/**
+ * A state buffer (or dL/d it) handed to a rollout: a GPUBuffer of exactly one of the simulator's
+ * states. A Float32Array would reach Dawn as 'no overload matched', and a buffer of another
+ * simulator (another batch, another scene) would be read in part without a word.
+ */
+function checkStateBuffer(what: string, b: unknown, stateBytes: number, hint: string): asserts b is GPUBuffer {
+  const size = (b as { size?: unknown } | null)?.size;
+  if (ArrayBuffer.isView(b) || typeof size !== 'number') {
+    const got = b === null ? 'null' : ArrayBuffer.isView(b) ? `a ${b.constructor.name}` : Array.isArray(b) ? 'an Array' : typeof b;
+    throw new RangeError(`${what} is ${got}: allowed a GPUBuffer of ${stateBytes} bytes (${hint})`);
+  }
+  // createBuffer pads a buffer to at least 16 bytes
+  if (size < stateBytes || size > Math.max(16, stateBytes)) {
+    throw new RangeError(`${what} '${(b as GPUBuffer).label}' has ${size} bytes: allowed a state of this simulator, ${stateBytes} bytes (${hint}; a buffer of another simulator, such as one of another batch size, does not fit)`);
+  }
+}
+
 /** Where a backward first went non-finite: the step whose adjoint did, and the state fields it did in. */
 export interface NonFiniteAdjoint {
   step: number;
@@ -53,7 +70,8 @@ export interface NonFiniteAdjoint {
 /**
  * Runs `rollout` forward from state0 again and backward from gFinal step by step, reading
  * dL/d(state) after every step adjoint, and returns the first step (in the backward's order, the
- * latest) whose adjoint left a non-finite entry, with the fields it lies in; null when none did.
+ * latest) whose adjoint left a non-finite entry, with the fields it lies in (step T: gFinal itself
+ * is not finite); null when none did.
  * For a message after a backward came out non-finite, not for every iteration.
  */
 export async function firstNonFiniteAdjoint<S extends Simulator>(rollout: Rollout<S>, state0: Float32Array, gFinal: GPUBuffer,
@@ -152,6 +170,8 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
   private readonly keptStates = new Map<number, GPUBuffer>();
   /** The steps the last forward kept (an earlier forward's kept states may linger in keptStates). */
   private keptNow = new Set<number>();
+  /** Set by destroy(): its buffers are gone, so forward and backward refuse to run. */
+  private destroyed = false;
   /** Where the simulator reorders its items: the final state in the user's order, and a scratch gradient. */
   private finalUser: Slot | null = null;
   private injectScratch: GPUBuffer | null = null;
@@ -186,6 +206,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
    * states, so asking for it then is an error rather than a silently different state.
    */
   get final(): Slot {
+    this.checkLive('final');
     if (this.finalUser) {
       if (this.finalUser.holds !== this.steps) throw new Error('tape: no final state: run forward first');
       return this.finalUser;
@@ -251,29 +272,33 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
    */
   async forward(state0: Float32Array | GPUBuffer = this.sim.state0, o: { keep?: number[] } = {}): Promise<StatusOf<S>> {
     const sim = this.sim;
+    this.checkLive('forward');
+    // Every input is checked before the tape is touched: a refused forward leaves the last one's
+    // tape (and its backward) as they were.
     const keep = new Set(o.keep ?? []);
-    this.keptNow = keep;
-    this.consumed = false;
     for (const t of keep) {
       if (!(Number.isInteger(t) && t >= 0 && t <= this.steps)) throw new RangeError(`keep: step ${t} is not a step of this rollout: allowed integers in [0, ${this.steps}]`);
-      if (!this.keptStates.has(t)) this.keptStates.set(t, sim.createState(`kept${t}`));
     }
+    // untyped callers (a .js host program) get a message, not Dawn's "no overload matched"
+    if (!(state0 instanceof Float32Array) && (ArrayBuffer.isView(state0) || typeof (state0 as { size?: unknown } | null)?.size !== 'number')) {
+      const hint = state0 !== null && typeof state0 === 'object' && 'state0' in state0 ? ': this looks like params.inputs(theta), whose .state0 is the state (or use params.write(theta))' : '';
+      const got = state0 === null ? 'null' : ArrayBuffer.isView(state0) ? `a ${(state0 as object).constructor.name}` : typeof state0;
+      throw new RangeError(`forward: state0 is ${got}, expected a Float32Array or a GPUBuffer of a whole state${hint}`);
+    }
+    if (state0 instanceof Float32Array) {
+      checkStateLength('forward: state0', state0.length, sim.stateBytes);
+      checkStateFinite('forward: state0', state0, sim.state, sim.batch);
+    } else checkStateBuffer('forward: state0', state0, sim.stateBytes, 'sim.createState');
+    this.keptNow = keep;
+    this.consumed = false;
+    for (const t of keep) if (!this.keptStates.has(t)) this.keptStates.set(t, sim.createState(`kept${t}`));
     // Nothing from an earlier rollout stays valid: the recompute must not take a slot that happens
     // to hold the same step number of the last forward for this one's.
     for (const s of this.slots) s.holds = -1;
     this.paramVersion = sim.paramVersion;
     const s0 = this.slots[0];
-    // untyped callers (a .js host program) get a message, not Dawn's "no overload matched"
-    if (!(state0 instanceof Float32Array) && typeof (state0 as { size?: unknown } | null)?.size !== 'number') {
-      const hint = state0 !== null && typeof state0 === 'object' && 'state0' in state0 ? ': this looks like params.inputs(theta), whose .state0 is the state (or use params.write(theta))' : '';
-      throw new RangeError(`forward: state0 is ${state0 === null ? 'null' : typeof state0}, expected a Float32Array or a GPUBuffer of a whole state${hint}`);
-    }
-    if (state0 instanceof Float32Array) {
-      checkStateLength('forward: state0', state0.length, sim.stateBytes);
-      checkStateFinite('forward: state0', state0, sim.state, sim.batch);
-      writeBuffer(sim.device, s0.buf, state0);
-    } else {
-      if (state0.size < sim.stateBytes) throw new RangeError(`forward: state0 '${state0.label}' has ${state0.size} bytes, expected a state of ${sim.stateBytes}`);
+    if (state0 instanceof Float32Array) writeBuffer(sim.device, s0.buf, state0);
+    else {
       const e = sim.device.createCommandEncoder();
       e.copyBufferToBuffer(state0, 0, s0.buf, 0, sim.stateBytes);
       sim.device.queue.submit([e.finish()]);
@@ -338,6 +363,7 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
 
   /** State t as the last forward kept it aside (its `keep` option). */
   kept(t: number): GPUBuffer {
+    this.checkLive('kept');
     const b = this.keptNow.has(t) ? this.keptStates.get(t) : undefined;
     if (!b) throw new Error(`tape: step ${t} was not kept; pass it in forward's keep option`);
     return b;
@@ -366,16 +392,19 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
    */
   async backward(gFinal: GPUBuffer, o: BackwardOptions = {}): Promise<GPUBuffer> {
     const sim = this.sim;
+    this.checkLive('backward');
     if (sim.paramVersion !== this.paramVersion) {
       throw new Error(this.paramVersion < 0
         ? 'tape: backward before forward'
         : 'tape: the controls (sim.writeParams) were written since the forward; run forward again');
     }
-    const wholeState = (what: string, b: GPUBuffer) => {
-      if (b.size < sim.stateBytes) throw new RangeError(`backward: ${what} '${b.label}' has ${b.size} bytes, expected dL/d(state) of ${sim.stateBytes} (sim.createState)`);
-    };
-    wholeState('gFinal', gFinal);
-    for (const [t, g] of o.inject ?? []) wholeState(`inject at step ${t}`, g);
+    const what = 'dL/d(state), made by sim.createState';
+    checkStateBuffer('backward: gFinal', gFinal, sim.stateBytes, what);
+    for (const [t, g] of o.inject ?? []) checkStateBuffer(`backward: inject at step ${t}`, g, sim.stateBytes, what);
+    // checked before the tape is marked used: a refused backward can be called again, corrected
+    for (const t of o.inject?.keys() ?? []) if (!(Number.isInteger(t) && t >= 0 && t < this.steps)) throw new RangeError(`inject: step ${t}: allowed integers in [0, ${this.steps - 1}] (step ${this.steps}'s gradient is gFinal)`);
+    const w = o.window;
+    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new RangeError(`window = ${w}: allowed an integer >= 1`);
     if (this.consumed) {
       throw new Error('tape: a checkpointed backward recomputes states into the slots of the checkpoints it has used, so it runs once per forward: run forward again (a full tape, checkpoint \'full\', can be reversed again)');
     }
@@ -386,7 +415,6 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     this.consumed = !this.full;
     const dev = sim.device;
     const inject = o.inject ?? new Map<number, GPUBuffer>();
-    for (const t of inject.keys()) if (!(Number.isInteger(t) && t >= 0 && t < this.steps)) throw new RangeError(`inject: step ${t}: allowed integers in [0, ${this.steps - 1}] (step ${this.steps}'s gradient is gFinal)`);
     const add = inject.size ? await this.addKernel() : null;
     let enc = dev.createCommandEncoder({ label: 'rollout.backward' });
     sim.clearAdjoint(enc);
@@ -409,8 +437,6 @@ export class Rollout<S extends Simulator<SimStatus> = Simulator<SimStatus>> {
     let hint: unknown;
     // Truncated backpropagation: only the last `window` steps are reversed (the returned buffer is
     // then dL/d(state at T - window), and block sums such as a material's collect those steps only).
-    const w = o.window;
-    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new RangeError(`window = ${w}: allowed an integer >= 1`);
     const lo = w === undefined ? 0 : Math.max(0, this.steps - w);
     for (let k = starts.length - 1; k >= 0; k--) {
       const c = starts[k];
@@ -508,7 +534,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     pass.dispatchWorkgroups(x, Math.ceil(groups / x));
   }
 
+  private checkLive(what: string): void {
+    if (this.destroyed) throw new Error(`tape: ${what} on a destroyed rollout (destroy()); create another`);
+    if (this.sim.gpu?.destroyed) throw new Error(`tape: ${what} on a destroyed device (gpu.destroy() was called); requestGpu() another and create the simulator again`);
+  }
+
   destroy(): void {
+    this.destroyed = true;
     for (const s of this.slots) s.buf.destroy();
     for (const g of this.grads) g.destroy();
     for (const b of this.keptStates.values()) b.destroy();

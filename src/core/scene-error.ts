@@ -38,6 +38,8 @@ export function show(v: unknown): string {
     const short = v.length <= 6 && v.every((e) => e === null || typeof e !== 'object');
     return short ? `[${v.map(show).join(', ')}]` : `an array of ${v.length} items`;
   }
+  // a typed array where a scene wants a plain one (JSON has no Float64Array): say which, not 'an object'
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}${'length' in v ? ` of ${(v as Float64Array).length} items` : ''}`;
   return typeof v === 'object' ? 'an object' : typeof v;
 }
 

@@ -193,6 +193,30 @@ export interface Simulator<Status extends SimStatus = SimStatus> {
 }
 
 /**
+ * The ParamSpace a simulator hands out, with its copy index and packed record checked: a copy past
+ * the batch or a record of another simulator (another batch, a Float64Array) would otherwise give
+ * an empty vector or one of NaNs and undefined reads without a word.
+ */
+export function checkedParamSpace(space: ParamSpace, batch: number, recordLength: () => number): ParamSpace {
+  const copy = (what: string, b: number) => {
+    if (!(Number.isInteger(b) && b >= 0 && b < batch)) throw new RangeError(`params.${what}: copy = ${b}: allowed an integer in [0, ${batch - 1}] (the simulator's batch copies)`);
+  };
+  const record = (what: string, rec: unknown) => {
+    const n = recordLength();
+    if (rec instanceof Float32Array && rec.length === n) return;
+    const got = ArrayBuffer.isView(rec) ? `a ${rec.constructor.name} of ${(rec as Float32Array).length}` : rec === null ? 'null' : Array.isArray(rec) ? `an Array of ${rec.length}` : typeof rec;
+    throw new RangeError(`params.${what}: the packed record is ${got}: allowed a Float32Array of ${n} floats (packed like sim.paramValues, or sim.paramGrad read back)`);
+  };
+  return {
+    size: space.size,
+    blocks: space.blocks,
+    values: (b) => { copy('values', b); return space.values(b); },
+    pack: (rec, b, v) => { record('pack', rec); copy('pack', b); space.pack(rec, b, v); },
+    unpack: (rec, b) => { record('unpack', rec); copy('unpack', b); return space.unpack(rec, b); },
+  };
+}
+
+/**
  * A control record handed to writeParams: a Float32Array of the packed length (sim.paramValues,
  * or params.inputs(theta).ctrl). A Float64Array such as params.values(b) of the same length would
  * pass a length check and overrun the GPU buffer with twice the bytes.

@@ -24,6 +24,8 @@ export interface GpuContext {
   checkErrors(): Promise<void>;
   /** Destroys the device; in Node also lets go of Dawn so the process can exit. */
   destroy(): void;
+  /** Whether destroy() was called: nothing can run on the device after it. */
+  readonly destroyed: boolean;
 }
 
 export interface RequestGpuOptions {
@@ -205,6 +207,7 @@ export async function requestGpu(opts: RequestGpuOptions = {}): Promise<GpuConte
       if (!destroyed) await device.queue.onSubmittedWorkDone();
       if (errors.length) throw new GpuError(errors.splice(0), 'uncaptured WebGPU errors');
     },
+    get destroyed() { return destroyed; },
     destroy() {
       if (destroyed) return;
       destroyed = true;

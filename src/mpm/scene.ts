@@ -33,7 +33,7 @@ export interface GroupDesc {
   actuator?: {
     /** Index of the actuation channel that drives it (< actuation.channels). */
     channel: number;
-    /** Stress per unit activation (pressure units); differentiable. */
+    /** Stress per unit activation (pressure units); not differentiable (the actuation a(t) is). */
     strength: number;
     /** Fiber direction in the rest shape, one entry per axis, not zero (its length scales the stress: use a unit vector). */
     fiber: number[];

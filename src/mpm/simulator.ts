@@ -3,7 +3,7 @@
 // (a rollout, a test) decides when to submit and what to read back.
 import type { GpuContext } from '../gpu/device';
 import type { ActuationTarget, ItemOrder, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamRecord, checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
+import { checkedParamSpace, checkParamRecord, checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
 import { mpmParamSpace } from './param-space';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import type { MpmScene } from './scene';
@@ -283,7 +283,7 @@ export class MpmSim implements Simulator<MpmStatus> {
       fields: [{ name: 'x', offset: 0, length: d }, { name: 'v', offset: d, length: d }, { name: 'C', offset: 2 * d, length: dd }, { name: 'F', offset: 2 * d + dd, length: dd }],
     };
     this.paramValues = packed.ctrl.slice();
-    this.params = mpmParamSpace(scene, packed, () => this.paramValues);
+    this.params = checkedParamSpace(mpmParamSpace(scene, packed, () => this.paramValues), this.batch, () => this.paramValues.length);
     this.noOrder = mk('no_order', 16);
     this.sortEvery = sorter ? sortEvery : 0;
     this.sort = sorter ? { every: this.sortEvery, sorter, orders: [], sorted: mk('sort.sorted', this.stateBytes) } : null;
@@ -617,6 +617,7 @@ export class MpmSim implements Simulator<MpmStatus> {
 
   /** Replaces the control record (group params, actuation, collider tracks) of all batch copies. */
   writeParams(ctrl: Float32Array): void {
+    if (this.destroyed) throw destroyedError(this.scene.name);
     checkParamRecord(ctrl, this.packed.ctrl.length);
     checkParamValues(this.params, ctrl, this.batch);
     writeBuffer(this.device, this.ctrlBuf, ctrl);

@@ -68,7 +68,7 @@ export function validateScene(scene: MpmScene, limits?: SceneLimits, batch?: num
 export function validateScene(scene: SpringScene, limits?: SceneLimits, batch?: number): SpringScene;
 export function validateScene(scene: unknown, limits?: SceneLimits, batch?: number): AnyScene;
 export function validateScene(scene: unknown, limits: SceneLimits = {}, batch = 1): AnyScene {
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`validateScene: batch = ${batch} must be a positive integer`);
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch = ${batch}: allowed an integer >= 1 (the batch copies stepped together: createSimulator's batch option)`);
   if (typeof scene !== 'object' || scene === null || Array.isArray(scene)) {
     throw sceneError('', show(scene), 'has the wrong type', 'an object as `npx torsion export <scene>` writes one (schemas/scene.schema.json)');
   }

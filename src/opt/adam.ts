@@ -49,7 +49,13 @@ export class Adam {
 
   /** Updates params in place from grad (dL/dparams). */
   step(params: Float64Array, grad: ArrayLike<number>): void {
-    if (grad.length !== this.size || params.length !== this.size) throw new RangeError(`Adam: expected ${this.size} values`);
+    if (grad.length !== this.size || params.length !== this.size) {
+      throw new RangeError(`Adam.step: params has ${params.length} values and grad ${grad.length}: allowed ${this.size} each (the size this Adam was made with)`);
+    }
+    // one NaN would stay in the moment estimates for good, and every later step of that entry be NaN
+    for (let i = 0; i < this.size; i++) {
+      if (!Number.isFinite(grad[i])) throw new RangeError(`Adam.step: grad[${i}] = ${grad[i]} is not finite: allowed finite numbers (nothing was changed)`);
+    }
     this.t++;
     const c1 = 1 - this.b1 ** this.t;
     const c2 = 1 - this.b2 ** this.t;

@@ -119,13 +119,14 @@ export class MpcPlanner {
     const loss = await createLoss(sim, { kind: 'com-target', target });
     const adam = new Adam(this.theta.length, { lr: o.learningRate });
     let planLoss = NaN;
+    const noState = new Float32Array(sim.stateBytes / 4); // the gait's parameters read no state
     try {
       for (let it = 0; it < (this.planned && !fresh ? 1 : 4) * o.iterations; it++) {
         sim.writeParams(this.params.inputs(this.theta).ctrl);
         await this.rollout.forward(state);
         planLoss = (await loss.evaluate(this.rollout.final.buf)).values[0];
         await this.rollout.backward(loss.grad);
-        const g = this.params.gradient(new Float32Array(0), await readF32(sim.device, sim.paramGrad), this.theta);
+        const g = this.params.gradient(noState, await readF32(sim.device, sim.paramGrad), this.theta);
         adam.step(this.theta, shapeGradient(g, { clip: o.clip ?? 1 }));
         this.params.clamp(this.theta);
       }

@@ -163,6 +163,7 @@ export class SceneObjective {
    * goals drawn from (seed, draw) (the loop passes its iteration). A blow-up throws RolloutError naming the step.
    */
   async gradient(theta: Float64Array, draw = 0): Promise<PointValue> {
+    this.checkLive('gradient');
     const { sim, params, loss, rollout } = this.one;
     const drawn = this.o.draws ? stratifiedGoals(this.o.goals!, this.o.draws.seed, draw) : undefined;
     if (drawn) (sim as ControlledSim).setGoals(drawn);
@@ -212,6 +213,7 @@ export class SceneObjective {
 
   /** The loss at theta without its gradient (the means over the shared copies, and each copy's). */
   async value(theta: Float64Array): Promise<Omit<PointValue, 'gradient'>> {
+    this.checkLive('value');
     return this.point(await this.forward(theta));
   }
 
@@ -252,6 +254,7 @@ export class SceneObjective {
    * the rest of its copies at the last point). A copy that blows up scores Infinity.
    */
   async losses(thetas: Float64Array[], batch = thetas.length): Promise<number[]> {
+    this.checkLive('losses');
     if (thetas.length === 0) throw new RangeError('losses: no points: allowed at least one theta');
     const S = this.shared;
     const { sim, params, loss, rollout } = await this.preparePopulation(Math.max(batch, thetas.length));
@@ -268,7 +271,13 @@ export class SceneObjective {
     return thetas.map((_, p) => meanOf(L.values.slice(p * S, (p + 1) * S))).map((v) => (Number.isFinite(v) ? v : Infinity));
   }
 
+  private destroyed = false;
+  private checkLive(what: string): void {
+    if (this.destroyed) throw new Error(`objective.${what}: this objective was destroyed (destroy()); createObjective another`);
+  }
+
   destroy(): void {
+    this.destroyed = true;
     for (const b of [this.one, this.population]) {
       if (!b) continue;
       b.rollout.destroy();

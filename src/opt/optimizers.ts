@@ -331,6 +331,7 @@ class Hybrid implements Optimizer {
 
 /** The optimizer `name` starting at theta0; `clamp` keeps points inside the parameters' bounds. */
 export function createOptimizer(name: OptimizerName, theta0: Float64Array, o: OptimizerOptions, clamp: Clamp): Optimizer {
+  if (typeof clamp !== 'function') throw new TypeError(`createOptimizer: clamp is ${typeof clamp}: allowed a function that keeps theta in range (objective.clamp, params.clamp, or () => {})`);
   if (!(o.lr > 0)) throw new RangeError(`lr = ${o.lr}: allowed > 0`);
   if (o.clip !== undefined && !(o.clip > 0)) throw new RangeError(`clip = ${o.clip}: allowed > 0`);
   if (o.sigma !== undefined && !(o.sigma > 0)) throw new RangeError(`sigma = ${o.sigma}: allowed > 0`);
@@ -372,6 +373,12 @@ class Told implements Optimizer {
     if (gradient !== undefined && gradient.length !== this.size) {
       throw new RangeError(`${who} got a gradient of ${gradient.length} numbers: allowed ${this.size}, one per entry of theta`);
     }
+    // a blown-up point's loss is Infinity (objective.losses); a NaN would compare false with every
+    // loss, and a NaN gradient would stay in Adam's moments
+    const nan = losses.findIndex((l) => typeof l !== 'number' || Number.isNaN(l));
+    if (nan >= 0) throw new RangeError(`${who}: losses[${nan}] = ${losses[nan]}: allowed a number, Infinity for a point that blew up`);
+    const bad = gradient ? gradient.findIndex((g) => !Number.isFinite(g)) : -1;
+    if (bad >= 0) throw new RangeError(`${who}: gradient[${bad}] = ${gradient![bad]} is not finite: allowed finite numbers (firstNonFiniteAdjoint names the step where a backward went bad)`);
     this.asked = null;
     this.inner.tell(losses, gradient);
   }

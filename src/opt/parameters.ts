@@ -116,7 +116,11 @@ export interface PeriodicParameter extends Parameter {
  */
 function periodicActuation(sim: Simulator, o: ShapeOptions): PeriodicParameter {
   const b = sim.params.blocks.find((x) => x.kind === 'actuation');
-  if (!b || b.rowLength === 0) throw new RangeError(`'actuation.periodic': this scene has no actuation channels`);
+  if (!b || b.rowLength === 0) {
+    // a controlled scene has channels, but its controller writes them every step
+    const why = sim.params.blocks.some((x) => x.kind === 'controller') ? 'this scene\'s controller sets its actuation every step: tune \'controller\'' : 'this scene has no actuation channels';
+    throw new RangeError(`'actuation.periodic': ${why}`);
+  }
   const A = b.rowLength, rows = b.indices.length / A;
   const own = o.periodic, ownK = own ? (own.coefficients.length / A - 1) / 2 : undefined;
   const P = o.period ?? own?.period ?? Math.max(2, Math.round(rows / 4)), K = o.harmonics ?? ownK ?? 2;
@@ -268,12 +272,16 @@ export class ParameterVector {
     return state0;
   }
 
-  /** The initial state and packed control record for theta (copy 0; the others keep the scene's). */
+  /** The initial state and packed control record for theta (copy 0; the others keep the scene's initial state and the controls written last: inputsBatch). */
   inputs(theta: Float64Array): { state0: Float32Array; ctrl: Float32Array } {
     return this.inputsBatch([theta]);
   }
 
-  /** The initial state and packed control record with copy b set from thetas[b] (copies beyond keep the scene's). */
+  /**
+   * The initial state and packed control record with copy b set from thetas[b]. Copies beyond keep
+   * the scene's initial state (sim.state0) but the controls the simulator holds now
+   * (sim.paramValues, as last written), as do the control entries no parameter names.
+   */
   inputsBatch(thetas: Float64Array[]): { state0: Float32Array; ctrl: Float32Array } {
     if (thetas.length > this.sim.batch) throw new RangeError(`${thetas.length} points for ${this.sim.batch} batch copies`);
     thetas.forEach((t, b) => this.checkTheta(t, thetas.length > 1 ? `thetas[${b}]` : 'theta'));
@@ -296,6 +304,13 @@ export class ParameterVector {
   gradient(gState: Float32Array, gCtrlPacked: Float32Array, theta?: Float64Array, copy = 0): Float64Array {
     if (!(Number.isInteger(copy) && copy >= 0 && copy < this.sim.batch)) throw new RangeError(`copy = ${copy}: allowed an integer in [0, ${this.sim.batch - 1}] (the simulator's batch copies)`);
     if (theta) this.checkTheta(theta, 'theta');
+    // a dL/d(state) of another simulator (another batch) or a Float64Array would be read past its
+    // end or at the wrong floats: NaNs and zeros, without a word
+    const floats = this.sim.stateBytes / 4;
+    if (!(gState instanceof Float32Array && gState.length === floats)) {
+      const got = ArrayBuffer.isView(gState) ? `a ${gState.constructor.name} of ${(gState as Float32Array).length}` : gState === null ? 'null' : typeof gState;
+      throw new RangeError(`gradient: gState is ${got}: allowed a Float32Array of ${floats} floats (dL/d(initial state) of this simulator, all ${this.sim.batch} copies: rollout.backward's buffer read back)`);
+    }
     const gc = this.sim.params.unpack(gCtrlPacked, copy);
     const copyFloats = this.sim.state.items * this.sim.state.stride;
     const gs = gState.subarray(copy * copyFloats, (copy + 1) * copyFloats);

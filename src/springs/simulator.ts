@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import { createBuffer, readU32, writeBuffer } from '../gpu/buffers';
 import { PipelineCache, type BindingKind, type BufferBinding, type ComputeKernel } from '../gpu/pipeline-cache';
 import type { ActuationTarget, ParamBlock, ParamSpace, Simulator, SimStatus, StateLayout, StepAdjointIO } from '../core/simulator';
-import { checkParamRecord, checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
+import { checkedParamSpace, checkParamRecord, checkParamValues, checkStateLength, checkStepTable, destroyedError } from '../core/simulator';
 import { composePlain } from '../shaders/compose';
 import { mpmShaders, springShaders } from '../shaders/index';
 import type { SpringScene } from './scene';
@@ -292,7 +292,7 @@ export class SpringSim implements Simulator<SpringStatus> {
     this.paramValues = new Float32Array(B * P);
     for (let b = 0; b < B; b++) this.paramValues.set(m.ctrl0, b * P);
     const blocks = paramBlocks(m, scene);
-    this.params = {
+    this.params = checkedParamSpace({
       size: P, blocks,
       values: (b) => Float64Array.from(this.paramValues.subarray(b * P, (b + 1) * P)),
       unpack: (rec, b) => Float64Array.from(rec.subarray(b * P, (b + 1) * P)),
@@ -300,7 +300,7 @@ export class SpringSim implements Simulator<SpringStatus> {
         if (v.length !== P) throw new RangeError(`control vector has ${v.length} entries, expected ${P}`);
         rec.set(Array.from(v), b * P);
       },
-    };
+    }, B, () => this.paramValues.length);
     const packed = packModel(m);
     this.uniform = createBuffer(dev, 'springs.params', PARAMS_BYTES, UNIFORM | COPY_DST, packParams(m, packed, B, wrongAdjoint));
     this.modelBuf = createBuffer(dev, 'springs.model', packed.words.byteLength, undefined, packed.words);
@@ -524,6 +524,7 @@ export class SpringSim implements Simulator<SpringStatus> {
   encodeFinishAdjoint(): void {}
 
   writeParams(values: Float32Array): void {
+    if (this.destroyed) throw destroyedError(this.scene.name);
     checkParamRecord(values, this.paramValues.length);
     checkParamValues(this.params, values, this.batch);
     writeBuffer(this.device, this.ctrl, values);

@@ -56,7 +56,7 @@ export function timeStepLimit(scene: SpringScene, limits: SceneLimits = {}): Sta
 }
 
 function checkSpringScene(raw: unknown, limits: SceneLimits, batch: number, timeStep: boolean): { scene: SpringScene; model: SpringModel } {
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`validateSpringScene: batch = ${batch} must be a positive integer`);
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch = ${batch}: allowed an integer >= 1 (the batch copies stepped together: createSimulator's batch option)`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw sceneError('', show(raw), 'has the wrong type', 'an object as `npx torsion export <scene>` writes one (schemas/scene.schema.json)');
   }

@@ -43,6 +43,12 @@ test('steps and every that are not whole numbers >= 1 are refused by name (every
     await expect(recordFrames(sim, 10, NaN)).rejects.toThrow('recordFrames: every = NaN: allowed an integer >= 1');
     await expect(recordFrames(sim, -1, 1)).rejects.toThrow('recordFrames: steps = -1: allowed an integer >= 1');
     await expect(recordFrames(sim, 0, 1)).rejects.toThrow('recordFrames: steps = 0: allowed an integer >= 1');
+    // state0 as Rollout.forward checks it: a NaN used to run on (a blow-up at step 0 in the status)
+    const bad = sim.state0.slice();
+    bad[sim.state.stride + 1] = NaN;
+    await expect(recordFrames(sim, 10, 5, bad)).rejects.toThrow(`recordFrames: state0[${sim.state.stride + 1}] = NaN (copy 0, item 1, field x[1]) is not finite`);
+    await expect(recordFrames(sim, 10, 5, new Float32Array(3))).rejects.toThrow(`recordFrames: state0: 3 floats, expected ${sim.stateBytes / 4}`);
+    await expect(recordFrames(sim, 10, 5, Float64Array.from(sim.state0) as unknown as Float32Array)).rejects.toThrow('recordFrames: state0 is a Float64Array: allowed a Float32Array');
     // the simulator is as it was
     expect((await recordFrames(sim, 10, 5)).frames.length).toBe(3);
   } finally {

@@ -149,7 +149,7 @@ test('states of the wrong size are refused by name, and a step kept by an earlie
   expect(() => sim.createState('dL/dfinal', new Float32Array(3))).toThrow(`createState 'dL/dfinal': 3 floats, expected ${n}`);
   await r.forward(sim.packed.state0, { keep: [2] });
   const small = sim.device.createBuffer({ label: 'small', size: 64, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  await expect(r.backward(small)).rejects.toThrow(`backward: gFinal 'small' has 64 bytes, expected dL/d(state) of ${sim.stateBytes}`);
+  await expect(r.backward(small)).rejects.toThrow(`backward: gFinal 'small' has 64 bytes: allowed a state of this simulator, ${sim.stateBytes} bytes`);
   expect(r.kept(2)).toBeDefined();
   await r.forward();
   expect(() => r.kept(2)).toThrow(/step 2 was not kept/);

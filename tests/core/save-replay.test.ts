@@ -1,7 +1,7 @@
 // saveReplay (torsion/node) takes what recordFrames returns, as docs/library.md composes them, and
 // its frames alone: the same files either way.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
@@ -29,6 +29,13 @@ test('saveReplay writes recordFrames\' result as it is, and its frames, to the s
     expect(bin('whole').length).toBe(3 * 2 * 2 * 4); // 3 frames of 2 vertices in 2D, float32
     expect(bin('whole').equals(bin('frames'))).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'whole', 'replay.json'), 'utf8')).frames).toBe(3);
+    // a replay of the wrong speed or of another simulator's frames is refused before a file is written
+    // (every = 0 and every = 3 for frames recorded every 2 steps were written as given)
+    expect(() => saveReplay(join(dir, 'zero'), scene, sim, rec, 0)).toThrow('saveReplay: every = 0: allowed an integer >= 1');
+    expect(() => saveReplay(join(dir, 'three'), scene, sim, rec, 3)).toThrow('saveReplay: every = 3, but these frames were recorded every 2 steps: allowed 2');
+    expect(() => saveReplay(join(dir, 'short'), scene, sim, [rec.frames[0].subarray(2)], 2)).toThrow('saveReplay: frames[0] has 2 floats: allowed a Float32Array of 4');
+    expect(() => saveReplay(join(dir, 'none'), scene, sim, [], 2)).toThrow('saveReplay: no frames');
+    expect(existsSync(join(dir, 'zero')) || existsSync(join(dir, 'three')) || existsSync(join(dir, 'short'))).toBe(false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     sim.destroy();

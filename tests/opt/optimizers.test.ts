@@ -100,6 +100,26 @@ test('bad options are refused with the value and the allowed range', () => {
   expect(() => createOptimizer('cem', t, { lr: 1, seed: 1, population: 2 }, c)).toThrow(/population = 2: allowed an integer >= 3/);
   expect(() => createOptimizer('spsa', t, { lr: 1, seed: 1, sigma: -1 }, c)).toThrow(/sigma = -1: allowed > 0/);
   expect(() => createOptimizer('newton' as OptimizerName, t, { lr: 1, seed: 1 }, c)).toThrow(/optimizer 'newton': allowed adam, gd, cem, spsa, hybrid/);
+  // a JavaScript caller leaving the clamp out got 'this.clamp is not a function' from the first tell()
+  expect(() => createOptimizer('cem', t, { lr: 1, seed: 1 }, undefined as never)).toThrow('createOptimizer: clamp is undefined: allowed a function');
+});
+
+test('tell() refuses a NaN loss and a non-finite gradient by entry, and leaves the optimizer as it was (Adam kept a NaN in its moments for good)', () => {
+  const theta0 = Float64Array.of(0.5, 0.5, 0.5, 0.5);
+  const adam = createOptimizer('adam', theta0, options.adam, clampBox);
+  adam.ask();
+  adam.tell([1], Float64Array.of(1, 1, 1, 1));
+  const before = adam.save();
+  adam.ask();
+  expect(() => adam.tell([0.5], Float64Array.of(1, NaN, 1, 1))).toThrow('adam: tell(): gradient[1] = NaN is not finite: allowed finite numbers');
+  expect(() => adam.tell([NaN], Float64Array.of(1, 1, 1, 1))).toThrow('adam: tell(): losses[0] = NaN: allowed a number, Infinity for a point that blew up');
+  expect(adam.save()).toEqual(before);
+  adam.tell([0.5], Float64Array.of(1, 1, 1, 1));
+  expect(adam.ask().thetas[0].every(Number.isFinite)).toBe(true);
+  // a point that blew up is told as Infinity, and goes through
+  const cem = createOptimizer('cem', theta0, options.cem, clampBox);
+  const { thetas } = cem.ask();
+  cem.tell(thetas.map((th, k) => (k === 2 ? Infinity : loss(th))));
 });
 
 test('tell() refuses losses that do not match the points ask() gave, and a gradient of the wrong length, by name', () => {

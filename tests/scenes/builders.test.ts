@@ -312,6 +312,8 @@ describe('colliders and actuation', () => {
 
   it('linearTrack is start + t dt v, one row per step', () => {
     expect(linearTrack([1, 2], [10, -20], 3, 0.1)).toEqual([[1, 2], [2, 0], [3, -2]]);
+    expect(() => linearTrack([1, 2], [10, -20, 5], 3, 0.1)).toThrow('linearTrack: start has 2 coordinates and velocity 3: expected one per axis each');
+    expect(() => linearTrack([1, 2], [10, -20], 0, 0.1)).toThrow('linearTrack: steps = 0: expected an integer >= 1');
   });
 
   it('setActuation flattens rows and refuses partial rows', () => {
@@ -321,6 +323,7 @@ describe('colliders and actuation', () => {
     setActuation(s, 2, [5, 6]);
     expect(s.actuation).toEqual({ channels: 2, values: [5, 6] });
     expect(() => setActuation(s, 2, [1, 2, 3])).toThrow(/3 values is not a whole number of rows of 2 channels/);
+    expect(() => setActuation(s, 0, [])).toThrow('setActuation: channels = 0: expected an integer >= 1');
   });
 });
 
@@ -338,6 +341,15 @@ describe('turning tracks', () => {
     const a = axisAngle([0.6, 0, 0.8], 1.1), b = axisAngle([0, 1, 0], -0.4);
     const ab = mul(rotation(3, a), rotation(3, b));
     rotation(3, quatMul(a, b)).forEach((x, i) => expect(x).toBeCloseTo(ab[i], 12));
+  });
+
+  it('axisAngle turns by its angle whatever the axis length ([0, 0, 2] and 1 rad turned by 1.48 rad), and refuses a zero axis', () => {
+    const Rz = (a: number) => Float64Array.of(Math.cos(a), Math.sin(a), 0, -Math.sin(a), Math.cos(a), 0, 0, 0, 1);
+    const want = Rz(1);
+    rotation(3, axisAngle([0, 0, 2], 1)).forEach((x, i) => expect(x).toBeCloseTo(want[i], 12));
+    expect(Math.hypot(...axisAngle([0, 0, 2], 1))).toBeCloseTo(1, 14);
+    expect(() => axisAngle([0, 0, 0], 1)).toThrow('axisAngle: axis = [0, 0, 0]: expected 3 finite coordinates, not all zero');
+    expect(() => axisAngle([1, 0], 1)).toThrow('axisAngle: axis = [1, 0]');
   });
 });
 

@@ -67,6 +67,9 @@ describe('structure and types', () => {
     expectSceneError(check((s) => { s.groups = {}; }), 'groups', 'an object', 'an array of an object');
     expectSceneError(check((s) => { s.particles.x[3] = '0.3'; }), 'particles.x[3]', '"0.3"', 'a finite number');
     expectSceneError(check((s) => { s.boundary = 'sticky'; }), 'boundary', '"sticky"', 'an object');
+    // a typed array from a host program (JSON has none) is named, not shown as 'an object'
+    const e2 = expectSceneError(check((s) => { s.particles.x = Float64Array.from(s.particles.x); }), 'particles.x', `a Float64Array of ${tinyScene().particles.x.length} items`, 'an array of a finite number');
+    expect(e2.message).toMatch(/^scene.particles.x = a Float64Array of \d+ items has the wrong type: allowed an array of/);
   });
 
   it('enum values', () => {

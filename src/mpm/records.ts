@@ -124,11 +124,12 @@ export function accStride(dim: number): number {
   return 2 * dim + 1;
 }
 /**
- * Words of p2g's accumulator per node in all: a step adjoint adds dL/dv (DIM words per node) in a
- * region after every node's ACC_STRIDE words (acc_grad_word in params.wgsl).
+ * Words of p2g's accumulator per node in all: a step adjoint adds dL/dv (2 DIM words per node, its
+ * integer parts then its fractions, as fp_split writes them) in a region after every node's
+ * ACC_STRIDE words (acc_grad_word, acc_grad_lo_word in params.wgsl).
  */
 export function accWords(dim: number): number {
-  return accStride(dim) + dim;
+  return accStride(dim) + 2 * dim;
 }
 
 /** The WGSL declarations of every table above, for `dim`: constants, then the two uniform structs. */

@@ -27,7 +27,7 @@ export interface GridUpdateAdjRun {
 
 /**
  * The adjoint recomputes the update from the sums p2g's replay leaves in grid_acc (p2g.wgsl): mass
- * and momentum as the forward encodes them (momentum in two words), and dL/dv one word each, after
+ * and momentum as the forward encodes them (momentum in two words), and dL/dv two words each, after
  * every node's, at the scale of the step's gradient bound (adj_max). This gives it such sums, the
  * bound being the largest sum itself, and marks every node tile as reached (no p2g ran; tiles.wgsl).
  */
@@ -39,7 +39,7 @@ export async function runGridUpdateAdj(gpu: GpuContext, sim: MpmSim, model: RefM
   const [fpM, invFpM, fpP, invFpP, massBound, invMinMass] = [P[W.fp_m], P[W.inv_fp_m], P[W.fp_p], P[W.inv_fp_p], P[W.m_bound], P[W.inv_min_mass]];
   const gmax = Math.fround(Math.max(...Array.from(g, Math.abs)));
   const sg = adjointScale(gmax, massBound, invMinMass);
-  const stride = accStride(dim); // [mv_hi (dim), m, mv_lo (dim)], then dL/dv (dim) per node after all nodes
+  const stride = accStride(dim); // [mv_hi (dim), m, mv_lo (dim)], then dL/dv ([hi (dim), lo (dim)]) per node after all nodes
   const gridAcc = new Int32Array(nodes * accWords(dim));
   const m32 = new Float64Array(nodes), mv32 = new Float64Array(nodes * dim), gv = new Float64Array(nodes * dim);
   for (let i = 0; i < nodes; i++) {
@@ -51,9 +51,11 @@ export async function runGridUpdateAdj(gpu: GpuContext, sim: MpmSim, model: RefM
       gridAcc[i * stride + d] = hi;
       gridAcc[i * stride + dim + 1 + d] = lo;
       mv32[k] = splitDecode(hi, lo, invFpP);
-      gridAcc[nodes * stride + k] = encode(g[k], sg);
+      const [ghi, glo] = splitEncode(g[k], sg);
+      gridAcc[nodes * stride + i * 2 * dim + d] = ghi;
+      gridAcc[nodes * stride + i * 2 * dim + dim + d] = glo;
       // a node without mass had v = 0 in g2p: nothing flows back through it
-      if (m32[i] > 0) gv[k] = gridAcc[nodes * stride + k] / sg;
+      if (m32[i] > 0) gv[k] = splitDecode(ghi, glo, 1 / sg);
     }
   }
   writeBuffer(gpu.device, sim.tileStamp, new Uint32Array(sim.tileStamp.size / 4).fill(step + 1));

@@ -40,13 +40,15 @@ test('too many particles for a buffer, or for the dispatch rows, are refused; mo
 });
 
 test('the adjoint\'s node buffers are checked too: per-node collider gradients outgrow the grid', () => {
-  const scene = tinyScene({ dim: 3, material: 'elastic', collider: true });
+  const one = tinyScene({ dim: 3, material: 'elastic', collider: true });
+  const scene = { ...one, colliders: [one.colliders[0], one.colliders[0]] };
   const nodes = 16 ** 3;
-  // the accumulator holds 7 words per node; g_col_node 13 per node per collider in 3D
-  const limits = { maxStorageBufferBindingSize: nodes * 12 * 4, maxBufferSize: 2 ** 40 };
+  // the accumulator holds 13 words per node in 3D (7, then dL/dv's 6 in a step adjoint); g_col_node
+  // 13 per node per collider
+  const limits = { maxStorageBufferBindingSize: nodes * 16 * 4, maxBufferSize: 2 ** 40 };
   expect(() => checkDeviceLimits({ ...scene, colliders: [] }, 1, limits)).not.toThrow();
   expect(() => checkDeviceLimits(scene, 1, limits))
-    .toThrow(/scene\.grid\.res = \[16, 16, 16\] x 1 copies with 1 colliders \(212992 bytes of per-node collider gradients\)/);
+    .toThrow(/scene\.grid\.res = \[16, 16, 16\] x 1 copies with 2 colliders \(425984 bytes of per-node collider gradients\)/);
 });
 
 test('a scene ten million particles deep passes the dispatch checks (only memory bounds it)', () => {

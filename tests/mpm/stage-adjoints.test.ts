@@ -6,7 +6,7 @@ import { MpmSim } from '../../src/mpm/simulator';
 import { orientComps, particleStride, spinComps, TRACK_SLOT, TRACK_STRIDE } from '../../src/mpm/layout';
 import { SIM_PARAMS, accStride } from '../../src/mpm/records';
 import { readF32, readU32, writeBuffer } from '../../src/gpu/buffers';
-import { adjointScale } from '../../src/mpm/fixed-point';
+import { adjointScale, splitDecode } from '../../src/mpm/fixed-point';
 import { ctrlTrackIndex, refModel, withCtrl, type RefModel } from '../../src/mpm/reference/ref-model';
 import { g2p, gridUpdate, p2g, rollout } from '../../src/mpm/reference/step';
 import { rng } from '../../src/core/finite-diff';
@@ -169,7 +169,8 @@ for (const dim of [2, 3] as const) {
       let an = 0;
       for (let i = 0; i < dir.length; i++) {
         const node = Math.floor(i / dim);
-        an += (gridAcc[model.nodes * accStride(dim) + node * dim + (i % dim)] / scale) * dir[i];
+        const w = model.nodes * accStride(dim) + node * 2 * dim + (i % dim); // [hi (dim), lo (dim)] per node
+        an += splitDecode(gridAcc[w], gridAcc[w + dim], 1 / scale) * dir[i];
       }
       const eps = 1e-4;
       const num = (L(s64, gv64.map((x, i) => x + eps * dir[i])) - L(s64, gv64.map((x, i) => x - eps * dir[i]))) / (2 * eps);

@@ -2,7 +2,7 @@
 // into its mass and velocity (the adjoint recomputes the update from the accumulator rather than
 // reading a stored one). Included before the body of those two kernels: grid_acc is their
 // binding 5. Layout per node: [mv_hi (DIM), m, mv_lo (DIM)] (ACC_STRIDE, params.wgsl); in a step
-// adjoint p2g's replay writes the same words and dL/dv (DIM words per node, acc_grad_word), read
+// adjoint p2g's replay writes the same words and dL/dv (2 DIM words per node, acc_grad_word), read
 // by take_node_adj.
 @group(0) @binding(5) var<storage, read_write> grid_acc: array<atomic<i32>>;
 
@@ -33,13 +33,13 @@ fn take_node(i: u32) -> NodeSum {
   return r;
 }
 
-// After the replay (p2g.wgsl): the forward's node, and dL/dv in one word at the scale sg given as
+// After the replay (p2g.wgsl): the forward's node, and dL/dv in two words at the scale sg given as
 // its inverse. Leaves every word zero.
 struct NodeSumAdj { s: NodeSum, gv: vecD }
 
 fn take_node_adj(i: u32, inv_sg: f32) -> NodeSumAdj {
   var r: NodeSumAdj;
-  for (var d = 0u; d < DIM; d++) { r.gv[d] = fp_decode(take_acc(acc_grad_word(i, d)), inv_sg); }
+  for (var d = 0u; d < DIM; d++) { r.gv[d] = fp_join(take_acc(acc_grad_word(i, d)), take_acc(acc_grad_lo_word(i, d)), inv_sg); }
   r.s = take_node(i);
   return r;
 }

@@ -128,7 +128,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 //   noise, which the adjoint's weight gradients (whose weights shrink only as the square root of
 //   the node's mass) carried into dL/dx;
 // - dL/dv_i = sum_p w_ip (a_p + Bm_p (x_i - x_p)) with a_p, Bm_p from g_local (g2p_adj_terms.wgsl),
-//   in one word per node after every node's ACC_STRIDE words (acc_grad_word), at the scale of
+//   in two words per node (fp_split: a light node's sum is far below one word's quantum, ~2^-23 of
+//   the step's largest term) after every node's ACC_STRIDE words (acc_grad_word), at the scale of
 //   adj_grid_scale from the step's adj_max. A node's scale cannot depend on its own mass here (the
 //   mass sum is not complete until the pass ends), hence the common headroom m_bound / m_min,
 //   which grid_update holds in every step that did not blow up.
@@ -143,7 +144,9 @@ fn flush_replay(b: u32, nodes_base: u32, base: vecDi, sg: f32, mv: ptr<function,
       let q = fp_split(r.mv[d], params.fp_p);
       atomicAdd(&grid_acc[a + d], q.x);
       atomicAdd(&grid_acc[a + DIM + 1u + d], q.y);
-      atomicAdd(&grid_acc[acc_grad_word(ni, d)], fp_encode((*c)[k][d], sg));
+      let g = fp_split((*c)[k][d], sg);
+      atomicAdd(&grid_acc[acc_grad_word(ni, d)], g.x);
+      if (g.y != 0) { atomicAdd(&grid_acc[acc_grad_lo_word(ni, d)], g.y); }
     }
     atomicAdd(&grid_acc[acc_mass_word(ni)], r.mq);
     (*mv)[k] = vecD(0.0);

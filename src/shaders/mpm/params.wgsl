@@ -8,9 +8,10 @@
 
 // The mass word of a node of the P2G accumulator ([mv_hi (DIM), m, mv_lo (DIM)]: ACC_STRIDE words).
 fn acc_mass_word(node: u32) -> u32 { return node * ACC_STRIDE + DIM; }
-// In a step adjoint, the replay's dL/dv_i: DIM words per node after all nodes' ACC_STRIDE words,
-// so the forward's accumulator keeps its stride.
-fn acc_grad_word(node: u32, d: u32) -> u32 { return params.batch * params.res.w * ACC_STRIDE + node * DIM + d; }
+// In a step adjoint, the replay's dL/dv_i: 2 DIM words per node ([hi (DIM), lo (DIM)], fp_split)
+// after all nodes' ACC_STRIDE words, so the forward's accumulator keeps its stride.
+fn acc_grad_word(node: u32, d: u32) -> u32 { return params.batch * params.res.w * ACC_STRIDE + node * 2u * DIM + d; }
+fn acc_grad_lo_word(node: u32, d: u32) -> u32 { return acc_grad_word(node, d) + DIM; }
 
 // Particle state, array-of-structs in f32 (PSTRIDE floats): x (DIM), v (DIM), C (DIM², column-major),
 // F (DIM²; F - I for a fluid, see material.wgsl). Gradient buffers use the same record.

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
 import { mpmGradcheckSubject } from '../../src/mpm/gradcheck-subject';
 import { MpmSim } from '../../src/mpm/simulator';
-import { rng } from '../../src/core/finite-diff';
+import { ctrlEntryProbe } from '../helpers/ctrl-central';
 import { refModel } from '../../src/mpm/reference/ref-model';
 import { RefStepper } from '../../src/mpm/reference/stepper';
 import { addCollider, addGroup, fillBox, sceneBase } from '../../scenes/builders';
@@ -63,15 +63,7 @@ test('dL/d(collider velocity at the last step) against central differences of th
   sim.destroy();
   const subject = await mpmGradcheckSubject(gpu, scene);
   try {
-    const rand = rng(1);
-    const weights = new Float64Array(subject.state0.length).map(() => rand() - 0.5);
-    const { gCtrl } = await subject.gpuGradient(weights, STEPS);
-    const loss = async (i: number, h: number) => {
-      const c = Float64Array.from(subject.ctrl);
-      c[i] += h;
-      const fin = await subject.referenceFinal(subject.state0, c, STEPS);
-      return fin.reduce((a, x, k) => a + x * weights[k], 0);
-    };
+    const { gCtrl, loss } = await ctrlEntryProbe(subject, STEPS);
     // the contact's output is linear in u while the node approaches the face: a wide step is exact
     const h = 1e-2;
     const i = block.indices[(STEPS - 1) * block.rowLength]; // x

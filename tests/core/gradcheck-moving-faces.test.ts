@@ -18,7 +18,7 @@ import { kinkNodesAt } from '../../src/mpm/reference/kink-nodes';
 import { KINK_ROUNDING } from '../../src/mpm/reference/contact';
 import { mpmShaders } from '../../src/shaders/index';
 import { MpmSim } from '../../src/mpm/simulator';
-import { rng } from '../../src/core/finite-diff';
+import { ctrlEntryProbe } from '../helpers/ctrl-central';
 import { addCollider, addGroup, fillBox, gravity, linearTrack, sceneBase } from '../../scenes/builders';
 import type { MpmScene } from '../../src/mpm/scene';
 
@@ -63,16 +63,8 @@ test('dL/d(collider position at the crossing step) against central differences o
   sim.destroy();
   const subject = await mpmGradcheckSubject(gpu, scene);
   try {
-    const rand = rng(1);
-    const weights = new Float64Array(subject.state0.length).map(() => rand() - 0.5);
-    const { gCtrl } = await subject.gpuGradient(weights, STEPS);
-    const loss = async (h: number) => {
-      const c = Float64Array.from(subject.ctrl);
-      c[i] += h;
-      const fin = await subject.referenceFinal(subject.state0, c, STEPS);
-      return fin.reduce((a, x, k) => a + x * weights[k], 0);
-    };
-    const central = async (h: number) => { const [p, m] = await Promise.all([loss(h), loss(-h)]); return (p - m) / (2 * h); };
+    const { gCtrl, loss } = await ctrlEntryProbe(subject, STEPS);
+    const central = async (h: number) => { const [p, m] = await Promise.all([loss(i, h), loss(i, -h)]); return (p - m) / (2 * h); };
     const [coarse, fine] = [await central(block.eps), await central(block.eps / 16)];
     console.log(`dL/dposition[${CROSSING}].x: adjoint ${gCtrl[i].toExponential(5)}, central differences ${coarse.toExponential(5)} (step / 16: ${fine.toExponential(5)})`);
     // smooth there: the face is far from the node at these steps

@@ -73,6 +73,9 @@ function writeBlock(out: Scene & Record<string, unknown>, name: string, value: n
       // a track shorter than the horizon holds its last row
       const was = (body[t[3]] as number[][] | undefined) ?? [];
       body[t[3]] = rows(value, width).map((r, k) => r.map((v, c) => own(was[Math.min(k, was.length - 1)]?.[c], v)));
+      // a gripper's held vertices keep their offsets from the scene's row 0, not the tuned one
+      const now = body[t[3]] as number[][];
+      if (t[1] === 'grippers' && t[3] === 'position' && body.origin === undefined && was[0]?.some((x, c) => !Object.is(x, now[0][c]))) body.origin = was[0].slice();
       return;
     }
   } else if (name === 'actuation' && out.actuation) {

@@ -171,9 +171,10 @@ export function compileSpringScene(s: SpringScene): SpringModel {
   const gripOffset = new Float32Array(n * 3);
   for (const i of s.pinned ?? []) flag[i] = FLAG_PINNED;
   (s.grippers ?? []).forEach((g, k) => {
+    const origin = g.origin ?? g.position[0];
     for (const i of g.vertices) {
       flag[i] = FLAG_GRIPPER + k;
-      for (let a = 0; a < d; a++) gripOffset[i * 3 + a] = s.vertices.x[i * d + a] - g.position[0][a];
+      for (let a = 0; a < d; a++) gripOffset[i * 3 + a] = s.vertices.x[i * d + a] - origin[a];
     }
   });
   const invMass = Float32Array.from(s.vertices.mass, (m) => 1 / m);

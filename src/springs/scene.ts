@@ -67,8 +67,14 @@ export interface GripperDesc {
   name: string;
   /** The vertices it holds (each in at most one gripper, not pinned). */
   vertices: number[];
-  /** Per-step position of the gripper at the end of each step [T][DIM], at most steps rows (one row, or the last of fewer: held); differentiable. The held vertices keep their offsets from row 0. */
+  /** Per-step position of the gripper at the end of each step [T][DIM], at most steps rows (one row, or the last of fewer: held); differentiable. The held vertices keep their offsets from `origin`. */
   position: number[][];
+  /**
+   * The point the held vertices' offsets are measured from, one coordinate per axis (absent: row 0
+   * of position). A tuned scene whose row 0 moved keeps the scene's row 0 here, so its vertices
+   * are carried as in the tuned run.
+   */
+  origin?: number[];
 }
 
 /** Contact with the ground plane (axis 1 = up). */

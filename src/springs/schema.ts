@@ -91,6 +91,7 @@ export function springSceneSchema(c: SpringSchemaContext = {}) {
       name: str(MAX_NAME),
       vertices: arrayOf(int(0), { min: 1 }),
       position: track(perAxis(c)),
+      origin: opt(arrayOf(f32, perAxis(c))),
     }), { max: MAX_GRIPPERS })),
     ground: opt(object({ height: f32, friction: nonNegative, softness: nonNegative })),
     colliders: opt(arrayOf(colliderSchema(c), { max: MAX_COLLIDERS })),

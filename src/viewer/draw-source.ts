@@ -78,14 +78,15 @@ export function trackAt(track: number[][], step: number): number[] {
   return track[track.length - 1].slice(1);
 }
 
-/** Each gripper's track and the offset of its held vertices' centroid from the track's row 0. */
+/** Each gripper's track and the offset of its held vertices' centroid from its origin (the track's row 0 by default). */
 export function gripperMarks(scene: Scene): { name: string; position: number[][]; offset: number[] }[] {
   if ('particles' in scene) return [];
   const d = scene.dim, x = scene.vertices.x;
   return (scene.grippers ?? []).map((g) => {
     const c = new Array<number>(d).fill(0);
     for (const v of g.vertices) for (let i = 0; i < d; i++) c[i] += x[v * d + i] / g.vertices.length;
-    return { name: g.name, position: g.position, offset: c.map((ci, i) => ci - g.position[0][i]) };
+    const origin = g.origin ?? g.position[0];
+    return { name: g.name, position: g.position, offset: c.map((ci, i) => ci - origin[i]) };
   });
 }
 

@@ -227,7 +227,7 @@ export async function optimizeScene(sceneIn: Scene | undefined, o: OptimizeOptio
     // a controller's: the rows its MLP wrote in that forward, not the scene's it overwrote
     const ran = await controllerActuation(objective.sim);
     writeReplay(dir, scene, objective.sim, frames, every, ran ? { ...tracks, ...ran } : tracks);
-    writeAtomic(join(dir, 'best-scene.json'), exportSceneJson(tunedScene(scene, objective.params, best)));
+    writeAtomic(join(dir, 'best-scene.json'), exportSceneJson(tunedScene(scene, objective.params, best, config.steps)));
 
     const bestLoss = finiteOrNull(loop.best.loss);
     let bestMetric: number | null = null;

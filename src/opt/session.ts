@@ -186,7 +186,7 @@ export class OptimizeSession {
 
   /** The scene with the best point written in (tunedScene): its bodies' tracks, which a replay draws them from, its materials, actuation and controller. */
   bestScene(): Scene {
-    return tunedScene(this.scene, this.objective.params, Float64Array.from(this.loop.best.theta));
+    return tunedScene(this.scene, this.objective.params, Float64Array.from(this.loop.best.theta), this.config.steps);
   }
 
   /** The best point's trajectory, about `frames` frames of it (one more forward rollout). */

@@ -16,9 +16,11 @@ const TRACK = /^(colliders|grippers)\[(\d+)\]\.(position|velocity|orientation|an
  * parameters at `theta` written in. Only what the parameters set is written: the blocks of the
  * control vector they touch, the initial state's fields they change. A controller's default phase
  * periods are written out (they follow the scene's steps), so the file means the same controller
- * at any `steps`.
+ * at any `steps`. `steps`: the steps the tuned run took, when fewer than the scene's (the file's
+ * steps; default the scene's).
  */
-export function tunedScene(scene: Scene, params: ParameterVector, theta: Float64Array): Scene {
+export function tunedScene(scene: Scene, params: ParameterVector, theta: Float64Array, steps = scene.steps): Scene {
+  if (!Number.isInteger(steps) || steps < 1 || steps > scene.steps) throw new RangeError(`tunedScene: steps = ${steps}: allowed an integer from 1 to the scene's ${scene.steps}`);
   const { sim } = params;
   const { state0, ctrl } = params.inputs(theta);
   const values = sim.params.unpack(ctrl, 0), start = sim.params.values(0);
@@ -46,6 +48,18 @@ export function tunedScene(scene: Scene, params: ParameterVector, theta: Float64
   if (out.controller && !out.controller.periods && (out.controller.inputs ?? ['com', 'velocity', 'phase']).includes('phase')) {
     out.controller = { ...out.controller, periods: [(scene.steps * scene.dt) / 10] };
   }
+  return steps === scene.steps ? out : cutTo(out, steps);
+}
+
+/**
+ * The file of a run tuned over fewer steps than its scene's (`optimize --steps N`) has the tuned
+ * run's steps, so a rollout of it, and the loss over it (which a horizon's duration enters), are
+ * the tuned run's. A spring scene's gripper track has at most steps rows; its row 0 stays, and so
+ * do the held vertices' offsets. Other rows past the steps are kept: a rollout never reads them.
+ */
+function cutTo(out: Scene, steps: number): Scene {
+  out.steps = steps;
+  if (!('particles' in out)) for (const g of out.grippers ?? []) g.position = g.position.slice(0, steps);
   return out;
 }
 

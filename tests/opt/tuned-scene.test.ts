@@ -10,6 +10,7 @@ import type { Simulator } from '../../src/core/simulator';
 import { Rollout } from '../../src/core/rollout';
 import { ParameterVector, shapeOptions } from '../../src/opt/parameters';
 import { tunedScene } from '../../src/opt/tuned-scene';
+import { SceneObjective, sceneLoss } from '../../src/opt/objective';
 import { validateScene } from '../../src/mpm/validate';
 import type { SpringScene } from '../../src/springs/scene';
 
@@ -79,6 +80,28 @@ test.each([
     expect(bits(await finalState(longer, STEPS, longer.state0))).toEqual(ref);
   } finally {
     for (const s of sims) s.destroy();
+  }
+}, 120_000);
+
+test.each([
+  ['cloth-fold-3d', ['grippers[0].position'], 24],
+  ['mpm-walker-mlp-2d', ['controller'], 30],
+])('%s tuned over %s at %i steps, fewer than its own: the file has those steps and gives the tuned loss', async (name, params, steps) => {
+  const scene = buildScene(name);
+  const objective = await SceneObjective.create(gpu, scene, { params, steps });
+  try {
+    const pv = objective.params;
+    const theta = pv.initial().map((t, i) => t + 0.01 * Math.sin(i + 1));
+    pv.clamp(theta);
+    const want = await objective.value(theta);
+    // a spring scene's gripper track has at most steps rows: without the cut the file is refused
+    const tuned = validateScene(JSON.parse(JSON.stringify(tunedScene(scene, pv, theta, steps))));
+    expect(tuned.steps).toBe(steps);
+    const got = await sceneLoss(gpu, tuned);
+    expect(bits([got.loss])).toEqual(bits([want.loss]));
+    expect(() => tunedScene(scene, pv, theta, scene.steps + 1)).toThrow(/steps = .*allowed an integer from 1 to the scene's/);
+  } finally {
+    objective.destroy();
   }
 }, 120_000);
 

@@ -165,3 +165,21 @@ test('controls written later: out-of-range and non-finite values refused by name
   sim.destroy();
   await expect(new Rollout(sim, 5, 'full').forward()).rejects.toThrow(/its simulator was destroyed/);
 });
+
+test('a blow-up where self-contact\'s penalty is past its own limit names selfContact.stiffness, not the materials', async () => {
+  // a free vertex between two pinned ones, inside the thickness of both: each penalty holds it as a
+  // spring of stiffness kc, which the materials' limit (no elements at all) leaves out
+  const scene = (kc: number): SpringScene => ({
+    kind: 'springs', name: 'pressed', dim: 2, dt: 1e-3, steps: 20, gravity: [0, -9.8], extent: [1, 1],
+    materials: [{ name: 'm', stiffness: 100, damping: 0 }],
+    vertices: { x: [0.5, 0.5, 0.5, 0.525, 0.5, 0.55], v: [0, 0, 0, 0, 0, 0], mass: [0.01, 0.01, 0.01] },
+    pinned: [0, 2], selfContact: { thickness: 0.03, stiffness: kc },
+  });
+  const message = async (kc: number) => {
+    const sim = await SpringSim.create(gpu, scene(kc));
+    try { return sim.blowUpMessage({ badStep: 3, contactSkipped: 0, contactSkippedStep: null }); } finally { sim.destroy(); }
+  };
+  // w^2 = kc / 0.01 (the other vertex of the pair is pinned): dt^2 w^2 > 4 past kc = 4e4
+  expect(await message(1e5)).toContain('at step 3 (selfContact.stiffness = 100000 is too high for dt 0.001: the lightest free vertex (mass 0.01) pressed against another grows past dt 0.0006325 s, and dt is 1.581 of it; a smaller selfContact.stiffness or dt)');
+  expect(await message(1e4)).not.toContain('selfContact');
+});

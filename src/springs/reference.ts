@@ -59,6 +59,12 @@ function collapsed(e: V, n1: V, n2: V): boolean {
   return !(ee > 0 && dot(n1, n1) > floor && dot(n2, n2) > floor);
 }
 
+/** theta - rest the short way round (shell.wgsl hinge_bend): the plain difference where it is within pi. */
+export function hingeBend(theta: number, rest: number): number {
+  const d = theta - rest;
+  return Math.abs(d) <= Math.PI ? d : d - 2 * Math.PI * Math.round(d / (2 * Math.PI));
+}
+
 /** The hinge's angle and its gradients u_q = d(theta)/d(x_q) (Bridson et al. 2003), q = a, b, c, d. */
 export function hingeRef(xa: V, xb: V, xc: V, xd: V): { theta: number; u: V[] } {
   const e = sub(xb, xa), l = norm(e);
@@ -148,7 +154,7 @@ export function forcesRef(m: SpringModel, x: V[], v: V[], ctrl: ArrayLike<number
   for (let h = 0; h < nH; h++) {
     const q = [0, 1, 2, 3].map((s) => m.hingeIdx[4 * h + s]);
     const { theta, u } = hingeRef(x[q[0]], x[q[1]], x[q[2]], x[q[3]]);
-    const c = -mat(m.hingeMat[h], 4) * m.hingeWeight[h] * (theta - rest[h]);
+    const c = -mat(m.hingeMat[h], 4) * m.hingeWeight[h] * hingeBend(theta, rest[h]);
     for (let s = 0; s < 4; s++) f[q[s]] = add(f[q[s]], scale(u[s], c));
   }
   if (m.selfContact) {
@@ -213,7 +219,7 @@ export function stepRef(m: SpringModel, state: Float64Array, ctrl: ArrayLike<num
       const Y = m.yieldAngle[m.hingeMat[h]];
       const q = [0, 1, 2, 3].map((s) => x[m.hingeIdx[4 * h + s]]);
       const theta = hingeRef(q[0], q[1], q[2], q[3]).theta;
-      out[n * st + h] = Y > 0 && !hingeCollapsed(q[0], q[1], q[2], q[3]) ? theta - Math.min(Math.max(theta - rest[h], -Y), Y) : rest[h];
+      out[n * st + h] = Y > 0 && !hingeCollapsed(q[0], q[1], q[2], q[3]) ? theta - Math.min(Math.max(hingeBend(theta, rest[h]), -Y), Y) : rest[h];
     }
   }
   return out;

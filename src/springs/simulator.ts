@@ -14,7 +14,7 @@ import type { SpringScene } from './scene';
 import { colliderRow, compileSpringScene, MAT_FIELDS, MAT_STRIDE, type SpringModel } from './model';
 import { materialFieldUsed } from './param-names';
 import { fastFall, fastGripper, JUMP_HINT_FRACTION } from './fast-grippers';
-import { stabilityLimit } from './stability';
+import { selfContactLimit, stabilityLimit } from './stability';
 import { fmt } from '../core/scene-error';
 import { gridStride, gridTris, hashSize, MAX_SPAN_CELLS, packModel, packParams, PARAMS_BYTES, SC_CELL, termLayout } from './layout';
 
@@ -570,6 +570,11 @@ export class SpringSim implements Simulator<SpringStatus> {
     if (grip) return `${head} (${grip})`;
     const fall = s.badStep !== null && dt < l.dtMax ? fastFall(this.scene, s.badStep) : null;
     if (fall) return `${head} (${fall})`;
+    // self-contact's penalty is a spring the materials' limit leaves out
+    const pair = selfContactLimit(this.model);
+    if (dt < l.dtMax && dt > pair.dtMax) {
+      return `${head} (selfContact.stiffness = ${this.scene.selfContact!.stiffness} is too high for dt ${dt}: the lightest free vertex (mass ${fmt(pair.mass)}) pressed against another grows past dt ${fmt(pair.dtMax)} s, and dt is ${fmt(dt / pair.dtMax)} of it; a smaller selfContact.stiffness or dt)`;
+    }
     // a gripper moving a good part of an edge a step may have tipped a near-limit step over
     const hint = s.badStep !== null ? fastGripper(this.scene, this.params, this.batch, s.badStep, JUMP_HINT_FRACTION) : null;
     // well inside the limit the materials are an unlikely cause: say so, and what else blows a rollout up

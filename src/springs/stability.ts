@@ -300,6 +300,22 @@ function dampedLimitDt(K: ArrayLike<number>, C: ArrayLike<number>, invMass: numb
   return lo;
 }
 
+/**
+ * The dt past which the lightest free vertex pressed against the next lightest by self-contact oscillates
+ * and grow: the penalty is a spring of stiffness kc between them, w^2 = kc (1/m1 + 1/m2), and the
+ * damped step grows once dt^2 d w^2 > 2 (1 + d) (as above). Contacts are not at rest, so this is
+ * no refusal, only a blow-up's likelier cause (SpringSim.blowUpMessage). Infinity without self-contact.
+ */
+export function selfContactLimit(m: SpringModel): { dtMax: number; mass: number } {
+  const masses: number[] = [];
+  for (let i = 0; i < m.n; i++) if (m.flag[i] === FLAG_FREE) masses.push(1 / m.invMass[i]);
+  masses.sort((a, b) => a - b);
+  if (!m.selfContact || masses.length === 0) return { dtMax: Infinity, mass: 0 };
+  // the second of the pair may be held (infinite mass)
+  const w2 = m.selfContact.stiffness * (1 / masses[0] + (masses.length > 1 ? 1 / masses[1] : 0)), d = m.decay;
+  return { dtMax: Math.sqrt((2 * (1 + d)) / (d * w2)), mass: masses[0] };
+}
+
 /** The largest eigenvalue of a symmetric positive semi-definite 3x3 block (the trigonometric closed form). */
 export function maxEigen(a: ArrayLike<number>): number {
   const p1 = a[1] * a[1] + a[2] * a[2] + a[5] * a[5];

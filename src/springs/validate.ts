@@ -292,11 +292,36 @@ function checkGrippers(s: SpringScene): void {
   });
 }
 
+// A collider surface that crosses the whole scene in a step is a unit slip, as a vertex's speed is
+// (checkVelocities): a vertex it touches leaves at that speed, and a rollout of a fuzzed scene with
+// a ball's velocity of 99999 went past 1e8 in 2 steps. The surface moves at up to |velocity| +
+// |omega| (|halfExtents| + radius).
 function checkColliders(s: SpringScene): void {
+  const reachMax = Math.max(...s.extent);
   (s.colliders ?? []).forEach((c, k) => {
     const f = `colliders[${k}]`;
     checkColliderShape(c, f);
     checkColliderOrientation(c, f, s.dim);
+    const cap = reachMax / s.dt;
+    c.velocity.forEach((u, t) => {
+      const speed = Math.hypot(...u);
+      if (!(speed <= cap)) {
+        throw sceneError(`${f}.velocity[${t}]`, `${show(u)} (speed ${fmt(speed)})`, 'moves the collider across the scene\'s extent in one step',
+          `speed <= max(extent) / dt = ${fmtDown(cap)}`);
+      }
+    });
+    const spin = c.angularVelocity ?? [];
+    const reach = Math.hypot(...(c.shape === 'sphere' ? [] : c.halfExtents ?? [])) + (c.radius ?? 0);
+    const rows = Math.max(spin.length, c.velocity.length);
+    for (let t = 0; spin.length > 0 && t < rows; t++) {
+      const w = spin[Math.min(t, spin.length - 1)], u = c.velocity[Math.min(t, c.velocity.length - 1)];
+      const rate = Math.hypot(...w), room = cap - Math.hypot(...u);
+      if (!(rate * reach <= room)) {
+        throw sceneError(`${f}.angularVelocity[${Math.min(t, spin.length - 1)}]`, `${show(w)} (rate ${fmt(rate)} rad/s)`,
+          `moves the collider's surface, with velocity[${Math.min(t, c.velocity.length - 1)}], across the scene's extent in one step`,
+          `rate <= (max(extent) / dt - |velocity|) / (|halfExtents| + radius) = ${fmtDown(Math.max(0, room) / reach)}`);
+      }
+    }
   });
 }
 

@@ -160,6 +160,32 @@ describe('gradcheck judging', () => {
     expect(asked).toBe(0);
   });
 
+  it('a spread is no excuse where the float64 derivative along the GPU\'s trajectory agrees with the difference: the spread is the adjoint\'s own', async () => {
+    // a fuzzed hanging cloth hit by a crisp ball (friction 0.34), colliders[0].position over 60
+    // steps: the adjoint skipped a stuck vertex's contact by rounding, and its value moved by a
+    // third from run to run
+    const ball = (tangent?: number) => entry({
+      block: 'c', entries: 180, alongGradient: false, gradNorm: 26, analytic: 1.894716, numeric: 2.502318, spread: async () => 0.6505,
+      ...(tangent === undefined ? {} : { tangent: async () => tangent }),
+    }, 2.502318);
+    expect(await verdicts([ball(2.50216)])).toEqual(['FAIL']);
+    // without the trajectory's derivative the spread still decides
+    expect(await verdicts([ball()])).toEqual(['f32']);
+    // a fuzzed OBJ cloth in free fall, materials[0].mu: float32 moved the trajectory's derivative
+    // (-5.2e-8 along the GPU's states against 9.2e-6), so the spread may be the forward's: f32
+    const [cloth] = await judgeChecks([entry({
+      block: 'mu', entries: 1, analytic: -2.7297e-7, numeric: 9.1942e-6, spread: async () => 4.71e-5, tangent: async () => -5.20357e-8,
+    }, 9.1683e-6)], TOL);
+    expect([cloth.verdict, cloth.tangent, cloth.spread]).toEqual(['f32', -5.20357e-8, 4.71e-5]);
+    // a fuzzed OBJ cloth's materials[0].bending, 1e-7 where the report's largest derivative is 307:
+    // the path agrees with the difference, and a spread under NOISE_FLOOR of 307 is rounding
+    const bending = entry({
+      block: 'kb', entries: 1, analytic: 8.6176e-8, numeric: -6.0479e-8, spread: async () => 4.5668e-7, tangent: async () => -1.1e-7,
+    }, -1.1069e-7);
+    const big = entry({ block: 'x0', param: 'x0@gradient', analytic: 306.86, numeric: 306.86 });
+    expect(await verdicts([bending, big])).toEqual(['f32', 'ok']);
+  });
+
   it('a step too coarse for the curvature: the check passes when the finer step agrees with the analytic value', async () => {
     const [e] = await judgeChecks([entry({ analytic: 1, numeric: 1.05 }, 1.003)], TOL);
     expect([e.verdict, e.numericFiner]).toEqual(['ok', 1.003]);

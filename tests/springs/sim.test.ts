@@ -5,7 +5,7 @@ import { readF32 } from '../../src/gpu/buffers';
 import { Rollout, RolloutError } from '../../src/core/rollout';
 import { SpringSim } from '../../src/springs/simulator';
 import { compileSpringScene } from '../../src/springs/model';
-import { rolloutRef } from '../../src/springs/reference';
+import { hingeBend, hingeRef, rolloutRef, stepRef } from '../../src/springs/reference';
 import { chain2d, clothPatch, turningCollider } from '../helpers/spring-scenes';
 import type { SpringScene } from '../../src/springs/scene';
 import { build as buildDrape } from '../../scenes/cloth-drape-3d';
@@ -164,4 +164,64 @@ test('controls written later: out-of-range and non-finite values refused by name
   r.destroy();
   sim.destroy();
   await expect(new Rollout(sim, 5, 'full').forward()).rejects.toThrow(/its simulator was destroyed/);
+});
+
+test('a blow-up where self-contact\'s penalty is past its own limit names selfContact.stiffness, not the materials', async () => {
+  // a free vertex between two pinned ones, inside the thickness of both: each penalty holds it as a
+  // spring of stiffness kc, which the materials' limit (no elements at all) leaves out
+  const scene = (kc: number): SpringScene => ({
+    kind: 'springs', name: 'pressed', dim: 2, dt: 1e-3, steps: 20, gravity: [0, -9.8], extent: [1, 1],
+    materials: [{ name: 'm', stiffness: 100, damping: 0 }],
+    vertices: { x: [0.5, 0.5, 0.5, 0.525, 0.5, 0.55], v: [0, 0, 0, 0, 0, 0], mass: [0.01, 0.01, 0.01] },
+    pinned: [0, 2], selfContact: { thickness: 0.03, stiffness: kc },
+  });
+  const message = async (kc: number) => {
+    const sim = await SpringSim.create(gpu, scene(kc));
+    try { return sim.blowUpMessage({ badStep: 3, contactSkipped: 0, contactSkippedStep: null }); } finally { sim.destroy(); }
+  };
+  // w^2 = kc / 0.01 (the other vertex of the pair is pinned): dt^2 w^2 > 4 past kc = 4e4
+  expect(await message(1e5)).toContain('at step 3 (selfContact.stiffness = 100000 is too high for dt 0.001: the lightest free vertex (mass 0.01) pressed against another grows past dt 0.0006325 s, and dt is 1.581 of it; a smaller selfContact.stiffness or dt)');
+  expect(await message(1e4)).not.toContain('selfContact');
+});
+
+test('a hinge folded near 180 degrees that closes past it bends back the short way, as the reference does', async () => {
+  // two triangles folded about the edge a-b until the wing d lies 4 degrees above c (a dihedral
+  // angle of 176 degrees, its rest angle), d closing the fold at 2 m/s: theta passes 180 degrees and
+  // reads -180 + e; bent the long way (theta - rest near -2 pi), the hinge pushed the wing on through
+  const fold = (4 * Math.PI) / 180;
+  const scene: SpringScene = {
+    kind: 'shell', name: 'closing-fold', dim: 3, dt: 1e-4, steps: 200, gravity: [0, 0, 0], extent: [1, 1, 1],
+    materials: [{ name: 'paper', stiffness: 1, damping: 0, mu: 50, lambda: 20, bending: 0.05 }],
+    vertices: {
+      x: [0.5, 0.5, 0.4, 0.5, 0.5, 0.6, 0.6, 0.5, 0.5, 0.5 + 0.1 * Math.cos(fold), 0.5 + 0.1 * Math.sin(fold), 0.5],
+      v: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -2, 0],
+      mass: [0.01, 0.01, 0.01, 0.01],
+    },
+    triangles: { indices: [0, 1, 2, 1, 0, 3], material: [0, 0] },
+    pinned: [0, 1, 2],
+  };
+  const m = compileSpringScene(scene);
+  expect(Math.abs(m.hingeRest0[0])).toBeGreaterThan(3.05); // the fold is the hinge's rest, near +-pi
+  const steps = 200, keep = Array.from({ length: steps }, (_, t) => t + 1);
+  const sim = await SpringSim.create(gpu, scene);
+  const r = new Rollout(sim, steps, 'full');
+  const st = await r.forward(undefined, { keep });
+  expect(st.badStep).toBeNull();
+  // the angle from the rest, the short way round, over the rollout: the wing overshoots by a few
+  // degrees and comes back (the long way it ran off past 180)
+  let worst = 0, ref: Float64Array = Float64Array.from(m.state0), err = 0;
+  for (let t = 1; t <= steps; t++) {
+    const g = await readF32(gpu.device, r.kept(t));
+    ref = stepRef(m, ref, m.ctrl0, t - 1);
+    const at = (s: ArrayLike<number>, i: number) => [s[6 * i], s[6 * i + 1], s[6 * i + 2]];
+    const theta = hingeRef(at(g, 0), at(g, 1), at(g, 2), at(g, 3)).theta;
+    worst = Math.max(worst, Math.abs(hingeBend(theta, m.hingeRest0[0])));
+    for (let k = 0; k < 24; k++) err = Math.max(err, Math.abs(g[k] - ref[k]));
+  }
+  console.log('closing fold: largest bend from rest', worst, 'GPU - reference', err);
+  expect(worst).toBeGreaterThan((4 * Math.PI) / 180); // it did pass 180 degrees
+  expect(worst).toBeLessThan((20 * Math.PI) / 180);
+  expect(err).toBeLessThan(1e-4);
+  r.destroy();
+  sim.destroy();
 });

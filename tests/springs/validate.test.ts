@@ -286,6 +286,18 @@ describe('ground, colliders', () => {
     expectSceneError(check2d((s) => { s.vertices.v[0] = 1e9; }), 'vertices.v[0..1]', '[1000000000, 0] (vertex 0', 'speed <= max(extent) / dt');
   });
 
+  it('a collider whose surface would cross the scene\'s extent in one step is refused, by its velocity or its spin', () => {
+    // a fuzzed ball's velocity of 99999 (dt 1e-3, extent 1) threw a vertex past 1e8 in two steps
+    const bound = (s: Untyped) => Math.max(...s.extent) / s.dt;
+    let limit = 0;
+    expect(check((s) => { limit = bound(s); s.colliders[0].velocity = [[0, 0, 0], [0, 0, -0.99 * limit]]; })).not.toThrow();
+    const e = expectSceneError(check((s) => { s.colliders[0].velocity = [[0, 0, 0], [0, 0, -1.01 * limit]]; }), 'colliders[0].velocity[1]', '(speed ', 'speed <= max(extent) / dt = 2000');
+    expect(e.message).toContain('moves the collider across the scene\'s extent in one step');
+    // the ball's radius 0.1: at 1e5 rad/s its surface moves 10^4 per second, 5 extents per step
+    expectSceneError(check((s) => { s.colliders[0].angularVelocity = [[0, 1e5, 0]]; }), 'colliders[0].angularVelocity[0]', '[0, 100000, 0] (rate 100000 rad/s)', 'rate <= (max(extent) / dt - |velocity|) / (|halfExtents| + radius) = 20000');
+    expect(check((s) => { s.colliders[0].angularVelocity = [[0, 1e4, 0]]; })).not.toThrow();
+  });
+
   it('free vertices start outside every collider (less colliderSoftness) at its first position', () => {
     // a ball of radius 0.1 centred on vertex 4 (0.1, 1, 0.1): its neighbours touch it, vertex 4 is 0.1 inside
     const e = expectSceneError(check((s) => { s.colliders[0].position = [[0.1, 1, 0.1]]; }), 'vertices.x[12..14]', '[0.1, 1, 0.1] (vertex 4)', 'outside the collider, or at most its softness 0.01 inside (colliderSoftness)');

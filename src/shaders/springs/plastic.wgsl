@@ -1,5 +1,6 @@
 // Plastic bending, per hinge: the rest angle follows the angle where they differ by more than the
-// yield angle Y: rest' = theta - clamp(theta - rest, -Y, Y) (theta at step t).
+// yield angle Y: rest' = theta - clamp(theta - rest, -Y, Y) (theta at step t; the difference the
+// short way round, hinge_bend).
 @compute @workgroup_size(64)
 fn plastic(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = gid.x;
@@ -13,7 +14,7 @@ fn plastic(@builtin(global_invocation_id) gid: vec3<u32>) {
   let x = hinge_x(b, h);
   if (Y > 0.0 && !hinge_collapsed(x)) {
     let th = hinge_theta(x);
-    out = th - clamp(th - r, -Y, Y);
+    out = th - clamp(hinge_bend(th, r), -Y, Y);
   }
   s_out[p.tail_off + gi] = out;
 }

@@ -49,19 +49,18 @@ fn hinge_element_adjoint(b: u32, k: u32) -> HingeAdj {
   let j = hinge_jvp(x, l);
   var dtheta = 0.0;
   for (var q = 0u; q < 4u; q++) { dtheta += dot(j.u[q], l[q]); }
-  let th = j.theta;
-  let rest = hinge_rest(b, k, h);
+  let bend = hinge_bend(j.theta, hinge_rest(b, k, h));
   let kb = mat(b, h.mat, 4u);
   var yielded = false;
   if (p.plastic != 0u) {
     let Y = mf(p.hinge_off + k * HINGE_WORDS + 7u);
-    yielded = Y > 0.0 && !hinge_collapsed(x) && abs(th - rest) > Y;
+    yielded = Y > 0.0 && !hinge_collapsed(x) && abs(bend) > Y;
   }
   var r: HingeAdj;
   for (var c = 0u; c < 4u; c++) {
-    r.g[c] = (-p.fault * kb * h.w) * (dtheta * j.u[c] + (th - rest) * j.du[c]);
+    r.g[c] = (-p.fault * kb * h.w) * (dtheta * j.u[c] + bend * j.du[c]);
     if (yielded) { r.g[c] += g_out[p.tail_off + b * p.n_hinges + k] * j.u[c]; }
-    r.t[c] = dot(l[c], (-h.w * (th - rest)) * j.u[c]);
+    r.t[c] = dot(l[c], (-h.w * bend) * j.u[c]);
   }
   return r;
 }
@@ -80,11 +79,10 @@ fn adj_hinge(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = gi - b * p.n_hinges;
   let h = hinge_rec(k);
   let x = hinge_x(b, h);
-  let th = hinge_theta(x);
-  let rest = hinge_rest(b, k, h);
+  let bend = hinge_bend(hinge_theta(x), hinge_rest(b, k, h));
   let Y = mf(p.hinge_off + k * HINGE_WORDS + 7u);
   var g = g_out[p.tail_off + gi];
-  if (Y > 0.0 && !hinge_collapsed(x) && abs(th - rest) > Y) { g = 0.0; }
+  if (Y > 0.0 && !hinge_collapsed(x) && abs(bend) > Y) { g = 0.0; }
   let c = mat(b, h.mat, 4u) * h.w;
   let u = hinge_u4(x);
   g += c * (dot(lam_at(b, h.v.x), u[0]) + dot(lam_at(b, h.v.y), u[1])

@@ -140,9 +140,20 @@ fn hinge_u(x: array<vec3<f32>, 4>, slot: u32) -> vec3<f32> {
   let u = hinge_u4(x);
   return u[slot];
 }
+/**
+ * theta - rest the short way round, in [-pi, pi]: theta is an atan2, so a fold near 180 degrees that
+ * closes past it reads -180 + e, and the plain difference (near -2 pi) bent it on the long way with
+ * 2 pi of force; elsewhere (|theta - rest| <= pi) the plain difference, bit for bit.
+ */
+const PI: f32 = 3.14159265358979;
+fn hinge_bend(theta: f32, rest: f32) -> f32 {
+  let d = theta - rest;
+  if (abs(d) <= PI) { return d; }
+  return d - 2.0 * PI * round(d / (2.0 * PI));
+}
 /** The hinge's bending force per unit d(theta)/dx: -kb w (theta - rest). */
 fn hinge_scale(b: u32, k: u32, h: HingeRec, x: array<vec3<f32>, 4>) -> f32 {
-  return -mat(b, h.mat, 4u) * h.w * (hinge_theta(x) - hinge_rest(b, k, h));
+  return -mat(b, h.mat, 4u) * h.w * hinge_bend(hinge_theta(x), hinge_rest(b, k, h));
 }
 fn hinge_force(b: u32, k: u32, slot: u32) -> vecD {
   let h = hinge_rec(k);

@@ -13,14 +13,11 @@ import {
 } from 'torsion';
 import { sceneResolution } from '../scenes/index';
 import { shapeOptions } from '../src/opt/parameters';
+import { mulberry32 } from '../src/core/rng';
 
 const { values: a } = parseArgs({ options: { cases: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' } } });
 const CASES = Number(a.cases ?? 20), SEED = Number(a.seed ?? 1);
-function mulberry(seed: number) {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6D2B79F5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
-let R = mulberry(1);
+let R = mulberry32(1);
 const rnd = (lo: number, hi: number) => lo + (hi - lo) * R();
 const rint = (lo: number, hi: number) => Math.floor(rnd(lo, hi + 1));
 const pick = <T>(xs: T[]): T => xs[Math.floor(R() * xs.length)];
@@ -73,7 +70,7 @@ const names = sceneNames.filter((n) => n !== 'robot-chase-mpc-2d');
 let skipped = 0;
 const t0 = performance.now();
 for (let c = 0; c < CASES; c++) {
-  R = mulberry(SEED * 7919 + c);
+  R = mulberry32(SEED * 7919 + c);
   const name = a.only ?? pick(names);
   const r = sceneResolution(name);
   const scene = buildScene(name, r ? { resolution: r.min } : {}) as Scene & Record<string, any>;

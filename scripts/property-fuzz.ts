@@ -21,15 +21,12 @@ import {
 } from 'torsion';
 import { sceneResolution } from '../scenes/index';
 import { shapeOptions } from '../src/opt/parameters';
+import { mulberry32 } from '../src/core/rng';
 
 const { values: a } = parseArgs({ options: { cases: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, verbose: { type: 'boolean' } } });
 const CASES = Number(a.cases ?? 20), SEED = Number(a.seed ?? 1);
 
-function mulberry(seed: number) {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6D2B79F5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
-let R = mulberry(1);
+let R = mulberry32(1);
 const rnd = (lo: number, hi: number) => lo + (hi - lo) * R();
 const rint = (lo: number, hi: number) => Math.floor(rnd(lo, hi + 1));
 const pick = <T>(xs: T[]): T => xs[Math.floor(R() * xs.length)];
@@ -182,7 +179,7 @@ const kinds = [...sceneNames, 'random-mpm', 'random-mpm', 'random-mpm', 'random-
 let skipped = 0;
 const t0 = performance.now();
 for (let c = 0; c < CASES; c++) {
-  R = mulberry(SEED * 100003 + c);
+  R = mulberry32(SEED * 100003 + c);
   const name = a.only ?? pick(kinds);
   const scene = name === 'random-mpm' ? randomMpm() : registryScene(name);
   const isMpm = (scene.kind ?? 'mpm') === 'mpm';

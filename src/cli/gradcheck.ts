@@ -9,7 +9,7 @@ const LEGEND: Record<string, string> = {
   noise: 'the central difference is at its rounding noise (a derivative that is zero to the reference\'s resolution) and so is the analytic value',
   f32: `the difference lies within ${F32_SPREADS} float32 spreads of the analytic value (the spread of the same derivative from adjoints rerun from initial states moved by an ulp, shown as spread): the derivative is as precise as float32 positions let it be, so its relative error is not judged (where the float64 derivative along the GPU forward's trajectory agrees with the central difference, the spread is the adjoint's own and counts only up to ${NOISE_FLOOR} of the report's largest derivative)`,
   path: 'the analytic value agrees with the float64 derivative taken along the GPU forward\'s own float32 trajectory (shown as path: per step, a central difference of the reference step at the GPU\'s state): the adjoint is right for the rollout it differentiates, and the central difference differs because float32 moved that trajectory enough to change the derivative, so the relative error is not judged',
-  kink: 'the loss is not smooth along that direction (at a quarter of the step the one-sided differences disagree, or the central difference moves by more than half the tolerance; or the scene puts a kink within float32 rounding of the inputs, named below), so nothing is compared',
+  kink: 'the loss is not smooth along that direction (at a quarter of the step the one-sided differences disagree, or the central difference moves by more than half the tolerance; or the scene puts a kink within float32 rounding of the inputs, named below), so the relative error is not judged; the analytic value still lies within the span of the differences measured across the kink (central at both steps, one-sided at the quarter step, shown as sides), widened by the tolerance, their noise and the amount the quarter step moved the central difference: a one-sided derivative or a value between them, as an adjoint takes at a kink (outside it, the check goes on to the other rules and fails there)',
 };
 
 const clock = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
@@ -32,6 +32,7 @@ export async function gradcheck(scene: Scene, o: { seed: number; steps?: number;
     const width = Math.max(26, ...rep.checks.map((c) => c.param.length));
     for (const c of rep.checks) {
       const finer = (c.numericFiner !== undefined ? `  (step/4: ${c.numericFiner.toExponential(6)})` : '')
+        + (c.verdict === 'kink' && c.oneSided ? `  (sides ${c.oneSided.map((x) => x.toExponential(3)).join(', ')})` : '')
         + (c.spread !== undefined ? `  (spread ${c.spread.toExponential(1)})` : '')
         + (c.tangent !== undefined ? `  (path ${c.tangent.toExponential(6)})` : '');
       out(`  ${c.verdict.padEnd(5)} ${c.param.padEnd(width)} analytic ${c.analytic.toExponential(6).padStart(14)}  numeric ${c.numeric.toExponential(6).padStart(14)}  rel.err ${c.relError.toExponential(2)}  noise ${(c.fdNoise + c.floor).toExponential(1)}${finer}`);

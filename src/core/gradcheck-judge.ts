@@ -116,6 +116,14 @@ export interface GradCheckEntry {
   spread?: number;
   /** The float64 derivative along the GPU's trajectory, where the check needed it. */
   tangent?: number;
+  /** The forward and backward one-sided differences at a quarter of the step, where the check measured them. */
+  oneSided?: [number, number];
+  /**
+   * Where the check needed a finer step: the interval an analytic value must lie in to be called
+   * 'kink' (by this judge or by a kink the scene names): the measured differences' span, widened
+   * by the tolerance and their noise (kinkSpan below).
+   */
+  kinkSpan?: [number, number];
   /** A kink within float32 rounding of the inputs that the check's block meets (GradcheckSubject.kinks), where one decided 'kink'. */
   kinkAt?: string;
   verdict: Verdict;
@@ -158,6 +166,10 @@ async function judgeOne(m: Measured, tol: number, fdNoise: number, floor: number
     const f = await m.finer();
     const noise4 = noise(f, m.eps / 4);
     e.numericFiner = f.value;
+    e.oneSided = f.oneSided;
+    // a one-sided difference rounds as two central ones at its step
+    e.kinkSpan = kinkSpan([n, f.value, ...(f.oneSided ?? [])], Math.abs(f.value - n), tol, fdNoise + floor + (f.oneSided ? 2 : 1) * noise4);
+    const inSpan = a >= e.kinkSpan[0] && a <= e.kinkSpan[1];
     if (Math.abs(n) <= fdNoise && Math.abs(f.value) <= noise4) {
       // zero to the reference's resolution, and the analytic value is not (else 'noise' above),
       // unless it is within the adjoint's own float32 spread: a material parameter of a body the
@@ -182,7 +194,7 @@ async function judgeOne(m: Measured, tol: number, fdNoise: number, floor: number
         if (Math.abs(fw - bw) > 0.5 * tol * Math.max(Math.abs(fw), Math.abs(bw)) + 4 * noise4) e.smooth = false;
       }
       if (agrees(f.value, noise4 + floor)) { e.verdict = 'ok'; e.relError = relErr(a, f.value); } // the step was too coarse
-      else if (!e.smooth) e.verdict = 'kink';
+      else if (!e.smooth && inSpan) e.verdict = 'kink';
       else if (m.spread) {
         // where float32 has not moved the trajectory's derivative, the spread is the adjoint's own,
         // and it excuses a difference only at the float32 noise of the report's largest derivative
@@ -196,6 +208,22 @@ async function judgeOne(m: Measured, tol: number, fdNoise: number, floor: number
   }
   e.ok = e.verdict !== 'FAIL';
   return e;
+}
+
+/**
+ * At a kink the adjoint's value is a one-sided derivative, or lies between them (a subgradient, a
+ * mean of the sides), so it lies among the differences measured across the kink `xs` (central at
+ * the step and a quarter of it, one-sided at the quarter step), widened by what each of them is
+ * allowed on its own: the tolerance (of the largest), the noise `allow` ('ok''s, at the noisiest
+ * step), and the amount `moved` that the quarter step moved the central difference, which is as far
+ * as a loss with small jumps (nodes entering a collider's cover) resolves its derivative. A value
+ * outside it (three times a side, a side with its sign flipped) is no derivative of the loss on
+ * either side.
+ */
+export function kinkSpan(xs: number[], moved: number, tol: number, allow: number): [number, number] {
+  const lo = Math.min(...xs), hi = Math.max(...xs);
+  const w = tol * Math.max(Math.abs(lo), Math.abs(hi)) + moved + allow;
+  return [lo - w, hi + w];
 }
 
 /**

@@ -59,6 +59,23 @@ describe('gradcheck judging', () => {
     expect([wrong.verdict, wrong.smooth]).toEqual(['FAIL', true]);
   });
 
+  it('a kink excuses only an analytic value among the differences measured across it: three times a side, or a side flipped, fails', async () => {
+    // slopes 1 and 0.5 on the two sides: central differences read 0.75, the one-sided ones 1 and 0.5
+    const corner = (analytic: number) => entry({ analytic, numeric: 0.75 }, 0.75, [1, 0.5]);
+    // a side, the other side, their mean: each a derivative of the loss on one side or between them
+    expect(await verdicts([corner(1), corner(0.5), corner(0.75)])).toEqual(['kink', 'kink', 'ok']);
+    // three times a side, a side with its sign flipped: no derivative of the loss on either side
+    const [tripled, flipped] = await judgeChecks([corner(3), corner(-1)], TOL);
+    expect([tripled.verdict, tripled.smooth, flipped.verdict, flipped.smooth]).toEqual(['FAIL', false, 'FAIL', false]);
+    expect(tripled.kinkSpan![0]).toBeLessThan(0.5);
+    expect(tripled.kinkSpan![1]).toBeGreaterThan(1);
+    expect(tripled.kinkSpan![1]).toBeLessThan(1.02);
+    // differences that a quarter step moves (1.00, then 0.97): a value within that movement is a
+    // kink, three times it or flipped is not
+    const jumps = (analytic: number) => entry({ analytic, numeric: 1 }, 0.97);
+    expect(await verdicts([jumps(1.02), jumps(3), jumps(-1)])).toEqual(['kink', 'FAIL', 'FAIL']);
+  });
+
   it('differences that disagree at noise level are no kink: the derivative is zero, and a non-zero analytic value fails', async () => {
     // float64 noise at two steps (the finer one 4x noisier): they disagree by far more than 10%
     const wrong = entry({ analytic: 1e-3, numeric: 0.3 * NOISE }, -2 * NOISE);

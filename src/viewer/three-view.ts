@@ -20,6 +20,8 @@ const LINE_COLOR = new THREE.Color(0.55, 0.58, 0.64);
 const FRAME_COLOR = new THREE.Color(0.24, 0.26, 0.31);
 const GROUND_COLOR = new THREE.Color(0.2, 0.21, 0.24);
 const COLLIDER_COLOR = new THREE.Color(0.55, 0.56, 0.6);
+/** The hemisphere light's colour from below (sRGB hex, as three reads it): about 0.5 linear. */
+const HEMI_GROUND = 0xb8bec8;
 /** View-space direction towards the light of the sphere impostors. */
 const LIGHT = new THREE.Vector3(0.35, 0.6, 0.72).normalize();
 /** Fraction of the canvas the 2D domain fills (as points-renderer.ts). */
@@ -119,7 +121,10 @@ export class ThreeView implements SceneView {
     renderer.outputColorSpace = THREE.LinearSRGBColorSpace;
     renderer.setClearColor(CLEAR, 1);
     this.scene.add(this.content);
-    this.scene.add(new THREE.HemisphereLight(0xdde4f0, 0x303238, 1.6));
+    // The hemisphere's ground colour lights what faces down (a cloth's underside, a fold's inner
+    // side, the floor seen from below), which the sun above leaves unlit: a near-black one
+    // (0x303238, 0.03 linear) drew a cloth seen from below as a black silhouette.
+    this.scene.add(new THREE.HemisphereLight(0xdde4f0, HEMI_GROUND, 1.6));
     const sun = new THREE.DirectionalLight(0xffffff, 1.8);
     sun.position.set(0.5, 1, 0.7);
     this.scene.add(sun);

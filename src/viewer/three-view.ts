@@ -225,7 +225,7 @@ export class ThreeView implements SceneView {
     return lines;
   }
 
-  // The domain's box in 3D and the ground, where the scene has one.
+  // The domain's box (a rectangle in 2D, under the items) and the ground, where the scene has one.
   private addFrame(src: DrawSource): void {
     const [ex, ey] = src.extent;
     const ez = src.dim === 3 ? src.extent[2] : 0;
@@ -234,6 +234,12 @@ export class ThreeView implements SceneView {
         new THREE.LineBasicNodeMaterial({ color: FRAME_COLOR }));
       box.position.set(ex / 2, ey / 2, ez / 2);
       this.content.add(box);
+    } else {
+      const corners = [[0, 0], [ex, 0], [ex, ey], [0, ey], [0, 0]].map(([x, y]) => new THREE.Vector3(x, y, 0));
+      const rect = new THREE.Line(new THREE.BufferGeometry().setFromPoints(corners), new THREE.LineBasicNodeMaterial({ color: FRAME_COLOR }));
+      rect.name = 'domain';
+      rect.renderOrder = -2;
+      this.content.add(rect);
     }
     if (src.ground === null) return;
     if (src.dim === 3) {

@@ -96,6 +96,23 @@ describe('page drawing', () => {
     expect(g.pull).toBe(0);
   });
 
+  it("draws the 2D domain's box, as 3D does: its left edge is a line of the frame colour", async () => {
+    await select('robot-walk-2d');
+    await h.page.evaluate(() => torsion.setColorMode('group'));
+    const img = await shot('domain-box-2d');
+    // three-view.ts's FRAME_COLOR as 8-bit output; the domain (extent 1 x 1) fills 97% of the square canvas, so its left edge is 1.5% in
+    const frame = near([61, 66, 79]);
+    let rows = 0;
+    for (let y = 0; y < img.height; y++) {
+      for (let x = Math.floor(0.005 * img.width); x < Math.ceil(0.03 * img.width); x++) {
+        const o = 4 * (y * img.width + x);
+        if (frame(img.data[o], img.data[o + 1], img.data[o + 2])) { rows++; break; }
+      }
+    }
+    console.log(`domain box, left edge: ${rows} of ${img.height} rows`);
+    expect(rows / img.height).toBeGreaterThan(0.9);
+  });
+
   it('colours a jelly by strain from the panel: unstrained before it lands, strained after; its target box is drawn', async () => {
     await h.page.setInputFiles('#file', { name: 'small-jelly.json', mimeType: 'application/json', buffer: Buffer.from(smallJelly()) });
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('small-jelly');

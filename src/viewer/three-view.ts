@@ -8,6 +8,7 @@
 import * as THREE from 'three/webgpu';
 import { Fn, dot, float, instanceIndex, max, sqrt, storage, uv, varying, vec3, vec4 } from 'three/tsl';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { RoundedBoxGeometry } from 'three/addons/geometries/RoundedBoxGeometry.js';
 import type { PipelineCache } from '../gpu/pipeline-cache';
 import type { ColliderDesc } from '../mpm/scene';
 import { DrawKernels } from './draw-kernels';
@@ -34,7 +35,7 @@ const scratchNdc = new THREE.Vector2();
 const scratchPoint = new THREE.Vector3();
 
 /**
- * A collider's shape in its own frame: sphere, rounded box (drawn as its bounding box) or capsule
+ * A collider's shape in its own frame: sphere, box (its corners rounded by its radius) or capsule
  * (segment along the axis of its one non-zero half extent). 2D shapes are drawn as 3D ones cut by z = 0.
  * Round parts are drawn 2% small, so that a mesh resting on one does not show it between its vertices.
  */
@@ -49,8 +50,11 @@ function colliderMesh(c: ColliderDesc, dim: number): THREE.Mesh {
     geometry = new THREE.CapsuleGeometry(r, 2 * Math.max(...he), 8, 24);
     if (axis === 0) geometry.rotateZ(Math.PI / 2);
     if (axis === 2) geometry.rotateX(Math.PI / 2);
+  } else if (r > 0) {
+    // the box grown by r in every direction, its edges and corners rounded with radius r
+    geometry = new RoundedBoxGeometry(2 * (he[0] + r), 2 * (he[1] + r), 2 * (he[2] + r), 6, r);
   } else {
-    geometry = new THREE.BoxGeometry(2 * (he[0] + r), 2 * (he[1] + r), Math.max(2 * (he[2] + r), 1e-3));
+    geometry = new THREE.BoxGeometry(2 * he[0], 2 * he[1], Math.max(2 * he[2], 1e-3));
   }
   const mesh = new THREE.Mesh(geometry, new THREE.MeshStandardNodeMaterial({ color: COLLIDER_COLOR, roughness: 0.6 }));
   mesh.name = c.name;

@@ -7,7 +7,7 @@ import type { ColorMode, PointsSource, SceneView } from './scene-view';
 const UNIFORM = 0x40;
 const COPY_DST = 0x08;
 const VERTEX = 0x1;
-const VIEW_BYTES = 48;
+const VIEW_BYTES = 56;
 const CLEAR: GPUColor = { r: 0.08, g: 0.09, b: 0.11, a: 1 };
 
 /** The flat-disc view: the fallback where three.js's WebGPU path does not start (viewer.ts). */
@@ -105,7 +105,7 @@ export class PointsRenderer implements SceneView {
     const f = this.viewF32, u = this.viewU32;
     f.set([(2 * s) / w, (2 * s) / h, -(s * ex) / w, -(s * ey) / h, 2 / w, 2 / h], 0);
     u.set([src.stride, src.dim, src.n, this.colorMode === 'speed' ? 1 : 0], 6);
-    f.set([src.speedMax, this.radiusScale], 10);
+    f.set([src.speedMax, this.radiusScale, src.pointRadius], 10);
     this.device.queue.writeBuffer(this.viewBuf, 0, this.view);
   }
 

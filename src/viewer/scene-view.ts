@@ -46,6 +46,8 @@ export interface PointsSource {
   model: GPUBuffer;
   /** Speed at the top of the colour ramp. */
   speedMax: number;
+  /** Radius of every item in domain units; 0: from its volume (MPM particles). */
+  pointRadius: number;
 }
 
 /** What the three.js view needs besides: the record layout and the topology. */
@@ -53,8 +55,6 @@ export interface DrawSource extends PointsSource {
   /** Float offsets of the position and the velocity (-1: none) in a state record. */
   posOffset: number;
   velOffset: number;
-  /** Radius of every item in domain units; 0: from its volume (MPM particles). */
-  pointRadius: number;
   /** [T * 3] vertex indices of a shell's triangles, or null. */
   triangles: Uint32Array | null;
   /** [S * 2] vertex pairs of springs, or null. */

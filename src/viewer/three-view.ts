@@ -8,6 +8,7 @@
 import * as THREE from 'three/webgpu';
 import { Fn, dot, float, instanceIndex, max, sqrt, storage, uv, varying, vec3, vec4 } from 'three/tsl';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { RoundedBoxGeometry } from 'three/addons/geometries/RoundedBoxGeometry.js';
 import type { PipelineCache } from '../gpu/pipeline-cache';
 import type { ColliderDesc } from '../mpm/scene';
 import { DrawKernels } from './draw-kernels';
@@ -20,6 +21,8 @@ const LINE_COLOR = new THREE.Color(0.55, 0.58, 0.64);
 const FRAME_COLOR = new THREE.Color(0.24, 0.26, 0.31);
 const GROUND_COLOR = new THREE.Color(0.2, 0.21, 0.24);
 const COLLIDER_COLOR = new THREE.Color(0.55, 0.56, 0.6);
+/** The hemisphere light's colour from below (sRGB hex, as three reads it): about 0.5 linear. */
+const HEMI_GROUND = 0xb8bec8;
 /** View-space direction towards the light of the sphere impostors. */
 const LIGHT = new THREE.Vector3(0.35, 0.6, 0.72).normalize();
 /** Fraction of the canvas the 2D domain fills (as points-renderer.ts). */
@@ -32,7 +35,7 @@ const scratchNdc = new THREE.Vector2();
 const scratchPoint = new THREE.Vector3();
 
 /**
- * A collider's shape in its own frame: sphere, rounded box (drawn as its bounding box) or capsule
+ * A collider's shape in its own frame: sphere, box (its corners rounded by its radius) or capsule
  * (segment along the axis of its one non-zero half extent). 2D shapes are drawn as 3D ones cut by z = 0.
  * Round parts are drawn 2% small, so that a mesh resting on one does not show it between its vertices.
  */
@@ -47,8 +50,11 @@ function colliderMesh(c: ColliderDesc, dim: number): THREE.Mesh {
     geometry = new THREE.CapsuleGeometry(r, 2 * Math.max(...he), 8, 24);
     if (axis === 0) geometry.rotateZ(Math.PI / 2);
     if (axis === 2) geometry.rotateX(Math.PI / 2);
+  } else if (r > 0) {
+    // the box grown by r in every direction, its edges and corners rounded with radius r
+    geometry = new RoundedBoxGeometry(2 * (he[0] + r), 2 * (he[1] + r), 2 * (he[2] + r), 6, r);
   } else {
-    geometry = new THREE.BoxGeometry(2 * (he[0] + r), 2 * (he[1] + r), Math.max(2 * (he[2] + r), 1e-3));
+    geometry = new THREE.BoxGeometry(2 * he[0], 2 * he[1], Math.max(2 * he[2], 1e-3));
   }
   const mesh = new THREE.Mesh(geometry, new THREE.MeshStandardNodeMaterial({ color: COLLIDER_COLOR, roughness: 0.6 }));
   mesh.name = c.name;
@@ -119,7 +125,10 @@ export class ThreeView implements SceneView {
     renderer.outputColorSpace = THREE.LinearSRGBColorSpace;
     renderer.setClearColor(CLEAR, 1);
     this.scene.add(this.content);
-    this.scene.add(new THREE.HemisphereLight(0xdde4f0, 0x303238, 1.6));
+    // The hemisphere's ground colour lights what faces down (a cloth's underside, a fold's inner
+    // side, the floor seen from below), which the sun above leaves unlit: a near-black one
+    // (0x303238, 0.03 linear) drew a cloth seen from below as a black silhouette.
+    this.scene.add(new THREE.HemisphereLight(0xdde4f0, HEMI_GROUND, 1.6));
     const sun = new THREE.DirectionalLight(0xffffff, 1.8);
     sun.position.set(0.5, 1, 0.7);
     this.scene.add(sun);
@@ -220,7 +229,7 @@ export class ThreeView implements SceneView {
     return lines;
   }
 
-  // The domain's box in 3D and the ground, where the scene has one.
+  // The domain's box (a rectangle in 2D, under the items) and the ground, where the scene has one.
   private addFrame(src: DrawSource): void {
     const [ex, ey] = src.extent;
     const ez = src.dim === 3 ? src.extent[2] : 0;
@@ -229,6 +238,12 @@ export class ThreeView implements SceneView {
         new THREE.LineBasicNodeMaterial({ color: FRAME_COLOR }));
       box.position.set(ex / 2, ey / 2, ez / 2);
       this.content.add(box);
+    } else {
+      const corners = [[0, 0], [ex, 0], [ex, ey], [0, ey], [0, 0]].map(([x, y]) => new THREE.Vector3(x, y, 0));
+      const rect = new THREE.Line(new THREE.BufferGeometry().setFromPoints(corners), new THREE.LineBasicNodeMaterial({ color: FRAME_COLOR }));
+      rect.name = 'domain';
+      rect.renderOrder = -2;
+      this.content.add(rect);
     }
     if (src.ground === null) return;
     if (src.dim === 3) {

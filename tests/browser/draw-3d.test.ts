@@ -191,6 +191,24 @@ describe('page drawing in 3D and per-item targets', () => {
     expect(cloth).toBeGreaterThan(0.015);
   });
 
+  it('lights a cloth seen from below: its underside is not black', async () => {
+    // cloth-drape-3d at step 0: a flat cloth at y = 0.8 over the ball; a plain drag up orbits the
+    // camera under the cloth (above the floor), looking up at its underside
+    await h.page.goto(`${h.url}index.html?scene=cloth-drape-3d&paused`);
+    await h.page.waitForFunction(() => 'torsion' in window);
+    await h.page.evaluate(() => torsion.ready);
+    const box = (await h.page.locator('#view').boundingBox())!;
+    const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+    await h.page.mouse.move(cx, cy);
+    await h.page.mouse.down();
+    for (let i = 1; i <= 10; i++) await h.page.mouse.move(cx, cy - 10 * i);
+    await h.page.mouse.up();
+    const under = share((await shot('cloth-from-below')).img, (r, g, b) => b > 60 && b > r + 30);
+    console.log(`cloth underside lit blue: ${(100 * under).toFixed(2)}% of the canvas`);
+    // the underside fills about a tenth of the canvas; lit by the sun above alone it was near black (none passed)
+    expect(under).toBeGreaterThan(0.05);
+  });
+
   it('an .obj file opened in the page drapes as a cloth on the ball; a malformed one is named by its line', async () => {
     // a 6 x 6 napkin of quads, corners written as v/vt/vn as exporters do
     const lines = ['vt 0 0', 'vn 0 1 0'];

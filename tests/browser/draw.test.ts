@@ -96,6 +96,45 @@ describe('page drawing', () => {
     expect(g.pull).toBe(0);
   });
 
+  it("draws the 2D domain's box, as 3D does: its left edge is a line of the frame colour", async () => {
+    await select('robot-walk-2d');
+    await h.page.evaluate(() => torsion.setColorMode('group'));
+    const img = await shot('domain-box-2d');
+    // three-view.ts's FRAME_COLOR as 8-bit output; the domain (extent 1 x 1) fills 97% of the square canvas, so its left edge is 1.5% in
+    const frame = near([61, 66, 79]);
+    let rows = 0;
+    for (let y = 0; y < img.height; y++) {
+      for (let x = Math.floor(0.005 * img.width); x < Math.ceil(0.03 * img.width); x++) {
+        const o = 4 * (y * img.width + x);
+        if (frame(img.data[o], img.data[o + 1], img.data[o + 2])) { rows++; break; }
+      }
+    }
+    console.log(`domain box, left edge: ${rows} of ${img.height} rows`);
+    expect(rows / img.height).toBeGreaterThan(0.9);
+  });
+
+  it("draws a box collider's rounded corners where the simulation rounds them", async () => {
+    // a static 0.2 x 0.2 box grown by radius 0.1 (a 0.4 square with corners of radius 0.1) above a small jelly
+    const scene = JSON.parse(smallJelly());
+    scene.name = 'rounded-box';
+    scene.colliders = [{ name: 'block', shape: 'box', halfExtents: [0.1, 0.1], radius: 0.1, friction: 0.3, position: [[0.5, 0.6]], velocity: [[0, 0]] }];
+    await h.page.setInputFiles('#file', { name: 'rounded-box.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(scene)) });
+    await expect.poll(() => h.page.evaluate(() => torsion.stats().scene), { timeout: 60_000 }).toBe('rounded-box');
+    const img = await shot('rounded-box-2d');
+    const box = (await h.page.locator('#view').boundingBox())!;
+    const at = async (p: number[]) => {
+      const [cx, cy] = await h.page.evaluate((q) => torsion.toClient(q), p);
+      const o = 4 * (Math.round(cy - box.y) * img.width + Math.round(cx - box.x));
+      return [img.data[o], img.data[o + 1], img.data[o + 2]];
+    };
+    const background = near([20, 23, 28]);
+    const isBg = async (p: number[]) => background(...((await at(p)) as [number, number, number]));
+    // the square spans [0.3, 0.7] x [0.4, 0.8]; near its top right corner, 0.127 from the rounding's centre (0.6, 0.7): outside the collider
+    expect(await isBg([0.69, 0.79]), 'corner of the bounding square').toBe(true);
+    expect(await isBg([0.5, 0.6]), 'centre').toBe(false);
+    expect(await isBg([0.69, 0.6]), 'middle of the right side').toBe(false);
+  });
+
   it('colours a jelly by strain from the panel: unstrained before it lands, strained after; its target box is drawn', async () => {
     await h.page.setInputFiles('#file', { name: 'small-jelly.json', mimeType: 'application/json', buffer: Buffer.from(smallJelly()) });
     await expect.poll(() => h.page.evaluate(() => torsion.stats().scene)).toBe('small-jelly');

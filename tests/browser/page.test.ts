@@ -86,6 +86,19 @@ describe('index.html', () => {
     expect(h.logs.filter((l) => /^(error|pageerror):/.test(l)), h.logs.join('\n')).toEqual([]);
   });
 
+  it("draws a spring robot's masses in the flat-disc view at the vertex radius, not from a volume they do not have", async () => {
+    await openPage('scene=spring-robot-2d&paused&view=points');
+    expect(await h.page.evaluate(() => torsion.stats())).toMatchObject({ scene: 'spring-robot-2d', view: 'points' });
+    const png = await h.page.locator('#view').screenshot();
+    saveArtifact('spring-robot-2d-points.png', png);
+    const robot = share(decodePng(png), PARTICLE, [0, 1], [0, 1]);
+    console.log(`spring-robot-2d, flat discs: ${(100 * robot).toFixed(2)}% of the canvas`);
+    // 22 masses in a 0.25 x 0.15 frame (about 1.5% of the canvas's 1.5 x 1.5 units) as small discs; sized
+    // from the model's second entry (no volume for a vertex) they merged into a blob over 10% of it
+    expect(robot).toBeGreaterThan(0);
+    expect(robot).toBeLessThan(0.02);
+  });
+
   it('plays and pauses from the buttons, reporting steps/s', async () => {
     await openPage();
     await h.page.click('#play');

@@ -1,6 +1,7 @@
 // Particles as flat discs, read straight from the simulator's state buffer (no copy, no CPU).
 // Reads: view (uniform), state = particle records [B][N][x(D), v(D), C(D²), F(D²)] f32 (copy 0 is
-// drawn), model = [N][group, vol] f32 at the head of the MPM model record (src/mpm/layout.ts).
+// drawn), model = [N][group, vol] f32 at the head of the MPM model record (src/mpm/layout.ts);
+// spring and shell vertices (x, v first) are drawn with view.point_radius.
 // Writes: one instanced quad (triangle strip of 4 vertices) per particle; the fragment stage cuts
 // it to a disc. 3D scenes are drawn as the orthographic x-y projection.
 struct View {
@@ -13,6 +14,7 @@ struct View {
   color_mode: u32,       // 0: by group, 1: by speed
   speed_max: f32,        // speed shown at the top of the ramp
   radius_scale: f32,     // disc radius as a fraction of the particle spacing vol^(1/D)
+  point_radius: f32,     // every disc's radius in domain units (spring and shell vertices); 0: from the volume
 }
 
 @group(0) @binding(0) var<uniform> view: View;
@@ -37,7 +39,9 @@ fn vs_main(@builtin(vertex_index) vi: u32, @builtin(instance_index) p: u32) -> V
   for (var i = 0u; i < view.dim; i++) { let vc = state[base + view.dim + i]; v2 += vc * vc; }
   let group = u32(model[2u * p]);
   let spacing = pow(model[2u * p + 1u], 1.0 / f32(view.dim));
-  let r = max(vec2<f32>(view.radius_scale * spacing) * abs(view.scale), view.px);
+  // a vertex's model entry is no volume (it would draw a spring robot's masses ten times too big)
+  let radius = select(view.radius_scale * spacing, view.point_radius, view.point_radius > 0.0);
+  let r = max(vec2<f32>(radius) * abs(view.scale), view.px);
   var corners = CORNERS; // a var: runtime indexing of a const array is not portable
   let corner = corners[vi];
   out.pos = vec4<f32>(x * view.scale + view.offset + corner * r, 0.0, 1.0);

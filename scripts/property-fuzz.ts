@@ -146,6 +146,19 @@ function copySlice(sim: Simulator, x: Float32Array, b: number): Float32Array {
 
 interface Run { final: Float32Array; g0: Float32Array; gc: Float32Array }
 
+/** A rollout keeping state t, and its backward with gi injected at t: the kept state and both gradients. */
+async function injected(s: Simulator, T: number, mode: 'full' | number, inp: Inputs, t: number, gi: Float32Array) {
+  s.writeParams(inp.ctrl);
+  const r = new Rollout(s, T, mode);
+  await r.forward(inp.state0, { keep: [t] });
+  const kept = await readF32(s.device, r.kept(t));
+  const gBuf = s.createState('gF', inp.gF), gI = s.createState('gI', gi);
+  const g0 = await readF32(s.device, await r.backward(gBuf, { inject: new Map([[t, gI]]) }));
+  const gc = await readF32(s.device, s.paramGrad);
+  r.destroy(); gBuf.destroy(); gI.destroy();
+  return { kept, g0, gc };
+}
+
 async function run(sim: Simulator, T: number, mode: 'auto' | 'full' | number, inp: Inputs, window?: number): Promise<Run> {
   sim.writeParams(inp.ctrl);
   const r = new Rollout(sim, T, mode);
@@ -231,15 +244,8 @@ for (let c = 0; c < CASES; c++) {
       const gi = new Float32Array(inp.gF.length).map(() => rnd(-1, 1));
       const res: Run[] = [];
       for (const mode of ['full', K] as const) {
-        sim.writeParams(inp.ctrl);
-        const r = new Rollout(sim, T, mode);
-        await r.forward(inp.state0, { keep: [t] });
-        const kept = await readF32(sim.device, r.kept(t));
-        const gBuf = sim.createState('gF', inp.gF), gI = sim.createState('gI', gi);
-        const g0 = await readF32(sim.device, await r.backward(gBuf, { inject: new Map([[t, gI]]) }));
-        const gc = await readF32(sim.device, sim.paramGrad);
+        const { kept, g0, gc } = await injected(sim, T, mode, inp, t, gi);
         res.push({ final: kept, g0, gc });
-        r.destroy(); gBuf.destroy(); gI.destroy();
       }
       cmpRun(`P3 inject`, kind, res[1], res[0]);
     }
@@ -344,16 +350,7 @@ for (let c = 0; c < CASES; c++) {
       // inject at step t, and the kept state there
       const t = rint(1, T - 1), gi = new Float32Array(inp.gF.length).map(() => rnd(-1, 1));
       const outs: { kept: Float32Array; g0: Float32Array }[] = [];
-      for (const [s, mode] of [[unsorted, 'full'], [sim!, K]] as const) {
-        s.writeParams(inp.ctrl);
-        const r = new Rollout(s, T, mode);
-        await r.forward(inp.state0, { keep: [t] });
-        const kept = await readF32(s.device, r.kept(t));
-        const gBuf = s.createState('gF', inp.gF), gI = s.createState('gI', gi);
-        const g0 = await readF32(s.device, await r.backward(gBuf, { inject: new Map([[t, gI]]) }));
-        outs.push({ kept, g0 });
-        r.destroy(); gBuf.destroy(); gI.destroy();
-      }
+      for (const [s, mode] of [[unsorted, 'full'], [sim!, K]] as const) outs.push(await injected(s, T, mode, inp, t, gi));
       const ck1 = close(outs[1].kept, outs[0].kept, 1e-2), ck2 = close(outs[1].g0, outs[0].g0, Math.max(5e-2, 4 * nd / gm));
       check('S sorted ~ unsorted kept', kind, ck1.ok, () => `step ${t}: ${ck1.msg}`);
       check('S sorted ~ unsorted inject.g0', kind, ck2.ok, () => `step ${t}: ${ck2.msg}`);

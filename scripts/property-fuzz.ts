@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import {
   requestGpu, createSimulator, Rollout, RolloutError, readF32, buildScene, sceneNames, sceneBase, addGroup, fillBox,
   fillSphere, addCollider, linearTrack, setActuation, finalizeScene, gravity, exportSceneJson, parseSceneJson,
-  ParameterVector, tunedScene, paramNames, recordFrames, positionsOf, type Scene, type Simulator, type MpmScene,
+  ParameterVector, tunedScene, paramNames, recordFrames, positionsOf, type Scene, type Simulator, type MpmScene, type CheckpointMode,
 } from 'torsion';
 import { sceneResolution } from '../scenes/index';
 import { shapeOptions } from '../src/opt/parameters';
@@ -147,7 +147,7 @@ function copySlice(sim: Simulator, x: Float32Array, b: number): Float32Array {
 interface Run { final: Float32Array; g0: Float32Array; gc: Float32Array }
 
 /** A rollout keeping state t, and its backward with gi injected at t: the kept state and both gradients. */
-async function injected(s: Simulator, T: number, mode: 'full' | number, inp: Inputs, t: number, gi: Float32Array) {
+async function injected(s: Simulator, T: number, mode: CheckpointMode, inp: Inputs, t: number, gi: Float32Array) {
   s.writeParams(inp.ctrl);
   const r = new Rollout(s, T, mode);
   await r.forward(inp.state0, { keep: [t] });

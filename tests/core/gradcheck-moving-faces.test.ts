@@ -98,13 +98,18 @@ function risingCapsule(): MpmScene {
   return s;
 }
 
-test('a seam on a node to float32 rounding: gradcheck names it and reports the position check as a kink', async () => {
-  const scene = risingCapsule();
+/** The scene's float64 reference model and every node of its grid (mass or not). */
+async function referenceOf(scene: MpmScene) {
   const sim = await MpmSim.create(gpu, scene);
   const model = refModel(sim.packed);
   sim.destroy();
+  return { model, all: Array.from({ length: model.nodes }, (_, i) => i) };
+}
+
+test('a seam on a node to float32 rounding: gradcheck names it and reports the position check as a kink', async () => {
+  const scene = risingCapsule();
+  const { model, all } = await referenceOf(scene);
   // the seam's nodes at step 20 (every node of the grid, mass or not), and none at the steps beside it
-  const all = Array.from({ length: model.nodes }, (_, i) => i);
   expect(kinkNodesAt(model, 20, all).map((k) => k.node[1])).toContain(10);
   expect(kinkNodesAt(model, 19, all)).toEqual([]);
   expect(kinkNodesAt(model, 21, all)).toEqual([]);
@@ -129,10 +134,6 @@ test('a seam on a node to float32 rounding: gradcheck names it and reports the p
 }, 120_000);
 
 test('the sweeping box has no node on a face to float32 rounding: nothing is excused there', async () => {
-  const scene = sweepingBox();
-  const sim = await MpmSim.create(gpu, scene);
-  const model = refModel(sim.packed);
-  sim.destroy();
-  const all = Array.from({ length: model.nodes }, (_, i) => i);
+  const { model, all } = await referenceOf(sweepingBox());
   for (let t = 0; t < STEPS; t++) expect(kinkNodesAt(model, t, all)).toEqual([]);
 });

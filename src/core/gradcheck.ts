@@ -199,25 +199,20 @@ export async function gradcheck(subject: GradcheckSubject, o: GradcheckOptions):
   const wider: ((h: number) => Promise<{ value: number; terms: number; oneSided: [number, number] }>)[] = [];
   const tasks: (() => Promise<void>)[] = [];
   const add = (m: Omit<Measured, 'numeric' | 'terms' | 'finer'>, space: CheckBlock['space'], d: Float64Array, eps: number) => {
-    // a finer step, for a check that would fail at this one: 2 more rollouts, only when asked
-    const finer = async () => {
-      total++;
-      const [f, l0] = await Promise.all([fd(space, d, eps / 4), baseLoss()]);
-      done++;
-      progress(`${m.param} (step / 4)`);
-      const h = eps / 4;
-      return { value: f.value, terms: Math.max(f.terms, l0.terms), oneSided: [(f.plus - l0.value) / h, (l0.value - f.minus) / h] as [number, number] };
-    };
-    const entry: Measured = { ...m, numeric: NaN, terms: NaN, finer, spread: spreadOf(m.analytic, space, d), tangent: tangentOf(space, d, eps) };
-    measured.push(entry);
-    // the differences at a larger step, for a kink the scene names that the steps above did not cross
-    wider.push(async (h: number) => {
+    // the central and one-sided differences at step h: 2 more rollouts, only when asked
+    const sides = async (h: number, label: string) => {
       total++;
       const [f, l0] = await Promise.all([fd(space, d, h), baseLoss()]);
       done++;
-      progress(`${m.param} (step x ${h / eps})`);
+      progress(`${m.param} (${label})`);
       return { value: f.value, terms: Math.max(f.terms, l0.terms), oneSided: [(f.plus - l0.value) / h, (l0.value - f.minus) / h] as [number, number] };
-    });
+    };
+    // a finer step, for a check that would fail at this one
+    const finer = () => sides(eps / 4, 'step / 4');
+    const entry: Measured = { ...m, numeric: NaN, terms: NaN, finer, spread: spreadOf(m.analytic, space, d), tangent: tangentOf(space, d, eps) };
+    measured.push(entry);
+    // a larger step, for a kink the scene names that the steps above did not cross
+    wider.push((h: number) => sides(h, `step x ${h / eps}`));
     tasks.push(async () => {
       const r = await fd(space, d, eps);
       entry.numeric = r.value;
